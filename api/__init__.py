@@ -1,0 +1,1 @@
+"""The ways into Keel: the HTTP API and the ``keel`` command line."""

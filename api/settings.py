@@ -1,0 +1,41 @@
+"""Keel's settings, from ``KEEL_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEEL_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".keel"), description="Where the SQLite files live when no database URL is set.")
+    database_url: str | None = Field(
+        None,
+        description="postgresql://user:password@host:port/dbname for PostgreSQL; SQLite under data_dir when unset.",
+    )
+    projections: Literal["in-process", "external"] = Field(
+        "in-process", description="Run projections in the API process, or leave them to `keel projections run`."
+    )
+    projection_page_size: int = Field(500, ge=1, le=100_000)
+    poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of the log for new events.")
+    read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_position.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def event_store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'keel.sqlite'}"
+
+    @property
+    def read_model_url(self) -> str:
+        # On PostgreSQL the read models share the database; on SQLite they get a second,
+        # disposable file, so projections never contend with writers for the event file's lock.
+        return self.database_url or f"sqlite:///{self.data_dir / 'keel-views.sqlite'}"
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"

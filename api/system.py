@@ -1,0 +1,48 @@
+"""The one place Keel is wired together: event store, write side, read side.
+
+Nothing is built at import time; ``Keel.start(settings)`` builds it, ``close()`` ends it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+
+from api.settings import Settings
+from commands.application import KeelApplication
+from projections.catalog import default_projections
+from projections.db import ViewDatabase
+from projections.engine import ProjectionEngine
+
+
+@dataclass
+class Keel:
+    settings: Settings
+    app: KeelApplication
+    views: ViewDatabase
+    engine: ProjectionEngine
+
+    @classmethod
+    def start(cls, settings: Settings | None = None, follow: bool | None = None) -> Keel:
+        """Build Keel. ``follow`` runs the projections in a background thread of this process."""
+        settings = settings or Settings()
+        engine_ref: list[ProjectionEngine] = []
+        app = KeelApplication(settings.event_store_url, on_saved=lambda pos: engine_ref[0].notify(pos))
+        views = ViewDatabase(settings.read_model_url)
+        engine = ProjectionEngine(views, app, default_projections(), page_size=settings.projection_page_size)
+        engine_ref.append(engine)
+        engine.setup()
+        if follow if follow is not None else settings.projections == "in-process":
+            engine.start(settings.poll_interval)
+        return cls(settings, app, views, engine)
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.views.close()
+        self.app.close()
+
+    def __enter__(self) -> Keel:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Keel's write side: commands, their handlers and the event-sourced application."""

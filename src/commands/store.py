@@ -1,0 +1,52 @@
+"""Where the event store lives: a database URL becomes the ``eventsourcing`` environment.
+
+``sqlite:///path/to/keel.sqlite`` (the embedded default) or
+``postgresql://user:password@host:port/dbname`` (production). One code path: only the
+persistence module and its settings differ.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+APP_NAME = "keel"  # table names derive from it: keel_events
+
+
+class StoreURLError(ValueError):
+    pass
+
+
+def sqlite_path(database_url: str) -> str:
+    """``sqlite:///rel/keel.sqlite`` is relative, ``sqlite:////abs/keel.sqlite`` absolute."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or len(database_url) == len(prefix):
+        raise StoreURLError(f"sqlite URL must look like sqlite:///FILE, got {database_url!r}")
+    return unquote(database_url[len(prefix) :])
+
+
+def event_store_env(database_url: str) -> dict[str, str]:
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        path = sqlite_path(database_url)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise StoreURLError(f"postgresql URL needs a database name: {database_url!r}")
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+        }
+    if parts.scheme == "memory":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    raise StoreURLError(f"unsupported database URL {database_url!r}: use sqlite:///FILE or postgresql://…")

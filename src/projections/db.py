@@ -1,0 +1,147 @@
+"""The read-model database: SQLite (a second, disposable file beside the event store)
+or PostgreSQL (the same database as the event store). One SQL dialect for both: queries
+are written with ``%s`` placeholders and ``FOR UPDATE`` where a row lock is needed; the
+SQLite side rewrites them. Money is stored as integer minor units, so sums are exact on
+both backends.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.parse import unquote
+
+Dialect = Literal["sqlite", "postgres"]
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def fetchone(self) -> Row | None: ...
+    def fetchall(self) -> list[Row]: ...
+
+
+def _iso_timestamp(value: datetime) -> str:
+    # A fixed-width UTC form, so SQLite's text comparison orders timestamps correctly.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+sqlite3.register_adapter(date, lambda d: d.isoformat())
+sqlite3.register_adapter(datetime, _iso_timestamp)
+
+
+def as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+class _SQLiteCursor:
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return sql.replace("%s", "?").replace(" FOR UPDATE", "")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchone(self) -> Row | None:
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def fetchall(self) -> list[Row]:
+        return [tuple(r) for r in self._cursor.fetchall()]
+
+
+class ViewDatabase:
+    """Connections to the read-model store; ``transaction()`` is one atomic write."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect: Dialect
+        self._local = threading.local()
+        self._sqlite_conns: list[sqlite3.Connection] = []
+        self._pool: Any = None
+        if url.startswith("sqlite:///"):
+            self.dialect = "sqlite"
+            self._path = unquote(url[len("sqlite:///") :])
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        elif url.startswith(("postgresql://", "postgres://")):
+            from psycopg_pool import ConnectionPool
+
+            self.dialect = "postgres"
+            self._pool = ConnectionPool(
+                url, min_size=1, max_size=8, open=True, kwargs={"autocommit": False}, timeout=10
+            )
+        else:
+            raise ValueError(f"unsupported read-model database URL {url!r}")
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            self._sqlite_conns.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One write transaction: everything in it commits together or not at all."""
+        if self.dialect == "sqlite":
+            conn = self._sqlite()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteCursor(conn.cursor())
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        else:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """A consistent snapshot for one query."""
+        if self.dialect == "sqlite":
+            conn = self._sqlite()
+            conn.execute("BEGIN")
+            try:
+                yield _SQLiteCursor(conn.cursor())
+            finally:
+                conn.execute("COMMIT")
+        else:
+            with self._pool.connection() as conn:
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                with conn.cursor() as cur:
+                    yield cur
+                conn.rollback()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        for conn in self._sqlite_conns:
+            conn.close()
+        self._sqlite_conns.clear()
+        self._local = threading.local()

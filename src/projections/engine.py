@@ -1,0 +1,244 @@
+"""The projection engine: folds the global log into read models, exactly once.
+
+For each projection, a page of events and the tracking row that says how far it got
+are written in one transaction, under a lock on that tracking row: a crash at any
+point leaves either the whole page or none of it, and two runners never process the
+same page. The engine stamps every event with the log's clock (the running maximum of
+recording timestamps), which only grows with the position, so "known at K" is a plain
+``recorded_at <= K`` filter that never shows a state the log never had.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from projections.db import Cursor, ViewDatabase, as_datetime
+
+log = logging.getLogger("keel.projections")
+
+TRACKING_DDL = """
+CREATE TABLE IF NOT EXISTS keel_tracking (
+    projection TEXT PRIMARY KEY,
+    position BIGINT NOT NULL,
+    clock TIMESTAMPTZ,
+    schema_version INTEGER NOT NULL,
+    updated_at TIMESTAMPTZ
+)"""
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EventLog(Protocol):
+    """The global, ordered log of stored events (the write side's application)."""
+
+    def read_log(self, after: int, limit: int) -> Sequence[tuple[int, Any]]: ...
+    def head_position(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One event as a projection sees it: where it stands in the log and when it became known."""
+
+    position: int
+    recorded_at: datetime
+    event: Any
+
+
+class Projection(Protocol):
+    name: str
+    schema_version: int
+    tables: Sequence[str]
+
+    def create(self, cur: Cursor) -> None: ...
+    def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+    updated_at: datetime | None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class ReadModelBehind(Exception):
+    """A read model did not reach the asked-for position in time."""
+
+    def __init__(self, wanted: int, reached: int) -> None:
+        super().__init__(f"read model is at position {reached}, not yet at {wanted}; retry shortly")
+        self.wanted, self.reached = wanted, reached
+
+
+class ProjectionEngine:
+    def __init__(
+        self,
+        db: ViewDatabase,
+        log: EventLog,
+        projections: Iterable[Projection],
+        page_size: int = 500,
+    ) -> None:
+        self.db = db
+        self.log = log
+        self.projections = {p.name: p for p in projections}
+        self.page_size = page_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- schema --------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create missing tables; rebuild any projection whose schema version changed."""
+        with self.db.transaction() as cur:
+            cur.execute(TRACKING_DDL)
+        for projection in self.projections.values():
+            with self.db.transaction() as cur:
+                cur.execute("SELECT schema_version FROM keel_tracking WHERE projection = %s", (projection.name,))
+                row = cur.fetchone()
+                if row is not None and row[0] == projection.schema_version:
+                    continue
+                if row is not None:
+                    log.warning(
+                        "projection %s changed schema (%s -> %s): rebuilding",
+                        projection.name,
+                        row[0],
+                        projection.schema_version,
+                    )
+                self._reset(cur, projection)
+
+    def _reset(self, cur: Cursor, projection: Projection) -> None:
+        for table in projection.tables:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        projection.create(cur)
+        cur.execute("DELETE FROM keel_tracking WHERE projection = %s", (projection.name,))
+        cur.execute(
+            "INSERT INTO keel_tracking (projection, position, clock, schema_version, updated_at) VALUES (%s, 0, %s, %s, %s)",
+            (projection.name, EPOCH, projection.schema_version, datetime.now(UTC)),
+        )
+
+    def _get(self, name: str) -> Projection:
+        try:
+            return self.projections[name]
+        except KeyError:
+            known = ", ".join(sorted(self.projections))
+            raise KeyError(f"no projection named {name!r}; known: {known}") from None
+
+    # -- processing ----------------------------------------------------------------
+
+    def process_page(self, name: str) -> int:
+        """Apply the next page of the log to one projection; return how many events it read."""
+        projection = self._get(name)
+        with self.db.transaction() as cur:
+            cur.execute("SELECT position, clock FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
+            row = cur.fetchone()
+            if row is None:
+                raise RuntimeError(f"projection {name} is not set up; run setup() first")
+            position, clock = int(row[0]), as_datetime(row[1]) or EPOCH
+            events = self.log.read_log(position, self.page_size)
+            if not events:
+                return 0
+            facts = []
+            for pos, event in events:
+                clock = max(clock, event.timestamp)
+                facts.append(Fact(pos, clock, event))
+            projection.apply(cur, facts)
+            cur.execute(
+                "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s WHERE projection = %s",
+                (facts[-1].position, clock, datetime.now(UTC), name),
+            )
+            return len(facts)
+
+    def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[str, int], None] | None = None) -> int:
+        """Process until every named projection has reached the head of the log."""
+        total = 0
+        for name in names or list(self.projections):
+            while n := self.process_page(name):
+                total += n
+                if progress:
+                    progress(name, n)
+        return total
+
+    def rebuild(self, name: str, progress: Callable[[str, int], None] | None = None) -> int:
+        """Drop a projection's tables and fold the whole log into them again."""
+        projection = self._get(name)
+        with self.db.transaction() as cur:
+            cur.execute("SELECT position FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
+            self._reset(cur, projection)
+        return self.catch_up([name], progress)
+
+    # -- status and read-your-writes ----------------------------------------------
+
+    def positions(self) -> dict[str, int]:
+        with self.db.read() as cur:
+            cur.execute("SELECT projection, position FROM keel_tracking")
+            return {str(r[0]): int(r[1]) for r in cur.fetchall()}
+
+    def status(self) -> list[Status]:
+        head = self.log.head_position()
+        with self.db.read() as cur:
+            cur.execute("SELECT projection, position, updated_at FROM keel_tracking ORDER BY projection")
+            rows = cur.fetchall()
+        return [Status(str(r[0]), int(r[1]), head, as_datetime(r[2])) for r in rows if r[0] in self.projections]
+
+    def wait_for(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
+        """Block until the named projections have processed the log up to ``position``."""
+        deadline = time.monotonic() + timeout
+        wanted = list(names)
+        self._wake.set()
+        while True:
+            positions = self.positions()
+            reached = min(positions.get(n, 0) for n in wanted)
+            if reached >= position:
+                return
+            if time.monotonic() >= deadline:
+                raise ReadModelBehind(position, reached)
+            time.sleep(0.01)
+
+    # -- following the log ---------------------------------------------------------
+
+    def notify(self, _position: int | None = None) -> None:
+        """Wake the follower now (a local write happened) instead of at the next poll."""
+        self._wake.set()
+
+    def run_forever(self, poll_interval: float = 0.25, stop: threading.Event | None = None) -> None:
+        """Catch up, then follow the log until stopped. Errors stop the engine loudly."""
+        stop = stop or self._stop
+        while not stop.is_set():
+            self._wake.clear()
+            self.catch_up()
+            self._wake.wait(poll_interval)
+
+    def start(self, poll_interval: float = 0.25) -> None:
+        """Follow the log in a background thread of this process."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.run_forever(poll_interval, self._stop)
+                except Exception:
+                    # The failing page was rolled back; report it and retry after a pause.
+                    log.exception("projection engine failed; retrying in 1 s")
+                    self._stop.wait(1.0)
+
+        self._thread = threading.Thread(target=run, name="keel-projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
