@@ -1,0 +1,230 @@
+"""The ``keel`` command line: serve, demo, reports and projection operations.
+
+Errors end with exit code 1 (2 for usage errors) and one readable line on stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from api.system import Keel
+from ledger.errors import DomainError
+
+app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
+report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
+projections_app = typer.Typer(help="Run, inspect and rebuild the read models.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(projections_app, name="projections")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def keel_system(follow: bool = False) -> Iterator[Keel]:
+    try:
+        keel = Keel.start(Settings(), follow=follow)
+    except Exception as exc:  # a bad URL, an unreachable database: one line, not a traceback
+        raise fail(f"cannot open the store: {exc}") from None
+    try:
+        yield keel
+    except (DomainError, KeyError, ValueError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    finally:
+        keel.close()
+
+
+def parse_known_at(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 timestamp: {value!r}") from None
+    from api.deps import utc
+
+    return utc(moment)
+
+
+AsOfOption = Annotated[
+    datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date (default: today).")
+]
+KnownAtOption = Annotated[
+    str | None, typer.Option("--known-at", help="What the books knew at this moment, ISO 8601 (default: now).")
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], meta: dict[str, Any]) -> None:
+    if fmt is Format.json:
+        payload = {**meta, "rows": [dict(zip(header, map(str, r), strict=True)) for r in rows]}
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[str(c) for c in r] for r in rows])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(title=title, caption=", ".join(f"{k}: {v}" for k, v in meta.items() if k != "totals"))
+        for name in header:
+            table.add_column(name, justify="right" if name in ("debit", "credit", "receivable", "net") else "left")
+        for r in rows:
+            table.add_row(*[str(c) for c in r])
+        out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default from KEEL_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default from KEEL_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs); projections follow the log in-process by default."""
+    import uvicorn
+
+    from api.http import create_app
+
+    settings = Settings()
+    out.print(f"Keel on {settings.backend} — http://{host or settings.host}:{port or settings.port}/docs")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def demo() -> None:
+    """Load a deterministic demo: a small agency's third quarter (idempotent)."""
+    from api.demo import load_demo
+
+    with keel_system() as keel:
+        count = load_demo(keel.app)
+        keel.engine.catch_up()
+        if count:
+            out.print(f"Loaded the demo: {count} commands, log head at position {keel.app.head_position()}.")
+        else:
+            out.print("The demo is already loaded; nothing to do.")
+
+
+def _catch_up(keel: Keel) -> None:
+    # In-process by default: a report from the CLI reflects everything recorded so far.
+    if keel.settings.projections == "in-process":
+        keel.engine.catch_up()
+
+
+@report_app.command("trial-balance")
+def trial_balance(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table) -> None:
+    """Trial balance per account and currency."""
+    from projections.reports import trial_balance as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        tb = build(keel.views, as_of.date() if as_of else date.today(), moment)
+    header = ["account", "name", "currency", "debit", "credit"]
+    rows = [[r.account, r.name, r.currency, r.debit, r.credit] for r in tb.rows]
+    rows += [["", "Total", t.currency, t.debit, t.credit] for t in tb.totals] if fmt is Format.table else []
+    meta = {
+        "as_of": tb.scope.as_of.isoformat(),
+        "known_at": tb.scope.known_at.isoformat() if tb.scope.known_at else None,
+        "position": tb.scope.position,
+        "balanced": tb.balanced,
+    }
+    if fmt is Format.json:
+        meta["totals"] = [{"currency": t.currency, "debit": str(t.debit), "credit": str(t.credit)} for t in tb.totals]
+    emit(fmt, "Trial balance", header, rows, meta)
+
+
+@report_app.command("receivables")
+def receivables(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table) -> None:
+    """Open receivables and unapplied credit per customer."""
+    from projections.reports import receivables as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        rec = build(keel.views, as_of.date() if as_of else date.today(), moment)
+    header = ["customer", "currency", "receivable", "credit", "net"]
+    rows = [[r.customer_name, r.currency, r.receivable, r.credit, r.net] for r in rec.rows]
+    meta = {
+        "as_of": rec.scope.as_of.isoformat(),
+        "known_at": rec.scope.known_at.isoformat() if rec.scope.known_at else None,
+        "position": rec.scope.position,
+    }
+    emit(fmt, "Receivables", header, rows, meta)
+
+
+@projections_app.command("status")
+def projections_status(fmt: FormatOption = Format.table) -> None:
+    """Position and lag of every read model."""
+    with keel_system() as keel:
+        statuses = keel.engine.status()
+    rows = [[s.name, s.position, s.head, s.lag, s.updated_at.isoformat() if s.updated_at else ""] for s in statuses]
+    emit(fmt, "Projections", ["projection", "position", "head", "lag", "updated_at"], rows, {})
+
+
+def _progress(started: float) -> Callable[[str, int], None]:
+    done: dict[str, int] = {}
+
+    def report(name: str, n: int) -> None:
+        done[name] = done.get(name, 0) + n
+        rate = done[name] / max(time.monotonic() - started, 1e-6)
+        err.print(f"{name}: {done[name]} events ({rate:,.0f}/s)", end="\r", highlight=False)
+
+    return report
+
+
+@projections_app.command("run")
+def projections_run(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit instead of following.")] = False,
+) -> None:
+    """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops)."""
+    with keel_system() as keel:
+        processed = keel.engine.catch_up(progress=_progress(time.monotonic()))
+        err.print(f"caught up: {processed} events processed", highlight=False)
+        if once:
+            return
+        try:
+            keel.engine.run_forever(keel.settings.poll_interval)
+        except KeyboardInterrupt:
+            err.print("stopped")
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(name: Annotated[str, typer.Argument(help="The projection to rebuild.")]) -> None:
+    """Drop a read model and fold the whole log into it again."""
+    with keel_system() as keel:
+        started = time.monotonic()
+        processed = keel.engine.rebuild(name, progress=_progress(started))
+        elapsed = time.monotonic() - started
+        err.print(f"rebuilt {name}: {processed} events in {elapsed:.2f} s", highlight=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

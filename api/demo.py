@@ -1,0 +1,138 @@
+"""A deterministic demo: the third quarter of Lumen & Co, a twelve-person design agency.
+
+Same ids and same figures on every run. Entries are recorded out of business-date order
+on purpose (a July invoice is only entered in late September), so the two time axes
+show different pictures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from commands.application import KeelApplication
+from commands.messages import (
+    AllocationInput,
+    ChangePaymentTerms,
+    Command,
+    DraftInvoice,
+    IssueInvoice,
+    LineInput,
+    RecordPayment,
+    RegisterCustomer,
+    RenameCustomer,
+    VoidInvoice,
+)
+from ledger.events import Meta
+
+DEMO_ACTOR = "demo"
+
+
+def demo_id(name: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"keel:demo:{name}")
+
+
+def _meta(step: str) -> Meta:
+    return Meta(actor=DEMO_ACTOR, command_id=str(demo_id(f"command:{step}")))
+
+
+def _invoice(key: str, customer: str, on: date, lines: list[tuple[str, str, str]], tax: str = "24") -> list[Command]:
+    return [
+        DraftInvoice(
+            meta=_meta(f"draft:{key}"),
+            on=on,
+            invoice_id=demo_id(f"invoice:{key}"),
+            customer_id=demo_id(f"customer:{customer}"),
+            lines=tuple(LineInput(description=d, quantity=q, unit_price=p) for d, q, p in lines),
+            tax_percent=tax,
+        ),
+        IssueInvoice(meta=_meta(f"issue:{key}"), on=on, invoice_id=demo_id(f"invoice:{key}")),
+    ]
+
+
+def _payment(key: str, customer: str, on: date, amount: str, allocations: dict[str, str], ref: str) -> Command:
+    return RecordPayment(
+        meta=_meta(f"payment:{key}"),
+        on=on,
+        payment_id=demo_id(f"payment:{key}"),
+        customer_id=demo_id(f"customer:{customer}"),
+        amount=amount,
+        allocations=tuple(
+            AllocationInput(invoice_id=demo_id(f"invoice:{k}"), amount=a) for k, a in allocations.items()
+        ),
+        reference=ref,
+    )
+
+
+def demo_commands() -> Iterator[Command]:
+    customers = [
+        ("northwind", "Northwind Studio", 30, "EUR", date(2026, 7, 1)),
+        ("helios", "Helios Foods", 14, "EUR", date(2026, 7, 1)),
+        ("atlas", "Atlas Logistics", 45, "EUR", date(2026, 7, 3)),
+        ("blueharbor", "Blue Harbor Inc.", 30, "USD", date(2026, 7, 10)),
+    ]
+    for key, name, terms, currency, on in customers:
+        yield RegisterCustomer(
+            meta=_meta(f"register:{key}"),
+            on=on,
+            customer_id=demo_id(f"customer:{key}"),
+            name=name,
+            payment_terms_days=terms,
+            currency=currency,
+        )
+    yield from _invoice(
+        "nw-1",
+        "northwind",
+        date(2026, 7, 6),
+        [("Brand discovery workshop", "2", "1800.00"), ("Design hours", "36", "95.00")],
+    )
+    yield from _invoice("he-1", "helios", date(2026, 7, 9), [("Packaging redesign, phase 1", "1", "6400.00")])
+    yield from _invoice("bh-1", "blueharbor", date(2026, 7, 15), [("Website UX audit", "1", "4800.00")], tax="0")
+    yield _payment("he-1", "helios", date(2026, 7, 22), "7936.00", {"he-1": "7936.00"}, "HF-2231")
+    yield ChangePaymentTerms(
+        meta=_meta("terms:atlas"), on=date(2026, 7, 28), customer_id=demo_id("customer:atlas"), payment_terms_days=30
+    )
+    yield from _invoice(
+        "at-1", "atlas", date(2026, 8, 3), [("Fleet livery concepts", "1", "3500.00"), ("Design hours", "20", "95.00")]
+    )
+    yield _payment("nw-1", "northwind", date(2026, 8, 5), "3000.00", {"nw-1": "3000.00"}, "NW-TRANSFER-0805")
+    yield from _invoice("nw-2", "northwind", date(2026, 8, 17), [("Design system, sprint 1", "60", "95.00")])
+    yield from _invoice("he-2", "helios", date(2026, 8, 20), [("Packaging redesign, phase 2", "1", "5200.00")])
+    yield VoidInvoice(
+        meta=_meta("void:he-2"),
+        on=date(2026, 8, 24),
+        invoice_id=demo_id("invoice:he-2"),
+        reason="Phase 2 postponed by the client; to be re-invoiced",
+    )
+    yield _payment("bh-1", "blueharbor", date(2026, 8, 28), "4800.00", {"bh-1": "4800.00"}, "BH-WIRE-77")
+    yield _payment(
+        "nw-2", "northwind", date(2026, 9, 4), "5000.00", {"nw-1": "2463.20", "nw-2": "2536.80"}, "NW-TRANSFER-0904"
+    )
+    yield from _invoice("at-2", "atlas", date(2026, 9, 7), [("Signage rollout, 14 depots", "14", "320.00")])
+    yield _payment("at-1", "atlas", date(2026, 9, 15), "7000.00", {"at-1": "6696.00"}, "ATLAS-PAY-0915")
+    yield RenameCustomer(
+        meta=_meta("rename:northwind"),
+        on=date(2026, 9, 18),
+        customer_id=demo_id("customer:northwind"),
+        name="Northwind Studio Ltd",
+    )
+    yield from _invoice("nw-3", "northwind", date(2026, 9, 25), [("Design system, sprint 2", "48", "95.00")])
+    # Recorded late: a July retainer invoice the account manager only entered at quarter end.
+    yield from _invoice("he-3", "helios", date(2026, 7, 31), [("July retainer: social content", "1", "1500.00")])
+    yield _payment("he-3", "helios", date(2026, 9, 29), "1000.00", {"he-3": "1000.00"}, "HF-2290")
+
+
+def is_loaded(app: KeelApplication) -> bool:
+    return demo_id("customer:northwind") in app.repository
+
+
+def load_demo(app: KeelApplication) -> int:
+    """Run the demo's commands; return how many ran (0 when the demo is already loaded)."""
+    if is_loaded(app):
+        return 0
+    count = 0
+    for command in demo_commands():
+        app.handle(command)
+        count += 1
+    return count

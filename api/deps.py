@@ -1,0 +1,66 @@
+"""Request-scoped dependencies, as ``Annotated`` aliases so routes read as contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from api.system import Keel
+from commands.application import today
+from ledger.errors import InvalidValue
+from ledger.events import Meta
+
+
+def get_keel(request: Request) -> Keel:
+    keel: Keel = request.app.state.keel
+    return keel
+
+
+def get_meta(
+    actor: Annotated[str, Header(alias="X-Keel-Actor", max_length=200)] = "api",
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)] = None,
+) -> Meta:
+    meta = Meta(actor=actor) if idempotency_key is None else Meta(actor=actor, command_id=idempotency_key)
+    return Meta(meta.actor, meta.command_id, correlation_id or "")
+
+
+def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """``If-Match: 3`` or ``If-Match: "3"``: the aggregate version the client saw."""
+    if if_match is None:
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise InvalidValue(f"If-Match must carry the version number you read, got {if_match!r}")
+    return int(tag)
+
+
+KeelDep = Annotated[Keel, Depends(get_keel)]
+MetaDep = Annotated[Meta, Depends(get_meta)]
+ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, description="Wait (briefly) until the read model has processed this log position"),
+]
+AsOf = Annotated[date | None, Query(description="Business date of the report; today when omitted")]
+KnownAt = Annotated[
+    datetime | None, Query(description="Report what the books knew at this moment (ISO 8601; UTC if no offset)")
+]
+
+
+def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None:
+    if min_position:
+        keel.engine.wait_for(min_position, names, timeout=keel.settings.read_wait_seconds)
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def as_of_or_today(as_of: date | None) -> date:
+    return as_of or today()

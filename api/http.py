@@ -1,0 +1,41 @@
+"""The HTTP application: ``create_app(settings)`` builds Keel in the lifespan, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.problems import install_problem_handlers
+from api.routes import customers, invoices, operations, payments, reports
+from api.settings import Settings
+from api.system import Keel
+
+DESCRIPTION = """
+Keel is an event-sourced business ledger. Commands (POST) append immutable events and
+answer with the aggregate id, its new version and the log `position`; pass that
+position as `min_position` to a query to read your own write. Reports take `as_of`
+(business date) and `known_at` (what the books knew at that moment). Errors are
+RFC 9457 `application/problem+json`. Amounts are decimal strings.
+"""
+
+
+def create_app(settings: Settings | None = None, keel: Keel | None = None) -> FastAPI:
+    """Build the API. Pass ``keel`` to serve an already running system (tests do)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = keel is None
+        app.state.keel = keel or Keel.start(settings or Settings())
+        try:
+            yield
+        finally:
+            if own:
+                app.state.keel.close()
+
+    app = FastAPI(title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_problem_handlers(app)
+    for module in (customers, invoices, payments, reports, operations):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,101 @@
+"""RFC 9457 problem details: every error leaves the API as ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    Unbalanced,
+    VersionConflict,
+)
+from projections.engine import ReadModelBehind
+
+log = logging.getLogger("keel.api")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, slug: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"urn:keel:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_DOMAIN: list[tuple[type[DomainError], int, str, str]] = [
+    (NotFound, 404, "not-found", "Not found"),
+    (AlreadyExists, 409, "already-exists", "Already exists"),
+    (VersionConflict, 412, "version-conflict", "The resource changed since you read it"),
+    (InvalidTransition, 409, "invalid-transition", "Not allowed in the current state"),
+    (Unbalanced, 422, "unbalanced-entry", "Journal entry does not balance"),
+    (InvalidValue, 422, "invalid-value", "Invalid value"),
+    (DomainError, 422, "rule-violation", "Refused by a business rule"),
+]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        for kind, status, slug, title in _DOMAIN:
+            if isinstance(exc, kind):
+                extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
+                return problem(status, slug, title, str(exc), request, **extra)
+        raise AssertionError("DomainError is the last entry")  # pragma: no cover
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors) or "invalid request"
+        return problem(422, "invalid-request", "The request is not valid", detail, request, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        return problem(exc.status_code, slug, str(exc.detail), str(exc.detail), request)
+
+    @app.exception_handler(ReadModelBehind)
+    async def behind(request: Request, exc: ReadModelBehind) -> JSONResponse:
+        return problem(
+            503,
+            "read-model-behind",
+            "Read model not caught up yet",
+            str(exc),
+            request,
+            wanted_position=exc.wanted,
+            reached_position=exc.reached,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        return problem(
+            409,
+            "concurrent-write",
+            "Concurrent write",
+            "another command changed the same records at the same time; retry",
+            request,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "Internal error", "an unexpected error occurred; it was logged", request)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Query, Response, status
+
+from api import schemas
+from api.deps import ExpectedVersion, KeelDep, MetaDep, MinPosition, catch_up
+from commands.messages import ChangePaymentTerms, CommandResult, RegisterCustomer, RenameCustomer
+from ledger.errors import NotFound
+from projections import lists
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def register_customer(
+    body: schemas.RegisterCustomerBody, keel: KeelDep, meta: MetaDep, response: Response
+) -> CommandResult:
+    """Register a customer with default currency and payment terms."""
+    result = keel.app.handle(
+        RegisterCustomer(
+            meta=meta,
+            on=body.on,
+            name=body.name,
+            payment_terms_days=body.payment_terms_days,
+            currency=body.currency,
+            customer_id=body.id or uuid4(),
+        )
+    )
+    response.headers["Location"] = f"/v1/customers/{result.id}"
+    return result
+
+
+@router.post("/{customer_id}/rename", response_model=schemas.CommandAccepted)
+def rename_customer(
+    customer_id: UUID, body: schemas.RenameCustomerBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    return keel.app.handle(
+        RenameCustomer(meta=meta, on=body.on, customer_id=customer_id, name=body.name, expected_version=expected)
+    )
+
+
+@router.post("/{customer_id}/payment-terms", response_model=schemas.CommandAccepted)
+def change_payment_terms(
+    customer_id: UUID, body: schemas.PaymentTermsBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    return keel.app.handle(
+        ChangePaymentTerms(
+            meta=meta,
+            on=body.on,
+            customer_id=customer_id,
+            payment_terms_days=body.payment_terms_days,
+            expected_version=expected,
+        )
+    )
+
+
+@router.get("", response_model=list[schemas.Customer])
+def list_customers(
+    keel: KeelDep,
+    min_position: MinPosition = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[lists.CustomerView]:
+    catch_up(keel, min_position, ["customers"])
+    return lists.list_customers(keel.views, limit=limit, offset=offset)
+
+
+@router.get("/{customer_id}", response_model=schemas.Customer)
+def get_customer(customer_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> lists.CustomerView:
+    catch_up(keel, min_position, ["customers"])
+    found = lists.get_customer(keel.views, str(customer_id))
+    if found is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return found
