@@ -203,7 +203,7 @@ def projections_run(
     """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops)."""
     with keel_system() as keel:
         processed = keel.engine.catch_up(progress=_progress(time.monotonic()))
-        err.print(f"caught up: {processed} events processed", highlight=False)
+        err.print(f"\ncaught up: {processed} events processed", highlight=False)
         if once:
             return
         try:
@@ -219,7 +219,7 @@ def projections_rebuild(name: Annotated[str, typer.Argument(help="The projection
         started = time.monotonic()
         processed = keel.engine.rebuild(name, progress=_progress(started))
         elapsed = time.monotonic() - started
-        err.print(f"rebuilt {name}: {processed} events in {elapsed:.2f} s", highlight=False)
+        err.print(f"\nrebuilt {name}: {processed} events in {elapsed:.2f} s", highlight=False)
 
 
 def main() -> None:

@@ -1,0 +1,54 @@
+"""Short ways to say ledger stories in tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from api.system import Keel
+from commands.messages import (
+    AllocationInput,
+    CommandResult,
+    DraftInvoice,
+    IssueInvoice,
+    LineInput,
+    RecordPayment,
+    RegisterCustomer,
+    VoidInvoice,
+)
+from ledger.events import Meta
+
+META = Meta(actor="test")
+
+
+def register(keel: Keel, name: str = "Acme", on: date = date(2026, 1, 2), **kw: Any) -> UUID:
+    return keel.app.handle(RegisterCustomer(meta=META, name=name, on=on, **kw)).id
+
+
+def draft(keel: Keel, customer: UUID, net: str, on: date, tax: str = "24", **kw: Any) -> UUID:
+    lines = (LineInput(description="Consulting", quantity="1", unit_price=net),)
+    return keel.app.handle(DraftInvoice(meta=META, customer_id=customer, lines=lines, tax_percent=tax, on=on, **kw)).id
+
+
+def invoice(keel: Keel, customer: UUID, net: str, on: date, tax: str = "24") -> UUID:
+    invoice_id = draft(keel, customer, net, on, tax)
+    keel.app.handle(IssueInvoice(meta=META, invoice_id=invoice_id, on=on))
+    return invoice_id
+
+
+def pay(keel: Keel, customer: UUID, amount: str, on: date, allocations: dict[UUID, str] | None = None) -> CommandResult:
+    allocs = tuple(AllocationInput(invoice_id=i, amount=a) for i, a in (allocations or {}).items())
+    return keel.app.handle(RecordPayment(meta=META, customer_id=customer, amount=amount, allocations=allocs, on=on))
+
+
+def void(keel: Keel, invoice_id: UUID, on: date, reason: str = "error") -> CommandResult:
+    return keel.app.handle(VoidInvoice(meta=META, invoice_id=invoice_id, reason=reason, on=on))
+
+
+def table_dump(keel: Keel, table: str) -> list[tuple[Any, ...]]:
+    """Every row of a read-model table, in a stable order, with comparable values."""
+    with keel.views.read() as cur:
+        cur.execute(f"SELECT * FROM {table}")
+        rows = cur.fetchall()
+    return sorted((tuple(str(v) for v in row) for row in rows))
