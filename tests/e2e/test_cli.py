@@ -1,0 +1,111 @@
+"""The ``keel`` command as a user runs it: through its installed entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+KEEL = shutil.which("keel") or str(Path(sys.executable).parent / "keel")
+
+
+def keel(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "KEEL_DATABASE_URL"}
+    environ.update({"KEEL_DATA_DIR": str(tmp_path / "data"), **(env or {})})
+    return subprocess.run([KEEL, *args], capture_output=True, text=True, env=environ, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli")
+    done = keel(path, "demo")
+    assert done.returncode == 0, done.stderr
+    assert "Loaded the demo" in done.stdout
+    return path
+
+
+def test_demo_is_idempotent(demo_dir: Path) -> None:
+    again = keel(demo_dir, "demo")
+    assert again.returncode == 0 and "already loaded" in again.stdout
+
+
+def test_trial_balance_as_json_is_balanced(demo_dir: Path) -> None:
+    done = keel(demo_dir, "report", "trial-balance", "--as-of", "2026-09-30", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["balanced"] is True and report["as_of"] == "2026-09-30"
+    assert {t["currency"] for t in report["totals"]} == {"EUR", "USD"}
+
+
+def test_trial_balance_known_at_the_epoch_is_empty_csv(demo_dir: Path) -> None:
+    done = keel(demo_dir, "report", "trial-balance", "--known-at", "1970-01-02T00:00:00+00:00", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["account,name,currency,debit,credit"]
+
+
+def test_receivables_table_names_the_customers(demo_dir: Path) -> None:
+    done = keel(demo_dir, "report", "receivables", "--as-of", "2026-09-30")
+    assert done.returncode == 0, done.stderr
+    assert "Northwind Studio Ltd" in done.stdout and "13427.20" in done.stdout
+
+
+def test_projection_status_and_rebuild(demo_dir: Path) -> None:
+    rebuilt = keel(demo_dir, "projections", "rebuild", "general_ledger")
+    assert rebuilt.returncode == 0 and "rebuilt general_ledger: 48 events" in rebuilt.stderr
+    status = keel(demo_dir, "projections", "status", "--format", "json")
+    rows = json.loads(status.stdout)["rows"]
+    assert {r["projection"]: r["lag"] for r in rows} == {"customers": "0", "general_ledger": "0", "invoices": "0"}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("projections", "rebuild", "nope"), 1, "no projection named 'nope'"),
+        (("report", "trial-balance", "--known-at", "yesterday"), 2, "not an ISO 8601 timestamp"),
+        (("report", "trial-balance", "--as-of", "31/09/2026"), 2, "--as-of"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_readable_line(demo_dir: Path, args: tuple[str, ...], code: int, message: str) -> None:
+    done = keel(demo_dir, *args)
+    assert done.returncode == code
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    done = keel(tmp_path, "projections", "status", env={"KEEL_DATABASE_URL": "mysql://nowhere/db"})
+    assert done.returncode == 1
+    assert "unsupported database URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "KEEL_DATA_DIR": str(demo_dir / "data")}
+    server = subprocess.Popen([KEEL, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/v1/reports/trial-balance?as_of=2026-09-30", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "keel serve did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["balanced"] is True
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
