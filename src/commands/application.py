@@ -6,6 +6,8 @@ same aggregate fails on its version; the handler then reloads and decides again.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
@@ -39,7 +41,7 @@ from ledger.sequence import NumberSequence, invoice_series, sequence_id
 A = TypeVar("A", bound=KeelAggregate)
 C = TypeVar("C", bound=Command)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 12
 
 
 def today() -> date:
@@ -77,6 +79,8 @@ class KeelApplication(Application[UUID]):
             except IntegrityError:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise
+                # Someone else won the race; back off a little (jittered) and decide again.
+                time.sleep(random.uniform(0.001, 0.004) * 2 ** min(attempt, 5))
         raise AssertionError("unreachable")
 
     # -- reading the log (for projections, audits and tests) -------------------------

@@ -1,0 +1,97 @@
+"""Operations that only a real server can prove: a killed worker, concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from support import draft, invoice, pay, register, table_dump
+
+from api.settings import Settings
+from api.system import Keel
+from commands.messages import IssueInvoice
+from ledger.events import Meta
+from projections import lists
+
+pytestmark = pytest.mark.postgres
+
+KEEL = shutil.which("keel") or str(Path(sys.executable).parent / "keel")
+TABLES = ("gl_lines", "customers", "invoices", "invoice_lines")
+
+
+def pg_settings(url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=url, data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+
+
+def positions(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        try:
+            rows = conn.execute("SELECT projection, position FROM keel_tracking").fetchall()
+        except psycopg.errors.UndefinedTable:
+            return {}
+    return {name: int(pos) for name, pos in rows}
+
+
+@pytest.mark.slow
+def test_sigkill_during_catch_up_then_restart_equals_a_fresh_rebuild(postgres_url: str, tmp_path: Path) -> None:
+    with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
+        customers = [register(keel, f"Customer {n}") for n in range(40)]
+        for n in range(300):
+            who = customers[n % len(customers)]
+            inv = invoice(keel, who, f"{100 + n}.00", date(2026, 1, 1 + n % 28))
+            pay(keel, who, f"{50 + n}.00", date(2026, 2, 1 + n % 28), {inv: f"{50 + n}.00"})
+        head = keel.app.head_position()
+
+    env = {**os.environ, "KEEL_DATABASE_URL": postgres_url, "KEEL_PROJECTION_PAGE_SIZE": "5"}
+    worker = subprocess.Popen([KEEL, "projections", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            seen = positions(postgres_url)
+            if seen and max(seen.values()) > 100:
+                break
+            assert time.monotonic() < deadline, f"worker made no progress: {seen}"
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    at_kill = positions(postgres_url)
+    assert min(at_kill.values()) < head, f"the worker finished before it was killed: {at_kill} of {head}"
+
+    restarted = subprocess.run([KEEL, "projections", "run", "--once"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert restarted.returncode == 0, restarted.stderr
+    assert set(positions(postgres_url).values()) == {head}
+
+    with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
+        after_restart = {t: table_dump(keel, t) for t in TABLES}
+        for name in keel.engine.projections:
+            keel.engine.rebuild(name)
+        assert {t: table_dump(keel, t) for t in TABLES} == after_restart
+
+
+def test_concurrent_writers_keep_invoice_numbers_gap_free(postgres_url: str, tmp_path: Path) -> None:
+    settings = pg_settings(postgres_url, tmp_path)
+    with Keel.start(settings, follow=False) as first, Keel.start(settings, follow=False) as second:
+        customer = register(first)
+        drafts = [draft(first, customer, "10.00", date(2026, 6, 1)) for _ in range(30)]
+
+        def issue(pair: tuple[Keel, object]) -> None:
+            keel, invoice_id = pair
+            keel.app.handle(IssueInvoice(meta=Meta("writer"), invoice_id=invoice_id, on=date(2026, 6, 2)))  # type: ignore[arg-type]
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(issue, [(first if i % 2 else second, d) for i, d in enumerate(drafts)]))
+        first.engine.catch_up()
+        numbers = sorted(v.number or "" for v in lists.list_invoices(first.views, status="issued", limit=1000))
+    assert numbers == [f"INV-2026-{n:04d}" for n in range(1, 31)]
