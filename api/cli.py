@@ -146,7 +146,7 @@ def trial_balance(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt:
     header = ["account", "name", "currency", "debit", "credit"]
     rows = [[r.account, r.name, r.currency, r.debit, r.credit] for r in tb.rows]
     rows += [["", "Total", t.currency, t.debit, t.credit] for t in tb.totals] if fmt is Format.table else []
-    meta = {
+    meta: dict[str, Any] = {
         "as_of": tb.scope.as_of.isoformat(),
         "known_at": tb.scope.known_at.isoformat() if tb.scope.known_at else None,
         "position": tb.scope.position,

@@ -26,11 +26,10 @@ class Keel:
     def start(cls, settings: Settings | None = None, follow: bool | None = None) -> Keel:
         """Build Keel. ``follow`` runs the projections in a background thread of this process."""
         settings = settings or Settings()
-        engine_ref: list[ProjectionEngine] = []
-        app = KeelApplication(settings.event_store_url, on_saved=lambda pos: engine_ref[0].notify(pos))
+        app = KeelApplication(settings.event_store_url)
         views = ViewDatabase(settings.read_model_url)
         engine = ProjectionEngine(views, app, default_projections(), page_size=settings.projection_page_size)
-        engine_ref.append(engine)
+        app.on_saved = engine.notify
         engine.setup()
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)

@@ -51,4 +51,4 @@ def table_dump(keel: Keel, table: str) -> list[tuple[Any, ...]]:
     with keel.views.read() as cur:
         cur.execute(f"SELECT * FROM {table}")
         rows = cur.fetchall()
-    return sorted((tuple(str(v) for v in row) for row in rows))
+    return sorted(tuple(str(v) for v in row) for row in rows)

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -51,9 +51,10 @@ def today() -> date:
 class KeelApplication(Application[UUID]):
     name = APP_NAME
 
-    def __init__(self, database_url: str, on_saved: Callable[[int], None] | None = None) -> None:
+    def __init__(self, database_url: str) -> None:
         super().__init__(env=event_store_env(database_url))
-        self._on_saved = on_saved
+        # Called with the log position after each successful save (wakes local projections).
+        self.on_saved: Callable[[int], None] | None = None
         self._handlers: dict[type[Command], Callable[[Any], CommandResult]] = {
             RegisterCustomer: self._register_customer,
             RenameCustomer: self._rename_customer,
@@ -97,7 +98,7 @@ class KeelApplication(Application[UUID]):
     def _load(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         label = kind.__name__.lower()
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: KeelAggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{label} {aggregate_id} not found") from None
         if not isinstance(aggregate, kind):
@@ -116,8 +117,8 @@ class KeelApplication(Application[UUID]):
     def _commit(self, subject: KeelAggregate, *others: KeelAggregate) -> CommandResult:
         recordings = self.save(subject, *others)
         position = max((r.notification.id for r in recordings), default=0)
-        if self._on_saved and position:
-            self._on_saved(position)
+        if self.on_saved and position:
+            self.on_saved(position)
         return CommandResult(id=subject.id, version=subject.version, position=position)
 
     # -- customers -----------------------------------------------------------------
@@ -197,9 +198,9 @@ class KeelApplication(Application[UUID]):
 
     def get(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: KeelAggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found")
-        return cast(A, aggregate)
+        return aggregate

@@ -51,9 +51,15 @@ class Fact:
 
 
 class Projection(Protocol):
-    name: str
-    schema_version: int
-    tables: Sequence[str]
+    @property
+    def name(self) -> str: ...
+    @property
+    def schema_version(self) -> int:
+        """Bump when the tables or the folding change: setup() then rebuilds the projection."""
+        ...
+
+    @property
+    def tables(self) -> Sequence[str]: ...
 
     def create(self, cur: Cursor) -> None: ...
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None: ...
@@ -122,7 +128,8 @@ class ProjectionEngine:
         projection.create(cur)
         cur.execute("DELETE FROM keel_tracking WHERE projection = %s", (projection.name,))
         cur.execute(
-            "INSERT INTO keel_tracking (projection, position, clock, schema_version, updated_at) VALUES (%s, 0, %s, %s, %s)",
+            "INSERT INTO keel_tracking (projection, position, clock, schema_version, updated_at)"
+            " VALUES (%s, 0, %s, %s, %s)",
             (projection.name, EPOCH, projection.schema_version, datetime.now(UTC)),
         )
 

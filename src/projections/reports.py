@@ -146,9 +146,7 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
     for customer_id, name, currency, code, minor in sums:
         per[(customer_id, name, currency)][code] += _amount(minor, currency)
     rows = [
-        ReceivableRow(
-            cid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_)
-        )
+        ReceivableRow(cid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
         for (cid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))
         if sums_[RECEIVABLES] != 0 or sums_[CUSTOMER_CREDIT] != 0
     ]

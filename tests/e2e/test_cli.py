@@ -73,7 +73,9 @@ def test_projection_status_and_rebuild(demo_dir: Path) -> None:
         (("report", "trial-balance", "--as-of", "31/09/2026"), 2, "--as-of"),
     ],
 )
-def test_bad_input_exits_non_zero_with_a_readable_line(demo_dir: Path, args: tuple[str, ...], code: int, message: str) -> None:
+def test_bad_input_exits_non_zero_with_a_readable_line(
+    demo_dir: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
     done = keel(demo_dir, *args)
     assert done.returncode == code
     assert message in done.stderr
@@ -95,7 +97,9 @@ def _free_port() -> int:
 def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
     port = _free_port()
     env = {**os.environ, "KEEL_DATA_DIR": str(demo_dir / "data")}
-    server = subprocess.Popen([KEEL, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [KEEL, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -55,15 +55,21 @@ def test_customer_invoice_payment_tour_reads_its_own_writes(client: TestClient) 
     paid = ok(
         client.post(
             "/v1/payments",
-            json={"customer_id": customer["id"], "amount": "1000.00", "on": "2026-05-20",
-                  "allocations": [{"invoice_id": inv["id"], "amount": "1000.00"}]},
+            json={
+                "customer_id": customer["id"],
+                "amount": "1000.00",
+                "on": "2026-05-20",
+                "allocations": [{"invoice_id": inv["id"], "amount": "1000.00"}],
+            },
         ),
         201,
     )
     rec = ok(client.get("/v1/reports/receivables", params={"as_of": "2026-05-31", "min_position": paid["position"]}))
     assert rec["rows"][0]["receivable"] == "184.20"
     tb = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-05-31", "min_position": paid["position"]}))
-    assert tb["balanced"] and tb["totals"] == [{"currency": "EUR", "debit": "1184.20", "credit": "1184.20", "balanced": True}]
+    assert tb["balanced"] and tb["totals"] == [
+        {"currency": "EUR", "debit": "1184.20", "credit": "1184.20", "balanced": True}
+    ]
     early = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-05-01"}))
     assert early["rows"] == []
     listed = ok(client.get("/v1/invoices", params={"customer_id": customer["id"], "status": "issued"}))
@@ -78,7 +84,9 @@ def test_known_at_in_the_past_sees_nothing_recorded_after_it(client: TestClient)
 
 
 def test_invalid_bodies_are_problems_naming_the_field(client: TestClient) -> None:
-    body = assert_problem(client.post("/v1/customers", json={"name": "", "payment_terms_days": 14}), 422, "invalid-request")
+    body = assert_problem(
+        client.post("/v1/customers", json={"name": "", "payment_terms_days": 14}), 422, "invalid-request"
+    )
     assert body["errors"][0]["location"] == "body.name"
     float_amount = {"customer_id": "00000000-0000-0000-0000-000000000001", "amount": 10.5}
     assert_problem(client.post("/v1/payments", json=float_amount), 422, "invalid-request")
@@ -86,18 +94,39 @@ def test_invalid_bodies_are_problems_naming_the_field(client: TestClient) -> Non
 
 def test_business_rule_violations_are_problems_and_write_nothing(client: TestClient, keel: Keel) -> None:
     customer = ok(client.post("/v1/customers", json={"name": "Acme"}), 201)
-    inv = ok(client.post("/v1/invoices", json={"customer_id": customer["id"], "lines": [
-        {"description": "Work", "quantity": "1", "unit_price": "100"}]}), 201)
+    inv = ok(
+        client.post(
+            "/v1/invoices",
+            json={
+                "customer_id": customer["id"],
+                "lines": [{"description": "Work", "quantity": "1", "unit_price": "100"}],
+            },
+        ),
+        201,
+    )
     ok(client.post(f"/v1/invoices/{inv['id']}/issue"))
     head = keel.app.head_position()
     assert_problem(client.post(f"/v1/invoices/{inv['id']}/issue"), 409, "invalid-transition")
     over = {"customer_id": customer["id"], "amount": "500", "allocations": [{"invoice_id": inv["id"], "amount": "500"}]}
     assert_problem(client.post("/v1/payments", json=over), 409, "invalid-transition")
-    stale = assert_problem(client.post(f"/v1/invoices/{inv['id']}/void", json={"reason": "x"}, headers={"If-Match": "1"}),
-                           412, "version-conflict")
+    stale = assert_problem(
+        client.post(f"/v1/invoices/{inv['id']}/void", json={"reason": "x"}, headers={"If-Match": "1"}),
+        412,
+        "version-conflict",
+    )
     assert stale["current_version"] == 2
-    assert_problem(client.post("/v1/invoices", json={"customer_id": customer["id"], "currency": "XYZ", "lines": [
-        {"description": "Work", "quantity": "1", "unit_price": "1"}]}), 422, "invalid-value")
+    assert_problem(
+        client.post(
+            "/v1/invoices",
+            json={
+                "customer_id": customer["id"],
+                "currency": "XYZ",
+                "lines": [{"description": "Work", "quantity": "1", "unit_price": "1"}],
+            },
+        ),
+        422,
+        "invalid-value",
+    )
     assert keel.app.head_position() == head
 
 

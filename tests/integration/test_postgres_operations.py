@@ -52,7 +52,9 @@ def test_sigkill_during_catch_up_then_restart_equals_a_fresh_rebuild(postgres_ur
         head = keel.app.head_position()
 
     env = {**os.environ, "KEEL_DATABASE_URL": postgres_url, "KEEL_PROJECTION_PAGE_SIZE": "5"}
-    worker = subprocess.Popen([KEEL, "projections", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [KEEL, "projections", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -69,7 +71,9 @@ def test_sigkill_during_catch_up_then_restart_equals_a_fresh_rebuild(postgres_ur
     at_kill = positions(postgres_url)
     assert min(at_kill.values()) < head, f"the worker finished before it was killed: {at_kill} of {head}"
 
-    restarted = subprocess.run([KEEL, "projections", "run", "--once"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    restarted = subprocess.run(
+        [KEEL, "projections", "run", "--once"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert restarted.returncode == 0, restarted.stderr
     assert set(positions(postgres_url).values()) == {head}
 

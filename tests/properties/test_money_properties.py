@@ -9,7 +9,7 @@ currencies = st.sampled_from(["EUR", "JPY", "KWD", "USD"])
 
 
 @given(
-    units=st.integers(min_value=-10**12, max_value=10**12),
+    units=st.integers(min_value=-(10**12), max_value=10**12),
     currency=currencies,
     ratios=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=12).filter(lambda r: sum(r) > 0),
 )
