@@ -34,8 +34,14 @@ def _iso_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-sqlite3.register_adapter(date, lambda d: d.isoformat())
-sqlite3.register_adapter(datetime, _iso_timestamp)
+def _sqlite_value(value: Any) -> Any:
+    # Converted here rather than by global sqlite3 adapters, which would change how every
+    # other SQLite user in the process (the event store among them) stores dates.
+    if isinstance(value, datetime):
+        return _iso_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def as_date(value: Any) -> date | None:
@@ -59,10 +65,10 @@ class _SQLiteCursor:
         return sql.replace("%s", "?").replace(" FOR UPDATE", "")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(self._sql(sql), tuple(params))
+        self._cursor.execute(self._sql(sql), tuple(map(_sqlite_value, params)))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        self._cursor.executemany(self._sql(sql), [tuple(map(_sqlite_value, r)) for r in rows])
 
     def fetchone(self) -> Row | None:
         row = self._cursor.fetchone()

@@ -1,0 +1,137 @@
+"""Keel benchmarks: write throughput, projection rebuild speed and memory, report latency.
+
+    python benchmarks/run.py                      # SQLite and PostgreSQL, ~10,000 events
+    python benchmarks/run.py --events 50000 --backend postgres
+
+Prints one table. PostgreSQL runs in a database created for the run and dropped after it.
+Targets live here, not in timed unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from api.system import Keel
+from commands.messages import AllocationInput, DraftInvoice, IssueInvoice, LineInput, RecordPayment, RegisterCustomer
+from ledger.events import Meta
+from projections.reports import receivables, trial_balance
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+META = Meta(actor="bench")
+START = date(2026, 1, 1)
+
+
+@contextmanager
+def store(backend: str) -> Iterator[Settings]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield Settings(data_dir=Path(tmp), database_url=None, _env_file=None)  # type: ignore[call-arg]
+        return
+    name = f"keel_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def load(keel: Keel, events: int, rng: random.Random) -> tuple[int, float, list[datetime]]:
+    """Customers, then invoices (draft + issue) each paid in part; return commands, seconds, moments."""
+    customers = [keel.app.handle(RegisterCustomer(meta=META, name=f"Customer {n}", on=START)).id for n in range(50)]
+    commands, moments = 50, []
+    started = time.perf_counter()
+    while keel.app.head_position() < events:
+        who = rng.choice(customers)
+        on = START + timedelta(days=rng.randrange(0, 365))
+        net = f"{rng.randrange(100, 100_000) / 100:.2f}"
+        lines = (LineInput(description="Work", quantity="1", unit_price=net),)
+        inv = keel.app.handle(DraftInvoice(meta=META, customer_id=who, lines=lines, tax_percent="24", on=on)).id
+        keel.app.handle(IssueInvoice(meta=META, invoice_id=inv, on=on))
+        part = str((Decimal(net) / 2).quantize(Decimal("0.01")))
+        keel.app.handle(
+            RecordPayment(
+                meta=META,
+                customer_id=who,
+                amount=part,
+                allocations=(AllocationInput(invoice_id=inv, amount=part),),
+                on=on + timedelta(days=rng.randrange(0, 60)),
+            )
+        )
+        commands += 3
+        if rng.random() < 0.02:
+            moments.append(datetime.now(UTC))
+    return commands, time.perf_counter() - started, moments
+
+
+def percentile(samples: list[float], p: float) -> float:
+    return statistics.quantiles(samples, n=100)[int(p) - 1] if len(samples) > 1 else samples[0]
+
+
+def run(backend: str, events: int, table: Table) -> None:
+    rng = random.Random(7)
+    with store(backend) as settings, Keel.start(settings, follow=False) as keel:
+        commands, seconds, moments = load(keel, events, rng)
+        head = keel.app.head_position()
+        table.add_row(
+            backend, "write: commands", f"{commands / seconds:,.0f} cmd/s", f"{head:,} events in {seconds:.1f} s"
+        )
+        for name in keel.engine.projections:
+            tracemalloc.start()
+            started = time.perf_counter()
+            keel.engine.rebuild(name)
+            elapsed = time.perf_counter() - started
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            table.add_row(
+                backend, f"rebuild: {name}", f"{head / elapsed:,.0f} events/s", f"peak {peak / 2**20:.1f} MiB"
+            )
+        for label, report in (("trial balance", trial_balance), ("receivables", receivables)):
+            samples = []
+            for _ in range(200):
+                as_of = START + timedelta(days=rng.randrange(0, 420))
+                known_at = rng.choice([*moments, None])
+                started = time.perf_counter()
+                report(keel.views, as_of, known_at)
+                samples.append((time.perf_counter() - started) * 1000)
+            table.add_row(
+                backend,
+                f"query: {label}",
+                f"p50 {percentile(samples, 50):.1f} ms",
+                f"p95 {percentile(samples, 95):.1f} ms",
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=10_000, help="approximate number of events to write")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    table = Table(title=f"Keel benchmarks (~{args.events:,} events)")
+    for column in ("backend", "measure", "result", "detail"):
+        table.add_column(column)
+    for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
+        run(backend, args.events, table)
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()
