@@ -37,7 +37,9 @@ def _meta(step: str) -> Meta:
     return Meta(actor=DEMO_ACTOR, command_id=str(demo_id(f"command:{step}")))
 
 
-def _invoice(key: str, customer: str, on: date, lines: list[tuple[str, str, str]], tax: str = "24") -> list[Command]:
+def _invoice(
+    key: str, customer: str, on: date, lines: list[tuple[str, str, str]], tax: str = "24", rate: str | None = None
+) -> list[Command]:
     return [
         DraftInvoice(
             meta=_meta(f"draft:{key}"),
@@ -47,11 +49,13 @@ def _invoice(key: str, customer: str, on: date, lines: list[tuple[str, str, str]
             lines=tuple(LineInput(description=d, quantity=q, unit_price=p) for d, q, p in lines),
             tax_percent=tax,
         ),
-        IssueInvoice(meta=_meta(f"issue:{key}"), on=on, invoice_id=demo_id(f"invoice:{key}")),
+        IssueInvoice(meta=_meta(f"issue:{key}"), on=on, invoice_id=demo_id(f"invoice:{key}"), rate=rate),
     ]
 
 
-def _payment(key: str, customer: str, on: date, amount: str, allocations: dict[str, str], ref: str) -> Command:
+def _payment(
+    key: str, customer: str, on: date, amount: str, allocations: dict[str, str], ref: str, rate: str | None = None
+) -> Command:
     return RecordPayment(
         meta=_meta(f"payment:{key}"),
         on=on,
@@ -62,6 +66,7 @@ def _payment(key: str, customer: str, on: date, amount: str, allocations: dict[s
             AllocationInput(invoice_id=demo_id(f"invoice:{k}"), amount=a) for k, a in allocations.items()
         ),
         reference=ref,
+        rate=rate,
     )
 
 
@@ -88,7 +93,9 @@ def demo_commands() -> Iterator[Command]:
         [("Brand discovery workshop", "2", "1800.00"), ("Design hours", "36", "95.00")],
     )
     yield from _invoice("he-1", "helios", date(2026, 7, 9), [("Packaging redesign, phase 1", "1", "6400.00")])
-    yield from _invoice("bh-1", "blueharbor", date(2026, 7, 15), [("Website UX audit", "1", "4800.00")], tax="0")
+    yield from _invoice(
+        "bh-1", "blueharbor", date(2026, 7, 15), [("Website UX audit", "1", "4800.00")], tax="0", rate="0.9200"
+    )
     yield _payment("he-1", "helios", date(2026, 7, 22), "7936.00", {"he-1": "7936.00"}, "HF-2231")
     yield ChangePaymentTerms(
         meta=_meta("terms:atlas"), on=date(2026, 7, 28), customer_id=demo_id("customer:atlas"), payment_terms_days=30
@@ -105,7 +112,7 @@ def demo_commands() -> Iterator[Command]:
         invoice_id=demo_id("invoice:he-2"),
         reason="Phase 2 postponed by the client; to be re-invoiced",
     )
-    yield _payment("bh-1", "blueharbor", date(2026, 8, 28), "4800.00", {"bh-1": "4800.00"}, "BH-WIRE-77")
+    yield _payment("bh-1", "blueharbor", date(2026, 8, 28), "4800.00", {"bh-1": "4800.00"}, "BH-WIRE-77", rate="0.9350")
     yield _payment(
         "nw-2", "northwind", date(2026, 9, 4), "5000.00", {"nw-1": "2463.20", "nw-2": "2536.80"}, "NW-TRANSFER-0904"
     )

@@ -11,12 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ledger.books import PeriodLocked
 from ledger.errors import (
     AlreadyExists,
     DomainError,
     InvalidTransition,
     InvalidValue,
     NotFound,
+    NotPermitted,
     Unbalanced,
     VersionConflict,
 )
@@ -44,6 +46,8 @@ _DOMAIN: list[tuple[type[DomainError], int, str, str]] = [
     (NotFound, 404, "not-found", "Not found"),
     (AlreadyExists, 409, "already-exists", "Already exists"),
     (VersionConflict, 412, "version-conflict", "The resource changed since you read it"),
+    (PeriodLocked, 409, "period-closed", "The period is closed"),
+    (NotPermitted, 403, "not-permitted", "Not permitted for this actor"),
     (InvalidTransition, 409, "invalid-transition", "Not allowed in the current state"),
     (Unbalanced, 422, "unbalanced-entry", "Journal entry does not balance"),
     (InvalidValue, 422, "invalid-value", "Invalid value"),

@@ -3,37 +3,52 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from decimal import Decimal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 Amount = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,15}(\.\d{1,8})?$"),
-    Field(description='A decimal amount as a string, e.g. "1234.50" (floats are refused)', examples=["1234.50"]),
-]
-PositiveAmount = Annotated[
-    str,
     StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,8})?$"),
-    Field(description="A non-negative decimal amount as a string", examples=["1500.00"]),
+    Field(description='A non-negative decimal amount as a string, e.g. "1234.50" (floats are refused)'),
+]
+Rate = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,9}(\.\d{1,12})?$"),
+    Field(description="Units of the functional currency per unit of the document's currency", examples=["0.9200"]),
+]
+Percent = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,3}(\.\d{1,4})?$"), Field(examples=["24"])
 ]
 CurrencyCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code", examples=["EUR"])
 ]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+AccountCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$"), Field(examples=["6100"])]
 EffectiveDate = Annotated[
     date | None, Field(description="Business (effective) date; today when omitted", examples=["2026-03-15"])
 ]
+DecimalStr = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CommandAccepted(BaseModel):
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CommandAccepted(Out):
     id: UUID
     version: int = Field(description="The aggregate's version after the command")
     position: int = Field(description="Log position of the last event written; pass as min_position to read it back")
+
+
+# -- customers ------------------------------------------------------------------------
 
 
 class RegisterCustomerBody(Body):
@@ -54,7 +69,21 @@ class PaymentTermsBody(Body):
     on: EffectiveDate = None
 
 
-class Customer(BaseModel):
+class ApplyCreditBody(Body):
+    invoice_id: UUID
+    amount: Amount
+    on: EffectiveDate = None
+
+
+class RefundCreditBody(Body):
+    amount: Amount
+    currency: CurrencyCode | None = None
+    rate: Rate | None = None
+    reference: OptionalText = ""
+    on: EffectiveDate = None
+
+
+class Customer(Out):
     id: str
     name: str
     payment_terms_days: int
@@ -63,119 +92,408 @@ class Customer(BaseModel):
     version: int
 
 
+# -- invoices -------------------------------------------------------------------------
+
+
 class InvoiceLineIn(Body):
-    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    quantity: PositiveAmount
-    unit_price: PositiveAmount
+    description: Text
+    quantity: Amount
+    unit_price: Amount
+    tax_rate: Percent | None = Field(None, description="Percent; the invoice's tax_percent when omitted")
+    tax_inclusive: bool = Field(False, description="The unit price includes the tax")
+    discount_percent: Percent = "0"
+    service_code: Annotated[str, StringConstraints(max_length=40)] | None = None
 
 
 class DraftInvoiceBody(Body):
     customer_id: UUID
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
-    tax_percent: PositiveAmount = Field("0", description='Tax rate in percent, e.g. "24"')
+    tax_percent: Percent = Field("0", description="Default tax rate (percent) for lines that give none")
     currency: CurrencyCode | None = Field(None, description="The customer's currency when omitted")
+    series: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] = "INV"
     id: UUID | None = None
     on: EffectiveDate = None
 
 
 class IssueInvoiceBody(Body):
+    rate: Rate | None = Field(None, description="Required when the invoice is not in the functional currency")
     on: EffectiveDate = None
 
 
-class VoidInvoiceBody(Body):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+class SendInvoiceBody(Body):
+    to: OptionalText = ""
     on: EffectiveDate = None
 
 
-class InvoiceLine(BaseModel):
+class ReasonBody(Body):
+    reason: Text
+    on: EffectiveDate = None
+
+
+class CreditNoteBody(Body):
+    reason: Text
+    lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500, description="Empty: credit everything")
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class InvoiceLine(Out):
     description: str
-    quantity: str
-    unit_price: str
-    amount: str
+    service_code: str | None
+    quantity: DecimalStr
+    unit_price: DecimalStr
+    discount_percent: DecimalStr
+    tax_rate: DecimalStr
+    tax_inclusive: bool
+    amount: DecimalStr
 
 
-class Invoice(BaseModel):
+class Invoice(Out):
     id: str
     customer_id: str
+    series: str
     number: str | None
     status: str = Field(description="draft, issued or voided")
     payment_state: str = Field(description="draft, unpaid, partially_paid, paid or voided")
     currency: str
-    tax_percent: str
-    net: str
-    tax: str
-    total: str
-    paid: str
-    outstanding: str
+    rate: DecimalStr | None
+    net: DecimalStr
+    tax: DecimalStr
+    total: DecimalStr
+    paid: DecimalStr
+    credited: DecimalStr
+    written_off: DecimalStr
+    outstanding: DecimalStr
     drafted_on: date
     issue_date: date | None
     due_date: date | None
+    sent_on: date | None
     voided_on: date | None
     void_reason: str | None
     version: int
     lines: list[InvoiceLine] = []
 
 
+# -- payments -------------------------------------------------------------------------
+
+
 class AllocationIn(Body):
     invoice_id: UUID
-    amount: PositiveAmount
+    amount: Amount
 
 
 class RecordPaymentBody(Body):
     customer_id: UUID
-    amount: PositiveAmount
+    amount: Amount
     currency: CurrencyCode | None = None
+    rate: Rate | None = None
+    bank_fee: Amount = "0"
     allocations: list[AllocationIn] = Field(default_factory=list, max_length=500)
-    reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    reference: OptionalText = ""
     id: UUID | None = None
     on: EffectiveDate = None
 
 
-class Scope(BaseModel):
+class UnallocateBody(Body):
+    invoice_id: UUID
+    amount: Amount
+    on: EffectiveDate = None
+
+
+# -- books ----------------------------------------------------------------------------
+
+
+class ClosePeriodBody(Body):
+    lock_date: date
+    on: EffectiveDate = None
+
+
+class CloseYearBody(Body):
+    year: int = Field(ge=1900, le=2999)
+
+
+class EntryLineIn(Body):
+    account: AccountCode
+    debit: Amount = "0"
+    credit: Amount = "0"
+    currency: CurrencyCode | None = None
+    rate: Rate | None = None
+    party_id: str | None = None
+    cost_center: str | None = None
+    project_id: str | None = None
+    tax_code: str | None = None
+    memo: OptionalText = ""
+
+
+class JournalEntryBody(Body):
+    lines: list[EntryLineIn] = Field(min_length=2, max_length=500)
+    memo: Text
+    corrects: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="What this entry corrects (a document, entry or event id)"
+    )
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+# -- payables -------------------------------------------------------------------------
+
+
+class SupplierBody(Body):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    payment_terms_days: int = Field(30, ge=0, le=365)
+    currency: CurrencyCode | None = None
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class BillLineIn(Body):
+    description: Text
+    account: AccountCode
+    amount: Amount
+    tax_rate: Percent = "0"
+    tax_inclusive: bool = False
+    cost_center: str | None = None
+
+
+class BillBody(Body):
+    supplier_id: UUID
+    supplier_reference: Text
+    lines: list[BillLineIn] = Field(min_length=1, max_length=500)
+    currency: CurrencyCode | None = None
+    rate: Rate | None = None
+    due_date: date | None = None
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class BillPaymentIn(Body):
+    bill_id: UUID
+    amount: Amount
+
+
+class SupplierPaymentBody(Body):
+    supplier_id: UUID
+    allocations: list[BillPaymentIn] = Field(min_length=1, max_length=500)
+    rate: Rate | None = None
+    reference: OptionalText = ""
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+# -- expenses -------------------------------------------------------------------------
+
+
+class CostCenterBody(Body):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,20}$")]
+    name: Text
+    manager: Text
+    on: EffectiveDate = None
+
+
+class ManagerBody(Body):
+    manager: Text
+    on: EffectiveDate = None
+
+
+class ApprovalStepIn(Body):
+    approver: Text = Field(description='A person, or "cost_center_manager"')
+    above: Amount = Field("0", description="The step applies to claims above this amount")
+
+
+class ExpensePolicyBody(Body):
+    steps: list[ApprovalStepIn] = Field(min_length=1, max_length=10)
+    fallback_approver: Text = Field(description="Who approves instead when a step would route to the claimant")
+    categories: dict[str, AccountCode] = Field(
+        default_factory=dict, description="Category -> account; defaults if empty"
+    )
+    on: EffectiveDate = None
+
+
+class ClaimIn(Body):
+    category: Text
+    description: Text
+    amount: Amount = Field(description="Gross, as on the receipt, in the functional currency")
+    tax_rate: Percent = "0"
+    receipt_reference: Text
+    cost_center: Text
+    project_id: str | None = None
+
+
+class SubmitClaimBody(ClaimIn):
+    employee: Text | None = Field(None, description="The actor (X-Keel-Actor) when omitted")
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class ResubmitClaimBody(ClaimIn):
+    on: EffectiveDate = None
+
+
+class DateBody(Body):
+    on: EffectiveDate = None
+
+
+class ReimburseBody(Body):
+    reference: OptionalText = ""
+    on: EffectiveDate = None
+
+
+class Claim(Out):
+    id: str
+    employee: str
+    category: str
+    account: str
+    description: str
+    receipt_reference: str
+    cost_center: str
+    project_id: str | None
+    currency: str
+    amount: DecimalStr
+    status: str
+    route: list[str]
+    approvals: list[str]
+    next_approver: str | None
+    rejection_reason: str | None
+    submitted_on: date
+    version: int
+
+
+# -- reports --------------------------------------------------------------------------
+
+
+class Scope(Out):
     as_of: date
     known_at: datetime | None
     position: int = Field(description="Log position the read model had reached")
+    start: date | None = None
+    currency: str | None = Field(None, description="Reporting currency (the functional one) where it applies")
 
 
-class TrialBalanceRow(BaseModel):
+class TrialBalanceRow(Out):
     account: str
     name: str
     type: str
     currency: str
-    debit: str
-    credit: str
+    debit: DecimalStr
+    credit: DecimalStr
 
 
-class CurrencyTotal(BaseModel):
+class CurrencyTotal(Out):
     currency: str
-    debit: str
-    credit: str
+    debit: DecimalStr
+    credit: DecimalStr
     balanced: bool
 
 
-class TrialBalance(BaseModel):
+class TrialBalance(Out):
     scope: Scope
     balanced: bool
     rows: list[TrialBalanceRow]
     totals: list[CurrencyTotal]
 
 
-class ReceivableRow(BaseModel):
+class ReceivableRow(Out):
     customer_id: str
     customer_name: str
     currency: str
-    receivable: str
-    credit: str
-    net: str
+    receivable: DecimalStr
+    credit: DecimalStr
+    net: DecimalStr
 
 
-class Receivables(BaseModel):
+class Receivables(Out):
     scope: Scope
     rows: list[ReceivableRow]
-    totals: dict[str, str]
+    totals: dict[str, DecimalStr]
 
 
-class ProjectionStatus(BaseModel):
+class StatementLine(Out):
+    account: str
+    name: str
+    group: str
+    amount: DecimalStr
+
+
+class ProfitAndLoss(Out):
+    scope: Scope
+    by: str | None
+    income: list[StatementLine]
+    expenses: list[StatementLine]
+    total_income: DecimalStr
+    total_expenses: DecimalStr
+    result: DecimalStr
+
+
+class BalanceSheet(Out):
+    scope: Scope
+    assets: list[StatementLine]
+    liabilities: list[StatementLine]
+    equity: list[StatementLine]
+    unclosed_result: DecimalStr
+    total_assets: DecimalStr
+    total_liabilities: DecimalStr
+    total_equity: DecimalStr
+    balanced: bool
+
+
+class AgeingItem(Out):
+    document_id: str
+    number: str
+    party_id: str
+    party_name: str
+    currency: str
+    due_date: date
+    days_overdue: int
+    bucket: str
+    open_amount: DecimalStr
+    open_value: DecimalStr
+
+
+class Ageing(Out):
+    scope: Scope
+    kind: Literal["receivables", "payables"]
+    total: DecimalStr
+    buckets: dict[str, DecimalStr]
+    items: list[AgeingItem]
+
+
+class LedgerEntry(Out):
+    effective_date: date
+    position: int
+    memo: str
+    currency: str
+    amount: DecimalStr
+    value: DecimalStr
+    balance: DecimalStr
+    document_id: str | None
+    party_id: str | None
+
+
+class AccountLedger(Out):
+    scope: Scope
+    account: str
+    name: str
+    opening: DecimalStr
+    closing: DecimalStr
+    entries: list[LedgerEntry]
+
+
+class TaxLine(Out):
+    tax_code: str
+    sales_base: DecimalStr
+    output_tax: DecimalStr
+    purchases_base: DecimalStr
+    input_tax: DecimalStr
+    net_payable: DecimalStr
+
+
+class TaxSummary(Out):
+    scope: Scope
+    lines: list[TaxLine]
+    net_payable: DecimalStr
+
+
+class ProjectionStatus(Out):
     name: str
     position: int
     head: int

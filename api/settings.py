@@ -17,6 +17,9 @@ class Settings(BaseSettings):
         None,
         description="postgresql://user:password@host:port/dbname for PostgreSQL; SQLite under data_dir when unset.",
     )
+    functional_currency: str = Field(
+        "EUR", pattern=r"^[A-Z]{3}$", description="The books' currency, fixed when the books are first opened."
+    )
     projections: Literal["in-process", "external"] = Field(
         "in-process", description="Run projections in the API process, or leave them to `keel projections run`."
     )

@@ -22,13 +22,18 @@ class Keel:
     views: ViewDatabase
     engine: ProjectionEngine
 
+    @property
+    def functional_currency(self) -> str:
+        return self.app.functional_currency()
+
     @classmethod
     def start(cls, settings: Settings | None = None, follow: bool | None = None) -> Keel:
         """Build Keel. ``follow`` runs the projections in a background thread of this process."""
         settings = settings or Settings()
-        app = KeelApplication(settings.event_store_url)
+        app = KeelApplication(settings.event_store_url, settings.functional_currency)
+        functional = app.functional_currency()
         views = ViewDatabase(settings.read_model_url)
-        engine = ProjectionEngine(views, app, default_projections(), page_size=settings.projection_page_size)
+        engine = ProjectionEngine(views, app, default_projections(functional), page_size=settings.projection_page_size)
         app.on_saved = engine.notify
         engine.setup()
         if follow if follow is not None else settings.projections == "in-process":

@@ -7,7 +7,14 @@ from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
 from api.deps import ExpectedVersion, KeelDep, MetaDep, MinPosition, catch_up
-from commands.messages import ChangePaymentTerms, CommandResult, RegisterCustomer, RenameCustomer
+from commands.messages import (
+    ApplyCustomerCredit,
+    ChangePaymentTerms,
+    CommandResult,
+    RefundCustomerCredit,
+    RegisterCustomer,
+    RenameCustomer,
+)
 from ledger.errors import NotFound
 from projections import lists
 
@@ -53,6 +60,32 @@ def change_payment_terms(
             customer_id=customer_id,
             payment_terms_days=body.payment_terms_days,
             expected_version=expected,
+        )
+    )
+
+
+@router.post("/{customer_id}/credit/apply", response_model=schemas.CommandAccepted)
+def apply_credit(customer_id: UUID, body: schemas.ApplyCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Settle (part of) an invoice with the customer's credit."""
+    return keel.app.handle(
+        ApplyCustomerCredit(
+            meta=meta, on=body.on, customer_id=customer_id, invoice_id=body.invoice_id, amount=body.amount
+        )
+    )
+
+
+@router.post("/{customer_id}/credit/refund", response_model=schemas.CommandAccepted)
+def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Pay customer credit back to the customer."""
+    return keel.app.handle(
+        RefundCustomerCredit(
+            meta=meta,
+            on=body.on,
+            customer_id=customer_id,
+            amount=body.amount,
+            currency=body.currency,
+            rate=body.rate,
+            reference=body.reference,
         )
     )
 

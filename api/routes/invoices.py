@@ -7,7 +7,16 @@ from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
 from api.deps import ExpectedVersion, KeelDep, MetaDep, MinPosition, catch_up
-from commands.messages import CommandResult, DraftInvoice, IssueInvoice, LineInput, VoidInvoice
+from commands.messages import (
+    CommandResult,
+    DraftInvoice,
+    IssueCreditNote,
+    IssueInvoice,
+    LineInput,
+    MarkInvoiceSent,
+    VoidInvoice,
+    WriteOffInvoice,
+)
 from ledger.errors import NotFound
 from projections import lists
 
@@ -15,34 +24,21 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
 def to_schema(view: lists.InvoiceView) -> schemas.Invoice:
-    return schemas.Invoice(
-        id=view.id,
-        customer_id=view.customer_id,
-        number=view.number,
-        status=view.status,
-        payment_state=view.payment_state,
-        currency=view.currency,
-        tax_percent=str(view.tax_percent),
-        net=str(view.net),
-        tax=str(view.tax),
-        total=str(view.total),
-        paid=str(view.paid),
-        outstanding=str(view.outstanding),
-        drafted_on=view.drafted_on,
-        issue_date=view.issue_date,
-        due_date=view.due_date,
-        voided_on=view.voided_on,
-        void_reason=view.void_reason,
-        version=view.version,
-        lines=[
-            schemas.InvoiceLine(
-                description=line.description,
-                quantity=str(line.quantity),
-                unit_price=str(line.unit_price),
-                amount=str(line.amount),
-            )
-            for line in view.lines
-        ],
+    return schemas.Invoice.model_validate(view, from_attributes=True)
+
+
+def line_inputs(lines: list[schemas.InvoiceLineIn]) -> tuple[LineInput, ...]:
+    return tuple(
+        LineInput(
+            description=ln.description,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            tax_rate=ln.tax_rate,
+            tax_inclusive=ln.tax_inclusive,
+            discount_percent=ln.discount_percent,
+            service_code=ln.service_code,
+        )
+        for ln in lines
     )
 
 
@@ -54,12 +50,10 @@ def draft_invoice(body: schemas.DraftInvoiceBody, keel: KeelDep, meta: MetaDep, 
             meta=meta,
             on=body.on,
             customer_id=body.customer_id,
-            lines=tuple(
-                LineInput(description=ln.description, quantity=ln.quantity, unit_price=ln.unit_price)
-                for ln in body.lines
-            ),
+            lines=line_inputs(body.lines),
             tax_percent=body.tax_percent,
             currency=body.currency,
+            series=body.series,
             invoice_id=body.id or uuid4(),
         )
     )
@@ -75,15 +69,59 @@ def issue_invoice(
     expected: ExpectedVersion,
     body: schemas.IssueInvoiceBody | None = None,
 ) -> CommandResult:
-    """Issue a draft: takes the next gap-free number of the year, sets the due date from the
-    customer's terms and posts receivable, revenue and output tax."""
-    on = body.on if body else None
-    return keel.app.handle(IssueInvoice(meta=meta, on=on, invoice_id=invoice_id, expected_version=expected))
+    """Issue a draft: takes the next gap-free number of its series and year, sets the due date from
+    the customer's terms, records the rate to the functional currency and posts receivable, revenue
+    and output tax per rate."""
+    body = body or schemas.IssueInvoiceBody()
+    return keel.app.handle(
+        IssueInvoice(meta=meta, on=body.on, invoice_id=invoice_id, rate=body.rate, expected_version=expected)
+    )
+
+
+@router.post("/{invoice_id}/send", response_model=schemas.CommandAccepted)
+def mark_sent(
+    invoice_id: UUID,
+    keel: KeelDep,
+    meta: MetaDep,
+    expected: ExpectedVersion,
+    body: schemas.SendInvoiceBody | None = None,
+) -> CommandResult:
+    """Record that the invoice was sent to the customer."""
+    body = body or schemas.SendInvoiceBody()
+    return keel.app.handle(
+        MarkInvoiceSent(meta=meta, on=body.on, invoice_id=invoice_id, to=body.to, expected_version=expected)
+    )
+
+
+@router.post("/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def issue_credit_note(invoice_id: UUID, body: schemas.CreditNoteBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Credit all (no lines) or part of an issued invoice. What exceeds the amount still owed becomes
+    customer credit. Crediting more than was invoiced is refused."""
+    return keel.app.handle(
+        IssueCreditNote(
+            meta=meta,
+            on=body.on,
+            invoice_id=invoice_id,
+            reason=body.reason,
+            lines=line_inputs(body.lines),
+            credit_note_id=body.id or uuid4(),
+        )
+    )
+
+
+@router.post("/{invoice_id}/write-off", response_model=schemas.CommandAccepted)
+def write_off(
+    invoice_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    """Write what is still owed off as a bad debt."""
+    return keel.app.handle(
+        WriteOffInvoice(meta=meta, on=body.on, invoice_id=invoice_id, reason=body.reason, expected_version=expected)
+    )
 
 
 @router.post("/{invoice_id}/void", response_model=schemas.CommandAccepted)
 def void_invoice(
-    invoice_id: UUID, body: schemas.VoidInvoiceBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+    invoice_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
     """Void an issued, unpaid invoice: posts the exact reversal of its issue entry on the void date."""
     return keel.app.handle(

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
 
 from api import schemas
 from api.deps import AsOf, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
@@ -8,40 +11,26 @@ from projections import reports
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-
-def scope(s: reports.ReportScope) -> schemas.Scope:
-    return schemas.Scope(as_of=s.as_of, known_at=s.known_at, position=s.position)
-
-
-def trial_balance_schema(tb: reports.TrialBalance) -> schemas.TrialBalance:
-    return schemas.TrialBalance(
-        scope=scope(tb.scope),
-        balanced=tb.balanced,
-        rows=[
-            schemas.TrialBalanceRow(
-                account=r.account,
-                name=r.name,
-                type=r.type,
-                currency=r.currency,
-                debit=str(r.debit),
-                credit=str(r.credit),
-            )
-            for r in tb.rows
-        ],
-        totals=[
-            schemas.CurrencyTotal(currency=t.currency, debit=str(t.debit), credit=str(t.credit), balanced=t.balanced)
-            for t in tb.totals
-        ],
-    )
+Start = Annotated[date, Query(description="First business date of the period")]
+End = Annotated[date | None, Query(description="Last business date of the period; today when omitted")]
+GL = ["general_ledger"]
 
 
 @router.get("/trial-balance", response_model=schemas.TrialBalance)
 def trial_balance(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+    keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+    valuation: Annotated[
+        Literal["transaction", "functional"], Query(description="Per transaction currency, or valued in the functional")
+    ] = "transaction",
 ) -> schemas.TrialBalance:
-    """Balance of every account per currency as of a business date, as the books knew it at ``known_at``."""
-    catch_up(keel, min_position, ["general_ledger"])
-    return trial_balance_schema(reports.trial_balance(keel.views, as_of_or_today(as_of), utc(known_at)))
+    """Balance of every account as of a business date, as the books knew it at ``known_at``."""
+    catch_up(keel, min_position, GL)
+    functional = keel.functional_currency if valuation == "functional" else None
+    tb = reports.trial_balance(keel.views, as_of_or_today(as_of), utc(known_at), functional)
+    return schemas.TrialBalance.model_validate(tb, from_attributes=True)
 
 
 @router.get("/receivables", response_model=schemas.Receivables)
@@ -49,20 +38,72 @@ def receivables(
     keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
 ) -> schemas.Receivables:
     """Open receivables and unapplied credit per customer, as of a business date and as known at a moment."""
-    catch_up(keel, min_position, ["general_ledger", "customers"])
+    catch_up(keel, min_position, [*GL, "documents"])
     rec = reports.receivables(keel.views, as_of_or_today(as_of), utc(known_at))
-    return schemas.Receivables(
-        scope=scope(rec.scope),
-        rows=[
-            schemas.ReceivableRow(
-                customer_id=r.customer_id,
-                customer_name=r.customer_name,
-                currency=r.currency,
-                receivable=str(r.receivable),
-                credit=str(r.credit),
-                net=str(r.net),
-            )
-            for r in rec.rows
-        ],
-        totals={c: str(v) for c, v in rec.totals.items()},
+    return schemas.Receivables.model_validate(rec, from_attributes=True)
+
+
+@router.get("/profit-and-loss", response_model=schemas.ProfitAndLoss)
+def profit_and_loss(
+    keel: KeelDep,
+    start: Start,
+    end: End = None,
+    known_at: KnownAt = None,
+    by: Annotated[Literal["cost_center", "month"] | None, Query(description="Break down by")] = None,
+    min_position: MinPosition = None,
+) -> schemas.ProfitAndLoss:
+    """Income and expenses of a period in the functional currency (year-end closing entries left out)."""
+    catch_up(keel, min_position, GL)
+    pnl = reports.profit_and_loss(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at), by)
+    return schemas.ProfitAndLoss.model_validate(pnl, from_attributes=True)
+
+
+@router.get("/balance-sheet", response_model=schemas.BalanceSheet)
+def balance_sheet(
+    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.BalanceSheet:
+    """Assets = liabilities + equity (with the result not yet closed), in the functional currency."""
+    catch_up(keel, min_position, GL)
+    bs = reports.balance_sheet(keel.views, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
+    return schemas.BalanceSheet.model_validate(bs, from_attributes=True)
+
+
+@router.get("/ageing/{kind}", response_model=schemas.Ageing)
+def ageing(
+    keel: KeelDep,
+    kind: Annotated[Literal["receivables", "payables"], Path()],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.Ageing:
+    """Open items by days overdue as of a date; the total equals the balance-sheet figure."""
+    catch_up(keel, min_position, [*GL, "documents"])
+    result = reports.ageing(keel.views, kind, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
+    return schemas.Ageing.model_validate(result, from_attributes=True)
+
+
+@router.get("/ledger/{account}", response_model=schemas.AccountLedger)
+def account_ledger(
+    keel: KeelDep,
+    account: Annotated[str, Path(pattern=r"^\d{4}$")],
+    start: Start,
+    end: End = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.AccountLedger:
+    """General-ledger detail of one account with opening, running and closing balances."""
+    catch_up(keel, min_position, GL)
+    result = reports.account_ledger(
+        keel.views, account, start, as_of_or_today(end), keel.functional_currency, utc(known_at)
     )
+    return schemas.AccountLedger.model_validate(result, from_attributes=True)
+
+
+@router.get("/tax-summary", response_model=schemas.TaxSummary)
+def tax_summary(
+    keel: KeelDep, start: Start, end: End = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.TaxSummary:
+    """Output and input tax per tax code for a period, with their bases."""
+    catch_up(keel, min_position, GL)
+    result = reports.tax_summary(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at))
+    return schemas.TaxSummary.model_validate(result, from_attributes=True)

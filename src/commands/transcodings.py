@@ -1,11 +1,12 @@
 """How domain values are written into stored events.
 
-Each transcoding's ``name`` is part of the stored format: never change one; add a new
-name and keep decoding the old.
+Each transcoding's ``name`` is part of the stored format: never change one. Fields added
+later are optional on decode, and old field names are still read (see JournalLineAsDict).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from ledger.expenses import ApprovalStep, ClaimDetails
 from ledger.invoice import InvoiceLine
 from ledger.journal import JournalLine
+from ledger.payables import BillAllocation, BillLine
 from ledger.payment import Allocation
 
 
@@ -29,53 +32,95 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class JournalLineAsDict(Transcoding):
+def _plain(value: Any) -> Any:
+    """Decimals and UUIDs as strings, so the stored form reads the same in any JSON tool."""
+    return str(value) if isinstance(value, (Decimal, UUID)) else value
+
+
+class DataclassAsDict(Transcoding):
+    """A frozen dataclass as a dict of its fields (None omitted); missing fields take defaults."""
+
+    decimals: tuple[str, ...] = ()
+    uuids: tuple[str, ...] = ()
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        fields = (f.name for f in dataclasses.fields(obj))
+        return {name: _plain(getattr(obj, name)) for name in fields if getattr(obj, name) is not None}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        values = dict(data)
+        for key in self.decimals:
+            if key in values:
+                values[key] = Decimal(values[key])
+        for key in self.uuids:
+            if key in values:
+                values[key] = UUID(values[key])
+        return self.type(**values)
+
+
+class JournalLineAsDict(DataclassAsDict):
     type = JournalLine
     name = "keel_journal_line"
-
-    def encode(self, obj: JournalLine) -> dict[str, Any]:
-        data: dict[str, Any] = {"account": obj.account, "amount": str(obj.amount), "currency": obj.currency}
-        if obj.customer_id:
-            data["customer_id"] = obj.customer_id
-        if obj.invoice_id:
-            data["invoice_id"] = obj.invoice_id
-        if obj.memo:
-            data["memo"] = obj.memo
-        return data
+    decimals = ("amount", "functional")
 
     def decode(self, data: dict[str, Any]) -> JournalLine:
-        return JournalLine(
-            account=data["account"],
-            amount=Decimal(data["amount"]),
-            currency=data["currency"],
-            customer_id=data.get("customer_id"),
-            invoice_id=data.get("invoice_id"),
-            memo=data.get("memo", ""),
-        )
+        values = dict(data)
+        # v1 lines named their dimensions after customers and invoices.
+        if "customer_id" in values:
+            values["party_id"] = values.pop("customer_id")
+        if "invoice_id" in values:
+            values["document_id"] = values.pop("invoice_id")
+        line: JournalLine = super().decode(values)
+        return line
 
 
-class InvoiceLineAsDict(Transcoding):
+class InvoiceLineAsDict(DataclassAsDict):
     type = InvoiceLine
     name = "keel_invoice_line"
-
-    def encode(self, obj: InvoiceLine) -> dict[str, str]:
-        return {"description": obj.description, "quantity": str(obj.quantity), "unit_price": str(obj.unit_price)}
-
-    def decode(self, data: dict[str, str]) -> InvoiceLine:
-        return InvoiceLine(data["description"], Decimal(data["quantity"]), Decimal(data["unit_price"]))
+    decimals = ("quantity", "unit_price", "tax_rate", "discount_percent")
 
 
-class AllocationAsDict(Transcoding):
+class AllocationAsDict(DataclassAsDict):
     type = Allocation
     name = "keel_allocation"
+    decimals = ("amount",)
+    uuids = ("invoice_id",)
 
-    def encode(self, obj: Allocation) -> dict[str, str]:
-        return {"invoice_id": str(obj.invoice_id), "amount": str(obj.amount)}
 
-    def decode(self, data: dict[str, str]) -> Allocation:
-        return Allocation(UUID(data["invoice_id"]), Decimal(data["amount"]))
+class BillLineAsDict(DataclassAsDict):
+    type = BillLine
+    name = "keel_bill_line"
+    decimals = ("amount", "tax_rate")
+
+
+class BillAllocationAsDict(DataclassAsDict):
+    type = BillAllocation
+    name = "keel_bill_allocation"
+    decimals = ("amount",)
+    uuids = ("bill_id",)
+
+
+class ApprovalStepAsDict(DataclassAsDict):
+    type = ApprovalStep
+    name = "keel_approval_step"
+    decimals = ("above",)
+
+
+class ClaimDetailsAsDict(DataclassAsDict):
+    type = ClaimDetails
+    name = "keel_claim_details"
+    decimals = ("amount", "tax_rate")
 
 
 def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
-    for transcoding in (DateAsISO(), JournalLineAsDict(), InvoiceLineAsDict(), AllocationAsDict()):
+    for transcoding in (
+        DateAsISO(),
+        JournalLineAsDict(),
+        InvoiceLineAsDict(),
+        AllocationAsDict(),
+        BillLineAsDict(),
+        BillAllocationAsDict(),
+        ApprovalStepAsDict(),
+        ClaimDetailsAsDict(),
+    ):
         transcoder.register(transcoding)

@@ -40,12 +40,16 @@ PAYABLES = "2000"
 TAX_PAYABLE = "2100"
 CUSTOMER_CREDIT = "2200"
 SALARIES_PAYABLE = "2300"
+ACCRUED_LIABILITIES = "2400"
+EMPLOYEE_PAYABLE = "2500"
 SHARE_CAPITAL = "3000"
 RETAINED_EARNINGS = "3100"
 SERVICE_REVENUE = "4000"
 FX_GAIN = "4900"
 COST_OF_SERVICES = "5000"
 SALARIES = "5100"
+BANK_FEES = "6700"
+BAD_DEBTS = "6800"
 FX_LOSS = "7900"
 
 _A, _L, _E, _I, _X = (
@@ -67,7 +71,8 @@ DEFAULT_CHART: dict[str, Account] = {
         Account(TAX_PAYABLE, "Output tax (VAT payable)", _L),
         Account(CUSTOMER_CREDIT, "Customer credit and advances", _L),
         Account(SALARIES_PAYABLE, "Salaries payable", _L),
-        Account("2400", "Accrued liabilities", _L),
+        Account(ACCRUED_LIABILITIES, "Accrued liabilities", _L),
+        Account(EMPLOYEE_PAYABLE, "Expense claims payable to employees", _L),
         Account(SHARE_CAPITAL, "Share capital", _E),
         Account(RETAINED_EARNINGS, "Retained earnings", _E),
         Account(SERVICE_REVENUE, "Service revenue", _I),
@@ -82,8 +87,8 @@ DEFAULT_CHART: dict[str, Account] = {
         Account("6400", "Office supplies", _X),
         Account("6500", "Professional fees", _X),
         Account("6600", "Marketing", _X),
-        Account("6700", "Bank fees", _X),
-        Account("6800", "Bad debts", _X),
+        Account(BANK_FEES, "Bank fees", _X),
+        Account(BAD_DEBTS, "Bad debts", _X),
         Account(FX_LOSS, "Realised FX loss", _X),
     )
 }

@@ -31,3 +31,7 @@ class VersionConflict(DomainError):
     def __init__(self, message: str, current_version: int) -> None:
         super().__init__(message)
         self.current_version = current_version
+
+
+class NotPermitted(DomainError):
+    """The actor may not do this (approving one's own claim, approving for someone else)."""

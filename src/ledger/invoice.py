@@ -1,21 +1,30 @@
-"""Invoice: drafted with lines and a tax rate, issued with a gap-free number, voided while unpaid."""
+"""Invoice: drafted with lines, issued with a gap-free number, then settled by payments,
+customer credit, credit notes or a write-off, or voided while nothing has touched it.
+
+Lines carry their own tax rate (exclusive or inclusive), a discount and a service code.
+An invoice may be in any currency; the rate to the functional currency is recorded when
+it is issued and values every later movement on it (differences are realised FX).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger import posting
+from ledger.accounts import BAD_DEBTS, CUSTOMER_CREDIT, FX_GAIN, FX_LOSS, RECEIVABLES, SERVICE_REVENUE, TAX_PAYABLE
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.journal import JournalLine, reverse
-from ledger.money import DEFAULT_ROUNDING, Money, minor_units, to_decimal
+from ledger.journal import JournalLine, Posting, reverse
+from ledger.money import Money, minor_units, to_decimal
+from ledger.tax import TaxableLine, TaxResult, check_rate, compute
 
 DRAFT, ISSUED, VOIDED = "draft", "issued", "voided"
 MAX_LINES = 500
+SERIES = re.compile(r"^[A-Z]{2,6}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,31 +32,54 @@ class InvoiceLine:
     description: str
     quantity: Decimal
     unit_price: Decimal
+    tax_rate: Decimal = Decimal(0)
+    tax_inclusive: bool = False
+    discount_percent: Decimal = Decimal(0)
+    service_code: str | None = None
 
     def amount(self, currency: str) -> Money:
-        """The line's amount, rounded half-up to the currency's minor unit."""
-        return Money(self.quantity * self.unit_price, currency).rounded(DEFAULT_ROUNDING)
+        """Quantity x price less the discount, rounded half-up to the minor unit."""
+        gross = self.quantity * self.unit_price * (100 - self.discount_percent) / 100
+        return Money(gross, currency).rounded()
 
 
-def make_line(description: str, quantity: str | int | Decimal, unit_price: str | int | Decimal) -> InvoiceLine:
+def make_line(
+    description: str,
+    quantity: str | int | Decimal,
+    unit_price: str | int | Decimal,
+    tax_rate: str | int | Decimal = 0,
+    tax_inclusive: bool = False,
+    discount_percent: str | int | Decimal = 0,
+    service_code: str | None = None,
+) -> InvoiceLine:
     description = description.strip()
     if not description:
         raise InvalidValue("every invoice line needs a description")
-    qty, price = to_decimal(quantity), to_decimal(unit_price)
+    qty, price, discount = to_decimal(quantity), to_decimal(unit_price), to_decimal(discount_percent)
     if qty <= 0:
         raise InvalidValue(f"line quantity must be positive, got {qty}")
     if price < 0:
         raise InvalidValue(f"line unit price must not be negative, got {price}")
-    return InvoiceLine(description, qty, price)
+    if not 0 <= discount <= 100:
+        raise InvalidValue(f"line discount must be between 0 and 100 percent, got {discount}")
+    code = service_code.strip() if service_code else None
+    return InvoiceLine(description, qty, price, check_rate(tax_rate), tax_inclusive, discount, code or None)
 
 
-def totals(lines: list[InvoiceLine], tax_percent: Decimal, currency: str) -> tuple[Money, Money]:
-    """Net (sum of rounded lines) and tax (net x rate, rounded half-up once per invoice)."""
-    net = Money.zero(currency)
-    for line in lines:
-        net += line.amount(currency)
-    tax = (net * tax_percent * Decimal("0.01")).rounded(DEFAULT_ROUNDING)
-    return net, tax
+def taxes(lines: list[InvoiceLine], currency: str) -> TaxResult:
+    return compute([TaxableLine(ln.amount(currency), ln.tax_rate, ln.tax_inclusive) for ln in lines])
+
+
+def document_posting(
+    posting: Posting, result: TaxResult, receivable: Money, party: str, document: str, memo: str, sign: int
+) -> Posting:
+    """Receivable against revenue and output tax per rate; sign -1 books the mirror (a credit note)."""
+    dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
+    posting.add(RECEIVABLES, sign * receivable.amount, **dims)
+    for group in result.groups:
+        posting.add(SERVICE_REVENUE, -sign * group.base.amount, tax_code=group.code, **dims)
+        posting.add(TAX_PAYABLE, -sign * group.tax.amount, tax_code=group.code, **dims)
+    return posting
 
 
 class Invoice(KeelAggregate):
@@ -57,14 +89,18 @@ class Invoice(KeelAggregate):
         customer_id: UUID
         currency: str
         lines: list[InvoiceLine]
-        tax_percent: Decimal
+        series: str
         status: str
         number: str | None
         issue_date: date | None
         due_date: date | None
+        sent_on: date | None
+        rate: Decimal
         net: Money
         tax: Money
         paid: Money
+        credited: Money
+        written_off: Money
         journal: list[JournalLine]
 
     class Event(KeelAggregate.Event):
@@ -75,36 +111,61 @@ class Invoice(KeelAggregate):
 
     class Drafted(Created):
         TOPIC = "keel.invoice.Drafted.v1"
+        class_version = 2
         customer_id: UUID
         currency: str
         lines: list[InvoiceLine]
-        tax_percent: Decimal
+        series: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 had one tax rate for the whole invoice and no series."""
+            rate = state.pop("tax_percent")
+            state["lines"] = [replace(line, tax_rate=rate) for line in state["lines"]]
+            state["series"] = "INV"
 
         def apply(self, inv: Invoice) -> None:
             inv.customer_id = self.customer_id
             inv.currency = self.currency
             inv.lines = list(self.lines)
-            inv.tax_percent = self.tax_percent
+            inv.series = self.series
             inv.status = DRAFT
-            inv.number = inv.issue_date = inv.due_date = None
-            inv.net, inv.tax = totals(inv.lines, self.tax_percent, self.currency)
-            inv.paid = Money.zero(self.currency)
+            inv.number = inv.issue_date = inv.due_date = inv.sent_on = None
+            inv.rate = Decimal(1)
+            result = taxes(inv.lines, self.currency)
+            inv.net, inv.tax = result.net, result.tax
+            inv.paid = inv.credited = inv.written_off = Money.zero(self.currency)
             inv.journal = []
 
     class Issued(Event):
         TOPIC = "keel.invoice.Issued.v1"
+        class_version = 2
         number: str
         due_date: date
         net: Decimal
         tax: Decimal
+        rate: Decimal
         journal: list[JournalLine]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 invoices were valued at par: their currency was taken as the functional one."""
+            state["rate"] = Decimal(1)
 
         def apply(self, inv: Invoice) -> None:
             inv.status = ISSUED
             inv.number = self.number
             inv.issue_date = self.effective_date
             inv.due_date = self.due_date
+            inv.rate = self.rate
             inv.journal = list(self.journal)
+
+    class Sent(Event):
+        TOPIC = "keel.invoice.Sent.v1"
+        to: str
+
+        def apply(self, inv: Invoice) -> None:
+            inv.sent_on = self.effective_date
 
     class Voided(Event):
         TOPIC = "keel.invoice.Voided.v1"
@@ -122,6 +183,39 @@ class Invoice(KeelAggregate):
         def apply(self, inv: Invoice) -> None:
             inv.paid += Money(self.amount, inv.currency)
 
+    class PaymentUnapplied(Event):
+        TOPIC = "keel.invoice.PaymentUnapplied.v1"
+        payment_id: UUID
+        amount: Decimal
+
+        def apply(self, inv: Invoice) -> None:
+            inv.paid -= Money(self.amount, inv.currency)
+
+    class CustomerCreditApplied(Event):
+        TOPIC = "keel.invoice.CustomerCreditApplied.v1"
+        amount: Decimal
+        journal: list[JournalLine]
+
+        def apply(self, inv: Invoice) -> None:
+            inv.paid += Money(self.amount, inv.currency)
+
+    class Credited(Event):
+        TOPIC = "keel.invoice.Credited.v1"
+        credit_note_id: UUID
+        amount: Decimal  # gross
+
+        def apply(self, inv: Invoice) -> None:
+            inv.credited += Money(self.amount, inv.currency)
+
+    class WrittenOff(Event):
+        TOPIC = "keel.invoice.WrittenOff.v1"
+        amount: Decimal
+        reason: str
+        journal: list[JournalLine]
+
+        def apply(self, inv: Invoice) -> None:
+            inv.written_off += Money(self.amount, inv.currency)
+
     @classmethod
     def draft(
         cls,
@@ -129,27 +223,32 @@ class Invoice(KeelAggregate):
         customer_id: UUID,
         currency: str,
         lines: list[InvoiceLine],
-        tax_percent: str | int | Decimal,
         on: date,
         meta: Meta,
+        series: str = "INV",
     ) -> Invoice:
         minor_units(currency)
         if not lines:
             raise InvalidValue("an invoice needs at least one line")
         if len(lines) > MAX_LINES:
             raise InvalidValue(f"an invoice has at most {MAX_LINES} lines")
-        rate = to_decimal(tax_percent)
-        if not 0 <= rate <= 100:
-            raise InvalidValue(f"tax rate must be between 0 and 100 percent, got {rate}")
+        if not SERIES.match(series):
+            raise InvalidValue(f"an invoice series is 2 to 6 capital letters, got {series!r}")
         return cls._create(
             cls.Drafted,
             id=invoice_id,
             customer_id=customer_id,
             currency=currency,
             lines=list(lines),
-            tax_percent=rate,
+            series=series,
             **meta.stamp(on),
         )
+
+    # -- derived state ---------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        return self.number or str(self.id)
 
     @property
     def total(self) -> Money:
@@ -157,50 +256,127 @@ class Invoice(KeelAggregate):
 
     @property
     def outstanding(self) -> Money:
-        return self.total - self.paid if self.status == ISSUED else Money.zero(self.currency)
+        if self.status != ISSUED:
+            return Money.zero(self.currency)
+        return self.total - self.paid - self.credited - self.written_off
 
-    def issue(self, number: str, on: date, payment_terms_days: int, meta: Meta) -> None:
+    @property
+    def creditable(self) -> Money:
+        """What a credit note may still take back: the total less earlier credits and write-offs."""
+        return self.total - self.credited - self.written_off
+
+    def value_of(self, amount: Money, functional_currency: str) -> Decimal:
+        """The functional value of an amount of this invoice, at its issue rate."""
+        return Money(amount.amount * self.rate, functional_currency).rounded().amount
+
+    def _require_issued(self, action: str) -> None:
+        if self.status != ISSUED:
+            raise InvalidTransition(f"{action} needs an issued invoice; {self.label} is {self.status}")
+
+    def _check_date(self, on: date, action: str) -> None:
+        assert self.issue_date is not None
+        if on < self.issue_date:
+            raise InvalidValue(f"{action} dated {on} is before invoice {self.label} was issued ({self.issue_date})")
+
+    # -- commands ----------------------------------------------------------------------
+
+    def issue(
+        self, number: str, on: date, payment_terms_days: int, functional_currency: str, rate: Decimal, meta: Meta
+    ) -> None:
         if self.status != DRAFT:
             raise InvalidTransition(f"only a draft can be issued; this invoice is {self.status}")
         if self.total.amount <= 0:
             raise InvalidTransition("an invoice with a zero total cannot be issued")
-        journal = posting.invoice_issued(self.id, self.customer_id, number, self.net, self.tax)
+        posting = Posting(self.currency, functional_currency, rate)
+        result = taxes(self.lines, self.currency)
+        journal = document_posting(
+            posting, result, self.total, str(self.customer_id), str(self.id), f"Invoice {number}", sign=1
+        ).entry()
         self.trigger_event(
             self.Issued,
             number=number,
             due_date=on + timedelta(days=payment_terms_days),
             net=self.net.amount,
             tax=self.tax.amount,
+            rate=rate,
             journal=journal,
             **meta.stamp(on),
         )
 
+    def mark_sent(self, to: str, on: date, meta: Meta) -> None:
+        self._require_issued("sending")
+        self._check_date(on, "sending")
+        self.trigger_event(self.Sent, to=to.strip(), **meta.stamp(on))
+
     def void(self, reason: str, on: date, meta: Meta) -> None:
         if self.status != ISSUED:
             raise InvalidTransition(f"only an issued invoice can be voided; this invoice is {self.status}")
-        if not self.paid.is_zero():
+        touched = self.total - self.outstanding
+        if not touched.is_zero():
             raise InvalidTransition(
-                f"invoice {self.number} has {self.paid} of payments applied; only an unpaid invoice can be voided"
+                f"invoice {self.number} has {touched} settled by payments, credit or write-off; "
+                "only an untouched invoice can be voided (issue a credit note instead)"
             )
-        assert self.issue_date is not None
-        if on < self.issue_date:
-            raise InvalidValue(f"void date {on} is before the issue date {self.issue_date}")
+        self._check_date(on, "the void")
         if not reason.strip():
             raise InvalidValue("voiding an invoice needs a reason")
         self.trigger_event(self.Voided, reason=reason.strip(), journal=reverse(self.journal), **meta.stamp(on))
 
+    def check_settlement(self, amount: Money, on: date, action: str) -> None:
+        self._require_issued(action)
+        if amount.currency != self.currency:
+            raise InvalidValue(f"invoice {self.label} is in {self.currency}; cannot settle {amount}")
+        if amount.amount <= 0 or not amount.is_rounded():
+            raise InvalidValue(f"{action} on {self.label} must be a positive amount in minor units, got {amount}")
+        if amount > self.outstanding:
+            raise InvalidTransition(f"{action} of {amount} exceeds the {self.outstanding} outstanding on {self.label}")
+        self._check_date(on, action)
+
     def apply_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
         """Record that part of a payment settles this invoice (the payment posts the journal)."""
-        label = self.number or str(self.id)
-        if self.status != ISSUED:
-            raise InvalidTransition(f"payments can only be allocated to issued invoices; {label} is {self.status}")
-        if amount.currency != self.currency:
-            raise InvalidValue(f"invoice {label} is in {self.currency}; cannot allocate {amount}")
-        if amount.amount <= 0 or not amount.is_rounded():
-            raise InvalidValue(f"allocation to {label} must be a positive amount in minor units, got {amount}")
-        if amount > self.outstanding:
-            raise InvalidTransition(f"allocation of {amount} exceeds the {self.outstanding} outstanding on {label}")
-        assert self.issue_date is not None
-        if on < self.issue_date:
-            raise InvalidValue(f"payment date {on} is before invoice {label} was issued ({self.issue_date})")
+        self.check_settlement(amount, on, "payment")
         self.trigger_event(self.PaymentApplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
+
+    def unapply_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
+        self.trigger_event(self.PaymentUnapplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
+
+    def apply_customer_credit(
+        self, amount: Money, credit_value: Decimal, functional_currency: str, on: date, meta: Meta
+    ) -> None:
+        """Settle part of the invoice with the customer's credit (valued at what it cost)."""
+        self.check_settlement(amount, on, "applying credit")
+        dims: dict[str, Any] = {"party_id": str(self.customer_id), "memo": f"Credit applied to {self.label}"}
+        posting = Posting(self.currency, functional_currency, self.rate)
+        posting.add(CUSTOMER_CREDIT, amount.amount, value=credit_value, **dims)
+        posting.add(RECEIVABLES, -amount.amount, document_id=str(self.id), **dims)
+        journal = posting.fx_difference(FX_GAIN, FX_LOSS, **dims).entry()
+        self.trigger_event(self.CustomerCreditApplied, amount=amount.amount, journal=journal, **meta.stamp(on))
+
+    def credit(self, credit_note_id: UUID, gross: Money, on: date, meta: Meta) -> Money:
+        """Take a credit note into account; return the part that exceeds what is still owed."""
+        if self.status != ISSUED:
+            raise InvalidTransition(f"only an issued invoice can be credited; {self.label} is {self.status}")
+        if gross > self.creditable:
+            raise InvalidTransition(
+                f"a credit of {gross} exceeds the {self.creditable} that can still be credited on {self.label}"
+            )
+        self._check_date(on, "the credit note")
+        excess = gross - self.outstanding if gross > self.outstanding else Money.zero(self.currency)
+        self.trigger_event(self.Credited, credit_note_id=credit_note_id, amount=gross.amount, **meta.stamp(on))
+        return excess
+
+    def write_off(self, reason: str, functional_currency: str, on: date, meta: Meta) -> None:
+        self._require_issued("a write-off")
+        amount = self.outstanding
+        if amount.amount <= 0:
+            raise InvalidTransition(f"invoice {self.label} has nothing outstanding to write off")
+        self._check_date(on, "the write-off")
+        if not reason.strip():
+            raise InvalidValue("a write-off needs a reason")
+        dims: dict[str, Any] = {"party_id": str(self.customer_id), "document_id": str(self.id)}
+        posting = Posting(self.currency, functional_currency, self.rate)
+        posting.add(BAD_DEBTS, amount.amount, memo=f"Write-off {self.label}", **dims)
+        posting.add(RECEIVABLES, -amount.amount, memo=f"Write-off {self.label}", **dims)
+        self.trigger_event(
+            self.WrittenOff, amount=amount.amount, reason=reason.strip(), journal=posting.entry(), **meta.stamp(on)
+        )

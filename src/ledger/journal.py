@@ -1,8 +1,14 @@
 """Journal lines and entries: the double-entry record each financial event carries.
 
-A line's amount is signed: positive debits, negative credits. An entry is valid only
-if every line is rounded to its currency's minor unit and the lines sum to zero in
-every currency.
+A line's ``amount`` is signed (debits positive, credits negative) in the transaction
+currency; ``functional`` is the same line valued in the books' functional currency at the
+rate recorded with the event. An entry is valid only if every line is rounded to its
+currency's minor unit, and the lines sum to zero in every transaction currency and in the
+functional currency. A realised FX difference is a line with a zero amount and a non-zero
+functional value.
+
+Dimensions: ``party_id`` (customer, supplier or employee), ``document_id`` (invoice, bill,
+claim, credit note, entry), ``cost_center``, ``project_id`` and ``tax_code``.
 """
 
 from __future__ import annotations
@@ -22,46 +28,100 @@ class JournalLine:
     account: str
     amount: Decimal
     currency: str
-    customer_id: str | None = None
-    invoice_id: str | None = None
+    functional: Decimal | None = None  # None only in lines recorded before v2 (functional == amount)
+    party_id: str | None = None
+    document_id: str | None = None
+    cost_center: str | None = None
+    project_id: str | None = None
+    tax_code: str | None = None
     memo: str = ""
 
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
 
+    @property
+    def value(self) -> Decimal:
+        """The functional-currency value (v1 lines carried none: they were at rate 1)."""
+        return self.amount if self.functional is None else self.functional
+
     def reversed(self) -> JournalLine:
-        return replace(self, amount=-self.amount)
+        return replace(self, amount=-self.amount, functional=None if self.functional is None else -self.functional)
 
 
-def debit(code: str, money: Money, **dims: str | None) -> JournalLine:
-    return JournalLine(code, money.amount, money.currency, **dims)  # type: ignore[arg-type]
+def balanced(lines: Iterable[JournalLine], functional_currency: str | None = None) -> list[JournalLine]:
+    """Validate and return the lines of one entry, dropping lines that are zero on both axes.
 
-
-def credit(code: str, money: Money, **dims: str | None) -> JournalLine:
-    return JournalLine(code, -money.amount, money.currency, **dims)  # type: ignore[arg-type]
-
-
-def balanced(lines: Iterable[JournalLine]) -> list[JournalLine]:
-    """Validate and return the lines of one entry, dropping zero lines.
-
-    Raises Unbalanced unless the lines sum to zero per currency.
+    Raises Unbalanced unless the lines sum to zero per currency and, in value, overall.
     """
-    kept = [line for line in lines if line.amount != 0]
+    kept = [line for line in lines if line.amount != 0 or line.value != 0]
     if not kept:
         raise InvalidValue("a journal entry needs at least one non-zero line")
     totals: dict[str, Decimal] = defaultdict(Decimal)
+    value = Decimal(0)
     for line in kept:
         account(line.account)
         if not line.money.is_rounded():
             raise InvalidValue(f"line {line.account} {line.money} is not rounded to the minor unit")
+        if functional_currency and not Money(line.value, functional_currency).is_rounded():
+            raise InvalidValue(f"line {line.account} value {line.value} is not rounded to the minor unit")
         totals[line.currency] += line.amount
+        value += line.value
     off = {cur: total for cur, total in totals.items() if total != 0}
     if off:
         detail = ", ".join(f"{total} {cur}" for cur, total in sorted(off.items()))
         raise Unbalanced(f"journal entry does not balance: off by {detail}")
+    if value != 0:
+        raise Unbalanced(f"journal entry does not balance in the functional currency: off by {value}")
     return kept
 
 
 def reverse(lines: Iterable[JournalLine]) -> list[JournalLine]:
     return [line.reversed() for line in lines]
+
+
+class Posting:
+    """Builds the lines of one entry in a transaction currency valued at one rate.
+
+    ``rate`` is functional currency per unit of transaction currency. Each line's value is
+    rounded half-up; any rounding residual goes to the largest line, so the entry balances
+    in value exactly (the residual is at most half a minor unit per line).
+    """
+
+    def __init__(self, currency: str, functional_currency: str, rate: Decimal = Decimal(1)) -> None:
+        if rate <= 0:
+            raise InvalidValue(f"exchange rate must be positive, got {rate}")
+        if currency == functional_currency and rate != 1:
+            raise InvalidValue(f"the rate of {currency} to itself is 1, got {rate}")
+        self.currency, self.functional_currency, self.rate = currency, functional_currency, rate
+        self.lines: list[JournalLine] = []
+
+    def value_of(self, amount: Decimal) -> Decimal:
+        return Money(amount * self.rate, self.functional_currency).rounded().amount
+
+    def add(self, code: str, amount: Decimal, value: Decimal | None = None, **dims: str | None) -> Posting:
+        """Add a signed line; ``value`` overrides the valuation (for amounts carried at another rate)."""
+        line = JournalLine(code, amount, self.currency, self.value_of(amount) if value is None else value)
+        self.lines.append(replace(line, **dims))  # type: ignore[arg-type]
+        return self
+
+    def fx_difference(self, code_gain: str, code_loss: str, **dims: str | None) -> Posting:
+        """Balance the entry's value with a realised FX gain (credit) or loss (debit) line."""
+        residual = sum((line.value for line in self.lines), Decimal(0))
+        if residual:
+            code = code_gain if residual > 0 else code_loss
+            zero = Money.zero(self.currency).amount
+            self.lines.append(replace(JournalLine(code, zero, self.currency, -residual), **dims))  # type: ignore[arg-type]
+        return self
+
+    def entry(self) -> list[JournalLine]:
+        """The balanced lines, with rounding residuals of the valuation absorbed."""
+        lines = [ln for ln in self.lines if ln.amount != 0 or ln.value != 0]
+        residual = sum((line.value for line in lines), Decimal(0))
+        tolerance = Money.from_minor(1, self.functional_currency).amount * len(lines) / 2
+        if abs(residual) > tolerance:
+            raise Unbalanced(f"journal entry does not balance in value: off by {residual}")
+        if residual and lines:
+            i = max(range(len(lines)), key=lambda k: abs(lines[k].value))
+            lines[i] = replace(lines[i], functional=lines[i].value - residual)
+        return balanced(lines, self.functional_currency)

@@ -1,17 +1,24 @@
-"""Payment: money received from a customer, allocated to invoices; the rest is customer credit."""
+"""Payment: money received from a customer, allocated to invoices; the rest is customer credit.
+
+Allocations can later be taken back (un-allocated) into customer credit, and customer
+credit applied to other invoices. A payment in a foreign currency is valued at its own
+rate; the receivable it clears is valued at the invoice's rate; the difference is realised
+FX gain or loss. A bank fee deducted from the transfer is an expense, not a discount.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger import posting
-from ledger.errors import InvalidValue
+from ledger.accounts import BANK, BANK_FEES, CUSTOMER_CREDIT, FX_GAIN, FX_LOSS, RECEIVABLES
+from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.journal import JournalLine
+from ledger.invoice import Invoice
+from ledger.journal import JournalLine, Posting
 from ledger.money import Money
 
 
@@ -27,7 +34,8 @@ class Payment(KeelAggregate):
     if TYPE_CHECKING:  # state set by the events; not constructor arguments
         customer_id: UUID
         amount: Money
-        allocations: list[Allocation]
+        rate: Decimal
+        allocated: dict[UUID, Decimal]
         credit: Money
 
     class Event(KeelAggregate.Event):
@@ -38,19 +46,40 @@ class Payment(KeelAggregate):
 
     class Received(Created):
         TOPIC = "keel.payment.Received.v1"
+        class_version = 2
         customer_id: UUID
         amount: Decimal
         currency: str
+        rate: Decimal
+        bank_fee: Decimal
         reference: str
         allocations: list[Allocation]
         credit: Decimal
         journal: list[JournalLine]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 payments were at par and had no bank fee."""
+            state["rate"] = Decimal(1)
+            state["bank_fee"] = Decimal(0)
+
         def apply(self, payment: Payment) -> None:
             payment.customer_id = self.customer_id
             payment.amount = Money(self.amount, self.currency)
-            payment.allocations = list(self.allocations)
+            payment.rate = self.rate
+            payment.allocated = {a.invoice_id: a.amount for a in self.allocations}
             payment.credit = Money(self.credit, self.currency)
+
+    class Unallocated(Event):
+        TOPIC = "keel.payment.Unallocated.v1"
+        invoice_id: UUID
+        amount: Decimal
+        journal: list[JournalLine]
+
+        def apply(self, payment: Payment) -> None:
+            left = payment.allocated[self.invoice_id] - self.amount
+            payment.allocated = {**payment.allocated, self.invoice_id: left}
+            payment.credit += Money(self.amount, payment.credit.currency)
 
     @classmethod
     def receive(
@@ -58,32 +87,70 @@ class Payment(KeelAggregate):
         payment_id: UUID,
         customer_id: UUID,
         amount: Money,
-        allocations: list[tuple[UUID, Money]],
+        rate: Decimal,
+        bank_fee: Money,
+        allocations: list[tuple[Invoice, Money]],
         reference: str,
+        functional_currency: str,
         on: date,
         meta: Meta,
     ) -> Payment:
         if amount.amount <= 0 or not amount.is_rounded():
             raise InvalidValue(f"a payment must be a positive amount in minor units, got {amount}")
+        if bank_fee.amount < 0 or not bank_fee.is_rounded() or bank_fee >= amount:
+            raise InvalidValue(f"a bank fee must be zero or more and less than the payment, got {bank_fee}")
         seen: set[UUID] = set()
         allocated = Money.zero(amount.currency)
-        for invoice_id, part in allocations:
-            if invoice_id in seen:
-                raise InvalidValue(f"invoice {invoice_id} appears twice in the allocations")
-            seen.add(invoice_id)
+        for invoice, part in allocations:
+            if invoice.id in seen:
+                raise InvalidValue(f"invoice {invoice.label} appears twice in the allocations")
+            seen.add(invoice.id)
             allocated += part
         if allocated > amount:
             raise InvalidValue(f"allocations total {allocated}, more than the {amount} received")
-        journal = posting.payment_received(customer_id, amount, allocations, reference)
+        memo = f"Payment {reference}".strip()
+        party = str(customer_id)
+        posting = Posting(amount.currency, functional_currency, rate)
+        posting.add(BANK, (amount - bank_fee).amount, party_id=party, memo=memo)
+        posting.add(BANK_FEES, bank_fee.amount, party_id=party, memo=memo)
+        for invoice, part in allocations:
+            value = -invoice.value_of(part, functional_currency)
+            posting.add(RECEIVABLES, -part.amount, value=value, party_id=party, document_id=str(invoice.id), memo=memo)
+        posting.add(CUSTOMER_CREDIT, -(amount - allocated).amount, party_id=party, memo=memo)
+        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
         return cls._create(
             cls.Received,
             id=payment_id,
             customer_id=customer_id,
             amount=amount.amount,
             currency=amount.currency,
+            rate=rate,
+            bank_fee=bank_fee.amount,
             reference=reference.strip(),
-            allocations=[Allocation(i, m.amount) for i, m in allocations],
+            allocations=[Allocation(inv.id, m.amount) for inv, m in allocations],
             credit=(amount - allocated).amount,
             journal=journal,
             **meta.stamp(on),
+        )
+
+    def credit_value_of(self, amount: Money, functional_currency: str) -> Decimal:
+        """Customer credit from this payment is valued at the payment's rate."""
+        return Money(amount.amount * self.rate, functional_currency).rounded().amount
+
+    def unallocate(self, invoice: Invoice, amount: Money, functional_currency: str, on: date, meta: Meta) -> None:
+        """Take (part of) an allocation back: the invoice is owed again, the customer holds credit."""
+        held = Money(self.allocated.get(invoice.id, Decimal(0)), self.amount.currency)
+        if amount.currency != held.currency or amount.amount <= 0 or not amount.is_rounded():
+            raise InvalidValue(f"un-allocation must be a positive {held.currency} amount in minor units, got {amount}")
+        if amount > held:
+            raise InvalidTransition(f"this payment has only {held} allocated to invoice {invoice.label}")
+        party = str(self.customer_id)
+        memo = f"Un-allocated from {invoice.label}"
+        posting = Posting(amount.currency, functional_currency, self.rate)
+        value = invoice.value_of(amount, functional_currency)
+        posting.add(RECEIVABLES, amount.amount, value=value, party_id=party, document_id=str(invoice.id), memo=memo)
+        posting.add(CUSTOMER_CREDIT, -amount.amount, party_id=party, memo=memo)
+        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
+        self.trigger_event(
+            self.Unallocated, invoice_id=invoice.id, amount=amount.amount, journal=journal, **meta.stamp(on)
         )

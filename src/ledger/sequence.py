@@ -19,9 +19,9 @@ def sequence_id(series: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"keel:sequence:{series}")
 
 
-def invoice_series(issue_date: date) -> str:
-    """Invoices are numbered per calendar year: INV-2026-0001, INV-2026-0002, …"""
-    return f"INV-{issue_date.year}"
+def invoice_series(issue_date: date, series: str = "INV") -> str:
+    """Documents are numbered per series and calendar year: INV-2026-0001, CN-2026-0001, …"""
+    return f"{series}-{issue_date.year}"
 
 
 class NumberSequence(KeelAggregate):

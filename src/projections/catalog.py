@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from projections.claims import ClaimsProjection
 from projections.customers import CustomersProjection
+from projections.documents import DocumentsProjection
 from projections.engine import Projection
 from projections.general_ledger import GeneralLedgerProjection
 from projections.invoices import InvoicesProjection
 
 
-def default_projections() -> list[Projection]:
-    return [GeneralLedgerProjection(), CustomersProjection(), InvoicesProjection()]
+def default_projections(functional_currency: str = "EUR") -> list[Projection]:
+    return [
+        GeneralLedgerProjection(functional_currency),
+        CustomersProjection(),
+        InvoicesProjection(),
+        DocumentsProjection(),
+        ClaimsProjection(),
+    ]

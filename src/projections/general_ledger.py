@@ -1,8 +1,9 @@
 """General-ledger lines: every journal line any event posted, with both time axes.
 
 Each row keeps the business date it is about (``effective_date``) and when the books
-learnt of it (``position``, ``recorded_at``), so "as of D, known at K" is an indexed
-aggregate over this one table.
+learnt of it (``position``, ``recorded_at``), the transaction-currency amount and its value
+in the functional currency, and the line's dimensions. "As of D, known at K" is an
+indexed aggregate over this one table.
 """
 
 from __future__ import annotations
@@ -14,11 +15,16 @@ from ledger.money import Money
 from projections.db import Cursor
 from projections.engine import Fact
 
+YEAR_CLOSE_TOPIC = "keel.books.YearClosed.v1"
+
 
 class GeneralLedgerProjection:
     name = "general_ledger"
-    schema_version = 1
+    schema_version = 2
     tables = ("gl_lines",)
+
+    def __init__(self, functional_currency: str = "EUR") -> None:
+        self.functional_currency = functional_currency
 
     def create(self, cur: Cursor) -> None:
         cur.execute(
@@ -33,14 +39,19 @@ class GeneralLedgerProjection:
                 account TEXT NOT NULL,
                 currency TEXT NOT NULL,
                 amount_minor BIGINT NOT NULL,
-                customer_id TEXT,
-                invoice_id TEXT,
+                value_minor BIGINT NOT NULL,
+                party_id TEXT,
+                document_id TEXT,
+                cost_center TEXT,
+                project_id TEXT,
+                tax_code TEXT,
                 memo TEXT NOT NULL,
                 PRIMARY KEY (position, line_no)
             )"""
         )
         cur.execute("CREATE INDEX gl_lines_account_date ON gl_lines (account, effective_date, recorded_at)")
-        cur.execute("CREATE INDEX gl_lines_customer_date ON gl_lines (customer_id, effective_date)")
+        cur.execute("CREATE INDEX gl_lines_party_date ON gl_lines (party_id, effective_date)")
+        cur.execute("CREATE INDEX gl_lines_document ON gl_lines (document_id)")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         rows = []
@@ -62,15 +73,20 @@ class GeneralLedgerProjection:
                         line.account,
                         line.currency,
                         Money(line.amount, line.currency).to_minor(),
-                        line.customer_id,
-                        line.invoice_id,
+                        Money(line.value, self.functional_currency).to_minor(),
+                        line.party_id,
+                        line.document_id,
+                        line.cost_center,
+                        line.project_id,
+                        line.tax_code,
                         line.memo,
                     )
                 )
         if rows:
             cur.executemany(
                 "INSERT INTO gl_lines (position, line_no, recorded_at, effective_date, source_id, source_version,"
-                " event_topic, account, currency, amount_minor, customer_id, invoice_id, memo)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                " event_topic, account, currency, amount_minor, value_minor, party_id, document_id, cost_center,"
+                " project_id, tax_code, memo)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 rows,
             )

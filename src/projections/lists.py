@@ -24,8 +24,12 @@ class CustomerView:
 @dataclass(frozen=True)
 class InvoiceLineView:
     description: str
+    service_code: str | None
     quantity: Decimal
     unit_price: Decimal
+    discount_percent: Decimal
+    tax_rate: Decimal
+    tax_inclusive: bool
     amount: Decimal
 
 
@@ -33,18 +37,22 @@ class InvoiceLineView:
 class InvoiceView:
     id: str
     customer_id: str
+    series: str
     number: str | None
     status: str
     currency: str
-    tax_percent: Decimal
+    rate: Decimal | None
     net: Decimal
     tax: Decimal
     total: Decimal
     paid: Decimal
+    credited: Decimal
+    written_off: Decimal
     outstanding: Decimal
     drafted_on: date
     issue_date: date | None
     due_date: date | None
+    sent_on: date | None
     voided_on: date | None
     void_reason: str | None
     version: int
@@ -56,13 +64,13 @@ class InvoiceView:
             return self.status
         if self.outstanding == 0:
             return "paid"
-        return "partially_paid" if self.paid > 0 else "unpaid"
+        return "partially_paid" if self.outstanding < self.total else "unpaid"
 
 
 _CUSTOMER_COLUMNS = "id, name, payment_terms_days, currency, registered_on, version"
 _INVOICE_COLUMNS = (
-    "id, customer_id, number, status, currency, tax_percent, net_minor, tax_minor, paid_minor,"
-    " drafted_on, issue_date, due_date, voided_on, void_reason, version"
+    "id, customer_id, series, number, status, currency, rate, net_minor, tax_minor, paid_minor, credited_minor,"
+    " written_off_minor, drafted_on, issue_date, due_date, sent_on, voided_on, void_reason, version"
 )
 
 
@@ -86,29 +94,33 @@ def get_customer(db: ViewDatabase, customer_id: str) -> CustomerView | None:
 
 
 def _invoice(row: tuple[Any, ...], lines: list[InvoiceLineView]) -> InvoiceView:
-    currency = row[4]
-    net, tax, paid = (Money.from_minor(int(v), currency).amount for v in row[6:9])
-    status = row[3]
-    drafted = as_date(row[9])
+    (iid, customer, series, number, status, currency, rate, *minor) = row[:12]
+    net, tax, paid, credited, written_off = (Money.from_minor(int(v), currency).amount for v in minor)
+    drafted = as_date(row[12])
     assert drafted is not None
+    total = net + tax
     return InvoiceView(
-        id=str(row[0]),
-        customer_id=str(row[1]),
-        number=row[2],
+        id=str(iid),
+        customer_id=str(customer),
+        series=series,
+        number=number,
         status=status,
         currency=currency,
-        tax_percent=Decimal(row[5]),
+        rate=Decimal(rate) if rate else None,
         net=net,
         tax=tax,
-        total=net + tax,
+        total=total,
         paid=paid,
-        outstanding=net + tax - paid if status == "issued" else Money.zero(currency).amount,
+        credited=credited,
+        written_off=written_off,
+        outstanding=total - paid - credited - written_off if status == "issued" else Money.zero(currency).amount,
         drafted_on=drafted,
-        issue_date=as_date(row[10]),
-        due_date=as_date(row[11]),
-        voided_on=as_date(row[12]),
-        void_reason=row[13],
-        version=int(row[14]),
+        issue_date=as_date(row[13]),
+        due_date=as_date(row[14]),
+        sent_on=as_date(row[15]),
+        voided_on=as_date(row[16]),
+        void_reason=row[17],
+        version=int(row[18]),
         lines=lines,
     )
 
@@ -143,13 +155,102 @@ def get_invoice(db: ViewDatabase, invoice_id: str) -> InvoiceView | None:
         if row is None:
             return None
         cur.execute(
-            "SELECT description, quantity, unit_price, amount_minor FROM invoice_lines"
-            " WHERE invoice_id = %s ORDER BY line_no",
+            "SELECT description, service_code, quantity, unit_price, discount_percent, tax_rate, tax_inclusive,"
+            " amount_minor FROM invoice_lines WHERE invoice_id = %s ORDER BY line_no",
             (invoice_id,),
         )
-        currency = row[4]
+        currency = row[5]
         lines = [
-            InvoiceLineView(r[0], Decimal(r[1]), Decimal(r[2]), Money.from_minor(int(r[3]), currency).amount)
+            InvoiceLineView(
+                r[0],
+                r[1],
+                Decimal(r[2]),
+                Decimal(r[3]),
+                Decimal(r[4]),
+                Decimal(r[5]),
+                bool(r[6]),
+                Money.from_minor(int(r[7]), currency).amount,
+            )
             for r in cur.fetchall()
         ]
     return _invoice(row, lines)
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: str
+    employee: str
+    category: str
+    account: str
+    description: str
+    receipt_reference: str
+    cost_center: str
+    project_id: str | None
+    currency: str
+    amount: Decimal
+    status: str
+    route: list[str]
+    approvals: list[str]
+    next_approver: str | None
+    rejection_reason: str | None
+    submitted_on: date
+    version: int
+
+
+_CLAIM_COLUMNS = (
+    "id, employee, category, account, description, receipt_reference, cost_center, project_id, currency,"
+    " amount_minor, status, route, approvals, next_approver, rejection_reason, submitted_on, version"
+)
+
+
+def _claim(r: tuple[Any, ...]) -> ClaimView:
+    submitted = as_date(r[15])
+    assert submitted is not None
+    return ClaimView(
+        str(r[0]),
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        Money.from_minor(int(r[9]), r[8]).amount,
+        r[10],
+        [p for p in r[11].split(",") if p],
+        [p for p in r[12].split(",") if p],
+        r[13],
+        r[14],
+        submitted,
+        int(r[16]),
+    )
+
+
+def list_claims(
+    db: ViewDatabase,
+    status: str | None = None,
+    next_approver: str | None = None,
+    employee: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[ClaimView]:
+    where, params = [], []
+    for column, value in (("status", status), ("next_approver", next_approver), ("employee", employee)):
+        if value:
+            where.append(f"{column} = %s")
+            params.append(value)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    with db.read() as cur:
+        cur.execute(
+            f"SELECT {_CLAIM_COLUMNS} FROM claims {clause} ORDER BY submitted_on, position LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+        return [_claim(r) for r in cur.fetchall()]
+
+
+def get_claim(db: ViewDatabase, claim_id: str) -> ClaimView | None:
+    with db.read() as cur:
+        cur.execute(f"SELECT {_CLAIM_COLUMNS} FROM claims WHERE id = %s", (claim_id,))
+        row = cur.fetchone()
+    return _claim(row) if row else None

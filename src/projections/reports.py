@@ -1,8 +1,9 @@
-"""Reports over the general ledger on two time axes.
+"""The accountant's reports over the general ledger, on two time axes.
 
 ``as_of`` is the business date (lines with ``effective_date <= as_of``); ``known_at`` is
 the moment whose knowledge we want (lines with ``recorded_at <= known_at``; ``None`` means
 everything recorded so far). Both are indexed filters over stored facts, not replays.
+Amounts are summed as integer minor units and turned into Decimals at the end.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import CUSTOMER_CREDIT, RECEIVABLES, account
+from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import Money
-from projections.db import Cursor, ViewDatabase
+from projections.db import Cursor, ViewDatabase, as_date
+from projections.general_ledger import YEAR_CLOSE_TOPIC
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class ReportScope:
     as_of: date
     known_at: datetime | None
     position: int
+    start: date | None = None  # for period reports
+    currency: str | None = None  # the reporting currency, for reports in the functional currency
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class ReceivableRow:
     customer_name: str
     currency: str
     receivable: Decimal  # open invoices
-    credit: Decimal  # unapplied customer credit (overpayments)
+    credit: Decimal  # unapplied customer credit
 
     @property
     def net(self) -> Decimal:
@@ -79,16 +85,170 @@ class Receivables:
     totals: dict[str, Decimal] = field(default_factory=dict)
 
 
-def _window(as_of: date, known_at: datetime | None, alias: str = "") -> tuple[str, list[Any]]:
+@dataclass(frozen=True)
+class StatementLine:
+    account: str
+    name: str
+    group: str  # the cost center or month, when the report is broken down
+    amount: Decimal  # positive = the account's normal side
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    scope: ReportScope
+    by: str | None
+    income: list[StatementLine]
+    expenses: list[StatementLine]
+
+    @property
+    def total_income(self) -> Decimal:
+        return sum((ln.amount for ln in self.income), Decimal(0))
+
+    @property
+    def total_expenses(self) -> Decimal:
+        return sum((ln.amount for ln in self.expenses), Decimal(0))
+
+    @property
+    def result(self) -> Decimal:
+        return self.total_income - self.total_expenses
+
+    def result_by_group(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for ln in self.income:
+            out[ln.group] += ln.amount
+        for ln in self.expenses:
+            out[ln.group] -= ln.amount
+        return dict(out)
+
+
+@dataclass(frozen=True)
+class BalanceSheet:
+    scope: ReportScope
+    assets: list[StatementLine]
+    liabilities: list[StatementLine]
+    equity: list[StatementLine]
+    unclosed_result: Decimal  # income less expenses not yet closed into retained earnings
+
+    @property
+    def total_assets(self) -> Decimal:
+        return sum((ln.amount for ln in self.assets), Decimal(0))
+
+    @property
+    def total_liabilities(self) -> Decimal:
+        return sum((ln.amount for ln in self.liabilities), Decimal(0))
+
+    @property
+    def total_equity(self) -> Decimal:
+        return sum((ln.amount for ln in self.equity), Decimal(0)) + self.unclosed_result
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_assets == self.total_liabilities + self.total_equity
+
+    def balance_of(self, code: str) -> Decimal:
+        lines = self.assets + self.liabilities + self.equity
+        return sum((ln.amount for ln in lines if ln.account == code), Decimal(0))
+
+
+@dataclass(frozen=True)
+class AgeingItem:
+    document_id: str
+    number: str
+    party_id: str
+    party_name: str
+    currency: str
+    due_date: date
+    days_overdue: int
+    bucket: str
+    open_amount: Decimal  # in the document's currency
+    open_value: Decimal  # in the functional currency
+
+
+@dataclass(frozen=True)
+class Ageing:
+    scope: ReportScope
+    kind: str  # receivables or payables
+    items: list[AgeingItem]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((i.open_value for i in self.items), Decimal(0))
+
+    @property
+    def buckets(self) -> dict[str, Decimal]:
+        out = dict.fromkeys(BUCKETS, Decimal(0))
+        for item in self.items:
+            out[item.bucket] += item.open_value
+        return out
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    effective_date: date
+    position: int
+    memo: str
+    currency: str
+    amount: Decimal
+    value: Decimal
+    balance: Decimal  # running, in the functional currency
+    document_id: str | None
+    party_id: str | None
+
+
+@dataclass(frozen=True)
+class AccountLedger:
+    scope: ReportScope
+    account: str
+    name: str
+    opening: Decimal
+    entries: list[LedgerEntry]
+
+    @property
+    def closing(self) -> Decimal:
+        return self.entries[-1].balance if self.entries else self.opening
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    tax_code: str
+    sales_base: Decimal
+    output_tax: Decimal
+    purchases_base: Decimal
+    input_tax: Decimal
+
+    @property
+    def net_payable(self) -> Decimal:
+        return self.output_tax - self.input_tax
+
+
+@dataclass(frozen=True)
+class TaxSummary:
+    scope: ReportScope
+    lines: list[TaxLine]
+
+    @property
+    def net_payable(self) -> Decimal:
+        return sum((ln.net_payable for ln in self.lines), Decimal(0))
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _window(
+    as_of: date, known_at: datetime | None, alias: str = "", start: date | None = None
+) -> tuple[str, list[Any]]:
     prefix = f"{alias}." if alias else ""
     sql, params = f"{prefix}effective_date <= %s", [as_of]
+    if start is not None:
+        sql += f" AND {prefix}effective_date >= %s"
+        params.append(start)
     if known_at is not None:
         sql += f" AND {prefix}recorded_at <= %s"
         params.append(known_at)
     return sql, params
 
 
-def _position(cur: Cursor, projection: str) -> int:
+def _position(cur: Cursor, projection: str = "general_ledger") -> int:
     cur.execute("SELECT position FROM keel_tracking WHERE projection = %s", (projection,))
     row = cur.fetchone()
     return int(row[0]) if row else 0
@@ -102,16 +262,29 @@ def _amount(minor: int, currency: str) -> Decimal:
     return Money.from_minor(int(minor), currency).amount
 
 
-def trial_balance(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> TrialBalance:
+def _normal(code: str, signed: Decimal) -> Decimal:
+    """A signed (debit-positive) balance shown on the account's normal side."""
+    return signed if account(code).type.normal_balance == "debit" else -signed
+
+
+# -- trial balance and receivables --------------------------------------------------------
+
+
+def trial_balance(
+    db: ViewDatabase, as_of: date, known_at: datetime | None = None, functional_currency: str | None = None
+) -> TrialBalance:
+    """Per account and transaction currency; or, given ``functional_currency``, valued in it."""
     where, params = _window(as_of, known_at)
+    column = "value_minor" if functional_currency else "amount_minor"
+    currency_sql = "%s" if functional_currency else "currency"
     with db.read() as cur:
         cur.execute(
-            f"SELECT account, currency, SUM(amount_minor) FROM gl_lines WHERE {where}"
-            " GROUP BY account, currency ORDER BY account, currency",
-            params,
+            f"SELECT account, {currency_sql}, SUM({column}) FROM gl_lines WHERE {where}"
+            f" GROUP BY account{'' if functional_currency else ', currency'} ORDER BY 1, 2",
+            ([functional_currency] if functional_currency else []) + params,
         )
         sums = cur.fetchall()
-        position = _position(cur, "general_ledger")
+        position = _position(cur)
     rows: list[TrialBalanceRow] = []
     debits: dict[str, Decimal] = defaultdict(Decimal)
     credits: dict[str, Decimal] = defaultdict(Decimal)
@@ -120,13 +293,13 @@ def trial_balance(db: ViewDatabase, as_of: date, known_at: datetime | None = Non
         if balance == 0:
             continue
         acct = account(code)
-        zero = Money.zero(currency).amount
+        zero = _zero(currency)
         dr, cr = (balance, zero) if balance > 0 else (zero, -balance)
         rows.append(TrialBalanceRow(code, acct.name, acct.type.value, currency, dr, cr))
         debits[currency] += dr
         credits[currency] += cr
     totals = [CurrencyTotal(c, debits[c], credits[c]) for c in sorted(set(debits) | set(credits))]
-    return TrialBalance(ReportScope(as_of, known_at, position), rows, totals)
+    return TrialBalance(ReportScope(as_of, known_at, position, currency=functional_currency), rows, totals)
 
 
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
@@ -134,23 +307,233 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
     where, params = _window(as_of, known_at, alias="g")
     with db.read() as cur:
         cur.execute(
-            f"SELECT g.customer_id, COALESCE(c.name, g.customer_id), g.currency, g.account, SUM(g.amount_minor)"
-            f" FROM gl_lines g LEFT JOIN customers c ON c.id = g.customer_id"
+            "SELECT g.party_id, COALESCE(p.name, g.party_id), g.currency, g.account, SUM(g.amount_minor)"
+            " FROM gl_lines g LEFT JOIN parties p ON p.id = g.party_id"
             f" WHERE g.account IN (%s, %s) AND {where}"
-            " GROUP BY g.customer_id, c.name, g.currency, g.account",
+            " GROUP BY g.party_id, p.name, g.currency, g.account",
             [RECEIVABLES, CUSTOMER_CREDIT, *params],
         )
         sums = cur.fetchall()
-        position = _position(cur, "general_ledger")
+        position = _position(cur)
     per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for customer_id, name, currency, code, minor in sums:
-        per[(customer_id, name, currency)][code] += _amount(minor, currency)
+    for party_id, name, currency, code, minor in sums:
+        per[(party_id, name, currency)][code] += _amount(minor, currency)
     rows = [
-        ReceivableRow(cid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
-        for (cid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))
+        ReceivableRow(pid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
+        for (pid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))
         if sums_[RECEIVABLES] != 0 or sums_[CUSTOMER_CREDIT] != 0
     ]
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         totals[row.currency] += row.net
     return Receivables(ReportScope(as_of, known_at, position), rows, dict(totals))
+
+
+# -- statements ---------------------------------------------------------------------------
+
+
+def _types(*types: AccountType) -> list[str]:
+    from ledger.accounts import DEFAULT_CHART
+
+    return [a.code for a in DEFAULT_CHART.values() if a.type in types]
+
+
+def profit_and_loss(
+    db: ViewDatabase,
+    start: date,
+    end: date,
+    functional_currency: str,
+    known_at: datetime | None = None,
+    by: str | None = None,
+) -> ProfitAndLoss:
+    """Income and expenses between two business dates, in the functional currency.
+
+    ``by`` breaks it down by ``cost_center`` or ``month``. Year-end closing entries are left
+    out: they move the result, they are not part of it.
+    """
+    if by not in (None, "cost_center", "month"):
+        raise ValueError(f"profit and loss can be broken down by cost_center or month, not {by!r}")
+    where, params = _window(end, known_at, start=start)
+    codes = _types(AccountType.INCOME, AccountType.EXPENSE)
+    group_sql = {"cost_center": "COALESCE(cost_center, '')", "month": "SUBSTR(CAST(effective_date AS TEXT), 1, 7)"}.get(
+        by or "", "''"
+    )
+    marks = ", ".join(["%s"] * len(codes))
+    with db.read() as cur:
+        cur.execute(
+            f"SELECT account, {group_sql}, SUM(value_minor) FROM gl_lines"
+            f" WHERE account IN ({marks}) AND event_topic <> %s AND {where} GROUP BY 1, 2 ORDER BY 1, 2",
+            [*codes, YEAR_CLOSE_TOPIC, *params],
+        )
+        sums = cur.fetchall()
+        position = _position(cur)
+    income: list[StatementLine] = []
+    expenses: list[StatementLine] = []
+    for code, group, minor in sums:
+        acct = account(code)
+        value = _normal(code, _amount(minor, functional_currency))
+        if value == 0:
+            continue
+        line = StatementLine(code, acct.name, str(group), value)
+        (income if acct.type is AccountType.INCOME else expenses).append(line)
+    scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
+    return ProfitAndLoss(scope, by, income, expenses)
+
+
+def balance_sheet(
+    db: ViewDatabase, as_of: date, functional_currency: str, known_at: datetime | None = None
+) -> BalanceSheet:
+    """Assets, liabilities and equity as of a date, with the result not yet closed."""
+    where, params = _window(as_of, known_at)
+    with db.read() as cur:
+        cur.execute(
+            f"SELECT account, SUM(value_minor) FROM gl_lines WHERE {where} GROUP BY account ORDER BY account", params
+        )
+        sums = cur.fetchall()
+        position = _position(cur)
+    parts: dict[AccountType, list[StatementLine]] = defaultdict(list)
+    result = Decimal(0)
+    for code, minor in sums:
+        acct = account(code)
+        signed = _amount(minor, functional_currency)
+        if acct.type in (AccountType.INCOME, AccountType.EXPENSE):
+            result -= signed  # income is credit (negative): the result is its negation
+        elif signed != 0:
+            parts[acct.type].append(StatementLine(code, acct.name, "", _normal(code, signed)))
+    scope = ReportScope(as_of, known_at, position, currency=functional_currency)
+    return BalanceSheet(
+        scope,
+        parts[AccountType.ASSET],
+        parts[AccountType.LIABILITY],
+        parts[AccountType.EQUITY],
+        result + _zero(functional_currency),
+    )
+
+
+# -- ageing, ledger detail, tax ---------------------------------------------------------------------
+
+
+def _bucket(days: int) -> str:
+    if days <= 0:
+        return "current"
+    if days <= 30:
+        return "1-30"
+    if days <= 60:
+        return "31-60"
+    if days <= 90:
+        return "61-90"
+    return "over 90"
+
+
+def ageing(
+    db: ViewDatabase, kind: str, as_of: date, functional_currency: str, known_at: datetime | None = None
+) -> Ageing:
+    """Open items by days overdue as of a date. The total equals the balance-sheet
+    receivables (or payables) of the same date and knowledge, because both sum the same lines."""
+    if kind not in ("receivables", "payables"):
+        raise ValueError(f"ageing is for receivables or payables, not {kind!r}")
+    code = RECEIVABLES if kind == "receivables" else PAYABLES
+    sign = 1 if kind == "receivables" else -1
+    where, params = _window(as_of, known_at, alias="g")
+    with db.read() as cur:
+        cur.execute(
+            "SELECT g.document_id, COALESCE(d.number, ''), COALESCE(d.party_id, g.party_id),"
+            " COALESCE(p.name, g.party_id),"
+            " g.currency, d.due_date, SUM(g.amount_minor), SUM(g.value_minor)"
+            " FROM gl_lines g LEFT JOIN documents d ON d.id = g.document_id LEFT JOIN parties p ON p.id = g.party_id"
+            f" WHERE g.account = %s AND {where}"
+            " GROUP BY g.document_id, d.number, d.party_id, g.party_id, p.name, g.currency, d.due_date",
+            [code, *params],
+        )
+        rows = cur.fetchall()
+        position = _position(cur)
+    items = []
+    for doc, number, party, name, currency, due, amount, value in rows:
+        if amount == 0 and value == 0:
+            continue
+        due_date = as_date(due) or as_of
+        days = (as_of - due_date).days
+        items.append(
+            AgeingItem(
+                str(doc or ""),
+                number,
+                str(party or ""),
+                str(name or ""),
+                currency,
+                due_date,
+                max(days, 0),
+                _bucket(days),
+                sign * _amount(amount, currency),
+                sign * _amount(value, functional_currency),
+            )
+        )
+    items.sort(key=lambda i: (i.party_name, i.due_date, i.number))
+    return Ageing(ReportScope(as_of, known_at, position, currency=functional_currency), kind, items)
+
+
+def account_ledger(
+    db: ViewDatabase, code: str, start: date, end: date, functional_currency: str, known_at: datetime | None = None
+) -> AccountLedger:
+    """Every line on one account between two dates, with opening and running balances."""
+    acct = account(code)
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT COALESCE(SUM(value_minor), 0) FROM gl_lines"
+            f" WHERE account = %s AND effective_date < %s {known_sql}",
+            [code, start, *known_params],
+        )
+        row = cur.fetchone()
+        opening = _amount(row[0] if row else 0, functional_currency)
+        cur.execute(
+            "SELECT effective_date, position, memo, currency, amount_minor, value_minor, document_id, party_id"
+            f" FROM gl_lines WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
+            " ORDER BY effective_date, position, line_no",
+            [code, start, end, *known_params],
+        )
+        rows = cur.fetchall()
+        position = _position(cur)
+    balance = opening
+    entries = []
+    for eff, pos, memo, currency, amount, value, doc, party in rows:
+        v = _amount(value, functional_currency)
+        balance += v
+        d = as_date(eff)
+        assert d is not None
+        entries.append(LedgerEntry(d, int(pos), memo, currency, _amount(amount, currency), v, balance, doc, party))
+    scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
+    return AccountLedger(scope, code, acct.name, opening, entries)
+
+
+def tax_summary(
+    db: ViewDatabase, start: date, end: date, functional_currency: str, known_at: datetime | None = None
+) -> TaxSummary:
+    """Output and input tax per tax code for a period, with the bases they were charged on."""
+    where, params = _window(end, known_at, start=start)
+    with db.read() as cur:
+        cur.execute(
+            "SELECT tax_code, account, SUM(value_minor) FROM gl_lines"
+            f" WHERE tax_code IS NOT NULL AND {where} GROUP BY tax_code, account",
+            params,
+        )
+        rows = cur.fetchall()
+        position = _position(cur)
+    codes: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for code, acct_code, minor in rows:
+        value = _amount(minor, functional_currency)
+        kind = account(acct_code).type
+        if acct_code == TAX_PAYABLE:
+            codes[code]["output"] -= value
+        elif acct_code == INPUT_TAX:
+            codes[code]["input"] += value
+        elif kind is AccountType.INCOME:
+            codes[code]["sales"] -= value
+        else:
+            codes[code]["purchases"] += value
+    zero = _zero(functional_currency)
+    lines = [
+        TaxLine(code, v["sales"] + zero, v["output"] + zero, v["purchases"] + zero, v["input"] + zero)
+        for code, v in sorted(codes.items())
+    ]
+    scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
+    return TaxSummary(scope, lines)

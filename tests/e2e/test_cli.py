@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -59,10 +60,11 @@ def test_receivables_table_names_the_customers(demo_dir: Path) -> None:
 
 def test_projection_status_and_rebuild(demo_dir: Path) -> None:
     rebuilt = keel(demo_dir, "projections", "rebuild", "general_ledger")
-    assert rebuilt.returncode == 0 and "rebuilt general_ledger: 48 events" in rebuilt.stderr
+    assert rebuilt.returncode == 0 and re.search(r"rebuilt general_ledger: \d+ events", rebuilt.stderr)
     status = keel(demo_dir, "projections", "status", "--format", "json")
     rows = json.loads(status.stdout)["rows"]
-    assert {r["projection"]: r["lag"] for r in rows} == {"customers": "0", "general_ledger": "0", "invoices": "0"}
+    assert {r["projection"] for r in rows} >= {"customers", "general_ledger", "invoices", "documents", "claims"}
+    assert {r["lag"] for r in rows} == {"0"}
 
 
 @pytest.mark.parametrize(

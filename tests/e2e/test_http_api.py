@@ -75,7 +75,7 @@ def test_customer_invoice_payment_tour_reads_its_own_writes(client: TestClient) 
     listed = ok(client.get("/v1/invoices", params={"customer_id": customer["id"], "status": "issued"}))
     assert [i["payment_state"] for i in listed] == ["partially_paid"]
     status = ok(client.get("/v1/projections"))
-    assert {s["name"] for s in status} == {"general_ledger", "customers", "invoices"}
+    assert {s["name"] for s in status} >= {"general_ledger", "customers", "invoices"}
 
 
 def test_known_at_in_the_past_sees_nothing_recorded_after_it(client: TestClient) -> None:

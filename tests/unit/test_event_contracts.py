@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -11,12 +11,33 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from commands.application import KeelApplication
+from ledger.books import Books
+from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.events import KeelAggregate
+from ledger.expenses import CostCenter, ExpenseClaim, ExpensePolicy
 from ledger.invoice import Invoice, InvoiceLine
 from ledger.journal import JournalLine
+from ledger.journal_entry import JournalEntry
+from ledger.payables import Bill, Supplier, SupplierPayment
 from ledger.payment import Allocation, Payment
 from ledger.sequence import NumberSequence
+
+AGGREGATES = (
+    Customer,
+    Invoice,
+    Payment,
+    NumberSequence,
+    Books,
+    CreditNote,
+    CostCenter,
+    ExpenseClaim,
+    ExpensePolicy,
+    JournalEntry,
+    Bill,
+    Supplier,
+    SupplierPayment,
+)
 
 AGG = UUID("00000000-0000-0000-0000-000000000001")
 OTHER = "00000000000000000000000000000002"
@@ -59,7 +80,9 @@ def test_invoice_drafted_and_issued_v1_read(app: KeelApplication) -> None:
         '"tax_percent":{"_type_":"decimal_str","_data_":"24"}',
     )
     assert isinstance(drafted, Invoice.Drafted)
-    assert drafted.lines == [InvoiceLine("Design", Decimal(2), Decimal("50.00"))]
+    # upcast to v2: the invoice-wide rate moves onto each line; the series is the default one
+    assert drafted.lines == [InvoiceLine("Design", Decimal(2), Decimal("50.00"), tax_rate=Decimal(24))]
+    assert drafted.series == "INV" and not hasattr(drafted, "tax_percent")
     issued = decode(
         app,
         "keel.invoice.Issued.v1",
@@ -72,7 +95,12 @@ def test_invoice_drafted_and_issued_v1_read(app: KeelApplication) -> None:
         '{"_type_":"keel_journal_line","_data_":{"account":"2100","amount":"-24.00","currency":"EUR"}}]',
     )
     assert isinstance(issued, Invoice.Issued)
-    assert issued.journal[0] == JournalLine("1100", Decimal("124.00"), "EUR", "c", "i", "Invoice INV-2026-0001")
+    assert issued.rate == 1  # v1 invoices were valued at par
+    # v1 journal lines named their dimensions customer_id / invoice_id and carried no value
+    assert issued.journal[0] == JournalLine(
+        "1100", Decimal("124.00"), "EUR", party_id="c", document_id="i", memo="Invoice INV-2026-0001"
+    )
+    assert issued.journal[0].value == Decimal("124.00")
     assert sum(line.amount for line in issued.journal) == 0
 
 
@@ -88,10 +116,33 @@ def test_payment_received_v1_reads(app: KeelApplication) -> None:
     )
     assert isinstance(event, Payment.Received)
     assert event.allocations == [Allocation(UUID(OTHER), Decimal("4.00"))]
+    assert (event.rate, event.bank_fee) == (Decimal(1), Decimal(0))
+
+
+def test_current_events_survive_a_round_trip_through_the_store(app: KeelApplication) -> None:
+    line = JournalLine("1100", Decimal("1.00"), "USD", Decimal("0.92"), "p", "d", "CC", "proj", "VAT-24", "m")
+    event = Invoice.Issued(
+        originator_id=AGG,
+        originator_version=2,
+        timestamp=datetime(2026, 3, 1, tzinfo=UTC),
+        effective_date=date(2026, 3, 1),
+        actor="a",
+        command_id="c",
+        correlation_id="c",
+        number="INV-2026-0001",
+        due_date=date(2026, 3, 31),
+        net=Decimal("1.00"),
+        tax=Decimal(0),
+        rate=Decimal("0.92"),
+        journal=[line],
+    )
+    stored = app.mapper.to_stored_event(event)
+    assert app.mapper.to_domain_event(stored) == event
+    assert b'"class_version":2' in stored.state
 
 
 def test_every_event_class_has_an_explicit_versioned_topic() -> None:
-    for aggregate in (Customer, Invoice, Payment, NumberSequence):
+    for aggregate in AGGREGATES:
         events = [v for v in vars(aggregate).values() if isinstance(v, type) and issubclass(v, KeelAggregate.Event)]
         for event_class in events:
             if event_class.__name__ == "Event":

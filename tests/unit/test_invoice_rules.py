@@ -15,12 +15,12 @@ JAN = date(2026, 1, 15)
 
 
 def drafted(*lines: tuple[str, str], tax: str = "24") -> Invoice:
-    return Invoice.draft(uuid4(), uuid4(), "EUR", [make_line("Work", q, p) for q, p in lines], tax, JAN, META)
+    return Invoice.draft(uuid4(), uuid4(), "EUR", [make_line("Work", q, p, tax) for q, p in lines], JAN, META)
 
 
 def issued(*lines: tuple[str, str], tax: str = "24") -> Invoice:
     inv = drafted(*lines, tax=tax)
-    inv.issue("INV-2026-0001", JAN, 30, META)
+    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META)
     return inv
 
 
@@ -49,7 +49,7 @@ def test_issuing_a_voided_invoice_is_refused() -> None:
     inv = issued(("1", "100"))
     inv.void("duplicate", JAN, META)
     with pytest.raises(InvalidTransition, match="only a draft can be issued; this invoice is voided"):
-        inv.issue("INV-2026-0002", JAN, 30, META)
+        inv.issue("INV-2026-0002", JAN, 30, "EUR", Decimal(1), META)
 
 
 def test_voiding_reverses_the_issue_entry_exactly() -> None:
@@ -63,7 +63,7 @@ def test_voiding_reverses_the_issue_entry_exactly() -> None:
 def test_an_invoice_with_payments_cannot_be_voided() -> None:
     inv = issued(("1", "100"))
     inv.apply_payment(uuid4(), Money.of("10.00", "EUR"), JAN, META)
-    with pytest.raises(InvalidTransition, match="only an unpaid invoice can be voided"):
+    with pytest.raises(InvalidTransition, match="only an untouched invoice can be voided"):
         inv.void("mistake", JAN, META)
 
 

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Response, status
+
+from api import schemas
+from api.deps import KeelDep, MetaDep
+from commands.messages import (
+    ClosePeriod,
+    CloseYear,
+    CommandResult,
+    EntryLineInput,
+    PostJournalEntry,
+    ReverseJournalEntry,
+)
+
+router = APIRouter(prefix="/v1/books", tags=["books"])
+
+
+@router.post("/close-period", response_model=schemas.CommandAccepted)
+def close_period(body: schemas.ClosePeriodBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Lock the books up to and including ``lock_date``: every command dated on or before it is refused
+    from now on, and reports of the closed period never change again. The lock date only moves forward."""
+    return keel.app.handle(ClosePeriod(meta=meta, on=body.on, lock_date=body.lock_date))
+
+
+@router.post("/close-year", response_model=schemas.CommandAccepted)
+def close_year(body: schemas.CloseYearBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Move the year's result (income less expenses) to retained earnings, dated 31 December.
+    The period must be closed up to the year end first."""
+    return keel.app.handle(CloseYear(meta=meta, year=body.year))
+
+
+@router.post("/journal-entries", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def post_journal_entry(
+    body: schemas.JournalEntryBody, keel: KeelDep, meta: MetaDep, response: Response
+) -> CommandResult:
+    """A manual entry (accrual, reclassification, correction). Each currency must balance; a correction
+    names what it corrects in ``corrects``."""
+    result = keel.app.handle(
+        PostJournalEntry(
+            meta=meta,
+            on=body.on,
+            memo=body.memo,
+            corrects=body.corrects,
+            entry_id=body.id or uuid4(),
+            lines=tuple(
+                EntryLineInput(
+                    account=ln.account,
+                    debit=ln.debit,
+                    credit=ln.credit,
+                    currency=ln.currency,
+                    rate=ln.rate,
+                    party_id=ln.party_id,
+                    cost_center=ln.cost_center,
+                    project_id=ln.project_id,
+                    tax_code=ln.tax_code,
+                    memo=ln.memo,
+                )
+                for ln in body.lines
+            ),
+        )
+    )
+    response.headers["Location"] = f"/v1/books/journal-entries/{result.id}"
+    return result
+
+
+@router.post("/journal-entries/{entry_id}/reverse", response_model=schemas.CommandAccepted)
+def reverse_journal_entry(entry_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Post the exact reversal of a manual entry, dated ``on`` (in an open period)."""
+    return keel.app.handle(ReverseJournalEntry(meta=meta, on=body.on, entry_id=entry_id, reason=body.reason))

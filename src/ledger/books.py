@@ -1,0 +1,94 @@
+"""The books: functional currency, the lock date of closed periods, closed fiscal years.
+
+Every command that posts checks the books first: nothing may be dated on or before the
+lock date. Corrections go into the open period and say what they correct.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from uuid import NAMESPACE_URL, uuid5
+
+from ledger.errors import InvalidTransition, InvalidValue
+from ledger.events import KeelAggregate, Meta
+from ledger.journal import JournalLine
+from ledger.money import minor_units
+
+BOOKS_ID = uuid5(NAMESPACE_URL, "keel:books")
+
+
+class PeriodLocked(InvalidTransition):
+    """The command is dated in a closed period."""
+
+
+class Books(KeelAggregate):
+    TOPIC = "keel.Books"
+
+    if TYPE_CHECKING:  # state set by the events; not constructor arguments
+        functional_currency: str
+        lock_date: date | None
+        closed_years: list[int]
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.books.Created.v1"
+
+    class Opened(Created):
+        TOPIC = "keel.books.Opened.v1"
+        functional_currency: str
+
+        def apply(self, books: Books) -> None:
+            books.functional_currency = self.functional_currency
+            books.lock_date = None
+            books.closed_years = []
+
+    class PeriodClosed(Event):
+        TOPIC = "keel.books.PeriodClosed.v1"
+        lock_date: date
+
+        def apply(self, books: Books) -> None:
+            books.lock_date = self.lock_date
+
+    class YearClosed(Event):
+        """The year's result moved to retained earnings (the effective date is the year end)."""
+
+        TOPIC = "keel.books.YearClosed.v1"
+        year: int
+        journal: list[JournalLine]
+
+        def apply(self, books: Books) -> None:
+            books.closed_years = [*books.closed_years, self.year]
+
+    @classmethod
+    def open(cls, functional_currency: str, on: date, meta: Meta) -> Books:
+        minor_units(functional_currency)
+        return cls._create(cls.Opened, id=BOOKS_ID, functional_currency=functional_currency, **meta.stamp(on))
+
+    def check_open(self, on: date, what: str = "this command") -> None:
+        if self.lock_date is not None and on <= self.lock_date:
+            raise PeriodLocked(
+                f"the books are closed up to {self.lock_date}; {what} is dated {on}. "
+                "Post a correction in the open period instead"
+            )
+
+    def close_period(self, lock_date: date, on: date, meta: Meta) -> None:
+        if self.lock_date is not None and lock_date <= self.lock_date:
+            raise InvalidTransition(
+                f"the books are already closed up to {self.lock_date}; a lock date only moves forward"
+            )
+        if lock_date >= on:
+            raise InvalidValue(f"a period can only be closed once it has ended: {lock_date} is not before {on}")
+        self.trigger_event(self.PeriodClosed, lock_date=lock_date, **meta.stamp(on))
+
+    def close_year(self, year: int, journal: list[JournalLine], meta: Meta) -> None:
+        year_end = date(year, 12, 31)
+        if year in self.closed_years:
+            raise InvalidTransition(f"fiscal year {year} is already closed")
+        if self.lock_date is None or self.lock_date < year_end:
+            raise InvalidTransition(f"close the period up to {year_end} before closing the year {year}")
+        if any(y > year for y in self.closed_years):
+            raise InvalidTransition(f"a later year is already closed; cannot close {year}")
+        self.trigger_event(self.YearClosed, year=year, journal=journal, **meta.stamp(year_end))

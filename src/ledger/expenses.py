@@ -1,0 +1,412 @@
+"""Expense claims with approval routes.
+
+Routes come from the expense policy: a list of steps, each with an approver (a named
+person, or the manager of the claim's cost center) and an amount above which it applies.
+Nobody approves their own claim: where a step would route to the claimant, it goes to the
+policy's fallback approver. Approvals follow the route in order. The final approval posts
+the expense (category -> account by the policy's categorisation rules); reimbursement pays
+the employee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from ledger.accounts import BANK, EMPLOYEE_PAYABLE, INPUT_TAX, AccountType, account
+from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
+from ledger.events import KeelAggregate, Meta
+from ledger.journal import JournalLine, Posting
+from ledger.money import Money
+from ledger.tax import TaxableLine, check_rate, compute, tax_code
+
+COST_CENTER_MANAGER = "cost_center_manager"
+SUBMITTED, APPROVED, REJECTED, REIMBURSED = "submitted", "approved", "rejected", "reimbursed"
+
+DEFAULT_CATEGORIES = {
+    "travel": "6200",
+    "meals": "6300",
+    "software": "6100",
+    "office": "6400",
+    "professional-fees": "6500",
+    "marketing": "6600",
+    "subcontracting": "5000",
+}
+
+
+def cost_center_id(code: str) -> UUID:
+    return uuid5(NAMESPACE_URL, f"keel:cost-center:{code}")
+
+
+POLICY_ID = uuid5(NAMESPACE_URL, "keel:expense-policy")
+
+
+def _person(name: str, what: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidValue(f"{what} must name a person (1 to 200 characters)")
+    return name
+
+
+class CostCenter(KeelAggregate):
+    TOPIC = "keel.CostCenter"
+
+    if TYPE_CHECKING:
+        code: str
+        name: str
+        manager: str
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.costcenter.Created.v1"
+
+    class Defined(Created):
+        TOPIC = "keel.costcenter.Defined.v1"
+        code: str
+        name: str
+        manager: str
+
+        def apply(self, cc: CostCenter) -> None:
+            cc.code, cc.name, cc.manager = self.code, self.name, self.manager
+
+    class ManagerChanged(Event):
+        TOPIC = "keel.costcenter.ManagerChanged.v1"
+        manager: str
+
+        def apply(self, cc: CostCenter) -> None:
+            cc.manager = self.manager
+
+    @classmethod
+    def define(cls, code: str, name: str, manager: str, on: date, meta: Meta) -> CostCenter:
+        code = code.strip().upper()
+        if not code or len(code) > 20 or not code.replace("-", "").isalnum():
+            raise InvalidValue(f"a cost center code is 1 to 20 letters, digits or dashes, got {code!r}")
+        if not name.strip():
+            raise InvalidValue("a cost center needs a name")
+        return cls._create(
+            cls.Defined,
+            id=cost_center_id(code),
+            code=code,
+            name=name.strip(),
+            manager=_person(manager, "the manager"),
+            **meta.stamp(on),
+        )
+
+    def change_manager(self, manager: str, on: date, meta: Meta) -> None:
+        self.trigger_event(self.ManagerChanged, manager=_person(manager, "the manager"), **meta.stamp(on))
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalStep:
+    approver: str  # a person, or COST_CENTER_MANAGER
+    above: Decimal  # the step applies to claims above this amount (functional currency)
+
+
+class ExpensePolicy(KeelAggregate):
+    TOPIC = "keel.ExpensePolicy"
+
+    if TYPE_CHECKING:
+        steps: list[ApprovalStep]
+        fallback_approver: str
+        categories: dict[str, str]
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.expensepolicy.Created.v1"
+
+    class Configured(Created):
+        TOPIC = "keel.expensepolicy.Configured.v1"
+        steps: list[ApprovalStep]
+        fallback_approver: str
+        categories: dict[str, str]
+
+        def apply(self, policy: ExpensePolicy) -> None:
+            policy.steps = list(self.steps)
+            policy.fallback_approver = self.fallback_approver
+            policy.categories = dict(self.categories)
+
+    class Reconfigured(Configured):
+        TOPIC = "keel.expensepolicy.Reconfigured.v1"
+
+    @staticmethod
+    def _validate(steps: list[ApprovalStep], fallback: str, categories: dict[str, str]) -> dict[str, Any]:
+        if not steps:
+            raise InvalidValue("an expense policy needs at least one approval step")
+        for step in steps:
+            if step.above < 0:
+                raise InvalidValue(f"an approval threshold cannot be negative, got {step.above}")
+            _person(step.approver, "an approver")
+        for category, code in categories.items():
+            if account(code).type not in (AccountType.EXPENSE, AccountType.ASSET):
+                raise InvalidValue(f"category {category!r} must map to an expense or asset account, not {code}")
+        return {
+            "steps": steps,
+            "fallback_approver": _person(fallback, "the fallback approver"),
+            "categories": categories,
+        }
+
+    @classmethod
+    def configure(
+        cls, steps: list[ApprovalStep], fallback: str, categories: dict[str, str], on: date, meta: Meta
+    ) -> ExpensePolicy:
+        return cls._create(cls.Configured, id=POLICY_ID, **cls._validate(steps, fallback, categories), **meta.stamp(on))
+
+    def reconfigure(
+        self, steps: list[ApprovalStep], fallback: str, categories: dict[str, str], on: date, meta: Meta
+    ) -> None:
+        self.trigger_event(self.Reconfigured, **self._validate(steps, fallback, categories), **meta.stamp(on))
+
+    def route(self, claimant: str, manager: str, amount: Money) -> list[str]:
+        """Who approves, in order: the applicable steps, never the claimant, nobody twice."""
+        route: list[str] = []
+        for step in self.steps:
+            if amount.amount <= step.above:
+                continue
+            person = manager if step.approver == COST_CENTER_MANAGER else step.approver
+            if person == claimant:
+                person = self.fallback_approver
+            if person == claimant:
+                raise InvalidValue(f"the policy leaves no approver for {claimant}'s claim other than {claimant}")
+            if person not in route:
+                route.append(person)
+        return route
+
+    def account_for(self, category: str) -> str:
+        try:
+            return self.categories[category]
+        except KeyError:
+            known = ", ".join(sorted(self.categories))
+            raise InvalidValue(f"unknown expense category {category!r}; known: {known}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDetails:
+    category: str
+    description: str
+    amount: Decimal  # gross, as on the receipt, in the functional currency
+    tax_rate: Decimal
+    receipt_reference: str
+    cost_center: str
+    project_id: str | None = None
+
+
+def make_details(
+    category: str,
+    description: str,
+    amount: str | Decimal,
+    tax_rate: str | Decimal,
+    receipt_reference: str,
+    cost_center: str,
+    project_id: str | None = None,
+) -> ClaimDetails:
+    value = Decimal(amount) if isinstance(amount, Decimal) else Decimal(str(amount))
+    if value <= 0:
+        raise InvalidValue(f"a claim must be for a positive amount, got {value}")
+    if not description.strip():
+        raise InvalidValue("a claim needs a description")
+    if not receipt_reference.strip():
+        raise InvalidValue("a claim needs a receipt reference")
+    return ClaimDetails(
+        category.strip(),
+        description.strip(),
+        value,
+        check_rate(tax_rate),
+        receipt_reference.strip(),
+        cost_center.strip().upper(),
+        project_id or None,
+    )
+
+
+class ExpenseClaim(KeelAggregate):
+    TOPIC = "keel.ExpenseClaim"
+
+    if TYPE_CHECKING:
+        employee: str
+        details: ClaimDetails
+        account: str
+        currency: str
+        route: list[str]
+        approvals: list[str]
+        status: str
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.expenseclaim.Created.v1"
+
+    class Submitted(Created):
+        TOPIC = "keel.expenseclaim.Submitted.v1"
+        employee: str
+        details: ClaimDetails
+        account: str
+        currency: str
+        route: list[str]
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.employee = self.employee
+            claim.details = self.details
+            claim.account = self.account
+            claim.currency = self.currency
+            claim.route = list(self.route)
+            claim.approvals = []
+            claim.status = SUBMITTED
+
+    class Approved(Event):
+        TOPIC = "keel.expenseclaim.Approved.v1"
+        approver: str
+        journal: list[JournalLine]  # posted by the final approval only
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.approvals = [*claim.approvals, self.approver]
+            if len(claim.approvals) == len(claim.route):
+                claim.status = APPROVED
+
+    class Rejected(Event):
+        TOPIC = "keel.expenseclaim.Rejected.v1"
+        approver: str
+        reason: str
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.status = REJECTED
+
+    class Resubmitted(Event):
+        TOPIC = "keel.expenseclaim.Resubmitted.v1"
+        details: ClaimDetails
+        account: str
+        route: list[str]
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.details = self.details
+            claim.account = self.account
+            claim.route = list(self.route)
+            claim.approvals = []
+            claim.status = SUBMITTED
+
+    class Reimbursed(Event):
+        TOPIC = "keel.expenseclaim.Reimbursed.v1"
+        reference: str
+        journal: list[JournalLine]
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.status = REIMBURSED
+
+    @classmethod
+    def submit(
+        cls,
+        claim_id: UUID,
+        employee: str,
+        details: ClaimDetails,
+        policy: ExpensePolicy,
+        cost_center: CostCenter,
+        currency: str,
+        on: date,
+        meta: Meta,
+    ) -> ExpenseClaim:
+        employee = _person(employee, "the employee")
+        gross = Money(details.amount, currency)
+        if not gross.is_rounded():
+            raise InvalidValue(f"claim amount {gross} has more precision than {currency} allows")
+        route = policy.route(employee, cost_center.manager, gross)
+        return cls._create(
+            cls.Submitted,
+            id=claim_id,
+            employee=employee,
+            details=details,
+            account=policy.account_for(details.category),
+            currency=currency,
+            route=route,
+            **meta.stamp(on),
+        )
+
+    @property
+    def gross(self) -> Money:
+        return Money(self.details.amount, self.currency)
+
+    @property
+    def next_approver(self) -> str | None:
+        return self.route[len(self.approvals)] if self.status == SUBMITTED else None
+
+    def _check_approver(self, approver: str, verb: str) -> None:
+        if self.status != SUBMITTED:
+            raise InvalidTransition(
+                f"only a submitted claim can be {verb.removesuffix('e')}ed; this claim is {self.status}"
+            )
+        if approver == self.employee:
+            raise NotPermitted(f"nobody may {verb} their own claim ({approver})")
+        expected = self.next_approver
+        if approver != expected:
+            if approver in self.route:
+                raise InvalidTransition(f"out of order: the claim waits for {expected} before {approver}")
+            raise NotPermitted(f"{approver} is not an approver of this claim (route: {', '.join(self.route)})")
+
+    def approve(self, approver: str, on: date, meta: Meta) -> bool:
+        """Record an approval; the final one posts the expense. Returns True when fully approved."""
+        self._check_approver(approver, "approve")
+        final = len(self.approvals) + 1 == len(self.route)
+        journal: list[JournalLine] = []
+        if final:
+            d = self.details
+            result = compute([TaxableLine(self.gross, d.tax_rate, inclusive=True)])
+            dims: dict[str, Any] = {
+                "party_id": self.employee,
+                "document_id": str(self.id),
+                "memo": f"Expense claim {d.receipt_reference}: {d.description}",
+            }
+            posting = Posting(self.currency, self.currency)
+            posting.add(
+                self.account,
+                result.nets[0].amount,
+                cost_center=d.cost_center,
+                project_id=d.project_id,
+                tax_code=tax_code(d.tax_rate),
+                **dims,
+            )
+            for group in result.groups:
+                posting.add(INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
+            posting.add(EMPLOYEE_PAYABLE, -self.gross.amount, **dims)
+            journal = posting.entry()
+        self.trigger_event(self.Approved, approver=approver, journal=journal, **meta.stamp(on))
+        return final
+
+    def reject(self, approver: str, reason: str, on: date, meta: Meta) -> None:
+        self._check_approver(approver, "reject")
+        if not reason.strip():
+            raise InvalidValue("a rejection needs a reason")
+        self.trigger_event(self.Rejected, approver=approver, reason=reason.strip(), **meta.stamp(on))
+
+    def resubmit(
+        self, employee: str, details: ClaimDetails, policy: ExpensePolicy, cost_center: CostCenter, on: date, meta: Meta
+    ) -> None:
+        if self.status != REJECTED:
+            raise InvalidTransition(f"only a rejected claim can be resubmitted; this claim is {self.status}")
+        if employee != self.employee:
+            raise NotPermitted(f"only {self.employee} can resubmit their claim")
+        route = policy.route(employee, cost_center.manager, Money(details.amount, self.currency))
+        self.trigger_event(
+            self.Resubmitted,
+            details=details,
+            account=policy.account_for(details.category),
+            route=route,
+            **meta.stamp(on),
+        )
+
+    def reimburse(self, reference: str, on: date, meta: Meta) -> None:
+        if self.status != APPROVED:
+            raise InvalidTransition(f"only an approved claim can be reimbursed; this claim is {self.status}")
+        dims: dict[str, Any] = {
+            "party_id": self.employee,
+            "document_id": str(self.id),
+            "memo": f"Reimbursement {reference}".strip(),
+        }
+        posting = Posting(self.currency, self.currency)
+        posting.add(EMPLOYEE_PAYABLE, self.gross.amount, **dims)
+        posting.add(BANK, -self.gross.amount, **dims)
+        self.trigger_event(self.Reimbursed, reference=reference.strip(), journal=posting.entry(), **meta.stamp(on))

@@ -1,0 +1,310 @@
+"""Payables: suppliers, their bills (subcontractors, software, rent) and our payments to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from ledger.accounts import BANK, FX_GAIN, FX_LOSS, INPUT_TAX, PAYABLES, AccountType, account
+from ledger.customer import _check_name, _check_terms
+from ledger.errors import InvalidTransition, InvalidValue
+from ledger.events import KeelAggregate, Meta
+from ledger.journal import JournalLine, Posting, reverse
+from ledger.money import Money, minor_units, to_decimal
+from ledger.tax import TaxableLine, TaxResult, check_rate, compute, tax_code
+
+OPEN, VOIDED = "open", "voided"
+
+
+class Supplier(KeelAggregate):
+    TOPIC = "keel.Supplier"
+
+    if TYPE_CHECKING:
+        name: str
+        payment_terms_days: int
+        currency: str
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.supplier.Created.v1"
+
+    class Registered(Created):
+        TOPIC = "keel.supplier.Registered.v1"
+        name: str
+        payment_terms_days: int
+        currency: str
+
+        def apply(self, supplier: Supplier) -> None:
+            supplier.name = self.name
+            supplier.payment_terms_days = self.payment_terms_days
+            supplier.currency = self.currency
+
+    @classmethod
+    def register(
+        cls, supplier_id: UUID, name: str, payment_terms_days: int, currency: str, on: date, meta: Meta
+    ) -> Supplier:
+        minor_units(currency)
+        return cls._create(
+            cls.Registered,
+            id=supplier_id,
+            name=_check_name(name),
+            payment_terms_days=_check_terms(payment_terms_days),
+            currency=currency,
+            **meta.stamp(on),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BillLine:
+    description: str
+    account: str
+    amount: Decimal  # net, or gross when tax_inclusive
+    tax_rate: Decimal = Decimal(0)
+    tax_inclusive: bool = False
+    cost_center: str | None = None
+
+
+def make_bill_line(
+    description: str,
+    account_code: str,
+    amount: str | Decimal,
+    tax_rate: str | Decimal = "0",
+    tax_inclusive: bool = False,
+    cost_center: str | None = None,
+) -> BillLine:
+    if not description.strip():
+        raise InvalidValue("every bill line needs a description")
+    acct = account(account_code)
+    if acct.type not in (AccountType.EXPENSE, AccountType.ASSET):
+        raise InvalidValue(f"bill lines post to expense or asset accounts; {acct.code} {acct.name} is {acct.type}")
+    value = to_decimal(amount)
+    if value <= 0:
+        raise InvalidValue(f"bill line amounts must be positive, got {value}")
+    return BillLine(description.strip(), acct.code, value, check_rate(tax_rate), tax_inclusive, cost_center or None)
+
+
+def bill_taxes(lines: list[BillLine], currency: str) -> TaxResult:
+    return compute([TaxableLine(Money(ln.amount, currency).rounded(), ln.tax_rate, ln.tax_inclusive) for ln in lines])
+
+
+class Bill(KeelAggregate):
+    """A supplier's invoice to us: expense (or asset) and input tax against payables."""
+
+    TOPIC = "keel.Bill"
+
+    if TYPE_CHECKING:
+        supplier_id: UUID
+        supplier_reference: str
+        currency: str
+        rate: Decimal
+        status: str
+        bill_date: date
+        due_date: date
+        total: Money
+        paid: Money
+        journal: list[JournalLine]
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.bill.Created.v1"
+
+    class Recorded(Created):
+        TOPIC = "keel.bill.Recorded.v1"
+        supplier_id: UUID
+        supplier_reference: str
+        currency: str
+        rate: Decimal
+        due_date: date
+        lines: list[BillLine]
+        net: Decimal
+        tax: Decimal
+        journal: list[JournalLine]
+
+        def apply(self, bill: Bill) -> None:
+            bill.supplier_id = self.supplier_id
+            bill.supplier_reference = self.supplier_reference
+            bill.currency = self.currency
+            bill.rate = self.rate
+            bill.status = OPEN
+            bill.bill_date = self.effective_date
+            bill.due_date = self.due_date
+            bill.total = Money(self.net + self.tax, self.currency)
+            bill.paid = Money.zero(self.currency)
+            bill.journal = list(self.journal)
+
+    class PaymentApplied(Event):
+        TOPIC = "keel.bill.PaymentApplied.v1"
+        payment_id: UUID
+        amount: Decimal
+
+        def apply(self, bill: Bill) -> None:
+            bill.paid += Money(self.amount, bill.currency)
+
+    class Voided(Event):
+        TOPIC = "keel.bill.Voided.v1"
+        reason: str
+        journal: list[JournalLine]
+
+        def apply(self, bill: Bill) -> None:
+            bill.status = VOIDED
+
+    @classmethod
+    def record(
+        cls,
+        bill_id: UUID,
+        supplier: Supplier,
+        supplier_reference: str,
+        currency: str,
+        rate: Decimal,
+        lines: list[BillLine],
+        due_date: date | None,
+        functional_currency: str,
+        on: date,
+        meta: Meta,
+    ) -> Bill:
+        if not lines:
+            raise InvalidValue("a bill needs at least one line")
+        if not supplier_reference.strip():
+            raise InvalidValue("a bill needs the supplier's invoice number as its reference")
+        due = due_date or on + timedelta(days=supplier.payment_terms_days)
+        if due < on:
+            raise InvalidValue(f"due date {due} is before the bill date {on}")
+        result = bill_taxes(lines, currency)
+        party, document = str(supplier.id), str(bill_id)
+        memo = f"Bill {supplier_reference.strip()} from {supplier.name}"
+        dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
+        posting = Posting(currency, functional_currency, rate)
+        for line, net in zip(lines, result.nets, strict=True):
+            posting.add(
+                line.account, net.amount, cost_center=line.cost_center, tax_code=tax_code(line.tax_rate), **dims
+            )
+        for group in result.groups:
+            posting.add(INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
+        posting.add(PAYABLES, -(result.net + result.tax).amount, **dims)
+        return cls._create(
+            cls.Recorded,
+            id=bill_id,
+            supplier_id=supplier.id,
+            supplier_reference=supplier_reference.strip(),
+            currency=currency,
+            rate=rate,
+            due_date=due,
+            lines=list(lines),
+            net=result.net.amount,
+            tax=result.tax.amount,
+            journal=posting.entry(),
+            **meta.stamp(on),
+        )
+
+    @property
+    def outstanding(self) -> Money:
+        return self.total - self.paid if self.status == OPEN else Money.zero(self.currency)
+
+    def value_of(self, amount: Money, functional_currency: str) -> Decimal:
+        return Money(amount.amount * self.rate, functional_currency).rounded().amount
+
+    def apply_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
+        label = self.supplier_reference
+        if self.status != OPEN:
+            raise InvalidTransition(f"bill {label} is {self.status}; it cannot be paid")
+        if amount.currency != self.currency or amount.amount <= 0 or not amount.is_rounded():
+            raise InvalidValue(f"payment of bill {label} must be a positive {self.currency} amount, got {amount}")
+        if amount > self.outstanding:
+            raise InvalidTransition(f"payment of {amount} exceeds the {self.outstanding} outstanding on bill {label}")
+        if on < self.bill_date:
+            raise InvalidValue(f"payment dated {on} is before bill {label} ({self.bill_date})")
+        self.trigger_event(self.PaymentApplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
+
+    def void(self, reason: str, on: date, meta: Meta) -> None:
+        if self.status != OPEN or not self.paid.is_zero():
+            raise InvalidTransition(f"only an unpaid bill can be voided; bill {self.supplier_reference} is not")
+        if not reason.strip():
+            raise InvalidValue("voiding a bill needs a reason")
+        if on < self.bill_date:
+            raise InvalidValue(f"void dated {on} is before the bill date {self.bill_date}")
+        self.trigger_event(self.Voided, reason=reason.strip(), journal=reverse(self.journal), **meta.stamp(on))
+
+
+@dataclass(frozen=True, slots=True)
+class BillAllocation:
+    bill_id: UUID
+    amount: Decimal
+
+
+class SupplierPayment(KeelAggregate):
+    """Money we paid a supplier, settling one or more of their bills exactly."""
+
+    TOPIC = "keel.SupplierPayment"
+
+    class Event(KeelAggregate.Event):
+        pass
+
+    class Created(Event, KeelAggregate.Created):
+        TOPIC = "keel.supplierpayment.Created.v1"
+
+    class Made(Created):
+        TOPIC = "keel.supplierpayment.Made.v1"
+        supplier_id: UUID
+        amount: Decimal
+        currency: str
+        rate: Decimal
+        reference: str
+        allocations: list[BillAllocation]
+        journal: list[JournalLine]
+
+    @classmethod
+    def make(
+        cls,
+        payment_id: UUID,
+        supplier: Supplier,
+        rate: Decimal,
+        allocations: list[tuple[Bill, Money]],
+        reference: str,
+        functional_currency: str,
+        on: date,
+        meta: Meta,
+    ) -> SupplierPayment:
+        if not allocations:
+            raise InvalidValue("a supplier payment settles at least one bill")
+        currency = allocations[0][1].currency
+        total = Money.zero(currency)
+        memo = f"Payment to {supplier.name} {reference}".strip()
+        party = str(supplier.id)
+        posting = Posting(currency, functional_currency, rate)
+        seen: set[UUID] = set()
+        for bill, part in allocations:
+            if bill.id in seen:
+                raise InvalidValue(f"bill {bill.supplier_reference} appears twice in the payment")
+            if bill.supplier_id != supplier.id:
+                raise InvalidValue(f"bill {bill.supplier_reference} belongs to another supplier")
+            seen.add(bill.id)
+            total += part
+            posting.add(
+                PAYABLES,
+                part.amount,
+                value=bill.value_of(part, functional_currency),
+                party_id=party,
+                document_id=str(bill.id),
+                memo=memo,
+            )
+        posting.add(BANK, -total.amount, party_id=party, memo=memo)
+        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
+        return cls._create(
+            cls.Made,
+            id=payment_id,
+            supplier_id=supplier.id,
+            amount=total.amount,
+            currency=currency,
+            rate=rate,
+            reference=reference.strip(),
+            allocations=[BillAllocation(b.id, m.amount) for b, m in allocations],
+            journal=journal,
+            **meta.stamp(on),
+        )
