@@ -28,7 +28,9 @@ app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_hel
 report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
 projections_app = typer.Typer(help="Run, inspect and rebuild the read models.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+export_app = typer.Typer(help="Export the books for other tools.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
+app.add_typer(export_app, name="export")
 
 out = Console()
 err = Console(stderr=True)
@@ -53,7 +55,7 @@ def keel_system(follow: bool = False) -> Iterator[Keel]:
         raise fail(f"cannot open the store: {exc}") from None
     try:
         yield keel
-    except (DomainError, KeyError, ValueError) as exc:
+    except (DomainError, KeyError, ValueError) as exc:  # ValueError also covers a bad --by or kind
         raise fail(str(exc).strip("'\"")) from None
     finally:
         keel.close()
@@ -93,7 +95,10 @@ def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence
     else:
         table = Table(title=title, caption=", ".join(f"{k}: {v}" for k, v in meta.items() if k != "totals"))
         for name in header:
-            table.add_column(name, justify="right" if name in ("debit", "credit", "receivable", "net") else "left")
+            numeric = {"debit", "credit", "receivable", "net", "amount", "value", "balance", "open", "open_value"}
+            table.add_column(
+                name, justify="right" if name in numeric or name.endswith(("_base", "_tax", "_payable")) else "left"
+            )
         for r in rows:
             table.add_row(*[str(c) for c in r])
         out.print(table)
@@ -134,24 +139,46 @@ def _catch_up(keel: Keel) -> None:
         keel.engine.catch_up()
 
 
+def _scope(scope: Any) -> dict[str, Any]:
+    meta = {"as_of": scope.as_of.isoformat(), "known_at": scope.known_at.isoformat() if scope.known_at else None}
+    if scope.start:
+        meta["from"] = scope.start.isoformat()
+    if scope.currency:
+        meta["currency"] = scope.currency
+    meta["position"] = scope.position
+    return meta
+
+
+def _day(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+FromOption = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First business date.")]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last business date (default: today).")
+]
+
+
 @report_app.command("trial-balance")
-def trial_balance(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table) -> None:
-    """Trial balance per account and currency."""
+def trial_balance(
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+    functional: Annotated[
+        bool, typer.Option("--functional", help="Value every line in the functional currency.")
+    ] = False,
+) -> None:
+    """Trial balance per account and currency (or valued in the functional currency)."""
     from projections.reports import trial_balance as build
 
     moment = parse_known_at(known_at)
     with keel_system() as keel:
         _catch_up(keel)
-        tb = build(keel.views, as_of.date() if as_of else date.today(), moment)
+        tb = build(keel.views, _day(as_of), moment, keel.functional_currency if functional else None)
     header = ["account", "name", "currency", "debit", "credit"]
     rows = [[r.account, r.name, r.currency, r.debit, r.credit] for r in tb.rows]
     rows += [["", "Total", t.currency, t.debit, t.credit] for t in tb.totals] if fmt is Format.table else []
-    meta: dict[str, Any] = {
-        "as_of": tb.scope.as_of.isoformat(),
-        "known_at": tb.scope.known_at.isoformat() if tb.scope.known_at else None,
-        "position": tb.scope.position,
-        "balanced": tb.balanced,
-    }
+    meta: dict[str, Any] = {**_scope(tb.scope), "balanced": tb.balanced}
     if fmt is Format.json:
         meta["totals"] = [{"currency": t.currency, "debit": str(t.debit), "credit": str(t.credit)} for t in tb.totals]
     emit(fmt, "Trial balance", header, rows, meta)
@@ -165,15 +192,137 @@ def receivables(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: F
     moment = parse_known_at(known_at)
     with keel_system() as keel:
         _catch_up(keel)
-        rec = build(keel.views, as_of.date() if as_of else date.today(), moment)
+        rec = build(keel.views, _day(as_of), moment)
     header = ["customer", "currency", "receivable", "credit", "net"]
     rows = [[r.customer_name, r.currency, r.receivable, r.credit, r.net] for r in rec.rows]
+    emit(fmt, "Receivables", header, rows, _scope(rec.scope))
+
+
+@report_app.command("profit-and-loss")
+def profit_and_loss(
+    start: FromOption,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Break down by cost_center or month.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Income and expenses of a period, in the functional currency."""
+    from projections.reports import profit_and_loss as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        pnl = build(keel.views, start.date(), _day(end), keel.functional_currency, moment, by)
+    header = ["section", "account", "name", "group", "amount"]
+    rows = [["income", ln.account, ln.name, ln.group, ln.amount] for ln in pnl.income]
+    rows += [["expenses", ln.account, ln.name, ln.group, ln.amount] for ln in pnl.expenses]
+    if fmt is Format.table:
+        rows += [["", "", "Total income", "", pnl.total_income], ["", "", "Total expenses", "", pnl.total_expenses]]
+        rows += [["", "", "Result", "", pnl.result]]
+    emit(fmt, "Profit and loss", header, rows, {**_scope(pnl.scope), "result": str(pnl.result)})
+
+
+@report_app.command("balance-sheet")
+def balance_sheet(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table) -> None:
+    """Assets, liabilities and equity (with the result not yet closed), in the functional currency."""
+    from projections.reports import balance_sheet as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        bs = build(keel.views, _day(as_of), keel.functional_currency, moment)
+    header = ["section", "account", "name", "amount"]
+    rows: list[list[Any]] = []
+    for section, lines in (("assets", bs.assets), ("liabilities", bs.liabilities), ("equity", bs.equity)):
+        rows += [[section, ln.account, ln.name, ln.amount] for ln in lines]
+    rows.append(["equity", "", "Result not yet closed", bs.unclosed_result])
+    if fmt is Format.table:
+        rows += [
+            ["", "", "Total assets", bs.total_assets],
+            ["", "", "Liabilities + equity", bs.total_liabilities + bs.total_equity],
+        ]
+    emit(fmt, "Balance sheet", header, rows, {**_scope(bs.scope), "balanced": bs.balanced})
+
+
+@report_app.command("ageing")
+def ageing(
+    kind: Annotated[str, typer.Argument(help="receivables or payables")],
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Open items by days overdue; the total equals the balance sheet's figure."""
+    from projections.reports import ageing as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        result = build(keel.views, kind, _day(as_of), keel.functional_currency, moment)
+    header = ["party", "document", "due_date", "days_overdue", "bucket", "currency", "open", "open_value"]
+    rows = [
+        [i.party_name, i.number, i.due_date, i.days_overdue, i.bucket, i.currency, i.open_amount, i.open_value]
+        for i in result.items
+    ]
     meta = {
-        "as_of": rec.scope.as_of.isoformat(),
-        "known_at": rec.scope.known_at.isoformat() if rec.scope.known_at else None,
-        "position": rec.scope.position,
+        **_scope(result.scope),
+        "total": str(result.total),
+        **{f"bucket {k}": str(v) for k, v in result.buckets.items()},
     }
-    emit(fmt, "Receivables", header, rows, meta)
+    emit(fmt, f"Ageing of {kind}", header, rows, meta)
+
+
+@report_app.command("ledger")
+def account_ledger(
+    account_code: Annotated[str, typer.Argument(metavar="ACCOUNT", help="Account code, e.g. 1100")],
+    start: FromOption,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """General-ledger detail of one account with running balance."""
+    from projections.reports import account_ledger as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        led = build(keel.views, account_code, start.date(), _day(end), keel.functional_currency, moment)
+    header = ["date", "position", "memo", "currency", "amount", "value", "balance"]
+    rows = [[e.effective_date, e.position, e.memo, e.currency, e.amount, e.value, e.balance] for e in led.entries]
+    meta = {
+        **_scope(led.scope),
+        "account": f"{led.account} {led.name}",
+        "opening": str(led.opening),
+        "closing": str(led.closing),
+    }
+    emit(fmt, f"Ledger {led.account} {led.name}", header, rows, meta)
+
+
+@report_app.command("tax-summary")
+def tax_summary(
+    start: FromOption, end: ToOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Output and input tax per tax code for a period."""
+    from projections.reports import tax_summary as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        tax = build(keel.views, start.date(), _day(end), keel.functional_currency, moment)
+    header = ["tax_code", "sales_base", "output_tax", "purchases_base", "input_tax", "net_payable"]
+    rows = [[t.tax_code, t.sales_base, t.output_tax, t.purchases_base, t.input_tax, t.net_payable] for t in tax.lines]
+    emit(fmt, "Tax summary", header, rows, {**_scope(tax.scope), "net_payable": str(tax.net_payable)})
+
+
+@export_app.command("ledger")
+def export_ledger(known_at: KnownAtOption = None) -> None:
+    """Write the general ledger as a ledger-cli / hledger journal to standard output."""
+    from projections.export import journal_lines
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        for line in journal_lines(keel.views, keel.functional_currency, moment):
+            sys.stdout.write(line + "\n")
 
 
 @projections_app.command("status")

@@ -359,6 +359,7 @@ class KeelApplication(Application[UUID]):
 
     def _close_year(self, c: m.CloseYear) -> m.CommandResult:
         books = self._load(Books, BOOKS_ID, label="books")
+        books.check_year_closable(c.year)
         journal = self._closing_entry(c.year, books.functional_currency)
         books.close_year(c.year, journal, c.meta)
         return self._commit(books)
@@ -377,7 +378,12 @@ class KeelApplication(Application[UUID]):
                 after = position
                 journal = getattr(event, "journal", None)
                 effective = getattr(event, "effective_date", None)
-                if not journal or effective is None or not start <= effective <= end:
+                if (
+                    not journal
+                    or effective is None
+                    or not start <= effective <= end
+                    or isinstance(event, Books.YearClosed)
+                ):
                     continue
                 for line in journal:
                     if account(line.account).type in (AccountType.INCOME, AccountType.EXPENSE):

@@ -83,7 +83,7 @@ class Books(KeelAggregate):
             raise InvalidValue(f"a period can only be closed once it has ended: {lock_date} is not before {on}")
         self.trigger_event(self.PeriodClosed, lock_date=lock_date, **meta.stamp(on))
 
-    def close_year(self, year: int, journal: list[JournalLine], meta: Meta) -> None:
+    def check_year_closable(self, year: int) -> None:
         year_end = date(year, 12, 31)
         if year in self.closed_years:
             raise InvalidTransition(f"fiscal year {year} is already closed")
@@ -91,4 +91,8 @@ class Books(KeelAggregate):
             raise InvalidTransition(f"close the period up to {year_end} before closing the year {year}")
         if any(y > year for y in self.closed_years):
             raise InvalidTransition(f"a later year is already closed; cannot close {year}")
+
+    def close_year(self, year: int, journal: list[JournalLine], meta: Meta) -> None:
+        self.check_year_closable(year)
+        year_end = date(year, 12, 31)
         self.trigger_event(self.YearClosed, year=year, journal=journal, **meta.stamp(year_end))
