@@ -31,73 +31,185 @@ def quarter(keel: Keel) -> Keel:
     a = ACCOUNTANT
     northwind = run(keel, m.RegisterCustomer(meta=a, name="Northwind", on=date(2026, 1, 2))).id
     blue = run(keel, m.RegisterCustomer(meta=a, name="Blue Harbor", currency="USD", on=date(2026, 1, 2))).id
-    pixel = run(keel, m.RegisterSupplier(meta=a, name="Pixel Illustration", payment_terms_days=14, on=date(2026, 1, 2))).id
+    pixel = run(
+        keel, m.RegisterSupplier(meta=a, name="Pixel Illustration", payment_terms_days=14, on=date(2026, 1, 2))
+    ).id
     run(keel, m.DefineCostCenter(meta=a, code="DESIGN", name="Design studio", manager="maria", on=date(2026, 1, 2)))
     run(keel, m.DefineCostCenter(meta=a, code="OPS", name="Operations", manager="olaf", on=date(2026, 1, 2)))
-    run(keel, m.ConfigureExpensePolicy(
-        meta=a, on=date(2026, 1, 2), fallback_approver="fiona",
-        steps=(m.ApprovalStepInput(approver="cost_center_manager"), m.ApprovalStepInput(approver="fiona", above="500")),
-    ))
+    run(
+        keel,
+        m.ConfigureExpensePolicy(
+            meta=a,
+            on=date(2026, 1, 2),
+            fallback_approver="fiona",
+            steps=(
+                m.ApprovalStepInput(approver="cost_center_manager"),
+                m.ApprovalStepInput(approver="fiona", above="500"),
+            ),
+        ),
+    )
 
     # January: two invoices (EUR with two tax rates, USD at 0.90), a subcontractor's bill, a rent accrual
-    inv_a = run(keel, m.DraftInvoice(meta=a, customer_id=northwind, on=date(2026, 1, 10), tax_percent="24", lines=(
-        m.LineInput(description="Design hours", quantity="10", unit_price="100.00", service_code="DESIGN"),
-        m.LineInput(description="Hosting", quantity="1", unit_price="500.00", tax_rate="13", service_code="HOST"),
-    ))).id
+    inv_a = run(
+        keel,
+        m.DraftInvoice(
+            meta=a,
+            customer_id=northwind,
+            on=date(2026, 1, 10),
+            tax_percent="24",
+            lines=(
+                m.LineInput(description="Design hours", quantity="10", unit_price="100.00", service_code="DESIGN"),
+                m.LineInput(
+                    description="Hosting", quantity="1", unit_price="500.00", tax_rate="13", service_code="HOST"
+                ),
+            ),
+        ),
+    ).id
     run(keel, m.IssueInvoice(meta=a, invoice_id=inv_a, on=date(2026, 1, 10)))
-    inv_b = run(keel, m.DraftInvoice(meta=a, customer_id=blue, on=date(2026, 1, 15), lines=(
-        m.LineInput(description="UX audit", quantity="1", unit_price="2000.00"),
-    ))).id
+    inv_b = run(
+        keel,
+        m.DraftInvoice(
+            meta=a,
+            customer_id=blue,
+            on=date(2026, 1, 15),
+            lines=(m.LineInput(description="UX audit", quantity="1", unit_price="2000.00"),),
+        ),
+    ).id
     run(keel, m.IssueInvoice(meta=a, invoice_id=inv_b, rate="0.90", on=date(2026, 1, 15)))
-    bill = run(keel, m.RecordBill(meta=a, supplier_id=pixel, supplier_reference="PX-118", on=date(2026, 1, 20), lines=(
-        m.BillLineInput(description="Illustrations", account="5000", amount="800.00", tax_rate="24", cost_center="DESIGN"),
-    ))).id
-    run(keel, m.PostJournalEntry(meta=a, on=date(2026, 1, 31), memo="Accrue January rent, not yet billed", lines=(
-        m.EntryLineInput(account="6000", debit="1200.00", cost_center="OPS"),
-        m.EntryLineInput(account="2400", credit="1200.00"),
-    )))
+    bill = run(
+        keel,
+        m.RecordBill(
+            meta=a,
+            supplier_id=pixel,
+            supplier_reference="PX-118",
+            on=date(2026, 1, 20),
+            lines=(
+                m.BillLineInput(
+                    description="Illustrations", account="5000", amount="800.00", tax_rate="24", cost_center="DESIGN"
+                ),
+            ),
+        ),
+    ).id
+    run(
+        keel,
+        m.PostJournalEntry(
+            meta=a,
+            on=date(2026, 1, 31),
+            memo="Accrue January rent, not yet billed",
+            lines=(
+                m.EntryLineInput(account="6000", debit="1200.00", cost_center="OPS"),
+                m.EntryLineInput(account="2400", credit="1200.00"),
+            ),
+        ),
+    )
 
     # February: a partial payment, a credit note, expense claims, the bill paid, the USD paid at 0.95
-    run(keel, m.RecordPayment(meta=a, customer_id=northwind, amount="1000.00", on=date(2026, 2, 5),
-                              allocations=(m.AllocationInput(invoice_id=inv_a, amount="1000.00"),)))
-    run(keel, m.IssueCreditNote(meta=a, invoice_id=inv_a, reason="Hosting moved to the client's provider",
-                                on=date(2026, 2, 10), lines=(
-        m.LineInput(description="Hosting", quantity="1", unit_price="500.00", tax_rate="13"),
-    )))
-    travel = run(keel, m.SubmitExpenseClaim(meta=JON, on=date(2026, 2, 12), claim=m.ClaimInput(
-        category="travel", description="Client workshop, train and hotel", amount="620.00", tax_rate="24",
-        receipt_reference="R-2231", cost_center="DESIGN",
-    ))).id
+    run(
+        keel,
+        m.RecordPayment(
+            meta=a,
+            customer_id=northwind,
+            amount="1000.00",
+            on=date(2026, 2, 5),
+            allocations=(m.AllocationInput(invoice_id=inv_a, amount="1000.00"),),
+        ),
+    )
+    run(
+        keel,
+        m.IssueCreditNote(
+            meta=a,
+            invoice_id=inv_a,
+            reason="Hosting moved to the client's provider",
+            on=date(2026, 2, 10),
+            lines=(m.LineInput(description="Hosting", quantity="1", unit_price="500.00", tax_rate="13"),),
+        ),
+    )
+    travel = run(
+        keel,
+        m.SubmitExpenseClaim(
+            meta=JON,
+            on=date(2026, 2, 12),
+            claim=m.ClaimInput(
+                category="travel",
+                description="Client workshop, train and hotel",
+                amount="620.00",
+                tax_rate="24",
+                receipt_reference="R-2231",
+                cost_center="DESIGN",
+            ),
+        ),
+    ).id
     with pytest.raises(InvalidTransition, match="out of order"):
         run(keel, m.ApproveExpenseClaim(meta=FIONA, claim_id=travel, on=date(2026, 2, 13)))
     run(keel, m.ApproveExpenseClaim(meta=MARIA, claim_id=travel, on=date(2026, 2, 13)))
     run(keel, m.ApproveExpenseClaim(meta=FIONA, claim_id=travel, on=date(2026, 2, 14)))
-    meals = run(keel, m.SubmitExpenseClaim(meta=MARIA, on=date(2026, 2, 18), claim=m.ClaimInput(
-        category="meals", description="Team lunch", amount="80.00", receipt_reference="R-2240", cost_center="DESIGN",
-    ))).id
+    meals = run(
+        keel,
+        m.SubmitExpenseClaim(
+            meta=MARIA,
+            on=date(2026, 2, 18),
+            claim=m.ClaimInput(
+                category="meals",
+                description="Team lunch",
+                amount="80.00",
+                receipt_reference="R-2240",
+                cost_center="DESIGN",
+            ),
+        ),
+    ).id
     with pytest.raises(NotPermitted, match="own claim"):
         run(keel, m.ApproveExpenseClaim(meta=MARIA, claim_id=meals, on=date(2026, 2, 19)))
     run(keel, m.ApproveExpenseClaim(meta=FIONA, claim_id=meals, on=date(2026, 2, 20)))
-    run(keel, m.PaySupplier(meta=a, supplier_id=pixel, on=date(2026, 2, 25),
-                            allocations=(m.BillPaymentInput(bill_id=bill, amount="992.00"),)))
-    run(keel, m.RecordPayment(meta=a, customer_id=blue, amount="2000.00", rate="0.95", on=date(2026, 2, 28),
-                              allocations=(m.AllocationInput(invoice_id=inv_b, amount="2000.00"),)))
+    run(
+        keel,
+        m.PaySupplier(
+            meta=a,
+            supplier_id=pixel,
+            on=date(2026, 2, 25),
+            allocations=(m.BillPaymentInput(bill_id=bill, amount="992.00"),),
+        ),
+    )
+    run(
+        keel,
+        m.RecordPayment(
+            meta=a,
+            customer_id=blue,
+            amount="2000.00",
+            rate="0.95",
+            on=date(2026, 2, 28),
+            allocations=(m.AllocationInput(invoice_id=inv_b, amount="2000.00"),),
+        ),
+    )
 
     # March: February is closed; a backdated entry is refused; the claim reimbursed; a new invoice
     keel.engine.catch_up()
     keel.february_at_close = snapshot(keel, date(2026, 2, 28))  # type: ignore[attr-defined]
     run(keel, m.ClosePeriod(meta=a, lock_date=date(2026, 2, 28), on=date(2026, 3, 3)))
-    late = run(keel, m.DraftInvoice(meta=a, customer_id=northwind, on=date(2026, 2, 27), tax_percent="24", lines=(
-        m.LineInput(description="Forgotten February hours", quantity="2", unit_price="100.00"),
-    ))).id
+    late = run(
+        keel,
+        m.DraftInvoice(
+            meta=a,
+            customer_id=northwind,
+            on=date(2026, 2, 27),
+            tax_percent="24",
+            lines=(m.LineInput(description="Forgotten February hours", quantity="2", unit_price="100.00"),),
+        ),
+    ).id
     head = keel.app.head_position()
     with pytest.raises(PeriodLocked, match="closed up to 2026-02-28"):
         run(keel, m.IssueInvoice(meta=a, invoice_id=late, on=date(2026, 2, 27)))
     assert keel.app.head_position() == head
     run(keel, m.ReimburseExpenseClaim(meta=a, claim_id=travel, reference="SEPA-0310", on=date(2026, 3, 10)))
-    inv_c = run(keel, m.DraftInvoice(meta=a, customer_id=northwind, on=date(2026, 3, 15), tax_percent="24", lines=(
-        m.LineInput(description="Design hours", quantity="5", unit_price="100.00"),
-    ))).id
+    inv_c = run(
+        keel,
+        m.DraftInvoice(
+            meta=a,
+            customer_id=northwind,
+            on=date(2026, 3, 15),
+            tax_percent="24",
+            lines=(m.LineInput(description="Design hours", quantity="5", unit_price="100.00"),),
+        ),
+    ).id
     run(keel, m.IssueInvoice(meta=a, invoice_id=inv_c, on=date(2026, 3, 15)))
     keel.engine.catch_up()
     return keel
