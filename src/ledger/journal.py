@@ -117,6 +117,9 @@ class Posting:
     def entry(self) -> list[JournalLine]:
         """The balanced lines, with rounding residuals of the valuation absorbed."""
         lines = [ln for ln in self.lines if ln.amount != 0 or ln.value != 0]
+        off = sum((line.amount for line in lines), Decimal(0))
+        if off:
+            raise Unbalanced(f"journal entry does not balance: off by {off} {self.currency}")
         residual = sum((line.value for line in lines), Decimal(0))
         tolerance = Money.from_minor(1, self.functional_currency).amount * len(lines) / 2
         if abs(residual) > tolerance:
