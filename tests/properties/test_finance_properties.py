@@ -104,7 +104,7 @@ class World:
     def _rate(self, currency: str, r: str) -> str | None:
         return None if currency == F else r
 
-    def apply(self, step: tuple[Any, ...]) -> None:  # noqa: PLR0915 - one branch per operation
+    def apply(self, step: tuple[Any, ...]) -> None:
         h = self.handle
         kind, on = step[0], START + timedelta(days=step[-1])
         if kind == "invoice":
