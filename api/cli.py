@@ -23,6 +23,7 @@ from rich.table import Table
 from api.settings import Settings
 from api.system import Keel
 from ledger.errors import DomainError
+from projections.engine import ProjectionFailed
 
 app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
 report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
@@ -55,7 +56,7 @@ def keel_system(follow: bool = False) -> Iterator[Keel]:
         raise fail(f"cannot open the store: {exc}") from None
     try:
         yield keel
-    except (DomainError, KeyError, ValueError) as exc:  # ValueError also covers a bad --by or kind
+    except (DomainError, KeyError, ValueError, ProjectionFailed) as exc:  # ValueError: a bad --by or kind
         raise fail(str(exc).strip("'\"")) from None
     finally:
         keel.close()

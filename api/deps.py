@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -33,7 +34,7 @@ def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match"
     if if_match is None:
         return None
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", tag):
         raise InvalidValue(f"If-Match must carry the version number you read, got {if_match!r}")
     return int(tag)
 
@@ -45,7 +46,9 @@ MinPosition = Annotated[
     int | None,
     Query(ge=0, description="Wait (briefly) until the read model has processed this log position"),
 ]
-AsOf = Annotated[date | None, Query(description="Business date of the report; today when omitted")]
+AsOf = Annotated[
+    date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Business date; today when omitted")
+]
 KnownAt = Annotated[
     datetime | None, Query(description="Report what the books knew at this moment (ISO 8601; UTC if no offset)")
 ]
@@ -59,7 +62,10 @@ def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None
 def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(f"known_at {moment.isoformat()} is out of range") from None
 
 
 def as_of_or_today(as_of: date | None) -> date:

@@ -28,8 +28,12 @@ CurrencyCode = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 AccountCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$"), Field(examples=["6100"])]
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 EffectiveDate = Annotated[
-    date | None, Field(description="Business (effective) date; today when omitted", examples=["2026-03-15"])
+    date | None,
+    Field(
+        ge=FIRST_DAY, le=LAST_DAY, description="Business (effective) date; today when omitted", examples=["2026-03-15"]
+    ),
 ]
 DecimalStr = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 
@@ -204,7 +208,7 @@ class UnallocateBody(Body):
 
 
 class ClosePeriodBody(Body):
-    lock_date: date
+    lock_date: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
     on: EffectiveDate = None
 
 
@@ -261,7 +265,7 @@ class BillBody(Body):
     lines: list[BillLineIn] = Field(min_length=1, max_length=500)
     currency: CurrencyCode | None = None
     rate: Rate | None = None
-    due_date: date | None = None
+    due_date: Annotated[date | None, Field(ge=FIRST_DAY, le=LAST_DAY)] = None
     id: UUID | None = None
     on: EffectiveDate = None
 

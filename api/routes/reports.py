@@ -11,8 +11,12 @@ from projections import reports
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-Start = Annotated[date, Query(description="First business date of the period")]
-End = Annotated[date | None, Query(description="Last business date of the period; today when omitted")]
+Start = Annotated[
+    date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="First business date of the period")
+]
+End = Annotated[
+    date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Last business date; today when omitted")
+]
 GL = ["general_ledger"]
 
 

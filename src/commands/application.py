@@ -19,9 +19,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
-from commands.store import APP_NAME, event_store_env
+from commands.store import APP_NAME, event_store_env, schema_lock
 from commands.transcodings import register_keel_transcodings
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
 from ledger.books import BOOKS_ID, Books
@@ -63,9 +64,17 @@ class KeelApplication(Application[UUID]):
     snapshotting_intervals = {NumberSequence: 50}
 
     def __init__(self, database_url: str, functional_currency: str = "EUR") -> None:
-        super().__init__(env=event_store_env(database_url))
+        env = event_store_env(database_url)
+        super().__init__(env=env)
+        if env.get("CREATE_TABLE") == "false":
+            recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
+            with schema_lock(database_url):
+                for recorder in recorders:
+                    if isinstance(recorder, PostgresRecorder):
+                        recorder.create_table()
         minor_units(functional_currency)
         self.default_functional_currency = functional_currency
+        self.clock: Callable[[], date] = today  # the real date; tests may move it
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
         self._handlers: dict[type[m.Command], Callable[[Any], m.CommandResult]] = {
@@ -317,8 +326,8 @@ class KeelApplication(Application[UUID]):
         books, new_books = self._books(on, c.meta, "this un-allocation")
         fc = books.functional_currency
         amount = Money(to_decimal(c.amount), payment.amount.currency)
-        payment.unallocate(invoice, amount, fc, on, c.meta)
         invoice.unapply_payment(payment.id, amount, on, c.meta)
+        payment.unallocate(invoice, amount, fc, on, c.meta)
         customer.add_credit(amount, payment.credit_value_of(amount, fc), payment.id, on, c.meta)
         return self._commit(payment, invoice, customer, new_books)
 
@@ -349,7 +358,10 @@ class KeelApplication(Application[UUID]):
     # -- books: close, journal entries ------------------------------------------------
 
     def _close_period(self, c: m.ClosePeriod) -> m.CommandResult:
-        on = c.on or today()
+        now = self.clock()
+        on = c.on or now
+        if on > now or c.lock_date >= now:
+            raise InvalidValue(f"only a period that has ended can be closed, and not from the future (today is {now})")
         try:
             books = self._load(Books, BOOKS_ID)
         except NotFound:

@@ -7,10 +7,13 @@ persistence module and its settings differ.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 APP_NAME = "keel"  # table names derive from it: keel_events
+SCHEMA_LOCK = 0x6B65656C  # "keel": the same advisory lock the read side takes for its schema
 
 
 class StoreURLError(ValueError):
@@ -46,7 +49,26 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
+            # Tables are created by KeelApplication under an advisory lock: the library's own
+            # CREATE TABLE IF NOT EXISTS fails when several processes start at once.
+            "CREATE_TABLE": "false",
         }
     if parts.scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     raise StoreURLError(f"unsupported database URL {database_url!r}: use sqlite:///FILE or postgresql://…")
+
+
+@contextmanager
+def schema_lock(database_url: str) -> Iterator[None]:
+    """Serialise table creation between processes starting together (PostgreSQL only)."""
+    if not database_url.startswith(("postgresql://", "postgres://")):
+        yield
+        return
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))

@@ -43,6 +43,13 @@ class InvoiceLine:
         return Money(gross, currency).rounded()
 
 
+def add_days(day: date, days: int) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise InvalidValue(f"{day} plus {days} days is out of range") from None
+
+
 def make_line(
     description: str,
     quantity: str | int | Decimal,
@@ -234,6 +241,9 @@ class Invoice(KeelAggregate):
             raise InvalidValue(f"an invoice has at most {MAX_LINES} lines")
         if not SERIES.match(series):
             raise InvalidValue(f"an invoice series is 2 to 6 capital letters, got {series!r}")
+        result = taxes(lines, currency)
+        for amount in (*result.nets, result.net, result.tax, result.net + result.tax):
+            amount.to_minor()  # refuses totals too large to store
         return cls._create(
             cls.Drafted,
             id=invoice_id,
@@ -295,7 +305,7 @@ class Invoice(KeelAggregate):
         self.trigger_event(
             self.Issued,
             number=number,
-            due_date=on + timedelta(days=payment_terms_days),
+            due_date=add_days(on, payment_terms_days),
             net=self.net.amount,
             tax=self.tax.amount,
             rate=rate,
@@ -337,7 +347,20 @@ class Invoice(KeelAggregate):
         self.check_settlement(amount, on, "payment")
         self.trigger_event(self.PaymentApplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
 
+    @property
+    def unallocatable(self) -> Money:
+        """Payments that still sit on the invoice: what a credit note pushed beyond the total
+        already became customer credit and cannot be taken back a second time."""
+        pushed_out = self.paid + self.credited + self.written_off - self.total
+        return self.paid - pushed_out if pushed_out.amount > 0 else self.paid
+
     def unapply_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
+        self._require_issued("un-allocating a payment")
+        self._check_date(on, "the un-allocation")
+        if amount > self.unallocatable:
+            raise InvalidTransition(
+                f"only {self.unallocatable} of payments can still be taken back from invoice {self.label}"
+            )
         self.trigger_event(self.PaymentUnapplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
 
     def apply_customer_credit(

@@ -63,8 +63,12 @@ def balanced(lines: Iterable[JournalLine], functional_currency: str | None = Non
         account(line.account)
         if not line.money.is_rounded():
             raise InvalidValue(f"line {line.account} {line.money} is not rounded to the minor unit")
-        if functional_currency and not Money(line.value, functional_currency).is_rounded():
-            raise InvalidValue(f"line {line.account} value {line.value} is not rounded to the minor unit")
+        line.money.to_minor()  # refuses amounts too large to store
+        if functional_currency:
+            valued = Money(line.value, functional_currency)
+            if not valued.is_rounded():
+                raise InvalidValue(f"line {line.account} value {line.value} is not rounded to the minor unit")
+            valued.to_minor()
         totals[line.currency] += line.amount
         value += line.value
     off = {cur: total for cur, total in totals.items() if total != 0}

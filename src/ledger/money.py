@@ -177,6 +177,8 @@ MINOR_UNITS: dict[str, int] = {
 
 ROUNDING_MODES = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN}
 DEFAULT_ROUNDING = ROUND_HALF_UP
+# Amounts are summed as 64-bit integers of minor units in read models: keep far below 2**63.
+MAX_MINOR_UNITS = 10**15
 
 
 def minor_units(currency: str) -> int:
@@ -227,18 +229,26 @@ class Money:
         return minor_units(self.currency)
 
     def to_minor(self) -> int:
-        """The amount in minor units; refuses an amount that is not already rounded."""
+        """The amount in minor units; refuses an amount that is not rounded or too large to store."""
         if not self.is_rounded():
             raise InvalidValue(f"{self} has more precision than {self.currency} allows")
-        return int(self.amount.scaleb(self.exponent))
+        units = int(self.amount.scaleb(self.exponent))
+        if abs(units) > MAX_MINOR_UNITS:
+            raise InvalidValue(f"{self} is larger than Keel accepts (at most {MAX_MINOR_UNITS} minor units)")
+        return units
 
     def is_rounded(self) -> bool:
-        return self.amount == self.amount.quantize(Decimal(1).scaleb(-self.exponent))
+        return self.amount == self._quantize(ROUND_HALF_EVEN)
 
     def rounded(self, rounding: str = DEFAULT_ROUNDING) -> Money:
         """Round to the currency's minor unit with an explicit rounding mode."""
-        quantum = Decimal(1).scaleb(-self.exponent)
-        return Money(self.amount.quantize(quantum, rounding=rounding), self.currency)
+        return Money(self._quantize(rounding), self.currency)
+
+    def _quantize(self, rounding: str) -> Decimal:
+        try:
+            return self.amount.quantize(Decimal(1).scaleb(-self.exponent), rounding=rounding)
+        except InvalidOperation:
+            raise InvalidValue(f"{self.amount} {self.currency} is too large an amount") from None
 
     def allocate(self, ratios: Sequence[int | Decimal]) -> list[Money]:
         """Split into parts proportional to ratios, losing no minor unit.

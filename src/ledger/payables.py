@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -12,6 +12,7 @@ from ledger.accounts import BANK, FX_GAIN, FX_LOSS, INPUT_TAX, PAYABLES, Account
 from ledger.customer import _check_name, _check_terms
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
+from ledger.invoice import add_days
 from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money, minor_units, to_decimal
 from ledger.tax import TaxableLine, TaxResult, check_rate, compute, tax_code
@@ -173,7 +174,7 @@ class Bill(KeelAggregate):
             raise InvalidValue("a bill needs at least one line")
         if not supplier_reference.strip():
             raise InvalidValue("a bill needs the supplier's invoice number as its reference")
-        due = due_date or on + timedelta(days=supplier.payment_terms_days)
+        due = due_date or add_days(on, supplier.payment_terms_days)
         if due < on:
             raise InvalidValue(f"due date {due} is before the bill date {on}")
         result = bill_taxes(lines, currency)

@@ -37,6 +37,7 @@ class Payment(KeelAggregate):
         rate: Decimal
         allocated: dict[UUID, Decimal]
         credit: Money
+        received_on: date
 
     class Event(KeelAggregate.Event):
         pass
@@ -69,6 +70,7 @@ class Payment(KeelAggregate):
             payment.rate = self.rate
             payment.allocated = {a.invoice_id: a.amount for a in self.allocations}
             payment.credit = Money(self.credit, self.currency)
+            payment.received_on = self.effective_date
 
     class Unallocated(Event):
         TOPIC = "keel.payment.Unallocated.v1"
@@ -144,6 +146,8 @@ class Payment(KeelAggregate):
             raise InvalidValue(f"un-allocation must be a positive {held.currency} amount in minor units, got {amount}")
         if amount > held:
             raise InvalidTransition(f"this payment has only {held} allocated to invoice {invoice.label}")
+        if on < self.received_on:
+            raise InvalidValue(f"an un-allocation dated {on} is before the payment ({self.received_on})")
         party = str(self.customer_id)
         memo = f"Un-allocated from {invoice.label}"
         posting = Posting(amount.currency, functional_currency, self.rate)

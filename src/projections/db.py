@@ -31,7 +31,8 @@ def _iso_timestamp(value: datetime) -> str:
     # A fixed-width UTC form, so SQLite's text comparison orders timestamps correctly.
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}+00:00"
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -119,10 +120,11 @@ class ViewDatabase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield _SQLiteCursor(conn.cursor())
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
         else:
             with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 yield cur
@@ -143,6 +145,11 @@ class ViewDatabase:
                 with conn.cursor() as cur:
                     yield cur
                 conn.rollback()
+
+    def lock_schema(self, cur: Cursor) -> None:
+        """Serialise schema changes between processes (SQLite's write lock already does)."""
+        if self.dialect == "postgres":
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (0x6B65656C,))  # "keel"
 
     def close(self) -> None:
         if self._pool is not None:

@@ -77,6 +77,14 @@ class Status:
         return max(self.head - self.position, 0)
 
 
+class ProjectionFailed(Exception):
+    """A projection could not apply the page after ``position``; it stays there until fixed."""
+
+    def __init__(self, name: str, position: int, cause: Exception) -> None:
+        super().__init__(f"projection {name} failed after position {position}: {cause!r}")
+        self.name, self.position, self.cause = name, position, cause
+
+
 class ReadModelBehind(Exception):
     """A read model did not reach the asked-for position in time."""
 
@@ -106,9 +114,11 @@ class ProjectionEngine:
     def setup(self) -> None:
         """Create missing tables; rebuild any projection whose schema version changed."""
         with self.db.transaction() as cur:
+            self.db.lock_schema(cur)
             cur.execute(TRACKING_DDL)
         for projection in self.projections.values():
             with self.db.transaction() as cur:
+                self.db.lock_schema(cur)
                 cur.execute("SELECT schema_version FROM keel_tracking WHERE projection = %s", (projection.name,))
                 row = cur.fetchone()
                 if row is not None and row[0] == projection.schema_version:
@@ -166,19 +176,33 @@ class ProjectionEngine:
             return len(facts)
 
     def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[str, int], None] | None = None) -> int:
-        """Process until every named projection has reached the head of the log."""
+        """Process until every named projection has reached the head of the log.
+
+        A projection that fails on an event stops where it is (its page rolled back) without
+        holding the others back; the first failure is raised once the others have caught up.
+        """
         total = 0
+        failure: ProjectionFailed | None = None
         for name in names or list(self.projections):
-            while n := self.process_page(name):
-                total += n
-                if progress:
-                    progress(name, n)
+            try:
+                while n := self.process_page(name):
+                    total += n
+                    if progress:
+                        progress(name, n)
+            except Exception as exc:
+                failure = failure or ProjectionFailed(name, self._position(name), exc)
+        if failure:
+            raise failure
         return total
+
+    def _position(self, name: str) -> int:
+        return self.positions().get(name, 0)
 
     def rebuild(self, name: str, progress: Callable[[str, int], None] | None = None) -> int:
         """Drop a projection's tables and fold the whole log into them again."""
         projection = self._get(name)
         with self.db.transaction() as cur:
+            self.db.lock_schema(cur)
             cur.execute("SELECT position FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
             self._reset(cur, projection)
         return self.catch_up([name], progress)
@@ -200,7 +224,7 @@ class ProjectionEngine:
     def wait_for(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
         """Block until the named projections have processed the log up to ``position``."""
         deadline = time.monotonic() + timeout
-        wanted = list(names)
+        wanted = list(names) or list(self.projections)
         self._wake.set()
         while True:
             positions = self.positions()

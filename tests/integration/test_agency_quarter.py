@@ -277,6 +277,7 @@ def test_the_trial_balance_balances_per_currency_and_in_value(quarter: Keel) -> 
 
 def test_year_end_close_moves_the_result_to_retained_earnings(quarter: Keel) -> None:
     a = ACCOUNTANT
+    quarter.app.clock = lambda: date(2027, 1, 10)
     with pytest.raises(InvalidTransition, match="close the period"):
         run(quarter, m.CloseYear(meta=a, year=2026))
     run(quarter, m.ClosePeriod(meta=a, lock_date=date(2026, 12, 31), on=date(2027, 1, 5)))

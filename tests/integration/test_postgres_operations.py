@@ -99,3 +99,20 @@ def test_concurrent_writers_keep_invoice_numbers_gap_free(postgres_url: str, tmp
         first.engine.catch_up()
         numbers = sorted(v.number or "" for v in lists.list_invoices(first.views, status="issued", limit=1000))
     assert numbers == [f"INV-2026-{n:04d}" for n in range(1, 31)]
+
+
+def test_several_processes_starting_at_once_set_up_the_read_models_once(postgres_url: str, tmp_path: Path) -> None:
+    settings = pg_settings(postgres_url, tmp_path)
+    Keel.start(settings, follow=False).close()  # the event store's own tables first
+
+    def start(_: int) -> None:
+        engine_setup = Keel.start(settings, follow=False)
+        engine_setup.close()
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            "DROP TABLE keel_tracking, gl_lines, customers, invoices, invoice_lines, documents, parties, claims"
+        )
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(start, range(4)))
+    assert set(positions(postgres_url)) == {"general_ledger", "customers", "invoices", "documents", "claims"}
