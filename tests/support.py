@@ -52,3 +52,9 @@ def table_dump(keel: Keel, table: str) -> list[tuple[Any, ...]]:
         cur.execute(f"SELECT * FROM {table}")
         rows = cur.fetchall()
     return sorted(tuple(str(v) for v in row) for row in rows)
+
+
+def ok(response: Any, status: int = 200) -> Any:
+    """The JSON body of a response that must have the given status."""
+    assert response.status_code == status, response.text
+    return response.json()

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import ok
 
-from api.http import create_app
 from api.system import Keel
-
-
-@pytest.fixture
-def client(keel: Keel) -> Iterator[TestClient]:
-    keel.engine.start(poll_interval=0.05)
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as c:
-        yield c
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 @pytest.fixture
