@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
+from commands.crm_handlers import CrmHandlers
 from commands.store import APP_NAME, event_store_env, schema_lock
 from commands.transcodings import register_keel_transcodings
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
@@ -107,6 +108,7 @@ class KeelApplication(Application[UUID]):
             m.RejectExpenseClaim: self._reject_claim,
             m.ResubmitExpenseClaim: self._resubmit_claim,
             m.ReimburseExpenseClaim: self._reimburse_claim,
+            **CrmHandlers(self).handlers(),
         }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -241,6 +243,7 @@ class KeelApplication(Application[UUID]):
     def _draft_invoice(self, c: m.DraftInvoice) -> m.CommandResult:
         self._ensure_new(c.invoice_id, "invoice")
         customer = self._load(Customer, c.customer_id)
+        customer.check_active()
         lines = self._lines(c.lines, c.tax_percent)
         currency = c.currency or customer.currency
         invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, c.on or today(), c.meta, series=c.series)

@@ -14,11 +14,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from ledger.crm import Stage
+from ledger.customer import Contact
 from ledger.expenses import ApprovalStep, ClaimDetails
 from ledger.invoice import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.payables import BillAllocation, BillLine
 from ledger.payment import Allocation
+from ledger.projects import ServiceLine
 
 
 class DateAsISO(Transcoding):
@@ -112,8 +115,29 @@ class ClaimDetailsAsDict(DataclassAsDict):
     decimals = ("amount", "tax_rate")
 
 
+class StageAsDict(DataclassAsDict):
+    type = Stage
+    name = "keel_stage"
+    decimals = ("probability",)
+
+
+class ServiceLineAsDict(DataclassAsDict):
+    type = ServiceLine
+    name = "keel_service_line"
+    decimals = ("quantity", "unit_price")
+
+
+class ContactAsDict(DataclassAsDict):
+    type = Contact
+    name = "keel_contact"
+    uuids = ("contact_id",)
+
+
 def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
+        StageAsDict(),
+        ServiceLineAsDict(),
+        ContactAsDict(),
         DateAsISO(),
         JournalLineAsDict(),
         InvoiceLineAsDict(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,9 @@ class Customer(KeelAggregate):
         payment_terms_days: int
         currency: str
         credit: dict[str, tuple[Decimal, Decimal]]  # currency -> (amount, functional value)
+        owner: str
+        contacts: dict[UUID, Contact]
+        merged_into: UUID | None
 
     class Event(KeelAggregate.Event):
         pass
@@ -57,6 +62,9 @@ class Customer(KeelAggregate):
             customer.payment_terms_days = self.payment_terms_days
             customer.currency = self.currency
             customer.credit = {}
+            customer.owner = ""
+            customer.contacts = {}
+            customer.merged_into = None
 
     class Renamed(Event):
         TOPIC = "keel.customer.Renamed.v1"
@@ -107,6 +115,40 @@ class Customer(KeelAggregate):
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
             customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+
+    class OwnerAssigned(Event):
+        TOPIC = "keel.customer.OwnerAssigned.v1"
+        owner: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.owner = self.owner
+
+    class ContactAdded(Event):
+        TOPIC = "keel.customer.ContactAdded.v1"
+        contact: Contact
+
+        def apply(self, customer: Customer) -> None:
+            customer.contacts = {**customer.contacts, self.contact.contact_id: self.contact}
+
+    class ContactRemoved(Event):
+        TOPIC = "keel.customer.ContactRemoved.v1"
+        contact_id: UUID
+
+        def apply(self, customer: Customer) -> None:
+            customer.contacts = {k: v for k, v in customer.contacts.items() if k != self.contact_id}
+
+    class MergedInto(Event):
+        """This record was a duplicate: its history stays, new work goes to the target."""
+
+        TOPIC = "keel.customer.MergedInto.v1"
+        target_id: UUID
+
+        def apply(self, customer: Customer) -> None:
+            customer.merged_into = self.target_id
+
+    class Absorbed(Event):
+        TOPIC = "keel.customer.Absorbed.v1"
+        source_id: UUID
 
     @classmethod
     def register(
@@ -195,3 +237,59 @@ class Customer(KeelAggregate):
             journal=journal,
             **meta.stamp(on),
         )
+
+    # -- CRM -----------------------------------------------------------------------
+
+    def check_active(self) -> None:
+        if self.merged_into is not None:
+            raise InvalidTransition(f"customer {self.name} was merged into {self.merged_into}; use that customer")
+
+    def assign_owner(self, owner: str, on: date, meta: Meta) -> None:
+        owner = owner.strip()
+        if not owner:
+            raise InvalidValue("a customer's owner must name a person")
+        if owner != self.owner:
+            self.trigger_event(self.OwnerAssigned, owner=owner, **meta.stamp(on))
+
+    def add_contact(self, contact: Contact, on: date, meta: Meta) -> None:
+        self.check_active()
+        if contact.contact_id in self.contacts:
+            raise InvalidTransition(f"contact {contact.contact_id} already belongs to {self.name}")
+        self.trigger_event(self.ContactAdded, contact=contact, **meta.stamp(on))
+
+    def remove_contact(self, contact_id: UUID, on: date, meta: Meta) -> None:
+        if contact_id not in self.contacts:
+            raise InvalidValue(f"{self.name} has no contact {contact_id}")
+        self.trigger_event(self.ContactRemoved, contact_id=contact_id, **meta.stamp(on))
+
+    def merge_into(self, target: Customer, on: date, meta: Meta) -> None:
+        """Mark this customer a duplicate of target; its contacts move over, its history stays."""
+        self.check_active()
+        target.check_active()
+        if target.id == self.id:
+            raise InvalidValue("a customer cannot be merged into itself")
+        if target.currency != self.currency:
+            raise InvalidTransition(f"cannot merge a {self.currency} customer into a {target.currency} one")
+        for contact in self.contacts.values():
+            if contact.contact_id not in target.contacts:
+                target.trigger_event(target.ContactAdded, contact=contact, **meta.stamp(on))
+        self.trigger_event(self.MergedInto, target_id=target.id, **meta.stamp(on))
+        target.trigger_event(target.Absorbed, source_id=self.id, **meta.stamp(on))
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    contact_id: UUID
+    name: str
+    email: str = ""
+    phone: str = ""
+    role: str = ""
+
+
+def make_contact(contact_id: UUID, name: str, email: str = "", phone: str = "", role: str = "") -> Contact:
+    name, email = name.strip(), email.strip()
+    if not name:
+        raise InvalidValue("a contact needs a name")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidValue(f"not an email address: {email!r}")
+    return Contact(contact_id, name[:200], email[:200], phone.strip()[:40], role.strip()[:80])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.claims import ClaimsProjection
+from projections.crm import CrmProjection
 from projections.customers import CustomersProjection
 from projections.documents import DocumentsProjection
 from projections.engine import Projection
@@ -17,4 +18,5 @@ def default_projections(functional_currency: str = "EUR") -> list[Projection]:
         InvoicesProjection(),
         DocumentsProjection(),
         ClaimsProjection(),
+        CrmProjection(),
     ]

@@ -11,7 +11,7 @@ from projections.engine import Fact
 
 class CustomersProjection:
     name = "customers"
-    schema_version = 1
+    schema_version = 2
     tables = ("customers",)
 
     def create(self, cur: Cursor) -> None:
@@ -22,6 +22,8 @@ class CustomersProjection:
                 payment_terms_days INTEGER NOT NULL,
                 currency TEXT NOT NULL,
                 registered_on DATE NOT NULL,
+                owner TEXT NOT NULL DEFAULT '',
+                merged_into TEXT,
                 version INTEGER NOT NULL,
                 position BIGINT NOT NULL
             )"""
@@ -48,6 +50,16 @@ class CustomersProjection:
                 self._update(cur, fact, "name", e.name)
             elif isinstance(e, Customer.PaymentTermsChanged):
                 self._update(cur, fact, "payment_terms_days", e.payment_terms_days)
+            elif isinstance(e, Customer.OwnerAssigned):
+                self._update(cur, fact, "owner", e.owner)
+            elif isinstance(e, Customer.MergedInto):
+                self._update(cur, fact, "merged_into", str(e.target_id))
+            elif isinstance(e, Customer.Event) and not isinstance(e, Customer.Registered):
+                # contacts, credit and merges elsewhere still move the customer's version
+                cur.execute(
+                    "UPDATE customers SET version = %s, position = %s WHERE id = %s",
+                    (e.originator_version, fact.position, str(e.originator_id)),
+                )
 
     @staticmethod
     def _update(cur: Cursor, fact: Fact, column: str, value: object) -> None:

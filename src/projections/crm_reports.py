@@ -1,0 +1,453 @@
+"""Pipeline analytics and the customer 360, as of a business date and as known at a moment.
+
+A deal's state on date D as known at K is its latest stage row and latest attribute row
+with ``effective_date <= D`` and ``recorded_at <= K`` (ties broken by log position): one
+window query over stored histories, not a replay.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
+from ledger.money import Money
+from projections.db import Cursor, ViewDatabase, as_date
+
+
+@dataclass(frozen=True)
+class CrmScope:
+    as_of: date
+    known_at: datetime | None
+    position: int
+    start: date | None = None
+
+
+@dataclass(frozen=True)
+class DealState:
+    deal_id: str
+    customer_id: str
+    title: str
+    value: Decimal
+    currency: str
+    owner: str
+    source: str
+    lead_id: str | None
+    opened_on: date
+    stage: str
+    probability: Decimal
+    status: str
+    since: date  # when the deal reached its current stage or outcome
+
+    @property
+    def weighted(self) -> Decimal:
+        return Money(self.value * self.probability / 100, self.currency).rounded().amount
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    group: str  # a stage key or an owner
+    currency: str
+    count: int
+    value: Decimal
+    weighted: Decimal
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    scope: CrmScope
+    by: str
+    rows: list[PipelineRow]
+    won: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage: str
+    reached: int
+    to_next: Decimal | None  # percent of deals that reached the next step
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    source: str
+    leads: int
+    converted: int
+    won: int
+
+    @property
+    def lead_to_won(self) -> Decimal:
+        return (Decimal(self.won) * 100 / self.leads).quantize(Decimal("0.1")) if self.leads else Decimal(0)
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    scope: CrmScope
+    funnel: list[FunnelStep]
+    sources: list[SourceRow]
+
+
+@dataclass(frozen=True)
+class WinRateReport:
+    scope: CrmScope
+    won: int
+    lost: int
+    average_cycle_days: Decimal | None  # opened -> won, deals won in the period
+
+    @property
+    def win_rate(self) -> Decimal | None:
+        closed = self.won + self.lost
+        return (Decimal(self.won) * 100 / closed).quantize(Decimal("0.1")) if closed else None
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    followup_id: str
+    owner: str
+    about_kind: str
+    about_id: str
+    due: date
+    note: str
+
+
+@dataclass(frozen=True)
+class OwnerFollowUps:
+    owner: str
+    overdue: int
+    due_today: int
+    upcoming: int  # due in the next seven days
+
+
+@dataclass(frozen=True)
+class FollowUpsReport:
+    scope: CrmScope
+    owners: list[OwnerFollowUps]
+    open_items: list[FollowUpItem]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    kind: str
+    subject: str
+    about_kind: str
+    about_id: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class Customer360:
+    scope: CrmScope
+    customer_id: str
+    name: str
+    owner: str
+    merged_ids: list[str]
+    contacts: list[dict[str, str]]
+    deals: list[DealState]
+    timeline: list[TimelineEntry]
+    invoices: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    open_balance: dict[str, Decimal]
+    credit: dict[str, Decimal]
+    projects: list[dict[str, Any]] = field(default_factory=list)
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _known(alias: str, known_at: datetime | None) -> tuple[str, list[Any]]:
+    return (f" AND {alias}.recorded_at <= %s", [known_at]) if known_at else ("", [])
+
+
+def _position(cur: Cursor) -> int:
+    cur.execute("SELECT position FROM keel_tracking WHERE projection = 'crm'")
+    row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None) -> list[DealState]:
+    ks, kp = _known("s", known_at)
+    kf, kfp = _known("f", known_at)
+    cur.execute(
+        "WITH s AS (SELECT s.deal_id, s.stage, s.probability, s.status, s.effective_date,"
+        "   ROW_NUMBER() OVER (PARTITION BY s.deal_id ORDER BY s.effective_date DESC, s.position DESC) AS rn"
+        f"   FROM deal_stages s WHERE s.effective_date <= %s{ks}),"
+        " f AS (SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
+        "   f.opened_on, ROW_NUMBER() OVER (PARTITION BY f.deal_id ORDER BY f.effective_date DESC, f.position DESC) AS rn"
+        f"   FROM deal_facts f WHERE f.effective_date <= %s{kf})"
+        " SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
+        " f.opened_on, s.stage, s.probability, s.status, s.effective_date"
+        " FROM f JOIN s ON s.deal_id = f.deal_id AND s.rn = 1 WHERE f.rn = 1 ORDER BY f.opened_on, f.deal_id",
+        [as_of, *kp, as_of, *kfp],
+    )
+    states = []
+    for r in cur.fetchall():
+        opened, since = as_date(r[8]), as_date(r[12])
+        assert opened is not None and since is not None
+        states.append(
+            DealState(
+                str(r[0]),
+                str(r[1]),
+                r[2],
+                Money.from_minor(int(r[3]), r[4]).amount,
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                opened,
+                r[9],
+                Decimal(r[10]),
+                r[11],
+                since,
+            )
+        )
+    return states
+
+
+def _stage_order(cur: Cursor) -> list[str]:
+    cur.execute("SELECT key FROM pipeline_stages ORDER BY ord")
+    return [str(r[0]) for r in cur.fetchall()]
+
+
+# -- reports ------------------------------------------------------------------------
+
+
+def deals_as_of(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> list[DealState]:
+    with db.read() as cur:
+        return _deal_states(cur, as_of, known_at)
+
+
+def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by: str = "stage") -> PipelineReport:
+    """Open deals by stage (pipeline order) or owner: count, value and probability-weighted value."""
+    if by not in ("stage", "owner"):
+        raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
+    with db.read() as cur:
+        states = _deal_states(cur, as_of, known_at)
+        order = _stage_order(cur)
+        position = _position(cur)
+    groups: dict[tuple[str, str], list[DealState]] = defaultdict(list)
+    for s in states:
+        if s.status == "open":
+            groups[(s.stage if by == "stage" else s.owner, s.currency)].append(s)
+
+    def rank(key: tuple[str, str]) -> tuple[int, str, str]:
+        return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])
+
+    rows = [
+        PipelineRow(
+            group,
+            currency,
+            len(ds),
+            sum((d.value for d in ds), Money.zero(currency).amount),
+            sum((d.weighted for d in ds), Money.zero(currency).amount),
+        )
+        for (group, currency), ds in sorted(groups.items(), key=lambda kv: rank(kv[0]))
+    ]
+    won = sum(1 for s in states if s.status == "won")
+    lost = sum(1 for s in states if s.status == "lost")
+    return PipelineReport(CrmScope(as_of, known_at, position), by, rows, won, lost)
+
+
+def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> ConversionReport:
+    """How many deals reached each stage (or a later one), stage to stage; and leads by source to won."""
+    ks, kp = _known("s", known_at)
+    kl, klp = _known("l", known_at)
+    with db.read() as cur:
+        order = _stage_order(cur)
+        cur.execute(f"SELECT s.deal_id, s.stage FROM deal_stages s WHERE s.effective_date <= %s{ks}", [as_of, *kp])
+        reached_rows = cur.fetchall()
+        cur.execute(f"SELECT l.id, l.source FROM leads l WHERE l.captured_on <= %s{kl}", [as_of, *klp])
+        leads = cur.fetchall()
+        states = _deal_states(cur, as_of, known_at)
+        position = _position(cur)
+    steps = [*order, "won"]
+    furthest: dict[str, int] = {}
+    for deal_id, stage in reached_rows:
+        if stage in steps:
+            furthest[deal_id] = max(furthest.get(deal_id, -1), steps.index(stage))
+    reached = [sum(1 for f in furthest.values() if f >= i) for i in range(len(steps))]
+    funnel = [
+        FunnelStep(
+            steps[i],
+            reached[i],
+            (Decimal(reached[i + 1]) * 100 / reached[i]).quantize(Decimal("0.1"))
+            if i + 1 < len(steps) and reached[i]
+            else None,
+        )
+        for i in range(len(steps))
+    ]
+    by_lead = {s.lead_id: s for s in states if s.lead_id}
+    sources: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for lead_id, source in leads:
+        counts = sources[source]
+        counts[0] += 1
+        deal = by_lead.get(str(lead_id))
+        if deal is not None:
+            counts[1] += 1
+            counts[2] += deal.status == "won"
+    rows = [SourceRow(src, *c) for src, c in sorted(sources.items())]
+    return ConversionReport(CrmScope(as_of, known_at, position), funnel, rows)
+
+
+def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None = None) -> WinRateReport:
+    """Deals won and lost between two dates (as known at K), and the average days from open to won."""
+    with db.read() as cur:
+        states = _deal_states(cur, end, known_at)
+        position = _position(cur)
+    closed = [s for s in states if s.status in ("won", "lost") and start <= s.since <= end]
+    won = [s for s in closed if s.status == "won"]
+    cycle = (
+        (Decimal(sum((s.since - s.opened_on).days for s in won)) / len(won)).quantize(Decimal("0.1")) if won else None
+    )
+    return WinRateReport(CrmScope(end, known_at, position, start), len(won), len(closed) - len(won), cycle)
+
+
+def follow_ups(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> FollowUpsReport:
+    """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
+    kf, kp = _known("f", known_at)
+    with db.read() as cur:
+        cur.execute(
+            "WITH f AS (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.followup_id"
+            "   ORDER BY f.effective_date DESC, f.position DESC) AS rn"
+            f"   FROM followup_states f WHERE f.effective_date <= %s{kf})"
+            " SELECT followup_id, owner, about_kind, about_id, due, note FROM f WHERE rn = 1 AND status = 'open'"
+            " ORDER BY due, followup_id",
+            [as_of, *kp],
+        )
+        rows = cur.fetchall()
+        position = _position(cur)
+    items = []
+    for fid, owner, kind, about, due, note in rows:
+        d = as_date(due)
+        assert d is not None
+        items.append(FollowUpItem(str(fid), owner, kind, str(about), d, note))
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for item in items:
+        counts = per[item.owner]
+        if item.due < as_of:
+            counts[0] += 1
+        elif item.due == as_of:
+            counts[1] += 1
+        elif item.due <= as_of + timedelta(days=7):
+            counts[2] += 1
+    owners = [OwnerFollowUps(o, *c) for o, c in sorted(per.items())]
+    return FollowUpsReport(CrmScope(as_of, known_at, position), owners, items)
+
+
+def customer_360(
+    db: ViewDatabase, customer_id: str, as_of: date, known_at: datetime | None = None
+) -> Customer360 | None:
+    """One customer across CRM and finance: contacts, deals, one timeline of communication,
+    invoices, payments and the open balance. Duplicates merged into it are included."""
+    with db.read() as cur:
+        cur.execute("SELECT id, name, owner FROM customers WHERE id = %s", (customer_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        cur.execute("SELECT id FROM customers WHERE merged_into = %s", (customer_id,))
+        merged = [str(r[0]) for r in cur.fetchall()]
+        ids = [customer_id, *merged]
+        marks = ", ".join(["%s"] * len(ids))
+        cur.execute(
+            f"SELECT contact_id, name, email, phone, role FROM contacts WHERE customer_id IN ({marks}) AND active"
+            " ORDER BY name",
+            ids,
+        )
+        contacts: list[dict[str, str]] = []
+        for r in cur.fetchall():  # a merged duplicate's contacts were copied to the target: list them once
+            if all(c["contact_id"] != str(r[0]) for c in contacts):
+                contacts.append(dict(zip(("contact_id", "name", "email", "phone", "role"), map(str, r), strict=True)))
+        deals = [d for d in _deal_states(cur, as_of, known_at) if d.customer_id in ids]
+        cur.execute(f"SELECT id FROM leads WHERE customer_id IN ({marks})", ids)
+        subjects = ids + [d.deal_id for d in deals] + [str(r[0]) for r in cur.fetchall()]
+        ka, kap = _known("a", known_at)
+        smarks = ", ".join(["%s"] * len(subjects))
+        cur.execute(
+            "SELECT a.effective_date, a.kind, a.subject, a.about_kind, a.about_id, a.actor FROM activities a"
+            f" WHERE a.about_id IN ({smarks}) AND a.effective_date <= %s{ka} ORDER BY a.effective_date, a.position",
+            [*subjects, as_of, *kap],
+        )
+        timeline = []
+        for r in cur.fetchall():
+            d = as_date(r[0])
+            assert d is not None
+            timeline.append(TimelineEntry(d, r[1], r[2], r[3], str(r[4]), r[5]))
+        cur.execute(
+            "SELECT id, number, status, currency, net_minor + tax_minor, issue_date, due_date FROM invoices"
+            f" WHERE customer_id IN ({marks}) AND issue_date IS NOT NULL AND issue_date <= %s ORDER BY issue_date",
+            [*ids, as_of],
+        )
+        invoices = [
+            {
+                "id": str(r[0]),
+                "number": r[1],
+                "status": r[2],
+                "currency": r[3],
+                "total": Money.from_minor(int(r[4]), r[3]).amount,
+                "issue_date": as_date(r[5]),
+                "due_date": as_date(r[6]),
+            }
+            for r in cur.fetchall()
+        ]
+        kg, kgp = _known("g", known_at)
+        cur.execute(
+            "SELECT g.effective_date, g.currency, g.amount_minor, g.memo FROM gl_lines g"
+            f" WHERE g.party_id IN ({marks}) AND g.account = %s AND g.event_topic = 'keel.payment.Received'"
+            f" AND g.effective_date <= %s{kg} ORDER BY g.effective_date, g.position",
+            [*ids, BANK, as_of, *kgp],
+        )
+        payments = [
+            {"on": as_date(r[0]), "currency": r[1], "amount": Money.from_minor(int(r[2]), r[1]).amount, "memo": r[3]}
+            for r in cur.fetchall()
+        ]
+        cur.execute(
+            "SELECT g.account, g.currency, SUM(g.amount_minor) FROM gl_lines g"
+            f" WHERE g.party_id IN ({marks}) AND g.account IN (%s, %s) AND g.effective_date <= %s{kg}"
+            " GROUP BY g.account, g.currency",
+            [*ids, RECEIVABLES, CUSTOMER_CREDIT, as_of, *kgp],
+        )
+        balance: dict[str, Decimal] = {}
+        credit: dict[str, Decimal] = {}
+        for code, currency, minor in cur.fetchall():
+            amount = Money.from_minor(int(minor), currency).amount
+            if code == RECEIVABLES:
+                balance[currency] = amount
+            else:
+                credit[currency] = -amount
+        cur.execute(
+            f"SELECT id, name, deal_id, status, value_minor, currency, drafted_on FROM projects"
+            f" WHERE customer_id IN ({marks}) AND drafted_on <= %s ORDER BY drafted_on",
+            [*ids, as_of],
+        )
+        projects = [
+            {
+                "id": str(r[0]),
+                "name": r[1],
+                "deal_id": r[2],
+                "status": r[3],
+                "value": Money.from_minor(int(r[4]), r[5]).amount,
+                "currency": r[5],
+                "drafted_on": as_date(r[6]),
+            }
+            for r in cur.fetchall()
+        ]
+        position = _position(cur)
+    return Customer360(
+        CrmScope(as_of, known_at, position),
+        customer_id,
+        row[1],
+        row[2],
+        merged,
+        contacts,
+        deals,
+        timeline,
+        invoices,
+        payments,
+        balance,
+        credit,
+        projects,
+    )
