@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
@@ -503,3 +503,259 @@ class ProjectionStatus(Out):
     head: int
     lag: int
     updated_at: datetime | None
+
+
+# -- CRM ------------------------------------------------------------------------------
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Probability = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,4}(\.\d{1,4})?$"),
+    Field(description="Win probability in percent, 0 to 100", examples=["60"]),
+]
+
+
+class StageIn(Body):
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+    name: Name
+    probability: Probability
+
+
+class PipelineBody(Body):
+    stages: list[StageIn] = Field(min_length=1, max_length=30)
+    on: EffectiveDate = None
+
+
+class LeadBody(Body):
+    name: Name
+    source: Name = Field(description="Where the lead came from: referral, website, event, …")
+    company: OptionalText = ""
+    email: OptionalText = ""
+    phone: OptionalText = ""
+    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    owner: Name | None = Field(None, description="The actor when omitted")
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class NoteBody(Body):
+    note: OptionalText = ""
+    on: EffectiveDate = None
+
+
+class ServiceIn(Body):
+    description: Text
+    quantity: Amount
+    unit_price: Amount
+
+
+class DealIn(Body):
+    title: Name
+    value: Amount | None = Field(None, description="The services' total when omitted")
+    currency: CurrencyCode | None = None
+    expected_close: date | None = None
+    owner: Name | None = None
+    stage: str | None = Field(None, description="A stage key; the first stage when omitted")
+    probability: Probability | None = Field(None, description="Overrides the stage's default probability")
+    services: list[ServiceIn] = Field(default_factory=list, max_length=200)
+
+
+class ConvertLeadBody(Body):
+    customer_id: UUID | None = Field(None, description="Attach to this existing customer instead of creating one")
+    currency: CurrencyCode = "EUR"
+    payment_terms_days: int = Field(30, ge=0, le=365)
+    contact_role: OptionalText = ""
+    deal: DealIn | None = None
+    on: EffectiveDate = None
+
+
+class OwnerBody(Body):
+    owner: Name
+    on: EffectiveDate = None
+
+
+class ContactBody(Body):
+    name: Name
+    email: OptionalText = ""
+    phone: OptionalText = ""
+    role: OptionalText = ""
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class MergeBody(Body):
+    target_id: UUID = Field(description="The customer that stays; this one becomes its duplicate")
+    on: EffectiveDate = None
+
+
+class OpenDealBody(DealIn):
+    customer_id: UUID
+    source: OptionalText = ""
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class UpdateDealBody(Body):
+    title: Name | None = None
+    value: Amount | None = None
+    expected_close: date | None = None
+    owner: Name | None = None
+    services: list[ServiceIn] | None = None
+    on: EffectiveDate = None
+
+
+class MoveDealBody(Body):
+    stage: str
+    probability: Probability | None = None
+    on: EffectiveDate = Field(None, description="When the deal moved; may be in the past")
+
+
+class OutcomeBody(Body):
+    reason: OptionalText = ""
+    on: EffectiveDate = None
+
+
+class ReopenBody(Body):
+    stage: str | None = None
+    on: EffectiveDate = None
+
+
+class ActivityBody(Body):
+    kind: Literal["call", "email", "meeting", "note"]
+    about_kind: Literal["lead", "deal", "customer"]
+    about_id: UUID
+    subject: Name
+    body: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    id: UUID | None = None
+    on: EffectiveDate = Field(None, description="When it happened")
+
+
+class FollowUpBody(Body):
+    about_kind: Literal["lead", "deal", "customer"]
+    about_id: UUID
+    owner: Name
+    due: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+    note: OptionalText = ""
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class RescheduleBody(Body):
+    due: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+    owner: Name | None = None
+    on: EffectiveDate = None
+
+
+class CrmScope(Out):
+    as_of: date
+    known_at: datetime | None
+    position: int
+    start: date | None = None
+
+
+class DealState(Out):
+    deal_id: str
+    customer_id: str
+    title: str
+    value: DecimalStr
+    currency: str
+    owner: str
+    source: str
+    lead_id: str | None
+    opened_on: date
+    stage: str
+    probability: DecimalStr
+    status: str
+    since: date
+    weighted: DecimalStr
+
+
+class PipelineRow(Out):
+    group: str
+    currency: str
+    count: int
+    value: DecimalStr
+    weighted: DecimalStr
+
+
+class PipelineReport(Out):
+    scope: CrmScope
+    by: str
+    rows: list[PipelineRow]
+    won: int
+    lost: int
+
+
+class FunnelStep(Out):
+    stage: str
+    reached: int
+    to_next: DecimalStr | None
+
+
+class SourceRow(Out):
+    source: str
+    leads: int
+    converted: int
+    won: int
+    lead_to_won: DecimalStr
+
+
+class ConversionReport(Out):
+    scope: CrmScope
+    funnel: list[FunnelStep]
+    sources: list[SourceRow]
+
+
+class WinRateReport(Out):
+    scope: CrmScope
+    won: int
+    lost: int
+    win_rate: DecimalStr | None
+    average_cycle_days: DecimalStr | None
+
+
+class FollowUpItem(Out):
+    followup_id: str
+    owner: str
+    about_kind: str
+    about_id: str
+    due: date
+    note: str
+
+
+class OwnerFollowUps(Out):
+    owner: str
+    overdue: int
+    due_today: int
+    upcoming: int
+
+
+class FollowUpsReport(Out):
+    scope: CrmScope
+    owners: list[OwnerFollowUps]
+    open_items: list[FollowUpItem]
+
+
+class TimelineEntry(Out):
+    on: date
+    kind: str
+    subject: str
+    about_kind: str
+    about_id: str
+    actor: str
+
+
+class Customer360(Out):
+    scope: CrmScope
+    customer_id: str
+    name: str
+    owner: str
+    merged_ids: list[str]
+    contacts: list[dict[str, str]]
+    deals: list[DealState]
+    timeline: list[TimelineEntry]
+    invoices: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    open_balance: dict[str, DecimalStr]
+    credit: dict[str, DecimalStr]
+    projects: list[dict[str, Any]]

@@ -52,7 +52,8 @@ class CrmProjection:
             " PRIMARY KEY (customer_id, contact_id))",
             f"CREATE TABLE activities (id TEXT PRIMARY KEY, kind TEXT NOT NULL, about_kind TEXT NOT NULL,"
             f" about_id TEXT NOT NULL, subject TEXT NOT NULL, body TEXT NOT NULL, actor TEXT NOT NULL, {axes})",
-            f"CREATE TABLE followup_states (followup_id TEXT NOT NULL, about_kind TEXT NOT NULL, about_id TEXT NOT NULL,"
+            f"CREATE TABLE followup_states (followup_id TEXT NOT NULL, about_kind TEXT NOT NULL,"
+            f" about_id TEXT NOT NULL,"
             f" owner TEXT NOT NULL, due DATE NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL, {axes},"
             f" PRIMARY KEY (followup_id, position))",
             "CREATE TABLE projects (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, name TEXT NOT NULL,"
@@ -96,7 +97,8 @@ class CrmProjection:
                 lead = str(e.lead_id) if e.lead_id else None
                 cur.execute(
                     "INSERT INTO deals (id, customer_id, title, value_minor, currency, owner, stage, status, opened_on,"
-                    " source, lead_id, version, position) VALUES (%s, %s, %s, %s, %s, %s, %s, 'open', %s, %s, %s, %s, %s)",
+                    " source, lead_id, version, position) VALUES (%s, %s, %s, %s, %s, %s, %s, 'open', %s, %s,"
+                    " %s, %s, %s)",
                     (
                         oid,
                         str(e.customer_id),
@@ -114,7 +116,8 @@ class CrmProjection:
                 )
                 self._stage(cur, oid, e.stage, e.probability, "open", axes)
                 cur.execute(
-                    "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner, source, lead_id,"
+                    "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner,"
+                    " source, lead_id,"
                     " opened_on, effective_date, position, recorded_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
@@ -141,7 +144,8 @@ class CrmProjection:
                     (e.title, value, e.owner, e.originator_version, fact.position, oid),
                 )
                 cur.execute(
-                    "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner, source, lead_id,"
+                    "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner,"
+                    " source, lead_id,"
                     " opened_on, effective_date, position, recorded_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (oid, row[0], e.title, value, row[1], e.owner, row[2], row[3], row[4], *axes),
@@ -159,7 +163,8 @@ class CrmProjection:
                 c = e.contact
                 cur.execute(
                     "INSERT INTO contacts (customer_id, contact_id, name, email, phone, role, active)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, TRUE) ON CONFLICT (customer_id, contact_id) DO UPDATE SET active = TRUE",
+                    " VALUES (%s, %s, %s, %s, %s, %s, TRUE) ON CONFLICT (customer_id,"
+                    " contact_id) DO UPDATE SET active = TRUE",
                     (oid, str(c.contact_id), c.name, c.email, c.phone, c.role),
                 )
             elif isinstance(e, Customer.ContactRemoved):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
-from support import META, table_dump
+from support import table_dump
 
 from api.system import Keel
 from commands import messages as m
@@ -37,17 +37,43 @@ def stages(report: crm.PipelineReport) -> dict[str, tuple[int, D, D]]:
 
 @pytest.fixture
 def sales(keel: Keel) -> dict[str, object]:
-    lead = handle(keel, m.CaptureLead(meta=ALICE, name="Dana Lee", company="Kite Labs", email="dana@kite.example",
-                                      source="referral", on=date(2026, 3, 2))).id
+    lead = handle(
+        keel,
+        m.CaptureLead(
+            meta=ALICE,
+            name="Dana Lee",
+            company="Kite Labs",
+            email="dana@kite.example",
+            source="referral",
+            on=date(2026, 3, 2),
+        ),
+    ).id
     handle(keel, m.QualifyLead(meta=ALICE, lead_id=lead, on=date(2026, 3, 3)))
-    handle(keel, m.ConvertLead(meta=ALICE, lead_id=lead, on=date(2026, 3, 4), contact_role="CTO", deal=m.DealInput(
-        title="Kite Labs website", services=(m.ServiceInput(description="Design sprint", quantity="4", unit_price="2500.00"),),
-        expected_close=date(2026, 4, 30),
-    )))
+    handle(
+        keel,
+        m.ConvertLead(
+            meta=ALICE,
+            lead_id=lead,
+            on=date(2026, 3, 4),
+            contact_role="CTO",
+            deal=m.DealInput(
+                title="Kite Labs website",
+                services=(m.ServiceInput(description="Design sprint", quantity="4", unit_price="2500.00"),),
+                expected_close=date(2026, 4, 30),
+            ),
+        ),
+    )
     deal_id = _deal_of(keel, lead)
     customer = keel.app.get(Deal, deal_id).customer_id  # type: ignore[arg-type]
-    other = handle(keel, m.OpenDeal(meta=BOB, customer_id=customer, on=date(2026, 3, 10), deal=m.DealInput(
-        title="Kite Labs retainer", value="6000.00", stage="qualified", owner="bob"))).id
+    other = handle(
+        keel,
+        m.OpenDeal(
+            meta=BOB,
+            customer_id=customer,
+            on=date(2026, 3, 10),
+            deal=m.DealInput(title="Kite Labs retainer", value="6000.00", stage="qualified", owner="bob"),
+        ),
+    ).id
     handle(keel, m.MoveDeal(meta=ALICE, deal_id=deal_id, stage="proposal", on=date(2026, 3, 20)))
     keel.engine.catch_up()
     return {"lead": lead, "deal": deal_id, "other": other, "customer": customer}
@@ -101,7 +127,11 @@ def test_a_won_deal_reaches_the_pipeline_the_360_and_a_project_draft_with_one_ca
     assert (rates.won, rates.lost, rates.win_rate, rates.average_cycle_days) == (1, 0, D("100.0"), D("37.0"))
     conv = crm.conversion(keel.views, date(2026, 4, 30))
     assert [(s.stage, s.reached) for s in conv.funnel] == [
-        ("new", 2), ("qualified", 2), ("proposal", 1), ("negotiation", 1), ("won", 1)
+        ("new", 2),
+        ("qualified", 2),
+        ("proposal", 1),
+        ("negotiation", 1),
+        ("won", 1),
     ]
     assert [(s.source, s.leads, s.converted, s.won) for s in conv.sources] == [("referral", 1, 1, 1)]
     with pytest.raises(InvalidTransition, match="needs an open deal"):
@@ -115,19 +145,59 @@ def test_a_won_deal_reaches_the_pipeline_the_360_and_a_project_draft_with_one_ca
 
 
 def test_the_timeline_and_follow_ups_of_a_customer(keel: Keel, sales: dict[str, object]) -> None:
-    handle(keel, m.LogActivity(meta=ALICE, kind="call", about_kind="lead", about_id=sales["lead"], subject="Intro call",  # type: ignore[arg-type]
-                               on=date(2026, 3, 2)))
-    handle(keel, m.LogActivity(meta=ALICE, kind="meeting", about_kind="deal", about_id=sales["deal"], subject="Workshop",  # type: ignore[arg-type]
-                               on=date(2026, 3, 18)))
-    late = handle(keel, m.ScheduleFollowUp(meta=ALICE, about_kind="deal", about_id=sales["deal"], owner="alice",  # type: ignore[arg-type]
-                                           due=date(2026, 3, 25), note="Chase the proposal", on=date(2026, 3, 20))).id
-    handle(keel, m.ScheduleFollowUp(meta=BOB, about_kind="customer", about_id=sales["customer"], owner="bob",  # type: ignore[arg-type]
-                                    due=date(2026, 4, 2), on=date(2026, 3, 20)))
+    handle(
+        keel,
+        m.LogActivity(
+            meta=ALICE,
+            kind="call",
+            about_kind="lead",
+            about_id=sales["lead"],
+            subject="Intro call",  # type: ignore[arg-type]
+            on=date(2026, 3, 2),
+        ),
+    )
+    handle(
+        keel,
+        m.LogActivity(
+            meta=ALICE,
+            kind="meeting",
+            about_kind="deal",
+            about_id=sales["deal"],
+            subject="Workshop",  # type: ignore[arg-type]
+            on=date(2026, 3, 18),
+        ),
+    )
+    late = handle(
+        keel,
+        m.ScheduleFollowUp(
+            meta=ALICE,
+            about_kind="deal",
+            about_id=sales["deal"],
+            owner="alice",  # type: ignore[arg-type]
+            due=date(2026, 3, 25),
+            note="Chase the proposal",
+            on=date(2026, 3, 20),
+        ),
+    ).id
+    handle(
+        keel,
+        m.ScheduleFollowUp(
+            meta=BOB,
+            about_kind="customer",
+            about_id=sales["customer"],
+            owner="bob",  # type: ignore[arg-type]
+            due=date(2026, 4, 2),
+            on=date(2026, 3, 20),
+        ),
+    )
     keel.engine.catch_up()
     view = crm.customer_360(keel.views, str(sales["customer"]), date(2026, 3, 31))
     assert view is not None and [t.subject for t in view.timeline] == ["Intro call", "Workshop"]
     report = crm.follow_ups(keel.views, date(2026, 3, 28))
-    assert [(o.owner, o.overdue, o.due_today, o.upcoming) for o in report.owners] == [("alice", 1, 0, 0), ("bob", 0, 0, 1)]
+    assert [(o.owner, o.overdue, o.due_today, o.upcoming) for o in report.owners] == [
+        ("alice", 1, 0, 0),
+        ("bob", 0, 0, 1),
+    ]
     handle(keel, m.CompleteFollowUp(meta=ALICE, followup_id=late, outcome="sent again", on=date(2026, 3, 29)))
     keel.engine.catch_up()
     assert [o.owner for o in crm.follow_ups(keel.views, date(2026, 3, 30)).owners] == ["bob"]
@@ -137,8 +207,17 @@ def test_the_timeline_and_follow_ups_of_a_customer(keel: Keel, sales: dict[str, 
 def test_merging_a_duplicate_keeps_its_history_in_the_360(keel: Keel, sales: dict[str, object]) -> None:
     dup = handle(keel, m.RegisterCustomer(meta=ALICE, name="Kite Labs Ltd", on=date(2026, 3, 5))).id
     handle(keel, m.AddContact(meta=ALICE, customer_id=dup, name="Sam Kay", role="CFO", on=date(2026, 3, 5)))
-    handle(keel, m.LogActivity(meta=ALICE, kind="email", about_kind="customer", about_id=dup, subject="Invoice address",
-                               on=date(2026, 3, 6)))
+    handle(
+        keel,
+        m.LogActivity(
+            meta=ALICE,
+            kind="email",
+            about_kind="customer",
+            about_id=dup,
+            subject="Invoice address",
+            on=date(2026, 3, 6),
+        ),
+    )
     handle(keel, m.MergeCustomers(meta=ALICE, source_id=dup, target_id=sales["customer"], on=date(2026, 3, 7)))  # type: ignore[arg-type]
     with pytest.raises(InvalidTransition, match="was merged into"):
         handle(keel, m.OpenDeal(meta=ALICE, customer_id=dup, deal=m.DealInput(title="x", value="1.00")))

@@ -1,0 +1,340 @@
+from __future__ import annotations
+
+from datetime import date as date_type
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Query, Response, status
+
+from api import schemas
+from api.deps import AsOf, ExpectedVersion, KeelDep, KnownAt, MetaDep, MinPosition, as_of_or_today, catch_up, utc
+from commands import messages as m
+from ledger.errors import NotFound
+from projections import crm_reports
+
+router = APIRouter(prefix="/v1", tags=["crm"])
+CRM = ["crm", "customers"]
+
+
+def deal_input(body: schemas.DealIn) -> m.DealInput:
+    return m.DealInput(
+        title=body.title,
+        value=body.value,
+        currency=body.currency,
+        expected_close=body.expected_close,
+        owner=body.owner,
+        stage=body.stage,
+        probability=body.probability,
+        services=tuple(
+            m.ServiceInput(description=s.description, quantity=s.quantity, unit_price=s.unit_price)
+            for s in body.services
+        ),
+    )
+
+
+@router.put("/pipeline", response_model=schemas.CommandAccepted)
+def configure_pipeline(body: schemas.PipelineBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """The open stages, in order, with their default win probabilities (won and lost are outcomes)."""
+    stages = tuple(m.StageInput(key=s.key, name=s.name, probability=s.probability) for s in body.stages)
+    return keel.app.handle(m.ConfigurePipeline(meta=meta, on=body.on, stages=stages))
+
+
+@router.post("/leads", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def capture_lead(body: schemas.LeadBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
+    result = keel.app.handle(
+        m.CaptureLead(
+            meta=meta,
+            on=body.on,
+            name=body.name,
+            source=body.source,
+            company=body.company,
+            email=body.email,
+            phone=body.phone,
+            notes=body.notes,
+            owner=body.owner,
+            lead_id=body.id or uuid4(),
+        )
+    )
+    response.headers["Location"] = f"/v1/leads/{result.id}"
+    return result
+
+
+@router.post("/leads/{lead_id}/qualify", response_model=schemas.CommandAccepted)
+def qualify_lead(lead_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
+    body = body or schemas.NoteBody()
+    return keel.app.handle(m.QualifyLead(meta=meta, on=body.on, lead_id=lead_id, note=body.note))
+
+
+@router.post("/leads/{lead_id}/disqualify", response_model=schemas.CommandAccepted)
+def disqualify_lead(lead_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(m.DisqualifyLead(meta=meta, on=body.on, lead_id=lead_id, reason=body.reason))
+
+
+@router.post("/leads/{lead_id}/convert", response_model=schemas.CommandAccepted)
+def convert_lead(lead_id: UUID, body: schemas.ConvertLeadBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """Lead -> customer (new, or ``customer_id``) + contact + optional deal, in one atomic write.
+    The result's id is the lead's."""
+    return keel.app.handle(
+        m.ConvertLead(
+            meta=meta,
+            on=body.on,
+            lead_id=lead_id,
+            customer_id=body.customer_id,
+            currency=body.currency,
+            payment_terms_days=body.payment_terms_days,
+            contact_role=body.contact_role,
+            deal=deal_input(body.deal) if body.deal else None,
+        )
+    )
+
+
+@router.post("/customers/{customer_id}/owner", response_model=schemas.CommandAccepted)
+def assign_owner(customer_id: UUID, body: schemas.OwnerBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(m.AssignCustomerOwner(meta=meta, on=body.on, customer_id=customer_id, owner=body.owner))
+
+
+@router.post(
+    "/customers/{customer_id}/contacts", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted
+)
+def add_contact(customer_id: UUID, body: schemas.ContactBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(
+        m.AddContact(
+            meta=meta,
+            on=body.on,
+            customer_id=customer_id,
+            name=body.name,
+            email=body.email,
+            phone=body.phone,
+            role=body.role,
+            contact_id=body.id or uuid4(),
+        )
+    )
+
+
+@router.post("/customers/{customer_id}/contacts/{contact_id}/remove", response_model=schemas.CommandAccepted)
+def remove_contact(customer_id: UUID, contact_id: UUID, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(m.RemoveContact(meta=meta, customer_id=customer_id, contact_id=contact_id))
+
+
+@router.post("/customers/{customer_id}/merge-into", response_model=schemas.CommandAccepted)
+def merge_customer(customer_id: UUID, body: schemas.MergeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """Mark this customer a duplicate of ``target_id``: contacts move over, history stays and shows in the
+    target's 360; new work on the duplicate is refused."""
+    return keel.app.handle(m.MergeCustomers(meta=meta, on=body.on, source_id=customer_id, target_id=body.target_id))
+
+
+@router.get("/customers/{customer_id}/360", response_model=schemas.Customer360)
+def customer_360(
+    customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.Customer360:
+    """Contacts, deals, one communication timeline, invoices, payments and open balance."""
+    catch_up(keel, min_position, [*CRM, "general_ledger", "invoices"])
+    view = crm_reports.customer_360(keel.views, str(customer_id), as_of_or_today(as_of), utc(known_at))
+    if view is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return schemas.Customer360.model_validate(view, from_attributes=True)
+
+
+@router.post("/deals", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def open_deal(body: schemas.OpenDealBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
+    result = keel.app.handle(
+        m.OpenDeal(
+            meta=meta,
+            on=body.on,
+            customer_id=body.customer_id,
+            deal=deal_input(body),
+            source=body.source,
+            deal_id=body.id or uuid4(),
+        )
+    )
+    response.headers["Location"] = f"/v1/deals/{result.id}"
+    return result
+
+
+@router.post("/deals/{deal_id}/update", response_model=schemas.CommandAccepted)
+def update_deal(
+    deal_id: UUID, body: schemas.UpdateDealBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> m.CommandResult:
+    services = (
+        tuple(
+            m.ServiceInput(description=s.description, quantity=s.quantity, unit_price=s.unit_price)
+            for s in body.services
+        )
+        if body.services is not None
+        else None
+    )
+    return keel.app.handle(
+        m.UpdateDeal(
+            meta=meta,
+            on=body.on,
+            deal_id=deal_id,
+            title=body.title,
+            value=body.value,
+            expected_close=body.expected_close,
+            owner=body.owner,
+            services=services,
+            expected_version=expected,
+        )
+    )
+
+
+@router.post("/deals/{deal_id}/move", response_model=schemas.CommandAccepted)
+def move_deal(
+    deal_id: UUID, body: schemas.MoveDealBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> m.CommandResult:
+    """Move an open deal to a stage, effective ``on`` (backdating allowed, not before it opened)."""
+    return keel.app.handle(
+        m.MoveDeal(
+            meta=meta,
+            on=body.on,
+            deal_id=deal_id,
+            stage=body.stage,
+            probability=body.probability,
+            expected_version=expected,
+        )
+    )
+
+
+@router.post("/deals/{deal_id}/win", response_model=schemas.CommandAccepted)
+def win_deal(
+    deal_id: UUID, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion, body: schemas.OutcomeBody | None = None
+) -> m.CommandResult:
+    """Won: the deal closes and (the first time) a project draft opens with its services and value."""
+    body = body or schemas.OutcomeBody()
+    return keel.app.handle(
+        m.WinDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
+    )
+
+
+@router.post("/deals/{deal_id}/lose", response_model=schemas.CommandAccepted)
+def lose_deal(
+    deal_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> m.CommandResult:
+    return keel.app.handle(
+        m.LoseDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
+    )
+
+
+@router.post("/deals/{deal_id}/reopen", response_model=schemas.CommandAccepted)
+def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.ReopenBody | None = None) -> m.CommandResult:
+    body = body or schemas.ReopenBody()
+    return keel.app.handle(m.ReopenDeal(meta=meta, on=body.on, deal_id=deal_id, stage=body.stage))
+
+
+@router.get("/deals", response_model=list[schemas.DealState])
+def list_deals(
+    keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    customer_id: UUID | None = None,
+    deal_status: Annotated[Literal["open", "won", "lost"] | None, Query(alias="status")] = None,
+    min_position: MinPosition = None,
+) -> list[schemas.DealState]:
+    """Every deal as it stood on ``as_of`` as known at ``known_at``."""
+    catch_up(keel, min_position, CRM)
+    deals = crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at))
+    return [
+        schemas.DealState.model_validate(d, from_attributes=True)
+        for d in deals
+        if (customer_id is None or d.customer_id == str(customer_id))
+        and (deal_status is None or d.status == deal_status)
+    ]
+
+
+@router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def log_activity(body: schemas.ActivityBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(
+        m.LogActivity(
+            meta=meta,
+            on=body.on,
+            kind=body.kind,
+            about_kind=body.about_kind,
+            about_id=body.about_id,
+            subject=body.subject,
+            body=body.body,
+            activity_id=body.id or uuid4(),
+        )
+    )
+
+
+@router.post("/follow-ups", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def schedule_follow_up(body: schemas.FollowUpBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(
+        m.ScheduleFollowUp(
+            meta=meta,
+            on=body.on,
+            about_kind=body.about_kind,
+            about_id=body.about_id,
+            owner=body.owner,
+            due=body.due,
+            note=body.note,
+            followup_id=body.id or uuid4(),
+        )
+    )
+
+
+@router.post("/follow-ups/{followup_id}/reschedule", response_model=schemas.CommandAccepted)
+def reschedule(followup_id: UUID, body: schemas.RescheduleBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(
+        m.RescheduleFollowUp(meta=meta, on=body.on, followup_id=followup_id, due=body.due, owner=body.owner)
+    )
+
+
+@router.post("/follow-ups/{followup_id}/complete", response_model=schemas.CommandAccepted)
+def complete(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
+    body = body or schemas.NoteBody()
+    return keel.app.handle(m.CompleteFollowUp(meta=meta, on=body.on, followup_id=followup_id, outcome=body.note))
+
+
+@router.post("/follow-ups/{followup_id}/cancel", response_model=schemas.CommandAccepted)
+def cancel(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
+    body = body or schemas.NoteBody()
+    return keel.app.handle(m.CancelFollowUp(meta=meta, on=body.on, followup_id=followup_id, reason=body.note))
+
+
+@router.get("/reports/pipeline", response_model=schemas.PipelineReport, tags=["reports"])
+def pipeline(
+    keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    by: Literal["stage", "owner"] = "stage",
+    min_position: MinPosition = None,
+) -> schemas.PipelineReport:
+    """Open deals by stage or owner: count, value, probability-weighted value; won and lost counts."""
+    catch_up(keel, min_position, CRM)
+    report = crm_reports.pipeline(keel.views, as_of_or_today(as_of), utc(known_at), by)
+    return schemas.PipelineReport.model_validate(report, from_attributes=True)
+
+
+@router.get("/reports/conversion", response_model=schemas.ConversionReport, tags=["reports"])
+def conversion(
+    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.ConversionReport:
+    """Stage-to-stage funnel and lead source to won."""
+    catch_up(keel, min_position, CRM)
+    report = crm_reports.conversion(keel.views, as_of_or_today(as_of), utc(known_at))
+    return schemas.ConversionReport.model_validate(report, from_attributes=True)
+
+
+@router.get("/reports/win-rate", response_model=schemas.WinRateReport, tags=["reports"])
+def win_rate(
+    keel: KeelDep,
+    start: Annotated[date_type, Query()],
+    end: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.WinRateReport:
+    """Deals won and lost in a period, win rate, and the average sales cycle (days from open to won)."""
+    catch_up(keel, min_position, CRM)
+    report = crm_reports.win_rate(keel.views, start, as_of_or_today(end), utc(known_at))
+    return schemas.WinRateReport.model_validate(report, from_attributes=True)
+
+
+@router.get("/reports/follow-ups", response_model=schemas.FollowUpsReport, tags=["reports"])
+def follow_ups(
+    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.FollowUpsReport:
+    """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
+    catch_up(keel, min_position, CRM)
+    report = crm_reports.follow_ups(keel.views, as_of_or_today(as_of), utc(known_at))
+    return schemas.FollowUpsReport.model_validate(report, from_attributes=True)
