@@ -144,7 +144,7 @@ def _scope(scope: Any) -> dict[str, Any]:
     meta = {"as_of": scope.as_of.isoformat(), "known_at": scope.known_at.isoformat() if scope.known_at else None}
     if scope.start:
         meta["from"] = scope.start.isoformat()
-    if scope.currency:
+    if getattr(scope, "currency", None):
         meta["currency"] = scope.currency
     meta["position"] = scope.position
     return meta
@@ -312,6 +312,107 @@ def tax_summary(
     header = ["tax_code", "sales_base", "output_tax", "purchases_base", "input_tax", "net_payable"]
     rows = [[t.tax_code, t.sales_base, t.output_tax, t.purchases_base, t.input_tax, t.net_payable] for t in tax.lines]
     emit(fmt, "Tax summary", header, rows, {**_scope(tax.scope), "net_payable": str(tax.net_payable)})
+
+
+@report_app.command("pipeline")
+def pipeline_report(
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    by: Annotated[str, typer.Option("--by", help="stage or owner")] = "stage",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Open deals by stage or owner: count, value, probability-weighted value."""
+    from projections.crm_reports import pipeline as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        report = build(keel.views, _day(as_of), moment, by)
+    rows = [[r.group, r.currency, r.count, r.value, r.weighted] for r in report.rows]
+    meta = {**_scope(report.scope), "won": report.won, "lost": report.lost}
+    emit(fmt, f"Pipeline by {by}", [by, "currency", "count", "value", "weighted"], rows, meta)
+
+
+@report_app.command("conversion")
+def conversion_report(
+    as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Stage-to-stage funnel and lead source to won."""
+    from projections.crm_reports import conversion as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        report = build(keel.views, _day(as_of), moment)
+    rows: list[list[Any]] = [
+        ["stage", f.stage, f.reached, f.to_next if f.to_next is not None else ""] for f in report.funnel
+    ]
+    rows += [
+        ["source", s.source, s.leads, f"{s.converted} converted, {s.won} won ({s.lead_to_won}%)"]
+        for s in report.sources
+    ]
+    emit(fmt, "Conversion", ["kind", "name", "count", "onward"], rows, _scope(report.scope))
+
+
+@report_app.command("win-rate")
+def win_rate_report(
+    start: FromOption, end: ToOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Deals won and lost in a period, the win rate and the average sales cycle."""
+    from projections.crm_reports import win_rate as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        report = build(keel.views, start.date(), _day(end), moment)
+    rows = [[report.won, report.lost, report.win_rate or "", report.average_cycle_days or ""]]
+    emit(fmt, "Win rate", ["won", "lost", "win_rate", "average_cycle_days"], rows, _scope(report.scope))
+
+
+@report_app.command("follow-ups")
+def follow_ups_report(
+    as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Open follow-ups per owner: overdue, due that day, due within seven days."""
+    from projections.crm_reports import follow_ups as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        report = build(keel.views, _day(as_of), moment)
+    rows = [[o.owner, o.overdue, o.due_today, o.upcoming] for o in report.owners]
+    emit(fmt, "Follow-ups", ["owner", "overdue", "due_today", "upcoming"], rows, _scope(report.scope))
+
+
+@report_app.command("customer-360")
+def customer_360_report(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id")],
+    as_of: AsOfOption = None,
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """One customer across CRM and finance: deals, timeline, invoices, payments, balance."""
+    from projections.crm_reports import customer_360 as build
+
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        view = build(keel.views, customer_id, _day(as_of), moment)
+        if view is None:
+            raise fail(f"customer {customer_id} not found")
+    rows: list[list[Any]] = [["contact", c["name"], c["role"], c["email"]] for c in view.contacts]
+    rows += [["deal", d.title, f"{d.status} / {d.stage}", f"{d.value} {d.currency}"] for d in view.deals]
+    rows += [["activity", t.subject, t.kind, t.on] for t in view.timeline]
+    rows += [["invoice", i["number"], i["status"], f"{i['total']} {i['currency']}"] for i in view.invoices]
+    rows += [["payment", p["memo"], p["on"], f"{p['amount']} {p['currency']}"] for p in view.payments]
+    rows += [["project", p["name"], p["status"], f"{p['value']} {p['currency']}"] for p in view.projects]
+    meta = {
+        **_scope(view.scope),
+        "customer": view.name,
+        "owner": view.owner,
+        **{f"open balance {c}": str(v) for c, v in view.open_balance.items()},
+    }
+    emit(fmt, f"Customer 360: {view.name}", ["kind", "what", "state", "detail"], rows, meta)
 
 
 @export_app.command("ledger")

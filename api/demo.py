@@ -2,7 +2,8 @@
 
 Same ids and same figures on every run: four customers (one billed in USD), three
 suppliers, expense claims through two approval levels, a rent accrual and its reversal, a
-credit note, July closed on 4 August. Entries are recorded out of business-date order on
+credit note, July closed on 4 August; a pipeline of leads and deals, one won (opening a project
+draft), one lost, one stage move recorded late and backdated. Entries are recorded out of business-date order on
 purpose (an August invoice is only entered at quarter end), so the two time axes show
 different pictures.
 """
@@ -20,19 +21,28 @@ from commands.messages import (
     ApproveExpenseClaim,
     BillLineInput,
     BillPaymentInput,
+    CaptureLead,
     ChangePaymentTerms,
     ClaimInput,
     ClosePeriod,
     Command,
     ConfigureExpensePolicy,
+    ConvertLead,
+    DealInput,
     DefineCostCenter,
+    DisqualifyLead,
     DraftInvoice,
     EntryLineInput,
     IssueCreditNote,
     IssueInvoice,
     LineInput,
+    LogActivity,
+    LoseDeal,
+    MoveDeal,
+    OpenDeal,
     PaySupplier,
     PostJournalEntry,
+    QualifyLead,
     RecordBill,
     RecordPayment,
     RegisterCustomer,
@@ -40,8 +50,11 @@ from commands.messages import (
     ReimburseExpenseClaim,
     RenameCustomer,
     ReverseJournalEntry,
+    ScheduleFollowUp,
+    ServiceInput,
     SubmitExpenseClaim,
     VoidInvoice,
+    WinDeal,
 )
 from ledger.events import Meta
 
@@ -253,6 +266,134 @@ def demo_commands() -> Iterator[Command]:
     # Recorded late: an August retainer invoice the account manager only entered at quarter end.
     yield from _invoice("he-3", "helios", date(2026, 8, 31), [("August retainer: social content", "1", "1500.00")])
     yield _payment("he-3", "helios", date(2026, 9, 29), "1000.00", {"he-3": "1000.00"}, "HF-2290")
+    yield from _sales()
+
+
+def _sales() -> Iterator[Command]:
+    """The quarter's pipeline: three leads, four deals, one won (its project draft opens), one lost."""
+    alice, bob = "alice", "bob"
+
+    def by(actor: str, step: str) -> Meta:
+        return Meta(actor=actor, command_id=str(demo_id(f"command:{step}")))
+
+    for key, name, company, source, owner, on in (
+        ("kite", "Dana Lee", "Kite Labs", "referral", alice, date(2026, 7, 7)),
+        ("orbit", "Ravi Shah", "Orbit Health", "website", bob, date(2026, 8, 12)),
+        ("cold", "Pat Doe", "Cold Corp", "event", bob, date(2026, 8, 20)),
+    ):
+        yield CaptureLead(
+            meta=by(owner, f"lead:{key}"),
+            on=on,
+            lead_id=demo_id(f"lead:{key}"),
+            name=name,
+            company=company,
+            source=source,
+            owner=owner,
+            email=f"{name.split()[0].lower()}@{key}.example",
+        )
+    yield LogActivity(
+        meta=by(alice, "activity:kite-call"),
+        on=date(2026, 7, 8),
+        activity_id=demo_id("activity:kite-call"),
+        kind="call",
+        about_kind="lead",
+        about_id=demo_id("lead:kite"),
+        subject="Discovery call",
+    )
+    yield QualifyLead(meta=by(alice, "qualify:kite"), on=date(2026, 7, 9), lead_id=demo_id("lead:kite"))
+    yield ConvertLead(
+        meta=by(alice, "convert:kite"),
+        on=date(2026, 7, 14),
+        lead_id=demo_id("lead:kite"),
+        contact_role="CTO",
+        new_customer_id=demo_id("customer:kite"),
+        contact_id=demo_id("contact:kite-dana"),
+        deal_id=demo_id("deal:kite"),
+        deal=DealInput(
+            title="Kite Labs website relaunch",
+            expected_close=date(2026, 9, 30),
+            stage="qualified",
+            services=(
+                ServiceInput(description="Design sprint", quantity="4", unit_price="2400.00"),
+                ServiceInput(description="Build and launch", quantity="1", unit_price="6800.00"),
+            ),
+        ),
+    )
+    yield MoveDeal(
+        meta=by(alice, "move:kite-proposal"), on=date(2026, 8, 3), deal_id=demo_id("deal:kite"), stage="proposal"
+    )
+    yield OpenDeal(
+        meta=by(bob, "deal:atlas-2"),
+        on=date(2026, 8, 10),
+        customer_id=demo_id("customer:atlas"),
+        deal_id=demo_id("deal:atlas-2"),
+        source="existing customer",
+        deal=DealInput(title="Depot signage, phase 2", value="14500.00", stage="qualified", owner=bob),
+    )
+    yield ConvertLead(
+        meta=by(bob, "convert:orbit"),
+        on=date(2026, 8, 18),
+        lead_id=demo_id("lead:orbit"),
+        contact_role="COO",
+        new_customer_id=demo_id("customer:orbit"),
+        contact_id=demo_id("contact:orbit-ravi"),
+        deal_id=demo_id("deal:orbit"),
+        deal=DealInput(title="Patient app redesign", value="22000.00", stage="qualified", owner=bob),
+    )
+    yield DisqualifyLead(
+        meta=by(bob, "disqualify:cold"),
+        on=date(2026, 8, 21),
+        lead_id=demo_id("lead:cold"),
+        reason="No budget before next year",
+    )
+    yield MoveDeal(
+        meta=by(bob, "move:orbit-negotiation"), on=date(2026, 9, 8), deal_id=demo_id("deal:orbit"), stage="negotiation"
+    )
+    yield LogActivity(
+        meta=by(bob, "activity:atlas-meeting"),
+        on=date(2026, 9, 2),
+        activity_id=demo_id("activity:atlas-meeting"),
+        kind="meeting",
+        about_kind="deal",
+        about_id=demo_id("deal:atlas-2"),
+        subject="Signage walkthrough at the Lyon depot",
+    )
+    # Recorded late and backdated: the Atlas proposal actually went out on 20 August.
+    yield MoveDeal(
+        meta=by(bob, "move:atlas-proposal"), on=date(2026, 8, 20), deal_id=demo_id("deal:atlas-2"), stage="proposal"
+    )
+    yield WinDeal(
+        meta=by(alice, "win:kite"),
+        on=date(2026, 9, 21),
+        deal_id=demo_id("deal:kite"),
+        reason="Chosen over two agencies",
+    )
+    yield LoseDeal(
+        meta=by(bob, "lose:atlas-2"),
+        on=date(2026, 9, 28),
+        deal_id=demo_id("deal:atlas-2"),
+        reason="Price: went with a local printer",
+    )
+    yield ScheduleFollowUp(
+        meta=by(bob, "followup:orbit"),
+        on=date(2026, 9, 15),
+        followup_id=demo_id("followup:orbit"),
+        about_kind="deal",
+        about_id=demo_id("deal:orbit"),
+        owner=bob,
+        due=date(2026, 9, 25),
+        note="Send the revised estimate",
+    )
+    yield ScheduleFollowUp(
+        meta=by(alice, "followup:kite"),
+        on=date(2026, 9, 22),
+        followup_id=demo_id("followup:kite"),
+        about_kind="customer",
+        about_id=demo_id("customer:kite"),
+        owner=alice,
+        due=date(2026, 10, 2),
+        note="Kick-off date for the project",
+    )
 
 
 def _back_office() -> Iterator[Command]:

@@ -71,6 +71,8 @@ def test_projection_status_and_rebuild(demo_dir: Path) -> None:
     ("args", "code", "message"),
     [
         (("projections", "rebuild", "nope"), 1, "no projection named 'nope'"),
+        (("report", "customer-360", "00000000-0000-0000-0000-000000000000"), 1, "not found"),
+        (("report", "pipeline", "--by", "colour"), 1, "stage or owner"),
         (("report", "trial-balance", "--known-at", "yesterday"), 2, "not an ISO 8601 timestamp"),
         (("report", "trial-balance", "--as-of", "31/09/2026"), 2, "--as-of"),
     ],
@@ -133,6 +135,12 @@ def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
         (("report", "tax-summary", "--from", "2026-07-01", "--to", "2026-09-30", "-f", "csv"), "VAT-24"),
         (("report", "trial-balance", "--functional", "--as-of", "2026-09-30", "-f", "json"), '"balanced": true'),
         (("export", "ledger"), "Assets:1100 Accounts receivable"),
+        (("report", "pipeline", "--as-of", "2026-08-25", "-f", "csv"), "proposal,EUR,2,30900.00,15450.00"),
+        (("report", "pipeline", "--as-of", "2026-09-30", "--by", "owner", "-f", "json"), '"won": 1'),
+        (("report", "conversion", "--as-of", "2026-09-30", "-f", "csv"), '"1 converted, 1 won (100.0%)"'),
+        (("report", "win-rate", "--from", "2026-07-01", "--to", "2026-09-30", "-f", "csv"), "1,1,50.0,69.0"),
+        (("report", "follow-ups", "--as-of", "2026-09-30", "-f", "csv"), "bob,1,0,0"),
+        (("report", "customer-360", "9528ab88-6e29-506c-ab9f-a3e2c18e6287", "-f", "csv"), "Kite Labs website relaunch"),
     ],
 )
 def test_finance_reports_and_export_from_the_command_line(demo_dir: Path, args: tuple[str, ...], expected: str) -> None:
