@@ -21,6 +21,7 @@ from api.system import Keel
 from commands.messages import IssueInvoice
 from ledger.events import Meta
 from projections import lists
+from projections.catalog import default_projections
 
 pytestmark = pytest.mark.postgres
 
