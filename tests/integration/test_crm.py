@@ -235,3 +235,39 @@ def test_crm_read_models_rebuilt_from_scratch_equal_the_live_ones(keel: Keel, sa
     live = {t: table_dump(keel, t) for t in projection.tables}
     keel.engine.rebuild("crm")
     assert {t: table_dump(keel, t) for t in projection.tables} == live
+
+
+def test_a_rescheduled_follow_up_moves_on_its_date_and_a_cancelled_one_leaves(
+    keel: Keel, sales: dict[str, object]
+) -> None:
+    first = handle(
+        keel,
+        m.ScheduleFollowUp(
+            meta=ALICE,
+            about_kind="customer",
+            about_id=sales["customer"],
+            owner="alice",  # type: ignore[arg-type]
+            due=date(2026, 4, 1),
+            on=date(2026, 3, 20),
+        ),
+    ).id
+    second = handle(
+        keel,
+        m.ScheduleFollowUp(
+            meta=ALICE,
+            about_kind="deal",
+            about_id=sales["deal"],
+            owner="alice",  # type: ignore[arg-type]
+            due=date(2026, 4, 3),
+            on=date(2026, 3, 20),
+        ),
+    ).id
+    handle(keel, m.RescheduleFollowUp(meta=ALICE, followup_id=first, due=date(2026, 4, 20), on=date(2026, 4, 2)))
+    handle(keel, m.CancelFollowUp(meta=ALICE, followup_id=second, reason="deal lost", on=date(2026, 4, 2)))
+    keel.engine.catch_up()
+    before = crm.follow_ups(keel.views, date(2026, 4, 1))
+    assert [(i.due, i.owner) for i in before.open_items] == [(date(2026, 4, 1), "alice"), (date(2026, 4, 3), "alice")]
+    after = crm.follow_ups(keel.views, date(2026, 4, 5))
+    assert [(i.followup_id, i.due, i.owner) for i in after.open_items] == [(str(first), date(2026, 4, 20), "alice")]
+    with pytest.raises(InvalidTransition, match="cancelled"):
+        handle(keel, m.CompleteFollowUp(meta=ALICE, followup_id=second, on=date(2026, 4, 6)))
