@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -33,6 +33,7 @@ export_app = typer.Typer(help="Export the books for other tools.", no_args_is_he
 app.add_typer(projections_app, name="projections")
 app.add_typer(export_app, name="export")
 
+R = TypeVar("R")
 out = Console()
 err = Console(stderr=True)
 
@@ -134,6 +135,14 @@ def demo() -> None:
             out.print("The demo is already loaded; nothing to do.")
 
 
+def _report(known_at: str | None, build: Callable[[Keel, datetime | None], R]) -> R:
+    """Open Keel, bring the read models up to the log (in-process mode), answer one report."""
+    moment = parse_known_at(known_at)
+    with keel_system() as keel:
+        _catch_up(keel)
+        return build(keel, moment)
+
+
 def _catch_up(keel: Keel) -> None:
     # In-process by default: a report from the CLI reflects everything recorded so far.
     if keel.settings.projections == "in-process":
@@ -172,10 +181,10 @@ def trial_balance(
     """Trial balance per account and currency (or valued in the functional currency)."""
     from projections.reports import trial_balance as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        tb = build(keel.views, _day(as_of), moment, keel.functional_currency if functional else None)
+    tb = _report(
+        known_at,
+        lambda keel, moment: build(keel.views, _day(as_of), moment, keel.functional_currency if functional else None),
+    )
     header = ["account", "name", "currency", "debit", "credit"]
     rows = [[r.account, r.name, r.currency, r.debit, r.credit] for r in tb.rows]
     rows += [["", "Total", t.currency, t.debit, t.credit] for t in tb.totals] if fmt is Format.table else []
@@ -190,10 +199,7 @@ def receivables(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: F
     """Open receivables and unapplied credit per customer."""
     from projections.reports import receivables as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        rec = build(keel.views, _day(as_of), moment)
+    rec = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), moment))
     header = ["customer", "currency", "receivable", "credit", "net"]
     rows = [[r.customer_name, r.currency, r.receivable, r.credit, r.net] for r in rec.rows]
     emit(fmt, "Receivables", header, rows, _scope(rec.scope))
@@ -210,10 +216,9 @@ def profit_and_loss(
     """Income and expenses of a period, in the functional currency."""
     from projections.reports import profit_and_loss as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        pnl = build(keel.views, start.date(), _day(end), keel.functional_currency, moment, by)
+    pnl = _report(
+        known_at, lambda keel, moment: build(keel.views, start.date(), _day(end), keel.functional_currency, moment, by)
+    )
     header = ["section", "account", "name", "group", "amount"]
     rows = [["income", ln.account, ln.name, ln.group, ln.amount] for ln in pnl.income]
     rows += [["expenses", ln.account, ln.name, ln.group, ln.amount] for ln in pnl.expenses]
@@ -228,10 +233,7 @@ def balance_sheet(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt:
     """Assets, liabilities and equity (with the result not yet closed), in the functional currency."""
     from projections.reports import balance_sheet as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        bs = build(keel.views, _day(as_of), keel.functional_currency, moment)
+    bs = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), keel.functional_currency, moment))
     header = ["section", "account", "name", "amount"]
     rows: list[list[Any]] = []
     for section, lines in (("assets", bs.assets), ("liabilities", bs.liabilities), ("equity", bs.equity)):
@@ -255,10 +257,9 @@ def ageing(
     """Open items by days overdue; the total equals the balance sheet's figure."""
     from projections.reports import ageing as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        result = build(keel.views, kind, _day(as_of), keel.functional_currency, moment)
+    result = _report(
+        known_at, lambda keel, moment: build(keel.views, kind, _day(as_of), keel.functional_currency, moment)
+    )
     header = ["party", "document", "due_date", "days_overdue", "bucket", "currency", "open", "open_value"]
     rows = [
         [i.party_name, i.number, i.due_date, i.days_overdue, i.bucket, i.currency, i.open_amount, i.open_value]
@@ -283,10 +284,10 @@ def account_ledger(
     """General-ledger detail of one account with running balance."""
     from projections.reports import account_ledger as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        led = build(keel.views, account_code, start.date(), _day(end), keel.functional_currency, moment)
+    led = _report(
+        known_at,
+        lambda keel, moment: build(keel.views, account_code, start.date(), _day(end), keel.functional_currency, moment),
+    )
     header = ["date", "position", "memo", "currency", "amount", "value", "balance"]
     rows = [[e.effective_date, e.position, e.memo, e.currency, e.amount, e.value, e.balance] for e in led.entries]
     meta = {
@@ -305,10 +306,9 @@ def tax_summary(
     """Output and input tax per tax code for a period."""
     from projections.reports import tax_summary as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        tax = build(keel.views, start.date(), _day(end), keel.functional_currency, moment)
+    tax = _report(
+        known_at, lambda keel, moment: build(keel.views, start.date(), _day(end), keel.functional_currency, moment)
+    )
     header = ["tax_code", "sales_base", "output_tax", "purchases_base", "input_tax", "net_payable"]
     rows = [[t.tax_code, t.sales_base, t.output_tax, t.purchases_base, t.input_tax, t.net_payable] for t in tax.lines]
     emit(fmt, "Tax summary", header, rows, {**_scope(tax.scope), "net_payable": str(tax.net_payable)})
@@ -324,10 +324,7 @@ def pipeline_report(
     """Open deals by stage or owner: count, value, probability-weighted value."""
     from projections.crm_reports import pipeline as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        report = build(keel.views, _day(as_of), moment, by)
+    report = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), moment, by))
     rows = [[r.group, r.currency, r.count, r.value, r.weighted] for r in report.rows]
     meta = {**_scope(report.scope), "won": report.won, "lost": report.lost}
     emit(fmt, f"Pipeline by {by}", [by, "currency", "count", "value", "weighted"], rows, meta)
@@ -340,10 +337,7 @@ def conversion_report(
     """Stage-to-stage funnel and lead source to won."""
     from projections.crm_reports import conversion as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        report = build(keel.views, _day(as_of), moment)
+    report = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), moment))
     rows: list[list[Any]] = [
         ["stage", f.stage, f.reached, f.to_next if f.to_next is not None else ""] for f in report.funnel
     ]
@@ -361,10 +355,7 @@ def win_rate_report(
     """Deals won and lost in a period, the win rate and the average sales cycle."""
     from projections.crm_reports import win_rate as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        report = build(keel.views, start.date(), _day(end), moment)
+    report = _report(known_at, lambda keel, moment: build(keel.views, start.date(), _day(end), moment))
     rows = [[report.won, report.lost, report.win_rate or "", report.average_cycle_days or ""]]
     emit(fmt, "Win rate", ["won", "lost", "win_rate", "average_cycle_days"], rows, _scope(report.scope))
 
@@ -376,10 +367,7 @@ def follow_ups_report(
     """Open follow-ups per owner: overdue, due that day, due within seven days."""
     from projections.crm_reports import follow_ups as build
 
-    moment = parse_known_at(known_at)
-    with keel_system() as keel:
-        _catch_up(keel)
-        report = build(keel.views, _day(as_of), moment)
+    report = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), moment))
     rows = [[o.owner, o.overdue, o.due_today, o.upcoming] for o in report.owners]
     emit(fmt, "Follow-ups", ["owner", "overdue", "due_today", "upcoming"], rows, _scope(report.scope))
 
