@@ -25,6 +25,7 @@ from commands import messages as m
 from commands.crm_handlers import CrmHandlers
 from commands.store import APP_NAME, event_store_env, schema_lock
 from commands.transcodings import register_keel_transcodings
+from commands.work_handlers import WorkHandlers
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
 from ledger.books import BOOKS_ID, Books
 from ledger.credit_note import CreditNote
@@ -109,6 +110,7 @@ class KeelApplication(Application[UUID]):
             m.ResubmitExpenseClaim: self._resubmit_claim,
             m.ReimburseExpenseClaim: self._reimburse_claim,
             **CrmHandlers(self).handlers(),
+            **WorkHandlers(self).handlers(),
         }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

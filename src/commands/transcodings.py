@@ -21,7 +21,8 @@ from ledger.invoice import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.payables import BillAllocation, BillLine
 from ledger.payment import Allocation
-from ledger.projects import ServiceLine
+from ledger.people import Terms
+from ledger.projects import ApprovedTime, Billing, Milestone, Rate, ServiceLine
 
 
 class DateAsISO(Transcoding):
@@ -133,8 +134,43 @@ class ContactAsDict(DataclassAsDict):
     uuids = ("contact_id",)
 
 
+class TermsAsDict(DataclassAsDict):
+    type = Terms
+    name = "keel_person_terms"
+    decimals = ("weekly_capacity", "cost_rate", "bill_rate")
+
+
+class MilestoneAsDict(DataclassAsDict):
+    type = Milestone
+    name = "keel_milestone"
+    decimals = ("amount",)
+
+
+class RateAsDict(DataclassAsDict):
+    type = Rate
+    name = "keel_rate"
+    decimals = ("rate",)
+
+
+class BillingAsDict(DataclassAsDict):
+    type = Billing
+    name = "keel_billing"
+    decimals = ("tax_percent", "monthly_fee")
+
+
+class ApprovedTimeAsDict(DataclassAsDict):
+    type = ApprovedTime
+    name = "keel_approved_time"
+    decimals = ("hours", "bill_rate")
+
+
 def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
+        TermsAsDict(),
+        MilestoneAsDict(),
+        RateAsDict(),
+        BillingAsDict(),
+        ApprovedTimeAsDict(),
         StageAsDict(),
         ServiceLineAsDict(),
         ContactAsDict(),

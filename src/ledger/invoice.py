@@ -78,13 +78,21 @@ def taxes(lines: list[InvoiceLine], currency: str) -> TaxResult:
 
 
 def document_posting(
-    posting: Posting, result: TaxResult, receivable: Money, party: str, document: str, memo: str, sign: int
+    posting: Posting,
+    result: TaxResult,
+    receivable: Money,
+    party: str,
+    document: str,
+    memo: str,
+    sign: int,
+    project_id: UUID | None = None,
 ) -> Posting:
-    """Receivable against revenue and output tax per rate; sign -1 books the mirror (a credit note)."""
+    """Receivable against revenue (by project) and output tax per rate; sign -1 books the mirror (a credit note)."""
     dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
+    project = str(project_id) if project_id else None
     posting.add(RECEIVABLES, sign * receivable.amount, **dims)
     for group in result.groups:
-        posting.add(SERVICE_REVENUE, -sign * group.base.amount, tax_code=group.code, **dims)
+        posting.add(SERVICE_REVENUE, -sign * group.base.amount, tax_code=group.code, project_id=project, **dims)
         posting.add(TAX_PAYABLE, -sign * group.tax.amount, tax_code=group.code, **dims)
     return posting
 
@@ -97,6 +105,7 @@ class Invoice(KeelAggregate):
         currency: str
         lines: list[InvoiceLine]
         series: str
+        project_id: UUID | None
         status: str
         number: str | None
         issue_date: date | None
@@ -118,11 +127,12 @@ class Invoice(KeelAggregate):
 
     class Drafted(Created):
         TOPIC = "keel.invoice.Drafted.v1"
-        class_version = 2
+        class_version = 3
         customer_id: UUID
         currency: str
         lines: list[InvoiceLine]
         series: str
+        project_id: UUID | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -131,11 +141,17 @@ class Invoice(KeelAggregate):
             state["lines"] = [replace(line, tax_rate=rate) for line in state["lines"]]
             state["series"] = "INV"
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """v2 invoices belonged to no project."""
+            state["project_id"] = None
+
         def apply(self, inv: Invoice) -> None:
             inv.customer_id = self.customer_id
             inv.currency = self.currency
             inv.lines = list(self.lines)
             inv.series = self.series
+            inv.project_id = self.project_id
             inv.status = DRAFT
             inv.number = inv.issue_date = inv.due_date = inv.sent_on = None
             inv.rate = Decimal(1)
@@ -233,6 +249,7 @@ class Invoice(KeelAggregate):
         on: date,
         meta: Meta,
         series: str = "INV",
+        project_id: UUID | None = None,
     ) -> Invoice:
         minor_units(currency)
         if not lines:
@@ -251,6 +268,7 @@ class Invoice(KeelAggregate):
             currency=currency,
             lines=list(lines),
             series=series,
+            project_id=project_id,
             **meta.stamp(on),
         )
 
@@ -300,7 +318,7 @@ class Invoice(KeelAggregate):
         posting = Posting(self.currency, functional_currency, rate)
         result = taxes(self.lines, self.currency)
         journal = document_posting(
-            posting, result, self.total, str(self.customer_id), str(self.id), f"Invoice {number}", sign=1
+            posting, result, self.total, str(self.customer_id), str(self.id), f"Invoice {number}", 1, self.project_id
         ).entry()
         self.trigger_event(
             self.Issued,

@@ -1,17 +1,27 @@
-"""Project: where a won deal becomes work. Issue 5 grows it (billing models, budgets, status);
-for now a won deal opens a project draft with the deal's services and value, the deal as cause."""
+"""Project: where work is planned, done and billed.
+
+A project is drafted (by hand, or from a won deal with the deal as cause), configured with a
+billing model — fixed fee with milestones, time and materials with rates per role or person,
+or a monthly retainer — a budget and dates, then activated and finally closed. Allocations
+plan hours per person and week; approved time is recorded on the project so billing can
+draft invoices for it. Every drafted invoice's id derives from its cause (milestone, month),
+so no cause is ever billed twice, whatever is replayed or retried."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
+from ledger.invoice import Invoice, InvoiceLine, make_line
+from ledger.money import minor_units
 
-DRAFT = "draft"
+DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
+FIXED, TIME_AND_MATERIALS, RETAINER = "fixed", "time_and_materials", "retainer"
 
 
 def project_id_for_deal(deal_id: UUID) -> UUID:
@@ -26,6 +36,52 @@ class ServiceLine:
     unit_price: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    key: str
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A T&M bill rate for a person (``person:alice``) or a role (``role:designer``)."""
+
+    applies_to: str
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Billing:
+    model: str  # fixed, time_and_materials, retainer
+    currency: str
+    tax_percent: Decimal = Decimal(0)
+    milestones: tuple[Milestone, ...] | list[Milestone] = ()
+    rates: tuple[Rate, ...] | list[Rate] = ()
+    monthly_fee: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedTime:
+    """Approved hours of one person on one day, valued when approved."""
+
+    entry_id: str
+    person: str
+    day: date
+    hours: Decimal
+    billable: bool
+    bill_rate: Decimal
+
+
+def invoice_id_for(project_id: UUID, cause: str) -> UUID:
+    """The invoice a billing cause drafts: one cause, one invoice, ever."""
+    return uuid5(NAMESPACE_URL, f"keel:project-invoice:{project_id}:{cause}")
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 class Project(KeelAggregate):
     TOPIC = "keel.Project"
 
@@ -34,6 +90,19 @@ class Project(KeelAggregate):
         name: str
         status: str
         deal_id: UUID | None
+        billing: Billing | None
+        budget_hours: Decimal
+        budget_amount: Decimal
+        start: date | None
+        end: date | None
+        cost_center: str
+        requires_allocation: bool
+        allocations: dict[tuple[str, date], Decimal]
+        approved: list[ApprovedTime]
+        billed_entries: set[str]
+        completed_milestones: set[str]
+        retainer_months: set[str]
+        time_invoices: set[UUID]
 
     class Event(KeelAggregate.Event):
         pass
@@ -55,6 +124,95 @@ class Project(KeelAggregate):
             project.name = self.name
             project.status = DRAFT
             project.deal_id = self.deal_id
+            _init(project)
+
+    class Drafted(Created):
+        TOPIC = "keel.project.Drafted.v1"
+        customer_id: UUID
+        name: str
+
+        def apply(self, project: Project) -> None:
+            project.customer_id, project.name, project.status, project.deal_id = (
+                self.customer_id,
+                self.name,
+                DRAFT,
+                None,
+            )
+            _init(project)
+
+    class Configured(Event):
+        TOPIC = "keel.project.Configured.v1"
+        billing: Billing
+        budget_hours: Decimal
+        budget_amount: Decimal
+        start: date
+        end: date | None
+        cost_center: str
+        requires_allocation: bool
+
+        def apply(self, project: Project) -> None:
+            project.billing = self.billing
+            project.budget_hours, project.budget_amount = self.budget_hours, self.budget_amount
+            project.start, project.end = self.start, self.end
+            project.cost_center, project.requires_allocation = self.cost_center, self.requires_allocation
+
+    class Activated(Event):
+        TOPIC = "keel.project.Activated.v1"
+
+        def apply(self, project: Project) -> None:
+            project.status = ACTIVE
+
+    class Closed(Event):
+        TOPIC = "keel.project.Closed.v1"
+        reason: str
+
+        def apply(self, project: Project) -> None:
+            project.status = CLOSED
+
+    class AllocationPlanned(Event):
+        """Planned hours of a person in the week starting ``week`` (a Monday); 0 removes it."""
+
+        TOPIC = "keel.project.AllocationPlanned.v1"
+        person: str
+        week: date
+        hours: Decimal
+
+        def apply(self, project: Project) -> None:
+            project.allocations = {**project.allocations, (self.person, self.week): self.hours}
+
+    class TimeApproved(Event):
+        TOPIC = "keel.project.TimeApproved.v1"
+        timesheet_id: UUID
+        entries: list[ApprovedTime]
+
+        def apply(self, project: Project) -> None:
+            project.approved = [*project.approved, *self.entries]
+
+    class MilestoneCompleted(Event):
+        TOPIC = "keel.project.MilestoneCompleted.v1"
+        milestone: str
+        invoice_id: UUID
+
+        def apply(self, project: Project) -> None:
+            project.completed_milestones = {*project.completed_milestones, self.milestone}
+
+    class TimeBilled(Event):
+        TOPIC = "keel.project.TimeBilled.v1"
+        period: str
+        invoice_id: UUID
+        entry_ids: list[str]
+
+        def apply(self, project: Project) -> None:
+            project.billed_entries = {*project.billed_entries, *self.entry_ids}
+            project.time_invoices = {*project.time_invoices, self.invoice_id}
+
+    class RetainerBilled(Event):
+        TOPIC = "keel.project.RetainerBilled.v1"
+        month: str
+        invoice_id: UUID
+
+        def apply(self, project: Project) -> None:
+            project.retainer_months = {*project.retainer_months, self.month}
 
     @classmethod
     def draft_from_deal(
@@ -79,3 +237,184 @@ class Project(KeelAggregate):
             currency=currency,
             **meta.stamp(on),
         )
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @classmethod
+    def draft(cls, project_id: UUID, customer_id: UUID, name: str, on: date, meta: Meta) -> Project:
+        if not name.strip():
+            raise InvalidValue("a project needs a name")
+        return cls._create(cls.Drafted, id=project_id, customer_id=customer_id, name=name.strip(), **meta.stamp(on))
+
+    def configure(
+        self,
+        billing: Billing,
+        budget_hours: Decimal,
+        budget_amount: Decimal,
+        start: date,
+        end: date | None,
+        cost_center: str,
+        requires_allocation: bool,
+        on: date,
+        meta: Meta,
+    ) -> None:
+        if self.status == CLOSED:
+            raise InvalidTransition(f"project {self.name} is closed")
+        minor_units(billing.currency)
+        if billing.model not in (FIXED, TIME_AND_MATERIALS, RETAINER):
+            raise InvalidValue(f"a billing model is fixed, time_and_materials or retainer, not {billing.model!r}")
+        if billing.model == FIXED and (not billing.milestones or any(m.amount <= 0 for m in billing.milestones)):
+            raise InvalidValue("a fixed-fee project needs milestones with positive amounts")
+        if len({m.key for m in billing.milestones}) != len(billing.milestones):
+            raise InvalidValue("milestone keys must be unique")
+        if billing.model == RETAINER and billing.monthly_fee <= 0:
+            raise InvalidValue("a retainer needs a positive monthly fee")
+        if any(r.rate < 0 or not r.applies_to.startswith(("person:", "role:")) for r in billing.rates):
+            raise InvalidValue("rates apply to person:<handle> or role:<role> and are not negative")
+        if budget_hours < 0 or budget_amount < 0:
+            raise InvalidValue("budgets cannot be negative")
+        if end is not None and end < start:
+            raise InvalidValue(f"a project cannot end ({end}) before it starts ({start})")
+        if not 0 <= billing.tax_percent <= 100:
+            raise InvalidValue("tax rate must be between 0 and 100 percent")
+        self.trigger_event(
+            self.Configured,
+            billing=billing,
+            budget_hours=budget_hours,
+            budget_amount=budget_amount,
+            start=start,
+            end=end,
+            cost_center=cost_center.strip().upper(),
+            requires_allocation=requires_allocation,
+            **meta.stamp(on),
+        )
+
+    def activate(self, on: date, meta: Meta) -> None:
+        if self.status != DRAFT:
+            raise InvalidTransition(f"only a draft project can be activated; {self.name} is {self.status}")
+        if self.billing is None:
+            raise InvalidTransition(f"configure the billing of {self.name} before activating it")
+        self.trigger_event(self.Activated, **meta.stamp(on))
+
+    def close(self, reason: str, on: date, meta: Meta) -> None:
+        if self.status != ACTIVE:
+            raise InvalidTransition(f"only an active project can be closed; {self.name} is {self.status}")
+        self.trigger_event(self.Closed, reason=reason.strip(), **meta.stamp(on))
+
+    # -- planning and time -------------------------------------------------------------
+
+    def plan(self, person: str, week: date, hours: Decimal, on: date, meta: Meta) -> None:
+        if self.status == CLOSED:
+            raise InvalidTransition(f"project {self.name} is closed")
+        if week.weekday() != 0:
+            raise InvalidValue(f"allocations are per week starting on a Monday; {week} is not a Monday")
+        if not 0 <= hours <= 80:
+            raise InvalidValue(f"planned hours per week are 0 to 80, got {hours}")
+        self.trigger_event(self.AllocationPlanned, person=person, week=week, hours=hours, **meta.stamp(on))
+
+    def allocated(self, person: str, week: date) -> Decimal:
+        return self.allocations.get((person, week), Decimal(0))
+
+    def check_time(self, person: str, day: date) -> None:
+        """Refuse time the project cannot take: not active, or the person is not planned that week."""
+        if self.status != ACTIVE:
+            raise InvalidTransition(f"project {self.name} is {self.status}; it takes no hours")
+        week = day - timedelta(days=day.weekday())
+        if self.requires_allocation and self.allocated(person, week) <= 0:
+            raise InvalidTransition(f"{person} is not allocated to {self.name} in the week of {week}")
+
+    def bill_rate(self, person: str, role: str, default: Decimal) -> Decimal:
+        rates = {r.applies_to: r.rate for r in (self.billing.rates if self.billing else ())}
+        return rates.get(f"person:{person}", rates.get(f"role:{role}", default))
+
+    def record_approved_time(self, timesheet_id: UUID, entries: list[ApprovedTime], on: date, meta: Meta) -> None:
+        self.trigger_event(self.TimeApproved, timesheet_id=timesheet_id, entries=entries, **meta.stamp(on))
+
+    # -- billing triggers --------------------------------------------------------------------
+
+    def _invoice(self, cause: str, lines: list[InvoiceLine], on: date, meta: Meta) -> Invoice:
+        assert self.billing is not None
+        return Invoice.draft(
+            invoice_id_for(self.id, cause),
+            self.customer_id,
+            self.billing.currency,
+            lines,
+            on,
+            meta,
+            project_id=self.id,
+        )
+
+    def complete_milestone(self, key: str, on: date, meta: Meta) -> Invoice:
+        """A completed milestone drafts its invoice (once: the milestone is the cause)."""
+        if self.billing is None or self.billing.model != FIXED:
+            raise InvalidTransition(f"{self.name} is not a fixed-fee project")
+        if self.status != ACTIVE:
+            raise InvalidTransition(f"project {self.name} is {self.status}")
+        milestone = next((m for m in self.billing.milestones if m.key == key), None)
+        if milestone is None:
+            raise InvalidValue(f"{self.name} has no milestone {key!r}")
+        if key in self.completed_milestones:
+            raise InvalidTransition(f"milestone {key!r} of {self.name} is already completed and invoiced")
+        line = make_line(f"{self.name}: {milestone.name}", 1, milestone.amount, self.billing.tax_percent)
+        invoice = self._invoice(f"milestone:{key}", [line], on, meta)
+        self.trigger_event(self.MilestoneCompleted, milestone=key, invoice_id=invoice.id, **meta.stamp(on))
+        return invoice
+
+    def bill_time(self, as_of: date, on: date, meta: Meta) -> Invoice | None:
+        """Approved billable time up to the end of the last complete month drafts one invoice for that month."""
+        if self.billing is None or self.billing.model != TIME_AND_MATERIALS:
+            return None
+        cutoff = as_of.replace(day=1) - timedelta(days=1)
+        period = month_of(cutoff)
+        if invoice_id_for(self.id, f"time:{period}") in self.time_invoices:
+            return None
+        entries = [e for e in self.approved if e.billable and e.entry_id not in self.billed_entries and e.day <= cutoff]
+        if not entries:
+            return None
+        groups: dict[tuple[str, Decimal], Decimal] = {}
+        for e in entries:
+            groups[(e.person, e.bill_rate)] = groups.get((e.person, e.bill_rate), Decimal(0)) + e.hours
+        lines = [
+            make_line(f"{self.name}: {person}, {period}", hours, rate, self.billing.tax_percent)
+            for (person, rate), hours in sorted(groups.items())
+        ]
+        invoice = self._invoice(f"time:{period}", lines, on, meta)
+        self.trigger_event(
+            self.TimeBilled,
+            period=period,
+            invoice_id=invoice.id,
+            entry_ids=[e.entry_id for e in entries],
+            **meta.stamp(on),
+        )
+        return invoice
+
+    def bill_retainer(self, as_of: date, on: date, meta: Meta) -> list[Invoice]:
+        """Each month of the retainer that has begun by ``as_of`` drafts its invoice, once."""
+        if self.billing is None or self.billing.model != RETAINER or self.start is None:
+            return []
+        invoices = []
+        month = self.start.replace(day=1)
+        last = self.end or as_of
+        while month <= min(as_of, last):
+            key = month_of(month)
+            if key not in self.retainer_months:
+                line = make_line(f"{self.name}: retainer {key}", 1, self.billing.monthly_fee, self.billing.tax_percent)
+                invoice = self._invoice(f"retainer:{key}", [line], on, meta)
+                self.trigger_event(self.RetainerBilled, month=key, invoice_id=invoice.id, **meta.stamp(on))
+                invoices.append(invoice)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return invoices
+
+
+def _init(project: Project) -> None:
+    project.billing = None
+    project.budget_hours = project.budget_amount = Decimal(0)
+    project.start = project.end = None
+    project.cost_center = ""
+    project.requires_allocation = False
+    project.allocations = {}
+    project.approved = []
+    project.billed_entries = set()
+    project.completed_milestones = set()
+    project.retainer_months = set()
+    project.time_invoices = set()

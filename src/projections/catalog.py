@@ -9,6 +9,7 @@ from projections.documents import DocumentsProjection
 from projections.engine import Projection
 from projections.general_ledger import GeneralLedgerProjection
 from projections.invoices import InvoicesProjection
+from projections.work import WorkProjection
 
 
 def default_projections(functional_currency: str = "EUR") -> list[Projection]:
@@ -19,4 +20,5 @@ def default_projections(functional_currency: str = "EUR") -> list[Projection]:
         DocumentsProjection(),
         ClaimsProjection(),
         CrmProjection(),
+        WorkProjection(),
     ]

@@ -420,8 +420,8 @@ def customer_360(
             else:
                 credit[currency] = -amount
         cur.execute(
-            f"SELECT id, name, deal_id, status, value_minor, currency, drafted_on FROM projects"
-            f" WHERE customer_id IN ({marks}) AND drafted_on <= %s ORDER BY drafted_on",
+            "SELECT id, name, deal_id, status, COALESCE(value_minor, 0), COALESCE(currency, 'EUR'), drafted_on"
+            f" FROM work_projects WHERE customer_id IN ({marks}) AND drafted_on <= %s ORDER BY drafted_on",
             [*ids, as_of],
         )
         projects = [
