@@ -759,3 +759,151 @@ class Customer360(Out):
     open_balance: dict[str, DecimalStr]
     credit: dict[str, DecimalStr]
     projects: list[dict[str, Any]]
+
+
+# -- people, projects, time -------------------------------------------------------------
+
+Hours = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,4}(\.\d{1,2})?$"), Field(examples=["7.5"])
+]
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+class TermsIn(Body):
+    effective: Day
+    role: Name
+    cost_center: Name
+    weekly_capacity: Hours = "40"
+    cost_rate: Amount
+    bill_rate: Amount
+
+
+class HireBody(Body):
+    handle: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{0,39}$")]
+    name: Name
+    terms: TermsIn
+
+
+class ProjectBody(Body):
+    customer_id: UUID
+    name: Name
+    id: UUID | None = None
+    on: EffectiveDate = None
+
+
+class MilestoneIn(Body):
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
+    name: Name
+    amount: Amount
+
+
+class ConfigureProjectBody(Body):
+    model: Literal["fixed", "time_and_materials", "retainer"]
+    start: Day
+    end: Day | None = None
+    currency: CurrencyCode | None = None
+    tax_percent: Percent = "0"
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=100)
+    rates: dict[str, Amount] = Field(default_factory=dict, description='{"person:ana": "95", "role:developer": "120"}')
+    monthly_fee: Amount = "0"
+    budget_hours: Amount = "0"
+    budget_amount: Amount = "0"
+    cost_center: OptionalText = ""
+    requires_allocation: bool = False
+    on: EffectiveDate = None
+
+
+class AllocationBody(Body):
+    person: Name
+    week: Day = Field(description="The Monday the week starts on")
+    hours: Hours
+    on: EffectiveDate = None
+
+
+class TimeBody(Body):
+    person: Name | None = Field(None, description="The actor when omitted")
+    day: Day
+    project_id: UUID
+    hours: Hours
+    billable: bool = True
+    note: OptionalText = ""
+    entry_id: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+
+
+class CorrectTimeBody(Body):
+    hours: Hours
+    billable: bool = True
+    on: EffectiveDate = None
+
+
+class BillingRunBody(Body):
+    as_of: Day
+    on: EffectiveDate = None
+
+
+class WorkScope(Out):
+    as_of: date
+    known_at: datetime | None
+    position: int
+    start: date | None = None
+    currency: str | None = None
+
+
+class MarginRow(Out):
+    key: str
+    name: str
+    revenue: DecimalStr
+    labour: DecimalStr
+    expenses: DecimalStr
+    margin: DecimalStr
+    margin_percent: DecimalStr | None
+
+
+class Margins(Out):
+    scope: WorkScope
+    by: str
+    rows: list[MarginRow]
+
+
+class BurnRow(Out):
+    project_id: str
+    name: str
+    budget_hours: DecimalStr
+    actual_hours: DecimalStr
+    planned_hours: DecimalStr
+    budget_amount: DecimalStr
+    actual_cost: DecimalStr
+    hours_burn_percent: DecimalStr | None
+    cost_burn_percent: DecimalStr | None
+
+
+class BudgetBurn(Out):
+    scope: WorkScope
+    rows: list[BurnRow]
+
+
+class UtilisationRow(Out):
+    person: str
+    capacity_hours: DecimalStr
+    billable_hours: DecimalStr
+    total_hours: DecimalStr
+    planned_hours: DecimalStr
+    utilisation_percent: DecimalStr | None
+
+
+class Utilisation(Out):
+    scope: WorkScope
+    rows: list[UtilisationRow]
+
+
+class WipRow(Out):
+    project_id: str
+    name: str
+    hours: DecimalStr
+    value: DecimalStr
+    currency: str
+
+
+class WorkInProgress(Out):
+    scope: WorkScope
+    rows: list[WipRow]

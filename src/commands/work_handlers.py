@@ -171,7 +171,7 @@ class WorkHandlers:
             )
         sheet.approve(c.meta.actor, costs, books.functional_currency, on, c.meta)
         for project_id, entries in per_project.items():
-            projects[project_id].record_approved_time(sheet.id, entries, on, c.meta)
+            projects[project_id].record_approved_time(sheet.id, entries, sheet.week_end, c.meta)
         return self.app._commit(sheet, *projects.values(), new_books)
 
     # -- billing triggers ------------------------------------------------------------

@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from api import schemas
+from api.deps import AsOf, KeelDep, KnownAt, MetaDep, MinPosition, as_of_or_today, catch_up, utc
+from commands import messages as m
+from projections import work_reports
+
+router = APIRouter(prefix="/v1", tags=["projects"])
+WORK = ["work", "general_ledger"]
+Week = Annotated[date, Path(description="The Monday the week starts on")]
+
+
+def terms(t: schemas.TermsIn) -> m.TermsInput:
+    return m.TermsInput(
+        effective=t.effective,
+        role=t.role,
+        cost_center=t.cost_center,
+        weekly_capacity=t.weekly_capacity,
+        cost_rate=t.cost_rate,
+        bill_rate=t.bill_rate,
+    )
+
+
+@router.post("/people", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def hire(body: schemas.HireBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """A person with role, department, weekly capacity and rates, effective from ``terms.effective``."""
+    return keel.app.handle(m.HirePerson(meta=meta, handle=body.handle, name=body.name, terms=terms(body.terms)))
+
+
+@router.post("/people/{handle}/terms", response_model=schemas.CommandAccepted)
+def change_terms(handle: str, body: schemas.TermsIn, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """New terms from ``effective`` on (a raise in March changes costs from March, not before)."""
+    return keel.app.handle(m.ChangeTerms(meta=meta, handle=handle, terms=terms(body)))
+
+
+@router.post("/projects", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def draft_project(body: schemas.ProjectBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
+    result = keel.app.handle(
+        m.DraftProject(
+            meta=meta, on=body.on, customer_id=body.customer_id, name=body.name, project_id=body.id or uuid4()
+        )
+    )
+    response.headers["Location"] = f"/v1/projects/{result.id}"
+    return result
+
+
+@router.put("/projects/{project_id}/configuration", response_model=schemas.CommandAccepted)
+def configure_project(
+    project_id: UUID, body: schemas.ConfigureProjectBody, keel: KeelDep, meta: MetaDep
+) -> m.CommandResult:
+    """Billing model (fixed fee with milestones, time and materials with rates, monthly retainer), budget,
+    dates, department, and whether time needs an allocation first."""
+    return keel.app.handle(
+        m.ConfigureProject(
+            meta=meta,
+            on=body.on,
+            project_id=project_id,
+            model=body.model,
+            start=body.start,
+            end=body.end,
+            currency=body.currency,
+            tax_percent=body.tax_percent,
+            milestones=tuple(m.MilestoneInput(key=x.key, name=x.name, amount=x.amount) for x in body.milestones),
+            rates=tuple(body.rates.items()),
+            monthly_fee=body.monthly_fee,
+            budget_hours=body.budget_hours,
+            budget_amount=body.budget_amount,
+            cost_center=body.cost_center,
+            requires_allocation=body.requires_allocation,
+        )
+    )
+
+
+@router.post("/projects/{project_id}/activate", response_model=schemas.CommandAccepted)
+def activate(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> m.CommandResult:
+    return keel.app.handle(m.ActivateProject(meta=meta, on=body.on if body else None, project_id=project_id))
+
+
+@router.post("/projects/{project_id}/close", response_model=schemas.CommandAccepted)
+def close(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.OutcomeBody | None = None) -> m.CommandResult:
+    body = body or schemas.OutcomeBody()
+    return keel.app.handle(m.CloseProject(meta=meta, on=body.on, project_id=project_id, reason=body.reason))
+
+
+@router.post("/projects/{project_id}/allocations", response_model=schemas.CommandAccepted)
+def plan(project_id: UUID, body: schemas.AllocationBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """Planned hours for a person in a week (0 removes the plan); every change is kept."""
+    return keel.app.handle(
+        m.PlanAllocation(
+            meta=meta, on=body.on, project_id=project_id, person=body.person, week=body.week, hours=body.hours
+        )
+    )
+
+
+@router.post("/projects/{project_id}/milestones/{milestone}/complete", response_model=schemas.CommandAccepted)
+def complete_milestone(
+    project_id: UUID, milestone: str, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None
+) -> m.CommandResult:
+    """Completing a milestone drafts its invoice (once; the milestone is the cause). The result is the project."""
+    return keel.app.handle(
+        m.CompleteMilestone(meta=meta, on=body.on if body else None, project_id=project_id, milestone=milestone)
+    )
+
+
+@router.post("/projects/{project_id}/billing-runs", response_model=schemas.CommandAccepted)
+def run_billing(project_id: UUID, body: schemas.BillingRunBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """Draft what the billing model owes by ``as_of``: retainer months begun, approved billable time of the
+    last complete month. Each cause drafts at most one invoice, ever; running twice adds nothing."""
+    return keel.app.handle(m.RunBilling(meta=meta, on=body.on, project_id=project_id, as_of=body.as_of))
+
+
+@router.post("/time", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def log_time(body: schemas.TimeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """Hours on a project on a day (billable or not), into the person's timesheet of that week."""
+    return keel.app.handle(
+        m.LogTime(
+            meta=meta,
+            person=body.person or meta.actor,
+            day=body.day,
+            project_id=body.project_id,
+            hours=body.hours,
+            billable=body.billable,
+            note=body.note,
+            entry_id=body.entry_id or str(uuid4()),
+        )
+    )
+
+
+@router.post("/timesheets/{person}/{week}/entries/{entry_id}/correct", response_model=schemas.CommandAccepted)
+def correct_time(
+    person: str, week: Week, entry_id: str, body: schemas.CorrectTimeBody, keel: KeelDep, meta: MetaDep
+) -> m.CommandResult:
+    return keel.app.handle(
+        m.CorrectTime(
+            meta=meta, on=body.on, person=person, week=week, entry_id=entry_id, hours=body.hours, billable=body.billable
+        )
+    )
+
+
+@router.post("/timesheets/{person}/{week}/submit", response_model=schemas.CommandAccepted)
+def submit(person: str, week: Week, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(m.SubmitTimesheet(meta=meta, person=person, week=week))
+
+
+@router.post("/timesheets/{person}/{week}/approve", response_model=schemas.CommandAccepted)
+def approve(
+    person: str, week: Week, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None
+) -> m.CommandResult:
+    """Approve as the actor (never one's own): posts labour at each day's cost rate to the projects."""
+    return keel.app.handle(m.ApproveTimesheet(meta=meta, on=body.on if body else None, person=person, week=week))
+
+
+@router.post("/timesheets/{person}/{week}/reject", response_model=schemas.CommandAccepted)
+def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    return keel.app.handle(m.RejectTimesheet(meta=meta, on=body.on, person=person, week=week, reason=body.reason))
+
+
+@router.get("/reports/margins", response_model=schemas.Margins, tags=["reports"])
+def margins(
+    keel: KeelDep,
+    start: Annotated[date, Query()],
+    end: AsOf = None,
+    known_at: KnownAt = None,
+    by: Literal["project", "customer", "cost_center", "month"] = "project",
+    min_position: MinPosition = None,
+) -> schemas.Margins:
+    """Revenue, labour, expenses charged, gross margin and margin % from the ledger's project dimension."""
+    catch_up(keel, min_position, WORK)
+    result = work_reports.margins(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at), by)
+    return schemas.Margins.model_validate(result, from_attributes=True)
+
+
+@router.get("/reports/budget-burn", response_model=schemas.BudgetBurn, tags=["reports"])
+def budget_burn(
+    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.BudgetBurn:
+    catch_up(keel, min_position, WORK)
+    result = work_reports.budget_burn(keel.views, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
+    return schemas.BudgetBurn.model_validate(result, from_attributes=True)
+
+
+@router.get("/reports/utilisation", response_model=schemas.Utilisation, tags=["reports"])
+def utilisation(
+    keel: KeelDep,
+    start: Annotated[date, Query()],
+    end: Annotated[date, Query()],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.Utilisation:
+    """Billable hours / capacity per person, and planned against actual, for days worked in [start, end]."""
+    catch_up(keel, min_position, WORK)
+    result = work_reports.utilisation(keel.views, start, end, utc(known_at), as_of)
+    return schemas.Utilisation.model_validate(result, from_attributes=True)
+
+
+@router.get("/reports/work-in-progress", response_model=schemas.WorkInProgress, tags=["reports"])
+def work_in_progress(
+    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> schemas.WorkInProgress:
+    """Approved billable time not invoiced yet, at its bill rates."""
+    catch_up(keel, min_position, WORK)
+    result = work_reports.work_in_progress(keel.views, as_of_or_today(as_of), utc(known_at))
+    return schemas.WorkInProgress.model_validate(result, from_attributes=True)
