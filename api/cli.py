@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -32,6 +33,8 @@ app.add_typer(report_app, name="report")
 export_app = typer.Typer(help="Export the books for other tools.", no_args_is_help=True)
 app.add_typer(projections_app, name="projections")
 app.add_typer(export_app, name="export")
+billing_app = typer.Typer(help="Billing triggers of projects.", no_args_is_help=True)
+app.add_typer(billing_app, name="billing")
 
 R = TypeVar("R")
 out = Console()
@@ -401,6 +404,108 @@ def customer_360_report(
         **{f"open balance {c}": str(v) for c, v in view.open_balance.items()},
     }
     emit(fmt, f"Customer 360: {view.name}", ["kind", "what", "state", "detail"], rows, meta)
+
+
+@report_app.command("margins")
+def margins_report(
+    start: FromOption,
+    end: ToOption = None,
+    known_at: KnownAtOption = None,
+    by: Annotated[str, typer.Option("--by", help="project, customer, cost_center or month")] = "project",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Revenue, labour, expenses, gross margin and margin % from the ledger's project dimension."""
+    from projections.work_reports import margins as build
+
+    result = _report(
+        known_at, lambda keel, moment: build(keel.views, start.date(), _day(end), keel.functional_currency, moment, by)
+    )
+    rows = [[r.name, r.revenue, r.labour, r.expenses, r.margin, r.margin_percent or ""] for r in result.rows]
+    emit(
+        fmt,
+        f"Margins by {by}",
+        [by, "revenue", "labour", "expenses", "margin", "margin_percent"],
+        rows,
+        _scope(result.scope),
+    )
+
+
+@report_app.command("budget-burn")
+def budget_burn_report(
+    as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table
+) -> None:
+    """Budget hours and money against approved hours, planned hours and cost to date."""
+    from projections.work_reports import budget_burn as build
+
+    result = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), keel.functional_currency, moment))
+    rows = [
+        [
+            r.name,
+            r.budget_hours,
+            r.actual_hours,
+            r.planned_hours,
+            r.hours_burn_percent or "",
+            r.budget_amount,
+            r.actual_cost,
+            r.cost_burn_percent or "",
+        ]
+        for r in result.rows
+    ]
+    header = ["project", "budget_hours", "actual_hours", "planned_hours", "hours_burn", "budget", "cost", "cost_burn"]
+    emit(fmt, "Budget burn", header, rows, _scope(result.scope))
+
+
+@report_app.command("utilisation")
+def utilisation_report(
+    start: FromOption,
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day worked.")],
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Billable hours / capacity per person, planned against actual."""
+    from projections.work_reports import utilisation as build
+
+    result = _report(known_at, lambda keel, moment: build(keel.views, start.date(), end.date(), moment))
+    rows = [
+        [r.person, r.capacity_hours, r.billable_hours, r.total_hours, r.planned_hours, r.utilisation_percent or ""]
+        for r in result.rows
+    ]
+    header = ["person", "capacity", "billable", "total", "planned", "utilisation_percent"]
+    emit(fmt, "Utilisation", header, rows, _scope(result.scope))
+
+
+@report_app.command("wip")
+def wip_report(as_of: AsOfOption = None, known_at: KnownAtOption = None, fmt: FormatOption = Format.table) -> None:
+    """Work in progress: approved billable time not yet invoiced."""
+    from projections.work_reports import work_in_progress as build
+
+    result = _report(known_at, lambda keel, moment: build(keel.views, _day(as_of), moment))
+    rows = [[r.name, r.hours, r.value, r.currency] for r in result.rows]
+    emit(fmt, "Work in progress", ["project", "hours", "value", "currency"], rows, _scope(result.scope))
+
+
+@billing_app.command("run")
+def billing_run(
+    as_of: Annotated[datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Bill what is owed by this date.")],
+) -> None:
+    """Draft every invoice the active projects owe by a date (retainers, last month's time). Safe to rerun."""
+    from commands.messages import RunBilling
+    from ledger.events import Meta
+
+    with keel_system() as keel:
+        keel.engine.catch_up()
+        with keel.views.read() as cur:
+            cur.execute("SELECT id, name FROM work_projects WHERE status = 'active' ORDER BY name")
+            projects = cur.fetchall()
+        drafted = 0
+        for project_id, name in projects:
+            result = keel.app.handle(
+                RunBilling(meta=Meta("keel-billing"), project_id=UUID(str(project_id)), as_of=as_of.date())
+            )
+            if result.position:
+                drafted += 1
+                out.print(f"{name}: invoices drafted (log position {result.position})")
+        out.print(f"billing run as of {as_of.date()}: {len(projects)} active projects, {drafted} with new drafts")
 
 
 @export_app.command("ledger")

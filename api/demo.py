@@ -16,9 +16,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from commands.application import KeelApplication
 from commands.messages import (
+    ActivateProject,
     AllocationInput,
     ApprovalStepInput,
     ApproveExpenseClaim,
+    ApproveTimesheet,
     BillLineInput,
     BillPaymentInput,
     CaptureLead,
@@ -26,18 +28,23 @@ from commands.messages import (
     ClaimInput,
     ClosePeriod,
     Command,
+    CompleteMilestone,
     ConfigureExpensePolicy,
+    ConfigureProject,
     ConvertLead,
     DealInput,
     DefineCostCenter,
     DisqualifyLead,
     DraftInvoice,
     EntryLineInput,
+    HirePerson,
     IssueCreditNote,
     IssueInvoice,
     LineInput,
     LogActivity,
+    LogTime,
     LoseDeal,
+    MilestoneInput,
     MoveDeal,
     OpenDeal,
     PaySupplier,
@@ -53,10 +60,13 @@ from commands.messages import (
     ScheduleFollowUp,
     ServiceInput,
     SubmitExpenseClaim,
+    SubmitTimesheet,
+    TermsInput,
     VoidInvoice,
     WinDeal,
 )
 from ledger.events import Meta
+from ledger.projects import project_id_for_deal
 
 DEMO_ACTOR = "demo"
 
@@ -267,6 +277,65 @@ def demo_commands() -> Iterator[Command]:
     yield from _invoice("he-3", "helios", date(2026, 8, 31), [("August retainer: social content", "1", "1500.00")])
     yield _payment("he-3", "helios", date(2026, 9, 29), "1000.00", {"he-3": "1000.00"}, "HF-2290")
     yield from _sales()
+    yield from _delivery()
+
+
+def _delivery() -> Iterator[Command]:
+    """The won Kite deal becomes a fixed-fee project; a week of design time; the first milestone billed."""
+    project = project_id_for_deal(demo_id("deal:kite"))
+    for handle, name, cost, bill in (("maria", "Maria Costa", "55", "110"), ("jon", "Jon Berg", "40", "95")):
+        yield HirePerson(
+            meta=_meta(f"hire:{handle}"),
+            handle=handle,
+            name=name,
+            terms=TermsInput(
+                effective=date(2026, 1, 1),
+                role="designer",
+                cost_center="DESIGN",
+                weekly_capacity="40",
+                cost_rate=cost,
+                bill_rate=bill,
+            ),
+        )
+    yield ConfigureProject(
+        meta=_meta("configure:kite"),
+        on=date(2026, 9, 22),
+        project_id=project,
+        model="fixed",
+        start=date(2026, 9, 22),
+        end=date(2026, 12, 18),
+        budget_hours="120",
+        budget_amount="7000",
+        cost_center="DESIGN",
+        tax_percent="24",
+        milestones=(
+            MilestoneInput(key="design", name="Design sprints", amount="9600"),
+            MilestoneInput(key="launch", name="Build and launch", amount="6800"),
+        ),
+    )
+    yield ActivateProject(meta=_meta("activate:kite"), on=date(2026, 9, 22), project_id=project)
+    for handle, hours in (("jon", "6"), ("maria", "2")):
+        for day in range(22, 26):
+            yield LogTime(
+                meta=Meta(handle, str(demo_id(f"command:time:{handle}:{day}"))),
+                person=handle,
+                day=date(2026, 9, day),
+                project_id=project,
+                hours=hours,
+                entry_id=str(demo_id(f"time:{handle}:{day}")),
+            )
+        yield SubmitTimesheet(
+            meta=Meta(handle, str(demo_id(f"command:submit:{handle}"))), person=handle, week=date(2026, 9, 21)
+        )
+        yield ApproveTimesheet(
+            meta=Meta("fiona", str(demo_id(f"command:approve-time:{handle}"))),
+            person=handle,
+            week=date(2026, 9, 21),
+            on=date(2026, 9, 28),
+        )
+    yield CompleteMilestone(
+        meta=_meta("milestone:kite-design"), on=date(2026, 9, 30), project_id=project, milestone="design"
+    )
 
 
 def _sales() -> Iterator[Command]:

@@ -286,7 +286,10 @@ def utilisation(
                 capacity += valid[-1] / 5
             day += timedelta(days=1)
         rows.append(
-            UtilisationRow(person, capacity.quantize(Decimal("0.01")), billable[person], total[person], planned[person])
+            UtilisationRow(
+                person,
+                *(v.quantize(Decimal("0.01")) for v in (capacity, billable[person], total[person], planned[person])),
+            )
         )
     return Utilisation(WorkScope(as_of or end, known_at, position, start), rows)
 

@@ -124,7 +124,7 @@ def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
     [
         (
             ("report", "profit-and-loss", "--from", "2026-07-01", "--to", "2026-09-30", "-f", "json"),
-            '"result": "34551.89"',
+            '"result": "33151.89"',
         ),
         (("report", "balance-sheet", "--as-of", "2026-09-30", "-f", "json"), '"balanced": true'),
         (("report", "ageing", "payables", "--as-of", "2026-09-30", "-f", "csv"), "Harbour Properties,HP-07/2026"),
@@ -140,6 +140,14 @@ def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
         (("report", "conversion", "--as-of", "2026-09-30", "-f", "csv"), '"1 converted, 1 won (100.0%)"'),
         (("report", "win-rate", "--from", "2026-07-01", "--to", "2026-09-30", "-f", "csv"), "1,1,50.0,69.0"),
         (("report", "follow-ups", "--as-of", "2026-09-30", "-f", "csv"), "bob,1,0,0"),
+        (
+            ("report", "margins", "--from", "2026-07-01", "--to", "2026-09-30", "-f", "csv"),
+            ",0.00,1400.00,0.00,-1400.00,",
+        ),
+        (("report", "budget-burn", "--as-of", "2026-09-30", "-f", "csv"), "Kite Labs website relaunch,120,32"),
+        (("report", "utilisation", "--from", "2026-09-21", "--to", "2026-09-27", "-f", "csv"), "jon,40.00,24.00"),
+        (("report", "wip", "--as-of", "2026-09-30", "-f", "json"), '"rows": []'),
+        (("billing", "run", "--as-of", "2026-10-01"), "1 active projects"),
         (("report", "customer-360", "9528ab88-6e29-506c-ab9f-a3e2c18e6287", "-f", "csv"), "Kite Labs website relaunch"),
     ],
 )
