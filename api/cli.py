@@ -35,6 +35,10 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(export_app, name="export")
 billing_app = typer.Typer(help="Billing triggers of projects.", no_args_is_help=True)
 app.add_typer(billing_app, name="billing")
+audit_app = typer.Typer(
+    help="Tamper evidence: verify the hash chain over the log, sign its head.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 
 R = TypeVar("R")
 out = Console()
@@ -506,6 +510,31 @@ def billing_run(
                 drafted += 1
                 out.print(f"{name}: invoices drafted (log position {result.position})")
         out.print(f"billing run as of {as_of.date()}: {len(projects)} active projects, {drafted} with new drafts")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain over every stored event; name the first position that does not fit."""
+    from commands.audit import verify
+
+    with keel_system() as keel:
+        result = verify(keel.app)
+    if not result.ok:
+        raise fail(f"{result.problem} (checked {result.checked} events before it)")
+    out.print(
+        f"chain verified: {result.checked} events, head at position {result.head_position}, hash {result.head_hash}"
+    )
+
+
+@audit_app.command("digest")
+def audit_digest() -> None:
+    """Print the verified chain head signed with KEEL_AUDIT_KEY (HMAC-SHA256), for an auditor to keep."""
+    from commands.audit import signed_digest
+
+    with keel_system() as keel:
+        if not keel.settings.audit_key:
+            raise fail("set KEEL_AUDIT_KEY to sign the digest")
+        sys.stdout.write(signed_digest(keel.app, keel.settings.audit_key) + "\n")
 
 
 @export_app.command("ledger")

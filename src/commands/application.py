@@ -23,6 +23,7 @@ from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
 from commands.crm_handlers import CrmHandlers
+from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
 from commands.store import APP_NAME, event_store_env, schema_lock
 from commands.transcodings import register_keel_transcodings
 from commands.work_handlers import WorkHandlers
@@ -147,6 +148,13 @@ class KeelApplication(Application[UUID]):
 
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
+        """When each position was appended (inside its transaction); empty for stores without a log."""
+        recorder = self.recorder
+        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            return recorder.recorded_times(first, last)
+        return {}
 
     # -- helpers -------------------------------------------------------------------
 

@@ -33,7 +33,12 @@ def event_store_env(database_url: str) -> dict[str, str]:
     if parts.scheme == "sqlite":
         path = sqlite_path(database_url)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelSQLiteRecorder",
+        }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
@@ -52,6 +57,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
             # Tables are created by KeelApplication under an advisory lock: the library's own
             # CREATE TABLE IF NOT EXISTS fails when several processes start at once.
             "CREATE_TABLE": "false",
+            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelPostgresRecorder",
         }
     if parts.scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}

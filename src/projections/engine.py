@@ -3,8 +3,9 @@
 For each projection, a page of events and the tracking row that says how far it got
 are written in one transaction, under a lock on that tracking row: a crash at any
 point leaves either the whole page or none of it, and two runners never process the
-same page. The engine stamps every event with the log's clock (the running maximum of
-recording timestamps), which only grows with the position, so "known at K" is a plain
+same page. The engine stamps every event with the log's clock: the running maximum of the
+times the events were appended (written inside the append transaction, see
+``commands.recorders``), which only grows with the position, so "known at K" is a plain
 ``recorded_at <= K`` filter that never shows a state the log never had.
 """
 
@@ -39,6 +40,9 @@ class EventLog(Protocol):
 
     def read_log(self, after: int, limit: int) -> Sequence[tuple[int, Any]]: ...
     def head_position(self) -> int: ...
+    def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
+        """When each position was appended; positions missing fall back to the event's own timestamp."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +168,10 @@ class ProjectionEngine:
             events = self.log.read_log(position, self.page_size)
             if not events:
                 return 0
+            times = self.log.recorded_times(events[0][0], events[-1][0])
             facts = []
             for pos, event in events:
-                clock = max(clock, event.timestamp)
+                clock = max(clock, times.get(pos, event.timestamp))
                 facts.append(Fact(pos, clock, event))
             projection.apply(cur, facts)
             cur.execute(
