@@ -52,6 +52,25 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
                 " recorded_at TIMESTAMPTZ NOT NULL, hash TEXT NOT NULL)"
             ).format()
         )
+        # Append-only at the database: no role working through triggers can change history.
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION keel_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN RAISE EXCEPTION 'keel: % on % is refused: the log is append-only', TG_OP, TG_TABLE_NAME;"
+                " END $$"
+            ).format()
+        )
+        for table in (self.events_table_name, LOG_TABLE):
+            for kind, when in (("row", "UPDATE OR DELETE"), ("truncate", "TRUNCATE")):
+                name = f"{table}_append_only_{kind}"
+                level = "FOR EACH ROW" if kind == "row" else "FOR EACH STATEMENT"
+                self.sql_create_statements.append(
+                    SQL(
+                        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN"
+                        f" CREATE TRIGGER {name} BEFORE {when} ON {table} {level}"
+                        " EXECUTE FUNCTION keel_refuse_change(); END IF; END $$"
+                    ).format()
+                )
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -89,10 +108,16 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
 
 class KeelSQLiteRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
+        refuse = "BEGIN SELECT RAISE(ABORT, 'keel: the log is append-only'); END"
         return [
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL,"
             " hash TEXT NOT NULL)",
+            *(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} {refuse}"
+                for table in (self.events_table_name, LOG_TABLE)
+                for op in ("UPDATE", "DELETE")
+            ),
         ]
 
     def _insert_events(

@@ -26,13 +26,38 @@ def books(keel: Keel) -> Keel:
 
 
 def execute(keel: Keel, sql_sqlite: str, sql_pg: str, params: tuple[object, ...]) -> None:
-    """Tamper with the store as its owner would (bypassing Keel)."""
+    """Tamper with the store as a superuser would: past the append-only triggers, bypassing Keel."""
+    table = keel.app.recorder.events_table_name  # type: ignore[attr-defined]
     if keel.settings.database_url:
-        with psycopg.connect(keel.settings.database_url, autocommit=True) as conn:
-            conn.execute(sql_pg.format(table=keel.app.recorder.events_table_name), params)  # type: ignore[attr-defined]
+        with psycopg.connect(keel.settings.database_url, autocommit=True) as conn, conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")  # superusers can switch triggers off
+            conn.execute(sql_pg.format(table=table), params)
     else:
         with sqlite3.connect(sqlite_path(keel.settings.event_store_url)) as conn:
-            conn.execute(sql_sqlite.format(table=keel.app.recorder.events_table_name), params)  # type: ignore[attr-defined]
+            for op in ("update", "delete"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_{op}")
+            conn.execute(sql_sqlite.format(table=table), params)
+
+
+def test_the_log_refuses_updates_deletes_and_truncation(books: Keel) -> None:
+    table = books.app.recorder.events_table_name  # type: ignore[attr-defined]
+    statements = [f"UPDATE {table} SET topic = topic", f"DELETE FROM {table}", "DELETE FROM keel_log"]
+    if books.settings.database_url:
+        statements += [f"TRUNCATE {table}", "TRUNCATE keel_log"]
+        for sql in statements:
+            with (
+                psycopg.connect(books.settings.database_url, autocommit=True) as conn,
+                pytest.raises(psycopg.errors.RaiseException, match="append-only"),
+            ):
+                conn.execute(sql)
+    else:
+        for sql in statements:
+            with (
+                sqlite3.connect(sqlite_path(books.settings.event_store_url)) as conn,
+                pytest.raises(sqlite3.IntegrityError, match="append-only"),
+            ):
+                conn.execute(sql)
+    assert verify(books.app).ok
 
 
 def test_an_untouched_log_verifies_and_its_signed_head_checks_out(books: Keel) -> None:
