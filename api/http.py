@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import books, crm, customers, expenses, invoices, operations, payables, payments, reports, work
+from api.routes import audit, books, crm, customers, expenses, invoices, operations, payables, payments, reports, work
 from api.settings import Settings
 from api.system import Keel
 
@@ -36,6 +36,6 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
 
     app = FastAPI(title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
-    for module in (customers, crm, invoices, payments, payables, expenses, work, books, reports, operations):
+    for module in (customers, crm, invoices, payments, payables, expenses, work, books, reports, audit, operations):
         app.include_router(module.router)
     return app

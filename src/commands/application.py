@@ -156,6 +156,19 @@ class KeelApplication(Application[UUID]):
             return recorder.recorded_times(first, last)
         return {}
 
+    def history(self, aggregate_id: UUID) -> list[tuple[int | None, DomainEventProtocol[UUID]]]:
+        """Every event of one aggregate with its log position, oldest first."""
+        events = list(self.events.get(aggregate_id))
+        if not events:
+            raise NotFound(f"nothing was ever recorded for {aggregate_id}")
+        recorder = self.recorder
+        positions = (
+            recorder.positions_of(aggregate_id)
+            if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder)
+            else {}
+        )
+        return [(positions.get(e.originator_version), e) for e in events]
+
     # -- helpers -------------------------------------------------------------------
 
     def _load(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None, label: str = "") -> A:

@@ -99,6 +99,17 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(SQL(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last))
             return {int(r["position"]): str(r["hash"]) for r in curs.fetchall()}
 
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        """Version -> log position of one aggregate's events."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    f"SELECT originator_version, notification_id FROM {self.events_table_name} WHERE originator_id = %s"
+                ),
+                (originator_id,),
+            )
+            return {int(r["originator_version"]): int(r["notification_id"]) for r in curs.fetchall()}
+
     def chain_bounds(self) -> tuple[int, int] | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(SQL(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}"))
@@ -145,6 +156,14 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN ? AND ?", (first, last))
             return {int(r["position"]): str(r["hash"]) for r in c.fetchall()}
+
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, rowid FROM {self.events_table_name} WHERE originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {int(r[0]): int(r[1]) for r in c.fetchall()}
 
     def chain_bounds(self) -> tuple[int, int] | None:
         with self.datastore.transaction(commit=False) as c:

@@ -160,3 +160,12 @@ def test_finance_reports_and_export_from_the_command_line(demo_dir: Path, args: 
 def test_a_bad_report_option_is_one_readable_line(demo_dir: Path) -> None:
     done = keel(demo_dir, "report", "ageing", "sideways")
     assert done.returncode == 1 and "receivables or payables" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_audit_verify_and_a_signed_digest(demo_dir: Path) -> None:
+    verified = keel(demo_dir, "audit", "verify")
+    assert verified.returncode == 0 and "chain verified" in verified.stdout
+    digest = keel(demo_dir, "audit", "digest", env={"KEEL_AUDIT_KEY": "s3cret"})
+    assert digest.returncode == 0 and set(json.loads(digest.stdout)) == {"position", "hash", "signed_at", "signature"}
+    unsigned = keel(demo_dir, "audit", "digest")
+    assert unsigned.returncode == 1 and "KEEL_AUDIT_KEY" in unsigned.stderr

@@ -1,0 +1,40 @@
+"""The audit trail over HTTP: an aggregate's history, the event feed with its cursor, chain verification."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from support import ok
+
+from api.system import Keel
+
+
+def test_history_feed_and_verification(client: TestClient, keel: Keel) -> None:
+    customer = ok(
+        client.post(
+            "/v1/customers",
+            json={"name": "Acme", "on": "2026-01-02"},
+            headers={"X-Keel-Actor": "anna", "X-Correlation-Id": "onboarding-7"},
+        ),
+        201,
+    )
+    ok(
+        client.post(
+            f"/v1/customers/{customer['id']}/rename",
+            json={"name": "Acme Ltd", "on": "2026-02-01"},
+            headers={"X-Keel-Actor": "ben"},
+        )
+    )
+    history = ok(client.get(f"/v1/aggregates/{customer['id']}/history"))
+    assert [(h["version"], h["actor"], h["effective_date"], h["topic"]) for h in history] == [
+        (1, "anna", "2026-01-02", "keel.customer.Registered.v1"),
+        (2, "ben", "2026-02-01", "keel.customer.Renamed.v1"),
+    ]
+    assert history[0]["correlation_id"] == "onboarding-7" and history[0]["position"] == 1
+    first = ok(client.get("/v1/events", params={"after": 0, "limit": 1}))
+    assert [e["position"] for e in first["events"]] == [1] and first["next"] == 1
+    rest = ok(client.get("/v1/events", params={"after": first["next"], "limit": 100}))
+    assert [e["position"] for e in rest["events"]] == [2] and rest["next"] is None
+    assert rest["events"][0]["recorded_at"] is not None
+    check = ok(client.get("/v1/audit/verify"))
+    assert check["ok"] is True and check["checked"] == 2
+    assert client.get("/v1/aggregates/00000000-0000-0000-0000-000000000001/history").status_code == 404
