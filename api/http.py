@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.idempotency import install_idempotency
 from api.problems import install_problem_handlers
 from api.routes import audit, books, crm, customers, expenses, invoices, operations, payables, payments, reports, work
 from api.settings import Settings
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
 
     app = FastAPI(title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_problem_handlers(app)
+    install_idempotency(app)
     for module in (customers, crm, invoices, payments, payables, expenses, work, books, reports, audit, operations):
         app.include_router(module.router)
     return app

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     projection_page_size: int = Field(500, ge=1, le=100_000)
     poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of the log for new events.")
     read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_position.")
+    idempotency_wait_seconds: float = Field(
+        10.0, ge=0, description="How long a retry waits for the first request with its key before a 409."
+    )
     audit_key: str | None = Field(None, description="Secret that signs the chain digest `keel audit digest` exports.")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -23,6 +23,7 @@ from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
 from commands.crm_handlers import CrmHandlers
+from commands.idempotency import Claim, Ticket, current_ticket
 from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
 from commands.store import APP_NAME, event_store_env, schema_lock
 from commands.transcodings import register_keel_transcodings
@@ -156,6 +157,19 @@ class KeelApplication(Application[UUID]):
             return recorder.recorded_times(first, last)
         return {}
 
+    # -- idempotency ------------------------------------------------------------------
+
+    def claim(self, ticket: Ticket, stale_after_seconds: float = 60.0) -> Claim:
+        recorder = self.recorder
+        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            return recorder.claim(ticket, stale_after_seconds)
+        return Claim("claimed")  # the in-memory store keeps no records
+
+    def finish(self, ticket: Ticket, http_status: int, response: str, success: bool) -> None:
+        recorder = self.recorder
+        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            recorder.finish(ticket, http_status, response, success)
+
     def history(self, aggregate_id: UUID) -> list[tuple[int | None, DomainEventProtocol[UUID]]]:
         """Every event of one aggregate with its log position, oldest first."""
         events = list(self.events.get(aggregate_id))
@@ -191,7 +205,13 @@ class KeelApplication(Application[UUID]):
             raise AlreadyExists(f"{label} {aggregate_id} already exists")
 
     def _commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> m.CommandResult:
-        recordings = self.save(subject, *others)
+        ticket = current_ticket.get()
+        if ticket is not None:
+            # The completed idempotency record is written in the same transaction as the events.
+            response = {"id": str(subject.id), "version": subject.version}
+            recordings = self.save(subject, *others, idempotency=(ticket, response))
+        else:
+            recordings = self.save(subject, *others)
         position = max((r.notification.id for r in recordings), default=0)
         if self.on_saved and position:
             self.on_saved(position)

@@ -10,6 +10,8 @@ altered, removed or inserted (``keel audit verify``).
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +24,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
+from commands.idempotency import Claim, Ticket
+
 LOG_TABLE = "keel_log"
 GENESIS = "0" * 64
 
@@ -33,6 +37,20 @@ def chain(previous: str, position: int, originator_id: UUID | str, version: int,
     digest.update(f"|{position}|{originator_id}|{version}|{topic}|".encode())
     digest.update(state)
     return digest.hexdigest()
+
+
+def _with_position(response: dict[str, Any], ids: Sequence[int] | None) -> str:
+    return json.dumps({**response, "position": max(ids) if ids else 0})
+
+
+def _claim_of(row: Any, ticket: Ticket) -> Claim:
+    if row is None:
+        return Claim("in_flight")  # released between our insert and select: let the caller retry
+    if row["request_hash"] != ticket.request_hash:
+        return Claim("mismatch")
+    if row["status"] == "done" and row["response"] is not None and row["http_status"] is not None:
+        return Claim("done", row["http_status"], row["response"])
+    return Claim("in_flight")
 
 
 def _chain_rows(previous: str, ids: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple[int, str]]:
@@ -50,6 +68,13 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position BIGINT PRIMARY KEY,"
                 " recorded_at TIMESTAMPTZ NOT NULL, hash TEXT NOT NULL)"
+            ).format()
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
+                " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
+                " claimed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (client, key))"
             ).format()
         )
         # Append-only at the database: no role working through triggers can change history.
@@ -76,6 +101,13 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        done = kwargs.get("idempotency")
+        if done is not None:
+            ticket, response = done
+            curs.execute(
+                SQL("UPDATE keel_idempotency SET status = 'done', response = %s WHERE client = %s AND key = %s"),
+                (_with_position(response, ids), ticket.client, ticket.key),
+            )
         if ids:
             # The table lock is held: no other append can interleave with this chain.
             curs.execute(SQL(f"SELECT hash FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
@@ -98,6 +130,50 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(SQL(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last))
             return {int(r["position"]): str(r["hash"]) for r in curs.fetchall()}
+
+    # -- idempotency records ---------------------------------------------------------------
+
+    def claim(self, ticket: Ticket, stale_after_seconds: float) -> Claim:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "INSERT INTO keel_idempotency (client, key, request_hash, status) VALUES (%s, %s, %s, 'in_flight')"
+                    " ON CONFLICT (client, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+                    " claimed_at = clock_timestamp()"
+                    " WHERE keel_idempotency.status = 'in_flight'"
+                    " AND keel_idempotency.request_hash = EXCLUDED.request_hash"
+                    " AND keel_idempotency.claimed_at < clock_timestamp() - make_interval(secs => %s)"
+                    " RETURNING status"
+                ),
+                (ticket.client, ticket.key, ticket.request_hash, stale_after_seconds),
+            )
+            if curs.fetchone() is not None:
+                return Claim("claimed")
+            curs.execute(
+                SQL(
+                    "SELECT request_hash, status, http_status, response FROM keel_idempotency"
+                    " WHERE client = %s AND key = %s"
+                ),
+                (ticket.client, ticket.key),
+            )
+            row = curs.fetchone()
+        return _claim_of(row, ticket)
+
+    def finish(self, ticket: Ticket, http_status: int | None, response: str | None, success: bool) -> None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            if success:
+                curs.execute(
+                    SQL(
+                        "UPDATE keel_idempotency SET status = 'done', http_status = %s,"
+                        " response = COALESCE(response, %s) WHERE client = %s AND key = %s"
+                    ),
+                    (http_status, response, ticket.client, ticket.key),
+                )
+            else:
+                curs.execute(
+                    SQL("DELETE FROM keel_idempotency WHERE client = %s AND key = %s AND status = 'in_flight'"),
+                    (ticket.client, ticket.key),
+                )
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         """Version -> log position of one aggregate's events."""
@@ -124,6 +200,9 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL,"
             " hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
+            " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
+            " claimed_at REAL NOT NULL, PRIMARY KEY (client, key))",
             *(
                 f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} {refuse}"
                 for table in (self.events_table_name, LOG_TABLE)
@@ -135,6 +214,13 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        done = kwargs.get("idempotency")
+        if done is not None:
+            ticket, response = done
+            c.execute(
+                "UPDATE keel_idempotency SET status = 'done', response = ? WHERE client = ? AND key = ?",
+                (_with_position(response, [i for i in ids or [] if i is not None]), ticket.client, ticket.key),
+            )
         if ids:
             # SQLite holds the write lock from the first insert until commit: appends are serial.
             c.execute(f"SELECT hash FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
@@ -156,6 +242,42 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN ? AND ?", (first, last))
             return {int(r["position"]): str(r["hash"]) for r in c.fetchall()}
+
+    def claim(self, ticket: Ticket, stale_after_seconds: float) -> Claim:
+        now = time.time()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO keel_idempotency (client, key, request_hash, status, claimed_at)"
+                " VALUES (?, ?, ?, 'in_flight', ?)"
+                " ON CONFLICT (client, key) DO UPDATE SET claimed_at = excluded.claimed_at"
+                " WHERE keel_idempotency.status = 'in_flight' AND keel_idempotency.request_hash = excluded.request_hash"
+                " AND keel_idempotency.claimed_at < ?",
+                (ticket.client, ticket.key, ticket.request_hash, now, now - stale_after_seconds),
+            )
+            c.execute("SELECT changes() AS n")
+            changed = c.fetchone()
+            if changed is not None and changed["n"] == 1:
+                return Claim("claimed")
+            c.execute(
+                "SELECT request_hash, status, http_status, response FROM keel_idempotency WHERE client = ? AND key = ?",
+                (ticket.client, ticket.key),
+            )
+            row = c.fetchone()
+        return _claim_of(dict(row) if row else None, ticket)
+
+    def finish(self, ticket: Ticket, http_status: int | None, response: str | None, success: bool) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if success:
+                c.execute(
+                    "UPDATE keel_idempotency SET status = 'done', http_status = ?, response = COALESCE(response, ?)"
+                    " WHERE client = ? AND key = ?",
+                    (http_status, response, ticket.client, ticket.key),
+                )
+            else:
+                c.execute(
+                    "DELETE FROM keel_idempotency WHERE client = ? AND key = ? AND status = 'in_flight'",
+                    (ticket.client, ticket.key),
+                )
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
         with self.datastore.transaction(commit=False) as c:

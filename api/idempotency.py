@@ -1,0 +1,75 @@
+"""The ``Idempotency-Key`` header on every POST and PUT: retries are answered, not repeated.
+
+Keys are scoped per client (the actor, until authentication names the client). The request is
+fingerprinted by method, path and body: the same key with another request is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.problems import problem
+from commands.idempotency import Ticket, current_ticket
+
+STALE_AFTER_SECONDS = 60.0
+
+
+def install_idempotency(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def idempotency(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if request.method not in ("POST", "PUT") or not key:
+            return await call_next(request)
+        keel = request.app.state.keel
+        if len(key) > 200:
+            return problem(
+                422, "invalid-request", "Invalid Idempotency-Key", "keys are at most 200 characters", request
+            )
+        body = await request.body()
+        fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+        ticket = Ticket(request.headers.get("X-Keel-Actor", "api"), key, fingerprint)
+        deadline = time.monotonic() + keel.settings.idempotency_wait_seconds
+        while True:
+            claim = await run_in_threadpool(keel.app.claim, ticket, STALE_AFTER_SECONDS)
+            if claim.outcome == "claimed":
+                break
+            if claim.outcome == "done":
+                replay = JSONResponse(json.loads(claim.response or "null"), status_code=claim.status or 200)
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            if claim.outcome == "mismatch":
+                return problem(
+                    422,
+                    "idempotency-key-reused",
+                    "Idempotency-Key reused",
+                    f"the key {key!r} was used for a different request",
+                    request,
+                )
+            if time.monotonic() >= deadline:
+                return problem(
+                    409,
+                    "idempotency-in-flight",
+                    "Request still in flight",
+                    f"a request with the key {key!r} is still being processed; retry later",
+                    request,
+                )
+            await asyncio.sleep(0.05)
+        token = current_ticket.set(ticket)
+        try:
+            response = await call_next(request)
+        finally:
+            current_ticket.reset(token)
+        content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        success = response.status_code < 400
+        await run_in_threadpool(keel.app.finish, ticket, response.status_code, content.decode(), success)
+        return Response(
+            content, status_code=response.status_code, headers=dict(response.headers), media_type=response.media_type
+        )
