@@ -100,3 +100,20 @@ def test_a_refused_command_does_not_burn_its_key(server: str) -> None:
         headers=headers,
     )
     assert good.status_code == 201
+
+
+def test_two_clients_with_the_same_if_match_one_wins_one_is_told_the_current_version(server: str) -> None:
+    customer = httpx.post(f"{server}/v1/customers", json={"name": "Acme"}).json()["id"]
+
+    def rename(name: str) -> httpx.Response:
+        return httpx.post(
+            f"{server}/v1/customers/{customer}/rename", json={"name": name}, headers={"If-Match": '"1"'}, timeout=30
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(rename, ["Acme One", "Acme Two"]))
+    assert sorted(r.status_code for r in responses) == [200, 412]
+    loser = next(r for r in responses if r.status_code == 412).json()
+    assert loser["current_version"] == 2
+    history = httpx.get(f"{server}/v1/aggregates/{customer}/history").json()
+    assert [h["version"] for h in history] == [1, 2]
