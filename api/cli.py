@@ -35,6 +35,8 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(export_app, name="export")
 billing_app = typer.Typer(help="Billing triggers of projects.", no_args_is_help=True)
 app.add_typer(billing_app, name="billing")
+db_app = typer.Typer(help="Database set-up for production (PostgreSQL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 audit_app = typer.Typer(
     help="Tamper evidence: verify the hash chain over the log, sign its head.", no_args_is_help=True
 )
@@ -510,6 +512,27 @@ def billing_run(
                 drafted += 1
                 out.print(f"{name}: invoices drafted (log position {result.position})")
         out.print(f"billing run as of {as_of.date()}: {len(projects)} active projects, {drafted} with new drafts")
+
+
+@db_app.command("grant-app-role")
+def grant_app_role_command(
+    role: Annotated[str, typer.Option("--role", help="The login role the application will use.")] = "keel_app",
+    password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True, help="Its password.")] = "",
+) -> None:
+    """As the owner (KEEL_DATABASE_URL), create the application's role: it may append to the log, never
+    delete or truncate it. Then run Keel with that role in KEEL_DATABASE_URL."""
+    from commands.store import grant_app_role
+
+    settings = Settings()
+    if not settings.database_url:
+        raise fail("set KEEL_DATABASE_URL to the PostgreSQL database, as its owner")
+    with keel_system():
+        pass  # make sure the tables exist, created by the owner
+    try:
+        grant_app_role(settings.database_url, role, password)
+    except Exception as exc:
+        raise fail(str(exc).strip().splitlines()[0]) from None
+    out.print(f"role {role} can now read and append the log; DELETE and TRUNCATE are denied, UPDATE refused")
 
 
 @audit_app.command("verify")

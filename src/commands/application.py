@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import ProgrammingError as PersistenceProgrammingError
 from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
@@ -75,7 +76,13 @@ class KeelApplication(Application[UUID]):
             with schema_lock(database_url):
                 for recorder in recorders:
                     if isinstance(recorder, PostgresRecorder):
-                        recorder.create_table()
+                        try:
+                            recorder.create_table()
+                        except PersistenceProgrammingError as exc:
+                            # The application's own role (keel db grant-app-role) does not own the log:
+                            # its owner set the tables up; running as the app role we only use them.
+                            if "must be owner" not in str(exc):
+                                raise
         minor_units(functional_currency)
         self.default_functional_currency = functional_currency
         self.clock: Callable[[], date] = today  # the real date; tests may move it

@@ -78,3 +78,45 @@ def schema_lock(database_url: str) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
+
+
+def grant_app_role(owner_url: str, role: str, password: str) -> None:
+    """Create (or update) the login role the application runs as, with the least it needs.
+
+    Run as the owner of the event tables, after Keel has set them up once. The role may read
+    and append the log, but not DELETE or TRUNCATE it. It keeps UPDATE on the event table only
+    because the library takes ``LOCK TABLE … IN EXCLUSIVE MODE`` to keep the log gap-free, which
+    PostgreSQL allows only to roles with UPDATE, DELETE or TRUNCATE; the append-only trigger
+    refuses every UPDATE. Read models are the role's own: it creates and rebuilds them.
+    """
+    import psycopg
+    from psycopg import sql
+
+    if not role.isidentifier():
+        raise StoreURLError(f"a role name is letters, digits and underscores, got {role!r}")
+    dbname = unquote(urlsplit(owner_url).path.lstrip("/"))
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(f"{verb} ROLE {{}} LOGIN PASSWORD {{}}").format(sql.Identifier(role), sql.Literal(password))
+        )
+        ident = sql.Identifier(role)
+        for statement in (
+            "GRANT CONNECT ON DATABASE {db} TO {role}",
+            "GRANT USAGE, CREATE ON SCHEMA public TO {role}",
+            "REVOKE ALL ON keel_events, keel_log, keel_snapshots FROM {role}",
+            "GRANT SELECT, INSERT, UPDATE ON keel_events TO {role}",
+            "GRANT SELECT, INSERT ON keel_log, keel_snapshots TO {role}",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON keel_idempotency TO {role}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        ):
+            conn.execute(sql.SQL(statement).format(db=sql.Identifier(dbname), role=ident))
+        # Read models are disposable and rebuilt by the application: it owns them.
+        log_tables = ("keel_events", "keel_log", "keel_snapshots", "keel_idempotency")
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY(%s))",
+            (list(log_tables),),
+        ).fetchall()
+        for (table,) in rows:
+            conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(table), ident))

@@ -117,3 +117,30 @@ def test_several_processes_starting_at_once_set_up_the_read_models_once(postgres
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(start, range(4)))
     assert set(positions(postgres_url)) == {p.name for p in projections}
+
+
+def test_the_application_role_can_append_but_never_delete_or_truncate_the_log(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from commands.store import grant_app_role
+
+    with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
+        register(keel)
+    role = f"keel_app_{os.getpid()}"
+    grant_app_role(postgres_url, role, "app-secret")
+    app_url = postgres_url.replace("postgresql://postgres@", f"postgresql://{role}:app-secret@")
+    try:
+        with Keel.start(pg_settings(app_url, tmp_path / "app"), follow=False) as keel:
+            register(keel, name="Appended by the app role")
+            keel.engine.catch_up()
+        with psycopg.connect(app_url, autocommit=True) as conn:
+            for sql in ("DELETE FROM keel_events", "TRUNCATE keel_events", "DELETE FROM keel_log", "TRUNCATE keel_log"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(sql)
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute("UPDATE keel_events SET topic = topic")
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"REASSIGN OWNED BY {role} TO postgres")
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
