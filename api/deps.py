@@ -44,7 +44,7 @@ MetaDep = Annotated[Meta, Depends(get_meta)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 MinPosition = Annotated[
     int | None,
-    Query(ge=0, description="Wait (briefly) until the read model has processed this log position"),
+    Query(ge=0, le=2**62, description="Wait (briefly) until the read model has processed this log position"),
 ]
 AsOf = Annotated[
     date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Business date; today when omitted")

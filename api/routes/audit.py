@@ -60,7 +60,7 @@ def record(position: int | None, event: Any, recorded_at: datetime | None = None
 @router.get("/events", response_model=EventFeed)
 def event_feed(
     keel: KeelDep,
-    after: Annotated[int, Query(ge=0, description="Cursor: the last position you have")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Cursor: the last position you have")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventFeed:
     """The global, ordered log for integrations: each event with actor, dates and position."""

@@ -95,7 +95,7 @@ def list_customers(
     keel: KeelDep,
     min_position: MinPosition = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[lists.CustomerView]:
     catch_up(keel, min_position, ["customers"])
     return lists.list_customers(keel.views, limit=limit, offset=offset)

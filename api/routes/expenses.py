@@ -110,7 +110,7 @@ def list_claims(
     employee: str | None = None,
     min_position: MinPosition = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[schemas.Claim]:
     catch_up(keel, min_position, ["claims"])
     found = lists.list_claims(keel.views, status, next_approver, employee, limit, offset)

@@ -136,7 +136,7 @@ def list_invoices(
     status: Literal["draft", "issued", "voided"] | None = None,
     min_position: MinPosition = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[schemas.Invoice]:
     catch_up(keel, min_position, ["invoices"])
     found = lists.list_invoices(

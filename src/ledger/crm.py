@@ -76,8 +76,12 @@ class Pipeline(KeelAggregate):
         def apply(self, pipeline: Pipeline) -> None:
             pipeline.stages = list(self.stages)
 
-    class Reconfigured(Configured):
+    class Reconfigured(Event):
         TOPIC = "keel.pipeline.Reconfigured.v1"
+        stages: list[Stage]
+
+        def apply(self, pipeline: Pipeline) -> None:
+            pipeline.stages = list(self.stages)
 
     @staticmethod
     def _check(stages: list[Stage]) -> list[Stage]:

@@ -132,8 +132,16 @@ class ExpensePolicy(KeelAggregate):
             policy.fallback_approver = self.fallback_approver
             policy.categories = dict(self.categories)
 
-    class Reconfigured(Configured):
+    class Reconfigured(Event):
         TOPIC = "keel.expensepolicy.Reconfigured.v1"
+        steps: list[ApprovalStep]
+        fallback_approver: str
+        categories: dict[str, str]
+
+        def apply(self, policy: ExpensePolicy) -> None:
+            policy.steps = list(self.steps)
+            policy.fallback_approver = self.fallback_approver
+            policy.categories = dict(self.categories)
 
     @staticmethod
     def _validate(steps: list[ApprovalStep], fallback: str, categories: dict[str, str]) -> dict[str, Any]:

@@ -71,7 +71,7 @@ class CrmProjection:
             e = fact.event
             axes = (e.effective_date, fact.position, fact.recorded_at)
             oid = str(e.originator_id)
-            if isinstance(e, Pipeline.Configured):
+            if isinstance(e, Pipeline.Configured | Pipeline.Reconfigured):
                 cur.execute("DELETE FROM pipeline_stages")
                 cur.executemany(
                     "INSERT INTO pipeline_stages (key, name, probability, ord) VALUES (%s, %s, %s, %s)",

@@ -271,3 +271,16 @@ def test_a_rescheduled_follow_up_moves_on_its_date_and_a_cancelled_one_leaves(
     assert [(i.followup_id, i.due, i.owner) for i in after.open_items] == [(str(first), date(2026, 4, 20), "alice")]
     with pytest.raises(InvalidTransition, match="cancelled"):
         handle(keel, m.CompleteFollowUp(meta=ALICE, followup_id=second, on=date(2026, 4, 6)))
+
+
+def test_the_pipeline_can_be_reconfigured(keel: Keel) -> None:
+    stages = (
+        m.StageInput(key="lead", name="Lead", probability="5"),
+        m.StageInput(key="pitch", name="Pitch", probability="40"),
+    )
+    handle(keel, m.ConfigurePipeline(meta=ALICE, stages=stages))
+    handle(keel, m.ConfigurePipeline(meta=ALICE, stages=stages[1:]))
+    keel.engine.catch_up()
+    with keel.views.read() as cur:
+        cur.execute("SELECT key FROM pipeline_stages ORDER BY ord")
+        assert [r[0] for r in cur.fetchall()] == ["pitch"]

@@ -134,3 +134,20 @@ def test_a_rejected_claim_is_resubmitted_by_its_claimant_and_routed_again(keel: 
     view = lists.get_claim(keel.views, str(claim))
     assert view is not None and (view.status, view.route, view.cost_center) == ("approved", ["maria"], "DESIGN")
     assert balance(keel, "2500") == D("40.00")
+
+
+def test_the_expense_policy_can_be_reconfigured(keel: Keel) -> None:
+    for limit in ("500", "1000"):
+        keel.app.handle(
+            m.ConfigureExpensePolicy(
+                meta=META,
+                fallback_approver="fiona",
+                steps=(
+                    m.ApprovalStepInput(approver="cost_center_manager"),
+                    m.ApprovalStepInput(approver="fiona", above=limit),
+                ),
+            )
+        )
+    from ledger.expenses import POLICY_ID, ExpensePolicy
+
+    assert keel.app.get(ExpensePolicy, POLICY_ID).steps[1].above == D("1000")
