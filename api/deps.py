@@ -55,6 +55,11 @@ KnownAt = Annotated[
 
 
 def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None:
+    if min_position and min_position > keel.app.head_position():
+        raise InvalidValue(
+            f"position {min_position} is beyond the head of the log ({keel.app.head_position()}); "
+            "pass a position a command answered with"
+        )
     if min_position:
         keel.engine.wait_for(min_position, names, timeout=keel.settings.read_wait_seconds)
 
