@@ -41,6 +41,8 @@ audit_app = typer.Typer(
     help="Tamper evidence: verify the hash chain over the log, sign its head.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 R = TypeVar("R")
 out = Console()
@@ -558,6 +560,76 @@ def audit_digest() -> None:
         if not keel.settings.audit_key:
             raise fail("set KEEL_AUDIT_KEY to sign the digest")
         sys.stdout.write(signed_digest(keel.app, keel.settings.audit_key) + "\n")
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="Who holds the key: the actor its events record.")],
+    roles: Annotated[
+        list[str], typer.Option("--role", help="auditor, analyst, sales, accountant or admin; repeat for several.")
+    ],
+) -> None:
+    """Issue an API key. Prints the key alone on stdout, once: Keel keeps only its digest."""
+    from commands import messages as m
+    from commands.access import mint_key
+    from ledger.events import Meta
+
+    minted = mint_key()
+    with keel_system() as keel:
+        keel.app.handle(
+            m.IssueApiKey(
+                meta=Meta(_cli_actor()),
+                key_id=minted.key_id,
+                name=name,
+                roles=tuple(roles),
+                secret_sha256=minted.secret_sha256,
+            )
+        )
+    err.print(f"key {minted.key_id} for {name} ({', '.join(sorted(set(roles)))}); store it now, it is not shown again")
+    sys.stdout.write(minted.token + "\n")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The 12 hex digits after keel_.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit trail.")] = "",
+) -> None:
+    """Revoke a key: it and every bearer token exchanged for it stop working at once."""
+    from commands import messages as m
+    from ledger.events import Meta
+
+    with keel_system() as keel:
+        keel.app.handle(m.RevokeApiKey(meta=Meta(_cli_actor()), key_id=key_id, reason=reason))
+    out.print(f"key {key_id} revoked")
+
+
+@keys_app.command("list")
+def keys_list(fmt: FormatOption = Format.table) -> None:
+    """Every key issued, with its roles and whether it is revoked (never a secret)."""
+    from projections.access import list_keys
+
+    rows: list[list[Any]] = []
+    with keel_system() as keel:
+        _catch_up(keel)
+        cursor: str | None = None
+        while True:
+            page = list_keys(keel.views, None, cursor, 1000)
+            rows += [
+                [k.key_id, k.name, ",".join(k.roles), k.issued_by, k.issued_at, k.revoked_at or ""] for k in page.items
+            ]
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+    emit(fmt, "API keys", ["key_id", "name", "roles", "issued_by", "issued_at", "revoked_at"], rows, {})
 
 
 @export_app.command("ledger")

@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Query, Request
 
 from api.system import Keel
 from commands.application import today
+from ledger.access import Principal
 from ledger.errors import InvalidValue
 from ledger.events import Meta
 
@@ -20,11 +21,26 @@ def get_keel(request: Request) -> Keel:
     return keel
 
 
+def get_principal(request: Request) -> Principal:
+    principal: Principal = request.state.principal
+    return principal
+
+
 def get_meta(
-    actor: Annotated[str, Header(alias="X-Keel-Actor", max_length=200)] = "api",
+    request: Request,
+    actor: Annotated[
+        str,
+        Header(
+            alias="X-Keel-Actor",
+            max_length=200,
+            description="The actor recorded on the events, only when authentication is off (KEEL_AUTH=off); "
+            "otherwise the authenticated key's name is.",
+        ),
+    ] = "api",
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
     correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)] = None,
 ) -> Meta:
+    actor = get_principal(request).name
     meta = Meta(actor=actor) if idempotency_key is None else Meta(actor=actor, command_id=idempotency_key)
     return Meta(meta.actor, meta.command_id, correlation_id or "")
 
@@ -40,12 +56,18 @@ def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match"
 
 
 KeelDep = Annotated[Keel, Depends(get_keel)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 MetaDep = Annotated[Meta, Depends(get_meta)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 MinPosition = Annotated[
     int | None,
     Query(ge=0, le=2**62, description="Wait (briefly) until the read model has processed this log position"),
 ]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2000, description="The `next_cursor` of the previous page; the first page when omitted"),
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 AsOf = Annotated[
     date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Business date; today when omitted")
 ]

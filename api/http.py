@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.auth import TokenService, authorize, install_authentication
 from api.idempotency import install_idempotency
 from api.problems import install_problem_handlers
-from api.routes import audit, books, crm, customers, expenses, invoices, operations, payables, payments, reports, work
+from api.routes import (
+    audit,
+    books,
+    crm,
+    customers,
+    expenses,
+    invoices,
+    keys,
+    operations,
+    payables,
+    payments,
+    reports,
+    work,
+)
 from api.settings import Settings
 from api.system import Keel
 
@@ -29,15 +43,32 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = keel is None
         app.state.keel = keel or Keel.start(settings or Settings())
+        app.state.tokens = TokenService.from_setting(app.state.keel.settings.token_secret)
         try:
             yield
         finally:
             if own:
                 app.state.keel.close()
 
-    app = FastAPI(title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)]
+    )
     install_problem_handlers(app)
     install_idempotency(app)
-    for module in (customers, crm, invoices, payments, payables, expenses, work, books, reports, audit, operations):
+    install_authentication(app)  # outermost: idempotency keys are scoped to the authenticated client
+    for module in (
+        customers,
+        crm,
+        invoices,
+        payments,
+        payables,
+        expenses,
+        work,
+        books,
+        reports,
+        audit,
+        keys,
+        operations,
+    ):
         app.include_router(module.router)
     return app

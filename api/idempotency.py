@@ -1,6 +1,7 @@
 """The ``Idempotency-Key`` header on every POST and PUT: retries are answered, not repeated.
 
-Keys are scoped per client (the actor, until authentication names the client). The request is
+Keys are scoped per client: the API key that authenticated the request (the actor when
+authentication is off). The request is
 fingerprinted by method, path and body: the same key with another request is refused.
 """
 
@@ -35,7 +36,10 @@ def install_idempotency(app: FastAPI) -> None:
             )
         body = await request.body()
         fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
-        ticket = Ticket(request.headers.get("X-Keel-Actor", "api"), key, fingerprint)
+        principal = getattr(request.state, "principal", None)
+        if principal is None:  # unauthenticated requests are refused before they get here
+            return await call_next(request)
+        ticket = Ticket(principal.client, key, fingerprint)
         deadline = time.monotonic() + keel.settings.idempotency_wait_seconds
         while True:
             claim = await run_in_threadpool(keel.app.claim, ticket, STALE_AFTER_SECONDS)
@@ -69,7 +73,22 @@ def install_idempotency(app: FastAPI) -> None:
             current_ticket.reset(token)
         content = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
         success = response.status_code < 400
-        await run_in_threadpool(keel.app.finish, ticket, response.status_code, content.decode(), success)
+        await run_in_threadpool(keel.app.finish, ticket, response.status_code, _without_secrets(content), success)
         return Response(
             content, status_code=response.status_code, headers=dict(response.headers), media_type=response.media_type
         )
+
+
+SECRET_FIELDS = ("api_key", "access_token")
+
+
+def _without_secrets(content: bytes) -> str:
+    """What a retry replays: never a secret, which is shown once and stored nowhere."""
+    text = content.decode()
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(body, dict) and any(f in body for f in SECRET_FIELDS):
+        return json.dumps({k: (None if k in SECRET_FIELDS else v) for k, v in body.items()})
+    return text

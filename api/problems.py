@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.access import Forbidden
+from commands.access import Unauthenticated
 from ledger.books import PeriodLocked
 from ledger.errors import (
     AlreadyExists,
@@ -63,6 +65,24 @@ def install_problem_handlers(app: FastAPI) -> None:
                 extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
                 return problem(status, slug, title, str(exc), request, **extra)
         raise AssertionError("DomainError is the last entry")  # pragma: no cover
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return problem(
+            403,
+            "forbidden",
+            "Missing scope",
+            str(exc),
+            request,
+            required_scopes=list(exc.required),
+            granted_roles=list(exc.principal.roles),
+        )
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        response = problem(401, "unauthenticated", "Authentication required", str(exc), request)
+        response.headers["WWW-Authenticate"] = 'Bearer realm="keel"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
@@ -44,6 +44,16 @@ class Body(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+T = TypeVar("T")
+
+
+class Page(Out, Generic[T]):
+    """One page of a list. Pass ``next_cursor`` as ``cursor`` for the next; null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` to get the next page")
 
 
 class CommandAccepted(Out):

@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     idempotency_wait_seconds: float = Field(
         10.0, ge=0, description="How long a retry waits for the first request with its key before a 409."
     )
+    auth: Literal["keys", "off"] = Field(
+        "keys",
+        description="`keys`: every request needs an API key or a bearer token. "
+        "`off`: no authentication, the X-Keel-Actor header names the actor (development and tests only).",
+    )
+    token_secret: str | None = Field(
+        None,
+        description="Signs bearer tokens; set it (the same in every API process) for tokens to outlive a process.",
+    )
+    token_max_ttl_seconds: int = Field(3600, ge=60, le=86_400, description="The longest a bearer token lives.")
     audit_key: str | None = Field(None, description="Secret that signs the chain digest `keel audit digest` exports.")
     host: str = "127.0.0.1"
     port: int = 8000

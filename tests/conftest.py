@@ -66,9 +66,9 @@ def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
 def keel_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for a fresh store on each backend: the same test runs on both."""
     if request.param == "sqlite":
-        return sqlite_settings(tmp_path)
+        return sqlite_settings(tmp_path, auth="off")
     url = request.getfixturevalue("postgres_url")
-    return Settings(database_url=url, data_dir=tmp_path / "keel", _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=url, data_dir=tmp_path / "keel", auth="off", _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from eventsourcing.persistence import ProgrammingError as PersistenceProgramming
 from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
+from commands.access import AccessHandlers
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
 from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
@@ -88,6 +89,7 @@ class KeelApplication(Application[UUID]):
         self.clock: Callable[[], date] = today  # the real date; tests may move it
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
+        self.access = AccessHandlers(self)
         self._handlers: dict[type[m.Command], Callable[[Any], m.CommandResult]] = {
             m.RegisterCustomer: self._register_customer,
             m.RenameCustomer: self._rename_customer,
@@ -120,6 +122,7 @@ class KeelApplication(Application[UUID]):
             m.ReimburseExpenseClaim: self._reimburse_claim,
             **CrmHandlers(self).handlers(),
             **WorkHandlers(self).handlers(),
+            **self.access.handlers(),
         }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

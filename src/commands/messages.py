@@ -616,6 +616,20 @@ class RunBilling(Command):
     as_of: date
 
 
+@dataclass(frozen=True, kw_only=True)
+class IssueApiKey(Command):
+    key_id: str
+    name: str
+    roles: tuple[str, ...]
+    secret_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeApiKey(Command):
+    key_id: str
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class CommandResult:
     """What a client needs to continue: the aggregate, its new version, the log position."""

@@ -165,7 +165,7 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
                 curs.execute(
                     SQL(
                         "UPDATE keel_idempotency SET status = 'done', http_status = %s,"
-                        " response = COALESCE(response, %s) WHERE client = %s AND key = %s"
+                        " response = COALESCE(%s, response) WHERE client = %s AND key = %s"
                     ),
                     (http_status, response, ticket.client, ticket.key),
                 )
@@ -269,7 +269,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=True) as c:
             if success:
                 c.execute(
-                    "UPDATE keel_idempotency SET status = 'done', http_status = ?, response = COALESCE(response, ?)"
+                    "UPDATE keel_idempotency SET status = 'done', http_status = ?, response = COALESCE(?, response)"
                     " WHERE client = ? AND key = ?",
                     (http_status, response, ticket.client, ticket.key),
                 )

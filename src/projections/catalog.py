@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.access import AccessProjection
 from projections.claims import ClaimsProjection
 from projections.crm import CrmProjection
 from projections.customers import CustomersProjection
@@ -21,4 +22,5 @@ def default_projections(functional_currency: str = "EUR") -> list[Projection]:
         ClaimsProjection(),
         CrmProjection(),
         WorkProjection(),
+        AccessProjection(),
     ]

@@ -98,7 +98,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
+def test_serve_answers_http_on_the_demo_data_to_key_holders(demo_dir: Path) -> None:
+    created = keel(demo_dir, "keys", "create", "--name", "ana", "--role", "analyst")
+    assert created.returncode == 0 and "not shown again" in created.stderr
+    key = created.stdout.strip()
+    assert re.fullmatch(r"keel_[0-9a-f]{12}_[A-Za-z0-9_-]{43}", key)
     port = _free_port()
     env = {**os.environ, "KEEL_DATA_DIR": str(demo_dir / "data")}
     server = subprocess.Popen(
@@ -108,12 +112,25 @@ def test_serve_answers_http_on_the_demo_data(demo_dir: Path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/v1/reports/trial-balance?as_of=2026-09-30", timeout=2)
+                anonymous = httpx.get(f"http://127.0.0.1:{port}/v1/reports/trial-balance", timeout=2)
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "keel serve did not start"
                 time.sleep(0.2)
+        assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+        response = httpx.get(
+            f"http://127.0.0.1:{port}/v1/reports/trial-balance?as_of=2026-09-30",
+            headers={"Authorization": f"Bearer {key}"},
+        )
         assert response.status_code == 200 and response.json()["balanced"] is True
+        listed = keel(demo_dir, "keys", "list", "--format", "json")
+        assert [r["name"] for r in json.loads(listed.stdout)["rows"]] == ["ana"]
+        revoked = keel(demo_dir, "keys", "revoke", key[5:17], "--reason", "left the company")
+        assert revoked.returncode == 0
+        after = httpx.get(
+            f"http://127.0.0.1:{port}/v1/reports/trial-balance", headers={"Authorization": f"Bearer {key}"}
+        )
+        assert after.status_code == 401 and "revoked" in after.json()["detail"]
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -28,9 +28,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(keel_settings: Settings) -> Iterator[str]:
+    """``keel serve`` on a fresh store, with authentication off: X-Keel-Actor names the client."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "KEEL_DATABASE_URL"}
     env["KEEL_DATA_DIR"] = str(keel_settings.data_dir)
+    env["KEEL_AUTH"] = "off"
     if keel_settings.database_url:
         env["KEEL_DATABASE_URL"] = keel_settings.database_url
     proc = subprocess.Popen(

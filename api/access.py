@@ -1,0 +1,118 @@
+"""Which scope each operation needs: one ordered table, first match wins.
+
+Every operation of the API must match a rule (a test walks the OpenAPI document); an
+operation no rule names is refused, never let through.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from ledger.access import (
+    ADMIN_KEYS,
+    ADMIN_SETTINGS,
+    CLOSE_BOOKS,
+    DRAFT_INVOICES,
+    EXPORT,
+    READ_AUDIT,
+    READ_CRM,
+    READ_FINANCE,
+    READ_INVOICES,
+    READ_OPERATIONS,
+    READ_REPORTS,
+    READ_WORK,
+    WRITE_CRM,
+    WRITE_CUSTOMERS,
+    WRITE_EXPENSES,
+    WRITE_FINANCE,
+    WRITE_WORK,
+    Principal,
+)
+
+
+class Forbidden(Exception):
+    """The caller is authenticated but holds none of the scopes the operation needs."""
+
+    def __init__(self, detail: str, required: tuple[str, ...], principal: Principal) -> None:
+        super().__init__(detail)
+        self.required = required
+        self.principal = principal
+
+
+PUBLIC = ""  # no credentials needed
+AUTHENTICATED = "authenticated"  # any valid credentials
+
+WRITE = ("POST", "PUT", "PATCH", "DELETE")
+
+# (methods, path pattern, scopes of which any one suffices)
+RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
+    (("GET",), "/v1/health", (PUBLIC,)),
+    (("POST",), "/v1/auth/tokens", (AUTHENTICATED,)),
+    (("GET",), "/v1/auth/whoami", (AUTHENTICATED,)),
+    # keys and settings
+    (("GET", *WRITE), "/v1/keys*", (ADMIN_KEYS,)),
+    (WRITE, "/v1/pipeline", (ADMIN_SETTINGS,)),
+    (WRITE, "/v1/cost-centers*", (ADMIN_SETTINGS,)),
+    (WRITE, "/v1/expense-policy", (ADMIN_SETTINGS,)),
+    (("GET",), "/v1/pipeline", (READ_CRM, ADMIN_SETTINGS)),
+    (("GET",), "/v1/cost-centers*", (READ_FINANCE, WRITE_EXPENSES, ADMIN_SETTINGS)),
+    (("GET",), "/v1/expense-policy", (READ_FINANCE, WRITE_EXPENSES, ADMIN_SETTINGS)),
+    # customers: details are commercial, credit is money
+    (WRITE, "/v1/customers/*/credit/*", (WRITE_FINANCE,)),
+    (WRITE, "/v1/customers/*/owner", (WRITE_CRM,)),
+    (WRITE, "/v1/customers/*/contacts*", (WRITE_CRM,)),
+    (WRITE, "/v1/customers*", (WRITE_CUSTOMERS,)),
+    (("GET",), "/v1/customers/*/360", (READ_CRM, READ_REPORTS)),
+    (("GET",), "/v1/customers*", (READ_CRM,)),
+    # CRM
+    (WRITE, "/v1/leads*", (WRITE_CRM,)),
+    (WRITE, "/v1/deals*", (WRITE_CRM,)),
+    (WRITE, "/v1/activities*", (WRITE_CRM,)),
+    (WRITE, "/v1/follow-ups*", (WRITE_CRM,)),
+    (("GET",), "/v1/leads*", (READ_CRM,)),
+    (("GET",), "/v1/deals*", (READ_CRM,)),
+    (("GET",), "/v1/activities*", (READ_CRM,)),
+    (("GET",), "/v1/follow-ups*", (READ_CRM,)),
+    # invoices: sales drafts, accounting posts
+    (("POST",), "/v1/invoices", (DRAFT_INVOICES,)),
+    (WRITE, "/v1/invoices/*", (WRITE_FINANCE,)),
+    (("GET",), "/v1/invoices*", (READ_INVOICES,)),
+    (("GET",), "/v1/credit-notes*", (READ_INVOICES,)),
+    # the rest of finance
+    (WRITE, "/v1/books/close-*", (CLOSE_BOOKS,)),
+    (WRITE, "/v1/expense-claims/*/reimburse", (WRITE_FINANCE,)),
+    (WRITE, "/v1/expense-claims*", (WRITE_EXPENSES,)),
+    (("GET",), "/v1/expense-claims*", (READ_FINANCE, WRITE_EXPENSES)),
+    (WRITE, "/v1/projects/*/billing-runs", (WRITE_FINANCE,)),
+    *[
+        (methods, f"/v1/{area}*", scopes)
+        for area in ("payments", "suppliers", "bills", "supplier-payments", "books")
+        for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
+    ],
+    # delivery
+    *[
+        (methods, f"/v1/{area}*", scopes)
+        for area in ("people", "projects", "time", "timesheets")
+        for methods, scopes in ((WRITE, (WRITE_WORK,)), (("GET",), (READ_WORK,)))
+    ],
+    # reports: sales sees its own CRM reports
+    (("GET",), "/v1/reports/pipeline", (READ_REPORTS, READ_CRM)),
+    (("GET",), "/v1/reports/conversion", (READ_REPORTS, READ_CRM)),
+    (("GET",), "/v1/reports/win-rate", (READ_REPORTS, READ_CRM)),
+    (("GET",), "/v1/reports/follow-ups", (READ_REPORTS, READ_CRM)),
+    (("GET",), "/v1/reports/*", (READ_REPORTS,)),
+    (("GET",), "/v1/exports/*", (EXPORT,)),
+    # audit and operations
+    (("GET",), "/v1/events", (READ_AUDIT,)),
+    (("GET",), "/v1/aggregates/*", (READ_AUDIT,)),
+    (("GET",), "/v1/audit/*", (READ_AUDIT,)),
+    (("GET",), "/v1/projections", (READ_OPERATIONS,)),
+]
+
+
+def required_scopes(method: str, path: str) -> tuple[str, ...] | None:
+    """The scopes of which any one allows ``method`` on the route template ``path``; None: no rule."""
+    for methods, pattern, scopes in RULES:
+        if method in methods and fnmatchcase(path, pattern):
+            return scopes
+    return None

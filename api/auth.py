@@ -1,0 +1,134 @@
+"""Authentication (who is calling) and authorization (may they do this).
+
+Credentials travel as ``Authorization: Bearer <credential>``, where the credential is an API
+key (``keel_…``) or a short-lived token signed by Keel (a JWT, exchanged for a key at
+``POST /v1/auth/tokens``). A middleware authenticates before anything else runs, so the
+idempotency layer scopes keys to the authenticated client; a dependency of every route
+then checks the scope its rule in ``api.access`` asks for.
+
+With ``KEEL_AUTH=off`` (development and tests only) every caller has every scope and is
+named by its ``X-Keel-Actor`` header.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.access import AUTHENTICATED, PUBLIC, Forbidden, required_scopes
+from api.problems import problem
+from commands.access import Unauthenticated, looks_like_key
+from ledger.access import ROLES, SCOPES, Principal, roles_with, scopes_of
+
+ISSUER = "keel"
+ALGORITHM = "HS256"
+OPEN_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/v1/health")
+
+
+@dataclass
+class TokenService:
+    """Signs and checks bearer tokens. Without a configured secret, tokens live as long as the process."""
+
+    secret: str
+
+    @classmethod
+    def from_setting(cls, secret: str | None) -> TokenService:
+        return cls(secret or secrets.token_urlsafe(32))
+
+    def issue(self, principal: Principal, roles: tuple[str, ...], ttl_seconds: int) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "sub": principal.name,
+            "kid": principal.client,
+            "roles": list(roles),
+            "iat": now,
+            "exp": now + ttl_seconds,
+        }
+        return jwt.encode(claims, self.secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "kid", "roles"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the bearer token has expired; exchange your API key for a new one") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("the bearer token is not one Keel signed (or it was altered)") from None
+        return claims
+
+
+def _authenticate(request: Request, credential: str) -> Principal:
+    keel = request.app.state.keel
+    if looks_like_key(credential):
+        principal: Principal = keel.app.access.authenticate(credential)
+        request.state.via = "api-key"
+        return principal
+    claims = request.app.state.tokens.verify(credential)
+    key_principal: Principal = keel.app.access.principal(str(claims["kid"]))  # revoked keys end their tokens
+    roles = tuple(r for r in claims["roles"] if r in key_principal.roles)
+    request.state.via = "token"
+    return Principal(key_principal.name, roles, scopes_of(roles), key_principal.client)
+
+
+def _unauthenticated(request: Request, detail: str) -> Response:
+    response = problem(401, "unauthenticated", "Authentication required", detail, request)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="keel"'
+    return response
+
+
+def install_authentication(app: FastAPI) -> None:
+    """Install last: it must run before the idempotency middleware."""
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        keel = request.app.state.keel
+        if keel.settings.auth == "off":
+            actor = request.headers.get("X-Keel-Actor", "api")[:200] or "api"
+            request.state.principal = Principal(actor, tuple(ROLES), frozenset(SCOPES), actor)
+            return await call_next(request)
+        request.state.principal = None
+        if request.url.path in OPEN_PATHS or not request.url.path.startswith("/v1/"):
+            return await call_next(request)
+        header = request.headers.get("Authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if not header:
+            return _unauthenticated(request, "send 'Authorization: Bearer <API key or token>'")
+        if scheme.lower() != "bearer" or not credential.strip():
+            return _unauthenticated(request, "only the Bearer scheme is accepted: 'Authorization: Bearer <credential>'")
+        try:
+            request.state.principal = await run_in_threadpool(_authenticate, request, credential.strip())
+        except Unauthenticated as exc:
+            return _unauthenticated(request, str(exc))
+        return await call_next(request)
+
+
+def authorize(request: Request) -> None:
+    """App-wide dependency: the caller holds one of the scopes the route's rule asks for."""
+    route = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    required = required_scopes(request.method, template)
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if required == (PUBLIC,):
+        return
+    if principal is None:  # only open paths get here unauthenticated
+        raise Unauthenticated("send 'Authorization: Bearer <API key or token>'")
+    if required is None:
+        raise Forbidden(f"no access rule covers {request.method} {template}; refused", (), principal)
+    if required == (AUTHENTICATED,) or principal.scopes & set(required):
+        return
+    needed = " or ".join(f"{scope} (roles: {', '.join(roles_with(scope)) or 'none'})" for scope in required)
+    held = ", ".join(principal.roles) or "no roles"
+    raise Forbidden(f"{request.method} {template} needs {needed}; {principal.name} has {held}", required, principal)
