@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 from api.auth import TokenService, authorize, install_authentication
 from api.idempotency import install_idempotency
+from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
@@ -33,6 +34,11 @@ answer with the aggregate id, its new version and the log `position`; pass that
 position as `min_position` to a query to read your own write. Reports take `as_of`
 (business date) and `known_at` (what the books knew at that moment). Errors are
 RFC 9457 `application/problem+json`. Amounts are decimal strings.
+
+Every request except `/v1/health` carries `Authorization: Bearer <API key or token>`. Keys hold
+roles (auditor, analyst, sales, accountant, admin); each operation says which scope it needs.
+Lists are paginated by cursor: pass a page's `next_cursor` as `cursor` for the next one.
+Every POST and PUT accepts `Idempotency-Key`; commands on an existing aggregate accept `If-Match`.
 """
 
 
@@ -53,6 +59,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     app = FastAPI(
         title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)]
     )
+    install_openapi(app, DESCRIPTION)
     install_problem_handlers(app)
     install_idempotency(app)
     install_authentication(app)  # outermost: idempotency keys are scoped to the authenticated client

@@ -680,6 +680,47 @@ class DealState(Out):
     weighted: DecimalStr
 
 
+class Lead(Out):
+    id: str
+    name: str
+    company: str
+    email: str
+    source: str
+    owner: str
+    status: Literal["new", "qualified", "disqualified", "converted"]
+    captured_on: date
+    customer_id: str | None = Field(description="The customer a conversion created or chose")
+    deal_id: str | None
+    reason: str | None = Field(description="Why it was disqualified")
+
+
+class Activity(Out):
+    id: str
+    kind: str
+    about_kind: str
+    about_id: str
+    subject: str
+    body: str
+    actor: str
+    on: date
+
+
+class Contact(Out):
+    contact_id: str
+    name: str
+    email: str
+    phone: str
+    role: str
+    active: bool
+
+
+class Stage(Out):
+    key: str
+    name: str
+    probability: DecimalStr
+    order: int
+
+
 class PipelineRow(Out):
     group: str
     currency: str
@@ -917,3 +958,135 @@ class WipRow(Out):
 class WorkInProgress(Out):
     scope: WorkScope
     rows: list[WipRow]
+
+
+# -- finance lists ---------------------------------------------------------------------
+
+
+class JournalLine(Out):
+    account: str
+    currency: str
+    debit: DecimalStr
+    credit: DecimalStr
+    value: DecimalStr = Field(description="Signed value in the functional currency (debit positive)")
+    memo: str
+    party_id: str | None
+    document_id: str | None
+    cost_center: str | None
+    project_id: str | None
+    tax_code: str | None
+
+
+class JournalEntry(Out):
+    position: int = Field(description="The log position of the event that posted it")
+    effective_date: date
+    recorded_at: datetime
+    source_id: str = Field(description="The aggregate whose event posted it (invoice, payment, entry, ...)")
+    source_version: int
+    event_topic: str
+    lines: list[JournalLine]
+
+
+class Bill(Out):
+    id: str
+    supplier_id: str
+    supplier_name: str
+    reference: str
+    currency: str
+    bill_date: date
+    due_date: date
+    total: DecimalStr
+    open: DecimalStr = Field(description="Still owed to the supplier")
+    status: Literal["open", "paid", "voided"]
+
+
+class Supplier(Out):
+    id: str
+    name: str
+
+
+class PaymentSummary(Out):
+    id: str
+    customer_id: str
+    received_on: date
+    currency: str
+    amount: DecimalStr
+
+
+class PaymentAllocation(Out):
+    invoice_id: UUID
+    amount: DecimalStr
+
+
+class PaymentDetail(Out):
+    id: UUID
+    customer_id: UUID
+    received_on: date
+    currency: str
+    amount: DecimalStr
+    rate: DecimalStr = Field(description="Functional currency per unit of the payment's currency")
+    allocations: list[PaymentAllocation] = Field(description="What is allocated to each invoice now")
+    credit: DecimalStr = Field(description="The part not allocated: the customer's credit")
+    version: int
+
+
+# -- delivery lists ---------------------------------------------------------------------
+
+
+class Project(Out):
+    id: str
+    customer_id: str
+    name: str
+    status: Literal["draft", "active", "closed"]
+    billing_model: str | None
+    currency: str | None
+    budget_hours: DecimalStr
+    budget: DecimalStr | None
+    start_date: date | None
+    end_date: date | None
+    cost_center: str
+    deal_id: str | None = Field(description="The won deal the project came from")
+    drafted_on: date
+
+
+class Person(Out):
+    handle: str
+    name: str
+    role: str
+    cost_center: str
+    weekly_capacity: DecimalStr
+    cost_rate: DecimalStr
+    bill_rate: DecimalStr
+    terms_since: date = Field(description="Since when these terms apply")
+
+
+class TimesheetEntry(Out):
+    entry_id: str
+    day: date
+    project_id: str
+    hours: DecimalStr
+    billable: bool
+    note: str
+
+
+class Timesheet(Out):
+    person: str
+    week: date
+    status: str
+    total_hours: DecimalStr
+    entries: list[TimesheetEntry]
+    version: int
+
+
+class ExpensePolicyOut(Out):
+    steps: list[ApprovalStepIn]
+    fallback_approver: str
+    categories: dict[str, str]
+    version: int
+
+
+class CostCenter(Out):
+    code: str
+    name: str
+    manager: str
+    version: int

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import KeelDep, MetaDep
+from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, MinPosition, catch_up, utc
+from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import (
     ClosePeriod,
     CloseYear,
@@ -14,6 +17,9 @@ from commands.messages import (
     PostJournalEntry,
     ReverseJournalEntry,
 )
+from ledger.errors import NotFound
+from projections import finance_lists
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1/books", tags=["books"])
 
@@ -70,3 +76,42 @@ def post_journal_entry(
 def reverse_journal_entry(entry_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Post the exact reversal of a manual entry, dated ``on`` (in an open period)."""
     return keel.app.handle(ReverseJournalEntry(meta=meta, on=body.on, entry_id=entry_id, reason=body.reason))
+
+
+@router.get("/journal", response_model=schemas.Page[schemas.JournalEntry])
+def list_journal(
+    keel: KeelDep,
+    start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="From this business date")] = None,
+    end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Up to this business date")] = None,
+    account: Annotated[str | None, Query(pattern=r"^\d{4}$", description="Entries touching this account")] = None,
+    source_id: Annotated[UUID | None, Query(description="Entries posted by this invoice, payment, entry, ...")] = None,
+    known_at: KnownAt = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[finance_lists.JournalEntryView]:
+    """The general journal: every entry posted, whatever caused it, by business date, with all its lines."""
+    catch_up(keel, min_position, ["general_ledger"])
+    return finance_lists.journal(
+        keel.views,
+        keel.functional_currency,
+        start,
+        end,
+        account,
+        str(source_id) if source_id else None,
+        utc(known_at),
+        cursor,
+        limit,
+    )
+
+
+@router.get("/journal-entries/{entry_id}", response_model=list[schemas.JournalEntry])
+def get_journal_entry(
+    entry_id: UUID, keel: KeelDep, min_position: MinPosition = None
+) -> list[finance_lists.JournalEntryView]:
+    """A manual journal entry as posted, and its reversal if it was reversed."""
+    catch_up(keel, min_position, ["general_ledger"])
+    found = finance_lists.journal(keel.views, keel.functional_currency, source_id=str(entry_id)).items
+    if not found:
+        raise NotFound(f"journal entry {entry_id} not found")
+    return found

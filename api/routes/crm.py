@@ -7,10 +7,23 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import AsOf, ExpectedVersion, KeelDep, KnownAt, MetaDep, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import (
+    AsOf,
+    Cursor,
+    ExpectedVersion,
+    KeelDep,
+    KnownAt,
+    Limit,
+    MetaDep,
+    MinPosition,
+    as_of_or_today,
+    catch_up,
+    utc,
+)
 from commands import messages as m
 from ledger.errors import NotFound
-from projections import crm_reports
+from projections import crm_lists, crm_reports
+from projections.pages import Page, page_of
 
 router = APIRouter(prefix="/v1", tags=["crm"])
 CRM = ["crm", "customers"]
@@ -221,24 +234,100 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
     return keel.app.handle(m.ReopenDeal(meta=meta, on=body.on, deal_id=deal_id, stage=body.stage))
 
 
-@router.get("/deals", response_model=list[schemas.DealState])
+@router.get("/deals", response_model=schemas.Page[schemas.DealState])
 def list_deals(
     keel: KeelDep,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     customer_id: UUID | None = None,
     deal_status: Annotated[Literal["open", "won", "lost"] | None, Query(alias="status")] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
     min_position: MinPosition = None,
-) -> list[schemas.DealState]:
-    """Every deal as it stood on ``as_of`` as known at ``known_at``."""
+) -> Page[crm_reports.DealState]:
+    """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
     catch_up(keel, min_position, CRM)
-    deals = crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at))
-    return [
-        schemas.DealState.model_validate(d, from_attributes=True)
-        for d in deals
+    deals = [
+        d
+        for d in crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at))
         if (customer_id is None or d.customer_id == str(customer_id))
         and (deal_status is None or d.status == deal_status)
+        and (owner is None or d.owner == owner)
     ]
+    return page_of(deals, lambda d: (d.opened_on, d.deal_id), cursor, limit)
+
+
+@router.get("/deals/{deal_id}", response_model=schemas.DealState)
+def get_deal(
+    deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
+) -> crm_reports.DealState:
+    """One deal as it stood on ``as_of`` as known at ``known_at``."""
+    catch_up(keel, min_position, CRM)
+    for deal in crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at)):
+        if deal.deal_id == str(deal_id):
+            return deal
+    raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")
+
+
+@router.get("/leads", response_model=schemas.Page[schemas.Lead])
+def list_leads(
+    keel: KeelDep,
+    lead_status: Annotated[
+        Literal["new", "qualified", "disqualified", "converted"] | None, Query(alias="status")
+    ] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[crm_lists.LeadView]:
+    """Leads by capture date."""
+    catch_up(keel, min_position, CRM)
+    return crm_lists.list_leads(keel.views, lead_status, owner, source, cursor, limit)
+
+
+@router.get("/leads/{lead_id}", response_model=schemas.Lead)
+def get_lead(lead_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> crm_lists.LeadView:
+    catch_up(keel, min_position, CRM)
+    found = crm_lists.get_lead(keel.views, str(lead_id))
+    if found is None:
+        raise NotFound(f"lead {lead_id} not found")
+    return found
+
+
+@router.get("/activities", response_model=schemas.Page[schemas.Activity])
+def list_activities(
+    keel: KeelDep,
+    about_id: Annotated[UUID | None, Query(description="The lead, deal or customer")] = None,
+    kind: Literal["call", "email", "meeting", "note"] | None = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[crm_lists.ActivityView]:
+    """Calls, emails, meetings and notes by the date they happened."""
+    catch_up(keel, min_position, CRM)
+    return crm_lists.list_activities(keel.views, str(about_id) if about_id else None, kind, actor, cursor, limit)
+
+
+@router.get("/customers/{customer_id}/contacts", response_model=list[schemas.Contact])
+def list_contacts(
+    customer_id: UUID,
+    keel: KeelDep,
+    include_removed: bool = False,
+    min_position: MinPosition = None,
+) -> list[crm_lists.ContactView]:
+    """A customer's contacts by name."""
+    catch_up(keel, min_position, CRM)
+    return crm_lists.list_contacts(keel.views, str(customer_id), include_removed)
+
+
+@router.get("/pipeline", response_model=list[schemas.Stage])
+def get_pipeline(keel: KeelDep, min_position: MinPosition = None) -> list[crm_lists.StageView]:
+    """The pipeline's stages in order, with their default win probabilities."""
+    catch_up(keel, min_position, CRM)
+    return crm_lists.pipeline_stages(keel.views)
 
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)

@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import ExpectedVersion, KeelDep, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, MinPosition, catch_up
 from commands.messages import (
     ApplyCustomerCredit,
     ChangePaymentTerms,
@@ -17,6 +17,7 @@ from commands.messages import (
 )
 from ledger.errors import NotFound
 from projections import lists
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -90,15 +91,17 @@ def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelD
     )
 
 
-@router.get("", response_model=list[schemas.Customer])
+@router.get("", response_model=schemas.Page[schemas.Customer])
 def list_customers(
     keel: KeelDep,
+    name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
     min_position: MinPosition = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> list[lists.CustomerView]:
+) -> Page[lists.CustomerView]:
+    """Customers by name (merged duplicates left out)."""
     catch_up(keel, min_position, ["customers"])
-    return lists.list_customers(keel.views, limit=limit, offset=offset)
+    return lists.list_customers(keel.views, name, cursor, limit)
 
 
 @router.get("/{customer_id}", response_model=schemas.Customer)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import KeelDep, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
 from commands.messages import (
     ApprovalStepInput,
     ApproveExpenseClaim,
@@ -21,7 +21,9 @@ from commands.messages import (
     SubmitExpenseClaim,
 )
 from ledger.errors import NotFound
+from ledger.expenses import POLICY_ID, CostCenter, cost_center_id
 from projections import lists
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["expenses"])
 
@@ -102,19 +104,19 @@ def reimburse_claim(
     return keel.app.handle(ReimburseExpenseClaim(meta=meta, on=body.on, claim_id=claim_id, reference=body.reference))
 
 
-@router.get("/expense-claims", response_model=list[schemas.Claim])
+@router.get("/expense-claims", response_model=schemas.Page[schemas.Claim])
 def list_claims(
     keel: KeelDep,
     status: Literal["submitted", "approved", "rejected", "reimbursed"] | None = None,
-    next_approver: str | None = Query(None, description="Claims waiting for this person"),
-    employee: str | None = None,
+    next_approver: str | None = Query(None, max_length=200, description="Claims waiting for this person"),
+    employee: str | None = Query(None, max_length=200),
+    cursor: Cursor = None,
+    limit: Limit = 100,
     min_position: MinPosition = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> list[schemas.Claim]:
+) -> Page[lists.ClaimView]:
+    """Claims by submission date."""
     catch_up(keel, min_position, ["claims"])
-    found = lists.list_claims(keel.views, status, next_approver, employee, limit, offset)
-    return [schemas.Claim.model_validate(c, from_attributes=True) for c in found]
+    return lists.list_claims(keel.views, status, next_approver, employee, cursor, limit)
 
 
 @router.get("/expense-claims/{claim_id}", response_model=schemas.Claim)
@@ -124,3 +126,27 @@ def get_claim(claim_id: UUID, keel: KeelDep, min_position: MinPosition = None) -
     if found is None:
         raise NotFound(f"expense claim {claim_id} not found")
     return schemas.Claim.model_validate(found, from_attributes=True)
+
+
+@router.get("/expense-policy", response_model=schemas.ExpensePolicyOut)
+def get_expense_policy(keel: KeelDep, response: Response) -> schemas.ExpensePolicyOut:
+    """The approval route and the categorisation rules in force (read from the policy's own events)."""
+    stored = POLICY_ID in keel.app.repository  # else the default policy applies: version 0
+    policy = keel.app.expense_policy()
+    version = policy.version if stored else 0
+    response.headers["ETag"] = f'"{version}"'
+    return schemas.ExpensePolicyOut(
+        steps=[schemas.ApprovalStepIn(approver=s.approver, above=str(s.above)) for s in policy.steps],
+        fallback_approver=policy.fallback_approver,
+        categories=dict(policy.categories),
+        version=version,
+    )
+
+
+@router.get("/cost-centers/{code}", response_model=schemas.CostCenter)
+def get_cost_center(
+    code: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$")], keel: KeelDep, response: Response
+) -> schemas.CostCenter:
+    center = keel.app.get(CostCenter, cost_center_id(code.upper()))
+    response.headers["ETag"] = f'"{center.version}"'
+    return schemas.CostCenter(code=center.code, name=center.name, manager=center.manager, version=center.version)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from api import schemas
-from api.deps import ExpectedVersion, KeelDep, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, MinPosition, catch_up
 from commands.messages import (
     CommandResult,
     DraftInvoice,
@@ -129,20 +129,19 @@ def void_invoice(
     )
 
 
-@router.get("", response_model=list[schemas.Invoice])
+@router.get("", response_model=schemas.Page[schemas.Invoice])
 def list_invoices(
     keel: KeelDep,
     customer_id: UUID | None = None,
     status: Literal["draft", "issued", "voided"] | None = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
     min_position: MinPosition = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> list[schemas.Invoice]:
+) -> schemas.Page[schemas.Invoice]:
+    """Invoices by draft date, without their lines (GET one invoice for those)."""
     catch_up(keel, min_position, ["invoices"])
-    found = lists.list_invoices(
-        keel.views, customer_id=str(customer_id) if customer_id else None, status=status, limit=limit, offset=offset
-    )
-    return [to_schema(v) for v in found]
+    found = lists.list_invoices(keel.views, str(customer_id) if customer_id else None, status, cursor, limit)
+    return schemas.Page[schemas.Invoice](items=[to_schema(v) for v in found.items], next_cursor=found.next_cursor)
 
 
 @router.get("/{invoice_id}", response_model=schemas.Invoice)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import KeelDep, MetaDep
+from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
 from commands.messages import (
     BillLineInput,
     BillPaymentInput,
@@ -15,8 +16,12 @@ from commands.messages import (
     RegisterSupplier,
     VoidBill,
 )
+from ledger.errors import NotFound
+from projections import finance_lists
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["payables"])
+VIEWS = ["documents", "general_ledger"]
 
 
 @router.post("/suppliers", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -85,3 +90,48 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
             allocations=tuple(BillPaymentInput(bill_id=a.bill_id, amount=a.amount) for a in body.allocations),
         )
     )
+
+
+@router.get("/suppliers", response_model=schemas.Page[schemas.Supplier])
+def list_suppliers(
+    keel: KeelDep,
+    name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[finance_lists.SupplierView]:
+    """Suppliers by name."""
+    catch_up(keel, min_position, VIEWS)
+    return finance_lists.list_suppliers(keel.views, name, cursor, limit)
+
+
+@router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier)
+def get_supplier(supplier_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> finance_lists.SupplierView:
+    catch_up(keel, min_position, VIEWS)
+    found = finance_lists.list_suppliers(keel.views, supplier_id=str(supplier_id)).items
+    if not found:
+        raise NotFound(f"supplier {supplier_id} not found")
+    return found[0]
+
+
+@router.get("/bills", response_model=schemas.Page[schemas.Bill])
+def list_bills(
+    keel: KeelDep,
+    supplier_id: UUID | None = None,
+    bill_status: Annotated[Literal["open", "paid", "voided"] | None, Query(alias="status")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[finance_lists.BillView]:
+    """Bills by date, with what is still owed on each."""
+    catch_up(keel, min_position, VIEWS)
+    return finance_lists.list_bills(keel.views, str(supplier_id) if supplier_id else None, bill_status, cursor, limit)
+
+
+@router.get("/bills/{bill_id}", response_model=schemas.Bill)
+def get_bill(bill_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> finance_lists.BillView:
+    catch_up(keel, min_position, VIEWS)
+    found = finance_lists.get_bill(keel.views, str(bill_id))
+    if found is None:
+        raise NotFound(f"bill {bill_id} not found")
+    return found

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import KeelDep, MetaDep
+from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import AllocationInput, CommandResult, RecordPayment, UnallocatePayment
+from ledger.payment import Payment
+from projections import finance_lists
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -39,4 +45,37 @@ def unallocate(payment_id: UUID, body: schemas.UnallocateBody, keel: KeelDep, me
     """Take (part of) an allocation back: the invoice is owed again and the customer holds the credit."""
     return keel.app.handle(
         UnallocatePayment(meta=meta, on=body.on, payment_id=payment_id, invoice_id=body.invoice_id, amount=body.amount)
+    )
+
+
+@router.get("", response_model=schemas.Page[schemas.PaymentSummary])
+def list_payments(
+    keel: KeelDep,
+    customer_id: UUID | None = None,
+    start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None,
+    end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[finance_lists.PaymentView]:
+    """Payments received, by date."""
+    catch_up(keel, min_position, ["general_ledger"])
+    return finance_lists.list_payments(keel.views, str(customer_id) if customer_id else None, start, end, cursor, limit)
+
+
+@router.get("/{payment_id}", response_model=schemas.PaymentDetail)
+def get_payment(payment_id: UUID, keel: KeelDep, response: Response) -> schemas.PaymentDetail:
+    """One payment as it stands now, with its allocations (read from its own events: always current)."""
+    payment = keel.app.get(Payment, payment_id)
+    response.headers["ETag"] = f'"{payment.version}"'
+    return schemas.PaymentDetail(
+        id=payment.id,
+        customer_id=payment.customer_id,
+        received_on=payment.received_on,
+        currency=payment.amount.currency,
+        amount=payment.amount.amount,
+        rate=payment.rate,
+        allocations=[schemas.PaymentAllocation(invoice_id=i, amount=a) for i, a in payment.allocated.items() if a != 0],
+        credit=payment.credit.amount,
+        version=payment.version,
     )

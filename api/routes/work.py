@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import AsOf, KeelDep, KnownAt, MetaDep, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, MinPosition, as_of_or_today, catch_up, utc
 from commands import messages as m
-from projections import work_reports
+from ledger.errors import NotFound
+from ledger.timesheets import Timesheet, monday_of, timesheet_id
+from projections import work_lists, work_reports
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["projects"])
 WORK = ["work", "general_ledger"]
@@ -208,3 +212,76 @@ def work_in_progress(
     catch_up(keel, min_position, WORK)
     result = work_reports.work_in_progress(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.WorkInProgress.model_validate(result, from_attributes=True)
+
+
+@router.get("/projects", response_model=schemas.Page[schemas.Project])
+def list_projects(
+    keel: KeelDep,
+    customer_id: UUID | None = None,
+    project_status: Annotated[Literal["draft", "active", "closed"] | None, Query(alias="status")] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    min_position: MinPosition = None,
+) -> Page[work_lists.ProjectView]:
+    """Projects by the date they were drafted."""
+    catch_up(keel, min_position, WORK)
+    return work_lists.list_projects(
+        keel.views, str(customer_id) if customer_id else None, project_status, cursor, limit
+    )
+
+
+@router.get("/projects/{project_id}", response_model=schemas.Project)
+def get_project(project_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> work_lists.ProjectView:
+    catch_up(keel, min_position, WORK)
+    found = work_lists.list_projects(keel.views, project_id=str(project_id)).items
+    if not found:
+        raise NotFound(f"project {project_id} not found")
+    return found[0]
+
+
+@router.get("/people", response_model=schemas.Page[schemas.Person])
+def list_people(
+    keel: KeelDep, as_of: AsOf = None, cursor: Cursor = None, limit: Limit = 100, min_position: MinPosition = None
+) -> Page[work_lists.PersonView]:
+    """People by handle, with the role, capacity and rates in force on ``as_of``."""
+    catch_up(keel, min_position, WORK)
+    return work_lists.list_people(keel.views, as_of_or_today(as_of), cursor, limit)
+
+
+@router.get("/people/{handle}", response_model=schemas.Person)
+def get_person(
+    handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of: AsOf = None, min_position: MinPosition = None
+) -> work_lists.PersonView:
+    catch_up(keel, min_position, WORK)
+    found = work_lists.list_people(keel.views, as_of_or_today(as_of), handle=handle).items
+    if not found:
+        raise NotFound(f"nobody called {handle!r} was on the books on {as_of_or_today(as_of).isoformat()}")
+    return found[0]
+
+
+@router.get("/timesheets/{person}/{week}", response_model=schemas.Timesheet)
+def get_timesheet(
+    person: Annotated[str, Path(max_length=64)], week: Week, keel: KeelDep, response: Response
+) -> schemas.Timesheet:
+    """One person's week as it stands now (read from its own events: always current)."""
+    sheet = keel.app.get(Timesheet, timesheet_id(person, monday_of(week)))
+    response.headers["ETag"] = f'"{sheet.version}"'
+    entries = [
+        schemas.TimesheetEntry(
+            entry_id=entry_id,
+            day=e["day"],
+            project_id=str(e["project_id"]),
+            hours=e["hours"],
+            billable=e["billable"],
+            note=e.get("note", ""),
+        )
+        for entry_id, e in sorted(sheet.entries.items(), key=lambda item: (item[1]["day"], item[0]))
+    ]
+    return schemas.Timesheet(
+        person=sheet.person,
+        week=sheet.week,
+        status=sheet.status,
+        total_hours=sum((e.hours for e in entries), Decimal(0)),
+        entries=entries,
+        version=sheet.version,
+    )

@@ -584,6 +584,10 @@ class KeelApplication(Application[UUID]):
         except NotFound:
             return ExpensePolicy.configure(DEFAULT_POLICY_STEPS, "finance", dict(DEFAULT_CATEGORIES), on, meta)
 
+    def expense_policy(self) -> ExpensePolicy:
+        """The policy in force: the configured one, else the default (manager approves, finance falls back)."""
+        return self._policy(self.clock(), Meta("keel"))
+
     def _configure_policy(self, c: m.ConfigureExpensePolicy) -> m.CommandResult:
         on = c.on or today()
         steps = [ApprovalStep(s.approver.strip(), to_decimal(s.above)) for s in c.steps]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger.money import Money
 from projections.db import ViewDatabase, as_date
+from projections.pages import Page, fetch_page
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,17 @@ def _customer(row: tuple[Any, ...]) -> CustomerView:
     return CustomerView(str(row[0]), row[1], int(row[2]), row[3], d, int(row[5]))
 
 
-def list_customers(db: ViewDatabase, limit: int = 100, offset: int = 0) -> list[CustomerView]:
+def list_customers(
+    db: ViewDatabase, name: str | None = None, cursor: str | None = None, limit: int = 100
+) -> Page[CustomerView]:
+    """By name; ``name`` matches any part of it, ignoring case. Merged duplicates are left out."""
+    where, params = ["merged_into IS NULL"], []
+    if name:
+        where.append("LOWER(name) LIKE %s")
+        params.append(f"%{name.lower()}%")
     with db.read() as cur:
-        cur.execute(f"SELECT {_CUSTOMER_COLUMNS} FROM customers ORDER BY name, id LIMIT %s OFFSET %s", (limit, offset))
-        return [_customer(r) for r in cur.fetchall()]
+        select = f"SELECT {_CUSTOMER_COLUMNS}, name, id FROM customers"
+        return fetch_page(cur, select, ["name", "id"], where, params, cursor, limit, _customer)
 
 
 def get_customer(db: ViewDatabase, customer_id: str) -> CustomerView | None:
@@ -129,9 +137,9 @@ def list_invoices(
     db: ViewDatabase,
     customer_id: str | None = None,
     status: str | None = None,
+    cursor: str | None = None,
     limit: int = 100,
-    offset: int = 0,
-) -> list[InvoiceView]:
+) -> Page[InvoiceView]:
     where, params = [], []
     if customer_id:
         where.append("customer_id = %s")
@@ -139,13 +147,9 @@ def list_invoices(
     if status:
         where.append("status = %s")
         params.append(status)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
     with db.read() as cur:
-        cur.execute(
-            f"SELECT {_INVOICE_COLUMNS} FROM invoices {clause} ORDER BY drafted_on, position LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return [_invoice(r, []) for r in cur.fetchall()]
+        select = f"SELECT {_INVOICE_COLUMNS}, drafted_on, id FROM invoices"
+        return fetch_page(cur, select, ["drafted_on", "id"], where, params, cursor, limit, lambda r: _invoice(r, []))
 
 
 def get_invoice(db: ViewDatabase, invoice_id: str) -> InvoiceView | None:
@@ -232,21 +236,17 @@ def list_claims(
     status: str | None = None,
     next_approver: str | None = None,
     employee: str | None = None,
+    cursor: str | None = None,
     limit: int = 100,
-    offset: int = 0,
-) -> list[ClaimView]:
+) -> Page[ClaimView]:
     where, params = [], []
     for column, value in (("status", status), ("next_approver", next_approver), ("employee", employee)):
         if value:
             where.append(f"{column} = %s")
             params.append(value)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
     with db.read() as cur:
-        cur.execute(
-            f"SELECT {_CLAIM_COLUMNS} FROM claims {clause} ORDER BY submitted_on, position LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return [_claim(r) for r in cur.fetchall()]
+        select = f"SELECT {_CLAIM_COLUMNS}, submitted_on, id FROM claims"
+        return fetch_page(cur, select, ["submitted_on", "id"], where, params, cursor, limit, _claim)
 
 
 def get_claim(db: ViewDatabase, claim_id: str) -> ClaimView | None:

@@ -71,6 +71,7 @@ def fetch_page(
     cursor: str | None,
     limit: int,
     convert: Callable[[Row], T],
+    group_by: str = "",
 ) -> Page[T]:
     """Run ``select`` (whose last columns are ``order``) for one page after ``cursor``.
 
@@ -84,7 +85,8 @@ def fetch_page(
         conditions.append(f"({', '.join(order)}) > ({', '.join(['%s'] * len(order))})")
         values.extend(after)
     clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    cur.execute(f"{select}{clause} ORDER BY {', '.join(order)} LIMIT %s", [*values, limit + 1])
+    grouping = f" GROUP BY {group_by}" if group_by else ""
+    cur.execute(f"{select}{clause}{grouping} ORDER BY {', '.join(order)} LIMIT %s", [*values, limit + 1])
     rows = cur.fetchall()
     width = len(order)
     items = [convert(row[:-width]) for row in rows[:limit]]

@@ -27,7 +27,7 @@ def crm(client: TestClient) -> dict[str, str]:
             json={"on": "2026-03-04", "deal": {"title": "Website", "value": "12000.00", "stage": "qualified"}},
         )
     )
-    deals = ok(client.get("/v1/deals", params={"min_position": converted["position"], "as_of": "2026-03-31"}))
+    deals = ok(client.get("/v1/deals", params={"min_position": converted["position"], "as_of": "2026-03-31"}))["items"]
     lost_lead = ok(client.post("/v1/leads", json={"name": "Cold", "source": "event", "on": "2026-03-02"}), 201)
     ok(client.post(f"/v1/leads/{lost_lead['id']}/disqualify", json={"reason": "no budget", "on": "2026-03-03"}))
     return {
