@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.access import AUTHENTICATED, PUBLIC, required_scopes
+from api.examples import add_examples
 from ledger.access import SCOPES, roles_with
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -73,6 +74,7 @@ def install_openapi(app: FastAPI, description: str) -> None:
                     responses["422"] = _problem("The request or a value in it is invalid")
                 responses.setdefault("4XX", _problem("Refused: the problem says what and why"))
                 responses.setdefault("5XX", _problem("Unexpected error or read model not caught up (503)"))
+        add_examples(schema)
         app.openapi_schema = schema
         return schema
 
