@@ -198,6 +198,7 @@ FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v1/books/close-period"),
         ("GET", "/v1/reports/trial-balance"),
         ("GET", "/v1/events"),
+        ("GET", "/v1/exports/ledger"),
         ("POST", "/v1/keys"),
         ("PUT", "/v1/expense-policy"),
     ],
@@ -226,8 +227,15 @@ FORBIDDEN: dict[str, list[tuple[str, str]]] = {
 }
 
 ALLOWED: dict[str, list[tuple[str, str]]] = {
-    "auditor": [("GET", "/v1/customers"), ("GET", "/v1/events"), ("GET", "/v1/audit/verify"), ("GET", "/v1/invoices")],
-    "analyst": [("GET", "/v1/reports/trial-balance"), ("GET", "/v1/reports/pipeline")],
+    "auditor": [
+        ("GET", "/v1/customers"),
+        ("GET", "/v1/events"),
+        ("GET", "/v1/audit/verify"),
+        ("GET", "/v1/invoices"),
+        ("GET", "/v1/exports/ledger"),
+        ("GET", "/v1/books/journal"),
+    ],
+    "analyst": [("GET", "/v1/reports/trial-balance"), ("GET", "/v1/reports/pipeline"), ("GET", "/v1/exports/ledger")],
     "sales": [("GET", "/v1/reports/pipeline"), ("GET", "/v1/customers"), ("GET", "/v1/invoices")],
     "accountant": [("GET", "/v1/reports/trial-balance"), ("GET", "/v1/expense-claims")],
     "admin": [("GET", "/v1/keys"), ("GET", "/v1/projections")],
