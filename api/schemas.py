@@ -334,7 +334,7 @@ class ClaimIn(Body):
 
 
 class SubmitClaimBody(ClaimIn):
-    employee: Text | None = Field(None, description="The actor (X-Keel-Actor) when omitted")
+    employee: Text | None = Field(None, description="The caller (the API key's name) when omitted")
     id: UUID | None = None
     on: EffectiveDate = None
 

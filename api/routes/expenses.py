@@ -81,7 +81,7 @@ def submit_claim(body: schemas.SubmitClaimBody, keel: KeelDep, meta: MetaDep, re
 
 @router.post("/expense-claims/{claim_id}/approve", response_model=schemas.CommandAccepted)
 def approve_claim(claim_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> CommandResult:
-    """Approve as the actor (``X-Keel-Actor``), who must be the next approver on the route and not the
+    """Approve as the caller (the API key's name), who must be the next approver on the route and not the
     claimant. The final approval posts the expense."""
     return keel.app.handle(ApproveExpenseClaim(meta=meta, on=body.on if body else None, claim_id=claim_id))
 
