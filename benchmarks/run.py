@@ -23,12 +23,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.table import Table
 
+from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
-from commands.messages import AllocationInput, DraftInvoice, IssueInvoice, LineInput, RecordPayment, RegisterCustomer
+from commands.access import mint_key
+from commands.messages import (
+    AllocationInput,
+    DraftInvoice,
+    IssueApiKey,
+    IssueInvoice,
+    LineInput,
+    RecordPayment,
+    RegisterCustomer,
+)
 from ledger.events import Meta
 from projections.reports import ageing, balance_sheet, profit_and_loss, receivables, trial_balance
 
@@ -125,6 +136,54 @@ def run(backend: str, events: int, table: Table) -> None:
                 f"p50 {percentile(samples, 50):.1f} ms",
                 f"p95 {percentile(samples, 95):.1f} ms",
             )
+        http_latency(keel, backend, table)
+
+
+def http_latency(keel: Keel, backend: str, table: Table) -> None:
+    """What authentication and pagination cost per request, through the whole HTTP stack."""
+    minted = mint_key()
+    keel.app.handle(
+        IssueApiKey(
+            meta=META, key_id=minted.key_id, name="bench", roles=("accountant",), secret_sha256=minted.secret_sha256
+        )
+    )
+    keel.engine.catch_up()
+
+    def sample(client: TestClient, url: str, headers: dict[str, str], n: int = 200) -> list[float]:
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.text
+        return samples
+
+    key = {"Authorization": f"Bearer {minted.token}"}
+    first_page = "/v1/invoices?limit=50"
+    with TestClient(create_app(keel=keel)) as client:
+        token = client.post("/v1/auth/tokens", json={}, headers=key).json()["access_token"]
+        cursor, pages = "", 0
+        while True:  # walk to the last page, to time it
+            page = client.get(f"{first_page}&cursor={cursor}", headers=key).json()
+            pages += 1
+            if page["next_cursor"] is None:
+                break
+            cursor = page["next_cursor"]
+        measures = {
+            "API key": sample(client, first_page, key),
+            "bearer token": sample(client, first_page, {"Authorization": f"Bearer {token}"}),
+            f"API key, page {pages} of {pages}": sample(client, f"{first_page}&cursor={cursor}", key),
+        }
+    keel.settings = keel.settings.model_copy(update={"auth": "off"})
+    with TestClient(create_app(keel=keel)) as client:
+        measures["no authentication"] = sample(client, first_page, {})
+    for label, samples in measures.items():
+        table.add_row(
+            backend,
+            f"http: 50 invoices, {label}",
+            f"p50 {percentile(samples, 50):.1f} ms",
+            f"p95 {percentile(samples, 95):.1f} ms",
+        )
 
 
 def main() -> None:
