@@ -1090,3 +1090,44 @@ class CostCenter(Out):
     name: str
     manager: str
     version: int
+
+
+class CreditNoteLine(Out):
+    description: str
+    quantity: DecimalStr
+    unit_price: DecimalStr
+    discount_percent: DecimalStr
+    tax_rate: DecimalStr
+    tax_inclusive: bool
+    amount: DecimalStr
+
+
+class CreditNote(Out):
+    id: UUID
+    invoice_id: UUID
+    customer_id: UUID
+    number: str
+    issued_on: date
+    currency: str
+    net: DecimalStr
+    tax: DecimalStr
+    total: DecimalStr
+    to_credit: DecimalStr = Field(description="The part that became customer credit (the invoice was already paid)")
+    reason: str
+    lines: list[CreditNoteLine]
+
+
+class BillAllocationOut(Out):
+    bill_id: UUID
+    amount: DecimalStr
+
+
+class SupplierPayment(Out):
+    id: UUID
+    supplier_id: UUID
+    paid_on: date
+    currency: str
+    amount: DecimalStr
+    rate: DecimalStr
+    reference: str
+    allocations: list[BillAllocationOut]

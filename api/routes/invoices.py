@@ -17,6 +17,7 @@ from commands.messages import (
     VoidInvoice,
     WriteOffInvoice,
 )
+from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
 from projections import lists
 
@@ -94,10 +95,12 @@ def mark_sent(
 
 
 @router.post("/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
-def issue_credit_note(invoice_id: UUID, body: schemas.CreditNoteBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def issue_credit_note(
+    invoice_id: UUID, body: schemas.CreditNoteBody, keel: KeelDep, meta: MetaDep, response: Response
+) -> CommandResult:
     """Credit all (no lines) or part of an issued invoice. What exceeds the amount still owed becomes
     customer credit. Crediting more than was invoiced is refused."""
-    return keel.app.handle(
+    result = keel.app.handle(
         IssueCreditNote(
             meta=meta,
             on=body.on,
@@ -107,6 +110,8 @@ def issue_credit_note(invoice_id: UUID, body: schemas.CreditNoteBody, keel: Keel
             credit_note_id=body.id or uuid4(),
         )
     )
+    response.headers["Location"] = f"/v1/invoices/{invoice_id}/credit-notes/{result.id}"
+    return result
 
 
 @router.post("/{invoice_id}/write-off", response_model=schemas.CommandAccepted)
@@ -154,3 +159,36 @@ def get_invoice(
         raise NotFound(f"invoice {invoice_id} not found")
     response.headers["ETag"] = f'"{found.version}"'
     return to_schema(found)
+
+
+@router.get("/{invoice_id}/credit-notes/{credit_note_id}", response_model=schemas.CreditNote)
+def get_credit_note(invoice_id: UUID, credit_note_id: UUID, keel: KeelDep) -> schemas.CreditNote:
+    """A credit note as issued (credit notes never change after issue)."""
+    issued = keel.app.first_event(CreditNote, credit_note_id)
+    if not isinstance(issued, CreditNote.Issued) or issued.invoice_id != invoice_id:
+        raise NotFound(f"credit note {credit_note_id} of invoice {invoice_id} not found")
+    return schemas.CreditNote(
+        id=credit_note_id,
+        invoice_id=issued.invoice_id,
+        customer_id=issued.customer_id,
+        number=issued.number,
+        issued_on=issued.effective_date,
+        currency=issued.currency,
+        net=issued.net,
+        tax=issued.tax,
+        total=issued.net + issued.tax,
+        to_credit=issued.to_credit,
+        reason=issued.reason,
+        lines=[
+            schemas.CreditNoteLine(
+                description=ln.description,
+                quantity=ln.quantity,
+                unit_price=ln.unit_price,
+                discount_percent=ln.discount_percent,
+                tax_rate=ln.tax_rate,
+                tax_inclusive=ln.tax_inclusive,
+                amount=ln.amount(issued.currency).amount,
+            )
+            for ln in issued.lines
+        ],
+    )

@@ -17,6 +17,7 @@ from commands.messages import (
     VoidBill,
 )
 from ledger.errors import NotFound
+from ledger.payables import SupplierPayment
 from projections import finance_lists
 from projections.pages import Page
 
@@ -77,9 +78,9 @@ def void_bill(bill_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: Meta
 
 
 @router.post("/supplier-payments", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
-def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep, response: Response) -> CommandResult:
     """Pay one or more bills of a supplier (one currency per payment)."""
-    return keel.app.handle(
+    result = keel.app.handle(
         PaySupplier(
             meta=meta,
             on=body.on,
@@ -90,6 +91,8 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
             allocations=tuple(BillPaymentInput(bill_id=a.bill_id, amount=a.amount) for a in body.allocations),
         )
     )
+    response.headers["Location"] = f"/v1/supplier-payments/{result.id}"
+    return result
 
 
 @router.get("/suppliers", response_model=schemas.Page[schemas.Supplier])
@@ -135,3 +138,20 @@ def get_bill(bill_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> 
     if found is None:
         raise NotFound(f"bill {bill_id} not found")
     return found
+
+
+@router.get("/supplier-payments/{payment_id}", response_model=schemas.SupplierPayment)
+def get_supplier_payment(payment_id: UUID, keel: KeelDep) -> schemas.SupplierPayment:
+    """A payment to a supplier as made (they never change)."""
+    made = keel.app.first_event(SupplierPayment, payment_id)
+    assert isinstance(made, SupplierPayment.Made)
+    return schemas.SupplierPayment(
+        id=payment_id,
+        supplier_id=made.supplier_id,
+        paid_on=made.effective_date,
+        currency=made.currency,
+        amount=made.amount,
+        rate=made.rate,
+        reference=made.reference,
+        allocations=[schemas.BillAllocationOut(bill_id=a.bill_id, amount=a.amount) for a in made.allocations],
+    )

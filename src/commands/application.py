@@ -654,6 +654,11 @@ class KeelApplication(Application[UUID]):
 
     # -- queries of aggregates (for tests and audits) --------------------------------
 
+    def first_event(self, kind: type[A], aggregate_id: UUID) -> KeelAggregate.Event:
+        """The event that created an aggregate of ``kind``: what a never-changing document says."""
+        self.get(kind, aggregate_id)  # NotFound unless it exists and is of that kind
+        return next(iter(self.events.get(aggregate_id, lte=1)))  # type: ignore[return-value]
+
     def get(self, kind: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
             aggregate: KeelAggregate = self.repository.get(aggregate_id, version=version)
