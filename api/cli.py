@@ -129,6 +129,8 @@ def serve(
 
     settings = Settings()
     out.print(f"Keel on {settings.backend} — http://{host or settings.host}:{port or settings.port}/docs")
+    if settings.auth == "off":
+        err.print("[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role")
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
@@ -144,6 +146,8 @@ def demo() -> None:
             out.print(f"Loaded the demo: {count} commands, log head at position {keel.app.head_position()}.")
         else:
             out.print("The demo is already loaded; nothing to do.")
+        if keel.settings.auth == "keys":
+            out.print("HTTP clients need an API key: keel keys create --name you --role accountant")
 
 
 def _report(known_at: str | None, build: Callable[[Keel, datetime | None], R]) -> R:
