@@ -74,23 +74,38 @@ def keel_system(follow: bool = False) -> Iterator[Keel]:
         keel.close()
 
 
-def parse_known_at(value: str | None) -> datetime | None:
+def parse_known_at(value: str | None) -> datetime | int | None:
+    """An ISO 8601 moment, or a log position (an integer) that ``known_moment`` resolves."""
     if value is None:
         return None
+    if value.strip().isdigit():
+        return int(value)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not an ISO 8601 timestamp: {value!r}") from None
+        raise typer.BadParameter(f"not an ISO 8601 timestamp or a log position: {value!r}") from None
     from api.deps import utc
 
     return utc(moment)
+
+
+def known_moment(keel: Keel, known_at: datetime | int | None) -> datetime | None:
+    """A log position as the moment it was appended (so a whole transaction is known at once)."""
+    if not isinstance(known_at, int):
+        return known_at
+    if known_at > keel.app.head_position():
+        raise fail(f"known-at position {known_at} is beyond the head of the log ({keel.app.head_position()})")
+    from api.deps import EARLIEST
+
+    return (keel.app.moment_of(known_at) if known_at else None) or EARLIEST
 
 
 AsOfOption = Annotated[
     datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date (default: today).")
 ]
 KnownAtOption = Annotated[
-    str | None, typer.Option("--known-at", help="What the books knew at this moment, ISO 8601 (default: now).")
+    str | None,
+    typer.Option("--known-at", help="What the books knew at this moment (ISO 8601) or log position (default: now)."),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
@@ -152,10 +167,10 @@ def demo() -> None:
 
 def _report(known_at: str | None, build: Callable[[Keel, datetime | None], R]) -> R:
     """Open Keel, bring the read models up to the log (in-process mode), answer one report."""
-    moment = parse_known_at(known_at)
+    wanted = parse_known_at(known_at)
     with keel_system() as keel:
         _catch_up(keel)
-        return build(keel, moment)
+        return build(keel, known_moment(keel, wanted))
 
 
 def _catch_up(keel: Keel) -> None:
@@ -397,10 +412,10 @@ def customer_360_report(
     """One customer across CRM and finance: deals, timeline, invoices, payments, balance."""
     from projections.crm_reports import customer_360 as build
 
-    moment = parse_known_at(known_at)
+    wanted = parse_known_at(known_at)
     with keel_system() as keel:
         _catch_up(keel)
-        view = build(keel.views, customer_id, _day(as_of), moment)
+        view = build(keel.views, customer_id, _day(as_of), known_moment(keel, wanted))
         if view is None:
             raise fail(f"customer {customer_id} not found")
     rows: list[list[Any]] = [["contact", c["name"], c["role"], c["email"]] for c in view.contacts]
@@ -641,10 +656,10 @@ def export_ledger(known_at: KnownAtOption = None) -> None:
     """Write the general ledger as a ledger-cli / hledger journal to standard output."""
     from projections.export import journal_lines
 
-    moment = parse_known_at(known_at)
+    wanted = parse_known_at(known_at)
     with keel_system() as keel:
         _catch_up(keel)
-        for line in journal_lines(keel.views, keel.functional_currency, moment):
+        for line in journal_lines(keel.views, keel.functional_currency, known_moment(keel, wanted)):
             sys.stdout.write(line + "\n")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import TypeAdapter, ValidationError
 
 from api.system import Keel
 from commands.application import today
@@ -71,9 +73,60 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
 AsOf = Annotated[
     date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Business date; today when omitted")
 ]
-KnownAt = Annotated[
-    datetime | None, Query(description="Report what the books knew at this moment (ISO 8601; UTC if no offset)")
-]
+
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+_MOMENT = TypeAdapter(datetime)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What a report's ``known_at`` resolved to: the moment and the log position reached then."""
+
+    moment: datetime
+    position: int
+
+
+def resolve_known_at(
+    request: Request,
+    known_at: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Report what the books knew at this moment (ISO 8601; UTC if no offset) or at this log "
+            "position (an integer, as a report's provenance gives it); now when omitted",
+            examples=["2026-10-01T09:00:00Z", "1234"],
+        ),
+    ] = None,
+) -> datetime | None:
+    if known_at is None:
+        return None
+    keel = get_keel(request)
+    text = known_at.strip()
+    if text.isdigit():
+        position = int(text)
+        head = keel.app.head_position()
+        if position > head:
+            raise InvalidValue(f"known_at position {position} is beyond the head of the log ({head})")
+        moment = keel.app.moment_of(position) if position else EARLIEST
+        if moment is None:
+            raise InvalidValue(f"position {position} has no recorded time (written before the log kept one)")
+        position = keel.app.position_at(moment) if position else 0  # a whole transaction is known at once
+    else:
+        try:
+            parsed = _MOMENT.validate_python(text)
+        except ValidationError:
+            raise InvalidValue(f"known_at must be an ISO 8601 moment or a log position, got {known_at!r}") from None
+        moment = utc(parsed) or EARLIEST
+        position = keel.app.position_at(moment)
+    # The read models must have reached what was known then, or the answer would be incomplete.
+    if position:
+        keel.engine.wait_for(position, [], timeout=keel.settings.read_wait_seconds)
+    request.state.knowledge = Knowledge(moment, position)
+    return moment
+
+
+KnownAt = Annotated[datetime | None, Depends(resolve_known_at)]
 
 
 def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None:

@@ -11,6 +11,7 @@ from api.auth import TokenService, authorize, install_authentication
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
+from api.provenance import install_provenance
 from api.routes import (
     audit,
     books,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     install_openapi(app, DESCRIPTION)
     install_problem_handlers(app)
     install_idempotency(app)
+    install_provenance(app)
     install_authentication(app)  # outermost: idempotency keys are scoped to the authenticated client
     for module in (
         customers,

@@ -56,6 +56,20 @@ class Page(Out, Generic[T]):
     next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` to get the next page")
 
 
+class Provenance(Out):
+    """Where a report came from. With an explicit ``as_of`` and ``known_at``, the same request gives
+    the same bytes later, and ``digest`` proves it."""
+
+    position: int = Field(description="The log position the report reflects: pass it as known_at to reproduce it")
+    parameters: dict[str, str] = Field(description="The query as asked (min_position left out)")
+    projections: dict[str, int] = Field(description="Read model name -> version that answered")
+    digest: str = Field(description="sha256 of the report without its provenance, as canonical JSON")
+
+
+class Report(Out):
+    provenance: Provenance | None = Field(None, description="Filled in by the server for every report")
+
+
 class CommandAccepted(Out):
     id: UUID
     version: int = Field(description="The aggregate's version after the command")
@@ -399,7 +413,7 @@ class CurrencyTotal(Out):
     balanced: bool
 
 
-class TrialBalance(Out):
+class TrialBalance(Report):
     scope: Scope
     balanced: bool
     rows: list[TrialBalanceRow]
@@ -415,7 +429,7 @@ class ReceivableRow(Out):
     net: DecimalStr
 
 
-class Receivables(Out):
+class Receivables(Report):
     scope: Scope
     rows: list[ReceivableRow]
     totals: dict[str, DecimalStr]
@@ -428,7 +442,7 @@ class StatementLine(Out):
     amount: DecimalStr
 
 
-class ProfitAndLoss(Out):
+class ProfitAndLoss(Report):
     scope: Scope
     by: str | None
     income: list[StatementLine]
@@ -438,7 +452,7 @@ class ProfitAndLoss(Out):
     result: DecimalStr
 
 
-class BalanceSheet(Out):
+class BalanceSheet(Report):
     scope: Scope
     assets: list[StatementLine]
     liabilities: list[StatementLine]
@@ -463,7 +477,7 @@ class AgeingItem(Out):
     open_value: DecimalStr
 
 
-class Ageing(Out):
+class Ageing(Report):
     scope: Scope
     kind: Literal["receivables", "payables"]
     total: DecimalStr
@@ -483,7 +497,7 @@ class LedgerEntry(Out):
     party_id: str | None
 
 
-class AccountLedger(Out):
+class AccountLedger(Report):
     scope: Scope
     account: str
     name: str
@@ -501,7 +515,7 @@ class TaxLine(Out):
     net_payable: DecimalStr
 
 
-class TaxSummary(Out):
+class TaxSummary(Report):
     scope: Scope
     lines: list[TaxLine]
     net_payable: DecimalStr
@@ -729,7 +743,7 @@ class PipelineRow(Out):
     weighted: DecimalStr
 
 
-class PipelineReport(Out):
+class PipelineReport(Report):
     scope: CrmScope
     by: str
     rows: list[PipelineRow]
@@ -751,13 +765,13 @@ class SourceRow(Out):
     lead_to_won: DecimalStr
 
 
-class ConversionReport(Out):
+class ConversionReport(Report):
     scope: CrmScope
     funnel: list[FunnelStep]
     sources: list[SourceRow]
 
 
-class WinRateReport(Out):
+class WinRateReport(Report):
     scope: CrmScope
     won: int
     lost: int
@@ -781,7 +795,7 @@ class OwnerFollowUps(Out):
     upcoming: int
 
 
-class FollowUpsReport(Out):
+class FollowUpsReport(Report):
     scope: CrmScope
     owners: list[OwnerFollowUps]
     open_items: list[FollowUpItem]
@@ -796,7 +810,7 @@ class TimelineEntry(Out):
     actor: str
 
 
-class Customer360(Out):
+class Customer360(Report):
     scope: CrmScope
     customer_id: str
     name: str
@@ -910,7 +924,7 @@ class MarginRow(Out):
     margin_percent: DecimalStr | None
 
 
-class Margins(Out):
+class Margins(Report):
     scope: WorkScope
     by: str
     rows: list[MarginRow]
@@ -928,7 +942,7 @@ class BurnRow(Out):
     cost_burn_percent: DecimalStr | None
 
 
-class BudgetBurn(Out):
+class BudgetBurn(Report):
     scope: WorkScope
     rows: list[BurnRow]
 
@@ -942,7 +956,7 @@ class UtilisationRow(Out):
     utilisation_percent: DecimalStr | None
 
 
-class Utilisation(Out):
+class Utilisation(Report):
     scope: WorkScope
     rows: list[UtilisationRow]
 
@@ -955,7 +969,7 @@ class WipRow(Out):
     currency: str
 
 
-class WorkInProgress(Out):
+class WorkInProgress(Report):
     scope: WorkScope
     rows: list[WipRow]
 

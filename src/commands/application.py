@@ -167,6 +167,17 @@ class KeelApplication(Application[UUID]):
             return recorder.recorded_times(first, last)
         return {}
 
+    def position_at(self, moment: datetime) -> int:
+        """The log position the books had reached at ``moment`` (what "known at" it means)."""
+        recorder = self.recorder
+        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            return recorder.position_at(moment)
+        return self.head_position()
+
+    def moment_of(self, position: int) -> datetime | None:
+        """When a position was appended; None beyond the head."""
+        return self.recorded_times(position, position).get(position)
+
     # -- idempotency ------------------------------------------------------------------
 
     def claim(self, ticket: Ticket, stale_after_seconds: float = 60.0) -> Claim:

@@ -71,6 +71,9 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
             ).format()
         )
         self.sql_create_statements.append(
+            SQL(f"CREATE INDEX IF NOT EXISTS keel_log_recorded_at ON {LOG_TABLE} (recorded_at)").format()
+        )
+        self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
                 " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
@@ -125,6 +128,19 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
                 SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last)
             )
             return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position appended at or before ``moment`` (0: none)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= %s"
+                    " ORDER BY recorded_at DESC, position DESC LIMIT 1"
+                ),
+                (moment,),
+            )
+            row = curs.fetchone()
+            return int(row["position"]) if row else 0
 
     def chain_hashes(self, first: int, last: int) -> dict[int, str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -200,6 +216,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL,"
             " hash TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS keel_log_recorded_at ON {LOG_TABLE} (recorded_at)",
             "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
             " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
             " claimed_at REAL NOT NULL, PRIMARY KEY (client, key))",
@@ -237,6 +254,19 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position BETWEEN ? AND ?", (first, last))
             return {int(r["position"]): datetime.fromisoformat(r["recorded_at"]) for r in c.fetchall()}
+
+    def position_at(self, moment: datetime) -> int:
+        # Stored as fixed-width UTC ISO text (or without the fraction when it is zero, which still
+        # sorts right: '+' < '.'), so text order is time order.
+        utc = moment.astimezone(UTC)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= ?"
+                " ORDER BY recorded_at DESC, position DESC LIMIT 1",
+                (f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}+00:00",),
+            )
+            row = c.fetchone()
+            return int(row["position"]) if row else 0
 
     def chain_hashes(self, first: int, last: int) -> dict[int, str]:
         with self.datastore.transaction(commit=False) as c:

@@ -186,3 +186,13 @@ def test_audit_verify_and_a_signed_digest(demo_dir: Path) -> None:
     assert digest.returncode == 0 and set(json.loads(digest.stdout)) == {"position", "hash", "signed_at", "signature"}
     unsigned = keel(demo_dir, "audit", "digest")
     assert unsigned.returncode == 1 and "KEEL_AUDIT_KEY" in unsigned.stderr
+
+
+def test_reports_take_a_log_position_as_known_at(demo_dir: Path) -> None:
+    nothing = keel(demo_dir, "report", "trial-balance", "--known-at", "0", "--format", "json")
+    assert nothing.returncode == 0 and json.loads(nothing.stdout)["rows"] == []
+    early = keel(demo_dir, "report", "trial-balance", "--as-of", "2026-09-30", "--known-at", "3", "--format", "json")
+    everything = keel(demo_dir, "report", "trial-balance", "--as-of", "2026-09-30", "--format", "json")
+    assert early.returncode == 0 and json.loads(early.stdout)["rows"] != json.loads(everything.stdout)["rows"]
+    beyond = keel(demo_dir, "report", "trial-balance", "--known-at", "999999999")
+    assert beyond.returncode == 1 and "beyond the head of the log" in beyond.stderr
