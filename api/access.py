@@ -80,6 +80,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/credit-notes*", (READ_INVOICES,)),
     # the rest of finance
     (WRITE, "/v1/books/close-*", (CLOSE_BOOKS,)),
+    (WRITE, "/v1/books/reopen-*", (CLOSE_BOOKS,)),
     (WRITE, "/v1/expense-claims/*/reimburse", (WRITE_FINANCE,)),
     (WRITE, "/v1/expense-claims*", (WRITE_EXPENSES,)),
     (("GET",), "/v1/expense-claims*", (READ_FINANCE, WRITE_EXPENSES)),

@@ -344,6 +344,37 @@ def tax_summary(
     emit(fmt, "Tax summary", header, rows, {**_scope(tax.scope), "net_payable": str(tax.net_payable)})
 
 
+@report_app.command("restatement")
+def restatement_report(
+    end: Annotated[datetime, typer.Option("--end", formats=["%Y-%m-%d"], help="The closed period's last day.")],
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """A closed period as known at its close against as known now: what changed, and which late
+    events (recorded after the close) explain it."""
+    from projections.restatement import restatement as build
+
+    def answer(keel: Keel, moment: datetime | None) -> Any:
+        close = next(((d, p, t) for d, p, t in keel.app.closes() if d >= end.date()), None)
+        if close is None:
+            raise fail(f"no period ending on or after {end.date().isoformat()} was ever closed")
+        return build(keel.views, end.date(), close[2], close[1], keel.functional_currency, moment)
+
+    found = _report(known_at, answer)
+    header = ["account", "name", "at_close", "now", "difference", "explained_by"]
+    rows = [
+        [a.account, a.name, a.at_close, a.now, a.difference, " ".join(map(str, a.explained_by))] for a in found.accounts
+    ]
+    late = [f"{e.position}: {e.event_topic} {e.source_id} dated {e.effective_date}" for e in found.late_events]
+    meta = {
+        "end": end.date().isoformat(),
+        "closed_at": found.closed_at.isoformat(),
+        "close_position": found.close_position,
+        "late_events": "; ".join(late) or "none",
+    }
+    emit(fmt, "Restatement", header, rows, meta)
+
+
 @report_app.command("pipeline")
 def pipeline_report(
     as_of: AsOfOption = None,

@@ -236,6 +236,14 @@ class ClosePeriodBody(Body):
     on: EffectiveDate = None
 
 
+class ReopenPeriodBody(Body):
+    lock_date: Annotated[date | None, Field(ge=FIRST_DAY, le=LAST_DAY)] = Field(
+        description="The new, earlier lock date; null opens every period"
+    )
+    reason: Text
+    on: EffectiveDate = None
+
+
 class CloseYearBody(Body):
     year: int = Field(ge=1900, le=2999)
 
@@ -1145,3 +1153,39 @@ class SupplierPayment(Out):
     rate: DecimalStr
     reference: str
     allocations: list[BillAllocationOut]
+
+
+# -- restatement -----------------------------------------------------------------------
+
+
+class RestatedAccount(Out):
+    account: str
+    name: str
+    type: str
+    at_close: DecimalStr = Field(description="Balance as of the period's end, as known when it was closed")
+    now: DecimalStr = Field(description="The same balance as known now (or at known_at)")
+    difference: DecimalStr
+    explained_by: list[int] = Field(description="Positions of the late events that changed it")
+
+
+class LateLine(Out):
+    account: str
+    value: DecimalStr
+
+
+class LateEvent(Out):
+    position: int
+    recorded_at: datetime
+    effective_date: date
+    source_id: str = Field(description="The aggregate whose event posted it: see /v1/aggregates/{id}/history")
+    event_topic: str
+    lines: list[LateLine]
+
+
+class Restatement(Report):
+    scope: Scope
+    closed_at: datetime = Field(description="When the close of the period was recorded")
+    close_position: int
+    restated: bool = Field(description="Whether anything changed since the close")
+    accounts: list[RestatedAccount]
+    late_events: list[LateEvent]

@@ -15,6 +15,7 @@ from commands.messages import (
     CommandResult,
     EntryLineInput,
     PostJournalEntry,
+    ReopenPeriod,
     ReverseJournalEntry,
 )
 from ledger.errors import NotFound
@@ -29,6 +30,14 @@ def close_period(body: schemas.ClosePeriodBody, keel: KeelDep, meta: MetaDep) ->
     """Lock the books up to and including ``lock_date``: every command dated on or before it is refused
     from now on, and reports of the closed period never change again. The lock date only moves forward."""
     return keel.app.handle(ClosePeriod(meta=meta, on=body.on, lock_date=body.lock_date))
+
+
+@router.post("/reopen-period", response_model=schemas.CommandAccepted)
+def reopen_period(body: schemas.ReopenPeriodBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Move the lock date back, with a reason, so late postings can be made (then close again).
+    What they change against what was known at the close is the restatement report. A period of a
+    closed fiscal year cannot be reopened."""
+    return keel.app.handle(ReopenPeriod(meta=meta, on=body.on, lock_date=body.lock_date, reason=body.reason))
 
 
 @router.post("/close-year", response_model=schemas.CommandAccepted)

@@ -7,7 +7,10 @@ from fastapi import APIRouter, Path, Query
 
 from api import schemas
 from api.deps import AsOf, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
+from api.system import Keel
+from ledger.errors import InvalidTransition
 from projections import reports
+from projections.restatement import restatement as restated
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -111,3 +114,33 @@ def tax_summary(
     catch_up(keel, min_position, GL)
     result = reports.tax_summary(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at))
     return schemas.TaxSummary.model_validate(result, from_attributes=True)
+
+
+@router.get("/restatement", response_model=schemas.Restatement)
+def restatement(
+    keel: KeelDep,
+    end: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="The closed period's last day")],
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.Restatement:
+    """The books as of a closed period's end as known at its close, against as known now (or at
+    ``known_at``), account by account, with the late events that explain each difference."""
+    catch_up(keel, min_position, GL)
+    close = next(((d, p, t) for d, p, t in keel.app.closes() if d >= end), None)
+    if close is None:
+        raise InvalidTransition(f"no period ending on or after {end.isoformat()} was ever closed")
+    _, position, closed_at = close
+    moment = utc(known_at)
+    found = restated(keel.views, end, closed_at, position, keel.functional_currency, moment)
+    return schemas.Restatement(
+        scope=schemas.Scope(as_of=end, known_at=moment, position=_read_position(keel), currency=found.currency),
+        closed_at=found.closed_at,
+        close_position=found.close_position,
+        restated=found.restated,
+        accounts=[schemas.RestatedAccount.model_validate(a, from_attributes=True) for a in found.accounts],
+        late_events=[schemas.LateEvent.model_validate(e, from_attributes=True) for e in found.late_events],
+    )
+
+
+def _read_position(keel: Keel) -> int:
+    return next((s.position for s in keel.engine.status() if s.name == "general_ledger"), 0)

@@ -105,6 +105,7 @@ class KeelApplication(Application[UUID]):
             m.ApplyCustomerCredit: self._apply_credit,
             m.RefundCustomerCredit: self._refund_credit,
             m.ClosePeriod: self._close_period,
+            m.ReopenPeriod: self._reopen_period,
             m.CloseYear: self._close_year,
             m.PostJournalEntry: self._post_entry,
             m.ReverseJournalEntry: self._reverse_entry,
@@ -435,6 +436,25 @@ class KeelApplication(Application[UUID]):
             books = Books.open(self.default_functional_currency, on, c.meta)
         books.close_period(c.lock_date, on, c.meta)
         return self._commit(books)
+
+    def _reopen_period(self, c: m.ReopenPeriod) -> m.CommandResult:
+        books = self._load(Books, BOOKS_ID, label="books")
+        books.reopen_period(c.lock_date, c.reason, c.on or self.clock(), c.meta)
+        return self._commit(books)
+
+    def closes(self) -> list[tuple[date, int, datetime]]:
+        """Every period close: (lock date, log position, when it was recorded), oldest first."""
+        try:
+            history = self.history(BOOKS_ID)
+        except NotFound:
+            return []
+        found = []
+        for position, event in history:
+            if isinstance(event, Books.PeriodClosed) and position is not None:
+                moment = self.moment_of(position)
+                if moment is not None:
+                    found.append((event.lock_date, position, moment))
+        return found
 
     def _close_year(self, c: m.CloseYear) -> m.CommandResult:
         books = self._load(Books, BOOKS_ID, label="books")

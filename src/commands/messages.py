@@ -144,6 +144,12 @@ class RefundCustomerCredit(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReopenPeriod(Command):
+    lock_date: date | None  # the new, earlier lock date; None opens every period
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClosePeriod(Command):
     lock_date: date
 

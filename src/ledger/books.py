@@ -52,6 +52,17 @@ class Books(KeelAggregate):
         def apply(self, books: Books) -> None:
             books.lock_date = self.lock_date
 
+    class PeriodReopened(Event):
+        """The lock date moved back (or away, when None) so late postings can be made; the
+        restatement report shows what they changed against what was known at the close."""
+
+        TOPIC = "keel.books.PeriodReopened.v1"
+        lock_date: date | None
+        reason: str
+
+        def apply(self, books: Books) -> None:
+            books.lock_date = self.lock_date
+
     class YearClosed(Event):
         """The year's result moved to retained earnings (the effective date is the year end)."""
 
@@ -82,6 +93,18 @@ class Books(KeelAggregate):
         if lock_date >= on:
             raise InvalidValue(f"a period can only be closed once it has ended: {lock_date} is not before {on}")
         self.trigger_event(self.PeriodClosed, lock_date=lock_date, **meta.stamp(on))
+
+    def reopen_period(self, lock_date: date | None, reason: str, on: date, meta: Meta) -> None:
+        if self.lock_date is None:
+            raise InvalidTransition("the books are not closed; there is nothing to reopen")
+        if lock_date is not None and lock_date >= self.lock_date:
+            raise InvalidTransition(f"reopening moves the lock date back from {self.lock_date}; {lock_date} does not")
+        if not reason.strip():
+            raise InvalidValue("reopening closed books needs a reason, for the audit trail")
+        reopened_from = (lock_date.year if lock_date else 0) + 1
+        if any(year >= reopened_from for year in self.closed_years):
+            raise InvalidTransition(f"fiscal year {max(self.closed_years)} is closed; its periods cannot be reopened")
+        self.trigger_event(self.PeriodReopened, lock_date=lock_date, reason=reason.strip()[:500], **meta.stamp(on))
 
     def check_year_closable(self, year: int) -> None:
         year_end = date(year, 12, 31)

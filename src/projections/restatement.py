@@ -1,0 +1,108 @@
+"""Restatement: the books as of a period's end as known when it was closed, against as known now,
+account by account, with the late events (recorded after the close, dated on or before the
+period's end) that explain every difference. The late lines of an account always sum to its
+difference, because both sides sum the same journal lines.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from ledger.accounts import account
+from ledger.money import Money
+from projections.db import ViewDatabase, as_date, as_datetime
+
+
+@dataclass(frozen=True)
+class RestatedAccount:
+    account: str
+    name: str
+    type: str
+    at_close: Decimal
+    now: Decimal
+    difference: Decimal
+    explained_by: list[int]  # positions of the late events that touch this account
+
+
+@dataclass(frozen=True)
+class LateLine:
+    account: str
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class LateEvent:
+    position: int
+    recorded_at: datetime
+    effective_date: date
+    source_id: str
+    event_topic: str
+    lines: list[LateLine]
+
+
+@dataclass(frozen=True)
+class Restatement:
+    end: date
+    closed_at: datetime
+    close_position: int
+    known_at: datetime | None
+    currency: str
+    accounts: list[RestatedAccount]
+    late_events: list[LateEvent]
+
+    @property
+    def restated(self) -> bool:
+        return bool(self.accounts)
+
+
+def restatement(
+    db: ViewDatabase,
+    end: date,
+    closed_at: datetime,
+    close_position: int,
+    functional_currency: str,
+    known_at: datetime | None = None,
+) -> Restatement:
+    def amount(minor: int) -> Decimal:
+        return Money.from_minor(int(minor), functional_currency).amount
+
+    now_sql, now_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT account, SUM(CASE WHEN recorded_at <= %s THEN value_minor ELSE 0 END), SUM(value_minor)"
+            f" FROM gl_lines WHERE effective_date <= %s {now_sql} GROUP BY account ORDER BY account",
+            [closed_at, end, *now_params],
+        )
+        balances = [(code, int(then), int(now)) for code, then, now in cur.fetchall()]
+        cur.execute(
+            "SELECT position, MIN(recorded_at), effective_date, source_id, event_topic, account, SUM(value_minor)"
+            f" FROM gl_lines WHERE effective_date <= %s AND recorded_at > %s {now_sql}"
+            " GROUP BY position, effective_date, source_id, event_topic, account ORDER BY position, account",
+            [end, closed_at, *now_params],
+        )
+        late_rows = cur.fetchall()
+    events: dict[int, LateEvent] = {}
+    touching: dict[str, list[int]] = defaultdict(list)
+    for position, recorded, effective, source, topic, code, value in late_rows:
+        pos = int(position)
+        if pos not in events:
+            recorded_at, effective_date = as_datetime(recorded), as_date(effective)
+            assert recorded_at is not None and effective_date is not None
+            events[pos] = LateEvent(pos, recorded_at, effective_date, str(source), topic, [])
+        events[pos].lines.append(LateLine(code, amount(value)))
+        if pos not in touching[code]:
+            touching[code].append(pos)
+    accounts = []
+    for code, then, now in balances:
+        if then == now:
+            continue
+        acct = account(code)
+        accounts.append(
+            RestatedAccount(
+                code, acct.name, acct.type.value, amount(then), amount(now), amount(now - then), touching[code]
+            )
+        )
+    return Restatement(end, closed_at, close_position, known_at, functional_currency, accounts, list(events.values()))
