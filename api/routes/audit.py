@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.deps import KeelDep
+from api.deps import KeelDep, KnownAt, utc
 from commands.audit import verify
+from ledger.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -26,6 +30,19 @@ class EventRecord(BaseModel):
     correlation_id: str | None
     timestamp: datetime
     recorded_at: datetime | None
+
+
+class HistoryRecord(EventRecord):
+    data: dict[str, Any] = Field(description="What the event says, besides its metadata (secrets left out)")
+
+
+class AggregateState(BaseModel):
+    id: UUID
+    type: str
+    version: int
+    position: int | None = Field(description="Log position of the version shown")
+    recorded_at: datetime | None
+    state: dict[str, Any]
 
 
 class EventFeed(BaseModel):
@@ -70,10 +87,81 @@ def event_feed(
     return EventFeed(events=events, next=page[-1][0] if len(page) == limit else None)
 
 
-@router.get("/aggregates/{aggregate_id}/history", response_model=list[EventRecord])
-def aggregate_history(aggregate_id: UUID, keel: KeelDep) -> list[EventRecord]:
-    """Every event of one invoice, customer, deal, … with actor, recorded time, effective date and position."""
-    return [record(pos, e) for pos, e in keel.app.history(aggregate_id)]
+METADATA = {"originator_id", "originator_version", "timestamp", "effective_date", "actor", "command_id"}
+METADATA |= {"correlation_id", "originator_topic"}
+
+
+def plain(value: Any) -> Any:
+    """Domain values as JSON: decimals as strings, dates in ISO 8601, dataclasses as objects."""
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(plain(k)): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return str(value)
+
+
+def _data(attributes: dict[str, Any], leave_out: set[str]) -> dict[str, Any]:
+    return {
+        k: plain(v)
+        for k, v in sorted(attributes.items())
+        if k not in leave_out and not k.startswith("_") and "secret" not in k
+    }
+
+
+@router.get("/aggregates/{aggregate_id}/history", response_model=list[HistoryRecord])
+def aggregate_history(aggregate_id: UUID, keel: KeelDep) -> list[HistoryRecord]:
+    """Every event of one invoice, customer, deal, … with what it says, actor, recorded time,
+    effective date and position."""
+    history = keel.app.history(aggregate_id)
+    positions = [p for p, _ in history if p is not None]
+    times = keel.app.recorded_times(min(positions), max(positions)) if positions else {}
+    return [
+        HistoryRecord(**record(p, e, times.get(p) if p else None).model_dump(), data=_data(vars(e), METADATA))
+        for p, e in history
+    ]
+
+
+@router.get("/aggregates/{aggregate_id}", response_model=AggregateState)
+def aggregate_state(
+    aggregate_id: UUID,
+    keel: KeelDep,
+    version: Annotated[int | None, Query(ge=1, le=2**31, description="This version (default: the latest)")] = None,
+    known_at: KnownAt = None,
+) -> AggregateState:
+    """One aggregate as it was: at a version, or as known at a moment or log position (for auditors)."""
+    history = keel.app.history(aggregate_id)
+    wanted = version or len(history)
+    if known_at is not None:
+        moment = utc(known_at) or known_at
+        times = keel.app.recorded_times(min(p or 0 for p, _ in history), max(p or 0 for p, _ in history))
+        known = [e.originator_version for p, e in history if p is not None and (t := times.get(p)) and t <= moment]
+        if not known:
+            raise NotFound(f"nothing was known of {aggregate_id} at {known_at.isoformat()}")
+        wanted = min(wanted, max(known))
+    if wanted > len(history):
+        raise NotFound(f"{aggregate_id} has {len(history)} versions, not {wanted}")
+    aggregate: Any = keel.app.repository.get(aggregate_id, version=wanted)
+    position = history[wanted - 1][0]
+    return AggregateState(
+        id=aggregate_id,
+        type=type(aggregate).__name__,
+        version=aggregate.version,
+        position=position,
+        recorded_at=keel.app.moment_of(position) if position else None,
+        state=_data(vars(aggregate), set()),
+    )
 
 
 @router.get("/audit/verify", response_model=ChainVerification)

@@ -52,6 +52,8 @@ from ledger.journal_entry import JournalEntry, make_entry_line
 from ledger.money import Money, minor_units, to_decimal
 from ledger.payables import Bill, Supplier, SupplierPayment, make_bill_line
 from ledger.payment import Payment
+from ledger.people import Person
+from ledger.projects import Project
 from ledger.sequence import NumberSequence, invoice_series, sequence_id
 
 A = TypeVar("A", bound=KeelAggregate)
@@ -66,8 +68,10 @@ def today() -> date:
 
 class KeelApplication(Application[UUID]):
     name = APP_NAME
-    # A number sequence gains an event per issued document; snapshots keep loading it O(1).
-    snapshotting_intervals = {NumberSequence: 50}
+    # Aggregates that gain events for as long as they live (a number sequence per document, a
+    # project per allocation and approved week, a customer per credit movement, the books per
+    # close) are snapshotted, so loading them stays O(1). Snapshots are a cache: the events rule.
+    snapshotting_intervals = {NumberSequence: 50, Project: 50, Customer: 50, Books: 50, Person: 50}
 
     def __init__(self, database_url: str, functional_currency: str = "EUR") -> None:
         env = event_store_env(database_url)

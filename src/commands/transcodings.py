@@ -19,6 +19,7 @@ from ledger.customer import Contact
 from ledger.expenses import ApprovalStep, ClaimDetails
 from ledger.invoice import InvoiceLine
 from ledger.journal import JournalLine
+from ledger.money import Money
 from ledger.payables import BillAllocation, BillLine
 from ledger.payment import Allocation
 from ledger.people import Terms
@@ -164,8 +165,31 @@ class ApprovedTimeAsDict(DataclassAsDict):
     decimals = ("hours", "bill_rate")
 
 
+class MoneyAsDict(DataclassAsDict):
+    """Only in snapshots (aggregate state): events carry amounts and currencies as fields."""
+
+    type = Money
+    name = "keel_money"
+    decimals = ("amount",)
+
+
+class SetAsList(Transcoding):
+    """Only in snapshots (aggregate state), sorted so equal states store equal bytes."""
+
+    type = set
+    name = "keel_set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return sorted(obj, key=str)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
 def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
+        SetAsList(),
+        MoneyAsDict(),
         TermsAsDict(),
         MilestoneAsDict(),
         RateAsDict(),

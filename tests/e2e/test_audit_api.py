@@ -38,3 +38,21 @@ def test_history_feed_and_verification(client: TestClient, keel: Keel) -> None:
     check = ok(client.get("/v1/audit/verify"))
     assert check["ok"] is True and check["checked"] == 2
     assert client.get("/v1/aggregates/00000000-0000-0000-0000-000000000001/history").status_code == 404
+
+
+def test_history_says_what_each_event_changed_and_any_version_can_be_loaded(client: TestClient, keel: Keel) -> None:
+    customer = ok(client.post("/v1/customers", json={"name": "Acme", "on": "2026-01-02"}), 201)
+    renamed = ok(client.post(f"/v1/customers/{customer['id']}/rename", json={"name": "Acme Ltd"}))
+    history = ok(client.get(f"/v1/aggregates/{customer['id']}/history"))
+    assert history[0]["data"]["name"] == "Acme" and history[1]["data"] == {"name": "Acme Ltd"}
+    assert all(h["recorded_at"] for h in history)
+
+    latest = ok(client.get(f"/v1/aggregates/{customer['id']}"))
+    assert latest["type"] == "Customer" and latest["version"] == 2 and latest["state"]["name"] == "Acme Ltd"
+    first = ok(client.get(f"/v1/aggregates/{customer['id']}", params={"version": 1}))
+    assert first["state"]["name"] == "Acme" and first["position"] == customer["position"]
+    as_known = ok(client.get(f"/v1/aggregates/{customer['id']}", params={"known_at": str(customer["position"])}))
+    assert as_known["version"] == 1 and as_known["state"]["name"] == "Acme"
+    assert ok(client.get(f"/v1/aggregates/{customer['id']}", params={"known_at": renamed["position"]}))["version"] == 2
+    assert client.get(f"/v1/aggregates/{customer['id']}", params={"version": 3}).status_code == 404
+    assert client.get(f"/v1/aggregates/{customer['id']}", params={"known_at": "0"}).status_code == 404
