@@ -375,6 +375,74 @@ def restatement_report(
     emit(fmt, "Restatement", header, rows, meta)
 
 
+ByOption = Annotated[str, typer.Option("--by", help="week or month.")]
+
+
+def _cash_rows(periods: Sequence[Any]) -> list[list[Any]]:
+    return [[p.start, p.end, p.opening, p.inflow, p.outflow, p.net, p.closing] for p in periods]
+
+
+CASH_HEADER = ["start", "end", "opening", "inflow", "outflow", "net", "closing"]
+
+
+@report_app.command("cash-flow")
+def cash_flow_report(
+    start: FromOption,
+    end: ToOption = None,
+    by: ByOption = "month",
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Money in and out of the bank per week or month, with opening and closing balances."""
+    from projections.cash_flow import actual
+
+    found = _report(
+        known_at, lambda keel, moment: actual(keel.views, start.date(), _day(end), by, keel.functional_currency, moment)
+    )
+    emit(fmt, f"Cash flow by {by}", CASH_HEADER, _cash_rows(found.periods), _scope(found.scope))
+
+
+@report_app.command("cash-forecast")
+def cash_forecast_report(
+    end: Annotated[datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Forecast up to this day.")],
+    as_of: AsOfOption = None,
+    by: ByOption = "week",
+    known_at: KnownAtOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Expected cash: open receivables (shifted by each customer's payment delay), payables, claims."""
+    from projections.cash_flow import forecast
+
+    found = _report(
+        known_at,
+        lambda keel, moment: forecast(keel.views, _day(as_of), end.date(), by, keel.functional_currency, moment),
+    )
+    emit(fmt, f"Cash forecast by {by}", CASH_HEADER, _cash_rows(found.periods), _scope(found.scope))
+
+
+@report_app.command("forecast-vs-actual")
+def forecast_vs_actual_report(
+    as_of: Annotated[datetime, typer.Option("--as-of", formats=["%Y-%m-%d"], help="The forecast's date.")],
+    end: ToOption = None,
+    by: ByOption = "week",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What the cash forecast said at the end of --as-of against what went through the bank since."""
+    from datetime import UTC
+    from datetime import time as day_time
+
+    from projections.cash_flow import forecast_vs_actual
+
+    made = datetime.combine(as_of.date(), day_time.max, tzinfo=UTC)
+    found = _report(
+        None,
+        lambda keel, _: forecast_vs_actual(keel.views, as_of.date(), _day(end), by, keel.functional_currency, made),
+    )
+    rows = [[p.start, p.end, p.forecast_net, p.actual_net, p.difference] for p in found.periods]
+    header = ["start", "end", "forecast_net", "actual_net", "difference"]
+    emit(fmt, f"Forecast vs actual by {by}", header, rows, {**_scope(found.scope), "forecast_known_at": made})
+
+
 @report_app.command("pipeline")
 def pipeline_report(
     as_of: AsOfOption = None,

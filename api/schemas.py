@@ -1189,3 +1189,56 @@ class Restatement(Report):
     restated: bool = Field(description="Whether anything changed since the close")
     accounts: list[RestatedAccount]
     late_events: list[LateEvent]
+
+
+# -- cash flow --------------------------------------------------------------------------
+
+
+class CashPeriod(Out):
+    start: date
+    end: date
+    inflow: DecimalStr
+    outflow: DecimalStr
+    net: DecimalStr
+    opening: DecimalStr
+    closing: DecimalStr
+    detail: dict[str, DecimalStr] = Field(description="Net by source (payment, supplierpayment, receivable, …)")
+
+
+class CashFlowReport(Report):
+    scope: Scope
+    by: Literal["week", "month"]
+    periods: list[CashPeriod]
+
+
+class ForecastItem(Out):
+    source: Literal["receivable", "payable", "expense_claim"]
+    document_id: str
+    party_id: str
+    party_name: str
+    due_date: date | None
+    expected_on: date = Field(description="The due date shifted by the customer's observed payment delay")
+    amount: DecimalStr = Field(description="Signed: money in is positive")
+
+
+class CashForecast(Report):
+    scope: Scope
+    by: Literal["week", "month"]
+    delays: dict[str, DecimalStr] = Field(description="Customer id -> average days paid after the due date")
+    periods: list[CashPeriod]
+    items: list[ForecastItem]
+
+
+class ForecastVsActualPeriod(Out):
+    start: date
+    end: date
+    forecast_net: DecimalStr
+    actual_net: DecimalStr
+    difference: DecimalStr = Field(description="Actual less forecast")
+
+
+class ForecastVsActual(Report):
+    scope: Scope
+    by: Literal["week", "month"]
+    forecast_known_at: datetime
+    periods: list[ForecastVsActualPeriod]

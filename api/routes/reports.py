@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 from api import schemas
 from api.deps import AsOf, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
 from api.system import Keel
-from ledger.errors import InvalidTransition
-from projections import reports
+from ledger.errors import InvalidTransition, InvalidValue
+from projections import cash_flow, reports
 from projections.restatement import restatement as restated
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -144,3 +144,92 @@ def restatement(
 
 def _read_position(keel: Keel) -> int:
     return next((s.position for s in keel.engine.status() if s.name == "general_ledger"), 0)
+
+
+By = Annotated[Literal["week", "month"], Query(description="Period length")]
+
+
+def _cash_periods(periods: list[cash_flow.CashPeriod]) -> list[schemas.CashPeriod]:
+    return [
+        schemas.CashPeriod(
+            start=p.start,
+            end=p.end,
+            inflow=p.inflow,
+            outflow=p.outflow,
+            net=p.net,
+            opening=p.opening,
+            closing=p.closing,
+            detail=p.detail,
+        )
+        for p in periods
+    ]
+
+
+def _scope(scope: reports.ReportScope) -> schemas.Scope:
+    return schemas.Scope.model_validate(scope, from_attributes=True)
+
+
+@router.get("/cash-flow", response_model=schemas.CashFlowReport)
+def cash_flow_report(
+    keel: KeelDep,
+    start: Start,
+    end: End = None,
+    by: By = "month",
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.CashFlowReport:
+    """Money in and out of the bank per week or month, by source, with opening and closing balances."""
+    catch_up(keel, min_position, GL)
+    found = cash_flow.actual(keel.views, start, as_of_or_today(end), by, keel.functional_currency, utc(known_at))
+    return schemas.CashFlowReport(scope=_scope(found.scope), by=by, periods=_cash_periods(found.periods))
+
+
+@router.get("/cash-forecast", response_model=schemas.CashForecast)
+def cash_forecast_report(
+    keel: KeelDep,
+    end: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Forecast up to this day")],
+    as_of: AsOf = None,
+    by: By = "week",
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> schemas.CashForecast:
+    """Expected cash from the day after ``as_of``: open receivables at their due dates shifted by each
+    customer's observed payment delay, open payables, approved expense claims not yet reimbursed."""
+    catch_up(keel, min_position, [*GL, "documents"])
+    day = as_of_or_today(as_of)
+    if end <= day:
+        raise InvalidValue(f"a forecast looks ahead: end {end.isoformat()} must come after {day.isoformat()}")
+    found = cash_flow.forecast(keel.views, day, end, by, keel.functional_currency, utc(known_at))
+    return schemas.CashForecast(
+        scope=_scope(found.scope),
+        by=by,
+        delays=found.delays,
+        periods=_cash_periods(found.periods),
+        items=[schemas.ForecastItem.model_validate(i, from_attributes=True) for i in found.items],
+    )
+
+
+@router.get("/forecast-vs-actual", response_model=schemas.ForecastVsActual)
+def forecast_vs_actual_report(
+    keel: KeelDep,
+    as_of: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="The forecast's date")],
+    end: End = None,
+    by: By = "week",
+    forecast_known_at: Annotated[
+        datetime | None, Query(description="When the forecast was made (default: the end of as_of, UTC)")
+    ] = None,
+    min_position: MinPosition = None,
+) -> schemas.ForecastVsActual:
+    """What the cash forecast said at a past moment against what went through the bank since."""
+    catch_up(keel, min_position, [*GL, "documents"])
+    until = as_of_or_today(end)
+    if until <= as_of:
+        raise InvalidValue(f"end {until.isoformat()} must come after as_of {as_of.isoformat()}")
+    made = utc(forecast_known_at) or datetime.combine(as_of, time.max, tzinfo=UTC)
+    found = cash_flow.forecast_vs_actual(keel.views, as_of, until, by, keel.functional_currency, made)
+    return schemas.ForecastVsActual(
+        scope=_scope(found.scope),
+        by=by,
+        forecast_known_at=found.forecast_known_at,
+        periods=[schemas.ForecastVsActualPeriod.model_validate(p, from_attributes=True) for p in found.periods],
+    )

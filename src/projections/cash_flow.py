@@ -1,0 +1,260 @@
+"""Cash flow: what moved through the bank (actuals), what is expected to (forecast), and how a
+past forecast compares with what happened since.
+
+Everything is read from the general ledger with both time axes, so a forecast "as of D, known
+at K" is exactly what the books could have forecast then. Values are in the functional currency.
+
+The forecast's sources, each dated when the cash is expected:
+- receivables: every open invoice at its due date shifted by its customer's observed payment
+  delay (the amount-weighted average days between due date and payment, over the payments
+  known then; customers without history pay on time); overdue items are expected at once;
+- payables: every open bill at its due date;
+- expense claims approved and not yet reimbursed: at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
+from ledger.money import Money
+from projections.db import ViewDatabase, as_date
+from projections.reports import ReportScope, _position, ageing
+
+PERIODS = ("week", "month")
+
+
+def period_of(day: date, by: str) -> tuple[date, date]:
+    if by == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    start = day.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following - timedelta(days=1)
+
+
+def _periods(start: date, end: date, by: str) -> list[tuple[date, date]]:
+    if by not in PERIODS:
+        raise ValueError(f"cash flow is by week or month, not {by!r}")
+    found, day = [], start
+    while day <= end:
+        period = period_of(day, by)
+        found.append(period)
+        day = period[1] + timedelta(days=1)
+    return found
+
+
+@dataclass
+class CashPeriod:
+    start: date
+    end: date
+    inflow: Decimal
+    outflow: Decimal
+    opening: Decimal
+    closing: Decimal
+    detail: dict[str, Decimal] = field(default_factory=dict)  # by source, signed
+
+    @property
+    def net(self) -> Decimal:
+        return self.inflow - self.outflow
+
+
+@dataclass(frozen=True)
+class CashFlow:
+    scope: ReportScope
+    by: str
+    periods: list[CashPeriod]
+
+
+def _money(minor: int, currency: str) -> Decimal:
+    return Money.from_minor(int(minor), currency).amount
+
+
+def _bank_balance(db: ViewDatabase, before: date, known_at: datetime | None, currency: str) -> Decimal:
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT COALESCE(SUM(value_minor), 0) FROM gl_lines"
+            f" WHERE account = %s AND effective_date < %s {known_sql}",
+            [BANK, before, *known_params],
+        )
+        row = cur.fetchone()
+    return _money(row[0] if row else 0, currency)
+
+
+def _source(topic: str) -> str:
+    """keel.payment.Received.v1 -> payment."""
+    parts = topic.split(".")
+    return parts[1] if len(parts) > 2 else topic
+
+
+def actual(
+    db: ViewDatabase, start: date, end: date, by: str, currency: str, known_at: datetime | None = None
+) -> CashFlow:
+    """Money in and out of the bank per week or month, with the opening and closing balances."""
+    periods = _periods(start, end, by)
+    first = periods[0][0]
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT effective_date, event_topic, value_minor FROM gl_lines"
+            f" WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}",
+            [BANK, first, periods[-1][1], *known_params],
+        )
+        rows = cur.fetchall()
+        position = _position(cur)
+    balance = _bank_balance(db, first, known_at, currency)
+    result = []
+    by_period: dict[date, list[tuple[str, Decimal]]] = defaultdict(list)
+    for effective, topic, value in rows:
+        day = as_date(effective)
+        assert day is not None
+        by_period[period_of(day, by)[0]].append((_source(topic), _money(value, currency)))
+    zero = Money.zero(currency).amount
+    for period_start, period_end in periods:
+        moves = by_period.get(period_start, [])
+        inflow = sum((v for _, v in moves if v > 0), zero)
+        outflow = -sum((v for _, v in moves if v < 0), zero)
+        detail: dict[str, Decimal] = defaultdict(lambda: zero)
+        for source, value in moves:
+            detail[source] += value
+        opening, balance = balance, balance + inflow - outflow
+        result.append(
+            CashPeriod(period_start, period_end, inflow, outflow, opening, balance, dict(sorted(detail.items())))
+        )
+    return CashFlow(ReportScope(end, known_at, position, start=start, currency=currency), by, result)
+
+
+def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
+    """Per customer: the amount-weighted average days payments came after the due date."""
+    known_sql, known_params = ("AND g.recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT d.party_id, d.due_date, g.effective_date, g.value_minor FROM gl_lines g"
+            " JOIN documents d ON d.id = g.document_id"
+            " WHERE g.account = %s AND g.value_minor < 0 AND d.kind = 'invoice' AND g.event_topic LIKE %s"
+            f" AND g.effective_date <= %s {known_sql}",
+            [RECEIVABLES, "keel.payment.%", as_of, *known_params],
+        )
+        rows = cur.fetchall()
+    weighted: dict[str, Decimal] = defaultdict(Decimal)
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for party, due, effective, value in rows:
+        due_date, paid_on = as_date(due), as_date(effective)
+        assert due_date is not None and paid_on is not None
+        weighted[str(party)] += Decimal(-int(value)) * (paid_on - due_date).days
+        paid[str(party)] += Decimal(-int(value))
+    return {party: (weighted[party] / paid[party]).quantize(Decimal("0.1")) for party in paid if paid[party]}
+
+
+@dataclass(frozen=True)
+class ForecastItem:
+    source: str  # receivable, payable or expense_claim
+    document_id: str
+    party_id: str
+    party_name: str
+    due_date: date | None
+    expected_on: date
+    amount: Decimal  # signed: money in positive
+
+
+@dataclass(frozen=True)
+class Forecast:
+    scope: ReportScope
+    by: str
+    delays: dict[str, Decimal]
+    periods: list[CashPeriod]
+    items: list[ForecastItem]
+
+
+def _employee_claims(
+    db: ViewDatabase, as_of: date, expected: date, known_at: datetime | None, currency: str
+) -> list[ForecastItem]:
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT document_id, MIN(party_id), SUM(value_minor) FROM gl_lines"
+            f" WHERE account = %s AND effective_date <= %s AND document_id IS NOT NULL {known_sql}"
+            " GROUP BY document_id HAVING SUM(value_minor) <> 0",
+            [EMPLOYEE_PAYABLE, as_of, *known_params],
+        )
+        rows = cur.fetchall()
+    return [
+        ForecastItem("expense_claim", str(doc), str(party or ""), str(party or ""), None, expected, _money(v, currency))
+        for doc, party, v in rows
+    ]
+
+
+def forecast(
+    db: ViewDatabase, as_of: date, end: date, by: str, currency: str, known_at: datetime | None = None
+) -> Forecast:
+    """Expected cash per period from the day after ``as_of`` to ``end``, from what the books knew
+    at ``known_at``; the opening balance is the bank as of ``as_of``."""
+    tomorrow = as_of + timedelta(days=1)
+    periods = _periods(tomorrow, end, by)
+    delays = payment_delays(db, as_of, known_at)
+    items: list[ForecastItem] = []
+    for item in ageing(db, "receivables", as_of, currency, known_at).items:
+        delay = delays.get(item.party_id, Decimal(0))
+        expected = max(tomorrow, item.due_date + timedelta(days=int(delay.to_integral_value())))
+        receivable = ("receivable", item.document_id, item.party_id, item.party_name, item.due_date)
+        items.append(ForecastItem(*receivable, expected, item.open_value))
+    for item in ageing(db, "payables", as_of, currency, known_at).items:
+        expected = max(tomorrow, item.due_date)
+        payable = ("payable", item.document_id, item.party_id, item.party_name, item.due_date)
+        items.append(ForecastItem(*payable, expected, -item.open_value))
+    items += _employee_claims(db, as_of, tomorrow, known_at, currency)
+    items.sort(key=lambda i: (i.expected_on, i.source, i.document_id))
+    zero = Money.zero(currency).amount
+    balance = _bank_balance(db, tomorrow, known_at, currency)
+    result = []
+    for period_start, period_end in periods:
+        due = [i for i in items if period_start <= i.expected_on <= period_end]
+        inflow = sum((i.amount for i in due if i.amount > 0), zero)
+        outflow = -sum((i.amount for i in due if i.amount < 0), zero)
+        detail: dict[str, Decimal] = defaultdict(lambda: zero)
+        for i in due:
+            detail[i.source] += i.amount
+        opening, balance = balance, balance + inflow - outflow
+        result.append(
+            CashPeriod(period_start, period_end, inflow, outflow, opening, balance, dict(sorted(detail.items())))
+        )
+    with db.read() as cur:
+        position = _position(cur)
+    scope = ReportScope(as_of, known_at, position, start=tomorrow, currency=currency)
+    return Forecast(scope, by, delays, result, items)
+
+
+@dataclass(frozen=True)
+class ForecastVsActualPeriod:
+    start: date
+    end: date
+    forecast_net: Decimal
+    actual_net: Decimal
+    difference: Decimal  # actual - forecast
+
+
+@dataclass(frozen=True)
+class ForecastVsActual:
+    scope: ReportScope
+    by: str
+    forecast_known_at: datetime
+    periods: list[ForecastVsActualPeriod]
+
+
+def forecast_vs_actual(
+    db: ViewDatabase, as_of: date, end: date, by: str, currency: str, forecast_known_at: datetime
+) -> ForecastVsActual:
+    """What the forecast said at ``forecast_known_at`` for the periods from ``as_of`` against the
+    bank movements since, as known now."""
+    said = forecast(db, as_of, end, by, currency, forecast_known_at)
+    happened = actual(db, as_of + timedelta(days=1), end, by, currency)
+    actual_net = {p.start: p.net for p in happened.periods}
+    rows = []
+    for p in said.periods:
+        happened_net = actual_net.get(p.start, Money.zero(currency).amount)
+        rows.append(ForecastVsActualPeriod(p.start, p.end, p.net, happened_net, happened_net - p.net))
+    return ForecastVsActual(said.scope, by, forecast_known_at, rows)

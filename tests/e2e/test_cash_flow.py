@@ -1,0 +1,86 @@
+"""Cash flow: actuals from the bank, a forecast that knows each customer's payment habits, and the
+forecast of a past day against what happened since."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from support import invoice, ok, pay, register
+
+from api.system import Keel
+from commands.messages import BillLineInput, BillPaymentInput, PaySupplier, RecordBill, RegisterSupplier
+from ledger.events import Meta
+
+META = Meta("maria")
+
+
+def test_a_customer_paying_12_days_late_is_forecast_12_days_late_and_the_forecast_holds(
+    keel: Keel, client: TestClient
+) -> None:
+    slow = register(keel, "Slow & Co", on=date(2026, 1, 1))
+    prompt = register(keel, "Prompt Ltd", on=date(2026, 1, 1))
+    # History: two invoices due 1 Feb and 3 Mar, each paid 12 days after its due date.
+    first = invoice(keel, slow, "1000.00", date(2026, 1, 2))
+    pay(keel, slow, "1240.00", date(2026, 2, 13), {first: "1240.00"})
+    second = invoice(keel, slow, "2000.00", date(2026, 2, 1))
+    pay(keel, slow, "2480.00", date(2026, 3, 15), {second: "2480.00"})
+    # Open on 20 March: Slow's invoice due 1 April, Prompt's due 10 April, a bill due 5 April.
+    open_slow = invoice(keel, slow, "1500.00", date(2026, 3, 2))
+    open_prompt = invoice(keel, prompt, "500.00", date(2026, 3, 11))
+    supplier = keel.app.handle(RegisterSupplier(meta=META, name="Pixel Print", on=date(2026, 1, 1))).id
+    line = BillLineInput(description="Print", account="5000", amount="300.00", tax_rate="24")
+    bill = keel.app.handle(
+        RecordBill(
+            meta=META,
+            on=date(2026, 3, 6),
+            supplier_id=supplier,
+            supplier_reference="PP-1",
+            lines=(line,),
+            due_date=date(2026, 4, 5),
+        )
+    ).id
+    forecast_made = keel.app.moment_of(keel.app.head_position())
+    assert forecast_made is not None
+    keel.engine.catch_up()
+
+    said = ok(client.get("/v1/reports/cash-forecast", params={"as_of": "2026-03-20", "end": "2026-04-30"}))
+    assert Decimal(said["delays"][str(slow)]) == Decimal("12.0") and str(prompt) not in said["delays"]
+    expected = {i["document_id"]: (i["expected_on"], i["amount"]) for i in said["items"]}
+    assert expected[str(open_slow)] == ("2026-04-13", "1860.00")  # due 1 April + 12 days
+    assert expected[str(open_prompt)] == ("2026-04-10", "620.00")
+    assert expected[str(bill)] == ("2026-04-05", "-372.00")
+    weeks = {p["start"]: p for p in said["periods"]}
+    # A naive forecast would put Slow's money in the week of 30 March, with the bill.
+    assert weeks["2026-03-30"]["inflow"] == "0.00" and weeks["2026-03-30"]["outflow"] == "372.00"
+    assert weeks["2026-04-06"]["net"] == "620.00" and weeks["2026-04-13"]["net"] == "1860.00"
+    assert said["periods"][0]["opening"] == "3720.00"  # what came in so far
+
+    # What happened: the bill paid on time, Prompt on time, Slow 13 days late.
+    keel.app.handle(
+        PaySupplier(
+            meta=META,
+            on=date(2026, 4, 5),
+            supplier_id=supplier,
+            allocations=(BillPaymentInput(bill_id=bill, amount="372.00"),),
+        )
+    )
+    pay(keel, prompt, "620.00", date(2026, 4, 10), {open_prompt: "620.00"})
+    pay(keel, slow, "1860.00", date(2026, 4, 14), {open_slow: "1860.00"})
+    keel.engine.catch_up()
+
+    compared = ok(
+        client.get(
+            "/v1/reports/forecast-vs-actual",
+            params={"as_of": "2026-03-20", "end": "2026-04-30", "forecast_known_at": forecast_made.isoformat()},
+        )
+    )
+    rows = {p["start"]: p for p in compared["periods"]}
+    assert all(p["difference"] == "0.00" for p in compared["periods"]), compared["periods"]
+    assert rows["2026-04-13"]["forecast_net"] == rows["2026-04-13"]["actual_net"] == "1860.00"
+
+    actual = ok(client.get("/v1/reports/cash-flow", params={"start": "2026-04-01", "end": "2026-04-30"}))
+    (april,) = actual["periods"]
+    assert april["inflow"] == "2480.00" and april["outflow"] == "372.00"
+    assert april["opening"] == "3720.00" and april["closing"] == "5828.00"
