@@ -1212,7 +1212,7 @@ class CashFlowReport(Report):
 
 
 class ForecastItem(Out):
-    source: Literal["receivable", "payable", "expense_claim"]
+    source: Literal["receivable", "payable", "expense_claim", "labour"]
     document_id: str
     party_id: str
     party_name: str

@@ -9,7 +9,9 @@ The forecast's sources, each dated when the cash is expected:
   delay (the amount-weighted average days between due date and payment, over the payments
   known then; customers without history pay on time); overdue items are expected at once;
 - payables: every open bill at its due date;
-- expense claims approved and not yet reimbursed: at once.
+- expense claims approved and not yet reimbursed: at once;
+- committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
+  that week, going out at the week's end.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
 from ledger.money import Money
 from projections.db import ViewDatabase, as_date
 from projections.reports import ReportScope, _position, ageing
+from projections.work_reports import planned_hours
 
 PERIODS = ("week", "month")
 
@@ -152,7 +155,7 @@ def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = No
 
 @dataclass(frozen=True)
 class ForecastItem:
-    source: str  # receivable, payable or expense_claim
+    source: str  # receivable, payable, expense_claim or labour (document_id: the project)
     document_id: str
     party_id: str
     party_name: str
@@ -188,6 +191,36 @@ def _employee_claims(
     ]
 
 
+def _committed_labour(
+    db: ViewDatabase, as_of: date, start: date, end: date, known_at: datetime | None, currency: str
+) -> list[ForecastItem]:
+    """Allocated hours of the weeks ahead at each person's cost rate, going out at the week's end."""
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        planned = planned_hours(cur, as_of, known_at)
+        cur.execute(
+            "SELECT handle, cost_rate, effective_date FROM people_terms"
+            f" WHERE effective_date <= %s {known_sql} ORDER BY handle, effective_date, position",
+            [end, *known_params],
+        )
+        rates: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+        for handle, rate, effective in cur.fetchall():
+            day = as_date(effective)
+            assert day is not None
+            rates[handle].append((day, Decimal(rate)))
+    items = []
+    for project_id, person, week, hours in planned:
+        monday = as_date(week)
+        assert monday is not None
+        payday = monday + timedelta(days=6)
+        in_force = [rate for since, rate in rates.get(person, []) if since <= monday]
+        if not start <= payday <= end or not in_force:
+            continue
+        cost = Money(Decimal(hours) * in_force[-1], currency).rounded().amount
+        items.append(ForecastItem("labour", str(project_id), str(person), str(person), None, payday, -cost))
+    return items
+
+
 def forecast(
     db: ViewDatabase, as_of: date, end: date, by: str, currency: str, known_at: datetime | None = None
 ) -> Forecast:
@@ -207,6 +240,7 @@ def forecast(
         payable = ("payable", item.document_id, item.party_id, item.party_name, item.due_date)
         items.append(ForecastItem(*payable, expected, -item.open_value))
     items += _employee_claims(db, as_of, tomorrow, known_at, currency)
+    items += _committed_labour(db, as_of, tomorrow, periods[-1][1], known_at, currency)
     items.sort(key=lambda i: (i.expected_on, i.source, i.document_id))
     zero = Money.zero(currency).amount
     balance = _bank_balance(db, tomorrow, known_at, currency)

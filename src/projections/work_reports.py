@@ -187,7 +187,7 @@ def _approved_hours(
     return cur.fetchall()
 
 
-def _planned(cur: Cursor, as_of: date, known_at: datetime | None) -> list[tuple[Any, ...]]:
+def planned_hours(cur: Cursor, as_of: date, known_at: datetime | None) -> list[tuple[Any, ...]]:
     ka, kp = _known("a", "recorded_at", known_at)
     cur.execute(
         "WITH a AS (SELECT a.project_id, a.person, a.week, a.hours, ROW_NUMBER() OVER ("
@@ -215,7 +215,7 @@ def budget_burn(
         for project_id, _, _, h, *_ in _approved_hours(cur, as_of, known_at):
             hours[str(project_id)] += Decimal(h)
         planned: dict[str, Decimal] = defaultdict(Decimal)
-        for project_id, _, week, h in _planned(cur, as_of, known_at):
+        for project_id, _, week, h in planned_hours(cur, as_of, known_at):
             if (as_date(week) or as_of) <= as_of:
                 planned[str(project_id)] += Decimal(h)
         cur.execute(
@@ -271,7 +271,7 @@ def utilisation(
             if is_billable:
                 billable[person] += Decimal(h)
         planned: dict[str, Decimal] = defaultdict(Decimal)
-        for _, person, week, h in _planned(cur, end, known_at):
+        for _, person, week, h in planned_hours(cur, end, known_at):
             w = as_date(week)
             if w is not None and start <= w <= end:
                 planned[person] += Decimal(h)

@@ -3,6 +3,7 @@ forecast of a past day against what happened since."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,18 @@ from fastapi.testclient import TestClient
 from support import invoice, ok, pay, register
 
 from api.system import Keel
-from commands.messages import BillLineInput, BillPaymentInput, PaySupplier, RecordBill, RegisterSupplier
+from commands.messages import (
+    BillLineInput,
+    BillPaymentInput,
+    ChangeTerms,
+    DraftProject,
+    HirePerson,
+    PaySupplier,
+    PlanAllocation,
+    RecordBill,
+    RegisterSupplier,
+    TermsInput,
+)
 from ledger.events import Meta
 
 META = Meta("maria")
@@ -84,3 +96,27 @@ def test_a_customer_paying_12_days_late_is_forecast_12_days_late_and_the_forecas
     (april,) = actual["periods"]
     assert april["inflow"] == "2480.00" and april["outflow"] == "372.00"
     assert april["opening"] == "3720.00" and april["closing"] == "5828.00"
+
+
+def test_committed_labour_goes_out_at_the_end_of_each_allocated_week(keel: Keel, client: TestClient) -> None:
+    customer = register(keel, "Acme", on=date(2026, 1, 1))
+    terms = TermsInput(
+        effective=date(2026, 1, 1),
+        role="designer",
+        cost_center="DES",
+        weekly_capacity="40",
+        cost_rate="50",
+        bill_rate="95",
+    )
+    keel.app.handle(HirePerson(meta=META, handle="ana", name="Ana", terms=terms, on=date(2026, 1, 1)))
+    raise_ = ChangeTerms(meta=META, handle="ana", terms=replace(terms, effective=date(2026, 4, 13), cost_rate="60"))
+    keel.app.handle(raise_)
+    project = keel.app.handle(DraftProject(meta=META, customer_id=customer, name="Site", on=date(2026, 3, 1))).id
+    for week, hours in ((date(2026, 4, 6), "20"), (date(2026, 4, 13), "10"), (date(2026, 3, 9), "40")):
+        keel.app.handle(
+            PlanAllocation(meta=META, project_id=project, person="ana", week=week, hours=hours, on=date(2026, 3, 2))
+        )
+    keel.engine.catch_up()
+    said = ok(client.get("/v1/reports/cash-forecast", params={"as_of": "2026-03-20", "end": "2026-04-30"}))
+    labour = [(i["expected_on"], i["amount"]) for i in said["items"] if i["source"] == "labour"]
+    assert labour == [("2026-04-12", "-1000.00"), ("2026-04-19", "-600.00")]  # the raise applies from 13 April
