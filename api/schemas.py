@@ -700,6 +700,7 @@ class DealState(Out):
     status: str
     since: date
     weighted: DecimalStr
+    expected_close: date | None = None
 
 
 class Lead(Out):
@@ -1212,7 +1213,7 @@ class CashFlowReport(Report):
 
 
 class ForecastItem(Out):
-    source: Literal["receivable", "payable", "expense_claim", "labour"]
+    source: Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline"]
     document_id: str
     party_id: str
     party_name: str

@@ -11,7 +11,11 @@ The forecast's sources, each dated when the cash is expected:
 - payables: every open bill at its due date;
 - expense claims approved and not yet reimbursed: at once;
 - committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
-  that week, going out at the week's end.
+  that week, going out at the week's end;
+- retainers: each month of an active retainer not billed yet (months after ``as_of``), fee plus
+  tax, paid at the customer's terms and observed delay after the month starts;
+- the pipeline: each open deal's probability-weighted value (net of tax), paid at the customer's
+  terms and delay after its expected close.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from decimal import Decimal
 
 from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
 from ledger.money import Money
+from projections.crm_reports import deals_as_of
 from projections.db import ViewDatabase, as_date
 from projections.reports import ReportScope, _position, ageing
 from projections.work_reports import planned_hours
@@ -155,7 +160,7 @@ def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = No
 
 @dataclass(frozen=True)
 class ForecastItem:
-    source: str  # receivable, payable, expense_claim or labour (document_id: the project)
+    source: str  # receivable, payable, expense_claim, labour, retainer (project) or pipeline (deal)
     document_id: str
     party_id: str
     party_name: str
@@ -221,6 +226,68 @@ def _committed_labour(
     return items
 
 
+def _terms_days(db: ViewDatabase) -> dict[str, int]:
+    with db.read() as cur:
+        cur.execute("SELECT id, payment_terms_days FROM customers")
+        return {str(r[0]): int(r[1]) for r in cur.fetchall()}
+
+
+def _shifted(day: date, customer: str, terms: dict[str, int], delays: dict[str, Decimal]) -> date:
+    delay = delays.get(customer, Decimal(0)).to_integral_value()
+    return day + timedelta(days=terms.get(customer, 30) + int(delay))
+
+
+def _retainers(
+    db: ViewDatabase, as_of: date, end: date, currency: str, terms: dict[str, int], delays: dict[str, Decimal]
+) -> list[ForecastItem]:
+    """Months of active retainers not billed yet (those starting after as_of), paid at the
+    customer's terms and delay."""
+    with db.read() as cur:
+        cur.execute(
+            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent FROM work_projects"
+            " WHERE model = 'retainer' AND status = 'active' AND currency = %s",
+            [currency],
+        )
+        rows = cur.fetchall()
+    items = []
+    for project_id, customer, name, start, finish, fee, tax in rows:
+        first, last = as_date(start), as_date(finish) or end
+        assert first is not None
+        gross = Money.from_minor(int(fee or 0), currency).amount * (100 + Decimal(tax or 0)) / 100
+        month = period_of(max(first, as_of + timedelta(days=1)), "month")[0]
+        if month <= as_of:
+            month = period_of(month + timedelta(days=32), "month")[0]
+        while month <= min(last, end):
+            expected = _shifted(month, str(customer), terms, delays)
+            if expected <= end:
+                amount = Money(gross, currency).rounded().amount
+                items.append(ForecastItem("retainer", str(project_id), str(customer), name, month, expected, amount))
+            month = period_of(month + timedelta(days=32), "month")[0]
+    return items
+
+
+def _pipeline(
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    currency: str,
+    known_at: datetime | None,
+    terms: dict[str, int],
+    delays: dict[str, Decimal],
+) -> list[ForecastItem]:
+    """Open deals at their probability-weighted value (net), paid after the expected close at the
+    customer's terms and delay. Deals without an expected close, or in another currency, are left out."""
+    items = []
+    for deal in deals_as_of(db, as_of, known_at):
+        if deal.status != "open" or deal.expected_close is None or deal.currency != currency:
+            continue
+        expected = max(as_of + timedelta(days=1), _shifted(deal.expected_close, deal.customer_id, terms, delays))
+        if expected <= end and deal.weighted:
+            item = ("pipeline", deal.deal_id, deal.customer_id, deal.title, deal.expected_close, expected)
+            items.append(ForecastItem(*item, deal.weighted))
+    return items
+
+
 def forecast(
     db: ViewDatabase, as_of: date, end: date, by: str, currency: str, known_at: datetime | None = None
 ) -> Forecast:
@@ -241,6 +308,9 @@ def forecast(
         items.append(ForecastItem(*payable, expected, -item.open_value))
     items += _employee_claims(db, as_of, tomorrow, known_at, currency)
     items += _committed_labour(db, as_of, tomorrow, periods[-1][1], known_at, currency)
+    terms = _terms_days(db)
+    items += _retainers(db, as_of, periods[-1][1], currency, terms, delays)
+    items += _pipeline(db, as_of, periods[-1][1], currency, known_at, terms, delays)
     items.sort(key=lambda i: (i.expected_on, i.source, i.document_id))
     zero = Money.zero(currency).amount
     balance = _bank_balance(db, tomorrow, known_at, currency)

@@ -27,7 +27,7 @@ TABLES = (
 
 class CrmProjection:
     name = "crm"
-    schema_version = 1
+    schema_version = 2  # 2: deals' expected close date
     tables = TABLES
 
     def create(self, cur: Cursor) -> None:
@@ -46,7 +46,7 @@ class CrmProjection:
             f" status TEXT NOT NULL, {axes}, PRIMARY KEY (deal_id, position))",
             f"CREATE TABLE deal_facts (deal_id TEXT NOT NULL, customer_id TEXT NOT NULL, title TEXT NOT NULL,"
             f" value_minor BIGINT NOT NULL, currency TEXT NOT NULL, owner TEXT NOT NULL, source TEXT NOT NULL,"
-            f" lead_id TEXT, opened_on DATE NOT NULL, {axes}, PRIMARY KEY (deal_id, position))",
+            f" lead_id TEXT, opened_on DATE NOT NULL, expected_close DATE, {axes}, PRIMARY KEY (deal_id, position))",
             "CREATE TABLE contacts (customer_id TEXT NOT NULL, contact_id TEXT NOT NULL, name TEXT NOT NULL,"
             " email TEXT NOT NULL, phone TEXT NOT NULL, role TEXT NOT NULL, active BOOLEAN NOT NULL,"
             " PRIMARY KEY (customer_id, contact_id))",
@@ -118,8 +118,8 @@ class CrmProjection:
                 cur.execute(
                     "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner,"
                     " source, lead_id,"
-                    " opened_on, effective_date, position, recorded_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    " opened_on, expected_close, effective_date, position, recorded_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         oid,
                         str(e.customer_id),
@@ -130,6 +130,7 @@ class CrmProjection:
                         e.source,
                         lead,
                         e.effective_date,
+                        e.expected_close,
                         *axes,
                     ),
                 )
@@ -146,9 +147,9 @@ class CrmProjection:
                 cur.execute(
                     "INSERT INTO deal_facts (deal_id, customer_id, title, value_minor, currency, owner,"
                     " source, lead_id,"
-                    " opened_on, effective_date, position, recorded_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (oid, row[0], e.title, value, row[1], e.owner, row[2], row[3], row[4], *axes),
+                    " opened_on, expected_close, effective_date, position, recorded_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (oid, row[0], e.title, value, row[1], e.owner, row[2], row[3], row[4], e.expected_close, *axes),
                 )
             elif isinstance(e, Deal.StageMoved | Deal.Reopened):
                 self._stage(cur, oid, e.stage, e.probability, "open", axes)

@@ -41,6 +41,7 @@ class DealState:
     probability: Decimal
     status: str
     since: date  # when the deal reached its current stage or outcome
+    expected_close: date | None = None
 
     @property
     def weighted(self) -> Decimal:
@@ -177,11 +178,11 @@ def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None) -> list[De
         "   ROW_NUMBER() OVER (PARTITION BY s.deal_id ORDER BY s.effective_date DESC, s.position DESC) AS rn"
         f"   FROM deal_stages s WHERE s.effective_date <= %s{ks}),"
         " f AS (SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
-        "   f.opened_on,"
+        "   f.opened_on, f.expected_close,"
         "   ROW_NUMBER() OVER (PARTITION BY f.deal_id ORDER BY f.effective_date DESC, f.position DESC) AS rn"
         f"   FROM deal_facts f WHERE f.effective_date <= %s{kf})"
         " SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
-        " f.opened_on, s.stage, s.probability, s.status, s.effective_date"
+        " f.opened_on, s.stage, s.probability, s.status, s.effective_date, f.expected_close"
         " FROM f JOIN s ON s.deal_id = f.deal_id AND s.rn = 1 WHERE f.rn = 1 ORDER BY f.opened_on, f.deal_id",
         [as_of, *kp, as_of, *kfp],
     )
@@ -204,6 +205,7 @@ def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None) -> list[De
                 Decimal(r[10]),
                 r[11],
                 since,
+                as_date(r[13]),
             )
         )
     return states

@@ -17,7 +17,7 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 
 class WorkProjection:
     name = "work"
-    schema_version = 1
+    schema_version = 2  # 2: retainers' monthly fee and tax
     tables = ("work_projects", "people", "timesheets", "people_terms", "allocations", "project_time")
 
     def create(self, cur: Cursor) -> None:
@@ -26,7 +26,7 @@ class WorkProjection:
             " status TEXT NOT NULL, model TEXT, currency TEXT, budget_hours TEXT NOT NULL,"
             " budget_minor BIGINT NOT NULL,"
             " start_date DATE, end_date DATE, cost_center TEXT NOT NULL, deal_id TEXT, value_minor BIGINT,"
-            " drafted_on DATE NOT NULL, position BIGINT NOT NULL)",
+            " drafted_on DATE NOT NULL, monthly_fee_minor BIGINT, tax_percent TEXT, position BIGINT NOT NULL)",
             "CREATE TABLE people (id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
             "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL)",
             "CREATE TABLE people_terms (handle TEXT NOT NULL, role TEXT NOT NULL,"
@@ -69,7 +69,8 @@ class WorkProjection:
                 b = e.billing
                 cur.execute(
                     "UPDATE work_projects SET model = %s, currency = %s, budget_hours = %s, budget_minor = %s,"
-                    " start_date = %s, end_date = %s, cost_center = %s, position = %s WHERE id = %s",
+                    " start_date = %s, end_date = %s, cost_center = %s, monthly_fee_minor = %s, tax_percent = %s,"
+                    " position = %s WHERE id = %s",
                     (
                         b.model,
                         b.currency,
@@ -78,6 +79,8 @@ class WorkProjection:
                         e.start,
                         e.end,
                         e.cost_center,
+                        Money(b.monthly_fee, b.currency).rounded().to_minor(),
+                        str(b.tax_percent),
                         fact.position,
                         oid,
                     ),

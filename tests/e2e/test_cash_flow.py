@@ -12,11 +12,15 @@ from support import invoice, ok, pay, register
 
 from api.system import Keel
 from commands.messages import (
+    ActivateProject,
     BillLineInput,
     BillPaymentInput,
     ChangeTerms,
+    ConfigureProject,
+    DealInput,
     DraftProject,
     HirePerson,
+    OpenDeal,
     PaySupplier,
     PlanAllocation,
     RecordBill,
@@ -120,3 +124,32 @@ def test_committed_labour_goes_out_at_the_end_of_each_allocated_week(keel: Keel,
     said = ok(client.get("/v1/reports/cash-forecast", params={"as_of": "2026-03-20", "end": "2026-04-30"}))
     labour = [(i["expected_on"], i["amount"]) for i in said["items"] if i["source"] == "labour"]
     assert labour == [("2026-04-12", "-1000.00"), ("2026-04-19", "-600.00")]  # the raise applies from 13 April
+
+
+def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_terms(
+    keel: Keel, client: TestClient
+) -> None:
+    customer = register(keel, "Acme", on=date(2026, 1, 1))  # 30 days' terms, no payment history
+    project = keel.app.handle(DraftProject(meta=META, customer_id=customer, name="Care", on=date(2026, 1, 1))).id
+    keel.app.handle(
+        ConfigureProject(
+            meta=META,
+            project_id=project,
+            model="retainer",
+            start=date(2026, 1, 1),
+            monthly_fee="1000",
+            tax_percent="24",
+            on=date(2026, 1, 1),
+        )
+    )
+    keel.app.handle(ActivateProject(meta=META, project_id=project, on=date(2026, 1, 1)))
+    deal = DealInput(title="Redesign", value="10000", expected_close=date(2026, 4, 10), probability="50")
+    opened = keel.app.handle(OpenDeal(meta=META, customer_id=customer, deal=deal, on=date(2026, 3, 1))).id
+    keel.engine.catch_up()
+    said = ok(client.get("/v1/reports/cash-forecast", params={"as_of": "2026-03-20", "end": "2026-05-31"}))
+    coming = [(i["source"], i["document_id"], i["expected_on"], i["amount"]) for i in said["items"]]
+    assert coming == [
+        ("retainer", str(project), "2026-05-01", "1240.00"),  # April's fee, 30 days after 1 April
+        ("pipeline", str(opened), "2026-05-10", "5000.00"),  # half of 10,000, 30 days after the close
+        ("retainer", str(project), "2026-05-31", "1240.00"),
+    ]
