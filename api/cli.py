@@ -61,9 +61,9 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def keel_system(follow: bool = False) -> Iterator[Keel]:
+def keel_system(follow: bool = False, reset_changed: bool = True) -> Iterator[Keel]:
     try:
-        keel = Keel.start(Settings(), follow=follow)
+        keel = Keel.start(Settings(), follow=follow, reset_changed=reset_changed)
     except Exception as exc:  # a bad URL, an unreachable database: one line, not a traceback
         raise fail(f"cannot open the store: {exc}") from None
     try:
@@ -799,13 +799,99 @@ def projections_run(
 
 
 @projections_app.command("rebuild")
-def projections_rebuild(name: Annotated[str, typer.Argument(help="The projection to rebuild.")]) -> None:
-    """Drop a read model and fold the whole log into it again."""
-    with keel_system() as keel:
-        started = time.monotonic()
-        processed = keel.engine.rebuild(name, progress=_progress(started))
-        elapsed = time.monotonic() - started
-        err.print(f"\nrebuilt {name}: {processed} events in {elapsed:.2f} s", highlight=False)
+def projections_rebuild(
+    name: Annotated[str, typer.Argument(help="The projection to rebuild.")],
+    beside: Annotated[
+        bool, typer.Option("--beside", help="Build a new generation beside the serving one (resumes if killed).")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show what the new generation changes (implies --beside).")
+    ] = False,
+    switch: Annotated[
+        bool, typer.Option("--switch", help="Then make it the serving one, atomically (implies --beside).")
+    ] = False,
+    abandon: Annotated[bool, typer.Option("--abandon", help="Drop an unfinished new generation.")] = False,
+) -> None:
+    """Rebuild a read model. Plain: drop it and fold the whole log again. With --beside, --diff or
+    --switch: fold into new tables while the serving ones keep answering, compare, then switch."""
+    from projections.shadow import ShadowRebuild
+
+    blue_green = beside or diff or switch or abandon
+    with keel_system(reset_changed=not blue_green) as keel:  # beside: an older version keeps serving
+        if not blue_green:
+            with _progress_bar(keel, name) as advance:
+                processed = keel.engine.rebuild(name, progress=lambda _, n: advance(n))
+            err.print(f"rebuilt {name}: {processed} events", highlight=False)
+            return
+        shadow = ShadowRebuild(keel.engine, name)
+        if abandon:
+            shadow.abandon()
+            err.print(f"dropped the unfinished generation {shadow.generation} of {name}", highlight=False)
+            return
+        resumed = shadow.start()
+        err.print(
+            f"{'resuming' if resumed else 'building'} generation {shadow.generation} of {name}"
+            f" (version {keel.engine.projections[name].schema_version}) beside the serving one",
+            highlight=False,
+        )
+        with _progress_bar(keel, name, shadow.position()) as advance:
+            shadow.catch_up(progress=lambda n, _: advance(n))
+        if diff:
+            _print_diff(shadow.diff())
+        if switch:
+            position = shadow.switch()
+            err.print(f"switched: {name} now serves generation {shadow.generation}, at position {position}")
+
+
+@contextmanager
+def _progress_bar(keel: Keel, name: str, done: int = 0) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr: events folded, events per second, time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    class Rate(TextColumn):
+        def __init__(self) -> None:
+            super().__init__("")
+
+        def render(self, task: Any) -> Any:
+            from rich.text import Text
+
+            elapsed = task.elapsed or 0
+            rate = (task.completed - task.fields["first"]) / elapsed if elapsed > 0 else 0
+            return Text(f"{rate:,.0f} events/s")
+
+    columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task(name, total=keel.app.head_position(), completed=done, first=done)
+        yield lambda n: progress.advance(task, n)
+
+
+def _print_diff(found: Any) -> None:
+    table = Table(
+        title=f"{found.projection}: serving v{found.serving_version} vs rebuilt v{found.rebuilt_version}",
+        caption="identical" if found.same else "differences: rows only in one generation, money totals in minor units",
+    )
+    for column in ("table", "rows serving", "rows rebuilt", "only serving", "only rebuilt", "money totals changed"):
+        table.add_column(column)
+    for t in found.tables:
+        changed = [
+            f"{c}: {t.totals_serving.get(c, 0)} -> {v}"
+            for c, v in t.totals_rebuilt.items()
+            if t.totals_serving.get(c) != v
+        ]
+        table.add_row(
+            t.table,
+            str(t.rows_serving),
+            str(t.rows_rebuilt),
+            str(t.only_serving),
+            str(t.only_rebuilt),
+            "; ".join(changed),
+        )
+    out.print(table)
+    for t in found.tables:
+        for row in t.samples_serving:
+            out.print(f"[red]- {t.table}[/red] {row}", highlight=False)
+        for row in t.samples_rebuilt:
+            out.print(f"[green]+ {t.table}[/green] {row}", highlight=False)
 
 
 def main() -> None:

@@ -27,15 +27,16 @@ class Keel:
         return self.app.functional_currency()
 
     @classmethod
-    def start(cls, settings: Settings | None = None, follow: bool | None = None) -> Keel:
-        """Build Keel. ``follow`` runs the projections in a background thread of this process."""
+    def start(cls, settings: Settings | None = None, follow: bool | None = None, reset_changed: bool = True) -> Keel:
+        """Build Keel. ``follow`` runs the projections in a background thread of this process.
+        ``reset_changed=False`` leaves read models of an older version serving (for a rebuild beside them)."""
         settings = settings or Settings()
         app = KeelApplication(settings.event_store_url, settings.functional_currency)
         functional = app.functional_currency()
         views = ViewDatabase(settings.read_model_url)
         engine = ProjectionEngine(views, app, default_projections(functional), page_size=settings.projection_page_size)
         app.on_saved = engine.notify
-        engine.setup()
+        engine.setup(reset_changed)
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)
         return cls(settings, app, views, engine)

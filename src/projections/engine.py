@@ -115,8 +115,10 @@ class ProjectionEngine:
 
     # -- schema --------------------------------------------------------------------
 
-    def setup(self) -> None:
-        """Create missing tables; rebuild any projection whose schema version changed."""
+    def setup(self, reset_changed: bool = True) -> None:
+        """Create missing tables; rebuild any projection whose schema version changed (unless
+        ``reset_changed`` is False: then the older version keeps serving until a rebuild beside it
+        switches; see ``projections.shadow``)."""
         with self.db.transaction() as cur:
             self.db.lock_schema(cur)
             cur.execute(TRACKING_DDL)
@@ -125,7 +127,7 @@ class ProjectionEngine:
                 self.db.lock_schema(cur)
                 cur.execute("SELECT schema_version FROM keel_tracking WHERE projection = %s", (projection.name,))
                 row = cur.fetchone()
-                if row is not None and row[0] == projection.schema_version:
+                if row is not None and (row[0] == projection.schema_version or not reset_changed):
                     continue
                 if row is not None:
                     log.warning(

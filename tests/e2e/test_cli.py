@@ -196,3 +196,11 @@ def test_reports_take_a_log_position_as_known_at(demo_dir: Path) -> None:
     assert early.returncode == 0 and json.loads(early.stdout)["rows"] != json.loads(everything.stdout)["rows"]
     beyond = keel(demo_dir, "report", "trial-balance", "--known-at", "999999999")
     assert beyond.returncode == 1 and "beyond the head of the log" in beyond.stderr
+
+
+def test_a_read_model_is_rebuilt_beside_the_serving_one_compared_and_switched(demo_dir: Path) -> None:
+    done = keel(demo_dir, "projections", "rebuild", "customers", "--diff", "--switch")
+    assert done.returncode == 0, done.stderr
+    assert "identical" in done.stdout and "switched: customers now serves generation" in done.stderr
+    status = keel(demo_dir, "projections", "status", "--format", "json")
+    assert {r["projection"]: r["lag"] for r in json.loads(status.stdout)["rows"]}["customers"] == "0"
