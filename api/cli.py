@@ -767,8 +767,18 @@ def projections_status(fmt: FormatOption = Format.table) -> None:
     """Position and lag of every read model."""
     with keel_system() as keel:
         statuses = keel.engine.status()
-    rows = [[s.name, s.position, s.head, s.lag, s.updated_at.isoformat() if s.updated_at else ""] for s in statuses]
-    emit(fmt, "Projections", ["projection", "position", "head", "lag", "updated_at"], rows, {})
+    rows = [
+        [
+            s.name,
+            s.position,
+            s.head,
+            s.lag,
+            f"{s.events_per_second:,.0f}" if s.events_per_second else "",
+            s.updated_at.isoformat() if s.updated_at else "",
+        ]
+        for s in statuses
+    ]
+    emit(fmt, "Projections", ["projection", "position", "head", "lag", "events_per_second", "updated_at"], rows, {})
 
 
 def _progress(started: float) -> Callable[[str, int], None]:

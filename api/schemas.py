@@ -535,6 +535,7 @@ class ProjectionStatus(Out):
     head: int
     lag: int
     updated_at: datetime | None
+    events_per_second: float | None = Field(None, description="Folding speed over the last page")
 
 
 # -- CRM ------------------------------------------------------------------------------

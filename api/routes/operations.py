@@ -17,6 +17,13 @@ def health(keel: KeelDep) -> dict[str, object]:
 def projection_status(keel: KeelDep) -> list[schemas.ProjectionStatus]:
     """Each read model's position in the log and how far it lags behind the head."""
     return [
-        schemas.ProjectionStatus(name=s.name, position=s.position, head=s.head, lag=s.lag, updated_at=s.updated_at)
+        schemas.ProjectionStatus(
+            name=s.name,
+            position=s.position,
+            head=s.head,
+            lag=s.lag,
+            updated_at=s.updated_at,
+            events_per_second=s.events_per_second,
+        )
         for s in keel.engine.status()
     ]

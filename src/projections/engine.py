@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS keel_tracking (
     position BIGINT NOT NULL,
     clock TIMESTAMPTZ,
     schema_version INTEGER NOT NULL,
-    updated_at TIMESTAMPTZ
+    updated_at TIMESTAMPTZ,
+    events_per_second DOUBLE PRECISION
 )"""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,6 +76,7 @@ class Status:
     position: int
     head: int
     updated_at: datetime | None
+    events_per_second: float | None = None  # over the last page folded
 
     @property
     def lag(self) -> int:
@@ -104,11 +106,14 @@ class ProjectionEngine:
         log: EventLog,
         projections: Iterable[Projection],
         page_size: int = 500,
+        rebuild_page_size: int = 5000,
     ) -> None:
         self.db = db
         self.log = log
         self.projections = {p.name: p for p in projections}
         self.page_size = page_size
+        # A rebuild reads the log in larger pages: fewer transactions, same atomicity per page.
+        self.rebuild_page_size = max(rebuild_page_size, page_size)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -122,6 +127,8 @@ class ProjectionEngine:
         with self.db.transaction() as cur:
             self.db.lock_schema(cur)
             cur.execute(TRACKING_DDL)
+            if "events_per_second" not in self._tracking_columns(cur):  # tracking tables of before it
+                cur.execute("ALTER TABLE keel_tracking ADD COLUMN events_per_second DOUBLE PRECISION")
         for projection in self.projections.values():
             with self.db.transaction() as cur:
                 self.db.lock_schema(cur)
@@ -137,6 +144,16 @@ class ProjectionEngine:
                         projection.schema_version,
                     )
                 self._reset(cur, projection)
+
+    def _tracking_columns(self, cur: Cursor) -> set[str]:
+        if self.db.dialect == "sqlite":
+            cur.execute("SELECT name FROM pragma_table_info('keel_tracking')")
+        else:
+            cur.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'keel_tracking' AND table_schema = current_schema()"
+            )
+        return {str(r[0]) for r in cur.fetchall()}
 
     def _reset(self, cur: Cursor, projection: Projection) -> None:
         for table in projection.tables:
@@ -158,16 +175,17 @@ class ProjectionEngine:
 
     # -- processing ----------------------------------------------------------------
 
-    def process_page(self, name: str) -> int:
+    def process_page(self, name: str, page_size: int | None = None) -> int:
         """Apply the next page of the log to one projection; return how many events it read."""
         projection = self._get(name)
+        started = time.perf_counter()
         with self.db.transaction() as cur:
             cur.execute("SELECT position, clock FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
             row = cur.fetchone()
             if row is None:
                 raise RuntimeError(f"projection {name} is not set up; run setup() first")
             position, clock = int(row[0]), as_datetime(row[1]) or EPOCH
-            events = self.log.read_log(position, self.page_size)
+            events = self.log.read_log(position, page_size or self.page_size)
             if not events:
                 return 0
             times = self.log.recorded_times(events[0][0], events[-1][0])
@@ -176,13 +194,20 @@ class ProjectionEngine:
                 clock = max(clock, times.get(pos, event.timestamp))
                 facts.append(Fact(pos, clock, event))
             projection.apply(cur, facts)
+            rate = len(facts) / max(time.perf_counter() - started, 1e-6)
             cur.execute(
-                "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s WHERE projection = %s",
-                (facts[-1].position, clock, datetime.now(UTC), name),
+                "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s, events_per_second = %s"
+                " WHERE projection = %s",
+                (facts[-1].position, clock, datetime.now(UTC), rate, name),
             )
             return len(facts)
 
-    def catch_up(self, names: Iterable[str] | None = None, progress: Callable[[str, int], None] | None = None) -> int:
+    def catch_up(
+        self,
+        names: Iterable[str] | None = None,
+        progress: Callable[[str, int], None] | None = None,
+        page_size: int | None = None,
+    ) -> int:
         """Process until every named projection has reached the head of the log.
 
         A projection that fails on an event stops where it is (its page rolled back) without
@@ -192,7 +217,7 @@ class ProjectionEngine:
         failure: ProjectionFailed | None = None
         for name in names or list(self.projections):
             try:
-                while n := self.process_page(name):
+                while n := self.process_page(name, page_size):
                     total += n
                     if progress:
                         progress(name, n)
@@ -212,7 +237,7 @@ class ProjectionEngine:
             self.db.lock_schema(cur)
             cur.execute("SELECT position FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
             self._reset(cur, projection)
-        return self.catch_up([name], progress)
+        return self.catch_up([name], progress, self.rebuild_page_size)
 
     # -- status and read-your-writes ----------------------------------------------
 
@@ -224,9 +249,15 @@ class ProjectionEngine:
     def status(self) -> list[Status]:
         head = self.log.head_position()
         with self.db.read() as cur:
-            cur.execute("SELECT projection, position, updated_at FROM keel_tracking ORDER BY projection")
+            cur.execute(
+                "SELECT projection, position, updated_at, events_per_second FROM keel_tracking ORDER BY projection"
+            )
             rows = cur.fetchall()
-        return [Status(str(r[0]), int(r[1]), head, as_datetime(r[2])) for r in rows if r[0] in self.projections]
+        return [
+            Status(str(r[0]), int(r[1]), head, as_datetime(r[2]), float(r[3]) if r[3] is not None else None)
+            for r in rows
+            if r[0] in self.projections
+        ]
 
     def wait_for(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
         """Block until the named projections have processed the log up to ``position``."""

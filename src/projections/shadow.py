@@ -124,14 +124,13 @@ class ShadowRebuild:
 
     # -- folding -----------------------------------------------------------------------
 
-    def _page(self, cur: Cursor, up_to: int | None = None) -> int:
+    def _page(self, cur: Cursor) -> int:
         cur.execute("SELECT position, clock FROM keel_tracking WHERE projection = %s FOR UPDATE", (self.tracking,))
         row = cur.fetchone()
         if row is None:
             raise RuntimeError(f"no rebuild of {self.name} is under way; start() it first")
         position, clock = int(row[0]), as_datetime(row[1]) or EPOCH
-        limit = self.engine.page_size if up_to is None else max(min(self.engine.page_size, up_to - position), 0)
-        events = self.engine.log.read_log(position, limit) if limit else []
+        events = self.engine.log.read_log(position, self.engine.rebuild_page_size)
         if not events:
             return 0
         times = self.engine.log.recorded_times(events[0][0], events[-1][0])

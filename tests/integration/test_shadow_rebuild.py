@@ -35,7 +35,7 @@ def test_every_projection_rebuilt_beside_the_serving_one_is_identical_and_switch
 
 
 def test_the_serving_model_answers_while_a_killed_rebuild_resumes_and_switches_at_the_head(keel: Keel) -> None:
-    keel.engine.page_size = 2
+    keel.engine.rebuild_page_size = 2
     for n in range(6):
         register(keel, f"Customer {n}")
     keel.engine.catch_up()
