@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
+from ledger.errors import InvalidValue
 from ledger.money import Money
 from projections.crm_reports import deals_as_of
 from projections.db import ViewDatabase, as_date
@@ -44,9 +45,16 @@ def period_of(day: date, by: str) -> tuple[date, date]:
     return start, following - timedelta(days=1)
 
 
+MAX_PERIODS = 520  # ten years of weeks
+
+
 def _periods(start: date, end: date, by: str) -> list[tuple[date, date]]:
     if by not in PERIODS:
         raise ValueError(f"cash flow is by week or month, not {by!r}")
+    if end < start:
+        raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    if (end - start).days > MAX_PERIODS * (7 if by == "week" else 28):
+        raise InvalidValue(f"at most {MAX_PERIODS} {by}s at a time; narrow the dates or count by month")
     found, day = [], start
     while day <= end:
         period = period_of(day, by)

@@ -153,3 +153,14 @@ def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_t
         ("pipeline", str(opened), "2026-05-10", "5000.00"),  # half of 10,000, 30 days after the close
         ("retainer", str(project), "2026-05-31", "1240.00"),
     ]
+
+
+def test_periods_that_end_before_they_start_or_span_too_long_are_422_problems(client: TestClient) -> None:
+    for params in (
+        {"start": "2000-01-01", "end": "1970-01-01"},
+        {"start": "1900-01-01", "end": "2999-12-31", "by": "week"},
+    ):
+        response = client.get("/v1/reports/cash-flow", params=params)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    response = client.get("/v1/reports/cash-forecast", params={"as_of": "2026-01-01", "end": "2999-01-01"})
+    assert response.status_code == 422
