@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+
+import psycopg
 
 from ledger.errors import InvalidValue
 from projections.db import Cursor, Row, as_date, as_datetime
@@ -46,15 +50,23 @@ def _typed(value: Any) -> Any:
     raise ValueError(value)
 
 
-def encode_cursor(key: Sequence[Any]) -> str:
-    raw = json.dumps([_plain(v) for v in key], separators=(",", ":")).encode()
+def list_tag(*parts: str) -> str:
+    """Which list a cursor belongs to: a cursor of another list (or a made-up one) is refused."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
+
+
+def encode_cursor(key: Sequence[Any], tag: str = "") -> str:
+    raw = json.dumps({"k": [_plain(v) for v in key], "l": tag}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, width: int, tag: str = "") -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = json.loads(raw)
+        data = json.loads(raw)
+        if not isinstance(data, dict) or data.get("l") != tag:
+            raise ValueError(cursor)
+        values = data.get("k")
         if not isinstance(values, list) or len(values) != width:
             raise ValueError(cursor)
         return [_typed(v) for v in values]
@@ -79,18 +91,24 @@ def fetch_page(
     row without the order columns.
     """
     limit = max(1, min(limit, MAX_LIMIT))
+    tag = list_tag(select, *order)
     conditions, values = list(where), list(params)
     if cursor:
-        after = decode_cursor(cursor, len(order))
+        after = decode_cursor(cursor, len(order), tag)
         conditions.append(f"({', '.join(order)}) > ({', '.join(['%s'] * len(order))})")
         values.extend(after)
     clause = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     grouping = f" GROUP BY {group_by}" if group_by else ""
-    cur.execute(f"{select}{clause}{grouping} ORDER BY {', '.join(order)} LIMIT %s", [*values, limit + 1])
+    try:
+        cur.execute(f"{select}{clause}{grouping} ORDER BY {', '.join(order)} LIMIT %s", [*values, limit + 1])
+    except (psycopg.DataError, psycopg.ProgrammingError, sqlite3.Error):
+        if cursor:  # a forged cursor whose values do not fit the sort key's types
+            raise InvalidValue("the cursor is not one this list handed out; start again without it") from None
+        raise
     rows = cur.fetchall()
     width = len(order)
     items = [convert(row[:-width]) for row in rows[:limit]]
-    next_cursor = encode_cursor(rows[limit - 1][-width:]) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1][-width:], tag) if len(rows) > limit else None
     return Page(items, next_cursor)
 
 

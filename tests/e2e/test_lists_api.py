@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.demo import demo_id, load_demo
 from api.examples import EXAMPLES
 from api.system import Keel
+from projections.pages import encode_cursor
 
 LISTS = [
     ("/v1/customers", {}),
@@ -66,9 +67,12 @@ def test_walking_a_list_by_cursor_gives_every_item_once_in_order(
 
 
 def test_a_cursor_that_was_not_handed_out_is_a_422_problem(demo: TestClient) -> None:
-    for cursor in ("garbage", "WyJ4Il0", "e30"):
+    forged = encode_cursor([1, 2])  # the right shape, but not handed out by this list
+    for cursor in ("garbage", "WyJ4Il0", "e30", forged):
         response = demo.get("/v1/invoices", params={"cursor": cursor})
         assert response.status_code == 422 and "cursor" in response.json()["detail"]
+    of_customers = ok(demo.get("/v1/customers", params={"limit": "1"}))["next_cursor"]
+    assert demo.get("/v1/invoices", params={"cursor": of_customers}).status_code == 422
 
 
 def test_a_page_boundary_holds_when_items_arrive_meanwhile(demo: TestClient) -> None:
