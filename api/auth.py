@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.access import AUTHENTICATED, PUBLIC, Forbidden, required_scopes
-from api.problems import problem
+from api.problems import unauthenticated_problem
 from commands.access import Unauthenticated, looks_like_key
 from ledger.access import ROLES, SCOPES, Principal, roles_with, scopes_of
 
@@ -83,12 +83,6 @@ def _authenticate(request: Request, credential: str) -> Principal:
     return Principal(key_principal.name, roles, scopes_of(roles), key_principal.client)
 
 
-def _unauthenticated(request: Request, detail: str) -> Response:
-    response = problem(401, "unauthenticated", "Authentication required", detail, request)
-    response.headers["WWW-Authenticate"] = 'Bearer realm="keel"'
-    return response
-
-
 def install_authentication(app: FastAPI) -> None:
     """Install last: it must run before the idempotency middleware."""
 
@@ -105,13 +99,15 @@ def install_authentication(app: FastAPI) -> None:
         header = request.headers.get("Authorization", "")
         scheme, _, credential = header.partition(" ")
         if not header:
-            return _unauthenticated(request, "send 'Authorization: Bearer <API key or token>'")
+            return unauthenticated_problem(request, "send 'Authorization: Bearer <API key or token>'")
         if scheme.lower() != "bearer" or not credential.strip():
-            return _unauthenticated(request, "only the Bearer scheme is accepted: 'Authorization: Bearer <credential>'")
+            return unauthenticated_problem(
+                request, "only the Bearer scheme is accepted: 'Authorization: Bearer <credential>'"
+            )
         try:
             request.state.principal = await run_in_threadpool(_authenticate, request, credential.strip())
         except Unauthenticated as exc:
-            return _unauthenticated(request, str(exc))
+            return unauthenticated_problem(request, str(exc))
         return await call_next(request)
 
 

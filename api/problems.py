@@ -44,6 +44,12 @@ def problem(status: int, slug: str, title: str, detail: str, request: Request, *
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def unauthenticated_problem(request: Request, detail: str) -> JSONResponse:
+    response = problem(401, "unauthenticated", "Authentication required", detail, request)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="keel"'
+    return response
+
+
 _DOMAIN: list[tuple[type[DomainError], int, str, str]] = [
     (NotFound, 404, "not-found", "Not found"),
     (AlreadyExists, 409, "already-exists", "Already exists"),
@@ -80,9 +86,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
-        response = problem(401, "unauthenticated", "Authentication required", str(exc), request)
-        response.headers["WWW-Authenticate"] = 'Bearer realm="keel"'
-        return response
+        return unauthenticated_problem(request, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
