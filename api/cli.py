@@ -150,15 +150,34 @@ def serve(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    events: Annotated[
+        int,
+        typer.Option(
+            "--events",
+            min=0,
+            max=10_000_000,
+            help="Also load a deterministic history of about this many events before the demo quarter "
+            "(for benchmarks; a fresh store only).",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="The history's random seed.")] = 2026,
+) -> None:
     """Load a deterministic demo: a small agency's third quarter (idempotent)."""
-    from api.demo import load_demo
+    from api.demo import is_loaded, load_demo
+    from api.demo_history import history_commands, load_history
+    from api.demo_history import is_loaded as history_loaded
 
     with keel_system() as keel:
+        if events and not history_loaded(keel.app, seed):
+            if is_loaded(keel.app):
+                raise fail("the history goes before the demo quarter: load it into a fresh store (KEEL_DATA_DIR)")
+            with _progress_bar(keel, "history", total=sum(1 for _ in history_commands(events, seed))) as advance:
+                load_history(keel.app, events, seed, progress=advance)
         count = load_demo(keel.app)
         keel.engine.catch_up()
-        if count:
-            out.print(f"Loaded the demo: {count} commands, log head at position {keel.app.head_position()}.")
+        if count or events:
+            out.print(f"Loaded the demo: log head at position {keel.app.head_position()}.")
         else:
             out.print("The demo is already loaded; nothing to do.")
         if keel.settings.auth == "keys":
@@ -854,7 +873,7 @@ def projections_rebuild(
 
 
 @contextmanager
-def _progress_bar(keel: Keel, name: str, done: int = 0) -> Iterator[Callable[[int], None]]:
+def _progress_bar(keel: Keel, name: str, done: int = 0, total: int | None = None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr: events folded, events per second, time left."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -867,11 +886,11 @@ def _progress_bar(keel: Keel, name: str, done: int = 0) -> Iterator[Callable[[in
 
             elapsed = task.elapsed or 0
             rate = (task.completed - task.fields["first"]) / elapsed if elapsed > 0 else 0
-            return Text(f"{rate:,.0f} events/s")
+            return Text(f"{rate:,.0f}/s")
 
     columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False) as progress:
-        task = progress.add_task(name, total=keel.app.head_position(), completed=done, first=done)
+        task = progress.add_task(name, total=total or keel.app.head_position(), completed=done, first=done)
         yield lambda n: progress.advance(task, n)
 
 
