@@ -146,6 +146,13 @@ class ViewDatabase:
                     yield cur
                 conn.rollback()
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Refresh the planner's statistics of tables just filled in bulk (a rebuild), so queries
+        are planned for the rows they have, not for the empty tables they were."""
+        with self.transaction() as cur:
+            for table in tables:
+                cur.execute(f"ANALYZE {table}")
+
     def lock_schema(self, cur: Cursor) -> None:
         """Serialise schema changes between processes (SQLite's write lock already does)."""
         if self.dialect == "postgres":

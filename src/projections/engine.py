@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS keel_tracking (
 )"""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ANALYZE_AFTER = 5000  # events folded in one catch-up after which the planner's statistics are refreshed
 
 
 class EventLog(Protocol):
@@ -216,13 +217,17 @@ class ProjectionEngine:
         total = 0
         failure: ProjectionFailed | None = None
         for name in names or list(self.projections):
+            folded = 0
             try:
                 while n := self.process_page(name, page_size):
-                    total += n
+                    folded += n
                     if progress:
                         progress(name, n)
             except Exception as exc:
                 failure = failure or ProjectionFailed(name, self._position(name), exc)
+            if folded >= ANALYZE_AFTER:
+                self.db.analyze(self.projections[name].tables)
+            total += folded
         if failure:
             raise failure
         return total

@@ -235,6 +235,7 @@ class ShadowRebuild:
     def switch(self) -> int:
         """Make the new generation the serving one, atomically; return the position it serves from."""
         self.catch_up()
+        self.db.analyze([f"{table}{self.suffix}" for table in self.projection.tables])  # stats go with the rename
         with self.db.transaction() as cur:
             self.db.lock_schema(cur)
             # Holding the serving row's lock stops the live runner; the new generation then takes
