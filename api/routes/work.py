@@ -192,8 +192,8 @@ def budget_burn(
 @router.get("/reports/utilisation", response_model=schemas.Utilisation, tags=["reports"])
 def utilisation(
     keel: KeelDep,
-    start: Annotated[date, Query()],
-    end: Annotated[date, Query()],
+    start: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
+    end: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,

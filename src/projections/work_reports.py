@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.accounts import SALARIES, AccountType, account
+from ledger.errors import InvalidValue
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import YEAR_CLOSE_TOPIC
@@ -243,12 +244,19 @@ def budget_burn(
     return BudgetBurn(WorkScope(as_of, known_at, position, currency=functional_currency), rows)
 
 
+MAX_UTILISATION_DAYS = 3660  # ten years: capacity is counted day by day
+
+
 def utilisation(
     db: ViewDatabase, start: date, end: date, known_at: datetime | None = None, as_of: date | None = None
 ) -> Utilisation:
     """Per person: capacity (weekly capacity valid each working day / 5), billable and total hours worked in
     the period and approved by ``as_of`` (default: any time), planned hours (allocations of weeks starting in
     the period); utilisation = billable / capacity."""
+    if end < start:
+        raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    if (end - start).days > MAX_UTILISATION_DAYS:
+        raise InvalidValue(f"utilisation covers at most {MAX_UTILISATION_DAYS} days at a time; narrow the dates")
     approved_by = as_of or date.max
     kt, kp = _known("pt", "recorded_at", known_at)
     with db.read() as cur:

@@ -111,3 +111,10 @@ def test_approved_time_shows_in_margins_utilisation_and_wip(
     billed = ok(client.post(f"/v1/projects/{work['project']}/billing-runs", json={"as_of": "2026-05-01"}))
     again = ok(client.post(f"/v1/projects/{work['project']}/billing-runs", json={"as_of": "2026-05-01"}))
     assert again["position"] == 0 and billed["position"] > 0  # the second run finds nothing new to draft
+
+
+def test_utilisation_over_a_reversed_or_endless_period_is_a_422_not_a_timeout(client: TestClient) -> None:
+    for params in ({"start": "2026-09-03", "end": "2026-01-01"}, {"start": "2026-09-03", "end": "2999-04-29"}):
+        response = client.get("/v1/reports/utilisation", params=params)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/reports/utilisation", params={"start": "2026-09-03", "end": "8423-04-29"}).status_code == 422
