@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from run import percentile, store
+from run import percentile, rebuild_all, store
 
 from api.demo import load_demo
 from api.demo_history import FIRST_DAY, load_history
@@ -74,16 +73,7 @@ def run(backend: str, events: int, samples: int, table: Table) -> None:
         seconds = time.perf_counter() - started
         head = keel.app.head_position()
         table.add_row(backend, "load: commands", f"{head:,} events", f"{head / seconds:,.0f} events/s")
-        for name in keel.engine.projections:
-            tracemalloc.start()
-            started = time.perf_counter()
-            keel.engine.rebuild(name)
-            elapsed = time.perf_counter() - started
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-            table.add_row(
-                backend, f"rebuild: {name}", f"{head / elapsed:,.0f} events/s", f"peak {peak / 2**20:.1f} MiB"
-            )
+        rebuild_all(keel, backend, table)
         moments = [keel.app.moment_of(rng.randint(1, head)) for _ in range(50)]
 
         def pick() -> tuple[date, datetime | None]:
