@@ -141,8 +141,27 @@ def test_current_events_survive_a_round_trip_through_the_store(app: KeelApplicat
     assert b'"class_version":2' in stored.state
 
 
+def every_aggregate() -> list[type[KeelAggregate]]:
+    """Every aggregate the domain defines: each module of ``ledger`` imported, subclasses walked."""
+    import importlib
+    import pkgutil
+
+    import ledger
+
+    for module in pkgutil.iter_modules(ledger.__path__):
+        importlib.import_module(f"ledger.{module.name}")
+    found, todo = [], list(KeelAggregate.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    return found
+
+
 def test_every_event_class_has_an_explicit_versioned_topic() -> None:
-    for aggregate in AGGREGATES:
+    aggregates = every_aggregate()
+    assert set(AGGREGATES) <= set(aggregates) and len(aggregates) > len(AGGREGATES)
+    for aggregate in aggregates:
         events = [v for v in vars(aggregate).values() if isinstance(v, type) and issubclass(v, KeelAggregate.Event)]
         for event_class in events:
             if event_class.__name__ == "Event":
