@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -158,12 +158,25 @@ class KeelApplication(Application[UUID]):
 
     # -- reading the log (for projections, audits and tests) -------------------------
 
-    def read_log(self, after: int, limit: int) -> list[tuple[int, DomainEventProtocol[UUID]]]:
-        notifications = self.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    def read_log(
+        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
+    ) -> list[tuple[int, DomainEventProtocol[UUID]]]:
+        """Up to ``limit`` events after position ``after`` (up to ``stop``), only of ``topics`` if given:
+        events of other topics are skipped in the database, never decoded."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+        )
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
+        """When each of these positions was appended; empty for stores without a log."""
+        recorder = self.recorder
+        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            return recorder.times_of(positions)
+        return {}
 
     def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
         """When each position was appended (inside its transaction); empty for stores without a log."""

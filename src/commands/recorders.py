@@ -113,14 +113,26 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
             )
         if ids:
             # The table lock is held: no other append can interleave with this chain.
-            curs.execute(SQL(f"SELECT hash FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
+            curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
             row = curs.fetchone()
-            previous = row["hash"] if row else GENESIS
+            previous, last = (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
+            # Never earlier than the previous append, even if the wall clock stepped back: the log's
+            # clock only grows with the position, so "known at" cuts the log at one point.
             curs.executemany(
-                SQL(f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (%s, clock_timestamp(), %s)"),
-                _chain_rows(previous, ids, stored_events),
+                SQL(
+                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
+                    " VALUES (%s, GREATEST(clock_timestamp(), %s::timestamptz), %s)"
+                ),
+                [(position, last, digest) for position, digest in _chain_rows(previous, ids, stored_events)],
             )
         return ids
+
+    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position = ANY(%s)"), (list(positions),)
+            )
+            return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
 
     def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -240,15 +252,27 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             )
         if ids:
             # SQLite holds the write lock from the first insert until commit: appends are serial.
-            c.execute(f"SELECT hash FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
+            c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             previous = row["hash"] if row else GENESIS
-            now = datetime.now(UTC).isoformat()
+            now = datetime.now(UTC)
+            if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
+                now = max(now, datetime.fromisoformat(row["recorded_at"]))
+            now_text = now.isoformat()
             for position, digest in _chain_rows(previous, [i for i in ids if i is not None], stored_events):
                 c.execute(
-                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)", (position, now, digest)
+                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
+                    (position, now_text, digest),
                 )
         return ids
+
+    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(positions)),),
+            )
+            return {int(r["position"]): datetime.fromisoformat(r["recorded_at"]) for r in c.fetchall()}
 
     def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
         with self.datastore.transaction(commit=False) as c:

@@ -230,9 +230,10 @@ class Money:
 
     def to_minor(self) -> int:
         """The amount in minor units; refuses an amount that is not rounded or too large to store."""
-        if not self.is_rounded():
+        scaled = self.amount.scaleb(self.exponent)
+        if scaled != scaled.to_integral_value():  # is_rounded(), without building a quantum
             raise InvalidValue(f"{self} has more precision than {self.currency} allows")
-        units = int(self.amount.scaleb(self.exponent))
+        units = int(scaled)
         if abs(units) > MAX_MINOR_UNITS:
             raise InvalidValue(f"{self} is larger than Keel accepts (at most {MAX_MINOR_UNITS} minor units)")
         return units

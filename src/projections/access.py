@@ -16,6 +16,7 @@ class AccessProjection:
     name = "access"
     schema_version = 1
     tables = ("api_keys",)
+    folds = (ApiKey.Event,)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(

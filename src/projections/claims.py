@@ -14,6 +14,7 @@ class ClaimsProjection:
     name = "claims"
     schema_version = 1
     tables = ("claims",)
+    folds = (ExpenseClaim.Event,)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(

@@ -29,6 +29,16 @@ class CrmProjection:
     name = "crm"
     schema_version = 2  # 2: deals' expected close date
     tables = TABLES
+    folds = (
+        Pipeline.Event,
+        Lead.Event,
+        Deal.Event,
+        Customer.ContactAdded,
+        Customer.ContactRemoved,
+        Activity.Event,
+        FollowUp.Event,
+        Project.DraftedFromDeal,
+    )
 
     def create(self, cur: Cursor) -> None:
         axes = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL"

@@ -13,6 +13,7 @@ class CustomersProjection:
     name = "customers"
     schema_version = 2
     tables = ("customers",)
+    folds = (Customer.Event,)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(

@@ -21,6 +21,15 @@ class DocumentsProjection:
     name = "documents"
     schema_version = 1
     tables = ("documents", "parties")
+    folds = (
+        Invoice.Drafted,
+        Invoice.Issued,
+        Bill.Recorded,
+        ExpenseClaim.Submitted,
+        Customer.Registered,
+        Customer.Renamed,
+        Supplier.Registered,
+    )
 
     def create(self, cur: Cursor) -> None:
         cur.execute(

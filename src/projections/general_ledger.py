@@ -12,16 +12,38 @@ from collections.abc import Sequence
 
 from ledger.journal import JournalLine
 from ledger.money import Money
+from ledger.topics import events_with_field
 from projections.db import Cursor
 from projections.engine import Fact
 
 YEAR_CLOSE_TOPIC = "keel.books.YearClosed.v1"
+COLUMNS = (
+    "position",
+    "line_no",
+    "recorded_at",
+    "effective_date",
+    "source_id",
+    "source_version",
+    "event_topic",
+    "account",
+    "currency",
+    "amount_minor",
+    "value_minor",
+    "party_id",
+    "document_id",
+    "cost_center",
+    "project_id",
+    "tax_code",
+    "memo",
+)
 
 
 class GeneralLedgerProjection:
     name = "general_ledger"
     schema_version = 2
     tables = ("gl_lines",)
+    # Every event that posts to the books carries its journal lines.
+    folds = events_with_field("journal")
 
     def __init__(self, functional_currency: str = "EUR") -> None:
         self.functional_currency = functional_currency
@@ -83,10 +105,4 @@ class GeneralLedgerProjection:
                     )
                 )
         if rows:
-            cur.executemany(
-                "INSERT INTO gl_lines (position, line_no, recorded_at, effective_date, source_id, source_version,"
-                " event_topic, account, currency, amount_minor, value_minor, party_id, document_id, cost_center,"
-                " project_id, tax_code, memo)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+            cur.copy_rows("gl_lines", COLUMNS, rows)

@@ -21,6 +21,7 @@ class InvoicesProjection:
     name = "invoices"
     schema_version = 2
     tables = ("invoices", "invoice_lines")
+    folds = (Invoice.Event,)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(

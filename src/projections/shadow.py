@@ -15,13 +15,13 @@ cursor that renames them (and their indexes) to the generation's names.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.db import Cursor, Row, ViewDatabase, as_datetime
-from projections.engine import EPOCH, Fact, Projection, ProjectionEngine
+from projections.db import Cursor, Row, ViewDatabase
+from projections.engine import EPOCH, Projection, ProjectionEngine
 
 SAMPLE = 5
 
@@ -49,6 +49,9 @@ class RenamingCursor:
 
     def fetchall(self) -> list[Row]:
         return self._cursor.fetchall()
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        self._cursor.copy_rows(self._sql(table), columns, rows)
 
 
 @dataclass
@@ -125,31 +128,15 @@ class ShadowRebuild:
     # -- folding -----------------------------------------------------------------------
 
     def _page(self, cur: Cursor) -> int:
-        cur.execute("SELECT position, clock FROM keel_tracking WHERE projection = %s FOR UPDATE", (self.tracking,))
-        row = cur.fetchone()
-        if row is None:
-            raise RuntimeError(f"no rebuild of {self.name} is under way; start() it first")
-        position, clock = int(row[0]), as_datetime(row[1]) or EPOCH
-        events = self.engine.log.read_log(position, self.engine.rebuild_page_size)
-        if not events:
-            return 0
-        times = self.engine.log.recorded_times(events[0][0], events[-1][0])
-        facts = []
-        for pos, event in events:
-            clock = max(clock, times.get(pos, event.timestamp))
-            facts.append(Fact(pos, clock, event))
-        self.projection.apply(self._cursor(cur), facts)
-        cur.execute(
-            "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s WHERE projection = %s",
-            (facts[-1].position, clock, datetime.now(UTC), self.tracking),
+        return self.engine.fold_page(
+            cur, self.projection, self.tracking, self.engine.rebuild_page_size, self._cursor(cur)
         )
-        return len(facts)
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Fold the log into the new generation up to the head; ``progress(done, position)``."""
         total = 0
         while True:
-            with self.db.transaction() as cur:
+            with self.db.transaction(pipelined=True) as cur:
                 n = self._page(cur)
             if not n:
                 return total

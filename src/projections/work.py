@@ -19,6 +19,7 @@ class WorkProjection:
     name = "work"
     schema_version = 2  # 2: retainers' monthly fee and tax
     tables = ("work_projects", "people", "timesheets", "people_terms", "allocations", "project_time")
+    folds = (Project.Event, Person.Event, Timesheet.Event)
 
     def create(self, cur: Cursor) -> None:
         for ddl in (

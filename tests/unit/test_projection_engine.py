@@ -17,13 +17,15 @@ class Log:
     def __init__(self, n: int) -> None:
         self.events = [(i, SimpleNamespace(timestamp=_ts(i))) for i in range(1, n + 1)]
 
-    def read_log(self, after: int, limit: int) -> Sequence[tuple[int, Any]]:
-        return [e for e in self.events if e[0] > after][:limit]
+    def read_log(
+        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
+    ) -> Sequence[tuple[int, Any]]:
+        return [e for e in self.events if after < e[0] <= (stop or len(self.events))][:limit]
 
     def head_position(self) -> int:
         return len(self.events)
 
-    def recorded_times(self, first: int, last: int) -> dict[int, Any]:
+    def times_of(self, positions: Sequence[int]) -> dict[int, Any]:
         return {}
 
 
@@ -36,6 +38,7 @@ def _ts(i: int) -> Any:
 class Counting:
     tables = ("counted",)
     schema_version = 1
+    folds = None
 
     def __init__(self, name: str, fail_at: int | None = None) -> None:
         self.name, self.fail_at = name, fail_at
