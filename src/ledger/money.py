@@ -189,6 +189,17 @@ def minor_units(currency: str) -> int:
         raise InvalidValue(f"unknown currency {currency!r}: expected an ISO 4217 code") from None
 
 
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``Money(amount, currency).to_minor()`` without building the Money (read models call it per line)."""
+    scaled = amount.scaleb(minor_units(currency))
+    if not scaled.is_finite() or scaled != scaled.to_integral_value():  # is_rounded(), without a quantum
+        raise InvalidValue(f"{amount} {currency} has more precision than {currency} allows")
+    units = int(scaled)
+    if abs(units) > MAX_MINOR_UNITS:
+        raise InvalidValue(f"{amount} {currency} is larger than Keel accepts (at most {MAX_MINOR_UNITS} minor units)")
+    return units
+
+
 def to_decimal(value: str | int | Decimal) -> Decimal:
     """Parse an amount; floats are refused because they cannot hold cents exactly."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
@@ -230,13 +241,7 @@ class Money:
 
     def to_minor(self) -> int:
         """The amount in minor units; refuses an amount that is not rounded or too large to store."""
-        scaled = self.amount.scaleb(self.exponent)
-        if scaled != scaled.to_integral_value():  # is_rounded(), without building a quantum
-            raise InvalidValue(f"{self} has more precision than {self.currency} allows")
-        units = int(scaled)
-        if abs(units) > MAX_MINOR_UNITS:
-            raise InvalidValue(f"{self} is larger than Keel accepts (at most {MAX_MINOR_UNITS} minor units)")
-        return units
+        return to_minor(self.amount, self.currency)
 
     def is_rounded(self) -> bool:
         return self.amount == self._quantize(ROUND_HALF_EVEN)

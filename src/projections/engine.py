@@ -15,12 +15,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ledger.topics import topics_of
 from projections.db import Cursor, ViewDatabase, as_datetime
+from projections.reading import EventLog, PageReader
 
 log = logging.getLogger("keel.projections")
 
@@ -36,21 +38,6 @@ CREATE TABLE IF NOT EXISTS keel_tracking (
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ANALYZE_AFTER = 5000  # events folded in one catch-up after which the planner's statistics are refreshed
-
-
-class EventLog(Protocol):
-    """The global, ordered log of stored events (the write side's application)."""
-
-    def read_log(
-        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
-    ) -> Sequence[tuple[int, Any]]:
-        """Up to ``limit`` events after ``after`` and up to ``stop``; only of ``topics`` if any are given."""
-        ...
-
-    def head_position(self) -> int: ...
-    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
-        """When each position was appended; positions missing fall back to the event's own timestamp."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +117,7 @@ class ProjectionEngine:
         # Off only to prove that reading every event gives the same read models (a test does).
         self.filter_topics = True
         self._topic_cache: dict[str, tuple[str, ...]] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -191,14 +179,21 @@ class ProjectionEngine:
 
     # -- processing ----------------------------------------------------------------
 
-    def process_page(self, name: str, page_size: int | None = None) -> int:
+    def process_page(self, name: str, page_size: int | None = None, reader: PageReader | None = None) -> int:
         """Apply the next page of the log to one projection; return how many log positions it covered."""
         projection = self._get(name)
+        reader = reader or self.reader(projection, page_size or self.page_size, ahead=False)
         with self.db.transaction(pipelined=True) as cur:
-            return self.fold_page(cur, projection, name, page_size or self.page_size)
+            return self.fold_page(cur, projection, name, reader)
+
+    def reader(self, projection: Projection, page_size: int, ahead: bool = True) -> PageReader:
+        """Pages of the log for this projection; ``ahead``: each full page's successor is read meanwhile."""
+        if ahead and self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keel-log-reader")
+        return PageReader(self.log, page_size, self._topics(projection), self._pool if ahead else None)
 
     def fold_page(
-        self, cur: Cursor, projection: Projection, tracking: str, page_size: int, target: Cursor | None = None
+        self, cur: Cursor, projection: Projection, tracking: str, reader: PageReader, target: Cursor | None = None
     ) -> int:
         """In ``cur``'s transaction: fold the events after the tracking row ``tracking`` into
         ``target`` (``cur`` unless given) and move the row on. Events of topics the projection
@@ -209,27 +204,23 @@ class ProjectionEngine:
         if row is None:
             raise RuntimeError(f"projection {tracking} is not set up; run setup() first")
         position, clock = int(row[0]), as_datetime(row[1]) or EPOCH
-        head = self.log.head_position()
-        if head <= position:
+        page = reader.page(position)
+        if page.reached <= position:
             return 0
-        events = self.log.read_log(position, page_size, self._topics(projection), head)
-        # A full page ends at its last event; a short one means nothing else of interest up to the head.
-        reached = events[-1][0] if len(events) == page_size else head
-        times = self.log.times_of([*(pos for pos, _ in events), reached])
         facts = []
-        for pos, event in events:
-            clock = max(clock, times.get(pos, event.timestamp))
+        for pos, event in page.events:
+            clock = max(clock, page.times.get(pos, event.timestamp))
             facts.append(Fact(pos, clock, event))
-        clock = max(clock, times.get(reached, clock))
+        clock = max(clock, page.times.get(page.reached, clock))
         if facts:
             projection.apply(target or cur, facts)
-        rate = (reached - position) / max(time.perf_counter() - started, 1e-6)
+        rate = (page.reached - position) / max(time.perf_counter() - started, 1e-6)
         cur.execute(
             "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s, events_per_second = %s"
             " WHERE projection = %s",
-            (reached, clock, datetime.now(UTC), rate, tracking),
+            (page.reached, clock, datetime.now(UTC), rate, tracking),
         )
-        return reached - position
+        return page.reached - position
 
     def _topics(self, projection: Projection) -> tuple[str, ...]:
         folds = projection.folds
@@ -255,8 +246,9 @@ class ProjectionEngine:
         failure: ProjectionFailed | None = None
         for name in names or list(self.projections):
             folded = 0
+            reader = self.reader(self._get(name), page_size or self.page_size)
             try:
-                while n := self.process_page(name, page_size):
+                while n := self.process_page(name, page_size, reader):
                     folded += n
                     if progress:
                         progress(name, n)
@@ -353,3 +345,6 @@ class ProjectionEngine:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

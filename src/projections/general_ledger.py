@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger.journal import JournalLine
-from ledger.money import Money
+from ledger.money import to_minor
 from ledger.topics import events_with_field
 from projections.db import Cursor
 from projections.engine import Fact
@@ -94,8 +94,8 @@ class GeneralLedgerProjection:
                         type(event).TOPIC,
                         line.account,
                         line.currency,
-                        Money(line.amount, line.currency).to_minor(),
-                        Money(line.value, self.functional_currency).to_minor(),
+                        to_minor(line.amount, line.currency),
+                        to_minor(line.value, self.functional_currency),
                         line.party_id,
                         line.document_id,
                         line.cost_center,

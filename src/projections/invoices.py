@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ledger.invoice import Invoice, taxes
 from ledger.money import Money
@@ -15,6 +16,42 @@ _ADDS = {
     Invoice.Credited: "credited_minor",
     Invoice.WrittenOff: "written_off_minor",
 }
+
+
+INVOICE_COLUMNS = (
+    "id",
+    "customer_id",
+    "series",
+    "number",
+    "status",
+    "currency",
+    "rate",
+    "net_minor",
+    "tax_minor",
+    "paid_minor",
+    "credited_minor",
+    "written_off_minor",
+    "drafted_on",
+    "issue_date",
+    "due_date",
+    "sent_on",
+    "voided_on",
+    "void_reason",
+    "version",
+    "position",
+)
+LINE_COLUMNS = (
+    "invoice_id",
+    "line_no",
+    "description",
+    "service_code",
+    "quantity",
+    "unit_price",
+    "discount_percent",
+    "tax_rate",
+    "tax_inclusive",
+    "amount_minor",
+)
 
 
 class InvoicesProjection:
@@ -66,78 +103,115 @@ class InvoicesProjection:
         )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        # Invoices drafted in this page are folded in memory and inserted at the end in one COPY
+        # (a rebuild sees most invoices drafted, issued and paid within a page); invoices from
+        # earlier pages are updated in place, statement by statement (pipelined).
+        drafted: dict[str, dict[str, Any]] = {}
+        lines: list[tuple[Any, ...]] = []
+        currencies = self._currencies(cur, facts)
         for fact in facts:
             e = fact.event
+            if not isinstance(e, Invoice.Event):
+                continue
             iid = str(e.originator_id)
-            stamp = (e.originator_version, fact.position, iid)
             if isinstance(e, Invoice.Drafted):
                 result = taxes(list(e.lines), e.currency)
-                cur.execute(
-                    "INSERT INTO invoices (id, customer_id, series, number, status, currency, net_minor, tax_minor,"
-                    " paid_minor, credited_minor, written_off_minor, drafted_on, version, position)"
-                    " VALUES (%s, %s, %s, NULL, 'draft', %s, %s, %s, 0, 0, 0, %s, %s, %s)",
+                drafted[iid] = {
+                    "id": iid,
+                    "customer_id": str(e.customer_id),
+                    "series": e.series,
+                    "number": None,
+                    "status": "draft",
+                    "currency": e.currency,
+                    "rate": None,
+                    "net_minor": result.net.to_minor(),
+                    "tax_minor": result.tax.to_minor(),
+                    "paid_minor": 0,
+                    "credited_minor": 0,
+                    "written_off_minor": 0,
+                    "drafted_on": e.effective_date,
+                    "issue_date": None,
+                    "due_date": None,
+                    "sent_on": None,
+                    "voided_on": None,
+                    "void_reason": None,
+                    "version": e.originator_version,
+                    "position": fact.position,
+                }
+                lines += [
                     (
                         iid,
-                        str(e.customer_id),
-                        e.series,
-                        e.currency,
-                        result.net.to_minor(),
-                        result.tax.to_minor(),
-                        e.effective_date,
-                        e.originator_version,
-                        fact.position,
-                    ),
-                )
-                cur.executemany(
-                    "INSERT INTO invoice_lines (invoice_id, line_no, description, service_code, quantity, unit_price,"
-                    " discount_percent, tax_rate, tax_inclusive, amount_minor)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (
-                            iid,
-                            n,
-                            ln.description,
-                            ln.service_code,
-                            str(ln.quantity),
-                            str(ln.unit_price),
-                            str(ln.discount_percent),
-                            str(ln.tax_rate),
-                            ln.tax_inclusive,
-                            ln.amount(e.currency).to_minor(),
-                        )
-                        for n, ln in enumerate(e.lines, start=1)
-                    ],
-                )
-            elif isinstance(e, Invoice.Issued):
+                        n,
+                        ln.description,
+                        ln.service_code,
+                        str(ln.quantity),
+                        str(ln.unit_price),
+                        str(ln.discount_percent),
+                        str(ln.tax_rate),
+                        ln.tax_inclusive,
+                        ln.amount(e.currency).to_minor(),
+                    )
+                    for n, ln in enumerate(e.lines, start=1)
+                ]
+                continue
+            changes = self._changes(e, currencies.get(iid) or drafted[iid]["currency"])
+            if not changes:
+                continue
+            stamp = {"version": e.originator_version, "position": fact.position}
+            row = drafted.get(iid)
+            if row is not None:
+                for column, (value, add) in changes.items():
+                    row[column] = row[column] + value if add else value
+                row.update(stamp)
+            else:
+                sets = [f"{c} = {c} + %s" if add else f"{c} = %s" for c, (_, add) in changes.items()]
                 cur.execute(
-                    "UPDATE invoices SET status = 'issued', number = %s, issue_date = %s, due_date = %s, rate = %s,"
-                    " version = %s, position = %s WHERE id = %s",
-                    (e.number, e.effective_date, e.due_date, str(e.rate), *stamp),
+                    f"UPDATE invoices SET {', '.join(sets)}, version = %s, position = %s WHERE id = %s",
+                    [*(v for v, _ in changes.values()), *stamp.values(), iid],
                 )
-            elif isinstance(e, Invoice.Sent):
-                cur.execute(
-                    "UPDATE invoices SET sent_on = %s, version = %s, position = %s WHERE id = %s",
-                    (e.effective_date, *stamp),
-                )
-            elif isinstance(e, Invoice.Voided):
-                cur.execute(
-                    "UPDATE invoices SET status = 'voided', voided_on = %s, void_reason = %s,"
-                    " version = %s, position = %s WHERE id = %s",
-                    (e.effective_date, e.reason, *stamp),
-                )
-            elif isinstance(e, Invoice.PaymentUnapplied):
-                self._add(cur, "paid_minor", -1, fact)
-            elif type(e) in _ADDS:
-                self._add(cur, _ADDS[type(e)], 1, fact)
+        if drafted:
+            cur.copy_rows("invoices", INVOICE_COLUMNS, [tuple(r[c] for c in INVOICE_COLUMNS) for r in drafted.values()])
+            cur.copy_rows("invoice_lines", LINE_COLUMNS, lines)
 
     @staticmethod
-    def _add(cur: Cursor, column: str, sign: int, fact: Fact) -> None:
-        e = fact.event
-        iid = str(e.originator_id)
-        cur.execute("SELECT currency FROM invoices WHERE id = %s", (iid,))
-        row = cur.fetchone()
-        assert row is not None, f"event for unknown invoice {iid}"
-        cur.execute(
-            f"UPDATE invoices SET {column} = {column} + %s, version = %s, position = %s WHERE id = %s",
-            (sign * Money(e.amount, row[0]).to_minor(), e.originator_version, fact.position, iid),
+    def _changes(e: Any, currency: str) -> dict[str, tuple[Any, bool]]:
+        """What an event after the draft changes: column -> (value, added rather than set)."""
+        if isinstance(e, Invoice.Issued):
+            return {
+                "status": ("issued", False),
+                "number": (e.number, False),
+                "issue_date": (e.effective_date, False),
+                "due_date": (e.due_date, False),
+                "rate": (str(e.rate), False),
+            }
+        if isinstance(e, Invoice.Sent):
+            return {"sent_on": (e.effective_date, False)}
+        if isinstance(e, Invoice.Voided):
+            return {
+                "status": ("voided", False),
+                "voided_on": (e.effective_date, False),
+                "void_reason": (e.reason, False),
+            }
+        if isinstance(e, Invoice.PaymentUnapplied):
+            return {"paid_minor": (-Money(e.amount, currency).to_minor(), True)}
+        if type(e) in _ADDS:
+            return {_ADDS[type(e)]: (Money(e.amount, currency).to_minor(), True)}
+        return {}
+
+    @staticmethod
+    def _currencies(cur: Cursor, facts: Sequence[Fact]) -> dict[str, str]:
+        """The currency of each earlier invoice the page changes, in one query per thousand
+        invoices rather than one per event (each would wait for the database)."""
+        drafted = {f.event.originator_id for f in facts if isinstance(f.event, Invoice.Drafted)}
+        ids = sorted(
+            {
+                str(f.event.originator_id)
+                for f in facts
+                if isinstance(f.event, Invoice.Event) and f.event.originator_id not in drafted
+            }
         )
+        currencies: dict[str, str] = {}
+        for chunk in (ids[n : n + 1000] for n in range(0, len(ids), 1000)):
+            cur.execute(f"SELECT id, currency FROM invoices WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            currencies.update((str(r[0]), str(r[1])) for r in cur.fetchall())
+        return currencies

@@ -22,6 +22,7 @@ from typing import Any
 
 from projections.db import Cursor, Row, ViewDatabase
 from projections.engine import EPOCH, Projection, ProjectionEngine
+from projections.reading import PageReader
 
 SAMPLE = 5
 
@@ -127,17 +128,17 @@ class ShadowRebuild:
 
     # -- folding -----------------------------------------------------------------------
 
-    def _page(self, cur: Cursor) -> int:
-        return self.engine.fold_page(
-            cur, self.projection, self.tracking, self.engine.rebuild_page_size, self._cursor(cur)
-        )
+    def _page(self, cur: Cursor, reader: PageReader | None = None) -> int:
+        reader = reader or self.engine.reader(self.projection, self.engine.rebuild_page_size, ahead=False)
+        return self.engine.fold_page(cur, self.projection, self.tracking, reader, self._cursor(cur))
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Fold the log into the new generation up to the head; ``progress(done, position)``."""
         total = 0
+        reader = self.engine.reader(self.projection, self.engine.rebuild_page_size)
         while True:
             with self.db.transaction(pipelined=True) as cur:
-                n = self._page(cur)
+                n = self._page(cur, reader)
             if not n:
                 return total
             total += n
