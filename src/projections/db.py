@@ -127,7 +127,16 @@ class _PostgresCursor:
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self.leave()
-        with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        # Binary COPY (twice as fast as text) needs each column's type: asked of the catalog each
+        # time, so a table recreated with other types by a new projection version is never misread.
+        self._cursor.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (table,),
+        )
+        types = dict(self._cursor.fetchall())
+        with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([types[c] for c in columns])
             for row in rows:
                 copy.write_row(row)
 

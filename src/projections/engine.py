@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from ledger.topics import topics_of
 from projections.db import Cursor, ViewDatabase, as_datetime
-from projections.reading import EventLog, PageReader
+from projections.reading import EventLog, PageReader, fewer_collections
 
 log = logging.getLogger("keel.projections")
 
@@ -271,7 +271,8 @@ class ProjectionEngine:
             self.db.lock_schema(cur)
             cur.execute("SELECT position FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
             self._reset(cur, projection)
-        return self.catch_up([name], progress, self.rebuild_page_size)
+        with fewer_collections():
+            return self.catch_up([name], progress, self.rebuild_page_size)
 
     # -- status and read-your-writes ----------------------------------------------
 

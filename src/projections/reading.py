@@ -8,8 +8,10 @@ starts; otherwise (another runner moved it) the page is read again from there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -67,3 +69,16 @@ class PageReader:
             self._ahead_after = page.reached
             self._ahead = self.pool.submit(read_page, self.log, page.reached, self.limit, self.topics)
         return page
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Rebuilding allocates millions of short-lived objects (decoded events, rows) that form no
+    cycles; at Python's default thresholds the cyclic collector would run thousands of times
+    for nothing (about a tenth of a rebuild's time)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -22,7 +22,7 @@ from typing import Any
 
 from projections.db import Cursor, Row, ViewDatabase
 from projections.engine import EPOCH, Projection, ProjectionEngine
-from projections.reading import PageReader
+from projections.reading import PageReader, fewer_collections
 
 SAMPLE = 5
 
@@ -136,14 +136,15 @@ class ShadowRebuild:
         """Fold the log into the new generation up to the head; ``progress(done, position)``."""
         total = 0
         reader = self.engine.reader(self.projection, self.engine.rebuild_page_size)
-        while True:
-            with self.db.transaction(pipelined=True) as cur:
-                n = self._page(cur, reader)
-            if not n:
-                return total
-            total += n
-            if progress:
-                progress(n, self.position())
+        with fewer_collections():
+            while True:
+                with self.db.transaction(pipelined=True) as cur:
+                    n = self._page(cur, reader)
+                if not n:
+                    return total
+                total += n
+                if progress:
+                    progress(n, self.position())
 
     def position(self) -> int:
         return self.engine.positions().get(self.tracking, 0)
