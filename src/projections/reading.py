@@ -45,8 +45,11 @@ def read_page(log: EventLog, after: int, limit: int, topics: Sequence[str]) -> L
     head = log.head_position()
     if head <= after:
         return LogPage(after, [], after, {}, False)
-    events = log.read_log(after, limit, topics, head)
-    full = len(events) == limit
+    # Not bounded by the head in SQL: PostgreSQL would then plan a bitmap scan of the whole range
+    # left and sort it, for every page; events appended since the head was read wait for the next.
+    events = log.read_log(after, limit, topics)
+    full = len(events) == limit and events[-1][0] <= head
+    events = [e for e in events if e[0] <= head]
     # A full page ends at its last event; a short one means nothing else of interest up to the head.
     reached = events[-1][0] if full else head
     return LogPage(after, events, reached, log.times_of([*(pos for pos, _ in events), reached]), full)
