@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +20,7 @@ from commands.messages import (
     VoidInvoice,
 )
 from ledger.events import Meta
+from projections.reports import trial_balance
 
 META = Meta(actor="test")
 
@@ -58,3 +61,19 @@ def ok(response: Any, status: int = 200) -> Any:
     """The JSON body of a response that must have the given status."""
     assert response.status_code == status, response.text
     return response.json()
+
+
+def replay_balances(keel: Keel, position: int, as_of: date) -> dict[tuple[str, str], Decimal]:
+    """Sum the journal lines of the first ``position`` events dated on or before ``as_of``."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for _, event in keel.app.read_log(0, position):
+        if event.effective_date > as_of:
+            continue
+        for line in getattr(event, "journal", None) or []:
+            sums[(line.account, line.currency)] += line.amount
+    return {k: v for k, v in sums.items() if v}
+
+
+def reported_balances(keel: Keel, as_of: date, known_at: Any) -> dict[tuple[str, str], Decimal]:
+    tb = trial_balance(keel.views, as_of, known_at)
+    return {(r.account, r.currency): r.debit - r.credit for r in tb.rows if r.debit - r.credit}

@@ -30,6 +30,7 @@ from ledger.errors import InvalidValue
 from ledger.money import Money
 from projections.crm_reports import deals_as_of
 from projections.db import ViewDatabase, as_date
+from projections.general_ledger import account_balances
 from projections.reports import ReportScope, _position, ageing
 from projections.work_reports import planned_hours
 
@@ -90,15 +91,9 @@ def _money(minor: int, currency: str) -> Decimal:
 
 
 def _bank_balance(db: ViewDatabase, before: date, known_at: datetime | None, currency: str) -> Decimal:
-    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
-        cur.execute(
-            "SELECT COALESCE(SUM(value_minor), 0) FROM gl_lines"
-            f" WHERE account = %s AND effective_date < %s {known_sql}",
-            [BANK, before, *known_params],
-        )
-        row = cur.fetchone()
-    return _money(row[0] if row else 0, currency)
+        balances = account_balances(cur, before - timedelta(days=1), known_at, [BANK])
+    return _money(sum(value for *_, value in balances), currency)
 
 
 def _source(topic: str) -> str:

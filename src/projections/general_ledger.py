@@ -8,7 +8,10 @@ indexed aggregate over this one table.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
 
 from ledger.journal import JournalLine
 from ledger.money import to_minor
@@ -38,10 +41,17 @@ COLUMNS = (
 )
 
 
+# Balances from the first day need every line before the date: ``gl_month_sums`` keeps them
+# summed per account, currency, month of the business date and segment of the log (positions
+# by ten thousands), so a balance as of D known at K reads sums for whole months and segments
+# and only the lines of D's month and of K's unfinished segment (see ``account_balances``).
+SEGMENT = 10_000
+
+
 class GeneralLedgerProjection:
     name = "general_ledger"
-    schema_version = 2
-    tables = ("gl_lines",)
+    schema_version = 3
+    tables = ("gl_lines", "gl_month_sums")
     # Every event that posts to the books carries its journal lines.
     folds = events_with_field("journal")
 
@@ -74,6 +84,22 @@ class GeneralLedgerProjection:
         cur.execute("CREATE INDEX gl_lines_account_date ON gl_lines (account, effective_date, recorded_at)")
         cur.execute("CREATE INDEX gl_lines_party_date ON gl_lines (party_id, effective_date)")
         cur.execute("CREATE INDEX gl_lines_document ON gl_lines (document_id)")
+        cur.execute("CREATE INDEX gl_lines_date ON gl_lines (effective_date)")
+        cur.execute("CREATE INDEX gl_lines_recorded ON gl_lines (recorded_at, position)")
+        cur.execute(
+            "CREATE INDEX gl_lines_project_date ON gl_lines (project_id, effective_date) WHERE project_id IS NOT NULL"
+        )
+        cur.execute(
+            """CREATE TABLE gl_month_sums (
+                account TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                month DATE NOT NULL,
+                segment BIGINT NOT NULL,
+                amount_minor BIGINT NOT NULL,
+                value_minor BIGINT NOT NULL,
+                PRIMARY KEY (account, currency, month, segment)
+            )"""
+        )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         rows = []
@@ -106,3 +132,74 @@ class GeneralLedgerProjection:
                 )
         if rows:
             cur.copy_rows("gl_lines", COLUMNS, rows)
+            sums: dict[tuple[str, str, date, int], list[int]] = defaultdict(lambda: [0, 0])
+            for row in rows:
+                key = (row[7], row[8], row[3].replace(day=1), row[0] // SEGMENT)
+                sums[key][0] += row[9]
+                sums[key][1] += row[10]
+            cur.executemany(
+                "INSERT INTO gl_month_sums (account, currency, month, segment, amount_minor, value_minor)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (account, currency, month, segment) DO UPDATE"
+                " SET amount_minor = gl_month_sums.amount_minor + excluded.amount_minor,"
+                " value_minor = gl_month_sums.value_minor + excluded.value_minor",
+                [(*key, amount, value) for key, (amount, value) in sums.items()],
+            )
+
+
+def account_balances(
+    cur: Cursor, through: date, known_at: datetime | None, accounts: Sequence[str] = ()
+) -> list[tuple[str, str, int, int]]:
+    """Per account and currency, the sums (amount, value in minor units) of every line dated on or
+    before ``through`` and recorded by ``known_at`` (None: everything recorded).
+
+    Whole months before ``through``'s month come from ``gl_month_sums`` (for ``known_at``: only
+    the segments of the log entirely before it), the rest from the lines themselves: those of
+    ``through``'s month, and those of earlier months in the segment ``known_at`` falls in.
+    "Recorded by K" is "at or before position P": the lines' clock grows with the position."""
+    month = through.replace(day=1)
+    only, only_params = "", list(accounts)
+    if accounts:
+        only = f" AND account IN ({', '.join(['%s'] * len(accounts))})"
+    parts = []
+    params: list[Any] = []
+    if known_at is None:
+        parts.append(f"SELECT account, currency, amount_minor, value_minor FROM gl_month_sums WHERE month < %s{only}")
+        params += [month, *only_params]
+        parts.append(
+            "SELECT account, currency, amount_minor, value_minor FROM gl_lines"
+            f" WHERE effective_date >= %s AND effective_date <= %s{only}"
+        )
+        params += [month, through, *only_params]
+    else:
+        # The clock grows with the position: the last line by clock is the last by position too,
+        # and the index on (recorded_at, position) finds it in one step (MAX(position) would scan).
+        cur.execute(
+            "SELECT position FROM gl_lines WHERE recorded_at <= %s ORDER BY recorded_at DESC, position DESC LIMIT 1",
+            (known_at,),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return []
+        last = int(row[0])
+        segment = last // SEGMENT
+        parts.append(
+            "SELECT account, currency, amount_minor, value_minor FROM gl_month_sums"
+            f" WHERE month < %s AND segment < %s{only}"
+        )
+        params += [month, segment, *only_params]
+        parts.append(
+            "SELECT account, currency, amount_minor, value_minor FROM gl_lines"
+            f" WHERE effective_date >= %s AND effective_date <= %s AND position <= %s{only}"
+        )
+        params += [month, through, last, *only_params]
+        parts.append(
+            "SELECT account, currency, amount_minor, value_minor FROM gl_lines"
+            f" WHERE position >= %s AND position <= %s AND effective_date < %s{only}"
+        )
+        params += [segment * SEGMENT, last, month, *only_params]
+    cur.execute(
+        "SELECT account, currency, SUM(amount_minor), SUM(value_minor)"
+        f" FROM ({' UNION ALL '.join(parts)}) AS parts GROUP BY account, currency ORDER BY account, currency",
+        params,
+    )
+    return [(str(a), str(c), int(am), int(v)) for a, c, am, v in cur.fetchall()]

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
-from projections.general_ledger import YEAR_CLOSE_TOPIC
+from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -274,17 +274,16 @@ def trial_balance(
     db: ViewDatabase, as_of: date, known_at: datetime | None = None, functional_currency: str | None = None
 ) -> TrialBalance:
     """Per account and transaction currency; or, given ``functional_currency``, valued in it."""
-    where, params = _window(as_of, known_at)
-    column = "value_minor" if functional_currency else "amount_minor"
-    currency_sql = "%s" if functional_currency else "currency"
     with db.read() as cur:
-        cur.execute(
-            f"SELECT account, {currency_sql}, SUM({column}) FROM gl_lines WHERE {where}"
-            f" GROUP BY account{'' if functional_currency else ', currency'} ORDER BY 1, 2",
-            ([functional_currency] if functional_currency else []) + params,
-        )
-        sums = cur.fetchall()
+        balances = account_balances(cur, as_of, known_at)
         position = _position(cur)
+    if functional_currency:
+        values: dict[str, int] = defaultdict(int)
+        for code, _, _, value in balances:
+            values[code] += value
+        sums = [(code, functional_currency, value) for code, value in sorted(values.items())]
+    else:
+        sums = [(code, currency, amount) for code, currency, amount, _ in balances]
     rows: list[TrialBalanceRow] = []
     debits: dict[str, Decimal] = defaultdict(Decimal)
     credits: dict[str, Decimal] = defaultdict(Decimal)
@@ -384,13 +383,13 @@ def balance_sheet(
     db: ViewDatabase, as_of: date, functional_currency: str, known_at: datetime | None = None
 ) -> BalanceSheet:
     """Assets, liabilities and equity as of a date, with the result not yet closed."""
-    where, params = _window(as_of, known_at)
     with db.read() as cur:
-        cur.execute(
-            f"SELECT account, SUM(value_minor) FROM gl_lines WHERE {where} GROUP BY account ORDER BY account", params
-        )
-        sums = cur.fetchall()
+        balances = account_balances(cur, as_of, known_at)
         position = _position(cur)
+    values: dict[str, int] = defaultdict(int)
+    for code, _, _, value in balances:
+        values[code] += value
+    sums = sorted(values.items())
     parts: dict[AccountType, list[StatementLine]] = defaultdict(list)
     result = Decimal(0)
     for code, minor in sums:
@@ -478,13 +477,8 @@ def account_ledger(
     acct = account(code)
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
-        cur.execute(
-            "SELECT COALESCE(SUM(value_minor), 0) FROM gl_lines"
-            f" WHERE account = %s AND effective_date < %s {known_sql}",
-            [code, start, *known_params],
-        )
-        row = cur.fetchone()
-        opening = _amount(row[0] if row else 0, functional_currency)
+        before = account_balances(cur, start - timedelta(days=1), known_at, [code])
+        opening = _amount(sum(value for *_, value in before), functional_currency)
         cur.execute(
             "SELECT effective_date, position, memo, currency, amount_minor, value_minor, document_id, party_id"
             f" FROM gl_lines WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
