@@ -9,6 +9,7 @@ times differ, being real).
 
 from __future__ import annotations
 
+import heapq
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from commands.messages import (
     DraftInvoice,
     IssueInvoice,
     LineInput,
+    LoseDeal,
     MoveDeal,
     OpenDeal,
     PaySupplier,
@@ -35,6 +37,7 @@ from commands.messages import (
     RecordPayment,
     RegisterCustomer,
     RegisterSupplier,
+    WinDeal,
 )
 from ledger.errors import DomainError
 from ledger.events import Meta
@@ -72,12 +75,17 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
         yield RegisterSupplier(
             meta=_meta(seed, f"supplier:{n}"), on=FIRST_DAY, name=f"Supplier {n:04d}", supplier_id=supplier
         )
-    # About six events a round: draft; issue and its number; most get a payment (and the invoice
-    # records it); every third a bill, its payment and the bill's record of it; every fourth a deal.
-    rounds = max(1, (events - n_customers - n_suppliers - DEMO_QUARTER_EVENTS) * 10 // 62)
+    # About six and a half events a round: draft; issue and its number; most get a payment (and
+    # the invoice records it); every third a bill, its payment and the bill's record of it; every
+    # fourth a deal, moved a week later and, most of them, won (with its project draft) or lost
+    # one to four months on: closings wait for the round that reaches their date.
+    rounds = max(1, (events - n_customers - n_suppliers - DEMO_QUARTER_EVENTS) * 100 // 655)
     span = (LAST_DAY - FIRST_DAY).days
+    closings: list[tuple[date, int, Command]] = []
     for r in range(rounds):
         on = FIRST_DAY + timedelta(days=r * span // rounds)
+        while closings and closings[0][0] <= on:
+            yield heapq.heappop(closings)[2]
         customer = rng.choice(customers)
         invoice = _id(seed, f"invoice:{r}")
         lines = tuple(
@@ -138,6 +146,18 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
             yield MoveDeal(
                 meta=_meta(seed, f"move:{r}"), on=on + timedelta(days=7), deal_id=deal, stage=rng.choice(STAGES)
             )
+            closes_on = on + timedelta(days=rng.randint(30, 120))
+            outcome = rng.random()
+            if outcome < 0.9 and closes_on <= LAST_DAY:
+                meta = _meta(seed, f"close:{r}")
+                close: Command = (
+                    WinDeal(meta=meta, on=closes_on, deal_id=deal)
+                    if outcome < 0.35
+                    else LoseDeal(meta=meta, on=closes_on, deal_id=deal, reason="went elsewhere")
+                )
+                heapq.heappush(closings, (closes_on, r, close))
+    while closings:
+        yield heapq.heappop(closings)[2]
 
 
 def is_loaded(app: KeelApplication, seed: int = 2026) -> bool:

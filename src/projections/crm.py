@@ -3,12 +3,15 @@ activities, follow-up histories, project drafts and the pipeline's stage order."
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from ledger.crm import Activity, Deal, FollowUp, Lead, Pipeline
 from ledger.customer import Customer
 from ledger.money import Money
 from ledger.projects import Project
+from projections import deal_spans
 from projections.db import Cursor
 from projections.engine import Fact
 
@@ -18,6 +21,7 @@ TABLES = (
     "deals",
     "deal_stages",
     "deal_facts",
+    "deal_spans",
     "contacts",
     "activities",
     "followup_states",
@@ -27,7 +31,7 @@ TABLES = (
 
 class CrmProjection:
     name = "crm"
-    schema_version = 2  # 2: deals' expected close date
+    schema_version = 3  # 2: deals' expected close date; 3: deal spans
     tables = TABLES
     folds = (
         Pipeline.Event,
@@ -73,14 +77,18 @@ class CrmProjection:
             "CREATE INDEX deal_facts_axes ON deal_facts (deal_id, effective_date, recorded_at)",
             "CREATE INDEX activities_about ON activities (about_id, effective_date)",
             "CREATE INDEX followup_states_axes ON followup_states (followup_id, effective_date, recorded_at)",
+            *deal_spans.DDL,
         ):
             cur.execute(ddl)
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # deal -> its events in the page
         for fact in facts:
             e = fact.event
             axes = (e.effective_date, fact.position, fact.recorded_at)
             oid = str(e.originator_id)
+            if isinstance(e, Deal.Opened | Deal.Updated | Deal.StageMoved | Deal.Reopened | Deal.Won | Deal.Lost):
+                changed[oid].append((fact.position, fact.recorded_at))
             if isinstance(e, Pipeline.Configured | Pipeline.Reconfigured):
                 cur.execute("DELETE FROM pipeline_stages")
                 cur.executemany(
@@ -221,6 +229,8 @@ class CrmProjection:
                         fact.position,
                     ),
                 )
+        if changed:
+            deal_spans.update_spans(cur, changed)
 
     @staticmethod
     def _stage(

@@ -16,6 +16,7 @@ from typing import Any
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
+from projections.deal_spans import FOREVER
 
 
 @dataclass(frozen=True)
@@ -170,21 +171,22 @@ def _position(cur: Cursor) -> int:
     return int(row[0]) if row else 0
 
 
-def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None) -> list[DealState]:
-    ks, kp = _known("s", known_at)
-    kf, kfp = _known("f", known_at)
+def _spans_at(as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
+    """The deal spans in force on ``as_of`` as known at ``known_at`` (one per deal; see deal_spans)."""
+    sql = "valid_from <= %s AND valid_to > %s AND "
+    if known_at is None:
+        return sql + "known_to = %s", [as_of, as_of, FOREVER]
+    return sql + "known_from <= %s AND known_to > %s", [as_of, as_of, known_at, known_at]
+
+
+def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None, status: str | None = None) -> list[DealState]:
+    where, params = _spans_at(as_of, known_at)
+    if status is not None:
+        where, params = f"{where} AND status = %s", [*params, status]
     cur.execute(
-        "WITH s AS (SELECT s.deal_id, s.stage, s.probability, s.status, s.effective_date,"
-        "   ROW_NUMBER() OVER (PARTITION BY s.deal_id ORDER BY s.effective_date DESC, s.position DESC) AS rn"
-        f"   FROM deal_stages s WHERE s.effective_date <= %s{ks}),"
-        " f AS (SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
-        "   f.opened_on, f.expected_close,"
-        "   ROW_NUMBER() OVER (PARTITION BY f.deal_id ORDER BY f.effective_date DESC, f.position DESC) AS rn"
-        f"   FROM deal_facts f WHERE f.effective_date <= %s{kf})"
-        " SELECT f.deal_id, f.customer_id, f.title, f.value_minor, f.currency, f.owner, f.source, f.lead_id,"
-        " f.opened_on, s.stage, s.probability, s.status, s.effective_date, f.expected_close"
-        " FROM f JOIN s ON s.deal_id = f.deal_id AND s.rn = 1 WHERE f.rn = 1 ORDER BY f.opened_on, f.deal_id",
-        [as_of, *kp, as_of, *kfp],
+        "SELECT deal_id, customer_id, title, value_minor, currency, owner, source, lead_id, opened_on, stage,"
+        f" probability, status, since, expected_close FROM deal_spans WHERE {where} ORDER BY opened_on, deal_id",
+        params,
     )
     states = []
     for r in cur.fetchall():
@@ -211,6 +213,12 @@ def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None) -> list[De
     return states
 
 
+def _status_counts(cur: Cursor, as_of: date, known_at: datetime | None) -> dict[str, int]:
+    where, params = _spans_at(as_of, known_at)
+    cur.execute(f"SELECT status, COUNT(*) FROM deal_spans WHERE {where} GROUP BY status", params)
+    return {str(status): int(n) for status, n in cur.fetchall()}
+
+
 def _stage_order(cur: Cursor) -> list[str]:
     cur.execute("SELECT key FROM pipeline_stages ORDER BY ord")
     return [str(r[0]) for r in cur.fetchall()]
@@ -229,13 +237,13 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
     if by not in ("stage", "owner"):
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
     with db.read() as cur:
-        states = _deal_states(cur, as_of, known_at)
+        states = _deal_states(cur, as_of, known_at, status="open")
+        counts = _status_counts(cur, as_of, known_at)
         order = _stage_order(cur)
         position = _position(cur)
     groups: dict[tuple[str, str], list[DealState]] = defaultdict(list)
     for s in states:
-        if s.status == "open":
-            groups[(s.stage if by == "stage" else s.owner, s.currency)].append(s)
+        groups[(s.stage if by == "stage" else s.owner, s.currency)].append(s)
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
         return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])
@@ -250,9 +258,7 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
         )
         for (group, currency), ds in sorted(groups.items(), key=lambda kv: rank(kv[0]))
     ]
-    won = sum(1 for s in states if s.status == "won")
-    lost = sum(1 for s in states if s.status == "lost")
-    return PipelineReport(CrmScope(as_of, known_at, position), by, rows, won, lost)
+    return PipelineReport(CrmScope(as_of, known_at, position), by, rows, counts.get("won", 0), counts.get("lost", 0))
 
 
 def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> ConversionReport:

@@ -97,21 +97,26 @@ class _PostgresCursor:
 
     def __init__(self, conn: Any, cursor: Any, pipelined: bool) -> None:
         self._conn, self._cursor, self._pipelined = conn, cursor, pipelined
+        self._context: Any = None
         self._pipeline: Any = None
 
     def _enter(self) -> None:
         if self._pipelined and self._pipeline is None:
-            self._pipeline = self._conn.pipeline()
-            self._pipeline.__enter__()
+            self._context = self._conn.pipeline()
+            self._pipeline = self._context.__enter__()
 
     def leave(self, *exc: Any) -> None:
         """Leave the pipeline: wait for every queued statement (raising its error, if any)."""
-        pipeline, self._pipeline = self._pipeline, None
-        if pipeline is not None:
-            pipeline.__exit__(*(exc or (None, None, None)))
+        context, self._context, self._pipeline = self._context, None, None
+        if context is not None:
+            context.__exit__(*(exc or (None, None, None)))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._enter()
+        if self._pipeline is not None and sql.lstrip()[:6].upper() in ("SELECT", "WITH"):
+            # Its rows will be fetched: first take in the results of everything queued, which would
+            # otherwise arrive on this cursor after the query was sent and stand in for its rows.
+            self._pipeline.sync()
         self._cursor.execute(sql, params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
