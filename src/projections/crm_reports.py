@@ -236,14 +236,21 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
     """Open deals by stage (pipeline order) or owner: count, value and probability-weighted value."""
     if by not in ("stage", "owner"):
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
+    where, params = _spans_at(as_of, known_at)
     with db.read() as cur:
-        states = _deal_states(cur, as_of, known_at, status="open")
+        cur.execute(
+            f"SELECT {by}, currency, value_minor, probability FROM deal_spans WHERE {where} AND status = 'open'",
+            params,
+        )
+        open_deals = cur.fetchall()
         counts = _status_counts(cur, as_of, known_at)
         order = _stage_order(cur)
         position = _position(cur)
-    groups: dict[tuple[str, str], list[DealState]] = defaultdict(list)
-    for s in states:
-        groups[(s.stage if by == "stage" else s.owner, s.currency)].append(s)
+    groups: dict[tuple[str, str], list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for group, currency, minor, probability in open_deals:
+        value = Money.from_minor(int(minor), currency)
+        weighted = Money(value.amount * Decimal(probability) / 100, currency).rounded()  # per deal, as DealState
+        groups[(str(group), str(currency))].append((value.amount, weighted.amount))
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
         return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])
@@ -253,8 +260,8 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
             group,
             currency,
             len(ds),
-            sum((d.value for d in ds), Money.zero(currency).amount),
-            sum((d.weighted for d in ds), Money.zero(currency).amount),
+            sum((value for value, _ in ds), Money.zero(currency).amount),
+            sum((weighted for _, weighted in ds), Money.zero(currency).amount),
         )
         for (group, currency), ds in sorted(groups.items(), key=lambda kv: rank(kv[0]))
     ]

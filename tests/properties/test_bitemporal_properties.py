@@ -1,10 +1,12 @@
-"""Every report at (as_of, known_at) equals a from-scratch replay of exactly the events known at
-known_at, folded by effective date — for random histories with backdated events and late
-recordings (each recording moves "now" on, and earlier-dated events keep arriving)."""
+"""The ledger's reports at (as_of, known_at) (trial balance, receivables, profit and loss) equal
+a from-scratch replay of exactly the events known at known_at, folded by effective date, for
+random histories with backdated events and late recordings (each recording moves "now" on, and
+earlier-dated events keep arriving)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +17,10 @@ from support import replay_balances, reported_balances
 from test_ledger_properties import START, Model, fresh_keel, ops, run
 
 import projections.general_ledger as general_ledger
-from ledger.accounts import RECEIVABLES
-from projections.reports import receivables
+from api.system import Keel
+from ledger.accounts import RECEIVABLES, AccountType, account
+from projections.general_ledger import YEAR_CLOSE_TOPIC
+from projections.reports import profit_and_loss, receivables
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -50,3 +54,20 @@ def test_every_report_at_any_two_moments_equals_a_replay_of_what_was_known_then(
             receivable = sum((r.receivable for r in receivables(keel.views, as_of, known_at).rows), Decimal(0))
             assert receivable == sum((v for (a, _), v in expected.items() if a == RECEIVABLES), Decimal(0))
             assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
+            start = as_of.replace(day=1)
+            pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
+            assert {ln.account: ln.amount for ln in [*pl.income, *pl.expenses]} == replay_result(
+                keel, position, start, as_of
+            )
+
+
+def replay_result(keel: Keel, position: int, start: date, end: date) -> dict[str, Decimal]:
+    """Income and expense accounts' movements between two dates, on their normal side, from the log."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for _, event in keel.app.read_log(0, position):
+        if start <= event.effective_date <= end and type(event).TOPIC != YEAR_CLOSE_TOPIC:
+            for line in getattr(event, "journal", None) or []:
+                kind = account(line.account).type
+                if kind in (AccountType.INCOME, AccountType.EXPENSE):
+                    sums[line.account] += line.value if kind is AccountType.EXPENSE else -line.value
+    return {code: value for code, value in sums.items() if value}
