@@ -29,6 +29,7 @@ from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money
 from projections.crm_reports import deals_as_of
+from projections.customers import payment_terms
 from projections.db import ViewDatabase, as_date
 from projections.general_ledger import account_balances
 from projections.reports import ReportScope, _position, ageing
@@ -229,10 +230,9 @@ def _committed_labour(
     return items
 
 
-def _terms_days(db: ViewDatabase) -> dict[str, int]:
+def _terms_days(db: ViewDatabase, as_of: date, known_at: datetime | None) -> dict[str, int]:
     with db.read() as cur:
-        cur.execute("SELECT id, payment_terms_days FROM customers")
-        return {str(r[0]): int(r[1]) for r in cur.fetchall()}
+        return payment_terms(cur, as_of, known_at)
 
 
 def _shifted(day: date, customer: str, terms: dict[str, int], delays: dict[str, Decimal]) -> date:
@@ -241,15 +241,24 @@ def _shifted(day: date, customer: str, terms: dict[str, int], delays: dict[str, 
 
 
 def _retainers(
-    db: ViewDatabase, as_of: date, end: date, currency: str, terms: dict[str, int], delays: dict[str, Decimal]
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    currency: str,
+    known_at: datetime | None,
+    terms: dict[str, int],
+    delays: dict[str, Decimal],
 ) -> list[ForecastItem]:
-    """Months of active retainers not billed yet (those starting after as_of), paid at the
-    customer's terms and delay."""
+    """Months of retainers active on ``as_of`` (as known at ``known_at``) not billed yet (those
+    starting after as_of), paid at the customer's terms and delay."""
+    known, params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
         cur.execute(
-            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent FROM work_projects"
-            " WHERE model = 'retainer' AND status = 'active' AND currency = %s",
-            [currency],
+            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent FROM"
+            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective_date DESC, position DESC) AS n"
+            f" FROM project_states WHERE effective_date <= %s{known}) AS p"
+            " WHERE n = 1 AND model = 'retainer' AND status = 'active' AND currency = %s",
+            [as_of, *params, currency],
         )
         rows = cur.fetchall()
     items = []
@@ -311,8 +320,8 @@ def forecast(
         items.append(ForecastItem(*payable, expected, -item.open_value))
     items += _employee_claims(db, as_of, tomorrow, known_at, currency)
     items += _committed_labour(db, as_of, tomorrow, periods[-1][1], known_at, currency)
-    terms = _terms_days(db)
-    items += _retainers(db, as_of, periods[-1][1], currency, terms, delays)
+    terms = _terms_days(db, as_of, known_at)
+    items += _retainers(db, as_of, periods[-1][1], currency, known_at, terms, delays)
     items += _pipeline(db, as_of, periods[-1][1], currency, known_at, terms, delays)
     items.sort(key=lambda i: (i.expected_on, i.source, i.document_id))
     zero = Money.zero(currency).amount

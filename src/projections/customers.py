@@ -1,8 +1,10 @@
-"""Customers as they stand now: name, terms and currency (for lists and report labels)."""
+"""Customers as they stand now: name, terms and currency (for lists and report labels); and the
+history of their payment terms on both time axes (the cash forecast as known at K uses it)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from ledger.customer import Customer
 from projections.db import Cursor
@@ -11,8 +13,8 @@ from projections.engine import Fact
 
 class CustomersProjection:
     name = "customers"
-    schema_version = 2
-    tables = ("customers",)
+    schema_version = 3  # 3: payment terms history
+    tables = ("customers", "customer_terms")
     folds = (Customer.Event,)
 
     def create(self, cur: Cursor) -> None:
@@ -28,6 +30,11 @@ class CustomersProjection:
                 version INTEGER NOT NULL,
                 position BIGINT NOT NULL
             )"""
+        )
+        cur.execute(
+            "CREATE TABLE customer_terms (customer_id TEXT NOT NULL, days INTEGER NOT NULL,"
+            " effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,"
+            " PRIMARY KEY (customer_id, position))"
         )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
@@ -47,10 +54,12 @@ class CustomersProjection:
                         fact.position,
                     ),
                 )
+                self._terms(cur, fact, e.payment_terms_days)
             elif isinstance(e, Customer.Renamed):
                 self._update(cur, fact, "name", e.name)
             elif isinstance(e, Customer.PaymentTermsChanged):
                 self._update(cur, fact, "payment_terms_days", e.payment_terms_days)
+                self._terms(cur, fact, e.payment_terms_days)
             elif isinstance(e, Customer.OwnerAssigned):
                 self._update(cur, fact, "owner", e.owner)
             elif isinstance(e, Customer.MergedInto):
@@ -68,3 +77,23 @@ class CustomersProjection:
             f"UPDATE customers SET {column} = %s, version = %s, position = %s WHERE id = %s",
             (value, fact.event.originator_version, fact.position, str(fact.event.originator_id)),
         )
+
+    @staticmethod
+    def _terms(cur: Cursor, fact: Fact, days: int) -> None:
+        cur.execute(
+            "INSERT INTO customer_terms (customer_id, days, effective_date, position, recorded_at)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (str(fact.event.originator_id), days, fact.event.effective_date, fact.position, fact.recorded_at),
+        )
+
+
+def payment_terms(cur: Cursor, as_of: date, known_at: datetime | None) -> dict[str, int]:
+    """Each customer's payment terms (days) in force on ``as_of``, as known at ``known_at``."""
+    known, params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    cur.execute(
+        "SELECT customer_id, days FROM (SELECT customer_id, days, ROW_NUMBER() OVER (PARTITION BY customer_id"
+        " ORDER BY effective_date DESC, position DESC) AS n FROM customer_terms"
+        f" WHERE effective_date <= %s{known}) AS t WHERE n = 1",
+        [as_of, *params],
+    )
+    return {str(r[0]): int(r[1]) for r in cur.fetchall()}

@@ -17,8 +17,16 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 
 class WorkProjection:
     name = "work"
-    schema_version = 2  # 2: retainers' monthly fee and tax
-    tables = ("work_projects", "people", "timesheets", "people_terms", "allocations", "project_time")
+    schema_version = 3  # 2: retainers' monthly fee and tax; 3: project states on both time axes
+    tables = (
+        "work_projects",
+        "project_states",
+        "people",
+        "timesheets",
+        "people_terms",
+        "allocations",
+        "project_time",
+    )
     folds = (Project.Event, Person.Event, Timesheet.Event)
 
     def create(self, cur: Cursor) -> None:
@@ -28,6 +36,11 @@ class WorkProjection:
             " budget_minor BIGINT NOT NULL,"
             " start_date DATE, end_date DATE, cost_center TEXT NOT NULL, deal_id TEXT, value_minor BIGINT,"
             " drafted_on DATE NOT NULL, monthly_fee_minor BIGINT, tax_percent TEXT, position BIGINT NOT NULL)",
+            # The project after each change of terms or status, dated by the change: what the cash
+            # forecast as of D known at K reads (one row per change, so no window over many rows).
+            "CREATE TABLE project_states (id TEXT NOT NULL, customer_id TEXT NOT NULL, name TEXT NOT NULL,"
+            " status TEXT NOT NULL, model TEXT, currency TEXT, start_date DATE, end_date DATE,"
+            f" monthly_fee_minor BIGINT, tax_percent TEXT, {AXES}, PRIMARY KEY (id, position))",
             "CREATE TABLE people (id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
             "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL)",
             "CREATE TABLE people_terms (handle TEXT NOT NULL, role TEXT NOT NULL,"
@@ -86,11 +99,13 @@ class WorkProjection:
                         oid,
                     ),
                 )
+                self._state(cur, oid, axes)
             elif isinstance(e, Project.Activated | Project.Closed):
                 status = "active" if isinstance(e, Project.Activated) else "closed"
                 cur.execute(
                     "UPDATE work_projects SET status = %s, position = %s WHERE id = %s", (status, fact.position, oid)
                 )
+                self._state(cur, oid, axes)
             elif isinstance(e, Project.AllocationPlanned):
                 cur.execute(
                     "INSERT INTO allocations (project_id, person, week, hours, effective_date, position, recorded_at)"
@@ -132,6 +147,18 @@ class WorkProjection:
                     "UPDATE project_time SET hours = %s, billable = %s WHERE entry_id = %s",
                     (str(e.hours), e.billable, e.entry_id),
                 )
+
+    @staticmethod
+    def _state(cur: Cursor, project_id: str, axes: tuple[object, ...]) -> None:
+        """Record the project as it now stands, dated by the event that changed it. (Its state after
+        the events in log order: exact as long as a project's changes are recorded in date order.)"""
+        cur.execute(
+            "INSERT INTO project_states (id, customer_id, name, status, model, currency, start_date, end_date,"
+            " monthly_fee_minor, tax_percent, effective_date, position, recorded_at)"
+            " SELECT id, customer_id, name, status, model, currency, start_date, end_date, monthly_fee_minor,"
+            " tax_percent, %s, %s, %s FROM work_projects WHERE id = %s",
+            (*axes, project_id),
+        )
 
     @staticmethod
     def _terms(cur: Cursor, handle: str, t: Terms, fact: Fact) -> None:

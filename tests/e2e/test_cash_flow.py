@@ -15,7 +15,9 @@ from commands.messages import (
     ActivateProject,
     BillLineInput,
     BillPaymentInput,
+    ChangePaymentTerms,
     ChangeTerms,
+    CloseProject,
     ConfigureProject,
     DealInput,
     DraftProject,
@@ -153,6 +155,36 @@ def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_t
         ("pipeline", str(opened), "2026-05-10", "5000.00"),  # half of 10,000, 30 days after the close
         ("retainer", str(project), "2026-05-31", "1240.00"),
     ]
+
+
+def test_the_forecast_known_at_k_keeps_the_retainers_and_terms_known_then(keel: Keel, client: TestClient) -> None:
+    customer = register(keel, "Acme", on=date(2026, 1, 1))  # 30 days' terms
+    project = keel.app.handle(DraftProject(meta=META, customer_id=customer, name="Care", on=date(2026, 1, 1))).id
+    keel.app.handle(
+        ConfigureProject(
+            meta=META,
+            project_id=project,
+            model="retainer",
+            start=date(2026, 1, 1),
+            monthly_fee="1000",
+            tax_percent="24",
+            on=date(2026, 1, 1),
+        )
+    )
+    known = keel.app.handle(ActivateProject(meta=META, project_id=project, on=date(2026, 1, 1))).position
+    keel.app.handle(ChangePaymentTerms(meta=META, customer_id=customer, payment_terms_days=10, on=date(2026, 3, 1)))
+    keel.app.handle(CloseProject(meta=META, project_id=project, on=date(2026, 3, 15)))
+    keel.engine.catch_up()
+    params = {"as_of": "2026-03-20", "end": "2026-05-31"}
+
+    def retainers(**extra: object) -> list[tuple[str, str]]:
+        said = ok(client.get("/v1/reports/cash-forecast", params={**params, **extra}))
+        return [(i["expected_on"], i["amount"]) for i in said["items"] if i["source"] == "retainer"]
+
+    assert retainers() == []  # closed on 15 March
+    then = [("2026-05-01", "1240.00"), ("2026-05-31", "1240.00")]  # as known before: active, 30 days
+    assert retainers(known_at=known) == then
+    assert retainers(as_of="2026-03-10") == [("2026-04-11", "1240.00"), ("2026-05-11", "1240.00")]  # 10 days
 
 
 def test_periods_that_end_before_they_start_or_span_too_long_are_422_problems(client: TestClient) -> None:
