@@ -61,7 +61,20 @@ def as_datetime(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value))
 
 
-class _SQLiteCursor:
+class _Rows:
+    """Rows as plain tuples, whichever driver fetched them."""
+
+    _cursor: Any
+
+    def fetchone(self) -> Row | None:
+        row = self._cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def fetchall(self) -> list[Row]:
+        return [tuple(r) for r in self._cursor.fetchall()]
+
+
+class _SQLiteCursor(_Rows):
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
@@ -75,13 +88,6 @@ class _SQLiteCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._cursor.executemany(self._sql(sql), [tuple(map(_sqlite_value, r)) for r in rows])
 
-    def fetchone(self) -> Row | None:
-        row = self._cursor.fetchone()
-        return tuple(row) if row is not None else None
-
-    def fetchall(self) -> list[Row]:
-        return [tuple(r) for r in self._cursor.fetchall()]
-
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(
@@ -90,7 +96,7 @@ class _SQLiteCursor:
         )
 
 
-class _PostgresCursor:
+class _PostgresCursor(_Rows):
     """A cursor in one PostgreSQL transaction. Pipelined, it sends statements without waiting for
     each answer (a statement whose result is fetched waits for those queued before it); COPY
     cannot run in a pipeline, so ``copy_rows`` leaves it first and the next statement re-enters it."""
@@ -122,13 +128,6 @@ class _PostgresCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._enter()
         self._cursor.executemany(sql, rows)
-
-    def fetchone(self) -> Row | None:
-        row = self._cursor.fetchone()
-        return tuple(row) if row is not None else None
-
-    def fetchall(self) -> list[Row]:
-        return [tuple(r) for r in self._cursor.fetchall()]
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self.leave()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 from support import invoice, ok, pay, register
@@ -128,10 +129,8 @@ def test_committed_labour_goes_out_at_the_end_of_each_allocated_week(keel: Keel,
     assert labour == [("2026-04-12", "-1000.00"), ("2026-04-19", "-600.00")]  # the raise applies from 13 April
 
 
-def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_terms(
-    keel: Keel, client: TestClient
-) -> None:
-    customer = register(keel, "Acme", on=date(2026, 1, 1))  # 30 days' terms, no payment history
+def retainer(keel: Keel, customer: UUID) -> tuple[UUID, int]:
+    """A retainer of 1,000 a month (24% tax) from 1 January, active: its id and the log position."""
     project = keel.app.handle(DraftProject(meta=META, customer_id=customer, name="Care", on=date(2026, 1, 1))).id
     keel.app.handle(
         ConfigureProject(
@@ -144,7 +143,14 @@ def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_t
             on=date(2026, 1, 1),
         )
     )
-    keel.app.handle(ActivateProject(meta=META, project_id=project, on=date(2026, 1, 1)))
+    return project, keel.app.handle(ActivateProject(meta=META, project_id=project, on=date(2026, 1, 1))).position
+
+
+def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_terms(
+    keel: Keel, client: TestClient
+) -> None:
+    customer = register(keel, "Acme", on=date(2026, 1, 1))  # 30 days' terms, no payment history
+    project, _ = retainer(keel, customer)
     deal = DealInput(title="Redesign", value="10000", expected_close=date(2026, 4, 10), probability="50")
     opened = keel.app.handle(OpenDeal(meta=META, customer_id=customer, deal=deal, on=date(2026, 3, 1))).id
     keel.engine.catch_up()
@@ -159,19 +165,7 @@ def test_retainer_months_and_the_weighted_pipeline_come_in_after_the_customers_t
 
 def test_the_forecast_known_at_k_keeps_the_retainers_and_terms_known_then(keel: Keel, client: TestClient) -> None:
     customer = register(keel, "Acme", on=date(2026, 1, 1))  # 30 days' terms
-    project = keel.app.handle(DraftProject(meta=META, customer_id=customer, name="Care", on=date(2026, 1, 1))).id
-    keel.app.handle(
-        ConfigureProject(
-            meta=META,
-            project_id=project,
-            model="retainer",
-            start=date(2026, 1, 1),
-            monthly_fee="1000",
-            tax_percent="24",
-            on=date(2026, 1, 1),
-        )
-    )
-    known = keel.app.handle(ActivateProject(meta=META, project_id=project, on=date(2026, 1, 1))).position
+    project, known = retainer(keel, customer)
     keel.app.handle(ChangePaymentTerms(meta=META, customer_id=customer, payment_terms_days=10, on=date(2026, 3, 1)))
     keel.app.handle(CloseProject(meta=META, project_id=project, on=date(2026, 3, 15)))
     keel.engine.catch_up()
