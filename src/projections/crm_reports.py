@@ -213,12 +213,6 @@ def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None, status: st
     return states
 
 
-def _status_counts(cur: Cursor, as_of: date, known_at: datetime | None) -> dict[str, int]:
-    where, params = _spans_at(as_of, known_at)
-    cur.execute(f"SELECT status, COUNT(*) FROM deal_spans WHERE {where} GROUP BY status", params)
-    return {str(status): int(n) for status, n in cur.fetchall()}
-
-
 def _stage_order(cur: Cursor) -> list[str]:
     cur.execute("SELECT key FROM pipeline_stages ORDER BY ord")
     return [str(r[0]) for r in cur.fetchall()]
@@ -238,19 +232,23 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
     where, params = _spans_at(as_of, known_at)
     with db.read() as cur:
-        cur.execute(
-            f"SELECT {by}, currency, value_minor, probability FROM deal_spans WHERE {where} AND status = 'open'",
-            params,
-        )
-        open_deals = cur.fetchall()
-        counts = _status_counts(cur, as_of, known_at)
+        # One pass over the deals' states: won and lost counted; open deals grouped by what their
+        # value and weighted value depend on, so equal deals come back as one row with a count.
+        open_only = " WHEN status = 'open' THEN {} END"
+        columns = ", ".join(f"CASE{open_only.format(c)}" for c in (by, "currency", "value_minor", "probability"))
+        cur.execute(f"SELECT status, {columns}, COUNT(*) FROM deal_spans WHERE {where} GROUP BY 1, 2, 3, 4, 5", params)
+        states = cur.fetchall()
         order = _stage_order(cur)
         position = _position(cur)
+    counts: dict[str, int] = defaultdict(int)
     groups: dict[tuple[str, str], list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    for group, currency, minor, probability in open_deals:
+    for status, group, currency, minor, probability, n in states:
+        counts[str(status)] += int(n)
+        if status != "open":
+            continue
         value = Money.from_minor(int(minor), currency)
         weighted = Money(value.amount * Decimal(probability) / 100, currency).rounded()  # per deal, as DealState
-        groups[(str(group), str(currency))].append((value.amount, weighted.amount))
+        groups[(str(group), str(currency))] += [(value.amount, weighted.amount)] * int(n)
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
         return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])
