@@ -179,10 +179,20 @@ def _spans_at(as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
     return sql + "known_from <= %s AND known_to > %s", [as_of, as_of, known_at, known_at]
 
 
-def _deal_states(cur: Cursor, as_of: date, known_at: datetime | None, status: str | None = None) -> list[DealState]:
+def _deal_states(
+    cur: Cursor,
+    as_of: date,
+    known_at: datetime | None,
+    from_leads: bool = False,
+    closed_since: date | None = None,
+) -> list[DealState]:
+    """Every deal's state on ``as_of`` as known at ``known_at``; only deals converted from leads,
+    or only deals won or lost on or after ``closed_since``, if asked."""
     where, params = _spans_at(as_of, known_at)
-    if status is not None:
-        where, params = f"{where} AND status = %s", [*params, status]
+    if from_leads:
+        where += " AND lead_id IS NOT NULL"
+    if closed_since is not None:
+        where, params = f"{where} AND status IN ('won', 'lost') AND since >= %s", [*params, closed_since]
     cur.execute(
         "SELECT deal_id, customer_id, title, value_minor, currency, owner, source, lead_id, opened_on, stage,"
         f" probability, status, since, expected_close FROM deal_spans WHERE {where} ORDER BY opened_on, deal_id",
@@ -272,18 +282,21 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
     kl, klp = _known("l", known_at)
     with db.read() as cur:
         order = _stage_order(cur)
-        cur.execute(f"SELECT s.deal_id, s.stage FROM deal_stages s WHERE s.effective_date <= %s{ks}", [as_of, *kp])
-        reached_rows = cur.fetchall()
+        steps = [*order, "won"]
+        # Per deal the furthest step it reached, counted per step in the database.
+        rank = " ".join(f"WHEN %s THEN {n}" for n in range(len(steps)))
+        cur.execute(
+            f"SELECT furthest, COUNT(*) FROM (SELECT s.deal_id, MAX(CASE s.stage {rank} END) AS furthest"
+            f" FROM deal_stages s WHERE s.effective_date <= %s{ks} GROUP BY s.deal_id) AS d"
+            " WHERE furthest IS NOT NULL GROUP BY furthest",
+            [*steps, as_of, *kp],
+        )
+        furthest = {int(n): int(count) for n, count in cur.fetchall()}
         cur.execute(f"SELECT l.id, l.source FROM leads l WHERE l.captured_on <= %s{kl}", [as_of, *klp])
         leads = cur.fetchall()
-        states = _deal_states(cur, as_of, known_at)
+        states = _deal_states(cur, as_of, known_at, from_leads=True)
         position = _position(cur)
-    steps = [*order, "won"]
-    furthest: dict[str, int] = {}
-    for deal_id, stage in reached_rows:
-        if stage in steps:
-            furthest[deal_id] = max(furthest.get(deal_id, -1), steps.index(stage))
-    reached = [sum(1 for f in furthest.values() if f >= i) for i in range(len(steps))]
+    reached = [sum(count for n, count in furthest.items() if n >= i) for i in range(len(steps))]
     funnel = [
         FunnelStep(
             steps[i],
@@ -310,9 +323,8 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
 def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None = None) -> WinRateReport:
     """Deals won and lost between two dates (as known at K), and the average days from open to won."""
     with db.read() as cur:
-        states = _deal_states(cur, end, known_at)
+        closed = _deal_states(cur, end, known_at, closed_since=start)
         position = _position(cur)
-    closed = [s for s in states if s.status in ("won", "lost") and start <= s.since <= end]
     won = [s for s in closed if s.status == "won"]
     cycle = (
         (Decimal(sum((s.since - s.opened_on).days for s in won)) / len(won)).quantize(Decimal("0.1")) if won else None
