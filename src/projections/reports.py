@@ -17,7 +17,7 @@ from typing import Any
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
-from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
+from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, party_balances
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -303,20 +303,15 @@ def trial_balance(
 
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
-    where, params = _window(as_of, known_at, alias="g")
     with db.read() as cur:
-        cur.execute(
-            "SELECT g.party_id, COALESCE(p.name, g.party_id), g.currency, g.account, SUM(g.amount_minor)"
-            " FROM gl_lines g LEFT JOIN parties p ON p.id = g.party_id"
-            f" WHERE g.account IN (%s, %s) AND {where}"
-            " GROUP BY g.party_id, p.name, g.currency, g.account",
-            [RECEIVABLES, CUSTOMER_CREDIT, *params],
-        )
-        sums = cur.fetchall()
+        sums = party_balances(cur, as_of, known_at, [RECEIVABLES, CUSTOMER_CREDIT])
+        cur.execute("SELECT id, name FROM parties")
+        names = {str(pid): str(name) for pid, name in cur.fetchall()}
         position = _position(cur)
     per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for party_id, name, currency, code, minor in sums:
-        per[(party_id, name, currency)][code] += _amount(minor, currency)
+    for code, party_id, currency, minor, _ in sums:
+        pid = party_id or ""  # every receivable and credit line names its customer
+        per[(pid, names.get(pid, pid), currency)][code] += _amount(minor, currency)
     rows = [
         ReceivableRow(pid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
         for (pid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))
