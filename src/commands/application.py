@@ -159,12 +159,12 @@ class KeelApplication(Application[UUID]):
     # -- reading the log (for projections, audits and tests) -------------------------
 
     def read_log(
-        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
+        self, after: int, limit: int, topics: Sequence[str] = ()
     ) -> list[tuple[int, DomainEventProtocol[UUID]]]:
-        """Up to ``limit`` events after position ``after`` (up to ``stop``), only of ``topics`` if given:
-        events of other topics are skipped in the database, never decoded."""
+        """Up to ``limit`` events after position ``after``, only of ``topics`` if given: events of
+        other topics are skipped in the database, never decoded."""
         notifications = self.recorder.select_notifications(
-            start=after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+            start=after, limit=limit, topics=topics, inclusive_of_start=False
         )
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 

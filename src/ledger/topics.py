@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from collections.abc import Iterable
 from functools import cache
 
 from ledger.events import KeelAggregate
@@ -33,9 +32,9 @@ def event_classes() -> tuple[type[KeelAggregate.Event], ...]:
     return tuple(sorted(found, key=lambda c: str(vars(c)["TOPIC"])))
 
 
-def topics_of(classes: Iterable[type]) -> tuple[str, ...]:
+@cache
+def topics_of(bases: tuple[type, ...]) -> tuple[str, ...]:
     """The stored topics of the given classes and of every event class derived from them."""
-    bases = tuple(classes)
     return tuple(str(vars(c)["TOPIC"]) for c in event_classes() if issubclass(c, bases))
 
 

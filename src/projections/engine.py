@@ -116,7 +116,6 @@ class ProjectionEngine:
         self.rebuild_page_size = max(rebuild_page_size, page_size)
         # Off only to prove that reading every event gives the same read models (a test does).
         self.filter_topics = True
-        self._topic_cache: dict[str, tuple[str, ...]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -224,12 +223,7 @@ class ProjectionEngine:
 
     def _topics(self, projection: Projection) -> tuple[str, ...]:
         folds = projection.folds
-        if folds is None or not self.filter_topics:
-            return ()
-        topics = self._topic_cache.get(projection.name)
-        if topics is None:
-            topics = self._topic_cache[projection.name] = topics_of(folds)
-        return topics
+        return topics_of(tuple(folds)) if folds is not None and self.filter_topics else ()
 
     def catch_up(
         self,

@@ -20,10 +20,8 @@ from typing import Any, Protocol
 class EventLog(Protocol):
     """The global, ordered log of stored events (the write side's application)."""
 
-    def read_log(
-        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
-    ) -> Sequence[tuple[int, Any]]:
-        """Up to ``limit`` events after ``after`` and up to ``stop``; only of ``topics`` if any are given."""
+    def read_log(self, after: int, limit: int, topics: Sequence[str] = ()) -> Sequence[tuple[int, Any]]:
+        """Up to ``limit`` events after position ``after``; only of ``topics`` if any are given."""
         ...
 
     def head_position(self) -> int: ...
@@ -34,7 +32,6 @@ class EventLog(Protocol):
 
 @dataclass(frozen=True)
 class LogPage:
-    after: int
     events: Sequence[tuple[int, Any]]
     reached: int  # the position the page covers up to: its last event, or the head if it is short
     times: dict[int, datetime]
@@ -44,7 +41,7 @@ class LogPage:
 def read_page(log: EventLog, after: int, limit: int, topics: Sequence[str]) -> LogPage:
     head = log.head_position()
     if head <= after:
-        return LogPage(after, [], after, {}, False)
+        return LogPage([], after, {}, False)
     # Not bounded by the head in SQL: PostgreSQL would then plan a bitmap scan of the whole range
     # left and sort it, for every page; events appended since the head was read wait for the next.
     events = log.read_log(after, limit, topics)
@@ -52,7 +49,7 @@ def read_page(log: EventLog, after: int, limit: int, topics: Sequence[str]) -> L
     events = [e for e in events if e[0] <= head]
     # A full page ends at its last event; a short one means nothing else of interest up to the head.
     reached = events[-1][0] if full else head
-    return LogPage(after, events, reached, log.times_of([*(pos for pos, _ in events), reached]), full)
+    return LogPage(events, reached, log.times_of([*(pos for pos, _ in events), reached]), full)
 
 
 class PageReader:

@@ -17,10 +17,8 @@ class Log:
     def __init__(self, n: int) -> None:
         self.events = [(i, SimpleNamespace(timestamp=_ts(i))) for i in range(1, n + 1)]
 
-    def read_log(
-        self, after: int, limit: int, topics: Sequence[str] = (), stop: int | None = None
-    ) -> Sequence[tuple[int, Any]]:
-        return [e for e in self.events if after < e[0] <= (stop or len(self.events))][:limit]
+    def read_log(self, after: int, limit: int, topics: Sequence[str] = ()) -> Sequence[tuple[int, Any]]:
+        return [e for e in self.events if e[0] > after][:limit]
 
     def head_position(self) -> int:
         return len(self.events)
