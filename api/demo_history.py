@@ -1,19 +1,20 @@
 """A deterministic business history of any size, for benchmarks: ``keel demo --events N``.
 
 The agency's years before the demo quarter (from January 2020 up to June 2026): customers and
-suppliers, invoices drafted and issued, most paid (some late, some in part), bills recorded and
-paid, deals opened and moved through the pipeline. The same ``events`` and ``seed`` give the same
-commands with the same ids, so two stores loaded alike hold the same facts (their recording
-times differ, being real).
+suppliers, invoices drafted and issued, most paid (some late, some in two parts, a few written
+off), bills recorded and paid, deals opened and moved through the pipeline. The same ``events``
+and ``seed`` give the same commands with the same ids, so two stores loaded alike hold the same
+facts (their recording times differ, being real).
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -38,6 +39,7 @@ from commands.messages import (
     RegisterCustomer,
     RegisterSupplier,
     WinDeal,
+    WriteOffInvoice,
 )
 from ledger.errors import DomainError
 from ledger.events import Meta
@@ -75,17 +77,20 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
         yield RegisterSupplier(
             meta=_meta(seed, f"supplier:{n}"), on=FIRST_DAY, name=f"Supplier {n:04d}", supplier_id=supplier
         )
-    # About six and a half events a round: draft; issue and its number; most get a payment (and
-    # the invoice records it); every third a bill, its payment and the bill's record of it; every
-    # fourth a deal, moved a week later and, most of them, won (with its project draft) or lost
-    # one to four months on: closings wait for the round that reaches their date.
-    rounds = max(1, (events - n_customers - n_suppliers - DEMO_QUARTER_EVENTS) * 100 // 655)
+    # About seven events a round: draft; issue and its number; a payment or two (and the
+    # invoice records each) or a write-off; every third a bill, its payment and the bill's record
+    # of it; every fourth a deal, moved a week later and, most of them, won (with its project
+    # draft) or lost one to four months on. Payments, write-offs and closings wait for the round
+    # that reaches their date.
+    rounds = max(1, (events - n_customers - n_suppliers - DEMO_QUARTER_EVENTS) * 100 // 716)
     span = (LAST_DAY - FIRST_DAY).days
-    closings: list[tuple[date, int, Command]] = []
+    scheduled: list[tuple[date, int, Command]] = []  # commands waiting for their day
+    tickets = itertools.count()
     for r in range(rounds):
         on = FIRST_DAY + timedelta(days=r * span // rounds)
-        while closings and closings[0][0] <= on:
-            yield heapq.heappop(closings)[2]
+        while scheduled and scheduled[0][0] <= on:
+            yield heapq.heappop(scheduled)[2]
+        later: list[tuple[date, Command]] = []
         customer = rng.choice(customers)
         invoice = _id(seed, f"invoice:{r}")
         lines = tuple(
@@ -101,19 +106,7 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
             invoice_id=invoice,
         )
         yield IssueInvoice(meta=_meta(seed, f"issue:{r}"), on=on, invoice_id=invoice)
-        if rng.random() < 0.85:
-            net = sum((int(ln.quantity) * Decimal(ln.unit_price) for ln in lines), Decimal(0))
-            share = rng.choice([Decimal(1), Decimal(1), Decimal(1), Decimal("0.5")])
-            part = str((net * Decimal("1.24") * share).quantize(CENT, rounding=ROUND_DOWN))
-            paid_on = min(on + timedelta(days=rng.randint(5, 60)), LAST_DAY)
-            yield RecordPayment(
-                meta=_meta(seed, f"pay:{r}"),
-                on=paid_on,
-                customer_id=customer,
-                amount=part,
-                allocations=(AllocationInput(invoice_id=invoice, amount=part),),
-                payment_id=_id(seed, f"payment:{r}"),
-            )
+        later += _settlement(rng, seed, r, on, customer, invoice, lines)
         if r % 3 == 0:
             supplier = rng.choice(suppliers)
             bill = _id(seed, f"bill:{r}")
@@ -148,16 +141,53 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
             )
             closes_on = on + timedelta(days=rng.randint(30, 120))
             outcome = rng.random()
-            if outcome < 0.9 and closes_on <= LAST_DAY:
+            if outcome < 0.9:
                 meta = _meta(seed, f"close:{r}")
                 close: Command = (
                     WinDeal(meta=meta, on=closes_on, deal_id=deal)
                     if outcome < 0.35
                     else LoseDeal(meta=meta, on=closes_on, deal_id=deal, reason="went elsewhere")
                 )
-                heapq.heappush(closings, (closes_on, r, close))
-    while closings:
-        yield heapq.heappop(closings)[2]
+                later.append((closes_on, close))
+        for day, command in later:
+            if day <= LAST_DAY:
+                heapq.heappush(scheduled, (day, next(tickets), command))
+    while scheduled:
+        yield heapq.heappop(scheduled)[2]
+
+
+def _settlement(
+    rng: random.Random, seed: int, r: int, on: date, customer: UUID, invoice: UUID, lines: tuple[LineInput, ...]
+) -> list[tuple[date, Command]]:
+    """How invoice ``r`` gets settled: its payments or its write-off, each with its day."""
+    out: list[tuple[date, Command]] = []
+    # Most invoices are paid within their terms, a quarter of those in two halves; some late;
+    # a few written off after months of chasing. What falls after the last day stays open.
+    net = sum((int(ln.quantity) * Decimal(ln.unit_price) for ln in lines), Decimal(0))
+    gross = net + (net * Decimal("0.24")).quantize(CENT, rounding=ROUND_HALF_UP)
+    fate = rng.random()
+    if fate < 0.95:
+        paid_on = on + timedelta(days=rng.randint(5, 60) if fate < 0.8 else rng.randint(61, 150))
+        halves = rng.random() < 0.25
+        first = (gross / 2).quantize(CENT, rounding=ROUND_DOWN) if halves else gross
+        parts = [(paid_on, first), (paid_on + timedelta(days=rng.randint(15, 45)), gross - first)]
+        for k, (day, part) in enumerate(parts[: 1 + halves]):
+            payment = RecordPayment(
+                meta=_meta(seed, f"pay:{r}" + (f":{k}" if k else "")),
+                on=day,
+                customer_id=customer,
+                amount=str(part),
+                allocations=(AllocationInput(invoice_id=invoice, amount=str(part)),),
+                payment_id=_id(seed, f"payment:{r}" + (f":{k}" if k else "")),
+            )
+            out.append((day, payment))
+    else:
+        day = on + timedelta(days=rng.randint(120, 180))
+        write_off = WriteOffInvoice(
+            meta=_meta(seed, f"writeoff:{r}"), on=day, invoice_id=invoice, reason="uncollectable"
+        )
+        out.append((day, write_off))
+    return out
 
 
 def is_loaded(app: KeelApplication, seed: int = 2026) -> bool:
