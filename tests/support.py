@@ -20,7 +20,7 @@ from commands.messages import (
     VoidInvoice,
 )
 from ledger.events import Meta
-from projections.reports import trial_balance
+from projections.reports import ageing, trial_balance
 
 META = Meta(actor="test")
 
@@ -77,3 +77,23 @@ def replay_balances(keel: Keel, position: int, as_of: date) -> dict[tuple[str, s
 def reported_balances(keel: Keel, as_of: date, known_at: Any) -> dict[tuple[str, str], Decimal]:
     tb = trial_balance(keel.views, as_of, known_at)
     return {(r.account, r.currency): r.debit - r.credit for r in tb.rows if r.debit - r.credit}
+
+
+def replay_open_items(keel: Keel, position: int, as_of: date, account: str) -> dict[tuple[str, str], Decimal]:
+    """Per (document, currency): the sum of one account's lines of the first ``position`` events
+    dated on or before ``as_of``, where it is not zero."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for _, event in keel.app.read_log(0, position):
+        if event.effective_date <= as_of:
+            for line in getattr(event, "journal", None) or []:
+                if line.account == account:
+                    sums[(str(line.document_id or ""), line.currency)] += line.amount
+    return {k: v for k, v in sums.items() if v}
+
+
+def reported_open_items(keel: Keel, kind: str, as_of: date, known_at: Any) -> dict[tuple[str, str], Decimal]:
+    """The ageing's items per (document, currency), signed as on the books (debit positive)."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for item in ageing(keel.views, kind, as_of, "EUR", known_at).items:
+        sums[(item.document_id, item.currency)] += item.open_amount if kind == "receivables" else -item.open_amount
+    return {k: v for k, v in sums.items() if v}

@@ -21,6 +21,7 @@ End = Annotated[
     date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Last business date; today when omitted")
 ]
 GL = ["general_ledger"]
+OPEN = ["open_items", "documents"]  # open items, with their documents and parties
 
 
 @router.get("/trial-balance", response_model=schemas.TrialBalance)
@@ -45,7 +46,7 @@ def receivables(
     keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
 ) -> schemas.Receivables:
     """Open receivables and unapplied credit per customer, as of a business date and as known at a moment."""
-    catch_up(keel, min_position, [*GL, "documents"])
+    catch_up(keel, min_position, OPEN)
     rec = reports.receivables(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.Receivables.model_validate(rec, from_attributes=True)
 
@@ -84,7 +85,7 @@ def ageing(
     min_position: MinPosition = None,
 ) -> schemas.Ageing:
     """Open items by days overdue as of a date; the total equals the balance-sheet figure."""
-    catch_up(keel, min_position, [*GL, "documents"])
+    catch_up(keel, min_position, OPEN)
     result = reports.ageing(keel.views, kind, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
     return schemas.Ageing.model_validate(result, from_attributes=True)
 
@@ -195,7 +196,7 @@ def cash_forecast_report(
 ) -> schemas.CashForecast:
     """Expected cash from the day after ``as_of``: open receivables at their due dates shifted by each
     customer's observed payment delay, open payables, approved expense claims not yet reimbursed."""
-    catch_up(keel, min_position, [*GL, "documents"])
+    catch_up(keel, min_position, [*GL, *OPEN])
     day = as_of_or_today(as_of)
     if end <= day:
         raise InvalidValue(f"a forecast looks ahead: end {end.isoformat()} must come after {day.isoformat()}")
@@ -221,7 +222,7 @@ def forecast_vs_actual_report(
     min_position: MinPosition = None,
 ) -> schemas.ForecastVsActual:
     """What the cash forecast said at a past moment against what went through the bank since."""
-    catch_up(keel, min_position, [*GL, "documents"])
+    catch_up(keel, min_position, [*GL, *OPEN])
     until = as_of_or_today(end)
     if until <= as_of:
         raise InvalidValue(f"end {until.isoformat()} must come after as_of {as_of.isoformat()}")

@@ -32,6 +32,7 @@ from projections.crm_reports import deals_as_of
 from projections.customers import payment_terms
 from projections.db import ViewDatabase, as_date
 from projections.general_ledger import account_balances
+from projections.open_items import open_at
 from projections.reports import ReportScope, _position, ageing
 from projections.work_reports import planned_hours
 
@@ -185,13 +186,13 @@ class Forecast:
 def _employee_claims(
     db: ViewDatabase, as_of: date, expected: date, known_at: datetime | None, currency: str
 ) -> list[ForecastItem]:
-    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
+        where, params = open_at(cur, as_of, known_at)
         cur.execute(
-            "SELECT document_id, MIN(party_id), SUM(value_minor) FROM gl_lines"
-            f" WHERE account = %s AND effective_date <= %s AND document_id IS NOT NULL {known_sql}"
+            "SELECT document_id, MIN(party_id), SUM(value_minor) FROM open_items"
+            f" WHERE account = %s AND document_id IS NOT NULL AND {where}"
             " GROUP BY document_id HAVING SUM(value_minor) <> 0",
-            [EMPLOYEE_PAYABLE, as_of, *known_params],
+            [EMPLOYEE_PAYABLE, *params],
         )
         rows = cur.fetchall()
     return [

@@ -10,12 +10,14 @@ from projections.documents import DocumentsProjection
 from projections.engine import Projection
 from projections.general_ledger import GeneralLedgerProjection
 from projections.invoices import InvoicesProjection
+from projections.open_items import OpenItemsProjection
 from projections.work import WorkProjection
 
 
 def default_projections(functional_currency: str = "EUR") -> list[Projection]:
     return [
         GeneralLedgerProjection(functional_currency),
+        OpenItemsProjection(functional_currency),
         CustomersProjection(),
         InvoicesProjection(),
         DocumentsProjection(),

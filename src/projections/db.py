@@ -22,6 +22,8 @@ Row = tuple[Any, ...]
 
 
 class Cursor(Protocol):
+    dialect: Dialect  # for the few things the two backends do differently (indexes, mostly)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
     def fetchone(self) -> Row | None: ...
@@ -75,6 +77,8 @@ class _Rows:
 
 
 class _SQLiteCursor(_Rows):
+    dialect: Dialect = "sqlite"
+
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
 
@@ -100,6 +104,8 @@ class _PostgresCursor(_Rows):
     """A cursor in one PostgreSQL transaction. Pipelined, it sends statements without waiting for
     each answer (a statement whose result is fetched waits for those queued before it); COPY
     cannot run in a pipeline, so ``copy_rows`` leaves it first and the next statement re-enters it."""
+
+    dialect: Dialect = "postgres"
 
     def __init__(self, conn: Any, cursor: Any, pipelined: bool) -> None:
         self._conn, self._cursor, self._pipelined = conn, cursor, pipelined

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ledger.accounts import CUSTOMER_CREDIT, PAYABLES, RECEIVABLES
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
@@ -47,13 +46,14 @@ COLUMNS = (
 # by ten thousands), so a balance as of D known at K reads sums for whole months and segments
 # and only the lines of D's month and of K's unfinished segment (see ``account_balances``).
 SEGMENT = 10_000
-PARTY_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT})  # also summed per party
 
 
 class GeneralLedgerProjection:
     name = "general_ledger"
-    schema_version = 4  # 3: monthly sums per log segment; 4: and per party on the control accounts
-    tables = ("gl_lines", "gl_month_sums", "gl_party_month_sums")
+    # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
+    # open items (projections.open_items)
+    schema_version = 5
+    tables = ("gl_lines", "gl_month_sums")
     # Every event that posts to the books carries its journal lines.
     folds = events_with_field("journal")
 
@@ -102,18 +102,6 @@ class GeneralLedgerProjection:
                 PRIMARY KEY (account, currency, month, segment)
             )"""
         )
-        cur.execute(
-            """CREATE TABLE gl_party_month_sums (
-                account TEXT NOT NULL,
-                party_id TEXT NOT NULL,
-                currency TEXT NOT NULL,
-                month DATE NOT NULL,
-                segment BIGINT NOT NULL,
-                amount_minor BIGINT NOT NULL,
-                value_minor BIGINT NOT NULL,
-                PRIMARY KEY (account, party_id, currency, month, segment)
-            )"""
-        )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         rows = []
@@ -147,17 +135,11 @@ class GeneralLedgerProjection:
         if rows:
             cur.copy_rows("gl_lines", COLUMNS, rows)
             sums: dict[tuple[str, str, date, int], list[int]] = defaultdict(lambda: [0, 0])
-            party_sums: dict[tuple[str, str, str, date, int], list[int]] = defaultdict(lambda: [0, 0])
             for row in rows:
-                month, segment = row[3].replace(day=1), row[0] // SEGMENT
-                totals = [sums[(row[7], row[8], month, segment)]]
-                if row[7] in PARTY_ACCOUNTS:
-                    totals.append(party_sums[(row[7], row[11] or "", row[8], month, segment)])
-                for total in totals:
-                    total[0] += row[9]
-                    total[1] += row[10]
+                total = sums[(row[7], row[8], row[3].replace(day=1), row[0] // SEGMENT)]
+                total[0] += row[9]
+                total[1] += row[10]
             _add_sums(cur, "gl_month_sums", ("account", "currency", "month", "segment"), sums)
-            _add_sums(cur, "gl_party_month_sums", ("account", "party_id", "currency", "month", "segment"), party_sums)
 
 
 def _add_sums(cur: Cursor, table: str, keys: Sequence[str], sums: dict[Any, list[int]]) -> None:
@@ -182,41 +164,15 @@ def account_balances(
     the segments of the log entirely before it), the rest from the lines themselves: those of
     ``through``'s month, and those of earlier months in the segment ``known_at`` falls in.
     "Recorded by K" is "at or before position P": the lines' clock grows with the position."""
-    rows = _balances(cur, "gl_month_sums", "account, currency", "account, currency", through, known_at, accounts)
-    return [(str(a), str(c), int(am), int(v)) for a, c, am, v in rows]
-
-
-def party_balances(
-    cur: Cursor, through: date, known_at: datetime | None, accounts: Sequence[str]
-) -> list[tuple[str, str | None, str, int, int]]:
-    """As ``account_balances``, per account, party and currency, for control accounts only
-    (receivables, payables, customer credit: ``PARTY_ACCOUNTS``)."""
-    assert accounts and set(accounts) <= PARTY_ACCOUNTS, accounts
-    keys = "account, COALESCE(party_id, '') AS party_id, currency"
-    rows = _balances(cur, "gl_party_month_sums", keys, "account, party_id, currency", through, known_at, accounts)
-    return [(str(a), str(p) or None, str(c), int(am), int(v)) for a, p, c, am, v in rows]
-
-
-def _balances(
-    cur: Cursor,
-    sums: str,
-    keys: str,
-    names: str,
-    through: date,
-    known_at: datetime | None,
-    accounts: Sequence[str],
-) -> list[tuple[Any, ...]]:
-    """The three parts of a balance (see ``account_balances``) summed per ``names``, which
-    ``keys`` selects from the sums table and the lines alike."""
     month = through.replace(day=1)
     only, only_params = "", list(accounts)
     if accounts:
         only = f" AND account IN ({', '.join(['%s'] * len(accounts))})"
-    columns = f"{keys}, amount_minor, value_minor"
+    columns = "account, currency, amount_minor, value_minor"
     parts = []
     params: list[Any] = []
     if known_at is None:
-        parts.append(f"SELECT {columns} FROM {sums} WHERE month < %s{only}")
+        parts.append(f"SELECT {columns} FROM gl_month_sums WHERE month < %s{only}")
         params += [month, *only_params]
         parts.append(f"SELECT {columns} FROM gl_lines WHERE effective_date >= %s AND effective_date <= %s{only}")
         params += [month, through, *only_params]
@@ -232,7 +188,7 @@ def _balances(
             return []
         last = int(row[0])
         segment = last // SEGMENT
-        parts.append(f"SELECT {columns} FROM {sums} WHERE month < %s AND segment < %s{only}")
+        parts.append(f"SELECT {columns} FROM gl_month_sums WHERE month < %s AND segment < %s{only}")
         params += [month, segment, *only_params]
         parts.append(
             f"SELECT {columns} FROM gl_lines"
@@ -244,8 +200,8 @@ def _balances(
         )
         params += [segment * SEGMENT, last, month, *only_params]
     cur.execute(
-        f"SELECT {names}, SUM(amount_minor), SUM(value_minor) FROM ({' UNION ALL '.join(parts)}) AS parts"
-        f" GROUP BY {names} ORDER BY {names}",
+        f"SELECT account, currency, SUM(amount_minor), SUM(value_minor) FROM ({' UNION ALL '.join(parts)}) AS parts"
+        " GROUP BY account, currency ORDER BY account, currency",
         params,
     )
-    return cur.fetchall()
+    return [(str(a), str(c), int(am), int(v)) for a, c, am, v in cur.fetchall()]

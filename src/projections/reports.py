@@ -17,7 +17,8 @@ from typing import Any
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
-from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, party_balances
+from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
+from projections.open_items import open_at
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -304,13 +305,19 @@ def trial_balance(
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
-        sums = party_balances(cur, as_of, known_at, [RECEIVABLES, CUSTOMER_CREDIT])
+        where, params = open_at(cur, as_of, known_at)
+        cur.execute(
+            "SELECT account, COALESCE(party_id, ''), currency, SUM(amount_minor) FROM open_items"
+            f" WHERE account IN (%s, %s) AND {where} GROUP BY account, party_id, currency",
+            [RECEIVABLES, CUSTOMER_CREDIT, *params],
+        )
+        sums = cur.fetchall()
         cur.execute("SELECT id, name FROM parties")
         names = {str(pid): str(name) for pid, name in cur.fetchall()}
-        position = _position(cur)
+        position = _position(cur, "open_items")
     per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for code, party_id, currency, minor, _ in sums:
-        pid = party_id or ""  # every receivable and credit line names its customer
+    for code, party_id, currency, minor in sums:
+        pid = str(party_id)  # every receivable and credit line names its customer
         per[(pid, names.get(pid, pid), currency)][code] += _amount(minor, currency)
     rows = [
         ReceivableRow(pid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
@@ -423,28 +430,25 @@ def ageing(
     db: ViewDatabase, kind: str, as_of: date, functional_currency: str, known_at: datetime | None = None
 ) -> Ageing:
     """Open items by days overdue as of a date. The total equals the balance-sheet
-    receivables (or payables) of the same date and knowledge, because both sum the same lines."""
+    receivables (or payables) of the same date and knowledge: the items are the same lines,
+    summed per document (see ``projections.open_items``)."""
     if kind not in ("receivables", "payables"):
         raise ValueError(f"ageing is for receivables or payables, not {kind!r}")
     code = RECEIVABLES if kind == "receivables" else PAYABLES
     sign = 1 if kind == "receivables" else -1
-    where, params = _window(as_of, known_at, alias="g")
     with db.read() as cur:
+        where, params = open_at(cur, as_of, known_at, alias="o")
         cur.execute(
-            "SELECT g.document_id, COALESCE(d.number, ''), COALESCE(d.party_id, g.party_id),"
-            " COALESCE(p.name, g.party_id),"
-            " g.currency, d.due_date, SUM(g.amount_minor), SUM(g.value_minor)"
-            " FROM gl_lines g LEFT JOIN documents d ON d.id = g.document_id LEFT JOIN parties p ON p.id = g.party_id"
-            f" WHERE g.account = %s AND {where}"
-            " GROUP BY g.document_id, d.number, d.party_id, g.party_id, p.name, g.currency, d.due_date",
+            "SELECT o.document_id, COALESCE(d.number, ''), COALESCE(d.party_id, o.party_id),"
+            " COALESCE(p.name, o.party_id), o.currency, d.due_date, o.amount_minor, o.value_minor"
+            " FROM open_items o LEFT JOIN documents d ON d.id = o.document_id LEFT JOIN parties p ON p.id = o.party_id"
+            f" WHERE o.account = %s AND {where}",
             [code, *params],
         )
         rows = cur.fetchall()
-        position = _position(cur)
+        position = _position(cur, "open_items")
     items = []
     for doc, number, party, name, currency, due, amount, value in rows:
-        if amount == 0 and value == 0:
-            continue
         due_date = as_date(due) or as_of
         days = (as_of - due_date).days
         items.append(

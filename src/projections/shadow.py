@@ -32,6 +32,7 @@ class RenamingCursor:
 
     def __init__(self, cursor: Cursor, tables: Sequence[str], suffix: str) -> None:
         self._cursor = cursor
+        self.dialect = cursor.dialect
         names = sorted(tables, key=len, reverse=True)  # longest first: people_terms before people
         self._pattern = re.compile(rf"\b({'|'.join(map(re.escape, names))})(\w*)")
         self._suffix = suffix

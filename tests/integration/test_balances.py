@@ -1,6 +1,7 @@
-"""Balances read whole months from monthly sums per log segment and only the rest from the lines:
-on both backends, with segments small enough that the demo spans dozens, every trial balance and
-every customer's receivable at (as_of, known_at) equal a replay of the events known then."""
+"""Balances read whole months from monthly sums per log segment and only the rest from the lines;
+receivables and ageing read open items. On both backends, with segments small enough that the
+demo spans dozens, every trial balance, every customer's receivable and every open document at
+(as_of, known_at) equal a replay of the events known then."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from support import replay_balances, reported_balances
+from support import replay_balances, replay_open_items, reported_balances, reported_open_items
 
 import projections.general_ledger as general_ledger
 from api.demo import load_demo
 from api.system import Keel
-from ledger.accounts import RECEIVABLES
+from ledger.accounts import PAYABLES, RECEIVABLES
 from projections.reports import receivables
 
 
@@ -36,7 +37,7 @@ def small_log_segments() -> Iterator[None]:
     general_ledger.SEGMENT = before
 
 
-def test_balances_from_monthly_sums_equal_a_replay_at_every_moment(keel: Keel) -> None:
+def test_balances_and_open_items_equal_a_replay_at_every_moment(keel: Keel) -> None:
     load_demo(keel.app)
     keel.engine.catch_up()
     head = keel.app.head_position()
@@ -50,5 +51,11 @@ def test_balances_from_monthly_sums_equal_a_replay_at_every_moment(keel: Keel) -
             assert reported_balances(keel, as_of, known_at) == replay_balances(keel, at, as_of), (position, as_of)
             owed = {r.customer_id: r.receivable for r in receivables(keel.views, as_of, known_at).rows if r.receivable}
             assert owed == replay_receivables(keel, at, as_of), (position, as_of)
+            for kind, code in (("receivables", RECEIVABLES), ("payables", PAYABLES)):
+                expected = replay_open_items(keel, at, as_of, code)
+                assert reported_open_items(keel, kind, as_of, known_at) == expected, (kind, position, as_of)
     for as_of in (date(2026, 7, 31), date(2026, 9, 1) - timedelta(days=1)):
         assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
+        assert reported_open_items(keel, "receivables", as_of, None) == replay_open_items(
+            keel, head, as_of, RECEIVABLES
+        )

@@ -1,4 +1,4 @@
-"""The ledger's reports at (as_of, known_at) (trial balance, receivables, profit and loss) equal
+"""The ledger's reports at (as_of, known_at) (trial balance, receivables, ageing, profit and loss) equal
 a from-scratch replay of exactly the events known at known_at, folded by effective date, for
 random histories with backdated events and late recordings (each recording moves "now" on, and
 earlier-dated events keep arriving)."""
@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support import replay_balances, reported_balances
+from support import replay_balances, replay_open_items, reported_balances, reported_open_items
 from test_ledger_properties import START, Model, fresh_keel, ops, run
 
 import projections.general_ledger as general_ledger
 from api.system import Keel
-from ledger.accounts import RECEIVABLES, AccountType, account
+from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
 from projections.general_ledger import YEAR_CLOSE_TOPIC
 from projections.reports import profit_and_loss, receivables
 
@@ -53,6 +53,10 @@ def test_every_report_at_any_two_moments_equals_a_replay_of_what_was_known_then(
             assert reported_balances(keel, as_of, known_at) == expected
             receivable = sum((r.receivable for r in receivables(keel.views, as_of, known_at).rows), Decimal(0))
             assert receivable == sum((v for (a, _), v in expected.items() if a == RECEIVABLES), Decimal(0))
+            for kind, code in (("receivables", RECEIVABLES), ("payables", PAYABLES)):
+                assert reported_open_items(keel, kind, as_of, known_at) == replay_open_items(
+                    keel, position, as_of, code
+                )
             assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
             start = as_of.replace(day=1)
             pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
