@@ -23,7 +23,7 @@ from api.deps import (
 from commands import messages as m
 from ledger.errors import NotFound
 from projections import crm_lists, crm_reports
-from projections.pages import Page, page_of
+from projections.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["crm"])
 CRM = ["crm", "customers"]
@@ -248,14 +248,9 @@ def list_deals(
 ) -> Page[crm_reports.DealState]:
     """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
     catch_up(keel, min_position, CRM)
-    deals = [
-        d
-        for d in crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at))
-        if (customer_id is None or d.customer_id == str(customer_id))
-        and (deal_status is None or d.status == deal_status)
-        and (owner is None or d.owner == owner)
-    ]
-    return page_of(deals, lambda d: (d.opened_on, d.deal_id), cursor, limit)
+    customer = str(customer_id) if customer_id else None
+    day, moment = as_of_or_today(as_of), utc(known_at)
+    return crm_reports.list_deals(keel.views, day, moment, customer, deal_status, owner, cursor, limit)
 
 
 @router.get("/deals/{deal_id}", response_model=schemas.DealState)
@@ -264,9 +259,9 @@ def get_deal(
 ) -> crm_reports.DealState:
     """One deal as it stood on ``as_of`` as known at ``known_at``."""
     catch_up(keel, min_position, CRM)
-    for deal in crm_reports.deals_as_of(keel.views, as_of_or_today(as_of), utc(known_at)):
-        if deal.deal_id == str(deal_id):
-            return deal
+    deal = crm_reports.deal_as_of(keel.views, str(deal_id), as_of_or_today(as_of), utc(known_at))
+    if deal is not None:
+        return deal
     raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")
 
 

@@ -32,8 +32,8 @@ from projections.crm_reports import deals_as_of
 from projections.customers import payment_terms
 from projections.db import ViewDatabase, as_date
 from projections.general_ledger import account_balances
-from projections.open_items import open_at
 from projections.reports import ReportScope, _position, ageing
+from projections.spans import spans_at
 from projections.work_reports import planned_hours
 
 PERIODS = ("week", "month")
@@ -187,7 +187,7 @@ def _employee_claims(
     db: ViewDatabase, as_of: date, expected: date, known_at: datetime | None, currency: str
 ) -> list[ForecastItem]:
     with db.read() as cur:
-        where, params = open_at(cur, as_of, known_at)
+        where, params = spans_at(cur, as_of, known_at)
         cur.execute(
             "SELECT document_id, MIN(party_id), SUM(value_minor) FROM open_items"
             f" WHERE account = %s AND document_id IS NOT NULL AND {where}"
@@ -291,9 +291,9 @@ def _pipeline(
     """Open deals at their probability-weighted value (net), paid after the expected close at the
     customer's terms and delay. Deals without an expected close, or in another currency, are left out."""
     items = []
-    for deal in deals_as_of(db, as_of, known_at):
-        if deal.status != "open" or deal.expected_close is None or deal.currency != currency:
-            continue
+    where = "status = 'open' AND expected_close IS NOT NULL AND currency = %s"
+    for deal in deals_as_of(db, as_of, known_at, where, [currency]):
+        assert deal.expected_close is not None
         expected = max(as_of + timedelta(days=1), _shifted(deal.expected_close, deal.customer_id, terms, delays))
         if expected <= end and deal.weighted:
             item = ("pipeline", deal.deal_id, deal.customer_id, deal.title, deal.expected_close, expected)

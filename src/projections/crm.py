@@ -14,6 +14,7 @@ from ledger.projects import Project
 from projections import deal_spans
 from projections.db import Cursor
 from projections.engine import Fact
+from projections.spans import create_span_index
 
 TABLES = (
     "pipeline_stages",
@@ -31,7 +32,7 @@ TABLES = (
 
 class CrmProjection:
     name = "crm"
-    schema_version = 3  # 2: deals' expected close date; 3: deal spans
+    schema_version = 4  # 2: deals' expected close date; 3: deal spans; 4: their GiST index
     tables = TABLES
     folds = (
         Pipeline.Event,
@@ -80,6 +81,7 @@ class CrmProjection:
             *deal_spans.DDL,
         ):
             cur.execute(ddl)
+        create_span_index(cur, "deal_spans")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # deal -> its events in the page

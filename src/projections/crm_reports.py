@@ -8,6 +8,7 @@ window query over stored histories, not a replay.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,8 +16,9 @@ from typing import Any
 
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money
-from projections.db import Cursor, ViewDatabase, as_date
-from projections.deal_spans import FOREVER
+from projections.db import Cursor, Row, ViewDatabase, as_date
+from projections.pages import Page, fetch_page
+from projections.spans import spans_at
 
 
 @dataclass(frozen=True)
@@ -171,56 +173,46 @@ def _position(cur: Cursor) -> int:
     return int(row[0]) if row else 0
 
 
-def _spans_at(as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
-    """The deal spans in force on ``as_of`` as known at ``known_at`` (one per deal; see deal_spans)."""
-    sql = "valid_from <= %s AND valid_to > %s AND "
-    if known_at is None:
-        return sql + "known_to = %s", [as_of, as_of, FOREVER]
-    return sql + "known_from <= %s AND known_to > %s", [as_of, as_of, known_at, known_at]
+DEAL_COLUMNS = (
+    "deal_id, customer_id, title, value_minor, currency, owner, source, lead_id, opened_on, stage, probability,"
+    " status, since, expected_close"
+)
+
+
+def _deal_state(r: Row) -> DealState:
+    opened, since = as_date(r[8]), as_date(r[12])
+    assert opened is not None and since is not None
+    value = Money.from_minor(int(r[3]), r[4]).amount
+    return DealState(
+        str(r[0]),
+        str(r[1]),
+        r[2],
+        value,
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        opened,
+        r[9],
+        Decimal(r[10]),
+        r[11],
+        since,
+        as_date(r[13]),
+    )
 
 
 def _deal_states(
-    cur: Cursor,
-    as_of: date,
-    known_at: datetime | None,
-    from_leads: bool = False,
-    closed_since: date | None = None,
+    cur: Cursor, as_of: date, known_at: datetime | None, where: str = "", params: Sequence[Any] = ()
 ) -> list[DealState]:
-    """Every deal's state on ``as_of`` as known at ``known_at``; only deals converted from leads,
-    or only deals won or lost on or after ``closed_since``, if asked."""
-    where, params = _spans_at(as_of, known_at)
-    if from_leads:
-        where += " AND lead_id IS NOT NULL"
-    if closed_since is not None:
-        where, params = f"{where} AND status IN ('won', 'lost') AND since >= %s", [*params, closed_since]
+    """Deals' states on ``as_of`` as known at ``known_at`` (one span each; see deal_spans), by the
+    day they were opened; only those meeting ``where`` (conditions joined with AND), if given."""
+    at, at_params = spans_at(cur, as_of, known_at)
     cur.execute(
-        "SELECT deal_id, customer_id, title, value_minor, currency, owner, source, lead_id, opened_on, stage,"
-        f" probability, status, since, expected_close FROM deal_spans WHERE {where} ORDER BY opened_on, deal_id",
-        params,
+        f"SELECT {DEAL_COLUMNS} FROM deal_spans WHERE {at}{f' AND {where}' if where else ''}"
+        " ORDER BY opened_on, deal_id",
+        [*at_params, *params],
     )
-    states = []
-    for r in cur.fetchall():
-        opened, since = as_date(r[8]), as_date(r[12])
-        assert opened is not None and since is not None
-        states.append(
-            DealState(
-                str(r[0]),
-                str(r[1]),
-                r[2],
-                Money.from_minor(int(r[3]), r[4]).amount,
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                opened,
-                r[9],
-                Decimal(r[10]),
-                r[11],
-                since,
-                as_date(r[13]),
-            )
-        )
-    return states
+    return [_deal_state(r) for r in cur.fetchall()]
 
 
 def _stage_order(cur: Cursor) -> list[str]:
@@ -231,17 +223,47 @@ def _stage_order(cur: Cursor) -> list[str]:
 # -- reports ------------------------------------------------------------------------
 
 
-def deals_as_of(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> list[DealState]:
+def deals_as_of(
+    db: ViewDatabase, as_of: date, known_at: datetime | None = None, where: str = "", params: Sequence[Any] = ()
+) -> list[DealState]:
+    """Every deal (meeting ``where``, if given) as it stood on ``as_of`` as known at ``known_at``."""
     with db.read() as cur:
-        return _deal_states(cur, as_of, known_at)
+        return _deal_states(cur, as_of, known_at, where, params)
+
+
+def deal_as_of(db: ViewDatabase, deal_id: str, as_of: date, known_at: datetime | None = None) -> DealState | None:
+    found = deals_as_of(db, as_of, known_at, "deal_id = %s", [deal_id])
+    return found[0] if found else None
+
+
+def list_deals(
+    db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
+    customer_id: str | None = None,
+    status: str | None = None,
+    owner: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> Page[DealState]:
+    """One page of the deals as they stood on ``as_of`` as known at ``known_at``, by the day they were opened."""
+    with db.read() as cur:
+        at, params = spans_at(cur, as_of, known_at)
+        where = [at]
+        for column, value in (("customer_id", customer_id), ("status", status), ("owner", owner)):
+            if value is not None:
+                where.append(f"{column} = %s")
+                params.append(value)
+        select = f"SELECT {DEAL_COLUMNS}, opened_on, deal_id FROM deal_spans"
+        return fetch_page(cur, select, ["opened_on", "deal_id"], where, params, cursor, limit, _deal_state)
 
 
 def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by: str = "stage") -> PipelineReport:
     """Open deals by stage (pipeline order) or owner: count, value and probability-weighted value."""
     if by not in ("stage", "owner"):
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
-    where, params = _spans_at(as_of, known_at)
     with db.read() as cur:
+        where, params = spans_at(cur, as_of, known_at)
         # One pass over the deals' states: won and lost counted; open deals grouped by what their
         # value and weighted value depend on, so equal deals come back as one row with a count.
         open_only = " WHEN status = 'open' THEN {} END"
@@ -294,7 +316,7 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
         furthest = {int(n): int(count) for n, count in cur.fetchall()}
         cur.execute(f"SELECT l.id, l.source FROM leads l WHERE l.captured_on <= %s{kl}", [as_of, *klp])
         leads = cur.fetchall()
-        states = _deal_states(cur, as_of, known_at, from_leads=True)
+        states = _deal_states(cur, as_of, known_at, "lead_id IS NOT NULL")
         position = _position(cur)
     reached = [sum(count for n, count in furthest.items() if n >= i) for i in range(len(steps))]
     funnel = [
@@ -323,7 +345,7 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
 def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None = None) -> WinRateReport:
     """Deals won and lost between two dates (as known at K), and the average days from open to won."""
     with db.read() as cur:
-        closed = _deal_states(cur, end, known_at, closed_since=start)
+        closed = _deal_states(cur, end, known_at, "status IN ('won', 'lost') AND since >= %s", [start])
         position = _position(cur)
     won = [s for s in closed if s.status == "won"]
     cycle = (
@@ -387,7 +409,7 @@ def customer_360(
         for r in cur.fetchall():  # a merged duplicate's contacts were copied to the target: list them once
             if all(c["contact_id"] != str(r[0]) for c in contacts):
                 contacts.append(dict(zip(("contact_id", "name", "email", "phone", "role"), map(str, r), strict=True)))
-        deals = [d for d in _deal_states(cur, as_of, known_at) if d.customer_id in ids]
+        deals = _deal_states(cur, as_of, known_at, f"customer_id IN ({marks})", ids)
         cur.execute(f"SELECT id FROM leads WHERE customer_id IN ({marks})", ids)
         subjects = ids + [d.deal_id for d in deals] + [str(r[0]) for r in cur.fetchall()]
         ka, kap = _known("a", known_at)

@@ -7,20 +7,19 @@ recorded by K. Ranking every deal's history for each query grows with the whole 
 so the projection also keeps the answer materialised: a row per (business-date span, knowledge
 span) of each deal. When an event changes a deal's timeline, the spans that no longer hold are
 closed at its recording time and the new ones open there; a query is then a plain filter
-``valid_from <= D < valid_to AND known_from <= K < known_to``, one row per deal.
+``valid_from <= D < valid_to AND known_from <= K < known_to``, one row per deal (see
+``projections.spans``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from projections.db import Cursor, as_date
-
-FOREVER_DATE = date(9999, 12, 31)
-FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+from projections.spans import FOREVER, FOREVER_DATE
 
 DDL = (
     "CREATE TABLE deal_spans (deal_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE NOT NULL,"
@@ -29,7 +28,6 @@ DDL = (
     " source TEXT NOT NULL, lead_id TEXT, opened_on DATE NOT NULL, expected_close DATE, stage TEXT NOT NULL,"
     " probability TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL)",
     "CREATE INDEX deal_spans_current ON deal_spans (deal_id, known_to, valid_from)",
-    "CREATE INDEX deal_spans_valid ON deal_spans (valid_to, valid_from)",
 )
 STATE = (
     "customer_id",

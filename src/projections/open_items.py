@@ -5,19 +5,16 @@ An item is one document's balance on one control account and currency (lines wit
 make one item per party). Its balance over business dates is a step function that changes on
 the dates of its lines. ``open_items`` keeps, for every item, the spans of business dates on
 which that balance is not zero, each with the span of recording times over which it was
-believed. When a line arrives, the spans it changes are closed at its recording time and the
-new ones open there. Open items as of D known at K are then the spans containing both D and K:
-the answer, without reading the history that settled everything else.
-
-Both axes are intervals, so on PostgreSQL a GiST index over the two ranges finds them; SQLite
-filters with a B-tree on the business dates (fine at its sizes).
+believed (see ``projections.spans``). When a line arrives, the spans it changes are closed at
+its recording time and the new ones open there. Open items as of D known at K are then the spans
+containing both D and K: the answer, without reading the history that settled everything else.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -26,12 +23,10 @@ from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
 from projections.db import Cursor, as_date
-from projections.deal_spans import FOREVER, FOREVER_DATE
 from projections.engine import Fact
+from projections.spans import FOREVER, FOREVER_DATE, create_span_index
 
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
-# "Known now": later than any recording time, earlier than the FOREVER that ends current spans.
-NOW = FOREVER - timedelta(seconds=1)
 COLUMNS = (
     "item",
     "account",
@@ -75,21 +70,6 @@ def with_line(spans: Sequence[Span], day: date, amount: int, value: int) -> list
     return out
 
 
-def open_at(cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "") -> tuple[str, list[Any]]:
-    """The condition for items open on ``as_of`` as known at ``known_at`` (None: known now)."""
-    p = f"{alias}." if alias else ""
-    known = known_at or NOW
-    if cur.dialect == "postgres":
-        # The expressions of the GiST index, so it is used.
-        sql = (
-            f"daterange({p}valid_from, {p}valid_to) @> %s::date"
-            f" AND tstzrange({p}known_from, {p}known_to) @> %s::timestamptz"
-        )
-        return sql, [as_of, known]
-    sql = f"{p}valid_from <= %s AND {p}valid_to > %s AND {p}known_from <= %s AND {p}known_to > %s"
-    return sql, [as_of, as_of, known, known]
-
-
 class OpenItemsProjection:
     name = "open_items"
     schema_version = 1
@@ -116,13 +96,7 @@ class OpenItemsProjection:
             )"""
         )
         cur.execute("CREATE INDEX open_items_current ON open_items (item, known_to, valid_from)")
-        if cur.dialect == "postgres":
-            cur.execute(
-                "CREATE INDEX open_items_at ON open_items"
-                " USING gist (daterange(valid_from, valid_to), tstzrange(known_from, known_to))"
-            )
-        else:
-            cur.execute("CREATE INDEX open_items_at ON open_items (valid_to, valid_from)")
+        create_span_index(cur, "open_items")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         # Per item, its lines in this page: (position, recorded_at, date, amount, value).

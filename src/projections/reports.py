@@ -18,7 +18,7 @@ from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, T
 from ledger.money import Money
 from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
-from projections.open_items import open_at
+from projections.spans import spans_at
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -305,7 +305,7 @@ def trial_balance(
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
-        where, params = open_at(cur, as_of, known_at)
+        where, params = spans_at(cur, as_of, known_at)
         cur.execute(
             "SELECT account, COALESCE(party_id, ''), currency, SUM(amount_minor) FROM open_items"
             f" WHERE account IN (%s, %s) AND {where} GROUP BY account, party_id, currency",
@@ -437,7 +437,7 @@ def ageing(
     code = RECEIVABLES if kind == "receivables" else PAYABLES
     sign = 1 if kind == "receivables" else -1
     with db.read() as cur:
-        where, params = open_at(cur, as_of, known_at, alias="o")
+        where, params = spans_at(cur, as_of, known_at, alias="o")
         cur.execute(
             "SELECT o.document_id, COALESCE(d.number, ''), COALESCE(d.party_id, o.party_id),"
             " COALESCE(p.name, o.party_id), o.currency, d.due_date, o.amount_minor, o.value_minor"
