@@ -238,11 +238,16 @@ class ProjectionEngine:
         """
         total = 0
         failure: ProjectionFailed | None = None
+        head, positions = (self.log.head_position(), self.positions()) if page_size is None else (0, {})
         for name in names or list(self.projections):
             folded = 0
-            reader = self.reader(self._get(name), page_size or self.page_size)
+            # Far behind (a new or reset projection, a long stop), pages of a rebuild's size: the
+            # follower's small pages keep a live transaction short, not a catch-up fast.
+            far = head - positions.get(name, 0) > self.rebuild_page_size
+            size = page_size or (self.rebuild_page_size if far else self.page_size)
+            reader = self.reader(self._get(name), size)
             try:
-                while n := self.process_page(name, page_size, reader):
+                while n := self.process_page(name, size, reader):
                     folded += n
                     if progress:
                         progress(name, n)
