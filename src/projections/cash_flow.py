@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ledger.accounts import BANK, EMPLOYEE_PAYABLE, RECEIVABLES
+from ledger.accounts import BANK, EMPLOYEE_PAYABLE
 from ledger.errors import InvalidValue
 from ledger.money import Money
 from projections.crm_reports import deals_as_of
@@ -142,25 +142,16 @@ def actual(
 
 
 def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
-    """Per customer: the amount-weighted average days payments came after the due date."""
-    known_sql, known_params = ("AND g.recorded_at <= %s", [known_at]) if known_at else ("", [])
+    """Per customer: the amount-weighted average days payments on invoices came after the due
+    date, over the payments dated by ``as_of`` and known at ``known_at`` (kept as running sums
+    by the open-items read model)."""
     with db.read() as cur:
-        cur.execute(
-            "SELECT d.party_id, d.due_date, g.effective_date, g.value_minor FROM gl_lines g"
-            " JOIN documents d ON d.id = g.document_id"
-            " WHERE g.account = %s AND g.value_minor < 0 AND d.kind = 'invoice' AND g.event_topic LIKE %s"
-            f" AND g.effective_date <= %s {known_sql}",
-            [RECEIVABLES, "keel.payment.%", as_of, *known_params],
-        )
+        where, params = spans_at(cur, as_of, known_at)
+        cur.execute(f"SELECT party_id, paid_minor, late_minor_days FROM payment_delays WHERE {where}", params)
         rows = cur.fetchall()
-    weighted: dict[str, Decimal] = defaultdict(Decimal)
-    paid: dict[str, Decimal] = defaultdict(Decimal)
-    for party, due, effective, value in rows:
-        due_date, paid_on = as_date(due), as_date(effective)
-        assert due_date is not None and paid_on is not None
-        weighted[str(party)] += Decimal(-int(value)) * (paid_on - due_date).days
-        paid[str(party)] += Decimal(-int(value))
-    return {party: (weighted[party] / paid[party]).quantize(Decimal("0.1")) for party in paid if paid[party]}
+    return {
+        str(party): (Decimal(int(late)) / int(paid)).quantize(Decimal("0.1")) for party, paid, late in rows if int(paid)
+    }
 
 
 @dataclass(frozen=True)

@@ -300,20 +300,20 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
 
 def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> ConversionReport:
     """How many deals reached each stage (or a later one), stage to stage; and leads by source to won."""
-    ks, kp = _known("s", known_at)
     kl, klp = _known("l", known_at)
     with db.read() as cur:
         order = _stage_order(cur)
         steps = [*order, "won"]
-        # Per deal the furthest step it reached, counted per step in the database.
-        rank = " ".join(f"WHEN %s THEN {n}" for n in range(len(steps)))
-        cur.execute(
-            f"SELECT furthest, COUNT(*) FROM (SELECT s.deal_id, MAX(CASE s.stage {rank} END) AS furthest"
-            f" FROM deal_stages s WHERE s.effective_date <= %s{ks} GROUP BY s.deal_id) AS d"
-            " WHERE furthest IS NOT NULL GROUP BY furthest",
-            [*steps, as_of, *kp],
-        )
-        furthest = {int(n): int(count) for n, count in cur.fetchall()}
+        # Per deal the furthest step it had reached: deals counted per set of stages reached
+        # (a handful of sets), each set ranked by the pipeline's order of today.
+        at, params = spans_at(cur, as_of, known_at)
+        cur.execute(f"SELECT reached, COUNT(*) FROM deal_spans WHERE {at} GROUP BY reached", params)
+        rank = {step: n for n, step in enumerate(steps)}
+        furthest: dict[int, int] = defaultdict(int)
+        for reached, count in cur.fetchall():
+            ranks = [rank[s] for s in str(reached).split(",") if s in rank]
+            if ranks:
+                furthest[max(ranks)] += int(count)
         cur.execute(f"SELECT l.id, l.source FROM leads l WHERE l.captured_on <= %s{kl}", [as_of, *klp])
         leads = cur.fetchall()
         states = _deal_states(cur, as_of, known_at, "lead_id IS NOT NULL")

@@ -26,7 +26,7 @@ DDL = (
     " known_from TIMESTAMPTZ NOT NULL, known_to TIMESTAMPTZ NOT NULL, customer_id TEXT NOT NULL,"
     " title TEXT NOT NULL, value_minor BIGINT NOT NULL, currency TEXT NOT NULL, owner TEXT NOT NULL,"
     " source TEXT NOT NULL, lead_id TEXT, opened_on DATE NOT NULL, expected_close DATE, stage TEXT NOT NULL,"
-    " probability TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL)",
+    " probability TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL, reached TEXT NOT NULL)",
     "CREATE INDEX deal_spans_current ON deal_spans (deal_id, known_to, valid_from)",
 )
 STATE = (
@@ -43,6 +43,7 @@ STATE = (
     "probability",
     "status",
     "since",
+    "reached",  # every stage the deal had been in by then, comma-separated (for conversion)
 )
 COLUMNS = ("deal_id", "valid_from", "valid_to", "known_from", "known_to", *STATE)
 
@@ -61,7 +62,8 @@ def timeline(stages: Sequence[tuple[Any, ...]], facts: Sequence[tuple[Any, ...]]
         if stage is None or fact is None:
             continue
         until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
-        spans.add((day, until, (*fact[2:], *stage[2:], stage[0])))
+        reached = ",".join(sorted({s[2] for s in stages if s[0] <= day}))
+        spans.add((day, until, (*fact[2:], *stage[2:], stage[0], reached)))
     return spans
 
 

@@ -1,5 +1,5 @@
 """Open items: what each document still owes or is owed on the control accounts, as bitemporal
-spans.
+spans; and, kept the same way, how late each customer pays.
 
 An item is one document's balance on one control account and currency (lines without a document
 make one item per party). Its balance over business dates is a step function that changes on
@@ -8,17 +8,23 @@ which that balance is not zero, each with the span of recording times over which
 believed (see ``projections.spans``). When a line arrives, the spans it changes are closed at
 its recording time and the new ones open there. Open items as of D known at K are then the spans
 containing both D and K: the answer, without reading the history that settled everything else.
+
+Payment delays are kept alike: per customer, the running sums of payments on invoices and of
+payments times the days they came after the invoice's due date, as spans over the dates of the
+payments. Their ratio as of D known at K is the customer's average delay then.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
 from ledger.accounts import CUSTOMER_CREDIT, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
+from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
@@ -26,22 +32,11 @@ from projections.db import Cursor, as_date
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index
 
+PAYMENT_TOPICS = "keel.payment."
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
-COLUMNS = (
-    "item",
-    "account",
-    "currency",
-    "party_id",
-    "document_id",
-    "valid_from",
-    "valid_to",
-    "known_from",
-    "known_to",
-    "amount_minor",
-    "value_minor",
-)
 
-Span = tuple[date, date, int, int]  # valid_from, valid_to, amount, value (minor units)
+Span = tuple[date, date, int, int]  # valid_from, valid_to, and the two sums
+Line = tuple[datetime, date, int, int]  # recorded_at, effective_date, and what it adds to the two sums
 
 
 def item_key(line: JournalLine) -> str:
@@ -70,83 +65,63 @@ def with_line(spans: Sequence[Span], day: date, amount: int, value: int) -> list
     return out
 
 
-class OpenItemsProjection:
-    name = "open_items"
-    schema_version = 1
-    tables = ("open_items",)
-    folds = events_with_field("journal")
+@dataclass(frozen=True)
+class SpanTable:
+    """A table of items' step functions as bitemporal spans: ``names`` describe an item, and
+    ``measures`` are the two sums that step (see ``with_line``)."""
 
-    def __init__(self, functional_currency: str = "EUR") -> None:
-        self.functional_currency = functional_currency
+    table: str
+    names: tuple[str, ...]
+    measures: tuple[str, str]
 
     def create(self, cur: Cursor) -> None:
+        described = "".join(f"{name} TEXT, " for name in self.names)
+        measured = ", ".join(f"{m} BIGINT NOT NULL" for m in self.measures)
         cur.execute(
-            """CREATE TABLE open_items (
-                item TEXT NOT NULL,
-                account TEXT NOT NULL,
-                currency TEXT NOT NULL,
-                party_id TEXT,
-                document_id TEXT,
-                valid_from DATE NOT NULL,
-                valid_to DATE NOT NULL,
-                known_from TIMESTAMPTZ NOT NULL,
-                known_to TIMESTAMPTZ NOT NULL,
-                amount_minor BIGINT NOT NULL,
-                value_minor BIGINT NOT NULL
-            )"""
+            f"CREATE TABLE {self.table} (item TEXT NOT NULL, {described}valid_from DATE NOT NULL,"
+            " valid_to DATE NOT NULL, known_from TIMESTAMPTZ NOT NULL, known_to TIMESTAMPTZ NOT NULL,"
+            f" {measured})"
         )
-        cur.execute("CREATE INDEX open_items_current ON open_items (item, known_to, valid_from)")
-        create_span_index(cur, "open_items")
+        cur.execute(f"CREATE INDEX {self.table}_current ON {self.table} (item, known_to, valid_from)")
+        create_span_index(cur, self.table)
 
-    def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
-        # Per item, its lines in this page: (position, recorded_at, date, amount, value).
-        lines: dict[str, list[tuple[int, datetime, date, int, int]]] = defaultdict(list)
-        names: dict[str, tuple[str, str, str | None, str | None]] = {}
-        for fact in facts:
-            journal: list[JournalLine] | None = getattr(fact.event, "journal", None)
-            for line in journal or ():
-                if line.account not in OPEN_ITEM_ACCOUNTS:
-                    continue
-                key = item_key(line)
-                names[key] = (line.account, line.currency, line.party_id, line.document_id)
-                amount = to_minor(line.amount, line.currency)
-                value = to_minor(line.value, self.functional_currency)
-                lines[key].append((fact.position, fact.recorded_at, fact.event.effective_date, amount, value))
-        if not lines:
-            return
+    def fold(self, cur: Cursor, lines: dict[str, list[Line]], names: dict[str, tuple[Any, ...]]) -> None:
+        """Add each item's lines (in log order), event by event: the spans a line changes are
+        closed at its recording time and the new ones open there."""
         spans = self._current(cur, sorted(lines))
+        known_to = 1 + len(self.names) + 3  # in a row: item, names, valid_from, valid_to, known_from, known_to
         closed: list[tuple[Any, ...]] = []  # spans recorded before this page that stop holding
         opened: list[list[Any]] = []  # spans this page opens (and may close again)
         for key, changes in lines.items():
             before = spans.get(key, [])
             fresh: dict[Span, list[Any]] = {}
-            for _, recorded_at, day, amount, value in changes:
+            for recorded_at, day, amount, value in changes:
                 after = with_line(before, day, amount, value)
                 for span in set(before) - set(after):
                     if span in fresh:
-                        fresh.pop(span)[8] = recorded_at
+                        fresh.pop(span)[known_to] = recorded_at
                     else:
                         closed.append((recorded_at, key, span[0], FOREVER))
                 for span in set(after) - set(before):
-                    fresh[span] = row = [key, *names[key], span[0], span[1], recorded_at, FOREVER, span[2], span[3]]
+                    fresh[span] = row = [key, *names[key], span[0], span[1], recorded_at, FOREVER, *span[2:]]
                     opened.append(row)
                 before = after
         if closed:  # before the inserts: a span reopened with the same start must not be closed
             cur.executemany(
-                "UPDATE open_items SET known_to = %s WHERE item = %s AND valid_from = %s AND known_to = %s", closed
+                f"UPDATE {self.table} SET known_to = %s WHERE item = %s AND valid_from = %s AND known_to = %s", closed
             )
         # A span opened and closed by events recorded together was never visible to anyone.
-        rows = [row for row in opened if row[7] != row[8]]
+        rows = [row for row in opened if row[known_to - 1] != row[known_to]]
         if rows:
-            cur.copy_rows("open_items", COLUMNS, rows)
+            columns = ("item", *self.names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
+            cur.copy_rows(self.table, columns, rows)
 
-    @staticmethod
-    def _current(cur: Cursor, keys: Sequence[str]) -> dict[str, list[Span]]:
-        """The spans known now of these items."""
+    def _current(self, cur: Cursor, keys: Sequence[str]) -> dict[str, list[Span]]:
+        """The spans known now of these items, in date order."""
         spans: dict[str, list[Span]] = defaultdict(list)
         for chunk in (keys[n : n + 500] for n in range(0, len(keys), 500)):
             cur.execute(
-                "SELECT item, valid_from, valid_to, amount_minor, value_minor FROM open_items"
+                f"SELECT item, valid_from, valid_to, {', '.join(self.measures)} FROM {self.table}"
                 f" WHERE known_to = %s AND item IN ({', '.join(['%s'] * len(chunk))})",
                 [FOREVER, *chunk],
             )
@@ -155,3 +130,71 @@ class OpenItemsProjection:
                 assert first is not None and last is not None
                 spans[str(key)].append((first, last, int(amount), int(value)))
         return {key: sorted(found) for key, found in spans.items()}
+
+
+OPEN_ITEMS = SpanTable(
+    "open_items", ("account", "currency", "party_id", "document_id"), ("amount_minor", "value_minor")
+)
+PAYMENT_DELAYS = SpanTable("payment_delays", ("party_id",), ("paid_minor", "late_minor_days"))
+
+
+class OpenItemsProjection:
+    name = "open_items"
+    schema_version = 2  # 2: payment delays
+    tables = ("open_items", "payment_delays", "invoice_due_dates")
+    folds = events_with_field("journal")
+
+    def __init__(self, functional_currency: str = "EUR") -> None:
+        self.functional_currency = functional_currency
+
+    def create(self, cur: Cursor) -> None:
+        OPEN_ITEMS.create(cur)
+        PAYMENT_DELAYS.create(cur)
+        cur.execute("CREATE TABLE invoice_due_dates (document_id TEXT PRIMARY KEY, due_date DATE NOT NULL)")
+
+    def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        items: dict[str, list[Line]] = defaultdict(list)  # per item, its lines in this page
+        names: dict[str, tuple[Any, ...]] = {}
+        payments: list[tuple[Fact, JournalLine, int]] = []
+        due_dates: dict[str, date] = {}
+        for fact in facts:
+            event = fact.event
+            if isinstance(event, Invoice.Issued):
+                due_dates[str(event.originator_id)] = event.due_date
+            for line in getattr(event, "journal", None) or ():
+                if line.account not in OPEN_ITEM_ACCOUNTS:
+                    continue
+                key = item_key(line)
+                names[key] = (line.account, line.currency, line.party_id, line.document_id)
+                value = to_minor(line.value, self.functional_currency)
+                items[key].append((fact.recorded_at, event.effective_date, to_minor(line.amount, line.currency), value))
+                if line.account == RECEIVABLES and value < 0 and type(event).TOPIC.startswith(PAYMENT_TOPICS):
+                    payments.append((fact, line, value))
+        if due_dates:
+            cur.executemany(
+                "INSERT INTO invoice_due_dates (document_id, due_date) VALUES (%s, %s)"
+                " ON CONFLICT (document_id) DO UPDATE SET due_date = excluded.due_date",
+                sorted(due_dates.items()),
+            )
+        if items:
+            OPEN_ITEMS.fold(cur, items, names)
+        if payments:
+            self._payment_delays(cur, payments, due_dates)
+
+    @staticmethod
+    def _payment_delays(cur: Cursor, payments: list[tuple[Fact, JournalLine, int]], due: dict[str, date]) -> None:
+        """Each payment on an invoice adds to its customer's paid sum and to paid x days late."""
+        wanted = sorted({str(line.document_id) for _, line, _ in payments} - set(due))
+        for chunk in (wanted[n : n + 500] for n in range(0, len(wanted), 500)):
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT document_id, due_date FROM invoice_due_dates WHERE document_id IN ({marks})", chunk)
+            due.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
+        lines: dict[str, list[Line]] = defaultdict(list)
+        for fact, line, value in payments:
+            due_date = due.get(str(line.document_id))
+            if due_date is None:  # not an invoice (an opening balance, a journal entry)
+                continue
+            days = (fact.event.effective_date - due_date).days
+            lines[str(line.party_id)].append((fact.recorded_at, fact.event.effective_date, -value, -value * days))
+        if lines:
+            PAYMENT_DELAYS.fold(cur, lines, {party: (party,) for party in lines})

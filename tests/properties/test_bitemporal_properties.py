@@ -1,4 +1,5 @@
-"""The ledger's reports at (as_of, known_at) (trial balance, receivables, ageing, profit and loss) equal
+"""The ledger's reports at (as_of, known_at) (trial balance, receivables, ageing, profit and loss,
+customers' payment delays) equal
 a from-scratch replay of exactly the events known at known_at, folded by effective date, for
 random histories with backdated events and late recordings (each recording moves "now" on, and
 earlier-dated events keep arriving)."""
@@ -19,6 +20,8 @@ from test_ledger_properties import START, Model, fresh_keel, ops, run
 import projections.general_ledger as general_ledger
 from api.system import Keel
 from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
+from ledger.invoice import Invoice
+from projections.cash_flow import payment_delays
 from projections.general_ledger import YEAR_CLOSE_TOPIC
 from projections.reports import profit_and_loss, receivables
 
@@ -57,6 +60,7 @@ def test_every_report_at_any_two_moments_equals_a_replay_of_what_was_known_then(
                 assert reported_open_items(keel, kind, as_of, known_at) == replay_open_items(
                     keel, position, as_of, code
                 )
+            assert payment_delays(keel.views, as_of, known_at) == replay_delays(keel, position, as_of)
             assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
             start = as_of.replace(day=1)
             pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
@@ -75,3 +79,20 @@ def replay_result(keel: Keel, position: int, start: date, end: date) -> dict[str
                 if kind in (AccountType.INCOME, AccountType.EXPENSE):
                     sums[line.account] += line.value if kind is AccountType.EXPENSE else -line.value
     return {code: value for code, value in sums.items() if value}
+
+
+def replay_delays(keel: Keel, position: int, as_of: date) -> dict[str, Decimal]:
+    """Per customer, payments on invoices weighted by their days after the due date, from the log."""
+    due: dict[str, date] = {}
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    late: dict[str, Decimal] = defaultdict(Decimal)
+    for _, event in keel.app.read_log(0, position):
+        if isinstance(event, Invoice.Issued):
+            due[str(event.originator_id)] = event.due_date
+        if not type(event).TOPIC.startswith("keel.payment.") or event.effective_date > as_of:
+            continue
+        for line in event.journal:
+            if line.account == RECEIVABLES and line.value < 0 and str(line.document_id) in due:
+                paid[str(line.party_id)] -= line.value
+                late[str(line.party_id)] -= line.value * (event.effective_date - due[str(line.document_id)]).days
+    return {party: (late[party] / paid[party]).quantize(Decimal("0.1")) for party in paid if paid[party]}

@@ -1,5 +1,5 @@
-"""The pipeline on two time axes equals a from-scratch replay of exactly the events known at K,
-folded by effective date; and a rebuilt CRM read model equals the live one."""
+"""The pipeline and the conversion funnel on two time axes equal a from-scratch replay of exactly
+the events known at K, folded by effective date; and a rebuilt CRM read model equals the live one."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from ledger.crm import DEFAULT_STAGES, Deal
 from ledger.errors import DomainError
 from ledger.events import Meta
 from ledger.money import Money
-from projections.crm_reports import pipeline
+from projections.crm_reports import conversion, pipeline
 
 START = date(2026, 1, 1)
 META = Meta("prop")
@@ -148,6 +148,24 @@ def test_pipeline_equals_a_replay_of_what_was_known_at_k_folded_by_effective_dat
                 report = pipeline(keel.views, as_of, known_at)
                 got = {(r.group, r.currency): (r.count, r.value, r.weighted) for r in report.rows}
                 assert got == replay_pipeline(keel, as_of, known_at), (as_of, known_at)
+                funnel = {step.stage: step.reached for step in conversion(keel.views, as_of, known_at).funnel}
+                assert funnel == replay_funnel(keel, as_of, known_at, list(funnel)), (as_of, known_at)
+
+
+def replay_funnel(keel: Keel, as_of: date, known_at: datetime | None, steps: list[str]) -> dict[str, int]:
+    """Per step (the pipeline's stages in order, then won): how many deals had reached it or a later one."""
+    furthest: dict[UUID, int] = {}
+    clock = datetime(1970, 1, 1, tzinfo=UTC)
+    for _, e in keel.app.read_log(0, 100_000):
+        clock = max(clock, e.timestamp)
+        if known_at is not None and clock > known_at:
+            break
+        if not isinstance(e, Deal.Event) or e.effective_date > as_of:
+            continue
+        stage = "won" if isinstance(e, Deal.Won) else getattr(e, "stage", None)
+        if isinstance(e, Deal.Opened | Deal.StageMoved | Deal.Reopened | Deal.Won) and stage in steps:
+            furthest[e.originator_id] = max(furthest.get(e.originator_id, 0), steps.index(stage))
+    return {step: sum(1 for f in furthest.values() if f >= n) for n, step in enumerate(steps)}
 
 
 @given(history=st.lists(op, min_size=1, max_size=30))
