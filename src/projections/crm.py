@@ -32,7 +32,7 @@ TABLES = (
 
 class CrmProjection:
     name = "crm"
-    schema_version = 5  # 2: deals' expected close date; 3: deal spans; 4: their GiST index; 5: stages reached
+    schema_version = 6  # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes
     tables = TABLES
     folds = (
         Pipeline.Event,

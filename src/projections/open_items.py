@@ -28,7 +28,7 @@ from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
-from projections.db import Cursor, as_date
+from projections.db import Cursor, as_date, one_of
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index
 
@@ -37,6 +37,7 @@ OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE
 
 Span = tuple[date, date, int, int]  # valid_from, valid_to, and the two sums
 Line = tuple[datetime, date, int, int]  # recorded_at, effective_date, and what it adds to the two sums
+Writes = tuple[list[tuple[Any, ...]], list[list[Any]]]  # spans to close, rows to insert
 
 
 def item_key(line: JournalLine) -> str:
@@ -82,13 +83,15 @@ class SpanTable:
             " valid_to DATE NOT NULL, known_from TIMESTAMPTZ NOT NULL, known_to TIMESTAMPTZ NOT NULL,"
             f" {measured})"
         )
-        cur.execute(f"CREATE INDEX {self.table}_current ON {self.table} (item, known_to, valid_from)")
+        cur.execute(f"CREATE INDEX {self.table}_current ON {self.table} (item, known_to, valid_to, valid_from)")
         create_span_index(cur, self.table)
 
-    def fold(self, cur: Cursor, lines: dict[str, list[Line]], names: dict[str, tuple[Any, ...]]) -> None:
-        """Add each item's lines (in log order), event by event: the spans a line changes are
-        closed at its recording time and the new ones open there."""
-        spans = self._current(cur, sorted(lines))
+    def fold(
+        self, spans: dict[str, list[Span]], lines: dict[str, list[Line]], names: dict[str, tuple[Any, ...]]
+    ) -> Writes:
+        """Add each item's lines (in log order) to its current ``spans``, event by event: the
+        spans a line changes are closed at its recording time and the new ones open there.
+        Returns the spans to close and the rows to insert (see ``write``)."""
         known_to = 1 + len(self.names) + 3  # in a row: item, names, valid_from, valid_to, known_from, known_to
         closed: list[tuple[Any, ...]] = []  # spans recorded before this page that stop holding
         opened: list[list[Any]] = []  # spans this page opens (and may close again)
@@ -101,29 +104,39 @@ class SpanTable:
                     if span in fresh:
                         fresh.pop(span)[known_to] = recorded_at
                     else:
-                        closed.append((recorded_at, key, span[0], FOREVER))
+                        closed.append((recorded_at, key, FOREVER, span[1], span[0]))
                 for span in set(after) - set(before):
                     fresh[span] = row = [key, *names[key], span[0], span[1], recorded_at, FOREVER, *span[2:]]
                     opened.append(row)
                 before = after
+        # A span opened and closed by events recorded together was never visible to anyone.
+        return closed, [row for row in opened if row[known_to - 1] != row[known_to]]
+
+    def write(self, cur: Cursor, writes: Writes) -> None:
+        closed, rows = writes
         if closed:  # before the inserts: a span reopened with the same start must not be closed
             cur.executemany(
-                f"UPDATE {self.table} SET known_to = %s WHERE item = %s AND valid_from = %s AND known_to = %s", closed
+                f"UPDATE {self.table} SET known_to = %s"
+                " WHERE item = %s AND known_to = %s AND valid_to = %s AND valid_from = %s",
+                closed,
             )
-        # A span opened and closed by events recorded together was never visible to anyone.
-        rows = [row for row in opened if row[known_to - 1] != row[known_to]]
         if rows:
             columns = ("item", *self.names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
             cur.copy_rows(self.table, columns, rows)
 
-    def _current(self, cur: Cursor, keys: Sequence[str]) -> dict[str, list[Span]]:
-        """The spans known now of these items, in date order."""
+    def current(self, cur: Cursor, lines: dict[str, list[Line]]) -> dict[str, list[Span]]:
+        """The spans known now of these items that their lines can change, in date order: those
+        ending on or after the earliest line's date (a line changes the spans after its date and
+        may merge with the one just before)."""
+        keys = sorted(lines)
+        since = min((line[1] for changes in lines.values() for line in changes), default=FOREVER_DATE)
         spans: dict[str, list[Span]] = defaultdict(list)
         for chunk in (keys[n : n + 500] for n in range(0, len(keys), 500)):
+            among, params = one_of(cur, "item", chunk)
             cur.execute(
                 f"SELECT item, valid_from, valid_to, {', '.join(self.measures)} FROM {self.table}"
-                f" WHERE known_to = %s AND item IN ({', '.join(['%s'] * len(chunk))})",
-                [FOREVER, *chunk],
+                f" WHERE known_to = %s AND valid_to >= %s AND {among}",
+                [FOREVER, since, *params],
             )
             for key, start, end, amount, value in cur.fetchall():
                 first, last = as_date(start), as_date(end)
@@ -140,7 +153,7 @@ PAYMENT_DELAYS = SpanTable("payment_delays", ("party_id",), ("paid_minor", "late
 
 class OpenItemsProjection:
     name = "open_items"
-    schema_version = 2  # 2: payment delays
+    schema_version = 4  # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end
     tables = ("open_items", "payment_delays", "invoice_due_dates")
     folds = events_with_field("journal")
 
@@ -170,31 +183,33 @@ class OpenItemsProjection:
                 items[key].append((fact.recorded_at, event.effective_date, to_minor(line.amount, line.currency), value))
                 if line.account == RECEIVABLES and value < 0 and type(event).TOPIC.startswith(PAYMENT_TOPICS):
                     payments.append((fact, line, value))
-        if due_dates:
-            cur.executemany(
-                "INSERT INTO invoice_due_dates (document_id, due_date) VALUES (%s, %s)"
-                " ON CONFLICT (document_id) DO UPDATE SET due_date = excluded.due_date",
-                sorted(due_dates.items()),
-            )
-        if items:
-            OPEN_ITEMS.fold(cur, items, names)
-        if payments:
-            self._payment_delays(cur, payments, due_dates)
+        # Every read first, then the writes: each read waits for what was sent before it.
+        open_spans = OPEN_ITEMS.current(cur, items)
+        delays = self._payment_delays(cur, payments, due_dates)
+        delay_spans = PAYMENT_DELAYS.current(cur, delays)
+        item_writes = OPEN_ITEMS.fold(open_spans, items, names)
+        delay_writes = PAYMENT_DELAYS.fold(delay_spans, delays, {party: (party,) for party in delays})
+        OPEN_ITEMS.write(cur, item_writes)
+        PAYMENT_DELAYS.write(cur, delay_writes)
+        if due_dates:  # an invoice is issued once
+            cur.copy_rows("invoice_due_dates", ("document_id", "due_date"), sorted(due_dates.items()))
 
     @staticmethod
-    def _payment_delays(cur: Cursor, payments: list[tuple[Fact, JournalLine, int]], due: dict[str, date]) -> None:
-        """Each payment on an invoice adds to its customer's paid sum and to paid x days late."""
+    def _payment_delays(
+        cur: Cursor, payments: list[tuple[Fact, JournalLine, int]], due: dict[str, date]
+    ) -> dict[str, list[Line]]:
+        """Per customer, what each payment on an invoice adds to the paid sum and to paid x days late."""
         wanted = sorted({str(line.document_id) for _, line, _ in payments} - set(due))
+        known = dict(due)
         for chunk in (wanted[n : n + 500] for n in range(0, len(wanted), 500)):
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT document_id, due_date FROM invoice_due_dates WHERE document_id IN ({marks})", chunk)
-            due.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
+            among, params = one_of(cur, "document_id", chunk)
+            cur.execute(f"SELECT document_id, due_date FROM invoice_due_dates WHERE {among}", params)
+            known.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
         lines: dict[str, list[Line]] = defaultdict(list)
         for fact, line, value in payments:
-            due_date = due.get(str(line.document_id))
+            due_date = known.get(str(line.document_id))
             if due_date is None:  # not an invoice (an opening balance, a journal entry)
                 continue
             days = (fact.event.effective_date - due_date).days
             lines[str(line.party_id)].append((fact.recorded_at, fact.event.effective_date, -value, -value * days))
-        if lines:
-            PAYMENT_DELAYS.fold(cur, lines, {party: (party,) for party in lines})
+        return lines
