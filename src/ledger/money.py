@@ -200,6 +200,11 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return units
 
 
+def from_minor(units: int, currency: str) -> Decimal:
+    """``Money.from_minor(units, currency).amount`` without building the Money (reports call it per row)."""
+    return Decimal(units).scaleb(-minor_units(currency))
+
+
 def to_decimal(value: str | int | Decimal) -> Decimal:
     """Parse an amount; floats are refused because they cannot hold cents exactly."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):

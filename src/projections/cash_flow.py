@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from ledger.accounts import BANK, EMPLOYEE_PAYABLE
 from ledger.errors import InvalidValue
-from ledger.money import Money
+from ledger.money import Money, from_minor
 from projections.crm_reports import deals_as_of
 from projections.customers import payment_terms
 from projections.db import ViewDatabase, as_date
@@ -89,7 +89,7 @@ class CashFlow:
 
 
 def _money(minor: int, currency: str) -> Decimal:
-    return Money.from_minor(int(minor), currency).amount
+    return from_minor(int(minor), currency)
 
 
 def _bank_balance(db: ViewDatabase, before: date, known_at: datetime | None, currency: str) -> Decimal:

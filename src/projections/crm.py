@@ -32,7 +32,9 @@ TABLES = (
 
 class CrmProjection:
     name = "crm"
-    schema_version = 6  # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes
+    # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes;
+    # 7: open deals' own index
+    schema_version = 7
     tables = TABLES
     folds = (
         Pipeline.Event,
@@ -82,6 +84,7 @@ class CrmProjection:
         ):
             cur.execute(ddl)
         create_span_index(cur, "deal_spans")
+        create_span_index(cur, "deal_spans", "open_at", "status = 'open'")  # the forecast's open deals
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # deal -> its events in the page

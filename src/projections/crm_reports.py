@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
-from ledger.money import Money
+from ledger.money import Money, from_minor
 from projections.db import Cursor, Row, ViewDatabase, as_date
 from projections.pages import Page, fetch_page
 from projections.spans import spans_at
@@ -182,7 +182,7 @@ DEAL_COLUMNS = (
 def _deal_state(r: Row) -> DealState:
     opened, since = as_date(r[8]), as_date(r[12])
     assert opened is not None and since is not None
-    value = Money.from_minor(int(r[3]), r[4]).amount
+    value = from_minor(int(r[3]), r[4])
     return DealState(
         str(r[0]),
         str(r[1]),

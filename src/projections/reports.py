@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
-from ledger.money import Money
+from ledger.money import from_minor
 from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
 from projections.spans import spans_at
@@ -256,11 +256,11 @@ def _position(cur: Cursor, projection: str = "general_ledger") -> int:
 
 
 def _zero(currency: str) -> Decimal:
-    return Money.zero(currency).amount
+    return from_minor(0, currency)
 
 
 def _amount(minor: int, currency: str) -> Decimal:
-    return Money.from_minor(int(minor), currency).amount
+    return from_minor(int(minor), currency)
 
 
 def _normal(code: str, signed: Decimal) -> Decimal:
@@ -305,20 +305,19 @@ def trial_balance(
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at)
+        where, params = spans_at(cur, as_of, known_at, alias="o")
         cur.execute(
-            "SELECT account, COALESCE(party_id, ''), currency, SUM(amount_minor) FROM open_items"
-            f" WHERE account IN (%s, %s) AND {where} GROUP BY account, party_id, currency",
+            "SELECT o.account, COALESCE(o.party_id, ''), COALESCE(p.name, o.party_id, ''), o.currency,"
+            " SUM(o.amount_minor) FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
+            f" WHERE o.account IN (%s, %s) AND {where} GROUP BY o.account, o.party_id, p.name, o.currency",
             [RECEIVABLES, CUSTOMER_CREDIT, *params],
         )
         sums = cur.fetchall()
-        cur.execute("SELECT id, name FROM parties")
-        names = {str(pid): str(name) for pid, name in cur.fetchall()}
         position = _position(cur, "open_items")
     per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for code, party_id, currency, minor in sums:
-        pid = str(party_id)  # every receivable and credit line names its customer
-        per[(pid, names.get(pid, pid), currency)][code] += _amount(minor, currency)
+    for code, party_id, name, currency, minor in sums:
+        # every receivable and credit line names its customer
+        per[(str(party_id), str(name), currency)][code] += _amount(minor, currency)
     rows = [
         ReceivableRow(pid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
         for (pid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))

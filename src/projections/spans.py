@@ -34,12 +34,15 @@ $$ SELECT box(point(valid_from - DATE '2000-01-01', extract(epoch FROM known_fro
 SPAN = "keel_span({p}valid_from, {p}valid_to, {p}known_from, {p}known_to)"
 
 
-def create_span_index(cur: Cursor, table: str) -> None:
+def create_span_index(cur: Cursor, table: str, name: str = "at", where: str = "") -> None:
+    """The index for ``spans_at``; ``where`` makes it partial (PostgreSQL), for queries that
+    repeat the condition and want a small part of the spans."""
     if cur.dialect == "postgres":
         cur.execute(SPAN_BOX)
-        cur.execute(f"CREATE INDEX {table}_at ON {table} USING gist ({SPAN.format(p='')})")
-    else:
-        cur.execute(f"CREATE INDEX {table}_at ON {table} (valid_to, valid_from)")
+        partial = f" WHERE {where}" if where else ""
+        cur.execute(f"CREATE INDEX {table}_{name} ON {table} USING gist ({SPAN.format(p='')}){partial}")
+    elif not where:
+        cur.execute(f"CREATE INDEX {table}_{name} ON {table} (valid_to, valid_from)")
 
 
 def spans_at(cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "") -> tuple[str, list[Any]]:
