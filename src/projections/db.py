@@ -41,6 +41,13 @@ def one_of(cur: Cursor, column: str, values: Sequence[Any]) -> tuple[str, list[A
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def in_chunks(cur: Cursor, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in chunks small enough for one ``one_of`` (SQLite caps a statement's parameters)."""
+    size = 10_000 if cur.dialect == "postgres" else 500
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _iso_timestamp(value: datetime) -> str:
     # A fixed-width UTC form, so SQLite's text comparison orders timestamps correctly.
     if value.tzinfo is None:
@@ -241,19 +248,24 @@ class ViewDatabase:
     def analyze(self, tables: Sequence[str]) -> None:
         """Refresh the planner's statistics of tables just filled in bulk (a rebuild), so queries
         are planned for the rows they have, not for the empty tables they were. On PostgreSQL
-        also vacuum them: a fold that updates rows (spans closed) leaves dead versions whose
-        index entries every query would visit until autovacuum came by."""
+        a table whose rows were also updated (spans closed) is vacuumed too: the dead versions
+        keep index entries that every query would visit until autovacuum came by. (Vacuuming
+        the insert-only ones would cost a full scan of each, for nothing a query needs.)"""
         if self.dialect == "sqlite":
             with self.transaction() as cur:
                 for table in tables:
                     cur.execute(f"ANALYZE {table}")
             return
         with self._pool.connection() as conn:
+            found = conn.execute(
+                "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) AND n_dead_tup > 0", [list(tables)]
+            )
+            churned = {str(row[0]) for row in found.fetchall()}
             conn.commit()
             conn.autocommit = True  # VACUUM runs outside a transaction
             try:
                 for table in tables:
-                    conn.execute(f"VACUUM (ANALYZE) {table}")
+                    conn.execute(f"VACUUM (ANALYZE) {table}" if table in churned else f"ANALYZE {table}")
             finally:
                 conn.autocommit = False
 

@@ -28,7 +28,7 @@ from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
-from projections.db import Cursor, as_date, one_of
+from projections.db import Cursor, as_date, in_chunks, one_of
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index
 
@@ -104,7 +104,7 @@ class SpanTable:
                     if span in fresh:
                         fresh.pop(span)[known_to] = recorded_at
                     else:
-                        closed.append((recorded_at, key, FOREVER, span[1], span[0]))
+                        closed.append((recorded_at, key, span[1], span[0]))
                 for span in set(after) - set(before):
                     fresh[span] = row = [key, *names[key], span[0], span[1], recorded_at, FOREVER, *span[2:]]
                     opened.append(row)
@@ -114,11 +114,19 @@ class SpanTable:
 
     def write(self, cur: Cursor, writes: Writes) -> None:
         closed, rows = writes
-        if closed:  # before the inserts: a span reopened with the same start must not be closed
+        if closed and cur.dialect == "postgres":  # one statement for the page, not one per span
+            at, items, ends, starts = (list(column) for column in zip(*closed, strict=True))
+            cur.execute(
+                f"UPDATE {self.table} AS s SET known_to = c.closed_at FROM"
+                " unnest(%s::timestamptz[], %s::text[], %s::date[], %s::date[]) AS c(closed_at, item, ends, starts)"
+                " WHERE s.item = c.item AND s.known_to = %s AND s.valid_to = c.ends AND s.valid_from = c.starts",
+                [at, items, ends, starts, FOREVER],
+            )
+        elif closed:
             cur.executemany(
                 f"UPDATE {self.table} SET known_to = %s"
                 " WHERE item = %s AND known_to = %s AND valid_to = %s AND valid_from = %s",
-                closed,
+                [(at, item, FOREVER, end, start) for at, item, end, start in closed],
             )
         if rows:
             columns = ("item", *self.names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
@@ -131,7 +139,7 @@ class SpanTable:
         keys = sorted(lines)
         since = min((line[1] for changes in lines.values() for line in changes), default=FOREVER_DATE)
         spans: dict[str, list[Span]] = defaultdict(list)
-        for chunk in (keys[n : n + 500] for n in range(0, len(keys), 500)):
+        for chunk in in_chunks(cur, keys):
             among, params = one_of(cur, "item", chunk)
             cur.execute(
                 f"SELECT item, valid_from, valid_to, {', '.join(self.measures)} FROM {self.table}"
@@ -201,7 +209,7 @@ class OpenItemsProjection:
         """Per customer, what each payment on an invoice adds to the paid sum and to paid x days late."""
         wanted = sorted({str(line.document_id) for _, line, _ in payments} - set(due))
         known = dict(due)
-        for chunk in (wanted[n : n + 500] for n in range(0, len(wanted), 500)):
+        for chunk in in_chunks(cur, wanted):
             among, params = one_of(cur, "document_id", chunk)
             cur.execute(f"SELECT document_id, due_date FROM invoice_due_dates WHERE {among}", params)
             known.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
