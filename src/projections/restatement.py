@@ -14,6 +14,7 @@ from decimal import Decimal
 from ledger.accounts import account
 from ledger.money import Money
 from projections.db import ViewDatabase, as_date, as_datetime
+from projections.general_ledger import account_balances
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,13 @@ def restatement(
 
     now_sql, now_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
-        cur.execute(
-            "SELECT account, SUM(CASE WHEN recorded_at <= %s THEN value_minor ELSE 0 END), SUM(value_minor)"
-            f" FROM gl_lines WHERE effective_date <= %s {now_sql} GROUP BY account ORDER BY account",
-            [closed_at, end, *now_params],
-        )
-        balances = [(code, int(then), int(now)) for code, then, now in cur.fetchall()]
+        # Both balances from the monthly sums (constant time, see general_ledger.account_balances).
+        then_values: dict[str, int] = defaultdict(int)
+        now_values: dict[str, int] = defaultdict(int)
+        for values, moment in ((then_values, closed_at), (now_values, known_at)):
+            for code, _, _, value in account_balances(cur, end, moment):
+                values[code] += value
+        balances = [(code, then_values[code], now_values[code]) for code in sorted(set(then_values) | set(now_values))]
         cur.execute(
             "SELECT position, MIN(recorded_at), effective_date, source_id, event_topic, account, SUM(value_minor)"
             f" FROM gl_lines WHERE effective_date <= %s AND recorded_at > %s {now_sql}"
