@@ -96,19 +96,24 @@ def run(keel: Keel, history: list[tuple[Any, ...]]) -> list[datetime]:
     return marks
 
 
+def deal_events(keel: Keel, as_of: date, known_at: datetime | None) -> Iterator[tuple[int, Any]]:
+    """The deals' events known at K (a prefix of the log) dated on or before ``as_of``, read from the log."""
+    clock = datetime(1970, 1, 1, tzinfo=UTC)
+    for position, e in keel.app.read_log(0, 100_000):
+        clock = max(clock, e.timestamp)
+        if known_at is not None and clock > known_at:
+            return
+        if isinstance(e, Deal.Event) and e.effective_date <= as_of:
+            yield position, e
+
+
 def replay_pipeline(
     keel: Keel, as_of: date, known_at: datetime | None
 ) -> dict[tuple[str, str], tuple[int, Decimal, Decimal]]:
     """Fold the events known at K (a prefix of the log) by effective date, independently of the read side."""
     stages: dict[UUID, list[tuple[date, int, str, str, Decimal]]] = defaultdict(list)
     values: dict[UUID, list[tuple[date, int, Decimal, str]]] = defaultdict(list)
-    clock = datetime(1970, 1, 1, tzinfo=UTC)
-    for position, e in keel.app.read_log(0, 100_000):
-        clock = max(clock, e.timestamp)
-        if known_at is not None and clock > known_at:
-            break
-        if not isinstance(e, Deal.Event) or e.effective_date > as_of:
-            continue
+    for position, e in deal_events(keel, as_of, known_at):
         key = (e.effective_date, position)
         if isinstance(e, Deal.Opened):
             stages[e.originator_id].append((*key, e.stage, "open", e.probability))
@@ -155,13 +160,7 @@ def test_pipeline_equals_a_replay_of_what_was_known_at_k_folded_by_effective_dat
 def replay_funnel(keel: Keel, as_of: date, known_at: datetime | None, steps: list[str]) -> dict[str, int]:
     """Per step (the pipeline's stages in order, then won): how many deals had reached it or a later one."""
     furthest: dict[UUID, int] = {}
-    clock = datetime(1970, 1, 1, tzinfo=UTC)
-    for _, e in keel.app.read_log(0, 100_000):
-        clock = max(clock, e.timestamp)
-        if known_at is not None and clock > known_at:
-            break
-        if not isinstance(e, Deal.Event) or e.effective_date > as_of:
-            continue
+    for _, e in deal_events(keel, as_of, known_at):
         stage = "won" if isinstance(e, Deal.Won) else getattr(e, "stage", None)
         if isinstance(e, Deal.Opened | Deal.StageMoved | Deal.Reopened | Deal.Won) and stage in steps:
             furthest[e.originator_id] = max(furthest.get(e.originator_id, 0), steps.index(stage))
