@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from projections.db import Cursor, as_date
+from projections.db import Cursor, as_date, in_chunks, one_of
 from projections.spans import FOREVER, FOREVER_DATE
 
 DDL = (
@@ -73,19 +73,18 @@ def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) ->
     ids = sorted(changes)
     stages: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     facts: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for chunk in (ids[n : n + 500] for n in range(0, len(ids), 500)):
-        marks = ", ".join(["%s"] * len(chunk))
+    for chunk in in_chunks(cur, ids):
+        among, params = one_of(cur, "deal_id", chunk)
         cur.execute(
-            f"SELECT deal_id, effective_date, position, stage, probability, status FROM deal_stages"
-            f" WHERE deal_id IN ({marks})",
-            chunk,
+            f"SELECT deal_id, effective_date, position, stage, probability, status FROM deal_stages WHERE {among}",
+            params,
         )
         for deal, day, position, *rest in cur.fetchall():
             stages[str(deal)].append((as_date(day), int(position), *rest))
         cur.execute(
             f"SELECT deal_id, effective_date, position, customer_id, title, value_minor, currency, owner, source,"
-            f" lead_id, opened_on, expected_close FROM deal_facts WHERE deal_id IN ({marks})",
-            chunk,
+            f" lead_id, opened_on, expected_close FROM deal_facts WHERE {among}",
+            params,
         )
         for deal, day, position, *rest in cur.fetchall():
             rest[2] = int(rest[2])
