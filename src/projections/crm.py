@@ -33,8 +33,8 @@ TABLES = (
 class CrmProjection:
     name = "crm"
     # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes;
-    # 7: open deals' own index
-    schema_version = 7
+    # 7: open deals' own index; 8: spans as points in four dimensions
+    schema_version = 8
     tables = TABLES
     folds = (
         Pipeline.Event,

@@ -161,7 +161,7 @@ PAYMENT_DELAYS = SpanTable("payment_delays", ("party_id",), ("paid_minor", "late
 
 class OpenItemsProjection:
     name = "open_items"
-    schema_version = 4  # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end
+    schema_version = 5  # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points
     tables = ("open_items", "payment_delays", "invoice_due_dates")
     folds = events_with_field("journal")
 
