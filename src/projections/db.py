@@ -184,8 +184,10 @@ class ViewDatabase:
 
             self.dialect = "postgres"
             # No JIT: it compiles a query whose estimated cost looks high for 0.1-0.3 s, more
-            # than these indexed queries take to run.
-            options = {"autocommit": False, "options": "-c jit=off"}
+            # than these indexed queries take to run. Custom plans only: a statement prepared
+            # after a few runs would otherwise get a generic plan, blind to the day and moment
+            # asked for, which walks the span index row by row (32 ms where a bitmap takes 8).
+            options = {"autocommit": False, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
             self._pool = ConnectionPool(url, min_size=1, max_size=8, open=True, kwargs=options, timeout=10)
         else:
             raise ValueError(f"unsupported read-model database URL {url!r}")
@@ -250,7 +252,10 @@ class ViewDatabase:
         are planned for the rows they have, not for the empty tables they were. On PostgreSQL
         a table whose rows were also updated (spans closed) is vacuumed too: the dead versions
         keep index entries that every query would visit until autovacuum came by. (Vacuuming
-        the insert-only ones would cost a full scan of each, for nothing a query needs.)"""
+        the insert-only ones would cost a full scan of each, for nothing a query needs.) Its
+        R-tree (GiST) indexes are built again, without blocking readers: one grown entry by
+        entry in log order, through updates, searched five times the pages of one built in a
+        single pass over the same rows (2,871 against 548 for one day's open items at 1M events)."""
         if self.dialect == "sqlite":
             with self.transaction() as cur:
                 for table in tables:
@@ -260,10 +265,19 @@ class ViewDatabase:
             found = conn.execute(
                 "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) AND n_dead_tup > 0", [list(tables)]
             )
-            churned = {str(row[0]) for row in found.fetchall()}
+            churned = [str(row[0]) for row in found.fetchall()]
+            found = conn.execute(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am a ON a.oid = c.relam"
+                " WHERE a.amname = 'gist' AND t.relname = ANY(%s) AND pg_table_is_visible(t.oid)",
+                [churned],
+            )
+            r_trees = [str(row[0]) for row in found.fetchall()]
             conn.commit()
-            conn.autocommit = True  # VACUUM runs outside a transaction
+            conn.autocommit = True  # VACUUM and REINDEX CONCURRENTLY run outside a transaction
             try:
+                for index in r_trees:
+                    conn.execute(f"REINDEX INDEX CONCURRENTLY {index}")
                 for table in tables:
                     conn.execute(f"VACUUM (ANALYZE) {table}" if table in churned else f"ANALYZE {table}")
             finally:
