@@ -28,7 +28,7 @@ from api.routes import (
     work,
 )
 from api.settings import Settings
-from api.system import Keel
+from api.system import Keel, settle_heap
 
 DESCRIPTION = """
 Keel is an event-sourced business ledger. Commands (POST) append immutable events and
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         own = keel is None
         app.state.keel = keel or Keel.start(settings or Settings())
         app.state.tokens = TokenService.from_setting(app.state.keel.settings.token_secret)
+        if own:  # a serving process (tests pass the Keel they run)
+            settle_heap()
         try:
             yield
         finally:
