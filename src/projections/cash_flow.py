@@ -286,9 +286,9 @@ def _pipeline(
     for deal in deals_as_of(db, as_of, known_at, where, [currency]):
         assert deal.expected_close is not None
         expected = max(as_of + timedelta(days=1), _shifted(deal.expected_close, deal.customer_id, terms, delays))
-        if expected <= end and deal.weighted:
+        if expected <= end and (weighted := deal.weighted):
             item = ("pipeline", deal.deal_id, deal.customer_id, deal.title, deal.expected_close, expected)
-            items.append(ForecastItem(*item, deal.weighted))
+            items.append(ForecastItem(*item, weighted))
     return items
 
 
@@ -319,8 +319,11 @@ def forecast(
     zero = Money.zero(currency).amount
     balance = _bank_balance(db, tomorrow, known_at, currency)
     result = []
+    expected_in: dict[date, list[ForecastItem]] = defaultdict(list)
+    for i in items:
+        expected_in[period_of(i.expected_on, by)[0]].append(i)
     for period_start, period_end in periods:
-        due = [i for i in items if period_start <= i.expected_on <= period_end]
+        due = expected_in.get(period_start, [])
         inflow = sum((i.amount for i in due if i.amount > 0), zero)
         outflow = -sum((i.amount for i in due if i.amount < 0), zero)
         detail: dict[str, Decimal] = defaultdict(lambda: zero)
