@@ -112,32 +112,33 @@ def actual(
     first = periods[0][0]
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
+        # Summed per day and kind of event in SQL: a quarter of bank lines is thousands of rows.
         cur.execute(
-            "SELECT effective_date, event_topic, value_minor FROM gl_lines"
-            f" WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}",
+            "SELECT effective_date, event_topic, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
+            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END) FROM gl_lines"
+            f" WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
+            " GROUP BY effective_date, event_topic",
             [BANK, first, periods[-1][1], *known_params],
         )
         rows = cur.fetchall()
         position = _position(cur)
     balance = _bank_balance(db, first, known_at, currency)
     result = []
-    by_period: dict[date, list[tuple[str, Decimal]]] = defaultdict(list)
-    for effective, topic, value in rows:
+    by_period: dict[date, list[tuple[str, int, int]]] = defaultdict(list)
+    for effective, topic, money_in, money_out in rows:
         day = as_date(effective)
         assert day is not None
-        by_period[period_of(day, by)[0]].append((_source(topic), _money(value, currency)))
-    zero = Money.zero(currency).amount
+        by_period[period_of(day, by)[0]].append((_source(topic), int(money_in), int(money_out)))
     for period_start, period_end in periods:
         moves = by_period.get(period_start, [])
-        inflow = sum((v for _, v in moves if v > 0), zero)
-        outflow = -sum((v for _, v in moves if v < 0), zero)
-        detail: dict[str, Decimal] = defaultdict(lambda: zero)
-        for source, value in moves:
-            detail[source] += value
+        inflow = _money(sum(m_in for _, m_in, _ in moves), currency)
+        outflow = -_money(sum(m_out for _, _, m_out in moves), currency)
+        detail: dict[str, int] = defaultdict(int)
+        for source, m_in, m_out in moves:
+            detail[source] += m_in + m_out
         opening, balance = balance, balance + inflow - outflow
-        result.append(
-            CashPeriod(period_start, period_end, inflow, outflow, opening, balance, dict(sorted(detail.items())))
-        )
+        by_source = {source: _money(minor, currency) for source, minor in sorted(detail.items())}
+        result.append(CashPeriod(period_start, period_end, inflow, outflow, opening, balance, by_source))
     return CashFlow(ReportScope(end, known_at, position, start=start, currency=currency), by, result)
 
 
