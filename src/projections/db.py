@@ -283,6 +283,22 @@ class ViewDatabase:
             finally:
                 conn.autocommit = False
 
+    def set_aside_r_trees(self, cur: Cursor, tables: Sequence[str]) -> list[tuple[str, str]]:
+        """Drop the R-tree (GiST) indexes of these tables (PostgreSQL), returning each one's name
+        and definition, to build it again once they are filled (see ``ProjectionEngine.rebuild``)."""
+        if self.dialect != "postgres":
+            return []
+        cur.execute(
+            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am a ON a.oid = c.relam"
+            " WHERE a.amname = 'gist' AND t.relname = ANY(%s) AND pg_table_is_visible(t.oid)",
+            [list(tables)],
+        )
+        found = [(str(name), str(definition)) for name, definition in cur.fetchall()]
+        for name, _ in found:
+            cur.execute(f"DROP INDEX {name}")
+        return found
+
     def lock_schema(self, cur: Cursor) -> None:
         """Serialise schema changes between processes (SQLite's write lock already does)."""
         if self.dialect == "postgres":

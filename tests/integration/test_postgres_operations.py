@@ -10,6 +10,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -22,6 +23,8 @@ from commands.messages import IssueInvoice
 from ledger.events import Meta
 from projections import lists
 from projections.catalog import default_projections
+from projections.engine import ProjectionFailed
+from projections.reports import ageing
 
 pytestmark = pytest.mark.postgres
 
@@ -144,3 +147,38 @@ def test_the_application_role_can_append_but_never_delete_or_truncate_the_log(
             conn.execute(f"REASSIGN OWNED BY {role} TO postgres")
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def r_trees(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '%USING gist%'"
+        ).fetchall()
+    return {str(name) for (name,) in rows}
+
+
+def test_a_rebuild_builds_its_span_indexes_at_the_end_and_one_stopped_midway_has_them_built_at_the_next_start(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
+        who = register(keel, "Customer")
+        pay(keel, who, "60.00", date(2026, 2, 1), {invoice(keel, who, "100.00", date(2026, 1, 5)): "60.00"})
+        keel.engine.catch_up()
+        serving = r_trees(postgres_url)
+        assert {"open_items_at", "payment_delays_at", "deal_spans_at", "deal_spans_open_at"} <= serving
+
+        keel.engine.rebuild("open_items")
+        assert r_trees(postgres_url) == serving
+
+        def stop(_name: str, _folded: int) -> None:
+            raise RuntimeError("stopped midway")
+
+        with pytest.raises(ProjectionFailed):
+            keel.engine.rebuild("open_items", progress=stop)
+        assert "open_items_at" not in r_trees(postgres_url)
+
+    with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
+        assert r_trees(postgres_url) == serving
+        keel.engine.catch_up()
+        found = ageing(keel.views, "receivables", date(2026, 3, 1), "EUR").items
+        assert [row.open_amount for row in found] == [Decimal("64.00")]  # 124.00 invoiced, 60.00 paid
