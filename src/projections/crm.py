@@ -36,6 +36,7 @@ class CrmProjection:
     # 7: open deals' own index; 8: spans as points in four dimensions
     schema_version = 8
     tables = TABLES
+    query_indexes = ("deal_spans_at", "deal_spans_open_at")
     folds = (
         Pipeline.Event,
         Lead.Event,

@@ -283,19 +283,20 @@ class ViewDatabase:
             finally:
                 conn.autocommit = False
 
-    def set_aside_r_trees(self, cur: Cursor, tables: Sequence[str]) -> list[tuple[str, str]]:
-        """Drop the R-tree (GiST) indexes of these tables (PostgreSQL), returning each one's name
-        and definition, to build it again once they are filled (see ``ProjectionEngine.rebuild``)."""
-        if self.dialect != "postgres":
-            return []
-        cur.execute(
-            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " JOIN pg_class t ON t.oid = i.indrelid JOIN pg_am a ON a.oid = c.relam"
-            " WHERE a.amname = 'gist' AND t.relname = ANY(%s) AND pg_table_is_visible(t.oid)",
-            [list(tables)],
-        )
-        found = [(str(name), str(definition)) for name, definition in cur.fetchall()]
-        for name, _ in found:
+    def set_aside(self, cur: Cursor, indexes: Sequence[str]) -> list[tuple[str, str]]:
+        """Drop these indexes, returning each one's name and definition, to build it again once
+        its table is filled (see ``ProjectionEngine.rebuild``). Names this backend has no index
+        of are passed over (SQLite has no partial span indexes)."""
+        found = []
+        for name in indexes:
+            if self.dialect == "postgres":
+                cur.execute("SELECT pg_get_indexdef(to_regclass(%s))", (name,))
+            else:
+                cur.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", (name,))
+            row = cur.fetchone()
+            if row is None or row[0] is None:
+                continue
+            found.append((name, str(row[0])))
             cur.execute(f"DROP INDEX {name}")
         return found
 

@@ -77,6 +77,9 @@ class Projection(Protocol):
     def create(self, cur: Cursor) -> None: ...
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None: ...
 
+    # Optional: ``query_indexes``, the names of indexes that ``create`` makes for queries alone,
+    # never read by ``apply``: a rebuild builds them at its end (see ``ProjectionEngine.rebuild``).
+
 
 @dataclass(frozen=True)
 class Status:
@@ -277,17 +280,18 @@ class ProjectionEngine:
     def rebuild(self, name: str, progress: Callable[[str, int], None] | None = None) -> int:
         """Drop a projection's tables and fold the whole log into them again.
 
-        Its R-tree indexes are built once the tables are full, not grown entry by entry while
-        they fill: one built in a single pass searches about a fifth of the pages (see
-        ``ViewDatabase.analyze``), and building it costs less than keeping it up to date meanwhile.
-        Until then they are recorded as pending, so a rebuild that stops midway has them
-        built by the next ``setup()`` or rebuild."""
+        The indexes only its queries use (``query_indexes``) are built once the tables are full,
+        not grown entry by entry while they fill: building one from all the rows at once costs a
+        fraction of keeping it up to date through a million inserts, and an R-tree built so
+        searches about a fifth of the pages (see ``ViewDatabase.analyze``). Until then they are
+        recorded as pending, so a rebuild that stops midway has them built by the next
+        ``setup()`` or rebuild."""
         projection = self._get(name)
         with self.db.transaction() as cur:
             self.db.lock_schema(cur)
             cur.execute("SELECT position FROM keel_tracking WHERE projection = %s FOR UPDATE", (name,))
             self._reset(cur, projection)
-            for index, definition in self.db.set_aside_r_trees(cur, projection.tables):
+            for index, definition in self.db.set_aside(cur, getattr(projection, "query_indexes", ())):
                 cur.execute(
                     "INSERT INTO keel_pending_indexes (name, projection, definition) VALUES (%s, %s, %s)",
                     (index, name, definition),

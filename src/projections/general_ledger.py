@@ -54,6 +54,14 @@ class GeneralLedgerProjection:
     # open items (projections.open_items)
     schema_version = 5
     tables = ("gl_lines", "gl_month_sums")
+    query_indexes = (
+        "gl_lines_account_date",
+        "gl_lines_party_date",
+        "gl_lines_document",
+        "gl_lines_date",
+        "gl_lines_recorded",
+        "gl_lines_project_date",
+    )
     # Every event that posts to the books carries its journal lines.
     folds = events_with_field("journal")
 

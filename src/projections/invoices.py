@@ -58,6 +58,7 @@ class InvoicesProjection:
     name = "invoices"
     schema_version = 2
     tables = ("invoices", "invoice_lines")
+    query_indexes = ("invoices_customer",)
     folds = (Invoice.Event,)
 
     def create(self, cur: Cursor) -> None:

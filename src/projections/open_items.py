@@ -163,6 +163,7 @@ class OpenItemsProjection:
     name = "open_items"
     schema_version = 5  # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points
     tables = ("open_items", "payment_delays", "invoice_due_dates")
+    query_indexes = ("open_items_at", "payment_delays_at")
     folds = events_with_field("journal")
 
     def __init__(self, functional_currency: str = "EUR") -> None:
