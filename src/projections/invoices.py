@@ -40,6 +40,15 @@ INVOICE_COLUMNS = (
     "version",
     "position",
 )
+# Columns that events after the draft set (never back to NULL) or add to.
+SET_LATER = ("status", "number", "issue_date", "due_date", "rate", "sent_on", "voided_on", "void_reason")
+ADDED = ("paid_minor", "credited_minor", "written_off_minor")
+COLUMN_TYPES = {
+    **dict.fromkeys(("status", "number", "rate", "void_reason"), "text"),
+    **dict.fromkeys(("issue_date", "due_date", "sent_on", "voided_on"), "date"),
+    **dict.fromkeys((*ADDED, "position"), "bigint"),
+    "version": "integer",
+}
 LINE_COLUMNS = (
     "invoice_id",
     "line_no",
@@ -105,9 +114,10 @@ class InvoicesProjection:
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         # Invoices drafted in this page are folded in memory and inserted at the end in one COPY
-        # (a rebuild sees most invoices drafted, issued and paid within a page); invoices from
-        # earlier pages are updated in place, statement by statement (pipelined).
+        # (a rebuild sees most invoices drafted, issued and paid within a page); the changes to
+        # invoices of earlier pages are merged per invoice and written in one statement.
         drafted: dict[str, dict[str, Any]] = {}
+        earlier: dict[str, dict[str, Any]] = {}
         lines: list[tuple[Any, ...]] = []
         currencies = self._currencies(cur, facts)
         for fact in facts:
@@ -158,21 +168,39 @@ class InvoicesProjection:
             changes = self._changes(e, currencies.get(iid) or drafted[iid]["currency"])
             if not changes:
                 continue
-            stamp = {"version": e.originator_version, "position": fact.position}
             row = drafted.get(iid)
-            if row is not None:
-                for column, (value, add) in changes.items():
-                    row[column] = row[column] + value if add else value
-                row.update(stamp)
-            else:
-                sets = [f"{c} = {c} + %s" if add else f"{c} = %s" for c, (_, add) in changes.items()]
-                cur.execute(
-                    f"UPDATE invoices SET {', '.join(sets)}, version = %s, position = %s WHERE id = %s",
-                    [*(v for v, _ in changes.values()), *stamp.values(), iid],
-                )
+            if row is None:
+                row = earlier.setdefault(iid, {**dict.fromkeys(SET_LATER), **dict.fromkeys(ADDED, 0)})
+            for column, (value, add) in changes.items():
+                row[column] = row[column] + value if add else value
+            row.update(version=e.originator_version, position=fact.position)
         if drafted:
             cur.copy_rows("invoices", INVOICE_COLUMNS, [tuple(r[c] for c in INVOICE_COLUMNS) for r in drafted.values()])
             cur.copy_rows("invoice_lines", LINE_COLUMNS, lines)
+        if earlier:
+            self._update(cur, earlier)
+
+    @staticmethod
+    def _update(cur: Cursor, changed: dict[str, dict[str, Any]]) -> None:
+        """Apply each invoice's merged changes: columns set by its events (None: not set), sums
+        added, the version and position of its last event."""
+        columns = (*SET_LATER, *ADDED, "version", "position")
+        if cur.dialect == "postgres":  # one statement for the page, not one per event
+            sets = [f"{c} = COALESCE(c.{c}, i.{c})" for c in SET_LATER]
+            sets += [f"{c} = i.{c} + c.{c}" for c in ADDED] + ["version = c.version", "position = c.position"]
+            arrays = [[row[c] for row in changed.values()] for c in columns]
+            types = ", ".join(f"%s::{COLUMN_TYPES[c]}[]" for c in columns)
+            cur.execute(
+                f"UPDATE invoices AS i SET {', '.join(sets)} FROM unnest(%s::text[], {types})"
+                f" AS c(id, {', '.join(columns)}) WHERE i.id = c.id",
+                [list(changed), *arrays],
+            )
+        else:
+            each = [f"{c} = COALESCE(%s, {c})" for c in SET_LATER] + [f"{c} = {c} + %s" for c in ADDED]
+            cur.executemany(
+                f"UPDATE invoices SET {', '.join(each)}, version = %s, position = %s WHERE id = %s",
+                [[*(row[c] for c in columns), iid] for iid, row in changed.items()],
+            )
 
     @staticmethod
     def _changes(e: Any, currency: str) -> dict[str, tuple[Any, bool]]:
