@@ -28,14 +28,16 @@ NOW = FOREVER - timedelta(seconds=1)  # "known now": after every recording, befo
 
 
 # Immutable although extract() on a timestamptz is only stable: the epoch does not depend on the
-# session's time zone, which is what makes extract() stable for other fields.
-SPAN_POINT = """CREATE OR REPLACE FUNCTION keel_span_point(valid_from date, valid_to date,
+# session's time zone, which is what makes extract() stable for other fields. Created once, by the
+# database's owner at the first set-up, and never replaced: the application's role (which rebuilds
+# read models) may not replace the owner's functions, so a different form takes a new name.
+SPAN_POINT = """CREATE FUNCTION keel_span_point(valid_from date, valid_to date,
     known_from timestamptz, known_to timestamptz) RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT cube(ARRAY[(valid_from - DATE '2000-01-01')::float8, (valid_to - DATE '2000-01-01')::float8,
                      extract(epoch FROM known_from)::float8, extract(epoch FROM known_to)::float8]) $$"""
 # The points of the spans holding on a day as known at a moment: valid_from <= day < valid_to
 # (days are whole: valid_to >= day + 1) and known_from <= moment <= known_to (the exact test follows).
-SPANS_AT = """CREATE OR REPLACE FUNCTION keel_spans_at(day date, moment timestamptz) RETURNS cube
+SPANS_AT = """CREATE FUNCTION keel_spans_at(day date, moment timestamptz) RETURNS cube
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT cube(ARRAY[-1e15, (day - DATE '2000-01-01') + 0.5, -1e15, extract(epoch FROM moment)::float8],
                ARRAY[(day - DATE '2000-01-01')::float8, 1e15, extract(epoch FROM moment)::float8, 1e15]) $$"""
@@ -47,8 +49,12 @@ def create_span_index(cur: Cursor, table: str, name: str = "at", where: str = ""
     repeat the condition and want a small part of the spans."""
     if cur.dialect == "postgres":
         cur.execute("CREATE EXTENSION IF NOT EXISTS cube")  # a trusted extension: the database's owner may
-        cur.execute(SPAN_POINT)
-        cur.execute(SPANS_AT)
+        cur.execute("SELECT to_regproc('keel_span_point'), to_regproc('keel_spans_at')")
+        point, at = cur.fetchone() or (None, None)
+        if point is None:
+            cur.execute(SPAN_POINT)
+        if at is None:
+            cur.execute(SPANS_AT)
         partial = f" WHERE {where}" if where else ""
         cur.execute(f"CREATE INDEX {table}_{name} ON {table} USING gist ({SPAN.format(p='')}){partial}")
     elif not where:
