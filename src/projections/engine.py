@@ -303,6 +303,7 @@ class ProjectionEngine:
 
     def _build_pending_indexes(self, name: str | None = None) -> None:
         with self.db.transaction() as cur:
+            self.db.lock_schema(cur)  # processes starting together: one builds, the others find none
             cur.execute(
                 "SELECT name, definition FROM keel_pending_indexes"
                 + (" WHERE projection = %s" if name else "")
