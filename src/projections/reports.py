@@ -306,23 +306,33 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
         where, params = spans_at(cur, as_of, known_at, alias="o")
+        # Summed per customer in SQL, both accounts side by side; names joined to the sums.
         cur.execute(
-            "SELECT o.account, COALESCE(o.party_id, ''), COALESCE(p.name, o.party_id, ''), o.currency,"
-            " SUM(o.amount_minor) FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
-            f" WHERE o.account IN (%s, %s) AND {where} GROUP BY o.account, o.party_id, p.name, o.currency",
-            [RECEIVABLES, CUSTOMER_CREDIT, *params],
+            "SELECT s.party, COALESCE(p.name, NULLIF(s.party, ''), ''), s.currency, s.receivable, s.credit FROM"
+            " (SELECT COALESCE(o.party_id, '') AS party, o.currency,"
+            " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS receivable,"
+            " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS credit"
+            f" FROM open_items o WHERE o.account IN (%s, %s) AND {where}"
+            " GROUP BY COALESCE(o.party_id, ''), o.currency) AS s"
+            " LEFT JOIN parties p ON p.id = s.party WHERE s.receivable <> 0 OR s.credit <> 0",
+            [RECEIVABLES, CUSTOMER_CREDIT, RECEIVABLES, CUSTOMER_CREDIT, *params],
         )
         sums = cur.fetchall()
         position = _position(cur, "open_items")
-    per: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for code, party_id, name, currency, minor in sums:
-        # every receivable and credit line names its customer
-        per[(str(party_id), str(name), currency)][code] += _amount(minor, currency)
-    rows = [
-        ReceivableRow(pid, name, cur_, sums_[RECEIVABLES] + _zero(cur_), -sums_[CUSTOMER_CREDIT] + _zero(cur_))
-        for (pid, name, cur_), sums_ in sorted(per.items(), key=lambda kv: (kv[0][1], kv[0][2]))
-        if sums_[RECEIVABLES] != 0 or sums_[CUSTOMER_CREDIT] != 0
-    ]
+    # every receivable and credit line names its customer
+    rows = []
+    for party_id, name, currency, receivable, credit in sums:
+        zero = _zero(currency)
+        rows.append(
+            ReceivableRow(
+                str(party_id),
+                str(name),
+                currency,
+                _amount(receivable, currency) + zero,
+                -_amount(credit, currency) + zero,
+            )
+        )
+    rows.sort(key=lambda row: (row.customer_name, row.currency, row.customer_id))
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         totals[row.currency] += row.net
