@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,6 +46,42 @@ def in_chunks(cur: Cursor, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     size = 10_000 if cur.dialect == "postgres" else 500
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def update_rows(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[Any]],
+    assign: Mapping[str, str],
+    match: Sequence[str],
+    fixed: Mapping[str, Any] | None = None,
+) -> None:
+    """Update one row of ``table`` per row given. ``columns`` name each given row's values (and
+    their PostgreSQL types); ``assign`` maps a column to its new value, an expression of ``{old}``
+    (the column now) and ``{new}`` (the given value of that name, used once); the row updated is
+    the one whose ``match`` columns equal the given values and whose ``fixed`` columns equal those
+    constants. PostgreSQL: one statement for every row (``UPDATE … FROM unnest``), not one per row;
+    SQLite: one statement run per row."""
+    if not rows:
+        return
+    names = [name for name, _ in columns]
+    fixed = dict(fixed or {})
+    if cur.dialect == "postgres":
+        sets = ", ".join(f"{c} = " + how.format(old=f"t.{c}", new=f"v.{c}") for c, how in assign.items())
+        where = " AND ".join([f"t.{c} = v.{c}" for c in match] + [f"t.{c} = %s" for c in fixed])
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+        cur.execute(
+            f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) WHERE {where}",
+            [*(list(values) for values in zip(*rows, strict=True)), *fixed.values()],
+        )
+        return
+    sets = ", ".join(f"{c} = " + how.format(old=c, new="%s") for c, how in assign.items())
+    where = " AND ".join(f"{c} = %s" for c in (*match, *fixed))
+    order = [names.index(c) for c in (*assign, *match)]
+    cur.executemany(
+        f"UPDATE {table} SET {sets} WHERE {where}", [[row[i] for i in order] + list(fixed.values()) for row in rows]
+    )
 
 
 def _iso_timestamp(value: datetime) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ledger.invoice import Invoice, taxes
 from ledger.money import Money
-from projections.db import Cursor
+from projections.db import Cursor, update_rows
 from projections.engine import Fact
 
 _ADDS = {
@@ -185,22 +185,16 @@ class InvoicesProjection:
         """Apply each invoice's merged changes: columns set by its events (None: not set), sums
         added, the version and position of its last event."""
         columns = (*SET_LATER, *ADDED, "version", "position")
-        if cur.dialect == "postgres":  # one statement for the page, not one per event
-            sets = [f"{c} = COALESCE(c.{c}, i.{c})" for c in SET_LATER]
-            sets += [f"{c} = i.{c} + c.{c}" for c in ADDED] + ["version = c.version", "position = c.position"]
-            arrays = [[row[c] for row in changed.values()] for c in columns]
-            types = ", ".join(f"%s::{COLUMN_TYPES[c]}[]" for c in columns)
-            cur.execute(
-                f"UPDATE invoices AS i SET {', '.join(sets)} FROM unnest(%s::text[], {types})"
-                f" AS c(id, {', '.join(columns)}) WHERE i.id = c.id",
-                [list(changed), *arrays],
-            )
-        else:
-            each = [f"{c} = COALESCE(%s, {c})" for c in SET_LATER] + [f"{c} = {c} + %s" for c in ADDED]
-            cur.executemany(
-                f"UPDATE invoices SET {', '.join(each)}, version = %s, position = %s WHERE id = %s",
-                [[*(row[c] for c in columns), iid] for iid, row in changed.items()],
-            )
+        assign = {c: "COALESCE({new}, {old})" for c in SET_LATER}
+        assign.update({c: "{old} + {new}" for c in ADDED}, version="{new}", position="{new}")
+        update_rows(
+            cur,
+            "invoices",
+            (("id", "text"), *((c, COLUMN_TYPES[c]) for c in columns)),
+            [[iid, *(row[c] for c in columns)] for iid, row in changed.items()],
+            assign,
+            ("id",),
+        )
 
     @staticmethod
     def _changes(e: Any, currency: str) -> dict[str, tuple[Any, bool]]:

@@ -28,7 +28,7 @@ from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
-from projections.db import Cursor, as_date, in_chunks, one_of
+from projections.db import Cursor, as_date, in_chunks, one_of, update_rows
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index
 
@@ -118,20 +118,16 @@ class SpanTable:
 
     def write(self, cur: Cursor, writes: Writes) -> None:
         closed, rows = writes
-        if closed and cur.dialect == "postgres":  # one statement for the page, not one per span
-            at, items, ends, starts = (list(column) for column in zip(*closed, strict=True))
-            cur.execute(
-                f"UPDATE {self.table} AS s SET known_to = c.closed_at FROM"
-                " unnest(%s::timestamptz[], %s::text[], %s::date[], %s::date[]) AS c(closed_at, item, ends, starts)"
-                " WHERE s.item = c.item AND s.known_to = %s AND s.valid_to = c.ends AND s.valid_from = c.starts",
-                [at, items, ends, starts, FOREVER],
-            )
-        elif closed:
-            cur.executemany(
-                f"UPDATE {self.table} SET known_to = %s"
-                " WHERE item = %s AND known_to = %s AND valid_to = %s AND valid_from = %s",
-                [(at, item, FOREVER, end, start) for at, item, end, start in closed],
-            )
+        # Closed before the inserts: a span reopened with the same start must not be closed.
+        update_rows(
+            cur,
+            self.table,
+            (("known_to", "timestamptz"), ("item", "text"), ("valid_to", "date"), ("valid_from", "date")),
+            closed,
+            {"known_to": "{new}"},
+            ("item", "valid_to", "valid_from"),
+            {"known_to": FOREVER},
+        )
         if rows:
             columns = ("item", *self.names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
             cur.copy_rows(self.table, columns, rows)
