@@ -79,6 +79,8 @@ class Projection(Protocol):
 
     # Optional: ``query_indexes``, the names of indexes that ``create`` makes for queries alone,
     # never read by ``apply``: a rebuild builds them at its end (see ``ProjectionEngine.rebuild``).
+    # Optional: ``retired_tables``, tables earlier versions made and this one does not: dropped
+    # when the new version takes over.
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ class ProjectionEngine:
         return {str(r[0]) for r in cur.fetchall()}
 
     def _reset(self, cur: Cursor, projection: Projection) -> None:
-        for table in projection.tables:
+        for table in (*projection.tables, *getattr(projection, "retired_tables", ())):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
         projection.create(cur)
         cur.execute("DELETE FROM keel_tracking WHERE projection = %s", (projection.name,))

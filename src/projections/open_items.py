@@ -27,6 +27,7 @@ from ledger.accounts import CUSTOMER_CREDIT, EMPLOYEE_PAYABLE, PAYABLES, RECEIVA
 from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
+from ledger.payables import Bill
 from ledger.topics import events_with_field
 from projections.db import Cursor, as_date, in_chunks, one_of, update_rows
 from projections.engine import Fact
@@ -68,15 +69,15 @@ def with_line(spans: Sequence[Span], day: date, amount: int, value: int) -> list
 
 @dataclass(frozen=True)
 class SpanTable:
-    """A table of items' step functions as bitemporal spans: ``names`` describe an item, and
-    ``measures`` are the two sums that step (see ``with_line``)."""
+    """A table of items' step functions as bitemporal spans: ``names`` (column, SQL type) describe
+    an item, and ``measures`` are the two sums that step (see ``with_line``)."""
 
     table: str
-    names: tuple[str, ...]
+    names: tuple[tuple[str, str], ...]
     measures: tuple[str, str]
 
     def create(self, cur: Cursor) -> None:
-        described = "".join(f"{name} TEXT, " for name in self.names)
+        described = "".join(f"{name} {kind}, " for name, kind in self.names)
         measured = ", ".join(f"{m} BIGINT NOT NULL" for m in self.measures)
         # Closing a span sets its known_to, which no index the fold keeps names, in pages left
         # with room: PostgreSQL then updates the row in place (a HOT update) without touching an
@@ -129,7 +130,8 @@ class SpanTable:
             {"known_to": FOREVER},
         )
         if rows:
-            columns = ("item", *self.names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
+            names = (name for name, _ in self.names)
+            columns = ("item", *names, "valid_from", "valid_to", "known_from", "known_to", *self.measures)
             cur.copy_rows(self.table, columns, rows)
 
     def current(self, cur: Cursor, lines: dict[str, list[Line]]) -> dict[str, list[Span]]:
@@ -153,18 +155,33 @@ class SpanTable:
         return {key: sorted(found) for key, found in spans.items()}
 
 
+TEXT, DATE = "TEXT", "DATE"
 OPEN_ITEMS = SpanTable(
-    "open_items", ("account", "currency", "party_id", "document_id"), ("amount_minor", "value_minor")
+    "open_items",
+    # The document's number and due date ride along, so ageing and the forecast read one table.
+    (
+        ("account", TEXT),
+        ("currency", TEXT),
+        ("party_id", TEXT),
+        ("document_id", TEXT),
+        ("number", TEXT),
+        ("due_date", DATE),
+    ),
+    ("amount_minor", "value_minor"),
 )
-PAYMENT_DELAYS = SpanTable("payment_delays", ("party_id",), ("paid_minor", "late_minor_days"))
+PAYMENT_DELAYS = SpanTable("payment_delays", (("party_id", TEXT),), ("paid_minor", "late_minor_days"))
+
+
+Terms = tuple[str, date]  # a document's number and due date
 
 
 class OpenItemsProjection:
     name = "open_items"
     # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points;
-    # 6: spans closed in place
-    schema_version = 6
-    tables = ("open_items", "payment_delays", "invoice_due_dates")
+    # 6: spans closed in place; 7: items carry their document's number and due date
+    schema_version = 7
+    tables = ("open_items", "payment_delays", "document_terms")
+    retired_tables = ("invoice_due_dates",)  # v6 kept invoices' due dates alone
     query_indexes = ("open_items_at", "payment_delays_at")
     folds = events_with_field("journal")
 
@@ -174,53 +191,65 @@ class OpenItemsProjection:
     def create(self, cur: Cursor) -> None:
         OPEN_ITEMS.create(cur)
         PAYMENT_DELAYS.create(cur)
-        cur.execute("CREATE TABLE invoice_due_dates (document_id TEXT PRIMARY KEY, due_date DATE NOT NULL)")
+        # Invoices' and bills' numbers and due dates, for the later lines of their items.
+        cur.execute(
+            "CREATE TABLE document_terms (document_id TEXT PRIMARY KEY, number TEXT NOT NULL, due_date DATE NOT NULL)"
+        )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         items: dict[str, list[Line]] = defaultdict(list)  # per item, its lines in this page
-        names: dict[str, tuple[Any, ...]] = {}
+        documents: dict[str, tuple[Any, ...]] = {}  # per item: account, currency, party, document
         payments: list[tuple[Fact, JournalLine, int]] = []
-        due_dates: dict[str, date] = {}
+        issued: dict[str, Terms] = {}
         for fact in facts:
             event = fact.event
             if isinstance(event, Invoice.Issued):
-                due_dates[str(event.originator_id)] = event.due_date
+                issued[str(event.originator_id)] = (event.number, event.due_date)
+            elif isinstance(event, Bill.Recorded):
+                issued[str(event.originator_id)] = (event.supplier_reference, event.due_date)
             for line in getattr(event, "journal", None) or ():
                 if line.account not in OPEN_ITEM_ACCOUNTS:
                     continue
                 key = item_key(line)
-                names[key] = (line.account, line.currency, line.party_id, line.document_id)
+                documents[key] = (line.account, line.currency, line.party_id, line.document_id)
                 value = to_minor(line.value, self.functional_currency)
                 items[key].append((fact.recorded_at, event.effective_date, to_minor(line.amount, line.currency), value))
                 if line.account == RECEIVABLES and value < 0 and type(event).TOPIC.startswith(PAYMENT_TOPICS):
                     payments.append((fact, line, value))
         # Every read first, then the writes: each read waits for what was sent before it.
+        wanted = {str(doc) for *_, doc in documents.values() if doc} - set(issued)  # payments' among them
+        terms = self._terms(cur, wanted) | issued
         open_spans = OPEN_ITEMS.current(cur, items)
-        delays = self._payment_delays(cur, payments, due_dates)
+        delays = self._payment_delays(payments, terms)
         delay_spans = PAYMENT_DELAYS.current(cur, delays)
+        names = {key: (*doc, *terms.get(str(doc[3]), ("", None))) for key, doc in documents.items()}
         item_writes = OPEN_ITEMS.fold(open_spans, items, names)
         delay_writes = PAYMENT_DELAYS.fold(delay_spans, delays, {party: (party,) for party in delays})
         OPEN_ITEMS.write(cur, item_writes)
         PAYMENT_DELAYS.write(cur, delay_writes)
-        if due_dates:  # an invoice is issued once
-            cur.copy_rows("invoice_due_dates", ("document_id", "due_date"), sorted(due_dates.items()))
+        if issued:  # a document is issued once
+            rows = sorted((doc, number, due) for doc, (number, due) in issued.items())
+            cur.copy_rows("document_terms", ("document_id", "number", "due_date"), rows)
+
+    @staticmethod
+    def _terms(cur: Cursor, documents: set[str]) -> dict[str, Terms]:
+        found: dict[str, Terms] = {}
+        for chunk in in_chunks(cur, sorted(documents)):
+            among, params = one_of(cur, "document_id", chunk)
+            cur.execute(f"SELECT document_id, number, due_date FROM document_terms WHERE {among}", params)
+            found.update((str(doc), (str(number), as_date(due) or date.min)) for doc, number, due in cur.fetchall())
+        return found
 
     @staticmethod
     def _payment_delays(
-        cur: Cursor, payments: list[tuple[Fact, JournalLine, int]], due: dict[str, date]
+        payments: list[tuple[Fact, JournalLine, int]], terms: dict[str, Terms]
     ) -> dict[str, list[Line]]:
         """Per customer, what each payment on an invoice adds to the paid sum and to paid x days late."""
-        wanted = sorted({str(line.document_id) for _, line, _ in payments} - set(due))
-        known = dict(due)
-        for chunk in in_chunks(cur, wanted):
-            among, params = one_of(cur, "document_id", chunk)
-            cur.execute(f"SELECT document_id, due_date FROM invoice_due_dates WHERE {among}", params)
-            known.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
         lines: dict[str, list[Line]] = defaultdict(list)
         for fact, line, value in payments:
-            due_date = known.get(str(line.document_id))
-            if due_date is None:  # not an invoice (an opening balance, a journal entry)
+            known = terms.get(str(line.document_id))
+            if known is None:  # not an invoice (an opening balance, a journal entry)
                 continue
-            days = (fact.event.effective_date - due_date).days
+            days = (fact.event.effective_date - known[1]).days
             lines[str(line.party_id)].append((fact.recorded_at, fact.event.effective_date, -value, -value * days))
         return lines

@@ -448,9 +448,9 @@ def ageing(
     with db.read() as cur:
         where, params = spans_at(cur, as_of, known_at, alias="o")
         cur.execute(
-            "SELECT o.document_id, COALESCE(d.number, ''), COALESCE(d.party_id, o.party_id),"
-            " COALESCE(p.name, o.party_id), o.currency, d.due_date, o.amount_minor, o.value_minor"
-            " FROM open_items o LEFT JOIN documents d ON d.id = o.document_id LEFT JOIN parties p ON p.id = o.party_id"
+            "SELECT o.document_id, COALESCE(o.number, ''), o.party_id,"
+            " COALESCE(p.name, o.party_id), o.currency, o.due_date, o.amount_minor, o.value_minor"
+            " FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
             f" WHERE o.account = %s AND {where}",
             [code, *params],
         )

@@ -240,6 +240,8 @@ class ShadowRebuild:
             for table in self.projection.tables:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
                 cur.execute(f"ALTER TABLE {table}{self.suffix} RENAME TO {table}")
+            for table in getattr(self.projection, "retired_tables", ()):
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute("DELETE FROM keel_tracking WHERE projection IN (%s, %s)", (self.name, self.tracking))
             cur.execute(
                 "INSERT INTO keel_tracking (projection, position, clock, schema_version, updated_at)"
