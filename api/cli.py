@@ -434,7 +434,7 @@ def cash_forecast_report(
 
     found = _report(
         known_at,
-        lambda keel, moment: forecast(keel.views, _day(as_of), end.date(), by, keel.functional_currency, moment),
+        lambda keel, moment: forecast(keel.views, _day(as_of), end.date(), by, keel.functional_currency, moment, 0),
     )
     emit(fmt, f"Cash forecast by {by}", CASH_HEADER, _cash_rows(found.periods), _scope(found.scope))
 

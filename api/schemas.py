@@ -1228,7 +1228,9 @@ class CashForecast(Report):
     by: Literal["week", "month"]
     delays: dict[str, DecimalStr] = Field(description="Customer id -> average days paid after the due date")
     periods: list[CashPeriod]
-    items: list[ForecastItem]
+    items: list[ForecastItem] = Field(description="One page of the items behind the periods, by expected day")
+    item_count: int = Field(description="How many items the periods count, on every page")
+    next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` for the next page of items")
 
 
 class ForecastVsActualPeriod(Out):

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api import schemas
-from api.deps import AsOf, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import AsOf, Cursor, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
 from api.system import Keel
 from ledger.errors import InvalidTransition, InvalidValue
 from projections import cash_flow, reports
@@ -193,20 +193,26 @@ def cash_forecast_report(
     by: By = "week",
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=0, le=1000, description="Items per page (0: the periods alone)")] = 100,
 ) -> schemas.CashForecast:
     """Expected cash from the day after ``as_of``: open receivables at their due dates shifted by each
-    customer's observed payment delay, open payables, approved expense claims not yet reimbursed."""
+    customer's observed payment delay, open payables, approved expense claims not yet reimbursed,
+    committed labour, retainers and the weighted pipeline. The periods sum every item; the items
+    behind them come a page at a time."""
     catch_up(keel, min_position, [*GL, *OPEN])
     day = as_of_or_today(as_of)
     if end <= day:
         raise InvalidValue(f"a forecast looks ahead: end {end.isoformat()} must come after {day.isoformat()}")
-    found = cash_flow.forecast(keel.views, day, end, by, keel.functional_currency, utc(known_at))
+    found = cash_flow.forecast(keel.views, day, end, by, keel.functional_currency, utc(known_at), limit, cursor)
     return schemas.CashForecast(
         scope=_scope(found.scope),
         by=by,
         delays=found.delays,
         periods=_cash_periods(found.periods),
         items=[schemas.ForecastItem.model_validate(i, from_attributes=True) for i in found.items],
+        item_count=found.item_count,
+        next_cursor=found.next_cursor,
     )
 
 

@@ -20,19 +20,23 @@ The forecast's sources, each dated when the cash is expected:
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from ledger.accounts import BANK, EMPLOYEE_PAYABLE
+from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
 from projections.crm_reports import deals_as_of
 from projections.customers import payment_terms
-from projections.db import ViewDatabase, as_date
+from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import account_balances
-from projections.reports import ReportScope, _position, ageing
+from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
+from projections.reports import ReportScope, _position
 from projections.spans import spans_at
 from projections.work_reports import planned_hours
 
@@ -164,6 +168,12 @@ class ForecastItem:
     due_date: date | None
     expected_on: date
     amount: Decimal  # signed: money in positive
+    tiebreak: str = ""  # what tells apart items equal in all the above (an open item's key)
+
+    @property
+    def key(self) -> tuple[date, str, str, str, str]:
+        """The items' order, and what a page's cursor holds."""
+        return (self.expected_on, self.source, self.document_id, self.party_id, self.tiebreak)
 
 
 @dataclass(frozen=True)
@@ -172,7 +182,87 @@ class Forecast:
     by: str
     delays: dict[str, Decimal]
     periods: list[CashPeriod]
-    items: list[ForecastItem]
+    items: list[ForecastItem]  # one page, in ``ForecastItem.key`` order
+    item_count: int  # every item behind the periods
+    next_cursor: str | None = None
+
+
+Expected = tuple[str, date, int, int, int]  # source, expected day, money in, money out (minor units), items
+
+
+def _expected_day(cur: Cursor) -> str:
+    """SQL for an open item's expected day: its due date (the forecast's date when it has none)
+    moved by its customer's delay in days, and not before tomorrow."""
+    if cur.dialect == "postgres":
+        return "GREATEST(%s::date, COALESCE(o.due_date, %s::date) + COALESCE(d.days, 0))"
+    return "max(%s, date(COALESCE(o.due_date, %s), printf('%+d days', COALESCE(d.days, 0))))"
+
+
+def _delay_table(cur: Cursor) -> str:
+    """SQL for a table of (party, days) from one JSON object parameter."""
+    if cur.dialect == "postgres":
+        return "SELECT key AS party, value::int AS days FROM json_each_text(%s::json)"
+    return "SELECT key AS party, value AS days FROM json_each(%s)"
+
+
+def _item_order(cur: Cursor) -> str:
+    """``ForecastItem.key`` in SQL, text compared as Python does (by code point, not by locale)."""
+    text = ' COLLATE "C"' if cur.dialect == "postgres" else ""
+    return ", ".join(["expected_on", *(f"{c}{text}" for c in ("source", "document_id", "party_id", "item"))])
+
+
+def _open_documents(
+    db: ViewDatabase,
+    as_of: date,
+    horizon: date,
+    known_at: datetime | None,
+    delays: dict[str, Decimal],
+    currency: str,
+    after: Sequence[Any] | None,
+    limit: int,
+) -> tuple[list[Expected], list[ForecastItem]]:
+    """Open receivables at their due dates moved by each customer's delay, and open payables at
+    theirs, up to ``horizon``: summed per source and day, and the first ``limit`` of them after
+    ``after`` (a ``ForecastItem.key``). One statement, so the spans are searched once."""
+    tomorrow = as_of + timedelta(days=1)
+    days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
+    with db.read() as cur:
+        where, params = spans_at(cur, as_of, known_at, alias="o")
+        sql = (
+            f"WITH d AS ({_delay_table(cur)}), o AS ("
+            "SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
+            f" {_expected_day(cur)} AS expected_on, COALESCE(o.document_id, '') AS document_id,"
+            " COALESCE(o.party_id, '') AS party_id, o.item, o.due_date, o.value_minor"
+            " FROM open_items o LEFT JOIN d ON o.account = %s AND d.party = o.party_id"
+            f" WHERE o.account IN (%s, %s) AND {where})"
+            " SELECT 0, source, expected_on, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
+            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END), COUNT(*), '', '', '', NULL, ''"
+            " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
+        )
+        values = [json.dumps(days), RECEIVABLES, tomorrow, as_of, RECEIVABLES, RECEIVABLES, PAYABLES, *params, horizon]
+        if limit:
+            order = _item_order(cur)
+            later = f" AND ({order}) > (%s, %s, %s, %s, %s)" if after else ""
+            sql += (
+                " UNION ALL SELECT * FROM (SELECT 1, source, expected_on, value_minor, 0, 0, o.document_id,"
+                " o.party_id, COALESCE(p.name, o.party_id), o.due_date, item"
+                f" FROM o LEFT JOIN parties p ON p.id = o.party_id WHERE expected_on <= %s{later}"
+                f" ORDER BY {order} LIMIT %s) AS page"
+            )
+            values += [horizon, *(after or ()), limit]
+        cur.execute(sql, values)
+        rows = cur.fetchall()
+    expected: list[Expected] = []
+    items = []
+    for kind, source, day, money_in, money_out, n, doc, party, name, due, item in rows:
+        on = as_date(day)
+        assert on is not None
+        if kind == 0:
+            expected.append((str(source), on, int(money_in), int(money_out), int(n)))
+        else:
+            amount = _money(money_in, currency)
+            items.append(ForecastItem(str(source), str(doc), str(party), str(name), as_date(due), on, amount, item))
+    return expected, items
 
 
 def _employee_claims(
@@ -293,51 +383,64 @@ def _pipeline(
     return items
 
 
+def _page_tag(as_of: date, end: date, by: str, known_at: datetime | None) -> str:
+    return list_tag("cash-forecast", as_of.isoformat(), end.isoformat(), by, known_at.isoformat() if known_at else "")
+
+
 def forecast(
-    db: ViewDatabase, as_of: date, end: date, by: str, currency: str, known_at: datetime | None = None
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    by: str,
+    currency: str,
+    known_at: datetime | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
 ) -> Forecast:
     """Expected cash per period from the day after ``as_of`` to ``end``, from what the books knew
-    at ``known_at``; the opening balance is the bank as of ``as_of``."""
+    at ``known_at``; the opening balance is the bank as of ``as_of``. The periods count every
+    item; ``items`` is one page of them (``limit`` 0: none), in ``ForecastItem.key`` order."""
     tomorrow = as_of + timedelta(days=1)
     periods = _periods(tomorrow, end, by)
+    horizon = periods[-1][1]
+    tag = _page_tag(as_of, end, by, known_at)
+    after = decode_cursor(cursor, 5, tag) if cursor else None
+    limit = max(0, min(limit, MAX_LIMIT))
     delays = payment_delays(db, as_of, known_at)
-    items: list[ForecastItem] = []
-    for item in ageing(db, "receivables", as_of, currency, known_at).items:
-        delay = delays.get(item.party_id, Decimal(0))
-        expected = max(tomorrow, item.due_date + timedelta(days=int(delay.to_integral_value())))
-        receivable = ("receivable", item.document_id, item.party_id, item.party_name, item.due_date)
-        items.append(ForecastItem(*receivable, expected, item.open_value))
-    for item in ageing(db, "payables", as_of, currency, known_at).items:
-        expected = max(tomorrow, item.due_date)
-        payable = ("payable", item.document_id, item.party_id, item.party_name, item.due_date)
-        items.append(ForecastItem(*payable, expected, -item.open_value))
-    items += _employee_claims(db, as_of, tomorrow, known_at, currency)
-    items += _committed_labour(db, as_of, tomorrow, periods[-1][1], known_at, currency)
+    expected, page = _open_documents(db, as_of, horizon, known_at, delays, currency, after, limit and limit + 1)
     terms = _terms_days(db, as_of, known_at)
-    items += _retainers(db, as_of, periods[-1][1], currency, known_at, terms, delays)
-    items += _pipeline(db, as_of, periods[-1][1], currency, known_at, terms, delays)
-    items.sort(key=lambda i: (i.expected_on, i.source, i.document_id))
+    others = _employee_claims(db, as_of, tomorrow, known_at, currency)
+    others += _committed_labour(db, as_of, tomorrow, horizon, known_at, currency)
+    others += _retainers(db, as_of, horizon, currency, known_at, terms, delays)
+    others += _pipeline(db, as_of, horizon, currency, known_at, terms, delays)
     zero = Money.zero(currency).amount
+    flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
+    for source, day, minor_in, minor_out, _ in expected:
+        flows[period_of(day, by)[0]].append((source, _money(minor_in, currency), _money(minor_out, currency)))
+    for i in others:
+        flows[period_of(i.expected_on, by)[0]].append((i.source, max(i.amount, zero), min(i.amount, zero)))
     balance = _bank_balance(db, tomorrow, known_at, currency)
     result = []
-    expected_in: dict[date, list[ForecastItem]] = defaultdict(list)
-    for i in items:
-        expected_in[period_of(i.expected_on, by)[0]].append(i)
     for period_start, period_end in periods:
-        due = expected_in.get(period_start, [])
-        inflow = sum((i.amount for i in due if i.amount > 0), zero)
-        outflow = -sum((i.amount for i in due if i.amount < 0), zero)
+        due = flows.get(period_start, [])
+        inflow = sum((money_in for _, money_in, _ in due), zero)
+        outflow = -sum((money_out for _, _, money_out in due), zero)
         detail: dict[str, Decimal] = defaultdict(lambda: zero)
-        for i in due:
-            detail[i.source] += i.amount
+        for source, money_in, money_out in due:
+            detail[source] += money_in + money_out
         opening, balance = balance, balance + inflow - outflow
         result.append(
             CashPeriod(period_start, period_end, inflow, outflow, opening, balance, dict(sorted(detail.items())))
         )
+    if limit:
+        page += [i for i in others if after is None or i.key > tuple(after)]
+        page.sort(key=lambda i: i.key)
+    next_cursor = encode_cursor(page[limit - 1].key, tag) if limit and len(page) > limit else None
     with db.read() as cur:
         position = _position(cur)
     scope = ReportScope(as_of, known_at, position, start=tomorrow, currency=currency)
-    return Forecast(scope, by, delays, result, items)
+    count = sum(n for *_, n in expected) + len(others)
+    return Forecast(scope, by, delays, result, page[:limit], count, next_cursor)
 
 
 @dataclass(frozen=True)
@@ -362,7 +465,7 @@ def forecast_vs_actual(
 ) -> ForecastVsActual:
     """What the forecast said at ``forecast_known_at`` for the periods from ``as_of`` against the
     bank movements since, as known now."""
-    said = forecast(db, as_of, end, by, currency, forecast_known_at)
+    said = forecast(db, as_of, end, by, currency, forecast_known_at, limit=0)
     happened = actual(db, as_of + timedelta(days=1), end, by, currency)
     actual_net = {p.start: p.net for p in happened.periods}
     rows = []

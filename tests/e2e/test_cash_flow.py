@@ -190,3 +190,35 @@ def test_periods_that_end_before_they_start_or_span_too_long_are_422_problems(cl
         assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
     response = client.get("/v1/reports/cash-forecast", params={"as_of": "2026-01-01", "end": "2999-01-01"})
     assert response.status_code == 422
+
+
+def test_the_forecast_items_come_a_page_at_a_time_and_the_periods_count_them_all(
+    keel: Keel, client: TestClient
+) -> None:
+    customers = [register(keel, f"Customer {n}", on=date(2026, 1, 1)) for n in range(3)]
+    for n, customer in enumerate(customers):  # receivables from the database, in twos on a day
+        for day in (2, 2, 9, 16):
+            invoice(keel, customer, f"{100 * (n + 1)}.00", date(2026, 3, day))
+    project, _ = retainer(keel, customers[0])  # and items the forecast makes itself
+    deal = DealInput(title="Redesign", value="10000", expected_close=date(2026, 4, 10), probability="50")
+    keel.app.handle(OpenDeal(meta=META, customer_id=customers[1], deal=deal, on=date(2026, 3, 1)))
+    keel.engine.catch_up()
+    params = {"as_of": "2026-03-20", "end": "2026-05-31"}
+    whole = ok(client.get("/v1/reports/cash-forecast", params={**params, "limit": 1000}))
+    assert whole["next_cursor"] is None and whole["item_count"] == len(whole["items"]) == 12 + 3
+    keys = [(i["expected_on"], i["source"], i["document_id"], i["party_id"]) for i in whole["items"]]
+    assert keys == sorted(keys) and {i["source"] for i in whole["items"]} == {"receivable", "retainer", "pipeline"}
+    paged, cursors = [], [None]
+    while True:
+        after = {"cursor": cursors[-1]} if cursors[-1] else {}
+        page = ok(client.get("/v1/reports/cash-forecast", params={**params, "limit": 4, **after}))
+        assert page["periods"] == whole["periods"] and page["item_count"] == 15
+        paged += page["items"]
+        if page["next_cursor"] is None:
+            break
+        cursors.append(page["next_cursor"])
+    assert paged == whole["items"] and len(cursors) == 4
+    periods_only = ok(client.get("/v1/reports/cash-forecast", params={**params, "limit": 0}))
+    assert periods_only["items"] == [] and periods_only["periods"] == whole["periods"]
+    elsewhere = client.get("/v1/reports/cash-forecast", params={**params, "as_of": "2026-03-21", "cursor": cursors[1]})
+    assert elsewhere.status_code == 422  # a cursor of another forecast
