@@ -33,8 +33,8 @@ TABLES = (
 class CrmProjection:
     name = "crm"
     # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes;
-    # 7: open deals' own index; 8: spans as points in four dimensions
-    schema_version = 8
+    # 7: open deals' own index; 8: spans as points in four dimensions; 9: weighted values
+    schema_version = 9
     tables = TABLES
     query_indexes = ("deal_spans_at", "deal_spans_open_at")
     folds = (

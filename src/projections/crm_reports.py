@@ -264,36 +264,34 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
     with db.read() as cur:
         where, params = spans_at(cur, as_of, known_at)
-        # One pass over the deals' states: won and lost counted; open deals grouped by what their
-        # value and weighted value depend on, so equal deals come back as one row with a count.
-        open_only = " WHEN status = 'open' THEN {} END"
-        columns = ", ".join(f"CASE{open_only.format(c)}" for c in (by, "currency", "value_minor", "probability"))
-        cur.execute(f"SELECT status, {columns}, COUNT(*) FROM deal_spans WHERE {where} GROUP BY 1, 2, 3, 4, 5", params)
+        # One pass over the deals' states: won and lost counted, open deals summed per group (each
+        # span carries its deal's weighted value, rounded per deal as ``DealState.weighted``).
+        open_only = "CASE WHEN status = 'open' THEN {} END"
+        cur.execute(
+            f"SELECT status, {open_only.format(by)}, {open_only.format('currency')}, SUM(value_minor),"
+            f" SUM(weighted_minor), COUNT(*) FROM deal_spans WHERE {where} GROUP BY 1, 2, 3",
+            params,
+        )
         states = cur.fetchall()
         order = _stage_order(cur)
         position = _position(cur)
     counts: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[str, str], list[tuple[Decimal, Decimal]]] = defaultdict(list)
-    for status, group, currency, minor, probability, n in states:
+    groups: dict[tuple[str, str], tuple[int, Decimal, Decimal]] = {}
+    for status, group, currency, value, weighted, n in states:
         counts[str(status)] += int(n)
-        if status != "open":
-            continue
-        value = Money.from_minor(int(minor), currency)
-        weighted = Money(value.amount * Decimal(probability) / 100, currency).rounded()  # per deal, as DealState
-        groups[(str(group), str(currency))] += [(value.amount, weighted.amount)] * int(n)
+        if status == "open":
+            groups[(str(group), str(currency))] = (
+                int(n),
+                from_minor(int(value), currency),
+                from_minor(int(weighted), currency),
+            )
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
         return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])
 
     rows = [
-        PipelineRow(
-            group,
-            currency,
-            len(ds),
-            sum((value for value, _ in ds), Money.zero(currency).amount),
-            sum((weighted for _, weighted in ds), Money.zero(currency).amount),
-        )
-        for (group, currency), ds in sorted(groups.items(), key=lambda kv: rank(kv[0]))
+        PipelineRow(group, currency, *sums)
+        for (group, currency), sums in sorted(groups.items(), key=lambda kv: rank(kv[0]))
     ]
     return PipelineReport(CrmScope(as_of, known_at, position), by, rows, counts.get("won", 0), counts.get("lost", 0))
 

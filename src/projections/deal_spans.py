@@ -16,8 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from ledger.money import Money, from_minor, to_minor
 from projections.db import Cursor, as_date, in_chunks, one_of
 from projections.spans import FOREVER, FOREVER_DATE
 
@@ -26,7 +28,8 @@ DDL = (
     " known_from TIMESTAMPTZ NOT NULL, known_to TIMESTAMPTZ NOT NULL, customer_id TEXT NOT NULL,"
     " title TEXT NOT NULL, value_minor BIGINT NOT NULL, currency TEXT NOT NULL, owner TEXT NOT NULL,"
     " source TEXT NOT NULL, lead_id TEXT, opened_on DATE NOT NULL, expected_close DATE, stage TEXT NOT NULL,"
-    " probability TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL, reached TEXT NOT NULL)",
+    " probability TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL, reached TEXT NOT NULL,"
+    " weighted_minor BIGINT NOT NULL)",
     "CREATE INDEX deal_spans_current ON deal_spans (deal_id, known_to, valid_from)",
 )
 STATE = (
@@ -44,6 +47,7 @@ STATE = (
     "status",
     "since",
     "reached",  # every stage the deal had been in by then, comma-separated (for conversion)
+    "weighted_minor",  # value x probability, rounded per deal (summed by the pipeline and the forecast)
 )
 COLUMNS = ("deal_id", "valid_from", "valid_to", "known_from", "known_to", *STATE)
 
@@ -63,8 +67,14 @@ def timeline(stages: Sequence[tuple[Any, ...]], facts: Sequence[tuple[Any, ...]]
             continue
         until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
         reached = ",".join(sorted({s[2] for s in stages if s[0] <= day}))
-        spans.add((day, until, (*fact[2:], *stage[2:], stage[0], reached)))
+        spans.add((day, until, (*fact[2:], *stage[2:], stage[0], reached, weighted(fact[4], fact[5], stage[3]))))
     return spans
+
+
+def weighted(value_minor: int, currency: str, probability: str) -> int:
+    """A deal's probability-weighted value in minor units, rounded as ``DealState.weighted``."""
+    value = from_minor(value_minor, currency)
+    return to_minor(Money(value * Decimal(probability) / 100, currency).rounded().amount, currency)
 
 
 def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -> None:
