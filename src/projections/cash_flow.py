@@ -31,7 +31,6 @@ from typing import Any
 from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
-from projections.crm_reports import deals_as_of
 from projections.customers import payment_terms
 from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import account_balances
@@ -190,15 +189,14 @@ class Forecast:
 Expected = tuple[str, date, int, int, int]  # source, expected day, money in, money out (minor units), items
 
 
-def _expected_day(cur: Cursor) -> str:
-    """SQL for an open item's expected day: its due date (the forecast's date when it has none)
-    moved by its customer's delay in days, and not before tomorrow."""
+def _moved(cur: Cursor, day: str, days: str) -> str:
+    """SQL for ``day`` moved by ``days`` (a whole number), and not before tomorrow (the parameter)."""
     if cur.dialect == "postgres":
-        return "GREATEST(%s::date, COALESCE(o.due_date, %s::date) + COALESCE(d.days, 0))"
-    return "max(%s, date(COALESCE(o.due_date, %s), printf('%+d days', COALESCE(d.days, 0))))"
+        return f"GREATEST(%s::date, {day} + {days})"
+    return f"max(%s, date({day}, printf('%+d days', {days})))"
 
 
-def _delay_table(cur: Cursor) -> str:
+def _days_table(cur: Cursor) -> str:
     """SQL for a table of (party, days) from one JSON object parameter."""
     if cur.dialect == "postgres":
         return "SELECT key AS party, value::int AS days FROM json_each_text(%s::json)"
@@ -211,43 +209,68 @@ def _item_order(cur: Cursor) -> str:
     return ", ".join(["expected_on", *(f"{c}{text}" for c in ("source", "document_id", "party_id", "item"))])
 
 
-def _open_documents(
+def _from_the_database(
     db: ViewDatabase,
     as_of: date,
     horizon: date,
     known_at: datetime | None,
-    delays: dict[str, Decimal],
     currency: str,
+    delays: dict[str, Decimal],
+    terms: dict[str, int],
     after: Sequence[Any] | None,
     limit: int,
 ) -> tuple[list[Expected], list[ForecastItem]]:
-    """Open receivables at their due dates moved by each customer's delay, and open payables at
-    theirs, up to ``horizon``: summed per source and day, and the first ``limit`` of them after
-    ``after`` (a ``ForecastItem.key``). One statement, so the spans are searched once."""
+    """The items there are thousands of, found by the database at (``as_of``, ``known_at``) up
+    to ``horizon``: open receivables at their due dates moved by each customer's delay, open
+    payables at theirs, and open deals' weighted values after their expected close, the
+    customer's terms and delay. Summed per source and day, with the first ``limit`` items after
+    ``after`` (a ``ForecastItem.key``); in one statement, so each table's spans are searched once."""
     tomorrow = as_of + timedelta(days=1)
-    days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
+    delay_days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
+    after_close = {party: terms.get(party, 30) + delay_days.get(party, 0) for party in {*terms, *delay_days}}
     with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at, alias="o")
+        at_o, at_o_params = spans_at(cur, as_of, known_at, alias="o")
+        at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
         sql = (
-            f"WITH d AS ({_delay_table(cur)}), o AS ("
+            f"WITH d AS ({_days_table(cur)}), t AS ({_days_table(cur)}), o AS ("
             "SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
-            f" {_expected_day(cur)} AS expected_on, COALESCE(o.document_id, '') AS document_id,"
-            " COALESCE(o.party_id, '') AS party_id, o.item, o.due_date, o.value_minor"
+            f" {_moved(cur, 'COALESCE(o.due_date, %s)', 'COALESCE(d.days, 0)')} AS expected_on,"
+            " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
+            " o.due_date, o.item, o.value_minor"
             " FROM open_items o LEFT JOIN d ON o.account = %s AND d.party = o.party_id"
-            f" WHERE o.account IN (%s, %s) AND {where})"
+            f" WHERE o.account IN (%s, %s) AND {at_o}"
+            " UNION ALL SELECT 'pipeline',"
+            f" {_moved(cur, 's.expected_close', 'COALESCE(t.days, 30)')}, s.deal_id, s.customer_id, s.title,"
+            " s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s LEFT JOIN t ON t.party = s.customer_id"
+            " WHERE s.status = 'open' AND s.expected_close IS NOT NULL AND s.currency = %s"
+            f" AND s.weighted_minor <> 0 AND {at_s})"
             " SELECT 0, source, expected_on, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
             " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END), COUNT(*), '', '', '', NULL, ''"
             " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
         )
-        values = [json.dumps(days), RECEIVABLES, tomorrow, as_of, RECEIVABLES, RECEIVABLES, PAYABLES, *params, horizon]
+        values = [
+            json.dumps(delay_days),
+            json.dumps(after_close),
+            RECEIVABLES,
+            tomorrow,
+            as_of,
+            RECEIVABLES,
+            RECEIVABLES,
+            PAYABLES,
+            *at_o_params,
+            tomorrow,
+            currency,
+            *at_s_params,
+            horizon,
+        ]
         if limit:
             order = _item_order(cur)
             later = f" AND ({order}) > (%s, %s, %s, %s, %s)" if after else ""
             sql += (
-                " UNION ALL SELECT * FROM (SELECT 1, source, expected_on, value_minor, 0, 0, o.document_id,"
-                " o.party_id, COALESCE(p.name, o.party_id), o.due_date, item"
-                f" FROM o LEFT JOIN parties p ON p.id = o.party_id WHERE expected_on <= %s{later}"
-                f" ORDER BY {order} LIMIT %s) AS page"
+                " UNION ALL SELECT 1, source, expected_on, value_minor, 0, 0, document_id, party_id,"
+                " COALESCE(label, p.name, party_id), due_date, item FROM (SELECT * FROM o"
+                f" WHERE expected_on <= %s{later} ORDER BY {order} LIMIT %s) AS page"
+                " LEFT JOIN parties p ON p.id = page.party_id"
             )
             values += [horizon, *(after or ()), limit]
         cur.execute(sql, values)
@@ -361,28 +384,6 @@ def _retainers(
     return items
 
 
-def _pipeline(
-    db: ViewDatabase,
-    as_of: date,
-    end: date,
-    currency: str,
-    known_at: datetime | None,
-    terms: dict[str, int],
-    delays: dict[str, Decimal],
-) -> list[ForecastItem]:
-    """Open deals at their probability-weighted value (net), paid after the expected close at the
-    customer's terms and delay. Deals without an expected close, or in another currency, are left out."""
-    items = []
-    where = "status = 'open' AND expected_close IS NOT NULL AND currency = %s"
-    for deal in deals_as_of(db, as_of, known_at, where, [currency]):
-        assert deal.expected_close is not None
-        expected = max(as_of + timedelta(days=1), _shifted(deal.expected_close, deal.customer_id, terms, delays))
-        if expected <= end and (weighted := deal.weighted):
-            item = ("pipeline", deal.deal_id, deal.customer_id, deal.title, deal.expected_close, expected)
-            items.append(ForecastItem(*item, weighted))
-    return items
-
-
 def _page_tag(as_of: date, end: date, by: str, known_at: datetime | None) -> str:
     return list_tag("cash-forecast", as_of.isoformat(), end.isoformat(), by, known_at.isoformat() if known_at else "")
 
@@ -407,12 +408,12 @@ def forecast(
     after = decode_cursor(cursor, 5, tag) if cursor else None
     limit = max(0, min(limit, MAX_LIMIT))
     delays = payment_delays(db, as_of, known_at)
-    expected, page = _open_documents(db, as_of, horizon, known_at, delays, currency, after, limit and limit + 1)
     terms = _terms_days(db, as_of, known_at)
-    others = _employee_claims(db, as_of, tomorrow, known_at, currency)
+    found = _from_the_database(db, as_of, horizon, known_at, currency, delays, terms, after, limit and limit + 1)
+    expected, page = found
+    others = _employee_claims(db, as_of, tomorrow, known_at, currency)  # the few, made here
     others += _committed_labour(db, as_of, tomorrow, horizon, known_at, currency)
     others += _retainers(db, as_of, horizon, currency, known_at, terms, delays)
-    others += _pipeline(db, as_of, horizon, currency, known_at, terms, delays)
     zero = Money.zero(currency).amount
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
     for source, day, minor_in, minor_out, _ in expected:

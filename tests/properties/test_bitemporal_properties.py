@@ -1,5 +1,5 @@
 """The ledger's reports at (as_of, known_at) (trial balance, receivables, ageing, profit and loss,
-customers' payment delays) equal
+customers' payment delays, the cash forecast's open documents) equal
 a from-scratch replay of exactly the events known at known_at, folded by effective date, for
 random histories with backdated events and late recordings (each recording moves "now" on, and
 earlier-dated events keep arriving)."""
@@ -21,7 +21,8 @@ import projections.general_ledger as general_ledger
 from api.system import Keel
 from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
 from ledger.invoice import Invoice
-from projections.cash_flow import payment_delays
+from ledger.payables import Bill
+from projections.cash_flow import forecast, payment_delays
 from projections.general_ledger import YEAR_CLOSE_TOPIC
 from projections.reports import profit_and_loss, receivables
 
@@ -61,6 +62,13 @@ def test_every_report_at_any_two_moments_equals_a_replay_of_what_was_known_then(
                     keel, position, as_of, code
                 )
             assert payment_delays(keel.views, as_of, known_at) == replay_delays(keel, position, as_of)
+            said = forecast(keel.views, as_of, as_of + timedelta(days=60), "week", "EUR", known_at, limit=1000)
+            from_documents: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+            for item in said.items:
+                if item.source in ("receivable", "payable"):
+                    from_documents[(item.source, item.document_id, item.expected_on)] += item.amount
+            horizon = said.periods[-1].end
+            assert dict(from_documents) == replay_expected_documents(keel, position, as_of, horizon)
             assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
             start = as_of.replace(day=1)
             pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
@@ -79,6 +87,32 @@ def replay_result(keel: Keel, position: int, start: date, end: date) -> dict[str
                 if kind in (AccountType.INCOME, AccountType.EXPENSE):
                     sums[line.account] += line.value if kind is AccountType.EXPENSE else -line.value
     return {code: value for code, value in sums.items() if value}
+
+
+def replay_expected_documents(
+    keel: Keel, position: int, as_of: date, horizon: date
+) -> dict[tuple[str, str, date], Decimal]:
+    """Open receivables and payables (in value) by the day the forecast expects them: the due
+    date the log gave their document, moved by the customer's replayed delay, not before tomorrow."""
+    due: dict[str, date] = {}
+    open_values: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for _, event in keel.app.read_log(0, position):
+        if isinstance(event, Invoice.Issued | Bill.Recorded):
+            due[str(event.originator_id)] = event.due_date
+        lines = getattr(event, "journal", None) or [] if event.effective_date <= as_of else []
+        for line in lines:
+            if line.account in (RECEIVABLES, PAYABLES):
+                source = "receivable" if line.account == RECEIVABLES else "payable"
+                open_values[(source, str(line.document_id or ""), str(line.party_id or ""))] += line.value
+    delays = replay_delays(keel, position, as_of)
+    expected: dict[tuple[str, str, date], Decimal] = defaultdict(Decimal)
+    for (source, document, party), value in open_values.items():
+        delay = delays.get(party, Decimal(0)) if source == "receivable" else Decimal(0)
+        moved = due.get(document, as_of) + timedelta(days=int(delay.to_integral_value()))
+        on = max(as_of + timedelta(days=1), moved)
+        if value and on <= horizon:
+            expected[(source, document, on)] += value
+    return dict(expected)
 
 
 def replay_delays(keel: Keel, position: int, as_of: date) -> dict[str, Decimal]:
