@@ -196,11 +196,12 @@ def _moved(cur: Cursor, day: str, days: str) -> str:
     return f"max(%s, date({day}, printf('%+d days', {days})))"
 
 
-def _days_table(cur: Cursor) -> str:
-    """SQL for a table of (party, days) from one JSON object parameter."""
+def _days_of(cur: Cursor, party: str, default: int) -> str:
+    """SQL for ``party``'s whole days in a JSON object (one parameter), else ``default``: a lookup
+    per row, never a join the planner could turn into rows times customers."""
     if cur.dialect == "postgres":
-        return "SELECT key AS party, value::int AS days FROM json_each_text(%s::json)"
-    return "SELECT key AS party, value AS days FROM json_each(%s)"
+        return f"COALESCE((%s::jsonb ->> {party})::int, {default})"
+    return f"COALESCE(json_extract(%s, '$.\"' || {party} || '\"'), {default})"
 
 
 def _item_order(cur: Cursor) -> str:
@@ -231,17 +232,15 @@ def _from_the_database(
     with db.read() as cur:
         at_o, at_o_params = spans_at(cur, as_of, known_at, alias="o")
         at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
+        delay = f"CASE WHEN o.account = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
         sql = (
-            f"WITH d AS ({_days_table(cur)}), t AS ({_days_table(cur)}), o AS ("
-            "SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
-            f" {_moved(cur, 'COALESCE(o.due_date, %s)', 'COALESCE(d.days, 0)')} AS expected_on,"
+            "WITH o AS (SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
+            f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
             " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
-            " o.due_date, o.item, o.value_minor"
-            " FROM open_items o LEFT JOIN d ON o.account = %s AND d.party = o.party_id"
-            f" WHERE o.account IN (%s, %s) AND {at_o}"
+            f" o.due_date, o.item, o.value_minor FROM open_items o WHERE o.account IN (%s, %s) AND {at_o}"
             " UNION ALL SELECT 'pipeline',"
-            f" {_moved(cur, 's.expected_close', 'COALESCE(t.days, 30)')}, s.deal_id, s.customer_id, s.title,"
-            " s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s LEFT JOIN t ON t.party = s.customer_id"
+            f" {_moved(cur, 's.expected_close', _days_of(cur, 's.customer_id', 30))}, s.deal_id, s.customer_id,"
+            " s.title, s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s"
             " WHERE s.status = 'open' AND s.expected_close IS NOT NULL AND s.currency = %s"
             f" AND s.weighted_minor <> 0 AND {at_s})"
             " SELECT 0, source, expected_on, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
@@ -249,16 +248,16 @@ def _from_the_database(
             " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
         )
         values = [
-            json.dumps(delay_days),
-            json.dumps(after_close),
             RECEIVABLES,
             tomorrow,
             as_of,
             RECEIVABLES,
+            json.dumps(delay_days),
             RECEIVABLES,
             PAYABLES,
             *at_o_params,
             tomorrow,
+            json.dumps(after_close),
             currency,
             *at_s_params,
             horizon,
@@ -407,20 +406,25 @@ def forecast(
     tag = _page_tag(as_of, end, by, known_at)
     after = decode_cursor(cursor, 5, tag) if cursor else None
     limit = max(0, min(limit, MAX_LIMIT))
-    delays = payment_delays(db, as_of, known_at)
-    terms = _terms_days(db, as_of, known_at)
-    found = _from_the_database(db, as_of, horizon, known_at, currency, delays, terms, after, limit and limit + 1)
-    expected, page = found
-    others = _employee_claims(db, as_of, tomorrow, known_at, currency)  # the few, made here
-    others += _committed_labour(db, as_of, tomorrow, horizon, known_at, currency)
-    others += _retainers(db, as_of, horizon, currency, known_at, terms, delays)
+    # Independent reads at once; then the one that needs the customers' delays and terms.
+    claims, labour, balance, delays, terms = db.gather(
+        lambda: _employee_claims(db, as_of, tomorrow, known_at, currency),
+        lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
+        lambda: _bank_balance(db, tomorrow, known_at, currency),
+        lambda: payment_delays(db, as_of, known_at),
+        lambda: _terms_days(db, as_of, known_at),
+    )
+    (expected, page), retainers = db.gather(
+        lambda: _from_the_database(db, as_of, horizon, known_at, currency, delays, terms, after, limit and limit + 1),
+        lambda: _retainers(db, as_of, horizon, currency, known_at, terms, delays),
+    )
+    others = [*claims, *labour, *retainers]  # the few items made here; the many came summed
     zero = Money.zero(currency).amount
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
     for source, day, minor_in, minor_out, _ in expected:
         flows[period_of(day, by)[0]].append((source, _money(minor_in, currency), _money(minor_out, currency)))
     for i in others:
         flows[period_of(i.expected_on, by)[0]].append((i.source, max(i.amount, zero), min(i.amount, zero)))
-    balance = _bank_balance(db, tomorrow, known_at, currency)
     result = []
     for period_start, period_end in periods:
         due = flows.get(period_start, [])

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -202,6 +203,9 @@ class _PostgresCursor(_Rows):
                 copy.write_row(row)
 
 
+READERS = 3  # threads per process for ``ViewDatabase.gather``
+
+
 class ViewDatabase:
     """Connections to the read-model store; ``transaction()`` is one atomic write."""
 
@@ -211,6 +215,8 @@ class ViewDatabase:
         self._local = threading.local()
         self._sqlite_conns: list[sqlite3.Connection] = []
         self._pool: Any = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._readers_lock = threading.Lock()
         if url.startswith("sqlite:///"):
             self.dialect = "sqlite"
             self._path = unquote(url[len("sqlite:///") :])
@@ -283,6 +289,22 @@ class ViewDatabase:
                     yield _PostgresCursor(conn, raw, pipelined=False)
                 conn.rollback()
 
+    def gather(self, *calls: Callable[[], Any]) -> list[Any]:
+        """Run independent reads at once, each on its own connection, and return their results
+        in order: a report made of several queries then waits for the slowest, not for their sum
+        (the database works on them in parallel; the driver lets go of Python's lock while it
+        waits). The calls must not gather themselves: they would wait for the workers they hold."""
+        if len(calls) < 2:
+            return [call() for call in calls]
+        if self._readers is None:
+            with self._readers_lock:
+                if self._readers is None:
+                    self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="keel-read")
+        *rest, last = calls
+        futures = [self._readers.submit(call) for call in rest]
+        mine = last()  # this thread works too
+        return [*(f.result() for f in futures), mine]
+
     def analyze(self, tables: Sequence[str]) -> None:
         """Refresh the planner's statistics of tables just filled in bulk (a rebuild), so queries
         are planned for the rows they have, not for the empty tables they were. On PostgreSQL
@@ -342,6 +364,9 @@ class ViewDatabase:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (0x6B65656C,))  # "keel"
 
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
         if self._pool is not None:
             self._pool.close()
         for conn in self._sqlite_conns:
