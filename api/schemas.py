@@ -488,9 +488,11 @@ class AgeingItem(Out):
 class Ageing(Report):
     scope: Scope
     kind: Literal["receivables", "payables"]
-    total: DecimalStr
-    buckets: dict[str, DecimalStr]
-    items: list[AgeingItem]
+    total: DecimalStr = Field(description="Of every open item, on every page")
+    buckets: dict[str, DecimalStr] = Field(description="Open value by days overdue, of every open item")
+    items: list[AgeingItem] = Field(description="One page of the open items, by party name, due date and number")
+    item_count: int = Field(description="How many open items the total counts")
+    next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` for the next page of items")
 
 
 class LedgerEntry(Out):

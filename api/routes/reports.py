@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api import schemas
-from api.deps import AsOf, Cursor, KeelDep, KnownAt, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MinPosition, as_of_or_today, catch_up, utc
 from api.system import Keel
 from ledger.errors import InvalidTransition, InvalidValue
 from projections import cash_flow, reports
@@ -83,10 +83,14 @@ def ageing(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> schemas.Ageing:
-    """Open items by days overdue as of a date; the total equals the balance-sheet figure."""
+    """Open items by days overdue as of a date, a page at a time; the total (of every item)
+    equals the balance-sheet figure."""
     catch_up(keel, min_position, OPEN)
-    result = reports.ageing(keel.views, kind, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
+    day, moment = as_of_or_today(as_of), utc(known_at)
+    result = reports.ageing(keel.views, kind, day, keel.functional_currency, moment, limit, cursor)
     return schemas.Ageing.model_validate(result, from_attributes=True)
 
 

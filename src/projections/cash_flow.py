@@ -32,7 +32,7 @@ from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
 from projections.customers import payment_terms
-from projections.db import Cursor, ViewDatabase, as_date
+from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import account_balances
 from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.reports import ReportScope, _position
@@ -205,9 +205,8 @@ def _days_of(cur: Cursor, party: str, default: int) -> str:
 
 
 def _item_order(cur: Cursor) -> str:
-    """``ForecastItem.key`` in SQL, text compared as Python does (by code point, not by locale)."""
-    text = ' COLLATE "C"' if cur.dialect == "postgres" else ""
-    return ", ".join(["expected_on", *(f"{c}{text}" for c in ("source", "document_id", "party_id", "item"))])
+    """``ForecastItem.key`` in SQL."""
+    return ", ".join(["expected_on", *(by_code_point(cur, c) for c in ("source", "document_id", "party_id", "item"))])
 
 
 def _from_the_database(

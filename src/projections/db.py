@@ -42,6 +42,12 @@ def one_of(cur: Cursor, column: str, values: Sequence[Any]) -> tuple[str, list[A
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def by_code_point(cur: Cursor, column: str) -> str:
+    """``column`` for ORDER BY or a row comparison, text compared by code point (as Python
+    compares str) rather than by the database's locale, so keyset pages agree with Python."""
+    return f'{column} COLLATE "C"' if cur.dialect == "postgres" else column
+
+
 def in_chunks(cur: Cursor, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """``values`` in chunks small enough for one ``one_of`` (SQLite caps a statement's parameters)."""
     size = 10_000 if cur.dialect == "postgres" else 500

@@ -16,8 +16,9 @@ from typing import Any
 
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import from_minor
-from projections.db import Cursor, ViewDatabase, as_date
+from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
+from projections.pages import decode_cursor, encode_cursor, list_tag
 from projections.spans import spans_at
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
@@ -169,18 +170,11 @@ class AgeingItem:
 class Ageing:
     scope: ReportScope
     kind: str  # receivables or payables
-    items: list[AgeingItem]
-
-    @property
-    def total(self) -> Decimal:
-        return sum((i.open_value for i in self.items), Decimal(0))
-
-    @property
-    def buckets(self) -> dict[str, Decimal]:
-        out = dict.fromkeys(BUCKETS, Decimal(0))
-        for item in self.items:
-            out[item.bucket] += item.open_value
-        return out
+    items: list[AgeingItem]  # every item, or one page of them (see ``ageing``)
+    total: Decimal  # of every item, on every page
+    buckets: dict[str, Decimal]  # likewise
+    item_count: int
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -436,36 +430,60 @@ def _bucket(days: int) -> str:
 
 
 def ageing(
-    db: ViewDatabase, kind: str, as_of: date, functional_currency: str, known_at: datetime | None = None
+    db: ViewDatabase,
+    kind: str,
+    as_of: date,
+    functional_currency: str,
+    known_at: datetime | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> Ageing:
     """Open items by days overdue as of a date. The total equals the balance-sheet
     receivables (or payables) of the same date and knowledge: the items are the same lines,
-    summed per document (see ``projections.open_items``)."""
+    summed per document (see ``projections.open_items``). Items come by party name, due date
+    and number: every one (``limit`` None), or a page of ``limit`` after ``cursor``; the total
+    and the buckets count them all, summed per due date in SQL."""
     if kind not in ("receivables", "payables"):
         raise ValueError(f"ageing is for receivables or payables, not {kind!r}")
     code = RECEIVABLES if kind == "receivables" else PAYABLES
     sign = 1 if kind == "receivables" else -1
+    tag = list_tag("ageing", kind, as_of.isoformat(), known_at.isoformat() if known_at else "")
+    after = decode_cursor(cursor, 4, tag) if cursor else None
     with db.read() as cur:
         where, params = spans_at(cur, as_of, known_at, alias="o")
-        cur.execute(
-            "SELECT o.document_id, COALESCE(o.number, ''), o.party_id,"
-            " COALESCE(p.name, o.party_id), o.currency, o.due_date, o.amount_minor, o.value_minor"
-            " FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
-            f" WHERE o.account = %s AND {where}",
-            [code, *params],
+        order = ", ".join(c if c == "due" else by_code_point(cur, c) for c in ("party_name", "due", "number", "item"))
+        sql = (
+            "WITH a AS (SELECT o.document_id, COALESCE(o.number, '') AS number, o.party_id,"
+            " COALESCE(p.name, o.party_id, '') AS party_name, o.currency, COALESCE(o.due_date, %s) AS due,"
+            " o.amount_minor, o.value_minor, o.item FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
+            f" WHERE o.account = %s AND {where})"
+            " SELECT 0, NULL, '', NULL, '', '', due, 0, SUM(value_minor), COUNT(*), '' FROM a GROUP BY due"
+            " UNION ALL SELECT * FROM (SELECT 1, document_id, number, party_id, party_name, currency, due,"
+            f" amount_minor, value_minor, 0, item FROM a{f' WHERE ({order}) > (%s, %s, %s, %s)' if after else ''}"
+            f" ORDER BY {order}{' LIMIT %s' if limit is not None else ''}) AS page"
         )
+        values = [as_of, code, *params, *(after or ()), *([limit + 1] if limit is not None else [])]
+        cur.execute(sql, values)
         rows = cur.fetchall()
         position = _position(cur, "open_items")
+    zero = _zero(functional_currency)
+    buckets = dict.fromkeys(BUCKETS, zero)
+    count = 0
     items = []
-    for doc, number, party, name, currency, due, amount, value in rows:
-        due_date = as_date(due) or as_of
+    for kind_of_row, doc, number, party, name, currency, due, amount, value, n, _ in rows:
+        due_date = as_date(due)
+        assert due_date is not None
         days = (as_of - due_date).days
+        if kind_of_row == 0:
+            buckets[_bucket(days)] += sign * _amount(value, functional_currency)
+            count += int(n)
+            continue
         items.append(
             AgeingItem(
                 str(doc or ""),
-                number,
+                str(number),
                 str(party or ""),
-                str(name or ""),
+                str(name),
                 currency,
                 due_date,
                 max(days, 0),
@@ -474,8 +492,13 @@ def ageing(
                 sign * _amount(value, functional_currency),
             )
         )
-    items.sort(key=lambda i: (i.party_name, i.due_date, i.number))
-    return Ageing(ReportScope(as_of, known_at, position, currency=functional_currency), kind, items)
+    next_cursor = None
+    if limit is not None and len(items) > limit:
+        last = rows[len(rows) - len(items) + limit - 1]
+        next_cursor = encode_cursor([last[4], as_date(last[6]), last[2], last[10]], tag)
+        items = items[:limit]
+    scope = ReportScope(as_of, known_at, position, currency=functional_currency)
+    return Ageing(scope, kind, items, sum(buckets.values(), zero), buckets, count, next_cursor)
 
 
 def account_ledger(

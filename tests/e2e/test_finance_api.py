@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -242,3 +243,34 @@ def test_reports_over_http(client: TestClient, keel: Keel, books: dict[str, str]
     tax = ok(client.get("/v1/reports/tax-summary", params={"start": "2026-01-01", "end": "2026-03-31"}))
     assert tax["net_payable"] == "240.00"
     assert client.get("/v1/reports/ageing/nonsense").status_code == 422
+
+
+def test_ageing_comes_a_page_at_a_time_and_its_total_counts_every_item(
+    client: TestClient, keel: Keel, books: dict[str, str]
+) -> None:
+    for name in ("Zeta", "Beta", "Beta"):  # two customers of one name: the key still tells them apart
+        customer = ok(client.post("/v1/customers", json={"name": name, "on": "2026-01-02"}), 201)["id"]
+        for day in ("2026-01-05", "2026-02-05"):
+            lines = [{"description": "Work", "quantity": "1", "unit_price": "100.00"}]
+            draft = ok(client.post("/v1/invoices", json={"customer_id": customer, "on": day, "lines": lines}), 201)
+            issued = ok(client.post(f"/v1/invoices/{draft['id']}/issue", json={"on": day}))
+    params = {"as_of": "2026-03-31", "min_position": issued["position"]}
+    whole = ok(client.get("/v1/reports/ageing/receivables", params={**params, "limit": 1000}))
+    assert whole["item_count"] == len(whole["items"]) == 7 and whole["next_cursor"] is None
+    assert [i["party_name"] for i in whole["items"]] == ["Acme", "Beta", "Beta", "Beta", "Beta", "Zeta", "Zeta"]
+    assert sum(Decimal(i["open_value"]) for i in whole["items"]) == Decimal(whole["total"])
+    paged, cursor = [], None
+    while True:
+        page = ok(
+            client.get(
+                "/v1/reports/ageing/receivables",
+                params={**params, "limit": 2, **({"cursor": cursor} if cursor else {})},
+            )
+        )
+        assert (page["total"], page["buckets"], page["item_count"]) == (whole["total"], whole["buckets"], 7)
+        paged += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+        elsewhere = client.get("/v1/reports/ageing/receivables", params={"as_of": "2026-03-30", "cursor": cursor})
+        assert elsewhere.status_code == 422  # a cursor of another day's ageing
+    assert paged == whole["items"]
