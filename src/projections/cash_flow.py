@@ -34,6 +34,7 @@ from ledger.money import Money, from_minor
 from projections.customers import payment_terms
 from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import account_balances
+from projections.open_items import open_items_of
 from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.reports import ReportScope, _position
 from projections.spans import spans_at
@@ -229,14 +230,15 @@ def _from_the_database(
     delay_days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
     after_close = {party: terms.get(party, 30) + delay_days.get(party, 0) for party in {*terms, *delay_days}}
     with db.read() as cur:
-        at_o, at_o_params = spans_at(cur, as_of, known_at, alias="o")
+        columns = "o.account, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
+        documents, documents_params = open_items_of(cur, (RECEIVABLES, PAYABLES), as_of, known_at, columns)
         at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
         delay = f"CASE WHEN o.account = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
         sql = (
             "WITH o AS (SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
             f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
             " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
-            f" o.due_date, o.item, o.value_minor FROM open_items o WHERE o.account IN (%s, %s) AND {at_o}"
+            f" o.due_date, o.item, o.value_minor FROM {documents} AS o"
             " UNION ALL SELECT 'pipeline',"
             f" {_moved(cur, 's.expected_close', _days_of(cur, 's.customer_id', 30))}, s.deal_id, s.customer_id,"
             " s.title, s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s"
@@ -252,9 +254,7 @@ def _from_the_database(
             as_of,
             RECEIVABLES,
             json.dumps(delay_days),
-            RECEIVABLES,
-            PAYABLES,
-            *at_o_params,
+            *documents_params,
             tomorrow,
             json.dumps(after_close),
             currency,

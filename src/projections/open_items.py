@@ -31,7 +31,7 @@ from ledger.payables import Bill
 from ledger.topics import events_with_field
 from projections.db import Cursor, as_date, in_chunks, one_of, update_rows
 from projections.engine import Fact
-from projections.spans import FOREVER, FOREVER_DATE, create_span_index
+from projections.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
 
 PAYMENT_TOPICS = "keel.payment."
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
@@ -75,6 +75,9 @@ class SpanTable:
     table: str
     names: tuple[tuple[str, str], ...]
     measures: tuple[str, str]
+    # On PostgreSQL, one R-tree per part (its name, its condition) instead of one for all the
+    # spans: a query that asks for one part then reads none of the others' spans.
+    parts: tuple[tuple[str, str], ...] = ()
 
     def create(self, cur: Cursor) -> None:
         described = "".join(f"{name} {kind}, " for name, kind in self.names)
@@ -89,7 +92,15 @@ class SpanTable:
             f" {measured}){room}"
         )
         cur.execute(f"CREATE INDEX {self.table}_current ON {self.table} (item, valid_to, valid_from)")
-        create_span_index(cur, self.table)
+        if self.parts and cur.dialect == "postgres":
+            for name, condition in self.parts:
+                create_span_index(cur, self.table, f"at_{name}", condition)
+        else:
+            create_span_index(cur, self.table)
+
+    @property
+    def span_indexes(self) -> tuple[str, ...]:
+        return (f"{self.table}_at", *(f"{self.table}_at_{name}" for name, _ in self.parts))
 
     def fold(
         self, spans: dict[str, list[Span]], lines: dict[str, list[Line]], names: dict[str, tuple[Any, ...]]
@@ -156,6 +167,12 @@ class SpanTable:
 
 
 TEXT, DATE = "TEXT", "DATE"
+ACCOUNT_PARTS = {
+    RECEIVABLES: "receivables",
+    PAYABLES: "payables",
+    CUSTOMER_CREDIT: "credit",
+    EMPLOYEE_PAYABLE: "claims",
+}
 OPEN_ITEMS = SpanTable(
     "open_items",
     # The document's number and due date ride along, so ageing and the forecast read one table.
@@ -168,8 +185,23 @@ OPEN_ITEMS = SpanTable(
         ("due_date", DATE),
     ),
     ("amount_minor", "value_minor"),
+    # Reports ask for one control account's items (see ``open_items_of``).
+    tuple((name, f"account = '{code}'") for code, name in ACCOUNT_PARTS.items()),
 )
 PAYMENT_DELAYS = SpanTable("payment_delays", (("party_id", TEXT),), ("paid_minor", "late_minor_days"))
+
+
+def open_items_of(
+    cur: Cursor, accounts: Sequence[str], as_of: date, known_at: datetime | None, columns: str
+) -> tuple[str, list[Any]]:
+    """A subquery (to alias) of ``columns`` of the open items of ``accounts`` on ``as_of`` as
+    known at ``known_at``: an arm per account, each read through that account's own index."""
+    arms, params = [], []
+    for code in accounts:
+        at, at_params = spans_at(cur, as_of, known_at, alias="o")
+        arms.append(f"SELECT {columns} FROM open_items o WHERE o.account = %s AND {at}")
+        params += [code, *at_params]
+    return f"({' UNION ALL '.join(arms)})", params
 
 
 Terms = tuple[str, date]  # a document's number and due date
@@ -178,11 +210,12 @@ Terms = tuple[str, date]  # a document's number and due date
 class OpenItemsProjection:
     name = "open_items"
     # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points;
-    # 6: spans closed in place; 7: items carry their document's number and due date
-    schema_version = 7
+    # 6: spans closed in place; 7: items carry their document's number and due date; 8: an
+    # R-tree per control account
+    schema_version = 8
     tables = ("open_items", "payment_delays", "document_terms")
     retired_tables = ("invoice_due_dates",)  # v6 kept invoices' due dates alone
-    query_indexes = ("open_items_at", "payment_delays_at")
+    query_indexes = (*OPEN_ITEMS.span_indexes, *PAYMENT_DELAYS.span_indexes)
     folds = events_with_field("journal")
 
     def __init__(self, functional_currency: str = "EUR") -> None:

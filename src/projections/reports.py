@@ -18,6 +18,7 @@ from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, T
 from ledger.money import from_minor
 from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
+from projections.open_items import open_items_of
 from projections.pages import decode_cursor, encode_cursor, list_tag
 from projections.spans import spans_at
 
@@ -296,20 +297,22 @@ def trial_balance(
     return TrialBalance(ReportScope(as_of, known_at, position, currency=functional_currency), rows, totals)
 
 
+OPEN_ITEM_SUMS = "o.account, o.party_id, o.currency, o.amount_minor"
+
+
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at, alias="o")
+        items, params = open_items_of(cur, (RECEIVABLES, CUSTOMER_CREDIT), as_of, known_at, OPEN_ITEM_SUMS)
         # Summed per customer in SQL, both accounts side by side; names joined to the sums.
         cur.execute(
             "SELECT s.party, COALESCE(p.name, NULLIF(s.party, ''), ''), s.currency, s.receivable, s.credit FROM"
             " (SELECT COALESCE(o.party_id, '') AS party, o.currency,"
             " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS receivable,"
             " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS credit"
-            f" FROM open_items o WHERE o.account IN (%s, %s) AND {where}"
-            " GROUP BY COALESCE(o.party_id, ''), o.currency) AS s"
+            f" FROM {items} AS o GROUP BY COALESCE(o.party_id, ''), o.currency) AS s"
             " LEFT JOIN parties p ON p.id = s.party WHERE s.receivable <> 0 OR s.credit <> 0",
-            [RECEIVABLES, CUSTOMER_CREDIT, RECEIVABLES, CUSTOMER_CREDIT, *params],
+            [RECEIVABLES, CUSTOMER_CREDIT, *params],
         )
         sums = cur.fetchall()
         position = _position(cur, "open_items")
