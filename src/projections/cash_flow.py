@@ -290,12 +290,13 @@ def _employee_claims(
     db: ViewDatabase, as_of: date, expected: date, known_at: datetime | None, currency: str
 ) -> list[ForecastItem]:
     with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at)
+        claims, params = open_items_of(
+            cur, (EMPLOYEE_PAYABLE,), as_of, known_at, "o.document_id, o.party_id, o.value_minor"
+        )
         cur.execute(
-            "SELECT document_id, MIN(party_id), SUM(value_minor) FROM open_items"
-            f" WHERE account = %s AND document_id IS NOT NULL AND {where}"
-            " GROUP BY document_id HAVING SUM(value_minor) <> 0",
-            [EMPLOYEE_PAYABLE, *params],
+            f"SELECT document_id, MIN(party_id), SUM(value_minor) FROM {claims} AS o"
+            " WHERE document_id IS NOT NULL GROUP BY document_id HAVING SUM(value_minor) <> 0",
+            params,
         )
         rows = cur.fetchall()
     return [

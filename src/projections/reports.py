@@ -20,7 +20,6 @@ from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
 from projections.open_items import open_items_of
 from projections.pages import decode_cursor, encode_cursor, list_tag
-from projections.spans import spans_at
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -453,27 +452,27 @@ def ageing(
     tag = list_tag("ageing", kind, as_of.isoformat(), known_at.isoformat() if known_at else "")
     after = decode_cursor(cursor, 4, tag) if cursor else None
     with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at, alias="o")
+        columns = "o.document_id, o.number, o.party_id, o.currency, o.due_date, o.amount_minor, o.value_minor, o.item"
+        items_sql, params = open_items_of(cur, (code,), as_of, known_at, columns)
         order = ", ".join(c if c == "due" else by_code_point(cur, c) for c in ("party_name", "due", "number", "item"))
         sql = (
             "WITH a AS (SELECT o.document_id, COALESCE(o.number, '') AS number, o.party_id,"
             " COALESCE(p.name, o.party_id, '') AS party_name, o.currency, COALESCE(o.due_date, %s) AS due,"
-            " o.amount_minor, o.value_minor, o.item FROM open_items o LEFT JOIN parties p ON p.id = o.party_id"
-            f" WHERE o.account = %s AND {where})"
+            f" o.amount_minor, o.value_minor, o.item FROM {items_sql} AS o LEFT JOIN parties p ON p.id = o.party_id)"
             " SELECT 0, NULL, '', NULL, '', '', due, 0, SUM(value_minor), COUNT(*), '' FROM a GROUP BY due"
             " UNION ALL SELECT * FROM (SELECT 1, document_id, number, party_id, party_name, currency, due,"
             f" amount_minor, value_minor, 0, item FROM a{f' WHERE ({order}) > (%s, %s, %s, %s)' if after else ''}"
             f" ORDER BY {order}{' LIMIT %s' if limit is not None else ''}) AS page"
         )
-        values = [as_of, code, *params, *(after or ()), *([limit + 1] if limit is not None else [])]
+        values = [as_of, *params, *(after or ()), *([limit + 1] if limit is not None else [])]
         cur.execute(sql, values)
         rows = cur.fetchall()
         position = _position(cur, "open_items")
     zero = _zero(functional_currency)
     buckets = dict.fromkeys(BUCKETS, zero)
     count = 0
-    items = []
-    for kind_of_row, doc, number, party, name, currency, due, amount, value, n, _ in rows:
+    items, keys = [], []  # each item's place in the order: what a cursor holds
+    for kind_of_row, doc, number, party, name, currency, due, amount, value, n, item in rows:
         due_date = as_date(due)
         assert due_date is not None
         days = (as_of - due_date).days
@@ -481,6 +480,7 @@ def ageing(
             buckets[_bucket(days)] += sign * _amount(value, functional_currency)
             count += int(n)
             continue
+        keys.append([name, due_date, number, item])
         items.append(
             AgeingItem(
                 str(doc or ""),
@@ -497,8 +497,7 @@ def ageing(
         )
     next_cursor = None
     if limit is not None and len(items) > limit:
-        last = rows[len(rows) - len(items) + limit - 1]
-        next_cursor = encode_cursor([last[4], as_date(last[6]), last[2], last[10]], tag)
+        next_cursor = encode_cursor(keys[limit - 1], tag)
         items = items[:limit]
     scope = ReportScope(as_of, known_at, position, currency=functional_currency)
     return Ageing(scope, kind, items, sum(buckets.values(), zero), buckets, count, next_cursor)
