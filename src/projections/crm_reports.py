@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money, from_minor
-from projections.db import Cursor, Row, ViewDatabase, as_date
+from projections.db import Cursor, Row, ViewDatabase, as_date, days_between
 from projections.pages import Page, fetch_page
 from projections.spans import spans_at
 
@@ -312,9 +312,17 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
             ranks = [rank[s] for s in str(reached).split(",") if s in rank]
             if ranks:
                 furthest[max(ranks)] += int(count)
-        cur.execute(f"SELECT l.id, l.source FROM leads l WHERE l.captured_on <= %s{kl}", [as_of, *klp])
-        leads = cur.fetchall()
-        states = _deal_states(cur, as_of, known_at, "lead_id IS NOT NULL")
+        # Per source: leads captured, those with a deal (the last opened, if several), those won.
+        at, params = spans_at(cur, as_of, known_at)
+        cur.execute(
+            "WITH d AS (SELECT lead_id, status, ROW_NUMBER() OVER (PARTITION BY lead_id"
+            f"   ORDER BY opened_on DESC, deal_id DESC) AS n FROM deal_spans WHERE {at} AND lead_id IS NOT NULL)"
+            " SELECT l.source, COUNT(*), COUNT(d.lead_id), SUM(CASE WHEN d.status = 'won' THEN 1 ELSE 0 END)"
+            f" FROM leads l LEFT JOIN d ON d.lead_id = l.id AND d.n = 1 WHERE l.captured_on <= %s{kl}"
+            " GROUP BY l.source",
+            [*params, as_of, *klp],
+        )
+        sources = {str(source): (int(n), int(converted), int(won or 0)) for source, n, converted, won in cur.fetchall()}
         position = _position(cur)
     reached = [sum(count for n, count in furthest.items() if n >= i) for i in range(len(steps))]
     funnel = [
@@ -327,15 +335,6 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
         )
         for i in range(len(steps))
     ]
-    by_lead = {s.lead_id: s for s in states if s.lead_id}
-    sources: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for lead_id, source in leads:
-        counts = sources[source]
-        counts[0] += 1
-        deal = by_lead.get(str(lead_id))
-        if deal is not None:
-            counts[1] += 1
-            counts[2] += deal.status == "won"
     rows = [SourceRow(src, *c) for src, c in sorted(sources.items())]
     return ConversionReport(CrmScope(as_of, known_at, position), funnel, rows)
 
@@ -343,13 +342,17 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
 def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None = None) -> WinRateReport:
     """Deals won and lost between two dates (as known at K), and the average days from open to won."""
     with db.read() as cur:
-        closed = _deal_states(cur, end, known_at, "status IN ('won', 'lost') AND since >= %s", [start])
+        at, params = spans_at(cur, end, known_at)
+        cur.execute(
+            f"SELECT status, COUNT(*), SUM({days_between(cur, 'since', 'opened_on')}) FROM deal_spans"
+            f" WHERE {at} AND status IN ('won', 'lost') AND since >= %s GROUP BY status",
+            [*params, start],
+        )
+        closed = {str(status): (int(n), int(days or 0)) for status, n, days in cur.fetchall()}
         position = _position(cur)
-    won = [s for s in closed if s.status == "won"]
-    cycle = (
-        (Decimal(sum((s.since - s.opened_on).days for s in won)) / len(won)).quantize(Decimal("0.1")) if won else None
-    )
-    return WinRateReport(CrmScope(end, known_at, position, start), len(won), len(closed) - len(won), cycle)
+    won, days = closed.get("won", (0, 0))
+    cycle = (Decimal(days) / won).quantize(Decimal("0.1")) if won else None
+    return WinRateReport(CrmScope(end, known_at, position, start), won, closed.get("lost", (0, 0))[0], cycle)
 
 
 def follow_ups(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> FollowUpsReport:

@@ -48,6 +48,13 @@ def by_code_point(cur: Cursor, column: str) -> str:
     return f'{column} COLLATE "C"' if cur.dialect == "postgres" else column
 
 
+def days_between(cur: Cursor, later: str, earlier: str) -> str:
+    """SQL for the whole days from the date column ``earlier`` to ``later``."""
+    if cur.dialect == "postgres":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
 def in_chunks(cur: Cursor, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """``values`` in chunks small enough for one ``one_of`` (SQLite caps a statement's parameters)."""
     size = 10_000 if cur.dialect == "postgres" else 500

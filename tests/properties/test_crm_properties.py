@@ -25,7 +25,7 @@ from ledger.crm import DEFAULT_STAGES, Deal
 from ledger.errors import DomainError
 from ledger.events import Meta
 from ledger.money import Money
-from projections.crm_reports import conversion, pipeline
+from projections.crm_reports import conversion, pipeline, win_rate
 
 START = date(2026, 1, 1)
 META = Meta("prop")
@@ -155,6 +155,10 @@ def test_pipeline_equals_a_replay_of_what_was_known_at_k_folded_by_effective_dat
                 assert got == replay_pipeline(keel, as_of, known_at), (as_of, known_at)
                 funnel = {step.stage: step.reached for step in conversion(keel.views, as_of, known_at).funnel}
                 assert funnel == replay_funnel(keel, as_of, known_at, list(funnel)), (as_of, known_at)
+                since = as_of - timedelta(days=30)
+                rate = win_rate(keel.views, since, as_of, known_at)
+                got_rate = (rate.won, rate.lost, rate.average_cycle_days)
+                assert got_rate == replay_win_rate(keel, since, as_of, known_at), (as_of, known_at)
 
 
 def replay_funnel(keel: Keel, as_of: date, known_at: datetime | None, steps: list[str]) -> dict[str, int]:
@@ -165,6 +169,24 @@ def replay_funnel(keel: Keel, as_of: date, known_at: datetime | None, steps: lis
         if isinstance(e, Deal.Opened | Deal.StageMoved | Deal.Reopened | Deal.Won) and stage in steps:
             furthest[e.originator_id] = max(furthest.get(e.originator_id, 0), steps.index(stage))
     return {step: sum(1 for f in furthest.values() if f >= n) for n, step in enumerate(steps)}
+
+
+def replay_win_rate(keel: Keel, start: date, end: date, known_at: datetime | None) -> tuple[int, int, Decimal | None]:
+    """Deals whose last status change by ``end`` won or lost them on or after ``start``; the
+    average days from opening to winning."""
+    opened: dict[UUID, date] = {}
+    last: dict[UUID, tuple[date, int, str]] = {}
+    for position, e in deal_events(keel, end, known_at):
+        if isinstance(e, Deal.Opened):
+            opened[e.originator_id] = e.effective_date
+        status = "won" if isinstance(e, Deal.Won) else "lost" if isinstance(e, Deal.Lost) else "open"
+        if isinstance(e, Deal.Opened | Deal.StageMoved | Deal.Reopened | Deal.Won | Deal.Lost):
+            change = (e.effective_date, position, status)
+            last[e.originator_id] = max(last.get(e.originator_id, (date.min, 0, "")), change)
+    closed = [(deal, day, status) for deal, (day, _, status) in last.items() if status != "open" and day >= start]
+    won = [(day - opened[deal]).days for deal, day, status in closed if status == "won"]
+    cycle = (Decimal(sum(won)) / len(won)).quantize(Decimal("0.1")) if won else None
+    return len(won), len(closed) - len(won), cycle
 
 
 @given(history=st.lists(op, min_size=1, max_size=30))
