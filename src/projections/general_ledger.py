@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from ledger.journal import JournalLine
@@ -20,6 +20,8 @@ from projections.db import Cursor
 from projections.engine import Fact
 
 YEAR_CLOSE_TOPIC = "keel.books.YearClosed.v1"
+# A literal, not a parameter: a partial index is used only where the query repeats its condition.
+CLOSING = f"event_topic = '{YEAR_CLOSE_TOPIC}'"
 COLUMNS = (
     "position",
     "line_no",
@@ -51,8 +53,8 @@ SEGMENT = 10_000
 class GeneralLedgerProjection:
     name = "general_ledger"
     # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
-    # open items (projections.open_items)
-    schema_version = 5
+    # open items (projections.open_items); 6: an index of the year-end closing lines
+    schema_version = 6
     tables = ("gl_lines", "gl_month_sums")
     query_indexes = (
         "gl_lines_account_date",
@@ -61,6 +63,7 @@ class GeneralLedgerProjection:
         "gl_lines_date",
         "gl_lines_recorded",
         "gl_lines_project_date",
+        "gl_lines_year_close",
     )
     # Every event that posts to the books carries its journal lines.
     folds = events_with_field("journal")
@@ -99,6 +102,8 @@ class GeneralLedgerProjection:
         cur.execute(
             "CREATE INDEX gl_lines_project_date ON gl_lines (project_id, effective_date) WHERE project_id IS NOT NULL"
         )
+        # The few closing lines, which a period's result leaves out (see ``closing_sums``).
+        cur.execute(f"CREATE INDEX gl_lines_year_close ON gl_lines (effective_date) WHERE {CLOSING}")
         cur.execute(
             """CREATE TABLE gl_month_sums (
                 account TEXT NOT NULL,
@@ -162,29 +167,55 @@ def _add_sums(cur: Cursor, table: str, keys: Sequence[str], sums: dict[Any, list
     )
 
 
+def closing_sums(
+    cur: Cursor, start: date, through: date, known_at: datetime | None, accounts: Sequence[str]
+) -> dict[str, int]:
+    """Per account, the value (minor units) the year-end closing entries dated in the window and
+    recorded by ``known_at`` posted to it."""
+    known, params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    cur.execute(
+        f"SELECT account, SUM(value_minor) FROM gl_lines WHERE {CLOSING} AND effective_date >= %s"
+        f" AND effective_date <= %s{known} AND account IN ({', '.join(['%s'] * len(accounts))}) GROUP BY account",
+        [start, through, *params, *accounts],
+    )
+    return {str(code): int(value) for code, value in cur.fetchall()}
+
+
 def account_balances(
-    cur: Cursor, through: date, known_at: datetime | None, accounts: Sequence[str] = ()
+    cur: Cursor,
+    through: date,
+    known_at: datetime | None,
+    accounts: Sequence[str] = (),
+    since: date | None = None,
 ) -> list[tuple[str, str, int, int]]:
     """Per account and currency, the sums (amount, value in minor units) of every line dated on or
-    before ``through`` and recorded by ``known_at`` (None: everything recorded).
+    before ``through`` (and on or after ``since``, if given) and recorded by ``known_at`` (None:
+    everything recorded).
 
-    Whole months before ``through``'s month come from ``gl_month_sums`` (for ``known_at``: only
-    the segments of the log entirely before it), the rest from the lines themselves: those of
-    ``through``'s month, and those of earlier months in the segment ``known_at`` falls in.
-    "Recorded by K" is "at or before position P": the lines' clock grows with the position."""
+    Whole months of the window before ``through``'s month come from ``gl_month_sums`` (for
+    ``known_at``: only the segments of the log entirely before it), the rest from the lines
+    themselves: those of ``through``'s month and of ``since``'s, if it starts mid-month, and those
+    of the whole months in the segment ``known_at`` falls in. "Recorded by K" is "at or before
+    position P": the lines' clock grows with the position."""
     month = through.replace(day=1)
+    # The window's first whole month, and the partial month before it (``since`` to it), if any.
+    first = since if since is None or since.day == 1 else (since.replace(day=28) + timedelta(days=4)).replace(day=1)
+    head = since if since is not None and first is not None and since < first else None
     only, only_params = "", list(accounts)
     if accounts:
         only = f" AND account IN ({', '.join(['%s'] * len(accounts))})"
     columns = "account, currency, amount_minor, value_minor"
-    parts = []
-    params: list[Any] = []
-    if known_at is None:
-        parts.append(f"SELECT {columns} FROM gl_month_sums WHERE month < %s{only}")
-        params += [month, *only_params]
-        parts.append(f"SELECT {columns} FROM gl_lines WHERE effective_date >= %s AND effective_date <= %s{only}")
-        params += [month, through, *only_params]
-    else:
+    months, months_params = ("month >= %s AND month < %s", [first, month]) if first else ("month < %s", [month])
+    dated, dated_params = (
+        ("effective_date >= %s AND effective_date < %s", [first, month])
+        if first
+        else (
+            "effective_date < %s",
+            [month],
+        )
+    )
+    last: int | None = None
+    if known_at is not None:
         # The clock grows with the position: the last line by clock is the last by position too,
         # and the index on (recorded_at, position) finds it in one step (MAX(position) would scan).
         cur.execute(
@@ -195,18 +226,28 @@ def account_balances(
         if row is None:
             return []
         last = int(row[0])
-        segment = last // SEGMENT
-        parts.append(f"SELECT {columns} FROM gl_month_sums WHERE month < %s AND segment < %s{only}")
-        params += [month, segment, *only_params]
+    recorded, recorded_params = ("", []) if last is None else (" AND position <= %s", [last])
+    parts: list[str] = []
+    params: list[Any] = []
+    # The lines of ``through``'s month (from ``since`` if it falls in it); of ``since``'s partial month.
+    start = max(month, since) if since is not None else month
+    parts.append(f"SELECT {columns} FROM gl_lines WHERE effective_date >= %s AND effective_date <= %s{recorded}{only}")
+    params += [start, through, *recorded_params, *only_params]
+    if head is not None and head < month:
         parts.append(
-            f"SELECT {columns} FROM gl_lines"
-            f" WHERE effective_date >= %s AND effective_date <= %s AND position <= %s{only}"
+            f"SELECT {columns} FROM gl_lines WHERE effective_date >= %s AND effective_date < %s{recorded}{only}"
         )
-        params += [month, through, last, *only_params]
-        parts.append(
-            f"SELECT {columns} FROM gl_lines WHERE position >= %s AND position <= %s AND effective_date < %s{only}"
-        )
-        params += [segment * SEGMENT, last, month, *only_params]
+        params += [head, first or month, *recorded_params, *only_params]
+    if first is None or first < month:
+        if last is None:
+            parts.append(f"SELECT {columns} FROM gl_month_sums WHERE {months}{only}")
+            params += [*months_params, *only_params]
+        else:
+            segment = last // SEGMENT
+            parts.append(f"SELECT {columns} FROM gl_month_sums WHERE {months} AND segment < %s{only}")
+            params += [*months_params, segment, *only_params]
+            parts.append(f"SELECT {columns} FROM gl_lines WHERE position >= %s AND position <= %s AND {dated}{only}")
+            params += [segment * SEGMENT, last, *dated_params, *only_params]
     cur.execute(
         f"SELECT account, currency, SUM(amount_minor), SUM(value_minor) FROM ({' UNION ALL '.join(parts)}) AS parts"
         " GROUP BY account, currency ORDER BY account, currency",

@@ -17,7 +17,7 @@ from typing import Any
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import from_minor
 from projections.db import Cursor, ViewDatabase, as_date, by_code_point
-from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances
+from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.open_items import open_items_of
 from projections.pages import decode_cursor, encode_cursor, list_tag
 
@@ -366,12 +366,21 @@ def profit_and_loss(
     )
     marks = ", ".join(["%s"] * len(codes))
     with db.read() as cur:
-        cur.execute(
-            f"SELECT account, {group_sql}, SUM(value_minor) FROM gl_lines"
-            f" WHERE account IN ({marks}) AND event_topic <> %s AND {where} GROUP BY 1, 2 ORDER BY 1, 2",
-            [*codes, YEAR_CLOSE_TOPIC, *params],
-        )
-        sums = cur.fetchall()
+        if by is None:
+            # Whole months from the monthly sums (as the trial balance), less the closing entries.
+            values: dict[str, int] = defaultdict(int)
+            for code, _, _, minor in account_balances(cur, end, known_at, codes, since=start):
+                values[code] += minor
+            for code, minor in closing_sums(cur, start, end, known_at, codes).items():
+                values[code] -= minor
+            sums: list[tuple[Any, ...]] = [(code, "", value) for code, value in sorted(values.items())]
+        else:
+            cur.execute(
+                f"SELECT account, {group_sql}, SUM(value_minor) FROM gl_lines"
+                f" WHERE account IN ({marks}) AND event_topic <> %s AND {where} GROUP BY 1, 2 ORDER BY 1, 2",
+                [*codes, YEAR_CLOSE_TOPIC, *params],
+            )
+            sums = cur.fetchall()
         position = _position(cur)
     income: list[StatementLine] = []
     expenses: list[StatementLine] = []

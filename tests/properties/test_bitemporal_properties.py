@@ -70,11 +70,12 @@ def test_every_report_at_any_two_moments_equals_a_replay_of_what_was_known_then(
             horizon = said.periods[-1].end
             assert dict(from_documents) == replay_expected_documents(keel, position, as_of, horizon)
             assert reported_balances(keel, as_of, None) == replay_balances(keel, head, as_of)
-            start = as_of.replace(day=1)
-            pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
-            assert {ln.account: ln.amount for ln in [*pl.income, *pl.expenses]} == replay_result(
-                keel, position, start, as_of
-            )
+            # A month to date, and a window from any day (whole months inside it, partial ones around).
+            for start in (as_of.replace(day=1), START + timedelta(days=days // 3)):
+                pl = profit_and_loss(keel.views, start, as_of, "EUR", known_at)
+                assert {ln.account: ln.amount for ln in [*pl.income, *pl.expenses]} == replay_result(
+                    keel, position, start, as_of
+                ), (start, as_of)
 
 
 def replay_result(keel: Keel, position: int, start: date, end: date) -> dict[str, Decimal]:
