@@ -318,6 +318,16 @@ class ViewDatabase:
         mine = last()  # this thread works too
         return [*(f.result() for f in futures), mine]
 
+    def refresh_statistics(self, tables: Sequence[str]) -> None:
+        """ANALYZE tables filling in bulk, midway: planned for the rows they had at the last
+        autovacuum, the fold's lookups by key (spans to close, current spans) would become
+        sequential scans of the whole table, once per page, and a rebuild quadratic."""
+        if self.dialect == "sqlite":
+            return  # its planner has no statistics until ANALYZE, and uses the indexes without
+        with self._pool.connection() as conn:
+            for table in tables:
+                conn.execute(f"ANALYZE {table}")
+
     def analyze(self, tables: Sequence[str]) -> None:
         """Refresh the planner's statistics of tables just filled in bulk (a rebuild), so queries
         are planned for the rows they have, not for the empty tables they were. On PostgreSQL
@@ -371,10 +381,13 @@ class ViewDatabase:
             cur.execute(f"DROP INDEX {name}")
         return found
 
-    def lock_schema(self, cur: Cursor) -> None:
-        """Serialise schema changes between processes (SQLite's write lock already does)."""
+    def lock_schema(self, cur: Cursor, shared: bool = False) -> None:
+        """Serialise schema changes between processes (SQLite's write lock already does);
+        ``shared``: changes that may run beside each other (indexes built at once), not beside
+        the others (a table dropped and created again)."""
         if self.dialect == "postgres":
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (0x6B65656C,))  # "keel"
+            kind = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            cur.execute(f"SELECT {kind}(%s)", (0x6B65656C,))  # "keel"
 
     def close(self) -> None:
         if self._readers is not None:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.db import Cursor, Row, ViewDatabase
-from projections.engine import EPOCH, Projection, ProjectionEngine
+from projections.engine import EPOCH, Projection, ProjectionEngine, StatisticsRefresh
 from projections.reading import PageReader, fewer_collections
 
 SAMPLE = 5
@@ -137,6 +137,7 @@ class ShadowRebuild:
         """Fold the log into the new generation up to the head; ``progress(done, position)``."""
         total = 0
         reader = self.engine.reader(self.projection, self.engine.rebuild_page_size)
+        statistics = StatisticsRefresh(self.db, [f"{table}{self.suffix}" for table in self.projection.tables])
         with fewer_collections():
             while True:
                 with self.db.transaction(pipelined=True) as cur:
@@ -144,6 +145,7 @@ class ShadowRebuild:
                 if not n:
                     return total
                 total += n
+                statistics.folded(total)
                 if progress:
                     progress(n, self.position())
 
