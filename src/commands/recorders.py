@@ -130,7 +130,7 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position = ANY(%s)"), (list(positions),)
+                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position = ANY(%b)"), (list(positions),)
             )
             return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
 

@@ -49,6 +49,8 @@ def with_line(spans: Sequence[Span], day: date, amount: int, value: int) -> list
     """The item's nonzero spans (in date order) once a line of (amount, value) dated ``day`` is
     added: every balance from that day on moves by it. Adjacent spans of equal balance are merged,
     so an item's spans are one canonical set for its balance function."""
+    if not spans:  # most lines: a document's first, on an item with no balance yet
+        return [(day, FOREVER_DATE, amount, value)] if amount or value else []
     pieces = [s for s in spans if s[1] <= day]  # wholly before the line: unchanged
     later = [s for s in spans if s[1] > day]
     pieces += [(f, day, a, v) for f, _, a, v in later if f < day]  # the part before it, unchanged
