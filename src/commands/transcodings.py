@@ -53,14 +53,14 @@ class DataclassAsDict(Transcoding):
         return {name: _plain(getattr(obj, name)) for name in fields if getattr(obj, name) is not None}
 
     def decode(self, data: dict[str, Any]) -> Any:
-        values = dict(data)
+        # ``data`` is the decoder's own, fresh from the JSON: converted in place, not copied.
         for key in self.decimals:
-            if key in values:
-                values[key] = Decimal(values[key])
+            if key in data:
+                data[key] = Decimal(data[key])
         for key in self.uuids:
-            if key in values:
-                values[key] = UUID(values[key])
-        return self.type(**values)
+            if key in data:
+                data[key] = UUID(data[key])
+        return self.type(**data)
 
 
 class JournalLineAsDict(DataclassAsDict):
@@ -69,13 +69,12 @@ class JournalLineAsDict(DataclassAsDict):
     decimals = ("amount", "functional")
 
     def decode(self, data: dict[str, Any]) -> JournalLine:
-        values = dict(data)
         # v1 lines named their dimensions after customers and invoices.
-        if "customer_id" in values:
-            values["party_id"] = values.pop("customer_id")
-        if "invoice_id" in values:
-            values["document_id"] = values.pop("invoice_id")
-        line: JournalLine = super().decode(values)
+        if "customer_id" in data:
+            data["party_id"] = data.pop("customer_id")
+        if "invoice_id" in data:
+            data["document_id"] = data.pop("invoice_id")
+        line: JournalLine = super().decode(data)
         return line
 
 
