@@ -33,10 +33,11 @@ TABLES = (
 class CrmProjection:
     name = "crm"
     # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes;
-    # 7: open deals' own index; 8: spans as points in four dimensions; 9: weighted values
-    schema_version = 9
+    # 7: open deals' own index; 8: spans as points in four dimensions; 9: weighted values;
+    # 10: closed deals' own index
+    schema_version = 10
     tables = TABLES
-    query_indexes = ("deal_spans_at", "deal_spans_open_at")
+    query_indexes = ("deal_spans_at", "deal_spans_open_at", "deal_spans_closed_at")
     folds = (
         Pipeline.Event,
         Lead.Event,
@@ -85,7 +86,10 @@ class CrmProjection:
         ):
             cur.execute(ddl)
         create_span_index(cur, "deal_spans")
-        create_span_index(cur, "deal_spans", "open_at", "status = 'open'")  # the forecast's open deals
+        # Open deals (the pipeline's groups, the forecast) and closed ones (the pipeline's counts)
+        # each have their own R-tree: the pipeline reads the two at once, neither through the other.
+        create_span_index(cur, "deal_spans", "open_at", "status = 'open'")
+        create_span_index(cur, "deal_spans", "closed_at", "status <> 'open'")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # deal -> its events in the page

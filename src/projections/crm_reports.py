@@ -262,29 +262,34 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
     """Open deals by stage (pipeline order) or owner: count, value and probability-weighted value."""
     if by not in ("stage", "owner"):
         raise ValueError(f"the pipeline is grouped by stage or owner, not {by!r}")
-    with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at)
-        # One pass over the deals' states: won and lost counted, open deals summed per group (each
-        # span carries its deal's weighted value, rounded per deal as ``DealState.weighted``).
-        open_only = "CASE WHEN status = 'open' THEN {} END"
-        cur.execute(
-            f"SELECT status, {open_only.format(by)}, {open_only.format('currency')}, SUM(value_minor),"
-            f" SUM(weighted_minor), COUNT(*) FROM deal_spans WHERE {where} GROUP BY 1, 2, 3",
-            params,
-        )
-        states = cur.fetchall()
-        order = _stage_order(cur)
-        position = _position(cur)
-    counts: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[str, str], tuple[int, Decimal, Decimal]] = {}
-    for status, group, currency, value, weighted, n in states:
-        counts[str(status)] += int(n)
-        if status == "open":
-            groups[(str(group), str(currency))] = (
-                int(n),
-                from_minor(int(value), currency),
-                from_minor(int(weighted), currency),
+    column = "stage" if by == "stage" else "owner"
+
+    def open_deals() -> tuple[list[Any], list[str], int]:
+        """Open deals summed per group and currency (each span carries its deal's weighted
+        value, rounded per deal as ``DealState.weighted``), the stages' order, the position."""
+        with db.read() as cur:
+            where, params = spans_at(cur, as_of, known_at)
+            cur.execute(
+                f"SELECT {column}, currency, SUM(value_minor), SUM(weighted_minor), COUNT(*) FROM deal_spans"
+                f" WHERE status = 'open' AND {where} GROUP BY 1, 2",
+                params,
             )
+            return cur.fetchall(), _stage_order(cur), _position(cur)
+
+    def closed_deals() -> list[Any]:
+        with db.read() as cur:
+            where, params = spans_at(cur, as_of, known_at)
+            cur.execute(
+                f"SELECT status, COUNT(*) FROM deal_spans WHERE status <> 'open' AND {where} GROUP BY 1", params
+            )
+            return cur.fetchall()
+
+    (sums, order, position), closed = db.gather(open_deals, closed_deals)
+    counts = {str(status): int(n) for status, n in closed}
+    groups = {
+        (str(group), str(currency)): (int(n), from_minor(int(value), currency), from_minor(int(weighted), currency))
+        for group, currency, value, weighted, n in sums
+    }
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
         return (order.index(key[0]) if by == "stage" and key[0] in order else len(order), key[0], key[1])

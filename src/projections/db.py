@@ -11,7 +11,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -288,36 +288,88 @@ class ViewDatabase:
 
     @contextmanager
     def read(self) -> Iterator[Cursor]:
-        """A consistent snapshot for one query."""
+        """A consistent snapshot for one query (inside ``gather``: the gathered reads' one)."""
+        held = getattr(self._local, "held", None)
         if self.dialect == "sqlite":
+            if held is not None:
+                yield _SQLiteCursor(held.cursor())
+                return
             conn = self._sqlite()
             conn.execute("BEGIN")
             try:
                 yield _SQLiteCursor(conn.cursor())
             finally:
                 conn.execute("COMMIT")
+        elif held is not None:
+            with held.cursor() as raw:
+                yield _PostgresCursor(held, raw, pipelined=False)
         else:
+            snapshot = getattr(self._local, "snapshot", None)
             with self._pool.connection() as conn:
                 conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                if snapshot:  # an identifier PostgreSQL made (hex digits and dashes): not a parameter
+                    conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 with conn.cursor() as raw:
                     yield _PostgresCursor(conn, raw, pipelined=False)
                 conn.rollback()
 
-    def gather(self, *calls: Callable[[], Any]) -> list[Any]:
+    def gather(self, *calls: Callable[[], Any], one_snapshot: bool = True) -> list[Any]:
         """Run independent reads at once, each on its own connection, and return their results
         in order: a report made of several queries then waits for the slowest, not for their sum
         (the database works on them in parallel; the driver lets go of Python's lock while it
-        waits). The calls must not gather themselves: they would wait for the workers they hold."""
+        waits). The calls must not gather themselves: they would wait for the workers they hold.
+
+        ``one_snapshot``: every ``read()`` the calls make sees the same snapshot of the database
+        (on PostgreSQL one exported to the other connections; on SQLite the calls take turns in
+        one transaction), so a report assembled from them agrees with itself and with the log
+        position it gives, even while projections fold on."""
         if len(calls) < 2:
             return [call() for call in calls]
+        if self.dialect == "sqlite":
+            if not one_snapshot:
+                return [call() for call in calls]
+            with self._held_sqlite():
+                return [call() for call in calls]
         if self._readers is None:
             with self._readers_lock:
                 if self._readers is None:
                     self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="keel-read")
         *rest, last = calls
-        futures = [self._readers.submit(call) for call in rest]
-        mine = last()  # this thread works too
+        if not one_snapshot:
+            futures = [self._readers.submit(call) for call in rest]
+            mine = last()  # this thread works too
+            return [*(f.result() for f in futures), mine]
+        with self._pool.connection() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+            snapshot = str(row[0]) if row else ""
+            futures = [self._readers.submit(self._in_snapshot, snapshot, call) for call in rest]
+            self._local.held = conn  # this thread's reads share the exporting transaction
+            try:
+                mine = last()
+            finally:
+                self._local.held = None
+                wait(futures)  # the snapshot lives only as long as the transaction that exported it
+            conn.rollback()
         return [*(f.result() for f in futures), mine]
+
+    def _in_snapshot(self, snapshot: str, call: Callable[[], Any]) -> Any:
+        self._local.snapshot = snapshot
+        try:
+            return call()
+        finally:
+            self._local.snapshot = None
+
+    @contextmanager
+    def _held_sqlite(self) -> Iterator[None]:
+        conn = self._sqlite()
+        conn.execute("BEGIN")
+        self._local.held = conn
+        try:
+            yield
+        finally:
+            self._local.held = None
+            conn.execute("COMMIT")
 
     def refresh_statistics(self, tables: Sequence[str]) -> None:
         """ANALYZE tables filling in bulk, midway: planned for the rows they had at the last

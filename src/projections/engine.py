@@ -347,7 +347,7 @@ class ProjectionEngine:
 
         builds = [partial(build, index) for index in pending]
         if self.db.dialect == "postgres":
-            self.db.gather(*builds)
+            self.db.gather(*builds, one_snapshot=False)
         else:
             for call in builds:
                 call()
