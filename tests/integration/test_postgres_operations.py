@@ -168,7 +168,9 @@ def test_a_rebuild_builds_its_query_indexes_at_the_end_and_one_stopped_midway_ha
         assert {
             "open_items_at_receivables",
             "deal_spans_open_at",
+            "deal_spans_closed_at",
             "gl_lines_account_date",
+            "gl_lines_year_close",
             "invoices_customer",
         } <= serving
 
