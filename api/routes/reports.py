@@ -22,6 +22,8 @@ End = Annotated[
 ]
 GL = ["general_ledger"]
 OPEN = ["open_items", "documents"]  # open items, with their documents and parties
+# what the forecast reads besides: delays, customers' terms, deals, people and projects
+FORECAST = [*GL, *OPEN, "payment_delays", "customers", "crm", "work"]
 
 
 @router.get("/trial-balance", response_model=schemas.TrialBalance)
@@ -204,7 +206,7 @@ def cash_forecast_report(
     customer's observed payment delay, open payables, approved expense claims not yet reimbursed,
     committed labour, retainers and the weighted pipeline. The periods sum every item; the items
     behind them come a page at a time."""
-    catch_up(keel, min_position, [*GL, *OPEN])
+    catch_up(keel, min_position, FORECAST)
     day = as_of_or_today(as_of)
     if end <= day:
         raise InvalidValue(f"a forecast looks ahead: end {end.isoformat()} must come after {day.isoformat()}")
@@ -232,7 +234,7 @@ def forecast_vs_actual_report(
     min_position: MinPosition = None,
 ) -> schemas.ForecastVsActual:
     """What the cash forecast said at a past moment against what went through the bank since."""
-    catch_up(keel, min_position, [*GL, *OPEN])
+    catch_up(keel, min_position, FORECAST)
     until = as_of_or_today(end)
     if until <= as_of:
         raise InvalidValue(f"end {until.isoformat()} must come after as_of {as_of.isoformat()}")

@@ -36,6 +36,7 @@ from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import account_balances
 from projections.open_items import open_items_of
 from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
+from projections.payment_delays import PAYMENT_DELAYS
 from projections.reports import ReportScope, _position
 from projections.spans import spans_at
 from projections.work_reports import planned_hours
@@ -149,10 +150,10 @@ def actual(
 def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
     """Per customer: the amount-weighted average days payments on invoices came after the due
     date, over the payments dated by ``as_of`` and known at ``known_at`` (kept as running sums
-    by the open-items read model)."""
+    by the payment-delays read model)."""
     with db.read() as cur:
         where, params = spans_at(cur, as_of, known_at)
-        cur.execute(f"SELECT party_id, paid_minor, late_minor_days FROM payment_delays WHERE {where}", params)
+        cur.execute(f"SELECT party_id, paid_minor, late_minor_days FROM {PAYMENT_DELAYS.table} WHERE {where}", params)
         rows = cur.fetchall()
     return {
         str(party): (Decimal(int(late)) / int(paid)).quantize(Decimal("0.1")) for party, paid, late in rows if int(paid)

@@ -11,6 +11,7 @@ from projections.engine import Projection
 from projections.general_ledger import GeneralLedgerProjection
 from projections.invoices import InvoicesProjection
 from projections.open_items import OpenItemsProjection
+from projections.payment_delays import PaymentDelaysProjection
 from projections.work import WorkProjection
 
 
@@ -18,6 +19,7 @@ def default_projections(functional_currency: str = "EUR") -> list[Projection]:
     return [
         GeneralLedgerProjection(functional_currency),
         OpenItemsProjection(functional_currency),
+        PaymentDelaysProjection(functional_currency),
         CustomersProjection(),
         InvoicesProjection(),
         DocumentsProjection(),

@@ -1,5 +1,5 @@
 """Open items: what each document still owes or is owed on the control accounts, as bitemporal
-spans; and, kept the same way, how late each customer pays.
+spans.
 
 An item is one document's balance on one control account and currency (lines without a document
 make one item per party). Its balance over business dates is a step function that changes on
@@ -9,9 +9,7 @@ believed (see ``projections.spans``). When a line arrives, the spans it changes 
 its recording time and the new ones open there. Open items as of D known at K are then the spans
 containing both D and K: the answer, without reading the history that settled everything else.
 
-Payment delays are kept alike: per customer, the running sums of payments on invoices and of
-payments times the days they came after the invoice's due date, as spans over the dates of the
-payments. Their ratio as of D known at K is the customer's average delay then.
+How late each customer pays is kept alike, in a read model of its own (``projections.payment_delays``).
 """
 
 from __future__ import annotations
@@ -33,7 +31,6 @@ from projections.db import Cursor, as_date, in_chunks, one_of, update_rows
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
 
-PAYMENT_TOPICS = "keel.payment."
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
 
 Span = tuple[date, date, int, int]  # valid_from, valid_to, and the two sums
@@ -190,7 +187,6 @@ OPEN_ITEMS = SpanTable(
     # Reports ask for one control account's items (see ``open_items_of``).
     tuple((name, f"account = '{code}'") for code, name in ACCOUNT_PARTS.items()),
 )
-PAYMENT_DELAYS = SpanTable("payment_delays", (("party_id", TEXT),), ("paid_minor", "late_minor_days"))
 
 
 def open_items_of(
@@ -213,11 +209,12 @@ class OpenItemsProjection:
     name = "open_items"
     # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points;
     # 6: spans closed in place; 7: items carry their document's number and due date; 8: an
-    # R-tree per control account
-    schema_version = 8
-    tables = ("open_items", "payment_delays", "document_terms")
-    retired_tables = ("invoice_due_dates",)  # v6 kept invoices' due dates alone
-    query_indexes = (*OPEN_ITEMS.span_indexes, *PAYMENT_DELAYS.span_indexes)
+    # R-tree per control account; 9: payment delays apart (projections.payment_delays)
+    schema_version = 9
+    tables = ("open_items", "document_terms")
+    # v6 kept invoices' due dates alone; v8 kept the payment delays
+    retired_tables = ("invoice_due_dates", "payment_delays")
+    query_indexes = OPEN_ITEMS.span_indexes
     folds = events_with_field("journal")
 
     def __init__(self, functional_currency: str = "EUR") -> None:
@@ -225,7 +222,6 @@ class OpenItemsProjection:
 
     def create(self, cur: Cursor) -> None:
         OPEN_ITEMS.create(cur)
-        PAYMENT_DELAYS.create(cur)
         # Invoices' and bills' numbers and due dates, for the later lines of their items.
         cur.execute(
             "CREATE TABLE document_terms (document_id TEXT PRIMARY KEY, number TEXT NOT NULL, due_date DATE NOT NULL)"
@@ -234,7 +230,6 @@ class OpenItemsProjection:
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         items: dict[str, list[Line]] = defaultdict(list)  # per item, its lines in this page
         documents: dict[str, tuple[Any, ...]] = {}  # per item: account, currency, party, document
-        payments: list[tuple[Fact, JournalLine, int]] = []
         issued: dict[str, Terms] = {}
         for fact in facts:
             event = fact.event
@@ -249,19 +244,12 @@ class OpenItemsProjection:
                 documents[key] = (line.account, line.currency, line.party_id, line.document_id)
                 value = to_minor(line.value, self.functional_currency)
                 items[key].append((fact.recorded_at, event.effective_date, to_minor(line.amount, line.currency), value))
-                if line.account == RECEIVABLES and value < 0 and type(event).TOPIC.startswith(PAYMENT_TOPICS):
-                    payments.append((fact, line, value))
         # Every read first, then the writes: each read waits for what was sent before it.
-        wanted = {str(doc) for *_, doc in documents.values() if doc} - set(issued)  # payments' among them
+        wanted = {str(doc) for *_, doc in documents.values() if doc} - set(issued)
         terms = self._terms(cur, wanted) | issued
         open_spans = OPEN_ITEMS.current(cur, items)
-        delays = self._payment_delays(payments, terms)
-        delay_spans = PAYMENT_DELAYS.current(cur, delays)
         names = {key: (*doc, *terms.get(str(doc[3]), ("", None))) for key, doc in documents.items()}
-        item_writes = OPEN_ITEMS.fold(open_spans, items, names)
-        delay_writes = PAYMENT_DELAYS.fold(delay_spans, delays, {party: (party,) for party in delays})
-        OPEN_ITEMS.write(cur, item_writes)
-        PAYMENT_DELAYS.write(cur, delay_writes)
+        OPEN_ITEMS.write(cur, OPEN_ITEMS.fold(open_spans, items, names))
         if issued:  # a document is issued once
             rows = sorted((doc, number, due) for doc, (number, due) in issued.items())
             cur.copy_rows("document_terms", ("document_id", "number", "due_date"), rows)
@@ -274,17 +262,3 @@ class OpenItemsProjection:
             cur.execute(f"SELECT document_id, number, due_date FROM document_terms WHERE {among}", params)
             found.update((str(doc), (str(number), as_date(due) or date.min)) for doc, number, due in cur.fetchall())
         return found
-
-    @staticmethod
-    def _payment_delays(
-        payments: list[tuple[Fact, JournalLine, int]], terms: dict[str, Terms]
-    ) -> dict[str, list[Line]]:
-        """Per customer, what each payment on an invoice adds to the paid sum and to paid x days late."""
-        lines: dict[str, list[Line]] = defaultdict(list)
-        for fact, line, value in payments:
-            known = terms.get(str(line.document_id))
-            if known is None:  # not an invoice (an opening balance, a journal entry)
-                continue
-            days = (fact.event.effective_date - known[1]).days
-            lines[str(line.party_id)].append((fact.recorded_at, fact.event.effective_date, -value, -value * days))
-        return lines
