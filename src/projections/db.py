@@ -63,6 +63,16 @@ def in_chunks(cur: Cursor, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def rows_where_one_of(cur: Cursor, table: str, key: str, columns: str, keys: Iterable[Any]) -> list[Row]:
+    """``key`` and ``columns`` of the rows of ``table`` whose ``key`` is one of ``keys``."""
+    rows: list[Row] = []
+    for chunk in in_chunks(cur, sorted(set(keys))):
+        among, params = one_of(cur, key, chunk)
+        cur.execute(f"SELECT {key}, {columns} FROM {table} WHERE {among}", params)
+        rows += cur.fetchall()
+    return rows
+
+
 def update_rows(
     cur: Cursor,
     table: str,

@@ -27,7 +27,7 @@ from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.payables import Bill
 from ledger.topics import events_with_field
-from projections.db import Cursor, as_date, in_chunks, one_of, update_rows
+from projections.db import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
 from projections.engine import Fact
 from projections.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
 
@@ -256,9 +256,5 @@ class OpenItemsProjection:
 
     @staticmethod
     def _terms(cur: Cursor, documents: set[str]) -> dict[str, Terms]:
-        found: dict[str, Terms] = {}
-        for chunk in in_chunks(cur, sorted(documents)):
-            among, params = one_of(cur, "document_id", chunk)
-            cur.execute(f"SELECT document_id, number, due_date FROM document_terms WHERE {among}", params)
-            found.update((str(doc), (str(number), as_date(due) or date.min)) for doc, number, due in cur.fetchall())
-        return found
+        rows = rows_where_one_of(cur, "document_terms", "document_id", "number, due_date", documents)
+        return {str(doc): (str(number), as_date(due) or date.min) for doc, number, due in rows}

@@ -19,7 +19,7 @@ from ledger.accounts import RECEIVABLES
 from ledger.invoice import Invoice
 from ledger.money import to_minor
 from ledger.payment import Payment
-from projections.db import Cursor, as_date, in_chunks, one_of
+from projections.db import Cursor, as_date, rows_where_one_of
 from projections.engine import Fact
 from projections.open_items import TEXT, Line, SpanTable
 
@@ -67,9 +67,5 @@ class PaymentDelaysProjection:
 
     @staticmethod
     def _due_dates(cur: Cursor, documents: set[str]) -> dict[str, date]:
-        found: dict[str, date] = {}
-        for chunk in in_chunks(cur, sorted(documents)):
-            among, params = one_of(cur, "document_id", chunk)
-            cur.execute(f"SELECT document_id, due_date FROM delay_due_dates WHERE {among}", params)
-            found.update((str(doc), as_date(day) or date.min) for doc, day in cur.fetchall())
-        return found
+        rows = rows_where_one_of(cur, "delay_due_dates", "document_id", "due_date", documents)
+        return {str(doc): as_date(day) or date.min for doc, day in rows}
