@@ -205,15 +205,12 @@ def account_balances(
     if accounts:
         only = f" AND account IN ({', '.join(['%s'] * len(accounts))})"
     columns = "account, currency, amount_minor, value_minor"
-    months, months_params = ("month >= %s AND month < %s", [first, month]) if first else ("month < %s", [month])
-    dated, dated_params = (
-        ("effective_date >= %s AND effective_date < %s", [first, month])
-        if first
-        else (
-            "effective_date < %s",
-            [month],
-        )
-    )
+    # The whole months of the window before ``through``'s: summed, and (for K's segment) dated.
+    if first is None:
+        months, dated, whole = "month < %s", "effective_date < %s", [month]
+    else:
+        months, dated = "month >= %s AND month < %s", "effective_date >= %s AND effective_date < %s"
+        whole = [first, month]
     last: int | None = None
     if known_at is not None:
         # The clock grows with the position: the last line by clock is the last by position too,
@@ -241,13 +238,13 @@ def account_balances(
     if first is None or first < month:
         if last is None:
             parts.append(f"SELECT {columns} FROM gl_month_sums WHERE {months}{only}")
-            params += [*months_params, *only_params]
+            params += [*whole, *only_params]
         else:
             segment = last // SEGMENT
             parts.append(f"SELECT {columns} FROM gl_month_sums WHERE {months} AND segment < %s{only}")
-            params += [*months_params, segment, *only_params]
+            params += [*whole, segment, *only_params]
             parts.append(f"SELECT {columns} FROM gl_lines WHERE position >= %s AND position <= %s AND {dated}{only}")
-            params += [segment * SEGMENT, last, *dated_params, *only_params]
+            params += [segment * SEGMENT, last, *whole, *only_params]
     cur.execute(
         f"SELECT account, currency, SUM(amount_minor), SUM(value_minor) FROM ({' UNION ALL '.join(parts)}) AS parts"
         " GROUP BY account, currency ORDER BY account, currency",
