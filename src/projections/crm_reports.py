@@ -284,11 +284,11 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
             )
             return cur.fetchall()
 
-    (sums, order, position), closed = db.gather(open_deals, closed_deals)
+    (open_rows, order, position), closed = db.gather(open_deals, closed_deals)
     counts = {str(status): int(n) for status, n in closed}
     groups = {
         (str(group), str(currency)): (int(n), from_minor(int(value), currency), from_minor(int(weighted), currency))
-        for group, currency, value, weighted, n in sums
+        for group, currency, value, weighted, n in open_rows
     }
 
     def rank(key: tuple[str, str]) -> tuple[int, str, str]:
@@ -318,7 +318,6 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
             if ranks:
                 furthest[max(ranks)] += int(count)
         # Per source: leads captured, those with a deal (the last opened, if several), those won.
-        at, params = spans_at(cur, as_of, known_at)
         cur.execute(
             "WITH d AS (SELECT lead_id, status, ROW_NUMBER() OVER (PARTITION BY lead_id"
             f"   ORDER BY opened_on DESC, deal_id DESC) AS n FROM deal_spans WHERE {at} AND lead_id IS NOT NULL)"
