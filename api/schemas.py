@@ -7,7 +7,22 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, ValidationInfo, field_validator
+
+from ledger.errors import InvalidValue
+from ledger.policy import (
+    FIRST_DAY,
+    IDENTIFIER_MAX,
+    IDENTIFIER_PATTERN,
+    LAST_DAY,
+    LAST_DERIVED_DAY,
+    NAME,
+    NOTE,
+    TEXT,
+    rule_for,
+)
+
+__all__ = ["FIRST_DAY", "LAST_DAY"]  # re-exported: the routes' date bounds
 
 Amount = Annotated[
     str,
@@ -25,10 +40,19 @@ Percent = Annotated[
 CurrencyCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code", examples=["EUR"])
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+# The input policy's kinds (ledger.policy, docs/input-policy.md); every Body also checks each text
+# for control characters by its field's kind (see ``Body``).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT.max_length)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT.max_length)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME.max_length)]
+Note = Annotated[str, StringConstraints(max_length=NOTE.max_length)]
+Identifier = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=IDENTIFIER_MAX, pattern=IDENTIFIER_PATTERN),
+    Field(description="A code: a letter or digit first, then letters, digits, spaces and . _ : / @ # & + ' ( ) -"),
+]
 AccountCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$"), Field(examples=["6100"])]
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+DerivedDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DERIVED_DAY)]
 EffectiveDate = Annotated[
     date | None,
     Field(
@@ -40,6 +64,29 @@ DecimalStr = Annotated[Decimal, PlainSerializer(str, return_type=str)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _input_policy(cls, value: Any, info: ValidationInfo) -> Any:
+        """The domain's rule for a text of this field's name (no control characters, bounded
+        length), so the client hears which field is wrong before anything runs."""
+        _police(value, info.field_name or "")
+        return value
+
+
+def _police(value: Any, field: str) -> None:
+    if isinstance(value, str):
+        try:
+            rule_for(field).check(value, field)
+        except InvalidValue as exc:
+            raise ValueError(str(exc)) from None
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _police(item, field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _police(key, field)
+            _police(item, field)
 
 
 class Out(BaseModel):
@@ -80,7 +127,7 @@ class CommandAccepted(Out):
 
 
 class RegisterCustomerBody(Body):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
     payment_terms_days: int = Field(30, ge=0, le=365)
     currency: CurrencyCode = "EUR"
     id: UUID | None = Field(None, description="Client-chosen id (optional)")
@@ -88,7 +135,7 @@ class RegisterCustomerBody(Body):
 
 
 class RenameCustomerBody(Body):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
     on: EffectiveDate = None
 
 
@@ -130,7 +177,7 @@ class InvoiceLineIn(Body):
     tax_rate: Percent | None = Field(None, description="Percent; the invoice's tax_percent when omitted")
     tax_inclusive: bool = Field(False, description="The unit price includes the tax")
     discount_percent: Percent = "0"
-    service_code: Annotated[str, StringConstraints(max_length=40)] | None = None
+    service_code: Identifier | None = None
 
 
 class DraftInvoiceBody(Body):
@@ -254,10 +301,10 @@ class EntryLineIn(Body):
     credit: Amount = "0"
     currency: CurrencyCode | None = None
     rate: Rate | None = None
-    party_id: str | None = None
-    cost_center: str | None = None
-    project_id: str | None = None
-    tax_code: str | None = None
+    party_id: Identifier | None = None
+    cost_center: Identifier | None = None
+    project_id: Identifier | None = None
+    tax_code: Identifier | None = None
     memo: OptionalText = ""
 
 
@@ -275,7 +322,7 @@ class JournalEntryBody(Body):
 
 
 class SupplierBody(Body):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
     payment_terms_days: int = Field(30, ge=0, le=365)
     currency: CurrencyCode | None = None
     id: UUID | None = None
@@ -288,7 +335,7 @@ class BillLineIn(Body):
     amount: Amount
     tax_rate: Percent = "0"
     tax_inclusive: bool = False
-    cost_center: str | None = None
+    cost_center: Identifier | None = None
 
 
 class BillBody(Body):
@@ -351,8 +398,8 @@ class ClaimIn(Body):
     amount: Amount = Field(description="Gross, as on the receipt, in the functional currency")
     tax_rate: Percent = "0"
     receipt_reference: Text
-    cost_center: Text
-    project_id: str | None = None
+    cost_center: Identifier
+    project_id: Identifier | None = None
 
 
 class SubmitClaimBody(ClaimIn):
@@ -542,7 +589,6 @@ class ProjectionStatus(Out):
 
 # -- CRM ------------------------------------------------------------------------------
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Probability = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,4}(\.\d{1,4})?$"),
@@ -567,7 +613,7 @@ class LeadBody(Body):
     company: OptionalText = ""
     email: OptionalText = ""
     phone: OptionalText = ""
-    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    notes: Annotated[str, StringConstraints(max_length=4000)] = ""  # a NOTE, shorter
     owner: Name | None = Field(None, description="The actor when omitted")
     id: UUID | None = None
     on: EffectiveDate = None
@@ -588,9 +634,9 @@ class DealIn(Body):
     title: Name
     value: Amount | None = Field(None, description="The services' total when omitted")
     currency: CurrencyCode | None = None
-    expected_close: date | None = None
+    expected_close: DerivedDate | None = None
     owner: Name | None = None
-    stage: str | None = Field(None, description="A stage key; the first stage when omitted")
+    stage: Name | None = Field(None, description="A stage key; the first stage when omitted")
     probability: Probability | None = Field(None, description="Overrides the stage's default probability")
     services: list[ServiceIn] = Field(default_factory=list, max_length=200)
 
@@ -633,14 +679,14 @@ class OpenDealBody(DealIn):
 class UpdateDealBody(Body):
     title: Name | None = None
     value: Amount | None = None
-    expected_close: date | None = None
+    expected_close: DerivedDate | None = None
     owner: Name | None = None
     services: list[ServiceIn] | None = None
     on: EffectiveDate = None
 
 
 class MoveDealBody(Body):
-    stage: str
+    stage: Name
     probability: Probability | None = None
     on: EffectiveDate = Field(None, description="When the deal moved; may be in the past")
 
@@ -651,7 +697,7 @@ class OutcomeBody(Body):
 
 
 class ReopenBody(Body):
-    stage: str | None = None
+    stage: Name | None = None
     on: EffectiveDate = None
 
 
@@ -660,7 +706,7 @@ class ActivityBody(Body):
     about_kind: Literal["lead", "deal", "customer"]
     about_id: UUID
     subject: Name
-    body: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    body: Note = ""
     id: UUID | None = None
     on: EffectiveDate = Field(None, description="When it happened")
 
@@ -703,7 +749,7 @@ class DealState(Out):
     status: str
     since: date
     weighted: DecimalStr
-    expected_close: date | None = None
+    expected_close: DerivedDate | None = None
 
 
 class Lead(Out):

@@ -16,6 +16,8 @@ from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
 
+from ledger.policy import check_event
+
 
 @dataclass(frozen=True, slots=True)
 class Meta:
@@ -42,6 +44,11 @@ class KeelAggregate(Aggregate):
         actor: str
         command_id: str
         correlation_id: str
+
+        def __post_init__(self) -> None:
+            # Runs for every new event, never for one decoded from the store (see ledger.policy).
+            super().__post_init__()
+            check_event(self)
 
     class Created(Event, Aggregate.Created):
         pass

@@ -21,6 +21,7 @@ from decimal import Decimal
 from ledger.accounts import account
 from ledger.errors import InvalidValue, Unbalanced
 from ledger.money import Money
+from ledger.policy import MAX_MINOR_UNITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,19 +59,25 @@ def balanced(lines: Iterable[JournalLine], functional_currency: str | None = Non
     if not kept:
         raise InvalidValue("a journal entry needs at least one non-zero line")
     totals: dict[str, Decimal] = defaultdict(Decimal)
+    debits: dict[str, int] = defaultdict(int)  # minor units, per currency and in value ("")
     value = Decimal(0)
     for line in kept:
         account(line.account)
         if not line.money.is_rounded():
             raise InvalidValue(f"line {line.account} {line.money} is not rounded to the minor unit")
-        line.money.to_minor()  # refuses amounts too large to store
+        debits[line.currency] += max(line.money.to_minor(), 0)  # refuses amounts beyond the input policy
         if functional_currency:
             valued = Money(line.value, functional_currency)
             if not valued.is_rounded():
                 raise InvalidValue(f"line {line.account} value {line.value} is not rounded to the minor unit")
-            valued.to_minor()
+            debits[""] += max(valued.to_minor(), 0)
         totals[line.currency] += line.amount
         value += line.value
+    # One entry moves at most MAX_MINOR_UNITS in any currency: the read models' monthly sums rely on it.
+    for currency, total in debits.items():
+        if total > MAX_MINOR_UNITS:
+            what = f"in {currency}" if currency else f"in value ({functional_currency})"
+            raise InvalidValue(f"the entry's debits {what} exceed what Keel accepts ({MAX_MINOR_UNITS} minor units)")
     off = {cur: total for cur, total in totals.items() if total != 0}
     if off:
         detail = ", ".join(f"{total} {cur}" for cur, total in sorted(off.items()))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from ledger.errors import InvalidValue
+from ledger.policy import MAX_MINOR_UNITS
 
 # ISO 4217 minor units of the currencies in active use (the exponent of the minor unit).
 MINOR_UNITS: dict[str, int] = {
@@ -177,8 +178,9 @@ MINOR_UNITS: dict[str, int] = {
 
 ROUNDING_MODES = {"half-up": ROUND_HALF_UP, "half-even": ROUND_HALF_EVEN}
 DEFAULT_ROUNDING = ROUND_HALF_UP
-# Amounts are summed as 64-bit integers of minor units in read models: keep far below 2**63.
-MAX_MINOR_UNITS = 10**15
+# What a read model's 64-bit integer column holds. New amounts are bounded far lower, by the input
+# policy (``MAX_MINOR_UNITS``); this bound only guards reading what history holds.
+STORABLE_MINOR_UNITS = 2**63 - 1
 
 
 def minor_units(currency: str) -> int:
@@ -189,14 +191,14 @@ def minor_units(currency: str) -> int:
         raise InvalidValue(f"unknown currency {currency!r}: expected an ISO 4217 code") from None
 
 
-def to_minor(amount: Decimal, currency: str) -> int:
+def to_minor(amount: Decimal, currency: str, bound: int = STORABLE_MINOR_UNITS) -> int:
     """``Money(amount, currency).to_minor()`` without building the Money (read models call it per line)."""
     scaled = amount.scaleb(minor_units(currency))
     if not scaled.is_finite() or scaled != scaled.to_integral_value():  # is_rounded(), without a quantum
         raise InvalidValue(f"{amount} {currency} has more precision than {currency} allows")
     units = int(scaled)
-    if abs(units) > MAX_MINOR_UNITS:
-        raise InvalidValue(f"{amount} {currency} is larger than Keel accepts (at most {MAX_MINOR_UNITS} minor units)")
+    if abs(units) > bound:
+        raise InvalidValue(f"{amount} {currency} is larger than Keel accepts (at most {bound} minor units)")
     return units
 
 
@@ -245,8 +247,8 @@ class Money:
         return minor_units(self.currency)
 
     def to_minor(self) -> int:
-        """The amount in minor units; refuses an amount that is not rounded or too large to store."""
-        return to_minor(self.amount, self.currency)
+        """The amount in minor units; refuses an amount that is not rounded or beyond the input policy."""
+        return to_minor(self.amount, self.currency, MAX_MINOR_UNITS)
 
     def is_rounded(self) -> bool:
         return self.amount == self._quantize(ROUND_HALF_EVEN)

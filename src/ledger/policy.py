@@ -1,0 +1,173 @@
+"""The input policy: what Keel accepts in any text, code, amount, number or date.
+
+One table of rules (documented in ``docs/input-policy.md``), enforced twice: at the edge (the
+HTTP schemas build their field types from these constants, so a client learns which field is
+wrong before anything runs) and here, in the domain, on every event an aggregate records
+(``check_event``, called when the event is constructed). The second is the one that makes the
+class of defect impossible: whatever way a value comes in (HTTP, CLI, an import, a future
+automation), no event carries a NUL byte, a lone surrogate, an unbounded string, a float or an
+amount too large for the read models' 64-bit sums, so no projection can be stopped by an event
+the write side accepted. Events already stored are never re-checked (decoding bypasses
+``__init__``): the rules bind what is written from now on, not what history holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+from uuid import UUID
+
+from ledger.errors import InvalidValue
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """How long a text of one kind may be, and whether it may span lines."""
+
+    kind: str
+    max_length: int
+    multiline: bool = False
+
+    def check(self, value: str, field: str) -> str:
+        return check_text(value, self, field)
+
+
+NAME = TextRule("name", 200)  # people, companies, accounts, titles, actors, and identifiers made from them
+TEXT = TextRule("text", 500)  # descriptions, reasons, references, memos: one line
+NOTE = TextRule("note", 10_000, multiline=True)  # notes and activity bodies: may span lines
+
+# Codes a client types (cost centers, tax codes, service codes, a journal line's party or project):
+# a letter or digit first, then letters, digits, spaces and . _ : / @ # & + ' ( ) -, at most 100.
+IDENTIFIER_MAX = 100
+IDENTIFIER_PATTERN = r"^[^\W_][\w .:/@#&+'()-]*$"
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+
+# Amounts: at most 10^14 minor units each (a trillion euros), and so is the total of one journal
+# entry (its debits). A read model's monthly sum row covers at most 10,000 log positions, so it
+# stays below 2 * 10^18, inside a signed 64-bit integer (9.2 * 10^18) on PostgreSQL and SQLite.
+MAX_MINOR_UNITS = 10**14
+# Any other decimal (a quantity, a rate, a percentage, hours) lies strictly within +-10^15.
+MAX_DECIMAL = Decimal(10) ** 15
+MAX_INTEGER = 2**53  # ids, versions, numbers and days: exact in JSON and in every database
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # business dates
+LAST_DERIVED_DAY = date(3099, 12, 31)  # due dates and other dates computed from a business date
+
+# Control characters (C0, DEL, C1) and UTF-16 surrogates: PostgreSQL cannot store NUL or a lone
+# surrogate in text, and no person means a control character in a name.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
+
+# Event fields by name: the longer kinds; every other text field is a NAME (at most 200
+# characters, one line), which also keeps every indexed column far below PostgreSQL's btree limit.
+_FIELD_RULES: dict[str, TextRule] = {
+    **dict.fromkeys(
+        (
+            "description",
+            "reason",
+            "reference",
+            "receipt_reference",
+            "supplier_reference",
+            "memo",
+            "to",
+            "email",
+            "phone",
+            "corrects",
+            "subject",
+            "outcome",
+        ),
+        TEXT,
+    ),
+    **dict.fromkeys(("body", "notes", "note"), NOTE),
+}
+
+
+def rule_for(field: str) -> TextRule:
+    """The rule for a text field of this name, wherever it appears (an event, a command, a body)."""
+    return _FIELD_RULES.get(field, NAME)
+
+
+def check_text(value: str, rule: TextRule, field: str) -> str:
+    """The text itself if it obeys ``rule``; else InvalidValue naming ``field``."""
+    bad = _FORBIDDEN.search(value) or (None if rule.multiline else _LINE_BREAKS.search(value))
+    if bad is not None:
+        where = "" if rule.multiline else " (one line, no tabs)"
+        raise InvalidValue(f"{field}: control character U+{ord(bad.group()):04X} is not allowed{where}")
+    if len(value) > rule.max_length:
+        raise InvalidValue(f"{field}: at most {rule.max_length} characters, got {len(value)}")
+    return value
+
+
+def check_identifier(value: str, field: str) -> str:
+    """A code a client types: see ``IDENTIFIER_PATTERN``."""
+    check_text(value, NAME, field)
+    if len(value) > IDENTIFIER_MAX or not _IDENTIFIER.match(value):
+        raise InvalidValue(
+            f"{field}: an identifier starts with a letter or digit and has at most {IDENTIFIER_MAX} letters,"
+            f" digits, spaces and . _ : / @ # & + ' ( ) -; got {value[:40]!r}"
+        )
+    return value
+
+
+def check_business_date(value: date, field: str = "date") -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise InvalidValue(f"{field}: {value.isoformat()} is outside {FIRST_DAY} to {LAST_DAY}")
+    return value
+
+
+def check_event(event: Any) -> None:
+    """Refuse an event carrying a value outside the policy, naming the field."""
+    for name, value in _fields(type(event), event):
+        if name == "effective_date" and isinstance(value, date):
+            check_business_date(value, name)
+        elif name not in ("originator_id", "originator_version", "timestamp", "originator_topic"):
+            _check_value(value, name, name)
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _fields(cls: type, obj: Any) -> Iterable[tuple[str, Any]]:
+    if dataclasses.is_dataclass(cls):
+        return ((n, getattr(obj, n)) for n in _field_names(cls))
+    items: dict[str, Any] = vars(obj)
+    return items.items()
+
+
+def _check_value(value: Any, name: str, path: str) -> None:
+    if value is None or isinstance(value, bool | UUID):
+        return
+    if isinstance(value, str):
+        check_text(value, rule_for(name), path)
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) >= MAX_DECIMAL:
+            raise InvalidValue(f"{path}: {value} is outside the accepted range (less than 10^15 in size)")
+    elif isinstance(value, int):
+        if abs(value) > MAX_INTEGER:
+            raise InvalidValue(f"{path}: {value} is outside the accepted range (at most 2^53 in size)")
+    elif isinstance(value, datetime):
+        return
+    elif isinstance(value, date):
+        if not FIRST_DAY <= value <= LAST_DERIVED_DAY:
+            raise InvalidValue(f"{path}: {value.isoformat()} is outside {FIRST_DAY} to {LAST_DERIVED_DAY}")
+    elif isinstance(value, float):
+        raise InvalidValue(f"{path}: a float is not accepted; use a decimal string")
+    elif isinstance(value, list | tuple | frozenset | set):
+        for i, item in enumerate(value):
+            _check_value(item, name, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(key, name, f"{path} key")
+            _check_value(item, name, f"{path}[{key!r}]")
+    elif dataclasses.is_dataclass(value):
+        for field, item in _fields(type(value), value):
+            _check_value(item, field, f"{path}.{field}")
+    else:
+        raise InvalidValue(f"{path}: values of type {type(value).__name__} are not accepted")
