@@ -26,16 +26,16 @@ __all__ = ["FIRST_DAY", "LAST_DAY"]  # re-exported: the routes' date bounds
 
 Amount = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,15}(\.\d{1,8})?$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,15}(\.[0-9]{1,8})?$"),
     Field(description='A non-negative decimal amount as a string, e.g. "1234.50" (floats are refused)'),
 ]
 Rate = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,9}(\.\d{1,12})?$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,9}(\.[0-9]{1,12})?$"),
     Field(description="Units of the functional currency per unit of the document's currency", examples=["0.9200"]),
 ]
 Percent = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^\d{1,3}(\.\d{1,4})?$"), Field(examples=["24"])
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{1,3}(\.[0-9]{1,4})?$"), Field(examples=["24"])
 ]
 CurrencyCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code", examples=["EUR"])
@@ -51,7 +51,7 @@ Identifier = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=IDENTIFIER_MAX, pattern=IDENTIFIER_PATTERN),
     Field(description="A code: a letter or digit first, then letters, digits, spaces and . _ : / @ # & + ' ( ) -"),
 ]
-AccountCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$"), Field(examples=["6100"])]
+AccountCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$"), Field(examples=["6100"])]
 DerivedDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DERIVED_DAY)]
 EffectiveDate = Annotated[
     date | None,
@@ -591,7 +591,7 @@ class ProjectionStatus(Out):
 
 Probability = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,4}(\.\d{1,4})?$"),
+    StringConstraints(strip_whitespace=True, pattern=r"^-?[0-9]{1,4}(\.[0-9]{1,4})?$"),
     Field(description="Win probability in percent, 0 to 100", examples=["60"]),
 ]
 
@@ -887,7 +887,7 @@ class Customer360(Report):
 # -- people, projects, time -------------------------------------------------------------
 
 Hours = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^-?\d{1,4}(\.\d{1,2})?$"), Field(examples=["7.5"])
+    str, StringConstraints(strip_whitespace=True, pattern=r"^-?[0-9]{1,4}(\.[0-9]{1,2})?$"), Field(examples=["7.5"])
 ]
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 

@@ -92,7 +92,7 @@ def list_journal(
     keel: KeelDep,
     start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="From this business date")] = None,
     end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Up to this business date")] = None,
-    account: Annotated[str | None, Query(pattern=r"^\d{4}$", description="Entries touching this account")] = None,
+    account: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Entries touching this account")] = None,
     source_id: Annotated[UUID | None, Query(description="Entries posted by this invoice, payment, entry, ...")] = None,
     known_at: KnownAt = None,
     cursor: Cursor = None,

@@ -99,7 +99,7 @@ def ageing(
 @router.get("/ledger/{account}", response_model=schemas.AccountLedger)
 def account_ledger(
     keel: KeelDep,
-    account: Annotated[str, Path(pattern=r"^\d{4}$")],
+    account: Annotated[str, Path(pattern=r"^[0-9]{4}$")],
     start: Start,
     end: End = None,
     known_at: KnownAt = None,

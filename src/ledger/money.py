@@ -6,6 +6,7 @@ precision; rounding to a currency's minor unit happens only where it is asked fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -207,10 +208,16 @@ def from_minor(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-minor_units(currency))
 
 
+# ASCII digits only: Decimal() would also read "١٢٣" as 123 and "1_000" as 1000.
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?\s*")
+
+
 def to_decimal(value: str | int | Decimal) -> Decimal:
     """Parse an amount; floats are refused because they cannot hold cents exactly."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise InvalidValue(f"amount must be a string, int or Decimal, not {type(value).__name__}")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
+        raise InvalidValue(f"not a decimal amount: {value[:40]!r} (ASCII digits, an optional point and sign)")
     try:
         amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation:
