@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 
@@ -20,7 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from api.problems import problem
 from commands.idempotency import Ticket, current_ticket
 
-STALE_AFTER_SECONDS = 60.0
+# A claim older than this, still in flight, was left by a process that died: a retry takes it over
+# (its commit is fenced by its token, see commands.idempotency). Below the retry's wait (10 s).
+STALE_AFTER_SECONDS = 8.0
 
 
 def install_idempotency(app: FastAPI) -> None:
@@ -39,7 +42,7 @@ def install_idempotency(app: FastAPI) -> None:
         principal = getattr(request.state, "principal", None)
         if principal is None:  # unauthenticated requests are refused before they get here
             return await call_next(request)
-        ticket = Ticket(principal.client, key, fingerprint)
+        ticket = Ticket(principal.client, key, fingerprint, _success_status(request))
         deadline = time.monotonic() + keel.settings.idempotency_wait_seconds
         while True:
             claim = await run_in_threadpool(keel.app.claim, ticket, STALE_AFTER_SECONDS)
@@ -77,6 +80,25 @@ def install_idempotency(app: FastAPI) -> None:
         return Response(
             content, status_code=response.status_code, headers=dict(response.headers), media_type=response.media_type
         )
+
+
+def _success_status(request: Request) -> int:
+    """The status the request's route answers on success (201 for a create): stored with the
+    command's events, so a retry after a crash before the answer gets it back. Read from the
+    published contract (OpenAPI), the one description of the routes that holds in every version."""
+    table: list[tuple[re.Pattern[str], str, int]] | None = getattr(request.app.state, "success_statuses", None)
+    if table is None:
+        table = []
+        for path, operations in request.app.openapi().get("paths", {}).items():
+            pattern = re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$")
+            for method, operation in operations.items():
+                codes = sorted(int(c) for c in operation.get("responses", {}) if c.isdigit() and c.startswith("2"))
+                table.append((pattern, method.upper(), codes[0] if codes else 200))
+        request.app.state.success_statuses = table
+    for pattern, method, status in table:
+        if method == request.method and pattern.match(request.url.path):
+            return status
+    return 200
 
 
 SECRET_FIELDS = ("api_key", "access_token")

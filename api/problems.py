@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
 from commands.access import Unauthenticated
+from commands.idempotency import ClaimSuperseded
 from ledger.books import PeriodLocked
 from ledger.errors import (
     AlreadyExists,
@@ -122,6 +123,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             "another command changed the same records at the same time; retry",
             request,
         )
+
+    @app.exception_handler(ClaimSuperseded)
+    async def superseded(request: Request, exc: ClaimSuperseded) -> JSONResponse:
+        return problem(409, "idempotency-superseded", "Taken over by a retry", str(exc), request)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

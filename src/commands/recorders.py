@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -24,7 +25,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from commands.idempotency import Claim, Ticket
+from commands.idempotency import Claim, ClaimSuperseded, Ticket
 
 LOG_TABLE = "keel_log"
 GENESIS = "0" * 64
@@ -43,13 +44,29 @@ def _with_position(response: dict[str, Any], ids: Sequence[int] | None) -> str:
     return json.dumps({**response, "position": max(ids) if ids else 0})
 
 
+# Written in the events' transaction: the outcome, fenced by this claim's token.
+DONE_SQL = (
+    "UPDATE keel_idempotency SET status = 'done', http_status = {p}, response = {p}"
+    " WHERE client = {p} AND key = {p} AND token = {p} AND status = 'in_flight'"
+)
+# Earlier versions kept no token (a claim then was fenced by nothing): added where missing.
+TOKEN_COLUMN = "token"  # noqa: S105 (a column's name, not a secret)
+
+
+def _done_params(done: tuple[Ticket, dict[str, Any]], ids: Sequence[int] | None) -> tuple[Any, ...]:
+    ticket, response = done
+    return (ticket.success_status, _with_position(response, ids), ticket.client, ticket.key, ticket.token)
+
+
 def _claim_of(row: Any, ticket: Ticket) -> Claim:
     if row is None:
         return Claim("in_flight")  # released between our insert and select: let the caller retry
     if row["request_hash"] != ticket.request_hash:
         return Claim("mismatch")
-    if row["status"] == "done" and row["response"] is not None and row["http_status"] is not None:
-        return Claim("done", row["http_status"], row["response"])
+    if row["status"] == "done" and row["response"] is not None:
+        # No status: committed by a version that stored it only after answering, and died between
+        # the two; the route's success status is what it answered.
+        return Claim("done", row["http_status"] or ticket.success_status, row["response"])
     return Claim("in_flight")
 
 
@@ -80,6 +97,16 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
                 " claimed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (client, key))"
             ).format()
         )
+        self.sql_create_statements.append(
+            SQL(f"ALTER TABLE keel_idempotency ADD COLUMN IF NOT EXISTS {TOKEN_COLUMN} TEXT").format()
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION keel_claim_fence(n bigint) RETURNS void LANGUAGE plpgsql AS $$"
+                " BEGIN IF n <> 1 THEN RAISE EXCEPTION 'keel: the idempotency claim was taken over by a retry';"
+                " END IF; END $$"
+            ).format()
+        )
         # Append-only at the database: no role working through triggers can change history.
         self.sql_create_statements.append(
             SQL(
@@ -106,11 +133,18 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         done = kwargs.get("idempotency")
         if done is not None:
-            ticket, response = done
+            # The library keeps the transaction going after a Python exception raised here, so the
+            # fence must fail in the database: an aborted transaction commits nothing.
             curs.execute(
-                SQL("UPDATE keel_idempotency SET status = 'done', response = %s WHERE client = %s AND key = %s"),
-                (_with_position(response, ids), ticket.client, ticket.key),
+                SQL(
+                    f"WITH done AS ({DONE_SQL.format(p='%s')} RETURNING 1) SELECT keel_claim_fence(count(*)) FROM done"
+                ),
+                _done_params(done, ids),
             )
+            try:
+                curs.fetchone()
+            except psycopg.errors.RaiseException as exc:
+                raise ClaimSuperseded(done[0].key) from exc
         if ids:
             # The table lock is held: no other append can interleave with this chain.
             curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
@@ -165,15 +199,16 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             curs.execute(
                 SQL(
-                    "INSERT INTO keel_idempotency (client, key, request_hash, status) VALUES (%s, %s, %s, 'in_flight')"
+                    "INSERT INTO keel_idempotency (client, key, request_hash, status, token)"
+                    " VALUES (%s, %s, %s, 'in_flight', %s)"
                     " ON CONFLICT (client, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-                    " claimed_at = clock_timestamp()"
+                    " claimed_at = clock_timestamp(), token = EXCLUDED.token"
                     " WHERE keel_idempotency.status = 'in_flight'"
                     " AND keel_idempotency.request_hash = EXCLUDED.request_hash"
                     " AND keel_idempotency.claimed_at < clock_timestamp() - make_interval(secs => %s)"
                     " RETURNING status"
                 ),
-                (ticket.client, ticket.key, ticket.request_hash, stale_after_seconds),
+                (ticket.client, ticket.key, ticket.request_hash, ticket.token, stale_after_seconds),
             )
             if curs.fetchone() is not None:
                 return Claim("claimed")
@@ -193,14 +228,17 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
                 curs.execute(
                     SQL(
                         "UPDATE keel_idempotency SET status = 'done', http_status = %s,"
-                        " response = COALESCE(%s, response) WHERE client = %s AND key = %s"
+                        " response = COALESCE(%s, response) WHERE client = %s AND key = %s AND token = %s"
                     ),
-                    (http_status, response, ticket.client, ticket.key),
+                    (http_status, response, ticket.client, ticket.key, ticket.token),
                 )
             else:
                 curs.execute(
-                    SQL("DELETE FROM keel_idempotency WHERE client = %s AND key = %s AND status = 'in_flight'"),
-                    (ticket.client, ticket.key),
+                    SQL(
+                        "DELETE FROM keel_idempotency WHERE client = %s AND key = %s AND status = 'in_flight'"
+                        " AND token = %s"
+                    ),
+                    (ticket.client, ticket.key, ticket.token),
                 )
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
@@ -239,17 +277,22 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             ),
         ]
 
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute("SELECT name FROM pragma_table_info('keel_idempotency')")
+        if TOKEN_COLUMN not in {row[0] for row in c.fetchall()}:  # SQLite has no ADD COLUMN IF NOT EXISTS
+            c.execute(f"ALTER TABLE keel_idempotency ADD COLUMN {TOKEN_COLUMN} TEXT")
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         done = kwargs.get("idempotency")
         if done is not None:
-            ticket, response = done
-            c.execute(
-                "UPDATE keel_idempotency SET status = 'done', response = ? WHERE client = ? AND key = ?",
-                (_with_position(response, [i for i in ids or [] if i is not None]), ticket.client, ticket.key),
-            )
+            c.execute(DONE_SQL.format(p="?"), _done_params(done, [i for i in ids or [] if i is not None]))
+            c.execute("SELECT changes() AS n")
+            if c.fetchone()["n"] != 1:
+                raise ClaimSuperseded(done[0].key)
         if ids:
             # SQLite holds the write lock from the first insert until commit: appends are serial.
             c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
@@ -301,12 +344,12 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
         now = time.time()
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                "INSERT INTO keel_idempotency (client, key, request_hash, status, claimed_at)"
-                " VALUES (?, ?, ?, 'in_flight', ?)"
-                " ON CONFLICT (client, key) DO UPDATE SET claimed_at = excluded.claimed_at"
+                "INSERT INTO keel_idempotency (client, key, request_hash, status, claimed_at, token)"
+                " VALUES (?, ?, ?, 'in_flight', ?, ?)"
+                " ON CONFLICT (client, key) DO UPDATE SET claimed_at = excluded.claimed_at, token = excluded.token"
                 " WHERE keel_idempotency.status = 'in_flight' AND keel_idempotency.request_hash = excluded.request_hash"
                 " AND keel_idempotency.claimed_at < ?",
-                (ticket.client, ticket.key, ticket.request_hash, now, now - stale_after_seconds),
+                (ticket.client, ticket.key, ticket.request_hash, now, ticket.token, now - stale_after_seconds),
             )
             c.execute("SELECT changes() AS n")
             changed = c.fetchone()
@@ -324,13 +367,13 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             if success:
                 c.execute(
                     "UPDATE keel_idempotency SET status = 'done', http_status = ?, response = COALESCE(?, response)"
-                    " WHERE client = ? AND key = ?",
-                    (http_status, response, ticket.client, ticket.key),
+                    " WHERE client = ? AND key = ? AND token = ?",
+                    (http_status, response, ticket.client, ticket.key, ticket.token),
                 )
             else:
                 c.execute(
-                    "DELETE FROM keel_idempotency WHERE client = ? AND key = ? AND status = 'in_flight'",
-                    (ticket.client, ticket.key),
+                    "DELETE FROM keel_idempotency WHERE client = ? AND key = ? AND status = 'in_flight' AND token = ?",
+                    (ticket.client, ticket.key, ticket.token),
                 )
 
     def positions_of(self, originator_id: UUID) -> dict[int, int]:
