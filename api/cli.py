@@ -78,7 +78,7 @@ def parse_known_at(value: str | None) -> datetime | int | None:
     """An ISO 8601 moment, or a log position (an integer) that ``known_moment`` resolves."""
     if value is None:
         return None
-    if value.strip().isdigit():
+    if value.strip().isascii() and value.strip().isdigit():  # not "٣", which int() reads as 3
         return int(value)
     try:
         moment = datetime.fromisoformat(value)

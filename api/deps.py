@@ -103,7 +103,7 @@ def resolve_known_at(
         return None
     keel = get_keel(request)
     text = known_at.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # only ASCII digits: "٣".isdigit() too, and int("٣") == 3
         position = int(text)
         head = keel.app.head_position()
         if position > head:

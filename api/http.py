@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.auth import TokenService, authorize, install_authentication
+from api.guards import RequestGuards
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     install_problem_handlers(app)
     install_idempotency(app)
     install_provenance(app)
-    install_authentication(app)  # outermost: idempotency keys are scoped to the authenticated client
+    install_authentication(app)  # idempotency keys are scoped to the authenticated client
+    # Outermost: a body over the limit is refused before anything reads it.
+    app.add_middleware(RequestGuards, max_body_bytes=lambda scope: scope["app"].state.keel.settings.max_body_bytes)
     for module in (
         customers,
         crm,

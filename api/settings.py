@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     token_max_ttl_seconds: int = Field(3600, ge=60, le=86_400, description="The longest a bearer token lives.")
     audit_key: str | None = Field(None, description="Secret that signs the chain digest `keel audit digest` exports.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Requests with a larger body are refused with 413 before it is read."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

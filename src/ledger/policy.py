@@ -120,6 +120,12 @@ def check_business_date(value: date, field: str = "date") -> date:
     return value
 
 
+def check_window(start: date | None, end: date | None) -> None:
+    """A report's window runs forward: its start is on or before its end."""
+    if start is not None and end is not None and start > end:
+        raise InvalidValue(f"start {start.isoformat()} is after end {end.isoformat()}: a window runs forward")
+
+
 def check_event(event: Any) -> None:
     """Refuse an event carrying a value outside the policy, naming the field."""
     for name, value in _fields(type(event), event):

@@ -31,6 +31,7 @@ from typing import Any
 from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
+from ledger.policy import check_window
 from projections.customers import payment_terms
 from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import account_balances
@@ -113,6 +114,7 @@ def actual(
     db: ViewDatabase, start: date, end: date, by: str, currency: str, known_at: datetime | None = None
 ) -> CashFlow:
     """Money in and out of the bank per week or month, with the opening and closing balances."""
+    check_window(start, end)
     periods = _periods(start, end, by)
     first = periods[0][0]
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
@@ -402,6 +404,7 @@ def forecast(
     at ``known_at``; the opening balance is the bank as of ``as_of``. The periods count every
     item; ``items`` is one page of them (``limit`` 0: none), in ``ForecastItem.key`` order."""
     tomorrow = as_of + timedelta(days=1)
+    check_window(tomorrow, end)
     periods = _periods(tomorrow, end, by)
     horizon = periods[-1][1]
     tag = _page_tag(as_of, end, by, known_at)

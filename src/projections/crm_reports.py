@@ -16,6 +16,7 @@ from typing import Any
 
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money, from_minor
+from ledger.policy import check_window
 from projections.db import Cursor, Row, ViewDatabase, as_date, days_between
 from projections.pages import Page, fetch_page
 from projections.spans import spans_at
@@ -345,6 +346,7 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
 
 def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None = None) -> WinRateReport:
     """Deals won and lost between two dates (as known at K), and the average days from open to won."""
+    check_window(start, end)
     with db.read() as cur:
         at, params = spans_at(cur, end, known_at)
         cur.execute(

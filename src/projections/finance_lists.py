@@ -10,6 +10,7 @@ from ledger.accounts import BANK, BANK_FEES, PAYABLES
 from ledger.money import Money
 from ledger.payables import Bill
 from ledger.payment import Payment
+from ledger.policy import check_window
 from projections.db import Row, ViewDatabase, as_date, as_datetime
 from projections.pages import Page, fetch_page
 
@@ -58,6 +59,7 @@ def journal(
     limit: int = 100,
 ) -> Page[JournalEntryView]:
     """Journal entries by business date, each with all its lines; filters pick entries, not lines."""
+    check_window(start, end)
     where: list[str] = []
     params: list[object] = []
     for condition, value in (
@@ -234,6 +236,7 @@ def list_payments(
     limit: int = 100,
 ) -> Page[PaymentView]:
     """Customer payments by date (from their postings to the bank and bank-fee accounts)."""
+    check_window(start, end)
     where = ["event_topic = %s", "account IN (%s, %s)"]
     params: list[object] = [Payment.Received.TOPIC, BANK, BANK_FEES]
     filters: list[tuple[str, object]] = [

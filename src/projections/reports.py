@@ -16,6 +16,7 @@ from typing import Any
 
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import from_minor
+from ledger.policy import check_window
 from projections.db import Cursor, ViewDatabase, as_date, by_code_point
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.open_items import open_items_of
@@ -357,6 +358,7 @@ def profit_and_loss(
     ``by`` breaks it down by ``cost_center`` or ``month``. Year-end closing entries are left
     out: they move the result, they are not part of it.
     """
+    check_window(start, end)
     if by not in (None, "cost_center", "month"):
         raise ValueError(f"profit and loss can be broken down by cost_center or month, not {by!r}")
     where, params = _window(end, known_at, start=start)
@@ -516,6 +518,7 @@ def account_ledger(
     db: ViewDatabase, code: str, start: date, end: date, functional_currency: str, known_at: datetime | None = None
 ) -> AccountLedger:
     """Every line on one account between two dates, with opening and running balances."""
+    check_window(start, end)
     acct = account(code)
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
@@ -545,6 +548,7 @@ def tax_summary(
     db: ViewDatabase, start: date, end: date, functional_currency: str, known_at: datetime | None = None
 ) -> TaxSummary:
     """Output and input tax per tax code for a period, with the bases they were charged on."""
+    check_window(start, end)
     where, params = _window(end, known_at, start=start)
     with db.read() as cur:
         cur.execute(

@@ -15,6 +15,7 @@ from typing import Any
 from ledger.accounts import SALARIES, AccountType, account
 from ledger.errors import InvalidValue
 from ledger.money import Money
+from ledger.policy import check_window
 from projections.db import Cursor, ViewDatabase, as_date
 from projections.general_ledger import YEAR_CLOSE_TOPIC
 
@@ -134,6 +135,7 @@ def margins(
     by: str = "project",
 ) -> Margins:
     """Revenue, labour (hours x the cost rate of the day worked), expenses charged, margin and margin %."""
+    check_window(start, end)
     if by not in GROUPS:
         raise ValueError(f"margins are grouped by {', '.join(GROUPS)}, not {by!r}")
     kg, kp = _known("g", "recorded_at", known_at)
@@ -253,6 +255,7 @@ def utilisation(
     """Per person: capacity (weekly capacity valid each working day / 5), billable and total hours worked in
     the period and approved by ``as_of`` (default: any time), planned hours (allocations of weeks starting in
     the period); utilisation = billable / capacity."""
+    check_window(start, end)
     if end < start:
         raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     if (end - start).days > MAX_UTILISATION_DAYS:

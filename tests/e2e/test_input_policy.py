@@ -4,6 +4,7 @@ at the edge with a problem naming the field, and in the domain whatever way they
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -103,3 +104,57 @@ def test_the_domain_refuses_what_the_edge_would_whatever_way_it_comes_in(keel: K
             )
         )
     assert keel.app.head_position() == head
+
+
+def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(client: TestClient, keel: Keel) -> None:
+    head = keel.app.head_position()
+    big = b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = client.post("/v1/customers", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "1048576 bytes" in response.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: cut off once past the limit
+        yield b'{"name": "'
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b'"}'
+
+    response = client.post("/v1/customers", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413, response.text
+    assert keel.app.head_position() == head
+    ok(client.post("/v1/customers", json={"name": "x" * 200}), 201)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/reports/profit-and-loss?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/tax-summary?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/margins?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/utilisation?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/win-rate?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/cash-flow?start=2026-09-30&end=2026-07-01",
+        "/v1/reports/ledger/1200?start=2026-09-30&end=2026-07-01",
+        "/v1/books/journal?start=2026-09-30&end=2026-07-01",
+        "/v1/payments?start=2026-09-30&end=2026-07-01",
+    ],
+)
+def test_a_window_that_runs_backwards_is_a_422_naming_start_and_end(client: TestClient, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 422, response.text
+    assert "start 2026-" in response.json()["detail"]
+    assert "is after end" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("known_at", ["\u0663", "\u0662\u0660\u0662\u0666-01-01T00:00:00Z", "1\u00b2"])
+def test_known_at_takes_ascii_digits_only(client: TestClient, known_at: str) -> None:
+    response = client.get("/v1/reports/trial-balance", params={"known_at": known_at})
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize("query", ["name=%00", "name=a%1Bb", "name=%FF%FE"])
+def test_a_query_parameter_with_a_control_character_is_a_422_naming_it(client: TestClient, query: str) -> None:
+    response = client.get(f"/v1/customers?{query}")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
