@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -94,10 +92,11 @@ def rule_for(field: str) -> TextRule:
 
 def check_text(value: str, rule: TextRule, field: str) -> str:
     """The text itself if it obeys ``rule``; else InvalidValue naming ``field``."""
-    bad = _FORBIDDEN.search(value) or (None if rule.multiline else _LINE_BREAKS.search(value))
-    if bad is not None:
-        where = "" if rule.multiline else " (one line, no tabs)"
-        raise InvalidValue(f"{field}: control character U+{ord(bad.group()):04X} is not allowed{where}")
+    if not (value.isascii() and value.isprintable()):  # the common case, decided in C
+        bad = _FORBIDDEN.search(value) or (None if rule.multiline else _LINE_BREAKS.search(value))
+        if bad is not None:
+            where = "" if rule.multiline else " (one line, no tabs)"
+            raise InvalidValue(f"{field}: control character U+{ord(bad.group()):04X} is not allowed{where}")
     if len(value) > rule.max_length:
         raise InvalidValue(f"{field}: at most {rule.max_length} characters, got {len(value)}")
     return value
@@ -126,54 +125,79 @@ def check_window(start: date | None, end: date | None) -> None:
         raise InvalidValue(f"start {start.isoformat()} is after end {end.isoformat()}: a window runs forward")
 
 
+_SKIPPED = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+
+
 def check_event(event: Any) -> None:
     """Refuse an event carrying a value outside the policy, naming the field."""
-    for name, value in _fields(type(event), event):
+    for name in _field_names(type(event)):
+        value = getattr(event, name)
         if name == "effective_date" and isinstance(value, date):
             check_business_date(value, name)
-        elif name not in ("originator_id", "originator_version", "timestamp", "originator_topic"):
-            _check_value(value, name, name)
+        elif name not in _SKIPPED:
+            _check_value(value, name)
 
 
-@cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = (
+            tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ()
+        )
+    return names
 
 
-def _fields(cls: type, obj: Any) -> Iterable[tuple[str, Any]]:
-    if dataclasses.is_dataclass(cls):
-        return ((n, getattr(obj, n)) for n in _field_names(cls))
-    items: dict[str, Any] = vars(obj)
-    return items.items()
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _check_value(value: Any, name: str, path: str) -> None:
-    if value is None or isinstance(value, bool | UUID):
+def _check_value(value: Any, name: str) -> None:
+    """Check one value of the field ``name``; an error names the path to it (built only then)."""
+    kind = type(value)
+    if value is None or kind is bool or kind is UUID or kind is datetime:
         return
-    if isinstance(value, str):
-        check_text(value, rule_for(name), path)
-    elif isinstance(value, Decimal):
+    if kind is str:
+        check_text(value, rule_for(name), name)
+    elif kind is Decimal:
         if not value.is_finite() or abs(value) >= MAX_DECIMAL:
-            raise InvalidValue(f"{path}: {value} is outside the accepted range (less than 10^15 in size)")
-    elif isinstance(value, int):
+            raise InvalidValue(f"{name}: {value} is outside the accepted range (less than 10^15 in size)")
+    elif kind is int:
         if abs(value) > MAX_INTEGER:
-            raise InvalidValue(f"{path}: {value} is outside the accepted range (at most 2^53 in size)")
-    elif isinstance(value, datetime):
-        return
-    elif isinstance(value, date):
+            raise InvalidValue(f"{name}: {value} is outside the accepted range (at most 2^53 in size)")
+    elif kind is date:
         if not FIRST_DAY <= value <= LAST_DERIVED_DAY:
-            raise InvalidValue(f"{path}: {value.isoformat()} is outside {FIRST_DAY} to {LAST_DERIVED_DAY}")
-    elif isinstance(value, float):
-        raise InvalidValue(f"{path}: a float is not accepted; use a decimal string")
-    elif isinstance(value, list | tuple | frozenset | set):
+            raise InvalidValue(f"{name}: {value.isoformat()} is outside {FIRST_DAY} to {LAST_DERIVED_DAY}")
+    elif kind is float:
+        raise InvalidValue(f"{name}: a float is not accepted; use a decimal string")
+    elif kind is list or kind is tuple or kind is frozenset or kind is set:
         for i, item in enumerate(value):
-            _check_value(item, name, f"{path}[{i}]")
-    elif isinstance(value, dict):
+            _within(item, name, f"{name}[{i}]", name)
+    elif kind is dict:
         for key, item in value.items():
-            _check_value(key, name, f"{path} key")
-            _check_value(item, name, f"{path}[{key!r}]")
-    elif dataclasses.is_dataclass(value):
-        for field, item in _fields(type(value), value):
-            _check_value(item, field, f"{path}.{field}")
+            _within(key, name, f"{name} key", name)
+            _within(item, name, f"{name}[{key!r}]", name)
+    elif _field_names(kind):
+        for field in _field_names(kind):
+            _within(getattr(value, field), field, f"{name}.{field}", field)
+    elif isinstance(value, str | int | Decimal | date):  # a subclass (an enum member): checked as its base
+        _check_value(_BASES[next(b for b in _BASES if isinstance(value, b))](value), name)
     else:
-        raise InvalidValue(f"{path}: values of type {type(value).__name__} are not accepted")
+        raise InvalidValue(f"{name}: values of type {kind.__name__} are not accepted")
+
+
+_BASES: dict[type, Any] = {
+    str: lambda s: "" + s,  # str() of a str enum member is its name, not its value
+    bool: bool,
+    int: int,
+    Decimal: Decimal,
+    datetime: lambda d: d,
+    date: lambda d: date(d.year, d.month, d.day),
+}
+
+
+def _within(value: Any, name: str, path: str, shown: str) -> None:
+    """``_check_value`` for a part of a value, its error re-named by the part's whole path."""
+    try:
+        _check_value(value, name)
+    except InvalidValue as exc:
+        message = str(exc)
+        raise InvalidValue(path + message[len(shown) :] if message.startswith(shown) else message) from None
