@@ -1,16 +1,25 @@
-"""Guards every request passes before anything reads it: a bounded body, a clean query string.
+"""Guards every request passes: a bounded body, a clean query string, an honest answer when the
+database is away.
 
 Plain ASGI, outermost: a body over the limit is refused from its ``Content-Length`` before a
 byte of it is read, and one sent without a length (chunked) is cut off as soon as it passes the
-limit, so no request can make the server hold more than ``max_body_bytes`` of it in memory.
+limit, so no request can make the server hold more than ``max_body_bytes`` of it in memory. A
+request that fails because the database cannot be reached (restarted, connections terminated,
+the pool exhausted) — in a route or in a middleware that looked up a key or a claim — answers
+503 with ``Retry-After``: the pools drop broken connections, so the server recovers by itself.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+import psycopg
+import psycopg_pool
+from eventsourcing import persistence
 
 from ledger.errors import InvalidValue
 from ledger.policy import TextRule
@@ -65,7 +74,41 @@ class RequestGuards:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        await self.app(scope, limited, tracking)
+        try:
+            await self.app(scope, limited, tracking)
+        except Exception as exc:
+            if started or not database_away(exc):
+                raise
+            detail = "the database cannot be reached right now; retry shortly"
+            await _problem(scope, send, 503, "database-unavailable", "Database unavailable", detail)
+
+
+# What a lost or refused connection raises: the driver's, the pool's and the event store library's
+# wrappers of them (and, below, SQLite's "database is locked").
+AWAY = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
+
+
+def database_away(exc: BaseException) -> bool:
+    """The error, its causes, or (raised through a task group) one of its parts is a lost connection."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, AWAY) or (isinstance(error, sqlite3.OperationalError) and "locked" in str(error)):
+            return True
+        if isinstance(error, BaseExceptionGroup):
+            todo.extend(error.exceptions)
+        todo += [error.__cause__, error.__context__]
+    return False
 
 
 def _bad_query(query: bytes) -> str | None:
@@ -101,5 +144,7 @@ async def _problem(scope: Scope, send: Send, status: int, slug: str, title: str,
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
     if status == 413:
         headers.append((b"connection", b"close"))  # the rest of the body is not read
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
