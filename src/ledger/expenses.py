@@ -20,7 +20,7 @@ from ledger.accounts import BANK, EMPLOYEE_PAYABLE, INPUT_TAX, AccountType, acco
 from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import KeelAggregate, Meta
 from ledger.journal import JournalLine, Posting
-from ledger.money import Money
+from ledger.money import Money, to_decimal
 from ledger.tax import TaxableLine, check_rate, compute, tax_code
 
 COST_CENTER_MANAGER = "cost_center_manager"
@@ -214,7 +214,7 @@ def make_details(
     cost_center: str,
     project_id: str | None = None,
 ) -> ClaimDetails:
-    value = Decimal(amount) if isinstance(amount, Decimal) else Decimal(str(amount))
+    value = to_decimal(amount)
     if value <= 0:
         raise InvalidValue(f"a claim must be for a positive amount, got {value}")
     if not description.strip():
@@ -322,6 +322,7 @@ class ExpenseClaim(KeelAggregate):
         gross = Money(details.amount, currency)
         if not gross.is_rounded():
             raise InvalidValue(f"claim amount {gross} has more precision than {currency} allows")
+        gross.to_minor()  # refuses an amount beyond the input policy
         route = policy.route(employee, cost_center.manager, gross)
         return cls._create(
             cls.Submitted,
@@ -397,7 +398,9 @@ class ExpenseClaim(KeelAggregate):
             raise InvalidTransition(f"only a rejected claim can be resubmitted; this claim is {self.status}")
         if employee != self.employee:
             raise NotPermitted(f"only {self.employee} can resubmit their claim")
-        route = policy.route(employee, cost_center.manager, Money(details.amount, self.currency))
+        gross = Money(details.amount, self.currency)
+        gross.to_minor()  # refuses an amount beyond the input policy
+        route = policy.route(employee, cost_center.manager, gross)
         self.trigger_event(
             self.Resubmitted,
             details=details,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ledger.expenses import ExpenseClaim
-from ledger.money import Money
+from ledger.money import to_minor
 from projections.db import Cursor
 from projections.engine import Fact
 
@@ -61,7 +61,7 @@ class ClaimsProjection:
                         e.details.cost_center,
                         e.details.project_id,
                         e.currency,
-                        Money(e.details.amount, e.currency).to_minor(),
+                        to_minor(e.details.amount, e.currency),
                         ",".join(e.route),
                         e.route[0] if e.route else None,
                         e.effective_date,
@@ -126,4 +126,4 @@ class ClaimsProjection:
         cur.execute("SELECT currency FROM claims WHERE id = %s", (claim_id,))
         row = cur.fetchone()
         assert row is not None
-        return Money(amount, row[0]).to_minor()  # type: ignore[arg-type]
+        return to_minor(amount, row[0])  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ledger.crm import Activity, Deal, FollowUp, Lead, Pipeline
 from ledger.customer import Customer
-from ledger.money import Money
+from ledger.money import to_minor
 from ledger.projects import Project
 from projections import deal_spans
 from projections.db import Cursor
@@ -121,7 +121,7 @@ class CrmProjection:
                     (str(e.customer_id), str(e.deal_id) if e.deal_id else None, oid),
                 )
             elif isinstance(e, Deal.Opened):
-                value = Money(e.value, e.currency).to_minor()
+                value = to_minor(e.value, e.currency)
                 lead = str(e.lead_id) if e.lead_id else None
                 cur.execute(
                     "INSERT INTO deals (id, customer_id, title, value_minor, currency, owner, stage, status, opened_on,"
@@ -166,7 +166,7 @@ class CrmProjection:
                 cur.execute("SELECT customer_id, currency, source, lead_id, opened_on FROM deals WHERE id = %s", (oid,))
                 row = cur.fetchone()
                 assert row is not None
-                value = Money(e.value, row[1]).to_minor()
+                value = to_minor(e.value, row[1])
                 cur.execute(
                     "UPDATE deals SET title = %s, value_minor = %s, owner = %s, version = %s, position = %s"
                     " WHERE id = %s",
@@ -233,7 +233,7 @@ class CrmProjection:
                         str(e.customer_id),
                         e.name,
                         str(e.deal_id),
-                        Money(e.value, e.currency).to_minor(),
+                        to_minor(e.value, e.currency),
                         e.currency,
                         e.effective_date,
                         fact.position,

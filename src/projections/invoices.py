@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.invoice import Invoice, taxes
-from ledger.money import Money
+from ledger.money import to_minor
 from projections.db import Cursor, update_rows
 from projections.engine import Fact
 
@@ -135,8 +135,8 @@ class InvoicesProjection:
                     "status": "draft",
                     "currency": e.currency,
                     "rate": None,
-                    "net_minor": result.net.to_minor(),
-                    "tax_minor": result.tax.to_minor(),
+                    "net_minor": to_minor(result.net.amount, result.net.currency),
+                    "tax_minor": to_minor(result.tax.amount, result.tax.currency),
                     "paid_minor": 0,
                     "credited_minor": 0,
                     "written_off_minor": 0,
@@ -160,7 +160,7 @@ class InvoicesProjection:
                         str(ln.discount_percent),
                         str(ln.tax_rate),
                         ln.tax_inclusive,
-                        ln.amount(e.currency).to_minor(),
+                        to_minor(ln.amount(e.currency).amount, e.currency),
                     )
                     for n, ln in enumerate(e.lines, start=1)
                 ]
@@ -216,9 +216,9 @@ class InvoicesProjection:
                 "void_reason": (e.reason, False),
             }
         if isinstance(e, Invoice.PaymentUnapplied):
-            return {"paid_minor": (-Money(e.amount, currency).to_minor(), True)}
+            return {"paid_minor": (-to_minor(e.amount, currency), True)}
         if type(e) in _ADDS:
-            return {_ADDS[type(e)]: (Money(e.amount, currency).to_minor(), True)}
+            return {_ADDS[type(e)]: (to_minor(e.amount, currency), True)}
         return {}
 
     @staticmethod

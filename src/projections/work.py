@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger.money import Money
+from ledger.money import Money, to_minor
 from ledger.people import Person, Terms
 from ledger.projects import Project
 from ledger.timesheets import Timesheet
@@ -63,7 +63,7 @@ class WorkProjection:
             axes = (e.effective_date, fact.position, fact.recorded_at)
             if isinstance(e, Project.Drafted | Project.DraftedFromDeal):
                 deal = str(e.deal_id) if isinstance(e, Project.DraftedFromDeal) else None
-                value = Money(e.value, e.currency).to_minor() if isinstance(e, Project.DraftedFromDeal) else None
+                value = to_minor(e.value, e.currency) if isinstance(e, Project.DraftedFromDeal) else None
                 cur.execute(
                     "INSERT INTO work_projects (id, customer_id, name, status, budget_hours, budget_minor, cost_center,"
                     " deal_id, value_minor, currency, drafted_on, position)"
@@ -89,11 +89,11 @@ class WorkProjection:
                         b.model,
                         b.currency,
                         str(e.budget_hours),
-                        Money(e.budget_amount, b.currency).rounded().to_minor(),
+                        to_minor(Money(e.budget_amount, b.currency).rounded().amount, b.currency),
                         e.start,
                         e.end,
                         e.cost_center,
-                        Money(b.monthly_fee, b.currency).rounded().to_minor(),
+                        to_minor(Money(b.monthly_fee, b.currency).rounded().amount, b.currency),
                         str(b.tax_percent),
                         fact.position,
                         oid,

@@ -158,3 +158,16 @@ def test_a_query_parameter_with_a_control_character_is_a_422_naming_it(client: T
     response = client.get(f"/v1/customers?{query}")
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_claim_beyond_the_amount_bound_is_refused_and_read_models_fold_what_was_accepted(
+    client: TestClient, keel: Keel
+) -> None:
+    """Found by the hostile-values property test: a 3.5 trillion euro claim was accepted, then the
+    claims read model (checking the policy's bound, not the storage's) stopped on it."""
+    ok(client.post("/v1/cost-centers", json={"code": "OPS", "name": "Ops", "manager": "maria"}), 201)
+    claim = {"category": "travel", "description": "Taxi", "receipt_reference": "R1", "cost_center": "OPS"}
+    problem = refused(client, keel, "/v1/expense-claims", {**claim, "amount": "3558707684243.12"}, "larger")
+    assert "larger than Keel accepts" in problem["detail"]
+    ok(client.post("/v1/expense-claims", json={**claim, "amount": "999999999999.99"}), 201)
+    keel.engine.catch_up()
