@@ -24,7 +24,7 @@ from rich.table import Table
 from api.settings import Settings
 from api.system import Keel
 from ledger.errors import DomainError
-from projections.engine import ProjectionFailed
+from projections.health import ProjectionFailed
 
 app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
 report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
@@ -783,7 +783,7 @@ def export_ledger(known_at: KnownAtOption = None) -> None:
 
 @projections_app.command("status")
 def projections_status(fmt: FormatOption = Format.table) -> None:
-    """Position and lag of every read model."""
+    """Position and lag of every read model; exits 1 if any is stopped at an event it cannot fold."""
     with keel_system() as keel:
         statuses = keel.engine.status()
     rows = [
@@ -794,10 +794,22 @@ def projections_status(fmt: FormatOption = Format.table) -> None:
             s.lag,
             f"{s.events_per_second:,.0f}" if s.events_per_second else "",
             s.updated_at.isoformat() if s.updated_at else "",
+            "ok" if s.failure is None else f"stopped at {s.failure.position}",
         ]
         for s in statuses
     ]
-    emit(fmt, "Projections", ["projection", "position", "head", "lag", "events_per_second", "updated_at"], rows, {})
+    header = ["projection", "position", "head", "lag", "events_per_second", "updated_at", "health"]
+    emit(fmt, "Projections", header, rows, {})
+    failing = [s for s in statuses if s.failure is not None]
+    for s in failing:
+        assert s.failure is not None
+        err.print(
+            f"{s.name}: stopped at position {s.failure.position} ({s.failure.event}): {s.failure.error}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if failing:
+        raise typer.Exit(1)
 
 
 def _progress(started: float) -> Callable[[str, int], None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,6 +128,21 @@ def resolve_known_at(
 
 
 KnownAt = Annotated[datetime | None, Depends(resolve_known_at)]
+
+
+async def wait_for_min_position(request: Request) -> None:
+    """Every request with ``min_position`` waits here, on the event loop, until the read models
+    that are not stopped have reached it (or 503 after ``read_wait_seconds``), before its route
+    takes a worker thread: forty clients reading their own writes cannot starve everyone else.
+    The route's own ``catch_up`` then finds its read models there (or stopped: 503 at once)."""
+    text = request.query_params.get("min_position", "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return  # absent, or malformed: the route's validation answers
+    keel = get_keel(request)
+    position = int(text)
+    head = await asyncio.get_running_loop().run_in_executor(None, keel.app.head_position)
+    if 0 < position <= head:
+        await keel.engine.wait_healthy(position, timeout=keel.settings.read_wait_seconds)
 
 
 def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None:

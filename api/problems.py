@@ -25,7 +25,7 @@ from ledger.errors import (
     Unbalanced,
     VersionConflict,
 )
-from projections.engine import ReadModelBehind
+from projections.waits import ReadModelBehind
 
 log = logging.getLogger("keel.api")
 

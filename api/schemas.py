@@ -585,6 +585,11 @@ class ProjectionStatus(Out):
     lag: int
     updated_at: datetime | None
     events_per_second: float | None = Field(None, description="Folding speed over the last page")
+    healthy: bool = Field(True, description="False while it is stopped at an event it cannot fold")
+    failed_position: int | None = Field(None, description="The log position of the event it is stopped at")
+    failed_event: str | None = Field(None, description="That event: aggregate id, version and topic")
+    error: str | None = Field(None, description="Why it could not fold it")
+    failed_at: datetime | None = None
 
 
 # -- CRM ------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ from typing import Any, Protocol
 
 from ledger.topics import topics_of
 from projections.db import Cursor, ViewDatabase, as_datetime
+from projections.health import CLEARED, Failure, ProjectionFailed, add_failure_columns, describe, record, transient
 from projections.reading import EventLog, PageReader, fewer_collections
+from projections.waits import PositionWaits
 
 log = logging.getLogger("keel.projections")
 
@@ -91,6 +93,11 @@ class Status:
     head: int
     updated_at: datetime | None
     events_per_second: float | None = None  # over the last page folded
+    failure: Failure | None = None  # the event it stopped at, if it is stopped
+
+    @property
+    def healthy(self) -> bool:
+        return self.failure is None
 
     @property
     def lag(self) -> int:
@@ -110,23 +117,7 @@ class StatisticsRefresh:
             self.at = 2 * total
 
 
-class ProjectionFailed(Exception):
-    """A projection could not apply the page after ``position``; it stays there until fixed."""
-
-    def __init__(self, name: str, position: int, cause: Exception) -> None:
-        super().__init__(f"projection {name} failed after position {position}: {cause!r}")
-        self.name, self.position, self.cause = name, position, cause
-
-
-class ReadModelBehind(Exception):
-    """A read model did not reach the asked-for position in time."""
-
-    def __init__(self, wanted: int, reached: int) -> None:
-        super().__init__(f"read model is at position {reached}, not yet at {wanted}; retry shortly")
-        self.wanted, self.reached = wanted, reached
-
-
-class ProjectionEngine:
+class ProjectionEngine(PositionWaits):
     def __init__(
         self,
         db: ViewDatabase,
@@ -137,7 +128,7 @@ class ProjectionEngine:
     ) -> None:
         self.db = db
         self.log = log
-        self.projections = {p.name: p for p in projections}
+        self.projections: dict[str, Projection] = {p.name: p for p in projections}
         self.page_size = page_size
         # A rebuild reads the log in larger pages: fewer transactions, same atomicity per page.
         self.rebuild_page_size = max(rebuild_page_size, page_size)
@@ -147,6 +138,7 @@ class ProjectionEngine:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._progress_cache: tuple[float, dict[str, tuple[int, int | None]]] = (0.0, {})
 
     # -- schema --------------------------------------------------------------------
 
@@ -158,8 +150,10 @@ class ProjectionEngine:
             self.db.lock_schema(cur)
             cur.execute(TRACKING_DDL)
             cur.execute(PENDING_DDL)
-            if "events_per_second" not in self._tracking_columns(cur):  # tracking tables of before it
+            columns = self._tracking_columns(cur)
+            if "events_per_second" not in columns:  # tracking tables of before it
                 cur.execute("ALTER TABLE keel_tracking ADD COLUMN events_per_second DOUBLE PRECISION")
+            add_failure_columns(cur, columns)
         for projection in self.projections.values():
             with self.db.transaction() as cur:
                 self.db.lock_schema(cur)
@@ -253,8 +247,8 @@ class ProjectionEngine:
             projection.apply(target or cur, facts)
         rate = (page.reached - position) / max(time.perf_counter() - started, 1e-6)
         cur.execute(
-            "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s, events_per_second = %s"
-            " WHERE projection = %s",
+            "UPDATE keel_tracking SET position = %s, clock = %s, updated_at = %s, events_per_second = %s,"
+            f" {CLEARED} WHERE projection = %s",
             (page.reached, clock, datetime.now(UTC), rate, tracking),
         )
         return page.reached - position
@@ -271,8 +265,9 @@ class ProjectionEngine:
     ) -> int:
         """Process until every named projection has reached the head of the log.
 
-        A projection that fails on an event stops where it is (its page rolled back) without
-        holding the others back; the first failure is raised once the others have caught up.
+        A projection that fails on an event stops just before it, without holding the others
+        back; every failure is logged and recorded on its tracking row (``projections.health``),
+        and the first is raised once the others have caught up.
         """
         total = 0
         failure: ProjectionFailed | None = None
@@ -286,12 +281,14 @@ class ProjectionEngine:
             reader = self.reader(self._get(name), size)
             statistics = StatisticsRefresh(self.db, self.projections[name].tables)
             try:
-                while n := self.process_page(name, size, reader):
+                while n := self._page_or_failure(name, size, reader):
                     folded += n
                     if progress:
                         progress(name, n)
                     statistics.folded(folded)
-            except Exception as exc:
+            except ProjectionFailed as failed:
+                failure = failure or failed
+            except Exception as exc:  # the progress callback's
                 failure = failure or ProjectionFailed(name, self._position(name), exc)
             if folded >= ANALYZE_AFTER:
                 self.db.analyze(self.projections[name].tables)
@@ -299,6 +296,39 @@ class ProjectionEngine:
         if failure:
             raise failure
         return total
+
+    def _page_or_failure(self, name: str, size: int, reader: PageReader) -> int:
+        try:
+            return self.process_page(name, size, reader)
+        except Exception as exc:
+            position = self._position(name)
+            if transient(exc):
+                raise ProjectionFailed(name, position, exc) from exc
+            found = self._isolate(name) or describe(position + 1, None, exc)
+            with self.db.transaction() as cur:
+                record(cur, name, found)
+            failed = ProjectionFailed(name, self._position(name), exc, found)
+            log.error("%s", failed)
+            raise failed from exc
+
+    def _isolate(self, name: str) -> Failure | None:
+        """Fold the failed page again one event at a time: the events before the culprit are
+        folded, and the culprit is named. None if nothing fails now."""
+        projection = self._get(name)
+        reader = self.reader(projection, 1, ahead=False)
+        while True:
+            position = self._position(name)
+            page = reader.page(position)
+            if page.reached <= position:
+                return None
+            try:
+                with self.db.transaction(pipelined=True) as cur:
+                    self.fold_page(cur, projection, name, reader)
+            except Exception as exc:
+                if transient(exc):
+                    raise
+                at, event = page.events[0] if page.events else (page.reached, None)
+                return describe(at, event, exc)
 
     def _position(self, name: str) -> int:
         return self.positions().get(name, 0)
@@ -366,28 +396,26 @@ class ProjectionEngine:
         head = self.log.head_position()
         with self.db.read() as cur:
             cur.execute(
-                "SELECT projection, position, updated_at, events_per_second FROM keel_tracking ORDER BY projection"
+                "SELECT projection, position, updated_at, events_per_second,"
+                " failed_position, failed_event, error, failed_at FROM keel_tracking ORDER BY projection"
             )
             rows = cur.fetchall()
         return [
-            Status(str(r[0]), int(r[1]), head, as_datetime(r[2]), float(r[3]) if r[3] is not None else None)
+            Status(
+                str(r[0]),
+                int(r[1]),
+                head,
+                as_datetime(r[2]),
+                float(r[3]) if r[3] is not None else None,
+                Failure(int(r[4]), str(r[5]), str(r[6]), as_datetime(r[7])) if r[4] is not None else None,
+            )
             for r in rows
             if r[0] in self.projections
         ]
 
-    def wait_for(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
-        """Block until the named projections have processed the log up to ``position``."""
-        deadline = time.monotonic() + timeout
-        wanted = list(names) or list(self.projections)
-        self._wake.set()
-        while True:
-            positions = self.positions()
-            reached = min(positions.get(n, 0) for n in wanted)
-            if reached >= position:
-                return
-            if time.monotonic() >= deadline:
-                raise ReadModelBehind(position, reached)
-            time.sleep(0.01)
+    def failing(self, names: Iterable[str]) -> list[Status]:
+        wanted = set(names) or set(self.projections)
+        return [s for s in self.status() if s.name in wanted and not s.healthy]
 
     # -- following the log ---------------------------------------------------------
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from projections.db import Cursor, ViewDatabase
-from projections.engine import Fact, ProjectionEngine, ProjectionFailed
+from projections.engine import Fact, ProjectionEngine
+from projections.health import ProjectionFailed
 
 
 class Log:

@@ -1,0 +1,73 @@
+"""A projection that cannot fold an event stops just before it, says which event and why, on its
+tracking row for every process to see; the others go on; once it can fold it again, it does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from support import META, register
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from api.system import Keel
+from commands.messages import RenameCustomer
+from projections.db import Cursor
+from projections.engine import Fact
+from projections.health import ProjectionFailed
+
+POISONED = ("customers", "documents")
+
+
+def poison(keel: Keel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make two read models fail on any event that renames a customer to "Poison"."""
+    for name in POISONED:
+        projection = keel.engine.projections[name]
+        fold = projection.apply
+
+        def apply(cur: Cursor, facts: Sequence[Fact], fold: Any = fold) -> None:
+            if any(getattr(f.event, "name", "") == "Poison" for f in facts):
+                raise RuntimeError("cannot fold a poisoned name")
+            fold(cur, facts)
+
+        monkeypatch.setattr(projection, "apply", apply)
+
+
+def test_every_failing_projection_is_recorded_with_its_event_and_the_others_go_on(
+    keel: Keel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = register(keel, "Acme")
+    register(keel, "Globex")
+    keel.engine.catch_up()
+    with monkeypatch.context() as patch:
+        poison(keel, patch)
+        poisoned = keel.app.handle(RenameCustomer(meta=META, customer_id=first, name="Poison")).position
+        register(keel, "Initech")  # after the poisoned event
+        with pytest.raises(ProjectionFailed) as raised:
+            keel.engine.catch_up()
+        assert raised.value.failure is not None and raised.value.failure.position == poisoned
+
+        statuses = {s.name: s for s in keel.engine.status()}
+        for name in POISONED:
+            failure = statuses[name].failure
+            assert failure is not None, name
+            assert statuses[name].position == poisoned - 1  # everything before the event is folded
+            assert failure.position == poisoned
+            assert str(first) in failure.event and "keel.customer.Renamed.v1" in failure.event
+            assert "cannot fold a poisoned name" in failure.error
+        assert all(s.lag == 0 and s.healthy for n, s in statuses.items() if n not in POISONED)
+
+        shown = CliRunner().invoke(cli, ["projections", "status"], env=_env(keel))
+        assert shown.exit_code == 1, shown.output
+        assert f"customers: stopped at position {poisoned}" in shown.output
+
+    keel.engine.catch_up()  # fixed: the next page folds it and clears the record
+    assert all(s.healthy and s.lag == 0 for s in keel.engine.status())
+    assert CliRunner().invoke(cli, ["projections", "status"], env=_env(keel)).exit_code == 0
+
+
+def _env(keel: Keel) -> dict[str, str]:
+    settings = keel.settings
+    env = {"KEEL_DATA_DIR": str(settings.data_dir), "KEEL_DATABASE_URL": settings.database_url or ""}
+    return {k: v for k, v in env.items() if v}
