@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -675,17 +676,51 @@ def grant_app_role_command(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="DIGEST@POSITION from `keel audit anchor`, or a file holding it: also fail if the log was"
+            " truncated, rewritten or reordered since.",
+        ),
+    ] = None,
+) -> None:
     """Recompute the hash chain over every stored event; name the first position that does not fit."""
-    from commands.audit import verify
+    from commands.audit import BadAnchor, parse_anchor, verify, verify_against
 
+    try:
+        anchored = parse_anchor(anchor) if anchor is not None else None
+    except BadAnchor as exc:
+        raise fail(str(exc)) from None
     with keel_system() as keel:
-        result = verify(keel.app)
+        result = verify(keel.app) if anchored is None else verify_against(keel.app, anchored)
     if not result.ok:
-        raise fail(f"{result.problem} (checked {result.checked} events before it)")
+        raise fail(f"{result.problem} (checked {result.checked} events)")
+    against = f", anchored at {anchored.position}" if anchored else ""
     out.print(
         f"chain verified: {result.checked} events, head at position {result.head_position}, hash {result.head_hash}"
+        + against
     )
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write it to this file (keep it outside the database).")
+    ] = None,
+) -> None:
+    """Print the verified head of the chain as DIGEST@POSITION, for an auditor to keep outside the database."""
+    from commands.audit import BadAnchor, take_anchor
+
+    with keel_system() as keel:
+        try:
+            anchor = str(take_anchor(keel.app))
+        except BadAnchor as exc:
+            raise fail(str(exc)) from None
+    if output is not None:
+        output.write_text(anchor + "\n", encoding="utf-8")
+    sys.stdout.write(anchor + "\n")
 
 
 @audit_app.command("digest")

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import KeelDep, KnownAt, utc
-from commands.audit import verify
-from ledger.errors import NotFound
+from commands.audit import Anchor, BadAnchor, take_anchor, verify, verify_against
+from ledger.errors import InvalidValue, NotFound
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -165,9 +165,20 @@ def aggregate_state(
 
 
 @router.get("/audit/verify", response_model=ChainVerification)
-def verify_chain(keel: KeelDep) -> ChainVerification:
+def verify_chain(
+    keel: KeelDep,
+    anchor: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[0-9a-f]{64}@[0-9]{1,18}$",
+            description="DIGEST@POSITION from /v1/audit/anchor: also fail if the log was truncated, rewritten or"
+            " reordered since it was taken",
+        ),
+    ] = None,
+) -> ChainVerification:
     """Recompute the hash chain over the whole log; the first position that does not fit is named."""
-    result = verify(keel.app)
+    digest, _, position = (anchor or "").partition("@")
+    result = verify(keel.app) if anchor is None else verify_against(keel.app, Anchor(int(position), digest))
     return ChainVerification(
         ok=result.ok,
         checked=result.checked,
@@ -176,3 +187,19 @@ def verify_chain(keel: KeelDep) -> ChainVerification:
         problem=result.problem,
         position=result.position,
     )
+
+
+class ChainAnchor(BaseModel):
+    position: int = Field(description="The head of the log when the anchor was taken")
+    digest: str = Field(description="The chain's hash at that position")
+    anchor: str = Field(description="DIGEST@POSITION: keep it outside the database, pass it to /v1/audit/verify")
+
+
+@router.get("/audit/anchor", response_model=ChainAnchor)
+def anchor_chain(keel: KeelDep) -> ChainAnchor:
+    """The verified head of the chain, for an auditor to keep outside the database."""
+    try:
+        found = take_anchor(keel.app)
+    except BadAnchor as exc:
+        raise InvalidValue(str(exc)) from None
+    return ChainAnchor(position=found.position, digest=found.digest, anchor=str(found))

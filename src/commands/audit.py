@@ -1,12 +1,22 @@
-"""Verify the hash chain over the log, and sign its head for an auditor to keep."""
+"""Verify the hash chain over the log, and give an auditor its head to keep outside the database.
+
+The chain alone shows an event altered, removed or inserted in the middle of the log. It cannot
+show the newest events deleted with their links, nor a chain rewritten consistently from some
+event on: both leave a chain that verifies. An **anchor** — the head position and its chain hash,
+``DIGEST@POSITION``, kept by the auditor (a file, a ticket, a paper) — closes that gap: verified
+against it, the log must still reach the position, and its chain must still hash to the digest
+there.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from eventsourcing.application import Application
 
@@ -74,3 +84,75 @@ def signed_digest(app: Application, key: str) -> str:
     message = json.dumps(body, sort_keys=True).encode()
     body["signature"] = hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
     return json.dumps(body, sort_keys=True)
+
+
+_ANCHOR = re.compile(r"([0-9a-f]{64})@([0-9]{1,18})")
+
+
+@dataclass(frozen=True)
+class Anchor:
+    position: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.digest}@{self.position}"
+
+
+class BadAnchor(ValueError):
+    pass
+
+
+def take_anchor(app: Application) -> Anchor:
+    """The verified head of the chain: what an auditor keeps to check the log against later."""
+    result = verify(app)
+    if not result.ok:
+        raise BadAnchor(f"the chain does not verify, so it cannot be anchored: {result.problem}")
+    return Anchor(result.head_position, result.head_hash)
+
+
+def parse_anchor(text: str) -> Anchor:
+    """``DIGEST@POSITION``, or a file holding it (or the JSON ``keel audit digest`` prints)."""
+    text = text.strip()
+    found = _ANCHOR.fullmatch(text)
+    if found is None and not text.isascii():
+        raise BadAnchor(f"an anchor is DIGEST@POSITION (64 hex digits @ a position) or a file; got {text[:80]!r}")
+    if found is None and Path(text).is_file():
+        content = Path(text).read_text(encoding="utf-8", errors="replace").strip()
+        found = _ANCHOR.fullmatch(content)
+        if found is None:
+            try:
+                signed = json.loads(content)
+                found = _ANCHOR.fullmatch(f"{signed['hash']}@{signed['position']}")
+            except (ValueError, KeyError, TypeError):
+                found = None
+        if found is None:
+            raise BadAnchor(f"{text} holds no anchor (DIGEST@POSITION, or the JSON of keel audit digest)")
+    if found is None:
+        raise BadAnchor(f"an anchor is DIGEST@POSITION (64 hex digits @ a position) or a file; got {text[:80]!r}")
+    return Anchor(int(found.group(2)), found.group(1))
+
+
+def verify_against(app: Application, anchor: Anchor) -> Verification:
+    """``verify``, and the log still reaches the anchored position with the anchored hash there:
+    a truncated log names its first missing position, a rewritten or reordered one the anchor's."""
+    result = verify(app)
+    if not result.ok:
+        return result
+    if result.head_position < anchor.position:
+        first = result.head_position + 1
+        problem = (
+            f"the log ends at position {result.head_position} but was anchored at {anchor.position}:"
+            f" the events from position {first} on were removed"
+        )
+        return Verification(False, result.checked, result.head_position, result.head_hash, problem, first)
+    link = _recorder(app).chain_hashes(anchor.position, anchor.position).get(anchor.position)
+    if link is None:
+        problem = f"the anchored event at position {anchor.position} is missing"
+        return Verification(False, result.checked, result.head_position, result.head_hash, problem, anchor.position)
+    if not hmac.compare_digest(link, anchor.digest):
+        problem = (
+            f"the log was rewritten or reordered at or before position {anchor.position}:"
+            " its chain no longer hashes to the anchored digest there"
+        )
+        return Verification(False, result.checked, result.head_position, result.head_hash, problem, anchor.position)
+    return result

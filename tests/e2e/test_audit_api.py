@@ -56,3 +56,14 @@ def test_history_says_what_each_event_changed_and_any_version_can_be_loaded(clie
     assert ok(client.get(f"/v1/aggregates/{customer['id']}", params={"known_at": renamed["position"]}))["version"] == 2
     assert client.get(f"/v1/aggregates/{customer['id']}", params={"version": 3}).status_code == 404
     assert client.get(f"/v1/aggregates/{customer['id']}", params={"known_at": "0"}).status_code == 404
+
+
+def test_an_anchor_taken_over_http_verifies_and_a_malformed_one_is_a_422(client: TestClient) -> None:
+    ok(client.post("/v1/customers", json={"name": "Acme"}), 201)
+    anchor = ok(client.get("/v1/audit/anchor"))
+    assert anchor["anchor"] == f"{anchor['digest']}@{anchor['position']}"
+    assert ok(client.get("/v1/audit/verify", params={"anchor": anchor["anchor"]}))["ok"] is True
+    beyond = f"{anchor['digest']}@{anchor['position'] + 5}"
+    found = ok(client.get("/v1/audit/verify", params={"anchor": beyond}))
+    assert found["ok"] is False and found["position"] == anchor["position"] + 1
+    assert client.get("/v1/audit/verify", params={"anchor": "nope@1"}).status_code == 422
