@@ -24,6 +24,7 @@ from rich.table import Table
 
 from api.settings import Settings
 from api.system import Keel
+from commands.store import StoreURLError, preflight
 from ledger.errors import DomainError
 from projections.health import ProjectionFailed
 
@@ -65,7 +66,9 @@ def fail(message: str) -> typer.Exit:
 def keel_system(follow: bool = False, reset_changed: bool = True) -> Iterator[Keel]:
     try:
         keel = Keel.start(Settings(), follow=follow, reset_changed=reset_changed)
-    except Exception as exc:  # a bad URL, an unreachable database: one line, not a traceback
+    except StoreURLError as exc:  # says where it looked and what to do
+        raise fail(str(exc)) from None
+    except Exception as exc:  # anything else on the way: one line, not a traceback
         raise fail(f"cannot open the store: {exc}") from None
     try:
         yield keel
@@ -144,6 +147,12 @@ def serve(
     from api.http import create_app
 
     settings = Settings()
+    try:
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        preflight(settings.event_store_url)
+    except StoreURLError as exc:
+        raise fail(str(exc)) from None
     out.print(f"Keel on {settings.backend} — http://{host or settings.host}:{port or settings.port}/docs")
     if settings.auth == "off":
         err.print("[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role")

@@ -32,6 +32,8 @@ class Keel:
         """Build Keel. ``follow`` runs the projections in a background thread of this process.
         ``reset_changed=False`` leaves read models of an older version serving (for a rebuild beside them)."""
         settings = settings or Settings()
+        if settings.database_url is None:  # the embedded default: its folder is Keel's to make
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
         app = KeelApplication(settings.event_store_url, settings.functional_currency)
         functional = app.functional_currency()
         views = ViewDatabase(settings.read_model_url)

@@ -27,7 +27,7 @@ from commands.access import AccessHandlers
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
 from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
-from commands.store import APP_NAME, event_store_env, schema_lock
+from commands.store import APP_NAME, event_store_env, preflight, schema_lock
 from commands.transcodings import register_keel_transcodings
 from commands.work_handlers import WorkHandlers
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
@@ -75,6 +75,7 @@ class KeelApplication(Application[UUID]):
 
     def __init__(self, database_url: str, functional_currency: str = "EUR") -> None:
         env = event_store_env(database_url)
+        preflight(database_url)
         super().__init__(env=env)
         if env.get("CREATE_TABLE") == "false":
             recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]

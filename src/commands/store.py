@@ -20,6 +20,45 @@ class StoreURLError(ValueError):
     pass
 
 
+class StoreUnavailable(StoreURLError):
+    """The store's URL is well formed but leads nowhere: says where it looked and what to do."""
+
+
+CONNECT_TIMEOUT_SECONDS = 3  # a wrong host or port fails within this, not after the OS's 30 s or more
+
+
+def preflight(database_url: str) -> None:
+    """Fail fast and clearly: a PostgreSQL server that does not answer, a database that does not
+    exist, a SQLite file in a folder that does not exist — each named, with what to do."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        folder = Path(sqlite_path(database_url)).parent
+        if not folder.is_dir():
+            raise StoreUnavailable(f"the folder {folder} of {database_url} does not exist: create it, or fix the URL")
+        return
+    if parts.scheme not in ("postgresql", "postgres"):
+        return
+    import psycopg
+
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    dbname, user = unquote(parts.path.lstrip("/")), unquote(parts.username or "postgres")
+    where = f"PostgreSQL at {host}:{port} (database {dbname!r}, user {user!r})"
+    try:
+        psycopg.connect(database_url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except psycopg.OperationalError as exc:
+        said = " ".join(str(exc).split())
+        if "does not exist" in said and "database" in said:
+            reason, hint = "the database does not exist", f"create it: createdb -h {host} -p {port} -U {user} {dbname}"
+        elif "refused" in said:
+            reason, hint = "connection refused", "is the server running, and are the host and port right?"
+        elif "timeout" in said.lower() or "timed out" in said:
+            reason, hint = f"no answer within {CONNECT_TIMEOUT_SECONDS} s", "are the host and port right?"
+        else:
+            reason, hint = said[:300], "check the URL, the user and the password"
+        hint += " (KEEL_DATABASE_URL)"
+        raise StoreUnavailable(f"cannot connect to {where}: {reason} — {hint}") from None
+
+
 def sqlite_path(database_url: str) -> str:
     """``sqlite:///rel/keel.sqlite`` is relative, ``sqlite:////abs/keel.sqlite`` absolute."""
     prefix = "sqlite:///"
@@ -32,7 +71,6 @@ def event_store_env(database_url: str) -> dict[str, str]:
     parts = urlsplit(database_url)
     if parts.scheme == "sqlite":
         path = sqlite_path(database_url)
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -51,6 +89,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
             "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT_SECONDS),
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",

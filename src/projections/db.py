@@ -244,7 +244,8 @@ class ViewDatabase:
         if url.startswith("sqlite:///"):
             self.dialect = "sqlite"
             self._path = unquote(url[len("sqlite:///") :])
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            if not Path(self._path).parent.is_dir():
+                raise ValueError(f"the folder {Path(self._path).parent} of {url} does not exist")
         elif url.startswith(("postgresql://", "postgres://")):
             from psycopg_pool import ConnectionPool
 
@@ -254,6 +255,7 @@ class ViewDatabase:
             # after a few runs would otherwise get a generic plan, blind to the day and moment
             # asked for, which walks the span index row by row (32 ms where a bitmap takes 8).
             options = {"autocommit": False, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
+            options["connect_timeout"] = 3  # a server gone away fails a request quickly (503), not in 30 s
             self._pool = ConnectionPool(url, min_size=1, max_size=8, open=True, kwargs=options, timeout=10)
         else:
             raise ValueError(f"unsupported read-model database URL {url!r}")

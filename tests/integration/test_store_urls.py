@@ -1,0 +1,79 @@
+"""A store URL that leads nowhere fails within seconds, in one line that says where it looked and
+what to do — not after half a minute, not with a file made somewhere else."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.settings import Settings
+from api.system import Keel
+from commands.store import StoreUnavailable
+
+KEEL = str(Path(sys.executable).parent / "keel")
+
+
+def start(url: str, tmp_path: Path) -> float:
+    began = time.monotonic()
+    with pytest.raises(StoreUnavailable) as raised:
+        Keel.start(Settings(database_url=url, data_dir=tmp_path, _env_file=None), follow=False)  # type: ignore[call-arg]
+    elapsed = time.monotonic() - began
+    start.message = str(raised.value)  # type: ignore[attr-defined]
+    return elapsed
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never says a word (a firewall, a hung server)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield int(listener.getsockname()[1])
+
+
+@pytest.mark.postgres
+def test_a_wrong_port_fails_at_once_naming_host_and_port(postgres_admin_url: str, tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # free, and nobody listens once closed
+    assert start(f"postgresql://postgres@127.0.0.1:{port}/keel", tmp_path) < 5
+    assert f"127.0.0.1:{port}" in start.message and "connection refused" in start.message  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_a_server_that_never_answers_fails_within_five_seconds(
+    postgres_admin_url: str, tmp_path: Path, silent_port: int
+) -> None:
+    assert start(f"postgresql://postgres@127.0.0.1:{silent_port}/keel", tmp_path) < 5
+    assert "no answer within" in start.message  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_a_missing_database_is_named_with_how_to_create_it(postgres_admin_url: str, tmp_path: Path) -> None:
+    base = postgres_admin_url.rsplit("/", 1)[0]
+    assert start(f"{base}/keel_no_such_database", tmp_path) < 5
+    assert "'keel_no_such_database'" in start.message and "createdb" in start.message  # type: ignore[attr-defined]
+
+
+def test_a_sqlite_url_in_a_folder_that_does_not_exist_is_an_error_not_a_new_file(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder"
+    start(f"sqlite:///{missing}/keel.sqlite", tmp_path)
+    assert str(missing) in start.message  # type: ignore[attr-defined]
+    assert not missing.exists()
+
+
+def test_the_cli_says_it_in_one_line_and_exits_non_zero(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env["KEEL_DATABASE_URL"] = f"sqlite:///{tmp_path}/missing/keel.sqlite"
+    done = subprocess.run(
+        [KEEL, "projections", "status"], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "does not exist" in done.stderr, done.stderr
