@@ -4,12 +4,11 @@ a chain rewritten consistently — fails verification against an anchor the audi
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
-from support import invoice, register
+from support import register
 from typer.testing import CliRunner
 
 from api.cli import app as cli
@@ -17,14 +16,6 @@ from api.system import Keel
 from commands.audit import BadAnchor, parse_anchor, take_anchor, verify, verify_against
 from commands.recorders import chain
 from commands.store import sqlite_path
-
-
-@pytest.fixture
-def books(keel: Keel) -> Keel:
-    acme = register(keel)
-    for n in range(3):
-        invoice(keel, acme, f"{100 + n}.00", date(2026, 1, 5 + n))
-    return keel
 
 
 def sql(keel: Keel, statement: str, params: tuple[object, ...] = ()) -> None:

@@ -6,23 +6,13 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from datetime import date
 
 import psycopg
 import pytest
-from support import invoice, register
 
 from api.system import Keel
 from commands.audit import signed_digest, verify
 from commands.store import sqlite_path
-
-
-@pytest.fixture
-def books(keel: Keel) -> Keel:
-    acme = register(keel)
-    for n in range(3):
-        invoice(keel, acme, f"{100 + n}.00", date(2026, 1, 5 + n))
-    return keel
 
 
 def execute(keel: Keel, sql_sqlite: str, sql_pg: str, params: tuple[object, ...]) -> None:
