@@ -304,7 +304,9 @@ class ProjectionEngine(PositionWaits):
             position = self._position(name)
             if transient(exc):
                 raise ProjectionFailed(name, position, exc) from exc
-            found = self._isolate(name) or describe(position + 1, None, exc)
+            found = self._isolate(name)
+            if found is None:  # folded one by one, nothing fails now: go on from where that got
+                return self._position(name) - position
             with self.db.transaction() as cur:
                 record(cur, name, found)
             failed = ProjectionFailed(name, self._position(name), exc, found)
