@@ -27,7 +27,7 @@ from commands.access import AccessHandlers
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
 from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
-from commands.store import APP_NAME, event_store_env, preflight, schema_lock
+from commands.store import APP_NAME, event_store_env, keep_reconnecting, preflight, schema_lock
 from commands.transcodings import register_keel_transcodings
 from commands.work_handlers import WorkHandlers
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
@@ -77,6 +77,8 @@ class KeelApplication(Application[UUID]):
         env = event_store_env(database_url)
         preflight(database_url)
         super().__init__(env=env)
+        if isinstance(self.recorder, PostgresRecorder):  # one datastore, one pool for events and snapshots
+            keep_reconnecting(self.recorder.datastore.pool)
         if env.get("CREATE_TABLE") == "false":
             recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
             with schema_lock(database_url):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 APP_NAME = "keel"  # table names derive from it: keel_events
@@ -25,6 +26,10 @@ class StoreUnavailable(StoreURLError):
 
 
 CONNECT_TIMEOUT_SECONDS = 3  # a wrong host or port fails within this, not after the OS's 30 s or more
+# The pool retries a lost server with a backoff (1, 2, 4 s, …); psycopg's default of five minutes
+# lets the gaps grow to a minute or more, so a server back after a long outage went unused for as
+# long. Past this the pool gives up, and the next request starts afresh at once.
+RECONNECT_SECONDS = 5.0
 
 
 def preflight(database_url: str) -> None:
@@ -57,6 +62,14 @@ def preflight(database_url: str) -> None:
             reason, hint = said[:300], "check the URL, the user and the password"
         hint += " (KEEL_DATABASE_URL)"
         raise StoreUnavailable(f"cannot connect to {where}: {reason} — {hint}") from None
+
+
+def keep_reconnecting(pool: Any) -> None:
+    """Tune the event store's pool (a ``psycopg_pool.ConnectionPool`` the library builds): its own
+    connection attempts give up on a silent server too, and it never waits long to retry."""
+    pool.reconnect_timeout = RECONNECT_SECONDS
+    if isinstance(pool.kwargs, dict):
+        pool.kwargs["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
 
 
 def sqlite_path(database_url: str) -> str:

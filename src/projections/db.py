@@ -247,16 +247,10 @@ class ViewDatabase:
             if not Path(self._path).parent.is_dir():
                 raise ValueError(f"the folder {Path(self._path).parent} of {url} does not exist")
         elif url.startswith(("postgresql://", "postgres://")):
-            from psycopg_pool import ConnectionPool
+            from projections.pool import view_pool  # rides out a database that goes away
 
             self.dialect = "postgres"
-            # No JIT: it compiles a query whose estimated cost looks high for 0.1-0.3 s, more
-            # than these indexed queries take to run. Custom plans only: a statement prepared
-            # after a few runs would otherwise get a generic plan, blind to the day and moment
-            # asked for, which walks the span index row by row (32 ms where a bitmap takes 8).
-            options = {"autocommit": False, "options": "-c jit=off -c plan_cache_mode=force_custom_plan"}
-            options["connect_timeout"] = 3  # a server gone away fails a request quickly (503), not in 30 s
-            self._pool = ConnectionPool(url, min_size=1, max_size=8, open=True, kwargs=options, timeout=10)
+            self._pool = view_pool(url)
         else:
             raise ValueError(f"unsupported read-model database URL {url!r}")
 
