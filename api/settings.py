@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import Field
@@ -53,9 +53,15 @@ class Settings(BaseSettings):
     @property
     def read_model_url(self) -> str:
         # On PostgreSQL the read models share the database; on SQLite they get a second,
-        # disposable file, so projections never contend with writers for the event file's lock.
-        return self.database_url or f"sqlite:///{self.data_dir / 'keel-views.sqlite'}"
+        # disposable file beside the events' (keel.sqlite: keel-views.sqlite), so projections
+        # never contend with writers for the event file's lock.
+        url = self.event_store_url
+        if not url.startswith("sqlite:///"):
+            return url
+        events = PurePosixPath(url.removeprefix("sqlite:///"))
+        return f"sqlite:///{events.with_name(f'{events.stem}-views{events.suffix}')}"
 
     @property
     def backend(self) -> str:
-        return "postgresql" if self.database_url else "sqlite"
+        scheme = self.event_store_url.split(":", 1)[0]
+        return "postgresql" if scheme == "postgres" else scheme

@@ -77,3 +77,36 @@ def test_the_cli_says_it_in_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "does not exist" in done.stderr, done.stderr
+
+
+def keel_cli(*args: str, database_url: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env |= {"KEEL_DATABASE_URL": database_url, "KEEL_DATA_DIR": str(tmp_path / "data")}
+    began = time.monotonic()
+    done = subprocess.run([KEEL, *args], check=False, env=env, capture_output=True, text=True, timeout=60)
+    return done, time.monotonic() - began
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [("report", "trial-balance"), ("serve", "--port", "0")])
+def test_a_command_or_the_server_on_a_wrong_port_exits_non_zero_within_seconds_in_one_line(
+    postgres_admin_url: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done, took = keel_cli(*command, database_url=f"postgresql://postgres@127.0.0.1:{port}/keel", tmp_path=tmp_path)
+    assert done.returncode == 1 and took < 5, (done.returncode, took)
+    line = done.stderr.strip()
+    assert "\n" not in line and f"127.0.0.1:{port}" in line and "KEEL_DATABASE_URL" in line, done.stderr
+    assert not (tmp_path / "data").exists()  # nothing made on the way
+
+
+def test_an_explicit_sqlite_url_is_the_sqlite_backend_with_its_read_models_in_a_file_beside_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/books.db"
+    settings = Settings(database_url=url, data_dir=tmp_path / "unused", _env_file=None)  # type: ignore[call-arg]
+    assert (settings.backend, settings.read_model_url) == ("sqlite", f"sqlite:///{tmp_path}/books-views.db")
+    with Keel.start(settings, follow=False) as keel:
+        assert keel.app.head_position() == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".db") == ["books-views.db", "books.db"]
+    assert not (tmp_path / "unused").exists()  # the data folder is only made when no URL is set
