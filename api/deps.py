@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.params import Depends as DependsParam
 from pydantic import TypeAdapter, ValidationError
 
 from api.system import Keel
@@ -120,39 +119,52 @@ def resolve_known_at(
             raise InvalidValue(f"known_at must be an ISO 8601 moment or a log position, got {known_at!r}") from None
         moment = utc(parsed) or EARLIEST
         position = keel.app.position_at(moment)
-    # The read models must have reached what was known then, or the answer would be incomplete.
-    if position:
-        keel.engine.wait_for(position, [], timeout=keel.settings.read_wait_seconds)
     request.state.knowledge = Knowledge(moment, position)
     return moment
 
 
-KnownAt = Annotated[datetime | None, Depends(resolve_known_at)]
+async def known_at_reached(
+    request: Request, moment: Annotated[datetime | None, Depends(resolve_known_at)]
+) -> datetime | None:
+    """The read models must have reached what was known then, or the answer would be incomplete:
+    waited for on the event loop, as ``min_position`` is (see ``ReadModels``)."""
+    knowledge: Knowledge | None = getattr(request.state, "knowledge", None)
+    if knowledge is not None and knowledge.position:
+        keel = get_keel(request)
+        await keel.engine.wait(knowledge.position, read_models_of(request), timeout=keel.settings.read_wait_seconds)
+    return moment
 
 
-async def wait_for_min_position(request: Request) -> None:
-    """Every request with ``min_position`` waits here, on the event loop, until the read models
-    that are not stopped have reached it (or 503 after ``read_wait_seconds``), before its route
-    takes a worker thread: forty clients reading their own writes cannot starve everyone else.
-    The route's own ``catch_up`` then finds its read models there (or stopped: 503 at once)."""
-    text = request.query_params.get("min_position", "")
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
-        return  # absent, or malformed: the route's validation answers
-    keel = get_keel(request)
-    position = int(text)
-    head = await asyncio.get_running_loop().run_in_executor(None, keel.app.head_position)
-    if 0 < position <= head:
-        await keel.engine.wait_healthy(position, timeout=keel.settings.read_wait_seconds)
+KnownAt = Annotated[datetime | None, Depends(known_at_reached)]
 
 
-def catch_up(keel: Keel, min_position: int | None, names: Iterable[str]) -> None:
-    if min_position and min_position > keel.app.head_position():
-        raise InvalidValue(
-            f"position {min_position} is beyond the head of the log ({keel.app.head_position()}); "
-            "pass a position a command answered with"
-        )
-    if min_position:
-        keel.engine.wait_for(min_position, names, timeout=keel.settings.read_wait_seconds)
+class ReadModels:
+    """The read models a route reads, declared as ``dependencies=[reads("invoices")]``.
+
+    A request with ``min_position`` waits here until they have folded the log up to it (503 with
+    Retry-After after ``read_wait_seconds``; at once if one is stopped short of it), and one with
+    ``known_at`` waits for them alone. The wait is on the event loop, before the route takes a
+    worker thread: any number of clients reading their own writes starve no other request."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    async def __call__(self, request: Request, min_position: MinPosition = None) -> None:
+        if min_position:
+            keel = get_keel(request)
+            await keel.engine.wait(min_position, self.names, timeout=keel.settings.read_wait_seconds)
+
+
+def reads(*names: str) -> DependsParam:
+    return DependsParam(ReadModels(names))
+
+
+def read_models_of(request: Request) -> tuple[str, ...]:
+    """The read models the request's route declared; none declared: all of them."""
+    for depends in getattr(request.scope.get("route"), "dependencies", ()):
+        if isinstance(depends, DependsParam) and isinstance(depends.dependency, ReadModels):
+            return depends.dependency.names
+    return ()
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.auth import TokenService, authorize, install_authentication
-from api.deps import wait_for_min_position
 from api.guards import RequestGuards
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
@@ -63,11 +62,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
                 app.state.keel.close()
 
     app = FastAPI(
-        title="Keel",
-        version="0.1.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        dependencies=[Depends(authorize), Depends(wait_for_min_position)],
+        title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)]
     )
     install_openapi(app, DESCRIPTION)
     install_problem_handlers(app)

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, MinPosition, catch_up, utc
+from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads, utc
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import (
     ClosePeriod,
@@ -87,7 +87,7 @@ def reverse_journal_entry(entry_id: UUID, body: schemas.ReasonBody, keel: KeelDe
     return keel.app.handle(ReverseJournalEntry(meta=meta, on=body.on, entry_id=entry_id, reason=body.reason))
 
 
-@router.get("/journal", response_model=schemas.Page[schemas.JournalEntry])
+@router.get("/journal", response_model=schemas.Page[schemas.JournalEntry], dependencies=[reads("general_ledger")])
 def list_journal(
     keel: KeelDep,
     start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="From this business date")] = None,
@@ -97,10 +97,8 @@ def list_journal(
     known_at: KnownAt = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[finance_lists.JournalEntryView]:
     """The general journal: every entry posted, whatever caused it, by business date, with all its lines."""
-    catch_up(keel, min_position, ["general_ledger"])
     return finance_lists.journal(
         keel.views,
         keel.functional_currency,
@@ -114,12 +112,11 @@ def list_journal(
     )
 
 
-@router.get("/journal-entries/{entry_id}", response_model=list[schemas.JournalEntry])
-def get_journal_entry(
-    entry_id: UUID, keel: KeelDep, min_position: MinPosition = None
-) -> list[finance_lists.JournalEntryView]:
+@router.get(
+    "/journal-entries/{entry_id}", response_model=list[schemas.JournalEntry], dependencies=[reads("general_ledger")]
+)
+def get_journal_entry(entry_id: UUID, keel: KeelDep) -> list[finance_lists.JournalEntryView]:
     """A manual journal entry as posted, and its reversal if it was reversed."""
-    catch_up(keel, min_position, ["general_ledger"])
     found = finance_lists.journal(keel.views, keel.functional_currency, source_id=str(entry_id)).items
     if not found:
         raise NotFound(f"journal entry {entry_id} not found")

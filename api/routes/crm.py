@@ -15,9 +15,8 @@ from api.deps import (
     KnownAt,
     Limit,
     MetaDep,
-    MinPosition,
     as_of_or_today,
-    catch_up,
+    reads,
     utc,
 )
 from commands import messages as m
@@ -136,12 +135,13 @@ def merge_customer(customer_id: UUID, body: schemas.MergeBody, keel: KeelDep, me
     return keel.app.handle(m.MergeCustomers(meta=meta, on=body.on, source_id=customer_id, target_id=body.target_id))
 
 
-@router.get("/customers/{customer_id}/360", response_model=schemas.Customer360)
-def customer_360(
-    customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.Customer360:
+@router.get(
+    "/customers/{customer_id}/360",
+    response_model=schemas.Customer360,
+    dependencies=[reads(*CRM, "general_ledger", "invoices")],
+)
+def customer_360(customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.Customer360:
     """Contacts, deals, one communication timeline, invoices, payments and open balance."""
-    catch_up(keel, min_position, [*CRM, "general_ledger", "invoices"])
     view = crm_reports.customer_360(keel.views, str(customer_id), as_of_or_today(as_of), utc(known_at))
     if view is None:
         raise NotFound(f"customer {customer_id} not found")
@@ -234,7 +234,7 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
     return keel.app.handle(m.ReopenDeal(meta=meta, on=body.on, deal_id=deal_id, stage=body.stage))
 
 
-@router.get("/deals", response_model=schemas.Page[schemas.DealState])
+@router.get("/deals", response_model=schemas.Page[schemas.DealState], dependencies=[reads(*CRM)])
 def list_deals(
     keel: KeelDep,
     as_of: AsOf = None,
@@ -244,28 +244,23 @@ def list_deals(
     owner: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[crm_reports.DealState]:
     """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
-    catch_up(keel, min_position, CRM)
     customer = str(customer_id) if customer_id else None
     day, moment = as_of_or_today(as_of), utc(known_at)
     return crm_reports.list_deals(keel.views, day, moment, customer, deal_status, owner, cursor, limit)
 
 
-@router.get("/deals/{deal_id}", response_model=schemas.DealState)
-def get_deal(
-    deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> crm_reports.DealState:
+@router.get("/deals/{deal_id}", response_model=schemas.DealState, dependencies=[reads(*CRM)])
+def get_deal(deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> crm_reports.DealState:
     """One deal as it stood on ``as_of`` as known at ``known_at``."""
-    catch_up(keel, min_position, CRM)
     deal = crm_reports.deal_as_of(keel.views, str(deal_id), as_of_or_today(as_of), utc(known_at))
     if deal is not None:
         return deal
     raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")
 
 
-@router.get("/leads", response_model=schemas.Page[schemas.Lead])
+@router.get("/leads", response_model=schemas.Page[schemas.Lead], dependencies=[reads(*CRM)])
 def list_leads(
     keel: KeelDep,
     lead_status: Annotated[
@@ -275,23 +270,20 @@ def list_leads(
     source: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[crm_lists.LeadView]:
     """Leads by capture date."""
-    catch_up(keel, min_position, CRM)
     return crm_lists.list_leads(keel.views, lead_status, owner, source, cursor, limit)
 
 
-@router.get("/leads/{lead_id}", response_model=schemas.Lead)
-def get_lead(lead_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> crm_lists.LeadView:
-    catch_up(keel, min_position, CRM)
+@router.get("/leads/{lead_id}", response_model=schemas.Lead, dependencies=[reads(*CRM)])
+def get_lead(lead_id: UUID, keel: KeelDep) -> crm_lists.LeadView:
     found = crm_lists.get_lead(keel.views, str(lead_id))
     if found is None:
         raise NotFound(f"lead {lead_id} not found")
     return found
 
 
-@router.get("/activities", response_model=schemas.Page[schemas.Activity])
+@router.get("/activities", response_model=schemas.Page[schemas.Activity], dependencies=[reads(*CRM)])
 def list_activities(
     keel: KeelDep,
     about_id: Annotated[UUID | None, Query(description="The lead, deal or customer")] = None,
@@ -299,29 +291,24 @@ def list_activities(
     actor: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[crm_lists.ActivityView]:
     """Calls, emails, meetings and notes by the date they happened."""
-    catch_up(keel, min_position, CRM)
     return crm_lists.list_activities(keel.views, str(about_id) if about_id else None, kind, actor, cursor, limit)
 
 
-@router.get("/customers/{customer_id}/contacts", response_model=list[schemas.Contact])
+@router.get("/customers/{customer_id}/contacts", response_model=list[schemas.Contact], dependencies=[reads(*CRM)])
 def list_contacts(
     customer_id: UUID,
     keel: KeelDep,
     include_removed: bool = False,
-    min_position: MinPosition = None,
 ) -> list[crm_lists.ContactView]:
     """A customer's contacts by name."""
-    catch_up(keel, min_position, CRM)
     return crm_lists.list_contacts(keel.views, str(customer_id), include_removed)
 
 
-@router.get("/pipeline", response_model=list[schemas.Stage])
-def get_pipeline(keel: KeelDep, min_position: MinPosition = None) -> list[crm_lists.StageView]:
+@router.get("/pipeline", response_model=list[schemas.Stage], dependencies=[reads(*CRM)])
+def get_pipeline(keel: KeelDep) -> list[crm_lists.StageView]:
     """The pipeline's stages in order, with their default win probabilities."""
-    catch_up(keel, min_position, CRM)
     return crm_lists.pipeline_stages(keel.views)
 
 
@@ -376,49 +363,41 @@ def cancel(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBo
     return keel.app.handle(m.CancelFollowUp(meta=meta, on=body.on, followup_id=followup_id, reason=body.note))
 
 
-@router.get("/reports/pipeline", response_model=schemas.PipelineReport, tags=["reports"])
+@router.get("/reports/pipeline", response_model=schemas.PipelineReport, tags=["reports"], dependencies=[reads(*CRM)])
 def pipeline(
     keel: KeelDep,
     as_of: AsOf = None,
     known_at: KnownAt = None,
     by: Literal["stage", "owner"] = "stage",
-    min_position: MinPosition = None,
 ) -> schemas.PipelineReport:
     """Open deals by stage or owner: count, value, probability-weighted value; won and lost counts."""
-    catch_up(keel, min_position, CRM)
     report = crm_reports.pipeline(keel.views, as_of_or_today(as_of), utc(known_at), by)
     return schemas.PipelineReport.model_validate(report, from_attributes=True)
 
 
-@router.get("/reports/conversion", response_model=schemas.ConversionReport, tags=["reports"])
-def conversion(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.ConversionReport:
+@router.get(
+    "/reports/conversion", response_model=schemas.ConversionReport, tags=["reports"], dependencies=[reads(*CRM)]
+)
+def conversion(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.ConversionReport:
     """Stage-to-stage funnel and lead source to won."""
-    catch_up(keel, min_position, CRM)
     report = crm_reports.conversion(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.ConversionReport.model_validate(report, from_attributes=True)
 
 
-@router.get("/reports/win-rate", response_model=schemas.WinRateReport, tags=["reports"])
+@router.get("/reports/win-rate", response_model=schemas.WinRateReport, tags=["reports"], dependencies=[reads(*CRM)])
 def win_rate(
     keel: KeelDep,
     start: Annotated[date_type, Query()],
     end: AsOf = None,
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
 ) -> schemas.WinRateReport:
     """Deals won and lost in a period, win rate, and the average sales cycle (days from open to won)."""
-    catch_up(keel, min_position, CRM)
     report = crm_reports.win_rate(keel.views, start, as_of_or_today(end), utc(known_at))
     return schemas.WinRateReport.model_validate(report, from_attributes=True)
 
 
-@router.get("/reports/follow-ups", response_model=schemas.FollowUpsReport, tags=["reports"])
-def follow_ups(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.FollowUpsReport:
+@router.get("/reports/follow-ups", response_model=schemas.FollowUpsReport, tags=["reports"], dependencies=[reads(*CRM)])
+def follow_ups(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.FollowUpsReport:
     """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
-    catch_up(keel, min_position, CRM)
     report = crm_reports.follow_ups(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.FollowUpsReport.model_validate(report, from_attributes=True)

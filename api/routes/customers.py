@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import (
     ApplyCustomerCredit,
     ChangePaymentTerms,
@@ -91,22 +91,19 @@ def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelD
     )
 
 
-@router.get("", response_model=schemas.Page[schemas.Customer])
+@router.get("", response_model=schemas.Page[schemas.Customer], dependencies=[reads("customers")])
 def list_customers(
     keel: KeelDep,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[lists.CustomerView]:
     """Customers by name (merged duplicates left out)."""
-    catch_up(keel, min_position, ["customers"])
     return lists.list_customers(keel.views, name, cursor, limit)
 
 
-@router.get("/{customer_id}", response_model=schemas.Customer)
-def get_customer(customer_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> lists.CustomerView:
-    catch_up(keel, min_position, ["customers"])
+@router.get("/{customer_id}", response_model=schemas.Customer, dependencies=[reads("customers")])
+def get_customer(customer_id: UUID, keel: KeelDep) -> lists.CustomerView:
     found = lists.get_customer(keel.views, str(customer_id))
     if found is None:
         raise NotFound(f"customer {customer_id} not found")

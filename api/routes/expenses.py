@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import (
     ApprovalStepInput,
     ApproveExpenseClaim,
@@ -104,7 +104,7 @@ def reimburse_claim(
     return keel.app.handle(ReimburseExpenseClaim(meta=meta, on=body.on, claim_id=claim_id, reference=body.reference))
 
 
-@router.get("/expense-claims", response_model=schemas.Page[schemas.Claim])
+@router.get("/expense-claims", response_model=schemas.Page[schemas.Claim], dependencies=[reads("claims")])
 def list_claims(
     keel: KeelDep,
     status: Literal["submitted", "approved", "rejected", "reimbursed"] | None = None,
@@ -112,16 +112,13 @@ def list_claims(
     employee: str | None = Query(None, max_length=200),
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[lists.ClaimView]:
     """Claims by submission date."""
-    catch_up(keel, min_position, ["claims"])
     return lists.list_claims(keel.views, status, next_approver, employee, cursor, limit)
 
 
-@router.get("/expense-claims/{claim_id}", response_model=schemas.Claim)
-def get_claim(claim_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> schemas.Claim:
-    catch_up(keel, min_position, ["claims"])
+@router.get("/expense-claims/{claim_id}", response_model=schemas.Claim, dependencies=[reads("claims")])
+def get_claim(claim_id: UUID, keel: KeelDep) -> schemas.Claim:
     found = lists.get_claim(keel.views, str(claim_id))
     if found is None:
         raise NotFound(f"expense claim {claim_id} not found")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.deps import KeelDep, KnownAt, MinPosition, catch_up, utc
+from api.deps import KeelDep, KnownAt, reads, utc
 from projections.export import journal_lines
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
@@ -17,11 +17,11 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"])
     "/ledger",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The journal"}},
+    dependencies=[reads("general_ledger")],
 )
-def export_ledger(keel: KeelDep, known_at: KnownAt = None, min_position: MinPosition = None) -> StreamingResponse:
+def export_ledger(keel: KeelDep, known_at: KnownAt = None) -> StreamingResponse:
     """Every posting as a ledger-cli / hledger transaction, as the books knew them at ``known_at``:
     `ledger -f books.journal bal` re-checks every balance independently of Keel."""
-    catch_up(keel, min_position, ["general_ledger"])
     moment = utc(known_at)
     lines = list(journal_lines(keel.views, keel.functional_currency, moment))  # read before streaming
 

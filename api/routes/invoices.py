@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Response, status
 
 from api import schemas
-from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import (
     CommandResult,
     DraftInvoice,
@@ -134,26 +134,21 @@ def void_invoice(
     )
 
 
-@router.get("", response_model=schemas.Page[schemas.Invoice])
+@router.get("", response_model=schemas.Page[schemas.Invoice], dependencies=[reads("invoices")])
 def list_invoices(
     keel: KeelDep,
     customer_id: UUID | None = None,
     status: Literal["draft", "issued", "voided"] | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> schemas.Page[schemas.Invoice]:
     """Invoices by draft date, without their lines (GET one invoice for those)."""
-    catch_up(keel, min_position, ["invoices"])
     found = lists.list_invoices(keel.views, str(customer_id) if customer_id else None, status, cursor, limit)
     return schemas.Page[schemas.Invoice](items=[to_schema(v) for v in found.items], next_cursor=found.next_cursor)
 
 
-@router.get("/{invoice_id}", response_model=schemas.Invoice)
-def get_invoice(
-    invoice_id: UUID, keel: KeelDep, response: Response, min_position: MinPosition = None
-) -> schemas.Invoice:
-    catch_up(keel, min_position, ["invoices"])
+@router.get("/{invoice_id}", response_model=schemas.Invoice, dependencies=[reads("invoices")])
+def get_invoice(invoice_id: UUID, keel: KeelDep, response: Response) -> schemas.Invoice:
     found = lists.get_invoice(keel.views, str(invoice_id))
     if found is None:
         raise NotFound(f"invoice {invoice_id} not found")

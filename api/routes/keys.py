@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import Field, StringConstraints
 
-from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, PrincipalDep, catch_up
+from api.deps import Cursor, KeelDep, Limit, MetaDep, PrincipalDep, reads
 from api.schemas import Body, CommandAccepted, Out, Page
 from commands import messages as m
 from commands.access import mint_key
@@ -81,22 +81,19 @@ def create_key(body: CreateKeyBody, keel: KeelDep, meta: MetaDep) -> CreatedKey:
     )
 
 
-@router.get("/keys", response_model=Page[Key])
+@router.get("/keys", response_model=Page[Key], dependencies=[reads("access")])
 def list_keys(
     keel: KeelDep,
     cursor: Cursor = None,
     limit: Limit = 100,
     active: Annotated[bool | None, Query(description="Only keys in use (true) or revoked (false)")] = None,
-    min_position: MinPosition = None,
 ) -> Pages[access.KeyView]:
     """Every key ever issued, oldest first; secrets are never listed (Keel does not have them)."""
-    catch_up(keel, min_position, ["access"])
     return access.list_keys(keel.views, active, cursor, limit)
 
 
-@router.get("/keys/{key_id}", response_model=Key)
-def get_key(key_id: KeyId, keel: KeelDep, min_position: MinPosition = None) -> access.KeyView:
-    catch_up(keel, min_position, ["access"])
+@router.get("/keys/{key_id}", response_model=Key, dependencies=[reads("access")])
+def get_key(key_id: KeyId, keel: KeelDep) -> access.KeyView:
     found = access.get_key(keel.views, key_id)
     if found is None:
         raise NotFound(f"API key {key_id} not found")

@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import (
     BillLineInput,
     BillPaymentInput,
@@ -95,45 +95,39 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
     return result
 
 
-@router.get("/suppliers", response_model=schemas.Page[schemas.Supplier])
+@router.get("/suppliers", response_model=schemas.Page[schemas.Supplier], dependencies=[reads(*VIEWS)])
 def list_suppliers(
     keel: KeelDep,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[finance_lists.SupplierView]:
     """Suppliers by name."""
-    catch_up(keel, min_position, VIEWS)
     return finance_lists.list_suppliers(keel.views, name, cursor, limit)
 
 
-@router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier)
-def get_supplier(supplier_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> finance_lists.SupplierView:
-    catch_up(keel, min_position, VIEWS)
+@router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier, dependencies=[reads(*VIEWS)])
+def get_supplier(supplier_id: UUID, keel: KeelDep) -> finance_lists.SupplierView:
     found = finance_lists.list_suppliers(keel.views, supplier_id=str(supplier_id)).items
     if not found:
         raise NotFound(f"supplier {supplier_id} not found")
     return found[0]
 
 
-@router.get("/bills", response_model=schemas.Page[schemas.Bill])
+@router.get("/bills", response_model=schemas.Page[schemas.Bill], dependencies=[reads(*VIEWS)])
 def list_bills(
     keel: KeelDep,
     supplier_id: UUID | None = None,
     bill_status: Annotated[Literal["open", "paid", "voided"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[finance_lists.BillView]:
     """Bills by date, with what is still owed on each."""
-    catch_up(keel, min_position, VIEWS)
     return finance_lists.list_bills(keel.views, str(supplier_id) if supplier_id else None, bill_status, cursor, limit)
 
 
-@router.get("/bills/{bill_id}", response_model=schemas.Bill)
-def get_bill(bill_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> finance_lists.BillView:
-    catch_up(keel, min_position, VIEWS)
+@router.get("/bills/{bill_id}", response_model=schemas.Bill, dependencies=[reads(*VIEWS)])
+def get_bill(bill_id: UUID, keel: KeelDep) -> finance_lists.BillView:
     found = finance_lists.get_bill(keel.views, str(bill_id))
     if found is None:
         raise NotFound(f"bill {bill_id} not found")

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, Limit, MetaDep, MinPosition, catch_up
+from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import AllocationInput, CommandResult, RecordPayment, UnallocatePayment
 from ledger.payment import Payment
@@ -48,7 +48,7 @@ def unallocate(payment_id: UUID, body: schemas.UnallocateBody, keel: KeelDep, me
     )
 
 
-@router.get("", response_model=schemas.Page[schemas.PaymentSummary])
+@router.get("", response_model=schemas.Page[schemas.PaymentSummary], dependencies=[reads("general_ledger")])
 def list_payments(
     keel: KeelDep,
     customer_id: UUID | None = None,
@@ -56,10 +56,8 @@ def list_payments(
     end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[finance_lists.PaymentView]:
     """Payments received, by date."""
-    catch_up(keel, min_position, ["general_ledger"])
     return finance_lists.list_payments(keel.views, str(customer_id) if customer_id else None, start, end, cursor, limit)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from api import schemas
-from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, as_of_or_today, reads, utc
 from api.system import Keel
 from ledger.errors import InvalidTransition, InvalidValue
 from projections import cash_flow, reports
@@ -26,113 +26,94 @@ OPEN = ["open_items", "documents"]  # open items, with their documents and parti
 FORECAST = [*GL, *OPEN, "payment_delays", "customers", "crm", "work"]
 
 
-@router.get("/trial-balance", response_model=schemas.TrialBalance)
+@router.get("/trial-balance", response_model=schemas.TrialBalance, dependencies=[reads(*GL)])
 def trial_balance(
     keel: KeelDep,
     as_of: AsOf = None,
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
     valuation: Annotated[
         Literal["transaction", "functional"], Query(description="Per transaction currency, or valued in the functional")
     ] = "transaction",
 ) -> schemas.TrialBalance:
     """Balance of every account as of a business date, as the books knew it at ``known_at``."""
-    catch_up(keel, min_position, GL)
     functional = keel.functional_currency if valuation == "functional" else None
     tb = reports.trial_balance(keel.views, as_of_or_today(as_of), utc(known_at), functional)
     return schemas.TrialBalance.model_validate(tb, from_attributes=True)
 
 
-@router.get("/receivables", response_model=schemas.Receivables)
-def receivables(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.Receivables:
+@router.get("/receivables", response_model=schemas.Receivables, dependencies=[reads(*OPEN)])
+def receivables(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.Receivables:
     """Open receivables and unapplied credit per customer, as of a business date and as known at a moment."""
-    catch_up(keel, min_position, OPEN)
     rec = reports.receivables(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.Receivables.model_validate(rec, from_attributes=True)
 
 
-@router.get("/profit-and-loss", response_model=schemas.ProfitAndLoss)
+@router.get("/profit-and-loss", response_model=schemas.ProfitAndLoss, dependencies=[reads(*GL)])
 def profit_and_loss(
     keel: KeelDep,
     start: Start,
     end: End = None,
     known_at: KnownAt = None,
     by: Annotated[Literal["cost_center", "month"] | None, Query(description="Break down by")] = None,
-    min_position: MinPosition = None,
 ) -> schemas.ProfitAndLoss:
     """Income and expenses of a period in the functional currency (year-end closing entries left out)."""
-    catch_up(keel, min_position, GL)
     pnl = reports.profit_and_loss(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at), by)
     return schemas.ProfitAndLoss.model_validate(pnl, from_attributes=True)
 
 
-@router.get("/balance-sheet", response_model=schemas.BalanceSheet)
-def balance_sheet(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.BalanceSheet:
+@router.get("/balance-sheet", response_model=schemas.BalanceSheet, dependencies=[reads(*GL)])
+def balance_sheet(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.BalanceSheet:
     """Assets = liabilities + equity (with the result not yet closed), in the functional currency."""
-    catch_up(keel, min_position, GL)
     bs = reports.balance_sheet(keel.views, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
     return schemas.BalanceSheet.model_validate(bs, from_attributes=True)
 
 
-@router.get("/ageing/{kind}", response_model=schemas.Ageing)
+@router.get("/ageing/{kind}", response_model=schemas.Ageing, dependencies=[reads(*OPEN)])
 def ageing(
     keel: KeelDep,
     kind: Annotated[Literal["receivables", "payables"], Path()],
     as_of: AsOf = None,
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> schemas.Ageing:
     """Open items by days overdue as of a date, a page at a time; the total (of every item)
     equals the balance-sheet figure."""
-    catch_up(keel, min_position, OPEN)
     day, moment = as_of_or_today(as_of), utc(known_at)
     result = reports.ageing(keel.views, kind, day, keel.functional_currency, moment, limit, cursor)
     return schemas.Ageing.model_validate(result, from_attributes=True)
 
 
-@router.get("/ledger/{account}", response_model=schemas.AccountLedger)
+@router.get("/ledger/{account}", response_model=schemas.AccountLedger, dependencies=[reads(*GL)])
 def account_ledger(
     keel: KeelDep,
     account: Annotated[str, Path(pattern=r"^[0-9]{4}$")],
     start: Start,
     end: End = None,
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
 ) -> schemas.AccountLedger:
     """General-ledger detail of one account with opening, running and closing balances."""
-    catch_up(keel, min_position, GL)
     result = reports.account_ledger(
         keel.views, account, start, as_of_or_today(end), keel.functional_currency, utc(known_at)
     )
     return schemas.AccountLedger.model_validate(result, from_attributes=True)
 
 
-@router.get("/tax-summary", response_model=schemas.TaxSummary)
-def tax_summary(
-    keel: KeelDep, start: Start, end: End = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.TaxSummary:
+@router.get("/tax-summary", response_model=schemas.TaxSummary, dependencies=[reads(*GL)])
+def tax_summary(keel: KeelDep, start: Start, end: End = None, known_at: KnownAt = None) -> schemas.TaxSummary:
     """Output and input tax per tax code for a period, with their bases."""
-    catch_up(keel, min_position, GL)
     result = reports.tax_summary(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at))
     return schemas.TaxSummary.model_validate(result, from_attributes=True)
 
 
-@router.get("/restatement", response_model=schemas.Restatement)
+@router.get("/restatement", response_model=schemas.Restatement, dependencies=[reads(*GL)])
 def restatement(
     keel: KeelDep,
     end: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="The closed period's last day")],
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
 ) -> schemas.Restatement:
     """The books as of a closed period's end as known at its close, against as known now (or at
     ``known_at``), account by account, with the late events that explain each difference."""
-    catch_up(keel, min_position, GL)
     close = next(((d, p, t) for d, p, t in keel.app.closes() if d >= end), None)
     if close is None:
         raise InvalidTransition(f"no period ending on or after {end.isoformat()} was ever closed")
@@ -176,29 +157,26 @@ def _scope(scope: reports.ReportScope) -> schemas.Scope:
     return schemas.Scope.model_validate(scope, from_attributes=True)
 
 
-@router.get("/cash-flow", response_model=schemas.CashFlowReport)
+@router.get("/cash-flow", response_model=schemas.CashFlowReport, dependencies=[reads(*GL)])
 def cash_flow_report(
     keel: KeelDep,
     start: Start,
     end: End = None,
     by: By = "month",
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
 ) -> schemas.CashFlowReport:
     """Money in and out of the bank per week or month, by source, with opening and closing balances."""
-    catch_up(keel, min_position, GL)
     found = cash_flow.actual(keel.views, start, as_of_or_today(end), by, keel.functional_currency, utc(known_at))
     return schemas.CashFlowReport(scope=_scope(found.scope), by=by, periods=_cash_periods(found.periods))
 
 
-@router.get("/cash-forecast", response_model=schemas.CashForecast)
+@router.get("/cash-forecast", response_model=schemas.CashForecast, dependencies=[reads(*FORECAST)])
 def cash_forecast_report(
     keel: KeelDep,
     end: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Forecast up to this day")],
     as_of: AsOf = None,
     by: By = "week",
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=0, le=1000, description="Items per page (0: the periods alone)")] = 100,
 ) -> schemas.CashForecast:
@@ -206,7 +184,6 @@ def cash_forecast_report(
     customer's observed payment delay, open payables, approved expense claims not yet reimbursed,
     committed labour, retainers and the weighted pipeline. The periods sum every item; the items
     behind them come a page at a time."""
-    catch_up(keel, min_position, FORECAST)
     day = as_of_or_today(as_of)
     if end <= day:
         raise InvalidValue(f"a forecast looks ahead: end {end.isoformat()} must come after {day.isoformat()}")
@@ -222,7 +199,7 @@ def cash_forecast_report(
     )
 
 
-@router.get("/forecast-vs-actual", response_model=schemas.ForecastVsActual)
+@router.get("/forecast-vs-actual", response_model=schemas.ForecastVsActual, dependencies=[reads(*FORECAST)])
 def forecast_vs_actual_report(
     keel: KeelDep,
     as_of: Annotated[date, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="The forecast's date")],
@@ -231,10 +208,8 @@ def forecast_vs_actual_report(
     forecast_known_at: Annotated[
         datetime | None, Query(description="When the forecast was made (default: the end of as_of, UTC)")
     ] = None,
-    min_position: MinPosition = None,
 ) -> schemas.ForecastVsActual:
     """What the cash forecast said at a past moment against what went through the bank since."""
-    catch_up(keel, min_position, FORECAST)
     until = as_of_or_today(end)
     if until <= as_of:
         raise InvalidValue(f"end {until.isoformat()} must come after as_of {as_of.isoformat()}")

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, MinPosition, as_of_or_today, catch_up, utc
+from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads, utc
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
@@ -165,94 +165,79 @@ def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, met
     return keel.app.handle(m.RejectTimesheet(meta=meta, on=body.on, person=person, week=week, reason=body.reason))
 
 
-@router.get("/reports/margins", response_model=schemas.Margins, tags=["reports"])
+@router.get("/reports/margins", response_model=schemas.Margins, tags=["reports"], dependencies=[reads(*WORK)])
 def margins(
     keel: KeelDep,
     start: Annotated[date, Query()],
     end: AsOf = None,
     known_at: KnownAt = None,
     by: Literal["project", "customer", "cost_center", "month"] = "project",
-    min_position: MinPosition = None,
 ) -> schemas.Margins:
     """Revenue, labour, expenses charged, gross margin and margin % from the ledger's project dimension."""
-    catch_up(keel, min_position, WORK)
     result = work_reports.margins(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at), by)
     return schemas.Margins.model_validate(result, from_attributes=True)
 
 
-@router.get("/reports/budget-burn", response_model=schemas.BudgetBurn, tags=["reports"])
-def budget_burn(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.BudgetBurn:
-    catch_up(keel, min_position, WORK)
+@router.get("/reports/budget-burn", response_model=schemas.BudgetBurn, tags=["reports"], dependencies=[reads(*WORK)])
+def budget_burn(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.BudgetBurn:
     result = work_reports.budget_burn(keel.views, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
     return schemas.BudgetBurn.model_validate(result, from_attributes=True)
 
 
-@router.get("/reports/utilisation", response_model=schemas.Utilisation, tags=["reports"])
+@router.get("/reports/utilisation", response_model=schemas.Utilisation, tags=["reports"], dependencies=[reads(*WORK)])
 def utilisation(
     keel: KeelDep,
     start: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
     end: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
     as_of: AsOf = None,
     known_at: KnownAt = None,
-    min_position: MinPosition = None,
 ) -> schemas.Utilisation:
     """Billable hours / capacity per person, and planned against actual, for days worked in [start, end]."""
-    catch_up(keel, min_position, WORK)
     result = work_reports.utilisation(keel.views, start, end, utc(known_at), as_of)
     return schemas.Utilisation.model_validate(result, from_attributes=True)
 
 
-@router.get("/reports/work-in-progress", response_model=schemas.WorkInProgress, tags=["reports"])
-def work_in_progress(
-    keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None
-) -> schemas.WorkInProgress:
+@router.get(
+    "/reports/work-in-progress", response_model=schemas.WorkInProgress, tags=["reports"], dependencies=[reads(*WORK)]
+)
+def work_in_progress(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.WorkInProgress:
     """Approved billable time not invoiced yet, at its bill rates."""
-    catch_up(keel, min_position, WORK)
     result = work_reports.work_in_progress(keel.views, as_of_or_today(as_of), utc(known_at))
     return schemas.WorkInProgress.model_validate(result, from_attributes=True)
 
 
-@router.get("/projects", response_model=schemas.Page[schemas.Project])
+@router.get("/projects", response_model=schemas.Page[schemas.Project], dependencies=[reads(*WORK)])
 def list_projects(
     keel: KeelDep,
     customer_id: UUID | None = None,
     project_status: Annotated[Literal["draft", "active", "closed"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-    min_position: MinPosition = None,
 ) -> Page[work_lists.ProjectView]:
     """Projects by the date they were drafted."""
-    catch_up(keel, min_position, WORK)
     return work_lists.list_projects(
         keel.views, str(customer_id) if customer_id else None, project_status, cursor, limit
     )
 
 
-@router.get("/projects/{project_id}", response_model=schemas.Project)
-def get_project(project_id: UUID, keel: KeelDep, min_position: MinPosition = None) -> work_lists.ProjectView:
-    catch_up(keel, min_position, WORK)
+@router.get("/projects/{project_id}", response_model=schemas.Project, dependencies=[reads(*WORK)])
+def get_project(project_id: UUID, keel: KeelDep) -> work_lists.ProjectView:
     found = work_lists.list_projects(keel.views, project_id=str(project_id)).items
     if not found:
         raise NotFound(f"project {project_id} not found")
     return found[0]
 
 
-@router.get("/people", response_model=schemas.Page[schemas.Person])
+@router.get("/people", response_model=schemas.Page[schemas.Person], dependencies=[reads(*WORK)])
 def list_people(
-    keel: KeelDep, as_of: AsOf = None, cursor: Cursor = None, limit: Limit = 100, min_position: MinPosition = None
+    keel: KeelDep, as_of: AsOf = None, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[work_lists.PersonView]:
     """People by handle, with the role, capacity and rates in force on ``as_of``."""
-    catch_up(keel, min_position, WORK)
     return work_lists.list_people(keel.views, as_of_or_today(as_of), cursor, limit)
 
 
-@router.get("/people/{handle}", response_model=schemas.Person)
-def get_person(
-    handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of: AsOf = None, min_position: MinPosition = None
-) -> work_lists.PersonView:
-    catch_up(keel, min_position, WORK)
+@router.get("/people/{handle}", response_model=schemas.Person, dependencies=[reads(*WORK)])
+def get_person(handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of: AsOf = None) -> work_lists.PersonView:
     found = work_lists.list_people(keel.views, as_of_or_today(as_of), handle=handle).items
     if not found:
         raise NotFound(f"nobody called {handle!r} was on the books on {as_of_or_today(as_of).isoformat()}")

@@ -23,7 +23,19 @@ from typing import Any, Protocol
 
 from ledger.topics import topics_of
 from projections.db import Cursor, ViewDatabase, as_datetime
-from projections.health import CLEARED, Failure, ProjectionFailed, add_failure_columns, describe, record, transient
+from projections.following import Follower
+from projections.health import (
+    CLEARED,
+    Failure,
+    FailureLog,
+    ProjectionFailed,
+    Status,
+    add_failure_columns,
+    describe,
+    read_status,
+    record,
+    transient,
+)
 from projections.reading import EventLog, PageReader, fewer_collections
 from projections.waits import PositionWaits
 
@@ -86,24 +98,6 @@ class Projection(Protocol):
     # when the new version takes over.
 
 
-@dataclass(frozen=True)
-class Status:
-    name: str
-    position: int
-    head: int
-    updated_at: datetime | None
-    events_per_second: float | None = None  # over the last page folded
-    failure: Failure | None = None  # the event it stopped at, if it is stopped
-
-    @property
-    def healthy(self) -> bool:
-        return self.failure is None
-
-    @property
-    def lag(self) -> int:
-        return max(self.head - self.position, 0)
-
-
 class StatisticsRefresh:
     """The planner's statistics of tables filled by a long catch-up, refreshed as they grow: after
     20k, 40k, 80k … events folded, so a handful of ANALYZE in all (see ``refresh_statistics``)."""
@@ -136,9 +130,9 @@ class ProjectionEngine(PositionWaits):
         self.filter_topics = True
         self._pool: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._progress_cache: tuple[float, dict[str, tuple[int, int | None]]] = (0.0, {})
+        self._follower = Follower(self.catch_up, self._wake)
+        self._failures = FailureLog()
+        super().__init__()
 
     # -- schema --------------------------------------------------------------------
 
@@ -283,6 +277,8 @@ class ProjectionEngine(PositionWaits):
             try:
                 while n := self._page_or_failure(name, size, reader):
                     folded += n
+                    self._failures.folded(name)
+                    self.moved()
                     if progress:
                         progress(name, n)
                     statistics.folded(folded)
@@ -309,8 +305,9 @@ class ProjectionEngine(PositionWaits):
                 return self._position(name) - position
             with self.db.transaction() as cur:
                 record(cur, name, found)
+            self.moved()  # requests waiting for it are told at once
             failed = ProjectionFailed(name, self._position(name), exc, found)
-            log.error("%s", failed)
+            self._failures.logged(failed)
             raise failed from exc
 
     def _isolate(self, name: str) -> Failure | None:
@@ -395,29 +392,7 @@ class ProjectionEngine(PositionWaits):
             return {str(r[0]): int(r[1]) for r in cur.fetchall()}
 
     def status(self) -> list[Status]:
-        head = self.log.head_position()
-        with self.db.read() as cur:
-            cur.execute(
-                "SELECT projection, position, updated_at, events_per_second,"
-                " failed_position, failed_event, error, failed_at FROM keel_tracking ORDER BY projection"
-            )
-            rows = cur.fetchall()
-        return [
-            Status(
-                str(r[0]),
-                int(r[1]),
-                head,
-                as_datetime(r[2]),
-                float(r[3]) if r[3] is not None else None,
-                Failure(int(r[4]), str(r[5]), str(r[6]), as_datetime(r[7])) if r[4] is not None else None,
-            )
-            for r in rows
-            if r[0] in self.projections
-        ]
-
-    def failing(self, names: Iterable[str]) -> list[Status]:
-        wanted = set(names) or set(self.projections)
-        return [s for s in self.status() if s.name in wanted and not s.healthy]
+        return read_status(self.db, self.log.head_position(), self.projections)
 
     # -- following the log ---------------------------------------------------------
 
@@ -426,37 +401,16 @@ class ProjectionEngine(PositionWaits):
         self._wake.set()
 
     def run_forever(self, poll_interval: float = 0.25, stop: threading.Event | None = None) -> None:
-        """Catch up, then follow the log until stopped. Errors stop the engine loudly."""
-        stop = stop or self._stop
-        while not stop.is_set():
-            self._wake.clear()
-            self.catch_up()
-            self._wake.wait(poll_interval)
+        """Catch up, then follow the log until stopped (see ``projections.following``)."""
+        self._follower.run_forever(poll_interval, stop)
 
     def start(self, poll_interval: float = 0.25) -> None:
         """Follow the log in a background thread of this process."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def run() -> None:
-            while not self._stop.is_set():
-                try:
-                    self.run_forever(poll_interval, self._stop)
-                except Exception:
-                    # The failing page was rolled back; report it and retry after a pause.
-                    log.exception("projection engine failed; retrying in 1 s")
-                    self._stop.wait(1.0)
-
-        self._thread = threading.Thread(target=run, name="keel-projections", daemon=True)
-        self._thread.start()
+        self._follower.start(poll_interval)
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._follower.stop()
+        self.stop_watching()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -10,14 +10,18 @@ of the projection: it is retried, never recorded.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
-from projections.db import Cursor
+from projections.db import Cursor, ViewDatabase, as_datetime
+
+log = logging.getLogger("keel.projections")
 
 FAILURE_COLUMNS = {"failed_position": "BIGINT", "failed_event": "TEXT", "error": "TEXT", "failed_at": "TIMESTAMPTZ"}
 CLEARED = ", ".join(f"{column} = NULL" for column in FAILURE_COLUMNS)
@@ -38,6 +42,23 @@ class ProjectionFailed(Exception):
         where = f" (event at {failure.position}: {failure.event})" if failure else ""
         super().__init__(f"projection {name} failed after position {position}{where}: {cause!r}")
         self.name, self.position, self.cause, self.failure = name, position, cause, failure
+
+
+class FailureLog:
+    """Each failure logged once by this process, not at every retry of the same event by the
+    follower; forgotten once the projection folds again."""
+
+    def __init__(self) -> None:
+        self._logged: dict[str, tuple[int, str]] = {}
+
+    def logged(self, failed: ProjectionFailed) -> None:
+        seen = (failed.failure.position, failed.failure.error) if failed.failure else (failed.position, "")
+        if self._logged.get(failed.name) != seen:
+            log.error("%s", failed)
+            self._logged[failed.name] = seen
+
+    def folded(self, name: str) -> None:
+        self._logged.pop(name, None)
 
 
 def transient(exc: BaseException) -> bool:
@@ -64,8 +85,50 @@ def add_failure_columns(cur: Cursor, existing: set[str]) -> None:
 
 
 def record(cur: Cursor, name: str, failure: Failure) -> None:
+    """Write the failure on the projection's tracking row; ``failed_at`` stays the first time it
+    failed at this event, however often it is tried again."""
     cur.execute(
-        "UPDATE keel_tracking SET failed_position = %s, failed_event = %s, error = %s, failed_at = %s"
-        " WHERE projection = %s",
-        (failure.position, failure.event, failure.error, failure.at, name),
+        "UPDATE keel_tracking SET failed_at = CASE WHEN failed_position = %s THEN COALESCE(failed_at, %s) ELSE %s END,"
+        " failed_position = %s, failed_event = %s, error = %s WHERE projection = %s",
+        (failure.position, failure.at, failure.at, failure.position, failure.event, failure.error, name),
     )
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+    updated_at: datetime | None
+    events_per_second: float | None = None  # over the last page folded
+    failure: Failure | None = None  # the event it stopped at, if it is stopped
+
+    @property
+    def healthy(self) -> bool:
+        return self.failure is None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+def read_status(db: ViewDatabase, head: int, names: Collection[str]) -> list[Status]:
+    """Each of the named projections' tracking row: position, speed, and the failure if it is stopped."""
+    with db.read() as cur:
+        cur.execute(
+            "SELECT projection, position, updated_at, events_per_second,"
+            " failed_position, failed_event, error, failed_at FROM keel_tracking ORDER BY projection"
+        )
+        rows = cur.fetchall()
+    return [
+        Status(
+            str(r[0]),
+            int(r[1]),
+            head,
+            as_datetime(r[2]),
+            float(r[3]) if r[3] is not None else None,
+            Failure(int(r[4]), str(r[5]), str(r[6]), as_datetime(r[7])) if r[4] is not None else None,
+        )
+        for r in rows
+        if r[0] in names
+    ]

@@ -3,14 +3,18 @@ tracking row for every process to see; the others go on; once it can fold it aga
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from support import META, register
+from fastapi.testclient import TestClient
+from support import META, ok, register
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.http import create_app
 from api.system import Keel
 from commands.messages import RenameCustomer
 from projections.db import Cursor
@@ -65,6 +69,38 @@ def test_every_failing_projection_is_recorded_with_its_event_and_the_others_go_o
     keel.engine.catch_up()  # fixed: the next page folds it and clears the record
     assert all(s.healthy and s.lag == 0 for s in keel.engine.status())
     assert CliRunner().invoke(cli, ["projections", "status"], env=_env(keel)).exit_code == 0
+
+
+def test_the_follower_keeps_the_others_current_and_the_api_shows_each_stopped_projection_logged_once(
+    keel: Keel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = register(keel, "Acme")
+    poison(keel, monkeypatch)
+    poisoned = keel.app.handle(RenameCustomer(meta=META, customer_id=first, name="Poison")).position
+    keel.engine.start(poll_interval=0.05)
+    try:
+        with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
+            written = ok(client.post("/v1/customers", json={"name": "Globex"}), 201)["position"]
+            started = time.perf_counter()
+            ok(client.get("/v1/reports/trial-balance", params={"min_position": written}))
+            assert time.perf_counter() - started < 0.5, "the follower keeps the healthy read models current"
+            stopped = client.get("/v1/customers", params={"min_position": written})
+            assert stopped.status_code == 503 and f"stopped at the event at position {poisoned}" in stopped.text
+
+            shown = {s["name"]: s for s in ok(client.get("/v1/projections"))}
+            for name in POISONED:
+                assert shown[name]["healthy"] is False
+                assert shown[name]["failed_position"] == poisoned and str(first) in shown[name]["failed_event"]
+                assert "cannot fold a poisoned name" in shown[name]["error"] and shown[name]["failed_at"]
+            assert all(s["healthy"] and s["lag"] == 0 for n, s in shown.items() if n not in POISONED)
+
+            time.sleep(0.5)  # the follower tries the event again, several times
+            again = {s["name"]: s for s in ok(client.get("/v1/projections"))}
+            assert [again[n]["failed_at"] for n in POISONED] == [shown[n]["failed_at"] for n in POISONED]
+    finally:
+        keel.engine.stop()
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert sorted(r.getMessage().split()[1] for r in logged) == sorted(POISONED), "each failure is logged once"
 
 
 def _env(keel: Keel) -> dict[str, str]:
