@@ -728,7 +728,10 @@ def audit_anchor(
         except BadAnchor as exc:
             raise fail(str(exc)) from None
     if output is not None:
-        output.write_text(anchor + "\n", encoding="utf-8")
+        try:
+            output.write_text(anchor + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"cannot write the anchor to {output}: {exc.strerror or exc} (it was {anchor})") from None
     sys.stdout.write(anchor + "\n")
 
 

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 from api.deps import KeelDep, KnownAt, utc
-from commands.audit import Anchor, BadAnchor, take_anchor, verify, verify_against
+from commands.audit import BadAnchor, anchor_of, take_anchor, verify, verify_against
 from ledger.errors import InvalidValue, NotFound
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -170,15 +171,18 @@ def verify_chain(
     anchor: Annotated[
         str | None,
         Query(
-            pattern=r"^[0-9a-f]{64}@[0-9]{1,18}$",
+            pattern=r"^[0-9a-fA-F]{64}@[0-9]{1,18}$",
             description="DIGEST@POSITION from /v1/audit/anchor: also fail if the log was truncated, rewritten or"
             " reordered since it was taken",
         ),
     ] = None,
 ) -> ChainVerification:
     """Recompute the hash chain over the whole log; the first position that does not fit is named."""
-    digest, _, position = (anchor or "").partition("@")
-    result = verify(keel.app) if anchor is None else verify_against(keel.app, Anchor(int(position), digest))
+    try:
+        anchored = anchor_of(anchor) if anchor is not None else None  # never a file: it is the server's disk
+    except BadAnchor as exc:
+        raise RequestValidationError([{"loc": ("query", "anchor"), "msg": str(exc), "type": "value_error"}]) from None
+    result = verify(keel.app) if anchored is None else verify_against(keel.app, anchored)
     return ChainVerification(
         ok=result.ok,
         checked=result.checked,

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,7 +86,9 @@ def signed_digest(app: Application, key: str) -> str:
     return json.dumps(body, sort_keys=True)
 
 
-_ANCHOR = re.compile(r"([0-9a-f]{64})@([0-9]{1,18})")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_MAX_POSITION_DIGITS = 18  # a BIGINT holds every position with 18 digits
+_ANCHOR_FILE_LIMIT = 64 * 1024  # an anchor file holds one line or a small JSON object
 
 
 @dataclass(frozen=True)
@@ -110,26 +112,68 @@ def take_anchor(app: Application) -> Anchor:
     return Anchor(result.head_position, result.head_hash)
 
 
+def anchor_of(text: str) -> Anchor:
+    """The literal ``DIGEST@POSITION``, never a file: what a query parameter may carry."""
+    digest, at, position = text.strip().partition("@")
+    if not at:
+        raise BadAnchor(f"an anchor is DIGEST@POSITION (sha256 hex @ a log position); got {text.strip()[:80]!r}")
+    digest = digest.lower()  # hex reads the same in either case
+    if not _DIGEST.fullmatch(digest):
+        raise BadAnchor(f"an anchor's digest is 64 hex digits (sha256); got {digest[:80]!r}")
+    if not (position.isascii() and position.isdigit()) or len(position) > _MAX_POSITION_DIGITS:
+        raise BadAnchor(f"an anchor's position is a whole number of at most 18 digits; got {position[:80]!r}")
+    if int(position) == 0 and digest != GENESIS:
+        raise BadAnchor(f"an anchor at position 0 (an empty log) has the digest {GENESIS}")
+    return Anchor(int(position), digest)
+
+
 def parse_anchor(text: str) -> Anchor:
-    """``DIGEST@POSITION``, or a file holding it (or the JSON ``keel audit digest`` prints)."""
+    """``DIGEST@POSITION``, or a file holding it, the JSON of ``GET /v1/audit/anchor`` or of
+    ``keel audit digest``."""
     text = text.strip()
-    found = _ANCHOR.fullmatch(text)
-    if found is None and not text.isascii():
-        raise BadAnchor(f"an anchor is DIGEST@POSITION (64 hex digits @ a position) or a file; got {text[:80]!r}")
-    if found is None and Path(text).is_file():
-        content = Path(text).read_text(encoding="utf-8", errors="replace").strip()
-        found = _ANCHOR.fullmatch(content)
-        if found is None:
-            try:
-                signed = json.loads(content)
-                found = _ANCHOR.fullmatch(f"{signed['hash']}@{signed['position']}")
-            except (ValueError, KeyError, TypeError):
-                found = None
-        if found is None:
-            raise BadAnchor(f"{text} holds no anchor (DIGEST@POSITION, or the JSON of keel audit digest)")
-    if found is None:
-        raise BadAnchor(f"an anchor is DIGEST@POSITION (64 hex digits @ a position) or a file; got {text[:80]!r}")
-    return Anchor(int(found.group(2)), found.group(1))
+    if not text or ("@" in text and not _is_file(text)):
+        return anchor_of(text)  # names the part that is wrong, not "no such file"
+    path = Path(text)
+    if not _is_file(text):
+        kind = "a folder" if _is_folder(text) else "not a file"
+        raise BadAnchor(f"{text} is {kind}: an anchor is DIGEST@POSITION or a file holding it")
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            content = handle.read(_ANCHOR_FILE_LIMIT).strip()
+    except OSError as exc:
+        raise BadAnchor(f"cannot read the anchor file {text}: {exc.strerror or exc}") from None
+    try:
+        return anchor_of(_from_json(content) or content)
+    except BadAnchor as exc:
+        raise BadAnchor(f"{text} holds no anchor: {exc}") from None
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a file either way
+        return False
+
+
+def _is_folder(text: str) -> bool:
+    try:
+        return Path(text).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def _from_json(content: str) -> str | None:
+    """``DIGEST@POSITION`` out of a saved JSON anchor or signed digest, if that is what it is."""
+    try:
+        saved = json.loads(content)
+    except (ValueError, RecursionError):  # RecursionError: brackets nested thousands deep
+        return None
+    if not isinstance(saved, dict):
+        return None
+    digest, position = saved.get("digest", saved.get("hash")), saved.get("position")
+    if not isinstance(digest, str) or isinstance(position, bool) or not isinstance(position, int):
+        return None
+    return f"{digest}@{position}"
 
 
 def verify_against(app: Application, anchor: Anchor) -> Verification:
@@ -138,21 +182,50 @@ def verify_against(app: Application, anchor: Anchor) -> Verification:
     result = verify(app)
     if not result.ok:
         return result
+    if anchor.position == 0:  # taken on an empty log: every log reaches it
+        if anchor.digest == GENESIS:
+            return result
+        return replace(result, ok=False, problem=f"an anchor at position 0 must have the digest {GENESIS}", position=0)
     if result.head_position < anchor.position:
         first = result.head_position + 1
         problem = (
-            f"the log ends at position {result.head_position} but was anchored at {anchor.position}:"
-            f" the events from position {first} on were removed"
+            f"the log ends at position {result.head_position} but the anchor was taken at {anchor.position}:"
+            f" {_missing(first, anchor.position)}"
         )
-        return Verification(False, result.checked, result.head_position, result.head_hash, problem, first)
-    link = _recorder(app).chain_hashes(anchor.position, anchor.position).get(anchor.position)
+        return replace(result, ok=False, problem=problem, position=first)
+    recorder = _recorder(app)
+    link = recorder.chain_hashes(anchor.position, anchor.position).get(anchor.position)
     if link is None:
-        problem = f"the anchored event at position {anchor.position} is missing"
-        return Verification(False, result.checked, result.head_position, result.head_hash, problem, anchor.position)
+        # No event and no link where the anchor was taken (verify passed): the newest events were
+        # deleted with their links and the log went on after them. Name where the hole starts.
+        first = _last_link_before(recorder, anchor.position) + 1
+        problem = (
+            f"the anchor was taken at position {anchor.position}, which the log no longer has:"
+            f" {_missing(first, anchor.position)}"
+        )
+        return replace(result, ok=False, problem=problem, position=first)
     if not hmac.compare_digest(link, anchor.digest):
         problem = (
             f"the log was rewritten or reordered at or before position {anchor.position}:"
             " its chain no longer hashes to the anchored digest there"
         )
-        return Verification(False, result.checked, result.head_position, result.head_hash, problem, anchor.position)
+        return replace(result, ok=False, problem=problem, position=anchor.position)
     return result
+
+
+def _missing(first: int, last: int) -> str:
+    return f"position {last} is missing" if first == last else f"positions {first}..{last} are missing"
+
+
+def _last_link_before(recorder: KeelPostgresRecorder | KeelSQLiteRecorder, position: int) -> int:
+    """The last position below ``position`` that has a link (0: none), a page at a time backwards."""
+    bounds = recorder.chain_bounds()
+    floor = bounds[0] if bounds else position  # no page below the chain's first link can hold one
+    stop = position - 1
+    while stop >= floor:
+        start = max(floor, stop - PAGE + 1)
+        links = recorder.chain_hashes(start, stop)
+        if links:
+            return max(links)
+        stop = start - 1
+    return 0
