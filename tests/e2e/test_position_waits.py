@@ -72,7 +72,10 @@ def test_sixty_waiting_requests_leave_other_requests_answered_at_once_and_end_in
         still_waiting = not any(w.done() for w in waiters)
         answers = [w.result() for w in waiters]
 
-    assert max(took.values()) < 0.2, {url: f"{seconds * 1000:.0f} ms" for url, seconds in took.items()}
+    # Starved, they took 1.5-2.3 s. The server shares this process (and its GIL) with 60 client
+    # threads and CI's other worker, so the bound here is starvation, not speed: the 200 ms bound
+    # is checked against a server process of its own (tests/faults/test_postgres_waits.py).
+    assert max(took.values()) < 1.0, {url: f"{seconds * 1000:.0f} ms" for url, seconds in took.items()}
     assert still_waiting, "the waiters should wait their whole read_wait_seconds"
     assert [a.status_code for a, _ in answers] == [503] * WAITERS
     assert all(a.headers.get("Retry-After") for a, _ in answers)
