@@ -87,7 +87,12 @@ def test_the_follower_keeps_the_others_current_and_the_api_shows_each_stopped_pr
             stopped = client.get("/v1/customers", params={"min_position": written})
             assert stopped.status_code == 503 and f"stopped at the event at position {poisoned}" in stopped.text
 
-            shown = {s["name"]: s for s in ok(client.get("/v1/projections"))}
+            deadline = time.monotonic() + 10  # the follower reaches each poisoned projection in turn
+            while True:
+                shown = {s["name"]: s for s in ok(client.get("/v1/projections"))}
+                if not any(shown[n]["healthy"] for n in POISONED) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             for name in POISONED:
                 assert shown[name]["healthy"] is False
                 assert shown[name]["failed_position"] == poisoned and str(first) in shown[name]["failed_event"]
