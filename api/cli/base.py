@@ -1,0 +1,196 @@
+"""What every ``keel`` command shares: the app and its sub-commands, output formats, options,
+opening the store, and errors as one readable line (exit 1; 2 for usage errors)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from api.system import Keel
+from commands.store import StoreURLError
+from ledger.errors import DomainError
+from projections.health import ProjectionFailed
+
+app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
+report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
+projections_app = typer.Typer(help="Run, inspect and rebuild the read models.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+export_app = typer.Typer(help="Export the books for other tools.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+app.add_typer(export_app, name="export")
+billing_app = typer.Typer(help="Billing triggers of projects.", no_args_is_help=True)
+app.add_typer(billing_app, name="billing")
+db_app = typer.Typer(help="Database set-up for production (PostgreSQL).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+audit_app = typer.Typer(
+    help="Tamper evidence: verify the hash chain over the log, sign its head.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+R = TypeVar("R")
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def keel_system(follow: bool = False, reset_changed: bool = True) -> Iterator[Keel]:
+    try:
+        keel = Keel.start(Settings(), follow=follow, reset_changed=reset_changed)
+    except StoreURLError as exc:  # says where it looked and what to do
+        raise fail(str(exc)) from None
+    except Exception as exc:  # anything else on the way: one line, not a traceback
+        raise fail(f"cannot open the store: {exc}") from None
+    try:
+        yield keel
+    except (DomainError, KeyError, ValueError, ProjectionFailed) as exc:  # ValueError: a bad --by or kind
+        raise fail(str(exc).strip("'\"")) from None
+    finally:
+        keel.close()
+
+
+def parse_known_at(value: str | None) -> datetime | int | None:
+    """An ISO 8601 moment, or a log position (an integer) that ``known_moment`` resolves."""
+    if value is None:
+        return None
+    if value.strip().isascii() and value.strip().isdigit():  # not "٣", which int() reads as 3
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 timestamp or a log position: {value!r}") from None
+    from api.deps import utc
+
+    return utc(moment)
+
+
+def known_moment(keel: Keel, known_at: datetime | int | None) -> datetime | None:
+    """A log position as the moment it was appended (so a whole transaction is known at once)."""
+    if not isinstance(known_at, int):
+        return known_at
+    if known_at > keel.app.head_position():
+        raise fail(f"known-at position {known_at} is beyond the head of the log ({keel.app.head_position()})")
+    from api.deps import EARLIEST
+
+    return (keel.app.moment_of(known_at) if known_at else None) or EARLIEST
+
+
+AsOfOption = Annotated[
+    datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date (default: today).")
+]
+KnownAtOption = Annotated[
+    str | None,
+    typer.Option("--known-at", help="What the books knew at this moment (ISO 8601) or log position (default: now)."),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], meta: dict[str, Any]) -> None:
+    if fmt is Format.json:
+        payload = {**meta, "rows": [dict(zip(header, map(str, r), strict=True)) for r in rows]}
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows([[str(c) for c in r] for r in rows])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(title=title, caption=", ".join(f"{k}: {v}" for k, v in meta.items() if k != "totals"))
+        for name in header:
+            numeric = {"debit", "credit", "receivable", "net", "amount", "value", "balance", "open", "open_value"}
+            table.add_column(
+                name, justify="right" if name in numeric or name.endswith(("_base", "_tax", "_payable")) else "left"
+            )
+        for r in rows:
+            table.add_row(*[str(c) for c in r])
+        out.print(table)
+
+
+def run_report(known_at: str | None, build: Callable[[Keel, datetime | None], R]) -> R:
+    """Open Keel, bring the read models up to the log (in-process mode), answer one report."""
+    wanted = parse_known_at(known_at)
+    with keel_system() as keel:
+        catch_up(keel)
+        return build(keel, known_moment(keel, wanted))
+
+
+def catch_up(keel: Keel) -> None:
+    # In-process by default: a report from the CLI reflects everything recorded so far.
+    if keel.settings.projections == "in-process":
+        keel.engine.catch_up()
+
+
+def scope_meta(scope: Any) -> dict[str, Any]:
+    meta = {"as_of": scope.as_of.isoformat(), "known_at": scope.known_at.isoformat() if scope.known_at else None}
+    if scope.start:
+        meta["from"] = scope.start.isoformat()
+    if getattr(scope, "currency", None):
+        meta["currency"] = scope.currency
+    meta["position"] = scope.position
+    return meta
+
+
+def day_of(value: datetime | None) -> date:
+    return value.date() if value else date.today()
+
+
+FromOption = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First business date.")]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last business date (default: today).")
+]
+
+
+def cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@contextmanager
+def progress_bar(keel: Keel, name: str, done: int = 0, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr: events folded, events per second, time left."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    class Rate(TextColumn):
+        def __init__(self) -> None:
+            super().__init__("")
+
+        def render(self, task: Any) -> Any:
+            from rich.text import Text
+
+            elapsed = task.elapsed or 0
+            rate = (task.completed - task.fields["first"]) / elapsed if elapsed > 0 else 0
+            return Text(f"{rate:,.0f}/s")
+
+    columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        task = progress.add_task(name, total=total or keel.app.head_position(), completed=done, first=done)
+        yield lambda n: progress.advance(task, n)
