@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, ValidationInfo, field_validator
 
+from commands import messages as m
 from ledger.errors import InvalidValue
+from ledger.events import Meta
 from ledger.policy import (
     FIRST_DAY,
     IDENTIFIER_MAX,
@@ -133,21 +135,50 @@ class RegisterCustomerBody(Body):
     id: UUID | None = Field(None, description="Client-chosen id (optional)")
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.RegisterCustomer:
+        return m.RegisterCustomer(
+            meta=meta,
+            on=self.on,
+            name=self.name,
+            payment_terms_days=self.payment_terms_days,
+            currency=self.currency,
+            customer_id=self.id or uuid4(),
+        )
+
 
 class RenameCustomerBody(Body):
     name: Name
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID, expected_version: int | None = None) -> m.RenameCustomer:
+        return m.RenameCustomer(
+            meta=meta, on=self.on, customer_id=customer_id, name=self.name, expected_version=expected_version
+        )
 
 
 class PaymentTermsBody(Body):
     payment_terms_days: int = Field(ge=0, le=365)
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, customer_id: UUID, expected_version: int | None = None) -> m.ChangePaymentTerms:
+        return m.ChangePaymentTerms(
+            meta=meta,
+            on=self.on,
+            customer_id=customer_id,
+            payment_terms_days=self.payment_terms_days,
+            expected_version=expected_version,
+        )
+
 
 class ApplyCreditBody(Body):
     invoice_id: UUID
     amount: Amount
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID) -> m.ApplyCustomerCredit:
+        return m.ApplyCustomerCredit(
+            meta=meta, on=self.on, customer_id=customer_id, invoice_id=self.invoice_id, amount=self.amount
+        )
 
 
 class RefundCreditBody(Body):
@@ -156,6 +187,17 @@ class RefundCreditBody(Body):
     rate: Rate | None = None
     reference: OptionalText = ""
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID) -> m.RefundCustomerCredit:
+        return m.RefundCustomerCredit(
+            meta=meta,
+            on=self.on,
+            customer_id=customer_id,
+            amount=self.amount,
+            currency=self.currency,
+            rate=self.rate,
+            reference=self.reference,
+        )
 
 
 class Customer(Out):

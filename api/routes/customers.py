@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
 from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
-from commands.messages import (
-    ApplyCustomerCredit,
-    ChangePaymentTerms,
-    CommandResult,
-    RefundCustomerCredit,
-    RegisterCustomer,
-    RenameCustomer,
-)
+from commands.messages import CommandResult
 from ledger.errors import NotFound
 from projections import lists
 from projections.pages import Page
@@ -27,16 +20,7 @@ def register_customer(
     body: schemas.RegisterCustomerBody, keel: KeelDep, meta: MetaDep, response: Response
 ) -> CommandResult:
     """Register a customer with default currency and payment terms."""
-    result = keel.app.handle(
-        RegisterCustomer(
-            meta=meta,
-            on=body.on,
-            name=body.name,
-            payment_terms_days=body.payment_terms_days,
-            currency=body.currency,
-            customer_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/customers/{result.id}"
     return result
 
@@ -45,50 +29,26 @@ def register_customer(
 def rename_customer(
     customer_id: UUID, body: schemas.RenameCustomerBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
-    return keel.app.handle(
-        RenameCustomer(meta=meta, on=body.on, customer_id=customer_id, name=body.name, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, customer_id, expected))
 
 
 @router.post("/{customer_id}/payment-terms", response_model=schemas.CommandAccepted)
 def change_payment_terms(
     customer_id: UUID, body: schemas.PaymentTermsBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
-    return keel.app.handle(
-        ChangePaymentTerms(
-            meta=meta,
-            on=body.on,
-            customer_id=customer_id,
-            payment_terms_days=body.payment_terms_days,
-            expected_version=expected,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, customer_id, expected))
 
 
 @router.post("/{customer_id}/credit/apply", response_model=schemas.CommandAccepted)
 def apply_credit(customer_id: UUID, body: schemas.ApplyCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Settle (part of) an invoice with the customer's credit."""
-    return keel.app.handle(
-        ApplyCustomerCredit(
-            meta=meta, on=body.on, customer_id=customer_id, invoice_id=body.invoice_id, amount=body.amount
-        )
-    )
+    return keel.app.handle(body.to_command(meta, customer_id))
 
 
 @router.post("/{customer_id}/credit/refund", response_model=schemas.CommandAccepted)
 def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Pay customer credit back to the customer."""
-    return keel.app.handle(
-        RefundCustomerCredit(
-            meta=meta,
-            on=body.on,
-            customer_id=customer_id,
-            amount=body.amount,
-            currency=body.currency,
-            rate=body.rate,
-            reference=body.reference,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, customer_id))
 
 
 @router.get("", response_model=schemas.Page[schemas.Customer], dependencies=[reads("customers")])
