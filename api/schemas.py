@@ -221,6 +221,17 @@ class InvoiceLineIn(Body):
     discount_percent: Percent = "0"
     service_code: Identifier | None = None
 
+    def to_input(self) -> m.LineInput:
+        return m.LineInput(
+            description=self.description,
+            quantity=self.quantity,
+            unit_price=self.unit_price,
+            tax_rate=self.tax_rate,
+            tax_inclusive=self.tax_inclusive,
+            discount_percent=self.discount_percent,
+            service_code=self.service_code,
+        )
+
 
 class DraftInvoiceBody(Body):
     customer_id: UUID
@@ -231,15 +242,37 @@ class DraftInvoiceBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.DraftInvoice:
+        return m.DraftInvoice(
+            meta=meta,
+            on=self.on,
+            customer_id=self.customer_id,
+            lines=tuple(line.to_input() for line in self.lines),
+            tax_percent=self.tax_percent,
+            currency=self.currency,
+            series=self.series,
+            invoice_id=self.id or uuid4(),
+        )
+
 
 class IssueInvoiceBody(Body):
     rate: Rate | None = Field(None, description="Required when the invoice is not in the functional currency")
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, invoice_id: UUID, expected_version: int | None = None) -> m.IssueInvoice:
+        return m.IssueInvoice(
+            meta=meta, on=self.on, invoice_id=invoice_id, rate=self.rate, expected_version=expected_version
+        )
+
 
 class SendInvoiceBody(Body):
     to: OptionalText = ""
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, invoice_id: UUID, expected_version: int | None = None) -> m.MarkInvoiceSent:
+        return m.MarkInvoiceSent(
+            meta=meta, on=self.on, invoice_id=invoice_id, to=self.to, expected_version=expected_version
+        )
 
 
 class ReasonBody(Body):
@@ -252,6 +285,16 @@ class CreditNoteBody(Body):
     lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=500, description="Empty: credit everything")
     id: UUID | None = None
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, invoice_id: UUID) -> m.IssueCreditNote:
+        return m.IssueCreditNote(
+            meta=meta,
+            on=self.on,
+            invoice_id=invoice_id,
+            reason=self.reason,
+            lines=tuple(line.to_input() for line in self.lines),
+            credit_note_id=self.id or uuid4(),
+        )
 
 
 class InvoiceLine(Out):

@@ -1,22 +1,13 @@
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
 from api import schemas
 from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
-from commands.messages import (
-    CommandResult,
-    DraftInvoice,
-    IssueCreditNote,
-    IssueInvoice,
-    LineInput,
-    MarkInvoiceSent,
-    VoidInvoice,
-    WriteOffInvoice,
-)
+from commands.messages import CommandResult, VoidInvoice, WriteOffInvoice
 from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
 from projections import lists
@@ -28,36 +19,10 @@ def to_schema(view: lists.InvoiceView) -> schemas.Invoice:
     return schemas.Invoice.model_validate(view, from_attributes=True)
 
 
-def line_inputs(lines: list[schemas.InvoiceLineIn]) -> tuple[LineInput, ...]:
-    return tuple(
-        LineInput(
-            description=ln.description,
-            quantity=ln.quantity,
-            unit_price=ln.unit_price,
-            tax_rate=ln.tax_rate,
-            tax_inclusive=ln.tax_inclusive,
-            discount_percent=ln.discount_percent,
-            service_code=ln.service_code,
-        )
-        for ln in lines
-    )
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def draft_invoice(body: schemas.DraftInvoiceBody, keel: KeelDep, meta: MetaDep, response: Response) -> CommandResult:
     """Draft an invoice for a customer: lines and one tax rate. Nothing is posted until it is issued."""
-    result = keel.app.handle(
-        DraftInvoice(
-            meta=meta,
-            on=body.on,
-            customer_id=body.customer_id,
-            lines=line_inputs(body.lines),
-            tax_percent=body.tax_percent,
-            currency=body.currency,
-            series=body.series,
-            invoice_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/invoices/{result.id}"
     return result
 
@@ -73,10 +38,7 @@ def issue_invoice(
     """Issue a draft: takes the next gap-free number of its series and year, sets the due date from
     the customer's terms, records the rate to the functional currency and posts receivable, revenue
     and output tax per rate."""
-    body = body or schemas.IssueInvoiceBody()
-    return keel.app.handle(
-        IssueInvoice(meta=meta, on=body.on, invoice_id=invoice_id, rate=body.rate, expected_version=expected)
-    )
+    return keel.app.handle((body or schemas.IssueInvoiceBody()).to_command(meta, invoice_id, expected))
 
 
 @router.post("/{invoice_id}/send", response_model=schemas.CommandAccepted)
@@ -88,10 +50,7 @@ def mark_sent(
     body: schemas.SendInvoiceBody | None = None,
 ) -> CommandResult:
     """Record that the invoice was sent to the customer."""
-    body = body or schemas.SendInvoiceBody()
-    return keel.app.handle(
-        MarkInvoiceSent(meta=meta, on=body.on, invoice_id=invoice_id, to=body.to, expected_version=expected)
-    )
+    return keel.app.handle((body or schemas.SendInvoiceBody()).to_command(meta, invoice_id, expected))
 
 
 @router.post("/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -100,16 +59,7 @@ def issue_credit_note(
 ) -> CommandResult:
     """Credit all (no lines) or part of an issued invoice. What exceeds the amount still owed becomes
     customer credit. Crediting more than was invoiced is refused."""
-    result = keel.app.handle(
-        IssueCreditNote(
-            meta=meta,
-            on=body.on,
-            invoice_id=invoice_id,
-            reason=body.reason,
-            lines=line_inputs(body.lines),
-            credit_note_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta, invoice_id))
     response.headers["Location"] = f"/v1/invoices/{invoice_id}/credit-notes/{result.id}"
     return result
 
