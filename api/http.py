@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.auth import TokenService, authorize, install_authentication
+from api.docs import install_docs
 from api.guards import RequestGuards
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
@@ -62,9 +63,16 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
                 app.state.keel.close()
 
     app = FastAPI(
-        title="Keel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan, dependencies=[Depends(authorize)]
+        title="Keel",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(authorize)],
+        docs_url=None,  # install_docs serves /docs and /redoc from bundled assets, not a CDN
+        redoc_url=None,
     )
     install_openapi(app, DESCRIPTION)
+    install_docs(app)
     install_problem_handlers(app)
     install_idempotency(app)
     install_provenance(app)
