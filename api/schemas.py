@@ -341,6 +341,9 @@ class AllocationIn(Body):
     invoice_id: UUID
     amount: Amount
 
+    def to_input(self) -> m.AllocationInput:
+        return m.AllocationInput(invoice_id=self.invoice_id, amount=self.amount)
+
 
 class RecordPaymentBody(Body):
     customer_id: UUID
@@ -353,11 +356,30 @@ class RecordPaymentBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.RecordPayment:
+        return m.RecordPayment(
+            meta=meta,
+            on=self.on,
+            customer_id=self.customer_id,
+            amount=self.amount,
+            currency=self.currency,
+            allocations=tuple(a.to_input() for a in self.allocations),
+            reference=self.reference,
+            rate=self.rate,
+            bank_fee=self.bank_fee,
+            payment_id=self.id or uuid4(),
+        )
+
 
 class UnallocateBody(Body):
     invoice_id: UUID
     amount: Amount
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, payment_id: UUID) -> m.UnallocatePayment:
+        return m.UnallocatePayment(
+            meta=meta, on=self.on, payment_id=payment_id, invoice_id=self.invoice_id, amount=self.amount
+        )
 
 
 # -- books ----------------------------------------------------------------------------

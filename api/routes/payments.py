@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
 from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
-from commands.messages import AllocationInput, CommandResult, RecordPayment, UnallocatePayment
+from commands.messages import CommandResult
 from ledger.payment import Payment
 from projections import finance_lists
 from projections.pages import Page
@@ -22,20 +22,7 @@ def record_payment(body: schemas.RecordPaymentBody, keel: KeelDep, meta: MetaDep
     """Record money received from a customer and allocate it to issued invoices (partially or
     fully); whatever is not allocated becomes the customer's credit. A bank fee deducted from the
     transfer is booked as an expense; a foreign payment gives its rate (FX differences are realised)."""
-    result = keel.app.handle(
-        RecordPayment(
-            meta=meta,
-            on=body.on,
-            customer_id=body.customer_id,
-            amount=body.amount,
-            currency=body.currency,
-            allocations=tuple(AllocationInput(invoice_id=a.invoice_id, amount=a.amount) for a in body.allocations),
-            reference=body.reference,
-            rate=body.rate,
-            bank_fee=body.bank_fee,
-            payment_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/payments/{result.id}"
     return result
 
@@ -43,9 +30,7 @@ def record_payment(body: schemas.RecordPaymentBody, keel: KeelDep, meta: MetaDep
 @router.post("/{payment_id}/unallocate", response_model=schemas.CommandAccepted)
 def unallocate(payment_id: UUID, body: schemas.UnallocateBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Take (part of) an allocation back: the invoice is owed again and the customer holds the credit."""
-    return keel.app.handle(
-        UnallocatePayment(meta=meta, on=body.on, payment_id=payment_id, invoice_id=body.invoice_id, amount=body.amount)
-    )
+    return keel.app.handle(body.to_command(meta, payment_id))
 
 
 @router.get("", response_model=schemas.Page[schemas.PaymentSummary], dependencies=[reads("general_ledger")])
