@@ -479,15 +479,24 @@ class CostCenterBody(Body):
     manager: Text
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.DefineCostCenter:
+        return m.DefineCostCenter(meta=meta, on=self.on, code=self.code, name=self.name, manager=self.manager)
+
 
 class ManagerBody(Body):
     manager: Text
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, code: str) -> m.ChangeCostCenterManager:
+        return m.ChangeCostCenterManager(meta=meta, on=self.on, code=code, manager=self.manager)
+
 
 class ApprovalStepIn(Body):
     approver: Text = Field(description='A person, or "cost_center_manager"')
     above: Amount = Field("0", description="The step applies to claims above this amount")
+
+    def to_input(self) -> m.ApprovalStepInput:
+        return m.ApprovalStepInput(approver=self.approver, above=self.above)
 
 
 class ExpensePolicyBody(Body):
@@ -497,6 +506,15 @@ class ExpensePolicyBody(Body):
         default_factory=dict, description="Category -> account; defaults if empty"
     )
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.ConfigureExpensePolicy:
+        return m.ConfigureExpensePolicy(
+            meta=meta,
+            on=self.on,
+            steps=tuple(s.to_input() for s in self.steps),
+            fallback_approver=self.fallback_approver,
+            categories=tuple(self.categories.items()),
+        )
 
 
 class ClaimIn(Body):
@@ -508,15 +526,34 @@ class ClaimIn(Body):
     cost_center: Identifier
     project_id: Identifier | None = None
 
+    def to_input(self) -> m.ClaimInput:
+        return m.ClaimInput(
+            category=self.category,
+            description=self.description,
+            amount=self.amount,
+            tax_rate=self.tax_rate,
+            receipt_reference=self.receipt_reference,
+            cost_center=self.cost_center,
+            project_id=self.project_id,
+        )
+
 
 class SubmitClaimBody(ClaimIn):
     employee: Text | None = Field(None, description="The caller (the API key's name) when omitted")
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.SubmitExpenseClaim:
+        return m.SubmitExpenseClaim(
+            meta=meta, on=self.on, claim=self.to_input(), employee=self.employee, claim_id=self.id or uuid4()
+        )
+
 
 class ResubmitClaimBody(ClaimIn):
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, claim_id: UUID) -> m.ResubmitExpenseClaim:
+        return m.ResubmitExpenseClaim(meta=meta, on=self.on, claim_id=claim_id, claim=self.to_input())
 
 
 class DateBody(Body):
@@ -526,6 +563,9 @@ class DateBody(Body):
 class ReimburseBody(Body):
     reference: OptionalText = ""
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, claim_id: UUID) -> m.ReimburseExpenseClaim:
+        return m.ReimburseExpenseClaim(meta=meta, on=self.on, claim_id=claim_id, reference=self.reference)
 
 
 class Claim(Out):

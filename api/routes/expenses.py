@@ -1,25 +1,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
 from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
-from commands.messages import (
-    ApprovalStepInput,
-    ApproveExpenseClaim,
-    ChangeCostCenterManager,
-    ClaimInput,
-    CommandResult,
-    ConfigureExpensePolicy,
-    DefineCostCenter,
-    ReimburseExpenseClaim,
-    RejectExpenseClaim,
-    ResubmitExpenseClaim,
-    SubmitExpenseClaim,
-)
+from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseClaim
 from ledger.errors import NotFound
 from ledger.expenses import POLICY_ID, CostCenter, cost_center_id
 from projections import lists
@@ -28,53 +16,27 @@ from projections.pages import Page
 router = APIRouter(prefix="/v1", tags=["expenses"])
 
 
-def claim_input(body: schemas.ClaimIn) -> ClaimInput:
-    return ClaimInput(
-        category=body.category,
-        description=body.description,
-        amount=body.amount,
-        tax_rate=body.tax_rate,
-        receipt_reference=body.receipt_reference,
-        cost_center=body.cost_center,
-        project_id=body.project_id,
-    )
-
-
 @router.post("/cost-centers", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def define_cost_center(body: schemas.CostCenterBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(
-        DefineCostCenter(meta=meta, on=body.on, code=body.code, name=body.name, manager=body.manager)
-    )
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/cost-centers/{code}/manager", response_model=schemas.CommandAccepted)
 def change_manager(code: str, body: schemas.ManagerBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(ChangeCostCenterManager(meta=meta, on=body.on, code=code, manager=body.manager))
+    return keel.app.handle(body.to_command(meta, code))
 
 
 @router.put("/expense-policy", response_model=schemas.CommandAccepted)
 def configure_policy(body: schemas.ExpensePolicyBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Approval steps (each: an approver and the amount above which it applies), the fallback approver
     for claims that would route to their own claimant, and category -> account rules."""
-    return keel.app.handle(
-        ConfigureExpensePolicy(
-            meta=meta,
-            on=body.on,
-            steps=tuple(ApprovalStepInput(approver=s.approver, above=s.above) for s in body.steps),
-            fallback_approver=body.fallback_approver,
-            categories=tuple(body.categories.items()),
-        )
-    )
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/expense-claims", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def submit_claim(body: schemas.SubmitClaimBody, keel: KeelDep, meta: MetaDep, response: Response) -> CommandResult:
     """Submit a claim; its approval route is decided now from the policy and the cost center."""
-    result = keel.app.handle(
-        SubmitExpenseClaim(
-            meta=meta, on=body.on, claim=claim_input(body), employee=body.employee, claim_id=body.id or uuid4()
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/expense-claims/{result.id}"
     return result
 
@@ -93,15 +55,14 @@ def reject_claim(claim_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: 
 
 @router.post("/expense-claims/{claim_id}/resubmit", response_model=schemas.CommandAccepted)
 def resubmit_claim(claim_id: UUID, body: schemas.ResubmitClaimBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(ResubmitExpenseClaim(meta=meta, on=body.on, claim_id=claim_id, claim=claim_input(body)))
+    return keel.app.handle(body.to_command(meta, claim_id))
 
 
 @router.post("/expense-claims/{claim_id}/reimburse", response_model=schemas.CommandAccepted)
 def reimburse_claim(
     claim_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.ReimburseBody | None = None
 ) -> CommandResult:
-    body = body or schemas.ReimburseBody()
-    return keel.app.handle(ReimburseExpenseClaim(meta=meta, on=body.on, claim_id=claim_id, reference=body.reference))
+    return keel.app.handle((body or schemas.ReimburseBody()).to_command(meta, claim_id))
 
 
 @router.get("/expense-claims", response_model=schemas.Page[schemas.Claim], dependencies=[reads("claims")])
