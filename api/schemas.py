@@ -389,6 +389,9 @@ class ClosePeriodBody(Body):
     lock_date: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.ClosePeriod:
+        return m.ClosePeriod(meta=meta, on=self.on, lock_date=self.lock_date)
+
 
 class ReopenPeriodBody(Body):
     lock_date: Annotated[date | None, Field(ge=FIRST_DAY, le=LAST_DAY)] = Field(
@@ -397,9 +400,15 @@ class ReopenPeriodBody(Body):
     reason: Text
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.ReopenPeriod:
+        return m.ReopenPeriod(meta=meta, on=self.on, lock_date=self.lock_date, reason=self.reason)
+
 
 class CloseYearBody(Body):
     year: int = Field(ge=1900, le=2999)
+
+    def to_command(self, meta: Meta) -> m.CloseYear:
+        return m.CloseYear(meta=meta, year=self.year)
 
 
 class EntryLineIn(Body):
@@ -414,6 +423,20 @@ class EntryLineIn(Body):
     tax_code: Identifier | None = None
     memo: OptionalText = ""
 
+    def to_input(self) -> m.EntryLineInput:
+        return m.EntryLineInput(
+            account=self.account,
+            debit=self.debit,
+            credit=self.credit,
+            currency=self.currency,
+            rate=self.rate,
+            party_id=self.party_id,
+            cost_center=self.cost_center,
+            project_id=self.project_id,
+            tax_code=self.tax_code,
+            memo=self.memo,
+        )
+
 
 class JournalEntryBody(Body):
     lines: list[EntryLineIn] = Field(min_length=2, max_length=500)
@@ -423,6 +446,16 @@ class JournalEntryBody(Body):
     )
     id: UUID | None = None
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.PostJournalEntry:
+        return m.PostJournalEntry(
+            meta=meta,
+            on=self.on,
+            memo=self.memo,
+            corrects=self.corrects,
+            entry_id=self.id or uuid4(),
+            lines=tuple(line.to_input() for line in self.lines),
+        )
 
 
 # -- payables -------------------------------------------------------------------------
@@ -435,6 +468,16 @@ class SupplierBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.RegisterSupplier:
+        return m.RegisterSupplier(
+            meta=meta,
+            on=self.on,
+            name=self.name,
+            payment_terms_days=self.payment_terms_days,
+            currency=self.currency,
+            supplier_id=self.id or uuid4(),
+        )
+
 
 class BillLineIn(Body):
     description: Text
@@ -443,6 +486,16 @@ class BillLineIn(Body):
     tax_rate: Percent = "0"
     tax_inclusive: bool = False
     cost_center: Identifier | None = None
+
+    def to_input(self) -> m.BillLineInput:
+        return m.BillLineInput(
+            description=self.description,
+            account=self.account,
+            amount=self.amount,
+            tax_rate=self.tax_rate,
+            tax_inclusive=self.tax_inclusive,
+            cost_center=self.cost_center,
+        )
 
 
 class BillBody(Body):
@@ -455,10 +508,26 @@ class BillBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.RecordBill:
+        return m.RecordBill(
+            meta=meta,
+            on=self.on,
+            supplier_id=self.supplier_id,
+            supplier_reference=self.supplier_reference,
+            currency=self.currency,
+            rate=self.rate,
+            due_date=self.due_date,
+            bill_id=self.id or uuid4(),
+            lines=tuple(line.to_input() for line in self.lines),
+        )
+
 
 class BillPaymentIn(Body):
     bill_id: UUID
     amount: Amount
+
+    def to_input(self) -> m.BillPaymentInput:
+        return m.BillPaymentInput(bill_id=self.bill_id, amount=self.amount)
 
 
 class SupplierPaymentBody(Body):
@@ -468,6 +537,17 @@ class SupplierPaymentBody(Body):
     reference: OptionalText = ""
     id: UUID | None = None
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.PaySupplier:
+        return m.PaySupplier(
+            meta=meta,
+            on=self.on,
+            supplier_id=self.supplier_id,
+            rate=self.rate,
+            reference=self.reference,
+            payment_id=self.id or uuid4(),
+            allocations=tuple(a.to_input() for a in self.allocations),
+        )
 
 
 # -- expenses -------------------------------------------------------------------------
