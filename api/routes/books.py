@@ -2,22 +2,14 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
 from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads, utc
 from api.schemas import FIRST_DAY, LAST_DAY
-from commands.messages import (
-    ClosePeriod,
-    CloseYear,
-    CommandResult,
-    EntryLineInput,
-    PostJournalEntry,
-    ReopenPeriod,
-    ReverseJournalEntry,
-)
+from commands.messages import CommandResult, ReverseJournalEntry
 from ledger.errors import NotFound
 from projections import finance_lists
 from projections.pages import Page
@@ -29,7 +21,7 @@ router = APIRouter(prefix="/v1/books", tags=["books"])
 def close_period(body: schemas.ClosePeriodBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Lock the books up to and including ``lock_date``: every command dated on or before it is refused
     from now on, and reports of the closed period never change again. The lock date only moves forward."""
-    return keel.app.handle(ClosePeriod(meta=meta, on=body.on, lock_date=body.lock_date))
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/reopen-period", response_model=schemas.CommandAccepted)
@@ -37,14 +29,14 @@ def reopen_period(body: schemas.ReopenPeriodBody, keel: KeelDep, meta: MetaDep) 
     """Move the lock date back, with a reason, so late postings can be made (then close again).
     What they change against what was known at the close is the restatement report. A period of a
     closed fiscal year cannot be reopened."""
-    return keel.app.handle(ReopenPeriod(meta=meta, on=body.on, lock_date=body.lock_date, reason=body.reason))
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/close-year", response_model=schemas.CommandAccepted)
 def close_year(body: schemas.CloseYearBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Move the year's result (income less expenses) to retained earnings, dated 31 December.
     The period must be closed up to the year end first."""
-    return keel.app.handle(CloseYear(meta=meta, year=body.year))
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/journal-entries", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -53,30 +45,7 @@ def post_journal_entry(
 ) -> CommandResult:
     """A manual entry (accrual, reclassification, correction). Each currency must balance; a correction
     names what it corrects in ``corrects``."""
-    result = keel.app.handle(
-        PostJournalEntry(
-            meta=meta,
-            on=body.on,
-            memo=body.memo,
-            corrects=body.corrects,
-            entry_id=body.id or uuid4(),
-            lines=tuple(
-                EntryLineInput(
-                    account=ln.account,
-                    debit=ln.debit,
-                    credit=ln.credit,
-                    currency=ln.currency,
-                    rate=ln.rate,
-                    party_id=ln.party_id,
-                    cost_center=ln.cost_center,
-                    project_id=ln.project_id,
-                    tax_code=ln.tax_code,
-                    memo=ln.memo,
-                )
-                for ln in body.lines
-            ),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/books/journal-entries/{result.id}"
     return result
 
