@@ -1132,11 +1132,27 @@ class TermsIn(Body):
     cost_rate: Amount
     bill_rate: Amount
 
+    def to_input(self) -> m.TermsInput:
+        return m.TermsInput(
+            effective=self.effective,
+            role=self.role,
+            cost_center=self.cost_center,
+            weekly_capacity=self.weekly_capacity,
+            cost_rate=self.cost_rate,
+            bill_rate=self.bill_rate,
+        )
+
+    def to_command(self, meta: Meta, handle: str) -> m.ChangeTerms:
+        return m.ChangeTerms(meta=meta, handle=handle, terms=self.to_input())
+
 
 class HireBody(Body):
     handle: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{0,39}$")]
     name: Name
     terms: TermsIn
+
+    def to_command(self, meta: Meta) -> m.HirePerson:
+        return m.HirePerson(meta=meta, handle=self.handle, name=self.name, terms=self.terms.to_input())
 
 
 class ProjectBody(Body):
@@ -1145,11 +1161,19 @@ class ProjectBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.DraftProject:
+        return m.DraftProject(
+            meta=meta, on=self.on, customer_id=self.customer_id, name=self.name, project_id=self.id or uuid4()
+        )
+
 
 class MilestoneIn(Body):
     key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
     name: Name
     amount: Amount
+
+    def to_input(self) -> m.MilestoneInput:
+        return m.MilestoneInput(key=self.key, name=self.name, amount=self.amount)
 
 
 class ConfigureProjectBody(Body):
@@ -1167,12 +1191,36 @@ class ConfigureProjectBody(Body):
     requires_allocation: bool = False
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, project_id: UUID) -> m.ConfigureProject:
+        return m.ConfigureProject(
+            meta=meta,
+            on=self.on,
+            project_id=project_id,
+            model=self.model,
+            start=self.start,
+            end=self.end,
+            currency=self.currency,
+            tax_percent=self.tax_percent,
+            milestones=tuple(x.to_input() for x in self.milestones),
+            rates=tuple(self.rates.items()),
+            monthly_fee=self.monthly_fee,
+            budget_hours=self.budget_hours,
+            budget_amount=self.budget_amount,
+            cost_center=self.cost_center,
+            requires_allocation=self.requires_allocation,
+        )
+
 
 class AllocationBody(Body):
     person: Name
     week: Day = Field(description="The Monday the week starts on")
     hours: Hours
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, project_id: UUID) -> m.PlanAllocation:
+        return m.PlanAllocation(
+            meta=meta, on=self.on, project_id=project_id, person=self.person, week=self.week, hours=self.hours
+        )
 
 
 class TimeBody(Body):
@@ -1184,16 +1232,36 @@ class TimeBody(Body):
     note: OptionalText = ""
     entry_id: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
 
+    def to_command(self, meta: Meta) -> m.LogTime:
+        return m.LogTime(
+            meta=meta,
+            person=self.person or meta.actor,
+            day=self.day,
+            project_id=self.project_id,
+            hours=self.hours,
+            billable=self.billable,
+            note=self.note,
+            entry_id=self.entry_id or str(uuid4()),
+        )
+
 
 class CorrectTimeBody(Body):
     hours: Hours
     billable: bool = True
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, person: str, week: date, entry_id: str) -> m.CorrectTime:
+        return m.CorrectTime(
+            meta=meta, on=self.on, person=person, week=week, entry_id=entry_id, hours=self.hours, billable=self.billable
+        )
+
 
 class BillingRunBody(Body):
     as_of: Day
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, project_id: UUID) -> m.RunBilling:
+        return m.RunBilling(meta=meta, on=self.on, project_id=project_id, as_of=self.as_of)
 
 
 class WorkScope(Out):

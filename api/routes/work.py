@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response, status
 
@@ -20,36 +20,21 @@ WORK = ["work", "general_ledger"]
 Week = Annotated[date, Path(description="The Monday the week starts on")]
 
 
-def terms(t: schemas.TermsIn) -> m.TermsInput:
-    return m.TermsInput(
-        effective=t.effective,
-        role=t.role,
-        cost_center=t.cost_center,
-        weekly_capacity=t.weekly_capacity,
-        cost_rate=t.cost_rate,
-        bill_rate=t.bill_rate,
-    )
-
-
 @router.post("/people", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def hire(body: schemas.HireBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """A person with role, department, weekly capacity and rates, effective from ``terms.effective``."""
-    return keel.app.handle(m.HirePerson(meta=meta, handle=body.handle, name=body.name, terms=terms(body.terms)))
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/people/{handle}/terms", response_model=schemas.CommandAccepted)
 def change_terms(handle: str, body: schemas.TermsIn, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """New terms from ``effective`` on (a raise in March changes costs from March, not before)."""
-    return keel.app.handle(m.ChangeTerms(meta=meta, handle=handle, terms=terms(body)))
+    return keel.app.handle(body.to_command(meta, handle))
 
 
 @router.post("/projects", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def draft_project(body: schemas.ProjectBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
-    result = keel.app.handle(
-        m.DraftProject(
-            meta=meta, on=body.on, customer_id=body.customer_id, name=body.name, project_id=body.id or uuid4()
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/projects/{result.id}"
     return result
 
@@ -60,25 +45,7 @@ def configure_project(
 ) -> m.CommandResult:
     """Billing model (fixed fee with milestones, time and materials with rates, monthly retainer), budget,
     dates, department, and whether time needs an allocation first."""
-    return keel.app.handle(
-        m.ConfigureProject(
-            meta=meta,
-            on=body.on,
-            project_id=project_id,
-            model=body.model,
-            start=body.start,
-            end=body.end,
-            currency=body.currency,
-            tax_percent=body.tax_percent,
-            milestones=tuple(m.MilestoneInput(key=x.key, name=x.name, amount=x.amount) for x in body.milestones),
-            rates=tuple(body.rates.items()),
-            monthly_fee=body.monthly_fee,
-            budget_hours=body.budget_hours,
-            budget_amount=body.budget_amount,
-            cost_center=body.cost_center,
-            requires_allocation=body.requires_allocation,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, project_id))
 
 
 @router.post("/projects/{project_id}/activate", response_model=schemas.CommandAccepted)
@@ -95,11 +62,7 @@ def close(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.OutcomeB
 @router.post("/projects/{project_id}/allocations", response_model=schemas.CommandAccepted)
 def plan(project_id: UUID, body: schemas.AllocationBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Planned hours for a person in a week (0 removes the plan); every change is kept."""
-    return keel.app.handle(
-        m.PlanAllocation(
-            meta=meta, on=body.on, project_id=project_id, person=body.person, week=body.week, hours=body.hours
-        )
-    )
+    return keel.app.handle(body.to_command(meta, project_id))
 
 
 @router.post("/projects/{project_id}/milestones/{milestone}/complete", response_model=schemas.CommandAccepted)
@@ -116,35 +79,20 @@ def complete_milestone(
 def run_billing(project_id: UUID, body: schemas.BillingRunBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Draft what the billing model owes by ``as_of``: retainer months begun, approved billable time of the
     last complete month. Each cause drafts at most one invoice, ever; running twice adds nothing."""
-    return keel.app.handle(m.RunBilling(meta=meta, on=body.on, project_id=project_id, as_of=body.as_of))
+    return keel.app.handle(body.to_command(meta, project_id))
 
 
 @router.post("/time", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def log_time(body: schemas.TimeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Hours on a project on a day (billable or not), into the person's timesheet of that week."""
-    return keel.app.handle(
-        m.LogTime(
-            meta=meta,
-            person=body.person or meta.actor,
-            day=body.day,
-            project_id=body.project_id,
-            hours=body.hours,
-            billable=body.billable,
-            note=body.note,
-            entry_id=body.entry_id or str(uuid4()),
-        )
-    )
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/timesheets/{person}/{week}/entries/{entry_id}/correct", response_model=schemas.CommandAccepted)
 def correct_time(
     person: str, week: Week, entry_id: str, body: schemas.CorrectTimeBody, keel: KeelDep, meta: MetaDep
 ) -> m.CommandResult:
-    return keel.app.handle(
-        m.CorrectTime(
-            meta=meta, on=body.on, person=person, week=week, entry_id=entry_id, hours=body.hours, billable=body.billable
-        )
-    )
+    return keel.app.handle(body.to_command(meta, person, week, entry_id))
 
 
 @router.post("/timesheets/{person}/{week}/submit", response_model=schemas.CommandAccepted)
