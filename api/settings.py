@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,8 +44,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Requests with a larger body are refused with 413 before it is read."
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
+    port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 
     @property
     def event_store_url(self) -> str:
@@ -65,3 +66,23 @@ class Settings(BaseSettings):
     def backend(self) -> str:
         scheme = self.event_store_url.split(":", 1)[0]
         return "postgresql" if scheme == "postgres" else scheme
+
+    def describe_store(self) -> str:
+        """Which store this is, for a person: ``sqlite (/abs/.keel)`` or ``postgresql (host:port/db)``.
+
+        Keys, events and read models all live in it: ``keel serve`` names it on start, ``keel keys``
+        says which store a key was written to (a key made in another folder belongs to another store).
+        Never a password."""
+        if self.database_url is None:
+            return f"sqlite ({self.data_dir.resolve()})"
+        parts = urlsplit(self.database_url)
+        if parts.scheme == "sqlite":
+            return f"sqlite ({Path(unquote(self.database_url.removeprefix('sqlite:///'))).resolve()})"
+        if self.backend == "postgresql":
+            try:
+                port = parts.port or 5432
+            except ValueError:  # a malformed port: the store itself will say so when opened
+                port = 5432
+            host = parts.hostname or "127.0.0.1"
+            return f"postgresql ({f'[{host}]' if ':' in host else host}:{port}/{unquote(parts.path.lstrip('/'))})"
+        return self.backend

@@ -92,7 +92,8 @@ def keys_create(
         list[str], typer.Option("--role", help="auditor, analyst, sales, accountant or admin; repeat for several.")
     ],
 ) -> None:
-    """Issue an API key. Prints the key alone on stdout, once: Keel keeps only its digest."""
+    """Issue an API key in this store (KEEL_DATA_DIR or KEEL_DATABASE_URL). Prints the key alone on stdout,
+    once: Keel keeps only its digest."""
     from commands import messages as m
     from commands.access import mint_key
     from ledger.events import Meta
@@ -108,7 +109,14 @@ def keys_create(
                 secret_sha256=minted.secret_sha256,
             )
         )
-    err.print(f"key {minted.key_id} for {name} ({', '.join(sorted(set(roles)))}); store it now, it is not shown again")
+        store = keel.settings.describe_store()
+    err.print(
+        f"key {minted.key_id} for {name} ({', '.join(sorted(set(roles)))}) written to {store}: a server of this"
+        " store accepts it, no other; save it now, it is not shown again",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
     sys.stdout.write(minted.token + "\n")
 
 
@@ -128,11 +136,12 @@ def keys_revoke(
 
 @keys_app.command("list")
 def keys_list(fmt: FormatOption = Format.table) -> None:
-    """Every key issued, with its roles and whether it is revoked (never a secret)."""
+    """Every key issued in this store, with its roles and whether it is revoked (never a secret)."""
     from projections.access import list_keys
 
     rows: list[list[Any]] = []
     with keel_system() as keel:
+        store = keel.settings.describe_store()
         catch_up(keel)
         cursor: str | None = None
         while True:
@@ -144,3 +153,6 @@ def keys_list(fmt: FormatOption = Format.table) -> None:
                 break
             cursor = page.next_cursor
     emit(fmt, "API keys", ["key_id", "name", "roles", "issued_by", "issued_at", "revoked_at"], rows, {})
+    if fmt is Format.table:  # JSON and CSV stay data
+        count = f"{len(rows)} key{'' if len(rows) == 1 else 's'}"
+        out.print(f"{count} in {store}", soft_wrap=True, markup=False, highlight=False)

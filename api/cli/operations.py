@@ -37,10 +37,15 @@ from commands.store import StoreURLError, preflight
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to bind (default from KEEL_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from KEEL_PORT).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (default from KEEL_HOST, else 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default from KEEL_PORT, else 8000).")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs); projections follow the log in-process by default."""
+    """Serve the HTTP API (docs at /docs) on the store of KEEL_DATA_DIR or KEEL_DATABASE_URL; projections
+    follow the log in-process by default. The first line names the store and the URL."""
     import uvicorn
 
     from api.http import create_app
@@ -52,10 +57,13 @@ def serve(
         preflight(settings.event_store_url)
     except StoreURLError as exc:
         raise fail(str(exc)) from None
-    out.print(f"Keel on {settings.backend} — http://{host or settings.host}:{port or settings.port}/docs")
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    out.print(f"Keel on {settings.describe_store()} — {url} (API docs at /docs)", soft_wrap=True, markup=False)
     if settings.auth == "off":
         err.print("[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command()
