@@ -833,10 +833,16 @@ class StageIn(Body):
     name: Name
     probability: Probability
 
+    def to_input(self) -> m.StageInput:
+        return m.StageInput(key=self.key, name=self.name, probability=self.probability)
+
 
 class PipelineBody(Body):
     stages: list[StageIn] = Field(min_length=1, max_length=30)
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.ConfigurePipeline:
+        return m.ConfigurePipeline(meta=meta, on=self.on, stages=tuple(s.to_input() for s in self.stages))
 
 
 class LeadBody(Body):
@@ -850,6 +856,20 @@ class LeadBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.CaptureLead:
+        return m.CaptureLead(
+            meta=meta,
+            on=self.on,
+            name=self.name,
+            source=self.source,
+            company=self.company,
+            email=self.email,
+            phone=self.phone,
+            notes=self.notes,
+            owner=self.owner,
+            lead_id=self.id or uuid4(),
+        )
+
 
 class NoteBody(Body):
     note: OptionalText = ""
@@ -860,6 +880,9 @@ class ServiceIn(Body):
     description: Text
     quantity: Amount
     unit_price: Amount
+
+    def to_input(self) -> m.ServiceInput:
+        return m.ServiceInput(description=self.description, quantity=self.quantity, unit_price=self.unit_price)
 
 
 class DealIn(Body):
@@ -872,6 +895,18 @@ class DealIn(Body):
     probability: Probability | None = Field(None, description="Overrides the stage's default probability")
     services: list[ServiceIn] = Field(default_factory=list, max_length=200)
 
+    def to_input(self) -> m.DealInput:
+        return m.DealInput(
+            title=self.title,
+            value=self.value,
+            currency=self.currency,
+            expected_close=self.expected_close,
+            owner=self.owner,
+            stage=self.stage,
+            probability=self.probability,
+            services=tuple(s.to_input() for s in self.services),
+        )
+
 
 class ConvertLeadBody(Body):
     customer_id: UUID | None = Field(None, description="Attach to this existing customer instead of creating one")
@@ -881,10 +916,25 @@ class ConvertLeadBody(Body):
     deal: DealIn | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, lead_id: UUID) -> m.ConvertLead:
+        return m.ConvertLead(
+            meta=meta,
+            on=self.on,
+            lead_id=lead_id,
+            customer_id=self.customer_id,
+            currency=self.currency,
+            payment_terms_days=self.payment_terms_days,
+            contact_role=self.contact_role,
+            deal=self.deal.to_input() if self.deal else None,
+        )
+
 
 class OwnerBody(Body):
     owner: Name
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID) -> m.AssignCustomerOwner:
+        return m.AssignCustomerOwner(meta=meta, on=self.on, customer_id=customer_id, owner=self.owner)
 
 
 class ContactBody(Body):
@@ -895,10 +945,25 @@ class ContactBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, customer_id: UUID) -> m.AddContact:
+        return m.AddContact(
+            meta=meta,
+            on=self.on,
+            customer_id=customer_id,
+            name=self.name,
+            email=self.email,
+            phone=self.phone,
+            role=self.role,
+            contact_id=self.id or uuid4(),
+        )
+
 
 class MergeBody(Body):
     target_id: UUID = Field(description="The customer that stays; this one becomes its duplicate")
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID) -> m.MergeCustomers:
+        return m.MergeCustomers(meta=meta, on=self.on, source_id=customer_id, target_id=self.target_id)
 
 
 class OpenDealBody(DealIn):
@@ -906,6 +971,16 @@ class OpenDealBody(DealIn):
     source: OptionalText = ""
     id: UUID | None = None
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.OpenDeal:
+        return m.OpenDeal(
+            meta=meta,
+            on=self.on,
+            customer_id=self.customer_id,
+            deal=self.to_input(),
+            source=self.source,
+            deal_id=self.id or uuid4(),
+        )
 
 
 class UpdateDealBody(Body):
@@ -916,11 +991,34 @@ class UpdateDealBody(Body):
     services: list[ServiceIn] | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, deal_id: UUID, expected_version: int | None = None) -> m.UpdateDeal:
+        return m.UpdateDeal(
+            meta=meta,
+            on=self.on,
+            deal_id=deal_id,
+            title=self.title,
+            value=self.value,
+            expected_close=self.expected_close,
+            owner=self.owner,
+            services=tuple(s.to_input() for s in self.services) if self.services is not None else None,
+            expected_version=expected_version,
+        )
+
 
 class MoveDealBody(Body):
     stage: Name
     probability: Probability | None = None
     on: EffectiveDate = Field(None, description="When the deal moved; may be in the past")
+
+    def to_command(self, meta: Meta, deal_id: UUID, expected_version: int | None = None) -> m.MoveDeal:
+        return m.MoveDeal(
+            meta=meta,
+            on=self.on,
+            deal_id=deal_id,
+            stage=self.stage,
+            probability=self.probability,
+            expected_version=expected_version,
+        )
 
 
 class OutcomeBody(Body):
@@ -932,6 +1030,9 @@ class ReopenBody(Body):
     stage: Name | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta, deal_id: UUID) -> m.ReopenDeal:
+        return m.ReopenDeal(meta=meta, on=self.on, deal_id=deal_id, stage=self.stage)
+
 
 class ActivityBody(Body):
     kind: Literal["call", "email", "meeting", "note"]
@@ -941,6 +1042,18 @@ class ActivityBody(Body):
     body: Note = ""
     id: UUID | None = None
     on: EffectiveDate = Field(None, description="When it happened")
+
+    def to_command(self, meta: Meta) -> m.LogActivity:
+        return m.LogActivity(
+            meta=meta,
+            on=self.on,
+            kind=self.kind,
+            about_kind=self.about_kind,
+            about_id=self.about_id,
+            subject=self.subject,
+            body=self.body,
+            activity_id=self.id or uuid4(),
+        )
 
 
 class FollowUpBody(Body):
@@ -952,11 +1065,26 @@ class FollowUpBody(Body):
     id: UUID | None = None
     on: EffectiveDate = None
 
+    def to_command(self, meta: Meta) -> m.ScheduleFollowUp:
+        return m.ScheduleFollowUp(
+            meta=meta,
+            on=self.on,
+            about_kind=self.about_kind,
+            about_id=self.about_id,
+            owner=self.owner,
+            due=self.due,
+            note=self.note,
+            followup_id=self.id or uuid4(),
+        )
+
 
 class RescheduleBody(Body):
     due: Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
     owner: Name | None = None
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, followup_id: UUID) -> m.RescheduleFollowUp:
+        return m.RescheduleFollowUp(meta=meta, on=self.on, followup_id=followup_id, due=self.due, owner=self.owner)
 
 
 class CrmScope(Out):

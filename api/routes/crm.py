@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date as date_type
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -28,45 +28,15 @@ router = APIRouter(prefix="/v1", tags=["crm"])
 CRM = ["crm", "customers"]
 
 
-def deal_input(body: schemas.DealIn) -> m.DealInput:
-    return m.DealInput(
-        title=body.title,
-        value=body.value,
-        currency=body.currency,
-        expected_close=body.expected_close,
-        owner=body.owner,
-        stage=body.stage,
-        probability=body.probability,
-        services=tuple(
-            m.ServiceInput(description=s.description, quantity=s.quantity, unit_price=s.unit_price)
-            for s in body.services
-        ),
-    )
-
-
 @router.put("/pipeline", response_model=schemas.CommandAccepted)
 def configure_pipeline(body: schemas.PipelineBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """The open stages, in order, with their default win probabilities (won and lost are outcomes)."""
-    stages = tuple(m.StageInput(key=s.key, name=s.name, probability=s.probability) for s in body.stages)
-    return keel.app.handle(m.ConfigurePipeline(meta=meta, on=body.on, stages=stages))
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/leads", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def capture_lead(body: schemas.LeadBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
-    result = keel.app.handle(
-        m.CaptureLead(
-            meta=meta,
-            on=body.on,
-            name=body.name,
-            source=body.source,
-            company=body.company,
-            email=body.email,
-            phone=body.phone,
-            notes=body.notes,
-            owner=body.owner,
-            lead_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/leads/{result.id}"
     return result
 
@@ -86,41 +56,19 @@ def disqualify_lead(lead_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta
 def convert_lead(lead_id: UUID, body: schemas.ConvertLeadBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Lead -> customer (new, or ``customer_id``) + contact + optional deal, in one atomic write.
     The result's id is the lead's."""
-    return keel.app.handle(
-        m.ConvertLead(
-            meta=meta,
-            on=body.on,
-            lead_id=lead_id,
-            customer_id=body.customer_id,
-            currency=body.currency,
-            payment_terms_days=body.payment_terms_days,
-            contact_role=body.contact_role,
-            deal=deal_input(body.deal) if body.deal else None,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, lead_id))
 
 
 @router.post("/customers/{customer_id}/owner", response_model=schemas.CommandAccepted)
 def assign_owner(customer_id: UUID, body: schemas.OwnerBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(m.AssignCustomerOwner(meta=meta, on=body.on, customer_id=customer_id, owner=body.owner))
+    return keel.app.handle(body.to_command(meta, customer_id))
 
 
 @router.post(
     "/customers/{customer_id}/contacts", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted
 )
 def add_contact(customer_id: UUID, body: schemas.ContactBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(
-        m.AddContact(
-            meta=meta,
-            on=body.on,
-            customer_id=customer_id,
-            name=body.name,
-            email=body.email,
-            phone=body.phone,
-            role=body.role,
-            contact_id=body.id or uuid4(),
-        )
-    )
+    return keel.app.handle(body.to_command(meta, customer_id))
 
 
 @router.post("/customers/{customer_id}/contacts/{contact_id}/remove", response_model=schemas.CommandAccepted)
@@ -132,7 +80,7 @@ def remove_contact(customer_id: UUID, contact_id: UUID, keel: KeelDep, meta: Met
 def merge_customer(customer_id: UUID, body: schemas.MergeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Mark this customer a duplicate of ``target_id``: contacts move over, history stays and shows in the
     target's 360; new work on the duplicate is refused."""
-    return keel.app.handle(m.MergeCustomers(meta=meta, on=body.on, source_id=customer_id, target_id=body.target_id))
+    return keel.app.handle(body.to_command(meta, customer_id))
 
 
 @router.get(
@@ -150,16 +98,7 @@ def customer_360(customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at:
 
 @router.post("/deals", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def open_deal(body: schemas.OpenDealBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
-    result = keel.app.handle(
-        m.OpenDeal(
-            meta=meta,
-            on=body.on,
-            customer_id=body.customer_id,
-            deal=deal_input(body),
-            source=body.source,
-            deal_id=body.id or uuid4(),
-        )
-    )
+    result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/deals/{result.id}"
     return result
 
@@ -168,27 +107,7 @@ def open_deal(body: schemas.OpenDealBody, keel: KeelDep, meta: MetaDep, response
 def update_deal(
     deal_id: UUID, body: schemas.UpdateDealBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
-    services = (
-        tuple(
-            m.ServiceInput(description=s.description, quantity=s.quantity, unit_price=s.unit_price)
-            for s in body.services
-        )
-        if body.services is not None
-        else None
-    )
-    return keel.app.handle(
-        m.UpdateDeal(
-            meta=meta,
-            on=body.on,
-            deal_id=deal_id,
-            title=body.title,
-            value=body.value,
-            expected_close=body.expected_close,
-            owner=body.owner,
-            services=services,
-            expected_version=expected,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, deal_id, expected))
 
 
 @router.post("/deals/{deal_id}/move", response_model=schemas.CommandAccepted)
@@ -196,16 +115,7 @@ def move_deal(
     deal_id: UUID, body: schemas.MoveDealBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
     """Move an open deal to a stage, effective ``on`` (backdating allowed, not before it opened)."""
-    return keel.app.handle(
-        m.MoveDeal(
-            meta=meta,
-            on=body.on,
-            deal_id=deal_id,
-            stage=body.stage,
-            probability=body.probability,
-            expected_version=expected,
-        )
-    )
+    return keel.app.handle(body.to_command(meta, deal_id, expected))
 
 
 @router.post("/deals/{deal_id}/win", response_model=schemas.CommandAccepted)
@@ -230,8 +140,7 @@ def lose_deal(
 
 @router.post("/deals/{deal_id}/reopen", response_model=schemas.CommandAccepted)
 def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.ReopenBody | None = None) -> m.CommandResult:
-    body = body or schemas.ReopenBody()
-    return keel.app.handle(m.ReopenDeal(meta=meta, on=body.on, deal_id=deal_id, stage=body.stage))
+    return keel.app.handle((body or schemas.ReopenBody()).to_command(meta, deal_id))
 
 
 @router.get("/deals", response_model=schemas.Page[schemas.DealState], dependencies=[reads(*CRM)])
@@ -314,41 +223,17 @@ def get_pipeline(keel: KeelDep) -> list[crm_lists.StageView]:
 
 @router.post("/activities", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def log_activity(body: schemas.ActivityBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(
-        m.LogActivity(
-            meta=meta,
-            on=body.on,
-            kind=body.kind,
-            about_kind=body.about_kind,
-            about_id=body.about_id,
-            subject=body.subject,
-            body=body.body,
-            activity_id=body.id or uuid4(),
-        )
-    )
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/follow-ups", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def schedule_follow_up(body: schemas.FollowUpBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(
-        m.ScheduleFollowUp(
-            meta=meta,
-            on=body.on,
-            about_kind=body.about_kind,
-            about_id=body.about_id,
-            owner=body.owner,
-            due=body.due,
-            note=body.note,
-            followup_id=body.id or uuid4(),
-        )
-    )
+    return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/follow-ups/{followup_id}/reschedule", response_model=schemas.CommandAccepted)
 def reschedule(followup_id: UUID, body: schemas.RescheduleBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(
-        m.RescheduleFollowUp(meta=meta, on=body.on, followup_id=followup_id, due=body.due, owner=body.owner)
-    )
+    return keel.app.handle(body.to_command(meta, followup_id))
 
 
 @router.post("/follow-ups/{followup_id}/complete", response_model=schemas.CommandAccepted)
