@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
-from pydantic import TypeAdapter, ValidationError
 
+from api.answers import Knowledge, knowledge_of
 from api.system import Keel
 from commands.application import today
 from ledger.access import Principal
@@ -75,18 +76,6 @@ AsOf = Annotated[
 ]
 
 
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
-_MOMENT = TypeAdapter(datetime)
-
-
-@dataclass(frozen=True)
-class Knowledge:
-    """What a report's ``known_at`` resolved to: the moment and the log position reached then."""
-
-    moment: datetime
-    position: int
-
-
 def resolve_known_at(
     request: Request,
     known_at: Annotated[
@@ -99,28 +88,11 @@ def resolve_known_at(
         ),
     ] = None,
 ) -> datetime | None:
-    if known_at is None:
+    found = knowledge_of(get_keel(request), known_at)
+    if found is None:
         return None
-    keel = get_keel(request)
-    text = known_at.strip()
-    if text.isascii() and text.isdigit():  # only ASCII digits: "٣".isdigit() too, and int("٣") == 3
-        position = int(text)
-        head = keel.app.head_position()
-        if position > head:
-            raise InvalidValue(f"known_at position {position} is beyond the head of the log ({head})")
-        moment = keel.app.moment_of(position) if position else EARLIEST
-        if moment is None:
-            raise InvalidValue(f"position {position} has no recorded time (written before the log kept one)")
-        position = keel.app.position_at(moment) if position else 0  # a whole transaction is known at once
-    else:
-        try:
-            parsed = _MOMENT.validate_python(text)
-        except ValidationError:
-            raise InvalidValue(f"known_at must be an ISO 8601 moment or a log position, got {known_at!r}") from None
-        moment = utc(parsed) or EARLIEST
-        position = keel.app.position_at(moment)
-    request.state.knowledge = Knowledge(moment, position)
-    return moment
+    request.state.knowledge = found
+    return found.moment
 
 
 async def known_at_reached(
@@ -178,3 +150,62 @@ def utc(moment: datetime | None) -> datetime | None:
 
 def as_of_or_today(as_of: date | None) -> date:
     return as_of or today()
+
+
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period of business dates: ``from`` and ``to`` on every report (``start`` and ``end``, their
+    former names, still accepted)."""
+
+    start: date | None
+    end: date | None
+
+
+def optional_window(
+    from_: Annotated[
+        date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="First business date of the period")
+    ] = None,
+    to: Annotated[
+        date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Last business date; today when omitted")
+    ] = None,
+    start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, deprecated=True, description="Use `from`")] = None,
+    end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, deprecated=True, description="Use `to`")] = None,
+) -> Window:
+    return Window(from_ or start, to or end)
+
+
+def required_window(window: Annotated[Window, Depends(optional_window)]) -> Window:
+    if window.start is None:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", "from"),
+                    "msg": "Field required: the first business date of the period",
+                    "type": "missing",
+                }
+            ]
+        )
+    return window
+
+
+OptionalWindow = Annotated[Window, Depends(optional_window)]
+RequiredWindow = Annotated[Window, Depends(required_window)]
+
+
+def representation(
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(
+            alias="format",
+            description="csv: the report's rows under a header line (as `Accept: text/csv` asks); JSON by default",
+        ),
+    ] = None,
+) -> None:
+    """Declares ``format`` for the documentation; ``api.answers.wants_csv`` reads it."""
+
+
+AS_CSV = Depends(representation)

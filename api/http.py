@@ -13,12 +13,12 @@ from api.guards import RequestGuards
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
-from api.provenance import install_provenance
 from api.routes import (
     audit,
     books,
     crm,
     customers,
+    delivery_reports,
     expenses,
     exports,
     invoices,
@@ -27,6 +27,7 @@ from api.routes import (
     payables,
     payments,
     reports,
+    sales_reports,
     work,
 )
 from api.settings import Settings
@@ -75,7 +76,6 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     install_docs(app)
     install_problem_handlers(app)
     install_idempotency(app)
-    install_provenance(app)
     install_authentication(app)  # idempotency keys are scoped to the authenticated client
     # Outermost: a body over the limit is refused before anything reads it.
     app.add_middleware(RequestGuards, max_body_bytes=lambda scope: scope["app"].state.keel.settings.max_body_bytes)
@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         work,
         books,
         reports,
+        sales_reports,
+        delivery_reports,
         exports,
         audit,
         keys,

@@ -1,14 +1,53 @@
-"""The ``keel`` command line: serve, demo, reports and projection operations.
+"""The ``keel`` command line: serve, demo, reports, data entry and projection operations.
 
 Errors end with exit code 1 (2 for usage errors) and one readable line on stderr.
 """
 
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
+import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer ≥ 0.29 carries its own click
+
 from api.cli import audit, operations, reports  # noqa: F401  (each registers its commands)
 from api.cli.base import app
+from api.cli.output import err
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        try:
+            typer.echo(f"keel {version('keel')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("keel (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def keel(
+    _: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print Keel's version and exit."),
+    ] = False,
+) -> None:
+    """Keel: an event-sourced business ledger — CRM and ERP on one immutable log."""
 
 
 def main() -> None:
-    app()
+    """Run ``keel``; a usage error (a bad option or value) is one line on stderr and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # the help itself, already the message
+        sys.stderr.write(exc.format_message() + "\n")
+        sys.exit(2)
+    except UsageError as exc:
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        err.print(f"[red]error:[/red] {exc.format_message()}{hint}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

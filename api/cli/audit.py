@@ -9,18 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.base import (
-    Format,
     FormatOption,
     audit_app,
     catch_up,
     cli_actor,
     emit,
-    err,
     fail,
     keel_system,
     keys_app,
-    out,
 )
+from api.cli.output import Format, err, out
 
 
 @audit_app.command("verify")

@@ -3,26 +3,25 @@ opening the store, and errors as one readable line (exit 1; 2 for usage errors).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from api.answers import Knowledge, csv_document, knowledge_of, plain
+from api.cli.output import Format, err, readable_types, show_table
 from api.settings import Settings
 from api.system import Keel
 from commands.store import StoreURLError
 from ledger.errors import DomainError
 from projections.health import ProjectionFailed
+from projections.queries.core import Table, columns
 
+readable_types()
 app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
 report_app = typer.Typer(help="Reports as of a business date, as known at a moment.", no_args_is_help=True)
 projections_app = typer.Typer(help="Run, inspect and rebuild the read models.", no_args_is_help=True)
@@ -57,14 +56,6 @@ time_app = typer.Typer(help="Time worked on projects.", no_args_is_help=True)
 app.add_typer(time_app, name="time")
 
 R = TypeVar("R")
-out = Console()
-err = Console(stderr=True)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 def fail(message: str) -> typer.Exit:
@@ -83,35 +74,23 @@ def keel_system(follow: bool = False, reset_changed: bool = True) -> Iterator[Ke
     try:
         yield keel
     except (DomainError, KeyError, ValueError, ProjectionFailed) as exc:  # ValueError: a bad --by or kind
-        raise fail(str(exc).strip("'\"")) from None
+        raise fail(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)) from None
     finally:
         keel.close()
 
 
-def parse_known_at(value: str | None) -> datetime | int | None:
-    """An ISO 8601 moment, or a log position (an integer) that ``known_moment`` resolves."""
-    if value is None:
-        return None
-    if value.strip().isascii() and value.strip().isdigit():  # not "٣", which int() reads as 3
-        return int(value)
+def knowledge(keel: Keel, known_at: str | None) -> Knowledge | None:
+    """``--known-at`` read as HTTP reads ``known_at``: a moment, or a log position and the moment it
+    was appended (so a whole transaction is known at once). A bad one is a usage error (exit 2)."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"not an ISO 8601 timestamp or a log position: {value!r}") from None
-    from api.deps import utc
-
-    return utc(moment)
+        return knowledge_of(keel, known_at)
+    except DomainError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("known_at "), param_hint="--known-at") from None
 
 
-def known_moment(keel: Keel, known_at: datetime | int | None) -> datetime | None:
-    """A log position as the moment it was appended (so a whole transaction is known at once)."""
-    if not isinstance(known_at, int):
-        return known_at
-    if known_at > keel.app.head_position():
-        raise fail(f"known-at position {known_at} is beyond the head of the log ({keel.app.head_position()})")
-    from api.deps import EARLIEST
-
-    return (keel.app.moment_of(known_at) if known_at else None) or EARLIEST
+def known_moment(keel: Keel, known_at: str | None) -> datetime | None:
+    found = knowledge(keel, known_at)
+    return found.moment if found else None
 
 
 AsOfOption = Annotated[
@@ -125,49 +104,20 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 
 def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], meta: dict[str, Any]) -> None:
+    """Operational listings (keys, projections): a table, CSV, or JSON of strings."""
     if fmt is Format.json:
-        payload = {**meta, "rows": [dict(zip(header, map(str, r), strict=True)) for r in rows]}
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        payload = {**meta, "rows": [dict(zip(header, map(plain, r), strict=True)) for r in rows]}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     elif fmt is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows([[str(c) for c in r] for r in rows])
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.buffer.write(csv_document(Table(title, columns(*header), rows)))
     else:
-        table = Table(title=title, caption=", ".join(f"{k}: {v}" for k, v in meta.items() if k != "totals"))
-        for name in header:
-            numeric = {"debit", "credit", "receivable", "net", "amount", "value", "balance", "open", "open_value"}
-            table.add_column(
-                name, justify="right" if name in numeric or name.endswith(("_base", "_tax", "_payable")) else "left"
-            )
-        for r in rows:
-            table.add_row(*[str(c) for c in r])
-        out.print(table)
-
-
-def run_report(known_at: str | None, build: Callable[[Keel, datetime | None], R]) -> R:
-    """Open Keel, bring the read models up to the log (in-process mode), answer one report."""
-    wanted = parse_known_at(known_at)
-    with keel_system() as keel:
-        catch_up(keel)
-        return build(keel, known_moment(keel, wanted))
+        show_table(Table(title, columns(*header), rows, (), [(k, plain(v)) for k, v in meta.items()]))
 
 
 def catch_up(keel: Keel) -> None:
     # In-process by default: a report from the CLI reflects everything recorded so far.
     if keel.settings.projections == "in-process":
         keel.engine.catch_up()
-
-
-def scope_meta(scope: Any) -> dict[str, Any]:
-    meta = {"as_of": scope.as_of.isoformat(), "known_at": scope.known_at.isoformat() if scope.known_at else None}
-    if scope.start:
-        meta["from"] = scope.start.isoformat()
-    if getattr(scope, "currency", None):
-        meta["currency"] = scope.currency
-    meta["position"] = scope.position
-    return meta
 
 
 def day_of(value: datetime | None) -> date:

@@ -13,7 +13,6 @@ import typer
 from rich.table import Table
 
 from api.cli.base import (
-    Format,
     FormatOption,
     KnownAtOption,
     app,
@@ -21,16 +20,14 @@ from api.cli.base import (
     catch_up,
     db_app,
     emit,
-    err,
     export_app,
     fail,
     keel_system,
     known_moment,
-    out,
-    parse_known_at,
     progress_bar,
     projections_app,
 )
+from api.cli.output import Format, err, out
 from api.settings import Settings
 from commands.store import StoreURLError, preflight
 
@@ -80,21 +77,26 @@ def demo(
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="The history's random seed.")] = 2026,
 ) -> None:
-    """Load a deterministic demo: a small agency's third quarter (idempotent)."""
-    from api.demo import is_loaded, load_demo
+    """Load a deterministic demo: a small agency's third quarter (idempotent), each event recorded at
+    its moment in the story (July closed on 4 August), so a fresh store only."""
+    from api.demo import DemoRefused, is_loaded, load_demo
     from api.demo_history import history_commands, load_history
     from api.demo_history import is_loaded as history_loaded
 
     with keel_system() as keel:
-        if events and not history_loaded(keel.app, seed):
-            if is_loaded(keel.app):
-                raise fail("the history goes before the demo quarter: load it into a fresh store (KEEL_DATA_DIR)")
-            with progress_bar(keel, "history", total=sum(1 for _ in history_commands(events, seed))) as advance:
-                load_history(keel.app, events, seed, progress=advance)
-        count = load_demo(keel.app)
+        try:
+            if events and not history_loaded(keel.app, seed):
+                if is_loaded(keel.app):
+                    raise fail("the history goes before the demo quarter: load it into a fresh store (KEEL_DATA_DIR)")
+                with progress_bar(keel, "history", total=sum(1 for _ in history_commands(events, seed))) as advance:
+                    load_history(keel.app, events, seed, progress=advance)
+            count = load_demo(keel.app)
+        except DemoRefused as exc:
+            raise fail(str(exc)) from None
         keel.engine.catch_up()
         if count or events:
-            out.print(f"Loaded the demo: log head at position {keel.app.head_position()}.")
+            head = keel.app.head_position()
+            out.print(f"Loaded the demo: log head at position {head}, recorded on the story's clock.", soft_wrap=True)
         else:
             out.print("The demo is already loaded; nothing to do.")
         if keel.settings.auth == "keys":
@@ -151,10 +153,9 @@ def export_ledger(known_at: KnownAtOption = None) -> None:
     """Write the general ledger as a ledger-cli / hledger journal to standard output."""
     from projections.export import journal_lines
 
-    wanted = parse_known_at(known_at)
     with keel_system() as keel:
         catch_up(keel)
-        for line in journal_lines(keel.views, keel.functional_currency, known_moment(keel, wanted)):
+        for line in journal_lines(keel.views, keel.functional_currency, known_moment(keel, known_at)):
             sys.stdout.write(line + "\n")
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date as date_type
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -81,19 +80,6 @@ def merge_customer(customer_id: UUID, body: schemas.MergeBody, keel: KeelDep, me
     """Mark this customer a duplicate of ``target_id``: contacts move over, history stays and shows in the
     target's 360; new work on the duplicate is refused."""
     return keel.app.handle(body.to_command(meta, customer_id))
-
-
-@router.get(
-    "/customers/{customer_id}/360",
-    response_model=schemas.Customer360,
-    dependencies=[reads(*CRM, "general_ledger", "invoices")],
-)
-def customer_360(customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.Customer360:
-    """Contacts, deals, one communication timeline, invoices, payments and open balance."""
-    view = crm_reports.customer_360(keel.views, str(customer_id), as_of_or_today(as_of), utc(known_at))
-    if view is None:
-        raise NotFound(f"customer {customer_id} not found")
-    return schemas.Customer360.model_validate(view, from_attributes=True)
 
 
 @router.post("/deals", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -246,43 +232,3 @@ def complete(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Note
 def cancel(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
     body = body or schemas.NoteBody()
     return keel.app.handle(m.CancelFollowUp(meta=meta, on=body.on, followup_id=followup_id, reason=body.note))
-
-
-@router.get("/reports/pipeline", response_model=schemas.PipelineReport, tags=["reports"], dependencies=[reads(*CRM)])
-def pipeline(
-    keel: KeelDep,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    by: Literal["stage", "owner"] = "stage",
-) -> schemas.PipelineReport:
-    """Open deals by stage or owner: count, value, probability-weighted value; won and lost counts."""
-    report = crm_reports.pipeline(keel.views, as_of_or_today(as_of), utc(known_at), by)
-    return schemas.PipelineReport.model_validate(report, from_attributes=True)
-
-
-@router.get(
-    "/reports/conversion", response_model=schemas.ConversionReport, tags=["reports"], dependencies=[reads(*CRM)]
-)
-def conversion(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.ConversionReport:
-    """Stage-to-stage funnel and lead source to won."""
-    report = crm_reports.conversion(keel.views, as_of_or_today(as_of), utc(known_at))
-    return schemas.ConversionReport.model_validate(report, from_attributes=True)
-
-
-@router.get("/reports/win-rate", response_model=schemas.WinRateReport, tags=["reports"], dependencies=[reads(*CRM)])
-def win_rate(
-    keel: KeelDep,
-    start: Annotated[date_type, Query()],
-    end: AsOf = None,
-    known_at: KnownAt = None,
-) -> schemas.WinRateReport:
-    """Deals won and lost in a period, win rate, and the average sales cycle (days from open to won)."""
-    report = crm_reports.win_rate(keel.views, start, as_of_or_today(end), utc(known_at))
-    return schemas.WinRateReport.model_validate(report, from_attributes=True)
-
-
-@router.get("/reports/follow-ups", response_model=schemas.FollowUpsReport, tags=["reports"], dependencies=[reads(*CRM)])
-def follow_ups(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.FollowUpsReport:
-    """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
-    report = crm_reports.follow_ups(keel.views, as_of_or_today(as_of), utc(known_at))
-    return schemas.FollowUpsReport.model_validate(report, from_attributes=True)

@@ -8,11 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads, utc
+from api.deps import AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
-from projections import work_lists, work_reports
+from projections import work_lists
 from projections.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["projects"])
@@ -111,47 +111,6 @@ def approve(
 @router.post("/timesheets/{person}/{week}/reject", response_model=schemas.CommandAccepted)
 def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     return keel.app.handle(m.RejectTimesheet(meta=meta, on=body.on, person=person, week=week, reason=body.reason))
-
-
-@router.get("/reports/margins", response_model=schemas.Margins, tags=["reports"], dependencies=[reads(*WORK)])
-def margins(
-    keel: KeelDep,
-    start: Annotated[date, Query()],
-    end: AsOf = None,
-    known_at: KnownAt = None,
-    by: Literal["project", "customer", "cost_center", "month"] = "project",
-) -> schemas.Margins:
-    """Revenue, labour, expenses charged, gross margin and margin % from the ledger's project dimension."""
-    result = work_reports.margins(keel.views, start, as_of_or_today(end), keel.functional_currency, utc(known_at), by)
-    return schemas.Margins.model_validate(result, from_attributes=True)
-
-
-@router.get("/reports/budget-burn", response_model=schemas.BudgetBurn, tags=["reports"], dependencies=[reads(*WORK)])
-def budget_burn(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.BudgetBurn:
-    result = work_reports.budget_burn(keel.views, as_of_or_today(as_of), keel.functional_currency, utc(known_at))
-    return schemas.BudgetBurn.model_validate(result, from_attributes=True)
-
-
-@router.get("/reports/utilisation", response_model=schemas.Utilisation, tags=["reports"], dependencies=[reads(*WORK)])
-def utilisation(
-    keel: KeelDep,
-    start: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
-    end: Annotated[date, Query(ge=schemas.FIRST_DAY, le=schemas.LAST_DAY)],
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-) -> schemas.Utilisation:
-    """Billable hours / capacity per person, and planned against actual, for days worked in [start, end]."""
-    result = work_reports.utilisation(keel.views, start, end, utc(known_at), as_of)
-    return schemas.Utilisation.model_validate(result, from_attributes=True)
-
-
-@router.get(
-    "/reports/work-in-progress", response_model=schemas.WorkInProgress, tags=["reports"], dependencies=[reads(*WORK)]
-)
-def work_in_progress(keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> schemas.WorkInProgress:
-    """Approved billable time not invoiced yet, at its bill rates."""
-    result = work_reports.work_in_progress(keel.views, as_of_or_today(as_of), utc(known_at))
-    return schemas.WorkInProgress.model_validate(result, from_attributes=True)
 
 
 @router.get("/projects", response_model=schemas.Page[schemas.Project], dependencies=[reads(*WORK)])

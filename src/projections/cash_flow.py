@@ -38,7 +38,7 @@ from projections.general_ledger import account_balances
 from projections.open_items import open_items_of
 from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.payment_delays import PAYMENT_DELAYS
-from projections.reports import ReportScope, _position
+from projections.reports import ReportScope, read_position
 from projections.spans import spans_at
 from projections.work_reports import planned_hours
 
@@ -128,7 +128,7 @@ def actual(
             [BANK, first, periods[-1][1], *known_params],
         )
         rows = cur.fetchall()
-        position = _position(cur)
+        position = read_position(cur)
     balance = _bank_balance(db, first, known_at, currency)
     result = []
     by_period: dict[date, list[tuple[str, int, int]]] = defaultdict(list)
@@ -446,7 +446,7 @@ def forecast(
         page.sort(key=lambda i: i.key)
     next_cursor = encode_cursor(page[limit - 1].key, tag) if limit and len(page) > limit else None
     with db.read() as cur:
-        position = _position(cur)
+        position = read_position(cur)
     scope = ReportScope(as_of, known_at, position, start=tomorrow, currency=currency)
     count = sum(n for *_, n in expected) + len(others)
     return Forecast(scope, by, delays, result, page[:limit], count, next_cursor)

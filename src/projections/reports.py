@@ -244,7 +244,8 @@ def _window(
     return sql, params
 
 
-def _position(cur: Cursor, projection: str = "general_ledger") -> int:
+def read_position(cur: Cursor, projection: str = "general_ledger") -> int:
+    """How far the read model has folded the log: the position a report answered at."""
     cur.execute("SELECT position FROM keel_tracking WHERE projection = %s", (projection,))
     row = cur.fetchone()
     return int(row[0]) if row else 0
@@ -272,7 +273,7 @@ def trial_balance(
     """Per account and transaction currency; or, given ``functional_currency``, valued in it."""
     with db.read() as cur:
         balances = account_balances(cur, as_of, known_at)
-        position = _position(cur)
+        position = read_position(cur)
     if functional_currency:
         values: dict[str, int] = defaultdict(int)
         for code, _, _, value in balances:
@@ -315,7 +316,7 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
             [RECEIVABLES, CUSTOMER_CREDIT, *params],
         )
         sums = cur.fetchall()
-        position = _position(cur, "open_items")
+        position = read_position(cur, "open_items")
     # every receivable and credit line names its customer
     rows = []
     for party_id, name, currency, receivable, credit in sums:
@@ -383,7 +384,7 @@ def profit_and_loss(
                 [*codes, YEAR_CLOSE_TOPIC, *params],
             )
             sums = cur.fetchall()
-        position = _position(cur)
+        position = read_position(cur)
     income: list[StatementLine] = []
     expenses: list[StatementLine] = []
     for code, group, minor in sums:
@@ -403,7 +404,7 @@ def balance_sheet(
     """Assets, liabilities and equity as of a date, with the result not yet closed."""
     with db.read() as cur:
         balances = account_balances(cur, as_of, known_at)
-        position = _position(cur)
+        position = read_position(cur)
     values: dict[str, int] = defaultdict(int)
     for code, _, _, value in balances:
         values[code] += value
@@ -478,7 +479,7 @@ def ageing(
         values = [as_of, *params, *(after or ()), *([limit + 1] if limit is not None else [])]
         cur.execute(sql, values)
         rows = cur.fetchall()
-        position = _position(cur, "open_items")
+        position = read_position(cur, "open_items")
     zero = _zero(functional_currency)
     buckets = dict.fromkeys(BUCKETS, zero)
     count = 0
@@ -531,7 +532,7 @@ def account_ledger(
             [code, start, end, *known_params],
         )
         rows = cur.fetchall()
-        position = _position(cur)
+        position = read_position(cur)
     balance = opening
     entries = []
     for eff, pos, memo, currency, amount, value, doc, party in rows:
@@ -557,7 +558,7 @@ def tax_summary(
             params,
         )
         rows = cur.fetchall()
-        position = _position(cur)
+        position = read_position(cur)
     codes: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for code, acct_code, minor in rows:
         value = _amount(minor, functional_currency)

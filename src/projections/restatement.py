@@ -15,6 +15,7 @@ from ledger.accounts import account
 from ledger.money import Money
 from projections.db import ViewDatabase, as_date, as_datetime
 from projections.general_ledger import account_balances
+from projections.reports import ReportScope, read_position
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class LateEvent:
 
 @dataclass(frozen=True)
 class Restatement:
+    scope: ReportScope
     end: date
     closed_at: datetime
     close_position: int
@@ -86,6 +88,7 @@ def restatement(
             [end, closed_at, *now_params],
         )
         late_rows = cur.fetchall()
+        position = read_position(cur)
     events: dict[int, LateEvent] = {}
     touching: dict[str, list[int]] = defaultdict(list)
     for position, recorded, effective, source, topic, code, value in late_rows:
@@ -107,4 +110,7 @@ def restatement(
                 code, acct.name, acct.type.value, amount(then), amount(now), amount(now - then), touching[code]
             )
         )
-    return Restatement(end, closed_at, close_position, known_at, functional_currency, accounts, list(events.values()))
+    scope = ReportScope(end, known_at, position, currency=functional_currency)
+    return Restatement(
+        scope, end, closed_at, close_position, known_at, functional_currency, accounts, list(events.values())
+    )

@@ -42,8 +42,9 @@ def test_a_report_known_at_a_position_gives_the_same_bytes_after_later_events(
     assert first.status_code == 200, first.text
     provenance = first.json()["provenance"]
     assert provenance["position"] == position and first.json()["scope"]["position"] == position
-    assert provenance["parameters"]["known_at"] == str(position)
-    assert provenance["projections"]["general_ledger"] >= 1
+    moment = keel.app.moment_of(position)
+    assert moment is not None and provenance["parameters"]["known_at"] == moment.isoformat()
+    assert provenance["projections"] and min(provenance["projections"].values()) >= 1
     body = {k: v for k, v in first.json().items() if k != "provenance"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert provenance["digest"] == "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,181 @@
+"""Answers of the query layer as documents, the same on every surface.
+
+HTTP routes and CLI commands parse their own syntax into ``Params``, then call ``answer`` and
+render with ``json_document`` or ``csv_document``: the same function, so ``keel report X --format
+json`` prints the very bytes ``GET /v1/reports/X`` sends. A document is the report's JSON shape
+(its schema in ``api.schemas``) followed by its provenance: the log position it reflects, the
+parameters it was answered for (resolved: ``as_of`` of today is a date), the versions of the read
+models that answered, and a SHA-256 digest of the rest of the document (keys sorted, compact).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from api import schemas
+from api.system import Keel
+from commands.application import today
+from ledger.errors import InvalidValue
+from projections.queries import QUERIES, Answer, Params, Table, ask
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+_MOMENT = TypeAdapter(datetime)
+
+# The JSON shape of each query's answer.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "trial-balance": schemas.TrialBalance,
+    "receivables": schemas.Receivables,
+    "profit-and-loss": schemas.ProfitAndLoss,
+    "balance-sheet": schemas.BalanceSheet,
+    "ageing": schemas.Ageing,
+    "ledger": schemas.AccountLedger,
+    "tax-summary": schemas.TaxSummary,
+    "restatement": schemas.Restatement,
+    "cash-flow": schemas.CashFlowReport,
+    "cash-forecast": schemas.CashForecast,
+    "forecast-vs-actual": schemas.ForecastVsActual,
+    "pipeline": schemas.PipelineReport,
+    "conversion": schemas.ConversionReport,
+    "win-rate": schemas.WinRateReport,
+    "follow-ups": schemas.FollowUpsReport,
+    "customer-360": schemas.Customer360,
+    "margins": schemas.Margins,
+    "budget-burn": schemas.BudgetBurn,
+    "utilisation": schemas.Utilisation,
+    "work-in-progress": schemas.WorkInProgress,
+}
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What a ``known_at`` resolved to: the moment and the log position reached then."""
+
+    moment: datetime
+    position: int
+
+
+def utc(moment: datetime) -> datetime:
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(f"known_at {moment.isoformat()} is out of range") from None
+
+
+def knowledge_of(keel: Keel, known_at: str | None) -> Knowledge | None:
+    """``known_at`` as a moment (ISO 8601; UTC without an offset) or a log position (digits): the
+    moment and the position reached then, so a whole transaction is known at once."""
+    if known_at is None:
+        return None
+    text = known_at.strip()
+    if text.isascii() and text.isdigit():  # only ASCII digits: "٣".isdigit() too, and int("٣") == 3
+        position = int(text)
+        head = keel.app.head_position()
+        if position > head:
+            raise InvalidValue(f"known_at position {position} is beyond the head of the log ({head})")
+        if not position:
+            return Knowledge(EARLIEST, 0)
+        moment = keel.app.moment_of(position)
+        if moment is None:
+            raise InvalidValue(f"position {position} has no recorded time (written before the log kept one)")
+        return Knowledge(moment, keel.app.position_at(moment))
+    try:
+        parsed = _MOMENT.validate_python(text)
+    except ValidationError:
+        raise InvalidValue(f"known_at must be an ISO 8601 moment or a log position, got {known_at!r}") from None
+    moment = utc(parsed)
+    return Knowledge(moment, keel.app.position_at(moment))
+
+
+class _Books:
+    """What queries need of the system besides the read models."""
+
+    def __init__(self, keel: Keel) -> None:
+        self.keel = keel
+
+    @property
+    def functional_currency(self) -> str:
+        return self.keel.functional_currency
+
+    def closes(self) -> list[tuple[date, int, datetime]]:
+        return self.keel.app.closes()
+
+
+def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = None) -> Answer[Any]:
+    """Ask a query by name; ``knowledge`` (from ``knowledge_of``) sets both time-axis fields."""
+    if knowledge is not None:
+        params = replace(params, known_at=knowledge.moment, position=knowledge.position)
+    versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
+    return ask(QUERIES[name], keel.views, _Books(keel), params, today(), versions)
+
+
+def document(found: Answer[Any]) -> dict[str, Any]:
+    """The answer as its JSON document, provenance last (see the module's docstring)."""
+    shaped = SCHEMAS[found.query.name].model_validate(found.result, from_attributes=True)
+    body: dict[str, Any] = shaped.model_dump(mode="json", by_alias=True)
+    body.pop("provenance", None)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    body["provenance"] = {
+        "position": found.position,
+        "parameters": found.params.canonical(),
+        "projections": dict(found.versions),
+        "digest": "sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),
+    }
+    return body
+
+
+def json_document(found: Answer[Any]) -> bytes:
+    """The bytes of the document, as HTTP sends them (compact, UTF-8)."""
+    return json.dumps(document(found), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def plain(value: Any) -> str:
+    """A cell as CSV (and the table, before grouping digits) shows it: no ``None``, no ``True``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def csv_document(table: Table) -> bytes:
+    """A header line with the column names, then one line per row (totals are the table's, not CSV's)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.name for c in table.columns])
+    writer.writerows([[plain(cell) for cell in row] for row in table.rows])
+    return buffer.getvalue().encode()
+
+
+def wants_csv(request: Request) -> bool:
+    """``?format=csv``, or an ``Accept`` header that prefers text/csv to JSON."""
+    asked = request.query_params.get("format")
+    if asked is not None:
+        return asked == "csv"
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def respond(request: Request, keel: Keel, name: str, params: Params) -> Response:
+    """An HTTP answer to a query: JSON with provenance (and its digest as ETag), or CSV."""
+    found = answer(keel, name, params, getattr(request.state, "knowledge", None))
+    if wants_csv(request):
+        filename = f"{name}.csv"
+        headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+        return Response(csv_document(found.table()), media_type="text/csv; charset=utf-8", headers=headers)
+    content = json_document(found)
+    digest = json.loads(content)["provenance"]["digest"]
+    return Response(content, media_type="application/json", headers={"ETag": f'"{digest}"'})

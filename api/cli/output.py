@@ -1,0 +1,81 @@
+"""How the CLI shows an answer of the query layer: JSON and CSV are the very documents HTTP sends
+(``api.answers``); a table has amounts right-aligned with grouped digits, a total line, and a
+footer saying as of when, as known when and at which log position."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import typer
+import typer.core
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from api.answers import csv_document, json_document, plain
+from projections.queries import Answer, Column, Table
+
+out = Console()
+err = Console(stderr=True)
+NUMERIC = ("amount", "number", "percent")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def cell(value: Any, column: Column) -> str:
+    """Amounts and counts with grouped digits (1,234.50); no ``None``, ``True`` or ``False``."""
+    if isinstance(value, bool) or value is None:
+        return plain(value)
+    if column.kind in NUMERIC and isinstance(value, Decimal | int):
+        return f"{value:,}"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def show_table(table: Table) -> None:
+    caption = "   ".join(f"{k}: {v}" for k, v in table.notes)
+    shown = RichTable(title=table.title, caption=caption, caption_justify="left")
+    for c in table.columns:
+        shown.add_column(c.name.replace("_", " "), justify="right" if c.kind in NUMERIC else "left")
+    for row in table.rows:
+        shown.add_row(*[cell(v, c) for v, c in zip(row, table.columns, strict=True)])
+    if not table.rows:
+        shown.add_row(*["(none)" if i == 0 else "" for i in range(len(table.columns))], style="dim")
+    if table.totals:
+        shown.add_section()  # a rule above the totals
+    for row in table.totals:
+        shown.add_row(*[cell(v, c) for v, c in zip(row, table.columns, strict=True)], style="bold")
+    out.print(shown)
+
+
+def show(found: Answer[Any], fmt: Format) -> None:
+    if fmt is Format.json:
+        sys.stdout.buffer.write(json_document(found) + b"\n")
+    elif fmt is Format.csv:
+        sys.stdout.buffer.write(csv_document(found.table()))
+    else:
+        show_table(found.table())
+    sys.stdout.flush()
+
+
+def readable_types() -> None:
+    """Typer shows ``<bool>`` beside flags and ``<str>`` beside text options: show nothing for a flag
+    and a word for a value (an option's own metavar, such as DATE, wins)."""
+    words = {"<str>": "TEXT", "<int>": "INTEGER", "<float>": "NUMBER", "<Path>": "PATH", "<%Y-%m-%d>": "DATE"}
+    shown = typer.core.TyperOption.display_type_rich
+
+    def display(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        label = shown(self, ctx)
+        return None if label is None else words.get(label, label.strip("<>"))
+
+    typer.core.TyperOption.display_type_rich = display  # type: ignore[method-assign]
