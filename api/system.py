@@ -11,6 +11,7 @@ from types import TracebackType
 
 from api.settings import Settings
 from commands.application import KeelApplication
+from commands.clock import SYSTEM_CLOCK, Clock
 from projections.catalog import default_projections
 from projections.db import ViewDatabase
 from projections.engine import ProjectionEngine
@@ -28,13 +29,20 @@ class Keel:
         return self.app.functional_currency()
 
     @classmethod
-    def start(cls, settings: Settings | None = None, follow: bool | None = None, reset_changed: bool = True) -> Keel:
+    def start(
+        cls,
+        settings: Settings | None = None,
+        follow: bool | None = None,
+        reset_changed: bool = True,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> Keel:
         """Build Keel. ``follow`` runs the projections in a background thread of this process.
-        ``reset_changed=False`` leaves read models of an older version serving (for a rebuild beside them)."""
+        ``reset_changed=False`` leaves read models of an older version serving (for a rebuild beside them).
+        ``clock`` is the log's: when each append is recorded (tests and stories set their own)."""
         settings = settings or Settings()
         if settings.database_url is None:  # the embedded default: its folder is Keel's to make
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app = KeelApplication(settings.event_store_url, settings.functional_currency)
+        app = KeelApplication(settings.event_store_url, settings.functional_currency, clock)
         functional = app.functional_currency()
         views = ViewDatabase(settings.read_model_url)
         engine = ProjectionEngine(views, app, default_projections(functional), page_size=settings.projection_page_size)

@@ -24,6 +24,7 @@ from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
 from commands.access import AccessHandlers
+from commands.clock import SYSTEM_CLOCK, Clock
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
 from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
@@ -73,7 +74,7 @@ class KeelApplication(Application[UUID]):
     # close) are snapshotted, so loading them stays O(1). Snapshots are a cache: the events rule.
     snapshotting_intervals = {NumberSequence: 50, Project: 50, Customer: 50, Books: 50, Person: 50}
 
-    def __init__(self, database_url: str, functional_currency: str = "EUR") -> None:
+    def __init__(self, database_url: str, functional_currency: str = "EUR", clock: Clock = SYSTEM_CLOCK) -> None:
         env = event_store_env(database_url)
         preflight(database_url)
         super().__init__(env=env)
@@ -93,7 +94,11 @@ class KeelApplication(Application[UUID]):
                                 raise
         minor_units(functional_currency)
         self.default_functional_currency = functional_currency
-        self.clock: Callable[[], date] = today  # the real date; tests may move it
+        self.log_clock = clock
+        # Today's date for the rules that need one (a close not from the future, a key's issue date):
+        # the log clock's, so a story told on its own clock closes its periods on its own days. Tests
+        # may set a date of their own. (Commands without a date still default to the wall clock's.)
+        self.clock: Callable[[], date] = lambda: self.log_clock.now().date()
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
         self.access = AccessHandlers(self)
@@ -132,6 +137,17 @@ class KeelApplication(Application[UUID]):
             **WorkHandlers(self).handlers(),
             **self.access.handlers(),
         }
+
+    @property
+    def log_clock(self) -> Clock:
+        """Where the moment each append is recorded at comes from (the "known at" axis)."""
+        return self._log_clock
+
+    @log_clock.setter
+    def log_clock(self, clock: Clock) -> None:
+        self._log_clock = clock
+        if isinstance(self.recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
+            self.recorder.clock = clock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

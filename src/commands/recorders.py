@@ -2,9 +2,10 @@
 
 For every stored event Keel writes a row in ``keel_log`` in the same transaction, after the
 library has locked the table and inserted the events: the time the append happened
-(``recorded_at``, the axis "known at" is measured on) and a SHA-256 hash chained over the
-previous row, the position and the stored bytes — so an auditor can verify that nothing was
-altered, removed or inserted (``keel audit verify``).
+(``recorded_at``, the axis "known at" is measured on, from the recorder's ``clock``: see
+``commands.clock``) and a SHA-256 hash chained over the previous row, the position and the
+stored bytes — so an auditor can verify that nothing was altered, removed or inserted
+(``keel audit verify``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
+from commands.clock import SYSTEM_CLOCK, Clock, SystemClock, utc
 from commands.idempotency import Claim, ClaimSuperseded, Ticket
 
 LOG_TABLE = "keel_log"
@@ -79,6 +81,8 @@ def _chain_rows(previous: str, ids: Sequence[int], events: Sequence[StoredEvent]
 
 
 class KeelPostgresRecorder(PostgresApplicationRecorder):
+    clock: Clock = SYSTEM_CLOCK  # the application sets its own (KeelApplication.log_clock)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sql_create_statements.append(
@@ -150,14 +154,16 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
             row = curs.fetchone()
             previous, last = (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
-            # Never earlier than the previous append, even if the wall clock stepped back: the log's
-            # clock only grows with the position, so "known at" cuts the log at one point.
+            # Never earlier than the previous append, even if the clock stepped back: the log's
+            # clock only grows with the position, so "known at" cuts the log at one point. The system
+            # clock is the database's (NULL here); any other is asked once for the whole append.
+            now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
             curs.executemany(
                 SQL(
                     f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
-                    " VALUES (%s, GREATEST(clock_timestamp(), %s::timestamptz), %s)"
+                    " VALUES (%s, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), %s)"
                 ),
-                [(position, last, digest) for position, digest in _chain_rows(previous, ids, stored_events)],
+                [(position, now, last, digest) for position, digest in _chain_rows(previous, ids, stored_events)],
             )
         return ids
 
@@ -260,6 +266,8 @@ class KeelPostgresRecorder(PostgresApplicationRecorder):
 
 
 class KeelSQLiteRecorder(SQLiteApplicationRecorder):
+    clock: Clock = SYSTEM_CLOCK  # the application sets its own (KeelApplication.log_clock)
+
     def construct_create_table_statements(self) -> list[str]:
         refuse = "BEGIN SELECT RAISE(ABORT, 'keel: the log is append-only'); END"
         return [
@@ -298,7 +306,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             previous = row["hash"] if row else GENESIS
-            now = datetime.now(UTC)
+            now = utc(self.clock.now())
             if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
                 now = max(now, datetime.fromisoformat(row["recorded_at"]))
             now_text = now.isoformat()
@@ -325,12 +333,12 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder):
     def position_at(self, moment: datetime) -> int:
         # Stored as fixed-width UTC ISO text (or without the fraction when it is zero, which still
         # sorts right: '+' < '.'), so text order is time order.
-        utc = moment.astimezone(UTC)
+        at = moment.astimezone(UTC)
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= ?"
                 " ORDER BY recorded_at DESC, position DESC LIMIT 1",
-                (f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}+00:00",),
+                (f"{at.year:04d}-{at:%m-%dT%H:%M:%S.%f}+00:00",),
             )
             row = c.fetchone()
             return int(row["position"]) if row else 0
