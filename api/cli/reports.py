@@ -31,6 +31,12 @@ To = Annotated[
     typer.Option("--to", formats=["%Y-%m-%d"], metavar="DATE", help="Last business date (default: today)."),
 ]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, or the JSON or CSV document HTTP answers.")]
+Limit = Annotated[
+    int | None, typer.Option("--limit", min=0, max=1000, metavar="N", help="Items per page (default 100).")
+]
+Cursor = Annotated[
+    str | None, typer.Option("--cursor", metavar="CURSOR", help="The next page, as the previous one's footer gives it.")
+]
 Period = Annotated[str | None, typer.Option("--by", metavar="week|month", help="Period length.")]
 
 
@@ -100,10 +106,14 @@ def ageing(
     kind: Annotated[str, typer.Argument(metavar="receivables|payables", help="Which open items.")],
     as_of: AsOf = None,
     known_at: KnownAt = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
     fmt: Fmt = Format.table,
 ) -> None:
-    """Open items by days overdue; the total equals the balance sheet's figure."""
-    report("ageing", Params(as_of=dates(as_of).as_of, filters=(("kind", kind),)), known_at, fmt)
+    """Open items by days overdue, a page at a time; the total (of every item) equals the balance
+    sheet's figure."""
+    params = Params(as_of=dates(as_of).as_of, filters=(("kind", kind),), limit=limit, cursor=cursor)
+    report("ageing", params, known_at, fmt)
 
 
 @report_app.command("ledger")
@@ -156,12 +166,15 @@ def cash_forecast(
     as_of: AsOf = None,
     by: Period = None,
     known_at: KnownAt = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Expected cash per week (default) or month: open receivables (shifted by each customer's
     payment delay), payables, claims, committed labour, retainers and the weighted pipeline."""
     p = dates(as_of, end=end)
-    report("cash-forecast", Params(as_of=p.as_of, end=p.end, by=by), known_at, fmt)
+    params = Params(as_of=p.as_of, end=p.end, by=by, limit=limit, cursor=cursor)
+    report("cash-forecast", params, known_at, fmt)
 
 
 @report_app.command("forecast-vs-actual")

@@ -10,7 +10,7 @@ from ledger.errors import InvalidValue
 from projections import cash_flow
 from projections.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
-from projections.queries.finance import GL, OPEN, scope_notes
+from projections.queries.finance import GL, OPEN, page_notes, scope_notes
 
 # what the forecast reads besides the ledger: delays, customers' terms, deals, people and projects
 FORECAST = (*GL, *OPEN, "payment_delays", "customers", "crm", "work")
@@ -54,7 +54,7 @@ def _forecast_defaults(p: Params, today: date) -> Params:
     as_of = p.as_of or today
     if p.end <= as_of:
         raise InvalidValue(f"a forecast looks ahead: to {p.end.isoformat()} must come after {as_of.isoformat()}")
-    return replace(p, as_of=as_of, by=p.by or "week", limit=100 if p.limit is None else p.limit)
+    return replace(p, as_of=as_of, by=p.by or "week")
 
 
 def _forecast(views: ViewDatabase, books: Books, p: Params) -> cash_flow.Forecast:
@@ -65,7 +65,7 @@ def _forecast(views: ViewDatabase, books: Books, p: Params) -> cash_flow.Forecas
 
 def _forecast_table(found: cash_flow.Forecast, _: Params) -> Table:
     currency = found.scope.currency or ""
-    notes = [*scope_notes(found.scope), ("items", str(found.item_count))]
+    notes = [*scope_notes(found.scope), *page_notes(found.item_count, found.next_cursor)]
     return Table(f"Cash forecast by {found.by}", PERIOD_COLUMNS, _period_rows(found.periods, currency), (), notes)
 
 
@@ -104,6 +104,8 @@ def _month_by_default(p: Params, _: date) -> Params:
 
 CASH: list[Query[Any]] = [
     Query("cash-flow", GL, _actual, _actual_table, window="required", defaults=_month_by_default),
-    Query("cash-forecast", FORECAST, _forecast, _forecast_table, window="custom", defaults=_forecast_defaults),
+    Query(
+        "cash-forecast", FORECAST, _forecast, _forecast_table, window="custom", defaults=_forecast_defaults, paged=True
+    ),
     Query("forecast-vs-actual", FORECAST, _versus, _versus_table, window="custom", defaults=_versus_defaults),
 ]

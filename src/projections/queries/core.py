@@ -19,6 +19,7 @@ from ledger.policy import check_window
 from projections.db import ViewDatabase
 
 R = TypeVar("R")
+PAGE = 100  # items per page unless asked otherwise
 Kind = Literal["text", "amount", "number", "date", "percent"]
 
 
@@ -105,6 +106,7 @@ class Query(Generic[R]):
     # default); "custom": ``defaults`` resolves and checks everything itself
     window: Literal["none", "required", "custom"] = "none"
     defaults: Callable[[Params, date], Params] | None = None  # further defaults, given today
+    paged: bool = False  # answers a page of its items at a time (100 unless a limit is given)
 
     def resolve(self, params: Params, today: date) -> Params:
         """Fill the defaults (as_of or the window's end: today) and check the window."""
@@ -115,6 +117,8 @@ class Query(Generic[R]):
             resolved = dataclasses.replace(resolved, end=params.end or today)
         elif self.window == "none" and params.as_of is None:
             resolved = dataclasses.replace(resolved, as_of=today)
+        if self.paged and resolved.limit is None:
+            resolved = dataclasses.replace(resolved, limit=PAGE)
         if self.defaults is not None:
             resolved = self.defaults(resolved, today)
         if resolved.start is not None and resolved.end is not None:

@@ -27,6 +27,11 @@ def scope_notes(scope: Any) -> list[tuple[str, str]]:
     return notes
 
 
+def page_notes(count: int, next_cursor: str | None) -> list[tuple[str, str]]:
+    """How many items there are in all, and how to ask for the next page."""
+    return [("items", str(count)), *([("next page", f"cursor {next_cursor}")] if next_cursor else [])]
+
+
 def yes(value: bool) -> str:
     return "yes" if value else "no"
 
@@ -158,7 +163,7 @@ def _ageing_table(result: reports.Ageing, _: Params) -> Table:
         ),
         rows,
         totals,
-        [*scope_notes(result.scope), ("items", str(result.item_count))],
+        [*scope_notes(result.scope), *page_notes(result.item_count, result.next_cursor)],
     )
 
 
@@ -246,7 +251,7 @@ FINANCE: list[Query[Any]] = [
     Query("receivables", OPEN, _receivables, _receivables_table),
     Query("profit-and-loss", GL, _profit_and_loss, _profit_and_loss_table, window="required"),
     Query("balance-sheet", GL, _balance_sheet, _balance_sheet_table),
-    Query("ageing", OPEN, _ageing, _ageing_table),
+    Query("ageing", OPEN, _ageing, _ageing_table, paged=True),
     Query("ledger", GL, _account_ledger, _account_ledger_table, window="required"),
     Query("tax-summary", GL, _tax_summary, _tax_summary_table, window="required"),
     Query("restatement", GL, _restatement, _restatement_table, window="custom", defaults=_restatement_defaults),
