@@ -1657,6 +1657,7 @@ class LateEvent(Out):
     effective_date: date
     source_id: str = Field(description="The aggregate whose event posted it: see /v1/aggregates/{id}/history")
     event_topic: str
+    memo: str = Field(description="What its journal says it is, e.g. the bill's number and its supplier")
     lines: list[LateLine]
 
 

@@ -1,13 +1,13 @@
 """Restatement: the books as of a period's end as known when it was closed, against as known now,
 account by account, with the late events (recorded after the close, dated on or before the
-period's end) that explain every difference. The late lines of an account always sum to its
-difference, because both sides sum the same journal lines.
+period's end) that explain every difference, each named by its journal's memo. The late lines of
+an account always sum to its difference, because both sides sum the same journal lines.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ class LateEvent:
     source_id: str
     event_topic: str
     lines: list[LateLine]
+    memo: str = ""  # what its journal says it is, e.g. "Bill CL-2026-031 from Copperline Print"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def restatement(
                 values[code] += value
         balances = [(code, then_values[code], now_values[code]) for code in sorted(set(then_values) | set(now_values))]
         cur.execute(
-            "SELECT position, MIN(recorded_at), effective_date, source_id, event_topic, account, SUM(value_minor)"
+            "SELECT position, MIN(recorded_at), effective_date, source_id, event_topic, account, SUM(value_minor),"
+            " MIN(memo)"
             f" FROM gl_lines WHERE effective_date <= %s AND recorded_at > %s {now_sql}"
             " GROUP BY position, effective_date, source_id, event_topic, account ORDER BY position, account",
             [end, closed_at, *now_params],
@@ -91,13 +93,16 @@ def restatement(
         position = read_position(cur)
     events: dict[int, LateEvent] = {}
     touching: dict[str, list[int]] = defaultdict(list)
-    for position, recorded, effective, source, topic, code, value in late_rows:
+    memos: dict[int, list[str]] = defaultdict(list)
+    for position, recorded, effective, source, topic, code, value, memo in late_rows:
         pos = int(position)
         if pos not in events:
             recorded_at, effective_date = as_datetime(recorded), as_date(effective)
             assert recorded_at is not None and effective_date is not None
             events[pos] = LateEvent(pos, recorded_at, effective_date, str(source), topic, [])
         events[pos].lines.append(LateLine(code, amount(value)))
+        if memo and memo not in memos[pos]:
+            memos[pos].append(memo)
         if pos not in touching[code]:
             touching[code].append(pos)
     accounts = []
@@ -110,7 +115,6 @@ def restatement(
                 code, acct.name, acct.type.value, amount(then), amount(now), amount(now - then), touching[code]
             )
         )
+    late = [replace(e, memo="; ".join(memos[e.position])) for e in events.values()]
     scope = ReportScope(end, known_at, position, currency=functional_currency)
-    return Restatement(
-        scope, end, closed_at, close_position, known_at, functional_currency, accounts, list(events.values())
-    )
+    return Restatement(scope, end, closed_at, close_position, known_at, functional_currency, accounts, late)

@@ -53,6 +53,7 @@ def test_a_late_bill_in_a_closed_march_is_restated_and_named(keel: Keel, client:
     (late,) = body["late_events"]
     assert late["position"] == bill.position and late["source_id"] == str(bill.id)
     assert late["effective_date"] == "2026-03-20" and late["event_topic"] == "keel.bill.Recorded.v1"
+    assert late["memo"] == "Bill PP-7 from Pixel Print"  # named, not only an id
     for account in body["accounts"]:  # the late lines explain every difference exactly
         explained = sum(Decimal(x["value"]) for x in late["lines"] if x["account"] == account["account"])
         assert explained == Decimal(account["difference"])
