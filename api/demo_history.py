@@ -3,8 +3,9 @@
 The agency's years before the demo quarter (from January 2020 up to June 2026): customers and
 suppliers, invoices drafted and issued, most paid (some late, some in two parts, a few written
 off), bills recorded and paid, deals opened and moved through the pipeline. The same ``events``
-and ``seed`` give the same commands with the same ids, so two stores loaded alike hold the same
-facts (their recording times differ, being real).
+and ``seed`` give the same commands with the same ids, recorded at the same moments: like the demo
+quarter, the history is told on its own clock (ADR 0026), each day's entries appended together at
+the end of that office day, all before the quarter begins.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ import heapq
 import itertools
 import random
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from api.demo import demo_id
+from api.demo import check_clock, demo_id
 from commands.application import KeelApplication
+from commands.clock import SetClock
 from commands.messages import (
     AllocationInput,
     BillLineInput,
@@ -49,6 +51,7 @@ SERVICES = [("Design hours", "95.00"), ("Development hours", "110.00"), ("Worksh
 STAGES = ["qualified", "proposal", "negotiation"]
 CENT = Decimal("0.01")
 DEMO_QUARTER_EVENTS = 125  # what the demo quarter adds after the history
+DAY_APPENDED = time(17, 30, tzinfo=UTC)  # when a day's entries are recorded
 
 
 def _id(seed: int, name: str) -> UUID:
@@ -61,21 +64,33 @@ def _meta(seed: int, step: str) -> Meta:
 
 def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
     """Commands that append about ``events`` events, spread evenly over the years before the demo."""
+    return (command for _, command in history_story(events, seed))
+
+
+def history_story(events: int, seed: int = 2026) -> Iterator[tuple[date, Command]]:
+    """The history's commands, each with the day it is entered: the day of its round (a payment
+    waiting for its date is entered on the first round's day that reaches it)."""
     rng = random.Random(seed)
     n_customers, n_suppliers = max(3, events // 400), max(2, events // 2000)
     customers = [_id(seed, f"customer:{n}") for n in range(n_customers)]
     suppliers = [_id(seed, f"supplier:{n}") for n in range(n_suppliers)]
     for n, customer in enumerate(customers):
-        yield RegisterCustomer(
-            meta=_meta(seed, f"customer:{n}"),
-            on=FIRST_DAY,
-            customer_id=customer,
-            name=f"Customer {n:05d}",
-            payment_terms_days=rng.choice([14, 30, 30, 45]),
+        yield (
+            FIRST_DAY,
+            RegisterCustomer(
+                meta=_meta(seed, f"customer:{n}"),
+                on=FIRST_DAY,
+                customer_id=customer,
+                name=f"Customer {n:05d}",
+                payment_terms_days=rng.choice([14, 30, 30, 45]),
+            ),
         )
     for n, supplier in enumerate(suppliers):
-        yield RegisterSupplier(
-            meta=_meta(seed, f"supplier:{n}"), on=FIRST_DAY, name=f"Supplier {n:04d}", supplier_id=supplier
+        yield (
+            FIRST_DAY,
+            RegisterSupplier(
+                meta=_meta(seed, f"supplier:{n}"), on=FIRST_DAY, name=f"Supplier {n:04d}", supplier_id=supplier
+            ),
         )
     # About seven events a round: draft; issue and its number; a payment or two (and the
     # invoice records each) or a write-off; every third a bill, its payment and the bill's record
@@ -89,7 +104,7 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
     for r in range(rounds):
         on = FIRST_DAY + timedelta(days=r * span // rounds)
         while scheduled and scheduled[0][0] <= on:
-            yield heapq.heappop(scheduled)[2]
+            yield on, heapq.heappop(scheduled)[2]
         later: list[tuple[date, Command]] = []
         customer = rng.choice(customers)
         invoice = _id(seed, f"invoice:{r}")
@@ -97,47 +112,64 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
             LineInput(description=name, quantity=str(rng.randint(1, 40)), unit_price=price)
             for name, price in rng.sample(SERVICES, rng.randint(1, 2))
         )
-        yield DraftInvoice(
-            meta=_meta(seed, f"draft:{r}"),
-            on=on,
-            customer_id=customer,
-            lines=lines,
-            tax_percent="24",
-            invoice_id=invoice,
+        yield (
+            on,
+            DraftInvoice(
+                meta=_meta(seed, f"draft:{r}"),
+                on=on,
+                customer_id=customer,
+                lines=lines,
+                tax_percent="24",
+                invoice_id=invoice,
+            ),
         )
-        yield IssueInvoice(meta=_meta(seed, f"issue:{r}"), on=on, invoice_id=invoice)
+        yield on, IssueInvoice(meta=_meta(seed, f"issue:{r}"), on=on, invoice_id=invoice)
         later += _settlement(rng, seed, r, on, customer, invoice, lines)
         if r % 3 == 0:
             supplier = rng.choice(suppliers)
             bill = _id(seed, f"bill:{r}")
             bill_net = rng.randint(100, 3000)
-            yield RecordBill(
-                meta=_meta(seed, f"bill:{r}"),
-                on=on,
-                supplier_id=supplier,
-                supplier_reference=f"S-{r:07d}",
-                lines=(BillLineInput(description="Services", account="5000", amount=f"{bill_net}.00", tax_rate="24"),),
-                bill_id=bill,
+            yield (
+                on,
+                RecordBill(
+                    meta=_meta(seed, f"bill:{r}"),
+                    on=on,
+                    supplier_id=supplier,
+                    supplier_reference=f"S-{r:07d}",
+                    lines=(
+                        BillLineInput(description="Services", account="5000", amount=f"{bill_net}.00", tax_rate="24"),
+                    ),
+                    bill_id=bill,
+                ),
             )
-            yield PaySupplier(
-                meta=_meta(seed, f"paybill:{r}"),
-                on=min(on + timedelta(days=30), LAST_DAY),
-                supplier_id=supplier,
-                allocations=(BillPaymentInput(bill_id=bill, amount=str(Decimal(bill_net * 124) / 100)),),
-                payment_id=_id(seed, f"supplierpayment:{r}"),
+            yield (
+                on,
+                PaySupplier(
+                    meta=_meta(seed, f"paybill:{r}"),
+                    on=min(on + timedelta(days=30), LAST_DAY),
+                    supplier_id=supplier,
+                    allocations=(BillPaymentInput(bill_id=bill, amount=str(Decimal(bill_net * 124) / 100)),),
+                    payment_id=_id(seed, f"supplierpayment:{r}"),
+                ),
             )
         if r % 4 == 0:
             deal = _id(seed, f"deal:{r}")
             value = f"{rng.randint(5, 80) * 1000}.00"
-            yield OpenDeal(
-                meta=_meta(seed, f"deal:{r}"),
-                on=on,
-                customer_id=customer,
-                deal=DealInput(title=f"Deal {r}", value=value, expected_close=on + timedelta(days=60)),
-                deal_id=deal,
+            yield (
+                on,
+                OpenDeal(
+                    meta=_meta(seed, f"deal:{r}"),
+                    on=on,
+                    customer_id=customer,
+                    deal=DealInput(title=f"Deal {r}", value=value, expected_close=on + timedelta(days=60)),
+                    deal_id=deal,
+                ),
             )
-            yield MoveDeal(
-                meta=_meta(seed, f"move:{r}"), on=on + timedelta(days=7), deal_id=deal, stage=rng.choice(STAGES)
+            yield (
+                on,
+                MoveDeal(
+                    meta=_meta(seed, f"move:{r}"), on=on + timedelta(days=7), deal_id=deal, stage=rng.choice(STAGES)
+                ),
             )
             closes_on = on + timedelta(days=rng.randint(30, 120))
             outcome = rng.random()
@@ -153,7 +185,8 @@ def history_commands(events: int, seed: int = 2026) -> Iterator[Command]:
             if day <= LAST_DAY:
                 heapq.heappush(scheduled, (day, next(tickets), command))
     while scheduled:
-        yield heapq.heappop(scheduled)[2]
+        day, _, command = heapq.heappop(scheduled)
+        yield day, command
 
 
 def _settlement(
@@ -205,27 +238,45 @@ def load_history(
     ``progress(1)`` follows each command.
 
     The commands run through the same handlers, against a scratch in-memory store; what they
-    recorded is appended to ``app``'s store ``batch`` events per transaction, in log order. One
-    transaction per command would make a history of a million events an hour's load.
+    recorded is appended to ``app``'s store at the end of each story day (at most ``batch`` events
+    per transaction), in log order, on the story's clock. One transaction per command would make a
+    history of a million events an hour's load. Raise DemoRefused when the log's clock has already
+    passed the history's first day.
     """
     if is_loaded(app, seed):
         return 0
+    check_clock(app, datetime.combine(FIRST_DAY, DAY_APPENDED), "the history")
     scratch = KeelApplication("memory://", app.default_functional_currency)
-    scratch.clock = app.clock
+    scratch.clock = app.clock  # the story's day, once the story's clock is the app's
+    clock, saved = SetClock(datetime.combine(FIRST_DAY, DAY_APPENDED)), app.log_clock
+    app.log_clock = clock
     copied = count = 0
-    for command in history_commands(events, seed):
-        try:
-            scratch.handle(command)
-            count += 1
-        except DomainError:  # e.g. a part payment rounding past what is owed: history goes on
-            pass
-        if progress:
-            progress(1)
-        if scratch.head_position() - copied >= batch:
-            copied = _append(scratch, app, copied, batch)
-    while scratch.head_position() > copied:
-        copied = _append(scratch, app, copied, batch)
+    entered = FIRST_DAY
+    try:
+        for day, command in history_story(events, seed):
+            if day != entered:  # the day's entries are appended at its end
+                copied = _append_all(scratch, app, copied, batch)
+                entered = day
+                clock.set(datetime.combine(day, DAY_APPENDED))
+            try:
+                scratch.handle(command)
+                count += 1
+            except DomainError:  # e.g. a part payment rounding past what is owed: history goes on
+                pass
+            if progress:
+                progress(1)
+            if scratch.head_position() - copied >= batch:
+                copied = _append(scratch, app, copied, batch)
+        _append_all(scratch, app, copied, batch)
+    finally:
+        app.log_clock = saved
     return count
+
+
+def _append_all(source: KeelApplication, target: KeelApplication, after: int, batch: int) -> int:
+    while source.head_position() > after:
+        after = _append(source, target, after, batch)
+    return after
 
 
 def _append(source: KeelApplication, target: KeelApplication, after: int, limit: int) -> int:
