@@ -103,6 +103,15 @@ def test_the_restatement_of_july_names_the_late_bill_on_the_command_line(store: 
     }
 
 
+def test_the_restatement_table_names_the_late_bill_in_its_notes(store: dict[str, str]) -> None:
+    done = run(store, "report", "restatement", "--to", "2026-07-31")
+    if done.returncode == 2:  # the window's old flag
+        done = run(store, "report", "restatement", "--end", "2026-07-31")
+    assert done.returncode == 0, done.stderr
+    notes = " ".join(done.stdout.split())
+    assert "late events:" in notes and ": Bill CL-2026-031 from Copperline Print —" in notes
+
+
 def test_the_restatement_of_july_names_the_late_bill_over_http(keel: Keel) -> None:
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         answer = client.get("/v1/reports/restatement", params={"to": "2026-07-31"})

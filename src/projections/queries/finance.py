@@ -225,7 +225,10 @@ def _restatement_defaults(p: Params, today: Any) -> Params:
 
 
 def _late(found: Restatement) -> Sequence[str]:
-    return [f"{e.position}: {e.event_topic} {e.source_id} dated {e.effective_date}" for e in found.late_events]
+    return [
+        f"{e.position}: {e.memo + ' — ' if e.memo else ''}{e.event_topic} {e.source_id} dated {e.effective_date}"
+        for e in found.late_events
+    ]
 
 
 def _restatement_table(found: Restatement, _: Params) -> Table:
