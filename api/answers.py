@@ -29,6 +29,8 @@ from ledger.errors import InvalidValue
 from projections.queries import QUERIES, Answer, Params, Table, ask
 
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+# What a report or list route declares it answers: its JSON schema, or CSV
+JSON_OR_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 _MOMENT = TypeAdapter(datetime)
 
 # The JSON shape of each query's answer.
@@ -53,6 +55,11 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "budget-burn": schemas.BudgetBurn,
     "utilisation": schemas.Utilisation,
     "work-in-progress": schemas.WorkInProgress,
+    "customers": schemas.Page[schemas.Customer],
+    "invoices": schemas.Page[schemas.Invoice],
+    "deals": schemas.Page[schemas.DealState],
+    "projects": schemas.Page[schemas.Project],
+    "suppliers": schemas.Page[schemas.Supplier],
 }
 
 

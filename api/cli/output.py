@@ -41,18 +41,29 @@ def cell(value: Any, column: Column) -> str:
 
 
 def show_table(table: Table) -> None:
+    """Text wraps; amounts, counts and dates never do (a column is as wide as its widest)."""
     caption = "   ".join(f"{k}: {v}" for k, v in table.notes)
     shown = RichTable(title=table.title, caption=caption, caption_justify="left")
-    for c in table.columns:
-        shown.add_column(c.name.replace("_", " "), justify="right" if c.kind in NUMERIC else "left")
-    for row in table.rows:
-        shown.add_row(*[cell(v, c) for v, c in zip(row, table.columns, strict=True)])
+    kept = [i for i, c in enumerate(table.columns) if c.kind != "id"]
+    lines = [[cell(row[i], table.columns[i]) for i in kept] for row in [*table.rows, *table.totals]]
+    for n, i in enumerate(kept):
+        c = table.columns[i]
+        fixed = c.kind in (*NUMERIC, "date")
+        widest = max((len(line[n]) for line in lines), default=0)
+        shown.add_column(
+            c.name.replace("_", " "),
+            justify="right" if c.kind in NUMERIC else "left",
+            no_wrap=fixed,
+            min_width=widest if fixed else None,
+        )
+    for line in lines[: len(table.rows)]:
+        shown.add_row(*line)
     if not table.rows:
-        shown.add_row(*["(none)" if i == 0 else "" for i in range(len(table.columns))], style="dim")
+        shown.add_row(*["(none)" if n == 0 else "" for n in range(len(kept))], style="dim")
     if table.totals:
         shown.add_section()  # a rule above the totals
-    for row in table.totals:
-        shown.add_row(*[cell(v, c) for v, c in zip(row, table.columns, strict=True)], style="bold")
+    for line in lines[len(table.rows) :]:
+        shown.add_row(*line, style="bold")
     out.print(shown)
 
 

@@ -244,11 +244,11 @@ def customer_360(
     fmt: Fmt = Format.table,
 ) -> None:
     """One customer across CRM and finance: deals, timeline, invoices, payments, balance."""
-    from api.cli.finding import customer_id
+    from api.cli.entry_base import find_customer
 
     with keel_system() as keel:
         catch_up(keel)
-        found_id = customer_id(keel, customer)
+        found_id = find_customer(keel, customer, "CUSTOMER").id
     report("customer-360", Params(as_of=dates(as_of).as_of, filters=(("customer", found_id),)), known_at, fmt)
 
 

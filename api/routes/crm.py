@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
+from api.answers import JSON_OR_CSV, respond
 from api.deps import (
+    AS_CSV,
     AsOf,
     Cursor,
     ExpectedVersion,
@@ -22,6 +24,7 @@ from commands import messages as m
 from ledger.errors import NotFound
 from projections import crm_lists, crm_reports
 from projections.pages import Page
+from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["crm"])
 CRM = ["crm", "customers"]
@@ -129,8 +132,11 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
     return keel.app.handle((body or schemas.ReopenBody()).to_command(meta, deal_id))
 
 
-@router.get("/deals", response_model=schemas.Page[schemas.DealState], dependencies=[reads(*CRM)])
+@router.get(
+    "/deals", response_model=schemas.Page[schemas.DealState], responses=JSON_OR_CSV, dependencies=[reads(*CRM), AS_CSV]
+)
 def list_deals(
+    request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
     known_at: KnownAt = None,
@@ -139,11 +145,10 @@ def list_deals(
     owner: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[crm_reports.DealState]:
+) -> Response:
     """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
-    customer = str(customer_id) if customer_id else None
-    day, moment = as_of_or_today(as_of), utc(known_at)
-    return crm_reports.list_deals(keel.views, day, moment, customer, deal_status, owner, cursor, limit)
+    filters = named(customer=str(customer_id) if customer_id else None, status=deal_status, owner=owner)
+    return respond(request, keel, "deals", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/deals/{deal_id}", response_model=schemas.DealState, dependencies=[reads(*CRM)])

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
-from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
+from api.answers import JSON_OR_CSV, respond
+from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import CommandResult
 from ledger.errors import NotFound
 from projections import lists
-from projections.pages import Page
+from projections.queries import Params
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -51,15 +52,19 @@ def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelD
     return keel.app.handle(body.to_command(meta, customer_id))
 
 
-@router.get("", response_model=schemas.Page[schemas.Customer], dependencies=[reads("customers")])
+@router.get(
+    "", response_model=schemas.Page[schemas.Customer], responses=JSON_OR_CSV, dependencies=[reads("customers"), AS_CSV]
+)
 def list_customers(
+    request: Request,
     keel: KeelDep,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[lists.CustomerView]:
+) -> Response:
     """Customers by name (merged duplicates left out)."""
-    return lists.list_customers(keel.views, name, cursor, limit)
+    filters = (("name", name),) if name else ()
+    return respond(request, keel, "customers", Params(filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{customer_id}", response_model=schemas.Customer, dependencies=[reads("customers")])

@@ -7,16 +7,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from api import schemas
-from api.answers import respond
+from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, reads
-from api.routes.reports import REPORT
 from projections.queries import Params
 from projections.queries.delivery import WORK
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
-@router.get("/margins", response_model=schemas.Margins, responses=REPORT, dependencies=[reads(*WORK), AS_CSV])
+@router.get("/margins", response_model=schemas.Margins, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV])
 def margins(
     request: Request,
     keel: KeelDep,
@@ -28,13 +27,17 @@ def margins(
     return respond(request, keel, "margins", Params(start=window.start, end=window.end, by=by))
 
 
-@router.get("/budget-burn", response_model=schemas.BudgetBurn, responses=REPORT, dependencies=[reads(*WORK), AS_CSV])
+@router.get(
+    "/budget-burn", response_model=schemas.BudgetBurn, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV]
+)
 def budget_burn(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Per project: budget hours and money against approved hours, planned hours and cost to date."""
     return respond(request, keel, "budget-burn", Params(as_of=as_of))
 
 
-@router.get("/utilisation", response_model=schemas.Utilisation, responses=REPORT, dependencies=[reads(*WORK), AS_CSV])
+@router.get(
+    "/utilisation", response_model=schemas.Utilisation, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV]
+)
 def utilisation(
     request: Request, keel: KeelDep, window: RequiredWindow, as_of: AsOf = None, known_at: KnownAt = None
 ) -> Response:
@@ -44,7 +47,10 @@ def utilisation(
 
 
 @router.get(
-    "/work-in-progress", response_model=schemas.WorkInProgress, responses=REPORT, dependencies=[reads(*WORK), AS_CSV]
+    "/work-in-progress",
+    response_model=schemas.WorkInProgress,
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*WORK), AS_CSV],
 )
 def work_in_progress(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Approved billable time not invoiced yet, at its bill rates."""

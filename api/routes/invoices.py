@@ -3,14 +3,16 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from api import schemas
-from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
+from api.answers import JSON_OR_CSV, respond
+from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidInvoice, WriteOffInvoice
 from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
 from projections import lists
+from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -84,17 +86,20 @@ def void_invoice(
     )
 
 
-@router.get("", response_model=schemas.Page[schemas.Invoice], dependencies=[reads("invoices")])
+@router.get(
+    "", response_model=schemas.Page[schemas.Invoice], responses=JSON_OR_CSV, dependencies=[reads("invoices"), AS_CSV]
+)
 def list_invoices(
+    request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
     status: Literal["draft", "issued", "voided"] | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> schemas.Page[schemas.Invoice]:
+) -> Response:
     """Invoices by draft date, without their lines (GET one invoice for those)."""
-    found = lists.list_invoices(keel.views, str(customer_id) if customer_id else None, status, cursor, limit)
-    return schemas.Page[schemas.Invoice](items=[to_schema(v) for v in found.items], next_cursor=found.next_cursor)
+    filters = named(customer=str(customer_id) if customer_id else None, status=status)
+    return respond(request, keel, "invoices", Params(filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{invoice_id}", response_model=schemas.Invoice, dependencies=[reads("invoices")])

@@ -3,15 +3,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
+from api.answers import JSON_OR_CSV, respond
+from api.deps import AS_CSV, Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidBill
 from ledger.errors import NotFound
 from ledger.payables import SupplierPayment
 from projections import finance_lists
 from projections.pages import Page
+from projections.queries import Params
 
 router = APIRouter(prefix="/v1", tags=["payables"])
 VIEWS = ["documents", "general_ledger"]
@@ -46,15 +48,22 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
     return result
 
 
-@router.get("/suppliers", response_model=schemas.Page[schemas.Supplier], dependencies=[reads(*VIEWS)])
+@router.get(
+    "/suppliers",
+    response_model=schemas.Page[schemas.Supplier],
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*VIEWS), AS_CSV],
+)
 def list_suppliers(
+    request: Request,
     keel: KeelDep,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[finance_lists.SupplierView]:
+) -> Response:
     """Suppliers by name."""
-    return finance_lists.list_suppliers(keel.views, name, cursor, limit)
+    filters = (("name", name),) if name else ()
+    return respond(request, keel, "suppliers", Params(filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier, dependencies=[reads(*VIEWS)])

@@ -4,12 +4,12 @@ each route turns its parameters into ``Params``; ``api.answers.respond`` answers
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api import schemas
-from api.answers import respond
+from api.answers import JSON_OR_CSV, respond
 from api.deps import (
     AS_CSV,
     FIRST_DAY,
@@ -29,12 +29,12 @@ from projections.queries.finance import GL, OPEN
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-# a report answers JSON (its schema) or CSV
-REPORT: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 By = Annotated[Literal["week", "month"] | None, Query(description="Period length")]
 
 
-@router.get("/trial-balance", response_model=schemas.TrialBalance, responses=REPORT, dependencies=[reads(*GL), AS_CSV])
+@router.get(
+    "/trial-balance", response_model=schemas.TrialBalance, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
+)
 def trial_balance(
     request: Request,
     keel: KeelDep,
@@ -49,14 +49,16 @@ def trial_balance(
     return respond(request, keel, "trial-balance", Params(as_of=as_of, filters=filters))
 
 
-@router.get("/receivables", response_model=schemas.Receivables, responses=REPORT, dependencies=[reads(*OPEN), AS_CSV])
+@router.get(
+    "/receivables", response_model=schemas.Receivables, responses=JSON_OR_CSV, dependencies=[reads(*OPEN), AS_CSV]
+)
 def receivables(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Open receivables and unapplied credit per customer, as of a business date and as known at a moment."""
     return respond(request, keel, "receivables", Params(as_of=as_of))
 
 
 @router.get(
-    "/profit-and-loss", response_model=schemas.ProfitAndLoss, responses=REPORT, dependencies=[reads(*GL), AS_CSV]
+    "/profit-and-loss", response_model=schemas.ProfitAndLoss, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
 def profit_and_loss(
     request: Request,
@@ -69,13 +71,15 @@ def profit_and_loss(
     return respond(request, keel, "profit-and-loss", Params(start=window.start, end=window.end, by=by))
 
 
-@router.get("/balance-sheet", response_model=schemas.BalanceSheet, responses=REPORT, dependencies=[reads(*GL), AS_CSV])
+@router.get(
+    "/balance-sheet", response_model=schemas.BalanceSheet, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
+)
 def balance_sheet(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Assets = liabilities + equity (with the result not yet closed), in the functional currency."""
     return respond(request, keel, "balance-sheet", Params(as_of=as_of))
 
 
-@router.get("/ageing/{kind}", response_model=schemas.Ageing, responses=REPORT, dependencies=[reads(*OPEN), AS_CSV])
+@router.get("/ageing/{kind}", response_model=schemas.Ageing, responses=JSON_OR_CSV, dependencies=[reads(*OPEN), AS_CSV])
 def ageing(
     request: Request,
     keel: KeelDep,
@@ -92,7 +96,7 @@ def ageing(
 
 
 @router.get(
-    "/ledger/{account}", response_model=schemas.AccountLedger, responses=REPORT, dependencies=[reads(*GL), AS_CSV]
+    "/ledger/{account}", response_model=schemas.AccountLedger, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
 def account_ledger(
     request: Request,
@@ -106,20 +110,24 @@ def account_ledger(
     return respond(request, keel, "ledger", params)
 
 
-@router.get("/tax-summary", response_model=schemas.TaxSummary, responses=REPORT, dependencies=[reads(*GL), AS_CSV])
+@router.get("/tax-summary", response_model=schemas.TaxSummary, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV])
 def tax_summary(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
     """Output and input tax per tax code for a period, with their bases."""
     return respond(request, keel, "tax-summary", Params(start=window.start, end=window.end))
 
 
-@router.get("/restatement", response_model=schemas.Restatement, responses=REPORT, dependencies=[reads(*GL), AS_CSV])
+@router.get(
+    "/restatement", response_model=schemas.Restatement, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
+)
 def restatement(request: Request, keel: KeelDep, window: OptionalWindow, known_at: KnownAt = None) -> Response:
     """The books as of a closed period's last day (``to``) as known at its close, against as known
     now (or at ``known_at``), account by account, with the late events that explain each difference."""
     return respond(request, keel, "restatement", Params(end=window.end))
 
 
-@router.get("/cash-flow", response_model=schemas.CashFlowReport, responses=REPORT, dependencies=[reads(*GL), AS_CSV])
+@router.get(
+    "/cash-flow", response_model=schemas.CashFlowReport, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
+)
 def cash_flow_report(
     request: Request, keel: KeelDep, window: RequiredWindow, by: By = None, known_at: KnownAt = None
 ) -> Response:
@@ -128,7 +136,10 @@ def cash_flow_report(
 
 
 @router.get(
-    "/cash-forecast", response_model=schemas.CashForecast, responses=REPORT, dependencies=[reads(*FORECAST), AS_CSV]
+    "/cash-forecast",
+    response_model=schemas.CashForecast,
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*FORECAST), AS_CSV],
 )
 def cash_forecast_report(
     request: Request,
@@ -151,7 +162,7 @@ def cash_forecast_report(
 @router.get(
     "/forecast-vs-actual",
     response_model=schemas.ForecastVsActual,
-    responses=REPORT,
+    responses=JSON_OR_CSV,
     dependencies=[reads(*FORECAST), AS_CSV],
 )
 def forecast_vs_actual_report(

@@ -8,9 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from api import schemas
-from api.answers import respond
+from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, reads
-from api.routes.reports import REPORT
 from projections.queries import Params
 from projections.queries.crm import CRM
 
@@ -18,7 +17,10 @@ router = APIRouter(prefix="/v1", tags=["reports"])
 
 
 @router.get(
-    "/reports/pipeline", response_model=schemas.PipelineReport, responses=REPORT, dependencies=[reads(*CRM), AS_CSV]
+    "/reports/pipeline",
+    response_model=schemas.PipelineReport,
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*CRM), AS_CSV],
 )
 def pipeline(
     request: Request,
@@ -34,7 +36,7 @@ def pipeline(
 @router.get(
     "/reports/conversion",
     response_model=schemas.ConversionReport,
-    responses=REPORT,
+    responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
 def conversion(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
@@ -43,7 +45,7 @@ def conversion(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: Kn
 
 
 @router.get(
-    "/reports/win-rate", response_model=schemas.WinRateReport, responses=REPORT, dependencies=[reads(*CRM), AS_CSV]
+    "/reports/win-rate", response_model=schemas.WinRateReport, responses=JSON_OR_CSV, dependencies=[reads(*CRM), AS_CSV]
 )
 def win_rate(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
     """Deals won and lost in a period, win rate, and the average sales cycle (days from open to won)."""
@@ -53,7 +55,7 @@ def win_rate(request: Request, keel: KeelDep, window: RequiredWindow, known_at: 
 @router.get(
     "/reports/follow-ups",
     response_model=schemas.FollowUpsReport,
-    responses=REPORT,
+    responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
 def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
@@ -64,7 +66,7 @@ def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: Kn
 @router.get(
     "/customers/{customer_id}/360",
     response_model=schemas.Customer360,
-    responses=REPORT,
+    responses=JSON_OR_CSV,
     dependencies=[reads(*CRM, "general_ledger", "invoices"), AS_CSV],
 )
 def customer_360(

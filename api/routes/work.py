@@ -5,15 +5,17 @@ from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api import schemas
-from api.deps import AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_today, reads
+from api.answers import JSON_OR_CSV, respond
+from api.deps import AS_CSV, AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
 from projections import work_lists
 from projections.pages import Page
+from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["projects"])
 WORK = ["work", "general_ledger"]
@@ -113,18 +115,23 @@ def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, met
     return keel.app.handle(m.RejectTimesheet(meta=meta, on=body.on, person=person, week=week, reason=body.reason))
 
 
-@router.get("/projects", response_model=schemas.Page[schemas.Project], dependencies=[reads(*WORK)])
+@router.get(
+    "/projects",
+    response_model=schemas.Page[schemas.Project],
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*WORK), AS_CSV],
+)
 def list_projects(
+    request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
     project_status: Annotated[Literal["draft", "active", "closed"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[work_lists.ProjectView]:
+) -> Response:
     """Projects by the date they were drafted."""
-    return work_lists.list_projects(
-        keel.views, str(customer_id) if customer_id else None, project_status, cursor, limit
-    )
+    filters = named(customer=str(customer_id) if customer_id else None, status=project_status)
+    return respond(request, keel, "projects", Params(filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/projects/{project_id}", response_model=schemas.Project, dependencies=[reads(*WORK)])

@@ -71,7 +71,7 @@ def test_projection_status_and_rebuild(demo_dir: Path) -> None:
     ("args", "code", "message"),
     [
         (("projections", "rebuild", "nope"), 1, "no projection named 'nope'"),
-        (("report", "customer-360", "00000000-0000-0000-0000-000000000000"), 1, "no customer has the id"),
+        (("report", "customer-360", "00000000-0000-0000-0000-000000000000"), 1, "no customer matches"),
         (("report", "customer-360", "nobody at all"), 1, "keel customers list"),
         (("report", "pipeline", "--by", "colour"), 1, "stage or owner"),
         (("report", "trial-balance", "--known-at", "yesterday"), 2, "must be an ISO 8601 moment or a log position"),

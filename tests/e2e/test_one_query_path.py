@@ -1,4 +1,4 @@
-"""One query path: for every report, ``keel report … --format json`` prints the very bytes the API
+"""One query path: for every report and list, ``keel … --format json`` prints the very bytes the API
 sends for the same parameters (provenance and digest included), and ``--format csv`` those of
 ``Accept: text/csv``. Asked of the demo, on both backends, with explicit dates and knowledge."""
 
@@ -19,54 +19,70 @@ from projections.queries import QUERIES
 
 NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI and by id over HTTP
 
-# (CLI arguments after `keel report`, API path and query) — every report of the query layer.
+# (CLI arguments, API path and query): every report and list of the query layer.
+# Lists of current state take no known_at; the forecast against the actual has its own knowledge axis.
+NOT_KNOWN_AT = {"forecast-vs-actual", "customers", "invoices", "projects", "suppliers"}
 CASES: list[tuple[list[str], str]] = [
-    (["trial-balance", "--as-of", "2026-09-30"], "/v1/reports/trial-balance?as_of=2026-09-30"),
-    (["trial-balance", "--functional"], "/v1/reports/trial-balance?valuation=functional"),
-    (["receivables", "--as-of", "2026-07-31"], "/v1/reports/receivables?as_of=2026-07-31"),
+    (["report", "trial-balance", "--as-of", "2026-09-30"], "/v1/reports/trial-balance?as_of=2026-09-30"),
+    (["report", "trial-balance", "--functional"], "/v1/reports/trial-balance?valuation=functional"),
+    (["report", "receivables", "--as-of", "2026-07-31"], "/v1/reports/receivables?as_of=2026-07-31"),
     (
-        ["profit-and-loss", "--from", "2026-07-01", "--to", "2026-09-30", "--by", "month"],
+        ["report", "profit-and-loss", "--from", "2026-07-01", "--to", "2026-09-30", "--by", "month"],
         "/v1/reports/profit-and-loss?from=2026-07-01&to=2026-09-30&by=month",
     ),
-    (["balance-sheet", "--as-of", "2026-09-30"], "/v1/reports/balance-sheet?as_of=2026-09-30"),
-    (["ageing", "receivables", "--as-of", "2026-09-30"], "/v1/reports/ageing/receivables?as_of=2026-09-30"),
-    (["ageing", "payables", "--limit", "1"], "/v1/reports/ageing/payables?limit=1"),
+    (["report", "balance-sheet", "--as-of", "2026-09-30"], "/v1/reports/balance-sheet?as_of=2026-09-30"),
+    (["report", "ageing", "receivables", "--as-of", "2026-09-30"], "/v1/reports/ageing/receivables?as_of=2026-09-30"),
+    (["report", "ageing", "payables", "--limit", "1"], "/v1/reports/ageing/payables?limit=1"),
     (
-        ["ledger", "1100", "--from", "2026-07-01", "--to", "2026-09-30"],
+        ["report", "ledger", "1100", "--from", "2026-07-01", "--to", "2026-09-30"],
         "/v1/reports/ledger/1100?from=2026-07-01&to=2026-09-30",
     ),
     (
-        ["tax-summary", "--from", "2026-07-01", "--to", "2026-09-30"],
+        ["report", "tax-summary", "--from", "2026-07-01", "--to", "2026-09-30"],
         "/v1/reports/tax-summary?from=2026-07-01&to=2026-09-30",
     ),
-    (["restatement", "--to", "2026-07-31"], "/v1/reports/restatement?to=2026-07-31"),
+    (["report", "restatement", "--to", "2026-07-31"], "/v1/reports/restatement?to=2026-07-31"),
     (
-        ["cash-flow", "--from", "2026-07-01", "--to", "2026-09-30"],
+        ["report", "cash-flow", "--from", "2026-07-01", "--to", "2026-09-30"],
         "/v1/reports/cash-flow?from=2026-07-01&to=2026-09-30",
     ),
     (
-        ["cash-forecast", "--as-of", "2026-09-30", "--to", "2026-12-31", "--by", "month"],
+        ["report", "cash-forecast", "--as-of", "2026-09-30", "--to", "2026-12-31", "--by", "month"],
         "/v1/reports/cash-forecast?as_of=2026-09-30&to=2026-12-31&by=month",
     ),
     (
-        ["forecast-vs-actual", "--as-of", "2026-08-31", "--to", "2026-09-30"],
+        ["report", "forecast-vs-actual", "--as-of", "2026-08-31", "--to", "2026-09-30"],
         "/v1/reports/forecast-vs-actual?as_of=2026-08-31&to=2026-09-30",
     ),
-    (["pipeline", "--as-of", "2026-08-25", "--by", "owner"], "/v1/reports/pipeline?as_of=2026-08-25&by=owner"),
-    (["conversion", "--as-of", "2026-09-30"], "/v1/reports/conversion?as_of=2026-09-30"),
-    (["win-rate", "--from", "2026-07-01", "--to", "2026-09-30"], "/v1/reports/win-rate?from=2026-07-01&to=2026-09-30"),
-    (["follow-ups", "--as-of", "2026-09-30"], "/v1/reports/follow-ups?as_of=2026-09-30"),
-    (["customer-360", NORTHWIND, "--as-of", "2026-09-30"], "/v1/customers/{customer}/360?as_of=2026-09-30"),
     (
-        ["margins", "--from", "2026-07-01", "--to", "2026-09-30", "--by", "customer"],
+        ["report", "pipeline", "--as-of", "2026-08-25", "--by", "owner"],
+        "/v1/reports/pipeline?as_of=2026-08-25&by=owner",
+    ),
+    (["report", "conversion", "--as-of", "2026-09-30"], "/v1/reports/conversion?as_of=2026-09-30"),
+    (
+        ["report", "win-rate", "--from", "2026-07-01", "--to", "2026-09-30"],
+        "/v1/reports/win-rate?from=2026-07-01&to=2026-09-30",
+    ),
+    (["report", "follow-ups", "--as-of", "2026-09-30"], "/v1/reports/follow-ups?as_of=2026-09-30"),
+    (["report", "customer-360", NORTHWIND, "--as-of", "2026-09-30"], "/v1/customers/{customer}/360?as_of=2026-09-30"),
+    (
+        ["report", "margins", "--from", "2026-07-01", "--to", "2026-09-30", "--by", "customer"],
         "/v1/reports/margins?from=2026-07-01&to=2026-09-30&by=customer",
     ),
-    (["budget-burn", "--as-of", "2026-09-30"], "/v1/reports/budget-burn?as_of=2026-09-30"),
+    (["report", "budget-burn", "--as-of", "2026-09-30"], "/v1/reports/budget-burn?as_of=2026-09-30"),
     (
-        ["utilisation", "--from", "2026-09-21", "--to", "2026-09-27"],
+        ["report", "utilisation", "--from", "2026-09-21", "--to", "2026-09-27"],
         "/v1/reports/utilisation?from=2026-09-21&to=2026-09-27",
     ),
-    (["work-in-progress", "--as-of", "2026-09-30"], "/v1/reports/work-in-progress?as_of=2026-09-30"),
+    (["report", "work-in-progress", "--as-of", "2026-09-30"], "/v1/reports/work-in-progress?as_of=2026-09-30"),
+    (["customers", "list", "--name", "o"], "/v1/customers?name=o"),
+    (
+        ["invoices", "list", "--customer", NORTHWIND, "--status", "issued"],
+        "/v1/invoices?customer_id={customer}&status=issued",
+    ),
+    (["deals", "list", "--as-of", "2026-08-25"], "/v1/deals?as_of=2026-08-25"),
+    (["projects", "list", "--limit", "1"], "/v1/projects?limit=1"),
+    (["suppliers", "list"], "/v1/suppliers"),
 ]
 
 
@@ -89,8 +105,12 @@ def customer_id(client: TestClient, name: str) -> str:
     return str(found[0]["id"])
 
 
+def name_of(args: list[str]) -> str:
+    return args[1] if args[0] == "report" else args[0]
+
+
 def test_every_query_is_covered() -> None:
-    covered = {args[0] for args, _ in CASES}
+    covered = {name_of(args) for args, _ in CASES}
     assert covered == set(QUERIES), f"reports without a CLI/API comparison: {set(QUERIES) - covered}"
 
 
@@ -101,18 +121,17 @@ def test_the_cli_prints_the_bytes_the_api_sends_for_every_report(demo: tuple[Kee
     customer = customer_id(client, NORTHWIND)
     for args, path in CASES:
         url = path.format(customer=customer)
-        # the forecast against the actual has its own knowledge axis (--forecast-known-at)
-        for knowledge in ([], ["--known-at", known]) if args[0] != "forecast-vs-actual" else ([],):
+        for knowledge in ([], ["--known-at", known]) if name_of(args) not in NOT_KNOWN_AT else ([],):
             query = url + ("&" if "?" in url else "?") + f"known_at={known}" if knowledge else url
             api = client.get(query)
             assert api.status_code == 200, (query, api.text)
-            done = runner.invoke(cli, ["report", *args, *knowledge, "--format", "json"])
+            done = runner.invoke(cli, [*args, *knowledge, "--format", "json"])
             assert done.exit_code == 0, (args, done.output)
             assert done.stdout_bytes == api.content + b"\n", args
             assert api.headers["ETag"] == f'"{api.json()["provenance"]["digest"]}"'
         as_csv = client.get(url, headers={"Accept": "text/csv"})
         assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv"), url
-        done = runner.invoke(cli, ["report", *args, "--format", "csv"])
+        done = runner.invoke(cli, [*args, "--format", "csv"])
         assert done.exit_code == 0 and done.stdout_bytes == as_csv.content, args
         assert as_csv.content.split(b"\r\n", 1)[0], url  # a header line, always
 

@@ -1,15 +1,16 @@
-"""Every report (and, next, every list) as a query over the read models; see ``core``."""
+"""Every report and list as a query over the read models; see ``core``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from projections.queries.cash import CASH
-from projections.queries.core import Answer, Books, Column, Params, Query, Table, ask
+from projections.queries.core import Answer, Books, Column, Params, Query, Table, ask, named
 from projections.queries.crm import SALES
 from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
+from projections.queries.lists import LISTS
 
-QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY)}
+QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS)}
 
-__all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask"]
+__all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]

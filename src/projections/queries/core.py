@@ -20,7 +20,7 @@ from projections.db import ViewDatabase
 
 R = TypeVar("R")
 PAGE = 100  # items per page unless asked otherwise
-Kind = Literal["text", "amount", "number", "date", "percent"]
+Kind = Literal["text", "amount", "number", "date", "percent", "id"]  # an id: in CSV, not in a table
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,11 @@ class Table:
     notes: Sequence[tuple[str, str]] = ()
 
 
+def named(**filters: str | None) -> tuple[tuple[str, str], ...]:
+    """``Params.filters`` from keyword arguments, leaving out those not given."""
+    return tuple((k, v) for k, v in filters.items() if v is not None)
+
+
 def columns(*spec: str) -> tuple[Column, ...]:
     """``columns("account", "debit:amount")``: a name, and its kind after a colon (text by default)."""
     return tuple(Column(*s.split(":", 1)) if ":" in s else Column(s) for s in spec)  # type: ignore[arg-type]
@@ -151,6 +156,9 @@ def ask(
         # known at a moment: the position reached then, not the read model's current one
         result = dataclasses.replace(result, scope=dataclasses.replace(scope, position=resolved.position))  # type: ignore[type-var]
         scope = result.scope  # type: ignore[attr-defined]
-    position = resolved.position if resolved.position is not None else getattr(scope, "position", 0)
+    # known at a moment: the position reached then; else how far the read models had come, which a
+    # report's scope says and a list says itself
+    holder = scope if scope is not None else result
+    position: int = resolved.position if resolved.position is not None else getattr(holder, "position", 0)
     answered = {name: versions[name] for name in sorted(query.reads) if name in versions}
     return Answer(query, resolved, result, position, answered)
