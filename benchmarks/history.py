@@ -30,7 +30,7 @@ from rich.table import Table
 from run import percentile, rebuild_all, store
 
 from api.demo import load_demo
-from api.demo_history import FIRST_DAY, _id, load_history
+from api.demo.history import FIRST_DAY, _id, load_history
 from api.system import Keel, settle_heap
 from projections.cash_flow import actual, forecast
 from projections.crm_reports import conversion, customer_360, follow_ups, list_deals, pipeline, win_rate

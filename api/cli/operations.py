@@ -80,8 +80,8 @@ def demo(
     """Load a deterministic demo: a small agency's third quarter (idempotent), each event recorded at
     its moment in the story (July closed on 4 August), so a fresh store only."""
     from api.demo import DemoRefused, is_loaded, load_demo
-    from api.demo_history import history_commands, load_history
-    from api.demo_history import is_loaded as history_loaded
+    from api.demo.history import history_commands, load_history
+    from api.demo.history import is_loaded as history_loaded
 
     with keel_system() as keel:
         try:

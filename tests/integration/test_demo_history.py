@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from api.demo import load_demo
-from api.demo_history import history_commands, load_history
+from api.demo.history import history_commands, load_history
 from api.system import Keel
 from projections.reports import trial_balance
 

@@ -11,7 +11,7 @@ from folds import trial_balance_from_the_log
 from support import register
 
 from api.demo import DemoRefused, demo_id, demo_story, load_demo
-from api.demo_history import load_history
+from api.demo.history import load_history
 from api.system import Keel
 from projections.reports import trial_balance
 from projections.restatement import restatement
