@@ -1,6 +1,6 @@
 """The README's command-line examples, run on a fresh demo: each `$ keel …` of the marked block prints
 the lines the README shows under it (a line `…` stands for any lines, `…` inside a line for any
-text), and every `keel report …` line of the README runs."""
+text), and every line of the README that reads (`keel report …`, `keel … list`, `keel --version`) runs."""
 
 from __future__ import annotations
 
@@ -34,12 +34,16 @@ def shown_examples() -> list[tuple[str, list[str]]]:
     return examples
 
 
+READS = ("keel report ", "keel --version", *(f"keel {r} list" for r in ("customers", "invoices", "deals", "projects")))
+
+
 def report_lines() -> list[str]:
-    """Every `keel report …` line of the README's shell blocks, without its comment."""
+    """Every line of the README's shell blocks that reads (a report, a list, the version), without
+    its comment."""
     return [
         shlex.join(shlex.split(line, comments=True))
         for line in README.read_text(encoding="utf-8").splitlines()
-        if line.startswith("keel report ")
+        if line.startswith(READS)
     ]
 
 
@@ -87,6 +91,6 @@ def test_a_readme_example_prints_what_the_readme_shows(demo: dict[str, str], com
 
 
 @pytest.mark.parametrize("command", report_lines())
-def test_every_keel_report_line_of_the_readme_runs_on_the_demo(demo: dict[str, str], command: str) -> None:
+def test_every_reading_line_of_the_readme_runs_on_the_demo(demo: dict[str, str], command: str) -> None:
     done = run(demo, command)
     assert done.returncode == 0 and done.stdout.strip(), done.stderr
