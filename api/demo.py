@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from commands.adapters.clock import SetClock
 from commands.application import KeelApplication
-from commands.clock import SetClock
 from commands.messages import (
     ActivateProject,
     AllocationInput,

@@ -24,12 +24,12 @@ from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
 from commands.access import AccessHandlers
-from commands.clock import SYSTEM_CLOCK, Clock
+from commands.adapters.clock import SYSTEM_CLOCK, Clock
+from commands.adapters.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
+from commands.adapters.store import APP_NAME, event_store_env, keep_reconnecting, preflight, schema_lock
+from commands.adapters.transcodings import register_keel_transcodings
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
-from commands.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
-from commands.store import APP_NAME, event_store_env, keep_reconnecting, preflight, schema_lock
-from commands.transcodings import register_keel_transcodings
 from commands.work_handlers import WorkHandlers
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
 from ledger.books import BOOKS_ID, Books

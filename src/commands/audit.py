@@ -20,7 +20,7 @@ from pathlib import Path
 
 from eventsourcing.application import Application
 
-from commands.recorders import GENESIS, KeelPostgresRecorder, KeelSQLiteRecorder, chain
+from commands.adapters.recorders import GENESIS, KeelPostgresRecorder, KeelSQLiteRecorder, chain
 
 PAGE = 1000
 

@@ -88,7 +88,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": "commands.adapters.recorders:KeelSQLiteRecorder",
         }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
@@ -109,7 +109,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
             # Tables are created by KeelApplication under an advisory lock: the library's own
             # CREATE TABLE IF NOT EXISTS fails when several processes start at once.
             "CREATE_TABLE": "false",
-            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "commands.adapters.recorders:KeelPostgresRecorder",
         }
     if parts.scheme == "memory":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}

@@ -3,7 +3,7 @@
 For every stored event Keel writes a row in ``keel_log`` in the same transaction, after the
 library has locked the table and inserted the events: the time the append happened
 (``recorded_at``, the axis "known at" is measured on, from the recorder's ``clock``: see
-``commands.clock``) and a SHA-256 hash chained over the previous row, the position and the
+``commands.adapters.clock``) and a SHA-256 hash chained over the previous row, the position and the
 stored bytes — so an auditor can verify that nothing was altered, removed or inserted
 (``keel audit verify``).
 """
@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from commands.clock import SYSTEM_CLOCK, Clock, SystemClock, utc
+from commands.adapters.clock import SYSTEM_CLOCK, Clock, SystemClock, utc
 from commands.idempotency import Claim, ClaimSuperseded, Ticket
 
 LOG_TABLE = "keel_log"
