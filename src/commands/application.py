@@ -19,14 +19,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.persistence import ProgrammingError as PersistenceProgrammingError
-from eventsourcing.postgres import PostgresRecorder
 
 from commands import messages as m
 from commands.access import AccessHandlers
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
-from commands.adapters.recorders import KeelPostgresRecorder, KeelSQLiteRecorder
-from commands.adapters.store import APP_NAME, event_store_env, keep_reconnecting, preflight, schema_lock
+from commands.adapters.recorders import KeelApplicationRecorder, keel_recorder
+from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.transcodings import register_keel_transcodings
 from commands.crm_handlers import CrmHandlers
 from commands.idempotency import Claim, Ticket, current_ticket
@@ -78,20 +76,9 @@ class KeelApplication(Application[UUID]):
         env = event_store_env(database_url)
         preflight(database_url)
         super().__init__(env=env)
-        if isinstance(self.recorder, PostgresRecorder):  # one datastore, one pool for events and snapshots
-            keep_reconnecting(self.recorder.datastore.pool)
-        if env.get("CREATE_TABLE") == "false":
-            recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
-            with schema_lock(database_url):
-                for recorder in recorders:
-                    if isinstance(recorder, PostgresRecorder):
-                        try:
-                            recorder.create_table()
-                        except PersistenceProgrammingError as exc:
-                            # The application's own role (keel db grant-app-role) does not own the log:
-                            # its owner set the tables up; running as the app role we only use them.
-                            if "must be owner" not in str(exc):
-                                raise
+        # The log as Keel keeps it (times, hash chain, idempotency records): each backend its own.
+        self.keel_log: KeelApplicationRecorder = keel_recorder(self.recorder)
+        self.keel_log.set_up(database_url, self.snapshots.recorder if self.snapshots else None)
         minor_units(functional_currency)
         self.default_functional_currency = functional_currency
         self.log_clock = clock
@@ -146,8 +133,7 @@ class KeelApplication(Application[UUID]):
     @log_clock.setter
     def log_clock(self, clock: Clock) -> None:
         self._log_clock = clock
-        if isinstance(self.recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            self.recorder.clock = clock
+        self.keel_log.clock = clock
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -192,24 +178,15 @@ class KeelApplication(Application[UUID]):
 
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         """When each of these positions was appended; empty for stores without a log."""
-        recorder = self.recorder
-        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            return recorder.times_of(positions)
-        return {}
+        return self.keel_log.times_of(positions)
 
     def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
         """When each position was appended (inside its transaction); empty for stores without a log."""
-        recorder = self.recorder
-        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            return recorder.recorded_times(first, last)
-        return {}
+        return self.keel_log.recorded_times(first, last)
 
     def position_at(self, moment: datetime) -> int:
         """The log position the books had reached at ``moment`` (what "known at" it means)."""
-        recorder = self.recorder
-        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            return recorder.position_at(moment)
-        return self.head_position()
+        return self.keel_log.position_at(moment)
 
     def moment_of(self, position: int) -> datetime | None:
         """When a position was appended; None beyond the head."""
@@ -218,27 +195,17 @@ class KeelApplication(Application[UUID]):
     # -- idempotency ------------------------------------------------------------------
 
     def claim(self, ticket: Ticket, stale_after_seconds: float = 60.0) -> Claim:
-        recorder = self.recorder
-        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            return recorder.claim(ticket, stale_after_seconds)
-        return Claim("claimed")  # the in-memory store keeps no records
+        return self.keel_log.claim(ticket, stale_after_seconds)
 
     def finish(self, ticket: Ticket, http_status: int, response: str, success: bool) -> None:
-        recorder = self.recorder
-        if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-            recorder.finish(ticket, http_status, response, success)
+        self.keel_log.finish(ticket, http_status, response, success)
 
     def history(self, aggregate_id: UUID) -> list[tuple[int | None, DomainEventProtocol[UUID]]]:
         """Every event of one aggregate with its log position, oldest first."""
         events = list(self.events.get(aggregate_id))
         if not events:
             raise NotFound(f"nothing was ever recorded for {aggregate_id}")
-        recorder = self.recorder
-        positions = (
-            recorder.positions_of(aggregate_id)
-            if isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder)
-            else {}
-        )
+        positions = self.keel_log.positions_of(aggregate_id)
         return [(positions.get(e.originator_version), e) for e in events]
 
     # -- helpers -------------------------------------------------------------------
