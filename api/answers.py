@@ -24,7 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
 from api.system import Keel
-from commands.application import today
+from commands.unit_of_work import today
 from ledger.errors import InvalidValue
 from projections.queries import QUERIES, Answer, Params, Table, ask
 

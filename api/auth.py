@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access import AUTHENTICATED, PUBLIC, Forbidden, required_scopes
 from api.problems import unauthenticated_problem
-from commands.access import Unauthenticated, looks_like_key
+from commands.access.keys import Unauthenticated, looks_like_key
 from ledger.access import ROLES, SCOPES, Principal, roles_with, scopes_of
 
 ISSUER = "keel"
@@ -73,11 +73,11 @@ class TokenService:
 def _authenticate(request: Request, credential: str) -> Principal:
     keel = request.app.state.keel
     if looks_like_key(credential):
-        principal: Principal = keel.app.access.authenticate(credential)
+        principal: Principal = keel.app.authenticate(credential)
         request.state.via = "api-key"
         return principal
     claims = request.app.state.tokens.verify(credential)
-    key_principal: Principal = keel.app.access.principal(str(claims["kid"]))  # revoked keys end their tokens
+    key_principal: Principal = keel.app.principal(str(claims["kid"]))  # revoked keys end their tokens
     roles = tuple(r for r in claims["roles"] if r in key_principal.roles)
     request.state.via = "token"
     return Principal(key_principal.name, roles, scopes_of(roles), key_principal.client)

@@ -13,7 +13,7 @@ from fastapi.params import Depends as DependsParam
 
 from api.answers import Knowledge, knowledge_of
 from api.system import Keel
-from commands.application import today
+from commands.unit_of_work import today
 from ledger.access import Principal
 from ledger.errors import InvalidValue
 from ledger.events import Meta

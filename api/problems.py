@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
-from commands.access import Unauthenticated
+from commands.access.keys import Unauthenticated
 from commands.idempotency import ClaimSuperseded
 from ledger.books import PeriodLocked
 from ledger.errors import (

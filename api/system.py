@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from api.settings import Settings
+from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.application import KeelApplication
-from commands.clock import SYSTEM_CLOCK, Clock
 from projections.catalog import default_projections
 from projections.db import ViewDatabase
 from projections.engine import ProjectionEngine

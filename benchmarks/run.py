@@ -30,7 +30,7 @@ from rich.table import Table
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
-from commands.access import mint_key
+from commands.access.keys import mint_key
 from commands.messages import (
     AllocationInput,
     DraftInvoice,

@@ -93,7 +93,7 @@ def keys_create(
     """Issue an API key in this store (KEEL_DATA_DIR or KEEL_DATABASE_URL). Prints the key alone on stdout,
     once: Keel keeps only its digest."""
     from commands import messages as m
-    from commands.access import mint_key
+    from commands.access.keys import mint_key
     from ledger.events import Meta
 
     minted = mint_key()

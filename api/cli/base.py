@@ -16,7 +16,7 @@ from api.answers import Knowledge, csv_document, knowledge_of, plain
 from api.cli.output import Format, err, readable_types, show_table
 from api.settings import Settings
 from api.system import Keel
-from commands.store import StoreURLError
+from commands.adapters.store import StoreURLError
 from ledger.errors import DomainError
 from projections.health import ProjectionFailed
 from projections.queries.core import Table, columns

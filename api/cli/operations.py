@@ -29,7 +29,7 @@ from api.cli.base import (
 )
 from api.cli.output import Format, err, out
 from api.settings import Settings
-from commands.store import StoreURLError, preflight
+from commands.adapters.store import StoreURLError, preflight
 
 
 @app.command()
@@ -134,7 +134,7 @@ def grant_app_role_command(
 ) -> None:
     """As the owner (KEEL_DATABASE_URL), create the application's role: it may append to the log, never
     delete or truncate it. Then run Keel with that role in KEEL_DATABASE_URL."""
-    from commands.store import grant_app_role
+    from commands.adapters.store import grant_app_role
 
     settings = Settings()
     if not settings.database_url:

@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from api.demo.ids import demo_id
 from api.demo.quarter import quarter
+from commands.adapters.clock import SetClock
 from commands.application import KeelApplication
-from commands.clock import SetClock
 from commands.messages import Command
 
 OFFICE_OPENS = time(9, 0, tzinfo=UTC)  # the first entry of a day; the next ones every ENTRY_GAP

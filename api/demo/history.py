@@ -21,8 +21,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from api.demo import check_clock, demo_id
+from commands.adapters.clock import SetClock
 from commands.application import KeelApplication
-from commands.clock import SetClock
 from commands.messages import (
     AllocationInput,
     BillLineInput,

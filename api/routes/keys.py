@@ -11,7 +11,7 @@ from pydantic import Field, StringConstraints
 from api.deps import Cursor, KeelDep, Limit, MetaDep, PrincipalDep, reads
 from api.schemas import Body, CommandAccepted, Out, Page
 from commands import messages as m
-from commands.access import mint_key
+from commands.access.keys import mint_key
 from ledger.access import ROLES, SCOPES
 from ledger.errors import InvalidValue, NotFound
 from projections import access

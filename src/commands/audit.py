@@ -20,7 +20,7 @@ from pathlib import Path
 
 from eventsourcing.application import Application
 
-from commands.recorders import GENESIS, KeelPostgresRecorder, KeelSQLiteRecorder, chain
+from commands.adapters.recorders import GENESIS, KeelApplicationRecorder, chain, keel_recorder
 
 PAGE = 1000
 
@@ -35,11 +35,8 @@ class Verification:
     position: int | None = None
 
 
-def _recorder(app: Application) -> KeelPostgresRecorder | KeelSQLiteRecorder:
-    recorder = app.recorder
-    if not isinstance(recorder, KeelPostgresRecorder | KeelSQLiteRecorder):
-        raise ValueError("this event store keeps no hash chain (in-memory store)")
-    return recorder
+def _recorder(app: Application) -> KeelApplicationRecorder:
+    return keel_recorder(app.recorder)  # the in-memory store's refuses: it keeps no hash chain
 
 
 def verify(app: Application) -> Verification:
@@ -217,7 +214,7 @@ def _missing(first: int, last: int) -> str:
     return f"position {last} is missing" if first == last else f"positions {first}..{last} are missing"
 
 
-def _last_link_before(recorder: KeelPostgresRecorder | KeelSQLiteRecorder, position: int) -> int:
+def _last_link_before(recorder: KeelApplicationRecorder, position: int) -> int:
     """The last position below ``position`` that has a link (0: none), a page at a time backwards."""
     bounds = recorder.chain_bounds()
     floor = bounds[0] if bounds else position  # no page below the chain's first link can hold one

@@ -16,7 +16,7 @@ from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
-from commands.access import mint_key
+from commands.access.keys import mint_key
 from ledger.access import ROLES, Principal
 from ledger.events import Meta
 

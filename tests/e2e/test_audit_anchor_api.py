@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from support import ok
 
-from commands.recorders import GENESIS
+from commands.adapters.recorders import GENESIS
 
 
 def test_an_empty_log_is_anchored_at_position_0_and_verifies_against_it(client: TestClient) -> None:

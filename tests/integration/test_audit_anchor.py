@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.system import Keel
+from commands.adapters.recorders import GENESIS, chain
+from commands.adapters.store import sqlite_path
 from commands.audit import BadAnchor, parse_anchor, signed_digest, take_anchor, verify, verify_against
-from commands.recorders import GENESIS, chain
-from commands.store import sqlite_path
 
 DIGEST = "ab" * 32
 

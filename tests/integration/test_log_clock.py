@@ -9,8 +9,8 @@ from support import register
 
 from api.settings import Settings
 from api.system import Keel
+from commands.adapters.clock import SYSTEM_CLOCK, SetClock
 from commands.audit import verify
-from commands.clock import SYSTEM_CLOCK, SetClock
 
 TENTH_OF_JULY = datetime(2026, 7, 10, 9, 30, tzinfo=UTC)
 

@@ -125,7 +125,7 @@ def test_several_processes_starting_at_once_set_up_the_read_models_once(postgres
 def test_the_application_role_can_append_and_rebuild_but_never_delete_or_truncate_the_log(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    from commands.store import grant_app_role
+    from commands.adapters.store import grant_app_role
 
     with Keel.start(pg_settings(postgres_url, tmp_path), follow=False) as keel:
         register(keel)

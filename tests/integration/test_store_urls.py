@@ -15,7 +15,7 @@ import pytest
 
 from api.settings import Settings
 from api.system import Keel
-from commands.store import StoreUnavailable
+from commands.adapters.store import StoreUnavailable
 
 KEEL = str(Path(sys.executable).parent / "keel")
 

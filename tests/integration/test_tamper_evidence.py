@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from api.system import Keel
+from commands.adapters.store import sqlite_path
 from commands.audit import signed_digest, verify
-from commands.store import sqlite_path
 
 
 def execute(keel: Keel, sql_sqlite: str, sql_pg: str, params: tuple[object, ...]) -> None:

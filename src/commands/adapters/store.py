@@ -88,7 +88,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": "commands.adapters.sqlite:KeelSQLiteRecorder",
         }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = unquote(parts.path.lstrip("/"))
@@ -106,13 +106,13 @@ def event_store_env(database_url: str) -> dict[str, str]:
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
-            # Tables are created by KeelApplication under an advisory lock: the library's own
+            # Tables are created by the recorder (KeelPostgresRecorder.set_up) under an advisory lock: the library's own
             # CREATE TABLE IF NOT EXISTS fails when several processes start at once.
             "CREATE_TABLE": "false",
-            "APPLICATION_RECORDER_TOPIC": "commands.recorders:KeelPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "commands.adapters.postgres:KeelPostgresRecorder",
         }
     if parts.scheme == "memory":
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "commands.adapters.memory:KeelMemoryFactory"}
     raise StoreURLError(f"unsupported database URL {database_url!r}: use sqlite:///FILE or postgresql://…")
 
 

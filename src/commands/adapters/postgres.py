@@ -1,0 +1,229 @@
+"""The PostgreSQL recorder: Keel's log written under the library's table lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import ProgrammingError as PersistenceProgrammingError
+from eventsourcing.persistence import Recorder, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from commands.adapters.clock import SystemClock, utc
+from commands.adapters.recorders import (
+    DONE_SQL,
+    GENESIS,
+    LOG_TABLE,
+    TOKEN_COLUMN,
+    KeelApplicationRecorder,
+    chain_rows,
+    claim_of,
+    done_params,
+)
+from commands.adapters.store import keep_reconnecting, schema_lock
+from commands.idempotency import Claim, ClaimSuperseded, Ticket
+
+
+class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.append(
+            SQL(
+                f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position BIGINT PRIMARY KEY,"
+                " recorded_at TIMESTAMPTZ NOT NULL, hash TEXT NOT NULL)"
+            ).format()
+        )
+        self.sql_create_statements.append(
+            SQL(f"CREATE INDEX IF NOT EXISTS keel_log_recorded_at ON {LOG_TABLE} (recorded_at)").format()
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
+                " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
+                " claimed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(), PRIMARY KEY (client, key))"
+            ).format()
+        )
+        self.sql_create_statements.append(
+            SQL(f"ALTER TABLE keel_idempotency ADD COLUMN IF NOT EXISTS {TOKEN_COLUMN} TEXT").format()
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION keel_claim_fence(n bigint) RETURNS void LANGUAGE plpgsql AS $$"
+                " BEGIN IF n <> 1 THEN RAISE EXCEPTION 'keel: the idempotency claim was taken over by a retry';"
+                " END IF; END $$"
+            ).format()
+        )
+        # Append-only at the database: no role working through triggers can change history.
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION keel_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN RAISE EXCEPTION 'keel: % on % is refused: the log is append-only', TG_OP, TG_TABLE_NAME;"
+                " END $$"
+            ).format()
+        )
+        for table in (self.events_table_name, LOG_TABLE):
+            for kind, when in (("row", "UPDATE OR DELETE"), ("truncate", "TRUNCATE")):
+                name = f"{table}_append_only_{kind}"
+                level = "FOR EACH ROW" if kind == "row" else "FOR EACH STATEMENT"
+                self.sql_create_statements.append(
+                    SQL(
+                        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN"
+                        f" CREATE TRIGGER {name} BEFORE {when} ON {table} {level}"
+                        " EXECUTE FUNCTION keel_refuse_change(); END IF; END $$"
+                    ).format()
+                )
+
+    def set_up(self, database_url: str, snapshots: Recorder | None) -> None:
+        """Tune the pool (one datastore, one pool for events and snapshots) and create the tables
+        under the schema lock: the store's environment leaves that to us (``CREATE_TABLE=false``),
+        since the library's own CREATE TABLE IF NOT EXISTS fails when several processes start at once."""
+        keep_reconnecting(self.datastore.pool)
+        with schema_lock(database_url):
+            for recorder in (self, snapshots):
+                if isinstance(recorder, PostgresRecorder):  # the snapshots' recorder is the library's own
+                    try:
+                        recorder.create_table()
+                    except PersistenceProgrammingError as exc:
+                        # The application's own role (keel db grant-app-role) does not own the log:
+                        # its owner set the tables up; running as the app role we only use them.
+                        if "must be owner" not in str(exc):
+                            raise
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        done = kwargs.get("idempotency")
+        if done is not None:
+            # The library keeps the transaction going after a Python exception raised here, so the
+            # fence must fail in the database: an aborted transaction commits nothing.
+            curs.execute(
+                SQL(
+                    f"WITH done AS ({DONE_SQL.format(p='%s')} RETURNING 1) SELECT keel_claim_fence(count(*)) FROM done"
+                ),
+                done_params(done, ids),
+            )
+            try:
+                curs.fetchone()
+            except psycopg.errors.RaiseException as exc:
+                raise ClaimSuperseded(done[0].key) from exc
+        if ids:
+            # The table lock is held: no other append can interleave with this chain.
+            curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
+            row = curs.fetchone()
+            previous, last = (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
+            # Never earlier than the previous append, even if the clock stepped back: the log's
+            # clock only grows with the position, so "known at" cuts the log at one point. The system
+            # clock is the database's (NULL here); any other is asked once for the whole append.
+            now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
+            curs.executemany(
+                SQL(
+                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
+                    " VALUES (%s, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), %s)"
+                ),
+                [(position, now, last, digest) for position, digest in chain_rows(previous, ids, stored_events)],
+            )
+        return ids
+
+    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position = ANY(%b)"), (list(positions),)
+            )
+            return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
+
+    def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last)
+            )
+            return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
+
+    def position_at(self, moment: datetime) -> int:
+        """The last position appended at or before ``moment`` (0: none)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= %s"
+                    " ORDER BY recorded_at DESC, position DESC LIMIT 1"
+                ),
+                (moment,),
+            )
+            row = curs.fetchone()
+            return int(row["position"]) if row else 0
+
+    def chain_hashes(self, first: int, last: int) -> dict[int, str]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last))
+            return {int(r["position"]): str(r["hash"]) for r in curs.fetchall()}
+
+    # -- idempotency records ---------------------------------------------------------------
+
+    def claim(self, ticket: Ticket, stale_after_seconds: float) -> Claim:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "INSERT INTO keel_idempotency (client, key, request_hash, status, token)"
+                    " VALUES (%s, %s, %s, 'in_flight', %s)"
+                    " ON CONFLICT (client, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+                    " claimed_at = clock_timestamp(), token = EXCLUDED.token"
+                    " WHERE keel_idempotency.status = 'in_flight'"
+                    " AND keel_idempotency.request_hash = EXCLUDED.request_hash"
+                    " AND keel_idempotency.claimed_at < clock_timestamp() - make_interval(secs => %s)"
+                    " RETURNING status"
+                ),
+                (ticket.client, ticket.key, ticket.request_hash, ticket.token, stale_after_seconds),
+            )
+            if curs.fetchone() is not None:
+                return Claim("claimed")
+            curs.execute(
+                SQL(
+                    "SELECT request_hash, status, http_status, response FROM keel_idempotency"
+                    " WHERE client = %s AND key = %s"
+                ),
+                (ticket.client, ticket.key),
+            )
+            row = curs.fetchone()
+        return claim_of(row, ticket)
+
+    def finish(self, ticket: Ticket, http_status: int | None, response: str | None, success: bool) -> None:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            if success:
+                curs.execute(
+                    SQL(
+                        "UPDATE keel_idempotency SET status = 'done', http_status = %s,"
+                        " response = COALESCE(%s, response) WHERE client = %s AND key = %s AND token = %s"
+                    ),
+                    (http_status, response, ticket.client, ticket.key, ticket.token),
+                )
+            else:
+                curs.execute(
+                    SQL(
+                        "DELETE FROM keel_idempotency WHERE client = %s AND key = %s AND status = 'in_flight'"
+                        " AND token = %s"
+                    ),
+                    (ticket.client, ticket.key, ticket.token),
+                )
+
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        """Version -> log position of one aggregate's events."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    f"SELECT originator_version, notification_id FROM {self.events_table_name} WHERE originator_id = %s"
+                ),
+                (originator_id,),
+            )
+            return {int(r["originator_version"]): int(r["notification_id"]) for r in curs.fetchall()}
+
+    def chain_bounds(self) -> tuple[int, int] | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}"))
+            row = curs.fetchone()
+            return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None

@@ -1,0 +1,158 @@
+"""The SQLite recorder: Keel's log written while SQLite holds its write lock."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from commands.adapters.clock import utc
+from commands.adapters.recorders import (
+    DONE_SQL,
+    GENESIS,
+    LOG_TABLE,
+    TOKEN_COLUMN,
+    KeelApplicationRecorder,
+    chain_rows,
+    claim_of,
+    done_params,
+)
+from commands.idempotency import Claim, ClaimSuperseded, Ticket
+
+
+class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        refuse = "BEGIN SELECT RAISE(ABORT, 'keel: the log is append-only'); END"
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL,"
+            " hash TEXT NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS keel_log_recorded_at ON {LOG_TABLE} (recorded_at)",
+            "CREATE TABLE IF NOT EXISTS keel_idempotency (client TEXT NOT NULL, key TEXT NOT NULL,"
+            " request_hash TEXT NOT NULL, status TEXT NOT NULL, http_status INTEGER, response TEXT,"
+            " claimed_at REAL NOT NULL, PRIMARY KEY (client, key))",
+            *(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} {refuse}"
+                for table in (self.events_table_name, LOG_TABLE)
+                for op in ("UPDATE", "DELETE")
+            ),
+        ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute("SELECT name FROM pragma_table_info('keel_idempotency')")
+        if TOKEN_COLUMN not in {row[0] for row in c.fetchall()}:  # SQLite has no ADD COLUMN IF NOT EXISTS
+            c.execute(f"ALTER TABLE keel_idempotency ADD COLUMN {TOKEN_COLUMN} TEXT")
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        done = kwargs.get("idempotency")
+        if done is not None:
+            c.execute(DONE_SQL.format(p="?"), done_params(done, [i for i in ids or [] if i is not None]))
+            c.execute("SELECT changes() AS n")
+            if c.fetchone()["n"] != 1:
+                raise ClaimSuperseded(done[0].key)
+        if ids:
+            # SQLite holds the write lock from the first insert until commit: appends are serial.
+            c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            previous = row["hash"] if row else GENESIS
+            now = utc(self.clock.now())
+            if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
+                now = max(now, datetime.fromisoformat(row["recorded_at"]))
+            now_text = now.isoformat()
+            for position, digest in chain_rows(previous, [i for i in ids if i is not None], stored_events):
+                c.execute(
+                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
+                    (position, now_text, digest),
+                )
+        return ids
+
+    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(positions)),),
+            )
+            return {int(r["position"]): datetime.fromisoformat(r["recorded_at"]) for r in c.fetchall()}
+
+    def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position BETWEEN ? AND ?", (first, last))
+            return {int(r["position"]): datetime.fromisoformat(r["recorded_at"]) for r in c.fetchall()}
+
+    def position_at(self, moment: datetime) -> int:
+        # Stored as fixed-width UTC ISO text (or without the fraction when it is zero, which still
+        # sorts right: '+' < '.'), so text order is time order.
+        at = moment.astimezone(UTC)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= ?"
+                " ORDER BY recorded_at DESC, position DESC LIMIT 1",
+                (f"{at.year:04d}-{at:%m-%dT%H:%M:%S.%f}+00:00",),
+            )
+            row = c.fetchone()
+            return int(row["position"]) if row else 0
+
+    def chain_hashes(self, first: int, last: int) -> dict[int, str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN ? AND ?", (first, last))
+            return {int(r["position"]): str(r["hash"]) for r in c.fetchall()}
+
+    def claim(self, ticket: Ticket, stale_after_seconds: float) -> Claim:
+        now = time.time()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT INTO keel_idempotency (client, key, request_hash, status, claimed_at, token)"
+                " VALUES (?, ?, ?, 'in_flight', ?, ?)"
+                " ON CONFLICT (client, key) DO UPDATE SET claimed_at = excluded.claimed_at, token = excluded.token"
+                " WHERE keel_idempotency.status = 'in_flight' AND keel_idempotency.request_hash = excluded.request_hash"
+                " AND keel_idempotency.claimed_at < ?",
+                (ticket.client, ticket.key, ticket.request_hash, now, ticket.token, now - stale_after_seconds),
+            )
+            c.execute("SELECT changes() AS n")
+            changed = c.fetchone()
+            if changed is not None and changed["n"] == 1:
+                return Claim("claimed")
+            c.execute(
+                "SELECT request_hash, status, http_status, response FROM keel_idempotency WHERE client = ? AND key = ?",
+                (ticket.client, ticket.key),
+            )
+            row = c.fetchone()
+        return claim_of(dict(row) if row else None, ticket)
+
+    def finish(self, ticket: Ticket, http_status: int | None, response: str | None, success: bool) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            if success:
+                c.execute(
+                    "UPDATE keel_idempotency SET status = 'done', http_status = ?, response = COALESCE(?, response)"
+                    " WHERE client = ? AND key = ? AND token = ?",
+                    (http_status, response, ticket.client, ticket.key, ticket.token),
+                )
+            else:
+                c.execute(
+                    "DELETE FROM keel_idempotency WHERE client = ? AND key = ? AND status = 'in_flight' AND token = ?",
+                    (ticket.client, ticket.key, ticket.token),
+                )
+
+    def positions_of(self, originator_id: UUID) -> dict[int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_version, rowid FROM {self.events_table_name} WHERE originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {int(r[0]): int(r[1]) for r in c.fetchall()}
+
+    def chain_bounds(self) -> tuple[int, int] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}")
+            row = c.fetchone()
+            return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None

@@ -1,0 +1,175 @@
+"""The finance commands: the books (periods, year-end, journal entries), payables and expenses.
+
+Amounts travel as strings (parsed into Decimal by the domain), ids as UUIDs, dates as
+``date``. ``on`` is the business (effective) date; it defaults to today. ``expected_version``
+makes a command conditional on the version the client last saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID, uuid4
+
+from commands.unit_of_work import Command
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenPeriod(Command):
+    lock_date: date | None  # the new, earlier lock date; None opens every period
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClosePeriod(Command):
+    lock_date: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseYear(Command):
+    year: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntryLineInput:
+    account: str
+    debit: str = "0"
+    credit: str = "0"
+    currency: str | None = None  # functional currency when not given
+    rate: str | None = None
+    party_id: str | None = None
+    cost_center: str | None = None
+    project_id: str | None = None
+    tax_code: str | None = None
+    memo: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostJournalEntry(Command):
+    lines: tuple[EntryLineInput, ...]
+    memo: str
+    corrects: str | None = None
+    entry_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReverseJournalEntry(Command):
+    entry_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterSupplier(Command):
+    name: str
+    payment_terms_days: int = 30
+    currency: str | None = None
+    supplier_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BillLineInput:
+    description: str
+    account: str
+    amount: str
+    tax_rate: str = "0"
+    tax_inclusive: bool = False
+    cost_center: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordBill(Command):
+    supplier_id: UUID
+    supplier_reference: str
+    lines: tuple[BillLineInput, ...]
+    currency: str | None = None
+    rate: str | None = None
+    due_date: date | None = None
+    bill_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VoidBill(Command):
+    bill_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BillPaymentInput:
+    bill_id: UUID
+    amount: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaySupplier(Command):
+    supplier_id: UUID
+    allocations: tuple[BillPaymentInput, ...]
+    rate: str | None = None
+    reference: str = ""
+    payment_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefineCostCenter(Command):
+    code: str
+    name: str
+    manager: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeCostCenterManager(Command):
+    code: str
+    manager: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalStepInput:
+    approver: str
+    above: str = "0"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigureExpensePolicy(Command):
+    steps: tuple[ApprovalStepInput, ...]
+    fallback_approver: str
+    categories: tuple[tuple[str, str], ...] = ()  # category -> account; the defaults when empty
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClaimInput:
+    category: str
+    description: str
+    amount: str
+    receipt_reference: str
+    cost_center: str
+    tax_rate: str = "0"
+    project_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitExpenseClaim(Command):
+    claim: ClaimInput
+    employee: str | None = None  # the actor when not given
+    claim_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveExpenseClaim(Command):
+    claim_id: UUID  # the approver is the actor
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectExpenseClaim(Command):
+    claim_id: UUID
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResubmitExpenseClaim(Command):
+    claim_id: UUID
+    claim: ClaimInput
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReimburseExpenseClaim(Command):
+    claim_id: UUID
+    reference: str = ""

@@ -1,0 +1,215 @@
+"""The sales handlers: customers, invoices, credit notes, payments and customer credit.
+
+An invoice takes its number when it is issued, from the year's sequence of its series, in the
+same save; a credit note too. Payments settle invoices and leave any excess as customer credit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from commands.posting import open_books, rate_of
+from commands.sales import messages as m
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from ledger.credit_note import CreditNote
+from ledger.customer import Customer
+from ledger.errors import InvalidValue, NotFound
+from ledger.events import Meta
+from ledger.invoice import Invoice, InvoiceLine, make_line
+from ledger.money import Money, to_decimal
+from ledger.payment import Payment
+from ledger.sequence import NumberSequence, invoice_series, sequence_id
+
+
+def _next_number(uow: UnitOfWork, series: str, document_id: UUID, on: date, meta: Meta) -> tuple[str, NumberSequence]:
+    try:
+        sequence = uow.load(NumberSequence, sequence_id(series))
+    except NotFound:
+        sequence = NumberSequence.start(series, on, meta)
+    return sequence.take(document_id, on, meta), sequence
+
+
+def _lines(inputs: tuple[m.LineInput, ...], default_rate: str) -> list[InvoiceLine]:
+    return [
+        make_line(
+            ln.description,
+            ln.quantity,
+            ln.unit_price,
+            ln.tax_rate if ln.tax_rate is not None else default_rate,
+            ln.tax_inclusive,
+            ln.discount_percent,
+            ln.service_code,
+        )
+        for ln in inputs
+    ]
+
+
+# -- customers -----------------------------------------------------------------
+
+
+def register_customer(uow: UnitOfWork, c: m.RegisterCustomer) -> CommandResult:
+    uow.ensure_new(c.customer_id, "customer")
+    customer = Customer.register(c.customer_id, c.name, c.payment_terms_days, c.currency, c.on or today(), c.meta)
+    return uow.commit(customer)
+
+
+def rename_customer(uow: UnitOfWork, c: m.RenameCustomer) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id, c.expected_version)
+    customer.rename(c.name, c.on or today(), c.meta)
+    return uow.commit(customer)
+
+
+def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id, c.expected_version)
+    customer.change_payment_terms(c.payment_terms_days, c.on or today(), c.meta)
+    return uow.commit(customer)
+
+
+# -- invoices ------------------------------------------------------------------
+
+
+def draft_invoice(uow: UnitOfWork, c: m.DraftInvoice) -> CommandResult:
+    uow.ensure_new(c.invoice_id, "invoice")
+    customer = uow.load(Customer, c.customer_id)
+    customer.check_active()
+    lines = _lines(c.lines, c.tax_percent)
+    currency = c.currency or customer.currency
+    invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, c.on or today(), c.meta, series=c.series)
+    return uow.commit(invoice)
+
+
+def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
+    invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
+    customer = uow.load(Customer, invoice.customer_id)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "issuing this invoice")
+    rate = rate_of(invoice.currency, c.rate, books)
+    number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta)
+    invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta)
+    return uow.commit(invoice, sequence, new_books)
+
+
+def mark_sent(uow: UnitOfWork, c: m.MarkInvoiceSent) -> CommandResult:
+    invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
+    invoice.mark_sent(c.to, c.on or today(), c.meta)
+    return uow.commit(invoice)
+
+
+def void_invoice(uow: UnitOfWork, c: m.VoidInvoice) -> CommandResult:
+    invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
+    on = c.on or today()
+    _, new_books = open_books(uow, on, c.meta, "voiding this invoice")
+    invoice.void(c.reason, on, c.meta)
+    return uow.commit(invoice, new_books)
+
+
+def issue_credit_note(uow: UnitOfWork, c: m.IssueCreditNote) -> CommandResult:
+    uow.ensure_new(c.credit_note_id, "credit note")
+    invoice = uow.load(Invoice, c.invoice_id)
+    customer = uow.load(Customer, invoice.customer_id)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "this credit note")
+    if c.lines:
+        lines = _lines(c.lines, "0")
+    elif not invoice.credited.is_zero() or not invoice.written_off.is_zero():
+        raise InvalidValue(f"invoice {invoice.label} was partly credited or written off; list the lines to credit")
+    else:
+        lines = list(invoice.lines)
+    number, sequence = _next_number(uow, invoice_series(on, "CN"), c.credit_note_id, on, c.meta)
+    fc = books.functional_currency
+    note = CreditNote.issue(c.credit_note_id, invoice, number, lines, c.reason, fc, on, c.meta)
+    excess = Money(note.pending_events[0].to_credit, invoice.currency)  # type: ignore[attr-defined]
+    customer.add_credit(excess, invoice.value_of(excess, fc), note.id, on, c.meta)
+    return uow.commit(note, invoice, sequence, customer, new_books)
+
+
+def write_off(uow: UnitOfWork, c: m.WriteOffInvoice) -> CommandResult:
+    invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "this write-off")
+    invoice.write_off(c.reason, books.functional_currency, on, c.meta)
+    return uow.commit(invoice, new_books)
+
+
+# -- payments ------------------------------------------------------------------
+
+
+def record_payment(uow: UnitOfWork, c: m.RecordPayment) -> CommandResult:
+    uow.ensure_new(c.payment_id, "payment")
+    customer = uow.load(Customer, c.customer_id)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "this payment")
+    currency = c.currency or customer.currency
+    rate = rate_of(currency, c.rate, books)
+    amount = Money(to_decimal(c.amount), currency)
+    invoices: list[tuple[Invoice, Money]] = []
+    for a in c.allocations:
+        invoice = uow.load(Invoice, a.invoice_id)
+        if invoice.customer_id != customer.id:
+            raise InvalidValue(f"invoice {invoice.label} belongs to another customer")
+        part = Money(to_decimal(a.amount), currency)
+        invoice.apply_payment(c.payment_id, part, on, c.meta)
+        invoices.append((invoice, part))
+    fc = books.functional_currency
+    fee = Money(to_decimal(c.bank_fee), currency)
+    payment = Payment.receive(c.payment_id, customer.id, amount, rate, fee, invoices, c.reference, fc, on, c.meta)
+    customer.add_credit(payment.credit, payment.credit_value_of(payment.credit, fc), payment.id, on, c.meta)
+    return uow.commit(payment, customer, *(inv for inv, _ in invoices), new_books)
+
+
+def unallocate(uow: UnitOfWork, c: m.UnallocatePayment) -> CommandResult:
+    payment = uow.load(Payment, c.payment_id)
+    invoice = uow.load(Invoice, c.invoice_id)
+    customer = uow.load(Customer, payment.customer_id)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "this un-allocation")
+    fc = books.functional_currency
+    amount = Money(to_decimal(c.amount), payment.amount.currency)
+    invoice.unapply_payment(payment.id, amount, on, c.meta)
+    payment.unallocate(invoice, amount, fc, on, c.meta)
+    customer.add_credit(amount, payment.credit_value_of(amount, fc), payment.id, on, c.meta)
+    return uow.commit(payment, invoice, customer, new_books)
+
+
+def apply_credit(uow: UnitOfWork, c: m.ApplyCustomerCredit) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id)
+    invoice = uow.load(Invoice, c.invoice_id)
+    if invoice.customer_id != customer.id:
+        raise InvalidValue(f"invoice {invoice.label} belongs to another customer")
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "applying credit")
+    fc = books.functional_currency
+    amount = Money(to_decimal(c.amount), invoice.currency)
+    invoice.check_settlement(amount, on, "applying credit")
+    value = customer.use_credit(amount, fc, invoice.id, on, c.meta)
+    invoice.apply_customer_credit(amount, value, fc, on, c.meta)
+    return uow.commit(invoice, customer, new_books)
+
+
+def refund_credit(uow: UnitOfWork, c: m.RefundCustomerCredit) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id)
+    on = c.on or today()
+    books, new_books = open_books(uow, on, c.meta, "this refund")
+    currency = c.currency or customer.currency
+    rate = rate_of(currency, c.rate, books)
+    amount = Money(to_decimal(c.amount), currency)
+    customer.refund_credit(amount, books.functional_currency, rate, c.reference, on, c.meta)
+    return uow.commit(customer, new_books)
+
+
+HANDLERS: Handlers = {
+    m.RegisterCustomer: register_customer,
+    m.RenameCustomer: rename_customer,
+    m.ChangePaymentTerms: change_payment_terms,
+    m.DraftInvoice: draft_invoice,
+    m.IssueInvoice: issue_invoice,
+    m.MarkInvoiceSent: mark_sent,
+    m.VoidInvoice: void_invoice,
+    m.IssueCreditNote: issue_credit_note,
+    m.WriteOffInvoice: write_off,
+    m.RecordPayment: record_payment,
+    m.UnallocatePayment: unallocate,
+    m.ApplyCustomerCredit: apply_credit,
+    m.RefundCustomerCredit: refund_credit,
+}

@@ -1,0 +1,161 @@
+"""The port the business contexts work through: a command, the unit of work its handler decides
+in, and the result it answers with.
+
+A handler is a function ``handler(uow, command) -> CommandResult``. It loads what it decides on
+through the unit of work, lets the domain check every rule (which raise before anything is
+written), and ends with ``uow.commit(subject, *others)``: one atomic save of the aggregates given,
+in that order, with the request's idempotency record (if any) in the same transaction. A save
+that races another writer on the same aggregate fails on its version; the application then gives
+the handler a fresh unit of work and it decides again.
+
+Each context (``commands.sales``, ``finance``, ``crm``, ``delivery``, ``access``) exposes its
+handlers as a mapping ``HANDLERS = {message type: handler}``; the application composes them. The
+contexts know this module, never the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from types import TracebackType
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+
+from commands.idempotency import current_ticket
+from ledger.errors import AlreadyExists, NotFound, VersionConflict
+from ledger.events import KeelAggregate, Meta
+
+A = TypeVar("A", bound=KeelAggregate)
+
+
+def today() -> date:
+    """The business date of a command that gives none: the wall clock's."""
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Command:
+    meta: Meta
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a client needs to continue: the aggregate, its new version, the log position."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+ReadLog = Callable[[int, int], list[tuple[int, DomainEventProtocol[UUID]]]]
+
+
+class UnitOfWork:
+    """One attempt at one command: what it reads, and the one save of what it changed.
+
+    ``with app.unit_of_work() as uow: …; result = uow.commit(subject, *others)``. It commits
+    once; leaving the block without committing writes nothing.
+    """
+
+    def __init__(
+        self,
+        app: Application[UUID],
+        *,
+        read_log: ReadLog,
+        log_today: Callable[[], date],
+        default_functional_currency: str,
+        on_saved: Callable[[int], None] | None = None,
+    ) -> None:
+        self._app = app
+        self._read_log = read_log
+        self._log_today = log_today
+        self._on_saved = on_saved
+        self.default_functional_currency = default_functional_currency
+        self._open = True
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._open = False
+
+    # -- reading -------------------------------------------------------------------------
+
+    def load(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None, label: str = "") -> A:
+        """The aggregate of ``kind`` (else ``NotFound``), at ``expected_version`` if one is given
+        (else ``VersionConflict``)."""
+        label = label or kind.__name__.lower()
+        try:
+            aggregate: KeelAggregate = self._app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{label} {aggregate_id} not found") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"{label} {aggregate_id} not found")
+        if expected_version is not None and expected_version != aggregate.version:
+            raise VersionConflict(
+                f"{label} {aggregate_id} is at version {aggregate.version}, not {expected_version}",
+                current_version=aggregate.version,
+            )
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._app.repository
+
+    def ensure_new(self, aggregate_id: UUID, label: str) -> None:
+        if self.exists(aggregate_id):
+            raise AlreadyExists(f"{label} {aggregate_id} already exists")
+
+    def events_of(self, aggregate_id: UUID) -> Iterator[DomainEventProtocol[UUID]]:
+        """Every event of one aggregate, oldest first."""
+        return self._app.events.get(aggregate_id)
+
+    def read_log(self, after: int, limit: int) -> list[tuple[int, DomainEventProtocol[UUID]]]:
+        """The write side's own log, a page after ``after`` (for decisions taken from posted facts)."""
+        return self._read_log(after, limit)
+
+    def log_today(self) -> date:
+        """Today on the log's clock: for the rules that need one (a close not from the future,
+        a key's issue date), so a story told on its own clock closes periods on its own days."""
+        return self._log_today()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> CommandResult:
+        """Save ``subject`` and ``others`` (None skipped) in one transaction; answer with the
+        subject's id and new version and the log position reached."""
+        if not self._open:
+            raise RuntimeError("this unit of work is over: it commits once, inside its block")
+        self._open = False
+        ticket = current_ticket.get()
+        if ticket is not None:
+            # The completed idempotency record is written in the same transaction as the events.
+            response = {"id": str(subject.id), "version": subject.version}
+            recordings = self._app.save(subject, *others, idempotency=(ticket, response))
+        else:
+            recordings = self._app.save(subject, *others)
+        position = max((r.notification.id for r in recordings), default=0)
+        if self._on_saved and position:
+            self._on_saved(position)
+        return CommandResult(id=subject.id, version=subject.version, position=position)
+
+
+Handler = Callable[[UnitOfWork, Any], CommandResult]
+Handlers = Mapping[type[Command], Handler]
+
+
+def handlers(*groups: Handlers) -> dict[type[Command], Handler]:
+    """Several mappings of handlers as one; a message handled twice is a wiring mistake."""
+    joined: dict[type[Command], Handler] = {}
+    for group in groups:
+        twice = joined.keys() & group.keys()
+        if twice:
+            raise ValueError(f"handled twice: {', '.join(sorted(t.__name__ for t in twice))}")
+        joined.update(group)
+    return joined
