@@ -24,7 +24,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
 from api.system import Keel
-from commands.unit_of_work import today
 from ledger.errors import InvalidValue
 from projections.queries import QUERIES, Answer, Params, Table, ask
 
@@ -122,7 +121,7 @@ def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = 
     if knowledge is not None:
         params = replace(params, known_at=knowledge.moment, position=knowledge.position)
     versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
-    return ask(QUERIES[name], keel.views, _Books(keel), params, today(), versions)
+    return ask(QUERIES[name], keel.views, _Books(keel), params, keel.app.today(), versions)
 
 
 def document(found: Answer[Any]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from fastapi.params import Depends as DependsParam
 
 from api.answers import Knowledge, knowledge_of
 from api.system import Keel
-from commands.unit_of_work import today
 from ledger.access import Principal
 from ledger.errors import InvalidValue
 from ledger.events import Meta
@@ -148,8 +147,8 @@ def utc(moment: datetime | None) -> datetime | None:
         raise InvalidValue(f"known_at {moment.isoformat()} is out of range") from None
 
 
-def as_of_or_today(as_of: date | None) -> date:
-    return as_of or today()
+def as_of_or_today(keel: Keel, as_of: date | None) -> date:
+    return as_of or keel.app.today()
 
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -93,13 +93,6 @@ def known_moment(keel: Keel, known_at: str | None) -> datetime | None:
     return found.moment if found else None
 
 
-AsOfOption = Annotated[
-    datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help="Business date (default: today).")
-]
-KnownAtOption = Annotated[
-    str | None,
-    typer.Option("--known-at", help="What the books knew at this moment (ISO 8601) or log position (default: now)."),
-]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -118,16 +111,6 @@ def catch_up(keel: Keel) -> None:
     # In-process by default: a report from the CLI reflects everything recorded so far.
     if keel.settings.projections == "in-process":
         keel.engine.catch_up()
-
-
-def day_of(value: datetime | None) -> date:
-    return value.date() if value else date.today()
-
-
-FromOption = Annotated[datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First business date.")]
-ToOption = Annotated[
-    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last business date (default: today).")
-]
 
 
 def cli_actor() -> str:

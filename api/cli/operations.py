@@ -14,7 +14,6 @@ from rich.table import Table
 
 from api.cli.base import (
     FormatOption,
-    KnownAtOption,
     app,
     billing_app,
     catch_up,
@@ -28,6 +27,7 @@ from api.cli.base import (
     projections_app,
 )
 from api.cli.output import Format, err, out
+from api.cli.reports import KnownAt
 from api.settings import Settings
 from commands.adapters.store import StoreURLError, preflight
 
@@ -149,7 +149,7 @@ def grant_app_role_command(
 
 
 @export_app.command("ledger")
-def export_ledger(known_at: KnownAtOption = None) -> None:
+def export_ledger(known_at: KnownAt = None) -> None:
     """Write the general ledger as a ledger-cli / hledger journal to standard output."""
     from projections.export import journal_lines
 

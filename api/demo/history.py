@@ -247,9 +247,8 @@ def load_history(
         return 0
     check_clock(app, datetime.combine(FIRST_DAY, DAY_APPENDED), "the history")
     scratch = KeelApplication("memory://", app.default_functional_currency)
-    scratch.clock = app.clock  # the story's day, once the story's clock is the app's
     clock, saved = SetClock(datetime.combine(FIRST_DAY, DAY_APPENDED)), app.log_clock
-    app.log_clock = clock
+    app.log_clock = scratch.log_clock = clock  # the story's day is today for both
     copied = count = 0
     entered = FIRST_DAY
     try:

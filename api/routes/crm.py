@@ -154,7 +154,7 @@ def list_deals(
 @router.get("/deals/{deal_id}", response_model=schemas.DealState, dependencies=[reads(*CRM)])
 def get_deal(deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> crm_reports.DealState:
     """One deal as it stood on ``as_of`` as known at ``known_at``."""
-    deal = crm_reports.deal_as_of(keel.views, str(deal_id), as_of_or_today(as_of), utc(known_at))
+    deal = crm_reports.deal_as_of(keel.views, str(deal_id), as_of_or_today(keel, as_of), utc(known_at))
     if deal is not None:
         return deal
     raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")

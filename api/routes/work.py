@@ -147,14 +147,14 @@ def list_people(
     keel: KeelDep, as_of: AsOf = None, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[work_lists.PersonView]:
     """People by handle, with the role, capacity and rates in force on ``as_of``."""
-    return work_lists.list_people(keel.views, as_of_or_today(as_of), cursor, limit)
+    return work_lists.list_people(keel.views, as_of_or_today(keel, as_of), cursor, limit)
 
 
 @router.get("/people/{handle}", response_model=schemas.Person, dependencies=[reads(*WORK)])
 def get_person(handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of: AsOf = None) -> work_lists.PersonView:
-    found = work_lists.list_people(keel.views, as_of_or_today(as_of), handle=handle).items
+    found = work_lists.list_people(keel.views, as_of_or_today(keel, as_of), handle=handle).items
     if not found:
-        raise NotFound(f"nobody called {handle!r} was on the books on {as_of_or_today(as_of).isoformat()}")
+        raise NotFound(f"nobody called {handle!r} was on the books on {as_of_or_today(keel, as_of).isoformat()}")
     return found[0]
 
 

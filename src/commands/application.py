@@ -72,7 +72,6 @@ class KeelApplication(Application[UUID]):
         # Today's date for the rules that need one (a close not from the future, a key's issue date):
         # the log clock's, so a story told on its own clock closes its periods on its own days. Tests
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
-        self.clock: Callable[[], date] = lambda: self.log_clock.now().date()
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
         self._handlers: dict[type[Command], Handler] = handlers(SALES, FINANCE, CRM, DELIVERY, keys.HANDLERS)
@@ -86,6 +85,10 @@ class KeelApplication(Application[UUID]):
     def log_clock(self, clock: Clock) -> None:
         self._log_clock = clock
         self.keel_log.clock = clock
+
+    def today(self) -> date:
+        """Today on the log's clock: the business date of anything asked without one."""
+        return self.log_clock.now().date()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -112,7 +115,7 @@ class KeelApplication(Application[UUID]):
         return UnitOfWork(
             self,
             read_log=self.read_log,
-            log_today=self.clock,
+            log_today=self.today,
             default_functional_currency=self.default_functional_currency,
             on_saved=self.on_saved,
         )

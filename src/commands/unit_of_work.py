@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from types import TracebackType
 from typing import Any, TypeVar
 from uuid import UUID
@@ -30,11 +30,6 @@ from ledger.errors import AlreadyExists, NotFound, VersionConflict
 from ledger.events import KeelAggregate, Meta
 
 A = TypeVar("A", bound=KeelAggregate)
-
-
-def today() -> date:
-    """The business date of a command that gives none: the wall clock's."""
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,9 +115,10 @@ class UnitOfWork:
         """The write side's own log, a page after ``after`` (for decisions taken from posted facts)."""
         return self._read_log(after, limit)
 
-    def log_today(self) -> date:
-        """Today on the log's clock: for the rules that need one (a close not from the future,
-        a key's issue date), so a story told on its own clock closes periods on its own days."""
+    def today(self) -> date:
+        """Today on the log's clock: the business date of a command that gives none, and the day
+        the rules that need one go by (a close not from the future, a key's issue date), so a story
+        told on its own clock, or a test's, is dated on its own days."""
         return self._log_today()
 
     # -- writing -------------------------------------------------------------------------

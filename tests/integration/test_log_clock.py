@@ -27,7 +27,7 @@ def test_each_append_is_recorded_at_the_moment_the_injected_clock_says(keel: Kee
     assert keel.app.moment_of(head) == TENTH_OF_JULY + timedelta(hours=2, microseconds=250)
     assert keel.app.position_at(TENTH_OF_JULY + timedelta(hours=1)) == first
     assert keel.app.position_at(TENTH_OF_JULY - timedelta(microseconds=1)) == first - 1
-    assert keel.app.clock() == date(2026, 7, 10)  # today's date follows the log's clock
+    assert keel.app.today() == date(2026, 7, 10)  # today's date follows the log's clock
 
 
 def test_a_clock_set_back_records_at_the_previous_append_and_the_chain_verifies(keel: Keel) -> None:

@@ -39,14 +39,14 @@ def looks_like_key(token: str) -> bool:
 
 
 def issue(uow: UnitOfWork, c: m.IssueApiKey) -> CommandResult:
-    key = ApiKey.issue(c.key_id, c.name, list(c.roles), c.secret_sha256, c.on or uow.log_today(), c.meta)
+    key = ApiKey.issue(c.key_id, c.name, list(c.roles), c.secret_sha256, c.on or uow.today(), c.meta)
     uow.ensure_new(key.id, "API key")
     return uow.commit(key)
 
 
 def revoke(uow: UnitOfWork, c: m.RevokeApiKey) -> CommandResult:
     key = find_key(uow, c.key_id)
-    key.revoke(c.reason, c.on or uow.log_today(), c.meta)
+    key.revoke(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(key)
 
 

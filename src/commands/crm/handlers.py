@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from commands.crm import messages as m
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Activity, Deal, FollowUp, Lead, Pipeline, Stage, services_value
 from ledger.customer import Customer, make_contact
 from ledger.errors import InvalidValue, NotFound
@@ -30,7 +30,7 @@ def _pipeline(uow: UnitOfWork, on: date, meta: Meta) -> Pipeline:
 
 
 def configure_pipeline(uow: UnitOfWork, c: m.ConfigurePipeline) -> CommandResult:
-    on = c.on or today()
+    on = c.on or uow.today()
     stages = [Stage(s.key.strip(), s.name.strip(), to_decimal(s.probability)) for s in c.stages]
     try:
         pipeline = uow.load(Pipeline, PIPELINE_ID, label="pipeline")
@@ -54,7 +54,7 @@ def capture_lead(uow: UnitOfWork, c: m.CaptureLead) -> CommandResult:
         c.source,
         c.notes,
         c.owner or c.meta.actor,
-        c.on or today(),
+        c.on or uow.today(),
         c.meta,
     )
     return uow.commit(lead)
@@ -62,20 +62,20 @@ def capture_lead(uow: UnitOfWork, c: m.CaptureLead) -> CommandResult:
 
 def qualify_lead(uow: UnitOfWork, c: m.QualifyLead) -> CommandResult:
     lead = uow.load(Lead, c.lead_id)
-    lead.qualify(c.note, c.on or today(), c.meta)
+    lead.qualify(c.note, c.on or uow.today(), c.meta)
     return uow.commit(lead)
 
 
 def disqualify_lead(uow: UnitOfWork, c: m.DisqualifyLead) -> CommandResult:
     lead = uow.load(Lead, c.lead_id)
-    lead.disqualify(c.reason, c.on or today(), c.meta)
+    lead.disqualify(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(lead)
 
 
 def convert_lead(uow: UnitOfWork, c: m.ConvertLead) -> CommandResult:
     """Lead -> customer (new or existing) + contact + deal, in one atomic save."""
     lead = uow.load(Lead, c.lead_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     if c.customer_id is not None:
         customer = _active_customer(uow, c.customer_id)
     else:
@@ -105,27 +105,27 @@ def _active_customer(uow: UnitOfWork, customer_id: UUID) -> Customer:
 
 def assign_owner(uow: UnitOfWork, c: m.AssignCustomerOwner) -> CommandResult:
     customer = _active_customer(uow, c.customer_id)
-    customer.assign_owner(c.owner, c.on or today(), c.meta)
+    customer.assign_owner(c.owner, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
 def add_contact(uow: UnitOfWork, c: m.AddContact) -> CommandResult:
     customer = _active_customer(uow, c.customer_id)
     contact = make_contact(c.contact_id, c.name, c.email, c.phone, c.role)
-    customer.add_contact(contact, c.on or today(), c.meta)
+    customer.add_contact(contact, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
 def remove_contact(uow: UnitOfWork, c: m.RemoveContact) -> CommandResult:
     customer = _active_customer(uow, c.customer_id)
-    customer.remove_contact(c.contact_id, c.on or today(), c.meta)
+    customer.remove_contact(c.contact_id, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
 def merge_customers(uow: UnitOfWork, c: m.MergeCustomers) -> CommandResult:
     source = uow.load(Customer, c.source_id)
     target = uow.load(Customer, c.target_id)
-    source.merge_into(target, c.on or today(), c.meta)
+    source.merge_into(target, c.on or uow.today(), c.meta)
     return uow.commit(target, source)
 
 
@@ -178,7 +178,7 @@ def _new_deal(
 
 def open_deal(uow: UnitOfWork, c: m.OpenDeal) -> CommandResult:
     customer = _active_customer(uow, c.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     pipeline = _pipeline(uow, on, c.meta)
     deal = _new_deal(uow, c.deal_id, customer, c.deal, c.source, None, pipeline, on, c.meta)
     return uow.commit(deal, pipeline if pipeline.pending_events else None)
@@ -188,13 +188,13 @@ def update_deal(uow: UnitOfWork, c: m.UpdateDeal) -> CommandResult:
     deal = uow.load(Deal, c.deal_id, c.expected_version)
     value = to_decimal(c.value) if c.value is not None else None
     services = _services(c.services) if c.services is not None else None
-    deal.update(c.title, value, c.expected_close, c.owner, services, c.on or today(), c.meta)
+    deal.update(c.title, value, c.expected_close, c.owner, services, c.on or uow.today(), c.meta)
     return uow.commit(deal)
 
 
 def move_deal(uow: UnitOfWork, c: m.MoveDeal) -> CommandResult:
     deal = uow.load(Deal, c.deal_id, c.expected_version)
-    on = c.on or today()
+    on = c.on or uow.today()
     pipeline = _pipeline(uow, on, c.meta)
     probability = to_decimal(c.probability) if c.probability is not None else None
     deal.move(pipeline.stage(c.stage), probability, on, c.meta)
@@ -204,7 +204,7 @@ def move_deal(uow: UnitOfWork, c: m.MoveDeal) -> CommandResult:
 def win_deal(uow: UnitOfWork, c: m.WinDeal) -> CommandResult:
     """Won: the deal closes and, the first time, a project draft opens with the deal as cause."""
     deal = uow.load(Deal, c.deal_id, c.expected_version)
-    on = c.on or today()
+    on = c.on or uow.today()
     customer = uow.load(Customer, deal.customer_id)
     if customer.merged_into is not None:
         customer = uow.load(Customer, customer.merged_into)
@@ -221,13 +221,13 @@ def win_deal(uow: UnitOfWork, c: m.WinDeal) -> CommandResult:
 
 def lose_deal(uow: UnitOfWork, c: m.LoseDeal) -> CommandResult:
     deal = uow.load(Deal, c.deal_id, c.expected_version)
-    deal.lose(c.reason, c.on or today(), c.meta)
+    deal.lose(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(deal)
 
 
 def reopen_deal(uow: UnitOfWork, c: m.ReopenDeal) -> CommandResult:
     deal = uow.load(Deal, c.deal_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     pipeline = _pipeline(uow, on, c.meta)
     stage = pipeline.stage(c.stage) if c.stage else pipeline.stages[-1]
     deal.reopen(stage, on, c.meta)
@@ -247,7 +247,9 @@ def _check_about(uow: UnitOfWork, kind: str, about_id: UUID) -> None:
 def log_activity(uow: UnitOfWork, c: m.LogActivity) -> CommandResult:
     uow.ensure_new(c.activity_id, "activity")
     _check_about(uow, c.about_kind, c.about_id)
-    activity = Activity.log(c.activity_id, c.kind, c.about_kind, c.about_id, c.subject, c.body, c.on or today(), c.meta)
+    activity = Activity.log(
+        c.activity_id, c.kind, c.about_kind, c.about_id, c.subject, c.body, c.on or uow.today(), c.meta
+    )
     return uow.commit(activity)
 
 
@@ -255,7 +257,7 @@ def schedule_followup(uow: UnitOfWork, c: m.ScheduleFollowUp) -> CommandResult:
     uow.ensure_new(c.followup_id, "follow-up")
     _check_about(uow, c.about_kind, c.about_id)
     followup = FollowUp.schedule(
-        c.followup_id, c.about_kind, c.about_id, c.owner, c.due, c.note, c.on or today(), c.meta
+        c.followup_id, c.about_kind, c.about_id, c.owner, c.due, c.note, c.on or uow.today(), c.meta
     )
     return uow.commit(followup)
 
@@ -267,7 +269,7 @@ def _followup(uow: UnitOfWork, followup_id: UUID) -> FollowUp:
 def reschedule_followup(uow: UnitOfWork, c: m.RescheduleFollowUp) -> CommandResult:
     followup = _followup(uow, c.followup_id)
     owner = c.owner or _current_owner(uow, followup)
-    followup.reschedule(c.due, owner, c.on or today(), c.meta)
+    followup.reschedule(c.due, owner, c.on or uow.today(), c.meta)
     return uow.commit(followup)
 
 
@@ -280,13 +282,13 @@ def _current_owner(uow: UnitOfWork, followup: FollowUp) -> str:
 
 def complete_followup(uow: UnitOfWork, c: m.CompleteFollowUp) -> CommandResult:
     followup = _followup(uow, c.followup_id)
-    followup.complete(c.outcome, c.on or today(), c.meta)
+    followup.complete(c.outcome, c.on or uow.today(), c.meta)
     return uow.commit(followup)
 
 
 def cancel_followup(uow: UnitOfWork, c: m.CancelFollowUp) -> CommandResult:
     followup = _followup(uow, c.followup_id)
-    followup.cancel(c.reason, c.on or today(), c.meta)
+    followup.cancel(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(followup)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from commands.delivery import messages as m
 from commands.posting import functional_currency, open_books
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
 from ledger.invoice import Invoice
@@ -50,7 +50,7 @@ def draft_project(uow: UnitOfWork, c: m.DraftProject) -> CommandResult:
     uow.ensure_new(c.project_id, "project")
     customer = uow.load(Customer, c.customer_id)
     customer.check_active()
-    return uow.commit(Project.draft(c.project_id, customer.id, c.name, c.on or today(), c.meta))
+    return uow.commit(Project.draft(c.project_id, customer.id, c.name, c.on or uow.today(), c.meta))
 
 
 def configure_project(uow: UnitOfWork, c: m.ConfigureProject) -> CommandResult:
@@ -72,7 +72,7 @@ def configure_project(uow: UnitOfWork, c: m.ConfigureProject) -> CommandResult:
         c.end,
         c.cost_center,
         c.requires_allocation,
-        c.on or today(),
+        c.on or uow.today(),
         c.meta,
     )
     return uow.commit(project)
@@ -80,20 +80,20 @@ def configure_project(uow: UnitOfWork, c: m.ConfigureProject) -> CommandResult:
 
 def activate_project(uow: UnitOfWork, c: m.ActivateProject) -> CommandResult:
     project = _project(uow, c.project_id)
-    project.activate(c.on or today(), c.meta)
+    project.activate(c.on or uow.today(), c.meta)
     return uow.commit(project)
 
 
 def close_project(uow: UnitOfWork, c: m.CloseProject) -> CommandResult:
     project = _project(uow, c.project_id)
-    project.close(c.reason, c.on or today(), c.meta)
+    project.close(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(project)
 
 
 def plan(uow: UnitOfWork, c: m.PlanAllocation) -> CommandResult:
     project = _project(uow, c.project_id)
     _person(uow, c.person)
-    project.plan(c.person, c.week, to_decimal(c.hours), c.on or today(), c.meta)
+    project.plan(c.person, c.week, to_decimal(c.hours), c.on or uow.today(), c.meta)
     return uow.commit(project)
 
 
@@ -117,19 +117,19 @@ def log_time(uow: UnitOfWork, c: m.LogTime) -> CommandResult:
 
 def correct_time(uow: UnitOfWork, c: m.CorrectTime) -> CommandResult:
     sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), label="timesheet")
-    sheet.correct(c.entry_id, to_decimal(c.hours), c.billable, c.on or today(), c.meta)
+    sheet.correct(c.entry_id, to_decimal(c.hours), c.billable, c.on or uow.today(), c.meta)
     return uow.commit(sheet)
 
 
 def submit(uow: UnitOfWork, c: m.SubmitTimesheet) -> CommandResult:
     sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), label="timesheet")
-    sheet.submit(c.on or today(), c.meta)
+    sheet.submit(c.on or uow.today(), c.meta)
     return uow.commit(sheet)
 
 
 def reject(uow: UnitOfWork, c: m.RejectTimesheet) -> CommandResult:
     sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), label="timesheet")
-    sheet.reject(c.meta.actor, c.reason, c.on or today(), c.meta)
+    sheet.reject(c.meta.actor, c.reason, c.on or uow.today(), c.meta)
     return uow.commit(sheet)
 
 
@@ -137,7 +137,7 @@ def approve(uow: UnitOfWork, c: m.ApproveTimesheet) -> CommandResult:
     """Approval posts labour at the cost rate of each day worked and hands approved time to projects."""
     sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), label="timesheet")
     person = _person(uow, c.person)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, sheet.week_end, c.meta, "labour of this week")
     costs: dict[str, tuple[Decimal, str]] = {}
     per_project: dict[Any, list[ApprovedTime]] = {}
@@ -164,7 +164,7 @@ def approve(uow: UnitOfWork, c: m.ApproveTimesheet) -> CommandResult:
 
 def complete_milestone(uow: UnitOfWork, c: m.CompleteMilestone) -> CommandResult:
     project = _project(uow, c.project_id)
-    invoice = project.complete_milestone(c.milestone, c.on or today(), c.meta)
+    invoice = project.complete_milestone(c.milestone, c.on or uow.today(), c.meta)
     _never_twice(uow, invoice)
     return uow.commit(project, invoice)
 
@@ -172,7 +172,7 @@ def complete_milestone(uow: UnitOfWork, c: m.CompleteMilestone) -> CommandResult
 def run_billing(uow: UnitOfWork, c: m.RunBilling) -> CommandResult:
     """Draft every invoice the project's billing model owes by ``as_of``; each once per cause."""
     project = _project(uow, c.project_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     invoices = project.bill_retainer(c.as_of, on, c.meta)
     time_invoice = project.bill_time(c.as_of, on, c.meta)
     if time_invoice is not None:

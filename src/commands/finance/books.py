@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from commands.finance import messages as m
 from commands.posting import open_books, rate_of
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.accounts import RETAINED_EARNINGS, AccountType, account
 from ledger.books import BOOKS_ID, Books
 from ledger.errors import InvalidValue, NotFound
@@ -17,7 +17,7 @@ from ledger.journal_entry import JournalEntry, make_entry_line
 
 
 def close_period(uow: UnitOfWork, c: m.ClosePeriod) -> CommandResult:
-    now = uow.log_today()
+    now = uow.today()
     on = c.on or now
     if on > now or c.lock_date >= now:
         raise InvalidValue(f"only a period that has ended can be closed, and not from the future (today is {now})")
@@ -31,7 +31,7 @@ def close_period(uow: UnitOfWork, c: m.ClosePeriod) -> CommandResult:
 
 def reopen_period(uow: UnitOfWork, c: m.ReopenPeriod) -> CommandResult:
     books = uow.load(Books, BOOKS_ID, label="books")
-    books.reopen_period(c.lock_date, c.reason, c.on or uow.log_today(), c.meta)
+    books.reopen_period(c.lock_date, c.reason, c.on or uow.today(), c.meta)
     return uow.commit(books)
 
 
@@ -80,7 +80,7 @@ def _closing_entry(uow: UnitOfWork, year: int, functional_currency: str) -> list
 
 def post_entry(uow: UnitOfWork, c: m.PostJournalEntry) -> CommandResult:
     uow.ensure_new(c.entry_id, "journal entry")
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this journal entry")
     fc = books.functional_currency
     lines = []
@@ -106,7 +106,7 @@ def post_entry(uow: UnitOfWork, c: m.PostJournalEntry) -> CommandResult:
 
 def reverse_entry(uow: UnitOfWork, c: m.ReverseJournalEntry) -> CommandResult:
     entry = uow.load(JournalEntry, c.entry_id, label="journal entry")
-    on = c.on or today()
+    on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this reversal")
     entry.reverse(c.reason, on, c.meta)
     return uow.commit(entry, new_books)

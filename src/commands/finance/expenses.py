@@ -8,7 +8,7 @@ from typing import Any
 
 from commands.finance import messages as m
 from commands.posting import open_books
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
 from ledger.errors import NotFound
 from ledger.events import Meta
@@ -28,7 +28,7 @@ DEFAULT_POLICY_STEPS = [ApprovalStep("cost_center_manager", Decimal(0))]
 
 
 def define_cost_center(uow: UnitOfWork, c: m.DefineCostCenter) -> CommandResult:
-    center = CostCenter.define(c.code, c.name, c.manager, c.on or today(), c.meta)
+    center = CostCenter.define(c.code, c.name, c.manager, c.on or uow.today(), c.meta)
     uow.ensure_new(center.id, f"cost center {center.code}:")
     return uow.commit(center)
 
@@ -39,7 +39,7 @@ def _cost_center(uow: UnitOfWork, code: str) -> CostCenter:
 
 def change_cost_center_manager(uow: UnitOfWork, c: m.ChangeCostCenterManager) -> CommandResult:
     center = _cost_center(uow, c.code)
-    center.change_manager(c.manager, c.on or today(), c.meta)
+    center.change_manager(c.manager, c.on or uow.today(), c.meta)
     return uow.commit(center)
 
 
@@ -52,11 +52,11 @@ def _policy(uow: UnitOfWork, on: date, meta: Meta) -> ExpensePolicy:
 
 def expense_policy(uow: UnitOfWork) -> ExpensePolicy:
     """The policy in force: the configured one, else the default (manager approves, finance falls back)."""
-    return _policy(uow, uow.log_today(), Meta("keel"))
+    return _policy(uow, uow.today(), Meta("keel"))
 
 
 def configure_policy(uow: UnitOfWork, c: m.ConfigureExpensePolicy) -> CommandResult:
-    on = c.on or today()
+    on = c.on or uow.today()
     steps = [ApprovalStep(s.approver.strip(), to_decimal(s.above)) for s in c.steps]
     categories = dict(c.categories) or dict(DEFAULT_CATEGORIES)
     try:
@@ -81,7 +81,7 @@ def _details(claim: m.ClaimInput) -> Any:
 
 def submit_claim(uow: UnitOfWork, c: m.SubmitExpenseClaim) -> CommandResult:
     uow.ensure_new(c.claim_id, "expense claim")
-    on = c.on or today()
+    on = c.on or uow.today()
     details = _details(c.claim)
     center = _cost_center(uow, details.cost_center)
     policy = _policy(uow, on, c.meta)
@@ -96,7 +96,7 @@ def submit_claim(uow: UnitOfWork, c: m.SubmitExpenseClaim) -> CommandResult:
 
 def approve_claim(uow: UnitOfWork, c: m.ApproveExpenseClaim) -> CommandResult:
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
-    on = c.on or today()
+    on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this approval")
     claim.approve(c.meta.actor, on, c.meta)
     return uow.commit(claim, new_books)
@@ -104,13 +104,13 @@ def approve_claim(uow: UnitOfWork, c: m.ApproveExpenseClaim) -> CommandResult:
 
 def reject_claim(uow: UnitOfWork, c: m.RejectExpenseClaim) -> CommandResult:
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
-    claim.reject(c.meta.actor, c.reason, c.on or today(), c.meta)
+    claim.reject(c.meta.actor, c.reason, c.on or uow.today(), c.meta)
     return uow.commit(claim)
 
 
 def resubmit_claim(uow: UnitOfWork, c: m.ResubmitExpenseClaim) -> CommandResult:
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
-    on = c.on or today()
+    on = c.on or uow.today()
     details = _details(c.claim)
     claim.resubmit(c.meta.actor, details, _policy(uow, on, c.meta), _cost_center(uow, details.cost_center), on, c.meta)
     return uow.commit(claim)
@@ -118,7 +118,7 @@ def resubmit_claim(uow: UnitOfWork, c: m.ResubmitExpenseClaim) -> CommandResult:
 
 def reimburse_claim(uow: UnitOfWork, c: m.ReimburseExpenseClaim) -> CommandResult:
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
-    on = c.on or today()
+    on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this reimbursement")
     claim.reimburse(c.reference, on, c.meta)
     return uow.commit(claim, new_books)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.finance import messages as m
 from commands.posting import open_books, rate_of
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.errors import InvalidValue
 from ledger.money import Money, to_decimal
 from ledger.payables import Bill, Supplier, SupplierPayment, make_bill_line
@@ -13,14 +13,14 @@ from ledger.payables import Bill, Supplier, SupplierPayment, make_bill_line
 def register_supplier(uow: UnitOfWork, c: m.RegisterSupplier) -> CommandResult:
     uow.ensure_new(c.supplier_id, "supplier")
     currency = c.currency or uow.default_functional_currency
-    supplier = Supplier.register(c.supplier_id, c.name, c.payment_terms_days, currency, c.on or today(), c.meta)
+    supplier = Supplier.register(c.supplier_id, c.name, c.payment_terms_days, currency, c.on or uow.today(), c.meta)
     return uow.commit(supplier)
 
 
 def record_bill(uow: UnitOfWork, c: m.RecordBill) -> CommandResult:
     uow.ensure_new(c.bill_id, "bill")
     supplier = uow.load(Supplier, c.supplier_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this bill")
     currency = c.currency or supplier.currency
     rate = rate_of(currency, c.rate, books)
@@ -45,7 +45,7 @@ def record_bill(uow: UnitOfWork, c: m.RecordBill) -> CommandResult:
 
 def void_bill(uow: UnitOfWork, c: m.VoidBill) -> CommandResult:
     bill = uow.load(Bill, c.bill_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "voiding this bill")
     bill.void(c.reason, on, c.meta)
     return uow.commit(bill, new_books)
@@ -54,7 +54,7 @@ def void_bill(uow: UnitOfWork, c: m.VoidBill) -> CommandResult:
 def pay_supplier(uow: UnitOfWork, c: m.PaySupplier) -> CommandResult:
     uow.ensure_new(c.payment_id, "supplier payment")
     supplier = uow.load(Supplier, c.supplier_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this supplier payment")
     bills: list[tuple[Bill, Money]] = []
     for a in c.allocations:

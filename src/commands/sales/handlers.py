@@ -11,7 +11,7 @@ from uuid import UUID
 
 from commands.posting import open_books, rate_of
 from commands.sales import messages as m
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork, today
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
@@ -50,19 +50,19 @@ def _lines(inputs: tuple[m.LineInput, ...], default_rate: str) -> list[InvoiceLi
 
 def register_customer(uow: UnitOfWork, c: m.RegisterCustomer) -> CommandResult:
     uow.ensure_new(c.customer_id, "customer")
-    customer = Customer.register(c.customer_id, c.name, c.payment_terms_days, c.currency, c.on or today(), c.meta)
+    customer = Customer.register(c.customer_id, c.name, c.payment_terms_days, c.currency, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
 def rename_customer(uow: UnitOfWork, c: m.RenameCustomer) -> CommandResult:
     customer = uow.load(Customer, c.customer_id, c.expected_version)
-    customer.rename(c.name, c.on or today(), c.meta)
+    customer.rename(c.name, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
 def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandResult:
     customer = uow.load(Customer, c.customer_id, c.expected_version)
-    customer.change_payment_terms(c.payment_terms_days, c.on or today(), c.meta)
+    customer.change_payment_terms(c.payment_terms_days, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 
@@ -75,14 +75,14 @@ def draft_invoice(uow: UnitOfWork, c: m.DraftInvoice) -> CommandResult:
     customer.check_active()
     lines = _lines(c.lines, c.tax_percent)
     currency = c.currency or customer.currency
-    invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, c.on or today(), c.meta, series=c.series)
+    invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, c.on or uow.today(), c.meta, series=c.series)
     return uow.commit(invoice)
 
 
 def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
     customer = uow.load(Customer, invoice.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "issuing this invoice")
     rate = rate_of(invoice.currency, c.rate, books)
     number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta)
@@ -92,13 +92,13 @@ def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
 
 def mark_sent(uow: UnitOfWork, c: m.MarkInvoiceSent) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
-    invoice.mark_sent(c.to, c.on or today(), c.meta)
+    invoice.mark_sent(c.to, c.on or uow.today(), c.meta)
     return uow.commit(invoice)
 
 
 def void_invoice(uow: UnitOfWork, c: m.VoidInvoice) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
-    on = c.on or today()
+    on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "voiding this invoice")
     invoice.void(c.reason, on, c.meta)
     return uow.commit(invoice, new_books)
@@ -108,7 +108,7 @@ def issue_credit_note(uow: UnitOfWork, c: m.IssueCreditNote) -> CommandResult:
     uow.ensure_new(c.credit_note_id, "credit note")
     invoice = uow.load(Invoice, c.invoice_id)
     customer = uow.load(Customer, invoice.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this credit note")
     if c.lines:
         lines = _lines(c.lines, "0")
@@ -126,7 +126,7 @@ def issue_credit_note(uow: UnitOfWork, c: m.IssueCreditNote) -> CommandResult:
 
 def write_off(uow: UnitOfWork, c: m.WriteOffInvoice) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this write-off")
     invoice.write_off(c.reason, books.functional_currency, on, c.meta)
     return uow.commit(invoice, new_books)
@@ -138,7 +138,7 @@ def write_off(uow: UnitOfWork, c: m.WriteOffInvoice) -> CommandResult:
 def record_payment(uow: UnitOfWork, c: m.RecordPayment) -> CommandResult:
     uow.ensure_new(c.payment_id, "payment")
     customer = uow.load(Customer, c.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this payment")
     currency = c.currency or customer.currency
     rate = rate_of(currency, c.rate, books)
@@ -162,7 +162,7 @@ def unallocate(uow: UnitOfWork, c: m.UnallocatePayment) -> CommandResult:
     payment = uow.load(Payment, c.payment_id)
     invoice = uow.load(Invoice, c.invoice_id)
     customer = uow.load(Customer, payment.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this un-allocation")
     fc = books.functional_currency
     amount = Money(to_decimal(c.amount), payment.amount.currency)
@@ -177,7 +177,7 @@ def apply_credit(uow: UnitOfWork, c: m.ApplyCustomerCredit) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id)
     if invoice.customer_id != customer.id:
         raise InvalidValue(f"invoice {invoice.label} belongs to another customer")
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "applying credit")
     fc = books.functional_currency
     amount = Money(to_decimal(c.amount), invoice.currency)
@@ -189,7 +189,7 @@ def apply_credit(uow: UnitOfWork, c: m.ApplyCustomerCredit) -> CommandResult:
 
 def refund_credit(uow: UnitOfWork, c: m.RefundCustomerCredit) -> CommandResult:
     customer = uow.load(Customer, c.customer_id)
-    on = c.on or today()
+    on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this refund")
     currency = c.currency or customer.currency
     rate = rate_of(currency, c.rate, books)
