@@ -233,7 +233,7 @@ def projections_rebuild(
 ) -> None:
     """Rebuild a read model. Plain: drop it and fold the whole log again. With --beside, --diff or
     --switch: fold into new tables while the serving ones keep answering, compare, then switch."""
-    from projections.shadow import ShadowRebuild
+    from projections.engine.shadow import ShadowRebuild
 
     blue_green = beside or diff or switch or abandon
     with keel_system(reset_changed=not blue_green) as keel:  # beside: an older version keeps serving

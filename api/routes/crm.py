@@ -23,7 +23,7 @@ from api.deps import (
 from commands import messages as m
 from ledger.errors import NotFound
 from projections import crm_lists, crm_reports
-from projections.pages import Page
+from projections.engine.pages import Page
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["crm"])

@@ -11,7 +11,7 @@ from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseC
 from ledger.errors import NotFound
 from ledger.expenses import POLICY_ID, CostCenter, cost_center_id
 from projections import lists
-from projections.pages import Page
+from projections.engine.pages import Page
 
 router = APIRouter(prefix="/v1", tags=["expenses"])
 

@@ -15,7 +15,7 @@ from commands.access import mint_key
 from ledger.access import ROLES, SCOPES
 from ledger.errors import InvalidValue, NotFound
 from projections import access
-from projections.pages import Page as Pages
+from projections.engine.pages import Page as Pages
 
 router = APIRouter(prefix="/v1", tags=["access"])
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="The 12 hex digits after keel_")]

@@ -12,7 +12,7 @@ from commands.messages import CommandResult, VoidBill
 from ledger.errors import NotFound
 from ledger.payables import SupplierPayment
 from projections import finance_lists
-from projections.pages import Page
+from projections.engine.pages import Page
 from projections.queries import Params
 
 router = APIRouter(prefix="/v1", tags=["payables"])

@@ -12,7 +12,7 @@ from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult
 from ledger.payment import Payment
 from projections import finance_lists
-from projections.pages import Page
+from projections.engine.pages import Page
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 

@@ -14,7 +14,7 @@ from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
 from projections import work_lists
-from projections.pages import Page
+from projections.engine.pages import Page
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["projects"])

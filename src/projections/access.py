@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.access import ApiKey
-from projections.db import Cursor, Row, ViewDatabase, as_datetime
-from projections.engine import Fact
-from projections.pages import Page, fetch_page
+from projections.engine.db import Cursor, Row, ViewDatabase, as_datetime
+from projections.engine.engine import Fact
+from projections.engine.pages import Page, fetch_page
 
 
 class AccessProjection:

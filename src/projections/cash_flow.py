@@ -33,13 +33,13 @@ from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
 from projections.customers import payment_terms
-from projections.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
+from projections.engine.spans import spans_at
 from projections.general_ledger import account_balances
 from projections.open_items import open_items_of
-from projections.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.payment_delays import PAYMENT_DELAYS
 from projections.reports import ReportScope, read_position
-from projections.spans import spans_at
 from projections.work_reports import planned_hours
 
 PERIODS = ("week", "month")

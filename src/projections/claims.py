@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from ledger.expenses import ExpenseClaim
 from ledger.money import to_minor
-from projections.db import Cursor
-from projections.engine import Fact
+from projections.engine.db import Cursor
+from projections.engine.engine import Fact
 
 
 class ClaimsProjection:

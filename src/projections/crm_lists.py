@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from projections.db import Row, ViewDatabase, as_date
-from projections.pages import Page, fetch_page
+from projections.engine.db import Row, ViewDatabase, as_date
+from projections.engine.pages import Page, fetch_page
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import Any
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
-from projections.db import Cursor, Row, ViewDatabase, as_date, days_between
-from projections.pages import Page, fetch_page
-from projections.spans import spans_at
+from projections.engine.db import Cursor, Row, ViewDatabase, as_date, days_between
+from projections.engine.pages import Page, fetch_page
+from projections.engine.spans import spans_at
 
 
 @dataclass(frozen=True)

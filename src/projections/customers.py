@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from ledger.customer import Customer
-from projections.db import Cursor
-from projections.engine import Fact
+from projections.engine.db import Cursor
+from projections.engine.engine import Fact
 
 
 class CustomersProjection:

@@ -8,7 +8,7 @@ so the projection also keeps the answer materialised: a row per (business-date s
 span) of each deal. When an event changes a deal's timeline, the spans that no longer hold are
 closed at its recording time and the new ones open there; a query is then a plain filter
 ``valid_from <= D < valid_to AND known_from <= K < known_to``, one row per deal (see
-``projections.spans``).
+``projections.engine.spans``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money, from_minor, to_minor
-from projections.db import Cursor, as_date, in_chunks, one_of
-from projections.spans import FOREVER, FOREVER_DATE
+from projections.engine.db import Cursor, as_date, in_chunks, one_of
+from projections.engine.spans import FOREVER, FOREVER_DATE
 
 DDL = (
     "CREATE TABLE deal_spans (deal_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE NOT NULL,"

@@ -15,7 +15,7 @@ from itertools import groupby
 
 from ledger.accounts import AccountType, account
 from ledger.money import Money
-from projections.db import ViewDatabase, as_date
+from projections.engine.db import ViewDatabase, as_date
 
 ROOTS = {
     AccountType.ASSET: "Assets",

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money
-from projections.db import ViewDatabase, as_date
-from projections.pages import Page, fetch_page
+from projections.engine.db import ViewDatabase, as_date
+from projections.engine.pages import Page, fetch_page
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ An item is one document's balance on one control account and currency (lines wit
 make one item per party). Its balance over business dates is a step function that changes on
 the dates of its lines. ``open_items`` keeps, for every item, the spans of business dates on
 which that balance is not zero, each with the span of recording times over which it was
-believed (see ``projections.spans``). When a line arrives, the spans it changes are closed at
+believed (see ``projections.engine.spans``). When a line arrives, the spans it changes are closed at
 its recording time and the new ones open there. Open items as of D known at K are then the spans
 containing both D and K: the answer, without reading the history that settled everything else.
 
@@ -27,9 +27,9 @@ from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.payables import Bill
 from ledger.topics import events_with_field
-from projections.db import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
-from projections.engine import Fact
-from projections.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
+from projections.engine.db import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
+from projections.engine.engine import Fact
+from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
 
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
 

@@ -17,10 +17,10 @@ from typing import Any
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import from_minor
 from ledger.policy import check_window
-from projections.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.pages import decode_cursor, encode_cursor, list_tag
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.open_items import open_items_of
-from projections.pages import decode_cursor, encode_cursor, list_tag
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 

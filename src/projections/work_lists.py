@@ -7,8 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from ledger.money import Money
-from projections.db import Row, ViewDatabase, as_date
-from projections.pages import Page, fetch_page
+from projections.engine.db import Row, ViewDatabase, as_date
+from projections.engine.pages import Page, fetch_page
 
 
 @dataclass(frozen=True)

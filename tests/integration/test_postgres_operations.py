@@ -23,7 +23,7 @@ from commands.messages import IssueInvoice
 from ledger.events import Meta
 from projections import lists
 from projections.catalog import default_projections
-from projections.health import ProjectionFailed
+from projections.engine.health import ProjectionFailed
 from projections.reports import ageing
 
 pytestmark = pytest.mark.postgres

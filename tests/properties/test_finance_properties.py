@@ -24,8 +24,8 @@ from commands import messages as m
 from ledger.errors import DomainError
 from ledger.events import Meta
 from projections.catalog import default_projections
-from projections.db import ViewDatabase
-from projections.engine import ProjectionEngine
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
 from projections.reports import ageing, balance_sheet, profit_and_loss, trial_balance
 
 START = date(2026, 1, 1)

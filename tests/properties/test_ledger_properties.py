@@ -35,8 +35,8 @@ from commands.messages import (
 )
 from ledger.errors import DomainError
 from projections.catalog import default_projections
-from projections.db import ViewDatabase
-from projections.engine import ProjectionEngine
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
 from projections.reports import receivables, trial_balance
 
 START = date(2026, 1, 1)

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from projections.db import Cursor, ViewDatabase
-from projections.engine import Fact, ProjectionEngine
-from projections.health import ProjectionFailed
+from projections.engine.db import Cursor, ViewDatabase
+from projections.engine.engine import Fact, ProjectionEngine
+from projections.engine.health import ProjectionFailed
 
 
 class Log:

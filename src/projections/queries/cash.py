@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.errors import InvalidValue
 from projections import cash_flow
-from projections.db import ViewDatabase
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import GL, OPEN, page_notes, scope_notes
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ledger.errors import InvalidValue, NotFound
 from projections import crm_reports
-from projections.db import ViewDatabase
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import scope_notes
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.errors import InvalidTransition, InvalidValue
 from projections import reports
-from projections.db import ViewDatabase
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.restatement import Restatement, restatement
 

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from projections.health import ProjectionFailed
+from projections.engine.health import ProjectionFailed
 
 log = logging.getLogger("keel.projections")
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.db import Cursor, Row, ViewDatabase
-from projections.engine import EPOCH, Projection, ProjectionEngine, StatisticsRefresh
-from projections.reading import PageReader, fewer_collections
+from projections.engine.db import Cursor, Row, ViewDatabase
+from projections.engine.engine import EPOCH, Projection, ProjectionEngine, StatisticsRefresh
+from projections.engine.reading import PageReader, fewer_collections
 
 SAMPLE = 5
 

@@ -247,7 +247,7 @@ class ViewDatabase:
             if not Path(self._path).parent.is_dir():
                 raise ValueError(f"the folder {Path(self._path).parent} of {url} does not exist")
         elif url.startswith(("postgresql://", "postgres://")):
-            from projections.pool import view_pool  # rides out a database that goes away
+            from projections.engine.pool import view_pool  # rides out a database that goes away
 
             self.dialect = "postgres"
             self._pool = view_pool(url)

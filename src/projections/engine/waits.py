@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 from ledger.errors import InvalidValue
-from projections.db import ViewDatabase
-from projections.reading import EventLog
+from projections.engine.db import ViewDatabase
+from projections.engine.reading import EventLog
 
 POLL_SECONDS = 0.05  # between reads of the tracking rows while requests wait: another process's pages
 T = TypeVar("T")

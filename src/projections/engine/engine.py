@@ -22,9 +22,9 @@ from functools import partial
 from typing import Any, Protocol
 
 from ledger.topics import topics_of
-from projections.db import Cursor, ViewDatabase, as_datetime
-from projections.following import Follower
-from projections.health import (
+from projections.engine.db import Cursor, ViewDatabase, as_datetime
+from projections.engine.following import Follower
+from projections.engine.health import (
     CLEARED,
     Failure,
     FailureLog,
@@ -36,8 +36,8 @@ from projections.health import (
     record,
     transient,
 )
-from projections.reading import EventLog, PageReader, fewer_collections
-from projections.waits import PositionWaits
+from projections.engine.reading import EventLog, PageReader, fewer_collections
+from projections.engine.waits import PositionWaits
 
 log = logging.getLogger("keel.projections")
 
@@ -139,7 +139,7 @@ class ProjectionEngine(PositionWaits):
     def setup(self, reset_changed: bool = True) -> None:
         """Create missing tables; rebuild any projection whose schema version changed (unless
         ``reset_changed`` is False: then the older version keeps serving until a rebuild beside it
-        switches; see ``projections.shadow``)."""
+        switches; see ``projections.engine.shadow``)."""
         with self.db.transaction() as cur:
             self.db.lock_schema(cur)
             cur.execute(TRACKING_DDL)
@@ -260,7 +260,7 @@ class ProjectionEngine(PositionWaits):
         """Process until every named projection has reached the head of the log.
 
         A projection that fails on an event stops just before it, without holding the others
-        back; every failure is logged and recorded on its tracking row (``projections.health``),
+        back; every failure is logged and recorded on its tracking row (``projections.engine.health``),
         and the first is raised once the others have caught up.
         """
         total = 0
@@ -401,7 +401,7 @@ class ProjectionEngine(PositionWaits):
         self._wake.set()
 
     def run_forever(self, poll_interval: float = 0.25, stop: threading.Event | None = None) -> None:
-        """Catch up, then follow the log until stopped (see ``projections.following``)."""
+        """Catch up, then follow the log until stopped (see ``projections.engine.following``)."""
         self._follower.run_forever(poll_interval, stop)
 
     def start(self, poll_interval: float = 0.25) -> None:

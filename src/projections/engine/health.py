@@ -19,7 +19,7 @@ from typing import Any
 
 import psycopg
 
-from projections.db import Cursor, ViewDatabase, as_datetime
+from projections.engine.db import Cursor, ViewDatabase, as_datetime
 
 log = logging.getLogger("keel.projections")
 
