@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.access import ApiKey
-from projections.engine.db import Cursor, Row, ViewDatabase, as_datetime
-from projections.engine.engine import Fact
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor, Row, as_datetime
 
 
 class AccessProjection:

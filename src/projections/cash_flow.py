@@ -33,9 +33,10 @@ from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
 from projections.customers import payment_terms
-from projections.engine.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.engine.spans import spans_at
+from projections.engine.sql import Cursor, as_date, by_code_point
 from projections.general_ledger import account_balances
 from projections.open_items import open_items_of
 from projections.payment_delays import PAYMENT_DELAYS

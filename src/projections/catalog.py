@@ -7,7 +7,7 @@ from projections.claims import ClaimsProjection
 from projections.crm import CrmProjection
 from projections.customers import CustomersProjection
 from projections.documents import DocumentsProjection
-from projections.engine.engine import Projection
+from projections.engine.projection import Projection
 from projections.general_ledger import GeneralLedgerProjection
 from projections.invoices import InvoicesProjection
 from projections.open_items import OpenItemsProjection

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from ledger.expenses import ExpenseClaim
 from ledger.money import to_minor
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 
 class ClaimsProjection:

@@ -12,9 +12,9 @@ from ledger.customer import Customer
 from ledger.money import to_minor
 from ledger.projects import Project
 from projections import deal_spans
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
 from projections.engine.spans import create_span_index
+from projections.engine.sql import Cursor
 
 TABLES = (
     "pipeline_stages",

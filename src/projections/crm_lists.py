@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from projections.engine.db import Row, ViewDatabase, as_date
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.sql import Row, as_date
 
 
 @dataclass(frozen=True)

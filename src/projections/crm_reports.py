@@ -17,9 +17,10 @@ from typing import Any
 from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
-from projections.engine.db import Cursor, Row, ViewDatabase, as_date, days_between
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import spans_at
+from projections.engine.sql import Cursor, Row, as_date, days_between
 
 
 @dataclass(frozen=True)

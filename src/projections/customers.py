@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from ledger.customer import Customer
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 
 class CustomersProjection:

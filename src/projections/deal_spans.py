@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money, from_minor, to_minor
-from projections.engine.db import Cursor, as_date, in_chunks, one_of
 from projections.engine.spans import FOREVER, FOREVER_DATE
+from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 DDL = (
     "CREATE TABLE deal_spans (deal_id TEXT NOT NULL, valid_from DATE NOT NULL, valid_to DATE NOT NULL,"

@@ -13,8 +13,8 @@ from ledger.customer import Customer
 from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
 from ledger.payables import Bill, Supplier
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 
 class DocumentsProjection:

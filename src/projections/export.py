@@ -15,7 +15,8 @@ from itertools import groupby
 
 from ledger.accounts import AccountType, account
 from ledger.money import Money
-from projections.engine.db import ViewDatabase, as_date
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import as_date
 
 ROOTS = {
     AccountType.ASSET: "Assets",

@@ -11,8 +11,9 @@ from ledger.money import Money
 from ledger.payables import Bill
 from ledger.payment import Payment
 from ledger.policy import check_window
-from projections.engine.db import Row, ViewDatabase, as_date, as_datetime
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.sql import Row, as_date, as_datetime
 
 
 @dataclass(frozen=True)

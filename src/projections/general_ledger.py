@@ -16,8 +16,8 @@ from typing import Any
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 YEAR_CLOSE_TOPIC = "keel.books.YearClosed.v1"
 # A literal, not a parameter: a partial index is used only where the query repeats its condition.

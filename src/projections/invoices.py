@@ -7,8 +7,8 @@ from typing import Any
 
 from ledger.invoice import Invoice, taxes
 from ledger.money import to_minor
-from projections.engine.db import Cursor, update_rows
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor, update_rows
 
 _ADDS = {
     Invoice.PaymentApplied: "paid_minor",

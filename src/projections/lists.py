@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money
-from projections.engine.db import ViewDatabase, as_date
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.sql import as_date
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.payables import Bill
 from ledger.topics import events_with_field
-from projections.engine.db import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
 from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
+from projections.engine.sql import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
 
 OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
 

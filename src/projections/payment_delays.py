@@ -19,8 +19,8 @@ from ledger.accounts import RECEIVABLES
 from ledger.invoice import Invoice
 from ledger.money import to_minor
 from ledger.payment import Payment
-from projections.engine.db import Cursor, as_date, rows_where_one_of
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor, as_date, rows_where_one_of
 from projections.open_items import TEXT, Line, SpanTable
 
 PAYMENT_DELAYS = SpanTable("customer_delays", (("party_id", TEXT),), ("paid_minor", "late_minor_days"))

@@ -17,8 +17,9 @@ from typing import Any
 from ledger.accounts import CUSTOMER_CREDIT, INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
 from ledger.money import from_minor
 from ledger.policy import check_window
-from projections.engine.db import Cursor, ViewDatabase, as_date, by_code_point
+from projections.engine.db import ViewDatabase
 from projections.engine.pages import decode_cursor, encode_cursor, list_tag
+from projections.engine.sql import Cursor, as_date, by_code_point
 from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.open_items import open_items_of
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from ledger.accounts import account
 from ledger.money import Money
-from projections.engine.db import ViewDatabase, as_date, as_datetime
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import as_date, as_datetime
 from projections.general_ledger import account_balances
 from projections.reports import ReportScope, read_position
 

@@ -9,8 +9,8 @@ from ledger.money import Money, to_minor
 from ledger.people import Person, Terms
 from ledger.projects import Project
 from ledger.timesheets import Timesheet
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL"
 

@@ -16,7 +16,8 @@ from ledger.accounts import SALARIES, AccountType, account
 from ledger.errors import InvalidValue
 from ledger.money import Money
 from ledger.policy import check_window
-from projections.engine.db import Cursor, ViewDatabase, as_date
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import Cursor, as_date
 from projections.general_ledger import YEAR_CLOSE_TOPIC
 
 GROUPS = ("project", "customer", "cost_center", "month")

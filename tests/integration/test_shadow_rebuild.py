@@ -12,9 +12,9 @@ from api.demo import load_demo
 from api.system import Keel
 from ledger.customer import Customer
 from projections.customers import CustomersProjection
-from projections.engine.db import Cursor
-from projections.engine.engine import Fact
+from projections.engine.projection import Fact
 from projections.engine.shadow import ShadowRebuild
+from projections.engine.sql import Cursor
 
 
 def test_every_projection_rebuilt_beside_the_serving_one_is_identical_and_switches(keel: Keel) -> None:

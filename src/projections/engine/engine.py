@@ -16,13 +16,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
 
 from ledger.topics import topics_of
-from projections.engine.db import Cursor, ViewDatabase, as_datetime
+from projections.engine.db import ViewDatabase
 from projections.engine.following import Follower
 from projections.engine.health import (
     CLEARED,
@@ -36,7 +34,9 @@ from projections.engine.health import (
     record,
     transient,
 )
+from projections.engine.projection import Fact, Projection
 from projections.engine.reading import EventLog, PageReader, fewer_collections
+from projections.engine.sql import Cursor, as_datetime
 from projections.engine.waits import PositionWaits
 
 log = logging.getLogger("keel.projections")
@@ -61,41 +61,6 @@ CREATE TABLE IF NOT EXISTS keel_pending_indexes (
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ANALYZE_AFTER = 5000  # events folded in one catch-up after which the planner's statistics are refreshed
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One event as a projection sees it: where it stands in the log and when it became known."""
-
-    position: int
-    recorded_at: datetime
-    event: Any
-
-
-class Projection(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def schema_version(self) -> int:
-        """Bump when the tables or the folding change: setup() then rebuilds the projection."""
-        ...
-
-    @property
-    def tables(self) -> Sequence[str]: ...
-
-    @property
-    def folds(self) -> tuple[type, ...] | None:
-        """The event classes (with their subclasses) whose events change this read model; the
-        engine reads only their topics from the log. None: every event."""
-        ...
-
-    def create(self, cur: Cursor) -> None: ...
-    def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None: ...
-
-    # Optional: ``query_indexes``, the names of indexes that ``create`` makes for queries alone,
-    # never read by ``apply``: a rebuild builds them at its end (see ``ProjectionEngine.rebuild``).
-    # Optional: ``retired_tables``, tables earlier versions made and this one does not: dropped
-    # when the new version takes over.
 
 
 class StatisticsRefresh:

@@ -19,7 +19,8 @@ from typing import Any
 
 import psycopg
 
-from projections.engine.db import Cursor, ViewDatabase, as_datetime
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import Cursor, as_datetime
 
 log = logging.getLogger("keel.projections")
 

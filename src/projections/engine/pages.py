@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 import psycopg
 
 from ledger.errors import InvalidValue
-from projections.engine.db import Cursor, Row, as_date, as_datetime
+from projections.engine.sql import Cursor, Row, as_date, as_datetime
 
 T = TypeVar("T")
 MAX_LIMIT = 1000

@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.engine.db import Cursor, Row, ViewDatabase
-from projections.engine.engine import EPOCH, Projection, ProjectionEngine, StatisticsRefresh
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import EPOCH, ProjectionEngine, StatisticsRefresh
+from projections.engine.projection import Projection
 from projections.engine.reading import PageReader, fewer_collections
+from projections.engine.sql import Cursor, Row
 
 SAMPLE = 5
 

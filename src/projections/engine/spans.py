@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from projections.engine.db import Cursor
+from projections.engine.sql import Cursor
 
 FOREVER_DATE = date(9999, 12, 31)
 FOREVER = datetime(9999, 12, 31, tzinfo=UTC)  # the end of spans still believed

@@ -8,7 +8,8 @@ from typing import Any, Generic, TypeVar
 
 from ledger.errors import InvalidValue
 from projections.crm_reports import DealState, list_deals
-from projections.engine.db import Cursor, ViewDatabase
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import Cursor
 from projections.finance_lists import SupplierView, list_suppliers
 from projections.lists import CustomerView, InvoiceView, list_customers, list_invoices
 from projections.queries.core import Books, Params, Query, Table, columns
