@@ -34,8 +34,8 @@ from api.demo_history import FIRST_DAY, _id, load_history
 from api.system import Keel, settle_heap
 from projections.cash_flow import actual, forecast
 from projections.crm_reports import conversion, customer_360, follow_ups, list_deals, pipeline, win_rate
-from projections.export import journal_lines
-from projections.reports import (
+from projections.finance.export import journal_lines
+from projections.finance.reports import (
     account_ledger,
     ageing,
     balance_sheet,
@@ -44,7 +44,7 @@ from projections.reports import (
     tax_summary,
     trial_balance,
 )
-from projections.restatement import restatement
+from projections.finance.restatement import restatement
 from projections.work_reports import budget_burn, margins, utilisation, work_in_progress
 
 LAST = date(2026, 9, 30)

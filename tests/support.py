@@ -20,7 +20,7 @@ from commands.messages import (
     VoidInvoice,
 )
 from ledger.events import Meta
-from projections.reports import ageing, trial_balance
+from projections.finance.reports import ageing, trial_balance
 
 META = Meta(actor="test")
 

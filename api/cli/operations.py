@@ -151,7 +151,7 @@ def grant_app_role_command(
 @export_app.command("ledger")
 def export_ledger(known_at: KnownAtOption = None) -> None:
     """Write the general ledger as a ledger-cli / hledger journal to standard output."""
-    from projections.export import journal_lines
+    from projections.finance.export import journal_lines
 
     with keel_system() as keel:
         catch_up(keel)

@@ -18,7 +18,7 @@ from ledger.money import Money
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor, as_date
-from projections.general_ledger import YEAR_CLOSE_TOPIC
+from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
 
 GROUPS = ("project", "customer", "cost_center", "month")
 

@@ -17,7 +17,7 @@ from commands import messages as m
 from ledger.books import PeriodLocked
 from ledger.errors import InvalidTransition, NotPermitted
 from ledger.events import Meta
-from projections import reports
+from projections.finance import reports
 
 ACCOUNTANT, JON, MARIA, FIONA = Meta("anna"), Meta("jon"), Meta("maria"), Meta("fiona")
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.errors import InvalidTransition, InvalidValue
-from projections import reports
 from projections.engine.db import ViewDatabase
+from projections.finance import reports
+from projections.finance.restatement import Restatement, restatement
 from projections.queries.core import Books, Params, Query, Table, columns
-from projections.restatement import Restatement, restatement
 
 GL = ("general_ledger",)
 OPEN = ("open_items", "documents")  # open items, with their documents and parties

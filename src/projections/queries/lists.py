@@ -10,8 +10,8 @@ from ledger.errors import InvalidValue
 from projections.crm_reports import DealState, list_deals
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor
-from projections.finance_lists import SupplierView, list_suppliers
-from projections.lists import CustomerView, InvoiceView, list_customers, list_invoices
+from projections.finance.ledger_lists import SupplierView, list_suppliers
+from projections.finance.lists import CustomerView, InvoiceView, list_customers, list_invoices
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import page_notes
 from projections.work_lists import ProjectView, list_projects

@@ -53,7 +53,7 @@ SEGMENT = 10_000
 class GeneralLedgerProjection:
     name = "general_ledger"
     # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
-    # open items (projections.open_items); 6: an index of the year-end closing lines
+    # open items (projections.finance.open_items); 6: an index of the year-end closing lines
     schema_version = 6
     tables = ("gl_lines", "gl_month_sums")
     query_indexes = (

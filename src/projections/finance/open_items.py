@@ -9,7 +9,7 @@ believed (see ``projections.engine.spans``). When a line arrives, the spans it c
 its recording time and the new ones open there. Open items as of D known at K are then the spans
 containing both D and K: the answer, without reading the history that settled everything else.
 
-How late each customer pays is kept alike, in a read model of its own (``projections.payment_delays``).
+How late each customer pays is kept alike, in a read model of its own (``projections.finance.payment_delays``).
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ class OpenItemsProjection:
     name = "open_items"
     # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points;
     # 6: spans closed in place; 7: items carry their document's number and due date; 8: an
-    # R-tree per control account; 9: payment delays apart (projections.payment_delays)
+    # R-tree per control account; 9: payment delays apart (projections.finance.payment_delays)
     schema_version = 9
     tables = ("open_items", "document_terms")
     # v6 kept invoices' due dates alone; v8 kept the payment delays

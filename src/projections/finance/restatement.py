@@ -15,8 +15,8 @@ from ledger.accounts import account
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date, as_datetime
-from projections.general_ledger import account_balances
-from projections.reports import ReportScope, read_position
+from projections.finance.general_ledger import account_balances
+from projections.finance.reports import ReportScope, read_position
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Per customer, the running sums of payments on invoices and of payments times the days they came
 after the invoice's due date, as spans over the dates of the payments (see
-``projections.open_items.SpanTable``). Their ratio as of D known at K is the customer's average
+``projections.finance.open_items.SpanTable``). Their ratio as of D known at K is the customer's average
 delay then: what the cash forecast moves the customer's receivables by.
 
 A read model of its own, apart from open items: it folds only payments and the invoices they pay,
@@ -21,7 +21,7 @@ from ledger.money import to_minor
 from ledger.payment import Payment
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor, as_date, rows_where_one_of
-from projections.open_items import TEXT, Line, SpanTable
+from projections.finance.open_items import TEXT, Line, SpanTable
 
 PAYMENT_DELAYS = SpanTable("customer_delays", (("party_id", TEXT),), ("paid_minor", "late_minor_days"))
 

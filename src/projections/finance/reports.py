@@ -20,8 +20,8 @@ from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import decode_cursor, encode_cursor, list_tag
 from projections.engine.sql import Cursor, as_date, by_code_point
-from projections.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
-from projections.open_items import open_items_of
+from projections.finance.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
+from projections.finance.open_items import open_items_of
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "over 90")
 
@@ -455,7 +455,7 @@ def ageing(
 ) -> Ageing:
     """Open items by days overdue as of a date. The total equals the balance-sheet
     receivables (or payables) of the same date and knowledge: the items are the same lines,
-    summed per document (see ``projections.open_items``). Items come by party name, due date
+    summed per document (see ``projections.finance.open_items``). Items come by party name, due date
     and number: every one (``limit`` None), or a page of ``limit`` after ``cursor``; the total
     and the buckets count them all, summed per due date in SQL."""
     if kind not in ("receivables", "payables"):
