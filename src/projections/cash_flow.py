@@ -40,7 +40,7 @@ from projections.finance.customers import payment_terms
 from projections.finance.general_ledger import account_balances
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
-from projections.finance.reports import ReportScope, read_position
+from projections.finance.scope import ReportScope, read_position
 from projections.work_reports import planned_hours
 
 PERIODS = ("week", "month")

@@ -24,7 +24,7 @@ from ledger.events import Meta
 from projections.catalog import default_projections
 from projections.engine.health import ProjectionFailed
 from projections.finance import lists
-from projections.finance.reports import ageing
+from projections.finance.detail import ageing
 
 pytestmark = pytest.mark.postgres
 

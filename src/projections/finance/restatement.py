@@ -16,7 +16,7 @@ from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date, as_datetime
 from projections.finance.general_ledger import account_balances
-from projections.finance.reports import ReportScope, read_position
+from projections.finance.scope import ReportScope, read_position
 
 
 @dataclass(frozen=True)
