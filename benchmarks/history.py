@@ -34,11 +34,11 @@ from api.demo_history import FIRST_DAY, _id, load_history
 from api.system import Keel, settle_heap
 from projections.cash_flow import actual, forecast
 from projections.crm_reports import conversion, customer_360, follow_ups, list_deals, pipeline, win_rate
+from projections.delivery.reports import budget_burn, margins, utilisation, work_in_progress
 from projections.finance.detail import account_ledger, ageing, tax_summary
 from projections.finance.export import journal_lines
 from projections.finance.reports import balance_sheet, profit_and_loss, receivables, trial_balance
 from projections.finance.restatement import restatement
-from projections.work_reports import budget_burn, margins, utilisation, work_in_progress
 
 LAST = date(2026, 9, 30)
 

@@ -32,6 +32,7 @@ from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.errors import InvalidValue
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
+from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.engine.spans import spans_at
@@ -41,7 +42,6 @@ from projections.finance.general_ledger import account_balances
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
 from projections.finance.scope import ReportScope, read_position
-from projections.work_reports import planned_hours
 
 PERIODS = ("week", "month")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.access import AccessProjection
 from projections.crm import CrmProjection
+from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
 from projections.finance.claims import ClaimsProjection
 from projections.finance.customers import CustomersProjection
@@ -12,7 +13,6 @@ from projections.finance.general_ledger import GeneralLedgerProjection
 from projections.finance.invoices import InvoicesProjection
 from projections.finance.open_items import OpenItemsProjection
 from projections.finance.payment_delays import PaymentDelaysProjection
-from projections.work import WorkProjection
 
 
 def default_projections(functional_currency: str = "EUR") -> list[Projection]:
