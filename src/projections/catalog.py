@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from projections.access import AccessProjection
-from projections.crm import CrmProjection
+from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
 from projections.finance.claims import ClaimsProjection

@@ -15,7 +15,7 @@ from ledger.crm import Deal
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
 from ledger.projects import Project, project_id_for_deal
-from projections import crm_reports as crm
+from projections.crm import reports as crm
 
 ALICE, BOB = Meta("alice"), Meta("bob")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import InvalidValue, NotFound
-from projections import crm_reports
+from projections.crm import reports as crm_reports
 from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import scope_notes

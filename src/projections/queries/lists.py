@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ledger.errors import InvalidValue
-from projections.crm_reports import DealState, list_deals
+from projections.crm.reports import DealState, list_deals
 from projections.delivery.lists import ProjectView, list_projects
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor

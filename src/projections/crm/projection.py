@@ -11,7 +11,7 @@ from ledger.crm import Activity, Deal, FollowUp, Lead, Pipeline
 from ledger.customer import Customer
 from ledger.money import to_minor
 from ledger.projects import Project
-from projections import deal_spans
+from projections.crm import deal_spans
 from projections.engine.projection import Fact
 from projections.engine.spans import create_span_index
 from projections.engine.sql import Cursor
