@@ -1,4 +1,5 @@
-"""Pipeline analytics and the customer 360, as of a business date and as known at a moment.
+"""Pipeline analytics and deals as they stood, as of a business date and as known at a moment (the
+customer 360 is in ``projections.crm.customer_360``).
 
 A deal's state on date D as known at K is its latest stage row and latest attribute row
 with ``effective_date <= D`` and ``recorded_at <= K`` (ties broken by log position): one
@@ -9,12 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
@@ -135,41 +135,14 @@ class FollowUpsReport:
     open_items: list[FollowUpItem]
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    on: date
-    kind: str
-    subject: str
-    about_kind: str
-    about_id: str
-    actor: str
-
-
-@dataclass(frozen=True)
-class Customer360:
-    scope: CrmScope
-    customer_id: str
-    name: str
-    owner: str
-    merged_ids: list[str]
-    contacts: list[dict[str, str]]
-    deals: list[DealState]
-    timeline: list[TimelineEntry]
-    invoices: list[dict[str, Any]]
-    payments: list[dict[str, Any]]
-    open_balance: dict[str, Decimal]
-    credit: dict[str, Decimal]
-    projects: list[dict[str, Any]] = field(default_factory=list)
-
-
 # -- helpers ------------------------------------------------------------------------
 
 
-def _known(alias: str, known_at: datetime | None) -> tuple[str, list[Any]]:
+def known_by(alias: str, known_at: datetime | None) -> tuple[str, list[Any]]:
     return (f" AND {alias}.recorded_at <= %s", [known_at]) if known_at else ("", [])
 
 
-def _position(cur: Cursor) -> int:
+def crm_position(cur: Cursor) -> int:
     cur.execute("SELECT position FROM keel_tracking WHERE projection = 'crm'")
     row = cur.fetchone()
     return int(row[0]) if row else 0
@@ -203,7 +176,7 @@ def _deal_state(r: Row) -> DealState:
     )
 
 
-def _deal_states(
+def deal_states(
     cur: Cursor, as_of: date, known_at: datetime | None, where: str = "", params: Sequence[Any] = ()
 ) -> list[DealState]:
     """Deals' states on ``as_of`` as known at ``known_at`` (one span each; see deal_spans), by the
@@ -230,7 +203,7 @@ def deals_as_of(
 ) -> list[DealState]:
     """Every deal (meeting ``where``, if given) as it stood on ``as_of`` as known at ``known_at``."""
     with db.read() as cur:
-        return _deal_states(cur, as_of, known_at, where, params)
+        return deal_states(cur, as_of, known_at, where, params)
 
 
 def deal_as_of(db: ViewDatabase, deal_id: str, as_of: date, known_at: datetime | None = None) -> DealState | None:
@@ -276,7 +249,7 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
                 f" WHERE status = 'open' AND {where} GROUP BY 1, 2",
                 params,
             )
-            return cur.fetchall(), _stage_order(cur), _position(cur)
+            return cur.fetchall(), _stage_order(cur), crm_position(cur)
 
     def closed_deals() -> list[Any]:
         with db.read() as cur:
@@ -305,7 +278,7 @@ def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by
 
 def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> ConversionReport:
     """How many deals reached each stage (or a later one), stage to stage; and leads by source to won."""
-    kl, klp = _known("l", known_at)
+    kl, klp = known_by("l", known_at)
     with db.read() as cur:
         order = _stage_order(cur)
         steps = [*order, "won"]
@@ -329,7 +302,7 @@ def conversion(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
             [*params, as_of, *klp],
         )
         sources = {str(source): (int(n), int(converted), int(won or 0)) for source, n, converted, won in cur.fetchall()}
-        position = _position(cur)
+        position = crm_position(cur)
     reached = [sum(count for n, count in furthest.items() if n >= i) for i in range(len(steps))]
     funnel = [
         FunnelStep(
@@ -356,7 +329,7 @@ def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None
             [*params, start],
         )
         closed = {str(status): (int(n), int(days or 0)) for status, n, days in cur.fetchall()}
-        position = _position(cur)
+        position = crm_position(cur)
     won, days = closed.get("won", (0, 0))
     cycle = (Decimal(days) / won).quantize(Decimal("0.1")) if won else None
     return WinRateReport(CrmScope(end, known_at, position, start), won, closed.get("lost", (0, 0))[0], cycle)
@@ -364,7 +337,7 @@ def win_rate(db: ViewDatabase, start: date, end: date, known_at: datetime | None
 
 def follow_ups(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> FollowUpsReport:
     """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
-    kf, kp = _known("f", known_at)
+    kf, kp = known_by("f", known_at)
     with db.read() as cur:
         cur.execute(
             "WITH f AS (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY f.followup_id"
@@ -375,7 +348,7 @@ def follow_ups(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
             [as_of, *kp],
         )
         rows = cur.fetchall()
-        position = _position(cur)
+        position = crm_position(cur)
     items = []
     for fid, owner, kind, about, due, note in rows:
         d = as_date(due)
@@ -392,118 +365,3 @@ def follow_ups(db: ViewDatabase, as_of: date, known_at: datetime | None = None) 
             counts[2] += 1
     owners = [OwnerFollowUps(o, *c) for o, c in sorted(per.items())]
     return FollowUpsReport(CrmScope(as_of, known_at, position), owners, items)
-
-
-def customer_360(
-    db: ViewDatabase, customer_id: str, as_of: date, known_at: datetime | None = None
-) -> Customer360 | None:
-    """One customer across CRM and finance: contacts, deals, one timeline of communication,
-    invoices, payments and the open balance. Duplicates merged into it are included."""
-    with db.read() as cur:
-        cur.execute("SELECT id, name, owner FROM customers WHERE id = %s", (customer_id,))
-        row = cur.fetchone()
-        if row is None:
-            return None
-        cur.execute("SELECT id FROM customers WHERE merged_into = %s", (customer_id,))
-        merged = [str(r[0]) for r in cur.fetchall()]
-        ids = [customer_id, *merged]
-        marks = ", ".join(["%s"] * len(ids))
-        cur.execute(
-            f"SELECT contact_id, name, email, phone, role FROM contacts WHERE customer_id IN ({marks}) AND active"
-            " ORDER BY name",
-            ids,
-        )
-        contacts: list[dict[str, str]] = []
-        for r in cur.fetchall():  # a merged duplicate's contacts were copied to the target: list them once
-            if all(c["contact_id"] != str(r[0]) for c in contacts):
-                contacts.append(dict(zip(("contact_id", "name", "email", "phone", "role"), map(str, r), strict=True)))
-        deals = _deal_states(cur, as_of, known_at, f"customer_id IN ({marks})", ids)
-        cur.execute(f"SELECT id FROM leads WHERE customer_id IN ({marks})", ids)
-        subjects = ids + [d.deal_id for d in deals] + [str(r[0]) for r in cur.fetchall()]
-        ka, kap = _known("a", known_at)
-        smarks = ", ".join(["%s"] * len(subjects))
-        cur.execute(
-            "SELECT a.effective_date, a.kind, a.subject, a.about_kind, a.about_id, a.actor FROM activities a"
-            f" WHERE a.about_id IN ({smarks}) AND a.effective_date <= %s{ka} ORDER BY a.effective_date, a.position",
-            [*subjects, as_of, *kap],
-        )
-        timeline = []
-        for r in cur.fetchall():
-            d = as_date(r[0])
-            assert d is not None
-            timeline.append(TimelineEntry(d, r[1], r[2], r[3], str(r[4]), r[5]))
-        cur.execute(
-            "SELECT id, number, status, currency, net_minor + tax_minor, issue_date, due_date FROM invoices"
-            f" WHERE customer_id IN ({marks}) AND issue_date IS NOT NULL AND issue_date <= %s ORDER BY issue_date",
-            [*ids, as_of],
-        )
-        invoices = [
-            {
-                "id": str(r[0]),
-                "number": r[1],
-                "status": r[2],
-                "currency": r[3],
-                "total": Money.from_minor(int(r[4]), r[3]).amount,
-                "issue_date": as_date(r[5]),
-                "due_date": as_date(r[6]),
-            }
-            for r in cur.fetchall()
-        ]
-        kg, kgp = _known("g", known_at)
-        cur.execute(
-            "SELECT g.effective_date, g.currency, g.amount_minor, g.memo FROM gl_lines g"
-            f" WHERE g.party_id IN ({marks}) AND g.account = %s AND g.event_topic = 'keel.payment.Received'"
-            f" AND g.effective_date <= %s{kg} ORDER BY g.effective_date, g.position",
-            [*ids, BANK, as_of, *kgp],
-        )
-        payments = [
-            {"on": as_date(r[0]), "currency": r[1], "amount": Money.from_minor(int(r[2]), r[1]).amount, "memo": r[3]}
-            for r in cur.fetchall()
-        ]
-        cur.execute(
-            "SELECT g.account, g.currency, SUM(g.amount_minor) FROM gl_lines g"
-            f" WHERE g.party_id IN ({marks}) AND g.account IN (%s, %s) AND g.effective_date <= %s{kg}"
-            " GROUP BY g.account, g.currency",
-            [*ids, RECEIVABLES, CUSTOMER_CREDIT, as_of, *kgp],
-        )
-        balance: dict[str, Decimal] = {}
-        credit: dict[str, Decimal] = {}
-        for code, currency, minor in cur.fetchall():
-            amount = Money.from_minor(int(minor), currency).amount
-            if code == RECEIVABLES:
-                balance[currency] = amount
-            else:
-                credit[currency] = -amount
-        cur.execute(
-            "SELECT id, name, deal_id, status, COALESCE(value_minor, 0), COALESCE(currency, 'EUR'), drafted_on"
-            f" FROM work_projects WHERE customer_id IN ({marks}) AND drafted_on <= %s ORDER BY drafted_on",
-            [*ids, as_of],
-        )
-        projects = [
-            {
-                "id": str(r[0]),
-                "name": r[1],
-                "deal_id": r[2],
-                "status": r[3],
-                "value": Money.from_minor(int(r[4]), r[5]).amount,
-                "currency": r[5],
-                "drafted_on": as_date(r[6]),
-            }
-            for r in cur.fetchall()
-        ]
-        position = _position(cur)
-    return Customer360(
-        CrmScope(as_of, known_at, position),
-        customer_id,
-        row[1],
-        row[2],
-        merged,
-        contacts,
-        deals,
-        timeline,
-        invoices,
-        payments,
-        balance,
-        credit,
-        projects,
-    )
