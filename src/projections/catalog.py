@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projections.access import AccessProjection
+from projections.access.api_keys import AccessProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
