@@ -32,7 +32,8 @@ from run import percentile, rebuild_all, store
 from api.demo import load_demo
 from api.demo_history import FIRST_DAY, _id, load_history
 from api.system import Keel, settle_heap
-from projections.cash_flow import actual, forecast
+from projections.cash.actuals import actual
+from projections.cash.forecasts import forecast
 from projections.crm.customer_360 import customer_360
 from projections.crm.reports import conversion, follow_ups, list_deals, pipeline, win_rate
 from projections.delivery.reports import budget_burn, margins, utilisation, work_in_progress

@@ -22,7 +22,7 @@ from api.system import Keel
 from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
 from ledger.invoice import Invoice
 from ledger.payables import Bill
-from projections.cash_flow import forecast, payment_delays
+from projections.cash.forecasts import forecast, payment_delays
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
 from projections.finance.reports import profit_and_loss, receivables
 

@@ -1,5 +1,5 @@
-"""Cash flow: what moved through the bank (actuals), what is expected to (forecast), and how a
-past forecast compares with what happened since.
+"""The cash forecast: what is expected to move through the bank (the actuals are in
+``projections.cash.actuals``), and how a past forecast compares with what happened since.
 
 Everything is read from the general ledger with both time axes, so a forecast "as of D, known
 at K" is exactly what the books could have forecast then. Values are in the functional currency.
@@ -23,131 +23,24 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import BANK, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
-from ledger.errors import InvalidValue
-from ledger.money import Money, from_minor
+from ledger.accounts import EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
+from ledger.money import Money
 from ledger.policy import check_window
+from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
 from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.engine.spans import spans_at
 from projections.engine.sql import Cursor, as_date, by_code_point
 from projections.finance.customers import payment_terms
-from projections.finance.general_ledger import account_balances
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
 from projections.finance.scope import ReportScope, read_position
-
-PERIODS = ("week", "month")
-
-
-def period_of(day: date, by: str) -> tuple[date, date]:
-    if by == "week":
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    start = day.replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following - timedelta(days=1)
-
-
-MAX_PERIODS = 520  # ten years of weeks
-
-
-def _periods(start: date, end: date, by: str) -> list[tuple[date, date]]:
-    if by not in PERIODS:
-        raise ValueError(f"cash flow is by week or month, not {by!r}")
-    if end < start:
-        raise InvalidValue(f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
-    if (end - start).days > MAX_PERIODS * (7 if by == "week" else 28):
-        raise InvalidValue(f"at most {MAX_PERIODS} {by}s at a time; narrow the dates or count by month")
-    found, day = [], start
-    while day <= end:
-        period = period_of(day, by)
-        found.append(period)
-        day = period[1] + timedelta(days=1)
-    return found
-
-
-@dataclass
-class CashPeriod:
-    start: date
-    end: date
-    inflow: Decimal
-    outflow: Decimal
-    opening: Decimal
-    closing: Decimal
-    detail: dict[str, Decimal] = field(default_factory=dict)  # by source, signed
-
-    @property
-    def net(self) -> Decimal:
-        return self.inflow - self.outflow
-
-
-@dataclass(frozen=True)
-class CashFlow:
-    scope: ReportScope
-    by: str
-    periods: list[CashPeriod]
-
-
-def _money(minor: int, currency: str) -> Decimal:
-    return from_minor(int(minor), currency)
-
-
-def _bank_balance(db: ViewDatabase, before: date, known_at: datetime | None, currency: str) -> Decimal:
-    with db.read() as cur:
-        balances = account_balances(cur, before - timedelta(days=1), known_at, [BANK])
-    return _money(sum(value for *_, value in balances), currency)
-
-
-def _source(topic: str) -> str:
-    """keel.payment.Received.v1 -> payment."""
-    parts = topic.split(".")
-    return parts[1] if len(parts) > 2 else topic
-
-
-def actual(
-    db: ViewDatabase, start: date, end: date, by: str, currency: str, known_at: datetime | None = None
-) -> CashFlow:
-    """Money in and out of the bank per week or month, with the opening and closing balances."""
-    check_window(start, end)
-    periods = _periods(start, end, by)
-    first = periods[0][0]
-    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
-    with db.read() as cur:
-        # Summed per day and kind of event in SQL: a quarter of bank lines is thousands of rows.
-        cur.execute(
-            "SELECT effective_date, event_topic, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
-            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END) FROM gl_lines"
-            f" WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
-            " GROUP BY effective_date, event_topic",
-            [BANK, first, periods[-1][1], *known_params],
-        )
-        rows = cur.fetchall()
-        position = read_position(cur)
-    balance = _bank_balance(db, first, known_at, currency)
-    result = []
-    by_period: dict[date, list[tuple[str, int, int]]] = defaultdict(list)
-    for effective, topic, money_in, money_out in rows:
-        day = as_date(effective)
-        assert day is not None
-        by_period[period_of(day, by)[0]].append((_source(topic), int(money_in), int(money_out)))
-    for period_start, period_end in periods:
-        moves = by_period.get(period_start, [])
-        inflow = _money(sum(m_in for _, m_in, _ in moves), currency)
-        outflow = -_money(sum(m_out for _, _, m_out in moves), currency)
-        detail: dict[str, int] = defaultdict(int)
-        for source, m_in, m_out in moves:
-            detail[source] += m_in + m_out
-        opening, balance = balance, balance + inflow - outflow
-        by_source = {source: _money(minor, currency) for source, minor in sorted(detail.items())}
-        result.append(CashPeriod(period_start, period_end, inflow, outflow, opening, balance, by_source))
-    return CashFlow(ReportScope(end, known_at, position, start=start, currency=currency), by, result)
 
 
 def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
@@ -285,7 +178,7 @@ def _from_the_database(
         if kind == 0:
             expected.append((str(source), on, int(money_in), int(money_out), int(n)))
         else:
-            amount = _money(money_in, currency)
+            amount = in_currency(money_in, currency)
             items.append(ForecastItem(str(source), str(doc), str(party), str(name), as_date(due), on, amount, item))
     return expected, items
 
@@ -304,7 +197,9 @@ def _employee_claims(
         )
         rows = cur.fetchall()
     return [
-        ForecastItem("expense_claim", str(doc), str(party or ""), str(party or ""), None, expected, _money(v, currency))
+        ForecastItem(
+            "expense_claim", str(doc), str(party or ""), str(party or ""), None, expected, in_currency(v, currency)
+        )
         for doc, party, v in rows
     ]
 
@@ -406,7 +301,7 @@ def forecast(
     item; ``items`` is one page of them (``limit`` 0: none), in ``ForecastItem.key`` order."""
     tomorrow = as_of + timedelta(days=1)
     check_window(tomorrow, end)
-    periods = _periods(tomorrow, end, by)
+    periods = periods_between(tomorrow, end, by)
     horizon = periods[-1][1]
     tag = _page_tag(as_of, end, by, known_at)
     after = decode_cursor(cursor, 5, tag) if cursor else None
@@ -415,7 +310,7 @@ def forecast(
     claims, labour, balance, delays, terms = db.gather(
         lambda: _employee_claims(db, as_of, tomorrow, known_at, currency),
         lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
-        lambda: _bank_balance(db, tomorrow, known_at, currency),
+        lambda: bank_balance(db, tomorrow, known_at, currency),
         lambda: payment_delays(db, as_of, known_at),
         lambda: _terms_days(db, as_of, known_at),
     )
@@ -427,7 +322,7 @@ def forecast(
     zero = Money.zero(currency).amount
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
     for source, day, minor_in, minor_out, _ in expected:
-        flows[period_of(day, by)[0]].append((source, _money(minor_in, currency), _money(minor_out, currency)))
+        flows[period_of(day, by)[0]].append((source, in_currency(minor_in, currency), in_currency(minor_out, currency)))
     for i in others:
         flows[period_of(i.expected_on, by)[0]].append((i.source, max(i.amount, zero), min(i.amount, zero)))
     result = []
