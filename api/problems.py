@@ -25,7 +25,7 @@ from ledger.errors import (
     Unbalanced,
     VersionConflict,
 )
-from projections.waits import ReadModelBehind
+from projections.engine.waits import ReadModelBehind
 
 log = logging.getLogger("keel.api")
 

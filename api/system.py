@@ -13,8 +13,8 @@ from api.settings import Settings
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.application import KeelApplication
 from projections.catalog import default_projections
-from projections.db import ViewDatabase
-from projections.engine import ProjectionEngine
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
 
 
 @dataclass

@@ -32,20 +32,15 @@ from run import percentile, rebuild_all, store
 from api.demo import load_demo
 from api.demo.history import FIRST_DAY, _id, load_history
 from api.system import Keel, settle_heap
-from projections.cash_flow import actual, forecast
-from projections.crm_reports import conversion, customer_360, follow_ups, list_deals, pipeline, win_rate
-from projections.export import journal_lines
-from projections.reports import (
-    account_ledger,
-    ageing,
-    balance_sheet,
-    profit_and_loss,
-    receivables,
-    tax_summary,
-    trial_balance,
-)
-from projections.restatement import restatement
-from projections.work_reports import budget_burn, margins, utilisation, work_in_progress
+from projections.cash.actuals import actual
+from projections.cash.forecasts import forecast
+from projections.crm.customer_360 import customer_360
+from projections.crm.reports import conversion, follow_ups, list_deals, pipeline, win_rate
+from projections.delivery.reports import budget_burn, margins, utilisation, work_in_progress
+from projections.finance.detail import account_ledger, ageing, tax_summary
+from projections.finance.export import journal_lines
+from projections.finance.reports import balance_sheet, profit_and_loss, receivables, trial_balance
+from projections.finance.restatement import restatement
 
 LAST = date(2026, 9, 30)
 

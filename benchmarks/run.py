@@ -41,7 +41,8 @@ from commands.messages import (
     RegisterCustomer,
 )
 from ledger.events import Meta
-from projections.reports import ageing, balance_sheet, profit_and_loss, receivables, trial_balance
+from projections.finance.detail import ageing
+from projections.finance.reports import balance_sheet, profit_and_loss, receivables, trial_balance
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 META = Meta(actor="bench")

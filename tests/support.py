@@ -20,7 +20,8 @@ from commands.messages import (
     VoidInvoice,
 )
 from ledger.events import Meta
-from projections.reports import ageing, trial_balance
+from projections.finance.detail import ageing
+from projections.finance.reports import trial_balance
 
 META = Meta(actor="test")
 

@@ -135,7 +135,7 @@ def keys_revoke(
 @keys_app.command("list")
 def keys_list(fmt: FormatOption = Format.table) -> None:
     """Every key issued in this store, with its roles and whether it is revoked (never a secret)."""
-    from projections.access import list_keys
+    from projections.access.api_keys import list_keys
 
     rows: list[list[Any]] = []
     with keel_system() as keel:

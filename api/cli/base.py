@@ -18,7 +18,7 @@ from api.settings import Settings
 from api.system import Keel
 from commands.adapters.store import StoreURLError
 from ledger.errors import DomainError
-from projections.health import ProjectionFailed
+from projections.engine.health import ProjectionFailed
 from projections.queries.core import Table, columns
 
 readable_types()

@@ -151,7 +151,7 @@ def grant_app_role_command(
 @export_app.command("ledger")
 def export_ledger(known_at: KnownAt = None) -> None:
     """Write the general ledger as a ledger-cli / hledger journal to standard output."""
-    from projections.export import journal_lines
+    from projections.finance.export import journal_lines
 
     with keel_system() as keel:
         catch_up(keel)
@@ -233,7 +233,7 @@ def projections_rebuild(
 ) -> None:
     """Rebuild a read model. Plain: drop it and fold the whole log again. With --beside, --diff or
     --switch: fold into new tables while the serving ones keep answering, compare, then switch."""
-    from projections.shadow import ShadowRebuild
+    from projections.engine.shadow import ShadowRebuild
 
     blue_green = beside or diff or switch or abandon
     with keel_system(reset_changed=not blue_green) as keel:  # beside: an older version keeps serving

@@ -11,8 +11,8 @@ from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads, utc
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult, ReverseJournalEntry
 from ledger.errors import NotFound
-from projections import finance_lists
-from projections.pages import Page
+from projections.engine.pages import Page
+from projections.finance import ledger_lists
 
 router = APIRouter(prefix="/v1/books", tags=["books"])
 
@@ -66,9 +66,9 @@ def list_journal(
     known_at: KnownAt = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[finance_lists.JournalEntryView]:
+) -> Page[ledger_lists.JournalEntryView]:
     """The general journal: every entry posted, whatever caused it, by business date, with all its lines."""
-    return finance_lists.journal(
+    return ledger_lists.journal(
         keel.views,
         keel.functional_currency,
         start,
@@ -84,9 +84,9 @@ def list_journal(
 @router.get(
     "/journal-entries/{entry_id}", response_model=list[schemas.JournalEntry], dependencies=[reads("general_ledger")]
 )
-def get_journal_entry(entry_id: UUID, keel: KeelDep) -> list[finance_lists.JournalEntryView]:
+def get_journal_entry(entry_id: UUID, keel: KeelDep) -> list[ledger_lists.JournalEntryView]:
     """A manual journal entry as posted, and its reversal if it was reversed."""
-    found = finance_lists.journal(keel.views, keel.functional_currency, source_id=str(entry_id)).items
+    found = ledger_lists.journal(keel.views, keel.functional_currency, source_id=str(entry_id)).items
     if not found:
         raise NotFound(f"journal entry {entry_id} not found")
     return found

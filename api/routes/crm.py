@@ -22,8 +22,9 @@ from api.deps import (
 )
 from commands import messages as m
 from ledger.errors import NotFound
-from projections import crm_lists, crm_reports
-from projections.pages import Page
+from projections.crm import lists as crm_lists
+from projections.crm import reports as crm_reports
+from projections.engine.pages import Page
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["crm"])

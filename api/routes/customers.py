@@ -10,7 +10,7 @@ from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import CommandResult
 from ledger.errors import NotFound
-from projections import lists
+from projections.finance import lists
 from projections.queries import Params
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])

@@ -10,8 +10,8 @@ from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseClaim
 from ledger.errors import NotFound
 from ledger.expenses import POLICY_ID, CostCenter, cost_center_id
-from projections import lists
-from projections.pages import Page
+from projections.engine.pages import Page
+from projections.finance import lists
 
 router = APIRouter(prefix="/v1", tags=["expenses"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from api.deps import KeelDep, KnownAt, reads, utc
-from projections.export import journal_lines
+from projections.finance.export import journal_lines
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 

@@ -11,7 +11,7 @@ from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, r
 from commands.messages import CommandResult, VoidInvoice, WriteOffInvoice
 from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
-from projections import lists
+from projections.finance import lists
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])

@@ -14,8 +14,8 @@ from commands import messages as m
 from commands.access.keys import mint_key
 from ledger.access import ROLES, SCOPES
 from ledger.errors import InvalidValue, NotFound
-from projections import access
-from projections.pages import Page as Pages
+from projections.access import api_keys
+from projections.engine.pages import Page as Pages
 
 router = APIRouter(prefix="/v1", tags=["access"])
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="The 12 hex digits after keel_")]
@@ -87,14 +87,14 @@ def list_keys(
     cursor: Cursor = None,
     limit: Limit = 100,
     active: Annotated[bool | None, Query(description="Only keys in use (true) or revoked (false)")] = None,
-) -> Pages[access.KeyView]:
+) -> Pages[api_keys.KeyView]:
     """Every key ever issued, oldest first; secrets are never listed (Keel does not have them)."""
-    return access.list_keys(keel.views, active, cursor, limit)
+    return api_keys.list_keys(keel.views, active, cursor, limit)
 
 
 @router.get("/keys/{key_id}", response_model=Key, dependencies=[reads("access")])
-def get_key(key_id: KeyId, keel: KeelDep) -> access.KeyView:
-    found = access.get_key(keel.views, key_id)
+def get_key(key_id: KeyId, keel: KeelDep) -> api_keys.KeyView:
+    found = api_keys.get_key(keel.views, key_id)
     if found is None:
         raise NotFound(f"API key {key_id} not found")
     return found

@@ -11,8 +11,8 @@ from api.deps import AS_CSV, Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidBill
 from ledger.errors import NotFound
 from ledger.payables import SupplierPayment
-from projections import finance_lists
-from projections.pages import Page
+from projections.engine.pages import Page
+from projections.finance import ledger_lists
 from projections.queries import Params
 
 router = APIRouter(prefix="/v1", tags=["payables"])
@@ -67,8 +67,8 @@ def list_suppliers(
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier, dependencies=[reads(*VIEWS)])
-def get_supplier(supplier_id: UUID, keel: KeelDep) -> finance_lists.SupplierView:
-    found = finance_lists.list_suppliers(keel.views, supplier_id=str(supplier_id)).items
+def get_supplier(supplier_id: UUID, keel: KeelDep) -> ledger_lists.SupplierView:
+    found = ledger_lists.list_suppliers(keel.views, supplier_id=str(supplier_id)).items
     if not found:
         raise NotFound(f"supplier {supplier_id} not found")
     return found[0]
@@ -81,14 +81,14 @@ def list_bills(
     bill_status: Annotated[Literal["open", "paid", "voided"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[finance_lists.BillView]:
+) -> Page[ledger_lists.BillView]:
     """Bills by date, with what is still owed on each."""
-    return finance_lists.list_bills(keel.views, str(supplier_id) if supplier_id else None, bill_status, cursor, limit)
+    return ledger_lists.list_bills(keel.views, str(supplier_id) if supplier_id else None, bill_status, cursor, limit)
 
 
 @router.get("/bills/{bill_id}", response_model=schemas.Bill, dependencies=[reads(*VIEWS)])
-def get_bill(bill_id: UUID, keel: KeelDep) -> finance_lists.BillView:
-    found = finance_lists.get_bill(keel.views, str(bill_id))
+def get_bill(bill_id: UUID, keel: KeelDep) -> ledger_lists.BillView:
+    found = ledger_lists.get_bill(keel.views, str(bill_id))
     if found is None:
         raise NotFound(f"bill {bill_id} not found")
     return found

@@ -11,8 +11,8 @@ from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult
 from ledger.payment import Payment
-from projections import finance_lists
-from projections.pages import Page
+from projections.engine.pages import Page
+from projections.finance import ledger_lists
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -41,9 +41,9 @@ def list_payments(
     end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[finance_lists.PaymentView]:
+) -> Page[ledger_lists.PaymentView]:
     """Payments received, by date."""
-    return finance_lists.list_payments(keel.views, str(customer_id) if customer_id else None, start, end, cursor, limit)
+    return ledger_lists.list_payments(keel.views, str(customer_id) if customer_id else None, start, end, cursor, limit)
 
 
 @router.get("/{payment_id}", response_model=schemas.PaymentDetail)

@@ -13,8 +13,8 @@ from api.deps import AS_CSV, AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_tod
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
-from projections import work_lists
-from projections.pages import Page
+from projections.delivery import lists as work_lists
+from projections.engine.pages import Page
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1", tags=["projects"])

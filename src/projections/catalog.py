@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from projections.access import AccessProjection
-from projections.claims import ClaimsProjection
-from projections.crm import CrmProjection
-from projections.customers import CustomersProjection
-from projections.documents import DocumentsProjection
-from projections.engine import Projection
-from projections.general_ledger import GeneralLedgerProjection
-from projections.invoices import InvoicesProjection
-from projections.open_items import OpenItemsProjection
-from projections.payment_delays import PaymentDelaysProjection
-from projections.work import WorkProjection
+from projections.access.api_keys import AccessProjection
+from projections.crm.projection import CrmProjection
+from projections.delivery.work import WorkProjection
+from projections.engine.projection import Projection
+from projections.finance.claims import ClaimsProjection
+from projections.finance.customers import CustomersProjection
+from projections.finance.documents import DocumentsProjection
+from projections.finance.general_ledger import GeneralLedgerProjection
+from projections.finance.invoices import InvoicesProjection
+from projections.finance.open_items import OpenItemsProjection
+from projections.finance.payment_delays import PaymentDelaysProjection
 
 
 def default_projections(functional_currency: str = "EUR") -> list[Projection]:

@@ -24,8 +24,8 @@ from api.system import Keel
 from commands import messages as m
 from ledger.customer import Customer
 from ledger.events import Meta
-from projections import lists
-from projections.reports import receivables, trial_balance
+from projections.finance import lists
+from projections.finance.reports import receivables, trial_balance
 
 KEEL = shutil.which("keel") or str(Path(sys.executable).parent / "keel")
 SETUP = Meta(actor="setup")

@@ -12,8 +12,8 @@ import pytest
 
 from api.demo import load_demo
 from api.system import Keel
-from projections.export import account_name, journal_lines
-from projections.reports import trial_balance
+from projections.finance.export import account_name, journal_lines
+from projections.finance.reports import trial_balance
 
 LEDGER = shutil.which("ledger")
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.demo import demo_id, load_demo
 from api.examples import EXAMPLES
 from api.system import Keel
-from projections.pages import encode_cursor
+from projections.engine.pages import encode_cursor
 
 LISTS = [
     ("/v1/customers", {}),

@@ -103,7 +103,8 @@ def test_a_request_waits_only_for_the_read_models_its_route_reads(keel: Keel) ->
 def test_a_waiting_request_is_answered_as_soon_as_this_process_folds_its_position(
     keel: Keel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("projections.waits.POLL_SECONDS", 30.0)  # no poll would see it in time: only the wake-up can
+    # no poll would see it in time: only the wake-up can
+    monkeypatch.setattr("projections.engine.waits.POLL_SECONDS", 30.0)
     register(keel, "Acme")
     position = keel.app.head_position()
 

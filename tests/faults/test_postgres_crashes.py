@@ -20,7 +20,7 @@ from faults.keel_processes import Process, Server
 
 from api.settings import Settings
 from api.system import Keel
-from projections.shadow import ShadowRebuild
+from projections.engine.shadow import ShadowRebuild
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.slow]
 

@@ -17,7 +17,7 @@ from commands import messages as m
 from ledger.books import PeriodLocked
 from ledger.errors import InvalidTransition, NotPermitted
 from ledger.events import Meta
-from projections import reports
+from projections.finance import detail, reports
 
 ACCOUNTANT, JON, MARIA, FIONA = Meta("anna"), Meta("jon"), Meta("maria"), Meta("fiona")
 
@@ -245,20 +245,20 @@ def test_balance_sheet_at_quarter_end_balances(quarter: Keel) -> None:
 
 
 def test_receivables_ageing_matches_the_balance_sheet(quarter: Keel) -> None:
-    ageing = reports.ageing(quarter.views, "receivables", date(2026, 3, 31), "EUR")
+    ageing = detail.ageing(quarter.views, "receivables", date(2026, 3, 31), "EUR")
     assert [(i.number, i.days_overdue, i.bucket, i.open_value) for i in ageing.items] == [
         ("INV-2026-0001", 50, "31-60", D("240.00")),
         ("INV-2026-0003", 0, "current", D("620.00")),
     ]
     assert ageing.total == reports.balance_sheet(quarter.views, date(2026, 3, 31), "EUR").balance_of("1100")
-    assert reports.ageing(quarter.views, "payables", date(2026, 3, 31), "EUR").items == []
-    assert [i.open_value for i in reports.ageing(quarter.views, "payables", date(2026, 2, 24), "EUR").items] == [
+    assert detail.ageing(quarter.views, "payables", date(2026, 3, 31), "EUR").items == []
+    assert [i.open_value for i in detail.ageing(quarter.views, "payables", date(2026, 2, 24), "EUR").items] == [
         D("992.00")
     ]
 
 
 def test_tax_summary_of_the_quarter(quarter: Keel) -> None:
-    tax = {t.tax_code: t for t in reports.tax_summary(quarter.views, date(2026, 1, 1), date(2026, 3, 31), "EUR").lines}
+    tax = {t.tax_code: t for t in detail.tax_summary(quarter.views, date(2026, 1, 1), date(2026, 3, 31), "EUR").lines}
     assert (tax["VAT-24"].sales_base, tax["VAT-24"].output_tax) == (D("1500.00"), D("360.00"))
     assert (tax["VAT-24"].purchases_base, tax["VAT-24"].input_tax) == (D("1300.00"), D("312.00"))
     assert (tax["VAT-13"].sales_base, tax["VAT-13"].output_tax) == (D("0.00"), D("0.00"))  # credited in full

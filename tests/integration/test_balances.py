@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 from support import replay_balances, replay_open_items, reported_balances, reported_open_items
 
-import projections.general_ledger as general_ledger
+import projections.finance.general_ledger as general_ledger
 from api.demo import load_demo
 from api.system import Keel
 from ledger.accounts import PAYABLES, RECEIVABLES
-from projections.reports import receivables
+from projections.finance.reports import receivables
 
 
 def replay_receivables(keel: Keel, position: int, as_of: date) -> dict[str, Decimal]:

@@ -15,7 +15,8 @@ from ledger.crm import Deal
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
 from ledger.projects import Project, project_id_for_deal
-from projections import crm_reports as crm
+from projections.crm import reports as crm
+from projections.crm.customer_360 import customer_360
 
 ALICE, BOB = Meta("alice"), Meta("bob")
 
@@ -118,7 +119,7 @@ def test_a_won_deal_reaches_the_pipeline_the_360_and_a_project_draft_with_one_ca
     assert any(isinstance(e, Deal.Won) and e.project_id == project.id for _, e in won_event)
     report = crm.pipeline(keel.views, date(2026, 4, 30))
     assert report.won == 1 and "proposal" not in stages(report)
-    view = crm.customer_360(keel.views, str(sales["customer"]), date(2026, 4, 30))
+    view = customer_360(keel.views, str(sales["customer"]), date(2026, 4, 30))
     assert view is not None
     assert [(p["deal_id"], p["value"]) for p in view.projects] == [(str(deal_id), D("10000.00"))]
     assert {d.deal_id: d.status for d in view.deals}[str(deal_id)] == "won"
@@ -140,7 +141,7 @@ def test_a_won_deal_reaches_the_pipeline_the_360_and_a_project_draft_with_one_ca
     handle(keel, m.ReopenDeal(meta=ALICE, deal_id=deal_id, on=date(2026, 4, 12)))  # type: ignore[arg-type]
     handle(keel, m.WinDeal(meta=ALICE, deal_id=deal_id, on=date(2026, 4, 13)))  # type: ignore[arg-type]
     keel.engine.catch_up()
-    view = crm.customer_360(keel.views, str(sales["customer"]), date(2026, 4, 30))
+    view = customer_360(keel.views, str(sales["customer"]), date(2026, 4, 30))
     assert view is not None and len(view.projects) == 1
 
 
@@ -191,7 +192,7 @@ def test_the_timeline_and_follow_ups_of_a_customer(keel: Keel, sales: dict[str, 
         ),
     )
     keel.engine.catch_up()
-    view = crm.customer_360(keel.views, str(sales["customer"]), date(2026, 3, 31))
+    view = customer_360(keel.views, str(sales["customer"]), date(2026, 3, 31))
     assert view is not None and [t.subject for t in view.timeline] == ["Intro call", "Workshop"]
     report = crm.follow_ups(keel.views, date(2026, 3, 28))
     assert [(o.owner, o.overdue, o.due_today, o.upcoming) for o in report.owners] == [
@@ -222,7 +223,7 @@ def test_merging_a_duplicate_keeps_its_history_in_the_360(keel: Keel, sales: dic
     with pytest.raises(InvalidTransition, match="was merged into"):
         handle(keel, m.OpenDeal(meta=ALICE, customer_id=dup, deal=m.DealInput(title="x", value="1.00")))
     keel.engine.catch_up()
-    view = crm.customer_360(keel.views, str(sales["customer"]), date(2026, 3, 31))
+    view = customer_360(keel.views, str(sales["customer"]), date(2026, 3, 31))
     assert view is not None and view.merged_ids == [str(dup)]
     assert sorted(c["name"] for c in view.contacts) == ["Dana Lee", "Sam Kay"]
     assert "Invoice address" in [t.subject for t in view.timeline]

@@ -7,7 +7,7 @@ from datetime import date
 from api.demo import load_demo
 from api.demo.history import history_commands, load_history
 from api.system import Keel
-from projections.reports import trial_balance
+from projections.finance.reports import trial_balance
 
 
 def test_the_same_size_and_seed_give_the_same_commands() -> None:

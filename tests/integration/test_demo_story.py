@@ -13,8 +13,8 @@ from support import register
 from api.demo import DemoRefused, demo_id, demo_story, load_demo
 from api.demo.history import load_history
 from api.system import Keel
-from projections.reports import trial_balance
-from projections.restatement import restatement
+from projections.finance.reports import trial_balance
+from projections.finance.restatement import restatement
 
 END_OF_JULY = date(2026, 7, 31)
 FOURTH_OF_AUGUST = datetime(2026, 8, 4, tzinfo=UTC)  # what `--known-at 2026-08-04` means: its first moment

@@ -13,7 +13,7 @@ from api.demo import demo_id, load_demo
 from api.system import Keel
 from commands.messages import IssueInvoice, RenameCustomer
 from ledger.errors import InvalidTransition, NotFound, VersionConflict
-from projections import lists, reports
+from projections.finance import lists, reports
 
 
 def receivable_of(keel: Keel, customer: object, as_of: date, known_at: datetime | None = None) -> Decimal:

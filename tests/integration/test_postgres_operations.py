@@ -21,10 +21,10 @@ from api.settings import Settings
 from api.system import Keel
 from commands.messages import IssueInvoice
 from ledger.events import Meta
-from projections import lists
 from projections.catalog import default_projections
-from projections.health import ProjectionFailed
-from projections.reports import ageing
+from projections.engine.health import ProjectionFailed
+from projections.finance import lists
+from projections.finance.detail import ageing
 
 pytestmark = pytest.mark.postgres
 

@@ -14,7 +14,8 @@ from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import Meta
 from ledger.invoice import Invoice
 from ledger.projects import invoice_id_for
-from projections import reports, work_reports
+from projections.delivery import reports as work_reports
+from projections.finance import reports
 
 LEAD, ANA, BEN = Meta("lead"), Meta("ana"), Meta("ben")
 APR = date(2026, 4, 1)

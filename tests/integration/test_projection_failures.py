@@ -17,9 +17,9 @@ from api.cli import app as cli
 from api.http import create_app
 from api.system import Keel
 from commands.messages import RenameCustomer
-from projections.db import Cursor
-from projections.engine import Fact
-from projections.health import ProjectionFailed
+from projections.engine.health import ProjectionFailed
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 POISONED = ("customers", "documents")
 

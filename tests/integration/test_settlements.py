@@ -13,7 +13,7 @@ from commands import messages as m
 from ledger.customer import Customer
 from ledger.errors import InvalidTransition, NotPermitted
 from ledger.events import Meta
-from projections import lists, reports
+from projections.finance import lists, reports
 
 
 def balance(keel: Keel, code: str, as_of: date = date(2026, 12, 31)) -> D:

@@ -11,10 +11,10 @@ from support import register, table_dump
 from api.demo import load_demo
 from api.system import Keel
 from ledger.customer import Customer
-from projections.customers import CustomersProjection
-from projections.db import Cursor
-from projections.engine import Fact
-from projections.shadow import ShadowRebuild
+from projections.engine.projection import Fact
+from projections.engine.shadow import ShadowRebuild
+from projections.engine.sql import Cursor
+from projections.finance.customers import CustomersProjection
 
 
 def test_every_projection_rebuilt_beside_the_serving_one_is_identical_and_switches(keel: Keel) -> None:

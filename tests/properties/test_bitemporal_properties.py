@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from support import replay_balances, replay_open_items, reported_balances, reported_open_items
 from test_ledger_properties import START, Model, fresh_keel, ops, run
 
-import projections.general_ledger as general_ledger
+import projections.finance.general_ledger as general_ledger
 from api.system import Keel
 from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
 from ledger.invoice import Invoice
 from ledger.payables import Bill
-from projections.cash_flow import forecast, payment_delays
-from projections.general_ledger import YEAR_CLOSE_TOPIC
-from projections.reports import profit_and_loss, receivables
+from projections.cash.forecasts import forecast, payment_delays
+from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
+from projections.finance.reports import profit_and_loss, receivables
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -25,7 +25,7 @@ from ledger.crm import DEFAULT_STAGES, Deal
 from ledger.errors import DomainError
 from ledger.events import Meta
 from ledger.money import Money
-from projections.crm_reports import conversion, pipeline, win_rate
+from projections.crm.reports import conversion, pipeline, win_rate
 
 START = date(2026, 1, 1)
 META = Meta("prop")

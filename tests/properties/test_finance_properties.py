@@ -24,9 +24,10 @@ from commands import messages as m
 from ledger.errors import DomainError
 from ledger.events import Meta
 from projections.catalog import default_projections
-from projections.db import ViewDatabase
-from projections.engine import ProjectionEngine
-from projections.reports import ageing, balance_sheet, profit_and_loss, trial_balance
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
+from projections.finance.detail import ageing
+from projections.finance.reports import balance_sheet, profit_and_loss, trial_balance
 
 START = date(2026, 1, 1)
 META = Meta("prop")

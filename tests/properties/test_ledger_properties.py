@@ -35,9 +35,9 @@ from commands.messages import (
 )
 from ledger.errors import DomainError
 from projections.catalog import default_projections
-from projections.db import ViewDatabase
-from projections.engine import ProjectionEngine
-from projections.reports import receivables, trial_balance
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
+from projections.finance.reports import receivables, trial_balance
 
 START = date(2026, 1, 1)
 TABLES = ("gl_lines", "customers", "invoices", "invoice_lines")

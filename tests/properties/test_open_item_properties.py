@@ -11,7 +11,7 @@ from random import Random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.open_items import Span, with_line
+from projections.finance.open_items import Span, with_line
 
 START = date(2026, 1, 1)
 lines = st.lists(st.tuples(st.integers(0, 40), st.integers(-3, 3), st.integers(-3, 3)), max_size=12)

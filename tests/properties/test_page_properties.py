@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.pages import decode_cursor, encode_cursor, page_of
+from projections.engine.pages import decode_cursor, encode_cursor, page_of
 
 keys = st.tuples(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)), st.text(max_size=8))
 

@@ -26,7 +26,7 @@ from ledger.errors import DomainError
 from ledger.events import Meta
 from ledger.invoice import Invoice
 from ledger.projects import Project
-from projections.work_reports import margins
+from projections.delivery.reports import margins
 
 START = date(2026, 4, 6)  # a Monday
 LEAD = Meta("lead")

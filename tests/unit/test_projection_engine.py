@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from projections.db import Cursor, ViewDatabase
-from projections.engine import Fact, ProjectionEngine
-from projections.health import ProjectionFailed
+from projections.engine.db import ViewDatabase
+from projections.engine.engine import ProjectionEngine
+from projections.engine.health import ProjectionFailed
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
 
 
 class Log:

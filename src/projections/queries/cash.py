@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from ledger.errors import InvalidValue
-from projections import cash_flow
-from projections.db import ViewDatabase
+from projections.cash import actuals, forecasts
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import GL, OPEN, page_notes, scope_notes
 
@@ -32,16 +32,16 @@ def _by(p: Params) -> str:
     return p.by
 
 
-def _period_rows(periods: list[cash_flow.CashPeriod], currency: str) -> list[list[Any]]:
+def _period_rows(periods: list[actuals.CashPeriod], currency: str) -> list[list[Any]]:
     return [[c.start, c.end, currency, c.opening, c.inflow, c.outflow, c.net, c.closing] for c in periods]
 
 
-def _actual(views: ViewDatabase, books: Books, p: Params) -> cash_flow.CashFlow:
+def _actual(views: ViewDatabase, books: Books, p: Params) -> actuals.CashFlow:
     assert p.start is not None and p.end is not None
-    return cash_flow.actual(views, p.start, p.end, _by(p), books.functional_currency, p.known_at)
+    return actuals.actual(views, p.start, p.end, _by(p), books.functional_currency, p.known_at)
 
 
-def _actual_table(found: cash_flow.CashFlow, _: Params) -> Table:
+def _actual_table(found: actuals.CashFlow, _: Params) -> Table:
     currency = found.scope.currency or ""
     return Table(
         f"Cash flow by {found.by}", PERIOD_COLUMNS, _period_rows(found.periods, currency), (), scope_notes(found.scope)
@@ -57,13 +57,13 @@ def _forecast_defaults(p: Params, today: date) -> Params:
     return replace(p, as_of=as_of, by=p.by or "week")
 
 
-def _forecast(views: ViewDatabase, books: Books, p: Params) -> cash_flow.Forecast:
+def _forecast(views: ViewDatabase, books: Books, p: Params) -> forecasts.Forecast:
     assert p.as_of is not None and p.end is not None and p.limit is not None
     by = _by(p)
-    return cash_flow.forecast(views, p.as_of, p.end, by, books.functional_currency, p.known_at, p.limit, p.cursor)
+    return forecasts.forecast(views, p.as_of, p.end, by, books.functional_currency, p.known_at, p.limit, p.cursor)
 
 
-def _forecast_table(found: cash_flow.Forecast, _: Params) -> Table:
+def _forecast_table(found: forecasts.Forecast, _: Params) -> Table:
     currency = found.scope.currency or ""
     notes = [*scope_notes(found.scope), *page_notes(found.item_count, found.next_cursor)]
     return Table(f"Cash forecast by {found.by}", PERIOD_COLUMNS, _period_rows(found.periods, currency), (), notes)
@@ -80,14 +80,14 @@ def _versus_defaults(p: Params, today: date) -> Params:
     return replace(p, end=end, by=p.by or "week", filters=filters)
 
 
-def _versus(views: ViewDatabase, books: Books, p: Params) -> cash_flow.ForecastVsActual:
+def _versus(views: ViewDatabase, books: Books, p: Params) -> forecasts.ForecastVsActual:
     assert p.as_of is not None and p.end is not None
     made = datetime.fromisoformat(p.filter("forecast_known_at") or "")
     made = made.replace(tzinfo=UTC) if made.tzinfo is None else made.astimezone(UTC)
-    return cash_flow.forecast_vs_actual(views, p.as_of, p.end, _by(p), books.functional_currency, made)
+    return forecasts.forecast_vs_actual(views, p.as_of, p.end, _by(p), books.functional_currency, made)
 
 
-def _versus_table(found: cash_flow.ForecastVsActual, _: Params) -> Table:
+def _versus_table(found: forecasts.ForecastVsActual, _: Params) -> Table:
     currency = found.scope.currency or ""
     return Table(
         f"Forecast vs actual by {found.by}",

@@ -16,7 +16,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from ledger.errors import InvalidValue
 from ledger.policy import check_window
-from projections.db import ViewDatabase
+from projections.engine.db import ViewDatabase
 
 R = TypeVar("R")
 PAGE = 100  # items per page unless asked otherwise

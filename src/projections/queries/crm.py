@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import InvalidValue, NotFound
-from projections import crm_reports
-from projections.db import ViewDatabase
+from projections.crm import customer_360
+from projections.crm import reports as crm_reports
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import scope_notes
 
@@ -87,18 +88,18 @@ def _follow_ups_table(report: crm_reports.FollowUpsReport, _: Params) -> Table:
     )
 
 
-def _customer_360(views: ViewDatabase, _: Books, p: Params) -> crm_reports.Customer360:
+def _customer_360(views: ViewDatabase, _: Books, p: Params) -> customer_360.Customer360:
     customer = p.filter("customer")
     if customer is None:
         raise InvalidValue("customer: a customer id is required")
     assert p.as_of is not None
-    view = crm_reports.customer_360(views, customer, p.as_of, p.known_at)
+    view = customer_360.customer_360(views, customer, p.as_of, p.known_at)
     if view is None:
         raise NotFound(f"customer {customer} not found")
     return view
 
 
-def _customer_360_table(view: crm_reports.Customer360, _: Params) -> Table:
+def _customer_360_table(view: customer_360.Customer360, _: Params) -> Table:
     rows: list[list[Any]] = [["contact", c["name"], c["role"], c["email"], "", ""] for c in view.contacts]
     rows += [["deal", d.title, f"{d.status} / {d.stage}", "", d.currency, d.value] for d in view.deals]
     rows += [["activity", t.subject, t.kind, t.on, "", ""] for t in view.timeline]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import InvalidValue
-from projections import work_reports
-from projections.db import ViewDatabase
+from projections.delivery import reports as work_reports
+from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import scope_notes
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.errors import InvalidTransition, InvalidValue
-from projections import reports
-from projections.db import ViewDatabase
+from projections.engine.db import ViewDatabase
+from projections.finance import detail, reports
+from projections.finance.restatement import Restatement, restatement
 from projections.queries.core import Books, Params, Query, Table, columns
-from projections.restatement import Restatement, restatement
 
 GL = ("general_ledger",)
 OPEN = ("open_items", "documents")  # open items, with their documents and parties
@@ -133,15 +133,15 @@ def _balance_sheet_table(bs: reports.BalanceSheet, _: Params) -> Table:
     )
 
 
-def _ageing(views: ViewDatabase, books: Books, p: Params) -> reports.Ageing:
+def _ageing(views: ViewDatabase, books: Books, p: Params) -> detail.Ageing:
     kind = p.filter("kind", "receivables")
     if kind not in ("receivables", "payables"):
         raise InvalidValue(f"kind: receivables or payables, not {kind!r}")
     assert p.as_of is not None
-    return reports.ageing(views, kind, p.as_of, books.functional_currency, p.known_at, p.limit, p.cursor)
+    return detail.ageing(views, kind, p.as_of, books.functional_currency, p.known_at, p.limit, p.cursor)
 
 
-def _ageing_table(result: reports.Ageing, _: Params) -> Table:
+def _ageing_table(result: detail.Ageing, _: Params) -> Table:
     currency = result.scope.currency or ""
     rows = [
         [i.party_name, i.number, i.due_date, i.days_overdue, i.bucket, i.currency, i.open_amount, i.open_value]
@@ -167,15 +167,15 @@ def _ageing_table(result: reports.Ageing, _: Params) -> Table:
     )
 
 
-def _account_ledger(views: ViewDatabase, books: Books, p: Params) -> reports.AccountLedger:
+def _account_ledger(views: ViewDatabase, books: Books, p: Params) -> detail.AccountLedger:
     start, end = _window(p)
     account = p.filter("account")
     if account is None:
         raise InvalidValue("account: an account code is required, e.g. 1100")
-    return reports.account_ledger(views, account, start, end, books.functional_currency, p.known_at)
+    return detail.account_ledger(views, account, start, end, books.functional_currency, p.known_at)
 
 
-def _account_ledger_table(led: reports.AccountLedger, _: Params) -> Table:
+def _account_ledger_table(led: detail.AccountLedger, _: Params) -> Table:
     currency = led.scope.currency or ""
     return Table(
         f"Ledger {led.account} {led.name}",
@@ -186,12 +186,12 @@ def _account_ledger_table(led: reports.AccountLedger, _: Params) -> Table:
     )
 
 
-def _tax_summary(views: ViewDatabase, books: Books, p: Params) -> reports.TaxSummary:
+def _tax_summary(views: ViewDatabase, books: Books, p: Params) -> detail.TaxSummary:
     start, end = _window(p)
-    return reports.tax_summary(views, start, end, books.functional_currency, p.known_at)
+    return detail.tax_summary(views, start, end, books.functional_currency, p.known_at)
 
 
-def _tax_summary_table(tax: reports.TaxSummary, _: Params) -> Table:
+def _tax_summary_table(tax: detail.TaxSummary, _: Params) -> Table:
     return Table(
         "Tax summary",
         columns(

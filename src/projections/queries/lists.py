@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ledger.errors import InvalidValue
-from projections.crm_reports import DealState, list_deals
-from projections.db import Cursor, ViewDatabase
-from projections.finance_lists import SupplierView, list_suppliers
-from projections.lists import CustomerView, InvoiceView, list_customers, list_invoices
+from projections.crm.reports import DealState, list_deals
+from projections.delivery.lists import ProjectView, list_projects
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import Cursor
+from projections.finance.ledger_lists import SupplierView, list_suppliers
+from projections.finance.lists import CustomerView, InvoiceView, list_customers, list_invoices
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import page_notes
-from projections.work_lists import ProjectView, list_projects
 
 T = TypeVar("T")
 

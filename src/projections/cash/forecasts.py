@@ -1,0 +1,380 @@
+"""The cash forecast: what is expected to move through the bank (the actuals are in
+``projections.cash.actuals``), and how a past forecast compares with what happened since.
+
+Everything is read from the general ledger with both time axes, so a forecast "as of D, known
+at K" is exactly what the books could have forecast then. Values are in the functional currency.
+
+The forecast's sources, each dated when the cash is expected:
+- receivables: every open invoice at its due date shifted by its customer's observed payment
+  delay (the amount-weighted average days between due date and payment, over the payments
+  known then; customers without history pay on time); overdue items are expected at once;
+- payables: every open bill at its due date;
+- expense claims approved and not yet reimbursed: at once;
+- committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
+  that week, going out at the week's end;
+- retainers: each month of an active retainer not billed yet (months after ``as_of``), fee plus
+  tax, paid at the customer's terms and observed delay after the month starts;
+- the pipeline: each open deal's probability-weighted value (net of tax), paid at the customer's
+  terms and delay after its expected close.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from ledger.accounts import EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
+from ledger.money import Money
+from ledger.policy import check_window
+from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
+from projections.delivery.reports import planned_hours
+from projections.engine.db import ViewDatabase
+from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
+from projections.engine.spans import spans_at
+from projections.engine.sql import Cursor, as_date, by_code_point
+from projections.finance.customers import payment_terms
+from projections.finance.open_items import open_items_of
+from projections.finance.payment_delays import PAYMENT_DELAYS
+from projections.finance.scope import ReportScope, read_position
+
+
+def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
+    """Per customer: the amount-weighted average days payments on invoices came after the due
+    date, over the payments dated by ``as_of`` and known at ``known_at`` (kept as running sums
+    by the payment-delays read model)."""
+    with db.read() as cur:
+        where, params = spans_at(cur, as_of, known_at)
+        cur.execute(f"SELECT party_id, paid_minor, late_minor_days FROM {PAYMENT_DELAYS.table} WHERE {where}", params)
+        rows = cur.fetchall()
+    return {
+        str(party): (Decimal(int(late)) / int(paid)).quantize(Decimal("0.1")) for party, paid, late in rows if int(paid)
+    }
+
+
+@dataclass(frozen=True)
+class ForecastItem:
+    source: str  # receivable, payable, expense_claim, labour, retainer (project) or pipeline (deal)
+    document_id: str
+    party_id: str
+    party_name: str
+    due_date: date | None
+    expected_on: date
+    amount: Decimal  # signed: money in positive
+    tiebreak: str = ""  # what tells apart items equal in all the above (an open item's key)
+
+    @property
+    def key(self) -> tuple[date, str, str, str, str]:
+        """The items' order, and what a page's cursor holds."""
+        return (self.expected_on, self.source, self.document_id, self.party_id, self.tiebreak)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    scope: ReportScope
+    by: str
+    delays: dict[str, Decimal]
+    periods: list[CashPeriod]
+    items: list[ForecastItem]  # one page, in ``ForecastItem.key`` order
+    item_count: int  # every item behind the periods
+    next_cursor: str | None = None
+
+
+Expected = tuple[str, date, int, int, int]  # source, expected day, money in, money out (minor units), items
+
+
+def _moved(cur: Cursor, day: str, days: str) -> str:
+    """SQL for ``day`` moved by ``days`` (a whole number), and not before tomorrow (the parameter)."""
+    if cur.dialect == "postgres":
+        return f"GREATEST(%s::date, {day} + {days})"
+    return f"max(%s, date({day}, printf('%+d days', {days})))"
+
+
+def _days_of(cur: Cursor, party: str, default: int) -> str:
+    """SQL for ``party``'s whole days in a JSON object (one parameter), else ``default``: a lookup
+    per row, never a join the planner could turn into rows times customers."""
+    if cur.dialect == "postgres":
+        return f"COALESCE((%s::jsonb ->> {party})::int, {default})"
+    return f"COALESCE(json_extract(%s, '$.\"' || {party} || '\"'), {default})"
+
+
+def _item_order(cur: Cursor) -> str:
+    """``ForecastItem.key`` in SQL."""
+    return ", ".join(["expected_on", *(by_code_point(cur, c) for c in ("source", "document_id", "party_id", "item"))])
+
+
+def _from_the_database(
+    db: ViewDatabase,
+    as_of: date,
+    horizon: date,
+    known_at: datetime | None,
+    currency: str,
+    delays: dict[str, Decimal],
+    terms: dict[str, int],
+    after: Sequence[Any] | None,
+    limit: int,
+) -> tuple[list[Expected], list[ForecastItem]]:
+    """The items there are thousands of, found by the database at (``as_of``, ``known_at``) up
+    to ``horizon``: open receivables at their due dates moved by each customer's delay, open
+    payables at theirs, and open deals' weighted values after their expected close, the
+    customer's terms and delay. Summed per source and day, with the first ``limit`` items after
+    ``after`` (a ``ForecastItem.key``); in one statement, so each table's spans are searched once."""
+    tomorrow = as_of + timedelta(days=1)
+    delay_days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
+    after_close = {party: terms.get(party, 30) + delay_days.get(party, 0) for party in {*terms, *delay_days}}
+    with db.read() as cur:
+        columns = "o.account, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
+        documents, documents_params = open_items_of(cur, (RECEIVABLES, PAYABLES), as_of, known_at, columns)
+        at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
+        delay = f"CASE WHEN o.account = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
+        sql = (
+            "WITH o AS (SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
+            f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
+            " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
+            f" o.due_date, o.item, o.value_minor FROM {documents} AS o"
+            " UNION ALL SELECT 'pipeline',"
+            f" {_moved(cur, 's.expected_close', _days_of(cur, 's.customer_id', 30))}, s.deal_id, s.customer_id,"
+            " s.title, s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s"
+            " WHERE s.status = 'open' AND s.expected_close IS NOT NULL AND s.currency = %s"
+            f" AND s.weighted_minor <> 0 AND {at_s})"
+            " SELECT 0, source, expected_on, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
+            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END), COUNT(*), '', '', '', NULL, ''"
+            " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
+        )
+        values = [
+            RECEIVABLES,
+            tomorrow,
+            as_of,
+            RECEIVABLES,
+            json.dumps(delay_days),
+            *documents_params,
+            tomorrow,
+            json.dumps(after_close),
+            currency,
+            *at_s_params,
+            horizon,
+        ]
+        if limit:
+            order = _item_order(cur)
+            later = f" AND ({order}) > (%s, %s, %s, %s, %s)" if after else ""
+            sql += (
+                " UNION ALL SELECT 1, source, expected_on, value_minor, 0, 0, document_id, party_id,"
+                " COALESCE(label, p.name, party_id), due_date, item FROM (SELECT * FROM o"
+                f" WHERE expected_on <= %s{later} ORDER BY {order} LIMIT %s) AS page"
+                " LEFT JOIN parties p ON p.id = page.party_id"
+            )
+            values += [horizon, *(after or ()), limit]
+        cur.execute(sql, values)
+        rows = cur.fetchall()
+    expected: list[Expected] = []
+    items = []
+    for kind, source, day, money_in, money_out, n, doc, party, name, due, item in rows:
+        on = as_date(day)
+        assert on is not None
+        if kind == 0:
+            expected.append((str(source), on, int(money_in), int(money_out), int(n)))
+        else:
+            amount = in_currency(money_in, currency)
+            items.append(ForecastItem(str(source), str(doc), str(party), str(name), as_date(due), on, amount, item))
+    return expected, items
+
+
+def _employee_claims(
+    db: ViewDatabase, as_of: date, expected: date, known_at: datetime | None, currency: str
+) -> list[ForecastItem]:
+    with db.read() as cur:
+        claims, params = open_items_of(
+            cur, (EMPLOYEE_PAYABLE,), as_of, known_at, "o.document_id, o.party_id, o.value_minor"
+        )
+        cur.execute(
+            f"SELECT document_id, MIN(party_id), SUM(value_minor) FROM {claims} AS o"
+            " WHERE document_id IS NOT NULL GROUP BY document_id HAVING SUM(value_minor) <> 0",
+            params,
+        )
+        rows = cur.fetchall()
+    return [
+        ForecastItem(
+            "expense_claim", str(doc), str(party or ""), str(party or ""), None, expected, in_currency(v, currency)
+        )
+        for doc, party, v in rows
+    ]
+
+
+def _committed_labour(
+    db: ViewDatabase, as_of: date, start: date, end: date, known_at: datetime | None, currency: str
+) -> list[ForecastItem]:
+    """Allocated hours of the weeks ahead at each person's cost rate, going out at the week's end."""
+    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        planned = planned_hours(cur, as_of, known_at)
+        cur.execute(
+            "SELECT handle, cost_rate, effective_date FROM people_terms"
+            f" WHERE effective_date <= %s {known_sql} ORDER BY handle, effective_date, position",
+            [end, *known_params],
+        )
+        rates: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+        for handle, rate, effective in cur.fetchall():
+            day = as_date(effective)
+            assert day is not None
+            rates[handle].append((day, Decimal(rate)))
+    items = []
+    for project_id, person, week, hours in planned:
+        monday = as_date(week)
+        assert monday is not None
+        payday = monday + timedelta(days=6)
+        in_force = [rate for since, rate in rates.get(person, []) if since <= monday]
+        if not start <= payday <= end or not in_force:
+            continue
+        cost = Money(Decimal(hours) * in_force[-1], currency).rounded().amount
+        items.append(ForecastItem("labour", str(project_id), str(person), str(person), None, payday, -cost))
+    return items
+
+
+def _terms_days(db: ViewDatabase, as_of: date, known_at: datetime | None) -> dict[str, int]:
+    with db.read() as cur:
+        return payment_terms(cur, as_of, known_at)
+
+
+def _shifted(day: date, customer: str, terms: dict[str, int], delays: dict[str, Decimal]) -> date:
+    delay = delays.get(customer, Decimal(0)).to_integral_value()
+    return day + timedelta(days=terms.get(customer, 30) + int(delay))
+
+
+def _retainers(
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    currency: str,
+    known_at: datetime | None,
+    terms: dict[str, int],
+    delays: dict[str, Decimal],
+) -> list[ForecastItem]:
+    """Months of retainers active on ``as_of`` (as known at ``known_at``) not billed yet (those
+    starting after as_of), paid at the customer's terms and delay."""
+    known, params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent FROM"
+            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective_date DESC, position DESC) AS n"
+            f" FROM project_states WHERE effective_date <= %s{known}) AS p"
+            " WHERE n = 1 AND model = 'retainer' AND status = 'active' AND currency = %s",
+            [as_of, *params, currency],
+        )
+        rows = cur.fetchall()
+    items = []
+    for project_id, customer, name, start, finish, fee, tax in rows:
+        first, last = as_date(start), as_date(finish) or end
+        assert first is not None
+        gross = Money.from_minor(int(fee or 0), currency).amount * (100 + Decimal(tax or 0)) / 100
+        month = period_of(max(first, as_of + timedelta(days=1)), "month")[0]
+        if month <= as_of:
+            month = period_of(month + timedelta(days=32), "month")[0]
+        while month <= min(last, end):
+            expected = _shifted(month, str(customer), terms, delays)
+            if expected <= end:
+                amount = Money(gross, currency).rounded().amount
+                items.append(ForecastItem("retainer", str(project_id), str(customer), name, month, expected, amount))
+            month = period_of(month + timedelta(days=32), "month")[0]
+    return items
+
+
+def _page_tag(as_of: date, end: date, by: str, known_at: datetime | None) -> str:
+    return list_tag("cash-forecast", as_of.isoformat(), end.isoformat(), by, known_at.isoformat() if known_at else "")
+
+
+def forecast(
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    by: str,
+    currency: str,
+    known_at: datetime | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Forecast:
+    """Expected cash per period from the day after ``as_of`` to ``end``, from what the books knew
+    at ``known_at``; the opening balance is the bank as of ``as_of``. The periods count every
+    item; ``items`` is one page of them (``limit`` 0: none), in ``ForecastItem.key`` order."""
+    tomorrow = as_of + timedelta(days=1)
+    check_window(tomorrow, end)
+    periods = periods_between(tomorrow, end, by)
+    horizon = periods[-1][1]
+    tag = _page_tag(as_of, end, by, known_at)
+    after = decode_cursor(cursor, 5, tag) if cursor else None
+    limit = max(0, min(limit, MAX_LIMIT))
+    # Independent reads at once; then the one that needs the customers' delays and terms.
+    claims, labour, balance, delays, terms = db.gather(
+        lambda: _employee_claims(db, as_of, tomorrow, known_at, currency),
+        lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
+        lambda: bank_balance(db, tomorrow, known_at, currency),
+        lambda: payment_delays(db, as_of, known_at),
+        lambda: _terms_days(db, as_of, known_at),
+    )
+    (expected, page), retainers = db.gather(
+        lambda: _from_the_database(db, as_of, horizon, known_at, currency, delays, terms, after, limit and limit + 1),
+        lambda: _retainers(db, as_of, horizon, currency, known_at, terms, delays),
+    )
+    others = [*claims, *labour, *retainers]  # the few items made here; the many came summed
+    zero = Money.zero(currency).amount
+    flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
+    for source, day, minor_in, minor_out, _ in expected:
+        flows[period_of(day, by)[0]].append((source, in_currency(minor_in, currency), in_currency(minor_out, currency)))
+    for i in others:
+        flows[period_of(i.expected_on, by)[0]].append((i.source, max(i.amount, zero), min(i.amount, zero)))
+    result = []
+    for period_start, period_end in periods:
+        due = flows.get(period_start, [])
+        inflow = sum((money_in for _, money_in, _ in due), zero)
+        outflow = -sum((money_out for _, _, money_out in due), zero)
+        detail: dict[str, Decimal] = defaultdict(lambda: zero)
+        for source, money_in, money_out in due:
+            detail[source] += money_in + money_out
+        opening, balance = balance, balance + inflow - outflow
+        result.append(
+            CashPeriod(period_start, period_end, inflow, outflow, opening, balance, dict(sorted(detail.items())))
+        )
+    if limit:
+        page += [i for i in others if after is None or i.key > tuple(after)]
+        page.sort(key=lambda i: i.key)
+    next_cursor = encode_cursor(page[limit - 1].key, tag) if limit and len(page) > limit else None
+    with db.read() as cur:
+        position = read_position(cur)
+    scope = ReportScope(as_of, known_at, position, start=tomorrow, currency=currency)
+    count = sum(n for *_, n in expected) + len(others)
+    return Forecast(scope, by, delays, result, page[:limit], count, next_cursor)
+
+
+@dataclass(frozen=True)
+class ForecastVsActualPeriod:
+    start: date
+    end: date
+    forecast_net: Decimal
+    actual_net: Decimal
+    difference: Decimal  # actual - forecast
+
+
+@dataclass(frozen=True)
+class ForecastVsActual:
+    scope: ReportScope
+    by: str
+    forecast_known_at: datetime
+    periods: list[ForecastVsActualPeriod]
+
+
+def forecast_vs_actual(
+    db: ViewDatabase, as_of: date, end: date, by: str, currency: str, forecast_known_at: datetime
+) -> ForecastVsActual:
+    """What the forecast said at ``forecast_known_at`` for the periods from ``as_of`` against the
+    bank movements since, as known now."""
+    said = forecast(db, as_of, end, by, currency, forecast_known_at, limit=0)
+    happened = actual(db, as_of + timedelta(days=1), end, by, currency)
+    actual_net = {p.start: p.net for p in happened.periods}
+    rows = []
+    for p in said.periods:
+        happened_net = actual_net.get(p.start, Money.zero(currency).amount)
+        rows.append(ForecastVsActualPeriod(p.start, p.end, p.net, happened_net, happened_net - p.net))
+    return ForecastVsActual(said.scope, by, forecast_known_at, rows)

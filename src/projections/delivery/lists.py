@@ -1,0 +1,123 @@
+"""Delivery lists: projects and people (with the terms in force on a date)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from ledger.money import Money
+from projections.engine.db import ViewDatabase
+from projections.engine.pages import Page, fetch_page
+from projections.engine.sql import Row, as_date
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    id: str
+    customer_id: str
+    name: str
+    status: str
+    billing_model: str | None
+    currency: str | None
+    budget_hours: Decimal
+    budget: Decimal | None
+    start_date: date | None
+    end_date: date | None
+    cost_center: str
+    deal_id: str | None
+    drafted_on: date
+
+
+_PROJECT = (
+    "id, customer_id, name, status, model, currency, budget_hours, budget_minor, start_date, end_date, cost_center,"
+    " deal_id, drafted_on"
+)
+
+
+def _project(r: Row) -> ProjectView:
+    drafted = as_date(r[12])
+    assert drafted is not None
+    budget = Money.from_minor(int(r[7]), r[5]).amount if r[5] else None
+    return ProjectView(
+        str(r[0]),
+        str(r[1]),
+        r[2],
+        r[3],
+        r[4],
+        r[5],
+        Decimal(r[6]),
+        budget,
+        as_date(r[8]),
+        as_date(r[9]),
+        r[10],
+        r[11],
+        drafted,
+    )
+
+
+def list_projects(
+    db: ViewDatabase,
+    customer_id: str | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+    project_id: str | None = None,
+) -> Page[ProjectView]:
+    where: list[str] = []
+    params: list[object] = []
+    for column, value in (("customer_id", customer_id), ("status", status), ("id", project_id)):
+        if value:
+            where.append(f"{column} = %s")
+            params.append(value)
+    with db.read() as cur:
+        select = f"SELECT {_PROJECT}, drafted_on, id FROM work_projects"
+        return fetch_page(cur, select, ["drafted_on", "id"], where, params, cursor, limit, _project)
+
+
+@dataclass(frozen=True)
+class PersonView:
+    handle: str
+    name: str
+    role: str
+    cost_center: str
+    weekly_capacity: Decimal
+    cost_rate: Decimal
+    bill_rate: Decimal
+    terms_since: date
+
+
+def list_people(
+    db: ViewDatabase, on: date, cursor: str | None = None, limit: int = 100, handle: str | None = None
+) -> Page[PersonView]:
+    """People by handle, each with the terms in force on ``on`` (people hired later are left out)."""
+    where = ["t.effective_date <= %s"]
+    params: list[object] = [on]
+    if handle:
+        where.append("p.handle = %s")
+        params.append(handle)
+    latest = (
+        "t.position = (SELECT MAX(u.position) FROM people_terms u WHERE u.handle = t.handle AND u.effective_date = ("
+        "SELECT MAX(v.effective_date) FROM people_terms v WHERE v.handle = t.handle AND v.effective_date <= %s))"
+    )
+    params.append(on)
+
+    def convert(r: Row) -> PersonView:
+        since = as_date(r[7])
+        assert since is not None
+        return PersonView(r[0], r[1], r[2], r[3], Decimal(r[4]), Decimal(r[5]), Decimal(r[6]), since)
+
+    with db.read() as cur:
+        return fetch_page(
+            cur,
+            "SELECT handle, name, role, cost_center, weekly_capacity, cost_rate, bill_rate, effective_date, handle"
+            " FROM (SELECT p.handle, p.name, t.role, t.cost_center, t.weekly_capacity, t.cost_rate, t.bill_rate,"
+            " t.effective_date FROM people p JOIN people_terms t ON t.handle = p.handle"
+            f" WHERE {' AND '.join(where)} AND {latest}) AS current_terms",
+            ["handle"],
+            [],
+            params,
+            cursor,
+            limit,
+            convert,
+        )

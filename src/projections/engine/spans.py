@@ -1,0 +1,72 @@
+"""Bitemporal spans: rows that hold over a span of business dates (``valid_from <= D <
+valid_to``) as believed over a span of recording times (``known_from <= K < known_to``).
+
+A projection that keeps its answers as spans (deals' states, open items) closes a span at the
+recording time of the event that ends it and opens the new ones there, so the answer as of D
+known at K is the rows whose two spans contain D and K: no history to replay at query time.
+Finding them is a query in four dimensions: valid_from <= D < valid_to and known_from <= K <
+known_to. On PostgreSQL each span is a point of four coordinates (the ``cube`` extension) in a
+GiST index, an R-tree, and the query is the box of the points that satisfy it: the index finds
+them in time that grows with the answer, not the table. Points keep the tree's nodes tight. (A
+span drawn as a rectangle in two dimensions, dates by seconds, read four times more index pages
+for the same answer: the many spans open to FOREVER make every node that holds one reach
+FOREVER too; and a GiST index over the pair of ranges was a hundred times slower still.) The
+coordinates are floats that may round, so the exact comparisons follow. SQLite has no such index:
+it filters with a B-tree on the business dates, which is fine at its sizes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from projections.engine.sql import Cursor
+
+FOREVER_DATE = date(9999, 12, 31)
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)  # the end of spans still believed
+NOW = FOREVER - timedelta(seconds=1)  # "known now": after every recording, before FOREVER
+
+
+# Immutable although extract() on a timestamptz is only stable: the epoch does not depend on the
+# session's time zone, which is what makes extract() stable for other fields. Created once, by the
+# database's owner at the first set-up, and never replaced: the application's role (which rebuilds
+# read models) may not replace the owner's functions, so a different form takes a new name.
+SPAN_POINT = """CREATE FUNCTION keel_span_point(valid_from date, valid_to date,
+    known_from timestamptz, known_to timestamptz) RETURNS cube LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT cube(ARRAY[(valid_from - DATE '2000-01-01')::float8, (valid_to - DATE '2000-01-01')::float8,
+                     extract(epoch FROM known_from)::float8, extract(epoch FROM known_to)::float8]) $$"""
+# The points of the spans holding on a day as known at a moment: valid_from <= day < valid_to
+# (days are whole: valid_to >= day + 1) and known_from <= moment <= known_to (the exact test follows).
+SPANS_AT = """CREATE FUNCTION keel_spans_at(day date, moment timestamptz) RETURNS cube
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT cube(ARRAY[-1e15, (day - DATE '2000-01-01') + 0.5, -1e15, extract(epoch FROM moment)::float8],
+               ARRAY[(day - DATE '2000-01-01')::float8, 1e15, extract(epoch FROM moment)::float8, 1e15]) $$"""
+SPAN = "keel_span_point({p}valid_from, {p}valid_to, {p}known_from, {p}known_to)"
+
+
+def create_span_index(cur: Cursor, table: str, name: str = "at", where: str = "") -> None:
+    """The index for ``spans_at``; ``where`` makes it partial (PostgreSQL), for queries that
+    repeat the condition and want a small part of the spans."""
+    if cur.dialect == "postgres":
+        cur.execute("CREATE EXTENSION IF NOT EXISTS cube")  # a trusted extension: the database's owner may
+        cur.execute("SELECT to_regproc('keel_span_point'), to_regproc('keel_spans_at')")
+        point, at = cur.fetchone() or (None, None)
+        if point is None:
+            cur.execute(SPAN_POINT)
+        if at is None:
+            cur.execute(SPANS_AT)
+        partial = f" WHERE {where}" if where else ""
+        cur.execute(f"CREATE INDEX {table}_{name} ON {table} USING gist ({SPAN.format(p='')}){partial}")
+    elif not where:
+        cur.execute(f"CREATE INDEX {table}_{name} ON {table} (valid_to, valid_from)")
+
+
+def spans_at(cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "") -> tuple[str, list[Any]]:
+    """The condition for the spans holding on ``as_of`` as known at ``known_at`` (None: now)."""
+    p = f"{alias}." if alias else ""
+    known = known_at or NOW
+    sql = f"{p}valid_from <= %s AND {p}valid_to > %s AND {p}known_from <= %s AND {p}known_to > %s"
+    params = [as_of, as_of, known, known]
+    if cur.dialect == "postgres":  # the index's condition first, so that it is used
+        return f"{SPAN.format(p=p)} <@ keel_spans_at(%s::date, %s::timestamptz) AND {sql}", [as_of, known, *params]
+    return sql, params

@@ -1,0 +1,129 @@
+"""Expense claims as they stand now: status, route, who must act next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ledger.expenses import ExpenseClaim
+from ledger.money import to_minor
+from projections.engine.projection import Fact
+from projections.engine.sql import Cursor
+
+
+class ClaimsProjection:
+    name = "claims"
+    schema_version = 1
+    tables = ("claims",)
+    folds = (ExpenseClaim.Event,)
+
+    def create(self, cur: Cursor) -> None:
+        cur.execute(
+            """CREATE TABLE claims (
+                id TEXT PRIMARY KEY,
+                employee TEXT NOT NULL,
+                category TEXT NOT NULL,
+                account TEXT NOT NULL,
+                description TEXT NOT NULL,
+                receipt_reference TEXT NOT NULL,
+                cost_center TEXT NOT NULL,
+                project_id TEXT,
+                currency TEXT NOT NULL,
+                amount_minor BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                route TEXT NOT NULL,
+                approvals TEXT NOT NULL,
+                next_approver TEXT,
+                rejection_reason TEXT,
+                submitted_on DATE NOT NULL,
+                version INTEGER NOT NULL,
+                position BIGINT NOT NULL
+            )"""
+        )
+        cur.execute("CREATE INDEX claims_next_approver ON claims (next_approver)")
+
+    def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        for fact in facts:
+            e = fact.event
+            cid = str(e.originator_id)
+            if isinstance(e, ExpenseClaim.Submitted):
+                cur.execute(
+                    "INSERT INTO claims (id, employee, category, account, description, receipt_reference, cost_center,"
+                    " project_id, currency, amount_minor, status, route, approvals, next_approver, submitted_on,"
+                    " version, position)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'submitted', %s, '', %s, %s, %s, %s)",
+                    (
+                        cid,
+                        e.employee,
+                        e.details.category,
+                        e.account,
+                        e.details.description,
+                        e.details.receipt_reference,
+                        e.details.cost_center,
+                        e.details.project_id,
+                        e.currency,
+                        to_minor(e.details.amount, e.currency),
+                        ",".join(e.route),
+                        e.route[0] if e.route else None,
+                        e.effective_date,
+                        e.originator_version,
+                        fact.position,
+                    ),
+                )
+            elif isinstance(e, ExpenseClaim.Resubmitted):
+                cur.execute(
+                    "UPDATE claims SET category = %s, account = %s, description = %s, receipt_reference = %s,"
+                    " cost_center = %s, project_id = %s, amount_minor = %s, status = 'submitted', route = %s,"
+                    " approvals = '', next_approver = %s, rejection_reason = NULL, version = %s, position = %s"
+                    " WHERE id = %s",
+                    (
+                        e.details.category,
+                        e.account,
+                        e.details.description,
+                        e.details.receipt_reference,
+                        e.details.cost_center,
+                        e.details.project_id,
+                        self._minor(cur, cid, e.details.amount),
+                        ",".join(e.route),
+                        e.route[0] if e.route else None,
+                        e.originator_version,
+                        fact.position,
+                        cid,
+                    ),
+                )
+            elif isinstance(e, ExpenseClaim.Approved):
+                cur.execute("SELECT route, approvals FROM claims WHERE id = %s", (cid,))
+                row = cur.fetchone()
+                assert row is not None
+                route = row[0].split(",")
+                approvals = [a for a in row[1].split(",") if a] + [e.approver]
+                done = len(approvals) >= len(route)
+                cur.execute(
+                    "UPDATE claims SET approvals = %s, status = %s, next_approver = %s, version = %s, position = %s"
+                    " WHERE id = %s",
+                    (
+                        ",".join(approvals),
+                        "approved" if done else "submitted",
+                        None if done else route[len(approvals)],
+                        e.originator_version,
+                        fact.position,
+                        cid,
+                    ),
+                )
+            elif isinstance(e, ExpenseClaim.Rejected):
+                cur.execute(
+                    "UPDATE claims SET status = 'rejected', next_approver = NULL, rejection_reason = %s,"
+                    " version = %s, position = %s WHERE id = %s",
+                    (e.reason, e.originator_version, fact.position, cid),
+                )
+            elif isinstance(e, ExpenseClaim.Reimbursed):
+                cur.execute(
+                    "UPDATE claims SET status = 'reimbursed', version = %s, position = %s WHERE id = %s",
+                    (e.originator_version, fact.position, cid),
+                )
+
+    @staticmethod
+    def _minor(cur: Cursor, claim_id: str, amount: object) -> int:
+        cur.execute("SELECT currency FROM claims WHERE id = %s", (claim_id,))
+        row = cur.fetchone()
+        assert row is not None
+        return to_minor(amount, row[0])  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""The general ledger as a plain-text accounting journal (ledger-cli / hledger format).
+
+Every event that posted becomes one transaction; accounts are named by type and code
+(``Assets:1100 Accounts receivable``), so ``ledger bal`` / ``hledger bs`` re-check every
+balance independently. Lines in a foreign currency carry their functional value as a total
+cost (``4800.00 USD @@ 4416.00 EUR``); a realised FX difference is a functional-currency line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from itertools import groupby
+
+from ledger.accounts import AccountType, account
+from ledger.money import Money
+from projections.engine.db import ViewDatabase
+from projections.engine.sql import as_date
+
+ROOTS = {
+    AccountType.ASSET: "Assets",
+    AccountType.LIABILITY: "Liabilities",
+    AccountType.EQUITY: "Equity",
+    AccountType.INCOME: "Income",
+    AccountType.EXPENSE: "Expenses",
+}
+
+
+def account_name(code: str) -> str:
+    acct = account(code)
+    return f"{ROOTS[acct.type]}:{code} {acct.name.replace(':', '-')}"
+
+
+def _posting(code: str, currency: str, amount: Decimal, value: Decimal, functional: str) -> str:
+    name = account_name(code)
+    if currency == functional or amount == 0:
+        return f"    {name:<52}  {value} {functional}"
+    return f"    {name:<52}  {amount} {currency} @@ {abs(value)} {functional}"
+
+
+def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime | None = None) -> Iterator[str]:
+    """Yield the journal text line by line, in business-date order (ties by log position)."""
+    where, params = ("WHERE recorded_at <= %s", [known_at]) if known_at else ("", [])
+    with db.read() as cur:
+        cur.execute(
+            "SELECT position, effective_date, event_topic, memo, account, currency, amount_minor, value_minor"
+            f" FROM gl_lines {where} ORDER BY effective_date, position, line_no",
+            params,
+        )
+        rows = cur.fetchall()
+    scope = f"known at {known_at.isoformat()}" if known_at else "everything recorded"
+    yield f"; Keel general ledger ({scope}); functional currency {functional_currency}"
+    yield ""
+    for position, group in groupby(rows, key=lambda r: r[0]):
+        lines = list(group)
+        first = lines[0]
+        day = as_date(first[1])
+        assert day is not None
+        yield f"{day.isoformat()} * {first[3] or first[2]}"
+        yield f"    ; keel-position: {position}  keel-event: {first[2]}"
+        for _, _, _, _, code, currency, amount, value in lines:
+            yield _posting(
+                code,
+                currency,
+                Money.from_minor(int(amount), currency).amount,
+                Money.from_minor(int(value), functional_currency).amount,
+                functional_currency,
+            )
+        yield ""
