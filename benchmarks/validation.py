@@ -130,7 +130,8 @@ def per_event_microseconds(rounds: int = 5000) -> float:
     """The domain's check of one event, without the command around it."""
     from datetime import date
 
-    from ledger.invoice import Invoice, make_line
+    from ledger.invoice import Invoice
+    from ledger.invoice_lines import make_line
 
     lines = [make_line(f"Design sprint {i}", "8", "95.00", "24", False, "0", "DES") for i in range(10)]
     invoice = Invoice.draft(uuid.uuid4(), uuid.uuid4(), "EUR", lines, date(2026, 10, 5), META)

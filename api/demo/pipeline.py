@@ -31,7 +31,7 @@ from commands.messages import (
     WinDeal,
 )
 from ledger.events import Meta
-from ledger.projects import project_id_for_deal
+from ledger.project_terms import project_id_for_deal
 
 
 def delivery() -> Iterator[Command]:

@@ -9,7 +9,7 @@ from api import schemas
 from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseClaim
 from ledger.errors import NotFound
-from ledger.expenses import POLICY_ID, CostCenter, cost_center_id
+from ledger.expense_policy import POLICY_ID, CostCenter, cost_center_id
 from projections.engine.pages import Page
 from projections.finance import lists
 

@@ -41,7 +41,7 @@ from ledger.books import BOOKS_ID, Books
 from ledger.customer import Customer
 from ledger.errors import NotFound
 from ledger.events import KeelAggregate
-from ledger.expenses import ExpensePolicy
+from ledger.expense_policy import ExpensePolicy
 from ledger.money import minor_units
 from ledger.people import Person
 from ledger.projects import Project

@@ -14,7 +14,8 @@ from uuid import UUID
 from ledger.accounts import CUSTOMER_CREDIT
 from ledger.errors import InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.invoice import Invoice, InvoiceLine, document_posting, taxes
+from ledger.invoice import Invoice
+from ledger.invoice_lines import InvoiceLine, document_posting, taxes
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money
 

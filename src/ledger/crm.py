@@ -17,14 +17,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.money import Money, minor_units, to_decimal
-from ledger.projects import ServiceLine
+from ledger.project_terms import ServiceLine
 
 OPEN, WON, LOST = "open", "won", "lost"
 PIPELINE_ID = uuid5(NAMESPACE_URL, "keel:pipeline")
 STAGE_KEY = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
-def _text(value: str, what: str, limit: int = 500, required: bool = True) -> str:
+def bounded_text(value: str, what: str, limit: int = 500, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
         raise InvalidValue(f"{what} must not be empty")
@@ -93,7 +93,7 @@ class Pipeline(KeelAggregate):
         for s in stages:
             if not STAGE_KEY.match(s.key) or s.key in (WON, LOST):
                 raise InvalidValue(f"stage key {s.key!r} must be lowercase letters, digits or dashes, not won/lost")
-            _text(s.name, "a stage name", 80)
+            bounded_text(s.name, "a stage name", 80)
             check_probability(s.probability)
         return stages
 
@@ -109,109 +109,6 @@ class Pipeline(KeelAggregate):
             if s.key == key:
                 return s
         raise InvalidValue(f"unknown stage {key!r}; the pipeline has: {', '.join(s.key for s in self.stages)}")
-
-
-class Lead(KeelAggregate):
-    TOPIC = "keel.Lead"
-
-    if TYPE_CHECKING:
-        name: str
-        company: str
-        email: str
-        phone: str
-        source: str
-        owner: str
-        status: str  # new, qualified, disqualified, converted
-
-    class Event(KeelAggregate.Event):
-        pass
-
-    class Created(Event, KeelAggregate.Created):
-        TOPIC = "keel.lead.Created.v1"
-
-    class Captured(Created):
-        TOPIC = "keel.lead.Captured.v1"
-        name: str
-        company: str
-        email: str
-        phone: str
-        source: str
-        notes: str
-        owner: str
-
-        def apply(self, lead: Lead) -> None:
-            lead.name, lead.company, lead.email, lead.phone = self.name, self.company, self.email, self.phone
-            lead.source, lead.owner, lead.status = self.source, self.owner, "new"
-
-    class Qualified(Event):
-        TOPIC = "keel.lead.Qualified.v1"
-        note: str
-
-        def apply(self, lead: Lead) -> None:
-            lead.status = "qualified"
-
-    class Disqualified(Event):
-        TOPIC = "keel.lead.Disqualified.v1"
-        reason: str
-
-        def apply(self, lead: Lead) -> None:
-            lead.status = "disqualified"
-
-    class Converted(Event):
-        TOPIC = "keel.lead.Converted.v1"
-        customer_id: UUID
-        contact_id: UUID
-        deal_id: UUID | None
-
-        def apply(self, lead: Lead) -> None:
-            lead.status = "converted"
-
-    @classmethod
-    def capture(
-        cls,
-        lead_id: UUID,
-        name: str,
-        company: str,
-        email: str,
-        phone: str,
-        source: str,
-        notes: str,
-        owner: str,
-        on: date,
-        meta: Meta,
-    ) -> Lead:
-        email = email.strip()
-        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise InvalidValue(f"not an email address: {email!r}")
-        return cls._create(
-            cls.Captured,
-            id=lead_id,
-            name=_text(name, "a lead's name", 200),
-            company=_text(company, "company", 200, False),
-            email=email,
-            phone=_text(phone, "phone", 40, False),
-            source=_text(source, "a lead's source", 80),
-            notes=_text(notes, "notes", 4000, False),
-            owner=_text(owner, "the owner", 200),
-            **meta.stamp(on),
-        )
-
-    def qualify(self, note: str, on: date, meta: Meta) -> None:
-        if self.status != "new":
-            raise InvalidTransition(f"only a new lead can be qualified; this lead is {self.status}")
-        self.trigger_event(self.Qualified, note=note.strip(), **meta.stamp(on))
-
-    def disqualify(self, reason: str, on: date, meta: Meta) -> None:
-        if self.status not in ("new", "qualified"):
-            raise InvalidTransition(f"a {self.status} lead cannot be disqualified")
-        self.trigger_event(self.Disqualified, reason=_text(reason, "a reason"), **meta.stamp(on))
-
-    def convert(self, customer_id: UUID, contact_id: UUID, deal_id: UUID | None, on: date, meta: Meta) -> None:
-        if self.status in ("disqualified", "converted"):
-            raise InvalidTransition(f"a {self.status} lead cannot be converted")
-        self.trigger_event(
-            self.Converted, customer_id=customer_id, contact_id=contact_id, deal_id=deal_id, **meta.stamp(on)
-        )
 
 
 class Deal(KeelAggregate):
@@ -321,14 +218,14 @@ class Deal(KeelAggregate):
             cls.Opened,
             id=deal_id,
             customer_id=customer_id,
-            title=_text(title, "a deal's title", 200),
+            title=bounded_text(title, "a deal's title", 200),
             value=value.amount,
             currency=value.currency,
             expected_close=expected_close,
-            owner=_text(owner, "the owner", 200),
+            owner=bounded_text(owner, "the owner", 200),
             stage=stage.key,
             probability=stage.probability if probability is None else check_probability(probability),
-            source=_text(source, "source", 80, False),
+            source=bounded_text(source, "source", 80, False),
             lead_id=lead_id,
             services=list(services),
             **meta.stamp(on),
@@ -359,10 +256,10 @@ class Deal(KeelAggregate):
         new_value.to_minor()
         self.trigger_event(
             self.Updated,
-            title=_text(title or self.title, "a deal's title", 200),
+            title=bounded_text(title or self.title, "a deal's title", 200),
             value=new_value.amount,
             expected_close=expected_close,
-            owner=_text(owner or self.owner, "the owner", 200),
+            owner=bounded_text(owner or self.owner, "the owner", 200),
             services=self.services if services is None else list(services),
             **meta.stamp(on),
         )
@@ -381,145 +278,13 @@ class Deal(KeelAggregate):
     def lose(self, reason: str, on: date, meta: Meta) -> None:
         self._require_open("losing a deal")
         self._check_date(on)
-        self.trigger_event(self.Lost, reason=_text(reason, "a reason for losing"), **meta.stamp(on))
+        self.trigger_event(self.Lost, reason=bounded_text(reason, "a reason for losing"), **meta.stamp(on))
 
     def reopen(self, stage: Stage, on: date, meta: Meta) -> None:
         if self.status == OPEN:
             raise InvalidTransition("this deal is already open")
         self._check_date(on)
         self.trigger_event(self.Reopened, stage=stage.key, probability=stage.probability, **meta.stamp(on))
-
-
-ACTIVITY_KINDS = ("call", "email", "meeting", "note")
-SUBJECT_KINDS = ("lead", "deal", "customer")
-
-
-class Activity(KeelAggregate):
-    TOPIC = "keel.Activity"
-
-    class Event(KeelAggregate.Event):
-        pass
-
-    class Created(Event, KeelAggregate.Created):
-        TOPIC = "keel.activity.Created.v1"
-
-    class Logged(Created):
-        """effective_date is when it happened."""
-
-        TOPIC = "keel.activity.Logged.v1"
-        kind: str
-        about_kind: str
-        about_id: UUID
-        subject: str
-        body: str
-
-    @classmethod
-    def log(
-        cls,
-        activity_id: UUID,
-        kind: str,
-        about_kind: str,
-        about_id: UUID,
-        subject: str,
-        body: str,
-        on: date,
-        meta: Meta,
-    ) -> Activity:
-        if kind not in ACTIVITY_KINDS:
-            raise InvalidValue(f"an activity is one of {', '.join(ACTIVITY_KINDS)}, not {kind!r}")
-        if about_kind not in SUBJECT_KINDS:
-            raise InvalidValue(f"an activity is about a {', '.join(SUBJECT_KINDS)}, not {about_kind!r}")
-        return cls._create(
-            cls.Logged,
-            id=activity_id,
-            kind=kind,
-            about_kind=about_kind,
-            about_id=about_id,
-            subject=_text(subject, "a subject", 200),
-            body=_text(body, "the text", 10_000, False),
-            **meta.stamp(on),
-        )
-
-
-class FollowUp(KeelAggregate):
-    TOPIC = "keel.FollowUp"
-
-    if TYPE_CHECKING:
-        status: str
-        scheduled_on: date
-
-    class Event(KeelAggregate.Event):
-        pass
-
-    class Created(Event, KeelAggregate.Created):
-        TOPIC = "keel.followup.Created.v1"
-
-    class Scheduled(Created):
-        TOPIC = "keel.followup.Scheduled.v1"
-        about_kind: str
-        about_id: UUID
-        owner: str
-        due: date
-        note: str
-
-        def apply(self, f: FollowUp) -> None:
-            f.status, f.scheduled_on = "open", self.effective_date
-
-    class Rescheduled(Event):
-        TOPIC = "keel.followup.Rescheduled.v1"
-        due: date
-        owner: str
-
-    class Completed(Event):
-        TOPIC = "keel.followup.Completed.v1"
-        outcome: str
-
-        def apply(self, f: FollowUp) -> None:
-            f.status = "completed"
-
-    class Cancelled(Event):
-        TOPIC = "keel.followup.Cancelled.v1"
-        reason: str
-
-        def apply(self, f: FollowUp) -> None:
-            f.status = "cancelled"
-
-    @classmethod
-    def schedule(
-        cls, followup_id: UUID, about_kind: str, about_id: UUID, owner: str, due: date, note: str, on: date, meta: Meta
-    ) -> FollowUp:
-        if about_kind not in SUBJECT_KINDS:
-            raise InvalidValue(f"a follow-up is about a {', '.join(SUBJECT_KINDS)}, not {about_kind!r}")
-        if due < on:
-            raise InvalidValue(f"a follow-up cannot be due ({due}) before it is scheduled ({on})")
-        return cls._create(
-            cls.Scheduled,
-            id=followup_id,
-            about_kind=about_kind,
-            about_id=about_id,
-            owner=_text(owner, "a follow-up's owner", 200),
-            due=due,
-            note=_text(note, "a note", 2000, False),
-            **meta.stamp(on),
-        )
-
-    def _require_open(self) -> None:
-        if self.status != "open":
-            raise InvalidTransition(f"this follow-up is {self.status}")
-
-    def reschedule(self, due: date, owner: str, on: date, meta: Meta) -> None:
-        self._require_open()
-        if due < on:
-            raise InvalidValue(f"a follow-up cannot be due ({due}) before {on}")
-        self.trigger_event(self.Rescheduled, due=due, owner=_text(owner, "a follow-up's owner", 200), **meta.stamp(on))
-
-    def complete(self, outcome: str, on: date, meta: Meta) -> None:
-        self._require_open()
-        self.trigger_event(self.Completed, outcome=outcome.strip(), **meta.stamp(on))
-
-    def cancel(self, reason: str, on: date, meta: Meta) -> None:
-        self._require_open()
-        self.trigger_event(self.Cancelled, reason=reason.strip(), **meta.stamp(on))
 
 
 def services_value(services: list[ServiceLine], currency: str) -> Money:

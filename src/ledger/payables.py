@@ -12,7 +12,7 @@ from ledger.accounts import BANK, FX_GAIN, FX_LOSS, INPUT_TAX, PAYABLES, Account
 from ledger.customer import _check_name, _check_terms
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.invoice import add_days
+from ledger.invoice_lines import add_days
 from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money, minor_units, to_decimal
 from ledger.tax import TaxableLine, TaxResult, check_rate, compute, tax_code

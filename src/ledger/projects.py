@@ -9,77 +9,20 @@ so no cause is ever billed twice, whatever is replayed or retried."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.invoice import Invoice, InvoiceLine, make_line
+from ledger.invoice import Invoice
+from ledger.invoice_lines import InvoiceLine, make_line
 from ledger.money import minor_units
+from ledger.project_terms import ApprovedTime, Billing, ServiceLine, invoice_id_for, month_of, project_id_for_deal
 
 DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
 FIXED, TIME_AND_MATERIALS, RETAINER = "fixed", "time_and_materials", "retainer"
-
-
-def project_id_for_deal(deal_id: UUID) -> UUID:
-    """One deal opens at most one project, whatever happens to it later (reopen, re-win, replays)."""
-    return uuid5(NAMESPACE_URL, f"keel:project-for-deal:{deal_id}")
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceLine:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    key: str
-    name: str
-    amount: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Rate:
-    """A T&M bill rate for a person (``person:alice``) or a role (``role:designer``)."""
-
-    applies_to: str
-    rate: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Billing:
-    model: str  # fixed, time_and_materials, retainer
-    currency: str
-    tax_percent: Decimal = Decimal(0)
-    milestones: tuple[Milestone, ...] | list[Milestone] = ()
-    rates: tuple[Rate, ...] | list[Rate] = ()
-    monthly_fee: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovedTime:
-    """Approved hours of one person on one day, valued when approved."""
-
-    entry_id: str
-    person: str
-    day: date
-    hours: Decimal
-    billable: bool
-    bill_rate: Decimal
-
-
-def invoice_id_for(project_id: UUID, cause: str) -> UUID:
-    """The invoice a billing cause drafts: one cause, one invoice, ever."""
-    return uuid5(NAMESPACE_URL, f"keel:project-invoice:{project_id}:{cause}")
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 class Project(KeelAggregate):

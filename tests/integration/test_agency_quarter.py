@@ -7,13 +7,14 @@ closed February and a backdated entry that the closed period refuses.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 
 from api.system import Keel
 from commands import messages as m
+from commands.adapters.clock import SetClock
 from ledger.books import PeriodLocked
 from ledger.errors import InvalidTransition, NotPermitted
 from ledger.events import Meta
@@ -277,7 +278,7 @@ def test_the_trial_balance_balances_per_currency_and_in_value(quarter: Keel) -> 
 
 def test_year_end_close_moves_the_result_to_retained_earnings(quarter: Keel) -> None:
     a = ACCOUNTANT
-    quarter.app.clock = lambda: date(2027, 1, 10)
+    quarter.app.log_clock = SetClock(datetime(2027, 1, 10, 9, tzinfo=UTC))  # the new year on the log's clock
     with pytest.raises(InvalidTransition, match="close the period"):
         run(quarter, m.CloseYear(meta=a, year=2026))
     run(quarter, m.ClosePeriod(meta=a, lock_date=date(2026, 12, 31), on=date(2027, 1, 5)))

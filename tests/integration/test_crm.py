@@ -14,7 +14,8 @@ from commands import messages as m
 from ledger.crm import Deal
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
-from ledger.projects import Project, project_id_for_deal
+from ledger.project_terms import project_id_for_deal
+from ledger.projects import Project
 from projections.crm import reports as crm
 from projections.crm.customer_360 import customer_360
 

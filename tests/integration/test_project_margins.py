@@ -13,7 +13,7 @@ from commands import messages as m
 from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import Meta
 from ledger.invoice import Invoice
-from ledger.projects import invoice_id_for
+from ledger.project_terms import invoice_id_for
 from projections.delivery import reports as work_reports
 from projections.finance import reports
 

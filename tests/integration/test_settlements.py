@@ -148,6 +148,6 @@ def test_the_expense_policy_can_be_reconfigured(keel: Keel) -> None:
                 ),
             )
         )
-    from ledger.expenses import POLICY_ID, ExpensePolicy
+    from ledger.expense_policy import POLICY_ID, ExpensePolicy
 
     assert keel.app.get(ExpensePolicy, POLICY_ID).steps[1].above == D("1000")

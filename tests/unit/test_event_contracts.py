@@ -15,8 +15,10 @@ from ledger.books import Books
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.events import KeelAggregate
-from ledger.expenses import CostCenter, ExpenseClaim, ExpensePolicy
-from ledger.invoice import Invoice, InvoiceLine
+from ledger.expense_policy import CostCenter, ExpensePolicy
+from ledger.expenses import ExpenseClaim
+from ledger.invoice import Invoice
+from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
 from ledger.payables import Bill, Supplier, SupplierPayment

@@ -7,7 +7,8 @@ import pytest
 from ledger.accounts import RECEIVABLES, SERVICE_REVENUE, TAX_PAYABLE
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import Meta
-from ledger.invoice import Invoice, make_line
+from ledger.invoice import Invoice
+from ledger.invoice_lines import make_line
 from ledger.money import Money
 
 META = Meta(actor="unit")

@@ -16,14 +16,15 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from ledger.crm import Stage
 from ledger.customer import Contact
-from ledger.expenses import ApprovalStep, ClaimDetails
-from ledger.invoice import InvoiceLine
+from ledger.expense_policy import ApprovalStep
+from ledger.expenses import ClaimDetails
+from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.money import Money
 from ledger.payables import BillAllocation, BillLine
 from ledger.payment import Allocation
 from ledger.people import Terms
-from ledger.projects import ApprovedTime, Billing, Milestone, Rate, ServiceLine
+from ledger.project_terms import ApprovedTime, Billing, Milestone, Rate, ServiceLine
 
 
 class DateAsISO(Transcoding):

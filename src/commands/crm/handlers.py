@@ -9,12 +9,15 @@ from uuid import UUID
 
 from commands.crm import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
-from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Activity, Deal, FollowUp, Lead, Pipeline, Stage, services_value
+from ledger.activities import Activity, FollowUp
+from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Deal, Pipeline, Stage, services_value
 from ledger.customer import Customer, make_contact
 from ledger.errors import InvalidValue, NotFound
 from ledger.events import Meta
+from ledger.leads import Lead
 from ledger.money import Money, to_decimal
-from ledger.projects import Project, ServiceLine, project_id_for_deal
+from ledger.project_terms import ServiceLine, project_id_for_deal
+from ledger.projects import Project
 
 """One method per CRM command, working through the application's store."""
 

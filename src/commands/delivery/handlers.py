@@ -13,7 +13,8 @@ from ledger.errors import InvalidValue, NotFound
 from ledger.invoice import Invoice
 from ledger.money import to_decimal
 from ledger.people import Person, make_terms, person_id
-from ledger.projects import ApprovedTime, Billing, Milestone, Project, Rate
+from ledger.project_terms import ApprovedTime, Billing, Milestone, Rate
+from ledger.projects import Project
 from ledger.timesheets import Timesheet, check_hours, monday_of, timesheet_id
 
 # -- people --------------------------------------------------------------------

@@ -12,16 +12,8 @@ from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
 from ledger.errors import NotFound
 from ledger.events import Meta
-from ledger.expenses import (
-    DEFAULT_CATEGORIES,
-    POLICY_ID,
-    ApprovalStep,
-    CostCenter,
-    ExpenseClaim,
-    ExpensePolicy,
-    cost_center_id,
-    make_details,
-)
+from ledger.expense_policy import DEFAULT_CATEGORIES, POLICY_ID, ApprovalStep, CostCenter, ExpensePolicy, cost_center_id
+from ledger.expenses import ExpenseClaim, make_details
 from ledger.money import to_decimal
 
 DEFAULT_POLICY_STEPS = [ApprovalStep("cost_center_manager", Decimal(0))]

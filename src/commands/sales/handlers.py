@@ -16,7 +16,8 @@ from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
 from ledger.events import Meta
-from ledger.invoice import Invoice, InvoiceLine, make_line
+from ledger.invoice import Invoice
+from ledger.invoice_lines import InvoiceLine, make_line
 from ledger.money import Money, to_decimal
 from ledger.payment import Payment
 from ledger.sequence import NumberSequence, invoice_series, sequence_id

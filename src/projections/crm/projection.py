@@ -7,8 +7,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from ledger.crm import Activity, Deal, FollowUp, Lead, Pipeline
+from ledger.activities import Activity, FollowUp
+from ledger.crm import Deal, Pipeline
 from ledger.customer import Customer
+from ledger.leads import Lead
 from ledger.money import to_minor
 from ledger.projects import Project
 from projections.crm import deal_spans

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.invoice import Invoice, taxes
+from ledger.invoice import Invoice
+from ledger.invoice_lines import taxes
 from ledger.money import to_minor
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor, update_rows
