@@ -30,7 +30,9 @@ OnOption = Annotated[
 @customers_app.command("add")
 def add_customer(
     name: Annotated[str, typer.Argument(help="The customer's name.")],
-    currency: Annotated[str | None, typer.Option("--currency", help="ISO 4217 code (default: EUR).")] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="ISO 4217 code (default: the books' currency).")
+    ] = None,
     terms: Annotated[str | None, typer.Option("--terms", help="Payment terms in days, 0-365 (default: 30).")] = None,
     on: OnOption = None,
 ) -> None:
@@ -46,8 +48,9 @@ def add_customer(
     )
     with keel_system() as keel:
         result = keel.app.handle(body.to_command(Meta(cli_actor())))
+        currency = body.currency or keel.functional_currency
     said(
-        f"customer {body.name} added: {body.currency}, {body.payment_terms_days} days' terms"
+        f"customer {body.name} added: {currency}, {body.payment_terms_days} days' terms"
         f" (id {short(result.id)}, log position {result.position})"
     )
 

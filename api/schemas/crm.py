@@ -107,7 +107,7 @@ class DealIn(Body):
 
 class ConvertLeadBody(Body):
     customer_id: UUID | None = Field(None, description="Attach to this existing customer instead of creating one")
-    currency: CurrencyCode = "EUR"
+    currency: CurrencyCode | None = Field(None, description="A new customer's; the books' currency when omitted")
     payment_terms_days: int = Field(30, ge=0, le=365)
     contact_role: OptionalText = ""
     deal: DealIn | None = None

@@ -31,7 +31,7 @@ from ledger.events import Meta
 class RegisterCustomerBody(Body):
     name: Name
     payment_terms_days: int = Field(30, ge=0, le=365)
-    currency: CurrencyCode = "EUR"
+    currency: CurrencyCode | None = Field(None, description="ISO 4217 code; the books' currency when omitted")
     id: UUID | None = Field(None, description="Client-chosen id (optional)")
     on: EffectiveDate = None
 

@@ -15,7 +15,7 @@ from projections.finance.open_items import OpenItemsProjection
 from projections.finance.payment_delays import PaymentDelaysProjection
 
 
-def default_projections(functional_currency: str = "EUR") -> list[Projection]:
+def default_projections(functional_currency: str) -> list[Projection]:
     return [
         GeneralLedgerProjection(functional_currency),
         OpenItemsProjection(functional_currency),

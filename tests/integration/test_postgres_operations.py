@@ -113,7 +113,7 @@ def test_several_processes_starting_at_once_set_up_the_read_models_once(postgres
         engine_setup = Keel.start(settings, follow=False)
         engine_setup.close()
 
-    projections = default_projections()
+    projections = default_projections("EUR")
     tables = ", ".join(["keel_tracking", *(t for p in projections for t in p.tables)])
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE {tables}")

@@ -197,7 +197,7 @@ def test_a_projection_rebuilt_from_scratch_equals_the_live_one(history: list[tup
         keel.engine.catch_up()
         fresh_db = ViewDatabase(f"sqlite:///{tmp}/rebuilt.sqlite")
         try:
-            fresh = ProjectionEngine(fresh_db, keel.app, default_projections(), page_size=7)
+            fresh = ProjectionEngine(fresh_db, keel.app, default_projections("EUR"), page_size=7)
             fresh.setup()
             fresh.catch_up()
             for table in TABLES:

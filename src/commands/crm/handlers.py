@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from commands.crm import messages as m
+from commands.posting import functional_currency
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.activities import Activity, FollowUp
 from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Deal, Pipeline, Stage, services_value
@@ -84,7 +85,8 @@ def convert_lead(uow: UnitOfWork, c: m.ConvertLead) -> CommandResult:
     else:
         uow.ensure_new(c.new_customer_id, "customer")
         name = lead.company or lead.name
-        customer = Customer.register(c.new_customer_id, name, c.payment_terms_days, c.currency, on, c.meta)
+        currency = c.currency or functional_currency(uow)
+        customer = Customer.register(c.new_customer_id, name, c.payment_terms_days, currency, on, c.meta)
         customer.assign_owner(lead.owner, on, c.meta)
     customer.add_contact(make_contact(c.contact_id, lead.name, lead.email, lead.phone, c.contact_role), on, c.meta)
     deal = None

@@ -73,7 +73,7 @@ class DealInput:
 class ConvertLead(Command):
     lead_id: UUID
     customer_id: UUID | None = None  # attach to an existing customer; a new one otherwise
-    currency: str = "EUR"
+    currency: str | None = None  # a new customer's; the books' functional currency when not given
     payment_terms_days: int = 30
     contact_role: str = ""
     deal: DealInput | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from commands.posting import open_books, rate_of
+from commands.posting import functional_currency, open_books, rate_of
 from commands.sales import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.credit_note import CreditNote
@@ -51,7 +51,8 @@ def _lines(inputs: tuple[m.LineInput, ...], default_rate: str) -> list[InvoiceLi
 
 def register_customer(uow: UnitOfWork, c: m.RegisterCustomer) -> CommandResult:
     uow.ensure_new(c.customer_id, "customer")
-    customer = Customer.register(c.customer_id, c.name, c.payment_terms_days, c.currency, c.on or uow.today(), c.meta)
+    currency = c.currency or functional_currency(uow)
+    customer = Customer.register(c.customer_id, c.name, c.payment_terms_days, currency, c.on or uow.today(), c.meta)
     return uow.commit(customer)
 
 

@@ -17,7 +17,7 @@ from commands.unit_of_work import Command
 class RegisterCustomer(Command):
     name: str
     payment_terms_days: int = 30
-    currency: str = "EUR"
+    currency: str | None = None  # the books' functional currency when not given
     customer_id: UUID = field(default_factory=uuid4)
 
 

@@ -327,6 +327,6 @@ def work_in_progress(db: ViewDatabase, as_of: date, known_at: datetime | None = 
         entry[1] += Decimal(h) * Decimal(rate or 0)
     result = []
     for pid, (h, v) in sorted(acc.items(), key=lambda kv: names.get(kv[0], ("", ""))[0]):
-        name, currency = names.get(pid, (pid, "EUR"))
+        name, currency = names[pid]  # only the projects named above gather time
         result.append(WipRow(pid, name, h, Money(v, currency).rounded().amount, currency))
     return WorkInProgress(WorkScope(as_of, known_at, position), result)

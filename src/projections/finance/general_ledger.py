@@ -68,7 +68,7 @@ class GeneralLedgerProjection:
     # Every event that posts to the books carries its journal lines.
     folds = events_with_field("journal")
 
-    def __init__(self, functional_currency: str = "EUR") -> None:
+    def __init__(self, functional_currency: str) -> None:
         self.functional_currency = functional_currency
 
     def create(self, cur: Cursor) -> None:

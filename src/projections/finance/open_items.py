@@ -217,7 +217,7 @@ class OpenItemsProjection:
     query_indexes = OPEN_ITEMS.span_indexes
     folds = events_with_field("journal")
 
-    def __init__(self, functional_currency: str = "EUR") -> None:
+    def __init__(self, functional_currency: str) -> None:
         self.functional_currency = functional_currency
 
     def create(self, cur: Cursor) -> None:

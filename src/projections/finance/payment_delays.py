@@ -34,7 +34,7 @@ class PaymentDelaysProjection:
     query_indexes = PAYMENT_DELAYS.span_indexes
     folds = (Invoice.Issued, Payment.Event)
 
-    def __init__(self, functional_currency: str = "EUR") -> None:
+    def __init__(self, functional_currency: str) -> None:
         self.functional_currency = functional_currency
 
     def create(self, cur: Cursor) -> None:
