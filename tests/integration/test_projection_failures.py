@@ -83,7 +83,8 @@ def test_the_follower_keeps_the_others_current_and_the_api_shows_each_stopped_pr
             written = ok(client.post("/v1/customers", json={"name": "Globex"}), 201)["position"]
             started = time.perf_counter()
             ok(client.get("/v1/reports/trial-balance", params={"min_position": written}))
-            assert time.perf_counter() - started < 0.5, "the follower keeps the healthy read models current"
+            # it paused a whole second per poll while one was stopped; a loaded CI machine took 0.59 s
+            assert time.perf_counter() - started < 0.95, "the follower keeps the healthy read models current"
             stopped = client.get("/v1/customers", params={"min_position": written})
             assert stopped.status_code == 503 and f"stopped at the event at position {poisoned}" in stopped.text
 
