@@ -30,6 +30,7 @@ from api.cli.output import Format, err, out
 from api.cli.reports import KnownAt
 from api.settings import Settings
 from commands.adapters.store import StoreURLError, preflight
+from projections.engine.health import ProjectionFailed
 
 
 @app.command()
@@ -207,8 +208,13 @@ def projections_run(
 ) -> None:
     """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops)."""
     with keel_system() as keel:
-        processed = keel.engine.catch_up(progress=_progress(time.monotonic()))
-        err.print(f"\ncaught up: {processed} events processed", highlight=False)
+        try:
+            processed = keel.engine.catch_up(progress=_progress(time.monotonic()))
+            err.print(f"\ncaught up: {processed} events processed", highlight=False)
+        except ProjectionFailed as exc:  # the others caught up; it stays stopped until fixed
+            if once:
+                raise
+            err.print(f"\n{exc}; following the log with the others", highlight=False, soft_wrap=True)
         if once:
             return
         try:

@@ -113,3 +113,31 @@ def _env(keel: Keel) -> dict[str, str]:
     settings = keel.settings
     env = {"KEEL_DATA_DIR": str(settings.data_dir), "KEEL_DATABASE_URL": settings.database_url or ""}
     return {k: v for k, v in env.items() if v}
+
+
+def test_the_worker_follows_the_log_with_the_others_when_one_is_stopped_at_start(
+    keel: Keel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`keel projections run` reports the stopped read model in one line and follows the log with the
+    others (it exited 1 before following); with --once it exits 1, as a batch job should."""
+    from projections.engine.engine import ProjectionEngine
+    from projections.finance.customers import CustomersProjection
+
+    first = register(keel, "Acme")
+    keel.app.handle(RenameCustomer(meta=META, customer_id=first, name="Poison"))
+    fold = CustomersProjection.apply
+
+    def apply(self: CustomersProjection, cur: Cursor, facts: Sequence[Fact]) -> None:
+        if any(getattr(f.event, "name", "") == "Poison" for f in facts):
+            raise RuntimeError("cannot fold a poisoned name")
+        fold(self, cur, facts)
+
+    followed: list[float] = []
+    monkeypatch.setattr(CustomersProjection, "apply", apply)
+    monkeypatch.setattr(ProjectionEngine, "run_forever", lambda self, poll: followed.append(poll))
+    done = CliRunner().invoke(cli, ["projections", "run"], env=_env(keel))
+    assert done.exit_code == 0, done.output
+    assert "projection customers failed" in done.output and "following the log with the others" in done.output
+    assert followed, "it went on to follow the log"
+    once = CliRunner().invoke(cli, ["projections", "run", "--once"], env=_env(keel))
+    assert once.exit_code == 1 and "projection customers failed" in once.output
