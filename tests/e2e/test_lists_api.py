@@ -182,3 +182,14 @@ def test_every_created_resource_can_be_read_at_its_location(client: TestClient) 
     ok(client.post("/v1/cost-centers", json=ex["CostCenterBody"]), 201)
     create("/v1/expense-claims", ex["SubmitClaimBody"])
     create("/v1/projects", {**ex["ProjectBody"], "customer_id": customer})
+
+
+def test_a_name_is_found_whatever_its_case_in_any_script(demo: TestClient) -> None:
+    """SQLite's own lower() folds ASCII only; names in other scripts are found in either case too."""
+    written = [
+        ok(demo.post("/v1/customers", json={"name": name, "on": "2026-10-01"}), 201)["position"]
+        for name in ("Ärzte Praxis", "Σπύρος Ταβέρνα")
+    ]
+    for typed, found in (("ärzte", "Ärzte Praxis"), ("ΣΠΎΡΟΣ", "Σπύρος Ταβέρνα"), ("ταβέρνα", "Σπύρος Ταβέρνα")):
+        listed = ok(demo.get("/v1/customers", params={"name": typed, "min_position": max(written)}))
+        assert [c["name"] for c in listed["items"]] == [found], typed

@@ -39,6 +39,10 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 class _Rows:
     """Rows as plain tuples, whichever driver fetched them."""
 
@@ -160,6 +164,9 @@ class ViewDatabase:
             conn = sqlite3.connect(self._path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # SQLite's lower() folds ASCII only, so "ärzte" would not find "Ärzte Praxis"; Python's
+            # folds every script, as PostgreSQL's does. (No index is built on lower().)
+            conn.create_function("lower", 1, _lower, deterministic=True)
             self._local.conn = conn
             self._sqlite_conns.append(conn)
         return conn
