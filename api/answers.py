@@ -166,6 +166,12 @@ def csv_document(table: Table) -> bytes:
     return buffer.getvalue().encode()
 
 
+def next_cursor(found: Answer[Any]) -> str | None:
+    """The cursor of the next page, for paged answers that have one."""
+    following = getattr(found.result, "next_cursor", None)
+    return following if isinstance(following, str) else None
+
+
 def wants_csv(request: Request) -> bool:
     """``?format=csv``, or an ``Accept`` header that prefers text/csv to JSON."""
     asked = request.query_params.get("format")
@@ -181,6 +187,9 @@ def respond(request: Request, keel: Keel, name: str, params: Params) -> Response
     if wants_csv(request):
         filename = f"{name}.csv"
         headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+        following = next_cursor(found)
+        if following:  # CSV has no room for it: the next page's cursor travels as a header
+            headers["X-Next-Cursor"] = following
         return Response(csv_document(found.table()), media_type="text/csv; charset=utf-8", headers=headers)
     content = json_document(found)
     digest = json.loads(content)["provenance"]["digest"]

@@ -92,7 +92,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+            {
+                "location": ".".join(str(p) for p in e.get("loc", ())),
+                "message": str(e.get("msg", "")).removeprefix("Value error, "),  # pydantic's wording, not ours
+            }
+            for e in exc.errors()
         ]
         detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors) or "invalid request"
         return problem(422, "invalid-request", "The request is not valid", detail, request, errors=errors)

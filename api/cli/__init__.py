@@ -43,7 +43,8 @@ def main() -> None:
         sys.exit(2)
     except UsageError as exc:
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
-        err.print(f"[red]error:[/red] {exc.format_message()}{hint}", highlight=False, soft_wrap=True)
+        message = exc.format_message().replace("Value error, ", "")  # pydantic's wording, not ours
+        err.print(f"[red]error:[/red] {message}{hint}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)

@@ -4,6 +4,7 @@ footer saying as of when, as known when and at which log position."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,12 +14,14 @@ from typing import Any
 import typer
 import typer.core
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table as RichTable
 
-from api.answers import csv_document, json_document, plain
+from api.answers import csv_document, json_document, next_cursor, plain
 from projections.queries import Answer, Column, Table
 
-out = Console()
+# A terminal is as wide as it says; a table written to a file or a pipe is not cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 120))
 err = Console(stderr=True)
 NUMERIC = ("amount", "number", "percent")
 
@@ -42,19 +45,20 @@ def cell(value: Any, column: Column) -> str:
 
 def show_table(table: Table) -> None:
     """Text wraps; amounts, counts and dates never do (a column is as wide as its widest)."""
-    caption = "   ".join(f"{k}: {v}" for k, v in table.notes)
-    shown = RichTable(title=table.title, caption=caption, caption_justify="left")
+    shown = RichTable(title=table.title)
     kept = [i for i, c in enumerate(table.columns) if c.kind != "id"]
     lines = [[cell(row[i], table.columns[i]) for i in kept] for row in [*table.rows, *table.totals]]
     for n, i in enumerate(kept):
         c = table.columns[i]
-        fixed = c.kind in (*NUMERIC, "date")
+        fixed = c.kind in (*NUMERIC, "date", "key")
         widest = max((len(line[n]) for line in lines), default=0)
+        header = c.name.replace("_", " ")
         shown.add_column(
-            c.name.replace("_", " "),
+            header,
             justify="right" if c.kind in NUMERIC else "left",
             no_wrap=fixed,
-            min_width=widest if fixed else None,
+            # text wraps, but keeps room for a word or two, so a narrow terminal does not squeeze it to "…"
+            min_width=widest if fixed else min(widest, len(header), 8),
         )
     for line in lines[: len(table.rows)]:
         shown.add_row(*line)
@@ -64,7 +68,11 @@ def show_table(table: Table) -> None:
         shown.add_section()  # a rule above the totals
     for line in lines[len(table.rows) :]:
         shown.add_row(*line, style="bold")
-    out.print(shown)
+    # never cut a column away: a table that cannot fit a narrow terminal is drawn wider than it
+    needed = Measurement.get(out, out.options, shown).minimum
+    out.print(shown, width=max(out.width, needed), crop=False)
+    if table.notes:  # the footer, as wide as the terminal (a caption would wrap at the table's width)
+        out.print("   ".join(f"{k}: {v}" for k, v in table.notes), style="dim", soft_wrap=True, highlight=False)
 
 
 def show(found: Answer[Any], fmt: Format) -> None:
@@ -72,6 +80,9 @@ def show(found: Answer[Any], fmt: Format) -> None:
         sys.stdout.buffer.write(json_document(found) + b"\n")
     elif fmt is Format.csv:
         sys.stdout.buffer.write(csv_document(found.table()))
+        following = next_cursor(found)
+        if following:  # not in the CSV (data only): where the next page is, on stderr
+            err.print(f"more rows: the next page is --cursor {following}", highlight=False, soft_wrap=True)
     else:
         show_table(found.table())
     sys.stdout.flush()

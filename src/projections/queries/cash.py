@@ -63,9 +63,16 @@ def _forecast(views: ViewDatabase, books: Books, p: Params) -> forecasts.Forecas
     return forecasts.forecast(views, p.as_of, p.end, by, books.functional_currency, p.known_at, p.limit, p.cursor)
 
 
-def _forecast_table(found: forecasts.Forecast, _: Params) -> Table:
+def _forecast_table(found: forecasts.Forecast, p: Params) -> Table:
     currency = found.scope.currency or ""
-    notes = [*scope_notes(found.scope), *page_notes(found.item_count, found.next_cursor)]
+    scope = found.scope
+    notes = [
+        ("as of", scope.as_of.isoformat()),
+        ("up to", p.end.isoformat() if p.end else ""),
+        ("known at", scope.known_at.isoformat() if scope.known_at else "now"),
+        ("log position", str(scope.position)),
+        *page_notes(found.item_count, found.next_cursor),
+    ]
     return Table(f"Cash forecast by {found.by}", PERIOD_COLUMNS, _period_rows(found.periods, currency), (), notes)
 
 

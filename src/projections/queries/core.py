@@ -20,7 +20,8 @@ from projections.engine.db import ViewDatabase
 
 R = TypeVar("R")
 PAGE = 100  # items per page unless asked otherwise
-Kind = Literal["text", "amount", "number", "date", "percent", "id"]  # an id: in CSV, not in a table
+# an id: in CSV, not in a table; a key: text a person types back (an invoice number), never cut
+Kind = Literal["text", "key", "amount", "number", "date", "percent", "id"]
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def _ageing_table(result: detail.Ageing, _: Params) -> Table:
         f"Ageing of {result.kind}",
         columns(
             "party",
-            "document",
+            "document:key",
             "due_date:date",
             "days_overdue:number",
             "bucket",

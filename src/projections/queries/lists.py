@@ -86,7 +86,7 @@ def _invoices_table(found: Listing[InvoiceView], _: Params) -> Table:
     return Table(
         "Invoices",
         columns(
-            "number",
+            "number:key",
             "customer",
             "status",
             "issue_date:date",
