@@ -34,9 +34,17 @@ def _customer(text: str | None) -> str | None:
 
 
 @customers_app.command("list")
-def customers_list(name: Name = None, limit: Limit = None, cursor: Cursor = None, fmt: Fmt = Format.table) -> None:
-    """Customers by name (merged duplicates left out)."""
-    report("customers", Params(filters=named(name=name), limit=limit, cursor=cursor), None, fmt)
+def customers_list(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    name: Name = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Customers by name as they stood on --as-of as known at --known-at (merged duplicates left out)."""
+    params = Params(as_of=dates(as_of).as_of, filters=named(name=name), limit=limit, cursor=cursor)
+    report("customers", params, known_at, fmt)
 
 
 @invoices_app.command("list")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
+from api.deps import AS_CSV, AsOf, Cursor, ExpectedVersion, KeelDep, KnownAt, Limit, MetaDep, reads
 from commands.messages import CommandResult
 from ledger.errors import NotFound
 from projections.finance import lists
@@ -58,13 +58,16 @@ def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelD
 def list_customers(
     request: Request,
     keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Customers by name (merged duplicates left out)."""
+    """Customers by name as they stood on ``as_of`` as known at ``known_at`` (merged duplicates
+    left out from the merge's date)."""
     filters = (("name", name),) if name else ()
-    return respond(request, keel, "customers", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "customers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{customer_id}", response_model=schemas.Customer, dependencies=[reads("customers")])

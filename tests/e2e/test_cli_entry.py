@@ -148,7 +148,7 @@ def test_a_morning_of_data_entry_lands_in_the_books(tmp_path: Path) -> None:
         with keel.views.read() as cur:
             cur.execute("SELECT person, hours, billable FROM project_time")
             assert [(p, Decimal(h), bool(b)) for p, h, b in cur.fetchall()] == [("ana", Decimal("7.5"), True)]
-        (acme,) = lists.list_customers(keel.views, "acme ltd").items
+        (acme,) = lists.list_customers(keel.views, date(2026, 3, 31), name="acme ltd").items
         assert keel.app.first_event(Customer, UUID(acme.id)).actor == f"cli:{getpass.getuser()}"
 
 

@@ -21,7 +21,7 @@ NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI 
 
 # (CLI arguments, API path and query): every report and list of the query layer.
 # Lists of current state take no known_at; the forecast against the actual has its own knowledge axis.
-NOT_KNOWN_AT = {"forecast-vs-actual", "customers", "invoices", "projects", "suppliers"}
+NOT_KNOWN_AT = {"forecast-vs-actual", "invoices", "projects", "suppliers"}
 CASES: list[tuple[list[str], str]] = [
     (["report", "trial-balance", "--as-of", "2026-09-30"], "/v1/reports/trial-balance?as_of=2026-09-30"),
     (["report", "trial-balance", "--functional"], "/v1/reports/trial-balance?valuation=functional"),
@@ -75,7 +75,7 @@ CASES: list[tuple[list[str], str]] = [
         "/v1/reports/utilisation?from=2026-09-21&to=2026-09-27",
     ),
     (["report", "work-in-progress", "--as-of", "2026-09-30"], "/v1/reports/work-in-progress?as_of=2026-09-30"),
-    (["customers", "list", "--name", "o"], "/v1/customers?name=o"),
+    (["customers", "list", "--name", "o", "--as-of", "2026-08-25"], "/v1/customers?name=o&as_of=2026-08-25"),
     (
         ["invoices", "list", "--customer", NORTHWIND, "--status", "issued"],
         "/v1/invoices?customer_id={customer}&status=issued",

@@ -17,6 +17,7 @@ it filters with a B-tree on the business dates, which is fine at its sizes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -70,3 +71,37 @@ def spans_at(cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "
     if cur.dialect == "postgres":  # the index's condition first, so that it is used
         return f"{SPAN.format(p=p)} <@ keel_spans_at(%s::date, %s::timestamptz) AND {sql}", [as_of, known, *params]
     return sql, params
+
+
+Span = tuple[date, date, tuple[Any, ...]]  # valid_from, valid_to, the state that holds over it
+
+
+def respan(
+    changes: Mapping[str, Sequence[tuple[int, datetime]]],
+    history: Mapping[str, Sequence[tuple[Any, ...]]],
+    timeline: Callable[[Sequence[tuple[Any, ...]]], set[Span]],
+) -> tuple[list[tuple[Any, ...]], list[list[Any]]]:
+    """Re-derive the spans of the entities a page changed, event by event. ``changes`` maps an
+    entity to the (position, recorded_at) of its events in the page; ``history`` to all its facts,
+    rows (effective_date, position, …); ``timeline`` makes the spans of a set of facts. Returns
+    the spans recorded before this page that stop holding, as (known_to, id, valid_from,
+    FOREVER), and the rows to insert: (id, valid_from, valid_to, known_from, known_to, *state)."""
+    closed: list[tuple[Any, ...]] = []
+    opened: list[list[Any]] = []  # spans this page opens (and may close again)
+    for key in sorted(changes):
+        events = sorted(changes[key])
+        facts = history.get(key, ())
+        before = timeline([f for f in facts if f[1] < events[0][0]])
+        fresh: dict[Span, list[Any]] = {}
+        for position, recorded_at in events:
+            after = timeline([f for f in facts if f[1] <= position])
+            for span in before - after:
+                if span in fresh:
+                    fresh.pop(span)[4] = recorded_at
+                else:
+                    closed.append((recorded_at, key, span[0], FOREVER))
+            for span in after - before:
+                fresh[span] = row = [key, span[0], span[1], recorded_at, FOREVER, *span[2]]
+                opened.append(row)
+            before = after
+    return closed, opened

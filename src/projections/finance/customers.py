@@ -1,20 +1,25 @@
-"""Customers as they stand now: name, terms and currency (for lists and report labels); and the
-history of their payment terms on both time axes (the cash forecast as known at K uses it)."""
+"""Customers as they stand now: name, terms and currency (for report labels and a customer's
+page); their list rows as bitemporal spans (the list as of D known at K, see
+``projections.finance.customer_spans``); and the history of their payment terms on both time axes
+(the cash forecast as known at K uses it)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
 from ledger.customer import Customer
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor
+from projections.finance import customer_spans
 
 
 class CustomersProjection:
     name = "customers"
-    schema_version = 3  # 3: payment terms history
-    tables = ("customers", "customer_terms")
+    schema_version = 4  # 3: payment terms history; 4: list rows as spans
+    tables = ("customers", "customer_terms", "customer_facts", "customer_spans")
+    query_indexes = customer_spans.INDEXES
     folds = (Customer.Event,)
 
     def create(self, cur: Cursor) -> None:
@@ -36,10 +41,16 @@ class CustomersProjection:
             " effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,"
             " PRIMARY KEY (customer_id, position))"
         )
+        customer_spans.create(cur)
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # customer -> its events in the page
+        rows = []
         for fact in facts:
             e = fact.event
+            if isinstance(e, Customer.Event):
+                rows.append(customer_spans.fact_row(fact))
+                changed[str(e.originator_id)].append((fact.position, fact.recorded_at))
             if isinstance(e, Customer.Registered):
                 cur.execute(
                     "INSERT INTO customers (id, name, payment_terms_days, currency, registered_on, version, position)"
@@ -70,6 +81,9 @@ class CustomersProjection:
                     "UPDATE customers SET version = %s, position = %s WHERE id = %s",
                     (e.originator_version, fact.position, str(e.originator_id)),
                 )
+        if rows:
+            cur.copy_rows("customer_facts", customer_spans.FACT_COLUMNS, rows)
+            customer_spans.update_spans(cur, changed)
 
     @staticmethod
     def _update(cur: Cursor, fact: Fact, column: str, value: object) -> None:

@@ -1,15 +1,16 @@
-"""Lists and details of customers and invoices, as they stand now."""
+"""Lists and details of customers (their list as of a date, as known at a moment) and invoices."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.spans import spans_at
 from projections.engine.sql import as_date
 
 
@@ -83,16 +84,25 @@ def _customer(row: tuple[Any, ...]) -> CustomerView:
 
 
 def list_customers(
-    db: ViewDatabase, name: str | None = None, cursor: str | None = None, limit: int = 100
+    db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
+    name: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
 ) -> Page[CustomerView]:
-    """By name; ``name`` matches any part of it, ignoring case. Merged duplicates are left out."""
-    where, params = ["merged_into IS NULL"], []
-    if name:
-        where.append("LOWER(name) LIKE %s")
-        params.append(f"%{name.lower()}%")
+    """The customers registered by ``as_of`` as they stood then, as known at ``known_at``, by
+    name; ``name`` matches any part of it, ignoring case. Merged duplicates are left out from
+    the merge's date."""
     with db.read() as cur:
-        select = f"SELECT {_CUSTOMER_COLUMNS}, name, id FROM customers"
-        return fetch_page(cur, select, ["name", "id"], where, params, cursor, limit, _customer)
+        at, params = spans_at(cur, as_of, known_at)
+        where = [at, "merged_into IS NULL"]
+        if name:
+            where.append("LOWER(name) LIKE %s")
+            params.append(f"%{name.lower()}%")
+        columns = "customer_id, name, payment_terms_days, currency, registered_on, version, name, customer_id"
+        select = f"SELECT {columns} FROM customer_spans"
+        return fetch_page(cur, select, ["name", "customer_id"], where, params, cursor, limit, _customer)
 
 
 def get_customer(db: ViewDatabase, customer_id: str) -> CustomerView | None:

@@ -61,18 +61,27 @@ def _limit(p: Params) -> int:
 
 
 def _customers(views: ViewDatabase, _: Books, p: Params) -> Listing[CustomerView]:
-    page = list_customers(views, p.filter("name"), p.cursor, _limit(p))
+    assert p.as_of is not None
+    page = list_customers(views, p.as_of, p.known_at, p.filter("name"), p.cursor, _limit(p))
     return Listing(page.items, page.next_cursor, _names(views, set(), "customers")[1])
 
 
-def _customers_table(found: Listing[CustomerView], _: Params) -> Table:
+def _customers_table(found: Listing[CustomerView], p: Params) -> Table:
     return Table(
         "Customers",
         columns("name", "currency", "terms_days:number", "registered_on:date", "id:id"),
         [[c.name, c.currency, c.payment_terms_days, c.registered_on, c.id] for c in found.items],
         (),
-        page_notes(len(found.items), found.next_cursor)[1:],
+        [*_as_known(p), *page_notes(len(found.items), found.next_cursor)[1:]],
     )
+
+
+def _as_known(p: Params) -> list[tuple[str, str]]:
+    """The notes of a list answered as of a date, as known at a moment."""
+    return [
+        ("as of", p.as_of.isoformat() if p.as_of else ""),
+        ("known at", p.known_at.isoformat() if p.known_at else "now"),
+    ]
 
 
 def _invoices(views: ViewDatabase, _: Books, p: Params) -> Listing[InvoiceView]:
@@ -150,11 +159,7 @@ def _deals_table(found: Listing[DealState], p: Params) -> Table:
             for d in found.items
         ],
         (),
-        [
-            ("as of", p.as_of.isoformat() if p.as_of else ""),
-            ("known at", p.known_at.isoformat() if p.known_at else "now"),
-            *page_notes(len(found.items), found.next_cursor)[1:],
-        ],
+        [*_as_known(p), *page_notes(len(found.items), found.next_cursor)[1:]],
     )
 
 
@@ -214,7 +219,7 @@ def _suppliers_table(found: Listing[SupplierView], _: Params) -> Table:
 
 
 LISTS: list[Query[Any]] = [
-    Query("customers", ("customers",), _customers, _customers_table, paged=True, window="custom"),
+    Query("customers", ("customers",), _customers, _customers_table, paged=True),
     Query("invoices", ("invoices", "customers"), _invoices, _invoices_table, paged=True, window="custom"),
     Query("deals", ("crm", "customers"), _deals, _deals_table, paged=True),
     Query("projects", ("work", "customers"), _projects, _projects_table, paged=True, window="custom"),
