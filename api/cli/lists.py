@@ -91,6 +91,14 @@ def projects_list(
 
 
 @suppliers_app.command("list")
-def suppliers_list(name: Name = None, limit: Limit = None, cursor: Cursor = None, fmt: Fmt = Format.table) -> None:
-    """Suppliers by name."""
-    report("suppliers", Params(filters=named(name=name), limit=limit, cursor=cursor), None, fmt)
+def suppliers_list(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    name: Name = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Suppliers registered by --as-of as known at --known-at, by name."""
+    params = Params(as_of=dates(as_of).as_of, filters=named(name=name), limit=limit, cursor=cursor)
+    report("suppliers", params, known_at, fmt)

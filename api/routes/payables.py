@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, Cursor, KeelDep, Limit, MetaDep, reads
+from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidBill
 from ledger.errors import NotFound
 from ledger.payables import SupplierPayment
@@ -57,21 +57,23 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
 def list_suppliers(
     request: Request,
     keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     name: Annotated[str | None, Query(max_length=200, description="Part of the name, any case")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Suppliers by name."""
+    """Suppliers registered by ``as_of`` as known at ``known_at``, by name."""
     filters = (("name", name),) if name else ()
-    return respond(request, keel, "suppliers", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "suppliers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier, dependencies=[reads(*VIEWS)])
 def get_supplier(supplier_id: UUID, keel: KeelDep) -> ledger_lists.SupplierView:
-    found = ledger_lists.list_suppliers(keel.views, supplier_id=str(supplier_id)).items
-    if not found:
+    found = ledger_lists.get_supplier(keel.views, str(supplier_id))
+    if found is None:
         raise NotFound(f"supplier {supplier_id} not found")
-    return found[0]
+    return found
 
 
 @router.get("/bills", response_model=schemas.Page[schemas.Bill], dependencies=[reads(*VIEWS)])

@@ -1,6 +1,7 @@
 """The customer list as of a date, as known at a moment: a rename dated in the past, one recorded
 late, a merge and a registration after the date. Every answer equals a fold of the customer
-events dated by then among those recorded by then, written here without the read model."""
+events dated by then among those recorded by then, written here without the read model. And the
+supplier list, from each supplier's registration date as known from its recording."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from fastapi.testclient import TestClient
 
 from api.http import create_app
 from api.system import Keel
-from commands.messages import AssignCustomerOwner, ChangePaymentTerms, MergeCustomers, RegisterCustomer, RenameCustomer
+from commands.messages import (
+    AssignCustomerOwner,
+    ChangePaymentTerms,
+    MergeCustomers,
+    RegisterCustomer,
+    RegisterSupplier,
+    RenameCustomer,
+)
 from ledger.customer import Customer
 from ledger.events import Meta
+from projections.finance.ledger_lists import list_suppliers
 from projections.finance.lists import list_customers
 
 META = Meta(actor="test")
@@ -118,3 +127,22 @@ def test_the_http_list_takes_as_of_and_known_at_and_a_customer_still_answers(kee
         one = client.get(f"/v1/customers/{ids['beta']}")
         assert one.status_code == 200 and one.json()["name"] == "Beta Ltd"
         assert client.get(f"/v1/customers/{ids['duplicate']}").status_code == 200  # merged, still there
+
+
+def test_a_supplier_is_listed_from_its_registration_date_as_known_from_its_recording(keel: Keel) -> None:
+    first = keel.app.handle(RegisterSupplier(meta=META, name="Pixel Print", on=date(2026, 3, 1)))
+    second = keel.app.handle(RegisterSupplier(meta=META, name="Paper Co", on=date(2026, 2, 1)))  # dated earlier
+    keel.engine.catch_up()
+    before = keel.app.moment_of(first.position)
+
+    def names(as_of: date, known_at: datetime | None = None) -> list[str]:
+        return [s.name for s in list_suppliers(keel.views, as_of, known_at).items]
+
+    assert names(date(2026, 1, 31)) == []
+    assert names(date(2026, 2, 1)) == ["Paper Co"]
+    assert names(date(2026, 3, 1)) == ["Paper Co", "Pixel Print"]
+    assert names(date(2026, 3, 1), before) == ["Pixel Print"]  # Paper Co not yet recorded
+    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
+        then = client.get("/v1/suppliers", params={"as_of": "2026-03-01", "known_at": first.position}).json()
+        assert [s["name"] for s in then["items"]] == ["Pixel Print"]
+        assert client.get(f"/v1/suppliers/{second.id}").json()["name"] == "Paper Co"

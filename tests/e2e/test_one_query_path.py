@@ -21,7 +21,7 @@ NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI 
 
 # (CLI arguments, API path and query): every report and list of the query layer.
 # Lists of current state take no known_at; the forecast against the actual has its own knowledge axis.
-NOT_KNOWN_AT = {"forecast-vs-actual", "invoices", "projects", "suppliers"}
+NOT_KNOWN_AT = {"forecast-vs-actual", "invoices", "projects"}
 CASES: list[tuple[list[str], str]] = [
     (["report", "trial-balance", "--as-of", "2026-09-30"], "/v1/reports/trial-balance?as_of=2026-09-30"),
     (["report", "trial-balance", "--functional"], "/v1/reports/trial-balance?valuation=functional"),
@@ -82,7 +82,7 @@ CASES: list[tuple[list[str], str]] = [
     ),
     (["deals", "list", "--as-of", "2026-08-25"], "/v1/deals?as_of=2026-08-25"),
     (["projects", "list", "--limit", "1"], "/v1/projects?limit=1"),
-    (["suppliers", "list"], "/v1/suppliers"),
+    (["suppliers", "list", "--as-of", "2026-09-30"], "/v1/suppliers?as_of=2026-09-30"),
 ]
 
 

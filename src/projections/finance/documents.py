@@ -2,7 +2,11 @@
 
 ``documents`` holds what ageing needs of each invoice, bill and expense claim: its party,
 number, dates and currency (amounts come from the general ledger, on both time axes).
-``parties`` names customers, suppliers and employees for report labels.
+``parties`` names customers, suppliers and employees for report labels. ``supplier_spans``
+keeps the supplier list as bitemporal spans (see ``projections.engine.spans``): a supplier is
+listed from its registration date, as known from when it was recorded. (A supplier has no other
+event yet; when one can be renamed, its spans are re-derived as customers' are, see
+``projections.finance.customer_spans``.)
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
 from ledger.payables import Bill, Supplier
 from projections.engine.projection import Fact
+from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index
 from projections.engine.sql import Cursor
 
 
 class DocumentsProjection:
     name = "documents"
-    schema_version = 1
-    tables = ("documents", "parties")
+    schema_version = 2  # 2: the supplier list as spans
+    tables = ("documents", "parties", "supplier_spans")
+    query_indexes = ("supplier_spans_at",)
     folds = (
         Invoice.Drafted,
         Invoice.Issued,
@@ -51,6 +57,12 @@ class DocumentsProjection:
                 name TEXT NOT NULL
             )"""
         )
+        cur.execute(
+            "CREATE TABLE supplier_spans (supplier_id TEXT NOT NULL, valid_from DATE NOT NULL,"
+            " valid_to DATE NOT NULL, known_from TIMESTAMPTZ NOT NULL, known_to TIMESTAMPTZ NOT NULL,"
+            " name TEXT NOT NULL)"
+        )
+        create_span_index(cur, "supplier_spans")
 
     def _document(
         self, cur: Cursor, fact: Fact, kind: str, party: str, number: str, currency: str, due: object
@@ -100,3 +112,8 @@ class DocumentsProjection:
                 self._party(cur, str(e.originator_id), "customer", e.name)
             elif isinstance(e, Supplier.Registered):
                 self._party(cur, str(e.originator_id), "supplier", e.name)
+                cur.execute(
+                    "INSERT INTO supplier_spans (supplier_id, valid_from, valid_to, known_from, known_to, name)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
+                    (str(e.originator_id), e.effective_date, FOREVER_DATE, fact.recorded_at, FOREVER, e.name),
+                )

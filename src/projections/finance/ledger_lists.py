@@ -13,6 +13,7 @@ from ledger.payment import Payment
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.spans import spans_at
 from projections.engine.sql import Row, as_date, as_datetime
 
 
@@ -194,29 +195,37 @@ class SupplierView:
 
 def list_suppliers(
     db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
     name: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
-    supplier_id: str | None = None,
 ) -> Page[SupplierView]:
-    where, params = ["kind = 'supplier'"], []
-    if name:
-        where.append("LOWER(name) LIKE %s")
-        params.append(f"%{name.lower()}%")
-    if supplier_id:
-        where.append("id = %s")
-        params.append(supplier_id)
+    """The suppliers registered by ``as_of`` as known at ``known_at``, by name; ``name`` matches
+    any part of it, ignoring case."""
     with db.read() as cur:
+        at, params = spans_at(cur, as_of, known_at)
+        where = [at]
+        if name:
+            where.append("LOWER(name) LIKE %s")
+            params.append(f"%{name.lower()}%")
         return fetch_page(
             cur,
-            "SELECT id, name, name, id FROM parties",
-            ["name", "id"],
+            "SELECT supplier_id, name, name, supplier_id FROM supplier_spans",
+            ["name", "supplier_id"],
             where,
             params,
             cursor,
             limit,
             lambda r: SupplierView(str(r[0]), r[1]),
         )
+
+
+def get_supplier(db: ViewDatabase, supplier_id: str) -> SupplierView | None:
+    with db.read() as cur:
+        cur.execute("SELECT id, name FROM parties WHERE kind = 'supplier' AND id = %s", (supplier_id,))
+        row = cur.fetchone()
+    return SupplierView(str(row[0]), row[1]) if row else None
 
 
 @dataclass(frozen=True)

@@ -204,17 +204,18 @@ def _projects_table(found: Listing[ProjectView], _: Params) -> Table:
 
 
 def _suppliers(views: ViewDatabase, _: Books, p: Params) -> Listing[SupplierView]:
-    page = list_suppliers(views, p.filter("name"), p.cursor, _limit(p))
+    assert p.as_of is not None
+    page = list_suppliers(views, p.as_of, p.known_at, p.filter("name"), p.cursor, _limit(p))
     return Listing(page.items, page.next_cursor, _names(views, set(), "documents")[1])
 
 
-def _suppliers_table(found: Listing[SupplierView], _: Params) -> Table:
+def _suppliers_table(found: Listing[SupplierView], p: Params) -> Table:
     return Table(
         "Suppliers",
         columns("name", "id:id"),
         [[s.name, s.id] for s in found.items],
         (),
-        page_notes(len(found.items), found.next_cursor)[1:],
+        [*_as_known(p), *page_notes(len(found.items), found.next_cursor)[1:]],
     )
 
 
@@ -223,5 +224,5 @@ LISTS: list[Query[Any]] = [
     Query("invoices", ("invoices", "customers"), _invoices, _invoices_table, paged=True, window="custom"),
     Query("deals", ("crm", "customers"), _deals, _deals_table, paged=True),
     Query("projects", ("work", "customers"), _projects, _projects_table, paged=True, window="custom"),
-    Query("suppliers", ("documents",), _suppliers, _suppliers_table, paged=True, window="custom"),
+    Query("suppliers", ("documents",), _suppliers, _suppliers_table, paged=True),
 ]
