@@ -115,3 +115,13 @@ def test_the_docs_pages_are_not_operations_of_the_api(client: TestClient) -> Non
 def test_a_missing_asset_is_a_404_problem(client: TestClient) -> None:
     response = client.get("/static/vendor/nothing.js")
     assert response.status_code == 404
+
+
+def test_the_bundled_scripts_fetch_nothing_from_a_cdn_or_a_font_host() -> None:
+    """A script can load what the page does not name (ReDoc drew Redocly's logo from its CDN):
+    no bundled asset points at a CDN or a web-font host."""
+    vendor = Path(__file__).resolve().parents[2] / "api" / "static" / "vendor"
+    hosts = ("cdn.", "unpkg.com", "jsdelivr", "fonts.googleapis", "fonts.gstatic")
+    for asset in (*vendor.rglob("*.js"), *vendor.rglob("*.css")):
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        assert not [h for h in hosts if h in text], asset.name
