@@ -19,7 +19,12 @@ BILL = "3c5e7a9b-2d4f-4a6c-8e0a-b2c4d6e8f0a2"
 PROJECT = "9a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d"
 
 EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
-    schemas.RegisterCustomerBody: {"name": "Northwind Studio", "payment_terms_days": 30, "currency": "EUR"},
+    schemas.RegisterCustomerBody: {
+        "name": "Northwind Studio",
+        "payment_terms_days": 30,
+        "currency": "EUR",
+        "on": "2026-01-05",
+    },
     schemas.RenameCustomerBody: {"name": "Northwind Studio GmbH", "on": "2026-10-01"},
     schemas.PaymentTermsBody: {"payment_terms_days": 45},
     schemas.ApplyCreditBody: {"invoice_id": INVOICE, "amount": "120.00"},

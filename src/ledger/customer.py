@@ -35,6 +35,12 @@ def _check_terms(days: int) -> int:
 
 class Customer(KeelAggregate):
     TOPIC = "keel.Customer"
+    class_version = 2  # v2 keeps the registration date
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before v2 does not know the registration date: nothing is dated before it."""
+        state["registered_on"] = date.min
 
     if TYPE_CHECKING:  # state set by the events; not constructor arguments
         name: str
@@ -44,6 +50,7 @@ class Customer(KeelAggregate):
         owner: str
         contacts: dict[UUID, Contact]
         merged_into: UUID | None
+        registered_on: date
 
     class Event(KeelAggregate.Event):
         pass
@@ -65,6 +72,7 @@ class Customer(KeelAggregate):
             customer.owner = ""
             customer.contacts = {}
             customer.merged_into = None
+            customer.registered_on = self.effective_date
 
     class Renamed(Event):
         TOPIC = "keel.customer.Renamed.v1"
@@ -243,6 +251,11 @@ class Customer(KeelAggregate):
     def check_active(self) -> None:
         if self.merged_into is not None:
             raise InvalidTransition(f"customer {self.name} was merged into {self.merged_into}; use that customer")
+
+    def check_known_on(self, on: date, what: str) -> None:
+        if on < self.registered_on:
+            registered = self.registered_on
+            raise InvalidValue(f"{what} dated {on} is before customer {self.name} was registered ({registered})")
 
     def assign_owner(self, owner: str, on: date, meta: Meta) -> None:
         owner = owner.strip()

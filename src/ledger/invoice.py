@@ -34,6 +34,7 @@ class Invoice(KeelAggregate):
         series: str
         project_id: UUID | None
         status: str
+        drafted_on: date
         number: str | None
         issue_date: date | None
         due_date: date | None
@@ -80,6 +81,7 @@ class Invoice(KeelAggregate):
             inv.series = self.series
             inv.project_id = self.project_id
             inv.status = DRAFT
+            inv.drafted_on = self.effective_date
             inv.number = inv.issue_date = inv.due_date = inv.sent_on = None
             inv.rate = Decimal(1)
             result = taxes(inv.lines, self.currency)
@@ -242,6 +244,8 @@ class Invoice(KeelAggregate):
             raise InvalidTransition(f"only a draft can be issued; this invoice is {self.status}")
         if self.total.amount <= 0:
             raise InvalidTransition("an invoice with a zero total cannot be issued")
+        if on < self.drafted_on:
+            raise InvalidValue(f"an invoice drafted on {self.drafted_on} cannot be issued dated {on}; draft it earlier")
         posting = Posting(self.currency, functional_currency, rate)
         result = taxes(self.lines, self.currency)
         journal = document_posting(
@@ -275,7 +279,8 @@ class Invoice(KeelAggregate):
         self._check_date(on, "the void")
         if not reason.strip():
             raise InvalidValue("voiding an invoice needs a reason")
-        self.trigger_event(self.Voided, reason=reason.strip(), journal=reverse(self.journal), **meta.stamp(on))
+        journal = reverse(self.journal, f"Void of invoice {self.number}")
+        self.trigger_event(self.Voided, reason=reason.strip(), journal=journal, **meta.stamp(on))
 
     def check_settlement(self, amount: Money, on: date, action: str) -> None:
         self._require_issued(action)

@@ -87,8 +87,11 @@ def balanced(lines: Iterable[JournalLine], functional_currency: str | None = Non
     return kept
 
 
-def reverse(lines: Iterable[JournalLine]) -> list[JournalLine]:
-    return [line.reversed() for line in lines]
+def reverse(lines: Iterable[JournalLine], memo: str | None = None) -> list[JournalLine]:
+    """The lines that undo ``lines``; ``memo``, when given, says on every line what undid them
+    (a void must not read like the document it cancels)."""
+    undone = [line.reversed() for line in lines]
+    return undone if memo is None else [replace(line, memo=memo) for line in undone]
 
 
 class Posting:

@@ -230,7 +230,8 @@ class Bill(KeelAggregate):
             raise InvalidValue("voiding a bill needs a reason")
         if on < self.bill_date:
             raise InvalidValue(f"void dated {on} is before the bill date {self.bill_date}")
-        self.trigger_event(self.Voided, reason=reason.strip(), journal=reverse(self.journal), **meta.stamp(on))
+        journal = reverse(self.journal, f"Void of bill {self.supplier_reference}")
+        self.trigger_event(self.Voided, reason=reason.strip(), journal=journal, **meta.stamp(on))
 
 
 @dataclass(frozen=True, slots=True)

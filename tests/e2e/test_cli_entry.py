@@ -209,6 +209,11 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "not a number of hours",
         ),
         (("expenses", "approve", "R-404"), "CLAIM", "no expense claim matches 'R-404'"),
+        (
+            ("invoices", "draft", "--customer", "Acme Ltd", "--line", "Work:1:100", "--on", "2025-12-31"),
+            "",
+            "an invoice dated 2025-12-31 is before customer Acme Ltd was registered (",
+        ),
     ],
 )
 def test_a_refused_entry_is_one_line_naming_the_option_and_writes_nothing(
@@ -242,3 +247,14 @@ def test_data_entry_on_postgres_finds_by_name_and_posts_the_receivable(tmp_path:
     with opened(store, postgres_url) as keel:
         (row,) = receivables(keel.views, date(2026, 3, 31)).rows
         assert (row.customer_name, row.receivable, row.credit) == ("Ärzte Praxis", Decimal("0.00"), Decimal("200.00"))
+
+
+def test_a_report_where_there_is_no_store_says_so_and_creates_none(tmp_path: Path) -> None:
+    """Run in the wrong folder, a read does not quietly make an empty store there."""
+    nowhere = tmp_path / "not-a-store"
+    for args in (("report", "trial-balance"), ("customers", "list"), ("audit", "verify")):
+        done = run(nowhere, *args)
+        assert done.returncode == 1, done.stdout + done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith("error: there is no store at sqlite (") and "keel demo" in line, line
+    assert not nowhere.exists()

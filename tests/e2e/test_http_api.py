@@ -20,7 +20,8 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
 
 
 def test_customer_invoice_payment_tour_reads_its_own_writes(client: TestClient) -> None:
-    customer = ok(client.post("/v1/customers", json={"name": "Acme", "payment_terms_days": 14}), 201)
+    acme = {"name": "Acme", "payment_terms_days": 14, "on": "2026-01-02"}
+    customer = ok(client.post("/v1/customers", json=acme), 201)
     assert set(customer) == {"id", "version", "position"}
     inv = ok(
         client.post(

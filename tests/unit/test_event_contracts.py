@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -14,7 +16,7 @@ from commands.application import KeelApplication
 from ledger.books import Books
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
-from ledger.events import KeelAggregate
+from ledger.events import KeelAggregate, Meta
 from ledger.expense_policy import CostCenter, ExpensePolicy
 from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
@@ -69,6 +71,19 @@ def test_customer_registered_v1_reads(app: KeelApplication) -> None:
     )
     assert isinstance(event, Customer.Registered)
     assert (event.name, event.effective_date, event.actor) == ("Acme", date(2026, 2, 28), "alice")
+
+
+def test_a_customer_snapshot_from_before_registration_dates_reads(app: KeelApplication) -> None:
+    """Snapshots of v1 customers hold no registration date: they load, and nothing is refused for it."""
+    customer = Customer.register(AGG, "Acme", 30, "EUR", date(2026, 2, 28), Meta(actor="alice"))
+    stored = app.mapper.to_stored_event(Snapshot.take(customer))
+    state = json.loads(stored.state)
+    del state["state"]["registered_on"], state["state"]["class_version"]  # as v1 wrote it
+    old = StoredEvent(AGG, stored.originator_version, stored.topic, json.dumps(state).encode())
+    restored = app.mapper.to_domain_event(old).mutate(None)
+    assert isinstance(restored, Customer)
+    assert (restored.name, restored.registered_on) == ("Acme", date.min)
+    restored.check_known_on(date(2000, 1, 1), "an invoice")
 
 
 def test_invoice_drafted_and_issued_v1_read(app: KeelApplication) -> None:

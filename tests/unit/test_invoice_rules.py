@@ -97,3 +97,20 @@ def test_bad_lines_are_refused(quantity: str, price: str, message: str) -> None:
 def test_tax_rate_must_be_a_percentage() -> None:
     with pytest.raises(InvalidValue, match="between 0 and 100"):
         drafted(("1", "1"), tax="124")
+
+
+def test_an_invoice_is_not_issued_dated_before_its_draft() -> None:
+    inv = drafted(("1", "100.00"))
+    with pytest.raises(InvalidValue, match="drafted on 2026-01-15 cannot be issued dated 2026-01-14"):
+        inv.issue("INV-2026-0001", date(2026, 1, 14), 30, "EUR", Decimal(1), META)
+    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META)  # the same day is fine
+    assert inv.number == "INV-2026-0001"
+
+
+def test_a_void_reads_as_a_void_in_the_ledger() -> None:
+    inv = issued(("1", "100.00"))
+    inv.void("sent to the wrong customer", JAN, META)
+    voided = inv.pending_events[-1]
+    assert isinstance(voided, Invoice.Voided)
+    assert {line.memo for line in voided.journal} == {"Void of invoice INV-2026-0001"}
+    assert {line.memo for line in inv.journal} == {"Invoice INV-2026-0001"}  # the original is unchanged

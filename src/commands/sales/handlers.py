@@ -75,9 +75,11 @@ def draft_invoice(uow: UnitOfWork, c: m.DraftInvoice) -> CommandResult:
     uow.ensure_new(c.invoice_id, "invoice")
     customer = uow.load(Customer, c.customer_id)
     customer.check_active()
+    on = c.on or uow.today()
+    customer.check_known_on(on, "an invoice")
     lines = _lines(c.lines, c.tax_percent)
     currency = c.currency or customer.currency
-    invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, c.on or uow.today(), c.meta, series=c.series)
+    invoice = Invoice.draft(c.invoice_id, customer.id, currency, lines, on, c.meta, series=c.series)
     return uow.commit(invoice)
 
 
