@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         scheme = self.event_store_url.split(":", 1)[0]
         return "postgresql" if scheme == "postgres" else scheme
 
+    def store_is_missing(self) -> bool:
+        """True when the store is an SQLite file that is not there yet (a read should not create it)."""
+        url = self.event_store_url
+        return url.startswith("sqlite:///") and not Path(unquote(url.removeprefix("sqlite:///"))).exists()
+
     def describe_store(self) -> str:
         """Which store this is, for a person: ``sqlite (/abs/.keel)`` or ``postgresql (host:port/db)``.
 

@@ -39,7 +39,7 @@ def audit_verify(
         anchored = parse_anchor(anchor) if anchor is not None else None
     except BadAnchor as exc:
         raise fail(str(exc)) from None
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         result = verify(keel.app) if anchored is None else verify_against(keel.app, anchored)
     if not result.ok:
         raise fail(f"{result.problem} (checked {result.checked} events)")
@@ -59,7 +59,7 @@ def audit_anchor(
     """Print the verified head of the chain as DIGEST@POSITION, for an auditor to keep outside the database."""
     from commands.audit import BadAnchor, take_anchor
 
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         try:
             anchor = str(take_anchor(keel.app))
         except BadAnchor as exc:
@@ -77,7 +77,7 @@ def audit_digest() -> None:
     """Print the verified chain head signed with KEEL_AUDIT_KEY (HMAC-SHA256), for an auditor to keep."""
     from commands.audit import signed_digest
 
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         if not keel.settings.audit_key:
             raise fail("set KEEL_AUDIT_KEY to sign the digest")
         sys.stdout.write(signed_digest(keel.app, keel.settings.audit_key) + "\n")
@@ -138,7 +138,7 @@ def keys_list(fmt: FormatOption = Format.table) -> None:
     from projections.access.api_keys import list_keys
 
     rows: list[list[Any]] = []
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         store = keel.settings.describe_store()
         catch_up(keel)
         cursor: str | None = None

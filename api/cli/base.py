@@ -64,9 +64,17 @@ def fail(message: str) -> typer.Exit:
 
 
 @contextmanager
-def keel_system(follow: bool = False, reset_changed: bool = True) -> Iterator[Keel]:
+def keel_system(follow: bool = False, reset_changed: bool = True, reading: bool = False) -> Iterator[Keel]:
+    """Open the store. ``reading``: a command that only reads fails on a store that is not there,
+    rather than creating an empty one in whatever folder it was run from."""
+    settings = Settings()
+    if reading and settings.store_is_missing():
+        raise fail(
+            f"there is no store at {settings.describe_store()}: `keel demo` loads a demo quarter there, "
+            "or set KEEL_DATA_DIR / KEEL_DATABASE_URL to the store you meant"
+        )
     try:
-        keel = Keel.start(Settings(), follow=follow, reset_changed=reset_changed)
+        keel = Keel.start(settings, follow=follow, reset_changed=reset_changed)
     except StoreURLError as exc:  # says where it looked and what to do
         raise fail(str(exc)) from None
     except Exception as exc:  # anything else on the way: one line, not a traceback

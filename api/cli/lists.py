@@ -28,7 +28,7 @@ def _customer(text: str | None) -> str | None:
         return None
     from api.cli.base import catch_up
 
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         catch_up(keel)
         return find_customer(keel, text).id
 

@@ -42,7 +42,7 @@ Period = Annotated[str | None, typer.Option("--by", metavar="week|month", help="
 
 def report(name: str, params: Params, known_at: str | None, fmt: Format) -> None:
     """Open the store, bring the read models up to the log, answer and show one report."""
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         catch_up(keel)
         found = answer(keel, name, params, knowledge(keel, known_at))
         empty = keel.app.head_position() == 0
@@ -246,7 +246,7 @@ def customer_360(
     """One customer across CRM and finance: deals, timeline, invoices, payments, balance."""
     from api.cli.entry_base import find_customer
 
-    with keel_system() as keel:
+    with keel_system(reading=True) as keel:
         catch_up(keel)
         found_id = find_customer(keel, customer, "CUSTOMER").id
     report("customer-360", Params(as_of=dates(as_of).as_of, filters=(("customer", found_id),)), known_at, fmt)
