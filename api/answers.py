@@ -56,7 +56,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "work-in-progress": schemas.WorkInProgress,
     "customers": schemas.Page[schemas.Customer],
     "invoices": schemas.Page[schemas.Invoice],
-    "deals": schemas.Page[schemas.DealState],
+    "deals": schemas.page_of(schemas.DealState),
     "projects": schemas.Page[schemas.Project],
     "suppliers": schemas.Page[schemas.Supplier],
 }

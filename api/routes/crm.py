@@ -134,7 +134,10 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
 
 
 @router.get(
-    "/deals", response_model=schemas.Page[schemas.DealState], responses=JSON_OR_CSV, dependencies=[reads(*CRM), AS_CSV]
+    "/deals",
+    response_model=schemas.page_of(schemas.DealState),
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*CRM), AS_CSV],
 )
 def list_deals(
     request: Request,
@@ -161,7 +164,7 @@ def get_deal(deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt
     raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")
 
 
-@router.get("/leads", response_model=schemas.Page[schemas.Lead], dependencies=[reads(*CRM)])
+@router.get("/leads", response_model=schemas.page_of(schemas.Lead), dependencies=[reads(*CRM)])
 def list_leads(
     keel: KeelDep,
     lead_status: Annotated[
@@ -184,7 +187,7 @@ def get_lead(lead_id: UUID, keel: KeelDep) -> crm_lists.LeadView:
     return found
 
 
-@router.get("/activities", response_model=schemas.Page[schemas.Activity], dependencies=[reads(*CRM)])
+@router.get("/activities", response_model=schemas.page_of(schemas.Activity), dependencies=[reads(*CRM)])
 def list_activities(
     keel: KeelDep,
     about_id: Annotated[UUID | None, Query(description="The lead, deal or customer")] = None,
@@ -197,7 +200,9 @@ def list_activities(
     return crm_lists.list_activities(keel.views, str(about_id) if about_id else None, kind, actor, cursor, limit)
 
 
-@router.get("/customers/{customer_id}/contacts", response_model=list[schemas.Contact], dependencies=[reads(*CRM)])
+@router.get(
+    "/customers/{customer_id}/contacts", response_model=schemas.list_of(schemas.Contact), dependencies=[reads(*CRM)]
+)
 def list_contacts(
     customer_id: UUID,
     keel: KeelDep,
@@ -207,7 +212,7 @@ def list_contacts(
     return crm_lists.list_contacts(keel.views, str(customer_id), include_removed)
 
 
-@router.get("/pipeline", response_model=list[schemas.Stage], dependencies=[reads(*CRM)])
+@router.get("/pipeline", response_model=schemas.list_of(schemas.Stage), dependencies=[reads(*CRM)])
 def get_pipeline(keel: KeelDep) -> list[crm_lists.StageView]:
     """The pipeline's stages in order, with their default win probabilities."""
     return crm_lists.pipeline_stages(keel.views)
