@@ -7,7 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads, utc
+from api.answers import utc
+from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult, ReverseJournalEntry
 from ledger.errors import NotFound

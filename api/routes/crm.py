@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
-from api.answers import JSON_OR_CSV, respond
+from api.answers import JSON_OR_CSV, respond, utc
 from api.deps import (
     AS_CSV,
     AsOf,
@@ -18,7 +18,6 @@ from api.deps import (
     MetaDep,
     as_of_or_today,
     reads,
-    utc,
 )
 from commands import messages as m
 from ledger.errors import NotFound
