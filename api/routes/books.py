@@ -54,7 +54,7 @@ def post_journal_entry(
 @router.post("/journal-entries/{entry_id}/reverse", response_model=schemas.CommandAccepted)
 def reverse_journal_entry(entry_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Post the exact reversal of a manual entry, dated ``on`` (in an open period)."""
-    return keel.app.handle(ReverseJournalEntry(meta=meta, on=body.on, entry_id=entry_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, ReverseJournalEntry, entry_id=entry_id))
 
 
 @router.get("/journal", response_model=schemas.Page[schemas.JournalEntry], dependencies=[reads("general_ledger")])

@@ -45,13 +45,12 @@ def capture_lead(body: schemas.LeadBody, keel: KeelDep, meta: MetaDep, response:
 
 @router.post("/leads/{lead_id}/qualify", response_model=schemas.CommandAccepted)
 def qualify_lead(lead_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
-    body = body or schemas.NoteBody()
-    return keel.app.handle(m.QualifyLead(meta=meta, on=body.on, lead_id=lead_id, note=body.note))
+    return keel.app.handle((body or schemas.NoteBody()).to_command(meta, m.QualifyLead, lead_id=lead_id))
 
 
 @router.post("/leads/{lead_id}/disqualify", response_model=schemas.CommandAccepted)
 def disqualify_lead(lead_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(m.DisqualifyLead(meta=meta, on=body.on, lead_id=lead_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, m.DisqualifyLead, lead_id=lead_id))
 
 
 @router.post("/leads/{lead_id}/convert", response_model=schemas.CommandAccepted)
@@ -113,18 +112,14 @@ def win_deal(
 ) -> m.CommandResult:
     """Won: the deal closes and (the first time) a project draft opens with its services and value."""
     body = body or schemas.OutcomeBody()
-    return keel.app.handle(
-        m.WinDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, m.WinDeal, deal_id=deal_id, expected_version=expected))
 
 
 @router.post("/deals/{deal_id}/lose", response_model=schemas.CommandAccepted)
 def lose_deal(
     deal_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
-    return keel.app.handle(
-        m.LoseDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, m.LoseDeal, deal_id=deal_id, expected_version=expected))
 
 
 @router.post("/deals/{deal_id}/reopen", response_model=schemas.CommandAccepted)
@@ -235,10 +230,10 @@ def reschedule(followup_id: UUID, body: schemas.RescheduleBody, keel: KeelDep, m
 @router.post("/follow-ups/{followup_id}/complete", response_model=schemas.CommandAccepted)
 def complete(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
     body = body or schemas.NoteBody()
-    return keel.app.handle(m.CompleteFollowUp(meta=meta, on=body.on, followup_id=followup_id, outcome=body.note))
+    return keel.app.handle(body.to_command(meta, m.CompleteFollowUp, note_as="outcome", followup_id=followup_id))
 
 
 @router.post("/follow-ups/{followup_id}/cancel", response_model=schemas.CommandAccepted)
 def cancel(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
     body = body or schemas.NoteBody()
-    return keel.app.handle(m.CancelFollowUp(meta=meta, on=body.on, followup_id=followup_id, reason=body.note))
+    return keel.app.handle(body.to_command(meta, m.CancelFollowUp, note_as="reason", followup_id=followup_id))
