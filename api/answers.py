@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -56,7 +56,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "work-in-progress": schemas.WorkInProgress,
     "customers": schemas.Page[schemas.Customer],
     "invoices": schemas.Page[schemas.Invoice],
-    "deals": schemas.Page[schemas.DealState],
+    "deals": schemas.page_of(schemas.DealState),
     "projects": schemas.Page[schemas.Project],
     "suppliers": schemas.Page[schemas.Supplier],
 }
@@ -70,7 +70,14 @@ class Knowledge:
     position: int
 
 
-def utc(moment: datetime) -> datetime:
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
+def utc(moment: datetime | None) -> datetime | None:
+    """A moment in UTC (one without an offset is taken as UTC); ``None`` stays ``None``."""
+    if moment is None:
+        return None
     try:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError:

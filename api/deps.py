@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request
@@ -136,15 +136,6 @@ def read_models_of(request: Request) -> tuple[str, ...]:
         if isinstance(depends, DependsParam) and isinstance(depends.dependency, ReadModels):
             return depends.dependency.names
     return ()
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise InvalidValue(f"known_at {moment.isoformat()} is out of range") from None
 
 
 def as_of_or_today(keel: Keel, as_of: date | None) -> date:

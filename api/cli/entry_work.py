@@ -82,7 +82,7 @@ def approve_claim(
     with keel_system() as keel:
         catch_up(keel)
         found = find_claim(keel, claim)
-        result = keel.app.handle(ApproveExpenseClaim(meta=Meta(actor), on=body.on, claim_id=UUID(found.id)))
+        result = keel.app.handle(body.to_command(Meta(actor), ApproveExpenseClaim, claim_id=UUID(found.id)))
         approved = keel.app.get(ExpenseClaim, result.id)
     gross = money(approved.gross)
     after = f"waiting for {approved.next_approver}" if approved.next_approver else "approved and posted"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api.answers import answer
+from api.answers import answer, utc
 from api.cli.base import catch_up, keel_system, knowledge, report_app
 from api.cli.output import Format, err, show
 from projections.queries import Params
@@ -199,8 +199,6 @@ def forecast_vs_actual(
 
 
 def _moment(text: str) -> str:
-    from api.answers import utc
-
     try:
         return utc(datetime.fromisoformat(text)).isoformat()
     except ValueError:

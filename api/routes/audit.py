@@ -13,7 +13,8 @@ from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
-from api.deps import KeelDep, KnownAt, utc
+from api.answers import utc
+from api.deps import KeelDep, KnownAt
 from commands.audit import BadAnchor, anchor_of, take_anchor, verify, verify_against
 from ledger.errors import InvalidValue, NotFound
 

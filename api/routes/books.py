@@ -7,7 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads, utc
+from api.answers import utc
+from api.deps import Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult, ReverseJournalEntry
 from ledger.errors import NotFound
@@ -53,7 +54,7 @@ def post_journal_entry(
 @router.post("/journal-entries/{entry_id}/reverse", response_model=schemas.CommandAccepted)
 def reverse_journal_entry(entry_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Post the exact reversal of a manual entry, dated ``on`` (in an open period)."""
-    return keel.app.handle(ReverseJournalEntry(meta=meta, on=body.on, entry_id=entry_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, ReverseJournalEntry, entry_id=entry_id))
 
 
 @router.get("/journal", response_model=schemas.Page[schemas.JournalEntry], dependencies=[reads("general_ledger")])

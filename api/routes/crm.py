@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api import schemas
-from api.answers import JSON_OR_CSV, respond
+from api.answers import JSON_OR_CSV, respond, utc
 from api.deps import (
     AS_CSV,
     AsOf,
@@ -18,7 +18,6 @@ from api.deps import (
     MetaDep,
     as_of_or_today,
     reads,
-    utc,
 )
 from commands import messages as m
 from ledger.errors import NotFound
@@ -46,13 +45,12 @@ def capture_lead(body: schemas.LeadBody, keel: KeelDep, meta: MetaDep, response:
 
 @router.post("/leads/{lead_id}/qualify", response_model=schemas.CommandAccepted)
 def qualify_lead(lead_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
-    body = body or schemas.NoteBody()
-    return keel.app.handle(m.QualifyLead(meta=meta, on=body.on, lead_id=lead_id, note=body.note))
+    return keel.app.handle((body or schemas.NoteBody()).to_command(meta, m.QualifyLead, lead_id=lead_id))
 
 
 @router.post("/leads/{lead_id}/disqualify", response_model=schemas.CommandAccepted)
 def disqualify_lead(lead_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(m.DisqualifyLead(meta=meta, on=body.on, lead_id=lead_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, m.DisqualifyLead, lead_id=lead_id))
 
 
 @router.post("/leads/{lead_id}/convert", response_model=schemas.CommandAccepted)
@@ -114,18 +112,14 @@ def win_deal(
 ) -> m.CommandResult:
     """Won: the deal closes and (the first time) a project draft opens with its services and value."""
     body = body or schemas.OutcomeBody()
-    return keel.app.handle(
-        m.WinDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, m.WinDeal, deal_id=deal_id, expected_version=expected))
 
 
 @router.post("/deals/{deal_id}/lose", response_model=schemas.CommandAccepted)
 def lose_deal(
     deal_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
-    return keel.app.handle(
-        m.LoseDeal(meta=meta, on=body.on, deal_id=deal_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, m.LoseDeal, deal_id=deal_id, expected_version=expected))
 
 
 @router.post("/deals/{deal_id}/reopen", response_model=schemas.CommandAccepted)
@@ -134,7 +128,10 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
 
 
 @router.get(
-    "/deals", response_model=schemas.Page[schemas.DealState], responses=JSON_OR_CSV, dependencies=[reads(*CRM), AS_CSV]
+    "/deals",
+    response_model=schemas.page_of(schemas.DealState),
+    responses=JSON_OR_CSV,
+    dependencies=[reads(*CRM), AS_CSV],
 )
 def list_deals(
     request: Request,
@@ -161,7 +158,7 @@ def get_deal(deal_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt
     raise NotFound(f"deal {deal_id} not found (as of that date, as known then)")
 
 
-@router.get("/leads", response_model=schemas.Page[schemas.Lead], dependencies=[reads(*CRM)])
+@router.get("/leads", response_model=schemas.page_of(schemas.Lead), dependencies=[reads(*CRM)])
 def list_leads(
     keel: KeelDep,
     lead_status: Annotated[
@@ -184,7 +181,7 @@ def get_lead(lead_id: UUID, keel: KeelDep) -> crm_lists.LeadView:
     return found
 
 
-@router.get("/activities", response_model=schemas.Page[schemas.Activity], dependencies=[reads(*CRM)])
+@router.get("/activities", response_model=schemas.page_of(schemas.Activity), dependencies=[reads(*CRM)])
 def list_activities(
     keel: KeelDep,
     about_id: Annotated[UUID | None, Query(description="The lead, deal or customer")] = None,
@@ -197,7 +194,9 @@ def list_activities(
     return crm_lists.list_activities(keel.views, str(about_id) if about_id else None, kind, actor, cursor, limit)
 
 
-@router.get("/customers/{customer_id}/contacts", response_model=list[schemas.Contact], dependencies=[reads(*CRM)])
+@router.get(
+    "/customers/{customer_id}/contacts", response_model=schemas.list_of(schemas.Contact), dependencies=[reads(*CRM)]
+)
 def list_contacts(
     customer_id: UUID,
     keel: KeelDep,
@@ -207,7 +206,7 @@ def list_contacts(
     return crm_lists.list_contacts(keel.views, str(customer_id), include_removed)
 
 
-@router.get("/pipeline", response_model=list[schemas.Stage], dependencies=[reads(*CRM)])
+@router.get("/pipeline", response_model=schemas.list_of(schemas.Stage), dependencies=[reads(*CRM)])
 def get_pipeline(keel: KeelDep) -> list[crm_lists.StageView]:
     """The pipeline's stages in order, with their default win probabilities."""
     return crm_lists.pipeline_stages(keel.views)
@@ -231,10 +230,10 @@ def reschedule(followup_id: UUID, body: schemas.RescheduleBody, keel: KeelDep, m
 @router.post("/follow-ups/{followup_id}/complete", response_model=schemas.CommandAccepted)
 def complete(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
     body = body or schemas.NoteBody()
-    return keel.app.handle(m.CompleteFollowUp(meta=meta, on=body.on, followup_id=followup_id, outcome=body.note))
+    return keel.app.handle(body.to_command(meta, m.CompleteFollowUp, note_as="outcome", followup_id=followup_id))
 
 
 @router.post("/follow-ups/{followup_id}/cancel", response_model=schemas.CommandAccepted)
 def cancel(followup_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.NoteBody | None = None) -> m.CommandResult:
     body = body or schemas.NoteBody()
-    return keel.app.handle(m.CancelFollowUp(meta=meta, on=body.on, followup_id=followup_id, reason=body.note))
+    return keel.app.handle(body.to_command(meta, m.CancelFollowUp, note_as="reason", followup_id=followup_id))

@@ -45,12 +45,12 @@ def submit_claim(body: schemas.SubmitClaimBody, keel: KeelDep, meta: MetaDep, re
 def approve_claim(claim_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> CommandResult:
     """Approve as the caller (the API key's name), who must be the next approver on the route and not the
     claimant. The final approval posts the expense."""
-    return keel.app.handle(ApproveExpenseClaim(meta=meta, on=body.on if body else None, claim_id=claim_id))
+    return keel.app.handle((body or schemas.DateBody()).to_command(meta, ApproveExpenseClaim, claim_id=claim_id))
 
 
 @router.post("/expense-claims/{claim_id}/reject", response_model=schemas.CommandAccepted)
 def reject_claim(claim_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(RejectExpenseClaim(meta=meta, on=body.on, claim_id=claim_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, RejectExpenseClaim, claim_id=claim_id))
 
 
 @router.post("/expense-claims/{claim_id}/resubmit", response_model=schemas.CommandAccepted)

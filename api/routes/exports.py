@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.deps import KeelDep, KnownAt, reads, utc
+from api.answers import utc
+from api.deps import KeelDep, KnownAt, reads
 from projections.finance.export import journal_lines
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])

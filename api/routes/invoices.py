@@ -71,9 +71,7 @@ def write_off(
     invoice_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
     """Write what is still owed off as a bad debt."""
-    return keel.app.handle(
-        WriteOffInvoice(meta=meta, on=body.on, invoice_id=invoice_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, WriteOffInvoice, invoice_id=invoice_id, expected_version=expected))
 
 
 @router.post("/{invoice_id}/void", response_model=schemas.CommandAccepted)
@@ -81,9 +79,7 @@ def void_invoice(
     invoice_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
     """Void an issued, unpaid invoice: posts the exact reversal of its issue entry on the void date."""
-    return keel.app.handle(
-        VoidInvoice(meta=meta, on=body.on, invoice_id=invoice_id, reason=body.reason, expected_version=expected)
-    )
+    return keel.app.handle(body.to_command(meta, VoidInvoice, invoice_id=invoice_id, expected_version=expected))
 
 
 @router.get(

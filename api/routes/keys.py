@@ -11,9 +11,10 @@ from pydantic import Field, StringConstraints
 from api.deps import Cursor, KeelDep, Limit, MetaDep, PrincipalDep, reads
 from api.schemas import Body, CommandAccepted, Out, Page
 from commands import messages as m
-from commands.access.keys import mint_key
+from commands.access.keys import MintedKey, mint_key
 from ledger.access import ROLES, SCOPES
 from ledger.errors import InvalidValue, NotFound
+from ledger.events import Meta
 from projections.access import api_keys
 from projections.engine.pages import Page as Pages
 
@@ -31,6 +32,11 @@ class CreateKeyBody(Body):
         Field(description="Who holds the key: the actor its events record", examples=["maria"]),
     ]
     roles: list[Role] = Field(min_length=1, max_length=5, examples=[["accountant"]])
+
+    def to_command(self, meta: Meta, minted: MintedKey) -> m.IssueApiKey:
+        return m.IssueApiKey(
+            meta=meta, key_id=minted.key_id, name=self.name, roles=tuple(self.roles), secret_sha256=minted.secret_sha256
+        )
 
 
 class CreatedKey(Out):
@@ -60,16 +66,15 @@ class Key(Out):
 class RevokeKeyBody(Body):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
+    def to_command(self, meta: Meta, key_id: str) -> m.RevokeApiKey:
+        return m.RevokeApiKey(meta=meta, key_id=key_id, reason=self.reason)
+
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, response_model=CreatedKey)
 def create_key(body: CreateKeyBody, keel: KeelDep, meta: MetaDep) -> CreatedKey:
     """Issue an API key with one or more roles. The answer holds the secret; it is never shown again."""
     minted = mint_key()
-    done = keel.app.handle(
-        m.IssueApiKey(
-            meta=meta, key_id=minted.key_id, name=body.name, roles=tuple(body.roles), secret_sha256=minted.secret_sha256
-        )
-    )
+    done = keel.app.handle(body.to_command(meta, minted))
     return CreatedKey(
         id=str(done.id),
         key_id=minted.key_id,
@@ -103,7 +108,7 @@ def get_key(key_id: KeyId, keel: KeelDep) -> api_keys.KeyView:
 @router.post("/keys/{key_id}/revoke", response_model=CommandAccepted)
 def revoke_key(key_id: KeyId, body: RevokeKeyBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """Revoke a key: it and every bearer token exchanged for it stop working at once."""
-    return keel.app.handle(m.RevokeApiKey(meta=meta, key_id=key_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, key_id))
 
 
 class TokenBody(Body):

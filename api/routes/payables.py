@@ -37,7 +37,7 @@ def record_bill(body: schemas.BillBody, keel: KeelDep, meta: MetaDep, response: 
 
 @router.post("/bills/{bill_id}/void", response_model=schemas.CommandAccepted)
 def void_bill(bill_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(VoidBill(meta=meta, on=body.on, bill_id=bill_id, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, VoidBill, bill_id=bill_id))
 
 
 @router.post("/supplier-payments", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)

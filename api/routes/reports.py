@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api import schemas
-from api.answers import JSON_OR_CSV, respond
+from api.answers import JSON_OR_CSV, respond, utc
 from api.deps import (
     AS_CSV,
     FIRST_DAY,
@@ -176,8 +176,6 @@ def forecast_vs_actual_report(
     ] = None,
 ) -> Response:
     """What the cash forecast said at a past moment against what went through the bank since."""
-    from api.answers import utc
-
     made = (("forecast_known_at", utc(forecast_known_at).isoformat()),) if forecast_known_at else ()
     params = Params(as_of=as_of, end=window.end, by=by, filters=made)
     return respond(request, keel, "forecast-vs-actual", params)

@@ -52,13 +52,12 @@ def configure_project(
 
 @router.post("/projects/{project_id}/activate", response_model=schemas.CommandAccepted)
 def activate(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> m.CommandResult:
-    return keel.app.handle(m.ActivateProject(meta=meta, on=body.on if body else None, project_id=project_id))
+    return keel.app.handle((body or schemas.DateBody()).to_command(meta, m.ActivateProject, project_id=project_id))
 
 
 @router.post("/projects/{project_id}/close", response_model=schemas.CommandAccepted)
 def close(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.OutcomeBody | None = None) -> m.CommandResult:
-    body = body or schemas.OutcomeBody()
-    return keel.app.handle(m.CloseProject(meta=meta, on=body.on, project_id=project_id, reason=body.reason))
+    return keel.app.handle((body or schemas.OutcomeBody()).to_command(meta, m.CloseProject, project_id=project_id))
 
 
 @router.post("/projects/{project_id}/allocations", response_model=schemas.CommandAccepted)
@@ -72,9 +71,8 @@ def complete_milestone(
     project_id: UUID, milestone: str, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None
 ) -> m.CommandResult:
     """Completing a milestone drafts its invoice (once; the milestone is the cause). The result is the project."""
-    return keel.app.handle(
-        m.CompleteMilestone(meta=meta, on=body.on if body else None, project_id=project_id, milestone=milestone)
-    )
+    body = body or schemas.DateBody()
+    return keel.app.handle(body.to_command(meta, m.CompleteMilestone, project_id=project_id, milestone=milestone))
 
 
 @router.post("/projects/{project_id}/billing-runs", response_model=schemas.CommandAccepted)
@@ -107,12 +105,12 @@ def approve(
     person: str, week: Week, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None
 ) -> m.CommandResult:
     """Approve as the actor (never one's own): posts labour at each day's cost rate to the projects."""
-    return keel.app.handle(m.ApproveTimesheet(meta=meta, on=body.on if body else None, person=person, week=week))
+    return keel.app.handle((body or schemas.DateBody()).to_command(meta, m.ApproveTimesheet, person=person, week=week))
 
 
 @router.post("/timesheets/{person}/{week}/reject", response_model=schemas.CommandAccepted)
 def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
-    return keel.app.handle(m.RejectTimesheet(meta=meta, on=body.on, person=person, week=week, reason=body.reason))
+    return keel.app.handle(body.to_command(meta, m.RejectTimesheet, person=person, week=week))
 
 
 @router.get(

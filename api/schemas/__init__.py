@@ -47,7 +47,6 @@ from api.schemas.crm_views import (
     Activity,
     Contact,
     ConversionReport,
-    CrmScope,
     Customer360,
     DealState,
     FollowUpItem,
@@ -86,8 +85,8 @@ from api.schemas.delivery import (
     UtilisationRow,
     WipRow,
     WorkInProgress,
-    WorkScope,
 )
+from api.schemas.derive import Partial, derived, list_of, page_of
 from api.schemas.expenses import (
     ApprovalStepIn,
     Claim,
@@ -217,7 +216,6 @@ __all__ = [
     "CreditNote",
     "CreditNoteBody",
     "CreditNoteLine",
-    "CrmScope",
     "CurrencyCode",
     "CurrencyTotal",
     "Customer",
@@ -271,6 +269,7 @@ __all__ = [
     "OwnerBody",
     "OwnerFollowUps",
     "Page",
+    "Partial",
     "PaymentAllocation",
     "PaymentDetail",
     "PaymentSummary",
@@ -331,5 +330,7 @@ __all__ = [
     "WinRateReport",
     "WipRow",
     "WorkInProgress",
-    "WorkScope",
+    "derived",
+    "list_of",
+    "page_of",
 ]

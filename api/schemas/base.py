@@ -3,6 +3,7 @@ request body, pages, provenance and the answer to a command."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -10,6 +11,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, ValidationInfo, field_validator
 
+from commands.unit_of_work import Command
 from ledger.errors import InvalidValue
 from ledger.policy import (
     FIRST_DAY,
@@ -93,6 +95,9 @@ class Out(BaseModel):
 
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Command)
+# What a body several commands share takes in ``to_command``: the command it is for (its class)
+CommandOf = Callable[..., C]
 
 
 class Page(Out, Generic[T]):

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from pydantic import Field, StringConstraints
 
-from api.schemas.base import Amount, Body, CurrencyCode, DerivedDate, EffectiveDate, Name, Note, OptionalText, Text
+from api.schemas.base import (
+    Amount,
+    Body,
+    C,
+    CommandOf,
+    CurrencyCode,
+    DerivedDate,
+    EffectiveDate,
+    Name,
+    Note,
+    OptionalText,
+    Text,
+)
 from commands import messages as m
 from ledger.events import Meta
 from ledger.policy import (
@@ -68,9 +80,14 @@ class LeadBody(Body):
         )
 
 
+# A note on qualifying a lead, completing or cancelling a follow-up; shared by those commands.
 class NoteBody(Body):
     note: OptionalText = ""
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, command: CommandOf[C], *, note_as: str = "note", **ids: Any) -> C:
+        """``command`` for the ids the route gives; the note goes in its field ``note_as`` (``outcome``)."""
+        return command(meta=meta, on=self.on, **{note_as: self.note}, **ids)
 
 
 class ServiceIn(Body):
@@ -218,9 +235,14 @@ class MoveDealBody(Body):
         )
 
 
+# Why, if one cares to say: winning a deal, closing a project; shared by those commands.
 class OutcomeBody(Body):
     reason: OptionalText = ""
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, command: CommandOf[C], **ids: Any) -> C:
+        """``command`` (e.g. ``m.WinDeal``) for the ids the route gives (``deal_id=…``)."""
+        return command(meta=meta, on=self.on, reason=self.reason, **ids)
 
 
 class ReopenBody(Body):

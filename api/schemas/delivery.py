@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
@@ -20,12 +20,15 @@ from api.schemas.base import (
     Percent,
     Report,
 )
+from api.schemas.derive import derived
+from api.schemas.reports import Scope  # noqa: F401  (derived first: every report holds it)
 from commands import messages as m
 from ledger.events import Meta
 from ledger.policy import (
     FIRST_DAY,
     LAST_DAY,
 )
+from projections.delivery import reports
 
 # -- people, projects, time -------------------------------------------------------------
 
@@ -175,72 +178,14 @@ class BillingRunBody(Body):
         return m.RunBilling(meta=meta, on=self.on, project_id=project_id, as_of=self.as_of)
 
 
-class WorkScope(Out):
-    as_of: date
-    known_at: datetime | None
-    position: int
-    start: date | None = None
-    currency: str | None = None
-
-
-class MarginRow(Out):
-    key: str
-    name: str
-    revenue: DecimalStr
-    labour: DecimalStr
-    expenses: DecimalStr
-    margin: DecimalStr
-    margin_percent: DecimalStr | None
-
-
-class Margins(Report):
-    scope: WorkScope
-    by: str
-    rows: list[MarginRow]
-
-
-class BurnRow(Out):
-    project_id: str
-    name: str
-    budget_hours: DecimalStr
-    actual_hours: DecimalStr
-    planned_hours: DecimalStr
-    budget_amount: DecimalStr
-    actual_cost: DecimalStr
-    hours_burn_percent: DecimalStr | None
-    cost_burn_percent: DecimalStr | None
-
-
-class BudgetBurn(Report):
-    scope: WorkScope
-    rows: list[BurnRow]
-
-
-class UtilisationRow(Out):
-    person: str
-    capacity_hours: DecimalStr
-    billable_hours: DecimalStr
-    total_hours: DecimalStr
-    planned_hours: DecimalStr
-    utilisation_percent: DecimalStr | None
-
-
-class Utilisation(Report):
-    scope: WorkScope
-    rows: list[UtilisationRow]
-
-
-class WipRow(Out):
-    project_id: str
-    name: str
-    hours: DecimalStr
-    value: DecimalStr
-    currency: str
-
-
-class WorkInProgress(Report):
-    scope: WorkScope
-    rows: list[WipRow]
+MarginRow = derived(reports.MarginRow)
+BurnRow = derived(reports.BurnRow)
+UtilisationRow = derived(reports.UtilisationRow)
+WipRow = derived(reports.WipRow)
+Margins = derived(reports.Margins, base=Report)
+BudgetBurn = derived(reports.BudgetBurn, base=Report)
+Utilisation = derived(reports.Utilisation, base=Report)
+WorkInProgress = derived(reports.WorkInProgress, base=Report)
 
 
 # -- delivery lists ---------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from pydantic import Field, StringConstraints
@@ -12,6 +12,8 @@ from api.schemas.base import (
     AccountCode,
     Amount,
     Body,
+    C,
+    CommandOf,
     DecimalStr,
     EffectiveDate,
     Identifier,
@@ -109,8 +111,13 @@ class ResubmitClaimBody(ClaimIn):
         return m.ResubmitExpenseClaim(meta=meta, on=self.on, claim_id=claim_id, claim=self.to_input())
 
 
+# Only the date: approving a claim or a timesheet, activating a project, completing a milestone.
 class DateBody(Body):
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, command: CommandOf[C], **ids: Any) -> C:
+        """``command`` (e.g. ``m.ActivateProject``) for the ids the route gives (``project_id=…``)."""
+        return command(meta=meta, on=self.on, **ids)
 
 
 class ReimburseBody(Body):

@@ -1,151 +1,63 @@
-"""The accountant's reports, the restatement and cash: their JSON shapes."""
+"""The accountant's reports, the restatement and cash: their JSON shapes, derived from the read
+side's dataclasses (``api.schemas.derive``); what HTTP adds is said here: descriptions, ``Literal``
+choices, where a computed value stands."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
 
-from api.schemas.base import DecimalStr, Out, Report
+from api.schemas.base import Out, Report
+from api.schemas.derive import Partial, derived
+from projections.cash import actuals, forecasts
+from projections.crm.reports import CrmScope
+from projections.finance import detail, reports, restatement
+from projections.finance.scope import ReportScope
 
 # -- reports --------------------------------------------------------------------------
 
-
-class Scope(Out):
-    as_of: date
-    known_at: datetime | None
-    position: int = Field(description="Log position the read model had reached")
-    start: date | None = None
-    currency: str | None = Field(None, description="Reporting currency (the functional one) where it applies")
-
-
-class TrialBalanceRow(Out):
-    account: str
-    name: str
-    type: str
-    currency: str
-    debit: DecimalStr
-    credit: DecimalStr
-
-
-class CurrencyTotal(Out):
-    currency: str
-    debit: DecimalStr
-    credit: DecimalStr
-    balanced: bool
-
-
-class TrialBalance(Report):
-    scope: Scope
-    balanced: bool
-    rows: list[TrialBalanceRow]
-    totals: list[CurrencyTotal]
-
-
-class ReceivableRow(Out):
-    customer_id: str
-    customer_name: str
-    currency: str
-    receivable: DecimalStr
-    credit: DecimalStr
-    net: DecimalStr
+# One scope for every report; the CRM's has no currency, and its documents none
+Scope = derived(
+    ReportScope,
+    name="Scope",
+    base=Partial,
+    also=(CrmScope,),
+    describe={
+        "position": "Log position the read model had reached",
+        "currency": "Reporting currency (the functional one) where it applies",
+    },
+)
+TrialBalanceRow = derived(reports.TrialBalanceRow)
+CurrencyTotal = derived(reports.CurrencyTotal)
+TrialBalance = derived(reports.TrialBalance, base=Report, after={"balanced": "scope"})
+ReceivableRow = derived(reports.ReceivableRow)
+Receivables = derived(reports.Receivables, base=Report)
+StatementLine = derived(reports.StatementLine)
+ProfitAndLoss = derived(reports.ProfitAndLoss, base=Report)
+BalanceSheet = derived(reports.BalanceSheet, base=Report)
+AgeingItem = derived(detail.AgeingItem)
+Ageing = derived(
+    detail.Ageing,
+    base=Report,
+    narrow={"kind": Literal["receivables", "payables"]},
+    after={"items": "buckets"},
+    describe={
+        "total": "Of every open item, on every page",
+        "buckets": "Open value by days overdue, of every open item",
+        "items": "One page of the open items, by party name, due date and number",
+        "item_count": "How many open items the total counts",
+        "next_cursor": "Opaque; pass it back as `cursor` for the next page of items",
+    },
+)
+LedgerEntry = derived(detail.LedgerEntry)
+AccountLedger = derived(detail.AccountLedger, base=Report, after={"closing": "opening"})
+TaxLine = derived(detail.TaxLine)
+TaxSummary = derived(detail.TaxSummary, base=Report)
 
 
-class Receivables(Report):
-    scope: Scope
-    rows: list[ReceivableRow]
-    totals: dict[str, DecimalStr]
-
-
-class StatementLine(Out):
-    account: str
-    name: str
-    group: str
-    amount: DecimalStr
-
-
-class ProfitAndLoss(Report):
-    scope: Scope
-    by: str | None
-    income: list[StatementLine]
-    expenses: list[StatementLine]
-    total_income: DecimalStr
-    total_expenses: DecimalStr
-    result: DecimalStr
-
-
-class BalanceSheet(Report):
-    scope: Scope
-    assets: list[StatementLine]
-    liabilities: list[StatementLine]
-    equity: list[StatementLine]
-    unclosed_result: DecimalStr
-    total_assets: DecimalStr
-    total_liabilities: DecimalStr
-    total_equity: DecimalStr
-    balanced: bool
-
-
-class AgeingItem(Out):
-    document_id: str
-    number: str
-    party_id: str
-    party_name: str
-    currency: str
-    due_date: date
-    days_overdue: int
-    bucket: str
-    open_amount: DecimalStr
-    open_value: DecimalStr
-
-
-class Ageing(Report):
-    scope: Scope
-    kind: Literal["receivables", "payables"]
-    total: DecimalStr = Field(description="Of every open item, on every page")
-    buckets: dict[str, DecimalStr] = Field(description="Open value by days overdue, of every open item")
-    items: list[AgeingItem] = Field(description="One page of the open items, by party name, due date and number")
-    item_count: int = Field(description="How many open items the total counts")
-    next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` for the next page of items")
-
-
-class LedgerEntry(Out):
-    effective_date: date
-    position: int
-    memo: str
-    currency: str
-    amount: DecimalStr
-    value: DecimalStr
-    balance: DecimalStr
-    document_id: str | None
-    party_id: str | None
-
-
-class AccountLedger(Report):
-    scope: Scope
-    account: str
-    name: str
-    opening: DecimalStr
-    closing: DecimalStr
-    entries: list[LedgerEntry]
-
-
-class TaxLine(Out):
-    tax_code: str
-    sales_base: DecimalStr
-    output_tax: DecimalStr
-    purchases_base: DecimalStr
-    input_tax: DecimalStr
-    net_payable: DecimalStr
-
-
-class TaxSummary(Report):
-    scope: Scope
-    lines: list[TaxLine]
-    net_payable: DecimalStr
-
-
+# Kept as declared: the engine's ``Status`` holds its failure as one object, the API flattens it.
 class ProjectionStatus(Out):
     name: str
     position: int
@@ -162,91 +74,63 @@ class ProjectionStatus(Out):
 
 # -- restatement -----------------------------------------------------------------------
 
-
-class RestatedAccount(Out):
-    account: str
-    name: str
-    type: str
-    at_close: DecimalStr = Field(description="Balance as of the period's end, as known when it was closed")
-    now: DecimalStr = Field(description="The same balance as known now (or at known_at)")
-    difference: DecimalStr
-    explained_by: list[int] = Field(description="Positions of the late events that changed it")
-
-
-class LateLine(Out):
-    account: str
-    value: DecimalStr
-
-
-class LateEvent(Out):
-    position: int
-    recorded_at: datetime
-    effective_date: date
-    source_id: str = Field(description="The aggregate whose event posted it: see /v1/aggregates/{id}/history")
-    event_topic: str
-    memo: str = Field(description="What its journal says it is, e.g. the bill's number and its supplier")
-    lines: list[LateLine]
-
-
-class Restatement(Report):
-    scope: Scope
-    closed_at: datetime = Field(description="When the close of the period was recorded")
-    close_position: int
-    restated: bool = Field(description="Whether anything changed since the close")
-    accounts: list[RestatedAccount]
-    late_events: list[LateEvent]
-
+RestatedAccount = derived(
+    restatement.RestatedAccount,
+    describe={
+        "at_close": "Balance as of the period's end, as known when it was closed",
+        "now": "The same balance as known now (or at known_at)",
+        "explained_by": "Positions of the late events that changed it",
+    },
+)
+LateLine = derived(restatement.LateLine)
+LateEvent = derived(
+    restatement.LateEvent,
+    after={"memo": "event_topic"},
+    describe={
+        "source_id": "The aggregate whose event posted it: see /v1/aggregates/{id}/history",
+        "memo": "What its journal says it is, e.g. the bill's number and its supplier",
+    },
+)
+Restatement = derived(
+    restatement.Restatement,
+    base=Report,
+    after={"restated": "close_position"},
+    exclude=("end", "known_at", "currency"),  # the scope says them
+    describe={
+        "closed_at": "When the close of the period was recorded",
+        "restated": "Whether anything changed since the close",
+    },
+)
 
 # -- cash flow --------------------------------------------------------------------------
 
-
-class CashPeriod(Out):
-    start: date
-    end: date
-    inflow: DecimalStr
-    outflow: DecimalStr
-    net: DecimalStr
-    opening: DecimalStr
-    closing: DecimalStr
-    detail: dict[str, DecimalStr] = Field(description="Net by source (payment, supplierpayment, receivable, …)")
-
-
-class CashFlowReport(Report):
-    scope: Scope
-    by: Literal["week", "month"]
-    periods: list[CashPeriod]
-
-
-class ForecastItem(Out):
-    source: Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline"]
-    document_id: str
-    party_id: str
-    party_name: str
-    due_date: date | None
-    expected_on: date = Field(description="The due date shifted by the customer's observed payment delay")
-    amount: DecimalStr = Field(description="Signed: money in is positive")
-
-
-class CashForecast(Report):
-    scope: Scope
-    by: Literal["week", "month"]
-    delays: dict[str, DecimalStr] = Field(description="Customer id -> average days paid after the due date")
-    periods: list[CashPeriod]
-    items: list[ForecastItem] = Field(description="One page of the items behind the periods, by expected day")
-    item_count: int = Field(description="How many items the periods count, on every page")
-    next_cursor: str | None = Field(description="Opaque; pass it back as `cursor` for the next page of items")
-
-
-class ForecastVsActualPeriod(Out):
-    start: date
-    end: date
-    forecast_net: DecimalStr
-    actual_net: DecimalStr
-    difference: DecimalStr = Field(description="Actual less forecast")
-
-
-class ForecastVsActual(Report):
-    scope: Scope
-    by: Literal["week", "month"]
-    forecast_known_at: datetime
-    periods: list[ForecastVsActualPeriod]
+Period = Literal["week", "month"]
+CashPeriod = derived(
+    actuals.CashPeriod,
+    after={"net": "outflow"},
+    describe={"detail": "Net by source (payment, supplierpayment, receivable, …)"},
+)
+CashFlowReport = derived(actuals.CashFlow, name="CashFlowReport", base=Report, narrow={"by": Period})
+ForecastItem = derived(
+    forecasts.ForecastItem,
+    narrow={"source": Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline"]},
+    exclude=("tiebreak", "key"),  # the items' order, and what a cursor holds
+    describe={
+        "expected_on": "The due date shifted by the customer's observed payment delay",
+        "amount": "Signed: money in is positive",
+    },
+)
+CashForecast = derived(
+    forecasts.Forecast,
+    name="CashForecast",
+    base=Report,
+    narrow={"by": Period},
+    describe={
+        "delays": "Customer id -> average days paid after the due date",
+        "items": "One page of the items behind the periods, by expected day",
+        "item_count": "How many items the periods count, on every page",
+        "next_cursor": "Opaque; pass it back as `cursor` for the next page of items",
+    },
+)
+ForecastVsActualPeriod = derived(forecasts.ForecastVsActualPeriod, describe={"difference": "Actual less forecast"})
+ForecastVsActual = derived(forecasts.ForecastVsActual, base=Report, narrow={"by": Period})

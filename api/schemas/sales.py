@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from pydantic import Field, StringConstraints
@@ -11,6 +11,8 @@ from pydantic import Field, StringConstraints
 from api.schemas.base import (
     Amount,
     Body,
+    C,
+    CommandOf,
     CurrencyCode,
     DecimalStr,
     EffectiveDate,
@@ -175,9 +177,14 @@ class SendInvoiceBody(Body):
         )
 
 
+# Why: to void, write off, reverse, reject or lose; shared by those commands.
 class ReasonBody(Body):
     reason: Text
     on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, command: CommandOf[C], **ids: Any) -> C:
+        """``command`` (e.g. ``m.VoidBill``) for the ids the route gives (``bill_id=…``)."""
+        return command(meta=meta, on=self.on, reason=self.reason, **ids)
 
 
 class CreditNoteBody(Body):

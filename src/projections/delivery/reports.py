@@ -19,17 +19,9 @@ from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor, as_date
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
+from projections.finance.scope import ReportScope
 
 GROUPS = ("project", "customer", "cost_center", "month")
-
-
-@dataclass(frozen=True)
-class WorkScope:
-    as_of: date
-    known_at: datetime | None
-    position: int
-    start: date | None = None
-    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +43,7 @@ class MarginRow:
 
 @dataclass(frozen=True)
 class Margins:
-    scope: WorkScope
+    scope: ReportScope
     by: str
     rows: list[MarginRow]
 
@@ -77,7 +69,7 @@ class BurnRow:
 
 @dataclass(frozen=True)
 class BudgetBurn:
-    scope: WorkScope
+    scope: ReportScope
     rows: list[BurnRow]
 
 
@@ -98,7 +90,7 @@ class UtilisationRow:
 
 @dataclass(frozen=True)
 class Utilisation:
-    scope: WorkScope
+    scope: ReportScope
     rows: list[UtilisationRow]
 
 
@@ -113,7 +105,7 @@ class WipRow:
 
 @dataclass(frozen=True)
 class WorkInProgress:
-    scope: WorkScope
+    scope: ReportScope
     rows: list[WipRow]
 
 
@@ -175,7 +167,7 @@ def margins(
         MarginRow(k, v[0], v[1] + zero, v[2] + zero, v[3] + zero)
         for k, v in sorted(acc.items(), key=lambda kv: kv[1][0])
     ]
-    return Margins(WorkScope(end, known_at, position, start, functional_currency), by, result)
+    return Margins(ReportScope(end, known_at, position, start, functional_currency), by, result)
 
 
 def _approved_hours(
@@ -244,7 +236,7 @@ def budget_burn(
         )
         for pid, name, bh, bm, cur_ in projects
     ]
-    return BudgetBurn(WorkScope(as_of, known_at, position, currency=functional_currency), rows)
+    return BudgetBurn(ReportScope(as_of, known_at, position, currency=functional_currency), rows)
 
 
 MAX_UTILISATION_DAYS = 3660  # ten years: capacity is counted day by day
@@ -303,7 +295,7 @@ def utilisation(
                 *(v.quantize(Decimal("0.01")) for v in (capacity, billable[person], total[person], planned[person])),
             )
         )
-    return Utilisation(WorkScope(as_of or end, known_at, position, start), rows)
+    return Utilisation(ReportScope(as_of or end, known_at, position, start), rows)
 
 
 def work_in_progress(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> WorkInProgress:
@@ -329,4 +321,4 @@ def work_in_progress(db: ViewDatabase, as_of: date, known_at: datetime | None = 
     for pid, (h, v) in sorted(acc.items(), key=lambda kv: names.get(kv[0], ("", ""))[0]):
         name, currency = names[pid]  # only the projects named above gather time
         result.append(WipRow(pid, name, h, Money(v, currency).rounded().amount, currency))
-    return WorkInProgress(WorkScope(as_of, known_at, position), result)
+    return WorkInProgress(ReportScope(as_of, known_at, position), result)
