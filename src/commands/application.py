@@ -38,6 +38,7 @@ from commands.sales.handlers import HANDLERS as SALES
 from commands.unit_of_work import Command, CommandResult, Handler, UnitOfWork, handlers
 from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
+from ledger.chart import Chart
 from ledger.customer import Customer
 from ledger.errors import NotFound
 from ledger.events import KeelAggregate
@@ -57,7 +58,7 @@ class KeelApplication(Application[UUID]):
     # Aggregates that gain events for as long as they live (a number sequence per document, a
     # project per allocation and approved week, a customer per credit movement, the books per
     # close) are snapshotted, so loading them stays O(1). Snapshots are a cache: the events rule.
-    snapshotting_intervals = {NumberSequence: 50, Project: 50, Customer: 50, Books: 50, Person: 50}
+    snapshotting_intervals = {NumberSequence: 50, Project: 50, Customer: 50, Books: 50, Person: 50, Chart: 50}
 
     def __init__(self, database_url: str, functional_currency: str = "EUR", clock: Clock = SYSTEM_CLOCK) -> None:
         env = event_store_env(database_url)

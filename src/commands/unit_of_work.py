@@ -26,8 +26,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 
 from commands.idempotency import current_ticket
+from ledger.books import Books
+from ledger.chart import CHART_ID, IMPLICIT, Chart, ChartRules
 from ledger.errors import AlreadyExists, NotFound, VersionConflict
 from ledger.events import KeelAggregate, Meta
+from ledger.journal_entry import JournalEntry
 
 A = TypeVar("A", bound=KeelAggregate)
 
@@ -72,6 +75,7 @@ class UnitOfWork:
         self._on_saved = on_saved
         self.default_functional_currency = default_functional_currency
         self._open = True
+        self._chart: ChartRules | None = None
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -115,6 +119,16 @@ class UnitOfWork:
         """The write side's own log, a page after ``after`` (for decisions taken from posted facts)."""
         return self._read_log(after, limit)
 
+    def chart(self) -> ChartRules:
+        """The store's chart of accounts as posting sees it (the implicit services-eu chart while
+        the store has no chart events); read once per unit of work."""
+        if self._chart is None:
+            try:
+                self._chart = self.load(Chart, CHART_ID, label="chart of accounts").rules
+            except NotFound:
+                self._chart = IMPLICIT
+        return self._chart
+
     def today(self) -> date:
         """Today on the log's clock: the business date of a command that gives none, and the day
         the rules that need one go by (a close not from the future, a key's issue date), so a story
@@ -129,6 +143,7 @@ class UnitOfWork:
         if not self._open:
             raise RuntimeError("this unit of work is over: it commits once, inside its block")
         self._open = False
+        self._check_postings([subject, *(a for a in others if a is not None)])
         ticket = current_ticket.get()
         if ticket is not None:
             # The completed idempotency record is written in the same transaction as the events.
@@ -140,6 +155,19 @@ class UnitOfWork:
         if self._on_saved and position:
             self._on_saved(position)
         return CommandResult(id=subject.id, version=subject.version, position=position)
+
+    def _check_postings(self, aggregates: list[KeelAggregate]) -> None:
+        """Every journal about to be recorded posts only where the chart allows (one place for
+        every context): accounts that exist and are active, in their currency, and no manual
+        entry to a control account. A chart saved in the same commit is the one that applies."""
+        posting = [e for a in aggregates for e in a.pending_events if getattr(e, "journal", None)]
+        if not posting:
+            return
+        saved = next((a for a in aggregates if isinstance(a, Chart)), None)
+        rules = saved.rules if saved is not None else self.chart()
+        for event in posting:
+            manual, closing = isinstance(event, JournalEntry.Posted), isinstance(event, Books.YearClosed)
+            rules.check_lines(getattr(event, "journal", None) or [], manual=manual, closing=closing)
 
 
 Handler = Callable[[UnitOfWork, Any], CommandResult]

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from ledger.accounts import CUSTOMER_CREDIT
 from ledger.errors import InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine, document_posting, taxes
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money
+from ledger.roles import Role, Roles
 
 
 class CreditNote(KeelAggregate):
@@ -66,6 +66,7 @@ class CreditNote(KeelAggregate):
         functional_currency: str,
         on: date,
         meta: Meta,
+        roles: Roles,
     ) -> CreditNote:
         """Issue the note and record it on the invoice (both saved together)."""
         if not lines:
@@ -77,11 +78,11 @@ class CreditNote(KeelAggregate):
         if gross.amount <= 0:
             raise InvalidValue("a credit note must take back a positive amount")
         excess = invoice.credit(credit_note_id, gross, on, meta)
-        posting = Posting(invoice.currency, functional_currency, invoice.rate)
+        posting = Posting(invoice.currency, functional_currency, invoice.rate, roles)
         memo = f"Credit note {number} on {invoice.label}"
         party, document = str(invoice.customer_id), str(invoice.id)
         document_posting(posting, result, gross - excess, party, document, memo, -1, invoice.project_id)
-        posting.add(CUSTOMER_CREDIT, -excess.amount, party_id=party, document_id=document, memo=memo)
+        posting.post(Role.CUSTOMER_CREDIT, -excess.amount, party_id=party, document_id=document, memo=memo)
         return cls._create(
             cls.Issued,
             id=credit_note_id,

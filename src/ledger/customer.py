@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.accounts import BANK, CUSTOMER_CREDIT, FX_GAIN, FX_LOSS
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money, minor_units
+from ledger.roles import Role, Roles
 
 MAX_TERMS_DAYS = 365
 
@@ -227,15 +227,23 @@ class Customer(KeelAggregate):
         return value
 
     def refund_credit(
-        self, amount: Money, functional_currency: str, rate: Decimal, reference: str, on: date, meta: Meta
+        self,
+        amount: Money,
+        functional_currency: str,
+        rate: Decimal,
+        reference: str,
+        on: date,
+        meta: Meta,
+        roles: Roles,
+        bank_account: str | None = None,
     ) -> None:
         """Pay credit back to the customer from the bank (FX difference realised)."""
         value = self._take(amount, functional_currency)
         dims: dict[str, Any] = {"party_id": str(self.id), "memo": f"Refund {reference}".strip()}
-        posting = Posting(amount.currency, functional_currency, rate)
-        posting.add(CUSTOMER_CREDIT, amount.amount, value=value, **dims)
-        posting.add(BANK, -amount.amount, **dims)
-        journal = posting.fx_difference(FX_GAIN, FX_LOSS, **dims).entry()
+        posting = Posting(amount.currency, functional_currency, rate, roles)
+        posting.post(Role.CUSTOMER_CREDIT, amount.amount, value=value, **dims)
+        posting.post(Role.BANK, -amount.amount, code=roles.bank_account(bank_account), **dims)
+        journal = posting.fx_difference(**dims).entry()
         self.trigger_event(
             self.CreditRefunded,
             amount=amount.amount,

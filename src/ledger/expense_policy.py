@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.accounts import AccountType, account
+from ledger.accounts import Account, AccountType
 from ledger.errors import InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.money import Money
@@ -132,7 +133,9 @@ class ExpensePolicy(KeelAggregate):
             policy.categories = dict(self.categories)
 
     @staticmethod
-    def _validate(steps: list[ApprovalStep], fallback: str, categories: dict[str, str]) -> dict[str, Any]:
+    def _validate(
+        steps: list[ApprovalStep], fallback: str, categories: dict[str, str], chart: Mapping[str, Account]
+    ) -> dict[str, Any]:
         if not steps:
             raise InvalidValue("an expense policy needs at least one approval step")
         for step in steps:
@@ -140,7 +143,8 @@ class ExpensePolicy(KeelAggregate):
                 raise InvalidValue(f"an approval threshold cannot be negative, got {step.above}")
             person_named(step.approver, "an approver")
         for category, code in categories.items():
-            if account(code).type not in (AccountType.EXPENSE, AccountType.ASSET):
+            acct = chart.get(code)
+            if acct is None or acct.type not in (AccountType.EXPENSE, AccountType.ASSET):
                 raise InvalidValue(f"category {category!r} must map to an expense or asset account, not {code}")
         return {
             "steps": steps,
@@ -150,14 +154,28 @@ class ExpensePolicy(KeelAggregate):
 
     @classmethod
     def configure(
-        cls, steps: list[ApprovalStep], fallback: str, categories: dict[str, str], on: date, meta: Meta
+        cls,
+        steps: list[ApprovalStep],
+        fallback: str,
+        categories: dict[str, str],
+        on: date,
+        meta: Meta,
+        chart: Mapping[str, Account],
     ) -> ExpensePolicy:
-        return cls._create(cls.Configured, id=POLICY_ID, **cls._validate(steps, fallback, categories), **meta.stamp(on))
+        """The policy; every category maps to an expense or asset account of ``chart``."""
+        checked = cls._validate(steps, fallback, categories, chart)
+        return cls._create(cls.Configured, id=POLICY_ID, **checked, **meta.stamp(on))
 
     def reconfigure(
-        self, steps: list[ApprovalStep], fallback: str, categories: dict[str, str], on: date, meta: Meta
+        self,
+        steps: list[ApprovalStep],
+        fallback: str,
+        categories: dict[str, str],
+        on: date,
+        meta: Meta,
+        chart: Mapping[str, Account],
     ) -> None:
-        self.trigger_event(self.Reconfigured, **self._validate(steps, fallback, categories), **meta.stamp(on))
+        self.trigger_event(self.Reconfigured, **self._validate(steps, fallback, categories, chart), **meta.stamp(on))
 
     def route(self, claimant: str, manager: str, amount: Money) -> list[str]:
         """Who approves, in order: the applicable steps, never the claimant, nobody twice."""

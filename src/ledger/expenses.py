@@ -16,12 +16,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.accounts import BANK, EMPLOYEE_PAYABLE, INPUT_TAX
 from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import KeelAggregate, Meta
 from ledger.expense_policy import CostCenter, ExpensePolicy, person_named
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money, to_decimal
+from ledger.roles import Role, Roles
 from ledger.tax import TaxableLine, check_rate, compute, tax_code
 
 SUBMITTED, APPROVED, REJECTED, REIMBURSED = "submitted", "approved", "rejected", "reimbursed"
@@ -189,7 +189,7 @@ class ExpenseClaim(KeelAggregate):
                 raise InvalidTransition(f"out of order: the claim waits for {expected} before {approver}")
             raise NotPermitted(f"{approver} is not an approver of this claim (route: {', '.join(self.route)})")
 
-    def approve(self, approver: str, on: date, meta: Meta) -> bool:
+    def approve(self, approver: str, on: date, meta: Meta, roles: Roles) -> bool:
         """Record an approval; the final one posts the expense. Returns True when fully approved."""
         self._check_approver(approver, "approve")
         final = len(self.approvals) + 1 == len(self.route)
@@ -202,7 +202,7 @@ class ExpenseClaim(KeelAggregate):
                 "document_id": str(self.id),
                 "memo": f"Expense claim {d.receipt_reference}: {d.description}",
             }
-            posting = Posting(self.currency, self.currency)
+            posting = Posting(self.currency, self.currency, roles=roles)
             posting.add(
                 self.account,
                 result.nets[0].amount,
@@ -212,8 +212,8 @@ class ExpenseClaim(KeelAggregate):
                 **dims,
             )
             for group in result.groups:
-                posting.add(INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
-            posting.add(EMPLOYEE_PAYABLE, -self.gross.amount, **dims)
+                posting.post(Role.INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
+            posting.post(Role.EMPLOYEE_PAYABLE, -self.gross.amount, **dims)
             journal = posting.entry()
         self.trigger_event(self.Approved, approver=approver, journal=journal, **meta.stamp(on))
         return final
@@ -242,7 +242,7 @@ class ExpenseClaim(KeelAggregate):
             **meta.stamp(on),
         )
 
-    def reimburse(self, reference: str, on: date, meta: Meta) -> None:
+    def reimburse(self, reference: str, on: date, meta: Meta, roles: Roles, bank_account: str | None = None) -> None:
         if self.status != APPROVED:
             raise InvalidTransition(f"only an approved claim can be reimbursed; this claim is {self.status}")
         dims: dict[str, Any] = {
@@ -250,7 +250,7 @@ class ExpenseClaim(KeelAggregate):
             "document_id": str(self.id),
             "memo": f"Reimbursement {reference}".strip(),
         }
-        posting = Posting(self.currency, self.currency)
-        posting.add(EMPLOYEE_PAYABLE, self.gross.amount, **dims)
-        posting.add(BANK, -self.gross.amount, **dims)
+        posting = Posting(self.currency, self.currency, roles=roles)
+        posting.post(Role.EMPLOYEE_PAYABLE, self.gross.amount, **dims)
+        posting.post(Role.BANK, -self.gross.amount, code=roles.bank_account(bank_account), **dims)
         self.trigger_event(self.Reimbursed, reference=reference.strip(), journal=posting.entry(), **meta.stamp(on))

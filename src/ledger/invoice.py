@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.accounts import BAD_DEBTS, CUSTOMER_CREDIT, FX_GAIN, FX_LOSS, RECEIVABLES
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice_lines import MAX_LINES, SERIES, InvoiceLine, add_days, document_posting, taxes
 from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money, minor_units
+from ledger.roles import Role, Roles
 
 DRAFT, ISSUED, VOIDED = "draft", "issued", "voided"
 
@@ -238,7 +238,14 @@ class Invoice(KeelAggregate):
     # -- commands ----------------------------------------------------------------------
 
     def issue(
-        self, number: str, on: date, payment_terms_days: int, functional_currency: str, rate: Decimal, meta: Meta
+        self,
+        number: str,
+        on: date,
+        payment_terms_days: int,
+        functional_currency: str,
+        rate: Decimal,
+        meta: Meta,
+        roles: Roles,
     ) -> None:
         if self.status != DRAFT:
             raise InvalidTransition(f"only a draft can be issued; this invoice is {self.status}")
@@ -246,7 +253,7 @@ class Invoice(KeelAggregate):
             raise InvalidTransition("an invoice with a zero total cannot be issued")
         if on < self.drafted_on:
             raise InvalidValue(f"an invoice drafted on {self.drafted_on} cannot be issued dated {on}; draft it earlier")
-        posting = Posting(self.currency, functional_currency, rate)
+        posting = Posting(self.currency, functional_currency, rate, roles)
         result = taxes(self.lines, self.currency)
         journal = document_posting(
             posting, result, self.total, str(self.customer_id), str(self.id), f"Invoice {number}", 1, self.project_id
@@ -314,15 +321,15 @@ class Invoice(KeelAggregate):
         self.trigger_event(self.PaymentUnapplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
 
     def apply_customer_credit(
-        self, amount: Money, credit_value: Decimal, functional_currency: str, on: date, meta: Meta
+        self, amount: Money, credit_value: Decimal, functional_currency: str, on: date, meta: Meta, roles: Roles
     ) -> None:
         """Settle part of the invoice with the customer's credit (valued at what it cost)."""
         self.check_settlement(amount, on, "applying credit")
         dims: dict[str, Any] = {"party_id": str(self.customer_id), "memo": f"Credit applied to {self.label}"}
-        posting = Posting(self.currency, functional_currency, self.rate)
-        posting.add(CUSTOMER_CREDIT, amount.amount, value=credit_value, **dims)
-        posting.add(RECEIVABLES, -amount.amount, document_id=str(self.id), **dims)
-        journal = posting.fx_difference(FX_GAIN, FX_LOSS, **dims).entry()
+        posting = Posting(self.currency, functional_currency, self.rate, roles)
+        posting.post(Role.CUSTOMER_CREDIT, amount.amount, value=credit_value, **dims)
+        posting.post(Role.RECEIVABLE, -amount.amount, document_id=str(self.id), **dims)
+        journal = posting.fx_difference(**dims).entry()
         self.trigger_event(self.CustomerCreditApplied, amount=amount.amount, journal=journal, **meta.stamp(on))
 
     def credit(self, credit_note_id: UUID, gross: Money, on: date, meta: Meta) -> Money:
@@ -338,7 +345,7 @@ class Invoice(KeelAggregate):
         self.trigger_event(self.Credited, credit_note_id=credit_note_id, amount=gross.amount, **meta.stamp(on))
         return excess
 
-    def write_off(self, reason: str, functional_currency: str, on: date, meta: Meta) -> None:
+    def write_off(self, reason: str, functional_currency: str, on: date, meta: Meta, roles: Roles) -> None:
         self._require_issued("a write-off")
         amount = self.outstanding
         if amount.amount <= 0:
@@ -347,9 +354,9 @@ class Invoice(KeelAggregate):
         if not reason.strip():
             raise InvalidValue("a write-off needs a reason")
         dims: dict[str, Any] = {"party_id": str(self.customer_id), "document_id": str(self.id)}
-        posting = Posting(self.currency, functional_currency, self.rate)
-        posting.add(BAD_DEBTS, amount.amount, memo=f"Write-off {self.label}", **dims)
-        posting.add(RECEIVABLES, -amount.amount, memo=f"Write-off {self.label}", **dims)
+        posting = Posting(self.currency, functional_currency, self.rate, roles)
+        posting.post(Role.BAD_DEBTS, amount.amount, memo=f"Write-off {self.label}", **dims)
+        posting.post(Role.RECEIVABLE, -amount.amount, memo=f"Write-off {self.label}", **dims)
         self.trigger_event(
             self.WrittenOff, amount=amount.amount, reason=reason.strip(), journal=posting.entry(), **meta.stamp(on)
         )

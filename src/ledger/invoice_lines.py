@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from ledger.accounts import RECEIVABLES, SERVICE_REVENUE, TAX_PAYABLE
 from ledger.errors import InvalidValue
 from ledger.journal import Posting
 from ledger.money import Money, to_decimal
+from ledger.roles import Role
 from ledger.tax import TaxableLine, TaxResult, check_rate, compute
 
 
@@ -79,10 +79,10 @@ def document_posting(
     """Receivable against revenue (by project) and output tax per rate; sign -1 books the mirror (a credit note)."""
     dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
     project = str(project_id) if project_id else None
-    posting.add(RECEIVABLES, sign * receivable.amount, **dims)
+    posting.post(Role.RECEIVABLE, sign * receivable.amount, **dims)
     for group in result.groups:
-        posting.add(SERVICE_REVENUE, -sign * group.base.amount, tax_code=group.code, project_id=project, **dims)
-        posting.add(TAX_PAYABLE, -sign * group.tax.amount, tax_code=group.code, **dims)
+        posting.post(Role.REVENUE, -sign * group.base.amount, tax_code=group.code, project_id=project, **dims)
+        posting.post(Role.OUTPUT_TAX, -sign * group.tax.amount, tax_code=group.code, **dims)
     return posting
 
 

@@ -9,6 +9,12 @@ functional value.
 
 Dimensions: ``party_id`` (customer, supplier or employee), ``document_id`` (invoice, bill,
 claim, credit note, entry), ``cost_center``, ``project_id`` and ``tax_code``.
+
+A line says the role it was posted under (``role``: ``receivable``, ``revenue``, …; ``""`` for a
+line on an account the poster chose, a manual entry's or a bill's expense line). Lines stored
+before lines carried roles have ``None``: ``ledger.chart_templates.role_of`` derives theirs from
+the only chart there was then. Whether the accounts exist, are active and may be posted to is the
+chart's to say (``ledger.chart.ChartRules``), checked on the write side for every event that posts.
 """
 
 from __future__ import annotations
@@ -18,10 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from ledger.accounts import account
 from ledger.errors import InvalidValue, Unbalanced
 from ledger.money import Money
 from ledger.policy import MAX_MINOR_UNITS
+from ledger.roles import Role, Roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +42,7 @@ class JournalLine:
     project_id: str | None = None
     tax_code: str | None = None
     memo: str = ""
+    role: str | None = None  # None only in lines recorded before lines carried roles
 
     @property
     def money(self) -> Money:
@@ -62,7 +69,6 @@ def balanced(lines: Iterable[JournalLine], functional_currency: str | None = Non
     debits: dict[str, int] = defaultdict(int)  # minor units, per currency and in value ("")
     value = Decimal(0)
     for line in kept:
-        account(line.account)
         if not line.money.is_rounded():
             raise InvalidValue(f"line {line.account} {line.money} is not rounded to the minor unit")
         debits[line.currency] += max(line.money.to_minor(), 0)  # refuses amounts beyond the input policy
@@ -102,30 +108,50 @@ class Posting:
     in value exactly (the residual is at most half a minor unit per line).
     """
 
-    def __init__(self, currency: str, functional_currency: str, rate: Decimal = Decimal(1)) -> None:
+    def __init__(
+        self, currency: str, functional_currency: str, rate: Decimal = Decimal(1), roles: Roles | None = None
+    ) -> None:
         if rate <= 0:
             raise InvalidValue(f"exchange rate must be positive, got {rate}")
         if currency == functional_currency and rate != 1:
             raise InvalidValue(f"the rate of {currency} to itself is 1, got {rate}")
         self.currency, self.functional_currency, self.rate = currency, functional_currency, rate
+        self.roles = roles
         self.lines: list[JournalLine] = []
+
+    def _roles(self) -> Roles:
+        if self.roles is None:
+            raise ValueError("this posting was built without the chart's roles")
+        return self.roles
 
     def value_of(self, amount: Decimal) -> Decimal:
         return Money(amount * self.rate, self.functional_currency).rounded().amount
 
     def add(self, code: str, amount: Decimal, value: Decimal | None = None, **dims: str | None) -> Posting:
         """Add a signed line; ``value`` overrides the valuation (for amounts carried at another rate)."""
-        line = JournalLine(code, amount, self.currency, self.value_of(amount) if value is None else value)
+        line = JournalLine(code, amount, self.currency, self.value_of(amount) if value is None else value, role="")
         self.lines.append(replace(line, **dims))  # type: ignore[arg-type]
         return self
 
-    def fx_difference(self, code_gain: str, code_loss: str, **dims: str | None) -> Posting:
+    def post(
+        self, role: Role, amount: Decimal, value: Decimal | None = None, *, code: str | None = None, **dims: str | None
+    ) -> Posting:
+        """Add a signed line on the account the chart maps to ``role`` (or ``code``, an account
+        chosen for that role, such as one bank account of several); output and input tax go to
+        their rate's account when the chart maps one (``tax_code``)."""
+        roles = self._roles()
+        if code is None:
+            taxed = role in (Role.OUTPUT_TAX, Role.INPUT_TAX)
+            code = roles.tax(role, dims.get("tax_code")) if taxed else roles.code(role)
+        return self.add(code, amount, value, role=role.value, **dims)
+
+    def fx_difference(self, **dims: str | None) -> Posting:
         """Balance the entry's value with a realised FX gain (credit) or loss (debit) line."""
         residual = sum((line.value for line in self.lines), Decimal(0))
         if residual:
-            code = code_gain if residual > 0 else code_loss
+            role = Role.FX_GAIN if residual > 0 else Role.FX_LOSS
             zero = Money.zero(self.currency).amount
-            self.lines.append(replace(JournalLine(code, zero, self.currency, -residual), **dims))  # type: ignore[arg-type]
+            self.post(role, zero, -residual, **dims)
         return self
 
     def entry(self) -> list[JournalLine]:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.accounts import BANK, FX_GAIN, FX_LOSS, INPUT_TAX, PAYABLES, AccountType, account
+from ledger.accounts import Account, AccountType
 from ledger.customer import _check_name, _check_terms
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice_lines import add_days
 from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money, minor_units, to_decimal
+from ledger.roles import Role, Roles
 from ledger.tax import TaxableLine, TaxResult, check_rate, compute, tax_code
 
 OPEN, VOIDED = "open", "voided"
@@ -77,10 +79,15 @@ def make_bill_line(
     tax_rate: str | Decimal = "0",
     tax_inclusive: bool = False,
     cost_center: str | None = None,
+    *,
+    chart: Mapping[str, Account],
 ) -> BillLine:
+    """A bill line on an expense or asset account of ``chart`` (the chart's accounts by code)."""
     if not description.strip():
         raise InvalidValue("every bill line needs a description")
-    acct = account(account_code)
+    acct = chart.get(account_code)
+    if acct is None:
+        raise InvalidValue(f"account: the chart of accounts has no account {account_code[:20]!r}")
     if acct.type not in (AccountType.EXPENSE, AccountType.ASSET):
         raise InvalidValue(f"bill lines post to expense or asset accounts; {acct.code} {acct.name} is {acct.type}")
     value = to_decimal(amount)
@@ -169,6 +176,7 @@ class Bill(KeelAggregate):
         functional_currency: str,
         on: date,
         meta: Meta,
+        roles: Roles,
     ) -> Bill:
         if not lines:
             raise InvalidValue("a bill needs at least one line")
@@ -181,14 +189,14 @@ class Bill(KeelAggregate):
         party, document = str(supplier.id), str(bill_id)
         memo = f"Bill {supplier_reference.strip()} from {supplier.name}"
         dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
-        posting = Posting(currency, functional_currency, rate)
+        posting = Posting(currency, functional_currency, rate, roles)
         for line, net in zip(lines, result.nets, strict=True):
             posting.add(
                 line.account, net.amount, cost_center=line.cost_center, tax_code=tax_code(line.tax_rate), **dims
             )
         for group in result.groups:
-            posting.add(INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
-        posting.add(PAYABLES, -(result.net + result.tax).amount, **dims)
+            posting.post(Role.INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
+        posting.post(Role.PAYABLE, -(result.net + result.tax).amount, **dims)
         return cls._create(
             cls.Recorded,
             id=bill_id,
@@ -272,6 +280,8 @@ class SupplierPayment(KeelAggregate):
         functional_currency: str,
         on: date,
         meta: Meta,
+        roles: Roles,
+        bank_account: str | None = None,
     ) -> SupplierPayment:
         if not allocations:
             raise InvalidValue("a supplier payment settles at least one bill")
@@ -279,7 +289,7 @@ class SupplierPayment(KeelAggregate):
         total = Money.zero(currency)
         memo = f"Payment to {supplier.name} {reference}".strip()
         party = str(supplier.id)
-        posting = Posting(currency, functional_currency, rate)
+        posting = Posting(currency, functional_currency, rate, roles)
         seen: set[UUID] = set()
         for bill, part in allocations:
             if bill.id in seen:
@@ -288,16 +298,16 @@ class SupplierPayment(KeelAggregate):
                 raise InvalidValue(f"bill {bill.supplier_reference} belongs to another supplier")
             seen.add(bill.id)
             total += part
-            posting.add(
-                PAYABLES,
+            posting.post(
+                Role.PAYABLE,
                 part.amount,
                 value=bill.value_of(part, functional_currency),
                 party_id=party,
                 document_id=str(bill.id),
                 memo=memo,
             )
-        posting.add(BANK, -total.amount, party_id=party, memo=memo)
-        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
+        posting.post(Role.BANK, -total.amount, code=roles.bank_account(bank_account), party_id=party, memo=memo)
+        journal = posting.fx_difference(party_id=party, memo=memo).entry()
         return cls._create(
             cls.Made,
             id=payment_id,

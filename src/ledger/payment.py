@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from ledger.accounts import BANK, BANK_FEES, CUSTOMER_CREDIT, FX_GAIN, FX_LOSS, RECEIVABLES
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money
+from ledger.roles import Role, Roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,8 @@ class Payment(KeelAggregate):
         functional_currency: str,
         on: date,
         meta: Meta,
+        roles: Roles,
+        bank_account: str | None = None,
     ) -> Payment:
         if amount.amount <= 0 or not amount.is_rounded():
             raise InvalidValue(f"a payment must be a positive amount in minor units, got {amount}")
@@ -112,14 +114,18 @@ class Payment(KeelAggregate):
             raise InvalidValue(f"allocations total {allocated}, more than the {amount} received")
         memo = f"Payment {reference}".strip()
         party = str(customer_id)
-        posting = Posting(amount.currency, functional_currency, rate)
-        posting.add(BANK, (amount - bank_fee).amount, party_id=party, memo=memo)
-        posting.add(BANK_FEES, bank_fee.amount, party_id=party, memo=memo)
+        posting = Posting(amount.currency, functional_currency, rate, roles)
+        bank = roles.bank_account(bank_account)
+        posting.post(Role.BANK, (amount - bank_fee).amount, code=bank, party_id=party, memo=memo)
+        if bank_fee.amount:
+            posting.post(Role.BANK_FEES, bank_fee.amount, party_id=party, memo=memo)
         for invoice, part in allocations:
             value = -invoice.value_of(part, functional_currency)
-            posting.add(RECEIVABLES, -part.amount, value=value, party_id=party, document_id=str(invoice.id), memo=memo)
-        posting.add(CUSTOMER_CREDIT, -(amount - allocated).amount, party_id=party, memo=memo)
-        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
+            doc = str(invoice.id)
+            posting.post(Role.RECEIVABLE, -part.amount, value=value, party_id=party, document_id=doc, memo=memo)
+        if amount != allocated:
+            posting.post(Role.CUSTOMER_CREDIT, -(amount - allocated).amount, party_id=party, memo=memo)
+        journal = posting.fx_difference(party_id=party, memo=memo).entry()
         return cls._create(
             cls.Received,
             id=payment_id,
@@ -139,7 +145,9 @@ class Payment(KeelAggregate):
         """Customer credit from this payment is valued at the payment's rate."""
         return Money(amount.amount * self.rate, functional_currency).rounded().amount
 
-    def unallocate(self, invoice: Invoice, amount: Money, functional_currency: str, on: date, meta: Meta) -> None:
+    def unallocate(
+        self, invoice: Invoice, amount: Money, functional_currency: str, on: date, meta: Meta, roles: Roles
+    ) -> None:
         """Take (part of) an allocation back: the invoice is owed again, the customer holds credit."""
         held = Money(self.allocated.get(invoice.id, Decimal(0)), self.amount.currency)
         if amount.currency != held.currency or amount.amount <= 0 or not amount.is_rounded():
@@ -150,11 +158,12 @@ class Payment(KeelAggregate):
             raise InvalidValue(f"an un-allocation dated {on} is before the payment ({self.received_on})")
         party = str(self.customer_id)
         memo = f"Un-allocated from {invoice.label}"
-        posting = Posting(amount.currency, functional_currency, self.rate)
+        posting = Posting(amount.currency, functional_currency, self.rate, roles)
         value = invoice.value_of(amount, functional_currency)
-        posting.add(RECEIVABLES, amount.amount, value=value, party_id=party, document_id=str(invoice.id), memo=memo)
-        posting.add(CUSTOMER_CREDIT, -amount.amount, party_id=party, memo=memo)
-        journal = posting.fx_difference(FX_GAIN, FX_LOSS, party_id=party, memo=memo).entry()
+        doc = str(invoice.id)
+        posting.post(Role.RECEIVABLE, amount.amount, value=value, party_id=party, document_id=doc, memo=memo)
+        posting.post(Role.CUSTOMER_CREDIT, -amount.amount, party_id=party, memo=memo)
+        journal = posting.fx_difference(party_id=party, memo=memo).entry()
         self.trigger_event(
             self.Unallocated, invoice_id=invoice.id, amount=amount.amount, journal=journal, **meta.stamp(on)
         )

@@ -12,11 +12,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from ledger.accounts import SALARIES, SALARIES_PAYABLE
 from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import KeelAggregate, Meta
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money, to_decimal
+from ledger.roles import Role, Roles
 
 OPEN, SUBMITTED, APPROVED = "open", "submitted", "approved"
 MAX_HOURS_A_DAY = Decimal(24)
@@ -185,19 +185,25 @@ class Timesheet(KeelAggregate):
         self.trigger_event(self.Rejected, approver=approver, reason=reason.strip(), **meta.stamp(on))
 
     def approve(
-        self, approver: str, costs: dict[str, tuple[Decimal, str]], currency: str, on: date, meta: Meta
+        self,
+        approver: str,
+        costs: dict[str, tuple[Decimal, str]],
+        currency: str,
+        on: date,
+        meta: Meta,
+        roles: Roles,
     ) -> None:
         """``costs``: entry id -> (cost rate valid on its day, cost center of the person that day)."""
         self._check_approver(approver, "approved")
-        posting = Posting(currency, currency)
+        posting = Posting(currency, currency, roles=roles)
         total = Money.zero(currency)
         for entry_id, e in sorted(self.entries.items()):
             if e["hours"] <= 0:
                 continue
             rate, cost_center = costs[entry_id]
             cost = Money(e["hours"] * rate, currency).rounded()
-            posting.add(
-                SALARIES,
+            posting.post(
+                Role.SALARIES,
                 cost.amount,
                 party_id=self.person,
                 document_id=str(self.id),
@@ -206,8 +212,8 @@ class Timesheet(KeelAggregate):
                 memo=f"Labour {self.person} {e['day']}",
             )
             total += cost
-        posting.add(
-            SALARIES_PAYABLE,
+        posting.post(
+            Role.SALARIES_PAYABLE,
             -total.amount,
             party_id=self.person,
             document_id=str(self.id),

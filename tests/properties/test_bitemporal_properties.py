@@ -19,7 +19,8 @@ from test_ledger_properties import START, Model, fresh_keel, ops, run
 
 import projections.finance.general_ledger as general_ledger
 from api.system import Keel
-from ledger.accounts import PAYABLES, RECEIVABLES, AccountType, account
+from ledger.accounts import PAYABLES, RECEIVABLES, AccountType
+from ledger.chart_templates import default_account as account
 from ledger.invoice import Invoice
 from ledger.payables import Bill
 from projections.cash.forecasts import forecast, payment_delays

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
-from ledger.accounts import AccountType, account
+from ledger.accounts import AccountType
+from ledger.chart_templates import default_account as account
 from ledger.errors import DomainError
 from ledger.events import Meta
 from ledger.invoice import Invoice

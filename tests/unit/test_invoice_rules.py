@@ -5,6 +5,7 @@ from uuid import uuid4
 import pytest
 
 from ledger.accounts import RECEIVABLES, SERVICE_REVENUE, TAX_PAYABLE
+from ledger.chart_templates import DEFAULT_ROLES
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import Meta
 from ledger.invoice import Invoice
@@ -21,7 +22,7 @@ def drafted(*lines: tuple[str, str], tax: str = "24") -> Invoice:
 
 def issued(*lines: tuple[str, str], tax: str = "24") -> Invoice:
     inv = drafted(*lines, tax=tax)
-    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META)
+    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META, DEFAULT_ROLES)
     return inv
 
 
@@ -50,7 +51,7 @@ def test_issuing_a_voided_invoice_is_refused() -> None:
     inv = issued(("1", "100"))
     inv.void("duplicate", JAN, META)
     with pytest.raises(InvalidTransition, match="only a draft can be issued; this invoice is voided"):
-        inv.issue("INV-2026-0002", JAN, 30, "EUR", Decimal(1), META)
+        inv.issue("INV-2026-0002", JAN, 30, "EUR", Decimal(1), META, DEFAULT_ROLES)
 
 
 def test_voiding_reverses_the_issue_entry_exactly() -> None:
@@ -102,8 +103,8 @@ def test_tax_rate_must_be_a_percentage() -> None:
 def test_an_invoice_is_not_issued_dated_before_its_draft() -> None:
     inv = drafted(("1", "100.00"))
     with pytest.raises(InvalidValue, match="drafted on 2026-01-15 cannot be issued dated 2026-01-14"):
-        inv.issue("INV-2026-0001", date(2026, 1, 14), 30, "EUR", Decimal(1), META)
-    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META)  # the same day is fine
+        inv.issue("INV-2026-0001", date(2026, 1, 14), 30, "EUR", Decimal(1), META, DEFAULT_ROLES)
+    inv.issue("INV-2026-0001", JAN, 30, "EUR", Decimal(1), META, DEFAULT_ROLES)  # the same day is fine
     assert inv.number == "INV-2026-0001"
 
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from ledger.accounts import BANK, RECEIVABLES, SERVICE_REVENUE
+from ledger.chart import IMPLICIT
 from ledger.errors import InvalidValue, Unbalanced
 from ledger.journal import JournalLine, balanced
 
@@ -26,6 +27,6 @@ def test_lines_must_be_rounded_to_the_minor_unit() -> None:
         balanced([line(BANK, "0.005"), line(SERVICE_REVENUE, "-0.005")])
 
 
-def test_lines_must_use_known_accounts() -> None:
-    with pytest.raises(InvalidValue, match="unknown account"):
-        balanced([line("9999", "1.00"), line(BANK, "-1.00")])
+def test_lines_must_use_accounts_of_the_chart() -> None:
+    with pytest.raises(InvalidValue, match="no account '9999'"):
+        IMPLICIT.check_lines(balanced([line("9999", "1.00"), line(BANK, "-1.00")]))

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from ledger.accounts import Account, AccountType
 from ledger.crm import Stage
 from ledger.customer import Contact
 from ledger.expense_policy import ApprovalStep
@@ -173,6 +174,23 @@ class MoneyAsDict(DataclassAsDict):
     decimals = ("amount",)
 
 
+class AccountAsDict(DataclassAsDict):
+    """Only in snapshots (the chart's state): events carry an account's fields one by one."""
+
+    type = Account
+    name = "keel_account"
+
+    def encode(self, obj: Account) -> dict[str, Any]:
+        data = super().encode(obj)
+        data["type"] = obj.type.value
+        return data
+
+    def decode(self, data: dict[str, Any]) -> Account:
+        data["type"] = AccountType(data["type"])
+        account: Account = super().decode(data)
+        return account
+
+
 class SetAsList(Transcoding):
     """Only in snapshots (aggregate state), sorted so equal states store equal bytes."""
 
@@ -190,6 +208,7 @@ def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (
         SetAsList(),
         MoneyAsDict(),
+        AccountAsDict(),
         TermsAsDict(),
         MilestoneAsDict(),
         RateAsDict(),

@@ -154,7 +154,7 @@ def approve(uow: UnitOfWork, c: m.ApproveTimesheet) -> CommandResult:
         per_project.setdefault(project.id, []).append(
             ApprovedTime(entry_id, person.handle, e["day"], e["hours"], e["billable"], rate)
         )
-    sheet.approve(c.meta.actor, costs, books.functional_currency, on, c.meta)
+    sheet.approve(c.meta.actor, costs, books.functional_currency, on, c.meta, uow.chart().roles)
     for project_id, entries in per_project.items():
         projects[project_id].record_approved_time(sheet.id, entries, sheet.week_end, c.meta)
     return uow.commit(sheet, *projects.values(), new_books)

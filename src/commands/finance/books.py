@@ -9,11 +9,12 @@ from decimal import Decimal
 from commands.finance import messages as m
 from commands.posting import open_books, rate_of
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
-from ledger.accounts import RETAINED_EARNINGS, AccountType, account
+from ledger.accounts import AccountType
 from ledger.books import BOOKS_ID, Books
 from ledger.errors import InvalidValue, NotFound
 from ledger.journal import JournalLine, balanced
 from ledger.journal_entry import JournalEntry, make_entry_line
+from ledger.roles import Role
 
 
 def close_period(uow: UnitOfWork, c: m.ClosePeriod) -> CommandResult:
@@ -50,6 +51,7 @@ def _closing_entry(uow: UnitOfWork, year: int, functional_currency: str) -> list
     posted facts, whatever the state of the read models.
     """
     start, end = date(year, 1, 1), date(year, 12, 31)
+    chart = uow.chart()
     sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     after = 0
     while page := uow.read_log(after, 1000):
@@ -60,7 +62,8 @@ def _closing_entry(uow: UnitOfWork, year: int, functional_currency: str) -> list
             if not journal or effective is None or not start <= effective <= end or isinstance(event, Books.YearClosed):
                 continue
             for line in journal:
-                if account(line.account).type in (AccountType.INCOME, AccountType.EXPENSE):
+                acct = chart.accounts.get(line.account)
+                if acct is not None and acct.type in (AccountType.INCOME, AccountType.EXPENSE):
                     acc = sums[(line.account, line.currency)]
                     acc[0] += line.amount
                     acc[1] += line.value
@@ -68,11 +71,14 @@ def _closing_entry(uow: UnitOfWork, year: int, functional_currency: str) -> list
     per_currency: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for (code, currency), (amount, value) in sorted(sums.items()):
         if amount or value:
-            lines.append(JournalLine(code, -amount, currency, -value, memo=f"Year-end close {year}"))
+            lines.append(JournalLine(code, -amount, currency, -value, memo=f"Year-end close {year}", role=""))
             per_currency[currency][0] += amount
             per_currency[currency][1] += value
     for currency, (amount, value) in sorted(per_currency.items()):
-        lines.append(JournalLine(RETAINED_EARNINGS, amount, currency, value, memo=f"Result of {year}"))
+        retained = chart.roles.code(Role.RETAINED_EARNINGS)
+        lines.append(
+            JournalLine(retained, amount, currency, value, memo=f"Result of {year}", role=Role.RETAINED_EARNINGS.value)
+        )
     if not lines:
         raise InvalidValue(f"nothing was posted to income or expense accounts in {year}")
     return balanced(lines, functional_currency)

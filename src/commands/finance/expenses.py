@@ -10,6 +10,7 @@ from commands.finance import messages as m
 from commands.posting import open_books
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
+from ledger.chart_templates import DEFAULT_CHART
 from ledger.errors import NotFound
 from ledger.events import Meta
 from ledger.expense_policy import DEFAULT_CATEGORIES, POLICY_ID, ApprovalStep, CostCenter, ExpensePolicy, cost_center_id
@@ -39,7 +40,9 @@ def _policy(uow: UnitOfWork, on: date, meta: Meta) -> ExpensePolicy:
     try:
         return uow.load(ExpensePolicy, POLICY_ID)
     except NotFound:
-        return ExpensePolicy.configure(DEFAULT_POLICY_STEPS, "finance", dict(DEFAULT_CATEGORIES), on, meta)
+        # The default categories name services-eu accounts: checked against that chart.
+        categories = dict(DEFAULT_CATEGORIES)
+        return ExpensePolicy.configure(DEFAULT_POLICY_STEPS, "finance", categories, on, meta, DEFAULT_CHART)
 
 
 def expense_policy(uow: UnitOfWork) -> ExpensePolicy:
@@ -53,9 +56,9 @@ def configure_policy(uow: UnitOfWork, c: m.ConfigureExpensePolicy) -> CommandRes
     categories = dict(c.categories) or dict(DEFAULT_CATEGORIES)
     try:
         policy = uow.load(ExpensePolicy, POLICY_ID)
-        policy.reconfigure(steps, c.fallback_approver, categories, on, c.meta)
+        policy.reconfigure(steps, c.fallback_approver, categories, on, c.meta, uow.chart().accounts)
     except NotFound:
-        policy = ExpensePolicy.configure(steps, c.fallback_approver, categories, on, c.meta)
+        policy = ExpensePolicy.configure(steps, c.fallback_approver, categories, on, c.meta, uow.chart().accounts)
     return uow.commit(policy)
 
 
@@ -90,7 +93,7 @@ def approve_claim(uow: UnitOfWork, c: m.ApproveExpenseClaim) -> CommandResult:
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
     on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this approval")
-    claim.approve(c.meta.actor, on, c.meta)
+    claim.approve(c.meta.actor, on, c.meta, uow.chart().roles)
     return uow.commit(claim, new_books)
 
 
@@ -112,7 +115,7 @@ def reimburse_claim(uow: UnitOfWork, c: m.ReimburseExpenseClaim) -> CommandResul
     claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
     on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this reimbursement")
-    claim.reimburse(c.reference, on, c.meta)
+    claim.reimburse(c.reference, on, c.meta, uow.chart().roles)
     return uow.commit(claim, new_books)
 
 

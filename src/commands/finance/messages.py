@@ -105,6 +105,7 @@ class PaySupplier(Command):
     allocations: tuple[BillPaymentInput, ...]
     rate: str | None = None
     reference: str = ""
+    bank_account: str | None = None  # an account of sub-type bank; the bank role's when not given
     payment_id: UUID = field(default_factory=uuid4)
 
 

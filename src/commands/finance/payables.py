@@ -24,8 +24,11 @@ def record_bill(uow: UnitOfWork, c: m.RecordBill) -> CommandResult:
     books, new_books = open_books(uow, on, c.meta, "this bill")
     currency = c.currency or supplier.currency
     rate = rate_of(currency, c.rate, books)
+    chart = uow.chart()
     lines = [
-        make_bill_line(ln.description, ln.account, ln.amount, ln.tax_rate, ln.tax_inclusive, ln.cost_center)
+        make_bill_line(
+            ln.description, ln.account, ln.amount, ln.tax_rate, ln.tax_inclusive, ln.cost_center, chart=chart.accounts
+        )
         for ln in c.lines
     ]
     bill = Bill.record(
@@ -39,6 +42,7 @@ def record_bill(uow: UnitOfWork, c: m.RecordBill) -> CommandResult:
         books.functional_currency,
         on,
         c.meta,
+        chart.roles,
     )
     return uow.commit(bill, new_books)
 
@@ -66,9 +70,10 @@ def pay_supplier(uow: UnitOfWork, c: m.PaySupplier) -> CommandResult:
     if any(b.currency != currency for b, _ in bills):
         raise InvalidValue("one supplier payment settles bills of one currency")
     rate = rate_of(currency, c.rate, books)
-    payment = SupplierPayment.make(
-        c.payment_id, supplier, rate, bills, c.reference, books.functional_currency, on, c.meta
-    )
+    chart = uow.chart()
+    bank = chart.bank_account(c.bank_account)
+    fc = books.functional_currency
+    payment = SupplierPayment.make(c.payment_id, supplier, rate, bills, c.reference, fc, on, c.meta, chart.roles, bank)
     return uow.commit(payment, *(b for b, _ in bills), new_books)
 
 

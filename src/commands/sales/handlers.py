@@ -90,7 +90,7 @@ def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
     books, new_books = open_books(uow, on, c.meta, "issuing this invoice")
     rate = rate_of(invoice.currency, c.rate, books)
     number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta)
-    invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta)
+    invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta, uow.chart().roles)
     return uow.commit(invoice, sequence, new_books)
 
 
@@ -122,7 +122,8 @@ def issue_credit_note(uow: UnitOfWork, c: m.IssueCreditNote) -> CommandResult:
         lines = list(invoice.lines)
     number, sequence = _next_number(uow, invoice_series(on, "CN"), c.credit_note_id, on, c.meta)
     fc = books.functional_currency
-    note = CreditNote.issue(c.credit_note_id, invoice, number, lines, c.reason, fc, on, c.meta)
+    roles = uow.chart().roles
+    note = CreditNote.issue(c.credit_note_id, invoice, number, lines, c.reason, fc, on, c.meta, roles)
     excess = Money(note.pending_events[0].to_credit, invoice.currency)  # type: ignore[attr-defined]
     customer.add_credit(excess, invoice.value_of(excess, fc), note.id, on, c.meta)
     return uow.commit(note, invoice, sequence, customer, new_books)
@@ -132,7 +133,7 @@ def write_off(uow: UnitOfWork, c: m.WriteOffInvoice) -> CommandResult:
     invoice = uow.load(Invoice, c.invoice_id, c.expected_version)
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this write-off")
-    invoice.write_off(c.reason, books.functional_currency, on, c.meta)
+    invoice.write_off(c.reason, books.functional_currency, on, c.meta, uow.chart().roles)
     return uow.commit(invoice, new_books)
 
 
@@ -157,7 +158,11 @@ def record_payment(uow: UnitOfWork, c: m.RecordPayment) -> CommandResult:
         invoices.append((invoice, part))
     fc = books.functional_currency
     fee = Money(to_decimal(c.bank_fee), currency)
-    payment = Payment.receive(c.payment_id, customer.id, amount, rate, fee, invoices, c.reference, fc, on, c.meta)
+    chart = uow.chart()
+    bank = chart.bank_account(c.bank_account)
+    payment = Payment.receive(
+        c.payment_id, customer.id, amount, rate, fee, invoices, c.reference, fc, on, c.meta, chart.roles, bank
+    )
     customer.add_credit(payment.credit, payment.credit_value_of(payment.credit, fc), payment.id, on, c.meta)
     return uow.commit(payment, customer, *(inv for inv, _ in invoices), new_books)
 
@@ -171,7 +176,7 @@ def unallocate(uow: UnitOfWork, c: m.UnallocatePayment) -> CommandResult:
     fc = books.functional_currency
     amount = Money(to_decimal(c.amount), payment.amount.currency)
     invoice.unapply_payment(payment.id, amount, on, c.meta)
-    payment.unallocate(invoice, amount, fc, on, c.meta)
+    payment.unallocate(invoice, amount, fc, on, c.meta, uow.chart().roles)
     customer.add_credit(amount, payment.credit_value_of(amount, fc), payment.id, on, c.meta)
     return uow.commit(payment, invoice, customer, new_books)
 
@@ -187,7 +192,7 @@ def apply_credit(uow: UnitOfWork, c: m.ApplyCustomerCredit) -> CommandResult:
     amount = Money(to_decimal(c.amount), invoice.currency)
     invoice.check_settlement(amount, on, "applying credit")
     value = customer.use_credit(amount, fc, invoice.id, on, c.meta)
-    invoice.apply_customer_credit(amount, value, fc, on, c.meta)
+    invoice.apply_customer_credit(amount, value, fc, on, c.meta, uow.chart().roles)
     return uow.commit(invoice, customer, new_books)
 
 
@@ -198,7 +203,9 @@ def refund_credit(uow: UnitOfWork, c: m.RefundCustomerCredit) -> CommandResult:
     currency = c.currency or customer.currency
     rate = rate_of(currency, c.rate, books)
     amount = Money(to_decimal(c.amount), currency)
-    customer.refund_credit(amount, books.functional_currency, rate, c.reference, on, c.meta)
+    chart = uow.chart()
+    bank = chart.bank_account(c.bank_account)
+    customer.refund_credit(amount, books.functional_currency, rate, c.reference, on, c.meta, chart.roles, bank)
     return uow.commit(customer, new_books)
 
 

@@ -107,6 +107,7 @@ class RecordPayment(Command):
     reference: str = ""
     rate: str | None = None
     bank_fee: str = "0"
+    bank_account: str | None = None  # an account of sub-type bank; the bank role's when not given
     payment_id: UUID = field(default_factory=uuid4)
 
 
@@ -131,3 +132,4 @@ class RefundCustomerCredit(Command):
     currency: str | None = None
     rate: str | None = None
     reference: str = ""
+    bank_account: str | None = None  # an account of sub-type bank; the bank role's when not given

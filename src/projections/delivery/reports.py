@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import SALARIES, AccountType, account
+from ledger.accounts import SALARIES, AccountType
+from ledger.chart_templates import default_account as account
 from ledger.errors import InvalidValue
 from ledger.money import Money
 from ledger.policy import check_window

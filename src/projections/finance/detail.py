@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ledger.accounts import INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType, account
+from ledger.accounts import INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType
+from ledger.chart_templates import default_account as account
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import decode_cursor, encode_cursor, list_tag

@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 
-from ledger.accounts import AccountType, account
+from ledger.accounts import AccountType
+from ledger.chart_templates import default_account as account
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date

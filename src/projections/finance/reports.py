@@ -16,7 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import CUSTOMER_CREDIT, RECEIVABLES, AccountType, account
+from ledger.accounts import CUSTOMER_CREDIT, RECEIVABLES, AccountType
+from ledger.chart_templates import default_account as account
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
@@ -223,7 +224,7 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
 
 
 def _types(*types: AccountType) -> list[str]:
-    from ledger.accounts import DEFAULT_CHART
+    from ledger.chart_templates import DEFAULT_CHART
 
     return [a.code for a in DEFAULT_CHART.values() if a.type in types]
 

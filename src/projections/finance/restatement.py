@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.accounts import account
+from ledger.chart_templates import default_account as account
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date, as_datetime
