@@ -174,3 +174,46 @@ class ResubmitExpenseClaim(Command):
 class ReimburseExpenseClaim(Command):
     claim_id: UUID
     reference: str = ""
+
+
+# -- the chart of accounts ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class InitBooks(Command):
+    """Start an empty store's books and chart of accounts from a template."""
+
+    template: str = "services-eu"
+    currency: str | None = None  # the configured functional currency when not given
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddAccount(Command):
+    code: str
+    name: str
+    type: str
+    subtype: str = "other"
+    parent: str | None = None
+    currency: str | None = None  # postings only in this currency, when given
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenameAccount(Command):
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeactivateAccount(Command):
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReactivateAccount(Command):
+    code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MapRole(Command):
+    role: str  # a role, or output_tax:<tax code> for one rate
+    code: str
