@@ -30,6 +30,8 @@ Scope = derived(
     },
 )
 TrialBalanceRow = derived(reports.TrialBalanceRow)
+GroupTotal = derived(reports.GroupTotal)
+StatementGroup = derived(reports.StatementGroup)
 CurrencyTotal = derived(reports.CurrencyTotal)
 TrialBalance = derived(reports.TrialBalance, base=Report, after={"balanced": "scope"})
 ReceivableRow = derived(reports.ReceivableRow)

@@ -6,6 +6,7 @@ from projections.access.api_keys import AccessProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
+from projections.finance.chart import ChartProjection
 from projections.finance.claims import ClaimsProjection
 from projections.finance.customers import CustomersProjection
 from projections.finance.documents import DocumentsProjection
@@ -21,6 +22,7 @@ def default_projections(functional_currency: str) -> list[Projection]:
         OpenItemsProjection(functional_currency),
         PaymentDelaysProjection(functional_currency),
         CustomersProjection(),
+        ChartProjection(),
         InvoicesProjection(),
         DocumentsProjection(),
         ClaimsProjection(),

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ledger.accounts import BANK
 from ledger.errors import InvalidValue
 from ledger.money import from_minor
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date
-from projections.finance.general_ledger import account_balances
+from projections.finance.general_ledger import account_balances, accounts_of
 from projections.finance.scope import ReportScope, read_position
 
 PERIODS = ("week", "month")
@@ -77,7 +77,8 @@ def in_currency(minor: int, currency: str) -> Decimal:
 
 def bank_balance(db: ViewDatabase, before: date, known_at: datetime | None, currency: str) -> Decimal:
     with db.read() as cur:
-        balances = account_balances(cur, before - timedelta(days=1), known_at, [BANK])
+        banks = accounts_of(cur, Role.BANK.value)  # every account money went through as the bank
+        balances = account_balances(cur, before - timedelta(days=1), known_at, banks) if banks else []
     return in_currency(sum(value for *_, value in balances), currency)
 
 
@@ -96,13 +97,15 @@ def actual(
     first = periods[0][0]
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
+        banks = accounts_of(cur, Role.BANK.value) or [""]
+        marks = ", ".join(["%s"] * len(banks))
         # Summed per day and kind of event in SQL: a quarter of bank lines is thousands of rows.
         cur.execute(
             "SELECT effective_date, event_topic, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
             " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END) FROM gl_lines"
-            f" WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
+            f" WHERE account IN ({marks}) AND effective_date >= %s AND effective_date <= %s {known_sql}"
             " GROUP BY effective_date, event_topic",
-            [BANK, first, periods[-1][1], *known_params],
+            [*banks, first, periods[-1][1], *known_params],
         )
         rows = cur.fetchall()
         position = read_position(cur)

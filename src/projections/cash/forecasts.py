@@ -28,9 +28,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
 from ledger.money import Money
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
 from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
@@ -127,12 +127,13 @@ def _from_the_database(
     delay_days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
     after_close = {party: terms.get(party, 30) + delay_days.get(party, 0) for party in {*terms, *delay_days}}
     with db.read() as cur:
-        columns = "o.account, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
-        documents, documents_params = open_items_of(cur, (RECEIVABLES, PAYABLES), as_of, known_at, columns)
+        columns = "o.role, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
+        receivable, payable = Role.RECEIVABLE.value, Role.PAYABLE.value
+        documents, documents_params = open_items_of(cur, (receivable, payable), as_of, known_at, columns)
         at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
-        delay = f"CASE WHEN o.account = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
+        delay = f"CASE WHEN o.role = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
         sql = (
-            "WITH o AS (SELECT CASE o.account WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
+            "WITH o AS (SELECT CASE o.role WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
             f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
             " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
             f" o.due_date, o.item, o.value_minor FROM {documents} AS o"
@@ -146,10 +147,10 @@ def _from_the_database(
             " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
         )
         values = [
-            RECEIVABLES,
+            receivable,
             tomorrow,
             as_of,
-            RECEIVABLES,
+            receivable,
             json.dumps(delay_days),
             *documents_params,
             tomorrow,
@@ -188,7 +189,7 @@ def _employee_claims(
 ) -> list[ForecastItem]:
     with db.read() as cur:
         claims, params = open_items_of(
-            cur, (EMPLOYEE_PAYABLE,), as_of, known_at, "o.document_id, o.party_id, o.value_minor"
+            cur, (Role.EMPLOYEE_PAYABLE.value,), as_of, known_at, "o.document_id, o.party_id, o.value_minor"
         )
         cur.execute(
             f"SELECT document_id, MIN(party_id), SUM(value_minor) FROM {claims} AS o"

@@ -11,8 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import BANK, CUSTOMER_CREDIT, RECEIVABLES
 from ledger.money import Money
+from ledger.roles import Role
 from projections.crm.reports import CrmScope, DealState, crm_position, deal_states, known_by
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date
@@ -103,25 +103,25 @@ def customer_360(
         kg, kgp = known_by("g", known_at)
         cur.execute(
             "SELECT g.effective_date, g.currency, g.amount_minor, g.memo FROM gl_lines g"
-            f" WHERE g.party_id IN ({marks}) AND g.account = %s AND g.event_topic = 'keel.payment.Received'"
+            f" WHERE g.party_id IN ({marks}) AND g.role = %s AND g.event_topic = 'keel.payment.Received'"
             f" AND g.effective_date <= %s{kg} ORDER BY g.effective_date, g.position",
-            [*ids, BANK, as_of, *kgp],
+            [*ids, Role.BANK.value, as_of, *kgp],
         )
         payments = [
             {"on": as_date(r[0]), "currency": r[1], "amount": Money.from_minor(int(r[2]), r[1]).amount, "memo": r[3]}
             for r in cur.fetchall()
         ]
         cur.execute(
-            "SELECT g.account, g.currency, SUM(g.amount_minor) FROM gl_lines g"
-            f" WHERE g.party_id IN ({marks}) AND g.account IN (%s, %s) AND g.effective_date <= %s{kg}"
-            " GROUP BY g.account, g.currency",
-            [*ids, RECEIVABLES, CUSTOMER_CREDIT, as_of, *kgp],
+            "SELECT g.role, g.currency, SUM(g.amount_minor) FROM gl_lines g"
+            f" WHERE g.party_id IN ({marks}) AND g.role IN (%s, %s) AND g.effective_date <= %s{kg}"
+            " GROUP BY g.role, g.currency",
+            [*ids, Role.RECEIVABLE.value, Role.CUSTOMER_CREDIT.value, as_of, *kgp],
         )
         balance: dict[str, Decimal] = {}
         credit: dict[str, Decimal] = {}
         for code, currency, minor in cur.fetchall():
             amount = Money.from_minor(int(minor), currency).amount
-            if code == RECEIVABLES:
+            if code == Role.RECEIVABLE:
                 balance[currency] = amount
             else:
                 credit[currency] = -amount

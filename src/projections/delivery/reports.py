@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import SALARIES, AccountType
-from ledger.chart_templates import default_account as account
+from ledger.accounts import AccountType
 from ledger.errors import InvalidValue
 from ledger.money import Money
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor, as_date
+from projections.finance.chart import types_known
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
 from projections.finance.scope import ReportScope
 
@@ -142,24 +143,25 @@ def margins(
     name_sql = {"project": "MAX(p.name)", "customer": "MAX(c.name)"}.get(by, key_sql)
     with db.read() as cur:
         cur.execute(
-            f"SELECT {key_sql}, {name_sql}, g.account, SUM(g.value_minor) FROM gl_lines g"
+            f"SELECT {key_sql}, {name_sql}, g.account, g.role, SUM(g.value_minor) FROM gl_lines g"
             " LEFT JOIN work_projects p ON p.id = g.project_id LEFT JOIN customers c ON c.id = p.customer_id"
             f" WHERE g.project_id IS NOT NULL AND g.effective_date >= %s AND g.effective_date <= %s{kg}"
-            f" AND g.event_topic <> %s GROUP BY {key_sql}, g.account",
+            f" AND g.event_topic <> %s GROUP BY {key_sql}, g.account, g.role",
             [start, end, *kp, YEAR_CLOSE_TOPIC],
         )
         rows = cur.fetchall()
         position = _position(cur)
+        kinds = types_known(cur, known_at)
     acc: dict[str, list[Any]] = {}
-    for key, name, code, minor in rows:
-        kind = account(code).type
+    for key, name, code, role, minor in rows:
+        kind = kinds.get(str(code))
         if kind not in (AccountType.INCOME, AccountType.EXPENSE):
             continue
         value = Money.from_minor(int(minor), functional_currency).amount
         entry = acc.setdefault(str(key), [str(name or key), Decimal(0), Decimal(0), Decimal(0)])
-        if kind is AccountType.INCOME:
+        if kind == AccountType.INCOME:
             entry[1] -= value
-        elif code == SALARIES:
+        elif role == Role.SALARIES:
             entry[2] += value
         else:
             entry[3] += value
@@ -221,8 +223,10 @@ def budget_burn(
             [as_of, *kp, YEAR_CLOSE_TOPIC],
         )
         cost: dict[str, Decimal] = defaultdict(Decimal)
-        for project_id, code, minor in cur.fetchall():
-            if account(code).type is AccountType.EXPENSE:
+        lines = cur.fetchall()
+        kinds = types_known(cur, known_at)
+        for project_id, code, minor in lines:
+            if kinds.get(str(code)) == AccountType.EXPENSE:
                 cost[str(project_id)] += Money.from_minor(int(minor), functional_currency).amount
         position = _position(cur)
     rows = [

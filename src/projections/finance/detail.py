@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ledger.accounts import INPUT_TAX, PAYABLES, RECEIVABLES, TAX_PAYABLE, AccountType
-from ledger.chart_templates import default_account as account
+from ledger.accounts import AccountType
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import decode_cursor, encode_cursor, list_tag
 from projections.engine.sql import as_date, by_code_point
+from projections.finance.chart import labels, types_known
 from projections.finance.general_ledger import account_balances
 from projections.finance.open_items import open_items_of
 from projections.finance.scope import ReportScope, amount_in, read_position, window_condition, zero_in
@@ -125,13 +126,13 @@ def ageing(
     and the buckets count them all, summed per due date in SQL."""
     if kind not in ("receivables", "payables"):
         raise ValueError(f"ageing is for receivables or payables, not {kind!r}")
-    code = RECEIVABLES if kind == "receivables" else PAYABLES
+    role = Role.RECEIVABLE.value if kind == "receivables" else Role.PAYABLE.value
     sign = 1 if kind == "receivables" else -1
     tag = list_tag("ageing", kind, as_of.isoformat(), known_at.isoformat() if known_at else "")
     after = decode_cursor(cursor, 4, tag) if cursor else None
     with db.read() as cur:
         columns = "o.document_id, o.number, o.party_id, o.currency, o.due_date, o.amount_minor, o.value_minor, o.item"
-        items_sql, params = open_items_of(cur, (code,), as_of, known_at, columns)
+        items_sql, params = open_items_of(cur, (role,), as_of, known_at, columns)
         order = ", ".join(c if c == "due" else by_code_point(cur, c) for c in ("party_name", "due", "number", "item"))
         sql = (
             "WITH a AS (SELECT o.document_id, COALESCE(o.number, '') AS number, o.party_id,"
@@ -186,7 +187,6 @@ def account_ledger(
 ) -> AccountLedger:
     """Every line on one account between two dates, with opening and running balances."""
     check_window(start, end)
-    acct = account(code)
     known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
         before = account_balances(cur, start - timedelta(days=1), known_at, [code])
@@ -199,6 +199,7 @@ def account_ledger(
         )
         rows = cur.fetchall()
         position = read_position(cur)
+        name = labels(cur, end, known_at, [code])[code].name
     balance = opening
     entries = []
     for eff, pos, memo, currency, amount, value, doc, party in rows:
@@ -208,7 +209,7 @@ def account_ledger(
         assert d is not None
         entries.append(LedgerEntry(d, int(pos), memo, currency, amount_in(amount, currency), v, balance, doc, party))
     scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
-    return AccountLedger(scope, code, acct.name, opening, entries)
+    return AccountLedger(scope, code, name, opening, entries)
 
 
 def tax_summary(
@@ -219,21 +220,21 @@ def tax_summary(
     where, params = window_condition(end, known_at, start=start)
     with db.read() as cur:
         cur.execute(
-            "SELECT tax_code, account, SUM(value_minor) FROM gl_lines"
-            f" WHERE tax_code IS NOT NULL AND {where} GROUP BY tax_code, account",
+            "SELECT tax_code, account, role, SUM(value_minor) FROM gl_lines"
+            f" WHERE tax_code IS NOT NULL AND {where} GROUP BY tax_code, account, role",
             params,
         )
         rows = cur.fetchall()
         position = read_position(cur)
+        kinds = types_known(cur, known_at)
     codes: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for code, acct_code, minor in rows:
+    for code, acct_code, role, minor in rows:
         value = amount_in(minor, functional_currency)
-        kind = account(acct_code).type
-        if acct_code == TAX_PAYABLE:
+        if role == Role.OUTPUT_TAX:
             codes[code]["output"] -= value
-        elif acct_code == INPUT_TAX:
+        elif role == Role.INPUT_TAX:
             codes[code]["input"] += value
-        elif kind is AccountType.INCOME:
+        elif kinds.get(str(acct_code)) == AccountType.INCOME:
             codes[code]["sales"] -= value
         else:
             codes[code]["purchases"] += value

@@ -9,15 +9,18 @@ cost (``4800.00 USD @@ 4416.00 EUR``); a realised FX difference is a functional-
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
 
 from ledger.accounts import AccountType
-from ledger.chart_templates import default_account as account
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date
+from projections.finance.chart import ChartAccount, labels
+
+# Names as the chart has them now (as known at the export's moment): one name per account in a file.
+LATEST = date(9999, 12, 30)
 
 ROOTS = {
     AccountType.ASSET: "Assets",
@@ -28,13 +31,12 @@ ROOTS = {
 }
 
 
-def account_name(code: str) -> str:
-    acct = account(code)
-    return f"{ROOTS[acct.type]}:{code} {acct.name.replace(':', '-')}"
+def account_name(acct: ChartAccount) -> str:
+    return f"{ROOTS[AccountType(acct.type)]}:{acct.code} {acct.name.replace(':', '-')}"
 
 
-def _posting(code: str, currency: str, amount: Decimal, value: Decimal, functional: str) -> str:
-    name = account_name(code)
+def _posting(acct: ChartAccount, currency: str, amount: Decimal, value: Decimal, functional: str) -> str:
+    name = account_name(acct)
     if currency == functional or amount == 0:
         return f"    {name:<52}  {value} {functional}"
     return f"    {name:<52}  {amount} {currency} @@ {abs(value)} {functional}"
@@ -50,6 +52,7 @@ def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime
             params,
         )
         rows = cur.fetchall()
+        chart = labels(cur, LATEST, known_at, sorted({str(r[4]) for r in rows}))
     scope = f"known at {known_at.isoformat()}" if known_at else "everything recorded"
     yield f"; Keel general ledger ({scope}); functional currency {functional_currency}"
     yield ""
@@ -62,7 +65,7 @@ def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime
         yield f"    ; keel-position: {position}  keel-event: {first[2]}"
         for _, _, _, _, code, currency, amount, value in lines:
             yield _posting(
-                code,
+                chart[str(code)],
                 currency,
                 Money.from_minor(int(amount), currency).amount,
                 Money.from_minor(int(value), functional_currency).amount,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ledger.chart_templates import role_of
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.topics import events_with_field
@@ -40,6 +41,7 @@ COLUMNS = (
     "project_id",
     "tax_code",
     "memo",
+    "role",
 )
 
 
@@ -53,9 +55,10 @@ SEGMENT = 10_000
 class GeneralLedgerProjection:
     name = "general_ledger"
     # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
-    # open items (projections.finance.open_items); 6: an index of the year-end closing lines
-    schema_version = 6
-    tables = ("gl_lines", "gl_month_sums")
+    # open items (projections.finance.open_items); 6: an index of the year-end closing lines; 7: each
+    # line's role (ADR 0032), and the accounts each role has posted to (gl_roles)
+    schema_version = 7
+    tables = ("gl_lines", "gl_month_sums", "gl_roles")
     query_indexes = (
         "gl_lines_account_date",
         "gl_lines_party_date",
@@ -91,9 +94,13 @@ class GeneralLedgerProjection:
                 project_id TEXT,
                 tax_code TEXT,
                 memo TEXT NOT NULL,
+                role TEXT NOT NULL,
                 PRIMARY KEY (position, line_no)
             )"""
         )
+        # Which accounts lines were posted to under each role: a handful of rows, so the bank's
+        # accounts or the receivable's are found without reading the lines.
+        cur.execute("CREATE TABLE gl_roles (role TEXT NOT NULL, account TEXT NOT NULL, PRIMARY KEY (role, account))")
         cur.execute("CREATE INDEX gl_lines_account_date ON gl_lines (account, effective_date, recorded_at)")
         cur.execute("CREATE INDEX gl_lines_party_date ON gl_lines (party_id, effective_date)")
         cur.execute("CREATE INDEX gl_lines_document ON gl_lines (document_id)")
@@ -143,6 +150,7 @@ class GeneralLedgerProjection:
                         line.project_id,
                         line.tax_code,
                         line.memo,
+                        role_of(line) or "",
                     )
                 )
         if rows:
@@ -153,6 +161,10 @@ class GeneralLedgerProjection:
                 total[0] += row[9]
                 total[1] += row[10]
             _add_sums(cur, "gl_month_sums", ("account", "currency", "month", "segment"), sums)
+            pairs = sorted({(row[17], row[7]) for row in rows if row[17]})
+            cur.executemany(
+                "INSERT INTO gl_roles (role, account) VALUES (%s, %s) ON CONFLICT (role, account) DO NOTHING", pairs
+            )
 
 
 def _add_sums(cur: Cursor, table: str, keys: Sequence[str], sums: dict[Any, list[int]]) -> None:
@@ -251,3 +263,11 @@ def account_balances(
         params,
     )
     return [(str(a), str(c), int(am), int(v)) for a, c, am, v in cur.fetchall()]
+
+
+def accounts_of(cur: Cursor, *roles: str) -> list[str]:
+    """The accounts lines were ever posted to under these roles (the bank's, the receivable's …),
+    whatever the chart maps the roles to now: a receivable account other than 1100 still counts."""
+    marks = ", ".join(["%s"] * len(roles))
+    cur.execute(f"SELECT DISTINCT account FROM gl_roles WHERE role IN ({marks}) ORDER BY account", list(roles))
+    return [str(r[0]) for r in cur.fetchall()]

@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.accounts import BANK, BANK_FEES, PAYABLES
 from ledger.money import Money
 from ledger.payables import Bill
 from ledger.payment import Payment
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import spans_at
@@ -162,9 +162,9 @@ def list_bills(
         "SELECT id, party_id, name, number, currency, issue_date, due_date, total, owed, voids,"
         " issue_date, id FROM ("
         "SELECT d.id, d.party_id, p.name, d.number, d.currency, d.issue_date, d.due_date,"
-        " (SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.account = %s"
+        " (SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s"
         "  AND g.source_id = d.id AND g.source_version = 1) AS total,"
-        " COALESCE((SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.account = %s), 0)"
+        " COALESCE((SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s), 0)"
         "  AS owed,"
         " (SELECT COUNT(*) FROM gl_lines g WHERE g.source_id = d.id AND g.event_topic = %s) AS voids"
         " FROM documents d LEFT JOIN parties p ON p.id = d.party_id"
@@ -177,7 +177,7 @@ def list_bills(
         where.append("voids = 0 AND owed <> 0")
     elif status == "paid":
         where.append("voids = 0 AND owed = 0")
-    params = [PAYABLES, PAYABLES, VOIDED_BILL, *inner_params]
+    params = [Role.PAYABLE.value, Role.PAYABLE.value, VOIDED_BILL, *inner_params]
     with db.read() as cur:
         return fetch_page(cur, select, ["issue_date", "id"], where, params, cursor, limit, _bill)
 
@@ -245,10 +245,10 @@ def list_payments(
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[PaymentView]:
-    """Customer payments by date (from their postings to the bank and bank-fee accounts)."""
+    """Customer payments by date (from their postings under the bank and bank-fee roles)."""
     check_window(start, end)
-    where = ["event_topic = %s", "account IN (%s, %s)"]
-    params: list[object] = [Payment.Received.TOPIC, BANK, BANK_FEES]
+    where = ["event_topic = %s", "role IN (%s, %s)"]
+    params: list[object] = [Payment.Received.TOPIC, Role.BANK.value, Role.BANK_FEES.value]
     filters: list[tuple[str, object]] = [
         ("party_id = %s", customer_id),
         ("effective_date >= %s", start),

@@ -21,25 +21,29 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from ledger.accounts import CUSTOMER_CREDIT, EMPLOYEE_PAYABLE, PAYABLES, RECEIVABLES
+from ledger.chart_templates import role_of
 from ledger.invoice import Invoice
 from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.payables import Bill
+from ledger.roles import Role
 from ledger.topics import events_with_field
 from projections.engine.projection import Fact
 from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of, rows_where_one_of, update_rows
 
-OPEN_ITEM_ACCOUNTS = frozenset({RECEIVABLES, PAYABLES, CUSTOMER_CREDIT, EMPLOYEE_PAYABLE})
+# The control roles whose lines make open items (the line's role, not its account: ADR 0032).
+OPEN_ITEM_ROLES = frozenset(
+    {Role.RECEIVABLE.value, Role.PAYABLE.value, Role.CUSTOMER_CREDIT.value, Role.EMPLOYEE_PAYABLE.value}
+)
 
 Span = tuple[date, date, int, int]  # valid_from, valid_to, and the two sums
 Line = tuple[datetime, date, int, int]  # recorded_at, effective_date, and what it adds to the two sums
 Writes = tuple[list[tuple[Any, ...]], list[list[Any]]]  # spans to close, rows to insert
 
 
-def item_key(line: JournalLine) -> str:
-    return f"{line.account}|{line.currency}|{line.party_id or ''}|{line.document_id or ''}"
+def item_key(line: JournalLine, role: str) -> str:
+    return f"{role}|{line.currency}|{line.party_id or ''}|{line.document_id or ''}"
 
 
 def with_line(spans: Sequence[Span], day: date, amount: int, value: int) -> list[Span]:
@@ -166,17 +170,17 @@ class SpanTable:
 
 
 TEXT, DATE = "TEXT", "DATE"
-ACCOUNT_PARTS = {
-    RECEIVABLES: "receivables",
-    PAYABLES: "payables",
-    CUSTOMER_CREDIT: "credit",
-    EMPLOYEE_PAYABLE: "claims",
+ROLE_PARTS = {
+    Role.RECEIVABLE.value: "receivables",
+    Role.PAYABLE.value: "payables",
+    Role.CUSTOMER_CREDIT.value: "credit",
+    Role.EMPLOYEE_PAYABLE.value: "claims",
 }
 OPEN_ITEMS = SpanTable(
     "open_items",
     # The document's number and due date ride along, so ageing and the forecast read one table.
     (
-        ("account", TEXT),
+        ("role", TEXT),
         ("currency", TEXT),
         ("party_id", TEXT),
         ("document_id", TEXT),
@@ -184,21 +188,21 @@ OPEN_ITEMS = SpanTable(
         ("due_date", DATE),
     ),
     ("amount_minor", "value_minor"),
-    # Reports ask for one control account's items (see ``open_items_of``).
-    tuple((name, f"account = '{code}'") for code, name in ACCOUNT_PARTS.items()),
+    # Reports ask for one control role's items (see ``open_items_of``).
+    tuple((name, f"role = '{role}'") for role, name in ROLE_PARTS.items()),
 )
 
 
 def open_items_of(
-    cur: Cursor, accounts: Sequence[str], as_of: date, known_at: datetime | None, columns: str
+    cur: Cursor, roles: Sequence[str], as_of: date, known_at: datetime | None, columns: str
 ) -> tuple[str, list[Any]]:
-    """A subquery (to alias) of ``columns`` of the open items of ``accounts`` on ``as_of`` as
-    known at ``known_at``: an arm per account, each read through that account's own index."""
+    """A subquery (to alias) of ``columns`` of the open items of the control ``roles`` on ``as_of``
+    as known at ``known_at``: an arm per role, each read through that role's own index."""
     arms, params = [], []
-    for code in accounts:
+    for role in roles:
         at, at_params = spans_at(cur, as_of, known_at, alias="o")
-        arms.append(f"SELECT {columns} FROM open_items o WHERE o.account = %s AND {at}")
-        params += [code, *at_params]
+        arms.append(f"SELECT {columns} FROM open_items o WHERE o.role = %s AND {at}")
+        params += [role, *at_params]
     return f"({' UNION ALL '.join(arms)})", params
 
 
@@ -209,8 +213,9 @@ class OpenItemsProjection:
     name = "open_items"
     # 2: payment delays; 3: spans indexed as boxes; 4: current spans by their end; 5: as points;
     # 6: spans closed in place; 7: items carry their document's number and due date; 8: an
-    # R-tree per control account; 9: payment delays apart (projections.finance.payment_delays)
-    schema_version = 9
+    # R-tree per control account; 9: payment delays apart (projections.finance.payment_delays); 10: items
+    # by the line's control role, not its account (ADR 0032)
+    schema_version = 10
     tables = ("open_items", "document_terms")
     # v6 kept invoices' due dates alone; v8 kept the payment delays
     retired_tables = ("invoice_due_dates", "payment_delays")
@@ -229,7 +234,7 @@ class OpenItemsProjection:
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         items: dict[str, list[Line]] = defaultdict(list)  # per item, its lines in this page
-        documents: dict[str, tuple[Any, ...]] = {}  # per item: account, currency, party, document
+        documents: dict[str, tuple[Any, ...]] = {}  # per item: role, currency, party, document
         issued: dict[str, Terms] = {}
         for fact in facts:
             event = fact.event
@@ -238,10 +243,11 @@ class OpenItemsProjection:
             elif isinstance(event, Bill.Recorded):
                 issued[str(event.originator_id)] = (event.supplier_reference, event.due_date)
             for line in getattr(event, "journal", None) or ():
-                if line.account not in OPEN_ITEM_ACCOUNTS:
+                role = role_of(line)
+                if role not in OPEN_ITEM_ROLES:
                     continue
-                key = item_key(line)
-                documents[key] = (line.account, line.currency, line.party_id, line.document_id)
+                key = item_key(line, role)
+                documents[key] = (role, line.currency, line.party_id, line.document_id)
                 value = to_minor(line.value, self.functional_currency)
                 items[key].append((fact.recorded_at, event.effective_date, to_minor(line.amount, line.currency), value))
         # Every read first, then the writes: each read waits for what was sent before it.

@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from ledger.accounts import RECEIVABLES
+from ledger.chart_templates import role_of
 from ledger.invoice import Invoice
 from ledger.money import to_minor
 from ledger.payment import Payment
+from ledger.roles import Role
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor, as_date, rows_where_one_of
 from projections.finance.open_items import TEXT, Line, SpanTable
@@ -51,7 +52,7 @@ class PaymentDelaysProjection:
             elif isinstance(event, Payment.Event):
                 for line in getattr(event, "journal", None) or ():
                     value = to_minor(line.value, self.functional_currency)
-                    if line.account == RECEIVABLES and value < 0 and line.document_id:
+                    if value < 0 and line.document_id and role_of(line) == Role.RECEIVABLE:
                         paid.append((fact, str(line.party_id), str(line.document_id), value))
         due = self._due_dates(cur, {doc for _, _, doc, _ in paid} - set(issued)) | issued
         lines: dict[str, list[Line]] = defaultdict(list)

@@ -16,10 +16,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.accounts import CUSTOMER_CREDIT, RECEIVABLES, AccountType
-from ledger.chart_templates import default_account as account
+from ledger.accounts import AccountType
 from ledger.policy import check_window
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
+from projections.engine.sql import Cursor
+from projections.finance.chart import ChartAccount, group_of, labels, types_known
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.finance.open_items import open_items_of
 from projections.finance.scope import ReportScope, amount_in, read_position, window_condition, zero_in
@@ -30,6 +32,21 @@ class TrialBalanceRow:
     account: str
     name: str
     type: str
+    currency: str
+    debit: Decimal
+    credit: Decimal
+    subtype: str = "other"
+    parent: str | None = None
+    group: str = ""  # the top of the account's parents (the account itself when it has none)
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    """A subtotal of a report's rows: one type, one group of accounts (the top parent), one currency."""
+
+    type: str
+    group: str
+    name: str
     currency: str
     debit: Decimal
     credit: Decimal
@@ -51,6 +68,7 @@ class TrialBalance:
     scope: ReportScope
     rows: list[TrialBalanceRow]
     totals: list[CurrencyTotal]
+    groups: list[GroupTotal] = field(default_factory=list)
 
     @property
     def balanced(self) -> bool:
@@ -83,6 +101,19 @@ class StatementLine:
     name: str
     group: str  # the cost center or month, when the report is broken down
     amount: Decimal  # positive = the account's normal side
+    subtype: str = "other"
+    parent: str | None = None
+    account_group: str = ""  # the top of the account's parents (the account itself when it has none)
+
+
+@dataclass(frozen=True)
+class StatementGroup:
+    """A subtotal of a statement: one type, one group of accounts (the top parent)."""
+
+    type: str
+    group: str
+    name: str
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -91,6 +122,7 @@ class ProfitAndLoss:
     by: str | None
     income: list[StatementLine]
     expenses: list[StatementLine]
+    groups: list[StatementGroup] = field(default_factory=list)
 
     @property
     def total_income(self) -> Decimal:
@@ -120,6 +152,7 @@ class BalanceSheet:
     liabilities: list[StatementLine]
     equity: list[StatementLine]
     unclosed_result: Decimal  # income less expenses not yet closed into retained earnings
+    groups: list[StatementGroup] = field(default_factory=list)
 
     @property
     def total_assets(self) -> Decimal:
@@ -142,9 +175,29 @@ class BalanceSheet:
         return sum((ln.amount for ln in lines if ln.account == code), Decimal(0))
 
 
-def _normal(code: str, signed: Decimal) -> Decimal:
+def _normal(acct: ChartAccount, signed: Decimal) -> Decimal:
     """A signed (debit-positive) balance shown on the account's normal side."""
-    return signed if account(code).type.normal_balance == "debit" else -signed
+    return signed if acct.normal_balance == "debit" else -signed
+
+
+def _line(acct: ChartAccount, group: str, amount: Decimal, chart: dict[str, ChartAccount]) -> StatementLine:
+    return StatementLine(acct.code, acct.name, group, amount, acct.subtype, acct.parent, group_of(acct.code, chart))
+
+
+def _statement_groups(lines: list[StatementLine], chart: dict[str, ChartAccount]) -> list[StatementGroup]:
+    sums: dict[tuple[str, str], Decimal] = {}
+    for ln in lines:
+        key = (chart[ln.account].type, ln.account_group)
+        sums[key] = sums.get(key, Decimal(0)) + ln.amount
+    order = [t.value for t in AccountType]
+    return [
+        StatementGroup(kind, group, chart[group].name if group in chart else group, amount)
+        for (kind, group), amount in sorted(sums.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1]))
+    ]
+
+
+def _chart(cur: Cursor, as_of: date, known_at: datetime | None, codes: list[str]) -> dict[str, ChartAccount]:
+    return labels(cur, as_of, known_at, codes)
 
 
 # -- trial balance and receivables --------------------------------------------------------
@@ -157,6 +210,7 @@ def trial_balance(
     with db.read() as cur:
         balances = account_balances(cur, as_of, known_at)
         position = read_position(cur)
+        chart = _chart(cur, as_of, known_at, sorted({b[0] for b in balances}))
     if functional_currency:
         values: dict[str, int] = defaultdict(int)
         for code, _, _, value in balances:
@@ -167,36 +221,49 @@ def trial_balance(
     rows: list[TrialBalanceRow] = []
     debits: dict[str, Decimal] = defaultdict(Decimal)
     credits: dict[str, Decimal] = defaultdict(Decimal)
+    grouped: dict[tuple[str, str, str], list[Decimal]] = {}
     for code, currency, minor in sums:
         balance = amount_in(minor, currency)
         if balance == 0:
             continue
-        acct = account(code)
+        acct = chart[code]
         zero = zero_in(currency)
         dr, cr = (balance, zero) if balance > 0 else (zero, -balance)
-        rows.append(TrialBalanceRow(code, acct.name, acct.type.value, currency, dr, cr))
+        group = group_of(code, chart)
+        rows.append(TrialBalanceRow(code, acct.name, acct.type, currency, dr, cr, acct.subtype, acct.parent, group))
         debits[currency] += dr
         credits[currency] += cr
+        subtotal = grouped.setdefault((acct.type, group, currency), [zero, zero])
+        subtotal[0] += dr
+        subtotal[1] += cr
     totals = [CurrencyTotal(c, debits[c], credits[c]) for c in sorted(set(debits) | set(credits))]
-    return TrialBalance(ReportScope(as_of, known_at, position, currency=functional_currency), rows, totals)
+    order = [t.value for t in AccountType]
+    groups = [
+        GroupTotal(kind, group, chart[group].name if group in chart else group, currency, dr, cr)
+        for (kind, group, currency), (dr, cr) in sorted(
+            grouped.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1:])
+        )
+    ]
+    return TrialBalance(ReportScope(as_of, known_at, position, currency=functional_currency), rows, totals, groups)
 
 
-OPEN_ITEM_SUMS = "o.account, o.party_id, o.currency, o.amount_minor"
+OPEN_ITEM_SUMS = "o.role, o.party_id, o.currency, o.amount_minor"
 
 
 def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
     """Open receivables and unapplied credit per customer and currency."""
     with db.read() as cur:
-        items, params = open_items_of(cur, (RECEIVABLES, CUSTOMER_CREDIT), as_of, known_at, OPEN_ITEM_SUMS)
+        receivable, credit = Role.RECEIVABLE.value, Role.CUSTOMER_CREDIT.value
+        items, params = open_items_of(cur, (receivable, credit), as_of, known_at, OPEN_ITEM_SUMS)
         # Summed per customer in SQL, both accounts side by side; names joined to the sums.
         cur.execute(
             "SELECT s.party, COALESCE(p.name, NULLIF(s.party, ''), ''), s.currency, s.receivable, s.credit FROM"
             " (SELECT COALESCE(o.party_id, '') AS party, o.currency,"
-            " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS receivable,"
-            " SUM(CASE WHEN o.account = %s THEN o.amount_minor ELSE 0 END) AS credit"
+            " SUM(CASE WHEN o.role = %s THEN o.amount_minor ELSE 0 END) AS receivable,"
+            " SUM(CASE WHEN o.role = %s THEN o.amount_minor ELSE 0 END) AS credit"
             f" FROM {items} AS o GROUP BY COALESCE(o.party_id, ''), o.currency) AS s"
             " LEFT JOIN parties p ON p.id = s.party WHERE s.receivable <> 0 OR s.credit <> 0",
-            [RECEIVABLES, CUSTOMER_CREDIT, *params],
+            [receivable, credit, *params],
         )
         sums = cur.fetchall()
         position = read_position(cur, "open_items")
@@ -223,12 +290,6 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
 # -- statements ---------------------------------------------------------------------------
 
 
-def _types(*types: AccountType) -> list[str]:
-    from ledger.chart_templates import DEFAULT_CHART
-
-    return [a.code for a in DEFAULT_CHART.values() if a.type in types]
-
-
 def profit_and_loss(
     db: ViewDatabase,
     start: date,
@@ -246,12 +307,13 @@ def profit_and_loss(
     if by not in (None, "cost_center", "month"):
         raise ValueError(f"profit and loss can be broken down by cost_center or month, not {by!r}")
     where, params = window_condition(end, known_at, start=start)
-    codes = _types(AccountType.INCOME, AccountType.EXPENSE)
     group_sql = {"cost_center": "COALESCE(cost_center, '')", "month": "SUBSTR(CAST(effective_date AS TEXT), 1, 7)"}.get(
         by or "", "''"
     )
-    marks = ", ".join(["%s"] * len(codes))
     with db.read() as cur:
+        kinds = types_known(cur, known_at)
+        codes = sorted(c for c, kind in kinds.items() if kind in (AccountType.INCOME, AccountType.EXPENSE))
+        marks = ", ".join(["%s"] * len(codes))
         if by is None:
             # Whole months from the monthly sums (as the trial balance), less the closing entries.
             values: dict[str, int] = defaultdict(int)
@@ -268,17 +330,18 @@ def profit_and_loss(
             )
             sums = cur.fetchall()
         position = read_position(cur)
+        chart = _chart(cur, end, known_at, sorted({str(s[0]) for s in sums}))
     income: list[StatementLine] = []
     expenses: list[StatementLine] = []
     for code, group, minor in sums:
-        acct = account(code)
-        value = _normal(code, amount_in(minor, functional_currency))
+        acct = chart[str(code)]
+        value = _normal(acct, amount_in(minor, functional_currency))
         if value == 0:
             continue
-        line = StatementLine(code, acct.name, str(group), value)
-        (income if acct.type is AccountType.INCOME else expenses).append(line)
+        line = _line(acct, str(group), value, chart)
+        (income if acct.type == AccountType.INCOME else expenses).append(line)
     scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
-    return ProfitAndLoss(scope, by, income, expenses)
+    return ProfitAndLoss(scope, by, income, expenses, _statement_groups(income + expenses, chart))
 
 
 def balance_sheet(
@@ -288,24 +351,27 @@ def balance_sheet(
     with db.read() as cur:
         balances = account_balances(cur, as_of, known_at)
         position = read_position(cur)
+        chart = _chart(cur, as_of, known_at, sorted({b[0] for b in balances}))
     values: dict[str, int] = defaultdict(int)
     for code, _, _, value in balances:
         values[code] += value
     sums = sorted(values.items())
-    parts: dict[AccountType, list[StatementLine]] = defaultdict(list)
+    parts: dict[str, list[StatementLine]] = defaultdict(list)
     result = Decimal(0)
     for code, minor in sums:
-        acct = account(code)
+        acct = chart[code]
         signed = amount_in(minor, functional_currency)
         if acct.type in (AccountType.INCOME, AccountType.EXPENSE):
             result -= signed  # income is credit (negative): the result is its negation
         elif signed != 0:
-            parts[acct.type].append(StatementLine(code, acct.name, "", _normal(code, signed)))
+            parts[acct.type].append(_line(acct, "", _normal(acct, signed), chart))
     scope = ReportScope(as_of, known_at, position, currency=functional_currency)
+    lines = parts[AccountType.ASSET] + parts[AccountType.LIABILITY] + parts[AccountType.EQUITY]
     return BalanceSheet(
         scope,
         parts[AccountType.ASSET],
         parts[AccountType.LIABILITY],
         parts[AccountType.EQUITY],
         result + zero_in(functional_currency),
+        _statement_groups(lines, chart),
     )

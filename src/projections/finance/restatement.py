@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.chart_templates import default_account as account
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date, as_datetime
+from projections.finance.chart import labels
 from projections.finance.general_ledger import account_balances
 from projections.finance.scope import ReportScope, read_position
 
@@ -92,6 +92,7 @@ def restatement(
         )
         late_rows = cur.fetchall()
         position = read_position(cur)
+        chart = labels(cur, end, known_at, [code for code, *_ in balances])
     events: dict[int, LateEvent] = {}
     touching: dict[str, list[int]] = defaultdict(list)
     memos: dict[int, list[str]] = defaultdict(list)
@@ -110,11 +111,9 @@ def restatement(
     for code, then, now in balances:
         if then == now:
             continue
-        acct = account(code)
+        acct = chart[code]
         accounts.append(
-            RestatedAccount(
-                code, acct.name, acct.type.value, amount(then), amount(now), amount(now - then), touching[code]
-            )
+            RestatedAccount(code, acct.name, acct.type, amount(then), amount(now), amount(now - then), touching[code])
         )
     late = [replace(e, memo="; ".join(memos[e.position])) for e in events.values()]
     scope = ReportScope(end, known_at, position, currency=functional_currency)

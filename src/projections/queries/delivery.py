@@ -10,7 +10,7 @@ from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import scope_notes
 
-WORK = ("work", "general_ledger")
+WORK = ("work", "general_ledger", "chart")
 MARGIN_GROUPS = ("project", "customer", "cost_center", "month")
 
 

@@ -12,7 +12,7 @@ from projections.finance import detail, reports
 from projections.finance.restatement import Restatement, restatement
 from projections.queries.core import Books, Params, Query, Table, columns
 
-GL = ("general_ledger",)
+GL = ("general_ledger", "chart")  # the lines, and the accounts they are named by
 OPEN = ("open_items", "documents")  # open items, with their documents and parties
 
 
