@@ -59,6 +59,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "deals": schemas.page_of(schemas.DealState),
     "projects": schemas.Page[schemas.Project],
     "suppliers": schemas.Page[schemas.Supplier],
+    "accounts": schemas.page_of(schemas.Account),
+    "roles": schemas.page_of(schemas.RoleMapping),
 }
 
 

@@ -65,6 +65,17 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
             {"account": "2400", "credit": "1500.00"},
         ],
     },
+    schemas.InitBooksBody: {"template": "minimal", "currency": "EUR", "on": "2026-01-01"},
+    schemas.AddAccountBody: {
+        "code": "1010",
+        "name": "Bank — second account",
+        "type": "asset",
+        "subtype": "bank",
+        "parent": "1000",
+        "on": "2026-01-01",
+    },
+    schemas.RenameAccountBody: {"name": "Savings bank", "on": "2026-09-01"},
+    schemas.MapRoleBody: {"code": "1010"},
     schemas.SupplierBody: {"name": "Pixel Print Ltd", "payment_terms_days": 30, "currency": "EUR"},
     schemas.BillBody: {
         "supplier_id": SUPPLIER,

@@ -14,6 +14,7 @@ from api.idempotency import install_idempotency
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
+    accounts,
     audit,
     books,
     crm,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         expenses,
         work,
         books,
+        accounts,
         reports,
         sales_reports,
         delivery_reports,

@@ -170,16 +170,29 @@ def record_payment(
     reference: Annotated[str | None, typer.Option("--reference", help="The bank's reference.")] = None,
     bank_fee: Annotated[str | None, typer.Option("--bank-fee", help="A fee deducted from the transfer.")] = None,
     rate: Annotated[str | None, typer.Option("--rate", help="Functional currency per unit of a foreign one.")] = None,
+    bank_account: Annotated[
+        str | None,
+        typer.Option(
+            "--bank-account", metavar="CODE", help="The bank account it came into (default: the bank role's)."
+        ),
+    ] = None,
     on: OnOption = None,
 ) -> None:
     """Record money received from a customer and allocate it to issued invoices."""
-    options = {"amount": "--amount", "customer_id": "--customer", "allocations": "--invoice", "bank_fee": "--bank-fee"}
+    options = {
+        "amount": "--amount",
+        "customer_id": "--customer",
+        "allocations": "--invoice",
+        "bank_fee": "--bank-fee",
+        "bank_account": "--bank-account",
+    }
     fields = {
         "amount": paid,
         "currency": currency.upper() if currency else None,
         "reference": reference,
         "bank_fee": bank_fee,
         "rate": rate,
+        "bank_account": bank_account,
         "on": on,
     }
     with keel_system() as keel:

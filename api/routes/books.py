@@ -18,6 +18,14 @@ from projections.finance import ledger_lists
 router = APIRouter(prefix="/v1/books", tags=["books"])
 
 
+@router.post("/init", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
+def init_books(body: schemas.InitBooksBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Start an empty store's books (functional currency) and chart of accounts from a template
+    (``services-eu``, the chart a store without one keeps, or ``minimal``). Refused once the chart was
+    started or anything was posted."""
+    return keel.app.handle(body.to_command(meta))
+
+
 @router.post("/close-period", response_model=schemas.CommandAccepted)
 def close_period(body: schemas.ClosePeriodBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Lock the books up to and including ``lock_date``: every command dated on or before it is refused
@@ -62,7 +70,9 @@ def list_journal(
     keel: KeelDep,
     start: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="From this business date")] = None,
     end: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Up to this business date")] = None,
-    account: Annotated[str | None, Query(pattern=r"^[0-9]{4}$", description="Entries touching this account")] = None,
+    account: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Za-z]{1,10}$", description="Entries touching this account")
+    ] = None,
     source_id: Annotated[UUID | None, Query(description="Entries posted by this invoice, payment, entry, ...")] = None,
     known_at: KnownAt = None,
     cursor: Cursor = None,

@@ -101,7 +101,7 @@ def ageing(
 def account_ledger(
     request: Request,
     keel: KeelDep,
-    account: Annotated[str, Path(pattern=r"^[0-9]{4}$")],
+    account: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,10}$")],
     window: RequiredWindow,
     known_at: KnownAt = None,
 ) -> Response:

@@ -1,6 +1,15 @@
 """The HTTP contract: request and response bodies, by business context. Amounts are decimal strings,
 never floats. Routes use ``schemas.X``; each context's module holds its own bodies and answers."""
 
+from api.schemas.accounts import (
+    Account,
+    AccountChangeBody,
+    AddAccountBody,
+    InitBooksBody,
+    MapRoleBody,
+    RenameAccountBody,
+    RoleMapping,
+)
 from api.schemas.base import (
     AccountCode,
     Amount,
@@ -176,10 +185,13 @@ from ledger.policy import FIRST_DAY, LAST_DAY
 __all__ = [
     "FIRST_DAY",
     "LAST_DAY",
+    "Account",
+    "AccountChangeBody",
     "AccountCode",
     "AccountLedger",
     "Activity",
     "ActivityBody",
+    "AddAccountBody",
     "Ageing",
     "AgeingItem",
     "AllocationBody",
@@ -241,6 +253,7 @@ __all__ = [
     "HireBody",
     "Hours",
     "Identifier",
+    "InitBooksBody",
     "Invoice",
     "InvoiceLine",
     "InvoiceLineIn",
@@ -254,6 +267,7 @@ __all__ = [
     "LeadBody",
     "LedgerEntry",
     "ManagerBody",
+    "MapRoleBody",
     "MarginRow",
     "Margins",
     "MergeBody",
@@ -293,6 +307,7 @@ __all__ = [
     "RefundCreditBody",
     "RegisterCustomerBody",
     "ReimburseBody",
+    "RenameAccountBody",
     "RenameCustomerBody",
     "ReopenBody",
     "ReopenPeriodBody",
@@ -301,6 +316,7 @@ __all__ = [
     "RestatedAccount",
     "Restatement",
     "ResubmitClaimBody",
+    "RoleMapping",
     "Scope",
     "SendInvoiceBody",
     "ServiceIn",

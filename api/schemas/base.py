@@ -12,6 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, ValidationInfo, field_validator
 
 from commands.unit_of_work import Command
+from ledger.accounts import CODE_PATTERN
 from ledger.errors import InvalidValue
 from ledger.policy import (
     FIRST_DAY,
@@ -52,7 +53,11 @@ Identifier = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=IDENTIFIER_MAX, pattern=IDENTIFIER_PATTERN),
     Field(description="A code: a letter or digit first, then letters, digits, spaces and . _ : / @ # & + ' ( ) -"),
 ]
-AccountCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$"), Field(examples=["6100"])]
+AccountCode = Annotated[
+    str,
+    StringConstraints(pattern=CODE_PATTERN),
+    Field(description="An account of the chart: 1 to 10 letters or digits", examples=["6100"]),
+]
 DerivedDate = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DERIVED_DAY)]
 EffectiveDate = Annotated[
     date | None,

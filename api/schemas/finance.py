@@ -183,6 +183,9 @@ class SupplierPaymentBody(Body):
     allocations: list[BillPaymentIn] = Field(min_length=1, max_length=500)
     rate: Rate | None = None
     reference: OptionalText = ""
+    bank_account: AccountCode | None = Field(
+        default=None, description="The bank account the money goes through (sub-type bank); the bank role's by default"
+    )
     id: UUID | None = None
     on: EffectiveDate = None
 
@@ -193,6 +196,7 @@ class SupplierPaymentBody(Body):
             supplier_id=self.supplier_id,
             rate=self.rate,
             reference=self.reference,
+            bank_account=self.bank_account,
             payment_id=self.id or uuid4(),
             allocations=tuple(a.to_input() for a in self.allocations),
         )

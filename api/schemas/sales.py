@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from pydantic import Field, StringConstraints
 
 from api.schemas.base import (
+    AccountCode,
     Amount,
     Body,
     C,
@@ -88,6 +89,9 @@ class RefundCreditBody(Body):
     currency: CurrencyCode | None = None
     rate: Rate | None = None
     reference: OptionalText = ""
+    bank_account: AccountCode | None = Field(
+        default=None, description="The bank account the money goes through (sub-type bank); the bank role's by default"
+    )
     on: EffectiveDate = None
 
     def to_command(self, meta: Meta, customer_id: UUID) -> m.RefundCustomerCredit:
@@ -99,6 +103,7 @@ class RefundCreditBody(Body):
             currency=self.currency,
             rate=self.rate,
             reference=self.reference,
+            bank_account=self.bank_account,
         )
 
 
@@ -260,6 +265,9 @@ class RecordPaymentBody(Body):
     bank_fee: Amount = "0"
     allocations: list[AllocationIn] = Field(default_factory=list, max_length=500)
     reference: OptionalText = ""
+    bank_account: AccountCode | None = Field(
+        default=None, description="The bank account the money goes through (sub-type bank); the bank role's by default"
+    )
     id: UUID | None = None
     on: EffectiveDate = None
 
@@ -274,6 +282,7 @@ class RecordPaymentBody(Body):
             reference=self.reference,
             rate=self.rate,
             bank_fee=self.bank_fee,
+            bank_account=self.bank_account,
             payment_id=self.id or uuid4(),
         )
 

@@ -83,6 +83,8 @@ CASES: list[tuple[list[str], str]] = [
     (["deals", "list", "--as-of", "2026-08-25"], "/v1/deals?as_of=2026-08-25"),
     (["projects", "list", "--limit", "1"], "/v1/projects?limit=1"),
     (["suppliers", "list", "--as-of", "2026-09-30"], "/v1/suppliers?as_of=2026-09-30"),
+    (["accounts", "list", "--as-of", "2026-09-30"], "/v1/accounts?as_of=2026-09-30"),
+    (["accounts", "roles", "--as-of", "2026-09-30"], "/v1/accounts/roles?as_of=2026-09-30"),
 ]
 
 
@@ -106,7 +108,7 @@ def customer_id(client: TestClient, name: str) -> str:
 
 
 def name_of(args: list[str]) -> str:
-    return args[1] if args[0] == "report" else args[0]
+    return args[1] if args[0] == "report" or args[:2] == ["accounts", "roles"] else args[0]
 
 
 def test_every_query_is_covered() -> None:

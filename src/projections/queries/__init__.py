@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.queries.accounts import ACCOUNTS
 from projections.queries.cash import CASH
 from projections.queries.core import Answer, Books, Column, Params, Query, Table, ask, named
 from projections.queries.crm import SALES
@@ -11,6 +12,6 @@ from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
 from projections.queries.lists import LISTS
 
-QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS)}
+QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS)}
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]
