@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
+from api.deps import AS_CSV, AsOf, Cursor, ExpectedVersion, KeelDep, KnownAt, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidInvoice, WriteOffInvoice
 from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
@@ -83,19 +83,26 @@ def void_invoice(
 
 
 @router.get(
-    "", response_model=schemas.Page[schemas.Invoice], responses=JSON_OR_CSV, dependencies=[reads("invoices"), AS_CSV]
+    "",
+    response_model=schemas.Page[schemas.Invoice],
+    responses=JSON_OR_CSV,
+    dependencies=[reads("invoices", "customers"), AS_CSV],
 )
 def list_invoices(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     status: Literal["draft", "issued", "voided"] | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Invoices by draft date, without their lines (GET one invoice for those)."""
+    """Invoices drafted by ``as_of`` as they stood then (issued, voided, paid, credited or written
+    off by that date), as known at ``known_at``, by draft date; without their lines (GET one
+    invoice for those, as it stands now)."""
     filters = named(customer=str(customer_id) if customer_id else None, status=status)
-    return respond(request, keel, "invoices", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "invoices", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{invoice_id}", response_model=schemas.Invoice, dependencies=[reads("invoices")])

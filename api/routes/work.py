@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_today, reads
+from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
@@ -117,27 +117,30 @@ def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, met
     "/projects",
     response_model=schemas.Page[schemas.Project],
     responses=JSON_OR_CSV,
-    dependencies=[reads(*WORK), AS_CSV],
+    dependencies=[reads(*WORK, "customers"), AS_CSV],
 )
 def list_projects(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     project_status: Annotated[Literal["draft", "active", "closed"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Projects by the date they were drafted."""
+    """Projects drafted by ``as_of`` as they stood then, as known at ``known_at``, by the date they
+    were drafted."""
     filters = named(customer=str(customer_id) if customer_id else None, status=project_status)
-    return respond(request, keel, "projects", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "projects", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/projects/{project_id}", response_model=schemas.Project, dependencies=[reads(*WORK)])
 def get_project(project_id: UUID, keel: KeelDep) -> work_lists.ProjectView:
-    found = work_lists.list_projects(keel.views, project_id=str(project_id)).items
-    if not found:
+    found = work_lists.get_project(keel.views, str(project_id))
+    if found is None:
         raise NotFound(f"project {project_id} not found")
-    return found[0]
+    return found
 
 
 @router.get("/people", response_model=schemas.Page[schemas.Person], dependencies=[reads(*WORK)])

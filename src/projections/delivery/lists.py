@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.spans import spans_at
 from projections.engine.sql import Row, as_date
 
 
@@ -58,21 +59,32 @@ def _project(r: Row) -> ProjectView:
 
 def list_projects(
     db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
     customer_id: str | None = None,
     status: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
-    project_id: str | None = None,
 ) -> Page[ProjectView]:
-    where: list[str] = []
-    params: list[object] = []
-    for column, value in (("customer_id", customer_id), ("status", status), ("id", project_id)):
-        if value:
-            where.append(f"{column} = %s")
-            params.append(value)
+    """The projects drafted by ``as_of`` as they stood then (configured, active or closed by that
+    date), as known at ``known_at``, by draft date."""
     with db.read() as cur:
-        select = f"SELECT {_PROJECT}, drafted_on, id FROM work_projects"
-        return fetch_page(cur, select, ["drafted_on", "id"], where, params, cursor, limit, _project)
+        at, params = spans_at(cur, as_of, known_at)
+        where = [at]
+        for column, value in (("customer_id", customer_id), ("status", status)):
+            if value:
+                where.append(f"{column} = %s")
+                params.append(value)
+        select = f"SELECT project_id, {_PROJECT.removeprefix('id, ')}, drafted_on, project_id FROM project_spans"
+        return fetch_page(cur, select, ["drafted_on", "project_id"], where, params, cursor, limit, _project)
+
+
+def get_project(db: ViewDatabase, project_id: str) -> ProjectView | None:
+    """A project as it stands now."""
+    with db.read() as cur:
+        cur.execute(f"SELECT {_PROJECT} FROM work_projects WHERE id = %s", (project_id,))
+        row = cur.fetchone()
+    return _project(row) if row else None
 
 
 @dataclass(frozen=True)

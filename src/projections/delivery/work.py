@@ -3,12 +3,15 @@ burn, utilisation and work in progress are computed from."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from ledger.money import Money, to_minor
 from ledger.people import Person, Terms
 from ledger.projects import Project
 from ledger.timesheets import Timesheet
+from projections.delivery import project_spans
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor
 
@@ -17,16 +20,19 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 
 class WorkProjection:
     name = "work"
-    schema_version = 3  # 2: retainers' monthly fee and tax; 3: project states on both time axes
+    schema_version = 4  # 2: retainers' monthly fee and tax; 3: project states on both time axes; 4: list spans
     tables = (
         "work_projects",
         "project_states",
+        "project_facts",
+        "project_spans",
         "people",
         "timesheets",
         "people_terms",
         "allocations",
         "project_time",
     )
+    query_indexes = project_spans.INDEXES
     folds = (Project.Event, Person.Event, Timesheet.Event)
 
     def create(self, cur: Cursor) -> None:
@@ -55,11 +61,17 @@ class WorkProjection:
             "CREATE INDEX project_time_project ON project_time (project_id, day)",
         ):
             cur.execute(ddl)
+        project_spans.create(cur)
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
+        listed: list[tuple[object, ...]] = []  # what the page says of projects' list rows
+        changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # project -> those events
         for fact in facts:
             e = fact.event
             oid = str(e.originator_id)
+            if isinstance(e, project_spans.FOLDED):
+                listed.append(project_spans.fact_row(fact))
+                changed[oid].append((fact.position, fact.recorded_at))
             axes = (e.effective_date, fact.position, fact.recorded_at)
             if isinstance(e, Project.Drafted | Project.DraftedFromDeal):
                 deal = str(e.deal_id) if isinstance(e, Project.DraftedFromDeal) else None
@@ -147,6 +159,9 @@ class WorkProjection:
                     "UPDATE project_time SET hours = %s, billable = %s WHERE entry_id = %s",
                     (str(e.hours), e.billable, e.entry_id),
                 )
+        if listed:
+            cur.copy_rows("project_facts", project_spans.FACT_COLUMNS, listed)
+            project_spans.update_spans(cur, changed)
 
     @staticmethod
     def _state(cur: Cursor, project_id: str, axes: tuple[object, ...]) -> None:
