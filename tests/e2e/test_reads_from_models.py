@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +30,7 @@ from ledger.events import KeelAggregate
 from ledger.expense_policy import POLICY_ID, CostCenter, cost_center_id
 from ledger.payables import SupplierPayment
 from ledger.payment import Payment
+from ledger.timesheets import Timesheet, monday_of, timesheet_id
 
 Answer = tuple[int, str, str | None]  # status, the JSON body as sent (keys in order), the ETag
 
@@ -144,6 +147,30 @@ def payment_before(keel: Keel, path: str) -> tuple[Any, int | None]:
     ), payment.version
 
 
+def timesheet_before(keel: Keel, path: str) -> tuple[Any, int | None]:
+    _, _, _, person, week = path.split("/")
+    sheet = keel.app.get(Timesheet, timesheet_id(person, monday_of(date.fromisoformat(week))))
+    entries = [
+        schemas.TimesheetEntry(
+            entry_id=entry_id,
+            day=e["day"],
+            project_id=str(e["project_id"]),
+            hours=e["hours"],
+            billable=e["billable"],
+            note=e.get("note", ""),
+        )
+        for entry_id, e in sorted(sheet.entries.items(), key=lambda item: (item[1]["day"], item[0]))
+    ]
+    return schemas.Timesheet(
+        person=sheet.person,
+        week=sheet.week,
+        status=sheet.status,
+        total_hours=sum((e.hours for e in entries), Decimal(0)),
+        entries=entries,
+        version=sheet.version,
+    ), sheet.version
+
+
 # -- later changes, each written over HTTP: the GET after it must see it ---------------------------
 
 
@@ -184,6 +211,30 @@ def take_allocations_back(client: TestClient, keel: Keel) -> int:
     path = f"/v1/payments/{split.originator_id}/unallocate"
     position_of(client.post(path, json={"invoice_id": str(first.invoice_id), "amount": "100.10"}))
     return position_of(client.post(path, json={"invoice_id": str(second.invoice_id), "amount": str(second.amount)}))
+
+
+def a_week_logged_corrected_and_rejected(client: TestClient, keel: Keel) -> int:
+    """A new week for each person of the demo: one submitted; the other's with an entry corrected
+    to nothing and an earlier entry id on the same day, submitted and rejected (open again)."""
+    sheets = {e.originator_id: e.person for e in events_of(keel, Timesheet.Opened)}
+    projects = {sheets[e.originator_id]: str(e.project_id) for e in events_of(keel, Timesheet.EntryLogged)}
+    (first, first_project), (second, second_project) = sorted(projects.items())
+    week = "2026-09-28"
+
+    def log(person: str, project: str, entry: str, day: str, hours: str, **more: Any) -> int:
+        entry = f"{person}-{entry}"  # entry ids unique across timesheets (the work read model keys time by them)
+        body = {"person": person, "project_id": project, "entry_id": entry, "day": day, "hours": hours, **more}
+        return position_of(client.post("/v1/time", json=body))
+
+    log(first, first_project, "e-1", "2026-09-29", "6")
+    log(first, first_project, "e-2", "2026-09-28", "1.50", billable=False, note="Planning")
+    position_of(client.post(f"/v1/timesheets/{first}/{week}/submit"))
+    log(second, second_project, "e-1", "2026-09-30", "2.5", note="Review")
+    log(second, second_project, "a-0", "2026-09-30", "0.75")
+    sheet = f"/v1/timesheets/{second}/{week}"
+    position_of(client.post(f"{sheet}/entries/{second}-e-1/correct", json={"hours": "0", "billable": False}))
+    position_of(client.post(f"{sheet}/submit"))
+    return position_of(client.post(f"{sheet}/reject", json={"reason": "Which review?"}))
 
 
 @dataclass(frozen=True)
@@ -241,6 +292,18 @@ ROUTES = [
         former(payment_before),
         take_allocations_back,
         lambda keel: [f"/v1/payments/{UUID(int=4)}"],
+    ),
+    Route(
+        "timesheet",
+        "work",
+        lambda keel: [
+            f"/v1/timesheets/{e.person}/{week}"
+            for e in events_of(keel, Timesheet.Opened)
+            for week in (e.week, e.week + timedelta(days=3))  # any day of the week asks for it
+        ],
+        former(timesheet_before),
+        a_week_logged_corrected_and_rejected,
+        lambda keel: ["/v1/timesheets/nobody/2026-09-28"],
     ),
 ]
 
