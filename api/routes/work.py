@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -12,7 +11,7 @@ from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
-from ledger.timesheets import Timesheet, monday_of, timesheet_id
+from ledger.timesheets import monday_of, timesheet_id
 from projections.delivery import lists as work_lists
 from projections.engine.pages import Page
 from projections.queries import Params, named
@@ -159,29 +158,13 @@ def get_person(handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of
     return found[0]
 
 
-@router.get("/timesheets/{person}/{week}", response_model=schemas.Timesheet)
+@router.get("/timesheets/{person}/{week}", response_model=schemas.Timesheet, dependencies=[reads("work")])
 def get_timesheet(
     person: Annotated[str, Path(max_length=64)], week: Week, keel: KeelDep, response: Response
-) -> schemas.Timesheet:
-    """One person's week as it stands now (read from its own events: always current)."""
-    sheet = keel.app.get(Timesheet, timesheet_id(person, monday_of(week)))
-    response.headers["ETag"] = f'"{sheet.version}"'
-    entries = [
-        schemas.TimesheetEntry(
-            entry_id=entry_id,
-            day=e["day"],
-            project_id=str(e["project_id"]),
-            hours=e["hours"],
-            billable=e["billable"],
-            note=e.get("note", ""),
-        )
-        for entry_id, e in sorted(sheet.entries.items(), key=lambda item: (item[1]["day"], item[0]))
-    ]
-    return schemas.Timesheet(
-        person=sheet.person,
-        week=sheet.week,
-        status=sheet.status,
-        total_hours=sum((e.hours for e in entries), Decimal(0)),
-        entries=entries,
-        version=sheet.version,
-    )
+) -> work_lists.TimesheetView:
+    """One person's week as it stands now, its entries by day; the ETag is its version, for If-Match."""
+    found = work_lists.get_timesheet(keel.views, person, week)
+    if found is None:
+        raise NotFound(f"timesheet {timesheet_id(person, monday_of(week))} not found")
+    response.headers["ETag"] = f'"{found.version}"'
+    return found

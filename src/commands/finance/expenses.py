@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from commands.finance import messages as m
@@ -12,11 +11,18 @@ from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
 from ledger.errors import NotFound
 from ledger.events import Meta
-from ledger.expense_policy import DEFAULT_CATEGORIES, POLICY_ID, ApprovalStep, CostCenter, ExpensePolicy, cost_center_id
+from ledger.expense_policy import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_FALLBACK_APPROVER,
+    DEFAULT_STEPS,
+    POLICY_ID,
+    ApprovalStep,
+    CostCenter,
+    ExpensePolicy,
+    cost_center_id,
+)
 from ledger.expenses import ExpenseClaim, make_details
 from ledger.money import to_decimal
-
-DEFAULT_POLICY_STEPS = [ApprovalStep("cost_center_manager", Decimal(0))]
 
 
 def define_cost_center(uow: UnitOfWork, c: m.DefineCostCenter) -> CommandResult:
@@ -39,7 +45,9 @@ def _policy(uow: UnitOfWork, on: date, meta: Meta) -> ExpensePolicy:
     try:
         return uow.load(ExpensePolicy, POLICY_ID)
     except NotFound:
-        return ExpensePolicy.configure(DEFAULT_POLICY_STEPS, "finance", dict(DEFAULT_CATEGORIES), on, meta)
+        return ExpensePolicy.configure(
+            list(DEFAULT_STEPS), DEFAULT_FALLBACK_APPROVER, dict(DEFAULT_CATEGORIES), on, meta
+        )
 
 
 def expense_policy(uow: UnitOfWork) -> ExpensePolicy:

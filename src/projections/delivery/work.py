@@ -1,5 +1,7 @@
 """Projects, people's terms, allocations and time, on both time axes: what margins, budget
-burn, utilisation and work in progress are computed from."""
+burn, utilisation and work in progress are computed from. And each timesheet as it stands now
+(its status, its entries as logged and corrected, its aggregate's version): what GET of a
+person's week answers."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import datetime
 from ledger.money import Money, to_minor
 from ledger.people import Person, Terms
 from ledger.projects import Project
-from ledger.timesheets import Timesheet
+from ledger.timesheets import APPROVED, OPEN, SUBMITTED, Timesheet
 from projections.delivery import project_spans
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor
@@ -20,7 +22,9 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 
 class WorkProjection:
     name = "work"
-    schema_version = 4  # 2: retainers' monthly fee and tax; 3: project states on both time axes; 4: list spans
+    # 2: retainers' monthly fee and tax; 3: project states on both time axes; 4: timesheets as they
+    # stand; 5: the project list as bitemporal spans
+    schema_version = 5
     tables = (
         "work_projects",
         "project_states",
@@ -28,6 +32,7 @@ class WorkProjection:
         "project_spans",
         "people",
         "timesheets",
+        "timesheet_entries",
         "people_terms",
         "allocations",
         "project_time",
@@ -48,7 +53,11 @@ class WorkProjection:
             " status TEXT NOT NULL, model TEXT, currency TEXT, start_date DATE, end_date DATE,"
             f" monthly_fee_minor BIGINT, tax_percent TEXT, {AXES}, PRIMARY KEY (id, position))",
             "CREATE TABLE people (id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
-            "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL)",
+            "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL,"
+            " status TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL)",
+            "CREATE TABLE timesheet_entries (timesheet_id TEXT NOT NULL, entry_id TEXT NOT NULL, day DATE NOT NULL,"
+            " project_id TEXT NOT NULL, hours TEXT NOT NULL, billable BOOLEAN NOT NULL, note TEXT NOT NULL,"
+            " PRIMARY KEY (timesheet_id, entry_id))",
             "CREATE TABLE people_terms (handle TEXT NOT NULL, role TEXT NOT NULL,"
             " cost_center TEXT NOT NULL, weekly_capacity TEXT NOT NULL, cost_rate TEXT NOT NULL,"
             f" bill_rate TEXT NOT NULL, {AXES}, PRIMARY KEY (handle, position))",
@@ -145,23 +154,49 @@ class WorkProjection:
                 row = cur.fetchone()
                 assert row is not None
                 self._terms(cur, row[0], e.terms, fact)
-            elif isinstance(e, Timesheet.Opened):
-                cur.execute("INSERT INTO timesheets (id, person, week) VALUES (%s, %s, %s)", (oid, e.person, e.week))
-            elif isinstance(e, Timesheet.EntryLogged):
-                cur.execute(
-                    "INSERT INTO project_time (entry_id, timesheet_id, person, project_id, day, hours, billable,"
-                    " position)"
-                    " SELECT %s, id, person, %s, %s, %s, %s, %s FROM timesheets WHERE id = %s",
-                    (e.entry_id, str(e.project_id), e.day, str(e.hours), e.billable, fact.position, oid),
-                )
-            elif isinstance(e, Timesheet.EntryCorrected):
-                cur.execute(
-                    "UPDATE project_time SET hours = %s, billable = %s WHERE entry_id = %s",
-                    (str(e.hours), e.billable, e.entry_id),
-                )
+            elif isinstance(e, Timesheet.Event):
+                self._timesheet(cur, fact)
         if listed:
             cur.copy_rows("project_facts", project_spans.FACT_COLUMNS, listed)
             project_spans.update_spans(cur, changed)
+
+    @staticmethod
+    def _timesheet(cur: Cursor, fact: Fact) -> None:
+        """The week as it stands (status and version), its entries as logged and corrected, and the
+        time on projects they are."""
+        e, oid = fact.event, str(fact.event.originator_id)
+        if isinstance(e, Timesheet.Opened):
+            cur.execute(
+                "INSERT INTO timesheets (id, person, week, status, version, position) VALUES (%s, %s, %s, %s, %s, %s)",
+                (oid, e.person, e.week, OPEN, e.originator_version, fact.position),
+            )
+            return
+        status = {Timesheet.Submitted: SUBMITTED, Timesheet.Rejected: OPEN, Timesheet.Approved: APPROVED}.get(type(e))
+        cur.execute(
+            "UPDATE timesheets SET status = COALESCE(%s, status), version = %s, position = %s WHERE id = %s",
+            (status, e.originator_version, fact.position, oid),
+        )
+        if isinstance(e, Timesheet.EntryLogged):
+            cur.execute(
+                "INSERT INTO timesheet_entries (timesheet_id, entry_id, day, project_id, hours, billable, note)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (oid, e.entry_id, e.day, str(e.project_id), str(e.hours), e.billable, e.note),
+            )
+            cur.execute(
+                "INSERT INTO project_time (entry_id, timesheet_id, person, project_id, day, hours, billable,"
+                " position)"
+                " SELECT %s, id, person, %s, %s, %s, %s, %s FROM timesheets WHERE id = %s",
+                (e.entry_id, str(e.project_id), e.day, str(e.hours), e.billable, fact.position, oid),
+            )
+        elif isinstance(e, Timesheet.EntryCorrected):
+            cur.execute(
+                "UPDATE timesheet_entries SET hours = %s, billable = %s WHERE timesheet_id = %s AND entry_id = %s",
+                (str(e.hours), e.billable, oid, e.entry_id),
+            )
+            cur.execute(
+                "UPDATE project_time SET hours = %s, billable = %s WHERE entry_id = %s",
+                (str(e.hours), e.billable, e.entry_id),
+            )
 
     @staticmethod
     def _state(cur: Cursor, project_id: str, axes: tuple[object, ...]) -> None:
