@@ -23,8 +23,8 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 class WorkProjection:
     name = "work"
     # 2: retainers' monthly fee and tax; 3: project states on both time axes; 4: timesheets as they
-    # stand; 5: the project list as bitemporal spans
-    schema_version = 5
+    # stand; 5: the project list as bitemporal spans; 6: time keyed by timesheet and entry
+    schema_version = 6
     tables = (
         "work_projects",
         "project_states",
@@ -63,10 +63,10 @@ class WorkProjection:
             f" bill_rate TEXT NOT NULL, {AXES}, PRIMARY KEY (handle, position))",
             "CREATE TABLE allocations (project_id TEXT NOT NULL, person TEXT NOT NULL, week DATE NOT NULL,"
             f" hours TEXT NOT NULL, {AXES}, PRIMARY KEY (project_id, person, week, position))",
-            "CREATE TABLE project_time (entry_id TEXT PRIMARY KEY, timesheet_id TEXT NOT NULL, person TEXT NOT NULL,"
+            "CREATE TABLE project_time (entry_id TEXT NOT NULL, timesheet_id TEXT NOT NULL, person TEXT NOT NULL,"
             " project_id TEXT NOT NULL, day DATE NOT NULL, hours TEXT NOT NULL, billable BOOLEAN NOT NULL,"
             " bill_rate TEXT, approved_on DATE, approved_at TIMESTAMPTZ, billed_on DATE, billed_at TIMESTAMPTZ,"
-            " invoice_id TEXT, position BIGINT NOT NULL)",
+            " invoice_id TEXT, position BIGINT NOT NULL, PRIMARY KEY (timesheet_id, entry_id))",
             "CREATE INDEX project_time_project ON project_time (project_id, day)",
         ):
             cur.execute(ddl)
@@ -137,14 +137,21 @@ class WorkProjection:
                 for t in e.entries:
                     cur.execute(
                         "UPDATE project_time SET bill_rate = %s, approved_on = %s, approved_at = %s"
-                        " WHERE entry_id = %s",
-                        (str(t.bill_rate), e.effective_date, fact.recorded_at, t.entry_id),
+                        " WHERE timesheet_id = %s AND entry_id = %s",
+                        (str(t.bill_rate), e.effective_date, fact.recorded_at, str(e.timesheet_id), t.entry_id),
                     )
             elif isinstance(e, Project.TimeBilled):
-                for entry_id in e.entry_ids:
-                    cur.execute(
+                billed = (e.effective_date, fact.recorded_at, str(e.invoice_id))
+                if e.timesheet_ids:
+                    cur.executemany(
+                        "UPDATE project_time SET billed_on = %s, billed_at = %s, invoice_id = %s"
+                        " WHERE timesheet_id = %s AND entry_id = %s",
+                        [(*billed, str(t), i) for t, i in zip(e.timesheet_ids, e.entry_ids, strict=True)],
+                    )
+                else:  # v1 named entries by id alone (and project_time never held one id twice then)
+                    cur.executemany(
                         "UPDATE project_time SET billed_on = %s, billed_at = %s, invoice_id = %s WHERE entry_id = %s",
-                        (e.effective_date, fact.recorded_at, str(e.invoice_id), entry_id),
+                        [(*billed, i) for i in e.entry_ids],
                     )
             elif isinstance(e, Person.Hired):
                 cur.execute("INSERT INTO people (id, handle, name) VALUES (%s, %s, %s)", (oid, e.handle, e.name))
@@ -194,8 +201,8 @@ class WorkProjection:
                 (str(e.hours), e.billable, oid, e.entry_id),
             )
             cur.execute(
-                "UPDATE project_time SET hours = %s, billable = %s WHERE entry_id = %s",
-                (str(e.hours), e.billable, e.entry_id),
+                "UPDATE project_time SET hours = %s, billable = %s WHERE timesheet_id = %s AND entry_id = %s",
+                (str(e.hours), e.billable, oid, e.entry_id),
             )
 
     @staticmethod
