@@ -128,7 +128,7 @@ class _Reader:
             raise StatementError(
                 f"{currency}, but the account's currency is {header.currency}", where=amt.path(), field="Ccy"
             )
-        return plain_amount(amt.elem.text, currency, where=amt.path(), field="Amt")
+        return plain_amount(amt.elem.text, currency, where=amt.path, field="Amt")
 
     def sign(self, at: _At) -> int:
         indicator = (self.text(at, "CdtDbtInd") or "").strip()

@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
@@ -84,28 +85,35 @@ def optional(text: str | None) -> str | None:
 _POINT_AMOUNT = re.compile(r"[0-9]{1,18}(\.[0-9]{1,18})?")
 
 
-def plain_amount(text: str | None, currency: str, *, where: str, field: str) -> Money:
+Where = str | Callable[[], str]  # a place, or how to spell it when an error needs it
+
+
+def plain_amount(text: str | None, currency: str, *, where: Where, field: str) -> Money:
     """A non-negative amount written ``1234.56`` (ISO 20022) in ``currency``, refused with its place named."""
     value = (text or "").strip()
     if not value:
-        raise StatementError("missing amount", where=where, field=field)
+        raise StatementError("missing amount", where=_spelled(where), field=field)
     if not _POINT_AMOUNT.fullmatch(value):
         raise StatementError(
             f"{value[:40]!r} is not an amount: ASCII digits with a decimal point, no sign or separators",
-            where=where,
+            where=_spelled(where),
             field=field,
         )
     return money(Decimal(value), currency, where=where, field=field)
 
 
-def money(amount: Decimal, currency: str, *, where: str, field: str) -> Money:
+def money(amount: Decimal, currency: str, *, where: Where, field: str) -> Money:
     """Money in ``currency`` whose precision and size the input policy accepts."""
     try:
         result = Money(amount, currency)
         result.to_minor()
     except InvalidValue as exc:  # from money.py, named by place here
-        raise StatementError(str(exc), where=where, field=field) from None
+        raise StatementError(str(exc), where=_spelled(where), field=field) from None
     return result
+
+
+def _spelled(where: Where) -> str:
+    return where if isinstance(where, str) else where()
 
 
 @dataclass(frozen=True, slots=True)
