@@ -13,6 +13,7 @@ from support import register
 from api.demo import DemoRefused, demo_id, demo_story, load_demo
 from api.demo.history import load_history
 from api.system import Keel
+from projections.crm.customer_360 import customer_360
 from projections.finance.reports import trial_balance
 from projections.finance.restatement import restatement
 
@@ -96,3 +97,13 @@ def test_the_history_is_recorded_before_the_quarter_on_its_own_days(keel: Keel) 
     assert all((m.hour, m.minute) == (17, 30) for m in history)
     assert len({m.date() for m in history}) > 50  # told day by day, not in one moment
     assert recorded[history_head + 1] == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+def test_the_customer_360_lists_what_the_customer_paid_into_the_bank(keel: Keel) -> None:
+    load_demo(keel.app)
+    keel.engine.catch_up()
+    view = customer_360(keel.views, str(demo_id("customer:northwind")), date(2026, 9, 30))
+    assert view is not None
+    assert [(p["on"], p["amount"]) for p in view.payments][-1] == (date(2026, 9, 4), Decimal("5000.00"))
+    before = customer_360(keel.views, str(demo_id("customer:northwind")), date(2026, 9, 3))
+    assert before is not None and date(2026, 9, 4) not in [p["on"] for p in before.payments]
