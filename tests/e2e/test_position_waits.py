@@ -62,6 +62,7 @@ def test_sixty_waiting_requests_leave_other_requests_answered_at_once_and_end_in
 
     with ThreadPoolExecutor(max_workers=WAITERS) as pool, httpx.Client(base_url=server, timeout=10) as other:
         ok(other.get("/v1/health"))  # connected before the waiters come
+        sent = time.perf_counter()
         waiters = [pool.submit(wait, i) for i in range(WAITERS)]
         time.sleep(0.5)  # every waiter has arrived and is waiting
         took: dict[str, float] = {}
@@ -69,7 +70,8 @@ def test_sixty_waiting_requests_leave_other_requests_answered_at_once_and_end_in
             started = time.perf_counter()
             ok(other.get(url))
             took[url] = max(took.get(url, 0.0), time.perf_counter() - started)
-        still_waiting = not any(w.done() for w in waiters)
+        # Only a question while their wait cannot be up yet (a loaded machine may take longer).
+        still_waiting = not any(w.done() for w in waiters) or time.perf_counter() - sent >= 1.9
         answers = [w.result() for w in waiters]
 
     # Starved, they took 1.5-2.3 s. The server shares this process (and its GIL) with 60 client
