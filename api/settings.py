@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Requests with a larger body are refused with 413 before it is read."
     )
+    statement_max_bytes: int = Field(
+        50 * 1024 * 1024,
+        ge=1024,
+        description="A bank statement file larger than this is refused before it is parsed (api/statements).",
+    )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 

@@ -49,15 +49,19 @@ def customers_list(
 
 @invoices_app.command("list")
 def invoices_list(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     customer: Customer = None,
     status: Annotated[str | None, typer.Option("--status", metavar="draft|issued|voided")] = None,
     limit: Limit = None,
     cursor: Cursor = None,
     fmt: Fmt = Format.table,
 ) -> None:
-    """Invoices by draft date, with their customer, due date and what is still owed."""
+    """Invoices as they stood on --as-of as known at --known-at, by draft date, with their customer,
+    due date and what was still owed then."""
     filters = named(customer=_customer(customer), status=status)
-    report("invoices", Params(filters=filters, limit=limit, cursor=cursor), None, fmt)
+    params = Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor)
+    report("invoices", params, known_at, fmt)
 
 
 @deals_app.command("list")
@@ -79,15 +83,19 @@ def deals_list(
 
 @projects_app.command("list")
 def projects_list(
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     customer: Customer = None,
     status: Annotated[str | None, typer.Option("--status", metavar="draft|active|closed")] = None,
     limit: Limit = None,
     cursor: Cursor = None,
     fmt: Fmt = Format.table,
 ) -> None:
-    """Projects by the day they were drafted, with their customer, billing and budget."""
+    """Projects as they stood on --as-of as known at --known-at, by the day they were drafted, with
+    their customer, billing and budget."""
     filters = named(customer=_customer(customer), status=status)
-    report("projects", Params(filters=filters, limit=limit, cursor=cursor), None, fmt)
+    params = Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor)
+    report("projects", params, known_at, fmt)
 
 
 @suppliers_app.command("list")

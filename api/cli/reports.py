@@ -190,12 +190,14 @@ def forecast_vs_actual(
             "--forecast-known-at", metavar="MOMENT", help="When the forecast was made (default: end of --as-of)."
         ),
     ] = None,
+    known_at: KnownAt = None,
     fmt: Fmt = Format.table,
 ) -> None:
-    """What the cash forecast said at the end of --as-of against what went through the bank since."""
+    """What the cash forecast said at the end of --as-of against what went through the bank since,
+    as known at --known-at."""
     p = dates(as_of, end=end)
     filters = (("forecast_known_at", _moment(made)),) if made else ()
-    report("forecast-vs-actual", Params(as_of=p.as_of, end=p.end, by=by, filters=filters), None, fmt)
+    report("forecast-vs-actual", Params(as_of=p.as_of, end=p.end, by=by, filters=filters), known_at, fmt)
 
 
 def _moment(text: str) -> str:

@@ -9,9 +9,9 @@ from api import schemas
 from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseClaim
 from ledger.errors import NotFound
-from ledger.expense_policy import POLICY_ID, CostCenter, cost_center_id
+from ledger.expense_policy import cost_center_id
 from projections.engine.pages import Page
-from projections.finance import lists
+from projections.finance import approvals, lists
 
 router = APIRouter(prefix="/v1", tags=["expenses"])
 
@@ -86,25 +86,27 @@ def get_claim(claim_id: UUID, keel: KeelDep) -> schemas.Claim:
     return schemas.Claim.model_validate(found, from_attributes=True)
 
 
-@router.get("/expense-policy", response_model=schemas.ExpensePolicyOut)
+@router.get("/expense-policy", response_model=schemas.ExpensePolicyOut, dependencies=[reads("claims")])
 def get_expense_policy(keel: KeelDep, response: Response) -> schemas.ExpensePolicyOut:
-    """The approval route and the categorisation rules in force (read from the policy's own events)."""
-    stored = POLICY_ID in keel.app.repository  # else the default policy applies: version 0
-    policy = keel.app.expense_policy()
-    version = policy.version if stored else 0
-    response.headers["ETag"] = f'"{version}"'
+    """The approval route and the categorisation rules in force (the default ones, version 0, until a
+    policy is configured). The ETag is the policy's version, for If-Match."""
+    policy = approvals.expense_policy(keel.views)
+    response.headers["ETag"] = f'"{policy.version}"'
     return schemas.ExpensePolicyOut(
         steps=[schemas.ApprovalStepIn(approver=s.approver, above=str(s.above)) for s in policy.steps],
         fallback_approver=policy.fallback_approver,
-        categories=dict(policy.categories),
-        version=version,
+        categories=policy.categories,
+        version=policy.version,
     )
 
 
-@router.get("/cost-centers/{code}", response_model=schemas.CostCenter)
+@router.get("/cost-centers/{code}", response_model=schemas.CostCenter, dependencies=[reads("claims")])
 def get_cost_center(
     code: Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,20}$")], keel: KeelDep, response: Response
 ) -> schemas.CostCenter:
-    center = keel.app.get(CostCenter, cost_center_id(code.upper()))
+    """A cost center and its manager; the ETag is its version, for If-Match."""
+    center = approvals.get_cost_center(keel.views, code)
+    if center is None:
+        raise NotFound(f"costcenter {cost_center_id(code.upper())} not found")
     response.headers["ETag"] = f'"{center.version}"'
     return schemas.CostCenter(code=center.code, name=center.name, manager=center.manager, version=center.version)

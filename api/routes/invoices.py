@@ -7,11 +7,10 @@ from fastapi import APIRouter, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
+from api.deps import AS_CSV, AsOf, Cursor, ExpectedVersion, KeelDep, KnownAt, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidInvoice, WriteOffInvoice
-from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
-from projections.finance import lists
+from projections.finance import lists, records
 from projections.queries import Params, named
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
@@ -83,19 +82,26 @@ def void_invoice(
 
 
 @router.get(
-    "", response_model=schemas.Page[schemas.Invoice], responses=JSON_OR_CSV, dependencies=[reads("invoices"), AS_CSV]
+    "",
+    response_model=schemas.Page[schemas.Invoice],
+    responses=JSON_OR_CSV,
+    dependencies=[reads("invoices", "customers"), AS_CSV],
 )
 def list_invoices(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     status: Literal["draft", "issued", "voided"] | None = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Invoices by draft date, without their lines (GET one invoice for those)."""
+    """Invoices drafted by ``as_of`` as they stood then (issued, voided, paid, credited or written
+    off by that date), as known at ``known_at``, by draft date; without their lines (GET one
+    invoice for those, as it stands now)."""
     filters = named(customer=str(customer_id) if customer_id else None, status=status)
-    return respond(request, keel, "invoices", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "invoices", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{invoice_id}", response_model=schemas.Invoice, dependencies=[reads("invoices")])
@@ -107,34 +113,14 @@ def get_invoice(invoice_id: UUID, keel: KeelDep, response: Response) -> schemas.
     return to_schema(found)
 
 
-@router.get("/{invoice_id}/credit-notes/{credit_note_id}", response_model=schemas.CreditNote)
+@router.get(
+    "/{invoice_id}/credit-notes/{credit_note_id}", response_model=schemas.CreditNote, dependencies=[reads("documents")]
+)
 def get_credit_note(invoice_id: UUID, credit_note_id: UUID, keel: KeelDep) -> schemas.CreditNote:
     """A credit note as issued (credit notes never change after issue)."""
-    issued = keel.app.first_event(CreditNote, credit_note_id)
-    if not isinstance(issued, CreditNote.Issued) or issued.invoice_id != invoice_id:
+    found = records.get_credit_note(keel.views, str(credit_note_id))
+    if found is None:
+        raise NotFound(f"creditnote {credit_note_id} not found")
+    if found.invoice_id != str(invoice_id):
         raise NotFound(f"credit note {credit_note_id} of invoice {invoice_id} not found")
-    return schemas.CreditNote(
-        id=credit_note_id,
-        invoice_id=issued.invoice_id,
-        customer_id=issued.customer_id,
-        number=issued.number,
-        issued_on=issued.effective_date,
-        currency=issued.currency,
-        net=issued.net,
-        tax=issued.tax,
-        total=issued.net + issued.tax,
-        to_credit=issued.to_credit,
-        reason=issued.reason,
-        lines=[
-            schemas.CreditNoteLine(
-                description=ln.description,
-                quantity=ln.quantity,
-                unit_price=ln.unit_price,
-                discount_percent=ln.discount_percent,
-                tax_rate=ln.tax_rate,
-                tax_inclusive=ln.tax_inclusive,
-                amount=ln.amount(issued.currency).amount,
-            )
-            for ln in issued.lines
-        ],
-    )
+    return schemas.CreditNote.model_validate(found, from_attributes=True)

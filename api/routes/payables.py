@@ -10,9 +10,8 @@ from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from commands.messages import CommandResult, VoidBill
 from ledger.errors import NotFound
-from ledger.payables import SupplierPayment
 from projections.engine.pages import Page
-from projections.finance import ledger_lists
+from projections.finance import ledger_lists, records
 from projections.queries import Params
 
 router = APIRouter(prefix="/v1", tags=["payables"])
@@ -96,18 +95,12 @@ def get_bill(bill_id: UUID, keel: KeelDep) -> ledger_lists.BillView:
     return found
 
 
-@router.get("/supplier-payments/{payment_id}", response_model=schemas.SupplierPayment)
+@router.get(
+    "/supplier-payments/{payment_id}", response_model=schemas.SupplierPayment, dependencies=[reads("documents")]
+)
 def get_supplier_payment(payment_id: UUID, keel: KeelDep) -> schemas.SupplierPayment:
     """A payment to a supplier as made (they never change)."""
-    made = keel.app.first_event(SupplierPayment, payment_id)
-    assert isinstance(made, SupplierPayment.Made)
-    return schemas.SupplierPayment(
-        id=payment_id,
-        supplier_id=made.supplier_id,
-        paid_on=made.effective_date,
-        currency=made.currency,
-        amount=made.amount,
-        rate=made.rate,
-        reference=made.reference,
-        allocations=[schemas.BillAllocationOut(bill_id=a.bill_id, amount=a.amount) for a in made.allocations],
-    )
+    found = records.get_supplier_payment(keel.views, str(payment_id))
+    if found is None:
+        raise NotFound(f"supplierpayment {payment_id} not found")
+    return schemas.SupplierPayment.model_validate(found, from_attributes=True)

@@ -10,9 +10,9 @@ from api import schemas
 from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
 from api.schemas import FIRST_DAY, LAST_DAY
 from commands.messages import CommandResult
-from ledger.payment import Payment
+from ledger.errors import NotFound
 from projections.engine.pages import Page
-from projections.finance import ledger_lists
+from projections.finance import ledger_lists, records
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -46,19 +46,12 @@ def list_payments(
     return ledger_lists.list_payments(keel.views, str(customer_id) if customer_id else None, start, end, cursor, limit)
 
 
-@router.get("/{payment_id}", response_model=schemas.PaymentDetail)
+@router.get("/{payment_id}", response_model=schemas.PaymentDetail, dependencies=[reads("documents")])
 def get_payment(payment_id: UUID, keel: KeelDep, response: Response) -> schemas.PaymentDetail:
-    """One payment as it stands now, with its allocations (read from its own events: always current)."""
-    payment = keel.app.get(Payment, payment_id)
-    response.headers["ETag"] = f'"{payment.version}"'
-    return schemas.PaymentDetail(
-        id=payment.id,
-        customer_id=payment.customer_id,
-        received_on=payment.received_on,
-        currency=payment.amount.currency,
-        amount=payment.amount.amount,
-        rate=payment.rate,
-        allocations=[schemas.PaymentAllocation(invoice_id=i, amount=a) for i, a in payment.allocated.items() if a != 0],
-        credit=payment.credit.amount,
-        version=payment.version,
-    )
+    """One payment as it stands now, with what is allocated to each invoice and the credit left; the
+    ETag is its version, for If-Match."""
+    found = records.get_payment(keel.views, str(payment_id))
+    if found is None:
+        raise NotFound(f"payment {payment_id} not found")
+    response.headers["ETag"] = f'"{found.version}"'
+    return schemas.PaymentDetail.model_validate(found, from_attributes=True)

@@ -174,8 +174,10 @@ def forecast_vs_actual_report(
     forecast_known_at: Annotated[
         datetime | None, Query(description="When the forecast was made (default: the end of as_of, UTC)")
     ] = None,
+    known_at: KnownAt = None,
 ) -> Response:
-    """What the cash forecast said at a past moment against what went through the bank since."""
+    """What the cash forecast said at a past moment against what went through the bank since, as
+    known at ``known_at`` (a forecast made after it: the forecast as known then)."""
     made = (("forecast_known_at", utc(forecast_known_at).isoformat()),) if forecast_known_at else ()
     params = Params(as_of=as_of, end=window.end, by=by, filters=made)
     return respond(request, keel, "forecast-vs-actual", params)

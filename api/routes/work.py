@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -9,10 +8,10 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, Cursor, KeelDep, Limit, MetaDep, as_of_or_today, reads
+from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
-from ledger.timesheets import Timesheet, monday_of, timesheet_id
+from ledger.timesheets import monday_of, timesheet_id
 from projections.delivery import lists as work_lists
 from projections.engine.pages import Page
 from projections.queries import Params, named
@@ -117,27 +116,30 @@ def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, met
     "/projects",
     response_model=schemas.Page[schemas.Project],
     responses=JSON_OR_CSV,
-    dependencies=[reads(*WORK), AS_CSV],
+    dependencies=[reads(*WORK, "customers"), AS_CSV],
 )
 def list_projects(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
     project_status: Annotated[Literal["draft", "active", "closed"] | None, Query(alias="status")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
-    """Projects by the date they were drafted."""
+    """Projects drafted by ``as_of`` as they stood then, as known at ``known_at``, by the date they
+    were drafted."""
     filters = named(customer=str(customer_id) if customer_id else None, status=project_status)
-    return respond(request, keel, "projects", Params(filters=filters, cursor=cursor, limit=limit))
+    return respond(request, keel, "projects", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/projects/{project_id}", response_model=schemas.Project, dependencies=[reads(*WORK)])
 def get_project(project_id: UUID, keel: KeelDep) -> work_lists.ProjectView:
-    found = work_lists.list_projects(keel.views, project_id=str(project_id)).items
-    if not found:
+    found = work_lists.get_project(keel.views, str(project_id))
+    if found is None:
         raise NotFound(f"project {project_id} not found")
-    return found[0]
+    return found
 
 
 @router.get("/people", response_model=schemas.Page[schemas.Person], dependencies=[reads(*WORK)])
@@ -156,29 +158,13 @@ def get_person(handle: Annotated[str, Path(max_length=64)], keel: KeelDep, as_of
     return found[0]
 
 
-@router.get("/timesheets/{person}/{week}", response_model=schemas.Timesheet)
+@router.get("/timesheets/{person}/{week}", response_model=schemas.Timesheet, dependencies=[reads("work")])
 def get_timesheet(
     person: Annotated[str, Path(max_length=64)], week: Week, keel: KeelDep, response: Response
-) -> schemas.Timesheet:
-    """One person's week as it stands now (read from its own events: always current)."""
-    sheet = keel.app.get(Timesheet, timesheet_id(person, monday_of(week)))
-    response.headers["ETag"] = f'"{sheet.version}"'
-    entries = [
-        schemas.TimesheetEntry(
-            entry_id=entry_id,
-            day=e["day"],
-            project_id=str(e["project_id"]),
-            hours=e["hours"],
-            billable=e["billable"],
-            note=e.get("note", ""),
-        )
-        for entry_id, e in sorted(sheet.entries.items(), key=lambda item: (item[1]["day"], item[0]))
-    ]
-    return schemas.Timesheet(
-        person=sheet.person,
-        week=sheet.week,
-        status=sheet.status,
-        total_hours=sum((e.hours for e in entries), Decimal(0)),
-        entries=entries,
-        version=sheet.version,
-    )
+) -> work_lists.TimesheetView:
+    """One person's week as it stands now, its entries by day; the ETag is its version, for If-Match."""
+    found = work_lists.get_timesheet(keel.views, person, week)
+    if found is None:
+        raise NotFound(f"timesheet {timesheet_id(person, monday_of(week))} not found")
+    response.headers["ETag"] = f'"{found.version}"'
+    return found

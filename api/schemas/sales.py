@@ -221,7 +221,10 @@ class Invoice(Out):
     series: str
     number: str | None
     status: str = Field(description="draft, issued or voided")
-    payment_state: str = Field(description="draft, unpaid, partially_paid, paid or voided")
+    payment_state: str = Field(
+        description="draft, unpaid, partially_paid, paid (settled with payments), credited or written_off"
+        " (settled by credit notes or a write-off alone) or voided"
+    )
     currency: str
     rate: DecimalStr | None
     net: DecimalStr

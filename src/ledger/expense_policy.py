@@ -201,3 +201,8 @@ class ExpensePolicy(KeelAggregate):
 
 
 COST_CENTER_MANAGER = "cost_center_manager"
+
+# The policy in force until one is configured: the cost center's manager approves every claim,
+# finance when the manager is the claimant; the default categories.
+DEFAULT_STEPS = (ApprovalStep(COST_CENTER_MANAGER, Decimal(0)),)
+DEFAULT_FALLBACK_APPROVER = "finance"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.errors import InvalidTransition, InvalidValue
@@ -20,9 +20,19 @@ from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine, make_line
 from ledger.money import minor_units
 from ledger.project_terms import ApprovedTime, Billing, ServiceLine, invoice_id_for, month_of, project_id_for_deal
+from ledger.timesheets import monday_of, timesheet_id
 
 DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
 FIXED, TIME_AND_MATERIALS, RETAINER = "fixed", "time_and_materials", "retainer"
+
+
+def timesheet_of(entry: ApprovedTime) -> UUID:
+    """The timesheet an approved entry came from: its person's week of its day."""
+    return timesheet_id(entry.person, monday_of(entry.day))
+
+
+def billed_key(timesheet: UUID, entry_id: str) -> str:
+    return f"{timesheet}:{entry_id}"
 
 
 class Project(KeelAggregate):
@@ -140,13 +150,27 @@ class Project(KeelAggregate):
             project.completed_milestones = {*project.completed_milestones, self.milestone}
 
     class TimeBilled(Event):
+        """Approved entries invoiced. An entry id is unique within its timesheet only, so v2 names
+        each entry's timesheet too (``timesheet_ids`` runs beside ``entry_ids``)."""
+
         TOPIC = "keel.project.TimeBilled.v1"
+        class_version = 2
         period: str
         invoice_id: UUID
         entry_ids: list[str]
+        timesheet_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 named the entries alone: their timesheets are not known."""
+            state["timesheet_ids"] = []
 
         def apply(self, project: Project) -> None:
-            project.billed_entries = {*project.billed_entries, *self.entry_ids}
+            if self.timesheet_ids:
+                billed = {billed_key(t, e) for t, e in zip(self.timesheet_ids, self.entry_ids, strict=True)}
+            else:
+                billed = set(self.entry_ids)  # v1: bare entry ids
+            project.billed_entries = {*project.billed_entries, *billed}
             project.time_invoices = {*project.time_invoices, self.invoice_id}
 
     class RetainerBilled(Event):
@@ -303,6 +327,12 @@ class Project(KeelAggregate):
         self.trigger_event(self.MilestoneCompleted, milestone=key, invoice_id=invoice.id, **meta.stamp(on))
         return invoice
 
+    def _billed(self, entry: ApprovedTime) -> bool:
+        """Billed already: by its timesheet and id, or (billed before v2) by its id alone."""
+        return billed_key(timesheet_of(entry), entry.entry_id) in self.billed_entries or (
+            entry.entry_id in self.billed_entries
+        )
+
     def bill_time(self, as_of: date, on: date, meta: Meta) -> Invoice | None:
         """Approved billable time up to the end of the last complete month drafts one invoice for that month."""
         if self.billing is None or self.billing.model != TIME_AND_MATERIALS:
@@ -311,7 +341,7 @@ class Project(KeelAggregate):
         period = month_of(cutoff)
         if invoice_id_for(self.id, f"time:{period}") in self.time_invoices:
             return None
-        entries = [e for e in self.approved if e.billable and e.entry_id not in self.billed_entries and e.day <= cutoff]
+        entries = [e for e in self.approved if e.billable and not self._billed(e) and e.day <= cutoff]
         if not entries:
             return None
         groups: dict[tuple[str, Decimal], Decimal] = {}
@@ -327,6 +357,7 @@ class Project(KeelAggregate):
             period=period,
             invoice_id=invoice.id,
             entry_ids=[e.entry_id for e in entries],
+            timesheet_ids=[timesheet_of(e) for e in entries],
             **meta.stamp(on),
         )
         return invoice

@@ -86,6 +86,7 @@ def test_a_customer_paying_12_days_late_is_forecast_12_days_late_and_the_forecas
         )
     )
     pay(keel, prompt, "620.00", date(2026, 4, 10), {open_prompt: "620.00"})
+    before_slow = keel.app.head_position()  # Slow's payment not yet recorded
     pay(keel, slow, "1860.00", date(2026, 4, 14), {open_slow: "1860.00"})
     keel.engine.catch_up()
 
@@ -98,6 +99,12 @@ def test_a_customer_paying_12_days_late_is_forecast_12_days_late_and_the_forecas
     rows = {p["start"]: p for p in compared["periods"]}
     assert all(p["difference"] == "0.00" for p in compared["periods"]), compared["periods"]
     assert rows["2026-04-13"]["forecast_net"] == rows["2026-04-13"]["actual_net"] == "1860.00"
+    # As known before Slow's payment was recorded: the same forecast, nothing come in that week yet.
+    params = {"as_of": "2026-03-20", "end": "2026-04-30", "forecast_known_at": forecast_made.isoformat()}
+    then = ok(client.get("/v1/reports/forecast-vs-actual", params={**params, "known_at": str(before_slow)}))
+    weeks_then = {p["start"]: p for p in then["periods"]}
+    assert (weeks_then["2026-04-13"]["forecast_net"], weeks_then["2026-04-13"]["actual_net"]) == ("1860.00", "0.00")
+    assert then["provenance"]["position"] == before_slow
 
     actual = ok(client.get("/v1/reports/cash-flow", params={"start": "2026-04-01", "end": "2026-04-30"}))
     (april,) = actual["periods"]

@@ -162,7 +162,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
             keel.app.handle(m.RegisterCustomer(meta=SETUP, on=date(2026, 1, 2), name=name))
     said(store, "invoices", "draft", "--customer", "Acme Ltd", "--line", "Work:1:100", "--on", "2026-02-02")
     with opened(store) as keel:
-        (draft,) = lists.list_invoices(keel.views, status="draft").items
+        (draft,) = lists.list_invoices(keel.views, date(2026, 2, 2), status="draft").items
     said(store, "invoices", "issue", draft.id, "--on", "2026-02-02")
     return store
 

@@ -19,9 +19,8 @@ from projections.queries import QUERIES
 
 NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI and by id over HTTP
 
-# (CLI arguments, API path and query): every report and list of the query layer.
-# Lists of current state take no known_at; the forecast against the actual has its own knowledge axis.
-NOT_KNOWN_AT = {"forecast-vs-actual", "invoices", "projects"}
+# (CLI arguments, API path and query): every report and list of the query layer, each asked as
+# known now and as known at a past position.
 CASES: list[tuple[list[str], str]] = [
     (["report", "trial-balance", "--as-of", "2026-09-30"], "/v1/reports/trial-balance?as_of=2026-09-30"),
     (["report", "trial-balance", "--functional"], "/v1/reports/trial-balance?valuation=functional"),
@@ -77,11 +76,11 @@ CASES: list[tuple[list[str], str]] = [
     (["report", "work-in-progress", "--as-of", "2026-09-30"], "/v1/reports/work-in-progress?as_of=2026-09-30"),
     (["customers", "list", "--name", "o", "--as-of", "2026-08-25"], "/v1/customers?name=o&as_of=2026-08-25"),
     (
-        ["invoices", "list", "--customer", NORTHWIND, "--status", "issued"],
-        "/v1/invoices?customer_id={customer}&status=issued",
+        ["invoices", "list", "--customer", NORTHWIND, "--status", "issued", "--as-of", "2026-08-25"],
+        "/v1/invoices?customer_id={customer}&status=issued&as_of=2026-08-25",
     ),
     (["deals", "list", "--as-of", "2026-08-25"], "/v1/deals?as_of=2026-08-25"),
-    (["projects", "list", "--limit", "1"], "/v1/projects?limit=1"),
+    (["projects", "list", "--limit", "1", "--as-of", "2026-08-25"], "/v1/projects?limit=1&as_of=2026-08-25"),
     (["suppliers", "list", "--as-of", "2026-09-30"], "/v1/suppliers?as_of=2026-09-30"),
 ]
 
@@ -121,7 +120,7 @@ def test_the_cli_prints_the_bytes_the_api_sends_for_every_report(demo: tuple[Kee
     customer = customer_id(client, NORTHWIND)
     for args, path in CASES:
         url = path.format(customer=customer)
-        for knowledge in ([], ["--known-at", known]) if name_of(args) not in NOT_KNOWN_AT else ([],):
+        for knowledge in ([], ["--known-at", known]):
             query = url + ("&" if "?" in url else "?") + f"known_at={known}" if knowledge else url
             api = client.get(query)
             assert api.status_code == 200, (query, api.text)

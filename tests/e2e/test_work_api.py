@@ -118,3 +118,24 @@ def test_utilisation_over_a_reversed_or_endless_period_is_a_422_not_a_timeout(cl
         response = client.get("/v1/reports/utilisation", params=params)
         assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
     assert client.get("/v1/reports/utilisation", params={"start": "2026-09-03", "end": "8423-04-29"}).status_code == 422
+
+
+def test_the_same_entry_id_in_two_weeks_is_two_entries_billed_once_each(
+    client: TestClient, keel: Keel, work: dict[str, str]
+) -> None:
+    """An entry id is the client's, unique within its week only: two weeks' "e-1" are two entries,
+    both billed, and the work read model keeps both (it used to stop on the second)."""
+    allocation = {"person": "ana", "week": "2026-04-13", "hours": "20", "on": "2026-04-01"}
+    ok(client.post(f"/v1/projects/{work['project']}/allocations", json=allocation))
+    for week, day, hours in (("2026-04-06", "2026-04-07", "8"), ("2026-04-13", "2026-04-14", "6")):
+        ok(client.post("/v1/time", json={**time(work, day, hours), "entry_id": "e-1"}), 201)
+        ok(client.post(f"/v1/timesheets/ana/{week}/submit"))
+        ok(client.post(f"/v1/timesheets/ana/{week}/approve", headers={"X-Keel-Actor": "lead"}))
+    billed = ok(client.post(f"/v1/projects/{work['project']}/billing-runs", json={"as_of": "2026-05-01"}))
+    pos = {"min_position": billed["position"]}
+    (invoice,) = ok(client.get("/v1/invoices", params=pos))["items"]
+    assert invoice["net"] == "1680.00"  # 14 hours at 120
+    assert ok(client.get("/v1/reports/work-in-progress", params=pos))["rows"] == []  # billed today: no WIP left
+    again = ok(client.post(f"/v1/projects/{work['project']}/billing-runs", json={"as_of": "2026-05-01"}))
+    assert again["position"] == 0
+    assert all(s["healthy"] for s in ok(client.get("/v1/projections")))

@@ -27,6 +27,7 @@ from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
 from ledger.payables import Bill, Supplier, SupplierPayment
 from ledger.payment import Allocation, Payment
+from ledger.projects import Project
 from ledger.sequence import NumberSequence
 
 AGGREGATES = (
@@ -177,6 +178,17 @@ def test_payment_received_v1_reads(app: KeelApplication) -> None:
     assert isinstance(event, Payment.Received)
     assert event.allocations == [Allocation(UUID(OTHER), Decimal("4.00"))]
     assert (event.rate, event.bank_fee) == (Decimal(1), Decimal(0))
+
+
+def test_time_billed_v1_reads_with_its_entries_by_id_alone(app: KeelApplication) -> None:
+    event = decode(
+        app,
+        "keel.project.TimeBilled.v1",
+        9,
+        f'"period":"2026-04","invoice_id":{{"_type_":"uuid_hex","_data_":"{OTHER}"}},"entry_ids":["e-1","e-2"]',
+    )
+    assert isinstance(event, Project.TimeBilled)
+    assert (event.entry_ids, event.timesheet_ids) == (["e-1", "e-2"], [])
 
 
 def test_current_events_survive_a_round_trip_through_the_store(app: KeelApplication) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from commands.finance import messages as m
@@ -13,11 +12,18 @@ from ledger.books import BOOKS_ID, Books
 from ledger.chart_templates import DEFAULT_CHART
 from ledger.errors import NotFound
 from ledger.events import Meta
-from ledger.expense_policy import DEFAULT_CATEGORIES, POLICY_ID, ApprovalStep, CostCenter, ExpensePolicy, cost_center_id
+from ledger.expense_policy import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_FALLBACK_APPROVER,
+    DEFAULT_STEPS,
+    POLICY_ID,
+    ApprovalStep,
+    CostCenter,
+    ExpensePolicy,
+    cost_center_id,
+)
 from ledger.expenses import ExpenseClaim, make_details
 from ledger.money import to_decimal
-
-DEFAULT_POLICY_STEPS = [ApprovalStep("cost_center_manager", Decimal(0))]
 
 
 def define_cost_center(uow: UnitOfWork, c: m.DefineCostCenter) -> CommandResult:
@@ -41,8 +47,8 @@ def _policy(uow: UnitOfWork, on: date, meta: Meta) -> ExpensePolicy:
         return uow.load(ExpensePolicy, POLICY_ID)
     except NotFound:
         # The default categories name services-eu accounts: checked against that chart.
-        categories = dict(DEFAULT_CATEGORIES)
-        return ExpensePolicy.configure(DEFAULT_POLICY_STEPS, "finance", categories, on, meta, DEFAULT_CHART)
+        steps, categories = list(DEFAULT_STEPS), dict(DEFAULT_CATEGORIES)
+        return ExpensePolicy.configure(steps, DEFAULT_FALLBACK_APPROVER, categories, on, meta, DEFAULT_CHART)
 
 
 def expense_policy(uow: UnitOfWork) -> ExpensePolicy:

@@ -366,12 +366,18 @@ class ForecastVsActual:
 
 
 def forecast_vs_actual(
-    db: ViewDatabase, as_of: date, end: date, by: str, currency: str, forecast_known_at: datetime
+    db: ViewDatabase,
+    as_of: date,
+    end: date,
+    by: str,
+    currency: str,
+    forecast_known_at: datetime,
+    known_at: datetime | None = None,
 ) -> ForecastVsActual:
     """What the forecast said at ``forecast_known_at`` for the periods from ``as_of`` against the
-    bank movements since, as known now."""
+    bank movements since, as known at ``known_at`` (None: now)."""
     said = forecast(db, as_of, end, by, currency, forecast_known_at, limit=0)
-    happened = actual(db, as_of + timedelta(days=1), end, by, currency)
+    happened = actual(db, as_of + timedelta(days=1), end, by, currency, known_at)
     actual_net = {p.start: p.net for p in happened.periods}
     rows = []
     for p in said.periods:

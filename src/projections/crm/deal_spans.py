@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money, from_minor, to_minor
-from projections.engine.spans import FOREVER, FOREVER_DATE
+from projections.engine.spans import FOREVER_DATE, Span, respan
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 DDL = (
@@ -51,8 +51,6 @@ STATE = (
 )
 COLUMNS = ("deal_id", "valid_from", "valid_to", "known_from", "known_to", *STATE)
 
-Span = tuple[date, date, tuple[Any, ...]]  # valid_from, valid_to, state (STATE's order)
-
 
 def timeline(stages: Sequence[tuple[Any, ...]], facts: Sequence[tuple[Any, ...]]) -> set[Span]:
     """The deal's states between the dates its history changes. Rows are (effective_date,
@@ -71,6 +69,13 @@ def timeline(stages: Sequence[tuple[Any, ...]], facts: Sequence[tuple[Any, ...]]
     return spans
 
 
+def _timeline(rows: Sequence[tuple[Any, ...]]) -> set[Span]:
+    """``timeline`` of a history as ``update_spans`` tags it: (effective_date, position, "stage" or
+    "fact", …)."""
+    untagged = {tag: [(r[0], r[1], *r[3:]) for r in rows if r[2] == tag] for tag in ("stage", "fact")}
+    return timeline(untagged["stage"], untagged["fact"])
+
+
 def weighted(value_minor: int, currency: str, probability: str) -> int:
     """A deal's probability-weighted value in minor units, rounded as ``DealState.weighted``."""
     value = from_minor(value_minor, currency)
@@ -78,8 +83,8 @@ def weighted(value_minor: int, currency: str, probability: str) -> int:
 
 
 def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -> None:
-    """Re-derive the spans of the deals this page changed, event by event: ``changes`` maps a
-    deal to the (position, recorded_at) of each of its events in the page."""
+    """Re-derive the spans of the deals this page changed, event by event (see ``respan``):
+    ``changes`` maps a deal to the (position, recorded_at) of each of its events in the page."""
     ids = sorted(changes)
     stages: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     facts: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -100,26 +105,13 @@ def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) ->
             rest[2] = int(rest[2])
             rest[7], rest[8] = as_date(rest[7]), as_date(rest[8])
             facts[str(deal)].append((as_date(day), int(position), *rest))
-    closed: list[tuple[Any, ...]] = []  # spans recorded before this page that stop holding
-    opened: list[list[Any]] = []  # spans this page opens (and may close again)
-    for deal in ids:
-        events = sorted(changes[deal])
-        first = events[0][0]
-        before = timeline([s for s in stages[deal] if s[1] < first], [f for f in facts[deal] if f[1] < first])
-        fresh: dict[Span, list[Any]] = {}
-        for position, recorded_at in events:
-            after = timeline(
-                [s for s in stages[deal] if s[1] <= position], [f for f in facts[deal] if f[1] <= position]
-            )
-            for span in before - after:
-                if span in fresh:
-                    fresh.pop(span)[4] = recorded_at
-                else:
-                    closed.append((recorded_at, deal, span[0], FOREVER))
-            for span in after - before:
-                fresh[span] = row = [deal, span[0], span[1], recorded_at, FOREVER, *span[2]]
-                opened.append(row)
-            before = after
+    # One history per deal for ``respan``: its stages and facts, each tagged after its position.
+    history = {
+        deal: [(s[0], s[1], "stage", *s[2:]) for s in stages[deal]]
+        + [(f[0], f[1], "fact", *f[2:]) for f in facts[deal]]
+        for deal in ids
+    }
+    closed, opened = respan(changes, history, _timeline)
     if closed:  # before the inserts: a span reopened with the same start must not be closed
         cur.executemany(
             "UPDATE deal_spans SET known_to = %s WHERE deal_id = %s AND valid_from = %s AND known_to = %s", closed

@@ -1,14 +1,16 @@
-"""Delivery lists: projects and people (with the terms in force on a date)."""
+"""Delivery lists: projects and people (with the terms in force on a date); a person's week."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ledger.money import Money
+from ledger.timesheets import monday_of, timesheet_id
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
+from projections.engine.spans import spans_at
 from projections.engine.sql import Row, as_date
 
 
@@ -58,21 +60,32 @@ def _project(r: Row) -> ProjectView:
 
 def list_projects(
     db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
     customer_id: str | None = None,
     status: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
-    project_id: str | None = None,
 ) -> Page[ProjectView]:
-    where: list[str] = []
-    params: list[object] = []
-    for column, value in (("customer_id", customer_id), ("status", status), ("id", project_id)):
-        if value:
-            where.append(f"{column} = %s")
-            params.append(value)
+    """The projects drafted by ``as_of`` as they stood then (configured, active or closed by that
+    date), as known at ``known_at``, by draft date."""
     with db.read() as cur:
-        select = f"SELECT {_PROJECT}, drafted_on, id FROM work_projects"
-        return fetch_page(cur, select, ["drafted_on", "id"], where, params, cursor, limit, _project)
+        at, params = spans_at(cur, as_of, known_at)
+        where = [at]
+        for column, value in (("customer_id", customer_id), ("status", status)):
+            if value:
+                where.append(f"{column} = %s")
+                params.append(value)
+        select = f"SELECT project_id, {_PROJECT.removeprefix('id, ')}, drafted_on, project_id FROM project_spans"
+        return fetch_page(cur, select, ["drafted_on", "project_id"], where, params, cursor, limit, _project)
+
+
+def get_project(db: ViewDatabase, project_id: str) -> ProjectView | None:
+    """A project as it stands now."""
+    with db.read() as cur:
+        cur.execute(f"SELECT {_PROJECT} FROM work_projects WHERE id = %s", (project_id,))
+        row = cur.fetchone()
+    return _project(row) if row else None
 
 
 @dataclass(frozen=True)
@@ -121,3 +134,50 @@ def list_people(
             limit,
             convert,
         )
+
+
+@dataclass(frozen=True)
+class TimesheetEntryView:
+    entry_id: str
+    day: date
+    project_id: str
+    hours: Decimal  # 0: withdrawn by a correction
+    billable: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class TimesheetView:
+    person: str
+    week: date
+    status: str
+    total_hours: Decimal
+    entries: list[TimesheetEntryView]  # by day, then entry id
+    version: int
+
+
+def get_timesheet(db: ViewDatabase, person: str, day: date) -> TimesheetView | None:
+    """``person``'s timesheet of the week ``day`` falls in, as it stands now."""
+    sheet_id = str(timesheet_id(person, monday_of(day)))
+    with db.read() as cur:
+        cur.execute("SELECT person, week, status, version FROM timesheets WHERE id = %s", (sheet_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        cur.execute(
+            "SELECT entry_id, day, project_id, hours, billable, note FROM timesheet_entries WHERE timesheet_id = %s",
+            (sheet_id,),
+        )
+        entries = [
+            TimesheetEntryView(str(r[0]), _date(r[1]), str(r[2]), Decimal(r[3]), bool(r[4]), r[5])
+            for r in cur.fetchall()
+        ]
+    entries.sort(key=lambda e: (e.day, e.entry_id))  # in Python: entry ids by code point, whatever the collation
+    total = sum((e.hours for e in entries), Decimal(0))
+    return TimesheetView(row[0], _date(row[1]), row[2], total, entries, int(row[3]))
+
+
+def _date(value: object) -> date:
+    found = as_date(value)
+    assert found is not None
+    return found

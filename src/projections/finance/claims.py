@@ -1,9 +1,13 @@
-"""Expense claims as they stand now: status, route, who must act next."""
+"""Expense claims as they stand now: status, route, who must act next; and who approves them —
+the cost centers with their managers and the expense policy in force (its approval steps and
+category rules, in their order), each with its aggregate's version (the ETag clients send back
+as If-Match). Thresholds are kept as recorded, to the digit."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ledger.expense_policy import CostCenter, ExpensePolicy
 from ledger.expenses import ExpenseClaim
 from ledger.money import to_minor
 from projections.engine.projection import Fact
@@ -12,9 +16,9 @@ from projections.engine.sql import Cursor
 
 class ClaimsProjection:
     name = "claims"
-    schema_version = 1
-    tables = ("claims",)
-    folds = (ExpenseClaim.Event,)
+    schema_version = 2  # 2: cost centers and the expense policy
+    tables = ("claims", "cost_centers", "expense_policy", "expense_policy_steps", "expense_policy_categories")
+    folds = (ExpenseClaim.Event, CostCenter.Event, ExpensePolicy.Event)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(
@@ -40,12 +44,31 @@ class ClaimsProjection:
             )"""
         )
         cur.execute("CREATE INDEX claims_next_approver ON claims (next_approver)")
+        cur.execute(
+            "CREATE TABLE cost_centers (id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL,"
+            " manager TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL)"
+        )
+        # One policy (``POLICY_ID``): its row, its steps in order, its categories in order.
+        cur.execute(
+            "CREATE TABLE expense_policy (id TEXT PRIMARY KEY, fallback_approver TEXT NOT NULL,"
+            " version INTEGER NOT NULL, position BIGINT NOT NULL)"
+        )
+        cur.execute(
+            "CREATE TABLE expense_policy_steps (step_no INTEGER PRIMARY KEY, approver TEXT NOT NULL,"
+            " above TEXT NOT NULL)"
+        )
+        cur.execute(
+            "CREATE TABLE expense_policy_categories (ordinal INTEGER PRIMARY KEY, category TEXT NOT NULL,"
+            " account TEXT NOT NULL)"
+        )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         for fact in facts:
             e = fact.event
             cid = str(e.originator_id)
-            if isinstance(e, ExpenseClaim.Submitted):
+            if isinstance(e, CostCenter.Event | ExpensePolicy.Event):
+                self._approvers(cur, fact)
+            elif isinstance(e, ExpenseClaim.Submitted):
                 cur.execute(
                     "INSERT INTO claims (id, employee, category, account, description, receipt_reference, cost_center,"
                     " project_id, currency, amount_minor, status, route, approvals, next_approver, submitted_on,"
@@ -119,6 +142,37 @@ class ClaimsProjection:
                 cur.execute(
                     "UPDATE claims SET status = 'reimbursed', version = %s, position = %s WHERE id = %s",
                     (e.originator_version, fact.position, cid),
+                )
+
+    @staticmethod
+    def _approvers(cur: Cursor, fact: Fact) -> None:
+        e, oid = fact.event, str(fact.event.originator_id)
+        if isinstance(e, CostCenter.Defined):
+            cur.execute(
+                "INSERT INTO cost_centers (id, code, name, manager, version, position) VALUES (%s, %s, %s, %s, %s, %s)",
+                (oid, e.code, e.name, e.manager, e.originator_version, fact.position),
+            )
+        elif isinstance(e, CostCenter.ManagerChanged):
+            cur.execute(
+                "UPDATE cost_centers SET manager = %s, version = %s, position = %s WHERE id = %s",
+                (e.manager, e.originator_version, fact.position, oid),
+            )
+        elif isinstance(e, ExpensePolicy.Configured | ExpensePolicy.Reconfigured):
+            for table in ("expense_policy", "expense_policy_steps", "expense_policy_categories"):
+                cur.execute(f"DELETE FROM {table}")
+            cur.execute(
+                "INSERT INTO expense_policy (id, fallback_approver, version, position) VALUES (%s, %s, %s, %s)",
+                (oid, e.fallback_approver, e.originator_version, fact.position),
+            )
+            for n, step in enumerate(e.steps, start=1):
+                cur.execute(
+                    "INSERT INTO expense_policy_steps (step_no, approver, above) VALUES (%s, %s, %s)",
+                    (n, step.approver, str(step.above)),
+                )
+            for n, (category, account) in enumerate(e.categories.items(), start=1):
+                cur.execute(
+                    "INSERT INTO expense_policy_categories (ordinal, category, account) VALUES (%s, %s, %s)",
+                    (n, category, account),
                 )
 
     @staticmethod

@@ -1,8 +1,11 @@
-"""Invoices as they stand now, with their lines: the invoices list and invoice detail."""
+"""Invoices as they stand now, with their lines (an invoice's detail), and their list rows as
+bitemporal spans (the list as of D known at K, see ``projections.finance.invoice_spans``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ledger.invoice import Invoice
@@ -10,6 +13,7 @@ from ledger.invoice_lines import taxes
 from ledger.money import to_minor
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor, update_rows
+from projections.finance import invoice_spans
 
 _ADDS = {
     Invoice.PaymentApplied: "paid_minor",
@@ -66,9 +70,9 @@ LINE_COLUMNS = (
 
 class InvoicesProjection:
     name = "invoices"
-    schema_version = 2
-    tables = ("invoices", "invoice_lines")
-    query_indexes = ("invoices_customer",)
+    schema_version = 3  # 3: list rows as spans
+    tables = ("invoices", "invoice_lines", "invoice_facts", "invoice_spans")
+    query_indexes = ("invoices_customer", *invoice_spans.INDEXES)
     folds = (Invoice.Event,)
 
     def create(self, cur: Cursor) -> None:
@@ -112,6 +116,7 @@ class InvoicesProjection:
                 PRIMARY KEY (invoice_id, line_no)
             )"""
         )
+        invoice_spans.create(cur)
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         # Invoices drafted in this page are folded in memory and inserted at the end in one COPY
@@ -120,12 +125,17 @@ class InvoicesProjection:
         drafted: dict[str, dict[str, Any]] = {}
         earlier: dict[str, dict[str, Any]] = {}
         lines: list[tuple[Any, ...]] = []
+        spans: list[tuple[Any, ...]] = []
+        changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # invoice -> its events in the page
         currencies = self._currencies(cur, facts)
         for fact in facts:
             e = fact.event
             if not isinstance(e, Invoice.Event):
                 continue
             iid = str(e.originator_id)
+            currency = e.currency if isinstance(e, Invoice.Drafted) else currencies.get(iid) or drafted[iid]["currency"]
+            spans.append(invoice_spans.fact_row(fact, currency))
+            changed[iid].append((fact.position, fact.recorded_at))
             if isinstance(e, Invoice.Drafted):
                 result = taxes(list(e.lines), e.currency)
                 drafted[iid] = {
@@ -166,7 +176,7 @@ class InvoicesProjection:
                     for n, ln in enumerate(e.lines, start=1)
                 ]
                 continue
-            changes = self._changes(e, currencies.get(iid) or drafted[iid]["currency"])
+            changes = self._changes(e, currency)
             if not changes:
                 continue
             row = drafted.get(iid)
@@ -180,6 +190,9 @@ class InvoicesProjection:
             cur.copy_rows("invoice_lines", LINE_COLUMNS, lines)
         if earlier:
             self._update(cur, earlier)
+        if spans:
+            cur.copy_rows("invoice_facts", invoice_spans.FACT_COLUMNS, spans)
+            invoice_spans.update_spans(cur, changed)
 
     @staticmethod
     def _update(cur: Cursor, changed: dict[str, dict[str, Any]]) -> None:

@@ -1,7 +1,9 @@
-"""Lists and details of customers (their list as of a date, as known at a moment) and invoices."""
+"""Lists and details of customers and invoices (their lists as of a date, as known at a moment),
+and customers' names as of a date for the other lists."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,8 +12,8 @@ from typing import Any
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
-from projections.engine.spans import spans_at
-from projections.engine.sql import as_date
+from projections.engine.spans import NOW, spans_at
+from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,8 @@ class InvoiceView:
     def payment_state(self) -> str:
         if self.status != "issued":
             return self.status
-        if self.outstanding == 0:
-            return "paid"
+        if self.outstanding == 0:  # settled: with payments (or customer credit), else by credit or write-off
+            return "paid" if self.paid else "credited" if self.credited else "written_off"
         return "partially_paid" if self.outstanding < self.total else "unpaid"
 
 
@@ -103,6 +105,26 @@ def list_customers(
         columns = "customer_id, name, payment_terms_days, currency, registered_on, version, name, customer_id"
         select = f"SELECT {columns} FROM customer_spans"
         return fetch_page(cur, select, ["name", "customer_id"], where, params, cursor, limit, _customer)
+
+
+def customer_names(cur: Cursor, ids: Sequence[str], as_of: date, known_at: datetime | None) -> dict[str, str]:
+    """The names of these customers as of ``as_of`` as known at ``known_at`` (None: now); of one
+    registered after ``as_of``, its first name as known then. Merged duplicates keep theirs."""
+    known = known_at or NOW
+    names: dict[str, tuple[bool, date, str]] = {}  # id -> (not on the day, valid_from, name): the least wins
+    for chunk in in_chunks(cur, ids):
+        among, params = one_of(cur, "customer_id", chunk)
+        cur.execute(
+            "SELECT customer_id, valid_from, valid_to, name FROM customer_spans"
+            f" WHERE {among} AND known_from <= %s AND known_to > %s",
+            [*params, known, known],
+        )
+        for customer, start, end, name in cur.fetchall():
+            valid_from, valid_to = as_date(start), as_date(end)
+            assert valid_from is not None and valid_to is not None
+            rank = (not valid_from <= as_of < valid_to, valid_from, str(name))
+            names[str(customer)] = min(names.get(str(customer), rank), rank)
+    return {customer: rank[2] for customer, rank in names.items()}
 
 
 def get_customer(db: ViewDatabase, customer_id: str) -> CustomerView | None:
@@ -146,21 +168,32 @@ def _invoice(row: tuple[Any, ...], lines: list[InvoiceLineView]) -> InvoiceView:
 
 def list_invoices(
     db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
     customer_id: str | None = None,
     status: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
 ) -> Page[InvoiceView]:
-    where, params = [], []
-    if customer_id:
-        where.append("customer_id = %s")
-        params.append(customer_id)
-    if status:
-        where.append("status = %s")
-        params.append(status)
+    """The invoices drafted by ``as_of`` as they stood then (issued, voided, what was paid,
+    credited or written off by that date), as known at ``known_at``, by draft date."""
     with db.read() as cur:
-        select = f"SELECT {_INVOICE_COLUMNS}, drafted_on, id FROM invoices"
-        return fetch_page(cur, select, ["drafted_on", "id"], where, params, cursor, limit, lambda r: _invoice(r, []))
+        at, params = spans_at(cur, as_of, known_at, "s")
+        where = [at]
+        if customer_id:
+            where.append("i.customer_id = %s")
+            params.append(customer_id)
+        if status:
+            where.append("s.status = %s")
+            params.append(status)
+        select = (
+            "SELECT i.id, i.customer_id, i.series, s.number, s.status, i.currency, s.rate, i.net_minor, i.tax_minor,"
+            " s.paid_minor, s.credited_minor, s.written_off_minor, i.drafted_on, s.issue_date, s.due_date, s.sent_on,"
+            " s.voided_on, s.void_reason, s.version, i.drafted_on, i.id"
+            " FROM invoice_spans s JOIN invoices i ON i.id = s.invoice_id"
+        )
+        order = ["i.drafted_on", "i.id"]
+        return fetch_page(cur, select, order, where, params, cursor, limit, lambda r: _invoice(r, []))
 
 
 def get_invoice(db: ViewDatabase, invoice_id: str) -> InvoiceView | None:

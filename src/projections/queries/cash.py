@@ -83,15 +83,22 @@ def _versus_defaults(p: Params, today: date) -> Params:
     if end <= p.as_of:
         raise InvalidValue(f"to {end.isoformat()} must come after as_of {p.as_of.isoformat()}")
     made = p.filter("forecast_known_at") or datetime.combine(p.as_of, time.max, tzinfo=UTC).isoformat()
+    if p.known_at is not None and _moment(made) > p.known_at:  # a forecast made later was not known then
+        made = p.known_at.isoformat()
     filters = (*((k, v) for k, v in p.filters if k != "forecast_known_at"), ("forecast_known_at", made))
     return replace(p, end=end, by=p.by or "week", filters=filters)
 
 
+def _moment(text: str) -> datetime:
+    made = datetime.fromisoformat(text)
+    return made.replace(tzinfo=UTC) if made.tzinfo is None else made.astimezone(UTC)
+
+
 def _versus(views: ViewDatabase, books: Books, p: Params) -> forecasts.ForecastVsActual:
     assert p.as_of is not None and p.end is not None
-    made = datetime.fromisoformat(p.filter("forecast_known_at") or "")
-    made = made.replace(tzinfo=UTC) if made.tzinfo is None else made.astimezone(UTC)
-    return forecasts.forecast_vs_actual(views, p.as_of, p.end, _by(p), books.functional_currency, made)
+    made = _moment(p.filter("forecast_known_at") or "")
+    currency = books.functional_currency
+    return forecasts.forecast_vs_actual(views, p.as_of, p.end, _by(p), currency, made, p.known_at)
 
 
 def _versus_table(found: forecasts.ForecastVsActual, _: Params) -> Table:

@@ -1,5 +1,6 @@
 """The lists a person searches before acting — customers, invoices, deals, projects, suppliers — as
-queries: a page at a time, filtered by name, customer or status, with names instead of ids."""
+queries: a page at a time, filtered by name, customer or status, with names instead of ids. Each
+is answered as of a date (today by default) as known at a moment, the customers' names too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from projections.delivery.lists import ProjectView, list_projects
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor
 from projections.finance.ledger_lists import SupplierView, list_suppliers
-from projections.finance.lists import CustomerView, InvoiceView, list_customers, list_invoices
+from projections.finance.lists import CustomerView, InvoiceView, customer_names, list_customers, list_invoices
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import page_notes
 
@@ -38,14 +39,15 @@ def reached(cur: Cursor, *read_models: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _names(views: ViewDatabase, ids: set[str], *read_models: str) -> tuple[dict[str, str], int]:
+def _names(views: ViewDatabase, ids: set[str], p: Params, *read_models: str) -> tuple[dict[str, str], int]:
+    """The customers' names as of ``p.as_of`` as known at ``p.known_at`` (a customer registered
+    after the date: its first name as known then), and how far the read models have come."""
     with views.read() as cur:
         position = reached(cur, *read_models)
-        if not ids:
+        if not ids or p.as_of is None:
             return {}, position
-        marks = ", ".join(["%s"] * len(ids))
-        cur.execute(f"SELECT id, name FROM customers WHERE id IN ({marks})", sorted(ids))
-        return {str(i): str(n) for i, n in cur.fetchall()}, position
+        names = customer_names(cur, sorted(ids), p.as_of, p.known_at)
+        return names, position
 
 
 def _status(p: Params, *allowed: str) -> str | None:
@@ -63,7 +65,7 @@ def _limit(p: Params) -> int:
 def _customers(views: ViewDatabase, _: Books, p: Params) -> Listing[CustomerView]:
     assert p.as_of is not None
     page = list_customers(views, p.as_of, p.known_at, p.filter("name"), p.cursor, _limit(p))
-    return Listing(page.items, page.next_cursor, _names(views, set(), "customers")[1])
+    return Listing(page.items, page.next_cursor, _names(views, set(), p, "customers")[1])
 
 
 def _customers_table(found: Listing[CustomerView], p: Params) -> Table:
@@ -86,18 +88,19 @@ def _as_known(p: Params) -> list[tuple[str, str]]:
 
 def _invoices(views: ViewDatabase, _: Books, p: Params) -> Listing[InvoiceView]:
     status = _status(p, "draft", "issued", "voided")
-    page = list_invoices(views, p.filter("customer"), status, p.cursor, _limit(p))
-    names, position = _names(views, {i.customer_id for i in page.items}, "invoices", "customers")
+    assert p.as_of is not None
+    page = list_invoices(views, p.as_of, p.known_at, p.filter("customer"), status, p.cursor, _limit(p))
+    names, position = _names(views, {i.customer_id for i in page.items}, p, "invoices", "customers")
     return Listing(page.items, page.next_cursor, position, names)
 
 
-def _invoices_table(found: Listing[InvoiceView], _: Params) -> Table:
+def _invoices_table(found: Listing[InvoiceView], p: Params) -> Table:
     return Table(
         "Invoices",
         columns(
             "number:key",
             "customer",
-            "status",
+            "state",
             "issue_date:date",
             "due_date:date",
             "currency",
@@ -108,7 +111,7 @@ def _invoices_table(found: Listing[InvoiceView], _: Params) -> Table:
             [
                 i.number or f"(draft {i.id[:8]})",
                 found.customer_names.get(i.customer_id, i.customer_id),
-                i.status,
+                i.payment_state,
                 i.issue_date,
                 i.due_date,
                 i.currency,
@@ -118,7 +121,7 @@ def _invoices_table(found: Listing[InvoiceView], _: Params) -> Table:
             for i in found.items
         ],
         (),
-        page_notes(len(found.items), found.next_cursor)[1:],
+        [*_as_known(p), *page_notes(len(found.items), found.next_cursor)[1:]],
     )
 
 
@@ -126,7 +129,7 @@ def _deals(views: ViewDatabase, _: Books, p: Params) -> Listing[DealState]:
     status = _status(p, "open", "won", "lost")
     assert p.as_of is not None
     page = list_deals(views, p.as_of, p.known_at, p.filter("customer"), status, p.filter("owner"), p.cursor, _limit(p))
-    names, position = _names(views, {d.customer_id for d in page.items}, "crm", "customers")
+    names, position = _names(views, {d.customer_id for d in page.items}, p, "crm", "customers")
     return Listing(page.items, page.next_cursor, position, names)
 
 
@@ -165,12 +168,13 @@ def _deals_table(found: Listing[DealState], p: Params) -> Table:
 
 def _projects(views: ViewDatabase, _: Books, p: Params) -> Listing[ProjectView]:
     status = _status(p, "draft", "active", "closed")
-    page = list_projects(views, p.filter("customer"), status, p.cursor, _limit(p))
-    names, position = _names(views, {x.customer_id for x in page.items}, "work", "customers")
+    assert p.as_of is not None
+    page = list_projects(views, p.as_of, p.known_at, p.filter("customer"), status, p.cursor, _limit(p))
+    names, position = _names(views, {x.customer_id for x in page.items}, p, "work", "customers")
     return Listing(page.items, page.next_cursor, position, names)
 
 
-def _projects_table(found: Listing[ProjectView], _: Params) -> Table:
+def _projects_table(found: Listing[ProjectView], p: Params) -> Table:
     return Table(
         "Projects",
         columns(
@@ -199,14 +203,14 @@ def _projects_table(found: Listing[ProjectView], _: Params) -> Table:
             for x in found.items
         ],
         (),
-        page_notes(len(found.items), found.next_cursor)[1:],
+        [*_as_known(p), *page_notes(len(found.items), found.next_cursor)[1:]],
     )
 
 
 def _suppliers(views: ViewDatabase, _: Books, p: Params) -> Listing[SupplierView]:
     assert p.as_of is not None
     page = list_suppliers(views, p.as_of, p.known_at, p.filter("name"), p.cursor, _limit(p))
-    return Listing(page.items, page.next_cursor, _names(views, set(), "documents")[1])
+    return Listing(page.items, page.next_cursor, _names(views, set(), p, "documents")[1])
 
 
 def _suppliers_table(found: Listing[SupplierView], p: Params) -> Table:
@@ -221,8 +225,8 @@ def _suppliers_table(found: Listing[SupplierView], p: Params) -> Table:
 
 LISTS: list[Query[Any]] = [
     Query("customers", ("customers",), _customers, _customers_table, paged=True),
-    Query("invoices", ("invoices", "customers"), _invoices, _invoices_table, paged=True, window="custom"),
+    Query("invoices", ("invoices", "customers"), _invoices, _invoices_table, paged=True),
     Query("deals", ("crm", "customers"), _deals, _deals_table, paged=True),
-    Query("projects", ("work", "customers"), _projects, _projects_table, paged=True, window="custom"),
+    Query("projects", ("work", "customers"), _projects, _projects_table, paged=True),
     Query("suppliers", ("documents",), _suppliers, _suppliers_table, paged=True),
 ]

@@ -1,0 +1,254 @@
+"""CSV statements read with a saved column mapping per bank (``ColumnMapping``), row by row.
+
+Banks' CSV exports differ in everything: delimiter, encoding, decimal comma or point, thousands
+separators, one signed amount column or a debit and a credit column, which sign means money out.
+A mapping says all of it once; the reader then refuses any row that does not fit, naming the line
+and the column (``line 7, amount: '12.345,6.7' is not an amount written 1.234,56``). A CSV names
+neither the account nor the currency: the caller gives both. It gives no balances either.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, BinaryIO, Literal
+
+from api.statements.errors import StatementError
+from api.statements.source import StatementEnd, StatementPart, clean, money, optional
+from ledger.bank_statements import Occurrences, Statement, StatementLine, check_account
+from ledger.errors import InvalidValue
+from ledger.money import Money, minor_units
+
+Column = str | int  # a header's name, or a 0-based position when the file has no header
+ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")
+DELIMITERS = (",", ";", "\t", "|")
+THOUSANDS = ("", ".", ",", " ", "'", "\u00a0")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMapping:
+    """How one bank's CSV export is laid out; saved per bank and reused for each of its files.
+
+    Either ``amount`` (one signed column; ``sign`` says whether a positive number is money in,
+    ``credit-positive``, or money out, ``debit-positive``) or both ``debit`` and ``credit``
+    (unsigned or signed numbers: a debit is always money out). ``description`` columns are
+    joined with a space. ``skip_rows`` are dropped before the header (bank name, account line).
+    """
+
+    date: Column
+    date_format: str = "%Y-%m-%d"
+    amount: Column | None = None
+    debit: Column | None = None
+    credit: Column | None = None
+    description: tuple[Column, ...] = ()
+    reference: Column | None = None
+    counterparty: Column | None = None
+    counterparty_iban: Column | None = None
+    bank_reference: Column | None = None
+    value_date: Column | None = None
+    currency: Column | None = None  # when present, every row's currency must be the statement's
+    decimal: Literal[".", ","] = "."
+    thousands: str = ""
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    skip_rows: int = 0
+    header: bool = True
+    sign: Literal["credit-positive", "debit-positive"] = "credit-positive"
+
+    def __post_init__(self) -> None:
+        if (self.amount is None) == (self.debit is None and self.credit is None):
+            raise InvalidValue("mapping: give either an amount column or debit and credit columns")
+        if self.amount is None and (self.debit is None or self.credit is None):
+            raise InvalidValue("mapping: debit and credit columns go together")
+        if self.decimal not in (".", ","):
+            raise InvalidValue(f"mapping: decimal separator {self.decimal!r}: '.' or ','")
+        if self.thousands not in THOUSANDS or self.thousands == self.decimal:
+            raise InvalidValue(
+                f"mapping: thousands separator {self.thousands!r}: none, '.', ',', space or \"'\", not the decimal"
+            )
+        if self.delimiter not in DELIMITERS:
+            raise InvalidValue(f"mapping: delimiter {self.delimiter!r}: one of , ; tab |")
+        if self.encoding not in ENCODINGS:
+            raise InvalidValue(f"mapping: encoding {self.encoding!r}: one of {', '.join(ENCODINGS)}")
+        if self.sign not in ("credit-positive", "debit-positive"):
+            raise InvalidValue(f"mapping: sign {self.sign!r}: credit-positive or debit-positive")
+        if not 0 <= self.skip_rows <= 100:
+            raise InvalidValue("mapping: skip_rows from 0 to 100")
+        if not self.header and any(isinstance(c, str) for c in self.columns()):
+            raise InvalidValue("mapping: a file without a header names its columns by position (0, 1, …)")
+        if "%" not in self.date_format:
+            raise InvalidValue(f"mapping: date format {self.date_format!r} is not a strftime format (e.g. %d.%m.%Y)")
+
+    def columns(self) -> tuple[Column, ...]:
+        named = (self.date, self.amount, self.debit, self.credit, self.reference, self.counterparty)
+        more = (self.counterparty_iban, self.bank_reference, self.value_date, self.currency)
+        return tuple(c for c in (*named, *more, *self.description) if c is not None)
+
+    def amount_pattern(self) -> re.Pattern[str]:
+        """What an amount must look like under this mapping: sign before or after, grouped or not."""
+        decimals = rf"(\{self.decimal}[0-9]+)?"
+        if self.thousands:
+            group = re.escape(self.thousands)
+            digits = rf"([0-9]{{1,3}}({group}[0-9]{{3}})+|[0-9]+)"
+        else:
+            digits = "[0-9]+"
+        return re.compile(rf"[+-]?{digits}{decimals}|{digits}{decimals}-")
+
+    def example(self) -> str:
+        return f"1{self.thousands}234{self.decimal}56" if self.thousands else f"1234{self.decimal}56"
+
+
+def read_csv(stream: BinaryIO, mapping: ColumnMapping, *, account: str, currency: str) -> Iterator[StatementPart]:
+    """The file's lines in order, then its ``StatementEnd`` (no balances, no period but the lines' own)."""
+    try:
+        account = check_account(account, "account")
+        minor_units(currency)
+    except InvalidValue as exc:
+        raise StatementError(str(exc)) from None
+    text = io.TextIOWrapper(stream, encoding=mapping.encoding, newline="")
+    rows = csv.reader(text, delimiter=mapping.delimiter)
+    pattern = mapping.amount_pattern()
+    occurrences, count, total = Occurrences(), 0, Decimal(0)
+    first: date | None = None
+    last: date | None = None
+    try:
+        for _ in range(mapping.skip_rows):
+            next(rows, None)
+        positions = _positions(rows, mapping)
+        for row in rows:
+            where = f"line {rows.line_num}"
+            if not any(cell.strip() for cell in row):
+                continue
+            line = occurrences.number(_line(row, positions, mapping, pattern, account, currency, where))
+            count, total = count + 1, total + line.amount.amount
+            first = line.booking_date if first is None else min(first, line.booking_date)
+            last = line.booking_date if last is None else max(last, line.booking_date)
+            yield line
+    except UnicodeDecodeError as exc:
+        raise StatementError(
+            f"not valid {mapping.encoding}: {exc.reason}", where=f"line {rows.line_num + 1}", field="encoding"
+        ) from None
+    except csv.Error as exc:
+        raise StatementError(f"malformed CSV: {exc}", where=f"line {rows.line_num}") from None
+    finally:
+        text.detach()
+    statement = Statement(account=account, currency=currency, from_date=first, to_date=last, source_format="csv")
+    yield StatementEnd(statement, count, money(total, currency, where="total", field="amount"))
+
+
+def _positions(rows: Any, mapping: ColumnMapping) -> dict[Column, int]:
+    if not mapping.header:
+        return {c: int(c) for c in mapping.columns()}
+    header = [clean(cell).lstrip("\ufeff") for cell in next(rows, [])]
+    found: dict[Column, int] = {}
+    for column in mapping.columns():
+        if isinstance(column, int):
+            found[column] = column
+        elif column in header:
+            found[column] = header.index(column)
+        else:
+            raise StatementError(
+                f"no column {column!r} in the header (it has {', '.join(repr(h) for h in header) or 'nothing'})",
+                where=f"line {rows.line_num}",
+                field=str(column),
+            )
+    return found
+
+
+def _line(
+    row: list[str],
+    positions: dict[Column, int],
+    mapping: ColumnMapping,
+    pattern: re.Pattern[str],
+    account: str,
+    currency: str,
+    where: str,
+) -> StatementLine:
+    def cell(column: Column | None) -> str:
+        if column is None:
+            return ""
+        index = positions[column]
+        if index >= len(row):
+            raise StatementError(
+                f"the row has {len(row)} columns, this one is number {index + 1}", where=where, field=str(column)
+            )
+        return row[index].strip()
+
+    def number(column: Column) -> Decimal | None:
+        value = cell(column)
+        if not value:
+            return None
+        if not pattern.fullmatch(value):
+            raise StatementError(
+                f"{value[:40]!r} is not an amount written {mapping.example()}"
+                f" (decimal {mapping.decimal!r}, thousands {mapping.thousands or 'none'!r})",
+                where=where,
+                field=str(column),
+            )
+        negative = value.startswith("-") or value.endswith("-")
+        digits = value.strip("+-")
+        if mapping.thousands:
+            digits = digits.replace(mapping.thousands, "")
+        amount = Decimal(digits.replace(",", "."))
+        return -amount if negative else amount
+
+    if mapping.amount is not None:
+        amount = number(mapping.amount)
+        if amount is None:
+            raise StatementError("missing amount", where=where, field=str(mapping.amount))
+        if mapping.sign == "debit-positive":
+            amount = -amount
+        field = str(mapping.amount)
+    else:
+        assert mapping.debit is not None and mapping.credit is not None
+        debit, credit = number(mapping.debit), number(mapping.credit)
+        if debit is None and credit is None:
+            raise StatementError("neither debit nor credit has an amount", where=where, field=str(mapping.debit))
+        if debit and credit:
+            raise StatementError("both debit and credit have an amount", where=where, field=str(mapping.debit))
+        amount = abs(credit) if credit else -abs(debit or Decimal(0))
+        field = str(mapping.credit if credit else mapping.debit)
+    if mapping.currency is not None and cell(mapping.currency) != currency:
+        raise StatementError(
+            f"{cell(mapping.currency)!r}, but the statement's currency is {currency}",
+            where=where,
+            field=str(mapping.currency),
+        )
+    try:
+        return StatementLine(
+            account=account,
+            booking_date=_date(cell(mapping.date), mapping, where, str(mapping.date)),  # type: ignore[arg-type]
+            value_date=_date(cell(mapping.value_date), mapping, where, str(mapping.value_date)),
+            amount=_money(amount, currency, where, field),
+            description=clean(" ".join(cell(c) for c in mapping.description)),
+            reference=optional(cell(mapping.reference)),
+            counterparty_name=optional(cell(mapping.counterparty)),
+            counterparty_iban=optional(cell(mapping.counterparty_iban)),
+            bank_reference=optional(cell(mapping.bank_reference)),
+        )
+    except InvalidValue as exc:
+        if isinstance(exc, StatementError):
+            raise
+        raise StatementError(str(exc), where=where) from None
+
+
+def _money(amount: Decimal, currency: str, where: str, field: str) -> Money:
+    return money(amount, currency, where=where, field=field)
+
+
+def _date(value: str, mapping: ColumnMapping, where: str, field: str) -> date | None:
+    if not value:
+        if field == str(mapping.date):
+            raise StatementError("missing date", where=where, field=field)
+        return None
+    try:
+        return datetime.strptime(value, mapping.date_format).date()
+    except ValueError:
+        raise StatementError(
+            f"{value[:40]!r} is not a date in the format {mapping.date_format}", where=where, field=field
+        ) from None
