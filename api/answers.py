@@ -59,6 +59,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "deals": schemas.page_of(schemas.DealState),
     "projects": schemas.Page[schemas.Project],
     "suppliers": schemas.Page[schemas.Supplier],
+    "fx-rates": schemas.Page[schemas.FxRate],
 }
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer ≥ 0.29 carries its own click
 
-from api.cli import audit, entry_sales, entry_work, lists, operations, reports  # noqa: F401  (each registers its commands)
+from api.cli import audit, entry_fx, entry_sales, entry_work, lists, operations, reports  # noqa: F401  (each registers its commands)
 from api.cli.base import app
 from api.cli.output import err
 

@@ -1,8 +1,8 @@
-"""Every finance handler: the books, payables and expenses."""
+"""Every finance handler: the books, payables, expenses, exchange rates and supplier credit."""
 
 from __future__ import annotations
 
-from commands.finance import books, expenses, payables
+from commands.finance import books, expenses, fx, payables, supplier_credit
 from commands.unit_of_work import handlers
 
-HANDLERS = handlers(books.HANDLERS, payables.HANDLERS, expenses.HANDLERS)
+HANDLERS = handlers(books.HANDLERS, payables.HANDLERS, expenses.HANDLERS, fx.HANDLERS, supplier_credit.HANDLERS)
