@@ -24,6 +24,7 @@ from api.system import Keel
 from commands.messages import ImportFxRates
 from ledger.errors import AlreadyExists
 from ledger.events import Meta
+from ledger.fx_revaluation import FxRevaluation
 from ledger.supplier_credit import SupplierCreditNote
 from projections.queries import named
 
@@ -124,14 +125,13 @@ def revalue(
         except AlreadyExists as exc:  # once per date: asking again changes nothing
             said(str(exc))
             return
-        catch_up(keel)
-        events = keel.app.history(result.id)
-    posted = events[0].journal  # type: ignore[attr-defined]
-    gain = -sum(ln.value for ln in posted if ln.role in ("fx_unrealised_gain", "fx_unrealised_loss"))
-    reverse_on = events[0].reverse_on  # type: ignore[attr-defined]
+        posted = next(e for _, e in keel.app.history(result.id) if isinstance(e, FxRevaluation.Posted))
+        fc = keel.functional_currency
+    gain = -sum(ln.value for ln in posted.journal if ln.role in ("fx_unrealised_gain", "fx_unrealised_loss"))
     said(
-        f"FX revaluation at {body.as_of}: {len(posted)} lines, net unrealised {'gain' if gain >= 0 else 'loss'}"
-        f" {abs(gain)} {keel.functional_currency}, reversed on {reverse_on} (log position {result.position})"
+        f"FX revaluation at {body.as_of}: {len(posted.journal)} lines, net unrealised"
+        f" {'gain' if gain >= 0 else 'loss'} {abs(gain)} {fc},"
+        f" reversed on {posted.reverse_on} (log position {result.position})"
     )
 
 

@@ -5,6 +5,7 @@ date. Refusals are RFC 9457 problems naming the field, or one CLI error, with no
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,12 @@ from support import ok
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from api.settings import Settings
 from api.system import Keel
+from commands import messages as m
+from ledger.events import Meta
+
+SETUP = Meta("setup")
 
 GOOD = b"date,currency,rate\n2026-09-01,USD,0.9000\n2026-09-30,USD,0.9500\n2026-09-30,GBP,1.1700\n"
 BAD = (
@@ -76,9 +82,9 @@ def test_a_rate_file_is_imported_whole_or_not_at_all(client: TestClient, keel: K
     forced = client.post("/v1/fx/rates/imports/file", files={"file": ("ecb.csv", GOOD)}, data={"force": "true"})
     ok(forced, 201)
     rows = [{"date": "2026-10-01", "currency": "CHF", "rate": "1.05"}]
-    ok(client.post("/v1/fx/rates/imports", json={"rows": rows}), 201)
+    last = ok(client.post("/v1/fx/rates/imports", json={"rows": rows}), 201)
     assert client.post("/v1/fx/rates/imports", json={"rows": rows}).status_code == 409
-    listed = ok(client.get("/v1/fx/rates", params={"as_of": "2026-12-31", "min_position": str(head + 3)}))
+    listed = ok(client.get("/v1/fx/rates", params={"as_of": "2026-12-31", "min_position": str(last["position"])}))
     assert [r["currency"] for r in listed["items"]] == ["CHF", "GBP", "USD", "USD"]
 
 
@@ -128,3 +134,15 @@ def test_the_cli_imports_lists_and_revalues(store: Path) -> None:
     ]
     nothing = runner.invoke(cli, ["fx", "revalue", "--as-of", "2026-09-30"])
     assert nothing.exit_code == 1 and "nothing to revalue on 2026-09-30" in nothing.stderr
+    with Keel.start(Settings(_env_file=None), follow=False) as keel:  # type: ignore[call-arg]
+        who = keel.app.handle(m.RegisterCustomer(meta=SETUP, name="Blue Harbor", currency="USD", on=date(2026, 1, 2)))
+        line = m.LineInput(description="Audit", quantity="1", unit_price="1000.00")
+        draft = keel.app.handle(m.DraftInvoice(meta=SETUP, customer_id=who.id, lines=(line,), on=date(2026, 9, 10)))
+        keel.app.handle(m.IssueInvoice(meta=SETUP, invoice_id=draft.id, on=date(2026, 9, 10)))  # at 0.9000
+    revalued = runner.invoke(cli, ["fx", "revalue", "--as-of", "2026-09-30"])
+    assert revalued.exit_code == 0, revalued.output
+    assert revalued.stdout.startswith(
+        "FX revaluation at 2026-09-30: 2 lines, net unrealised gain 50.00 EUR, reversed on 2026-10-01"
+    )
+    again = runner.invoke(cli, ["fx", "revalue", "--as-of", "2026-09-30"])
+    assert again.exit_code == 0 and "already posted" in again.stdout

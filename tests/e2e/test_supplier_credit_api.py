@@ -98,3 +98,20 @@ def test_the_cli_credits_a_bill_in_full_or_by_lines(store: Path) -> None:
     assert part.stdout.startswith("credit note CN-1 on bill CL-1 (Copperline): 124.00 EUR (id ")
     twice = runner.invoke(cli, ["bills", "credit", "CL-1", "--reference", "CN-1", "--line", "Downtime:6100:1.00"])
     assert twice.exit_code == 1 and "already exists" in twice.stderr
+    with Keel.start(Settings(_env_file=None), follow=False) as keel:  # type: ignore[call-arg]
+        paid = m.RecordBill(
+            meta=SETUP, supplier_id=who.id, supplier_reference="CL-2", lines=(line,), on=date(2026, 3, 2)
+        )
+        second = keel.app.handle(paid).id
+        allocation = m.BillPaymentInput(bill_id=second, amount="1240.00")
+        keel.app.handle(m.PaySupplier(meta=SETUP, supplier_id=who.id, allocations=(allocation,), on=date(2026, 3, 3)))
+    full = runner.invoke(cli, ["bills", "credit", "CL-2", "--full", "--reference", "CN-2", "--on", "2026-03-06"])
+    assert full.exit_code == 0 and "1,240.00 EUR became supplier credit" in full.stdout, full.output
+    used = runner.invoke(
+        cli, ["bills", "apply-credit", "CN-2", "--bill", "CL-1", "--amount", "100.00", "--on", "2026-03-07"]
+    )
+    assert used.exit_code == 0 and used.stdout.startswith("100.00 of CN-2 ("), used.output
+    refunded = runner.invoke(cli, ["bills", "refund-credit", "CN-2", "--amount", "50.00", "--on", "2026-03-08"])
+    assert refunded.exit_code == 0, refunded.output
+    too_much = runner.invoke(cli, ["bills", "refund-credit", "CN-2", "--amount", "5000.00"])
+    assert too_much.exit_code == 1 and "1,090.00" not in too_much.stderr and "supplier credit" in too_much.stderr
