@@ -61,6 +61,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "suppliers": schemas.Page[schemas.Supplier],
     "accounts": schemas.page_of(schemas.Account),
     "roles": schemas.page_of(schemas.RoleMapping),
+    "fx-rates": schemas.Page[schemas.FxRate],
 }
 
 

@@ -69,7 +69,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         for kind, status, slug, title in _DOMAIN:
             if isinstance(exc, kind):
-                extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
+                extra: dict[str, Any] = (
+                    {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
+                )
+                listed = getattr(exc, "errors", None)  # a file refused line by line (api.fx_files)
+                if isinstance(listed, list):
+                    extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
                 return problem(status, slug, title, str(exc), request, **extra)
         raise AssertionError("DomainError is the last entry")  # pragma: no cover
 

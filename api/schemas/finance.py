@@ -240,6 +240,7 @@ class Bill(Out):
     total: DecimalStr
     open: DecimalStr = Field(description="Still owed to the supplier")
     status: Literal["open", "paid", "voided"]
+    credited: DecimalStr = Field(description="What the supplier's credit notes took off what was owed on it")
 
 
 class Supplier(Out):

@@ -43,6 +43,7 @@ from ledger.customer import Customer
 from ledger.errors import NotFound
 from ledger.events import KeelAggregate
 from ledger.expense_policy import ExpensePolicy
+from ledger.fx import FxRates
 from ledger.money import minor_units
 from ledger.people import Person
 from ledger.projects import Project
@@ -58,7 +59,15 @@ class KeelApplication(Application[UUID]):
     # Aggregates that gain events for as long as they live (a number sequence per document, a
     # project per allocation and approved week, a customer per credit movement, the books per
     # close) are snapshotted, so loading them stays O(1). Snapshots are a cache: the events rule.
-    snapshotting_intervals = {NumberSequence: 50, Project: 50, Customer: 50, Books: 50, Person: 50, Chart: 50}
+    snapshotting_intervals = {
+        NumberSequence: 50,
+        Project: 50,
+        Customer: 50,
+        Books: 50,
+        Person: 50,
+        Chart: 50,
+        FxRates: 50,
+    }
 
     def __init__(self, database_url: str, functional_currency: str = "EUR", clock: Clock = SYSTEM_CLOCK) -> None:
         env = event_store_env(database_url)

@@ -92,6 +92,9 @@ SERVICES_EU = Template(
             Role.BANK_FEES.value: a.BANK_FEES,
             Role.BAD_DEBTS.value: a.BAD_DEBTS,
             Role.FX_LOSS.value: a.FX_LOSS,
+            # unrealised FX (issue 18, item 5) on the realised accounts, as in minimal
+            Role.FX_UNREALISED_GAIN.value: a.FX_GAIN,
+            Role.FX_UNREALISED_LOSS.value: a.FX_LOSS,
         }
     ),
 )

@@ -114,7 +114,9 @@ class Bill(KeelAggregate):
         bill_date: date
         due_date: date
         total: Money
-        paid: Money
+        paid: Money  # settled by payments and by supplier credit
+        credited: Money  # taken back by the supplier's credit notes on this bill
+        lines: list[BillLine]
         journal: list[JournalLine]
 
     class Event(KeelAggregate.Event):
@@ -145,11 +147,33 @@ class Bill(KeelAggregate):
             bill.due_date = self.due_date
             bill.total = Money(self.net + self.tax, self.currency)
             bill.paid = Money.zero(self.currency)
+            bill.credited = Money.zero(self.currency)
+            bill.lines = list(self.lines)
             bill.journal = list(self.journal)
 
     class PaymentApplied(Event):
         TOPIC = "keel.bill.PaymentApplied.v1"
         payment_id: UUID
+        amount: Decimal
+
+        def apply(self, bill: Bill) -> None:
+            bill.paid += Money(self.amount, bill.currency)
+
+    class Credited(Event):
+        """A supplier credit note took back ``amount`` of this bill (its journal is the note's)."""
+
+        TOPIC = "keel.bill.Credited.v1"
+        credit_note_id: UUID
+        amount: Decimal
+
+        def apply(self, bill: Bill) -> None:
+            bill.credited += Money(self.amount, bill.currency)
+
+    class SupplierCreditApplied(Event):
+        """Supplier credit left by a credit note settled ``amount`` of this bill (the note posts)."""
+
+        TOPIC = "keel.bill.SupplierCreditApplied.v1"
+        credit_note_id: UUID
         amount: Decimal
 
         def apply(self, bill: Bill) -> None:
@@ -214,26 +238,57 @@ class Bill(KeelAggregate):
 
     @property
     def outstanding(self) -> Money:
-        return self.total - self.paid if self.status == OPEN else Money.zero(self.currency)
+        """What is still owed: the total less payments, supplier credit used and credit notes."""
+        owed = self.total - self.paid - self.credited
+        return owed if self.status == OPEN and owed.amount > 0 else Money.zero(self.currency)
+
+    @property
+    def creditable(self) -> Money:
+        """What credit notes may still take back: the total less earlier credit notes."""
+        return self.total - self.credited
+
+    def check_settlement(self, amount: Money, on: date, action: str) -> None:
+        label = self.supplier_reference
+        if self.status != OPEN:
+            raise InvalidTransition(f"bill {label} is {self.status}; {action} cannot settle it")
+        if amount.currency != self.currency or amount.amount <= 0 or not amount.is_rounded():
+            raise InvalidValue(f"{action} of bill {label} must be a positive {self.currency} amount, got {amount}")
+        if amount > self.outstanding:
+            raise InvalidTransition(f"{action} of {amount} exceeds the {self.outstanding} outstanding on bill {label}")
+        if on < self.bill_date:
+            raise InvalidValue(f"{action} dated {on} is before bill {label} ({self.bill_date})")
 
     def value_of(self, amount: Money, functional_currency: str) -> Decimal:
         return Money(amount.amount * self.rate, functional_currency).rounded().amount
 
     def apply_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
-        label = self.supplier_reference
         if self.status != OPEN:
-            raise InvalidTransition(f"bill {label} is {self.status}; it cannot be paid")
-        if amount.currency != self.currency or amount.amount <= 0 or not amount.is_rounded():
-            raise InvalidValue(f"payment of bill {label} must be a positive {self.currency} amount, got {amount}")
-        if amount > self.outstanding:
-            raise InvalidTransition(f"payment of {amount} exceeds the {self.outstanding} outstanding on bill {label}")
-        if on < self.bill_date:
-            raise InvalidValue(f"payment dated {on} is before bill {label} ({self.bill_date})")
+            raise InvalidTransition(f"bill {self.supplier_reference} is {self.status}; it cannot be paid")
+        self.check_settlement(amount, on, "payment")
         self.trigger_event(self.PaymentApplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
 
+    def take_credit(self, credit_note_id: UUID, gross: Money, on: date, meta: Meta) -> Money:
+        """Take a supplier credit note into account; return the part beyond what is still owed
+        (it becomes supplier credit)."""
+        label = self.supplier_reference
+        if self.status != OPEN:
+            raise InvalidTransition(f"only an open bill can be credited; bill {label} is {self.status}")
+        if gross > self.creditable:
+            raise InvalidTransition(
+                f"a credit of {gross} exceeds the {self.creditable} still creditable on bill {label}"
+            )
+        if on < self.bill_date:
+            raise InvalidValue(f"the credit note dated {on} is before bill {label} ({self.bill_date})")
+        owed = self.outstanding
+        excess = gross - owed if gross > owed else Money.zero(self.currency)
+        self.trigger_event(self.Credited, credit_note_id=credit_note_id, amount=gross.amount, **meta.stamp(on))
+        return excess
+
     def void(self, reason: str, on: date, meta: Meta) -> None:
-        if self.status != OPEN or not self.paid.is_zero():
-            raise InvalidTransition(f"only an unpaid bill can be voided; bill {self.supplier_reference} is not")
+        if self.status != OPEN or not self.paid.is_zero() or not self.credited.is_zero():
+            raise InvalidTransition(
+                f"only an unpaid bill without credit notes can be voided; bill {self.supplier_reference} is not"
+            )
         if not reason.strip():
             raise InvalidValue("voiding a bill needs a reason")
         if on < self.bill_date:

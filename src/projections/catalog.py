@@ -10,10 +10,12 @@ from projections.finance.chart import ChartProjection
 from projections.finance.claims import ClaimsProjection
 from projections.finance.customers import CustomersProjection
 from projections.finance.documents import DocumentsProjection
+from projections.finance.fx_rates import FxRatesProjection
 from projections.finance.general_ledger import GeneralLedgerProjection
 from projections.finance.invoices import InvoicesProjection
 from projections.finance.open_items import OpenItemsProjection
 from projections.finance.payment_delays import PaymentDelaysProjection
+from projections.finance.supplier_credit import SupplierCreditProjection
 
 
 def default_projections(functional_currency: str) -> list[Projection]:
@@ -29,4 +31,6 @@ def default_projections(functional_currency: str) -> list[Projection]:
         CrmProjection(),
         WorkProjection(),
         AccessProjection(),
+        FxRatesProjection(),
+        SupplierCreditProjection(),
     ]

@@ -5,6 +5,7 @@ sends for the same parameters (provenance and digest included), and ``--format c
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,8 @@ from api.demo import load_demo
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
+from commands.messages import SetFxRate
+from ledger.events import Meta
 from projections.queries import QUERIES
 
 NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI and by id over HTTP
@@ -84,6 +87,10 @@ CASES: list[tuple[list[str], str]] = [
     (["suppliers", "list", "--as-of", "2026-09-30"], "/v1/suppliers?as_of=2026-09-30"),
     (["accounts", "list", "--as-of", "2026-09-30"], "/v1/accounts?as_of=2026-09-30"),
     (["accounts", "roles", "--as-of", "2026-09-30"], "/v1/accounts/roles?as_of=2026-09-30"),
+    (
+        ["fx", "rates", "list", "--as-of", "2026-09-30", "--currency", "USD"],
+        "/v1/fx/rates?as_of=2026-09-30&currency=USD",
+    ),
 ]
 
 
@@ -91,6 +98,8 @@ CASES: list[tuple[list[str], str]] = [
 def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Keel, TestClient]]:
     """The demo in a store the CLI (reading KEEL_* as a user's shell would) and the API share."""
     load_demo(keel.app)
+    for on, rate in ((date(2026, 7, 1), "0.9200"), (date(2026, 8, 1), "0.9350"), (date(2026, 9, 30), "0.9100")):
+        keel.app.handle(SetFxRate(meta=Meta("test"), currency="USD", rate=rate, on=on))
     keel.engine.catch_up()
     monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
     if keel_settings.database_url:
@@ -107,6 +116,8 @@ def customer_id(client: TestClient, name: str) -> str:
 
 
 def name_of(args: list[str]) -> str:
+    if args[0] == "fx":
+        return f"fx-{args[1]}"
     return args[1] if args[0] == "report" or args[:2] == ["accounts", "roles"] else args[0]
 
 

@@ -19,6 +19,7 @@ from ledger.crm import Stage
 from ledger.customer import Contact
 from ledger.expense_policy import ApprovalStep
 from ledger.expenses import ClaimDetails
+from ledger.fx import FxRate
 from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.money import Money
@@ -166,6 +167,12 @@ class ApprovedTimeAsDict(DataclassAsDict):
     decimals = ("hours", "bill_rate")
 
 
+class FxRateAsDict(DataclassAsDict):
+    type = FxRate
+    name = "keel_fx_rate"
+    decimals = ("rate",)
+
+
 class MoneyAsDict(DataclassAsDict):
     """Only in snapshots (aggregate state): events carry amounts and currencies as fields."""
 
@@ -225,5 +232,6 @@ def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
         BillAllocationAsDict(),
         ApprovalStepAsDict(),
         ClaimDetailsAsDict(),
+        FxRateAsDict(),
     ):
         transcoder.register(transcoding)

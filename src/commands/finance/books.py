@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from commands.finance import messages as m
-from commands.posting import open_books, rate_of
+from commands.posting import open_books, rate_on
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.accounts import AccountType
 from ledger.books import BOOKS_ID, Books
@@ -98,7 +98,7 @@ def post_entry(uow: UnitOfWork, c: m.PostJournalEntry) -> CommandResult:
                 currency,
                 ln.debit,
                 ln.credit,
-                str(rate_of(currency, ln.rate, books)),
+                str(rate_on(uow, currency, ln.rate, books, on)),
                 party_id=ln.party_id,
                 cost_center=ln.cost_center,
                 project_id=ln.project_id,

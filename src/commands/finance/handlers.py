@@ -1,8 +1,11 @@
-"""Every finance handler: the books, the chart of accounts, payables and expenses."""
+"""Every finance handler: the books, the chart of accounts, payables, expenses, exchange rates and
+supplier credit."""
 
 from __future__ import annotations
 
-from commands.finance import books, chart, expenses, payables
+from commands.finance import books, chart, expenses, fx, payables, supplier_credit
 from commands.unit_of_work import handlers
 
-HANDLERS = handlers(books.HANDLERS, chart.HANDLERS, payables.HANDLERS, expenses.HANDLERS)
+HANDLERS = handlers(
+    books.HANDLERS, chart.HANDLERS, payables.HANDLERS, expenses.HANDLERS, fx.HANDLERS, supplier_credit.HANDLERS
+)

@@ -217,3 +217,66 @@ class ReactivateAccount(Command):
 class MapRole(Command):
     role: str  # a role, or output_tax:<tax code> for one rate
     code: str
+
+
+# -- exchange rates and revaluation (ADR 0033) -------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetFxRate(Command):
+    """A rate from ``on`` (the rate's date; today when not given)."""
+
+    currency: str
+    rate: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FxRateInput:
+    currency: str
+    rate_date: date
+    rate: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportFxRates(Command):
+    """Every rate of one file; ``digest`` is the file's SHA-256 (the same file again needs ``force``)."""
+
+    rates: tuple[FxRateInput, ...]
+    digest: str
+    force: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevalueFx(Command):
+    """Revalue open foreign-currency balances at the closing rates of ``as_of``."""
+
+    as_of: date
+
+
+# -- supplier credit notes ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveSupplierCreditNote(Command):
+    """A supplier's credit note on one of its bills: ``lines`` taken back (none: the whole bill)."""
+
+    bill_id: UUID
+    supplier_reference: str
+    lines: tuple[BillLineInput, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplySupplierCredit(Command):
+    credit_note_id: UUID
+    bill_id: UUID
+    amount: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefundSupplierCredit(Command):
+    credit_note_id: UUID
+    amount: str
+    rate: str | None = None
+    reference: str = ""
+    bank_account: str | None = None

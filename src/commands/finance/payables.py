@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commands.finance import messages as m
-from commands.posting import open_books, rate_of
+from commands.posting import open_books, rate_on
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.errors import InvalidValue
 from ledger.money import Money, to_decimal
@@ -23,7 +23,7 @@ def record_bill(uow: UnitOfWork, c: m.RecordBill) -> CommandResult:
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this bill")
     currency = c.currency or supplier.currency
-    rate = rate_of(currency, c.rate, books)
+    rate = rate_on(uow, currency, c.rate, books, on)
     chart = uow.chart()
     lines = [
         make_bill_line(
@@ -69,7 +69,7 @@ def pay_supplier(uow: UnitOfWork, c: m.PaySupplier) -> CommandResult:
     currency = bills[0][0].currency if bills else supplier.currency
     if any(b.currency != currency for b, _ in bills):
         raise InvalidValue("one supplier payment settles bills of one currency")
-    rate = rate_of(currency, c.rate, books)
+    rate = rate_on(uow, currency, c.rate, books, on)
     chart = uow.chart()
     bank = chart.bank_account(c.bank_account)
     fc = books.functional_currency

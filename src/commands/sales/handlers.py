@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from commands.posting import functional_currency, open_books, rate_of
+from commands.posting import functional_currency, open_books, rate_on
 from commands.sales import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.credit_note import CreditNote
@@ -88,7 +88,7 @@ def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
     customer = uow.load(Customer, invoice.customer_id)
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "issuing this invoice")
-    rate = rate_of(invoice.currency, c.rate, books)
+    rate = rate_on(uow, invoice.currency, c.rate, books, on)
     number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta)
     invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta, uow.chart().roles)
     return uow.commit(invoice, sequence, new_books)
@@ -146,7 +146,7 @@ def record_payment(uow: UnitOfWork, c: m.RecordPayment) -> CommandResult:
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this payment")
     currency = c.currency or customer.currency
-    rate = rate_of(currency, c.rate, books)
+    rate = rate_on(uow, currency, c.rate, books, on)
     amount = Money(to_decimal(c.amount), currency)
     invoices: list[tuple[Invoice, Money]] = []
     for a in c.allocations:
@@ -201,7 +201,7 @@ def refund_credit(uow: UnitOfWork, c: m.RefundCustomerCredit) -> CommandResult:
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "this refund")
     currency = c.currency or customer.currency
-    rate = rate_of(currency, c.rate, books)
+    rate = rate_on(uow, currency, c.rate, books, on)
     amount = Money(to_decimal(c.amount), currency)
     chart = uow.chart()
     bank = chart.bank_account(c.bank_account)

@@ -11,6 +11,7 @@ from ledger.payables import Bill
 from ledger.payment import Payment
 from ledger.policy import check_window
 from ledger.roles import Role
+from ledger.supplier_credit import SupplierCreditNote
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import spans_at
@@ -118,6 +119,7 @@ def journal(
 
 
 VOIDED_BILL = Bill.Voided.TOPIC
+CREDIT_NOTE = SupplierCreditNote.Received.TOPIC
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class BillView:
     total: Decimal
     open: Decimal
     status: str  # open, paid or voided
+    credited: Decimal = Decimal(0)  # what supplier credit notes took off what was owed
 
 
 def _bill(r: Row) -> BillView:
@@ -141,7 +144,8 @@ def _bill(r: Row) -> BillView:
     status = "voided" if int(r[9] or 0) else ("paid" if open_ == 0 else "open")
     bill_date, due = as_date(r[5]), as_date(r[6])
     assert bill_date is not None and due is not None
-    return BillView(str(r[0]), str(r[1]), r[2] or "", r[3], currency, bill_date, due, total, open_, status)
+    credited = Money.from_minor(int(r[10] or 0), currency).amount
+    return BillView(str(r[0]), str(r[1]), r[2] or "", r[3], currency, bill_date, due, total, open_, status, credited)
 
 
 def list_bills(
@@ -159,14 +163,16 @@ def list_bills(
             inner_where.append(f"{column} = %s")
             inner_params.append(value)
     select = (
-        "SELECT id, party_id, name, number, currency, issue_date, due_date, total, owed, voids,"
+        "SELECT id, party_id, name, number, currency, issue_date, due_date, total, owed, voids, credited,"
         " issue_date, id FROM ("
         "SELECT d.id, d.party_id, p.name, d.number, d.currency, d.issue_date, d.due_date,"
         " (SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s"
         "  AND g.source_id = d.id AND g.source_version = 1) AS total,"
         " COALESCE((SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s), 0)"
         "  AS owed,"
-        " (SELECT COUNT(*) FROM gl_lines g WHERE g.source_id = d.id AND g.event_topic = %s) AS voids"
+        " (SELECT COUNT(*) FROM gl_lines g WHERE g.source_id = d.id AND g.event_topic = %s) AS voids,"
+        " (SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s"
+        "  AND g.event_topic = %s) AS credited"
         " FROM documents d LEFT JOIN parties p ON p.id = d.party_id"
         f" WHERE {' AND '.join(inner_where)}) AS bills"
     )
@@ -177,7 +183,7 @@ def list_bills(
         where.append("voids = 0 AND owed <> 0")
     elif status == "paid":
         where.append("voids = 0 AND owed = 0")
-    params = [Role.PAYABLE.value, Role.PAYABLE.value, VOIDED_BILL, *inner_params]
+    params = [Role.PAYABLE.value, Role.PAYABLE.value, VOIDED_BILL, Role.PAYABLE.value, CREDIT_NOTE, *inner_params]
     with db.read() as cur:
         return fetch_page(cur, select, ["issue_date", "id"], where, params, cursor, limit, _bill)
 

@@ -27,6 +27,7 @@ from ledger.journal import JournalLine
 from ledger.money import to_minor
 from ledger.payables import Bill
 from ledger.roles import Role
+from ledger.supplier_credit import SupplierCreditNote
 from ledger.topics import events_with_field
 from projections.engine.projection import Fact
 from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index, spans_at
@@ -242,6 +243,8 @@ class OpenItemsProjection:
                 issued[str(event.originator_id)] = (event.number, event.due_date)
             elif isinstance(event, Bill.Recorded):
                 issued[str(event.originator_id)] = (event.supplier_reference, event.due_date)
+            elif isinstance(event, SupplierCreditNote.Received):  # its supplier credit: an item of its own
+                issued[str(event.originator_id)] = (event.supplier_reference, event.effective_date)
             for line in getattr(event, "journal", None) or ():
                 role = role_of(line)
                 if role not in OPEN_ITEM_ROLES:

@@ -10,8 +10,9 @@ from projections.queries.core import Answer, Books, Column, Params, Query, Table
 from projections.queries.crm import SALES
 from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
+from projections.queries.fx import FX
 from projections.queries.lists import LISTS
 
-QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS)}
+QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX)}
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]
