@@ -58,7 +58,7 @@ def test_bad_credit_notes_are_problems_naming_the_field_and_write_nothing(client
     head = keel.app.head_position()
     for body, field in (
         ({"reference": "", "on": "2026-03-05"}, "body.reference"),
-        ({"reference": "CN-1", "lines": [{**LINE, "account": "61x0"}]}, "body.lines.0.account"),
+        ({"reference": "CN-1", "lines": [{**LINE, "account": "61-0"}]}, "body.lines.0.account"),
         ({"reference": "CN-1", "lines": [{**LINE, "amount": "1,00"}]}, "body.lines.0.amount"),
         ({"reference": "CN\u00001"}, "body.reference"),
     ):
@@ -88,7 +88,7 @@ def test_the_cli_credits_a_bill_in_full_or_by_lines(store: Path) -> None:
         keel.app.handle(bill)
     neither = runner.invoke(cli, ["bills", "credit", "CL-1", "--reference", "CN-1"])
     assert neither.exit_code == 1 and neither.stderr.count("\n") == 1
-    bad = runner.invoke(cli, ["bills", "credit", "CL-1", "--reference", "CN-1", "--line", "Downtime:61x0:10.00"])
+    bad = runner.invoke(cli, ["bills", "credit", "CL-1", "--reference", "CN-1", "--line", "Downtime:61-0:10.00"])
     assert bad.exit_code == 1 and bad.stderr.count("\n") == 1 and "--line 1 (account)" in bad.stderr, bad.stderr
     part = runner.invoke(
         cli,
