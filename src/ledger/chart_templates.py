@@ -60,6 +60,7 @@ SERVICES_EU = Template(
         _account(a.SERVICE_REVENUE, "Service revenue", _I, S.REVENUE),
         _account("4100", "Other income", _I, S.OTHER),
         _account(a.FX_GAIN, "Realised FX gain", _I, S.FX),
+        _account("4910", "Unrealised FX gain", _I, S.FX),
         _account(a.COST_OF_SERVICES, "Cost of services (subcontractors)", _X, S.COST_OF_SALES),
         _account(a.SALARIES, "Salaries and wages", _X, S.EXPENSE),
         _account("6000", "Rent", _X, S.EXPENSE),
@@ -72,6 +73,7 @@ SERVICES_EU = Template(
         _account(a.BANK_FEES, "Bank fees", _X, S.EXPENSE),
         _account(a.BAD_DEBTS, "Bad debts", _X, S.EXPENSE),
         _account(a.FX_LOSS, "Realised FX loss", _X, S.FX),
+        _account("7910", "Unrealised FX loss", _X, S.FX),
     ),
     MappingProxyType(
         {
@@ -92,9 +94,9 @@ SERVICES_EU = Template(
             Role.BANK_FEES.value: a.BANK_FEES,
             Role.BAD_DEBTS.value: a.BAD_DEBTS,
             Role.FX_LOSS.value: a.FX_LOSS,
-            # unrealised FX (issue 18, item 5) on the realised accounts, as in minimal
-            Role.FX_UNREALISED_GAIN.value: a.FX_GAIN,
-            Role.FX_UNREALISED_LOSS.value: a.FX_LOSS,
+            # unrealised FX (issue 18, item 5): its own accounts, so the P&L says which is which
+            Role.FX_UNREALISED_GAIN.value: "4910",
+            Role.FX_UNREALISED_LOSS.value: "7910",
         }
     ),
 )

@@ -97,7 +97,7 @@ def test_the_revaluation_is_posted_once_per_date(client: TestClient) -> None:
     assert again.status_code == 409 and "already posted" in again.json()["detail"]
     params = {"from": "2026-09-01", "to": "2026-09-30", "min_position": str(done["position"])}
     income = ok(client.get("/v1/reports/profit-and-loss", params=params))["income"]
-    assert {ln["account"]: ln["amount"] for ln in income} == {"4000": "900.00", "4900": "50.00"}
+    assert {ln["account"]: ln["amount"] for ln in income} == {"4000": "900.00", "4910": "50.00"}
 
 
 @pytest.fixture

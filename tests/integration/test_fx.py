@@ -121,8 +121,8 @@ def test_an_open_usd_invoice_is_revalued_at_the_closing_rate_and_reversed_on_the
     usd_invoice(keel, "1000.00", date(2026, 9, 10))  # 900.00 EUR
     rate(keel, "USD", "0.95", SEPT_30)
     keel.app.handle(m.RevalueFx(meta=META, as_of=SEPT_30))
-    assert pnl(keel, date(2026, 9, 1), SEPT_30) == {"4000": D("900.00"), "4900": D("50.00")}
-    assert pnl(keel, OCT_1, date(2026, 10, 31)) == {"4900": D("-50.00")}
+    assert pnl(keel, date(2026, 9, 1), SEPT_30) == {"4000": D("900.00"), "4910": D("50.00")}
+    assert pnl(keel, OCT_1, date(2026, 10, 31)) == {"4910": D("-50.00")}
     assert pnl(keel, date(2026, 9, 1), date(2026, 10, 31)) == {"4000": D("900.00")}  # nets to zero
     sheet = reports.balance_sheet(keel.views, SEPT_30, "EUR")
     assert sheet.balance_of("1100") == D("950.00")  # the receivable at the closing rate
@@ -138,7 +138,7 @@ def test_receivables_payables_and_bank_are_netted_per_currency(keel: Keel) -> No
     # 200 USD in the bank (180.00 EUR, +10.00) and held as customer credit (180.00 EUR, -10.00)
     rate(keel, "USD", "0.95", SEPT_30)
     keel.app.handle(m.RevalueFx(meta=META, as_of=SEPT_30))
-    assert pnl(keel, date(2026, 9, 1), SEPT_30)["4900"] == D("30.00")
+    assert pnl(keel, date(2026, 9, 1), SEPT_30)["4910"] == D("30.00")
     sheet = reports.balance_sheet(keel.views, SEPT_30, "EUR")
     assert (sheet.balance_of("1100"), sheet.balance_of("2000"), sheet.balance_of("1000")) == (
         D("950.00"),
@@ -177,5 +177,5 @@ def test_a_later_month_revalues_from_the_documents_own_rates(keel: Keel) -> None
     rate(keel, "USD", "0.93", date(2026, 10, 31))
     keel.app.handle(m.RevalueFx(meta=META, as_of=date(2026, 10, 31)))
     # October: September's 50.00 reversed, then 30.00 against the issue rate
-    assert pnl(keel, OCT_1, date(2026, 10, 31)) == {"4900": D("-20.00")}
+    assert pnl(keel, OCT_1, date(2026, 10, 31)) == {"4910": D("-20.00")}
     assert reports.balance_sheet(keel.views, date(2026, 10, 31), "EUR").balance_of("1100") == D("930.00")
