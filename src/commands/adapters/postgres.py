@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from commands.adapters.recorders import (
     GENESIS,
     LOG_TABLE,
     TOKEN_COLUMN,
+    BulkAppend,
     KeelApplicationRecorder,
     chain_rows,
     claim_of,
@@ -131,6 +133,13 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
             )
         return ids
 
+    @contextmanager
+    def bulk(self) -> Iterator[BulkAppend]:
+        """One transaction on one connection: each chunk takes the table lock (held from the first
+        to the commit, so the log stays gap-free for readers), inserts its events and their log rows."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            yield _PostgresBulk(self, curs)
+
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
@@ -227,3 +236,26 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
             curs.execute(SQL(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}"))
             row = curs.fetchone()
             return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None
+
+
+class _PostgresBulk:
+    def __init__(self, recorder: KeelPostgresRecorder, curs: Cursor[DictRow]) -> None:
+        self.recorder, self.curs = recorder, curs
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        self.curs.execute(
+            SQL(
+                f"SELECT originator_id FROM {self.recorder.events_table_name}"
+                " WHERE originator_id = ANY(%s) AND originator_version = 1"
+            ),
+            (list(ids),),
+        )
+        return {UUID(str(row["originator_id"])) for row in self.curs.fetchall()}
+
+    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        if not events:
+            return []
+        self.recorder._insert_stored_events(self.curs, events, **kwargs)
+        return list(self.recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])
