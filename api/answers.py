@@ -61,6 +61,9 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "suppliers": schemas.Page[schemas.Supplier],
     "accounts": schemas.page_of(schemas.Account),
     "roles": schemas.page_of(schemas.RoleMapping),
+    "bank-accounts": schemas.page_of(schemas.BankAccount),
+    "bank-lines": schemas.page_of(schemas.BankLine),
+    "reconciliation": schemas.BankReconciliation,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.queries.accounts import ACCOUNTS
+from projections.queries.bank import BANK
 from projections.queries.cash import CASH
 from projections.queries.core import Answer, Books, Column, Params, Query, Table, ask, named
 from projections.queries.crm import SALES
@@ -12,6 +13,6 @@ from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
 from projections.queries.lists import LISTS
 
-QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS)}
+QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *BANK)}
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]
