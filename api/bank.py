@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import BinaryIO
 from uuid import UUID, uuid5
 
-from api.statements import Format, StatementEnd, iter_statement, mapping_from
+from api.statements import Format, StatementEnd, StatementError, iter_statement, mapping_from
 from api.statements.source import Source, bounded
 from api.system import Keel
 from commands import messages as m
@@ -102,7 +102,9 @@ def import_statement(
     )
     try:
         result = keel.app.handle(command)
-    except InvalidValue as exc:  # a refusal of the import (not the reader's, which names the file)
+    except StatementError as exc:  # the reader's: names the file, the place and the field
+        raise exc.in_file(filename) from None
+    except InvalidValue as exc:  # a refusal of the import: named by the file too
         text = str(exc)
         raise InvalidValue(text if not filename or text.startswith(filename) else f"{filename}: {text}") from None
     event = keel.app.first_event(BankStatement, result.id)
