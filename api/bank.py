@@ -155,30 +155,47 @@ def auto_reconcile(
     if not apply:
         outcome.suggested = certain + suggested
         return outcome
-    for proposal in certain:
-        line = UUID(proposal.line_id)
-        command = m.MatchBankLine(
-            meta=Meta(actor, command_id=str(uuid5(line, "auto-match"))),
-            line_id=line,
-            items=tuple(
-                m.MatchInput(kind=i.kind, target=i.target, amount=str(i.amount), fee=str(i.fee)) for i in proposal.items
-            ),
-            rule=proposal.rule,
-            score=proposal.score,
-            auto=True,
-        )
-        try:
-            result = keel.app.handle(command)
-        except InvalidTransition:  # matched meanwhile (another run): nothing to do
+    commands = [_command(proposal, actor) for proposal in certain]
+    for start in range(0, len(commands), BATCH):
+        batch, proposals = commands[start : start + BATCH], certain[start : start + BATCH]
+        try:  # all of the batch in one transaction …
+            result = keel.app.handle(m.MatchBankLines(meta=Meta(actor), matches=tuple(batch)))
+        except DomainError:  # … or, when one of them is refused, each on its own
+            for command, proposal in zip(batch, proposals, strict=True):
+                _one(keel, command, proposal, outcome)
             continue
-        except DomainError as exc:  # the books disagree with the read model (a closed period): suggest it
-            outcome.suggested.append(
-                Proposal(proposal.line_id, proposal.items, 99, f"{proposal.why}; not applied: {exc}")
-            )
-            continue
-        outcome.matched.append(proposal)
+        outcome.matched += proposals
         outcome.position = max(outcome.position, result.position)
     return outcome
+
+
+BATCH = 1_000  # matches recorded in one transaction
+
+
+def _command(proposal: Proposal, actor: str) -> m.MatchBankLine:
+    line = UUID(proposal.line_id)
+    return m.MatchBankLine(
+        meta=Meta(actor, command_id=str(uuid5(line, "auto-match"))),
+        line_id=line,
+        items=tuple(
+            m.MatchInput(kind=i.kind, target=i.target, amount=str(i.amount), fee=str(i.fee)) for i in proposal.items
+        ),
+        rule=proposal.rule,
+        score=proposal.score,
+        auto=True,
+    )
+
+
+def _one(keel: Keel, command: m.MatchBankLine, proposal: Proposal, outcome: Outcome) -> None:
+    try:
+        result = keel.app.handle(command)
+    except InvalidTransition:  # matched meanwhile (another run): nothing to do
+        return
+    except DomainError as exc:  # the books disagree with the read model (a closed period): suggest it
+        outcome.suggested.append(Proposal(proposal.line_id, proposal.items, 99, f"{proposal.why}; not applied: {exc}"))
+        return
+    outcome.matched.append(proposal)
+    outcome.position = max(outcome.position, result.position)
 
 
 def proposal_items(proposal: Proposal) -> list[dict[str, str]]:

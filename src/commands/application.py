@@ -121,7 +121,16 @@ class KeelApplication(Application[UUID]):
             default_functional_currency=self.default_functional_currency,
             on_saved=self.on_saved,
             open_stream=self.appending,
+            load_many=self.load_many,
         )
+
+    def load_many(self, ids: Sequence[UUID]) -> dict[UUID, KeelAggregate]:
+        """The aggregates of these ids that exist, each folded from all its events (one read)."""
+        found: dict[UUID, KeelAggregate] = {}
+        for stored in self.keel_log.select_many(ids):
+            event = self.mapper.to_domain_event(stored)
+            found[event.originator_id] = event.mutate(found.get(event.originator_id))  # type: ignore[attr-defined]
+        return found
 
     @contextmanager
     def appending(self) -> Iterator[Appender]:

@@ -110,7 +110,10 @@ class UnitOfWork:
         default_functional_currency: str,
         on_saved: Callable[[int], None] | None = None,
         open_stream: OpenStream | None = None,
+        load_many: Callable[[Sequence[UUID]], Mapping[UUID, KeelAggregate]] | None = None,
     ) -> None:
+        self._load_many = load_many
+        self._absent: set[UUID] = set()
         self._app = app
         self._open_stream = open_stream
         self._read_log = read_log
@@ -119,6 +122,7 @@ class UnitOfWork:
         self.default_functional_currency = default_functional_currency
         self._open = True
         self._chart: ChartRules | None = None
+        self._cache: dict[UUID, KeelAggregate] | None = None
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -134,10 +138,13 @@ class UnitOfWork:
         """The aggregate of ``kind`` (else ``NotFound``), at ``expected_version`` if one is given
         (else ``VersionConflict``)."""
         label = label or kind.__name__.lower()
+        cached = self._cache.get(aggregate_id) if self._cache is not None else None
         try:
-            aggregate: KeelAggregate = self._app.repository.get(aggregate_id)
+            aggregate: KeelAggregate = cached or self._app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{label} {aggregate_id} not found") from None
+        if self._cache is not None:
+            self._cache[aggregate_id] = aggregate
         if not isinstance(aggregate, kind):
             raise NotFound(f"{label} {aggregate_id} not found")
         if expected_version is not None and expected_version != aggregate.version:
@@ -147,7 +154,29 @@ class UnitOfWork:
             )
         return aggregate
 
+    def remember(self) -> None:
+        """From now on load each aggregate once: a later load of it gets the same instance, with the
+        changes already decided (a batch of decisions in one unit of work, saved together)."""
+        if self._cache is None:
+            self._cache = {}
+
+    def preload(self, ids: Sequence[UUID]) -> None:
+        """Load these aggregates (not snapshotted ones: each is folded from all its events) in one read,
+        for the loads that follow (``remember``); those that do not exist are known not to."""
+        self.remember()
+        assert self._cache is not None
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        if self._load_many is None or not wanted:
+            return
+        found = self._load_many(wanted)
+        self._cache.update(found)
+        self._absent.update(i for i in wanted if i not in found)
+
     def exists(self, aggregate_id: UUID) -> bool:
+        if self._cache is not None and aggregate_id in self._cache:
+            return True
+        if aggregate_id in self._absent:
+            return False
         return aggregate_id in self._app.repository
 
     def ensure_new(self, aggregate_id: UUID, label: str) -> None:

@@ -124,12 +124,15 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
             # clock only grows with the position, so "known at" cuts the log at one point. The system
             # clock is the database's (NULL here); any other is asked once for the whole append.
             now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
-            curs.executemany(
+            # One statement for the whole append (a statement's 100,000 lines too), not one per row.
+            links = chain_rows(previous, ids, stored_events)
+            curs.execute(
                 SQL(
                     f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
-                    " VALUES (%s, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), %s)"
+                    " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"
+                    " FROM unnest(%s::bigint[], %s::text[]) AS t(p, h)"
                 ),
-                [(position, now, last, digest) for position, digest in chain_rows(previous, ids, stored_events)],
+                (now, last, [position for position, _ in links], [digest for _, digest in links]),
             )
         return ids
 
@@ -139,6 +142,22 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
         to the commit, so the log stays gap-free for readers), inserts its events and their log rows."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             yield _PostgresBulk(self, curs)
+
+    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not ids:
+            return []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
+                    " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+                ),
+                (list(ids),),
+            )
+            return [
+                StoredEvent(UUID(str(r["originator_id"])), r["originator_version"], r["topic"], bytes(r["state"]))
+                for r in curs.fetchall()
+            ]
 
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -257,5 +276,21 @@ class _PostgresBulk:
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         if not events:
             return []
-        self.recorder._insert_stored_events(self.curs, events, **kwargs)
-        return list(self.recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])
+        recorder = self.recorder
+        recorder._lock_table(self.curs)
+        recorder._notify_channel(self.curs)
+        # Column arrays sent in binary (the library's composite-typed array is dumped row by row in
+        # Python: twice as slow for a statement's many lines); positions returned in the arrays' order.
+        self.curs.execute(
+            SQL(
+                f"INSERT INTO {recorder.events_table_name} (originator_id, originator_version, topic, state)"
+                " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[]) RETURNING notification_id"
+            ),
+            (
+                [e.originator_id for e in events],
+                [e.originator_version for e in events],
+                [e.topic for e in events],
+                [e.state for e in events],
+            ),
+        )
+        return list(recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])

@@ -127,6 +127,11 @@ class KeelRecorder(ABC):
         if buffered.events:
             self.insert_events(buffered.events, **buffered.kwargs)
 
+    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of these aggregates, each aggregate's in version order (one query per backend)."""
+        assert isinstance(self, ApplicationRecorder)
+        return [event for i in ids for event in self.select_events(i)]
+
     # -- the "known at" axis -------------------------------------------------------------
 
     @abstractmethod

@@ -84,6 +84,17 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
         with self.datastore.transaction(commit=True) as c:
             yield _SQLiteBulk(self, c)
 
+    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not ids:
+            return []
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
+                " WHERE originator_id IN (SELECT value FROM json_each(?)) ORDER BY originator_id, originator_version",
+                (json.dumps([i.hex for i in ids]),),
+            )
+            return [StoredEvent(UUID(str(r[0])), int(r[1]), str(r[2]), bytes(r[3])) for r in c.fetchall()]
+
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(

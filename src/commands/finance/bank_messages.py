@@ -72,6 +72,13 @@ class MatchBankLine(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MatchBankLines(Command):
+    """Several matches decided together (auto-reconciliation): all recorded in one transaction, or none."""
+
+    matches: tuple[MatchBankLine, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class UnmatchBankLine(Command):
     line_id: UUID
     reason: str = "unmatched"

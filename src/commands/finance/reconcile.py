@@ -22,6 +22,7 @@ from commands.settlement import receive_payment, reverse_payment
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.bank import BankAccount
 from ledger.bank_lines import BankLine, MatchItem
+from ledger.books import BOOKS_ID
 from ledger.errors import InvalidValue, NotFound
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
@@ -34,6 +35,70 @@ def _load_line(uow: UnitOfWork, line_id: UUID) -> BankLine:
 
 
 def match_line(uow: UnitOfWork, c: m.MatchBankLine) -> CommandResult:
+    line, saved = _decide(uow, c)
+    return uow.commit(line, *saved)
+
+
+BATCH = 250  # matches appended at a time within a batch's one transaction
+
+
+def match_lines(uow: UnitOfWork, c: m.MatchBankLines) -> CommandResult:
+    """Every match of the batch, in one transaction written in chunks, or none of them: each
+    aggregate is loaded once for the whole batch (a customer paying many invoices, the books)."""
+    if not c.matches:
+        raise InvalidValue("matches: none given")
+    _preload(uow, c.matches)
+    with uow.stream() as out:
+        pending: list[KeelAggregate | None] = []
+        last: BankLine | None = None
+        for n, match in enumerate(c.matches, start=1):
+            last, saved = _decide(uow, match)
+            pending += [last, *saved]
+            if n % BATCH == 0:
+                out.append(*_distinct(pending))
+                pending = []
+        assert last is not None
+        out.append(*_distinct(pending))
+        return out.commit(last)
+
+
+def _preload(uow: UnitOfWork, matches: tuple[m.MatchBankLine, ...]) -> None:
+    """Two reads for the whole batch instead of a few per match: the lines and invoices first, then
+    the customers and what each match would create (known not to exist yet)."""
+    invoices = [UUID(i.target) for c in matches for i in c.items if i.kind == "invoice" and _is_uuid(i.target)]
+    uow.preload([*(c.line_id for c in matches), *invoices])
+    more: list[UUID] = [BOOKS_ID]
+    for c in matches:
+        try:
+            line = uow.load(BankLine, c.line_id)
+        except NotFound:
+            continue
+        more += [line.bank_account_id, uuid5(line.id, f"entry:{line.matches}")]
+        for i in c.items:
+            if i.kind == "invoice" and _is_uuid(i.target):
+                owner = uow.load(Invoice, UUID(i.target)).customer_id
+                more += [owner, uuid5(line.id, f"payment:{line.matches}:{owner}")]
+    uow.preload(more)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _distinct(aggregates: list[KeelAggregate | None]) -> list[KeelAggregate]:
+    seen: dict[UUID, KeelAggregate] = {}
+    for a in aggregates:
+        if a is not None:
+            seen.setdefault(a.id, a)
+    return list(seen.values())
+
+
+def _decide(uow: UnitOfWork, c: m.MatchBankLine) -> tuple[BankLine, list[KeelAggregate | None]]:
+    """The line matched, and what the match records (not saved)."""
     line = _load_line(uow, c.line_id)
     line.check_unmatched()
     bank = uow.load(BankAccount, line.bank_account_id, label="bank account")
@@ -87,7 +152,7 @@ def match_line(uow: UnitOfWork, c: m.MatchBankLine) -> CommandResult:
             name = chart.account(code).name
             items.append(MatchItem("account", code, amount, Decimal(0), str(entry_id), f"{code} {name}"))
     line.match(items, c.rule, c.score, c.auto, on, c.meta)
-    return uow.commit(line, *saved)
+    return line, saved
 
 
 def _entry(
@@ -150,5 +215,6 @@ def unmatch_line(uow: UnitOfWork, c: m.UnmatchBankLine) -> CommandResult:
 
 HANDLERS: Handlers = {
     m.MatchBankLine: match_line,
+    m.MatchBankLines: match_lines,
     m.UnmatchBankLine: unmatch_line,
 }
