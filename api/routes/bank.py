@@ -103,7 +103,11 @@ def upload_statement(
     return schemas.StatementImported.model_validate(done, from_attributes=True)
 
 
-@router.post("/v1/bank-accounts/{bank_account_id}/reconcile", response_model=schemas.ReconcileOutcome)
+@router.post(
+    "/v1/bank-accounts/{bank_account_id}/reconcile",
+    response_model=schemas.ReconcileOutcome,
+    dependencies=[reads("bank", "invoices")],
+)
 def reconcile(
     keel: KeelDep,
     meta: MetaDep,
@@ -111,9 +115,9 @@ def reconcile(
     body: schemas.ReconcileBody | None = None,
 ) -> schemas.ReconcileOutcome:
     """Match what is certain (an invoice number and its exact amount, a rule) and suggest the rest with
-    a score (``apply=false``: suggest only). Running it again matches nothing twice."""
+    a score (``apply=false``: suggest only). Running it again matches nothing twice. It decides from
+    the read models: pass the import's position as ``min_position`` to include its lines."""
     body = body or schemas.ReconcileBody()
-    keel.engine.catch_up()
     account = bank_account(keel, bank_account_id)
     tolerance = Tolerance(Decimal(body.tolerance_amount), Decimal(body.tolerance_percent))
     done = auto_reconcile(keel, account, meta.actor, tolerance, apply=body.apply)

@@ -232,9 +232,9 @@ def test_over_http_a_statement_is_uploaded_reconciled_and_a_bad_one_is_a_problem
 ) -> None:
     case = CASES[0]
     set_up(shell, case, tmp_path)
-    shell.engine.catch_up()
+    shell.engine.start(poll_interval=0.05)  # as `keel serve` does: the read models follow the log
     with TestClient(create_app(keel=shell), raise_server_exceptions=False) as client:
-        accounts = client.get("/v1/bank-accounts").json()["items"]
+        accounts = client.get(f"/v1/bank-accounts?min_position={shell.app.head_position()}").json()["items"]
         account = next(a["id"] for a in accounts if a["name"] == case.file)
         data = (STATEMENTS / case.file).read_bytes()
         url = f"/v1/bank-accounts/{account}/statements"
@@ -249,11 +249,15 @@ def test_over_http_a_statement_is_uploaded_reconciled_and_a_bad_one_is_a_problem
         assert (wrong.json()["file"], wrong.json()["field"]) == ("ofx1_demo.ofx", "ACCTID")
         broken = client.post(url, files={"file": ("x.xml", b"<Document><Stmt>", "application/xml")})
         assert broken.status_code == 422 and broken.json()["file"] == "x.xml", broken.text
-        reconciled = client.post(f"/v1/bank-accounts/{account}/reconcile", json={"apply": True})
+        position = done.json()["position"]
+        reconciled = client.post(f"/v1/bank-accounts/{account}/reconcile?min_position={position}", json={"apply": True})
         assert reconciled.status_code == 200, reconciled.text
         assert [p["items"][0]["label"] for p in reconciled.json()["matched"]] == ["INV-2026-0007"]
         assert [p["score"] for p in reconciled.json()["suggested"]] == [90]
-        report = client.get(f"/v1/reports/reconciliation?bank_account_id={account}&as_of=2026-10-31")
+        after = reconciled.json()["position"]  # read your writes: the matches folded first
+        report = client.get(
+            f"/v1/reports/reconciliation?bank_account_id={account}&as_of=2026-10-31&min_position={after}"
+        )
         assert report.status_code == 200 and Decimal(report.json()["unexplained"]) == 0
 
 
