@@ -96,6 +96,10 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
             "books",
             "accounts",
             "fx",
+            "bank-accounts",
+            "bank-lines",
+            "bank-mappings",
+            "bank-rules",
         )
         for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
     ],

@@ -23,6 +23,7 @@ from fastapi import Request, Response
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
+from api.schemas import fx as fx_schemas
 from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.queries import QUERIES, Answer, Params, Table, ask
@@ -61,7 +62,10 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "suppliers": schemas.Page[schemas.Supplier],
     "accounts": schemas.page_of(schemas.Account),
     "roles": schemas.page_of(schemas.RoleMapping),
-    "fx-rates": schemas.Page[schemas.FxRate],
+    "fx-rates": schemas.Page[fx_schemas.FxRate],
+    "bank-accounts": schemas.page_of(schemas.BankAccount),
+    "bank-lines": schemas.page_of(schemas.BankLine),
+    "reconciliation": schemas.BankReconciliation,
 }
 
 

@@ -9,13 +9,14 @@ from fastapi import Depends, FastAPI
 
 from api.auth import TokenService, authorize, install_authentication
 from api.docs import install_docs
-from api.guards import RequestGuards
+from api.guards import RequestGuards, Scope
 from api.idempotency import install_idempotency
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
     accounts,
     audit,
+    bank,
     books,
     crm,
     customers,
@@ -49,6 +50,16 @@ Every POST and PUT accepts `Idempotency-Key`; commands on an existing aggregate 
 """
 
 
+def body_limit(scope: Scope) -> int:
+    """The general bound on a request's body; a statement upload has its own (KEEL_STATEMENT_MAX_BYTES,
+    plus room for the multipart envelope)."""
+    settings = scope["app"].state.keel.settings
+    path = str(scope.get("path", ""))
+    if scope.get("method") == "POST" and path.startswith("/v1/bank-accounts/") and path.endswith("/statements"):
+        return int(settings.statement_max_bytes) + 64 * 1024
+    return int(settings.max_body_bytes)
+
+
 def create_app(settings: Settings | None = None, keel: Keel | None = None) -> FastAPI:
     """Build the API. Pass ``keel`` to serve an already running system (tests do)."""
 
@@ -80,7 +91,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     install_idempotency(app)
     install_authentication(app)  # idempotency keys are scoped to the authenticated client
     # Outermost: a body over the limit is refused before anything reads it.
-    app.add_middleware(RequestGuards, max_body_bytes=lambda scope: scope["app"].state.keel.settings.max_body_bytes)
+    app.add_middleware(RequestGuards, max_body_bytes=body_limit)
     for module in (
         customers,
         crm,
@@ -92,6 +103,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         work,
         books,
         accounts,
+        bank,
         reports,
         sales_reports,
         delivery_reports,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.access import Forbidden
+from api.statements.errors import StatementError
 from commands.access.keys import Unauthenticated
 from commands.idempotency import ClaimSuperseded
 from ledger.books import PeriodLocked
@@ -64,6 +66,20 @@ _DOMAIN: list[tuple[type[DomainError], int, str, str]] = [
 ]
 
 
+_FIELD = re.compile(r"^(?:(?P<file>[^:\s]+\.[A-Za-z0-9]{1,5}): )?(?P<field>[A-Za-z_][A-Za-z0-9_]{0,40}): ")
+
+
+def _named_field(exc: DomainError) -> dict[str, Any]:
+    """What a refusal names besides its detail: a statement's file, place and field; for other refusals
+    whose message starts ``field: …`` (the domain's convention), the field."""
+    if isinstance(exc, StatementError):
+        return {k: v for k, v in (("file", exc.filename), ("where", exc.where), ("field", exc.field)) if v}
+    found = _FIELD.match(str(exc))
+    if found is None:
+        return {}
+    return {k: v for k, v in (("file", found["file"]), ("field", found["field"])) if v}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -75,7 +91,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 listed = getattr(exc, "errors", None)  # a file refused line by line (api.fx_files)
                 if isinstance(listed, list):
                     extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
-                return problem(status, slug, title, str(exc), request, **extra)
+                return problem(status, slug, title, str(exc), request, **extra, **_named_field(exc))
         raise AssertionError("DomainError is the last entry")  # pragma: no cover
 
     @app.exception_handler(Forbidden)

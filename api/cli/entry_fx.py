@@ -14,12 +14,12 @@ from uuid import UUID
 
 import typer
 
-from api import schemas
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system
 from api.cli.entry_base import Found, _rows, body_of, pick, refuse, said, short
 from api.cli.output import Format, err
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
 from api.fx_files import MAX_FILE_BYTES, RateFileError, read_rate_file
+from api.schemas import fx as fx_schemas
 from api.system import Keel
 from commands.messages import ImportFxRates
 from ledger.errors import AlreadyExists
@@ -50,7 +50,7 @@ def rate_set(
 ) -> None:
     """Set the rate of a currency from a date (it is in force until a later one)."""
     body = body_of(
-        schemas.FxRateBody,
+        fx_schemas.FxRateBody,
         {"currency": "CURRENCY", "rate": "RATE", "date": "--on"},
         currency=currency.upper(),
         rate=rate,
@@ -118,7 +118,7 @@ def revalue(
 ) -> None:
     """Revalue open foreign-currency receivables, payables and bank balances at the closing rates:
     one entry on --as-of to unrealised FX gain/loss, reversed on the first day of the next month."""
-    body = body_of(schemas.RevaluationBody, {"as_of": "--as-of"}, as_of=as_of)
+    body = body_of(fx_schemas.RevaluationBody, {"as_of": "--as-of"}, as_of=as_of)
     with keel_system() as keel:
         try:
             result = keel.app.handle(body.to_command(Meta(cli_actor())))
@@ -191,7 +191,7 @@ def credit(
         raise refuse("--line", "give the lines taken back, or --full for the whole bill (not both)")
     options = {"lines": "--line", "reference": "--reference", "reason": "--reason", "on": "--on"}
     body = body_of(
-        schemas.SupplierCreditNoteBody,
+        fx_schemas.SupplierCreditNoteBody,
         options,
         reference=reference,
         lines=[_line(text, n) for n, text in enumerate(lines or [], 1)] or None,
@@ -223,7 +223,7 @@ def apply_credit(
         found_note = find_credit_note(keel, note)
         found_bill = find_bill(keel, bill, "--bill")
         body = body_of(
-            schemas.ApplySupplierCreditBody, {"amount": "--amount"}, bill_id=found_bill.id, amount=amount, on=on
+            fx_schemas.ApplySupplierCreditBody, {"amount": "--amount"}, bill_id=found_bill.id, amount=amount, on=on
         )
         result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found_note.id)))
     said(f"{body.amount} of {found_note.label} applied to bill {found_bill.label} (log position {result.position})")
@@ -244,7 +244,7 @@ def refund_credit(
         catch_up(keel)
         found = find_credit_note(keel, note)
         body = body_of(
-            schemas.RefundSupplierCreditBody,
+            fx_schemas.RefundSupplierCreditBody,
             {"amount": "--amount", "rate": "--rate"},
             amount=amount,
             rate=rate,

@@ -12,6 +12,7 @@ from api import schemas
 from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from api.fx_files import MAX_FILE_BYTES, read_rate_file
+from api.schemas import fx as fxs
 from commands.messages import CommandResult, ImportFxRates
 from ledger.errors import InvalidValue, NotFound
 from projections.finance import supplier_credit
@@ -23,7 +24,7 @@ Accepted = schemas.CommandAccepted
 
 @router.get(
     "/fx/rates",
-    response_model=schemas.Page[schemas.FxRate],
+    response_model=schemas.Page[fxs.FxRate],
     responses=JSON_OR_CSV,
     dependencies=[reads("fx_rates"), AS_CSV],
 )
@@ -44,13 +45,13 @@ def list_rates(
 
 
 @router.post("/fx/rates", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-def set_rate(body: schemas.FxRateBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def set_rate(body: fxs.FxRateBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Set one rate: units of the functional currency per unit of ``currency``, from ``date``."""
     return keel.app.handle(body.to_command(meta))
 
 
 @router.post("/fx/rates/imports", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-def import_rows(body: schemas.FxRatesImportBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def import_rows(body: fxs.FxRatesImportBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Import rates given as rows, all or nothing; the same rows again are refused unless ``force``."""
     return keel.app.handle(body.to_command(meta))
 
@@ -72,7 +73,7 @@ def import_file(
 
 
 @router.post("/fx/revaluations", status_code=status.HTTP_201_CREATED, response_model=Accepted)
-def revalue(body: schemas.RevaluationBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def revalue(body: fxs.RevaluationBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Revalue open foreign-currency receivables, payables and bank balances at the closing rates
     of ``as_of``: one entry to unrealised FX gain/loss on that date, reversed on the first day of
     the next month. Once per date (409 the second time); refused in a closed period."""
@@ -84,7 +85,7 @@ def revalue(body: schemas.RevaluationBody, keel: KeelDep, meta: MetaDep) -> Comm
 
 @router.post("/bills/{bill_id}/credit-notes", status_code=status.HTTP_201_CREATED, response_model=Accepted)
 def receive_credit_note(
-    bill_id: UUID, body: schemas.SupplierCreditNoteBody, keel: KeelDep, meta: MetaDep, response: Response
+    bill_id: UUID, body: fxs.SupplierCreditNoteBody, keel: KeelDep, meta: MetaDep, response: Response
 ) -> CommandResult:
     """Record a supplier's credit note on a bill (its lines, or the whole bill): it reduces what is
     owed on the bill; beyond that it becomes supplier credit."""
@@ -93,39 +94,39 @@ def receive_credit_note(
     return result
 
 
-def _note(keel: KeelDep, note_id: UUID, bill_id: UUID | None = None) -> schemas.SupplierCreditNote:
+def _note(keel: KeelDep, note_id: UUID, bill_id: UUID | None = None) -> fxs.SupplierCreditNote:
     found = supplier_credit.get_supplier_credit_note(keel.views, str(note_id))
     if found is None or (bill_id is not None and found.bill_id != str(bill_id)):
         raise NotFound(f"supplier credit note {note_id} not found")
-    return schemas.SupplierCreditNote.model_validate(found, from_attributes=True)
+    return fxs.SupplierCreditNote.model_validate(found, from_attributes=True)
 
 
 @router.get(
     "/bills/{bill_id}/credit-notes/{note_id}",
-    response_model=schemas.SupplierCreditNote,
+    response_model=fxs.SupplierCreditNote,
     dependencies=[reads("supplier_credit")],
 )
-def get_credit_note(bill_id: UUID, note_id: UUID, keel: KeelDep) -> schemas.SupplierCreditNote:
+def get_credit_note(bill_id: UUID, note_id: UUID, keel: KeelDep) -> fxs.SupplierCreditNote:
     """A supplier credit note as received, with what became of its supplier credit."""
     return _note(keel, note_id, bill_id)
 
 
 @router.get(
     "/supplier-credit-notes/{note_id}",
-    response_model=schemas.SupplierCreditNote,
+    response_model=fxs.SupplierCreditNote,
     dependencies=[reads("supplier_credit")],
 )
-def get_supplier_credit_note(note_id: UUID, keel: KeelDep) -> schemas.SupplierCreditNote:
+def get_supplier_credit_note(note_id: UUID, keel: KeelDep) -> fxs.SupplierCreditNote:
     return _note(keel, note_id)
 
 
 @router.post("/supplier-credit-notes/{note_id}/applications", response_model=Accepted)
-def apply_credit(note_id: UUID, body: schemas.ApplySupplierCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def apply_credit(note_id: UUID, body: fxs.ApplySupplierCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Use the note's supplier credit to settle part of a later bill of the same supplier."""
     return keel.app.handle(body.to_command(meta, note_id))
 
 
 @router.post("/supplier-credit-notes/{note_id}/refunds", response_model=Accepted)
-def refund_credit(note_id: UUID, body: schemas.RefundSupplierCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+def refund_credit(note_id: UUID, body: fxs.RefundSupplierCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """The supplier paid the note's credit back into the bank."""
     return keel.app.handle(body.to_command(meta, note_id))

@@ -5,7 +5,7 @@ books. ``read_statement`` / ``read_statements`` / ``iter_statement`` are the way
 (``detect.py``); each format has its reader module.
 """
 
-from api.statements.csv_statement import ColumnMapping
+from api.statements.csv_statement import ColumnMapping, mapping_from
 from api.statements.detect import FORMATS, Format, detect_format, iter_statement, read_statement, read_statements
 from api.statements.errors import StatementError, StatementTooLarge
 from api.statements.source import DEFAULT_MAX_BYTES, StatementEnd, StatementPart
@@ -21,6 +21,7 @@ __all__ = [
     "StatementTooLarge",
     "detect_format",
     "iter_statement",
+    "mapping_from",
     "read_statement",
     "read_statements",
 ]

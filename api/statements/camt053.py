@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from api.statements.errors import StatementError
-from api.statements.source import StatementEnd, StatementPart, clean, head, optional, plain_amount
+from api.statements.source import StatementEnd, StatementPart, clean, head, optional, plain_amount, remittance
 from ledger.bank_statements import Occurrences, Statement, StatementLine, check_account, normalise_iban
 from ledger.errors import InvalidValue
 from ledger.money import Money
@@ -222,7 +222,7 @@ class _Reader:
             "value_date": None if valued is None else self.day_of(valued),
         }
         reference = optional(self.text(ntry, "AcctSvcrRef"))
-        note = clean(self.text(ntry, "AddtlNtryInf"))
+        note = remittance(clean(self.text(ntry, "AddtlNtryInf")))
         details = [tx for group in self.many(ntry, "NtryDtls") for tx in self.many(group, "TxDtls")]
         amounts = [self._transaction_amount(tx, header, sign) for tx in details]
         if len(details) > 1 and all(a is not None for a in amounts):
@@ -268,7 +268,7 @@ class _Reader:
             end_to_end = optional(self.text(at, "Refs/EndToEndId"))
             creditor_ref = optional(self.text(at, "RmtInf/Strd/CdtrRefInf/Ref"))
             unstructured = " ".join(clean(e.text) for e in at.elem.iterfind(self.q("RmtInf/Ustrd")) if e.text)
-            values["description"] = clean(unstructured or self.text(at, "AddtlTxInf") or note)
+            values["description"] = remittance(clean(unstructured or self.text(at, "AddtlTxInf") or note))
             values["reference"] = creditor_ref or (None if end_to_end == "NOTPROVIDED" else end_to_end)
             values["counterparty_name"] = optional(
                 self.text(at, f"RltdPties/{party}/Nm") or self.text(at, f"RltdPties/{party}/Pty/Nm")

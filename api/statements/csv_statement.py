@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, BinaryIO, Literal
 
 from api.statements.errors import StatementError
-from api.statements.source import StatementEnd, StatementPart, clean, money, optional
+from api.statements.source import StatementEnd, StatementPart, clean, money, optional, remittance
 from ledger.bank_statements import Occurrences, Statement, StatementLine, check_account
 from ledger.errors import InvalidValue
 from ledger.money import Money, minor_units
@@ -101,6 +101,39 @@ class ColumnMapping:
 
     def example(self) -> str:
         return f"1{self.thousands}234{self.decimal}56" if self.thousands else f"1234{self.decimal}56"
+
+
+def mapping_from(settings: dict[str, Any]) -> ColumnMapping:
+    """A mapping from its saved form (a JSON object of ``ColumnMapping``'s fields); refused naming the field."""
+    if not isinstance(settings, dict):
+        raise InvalidValue("mapping: a JSON object of column settings")
+    known = {f for f in ColumnMapping.__dataclass_fields__}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise InvalidValue(f"mapping: no setting {unknown[0][:40]!r} (the settings are {', '.join(sorted(known))})")
+    values = dict(settings)
+    if "date" not in values:
+        raise InvalidValue("mapping: date: the column of the booking date is required")
+    if isinstance(values.get("description"), str | int):
+        values["description"] = (values["description"],)
+    if "description" in values:
+        values["description"] = tuple(values["description"] or ())
+    for name, value in values.items():
+        if name in ("header",):
+            if not isinstance(value, bool):
+                raise InvalidValue(f"mapping: {name}: true or false")
+        elif name == "skip_rows":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidValue(f"mapping: {name}: a number of rows")
+        elif name == "description":
+            if not all(isinstance(c, str | int) and not isinstance(c, bool) for c in value):
+                raise InvalidValue("mapping: description: column names or positions")
+        elif value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            raise InvalidValue(f"mapping: {name}: a column's name or position, or a setting's text")
+    try:
+        return ColumnMapping(**values)
+    except TypeError as exc:
+        raise InvalidValue(f"mapping: {exc}") from None
 
 
 def read_csv(stream: BinaryIO, mapping: ColumnMapping, *, account: str, currency: str) -> Iterator[StatementPart]:
@@ -225,7 +258,7 @@ def _line(
             booking_date=_date(cell(mapping.date), mapping, where, str(mapping.date)),  # type: ignore[arg-type]
             value_date=_date(cell(mapping.value_date), mapping, where, str(mapping.value_date)),
             amount=_money(amount, currency, where, field),
-            description=clean(" ".join(cell(c) for c in mapping.description)),
+            description=remittance(clean(" ".join(cell(c) for c in mapping.description))),
             reference=optional(cell(mapping.reference)),
             counterparty_name=optional(cell(mapping.counterparty)),
             counterparty_iban=optional(cell(mapping.counterparty_iban)),

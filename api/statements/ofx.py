@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import BinaryIO
 
 from api.statements.errors import StatementError
-from api.statements.source import StatementEnd, StatementPart, clean, copy_to_bytes, money
+from api.statements.source import StatementEnd, StatementPart, clean, copy_to_bytes, money, remittance
 from ledger.bank_statements import (
     Occurrences,
     Statement,
@@ -214,7 +214,7 @@ class _Builder:
                 booking_date=_date(trn, "DTPOSTED", required=True),  # type: ignore[arg-type]
                 value_date=_date(trn, "DTAVAIL"),
                 amount=_amount(trn, "TRNAMT", currency, required=True),  # type: ignore[arg-type]
-                description=trn.value("MEMO") or "",
+                description=remittance(trn.value("MEMO") or ""),
                 reference=reference,
                 counterparty_name=trn.value("NAME") or trn.value("PAYEE/NAME"),
                 counterparty_iban=iban if iban and looks_like_iban(iban) else None,

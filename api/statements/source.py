@@ -15,6 +15,7 @@ from api.statements.errors import StatementError, StatementTooLarge
 from ledger.bank_statements import Statement, StatementLine, balance_difference
 from ledger.errors import InvalidValue
 from ledger.money import Money
+from ledger.policy import TEXT
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a year of a busy account in CAMT.053 is a few MB
 Source = bytes | bytearray | memoryview | BinaryIO
@@ -76,6 +77,17 @@ def clean(text: str | None) -> str:
     """Layout whitespace (runs of spaces, tabs, line breaks) as one space, trimmed; other control
     characters stay, for the input policy to refuse by name."""
     return _SPACES.sub(" ", text).strip() if text else ""
+
+
+MARKER = " […]"
+
+
+def remittance(text: str, limit: int = TEXT.max_length) -> str:
+    """A bank's free text within the input policy's ``text`` kind: cut to ``limit`` characters, ending
+    with a marker when cut (ADR 0034). The bank wrote it, not the user, so a statement is never
+    refused for it; what reconciliation needs (an invoice number, a reference) comes first, and the
+    cut is the same on every read, so a line's key is too."""
+    return text if len(text) <= limit else text[: limit - len(MARKER)].rstrip() + MARKER
 
 
 def optional(text: str | None) -> str | None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -25,7 +26,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from commands.access import keys
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
-from commands.adapters.recorders import KeelApplicationRecorder, keel_recorder
+from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.transcodings import register_keel_transcodings
 from commands.crm.handlers import HANDLERS as CRM
@@ -35,7 +36,7 @@ from commands.finance.handlers import HANDLERS as FINANCE
 from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
 from commands.sales.handlers import HANDLERS as SALES
-from commands.unit_of_work import Command, CommandResult, Handler, UnitOfWork, handlers
+from commands.unit_of_work import Appender, Command, CommandResult, Handler, UnitOfWork, handlers
 from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import Chart
@@ -128,7 +129,23 @@ class KeelApplication(Application[UUID]):
             log_today=self.today,
             default_functional_currency=self.default_functional_currency,
             on_saved=self.on_saved,
+            open_stream=self.appending,
+            load_many=self.load_many,
         )
+
+    def load_many(self, ids: Sequence[UUID]) -> dict[UUID, KeelAggregate]:
+        """The aggregates of these ids that exist, each folded from all its events (one read)."""
+        found: dict[UUID, KeelAggregate] = {}
+        for stored in self.keel_log.select_many(ids):
+            event = self.mapper.to_domain_event(stored)
+            found[event.originator_id] = event.mutate(found.get(event.originator_id))  # type: ignore[attr-defined]
+        return found
+
+    @contextmanager
+    def appending(self) -> Iterator[Appender]:
+        """Aggregates appended in one transaction in chunks (``UnitOfWork.stream``)."""
+        with self.keel_log.bulk() as bulk:
+            yield _Appender(self, bulk)
 
     def functional_currency(self) -> str:
         """The books' currency: fixed when they were opened, else the configured default."""
@@ -224,3 +241,16 @@ class KeelApplication(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFound(f"{kind.__name__.lower()} {aggregate_id} not found")
         return aggregate
+
+
+class _Appender:
+    def __init__(self, app: KeelApplication, bulk: BulkAppend) -> None:
+        self.app, self.bulk = app, bulk
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        return self.bulk.existing(ids)
+
+    def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]:
+        to_stored = self.app.mapper.to_stored_event
+        stored = [to_stored(event) for aggregate in aggregates for event in aggregate.collect_events()]
+        return self.bulk.append(stored, **kwargs)

@@ -15,11 +15,12 @@ contexts know this module, never the application.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -53,6 +54,46 @@ class CommandResult:
 ReadLog = Callable[[int, int], list[tuple[int, DomainEventProtocol[UUID]]]]
 
 
+class Appender(Protocol):
+    """Aggregates appended in one transaction, chunk after chunk (the application's side of it)."""
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
+    def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]: ...
+
+
+OpenStream = Callable[[], AbstractContextManager[Appender]]
+
+
+class Stream:
+    """A save too large to hold at once (a statement of 100,000 lines), in one transaction: aggregates
+    appended chunk by chunk, each chunk's new events then dropped from memory; ``commit`` appends the
+    last ones with the request's idempotency record. Leaving the block with an error (a refused line
+    or balance) rolls every chunk back: nothing is written."""
+
+    def __init__(self, uow: UnitOfWork, appender: Appender) -> None:
+        self._uow, self._appender, self._positions = uow, appender, 0
+        self.result: CommandResult | None = None
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Those of ``ids`` that have events already, in the store or appended in this stream."""
+        return self._appender.existing(ids)
+
+    def append(self, *aggregates: KeelAggregate) -> None:
+        self._uow._check_postings(list(aggregates))
+        self._positions = max([self._positions, *self._appender.append(aggregates)])
+
+    def commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> CommandResult:
+        saved = [subject, *(a for a in others if a is not None)]
+        self._uow._check_postings(saved)
+        ticket = current_ticket.get()
+        extra: dict[str, Any] = {}
+        if ticket is not None:
+            extra["idempotency"] = (ticket, {"id": str(subject.id), "version": subject.version})
+        self._positions = max([self._positions, *self._appender.append(saved, **extra)])
+        self.result = CommandResult(id=subject.id, version=subject.version, position=self._positions)
+        return self.result
+
+
 class UnitOfWork:
     """One attempt at one command: what it reads, and the one save of what it changed.
 
@@ -68,14 +109,20 @@ class UnitOfWork:
         log_today: Callable[[], date],
         default_functional_currency: str,
         on_saved: Callable[[int], None] | None = None,
+        open_stream: OpenStream | None = None,
+        load_many: Callable[[Sequence[UUID]], Mapping[UUID, KeelAggregate]] | None = None,
     ) -> None:
+        self._load_many = load_many
+        self._absent: set[UUID] = set()
         self._app = app
+        self._open_stream = open_stream
         self._read_log = read_log
         self._log_today = log_today
         self._on_saved = on_saved
         self.default_functional_currency = default_functional_currency
         self._open = True
         self._chart: ChartRules | None = None
+        self._cache: dict[UUID, KeelAggregate] | None = None
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -91,10 +138,13 @@ class UnitOfWork:
         """The aggregate of ``kind`` (else ``NotFound``), at ``expected_version`` if one is given
         (else ``VersionConflict``)."""
         label = label or kind.__name__.lower()
+        cached = self._cache.get(aggregate_id) if self._cache is not None else None
         try:
-            aggregate: KeelAggregate = self._app.repository.get(aggregate_id)
+            aggregate: KeelAggregate = cached or self._app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{label} {aggregate_id} not found") from None
+        if self._cache is not None:
+            self._cache[aggregate_id] = aggregate
         if not isinstance(aggregate, kind):
             raise NotFound(f"{label} {aggregate_id} not found")
         if expected_version is not None and expected_version != aggregate.version:
@@ -104,7 +154,29 @@ class UnitOfWork:
             )
         return aggregate
 
+    def remember(self) -> None:
+        """From now on load each aggregate once: a later load of it gets the same instance, with the
+        changes already decided (a batch of decisions in one unit of work, saved together)."""
+        if self._cache is None:
+            self._cache = {}
+
+    def preload(self, ids: Sequence[UUID]) -> None:
+        """Load these aggregates (not snapshotted ones: each is folded from all its events) in one read,
+        for the loads that follow (``remember``); those that do not exist are known not to."""
+        self.remember()
+        assert self._cache is not None
+        wanted = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        if self._load_many is None or not wanted:
+            return
+        found = self._load_many(wanted)
+        self._cache.update(found)
+        self._absent.update(i for i in wanted if i not in found)
+
     def exists(self, aggregate_id: UUID) -> bool:
+        if self._cache is not None and aggregate_id in self._cache:
+            return True
+        if aggregate_id in self._absent:
+            return False
         return aggregate_id in self._app.repository
 
     def ensure_new(self, aggregate_id: UUID, label: str) -> None:
@@ -155,6 +227,23 @@ class UnitOfWork:
         if self._on_saved and position:
             self._on_saved(position)
         return CommandResult(id=subject.id, version=subject.version, position=position)
+
+    @contextmanager
+    def stream(self) -> Iterator[Stream]:
+        """``with uow.stream() as out: out.append(…)…; result = out.commit(subject, *others)``: one
+        transaction written in chunks (see ``Stream``); it commits when the block ends, once."""
+        if not self._open:
+            raise RuntimeError("this unit of work is over: it commits once, inside its block")
+        if self._open_stream is None:
+            raise RuntimeError("this store cannot append in chunks")
+        self._open = False
+        with self._open_stream() as appender:
+            out = Stream(self, appender)
+            yield out
+            if out.result is None:
+                raise RuntimeError("a stream ends with commit(subject, …)")
+        if self._on_saved and out.result.position:
+            self._on_saved(out.result.position)
 
     def _check_postings(self, aggregates: list[KeelAggregate]) -> None:
         """Every journal about to be recorded posts only where the chart allows (one place for

@@ -81,7 +81,7 @@ _FIELD_RULES: dict[str, TextRule] = {
         ),
         TEXT,
     ),
-    **dict.fromkeys(("body", "notes", "note"), NOTE),
+    **dict.fromkeys(("body", "notes", "note", "settings"), NOTE),
 }
 
 

@@ -6,6 +6,7 @@ from projections.access.api_keys import AccessProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
+from projections.finance.bank import BankProjection
 from projections.finance.chart import ChartProjection
 from projections.finance.claims import ClaimsProjection
 from projections.finance.customers import CustomersProjection
@@ -33,4 +34,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         AccessProjection(),
         FxRatesProjection(),
         SupplierCreditProjection(),
+        BankProjection(),
     ]

@@ -6,21 +6,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.bank import auto_reconcile, bank_account, import_statement
 from api.cli import app as cli
 from api.demo import load_demo
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
-from commands.messages import SetFxRate
+from commands.messages import AddAccount, OpenBankAccount, SetFxRate
 from ledger.events import Meta
+from ledger.reconciliation import Tolerance
 from projections.queries import QUERIES
 
+META = Meta(actor="test")
+
 NORTHWIND = "Northwind Studio Ltd"  # a demo customer, found by name on the CLI and by id over HTTP
+BANK = "Main GR"  # a bank account added to the demo with its October statement, found by name and by id
+CAMT = Path(__file__).parent.parent / "fixtures" / "statements" / "camt053_v02_demo.xml"
 
 # (CLI arguments, API path and query): every report and list of the query layer, each asked as
 # known now and as known at a past position.
@@ -91,6 +98,15 @@ CASES: list[tuple[list[str], str]] = [
         ["fx", "rates", "list", "--as-of", "2026-09-30", "--currency", "USD"],
         "/v1/fx/rates?as_of=2026-09-30&currency=USD",
     ),
+    (["bank", "accounts", "list", "--as-of", "2026-10-31"], "/v1/bank-accounts?as_of=2026-10-31"),
+    (
+        ["bank", "lines", "--bank-account", BANK, "--unmatched", "--as-of", "2026-10-31"],
+        "/v1/bank-accounts/{bank}/lines?unmatched=true&as_of=2026-10-31",
+    ),
+    (
+        ["report", "reconciliation", "--bank-account", BANK, "--as-of", "2026-10-31"],
+        "/v1/reports/reconciliation?bank_account_id={bank}&as_of=2026-10-31",
+    ),
 ]
 
 
@@ -100,6 +116,7 @@ def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     load_demo(keel.app)
     for on, rate in ((date(2026, 7, 1), "0.9200"), (date(2026, 8, 1), "0.9350"), (date(2026, 9, 30), "0.9100")):
         keel.app.handle(SetFxRate(meta=Meta("test"), currency="USD", rate=rate, on=on))
+    with_bank_statement(keel)
     keel.engine.catch_up()
     monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
     if keel_settings.database_url:
@@ -110,14 +127,26 @@ def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -
         yield keel, client
 
 
+def with_bank_statement(keel: Keel) -> None:
+    """The demo's October statement of a second bank account, imported and auto-reconciled."""
+    keel.app.handle(AddAccount(meta=META, code="1010", name="Bank GR", type="asset", subtype="bank"))
+    keel.app.handle(OpenBankAccount(meta=META, name=BANK, account="1010", iban="GR1601101250000000012300695"))
+    keel.engine.catch_up()
+    account = bank_account(keel, BANK)
+    import_statement(keel, account, CAMT.read_bytes(), META, filename=CAMT.name)
+    keel.engine.catch_up()
+    auto_reconcile(keel, account, "test", Tolerance())
+    keel.engine.catch_up()
+
+
 def customer_id(client: TestClient, name: str) -> str:
     found = client.get("/v1/customers", params={"name": name}).json()["items"]
     return str(found[0]["id"])
 
 
 def name_of(args: list[str]) -> str:
-    if args[0] == "fx":
-        return f"fx-{args[1]}"
+    if args[0] in ("fx", "bank"):
+        return f"{args[0]}-{args[1]}"
     return args[1] if args[0] == "report" or args[:2] == ["accounts", "roles"] else args[0]
 
 
@@ -131,8 +160,9 @@ def test_the_cli_prints_the_bytes_the_api_sends_for_every_report(demo: tuple[Kee
     runner = CliRunner()
     known = str(keel.app.head_position() - 5)  # as known a few events ago: the position in the provenance
     customer = customer_id(client, NORTHWIND)
+    bank = bank_account(keel, BANK).id
     for args, path in CASES:
-        url = path.format(customer=customer)
+        url = path.format(customer=customer, bank=bank)
         for knowledge in ([], ["--known-at", known]):
             query = url + ("&" if "?" in url else "?") + f"known_at={known}" if knowledge else url
             api = client.get(query)

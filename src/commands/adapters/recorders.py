@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Recorder, StoredEvent
@@ -77,6 +78,35 @@ def chain_rows(previous: str, ids: Sequence[int], events: Sequence[StoredEvent])
     return rows
 
 
+class BulkAppend(Protocol):
+    """Appends in one transaction, chunk after chunk (a statement's lines): what was appended so
+    far is seen by ``existing``; nothing is committed unless the block ends without an error."""
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        """Those of ``ids`` that have events already (committed, or appended in this transaction)."""
+        ...
+
+    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        """Append events (``idempotency`` as for ``insert_events``); their log positions."""
+        ...
+
+
+class _Buffered:
+    """The bulk append of a store without transactions (in memory): kept, then inserted at once."""
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder, self.events, self.kwargs = recorder, list[StoredEvent](), dict[str, Any]()
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        pending = {e.originator_id for e in self.events}
+        return {i for i in ids if i in pending or self.recorder.select_events(i, limit=1)}
+
+    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        self.events += events
+        self.kwargs.update(kwargs)
+        return []
+
+
 class KeelRecorder(ABC):
     """The log as Keel keeps it, beside the library's events: when each position was recorded,
     its hash chain, and the idempotency records written with the events."""
@@ -86,6 +116,21 @@ class KeelRecorder(ABC):
     def set_up(self, database_url: str, snapshots: Recorder | None) -> None:
         """Once the application is built: whatever the backend still needs (nothing, by default)."""
         return
+
+    @contextmanager
+    def bulk(self) -> Iterator[BulkAppend]:
+        """One transaction appended in chunks (see ``BulkAppend``); each backend overrides it, this
+        default (the in-memory store's) keeps the chunks and inserts them at the end."""
+        assert isinstance(self, ApplicationRecorder)
+        buffered = _Buffered(self)
+        yield buffered
+        if buffered.events:
+            self.insert_events(buffered.events, **buffered.kwargs)
+
+    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every event of these aggregates, each aggregate's in version order (one query per backend)."""
+        assert isinstance(self, ApplicationRecorder)
+        return [event for i in ids for event in self.select_events(i)]
 
     # -- the "known at" axis -------------------------------------------------------------
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +19,7 @@ from commands.adapters.recorders import (
     GENESIS,
     LOG_TABLE,
     TOKEN_COLUMN,
+    BulkAppend,
     KeelApplicationRecorder,
     chain_rows,
     claim_of,
@@ -75,6 +77,23 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
                     (position, now_text, digest),
                 )
         return ids
+
+    @contextmanager
+    def bulk(self) -> Iterator[BulkAppend]:
+        """One write transaction (SQLite's lock from the first insert to the commit), chunk after chunk."""
+        with self.datastore.transaction(commit=True) as c:
+            yield _SQLiteBulk(self, c)
+
+    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
+        if not ids:
+            return []
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
+                " WHERE originator_id IN (SELECT value FROM json_each(?)) ORDER BY originator_id, originator_version",
+                (json.dumps([i.hex for i in ids]),),
+            )
+            return [StoredEvent(UUID(str(r[0])), int(r[1]), str(r[2]), bytes(r[3])) for r in c.fetchall()]
 
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
         with self.datastore.transaction(commit=False) as c:
@@ -156,3 +175,23 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
             c.execute(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}")
             row = c.fetchone()
             return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None
+
+
+class _SQLiteBulk:
+    def __init__(self, recorder: KeelSQLiteRecorder, c: SQLiteCursor) -> None:
+        self.recorder, self.c = recorder, c
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        if not ids:
+            return set()
+        self.c.execute(
+            f"SELECT originator_id FROM {self.recorder.events_table_name}"
+            " WHERE originator_id IN (SELECT value FROM json_each(?)) AND originator_version = 1",
+            (json.dumps([i.hex for i in ids]),),
+        )
+        return {UUID(str(row[0])) for row in self.c.fetchall()}
+
+    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        if not events:
+            return []
+        return [i for i in self.recorder._insert_events(self.c, events, **kwargs) or [] if i is not None]

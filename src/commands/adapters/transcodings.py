@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from ledger.accounts import Account, AccountType
+from ledger.bank_lines import MatchItem
 from ledger.crm import Stage
 from ledger.customer import Contact
 from ledger.expense_policy import ApprovalStep
@@ -92,6 +93,12 @@ class AllocationAsDict(DataclassAsDict):
     name = "keel_allocation"
     decimals = ("amount",)
     uuids = ("invoice_id",)
+
+
+class MatchItemAsDict(DataclassAsDict):
+    type = MatchItem
+    name = "keel_bank_match_item"
+    decimals = ("amount", "fee")
 
 
 class BillLineAsDict(DataclassAsDict):
@@ -230,6 +237,7 @@ def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
         AllocationAsDict(),
         BillLineAsDict(),
         BillAllocationAsDict(),
+        MatchItemAsDict(),
         ApprovalStepAsDict(),
         ClaimDetailsAsDict(),
         FxRateAsDict(),

@@ -1,11 +1,18 @@
-"""Every finance handler: the books, the chart of accounts, payables, expenses, exchange rates and
-supplier credit."""
+"""Every finance handler: the books, the chart of accounts, payables, expenses, exchange rates,
+supplier credit, the bank and reconciliation."""
 
 from __future__ import annotations
 
-from commands.finance import books, chart, expenses, fx, payables, supplier_credit
+from commands.finance import bank, books, chart, expenses, fx, payables, reconcile, supplier_credit
 from commands.unit_of_work import handlers
 
 HANDLERS = handlers(
-    books.HANDLERS, chart.HANDLERS, payables.HANDLERS, expenses.HANDLERS, fx.HANDLERS, supplier_credit.HANDLERS
+    books.HANDLERS,
+    chart.HANDLERS,
+    payables.HANDLERS,
+    expenses.HANDLERS,
+    fx.HANDLERS,
+    supplier_credit.HANDLERS,
+    bank.HANDLERS,
+    reconcile.HANDLERS,
 )

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from commands.posting import functional_currency, open_books, rate_on
 from commands.sales import messages as m
+from commands.settlement import receive_payment
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
@@ -141,30 +142,21 @@ def write_off(uow: UnitOfWork, c: m.WriteOffInvoice) -> CommandResult:
 
 
 def record_payment(uow: UnitOfWork, c: m.RecordPayment) -> CommandResult:
-    uow.ensure_new(c.payment_id, "payment")
-    customer = uow.load(Customer, c.customer_id)
-    on = c.on or uow.today()
-    books, new_books = open_books(uow, on, c.meta, "this payment")
-    currency = c.currency or customer.currency
-    rate = rate_on(uow, currency, c.rate, books, on)
-    amount = Money(to_decimal(c.amount), currency)
-    invoices: list[tuple[Invoice, Money]] = []
-    for a in c.allocations:
-        invoice = uow.load(Invoice, a.invoice_id)
-        if invoice.customer_id != customer.id:
-            raise InvalidValue(f"invoice {invoice.label} belongs to another customer")
-        part = Money(to_decimal(a.amount), currency)
-        invoice.apply_payment(c.payment_id, part, on, c.meta)
-        invoices.append((invoice, part))
-    fc = books.functional_currency
-    fee = Money(to_decimal(c.bank_fee), currency)
-    chart = uow.chart()
-    bank = chart.bank_account(c.bank_account)
-    payment = Payment.receive(
-        c.payment_id, customer.id, amount, rate, fee, invoices, c.reference, fc, on, c.meta, chart.roles, bank
+    receipt = receive_payment(
+        uow,
+        payment_id=c.payment_id,
+        customer_id=c.customer_id,
+        amount=c.amount,
+        allocations=[(a.invoice_id, a.amount) for a in c.allocations],
+        reference=c.reference,
+        on=c.on or uow.today(),
+        meta=c.meta,
+        currency=c.currency,
+        rate=c.rate,
+        bank_fee=c.bank_fee,
+        bank_account=c.bank_account,
     )
-    customer.add_credit(payment.credit, payment.credit_value_of(payment.credit, fc), payment.id, on, c.meta)
-    return uow.commit(payment, customer, *(inv for inv, _ in invoices), new_books)
+    return uow.commit(receipt.payment, *receipt.aggregates()[1:])
 
 
 def unallocate(uow: UnitOfWork, c: m.UnallocatePayment) -> CommandResult:

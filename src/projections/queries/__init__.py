@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.queries.accounts import ACCOUNTS
+from projections.queries.bank import BANK
 from projections.queries.cash import CASH
 from projections.queries.core import Answer, Books, Column, Params, Query, Table, ask, named
 from projections.queries.crm import SALES
@@ -13,6 +14,8 @@ from projections.queries.finance import FINANCE
 from projections.queries.fx import FX
 from projections.queries.lists import LISTS
 
-QUERIES: dict[str, Query[Any]] = {q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX)}
+QUERIES: dict[str, Query[Any]] = {
+    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK)
+}
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]

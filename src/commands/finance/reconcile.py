@@ -1,0 +1,220 @@
+"""Matching bank statement lines to the books, and taking a match back (ADR 0034).
+
+A match records what the line is in the same unit of work as the match itself: a line paying open
+invoices records the customer's payment (the path a typed payment takes, ``commands.settlement``:
+through the bank account's ledger account, with the bank's fee as a bank fee), a line booked to an
+account (a rule's, or the accountant's choice) records a journal entry between the bank account
+and that account. What each match recorded is kept on the match, so an unmatch reverses exactly it,
+as events. Ids of what a match records derive from the line and how many times it was matched, so
+a retried or repeated auto-reconciliation can never record a line twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid5
+
+from commands.finance import bank_messages as m
+from commands.posting import open_books, rate_of
+from commands.settlement import receive_payment, reverse_payment
+from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
+from ledger.bank import BankAccount
+from ledger.bank_lines import BankLine, MatchItem
+from ledger.books import BOOKS_ID
+from ledger.errors import InvalidValue, NotFound
+from ledger.events import KeelAggregate, Meta
+from ledger.invoice import Invoice
+from ledger.journal_entry import JournalEntry, make_entry_line
+from ledger.money import Money, to_decimal
+
+
+def _load_line(uow: UnitOfWork, line_id: UUID) -> BankLine:
+    return uow.load(BankLine, line_id, label="bank line")
+
+
+def match_line(uow: UnitOfWork, c: m.MatchBankLine) -> CommandResult:
+    line, saved = _decide(uow, c)
+    return uow.commit(line, *saved)
+
+
+BATCH = 250  # matches appended at a time within a batch's one transaction
+
+
+def match_lines(uow: UnitOfWork, c: m.MatchBankLines) -> CommandResult:
+    """Every match of the batch, in one transaction written in chunks, or none of them: each
+    aggregate is loaded once for the whole batch (a customer paying many invoices, the books)."""
+    if not c.matches:
+        raise InvalidValue("matches: none given")
+    _preload(uow, c.matches)
+    with uow.stream() as out:
+        pending: list[KeelAggregate | None] = []
+        last: BankLine | None = None
+        for n, match in enumerate(c.matches, start=1):
+            last, saved = _decide(uow, match)
+            pending += [last, *saved]
+            if n % BATCH == 0:
+                out.append(*_distinct(pending))
+                pending = []
+        assert last is not None
+        out.append(*_distinct(pending))
+        return out.commit(last)
+
+
+def _preload(uow: UnitOfWork, matches: tuple[m.MatchBankLine, ...]) -> None:
+    """Two reads for the whole batch instead of a few per match: the lines and invoices first, then
+    the customers and what each match would create (known not to exist yet)."""
+    invoices = [UUID(i.target) for c in matches for i in c.items if i.kind == "invoice" and _is_uuid(i.target)]
+    uow.preload([*(c.line_id for c in matches), *invoices])
+    more: list[UUID] = [BOOKS_ID]
+    for c in matches:
+        try:
+            line = uow.load(BankLine, c.line_id)
+        except NotFound:
+            continue
+        more += [line.bank_account_id, uuid5(line.id, f"entry:{line.matches}")]
+        for i in c.items:
+            if i.kind == "invoice" and _is_uuid(i.target):
+                owner = uow.load(Invoice, UUID(i.target)).customer_id
+                more += [owner, uuid5(line.id, f"payment:{line.matches}:{owner}")]
+    uow.preload(more)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _distinct(aggregates: list[KeelAggregate | None]) -> list[KeelAggregate]:
+    seen: dict[UUID, KeelAggregate] = {}
+    for a in aggregates:
+        if a is not None:
+            seen.setdefault(a.id, a)
+    return list(seen.values())
+
+
+def _decide(uow: UnitOfWork, c: m.MatchBankLine) -> tuple[BankLine, list[KeelAggregate | None]]:
+    """The line matched, and what the match records (not saved)."""
+    line = _load_line(uow, c.line_id)
+    line.check_unmatched()
+    bank = uow.load(BankAccount, line.bank_account_id, label="bank account")
+    on = c.on or line.booking_date  # the books record the money on the day it moved
+    n = line.matches
+    items: list[MatchItem] = []
+    saved: list[KeelAggregate | None] = []
+    by_customer: dict[UUID, list[tuple[Invoice, Decimal, Decimal]]] = defaultdict(list)
+    accounts: list[tuple[str, Decimal]] = []
+    for given in c.items:
+        amount, fee = to_decimal(given.amount), to_decimal(given.fee)
+        if given.kind == "invoice":
+            try:
+                invoice = uow.load(Invoice, UUID(given.target))
+            except ValueError:
+                raise InvalidValue(f"items: {given.target[:40]!r} is not an invoice id") from None
+            by_customer[invoice.customer_id].append((invoice, amount, fee))
+        elif given.kind == "account":
+            if fee:
+                raise InvalidValue("items: a bank fee goes with a customer's payment, not with an account")
+            accounts.append((given.target, amount))
+        else:
+            raise InvalidValue(f"items: a line is matched to an invoice or an account, not a {given.kind[:20]!r}")
+    for customer_id, paid in by_customer.items():
+        payment_id = uuid5(line.id, f"payment:{n}:{customer_id}")
+        total = sum((amount + fee for _, amount, fee in paid), Decimal(0))
+        if total <= 0 or any(amount <= 0 for _, amount, _ in paid):
+            raise InvalidValue("items: money paid out is not a customer's payment to an invoice")
+        receipt = receive_payment(
+            uow,
+            payment_id=payment_id,
+            customer_id=customer_id,
+            amount=str(total),
+            allocations=[(inv.id, str(amount + fee)) for inv, amount, fee in paid],
+            reference=(line.reference or line.description or line.line_key)[:200],
+            on=on,
+            meta=c.meta,
+            currency=line.amount.currency,
+            rate=c.rate,
+            bank_fee=str(sum((fee for _, _, fee in paid), Decimal(0))),
+            bank_account=bank.account,
+        )
+        saved += receipt.aggregates()
+        for invoice, amount, fee in paid:
+            items.append(MatchItem("invoice", str(invoice.id), amount, fee, str(payment_id), invoice.label))
+    if accounts:
+        entry_id = uuid5(line.id, f"entry:{n}")
+        saved.append(_entry(uow, line, bank, entry_id, accounts, c.rule, c.rate, on, c.meta))
+        chart = uow.chart()
+        for code, amount in accounts:
+            name = chart.account(code).name
+            items.append(MatchItem("account", code, amount, Decimal(0), str(entry_id), f"{code} {name}"))
+    line.match(items, c.rule, c.score, c.auto, on, c.meta)
+    return line, saved
+
+
+def _entry(
+    uow: UnitOfWork,
+    line: BankLine,
+    bank: BankAccount,
+    entry_id: UUID,
+    accounts: list[tuple[str, Decimal]],
+    rule: str | None,
+    rate: str | None,
+    on: date,
+    meta: Meta,
+) -> JournalEntry:
+    """The bank account against each account, by the part of the line it explains."""
+    books, _ = open_books(uow, on, meta, "this bank line")
+    currency = line.amount.currency
+    fx = rate_of(currency, rate, books)
+    lines = []
+    for code, amount in accounts:
+        if not amount:
+            raise InvalidValue("items: an amount of zero explains nothing")
+        debit, credit = (Decimal(0), amount) if amount > 0 else (-amount, Decimal(0))
+        lines.append(make_entry_line(code, currency, debit, credit, rate=fx, memo=line.description[:200]))
+    total = Money(sum((a for _, a in accounts), Decimal(0)), currency)
+    debit, credit = (total.amount, Decimal(0)) if total.amount > 0 else (Decimal(0), -total.amount)
+    lines.append(make_entry_line(bank.account, currency, debit, credit, rate=fx))
+    memo = f"Bank line {line.booking_date}: {line.description or line.reference or line.line_key}"[:200]
+    if rule:
+        memo = f"Rule {rule}: {memo}"[:200]
+    uow.ensure_new(entry_id, "journal entry")
+    return JournalEntry.post(entry_id, lines, memo, None, books.functional_currency, on, meta)
+
+
+def unmatch_line(uow: UnitOfWork, c: m.UnmatchBankLine) -> CommandResult:
+    line = _load_line(uow, c.line_id)
+    bank = uow.load(BankAccount, line.bank_account_id, label="bank account")
+    on = c.on or line.booking_date  # undone on the day it was recorded: as if it never was
+    n = line.matches
+    reason = f"Bank line {line.booking_date} unmatched: {c.reason}"[:200]
+    items = line.unmatch(c.reason, on, c.meta)
+    saved: list[KeelAggregate | None] = []
+    done: set[str] = set()
+    for item in items:
+        if item.record_id in done:
+            continue
+        done.add(item.record_id)
+        if item.kind == "invoice":
+            fee_entry = uuid5(line.id, f"unmatch-fee:{n}:{item.record_id}")
+            reversal = reverse_payment(uow, UUID(item.record_id), bank.account, fee_entry, reason, on, c.meta)
+            saved += reversal.aggregates()
+        elif item.kind == "account":
+            try:
+                entry = uow.load(JournalEntry, UUID(item.record_id), label="journal entry")
+            except NotFound:
+                raise NotFound(f"the journal entry this match recorded ({item.record_id}) is not there") from None
+            entry.reverse(reason, on, c.meta)
+            saved.append(entry)
+    return uow.commit(line, *saved)
+
+
+HANDLERS: Handlers = {
+    m.MatchBankLine: match_line,
+    m.MatchBankLines: match_lines,
+    m.UnmatchBankLine: unmatch_line,
+}
