@@ -15,6 +15,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     entry_accounts,
     entry_sales,
     entry_work,
+    imports,
     lists,
     operations,
     reports,
