@@ -87,7 +87,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (WRITE, "/v1/projects/*/billing-runs", (WRITE_FINANCE,)),
     *[
         (methods, f"/v1/{area}*", scopes)
-        for area in ("payments", "suppliers", "bills", "supplier-payments", "books", "accounts")
+        for area in ("payments", "suppliers", "bills", "supplier-payments", "books", "accounts", "imports")
         for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
     ],
     # delivery

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -22,6 +23,7 @@ from api.routes import (
     delivery_reports,
     expenses,
     exports,
+    imports,
     invoices,
     keys,
     operations,
@@ -79,7 +81,8 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     install_idempotency(app)
     install_authentication(app)  # idempotency keys are scoped to the authenticated client
     # Outermost: a body over the limit is refused before anything reads it.
-    app.add_middleware(RequestGuards, max_body_bytes=lambda scope: scope["app"].state.keel.settings.max_body_bytes)
+    # Import uploads have a limit of their own (KEEL_IMPORT_MAX_BYTES).
+    app.add_middleware(RequestGuards, max_body_bytes=_body_limit)
     for module in (
         customers,
         crm,
@@ -97,6 +100,13 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         audit,
         keys,
         operations,
+        imports,
     ):
         app.include_router(module.router)
     return app
+
+
+def _body_limit(scope: MutableMapping[str, Any]) -> int:
+    settings = scope["app"].state.keel.settings
+    imports_path = str(scope.get("path", "")).startswith("/v1/imports/")
+    return int(settings.import_max_bytes if imports_path else settings.max_body_bytes)
