@@ -100,6 +100,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
             "bank-lines",
             "bank-mappings",
             "bank-rules",
+            "imports",
         )
         for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
     ],

@@ -24,6 +24,7 @@ from api.routes import (
     expenses,
     exports,
     fx,
+    imports,
     invoices,
     keys,
     operations,
@@ -51,12 +52,14 @@ Every POST and PUT accepts `Idempotency-Key`; commands on an existing aggregate 
 
 
 def body_limit(scope: Scope) -> int:
-    """The general bound on a request's body; a statement upload has its own (KEEL_STATEMENT_MAX_BYTES,
-    plus room for the multipart envelope)."""
+    """The general bound on a request's body; file uploads have their own, plus room for the
+    multipart envelope: a statement (KEEL_STATEMENT_MAX_BYTES), an import (KEEL_IMPORT_MAX_BYTES)."""
     settings = scope["app"].state.keel.settings
     path = str(scope.get("path", ""))
     if scope.get("method") == "POST" and path.startswith("/v1/bank-accounts/") and path.endswith("/statements"):
         return int(settings.statement_max_bytes) + 64 * 1024
+    if path.startswith("/v1/imports/"):
+        return int(settings.import_max_bytes) + 64 * 1024
     return int(settings.max_body_bytes)
 
 
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         audit,
         keys,
         operations,
+        imports,
     ):
         app.include_router(module.router)
     return app

@@ -27,6 +27,7 @@ from ledger.errors import (
     Unbalanced,
     VersionConflict,
 )
+from ledger.imports import ImportRefused
 from projections.engine.waits import ReadModelBehind
 
 log = logging.getLogger("keel.api")
@@ -93,6 +94,13 @@ def install_problem_handlers(app: FastAPI) -> None:
                     extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
                 return problem(status, slug, title, str(exc), request, **extra, **_named_field(exc))
         raise AssertionError("DomainError is the last entry")  # pragma: no cover
+
+    @app.exception_handler(ImportRefused)
+    async def import_refused(request: Request, exc: ImportRefused) -> JSONResponse:
+        # Every problem of the file, each with its line and field (ADR 0035); nothing was written.
+        errors = [{"file": exc.source, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
+        detail = f"{exc.source}: import refused ({len(errors)} problems, nothing written)"
+        return problem(422, "import-refused", "The file was not imported", detail, request, errors=errors)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="A bank statement file larger than this is refused before it is parsed (api/statements).",
     )
+    import_max_bytes: int = Field(
+        100 * 1024 * 1024,
+        ge=1024,
+        description="An import file (opening balances, open items, a journal) larger than this is refused unread.",
+    )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 

@@ -17,6 +17,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     entry_fx,
     entry_sales,
     entry_work,
+    imports,
     lists,
     operations,
     reports,

@@ -1,9 +1,20 @@
 """Every finance handler: the books, the chart of accounts, payables, expenses, exchange rates,
-supplier credit, the bank and reconciliation."""
+supplier credit, the bank and reconciliation, and imports."""
 
 from __future__ import annotations
 
-from commands.finance import bank, books, chart, expenses, fx, payables, reconcile, supplier_credit
+from commands.finance import (
+    bank,
+    books,
+    chart,
+    expenses,
+    fx,
+    imports,
+    journal_import,
+    payables,
+    reconcile,
+    supplier_credit,
+)
 from commands.unit_of_work import handlers
 
 HANDLERS = handlers(
@@ -15,4 +26,6 @@ HANDLERS = handlers(
     supplier_credit.HANDLERS,
     bank.HANDLERS,
     reconcile.HANDLERS,
+    imports.HANDLERS,
+    journal_import.HANDLERS,
 )

@@ -1,0 +1,104 @@
+"""``keel import opening-balances|open-items|journal FILE`` (ADR 0035).
+
+The file is read and checked whole, then written as one batch, or refused with every problem
+(file:line: field: what) and nothing written (exit 1). The same bytes twice are refused unless
+``--force``. Progress goes to stderr, phase by phase: a batch is one transaction, so there is no
+honest percentage inside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.base import app, cli_actor, keel_system
+from api.cli.entry_base import said
+from api.cli.output import err
+from api.imports.csv_files import open_items, opening_balances
+from api.imports.files import ImportFile, read_file
+from api.imports.ledger_text import journal
+from api.settings import Settings
+from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
+from ledger.errors import DomainError
+from ledger.events import Meta
+
+import_app = typer.Typer(
+    help="Bring books kept elsewhere into Keel: opening balances, open items, a ledger journal.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+
+Import = ImportOpeningBalances | ImportOpenItems | ImportJournal
+FileArg = Annotated[Path, typer.Argument(help="The file to import.", exists=True, dir_okay=False, readable=True)]
+Force = Annotated[bool, typer.Option("--force", help="Import these bytes again although they were imported before.")]
+Against = Annotated[
+    str | None,
+    typer.Option(
+        "--against",
+        metavar="CODE",
+        help="The opening-balance account (equity or suspense) open documents and foreign lines post against"
+        " (default: the suspense role's).",
+    ),
+]
+
+
+def _read(path: Path) -> ImportFile:
+    try:
+        return read_file(path, Settings().import_max_bytes)
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _run(file: ImportFile, build: Callable[[], Import], what: str) -> None:
+    started = time.perf_counter()
+    with keel_system() as keel:
+        command = build()
+        lines = command.source.lines
+        read = time.perf_counter() - started
+        err.print(f"{file.name}: {lines:,} lines read in {read:.1f} s; checking them and writing one batch …")
+        result = keel.app.handle(command)
+    spent = time.perf_counter() - started
+    rate = f"{lines / spent:,.0f} lines/s" if spent > 0 else ""
+    said(f"imported {file.name} as {what}: import {result.id} (log position {result.position}; {rate})")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text[:40]!r} is not a date (YYYY-MM-DD)", param_hint="--date") from None
+
+
+@import_app.command("opening-balances")
+def import_opening_balances(
+    file: FileArg,
+    on: Annotated[str, typer.Option("--date", metavar="YYYY-MM-DD", help="The day the books start in Keel.")],
+    against: Against = None,
+    force: Force = False,
+) -> None:
+    """One opening entry dated --date: a line per account (account, debit, credit, currency[, value,
+    party, document]). Receivable and payable balances come from `keel import open-items`."""
+    day = _date(on)
+    data = _read(file)
+    _run(data, lambda: opening_balances(data, day, Meta(cli_actor()), against, force), "opening balances")
+
+
+@import_app.command("open-items")
+def import_open_items(file: FileArg, against: Against = None, force: Force = False) -> None:
+    """Open customer invoices and supplier bills (kind, party, number, issue_date, due_date, currency,
+    amount[, value]): documents ageing, the forecast and payments know, posted against the
+    opening-balance account. A party named is created when missing."""
+    data = _read(file)
+    _run(data, lambda: open_items(data, Meta(cli_actor()), against, force), "open items")
+
+
+@import_app.command("journal")
+def import_journal(file: FileArg, force: Force = False) -> None:
+    """A ledger journal in the shape `keel export ledger` writes: one entry per transaction."""
+    data = _read(file)
+    _run(data, lambda: journal(data, Meta(cli_actor()), force), "a journal")
