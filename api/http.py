@@ -52,14 +52,15 @@ Every POST and PUT accepts `Idempotency-Key`; commands on an existing aggregate 
 
 
 def body_limit(scope: Scope) -> int:
-    """The general bound on a request's body; file uploads have their own, plus room for the
-    multipart envelope: a statement (KEEL_STATEMENT_MAX_BYTES), an import (KEEL_IMPORT_MAX_BYTES)."""
+    """The general bound on a request's body; file uploads have their own: a statement
+    (KEEL_STATEMENT_MAX_BYTES, plus room for the multipart envelope), an import (KEEL_IMPORT_MAX_BYTES,
+    the whole request)."""
     settings = scope["app"].state.keel.settings
     path = str(scope.get("path", ""))
     if scope.get("method") == "POST" and path.startswith("/v1/bank-accounts/") and path.endswith("/statements"):
         return int(settings.statement_max_bytes) + 64 * 1024
     if path.startswith("/v1/imports/"):
-        return int(settings.import_max_bytes) + 64 * 1024
+        return int(settings.import_max_bytes)
     return int(settings.max_body_bytes)
 
 
