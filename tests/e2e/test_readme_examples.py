@@ -34,7 +34,11 @@ def shown_examples() -> list[tuple[str, list[str]]]:
     return examples
 
 
-READS = ("keel report ", "keel --version", *(f"keel {r} list" for r in ("customers", "invoices", "deals", "projects")))
+READS = (
+    "keel report ",
+    "keel --version",
+    *(f"keel {r} list" for r in ("customers", "invoices", "deals", "projects", "accounts")),
+)
 
 
 def report_lines() -> list[str]:
