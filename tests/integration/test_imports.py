@@ -20,6 +20,7 @@ from api.imports.ledger_text import journal
 from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
+from commands.audit import verify
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
 from ledger.imports import ImportRefused
@@ -197,3 +198,17 @@ invoice,Initech Inc,RE-5,15.12.2025,2025-12-01,EUR,10.00,
     assert found == {(2, "amount"), (3, "kind"), (4, "value"), (5, "due_date"), (6, "issue_date")}
     keel.engine.catch_up()
     assert table_dump(keel, "invoices") == [] and keel.app.head_position() == before
+
+
+def test_a_file_of_many_documents_is_one_batch_on_the_hash_chain(keel: Keel) -> None:
+    """More events than the PostgreSQL recorder pipelines (commands.adapters.postgres): one
+    transaction, every position chained."""
+    rows = "".join(f"invoice,Customer {i % 40},RE-{i:05d},2025-12-01,2025-12-31,EUR,{i + 1}.00\n" for i in range(400))
+    items = b"kind,party,number,issue_date,due_date,currency,amount\n" + rows.encode()
+    keel.app.handle(m.AddAccount(meta=META, code="3900", name="Opening balances", type="equity", on=date(2025, 1, 1)))
+    before = keel.app.head_position()
+    result = keel.app.handle(open_items(ImportFile("many.csv", items), META, against="3900"))
+    assert result.position - before == 40 + 400 * 2 + 2  # customers, drafted and issued, the record, the books
+    assert verify(keel.app).ok
+    keel.engine.catch_up()
+    assert ageing(keel.views, "receivables", date(2026, 1, 1), "EUR").item_count == 400

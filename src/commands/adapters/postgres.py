@@ -9,9 +9,10 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError, Recorder, StoredEvent
 from eventsourcing.persistence import ProgrammingError as PersistenceProgrammingError
-from eventsourcing.persistence import Recorder, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
@@ -31,8 +32,26 @@ from commands.adapters.recorders import (
 from commands.adapters.store import keep_reconnecting, schema_lock
 from commands.idempotency import Claim, ClaimSuperseded, Ticket
 
+# The library appends in pipeline mode; a batch of many events (one multi-megabyte INSERT) was
+# seen to hang for ever there (the server waiting in ClientRead, psycopg in poll: the pipeline
+# deadlock of psycopg issue #685, still there with 3.3). Batches above this many events are
+# appended in one plain transaction instead: the same statements, in the same order.
+PIPELINE_MAX_EVENTS = 500
+
 
 class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder):
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if len(stored_events) <= PIPELINE_MAX_EVENTS or self.datastore.enable_db_functions:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids
+        with self.datastore.get_connection() as conn, conn.transaction():
+            with conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+            with conn.cursor() as curs:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sql_create_statements.append(
