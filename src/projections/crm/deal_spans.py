@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import Money, from_minor, to_minor
-from projections.engine.spans import FOREVER_DATE, Span, respan
+from projections.engine.spans import FOREVER_DATE, Span, save_spans
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 DDL = (
@@ -111,10 +111,4 @@ def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) ->
         + [(f[0], f[1], "fact", *f[2:]) for f in facts[deal]]
         for deal in ids
     }
-    closed, opened = respan(changes, history, _timeline)
-    if closed:  # before the inserts: a span reopened with the same start must not be closed
-        cur.executemany(
-            "UPDATE deal_spans SET known_to = %s WHERE deal_id = %s AND valid_from = %s AND known_to = %s", closed
-        )
-    if opened:
-        cur.copy_rows("deal_spans", COLUMNS, opened)
+    save_spans(cur, "deal_spans", COLUMNS, changes, history, _timeline)

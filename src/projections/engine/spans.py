@@ -105,3 +105,41 @@ def respan(
                 opened.append(row)
             before = after
     return closed, opened
+
+
+def steps(facts: Sequence[tuple[Any, ...]], state_of: Callable[[list[tuple[Any, ...]]], Any]) -> set[Span]:
+    """An entity's states between the dates its history changes: ``state_of`` folds the facts
+    (effective_date, position, …) dated on or before each such date, in business order, into the
+    state that then holds (None: the entity does not exist yet). Neighbouring equal states merge."""
+    facts = sorted(facts)
+    changes = sorted({f[0] for f in facts})
+    rows: list[Span] = []
+    for n, day in enumerate(changes):
+        state = state_of([f for f in facts if f[0] <= day])
+        if state is None:
+            continue
+        until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
+        if rows and rows[-1][1] == day and rows[-1][2] == state:
+            rows[-1] = (rows[-1][0], until, state)
+        else:
+            rows.append((day, until, state))
+    return set(rows)
+
+
+def save_spans(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    changes: Mapping[str, Sequence[tuple[int, datetime]]],
+    history: Mapping[str, Sequence[tuple[Any, ...]]],
+    timeline: Callable[[Sequence[tuple[Any, ...]]], set[Span]],
+) -> None:
+    """Re-derive the spans of the entities a page changed (``respan``) and write them to ``table``,
+    whose first column (``columns[0]``) is the entity's key."""
+    closed, opened = respan(changes, history, timeline)
+    if closed:  # before the inserts: a span reopened with the same start must not be closed
+        cur.executemany(
+            f"UPDATE {table} SET known_to = %s WHERE {columns[0]} = %s AND valid_from = %s AND known_to = %s", closed
+        )
+    if opened:
+        cur.copy_rows(table, columns, opened)

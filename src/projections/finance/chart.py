@@ -22,7 +22,7 @@ from ledger.accounts import Account, AccountType
 from ledger.chart import Chart
 from ledger.chart_templates import SERVICES_EU
 from projections.engine.projection import Fact
-from projections.engine.spans import FOREVER_DATE, NOW, Span, create_span_index, respan, spans_at
+from projections.engine.spans import NOW, Span, create_span_index, save_spans, spans_at, steps
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 FACT_COLUMNS = (
@@ -140,24 +140,17 @@ def _latest(facts: Sequence[tuple[Any, ...]], field: int) -> Any:
     return next((f[field] for f in reversed(facts) if f[field] is not None), None)
 
 
+def _state(now: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    added = next((f for f in now if f[3] is not None), None)
+    if added is None:
+        return None
+    return (_latest(now, 2), added[3], added[4], added[5], added[6], _latest(now, 7))
+
+
 def timeline(facts: Sequence[tuple[Any, ...]]) -> set[Span]:
     """An account's states between the dates its history changes, from its addition on. Facts
     are (effective_date, position, name, type, subtype, parent, currency, active)."""
-    facts = sorted(facts)
-    changes = sorted({f[0] for f in facts})
-    rows: list[tuple[date, date, tuple[Any, ...]]] = []
-    for n, day in enumerate(changes):
-        now = [f for f in facts if f[0] <= day]
-        added = next((f for f in now if f[3] is not None), None)
-        if added is None:
-            continue
-        until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
-        state = (_latest(now, 2), added[3], added[4], added[5], added[6], _latest(now, 7))
-        if rows and rows[-1][1] == day and rows[-1][2] == state:
-            rows[-1] = (rows[-1][0], until, state)
-        else:
-            rows.append((day, until, state))
-    return set(rows)
+    return steps(facts, _state)
 
 
 def _update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -> None:
@@ -171,13 +164,7 @@ def _update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -
         )
         for code, day, position, *rest in cur.fetchall():
             history[str(code)].append((as_date(day), int(position), *rest))
-    closed, opened = respan(changes, history, timeline)
-    if closed:  # before the inserts: a span reopened with the same start must not be closed
-        cur.executemany(
-            "UPDATE chart_spans SET known_to = %s WHERE code = %s AND valid_from = %s AND known_to = %s", closed
-        )
-    if opened:
-        cur.copy_rows("chart_spans", SPAN_COLUMNS, opened)
+    save_spans(cur, "chart_spans", SPAN_COLUMNS, changes, history, timeline)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ledger.customer import Customer
 from projections.engine.projection import Fact
-from projections.engine.spans import FOREVER_DATE, Span, create_span_index, respan
+from projections.engine.spans import Span, create_span_index, save_spans, steps
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 FACT_COLUMNS = (
@@ -89,32 +89,25 @@ def _latest(facts: Sequence[tuple[Any, ...]], field: int) -> Any:
     return next((f[field] for f in reversed(facts) if f[field] is not None), None)
 
 
+def _state(now: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    registered = next((f for f in reversed(now) if f[5] is not None), None)
+    if registered is None:
+        return None
+    return (
+        _latest(now, 3),
+        _latest(now, 4),
+        registered[5],
+        registered[0],
+        _latest(now, 6) or "",
+        _latest(now, 7),
+        max(f[2] for f in now),
+    )
+
+
 def timeline(facts: Sequence[tuple[Any, ...]]) -> set[Span]:
     """The customer's list rows between the dates its history changes, from its registration on.
     Facts are (effective_date, position, version, name, terms, currency, owner, merged_into)."""
-    facts = sorted(facts)
-    changes = sorted({f[0] for f in facts})
-    rows: list[tuple[date, date, tuple[Any, ...]]] = []
-    for n, day in enumerate(changes):
-        now = [f for f in facts if f[0] <= day]
-        registered = next((f for f in reversed(now) if f[5] is not None), None)
-        if registered is None:
-            continue
-        until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
-        state = (
-            _latest(now, 3),
-            _latest(now, 4),
-            registered[5],
-            registered[0],
-            _latest(now, 6) or "",
-            _latest(now, 7),
-            max(f[2] for f in now),
-        )
-        if rows and rows[-1][1] == day and rows[-1][2] == state:
-            rows[-1] = (rows[-1][0], until, state)
-        else:
-            rows.append((day, until, state))
-    return set(rows)
+    return steps(facts, _state)
 
 
 def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -> None:
@@ -130,11 +123,4 @@ def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) ->
         )
         for customer, day, position, version, *rest in cur.fetchall():
             history[str(customer)].append((as_date(day), int(position), int(version), *rest))
-    closed, opened = respan(changes, history, timeline)
-    if closed:  # before the inserts: a span reopened with the same start must not be closed
-        cur.executemany(
-            "UPDATE customer_spans SET known_to = %s WHERE customer_id = %s AND valid_from = %s AND known_to = %s",
-            closed,
-        )
-    if opened:
-        cur.copy_rows("customer_spans", SPAN_COLUMNS, opened)
+    save_spans(cur, "customer_spans", SPAN_COLUMNS, changes, history, timeline)

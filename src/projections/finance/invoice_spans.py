@@ -23,7 +23,7 @@ from typing import Any
 from ledger.invoice import Invoice
 from ledger.money import to_minor
 from projections.engine.projection import Fact
-from projections.engine.spans import FOREVER_DATE, Span, create_span_index, respan
+from projections.engine.spans import Span, create_span_index, save_spans, steps
 from projections.engine.sql import Cursor, as_date, in_chunks, one_of
 
 FACT_COLUMNS = (
@@ -139,18 +139,7 @@ def state_of(facts: Sequence[tuple[Any, ...]]) -> tuple[Any, ...] | None:
 
 def timeline(facts: Sequence[tuple[Any, ...]]) -> set[Span]:
     """The invoice's list rows between the dates its history changes, from its draft on."""
-    changes = sorted({f[0] for f in facts})
-    rows: list[Span] = []
-    for n, day in enumerate(changes):
-        state = state_of([f for f in facts if f[0] <= day])
-        if state is None:
-            continue
-        until = changes[n + 1] if n + 1 < len(changes) else FOREVER_DATE
-        if rows and rows[-1][1] == day and rows[-1][2] == state:
-            rows[-1] = (rows[-1][0], until, state)
-        else:
-            rows.append((day, until, state))
-    return set(rows)
+    return steps(facts, state_of)
 
 
 def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) -> None:
@@ -166,11 +155,4 @@ def update_spans(cur: Cursor, changes: dict[str, list[tuple[int, datetime]]]) ->
         for invoice, day, position, version, kind, amount, number, due, rate, reason in cur.fetchall():
             facts = history[str(invoice)]
             facts.append((as_date(day), int(position), int(version), kind, amount, number, as_date(due), rate, reason))
-    closed, opened = respan(changes, history, timeline)
-    if closed:  # before the inserts: a span reopened with the same start must not be closed
-        cur.executemany(
-            "UPDATE invoice_spans SET known_to = %s WHERE invoice_id = %s AND valid_from = %s AND known_to = %s",
-            closed,
-        )
-    if opened:
-        cur.copy_rows("invoice_spans", SPAN_COLUMNS, opened)
+    save_spans(cur, "invoice_spans", SPAN_COLUMNS, changes, history, timeline)
