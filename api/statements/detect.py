@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal
+from dataclasses import replace
+from typing import Literal, TypedDict, Unpack
 
 from api.statements.camt053 import NAMESPACE, read_camt053, refuse_doctype
 from api.statements.csv_statement import ColumnMapping, read_csv
@@ -43,25 +44,29 @@ def detect_format(data: bytes) -> Format:
     return "csv"
 
 
-def iter_statement(
-    source: Source,
-    *,
-    format: Format | None = None,
-    mapping: ColumnMapping | None = None,
-    account: str | None = None,
-    currency: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    filename: str | None = None,
-) -> Iterator[StatementPart]:
+class ReadOptions(TypedDict, total=False):
+    """How a file is read: its ``format`` (None: detected), the CSV ``mapping``, the ``account``
+    it must be for (a CSV's own, with its ``currency``), its size bound and its name in errors."""
+
+    format: Format | None
+    mapping: ColumnMapping | None
+    account: str | None
+    currency: str | None
+    max_bytes: int
+    filename: str | None
+
+
+def iter_statement(source: Source, **options: Unpack[ReadOptions]) -> Iterator[StatementPart]:
     """Each statement's lines as they are read, each followed by its ``StatementEnd``.
 
     ``account``, when given, must be the statement's own (CAMT, OFX); a CSV needs it and
     ``currency``, since a CSV names neither. A refusal may come after some lines were yielded:
     a caller that writes as it reads must discard what it got from a file that then fails.
     """
+    account, mapping, currency = options.get("account"), options.get("mapping"), options.get("currency")
     try:
-        stream = bounded(source, max_bytes)
-        kind = format or detect_format(head(stream))
+        stream = bounded(source, options.get("max_bytes", DEFAULT_MAX_BYTES))
+        kind = options.get("format") or detect_format(head(stream))
         if kind == "camt053":
             yield from read_camt053(stream, account=account)
         elif kind == "ofx":
@@ -75,77 +80,29 @@ def iter_statement(
         else:
             raise StatementError(f"unknown format {kind!r}: one of {', '.join(FORMATS)}", field="format")
     except StatementError as exc:
-        raise exc.in_file(filename) from None
+        raise exc.in_file(options.get("filename")) from None
 
 
-def read_statements(
-    source: Source,
-    *,
-    format: Format | None = None,
-    mapping: ColumnMapping | None = None,
-    account: str | None = None,
-    currency: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    filename: str | None = None,
-) -> tuple[Statement, ...]:
+def read_statements(source: Source, **options: Unpack[ReadOptions]) -> tuple[Statement, ...]:
     """Every statement in the file with its lines (a CAMT.053 document or an OFX file may hold several)."""
     statements: list[Statement] = []
     lines: list[StatementLine] = []
-    parts = iter_statement(
-        source,
-        format=format,
-        mapping=mapping,
-        account=account,
-        currency=currency,
-        max_bytes=max_bytes,
-        filename=filename,
-    )
-    for part in parts:
+    for part in iter_statement(source, **options):
         if isinstance(part, StatementEnd):
-            s = part.statement
-            statements.append(
-                Statement(
-                    account=s.account,
-                    currency=s.currency,
-                    lines=tuple(lines),
-                    statement_id=s.statement_id,
-                    from_date=s.from_date,
-                    to_date=s.to_date,
-                    opening_balance=s.opening_balance,
-                    closing_balance=s.closing_balance,
-                    source_format=s.source_format,
-                )
-            )
+            statements.append(replace(part.statement, lines=tuple(lines)))
             lines = []
         else:
             lines.append(part)
     return tuple(statements)
 
 
-def read_statement(
-    source: Source,
-    *,
-    format: Format | None = None,
-    mapping: ColumnMapping | None = None,
-    account: str | None = None,
-    currency: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    filename: str | None = None,
-) -> Statement:
+def read_statement(source: Source, **options: Unpack[ReadOptions]) -> Statement:
     """The one statement in the file; a file holding several is refused (use ``read_statements``)."""
-    found = read_statements(
-        source,
-        format=format,
-        mapping=mapping,
-        account=account,
-        currency=currency,
-        max_bytes=max_bytes,
-        filename=filename,
-    )
+    found = read_statements(source, **options)
     if len(found) != 1:
         raise StatementError(
             f"the file holds {len(found)} statements, not one (read_statements reads several)",
             field="Stmt",
-            filename=filename,
+            filename=options.get("filename"),
         )
     return found[0]
