@@ -100,6 +100,17 @@ def bill_taxes(lines: list[BillLine], currency: str) -> TaxResult:
     return compute([TaxableLine(Money(ln.amount, currency).rounded(), ln.tax_rate, ln.tax_inclusive) for ln in lines])
 
 
+def bill_lines_posting(posting: Posting, lines: list[BillLine], result: TaxResult, sign: int, **dims: Any) -> Posting:
+    """Each line's account and the input tax per rate; sign -1 books the mirror (a supplier's credit note)."""
+    for line, net in zip(lines, result.nets, strict=True):
+        posting.add(
+            line.account, sign * net.amount, cost_center=line.cost_center, tax_code=tax_code(line.tax_rate), **dims
+        )
+    for group in result.groups:
+        posting.post(Role.INPUT_TAX, sign * group.tax.amount, tax_code=group.code, **dims)
+    return posting
+
+
 class Bill(KeelAggregate):
     """A supplier's invoice to us: expense (or asset) and input tax against payables."""
 
@@ -213,13 +224,7 @@ class Bill(KeelAggregate):
         party, document = str(supplier.id), str(bill_id)
         memo = f"Bill {supplier_reference.strip()} from {supplier.name}"
         dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
-        posting = Posting(currency, functional_currency, rate, roles)
-        for line, net in zip(lines, result.nets, strict=True):
-            posting.add(
-                line.account, net.amount, cost_center=line.cost_center, tax_code=tax_code(line.tax_rate), **dims
-            )
-        for group in result.groups:
-            posting.post(Role.INPUT_TAX, group.tax.amount, tax_code=group.code, **dims)
+        posting = bill_lines_posting(Posting(currency, functional_currency, rate, roles), lines, result, 1, **dims)
         posting.post(Role.PAYABLE, -(result.net + result.tax).amount, **dims)
         return cls._create(
             cls.Recorded,

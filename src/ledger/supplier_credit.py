@@ -19,10 +19,9 @@ from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.journal import JournalLine, Posting
 from ledger.money import Money
-from ledger.payables import Bill, BillLine, bill_taxes
+from ledger.payables import Bill, BillLine, bill_lines_posting, bill_taxes
 from ledger.policy import TEXT, check_text
 from ledger.roles import Role, Roles
-from ledger.tax import tax_code
 
 
 def supplier_credit_note_id(supplier_id: UUID, reference: str) -> UUID:
@@ -134,17 +133,7 @@ class SupplierCreditNote(KeelAggregate):
         )
         dims: dict[str, Any] = {"party_id": party, "memo": memo}
         posting = Posting(bill.currency, functional_currency, bill.rate, roles)
-        for line, net in zip(lines, result.nets, strict=True):
-            posting.add(
-                line.account,
-                -net.amount,
-                cost_center=line.cost_center,
-                tax_code=tax_code(line.tax_rate),
-                document_id=str(bill.id),
-                **dims,
-            )
-        for group in result.groups:
-            posting.post(Role.INPUT_TAX, -group.tax.amount, tax_code=group.code, document_id=str(bill.id), **dims)
+        bill_lines_posting(posting, lines, result, -1, document_id=str(bill.id), **dims)
         posting.post(Role.PAYABLE, (gross - excess).amount, document_id=str(bill.id), **dims)
         posting.post(Role.PAYABLE, excess.amount, document_id=str(note_id), **dims)
         journal = posting.entry()
