@@ -35,15 +35,19 @@ log = logging.getLogger("keel.api")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, slug: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
-    body = {
+def _body(status: int, slug: str, title: str, detail: str, instance: str, **extra: Any) -> dict[str, Any]:
+    return {
         "type": f"urn:keel:problem:{slug}",
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": instance,
         **extra,
     }
+
+
+def problem(status: int, slug: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    body = _body(status, slug, title, detail, request.url.path, **extra)
     headers = {"Retry-After": "1"} if status == 503 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -81,26 +85,29 @@ def _named_field(exc: DomainError) -> dict[str, Any]:
     return {k: v for k, v in (("file", found["file"]), ("field", found["field"])) if v}
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        for kind, status, slug, title in _DOMAIN:
-            if isinstance(exc, kind):
-                extra: dict[str, Any] = (
-                    {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
-                )
-                listed = getattr(exc, "errors", None)  # a file refused line by line (api.fx_files)
-                if isinstance(listed, list):
-                    extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
-                return problem(status, slug, title, str(exc), request, **extra, **_named_field(exc))
-        raise AssertionError("DomainError is the last entry")  # pragma: no cover
-
-    @app.exception_handler(ImportRefused)
-    async def import_refused(request: Request, exc: ImportRefused) -> JSONResponse:
+def domain_problem(exc: DomainError, instance: str) -> tuple[int, dict[str, Any]]:
+    """The status and the problem body a refusal answers with (also kept by an import job that
+    was refused in the background, to answer when asked)."""
+    if isinstance(exc, ImportRefused):
         # Every problem of the file, each with its line and field (ADR 0035); nothing was written.
         errors = [{"file": exc.source, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
         detail = f"{exc.source}: import refused ({len(errors)} problems, nothing written)"
-        return problem(422, "import-refused", "The file was not imported", detail, request, errors=errors)
+        return 422, _body(422, "import-refused", "The file was not imported", detail, instance, errors=errors)
+    for kind, status, slug, title in _DOMAIN:
+        if isinstance(exc, kind):
+            extra: dict[str, Any] = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
+            listed = getattr(exc, "errors", None)  # a file refused line by line (api.fx_files)
+            if isinstance(listed, list):
+                extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
+            return status, _body(status, slug, title, str(exc), instance, **extra, **_named_field(exc))
+    raise AssertionError("DomainError is the last entry")  # pragma: no cover
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status, body = domain_problem(exc, request.url.path)
+        return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:

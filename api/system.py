@@ -6,9 +6,10 @@ Nothing is built at import time; ``Keel.start(settings)`` builds it, ``close()``
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 
+from api.imports.jobs import ImportJobs
 from api.settings import Settings
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.application import KeelApplication
@@ -23,6 +24,7 @@ class Keel:
     app: KeelApplication
     views: ViewDatabase
     engine: ProjectionEngine
+    jobs: ImportJobs = field(default_factory=ImportJobs)  # imports running in the background
 
     @property
     def functional_currency(self) -> str:
@@ -53,6 +55,7 @@ class Keel:
         return cls(settings, app, views, engine)
 
     def close(self) -> None:
+        self.jobs.close()
         self.engine.stop()
         self.views.close()
         self.app.close()

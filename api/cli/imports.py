@@ -2,14 +2,15 @@
 
 The file is read and checked whole, then written as one batch, or refused with every problem
 (file:line: field: what) and nothing written (exit 1). The same bytes twice are refused unless
-``--force``. Progress goes to stderr, phase by phase: a batch is one transaction, so there is no
-honest percentage inside it.
+``--force``. Progress goes to stderr, phase by phase (reading, checking, writing), as a bar on a
+terminal: the lines count inside one transaction, so nothing is written until the last phase ends.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,7 @@ from api.imports.files import ImportFile, read_file
 from api.imports.ledger_text import journal
 from api.settings import Settings
 from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
+from commands.progress import Listener, listening
 from ledger.errors import DomainError
 from ledger.events import Meta
 
@@ -54,9 +56,24 @@ def _read(path: Path) -> ImportFile:
         raise typer.Exit(1) from None
 
 
+@contextmanager
+def _phases(name: str) -> Iterator[Listener]:
+    """A bar on stderr (a terminal's only) that follows the import's phases."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(name, total=None)
+
+        def show(phase: str, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{name}: {phase}", completed=done, total=total)
+
+        yield show
+
+
 def _run(file: ImportFile, build: Callable[[], Import], what: str) -> None:
     started = time.perf_counter()
-    with keel_system() as keel:
+    with keel_system() as keel, _phases(file.name) as show, listening(show):
         command = build()
         lines = command.source.lines
         read = time.perf_counter() - started

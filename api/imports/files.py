@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from commands import progress
 from commands.messages import ImportSource
 from ledger.imports import ImportProblem, ImportRefused, Problems
 
@@ -78,6 +79,7 @@ def csv_rows(file: ImportFile, needed: tuple[str, ...], problems: Problems) -> I
         said = "the file is empty" if isinstance(exc, StopIteration) else f"not CSV: {exc}"
         raise ImportRefused(file.name, [ImportProblem(1, "", said)]) from None
     require_columns(file.name, set(header), needed)
+    total = text.count("\n") + (0 if text.endswith("\n") else 1)
     while True:
         try:
             cells = next(reader)
@@ -87,6 +89,7 @@ def csv_rows(file: ImportFile, needed: tuple[str, ...], problems: Problems) -> I
             problems.add(reader.line_num, "", f"not CSV: {exc}")
             return
         line = reader.line_num
+        progress.every("reading", line, total)
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):

@@ -1,6 +1,7 @@
 """Imports over HTTP (ADR 0035): ``POST /v1/imports/opening-balances|open-items|journal`` with a
 multipart upload (field ``file``; bounded by ``KEEL_IMPORT_MAX_BYTES``, not the API's usual body
-limit) and ``GET /v1/imports/{id}``.
+limit) and ``GET /v1/imports/{id}``. With ``Prefer: respond-async`` an import answers 202 at once
+and runs in the background; ``GET /v1/imports/{id}/progress`` tells how far it is (ADR 0039).
 
 Each runs the same reader and command as ``keel import``: the file is checked whole, then written
 as one batch, or refused with one problem (422) listing every error with its line and field, and
@@ -10,22 +11,26 @@ file's SHA-256) says what was written, when and by whom.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Path, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Path, UploadFile, status
+from fastapi.responses import JSONResponse
 
 from api import schemas
 from api.deps import KeelDep, MetaDep
 from api.imports.csv_files import open_items, opening_balances
 from api.imports.files import ImportFile, file_name
+from api.imports.jobs import ImportJob
 from api.imports.ledger_text import journal
-from api.schemas.imports import ImportAccepted, ImportRecord, ImportRun
+from api.problems import domain_problem
+from api.schemas.imports import ImportAccepted, ImportProgress, ImportRecord, ImportRun
 from api.system import Keel
 from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
 from ledger.errors import NotFound
-from ledger.imports import ImportedFile, ImportProblem, ImportRefused
+from ledger.imports import ImportedFile, ImportProblem, ImportRefused, already_imported, file_id
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
 Upload = Annotated[UploadFile, File(description="The file: CSV (opening balances, open items) or a ledger journal")]
@@ -34,7 +39,14 @@ Against = Annotated[
     Form(pattern=r"^[0-9A-Za-z]{1,10}$", description="The opening-balance account; the suspense role's by default"),
 ]
 Force = Annotated[bool, Form(description="Import bytes already imported once more")]
+Prefer = Annotated[
+    str | None,
+    Header(description="respond-async: answer 202 at once, run the import in the background (RFC 7240)"),
+]
 Import = ImportOpeningBalances | ImportOpenItems | ImportJournal
+ASYNC_RESPONSES: dict[int | str, dict[str, object]] = {
+    202: {"model": ImportProgress, "description": "Started in the background (Prefer: respond-async)"}
+}
 
 
 def _read(keel: Keel, upload: UploadFile) -> ImportFile:
@@ -61,7 +73,48 @@ def _accepted(keel: Keel, file: ImportFile, command: Import, kind: str) -> Impor
     )
 
 
-@router.post("/opening-balances", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted)
+def _progress(job: ImportJob) -> ImportProgress:
+    problem = None if job.error is None else domain_problem(job.error, f"/v1/imports/{job.id}")[1]
+    return ImportProgress(
+        id=job.id,
+        kind=job.kind,
+        file_name=job.file_name,
+        digest=job.digest,
+        lines=job.lines,
+        status=job.phase,
+        done=job.done,
+        total=job.total,
+        lines_per_second=job.lines_per_second(),
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        result=job.outcome,
+        problem=problem,
+    )
+
+
+def _run(
+    keel: Keel, file: ImportFile, build: Callable[[], Import], kind: str, force: bool, prefer: str | None
+) -> ImportAccepted | JSONResponse:
+    """The import now, or (``Prefer: respond-async``) a job started and its address: 202."""
+    if "respond-async" not in (prefer or "").lower():
+        return _accepted(keel, file, build(), kind)
+    record_id = file_id(file.digest)
+    if not force:  # refused at once, as the synchronous import would be
+        try:
+            raise already_imported(keel.app.get(ImportedFile, record_id), file.name)
+        except NotFound:
+            pass
+    lines = file.data.count(b"\n") + (0 if file.data.endswith(b"\n") or not file.data else 1)
+    job = ImportJob(record_id, kind, file.name, file.digest, lines)
+    job = keel.jobs.start(job, lambda: _accepted(keel, file, build(), kind))
+    where = f"/v1/imports/{job.id}/progress"
+    headers = {"Location": where, "Preference-Applied": "respond-async"}
+    return JSONResponse(_progress(job).model_dump(mode="json"), status_code=202, headers=headers)
+
+
+@router.post(
+    "/opening-balances", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted, responses=ASYNC_RESPONSES
+)
 def import_opening_balances(
     keel: KeelDep,
     meta: MetaDep,
@@ -69,28 +122,33 @@ def import_opening_balances(
     on: Annotated[date, Form(alias="date", description="The day the books start in Keel")],
     against: Against = None,
     force: Force = False,
-) -> ImportAccepted:
+    prefer: Prefer = None,
+) -> ImportAccepted | JSONResponse:
     """One opening entry dated ``date`` from CSV ``account, debit, credit, currency[, value, party,
     document]``; receivable and payable balances come from open items."""
     data = _read(keel, file)
-    return _accepted(keel, data, opening_balances(data, on, meta, against, force), "opening-balances")
+    return _run(keel, data, lambda: opening_balances(data, on, meta, against, force), "opening-balances", force, prefer)
 
 
-@router.post("/open-items", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted)
+@router.post(
+    "/open-items", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted, responses=ASYNC_RESPONSES
+)
 def import_open_items(
-    keel: KeelDep, meta: MetaDep, file: Upload, against: Against = None, force: Force = False
-) -> ImportAccepted:
+    keel: KeelDep, meta: MetaDep, file: Upload, against: Against = None, force: Force = False, prefer: Prefer = None
+) -> ImportAccepted | JSONResponse:
     """Open invoices and bills from CSV ``kind, party, number, issue_date, due_date, currency,
     amount[, value]``: documents ageing, the forecast and payments know."""
     data = _read(keel, file)
-    return _accepted(keel, data, open_items(data, meta, against, force), "open-items")
+    return _run(keel, data, lambda: open_items(data, meta, against, force), "open-items", force, prefer)
 
 
-@router.post("/journal", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted)
-def import_journal(keel: KeelDep, meta: MetaDep, file: Upload, force: Force = False) -> ImportAccepted:
+@router.post("/journal", status_code=status.HTTP_201_CREATED, response_model=ImportAccepted, responses=ASYNC_RESPONSES)
+def import_journal(
+    keel: KeelDep, meta: MetaDep, file: Upload, force: Force = False, prefer: Prefer = None
+) -> ImportAccepted | JSONResponse:
     """A ledger journal in the shape ``GET /v1/exports/ledger`` writes: one entry per transaction."""
     data = _read(keel, file)
-    return _accepted(keel, data, journal(data, meta, force), "journal")
+    return _run(keel, data, lambda: journal(data, meta, force), "journal", force, prefer)
 
 
 @router.get("/{import_id}", response_model=ImportRecord)
@@ -115,6 +173,19 @@ def get_import(import_id: Annotated[UUID, Path()], keel: KeelDep) -> ImportRecor
         for position, event in history
     ]
     return ImportRecord(id=import_id, digest=record.digest, status="written", runs=runs)
+
+
+@router.get("/{import_id}/progress", response_model=ImportProgress)
+def get_import_progress(import_id: Annotated[UUID, Path()], keel: KeelDep) -> ImportProgress:
+    """How far an import started with ``Prefer: respond-async`` has come, in this server process;
+    once written, ``result`` says what it wrote (and ``GET /v1/imports/{id}`` has its record)."""
+    job = keel.jobs.get(import_id)
+    if job is None:
+        raise NotFound(
+            f"no import {import_id} is running or has run lately in this server; a written import's record is at"
+            f" /v1/imports/{import_id}"
+        )
+    return _progress(job)
 
 
 __all__ = ["router", "schemas"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -39,3 +40,27 @@ class ImportRecord(Out):
     digest: str
     status: str = Field(description="written: every import is one batch, written whole or not at all")
     runs: list[ImportRun]
+
+
+class ImportProgress(Out):
+    """An import started with ``Prefer: respond-async``, as far as it has come (ADR 0039). The
+    numbers count lines inside one transaction: nothing is visible until ``status`` is written,
+    and a refusal at the last line still writes nothing."""
+
+    id: UUID = Field(description="The import's record id (from the file's digest): GET /v1/imports/{id} once written")
+    kind: str
+    file_name: str
+    digest: str
+    lines: int = Field(description="Lines the file has")
+    status: str = Field(
+        description="queued, reading, checking, writing (in progress); written, refused or failed (finished)"
+    )
+    done: int = Field(description="Lines through the current phase")
+    total: int | None = Field(description="Lines the current phase goes through, when known")
+    lines_per_second: float | None = Field(description="The current phase's pace, while it runs")
+    started_at: datetime
+    finished_at: datetime | None
+    result: ImportAccepted | None = Field(description="What the import wrote, once written")
+    problem: dict[str, Any] | None = Field(
+        description="Why it was refused: the RFC 9457 problem a synchronous import answers with"
+    )
