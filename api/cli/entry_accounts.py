@@ -104,7 +104,9 @@ def reactivate_account(code: Annotated[str, typer.Argument(help="The account's c
 
 @accounts_app.command("map")
 def map_role(
-    role: Annotated[str, typer.Argument(help="A role (receivable, revenue, bank, …) or output_tax:RATE.")],
+    role: Annotated[
+        str, typer.Argument(help="A role (receivable, revenue, bank, …), output_tax:RATE, or revenue:SERVICE.")
+    ],
     code: Annotated[str, typer.Argument(help="The account it posts to.")],
     on: On = None,
 ) -> None:

@@ -48,12 +48,13 @@ def list_roles(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: Kn
 
 @router.put("/roles/{role}", response_model=schemas.CommandAccepted)
 def map_role(
-    role: Annotated[str, Path(pattern=ROLE_KEY_PATTERN, description="A role, or output_tax:RATE")],
+    role: Annotated[str, Path(pattern=ROLE_KEY_PATTERN, description="A role, output_tax:RATE, or revenue:SERVICE")],
     body: schemas.MapRoleBody,
     keel: KeelDep,
     meta: MetaDep,
 ) -> CommandResult:
-    """Map a role (or ``output_tax:RATE``) to an account of the type it needs; the account is then locked."""
+    """Map a role (or ``output_tax:RATE``, ``revenue:SERVICE``) to an account of the type it needs;
+    the account is then locked."""
     return keel.app.handle(body.to_command(meta, role))
 
 

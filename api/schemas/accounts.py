@@ -21,13 +21,13 @@ SubtypeName = Annotated[
     StringConstraints(pattern="^(" + "|".join(s.value for s in Subtype) + ")$"),
     Field(description="What the account is for, within its type", examples=["bank"]),
 ]
-# A role, or output_tax:<tax code> (input_tax:<tax code>) for one rate
+# A role, output_tax:<tax code> (input_tax:<tax code>) for one rate, or revenue:<service code>
 assert {t.value for t in AccountType} == set(get_args(AccountKind))
 ROLE_KEY_PATTERN = r"^[a-z_]{1,40}(:[A-Za-z0-9._-]{1,20})?$"
 RoleKey = Annotated[
     str,
     StringConstraints(pattern=ROLE_KEY_PATTERN),
-    Field(description="A role (receivable, revenue, bank, …) or output_tax:RATE", examples=["bank"]),
+    Field(description="A role (receivable, revenue, bank, …), output_tax:RATE, or revenue:SERVICE", examples=["bank"]),
 ]
 
 

@@ -81,7 +81,7 @@ class CreditNote(KeelAggregate):
         posting = Posting(invoice.currency, functional_currency, invoice.rate, roles)
         memo = f"Credit note {number} on {invoice.label}"
         party, document = str(invoice.customer_id), str(invoice.id)
-        document_posting(posting, result, gross - excess, party, document, memo, -1, invoice.project_id)
+        document_posting(posting, lines, result, gross - excess, party, document, memo, -1, invoice.project_id)
         posting.post(Role.CUSTOMER_CREDIT, -excess.amount, party_id=party, document_id=document, memo=memo)
         return cls._create(
             cls.Issued,

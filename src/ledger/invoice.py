@@ -256,7 +256,15 @@ class Invoice(KeelAggregate):
         posting = Posting(self.currency, functional_currency, rate, roles)
         result = taxes(self.lines, self.currency)
         journal = document_posting(
-            posting, result, self.total, str(self.customer_id), str(self.id), f"Invoice {number}", 1, self.project_id
+            posting,
+            self.lines,
+            result,
+            self.total,
+            str(self.customer_id),
+            str(self.id),
+            f"Invoice {number}",
+            1,
+            self.project_id,
         ).entry()
         self.trigger_event(
             self.Issued,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from ledger.errors import InvalidValue
 from ledger.journal import Posting
 from ledger.money import Money, to_decimal
 from ledger.roles import Role
-from ledger.tax import TaxableLine, TaxResult, check_rate, compute
+from ledger.tax import TaxableLine, TaxGroup, TaxResult, check_rate, compute
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ def taxes(lines: list[InvoiceLine], currency: str) -> TaxResult:
 
 def document_posting(
     posting: Posting,
+    lines: Sequence[InvoiceLine],
     result: TaxResult,
     receivable: Money,
     party: str,
@@ -76,14 +78,32 @@ def document_posting(
     sign: int,
     project_id: UUID | None = None,
 ) -> Posting:
-    """Receivable against revenue (by project) and output tax per rate; sign -1 books the mirror (a credit note)."""
+    """Receivable against revenue (by project; by service line where the chart maps
+    ``revenue:<service code>``) and output tax per rate; sign -1 books the mirror (a credit note)."""
     dims: dict[str, Any] = {"party_id": party, "document_id": document, "memo": memo}
     project = str(project_id) if project_id else None
     posting.post(Role.RECEIVABLE, sign * receivable.amount, **dims)
     for group in result.groups:
-        posting.post(Role.REVENUE, -sign * group.base.amount, tax_code=group.code, project_id=project, **dims)
+        for code, base in _revenue_accounts(posting, lines, result, group):
+            posting.post(Role.REVENUE, -sign * base, code=code, tax_code=group.code, project_id=project, **dims)
         posting.post(Role.OUTPUT_TAX, -sign * group.tax.amount, tax_code=group.code, **dims)
     return posting
+
+
+def _revenue_accounts(
+    posting: Posting, lines: Sequence[InvoiceLine], result: TaxResult, group: TaxGroup
+) -> list[tuple[str, Decimal]]:
+    """The revenue of one tax rate by account: the lines' nets summed per service line's account
+    (in the order the lines come), or the rate's whole base on the revenue account when every
+    line's service goes there."""
+    accounts: dict[str, Decimal] = {}
+    for line, net in zip(lines, result.nets, strict=True):
+        if line.tax_rate == group.rate:
+            code = posting.account(Role.REVENUE, line.service_code)
+            accounts[code] = accounts.get(code, Decimal(0)) + net.amount
+    if len(accounts) > 1:  # the nets of a rate sum to its base (ledger.tax.compute)
+        return list(accounts.items())
+    return [(next(iter(accounts), None) or posting.account(Role.REVENUE), group.base.amount)]
 
 
 MAX_LINES = 500

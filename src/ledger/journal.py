@@ -139,11 +139,15 @@ class Posting:
         """Add a signed line on the account the chart maps to ``role`` (or ``code``, an account
         chosen for that role, such as one bank account of several); output and input tax go to
         their rate's account when the chart maps one (``tax_code``)."""
-        roles = self._roles()
         if code is None:
             taxed = role in (Role.OUTPUT_TAX, Role.INPUT_TAX)
-            code = roles.tax(role, dims.get("tax_code")) if taxed else roles.code(role)
+            code = self.account(role, dims.get("tax_code") if taxed else None)
         return self.add(code, amount, value, role=role.value, **dims)
+
+    def account(self, role: Role, key: str | None = None) -> str:
+        """The account the chart maps to ``role``, or to ``role:key`` where it maps one (a tax rate,
+        a service line's revenue)."""
+        return self._roles().keyed(role, key)
 
     def fx_difference(self, **dims: str | None) -> Posting:
         """Balance the entry's value with a realised FX gain (credit) or loss (debit) line."""

@@ -2,7 +2,9 @@
 
 A posting rule says "debit the receivable, credit revenue and output tax"; the business's chart
 maps each role to one of its accounts (``Roles``). Output tax may be mapped per rate: the role
-key ``output_tax:24`` (the tax code of the rate) falls back to ``output_tax``. The bank role is
+key ``output_tax:24`` (the tax code of the rate) falls back to ``output_tax``; revenue may be
+mapped per service line: ``revenue:DES`` takes invoice lines of service code DES, the others
+``revenue``. The bank role is
 the default bank account; a payment may name another account of sub-type bank (per bank account
 mappings come with bank accounts, issue 18 item 3: ``Roles.bank_account`` is where they plug in).
 """
@@ -94,20 +96,31 @@ _CONTROL = frozenset(
 )
 
 
+# Roles mapped per key besides as a whole: tax per rate, revenue per service line.
+KEYED = frozenset({Role.OUTPUT_TAX, Role.INPUT_TAX, Role.REVENUE})
+
+
 def role_key(key: str) -> tuple[Role, str | None]:
-    """A role key's role and its tax code, if any: ``output_tax:24`` -> (OUTPUT_TAX, "24")."""
+    """A role key's role and its key, if any: ``output_tax:24`` -> (OUTPUT_TAX, "24"),
+    ``revenue:DES`` -> (REVENUE, "DES")."""
     name, colon, rate = key.partition(":")
     try:
         role = Role(name)
     except ValueError:
         roles = ", ".join(r.value for r in Role)
         raise InvalidValue(f"role: one of {roles} (output_tax:RATE for a rate); got {key[:40]!r}") from None
-    if rate and role is not Role.OUTPUT_TAX and role is not Role.INPUT_TAX:
-        raise InvalidValue(f"role: only output_tax and input_tax are mapped per rate; got {key[:40]!r}")
+    if rate and role not in KEYED:
+        raise InvalidValue(
+            f"role: only output_tax and input_tax are mapped per rate, and revenue per service code; got {key[:40]!r}"
+        )
     if colon and not rate:
-        raise InvalidValue(f"role: a rate follows the colon (output_tax:24); got {key[:40]!r}")
+        raise InvalidValue(
+            f"role: a rate or service code follows the colon (output_tax:24, revenue:DES); got {key[:40]!r}"
+        )
     if rate and (len(rate) > 20 or not all(c.isascii() and (c.isalnum() or c in "._-") for c in rate)):
-        raise InvalidValue(f"role: a tax code is 1 to 20 letters, digits, '.', '_' or '-'; got {rate[:20]!r}")
+        raise InvalidValue(
+            f"role: a tax or service code is 1 to 20 letters, digits, '.', '_' or '-'; got {rate[:20]!r}"
+        )
     return role, rate or None
 
 
@@ -135,10 +148,11 @@ class Roles(Mapping[str, str]):
                 f"the chart of accounts maps no account to the role {role.value}: map one first"
             ) from None
 
-    def tax(self, role: Role, tax_code: str | None) -> str:
-        """The account of output (or input) tax at one rate: ``output_tax:<code>``, else ``output_tax``."""
-        if tax_code is not None:
-            found = self.codes.get(f"{role.value}:{tax_code}")
+    def keyed(self, role: Role, key: str | None) -> str:
+        """The account of a role for one key: output (or input) tax at one rate (``output_tax:<code>``),
+        revenue of one service line (``revenue:<service code>``); else the role's own account."""
+        if key is not None:
+            found = self.codes.get(f"{role.value}:{key}")
             if found is not None:
                 return found
         return self.code(role)
