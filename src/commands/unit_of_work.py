@@ -32,6 +32,7 @@ from ledger.chart import CHART_ID, IMPLICIT, Chart, ChartRules
 from ledger.errors import AlreadyExists, NotFound, VersionConflict
 from ledger.events import KeelAggregate, Meta
 from ledger.journal_entry import JournalEntry
+from ledger.topics import events_with_field
 
 A = TypeVar("A", bound=KeelAggregate)
 
@@ -51,7 +52,7 @@ class CommandResult:
     position: int
 
 
-ReadLog = Callable[[int, int], list[tuple[int, DomainEventProtocol[UUID]]]]
+ReadLog = Callable[[int, int, Sequence[str]], list[tuple[int, DomainEventProtocol[UUID]]]]
 
 
 class Appender(Protocol):
@@ -189,7 +190,18 @@ class UnitOfWork:
 
     def read_log(self, after: int, limit: int) -> list[tuple[int, DomainEventProtocol[UUID]]]:
         """The write side's own log, a page after ``after`` (for decisions taken from posted facts)."""
-        return self._read_log(after, limit)
+        return self._read_log(after, limit, ())
+
+    def postings(self) -> Iterator[tuple[int, DomainEventProtocol[UUID]]]:
+        """Every event that posted (carries a journal), in log order, from the write side's own
+        log: the facts a year-end close or a revaluation decides from. The others are skipped in
+        the database, never decoded."""
+        topics = tuple(str(vars(c)["TOPIC"]) for c in events_with_field("journal"))
+        after = 0
+        while page := self._read_log(after, 1000, topics):
+            for position, event in page:
+                after = position
+                yield position, event
 
     def chart(self) -> ChartRules:
         """The store's chart of accounts as posting sees it (the implicit services-eu chart while

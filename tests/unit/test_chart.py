@@ -99,7 +99,7 @@ def test_output_tax_per_rate_falls_back_to_the_output_tax_role() -> None:
     chart.add_account(Account("2110", "Output tax 10%", AccountType.LIABILITY, "tax"), ON, META)
     chart.map_role("output_tax:10", "2110", ON, META)
     roles = chart.rules.roles
-    assert (roles.tax(Role.OUTPUT_TAX, "10"), roles.tax(Role.OUTPUT_TAX, "24")) == ("2110", "2100")
+    assert (roles.keyed(Role.OUTPUT_TAX, "10"), roles.keyed(Role.OUTPUT_TAX, "24")) == ("2110", "2100")
     posting = Posting("EUR", "EUR", roles=roles)
     posting.post(Role.RECEIVABLE, Decimal("11.00")).post(Role.REVENUE, Decimal("-10.00"))
     posting.post(Role.OUTPUT_TAX, Decimal("-1.00"), tax_code="10")

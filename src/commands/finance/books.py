@@ -53,20 +53,17 @@ def _closing_entry(uow: UnitOfWork, year: int, functional_currency: str) -> list
     start, end = date(year, 1, 1), date(year, 12, 31)
     chart = uow.chart()
     sums: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    after = 0
-    while page := uow.read_log(after, 1000):
-        for position, event in page:
-            after = position
-            journal = getattr(event, "journal", None)
-            effective = getattr(event, "effective_date", None)
-            if not journal or effective is None or not start <= effective <= end or isinstance(event, Books.YearClosed):
-                continue
-            for line in journal:
-                acct = chart.accounts.get(line.account)
-                if acct is not None and acct.type in (AccountType.INCOME, AccountType.EXPENSE):
-                    acc = sums[(line.account, line.currency)]
-                    acc[0] += line.amount
-                    acc[1] += line.value
+    for _, event in uow.postings():
+        journal = getattr(event, "journal", None)
+        effective = getattr(event, "effective_date", None)
+        if not journal or effective is None or not start <= effective <= end or isinstance(event, Books.YearClosed):
+            continue
+        for line in journal:
+            acct = chart.accounts.get(line.account)
+            if acct is not None and acct.type in (AccountType.INCOME, AccountType.EXPENSE):
+                acc = sums[(line.account, line.currency)]
+                acc[0] += line.amount
+                acc[1] += line.value
     lines: list[JournalLine] = []
     per_currency: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for (code, currency), (amount, value) in sorted(sums.items()):

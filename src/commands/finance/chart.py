@@ -30,13 +30,7 @@ def _posted(uow: UnitOfWork) -> bool:
     them has posted nothing; one with them is read until its first journal."""
     if not uow.exists(BOOKS_ID):
         return False
-    after = 0
-    while page := uow.read_log(after, 1000):
-        for position, event in page:
-            after = position
-            if getattr(event, "journal", None):
-                return True
-    return False
+    return any(getattr(event, "journal", None) for _, event in uow.postings())
 
 
 def init_books(uow: UnitOfWork, c: m.InitBooks) -> CommandResult:

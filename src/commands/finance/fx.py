@@ -66,26 +66,23 @@ def exposures(uow: UnitOfWork, as_of: date, fc: str, chart: ChartRules) -> list[
     sums: dict[tuple[str, str, str, str | None, str | None], list[Decimal]] = defaultdict(
         lambda: [Decimal(0), Decimal(0)]
     )
-    after = 0
-    while page := uow.read_log(after, 1000):
-        for position, event in page:
-            after = position
-            journal = getattr(event, "journal", None)
-            effective = getattr(event, "effective_date", None)
-            if not journal or effective is None or effective > as_of:
+    for _, event in uow.postings():
+        journal = getattr(event, "journal", None)
+        effective = getattr(event, "effective_date", None)
+        if not journal or effective is None or effective > as_of:
+            continue
+        for line in journal:
+            if line.currency == fc:
                 continue
-            for line in journal:
-                if line.currency == fc:
-                    continue
-                role = _monetary(chart, line.account, role_of(line))
-                if role is None:
-                    continue
-                documented = role != Role.BANK.value
-                party = line.party_id if documented else None
-                document = line.document_id if documented else None
-                acc = sums[(line.account, role, line.currency, party, document)]
-                acc[0] += line.amount
-                acc[1] += line.value
+            role = _monetary(chart, line.account, role_of(line))
+            if role is None:
+                continue
+            documented = role != Role.BANK.value
+            party = line.party_id if documented else None
+            document = line.document_id if documented else None
+            acc = sums[(line.account, role, line.currency, party, document)]
+            acc[0] += line.amount
+            acc[1] += line.value
     return [
         Exposure(account, role, currency, amount, value, party, document)
         for (account, role, currency, party, document), (amount, value) in sums.items()
