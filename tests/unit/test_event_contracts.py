@@ -25,10 +25,11 @@ from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
-from ledger.payables import Bill, Supplier, SupplierPayment
+from ledger.payables import Bill, Supplier
 from ledger.payment import Allocation, Payment
 from ledger.projects import Project
 from ledger.sequence import NumberSequence
+from ledger.supplier_payment import SupplierPayment
 
 AGGREGATES = (
     Customer,

@@ -24,8 +24,9 @@ from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
-from ledger.payables import Bill, Supplier, SupplierPayment
+from ledger.payables import Bill, Supplier
 from ledger.payment import Payment
+from ledger.supplier_payment import SupplierPayment
 from projections.engine.projection import Fact
 from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index
 from projections.engine.sql import Cursor
