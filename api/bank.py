@@ -148,7 +148,13 @@ def auto_reconcile(
     """Propose a match for every unmatched line; apply the certain ones (``apply``)."""
     with keel.views.read() as cur:
         facts = bank_reports.unmatched_facts(cur, account.id)
-        candidates = Candidates.of(bank_reports.open_invoices(cur), bank_reports.payers(cur))
+        candidates = Candidates.of(
+            bank_reports.open_invoices(cur),
+            bank_reports.payers(cur),
+            bills=bank_reports.open_bills(cur),
+            claims=bank_reports.approved_claims(cur),
+            payees=bank_reports.payees(cur),
+        )
         rules = bank_reports.rules(cur)
     certain, suggested, nothing = reconcile(facts, candidates, rules, tolerance)
     outcome = Outcome(suggested=suggested, unmatched=nothing)

@@ -20,7 +20,8 @@ import typer
 from api import schemas
 from api.bank import auto_reconcile, bank_account, import_statement
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system, report_app
-from api.cli.entry_base import Found, body_of, find_invoice, pick, said, short
+from api.cli.entry_base import Found, body_of, find_claim, find_invoice, pick, said, short
+from api.cli.entry_fx import find_bill
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
 from api.statements import FORMATS
@@ -231,16 +232,21 @@ def _line(keel: Keel, text: str) -> Found:
     return pick("LINE", "bank line", text, found, "`keel bank lines` lists them")
 
 
+ITEMS = "invoice:NUMBER[:AMOUNT[:FEE]], bill:REFERENCE[:AMOUNT], expense:RECEIPT or account:CODE[:AMOUNT]"
+FINDERS = {"invoice": find_invoice, "bill": find_bill, "expense": find_claim}
+
+
 def _item(keel: Keel, text: str) -> dict[str, Any]:
-    """``invoice:NUMBER[:AMOUNT[:FEE]]`` or ``account:CODE[:AMOUNT]``."""
+    """One ITEM of ``keel bank match``; a bill's or a claim's amount is money out whichever sign it is given."""
     kind, _, rest = text.partition(":")
     parts = rest.split(":")
-    if kind not in ("invoice", "account") or not parts[0]:
-        raise fail(f"ITEM: {text!r}: invoice:NUMBER[:AMOUNT[:FEE]] or account:CODE[:AMOUNT]")
-    target = find_invoice(keel, parts[0], "ITEM").id if kind == "invoice" else parts[0]
+    if kind not in (*FINDERS, "account") or not parts[0]:
+        raise fail(f"ITEM: {text!r}: {ITEMS}")
+    finder = FINDERS.get(kind)
+    target = finder(keel, parts[0], "ITEM").id if finder else parts[0]
     item: dict[str, Any] = {"kind": kind, "target": target}
     if len(parts) > 1 and parts[1]:
-        item["amount"] = parts[1]
+        item["amount"] = "-" + parts[1].lstrip("-") if kind in ("bill", "expense") else parts[1]
     if len(parts) > 2 and parts[2]:
         item["fee"] = parts[2]
     return item
@@ -249,9 +255,10 @@ def _item(keel: Keel, text: str) -> dict[str, Any]:
 @bank_app.command("match")
 def match(
     line: Annotated[str, typer.Argument(help="The line's id (its first 8 digits are enough).")],
-    items: Annotated[list[str], typer.Argument(help="invoice:NUMBER[:AMOUNT[:FEE]] or account:CODE[:AMOUNT] …")],
+    items: Annotated[list[str], typer.Argument(help=ITEMS + " …")],
 ) -> None:
-    """Match a line to invoices (its customer's payment is recorded, less a bank fee) or accounts."""
+    """Match a line to invoices (its customer's payment is recorded, less a bank fee), bills (the
+    supplier's payment), an approved expense claim (its reimbursement) or accounts (a journal entry)."""
     with keel_system() as keel:
         catch_up(keel)
         found = _line(keel, line)

@@ -106,7 +106,7 @@ def upload_statement(
 @router.post(
     "/v1/bank-accounts/{bank_account_id}/reconcile",
     response_model=schemas.ReconcileOutcome,
-    dependencies=[reads("bank", "invoices")],
+    dependencies=[reads("bank", "invoices", "documents", "general_ledger", "claims")],
 )
 def reconcile(
     keel: KeelDep,
@@ -132,14 +132,17 @@ def reconcile(
 
 @router.post("/v1/bank-lines/{line_id}/match", response_model=schemas.CommandAccepted)
 def match_line(line_id: UUID, body: schemas.MatchBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    """Match a line to open invoices (recording the customer's payment, less a bank fee) and/or
-    accounts (a journal entry against the bank account); the items explain the whole amount."""
+    """Match a line to open invoices (recording the customer's payment, less a bank fee), open bills
+    (the supplier's payment), an approved expense claim (its reimbursement) and/or accounts (a
+    journal entry against the bank account); the items explain the whole amount, signed as on the
+    statement (negative for money out)."""
     return keel.app.handle(body.to_command(meta, line_id))
 
 
 @router.post("/v1/bank-lines/{line_id}/unmatch", response_model=schemas.CommandAccepted)
 def unmatch_line(line_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.UnmatchBody | None = None) -> CommandResult:
-    """Take a match back: what it recorded is reversed, as events."""
+    """Take a match back: what it recorded is reversed as such (``Payment.Reversed``,
+    ``SupplierPayment.Reversed``, the reimbursement's reversal, a journal entry's reversal)."""
     return keel.app.handle((body or schemas.UnmatchBody()).to_command(meta, line_id))
 
 

@@ -81,9 +81,9 @@ class BankRuleBody(Body):
 
 
 class MatchItemBody(Body):
-    kind: Literal["invoice", "account"]
+    kind: Literal["invoice", "bill", "expense", "account"]
     target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="The invoice's id, or the account's code"
+        description="The invoice's, bill's or expense claim's id, or the account's code"
     )
     amount: SignedAmount
     fee: FeeAmount = "0"

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import from_minor
-from ledger.reconciliation import LineFacts, OpenInvoice, Rule
+from ledger.reconciliation import LineFacts, OpenBill, OpenClaim, OpenInvoice, Rule
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import NOW
@@ -249,8 +250,38 @@ def open_invoices(cur: Cursor) -> list[OpenInvoice]:
     ]
 
 
+def open_bills(cur: Cursor) -> list[OpenBill]:
+    """Bills with something still owed on them (the payables account by document: voids and
+    credit notes already taken off)."""
+    cur.execute(
+        "SELECT d.id, d.number, d.party_id, d.currency, SUM(g.amount_minor) FROM documents d"
+        " JOIN gl_lines g ON g.document_id = d.id AND g.role = %s WHERE d.kind = 'bill'"
+        " GROUP BY d.id, d.number, d.party_id, d.currency HAVING SUM(g.amount_minor) < 0",
+        [Role.PAYABLE.value],
+    )
+    return [
+        OpenBill(str(i), str(n), str(s), str(c), -from_minor(int(owed), str(c))) for i, n, s, c, owed in cur.fetchall()
+    ]
+
+
+def approved_claims(cur: Cursor) -> list[OpenClaim]:
+    """Expense claims approved and not reimbursed yet."""
+    cur.execute("SELECT id, receipt_reference, employee, currency, amount_minor FROM claims WHERE status = 'approved'")
+    return [OpenClaim(str(i), str(r), str(e), str(c), from_minor(int(a), str(c))) for i, r, e, c, a in cur.fetchall()]
+
+
+def payees(cur: Cursor) -> dict[str, str]:
+    """The IBANs suppliers were paid to, learnt from lines matched to their bills."""
+    return _learnt(cur, "bill", "SELECT id, party_id FROM documents WHERE kind = 'bill'")
+
+
 def payers(cur: Cursor) -> dict[str, str]:
     """The IBANs customers paid from, learnt from lines matched to their invoices."""
+    return _learnt(cur, "invoice", "SELECT id, customer_id FROM invoices")
+
+
+def _learnt(cur: Cursor, kind: str, owners_sql: str) -> dict[str, str]:
+    """IBAN -> the party whose documents of ``kind`` lines from (or to) it were matched to."""
     cur.execute(
         "SELECT l.counterparty_iban, m.items FROM bank_matches m JOIN bank_lines l ON l.id = m.line_id"
         " WHERE m.unmatched_at IS NULL AND l.counterparty_iban IS NOT NULL"
@@ -259,10 +290,10 @@ def payers(cur: Cursor) -> dict[str, str]:
     targets: dict[str, str] = {}
     for iban, items in cur.fetchall():
         for item in json.loads(items):
-            if item["kind"] == "invoice":
+            if item["kind"] == kind:
                 targets[item["target"]] = str(iban)
     if targets:
-        cur.execute("SELECT id, customer_id FROM invoices")
+        cur.execute(owners_sql)
         owners = {str(i): str(c) for i, c in cur.fetchall()}
         for invoice, iban in targets.items():
             if invoice in owners:

@@ -58,7 +58,9 @@ class DocumentsProjection:
         CreditNote.Issued,
         Payment.Received,
         Payment.Unallocated,
+        Payment.Reversed,
         SupplierPayment.Made,
+        SupplierPayment.Reversed,
     )
 
     def create(self, cur: Cursor) -> None:
@@ -154,7 +156,7 @@ class DocumentsProjection:
                 self._party(cur, e.employee, "employee", e.employee)
             elif isinstance(e, Customer.Registered | Customer.Renamed):
                 self._party(cur, str(e.originator_id), "customer", e.name)
-            elif isinstance(e, CreditNote.Issued | Payment.Received | Payment.Unallocated | SupplierPayment.Made):
+            elif isinstance(e, CreditNote.Issued | Payment.Event | SupplierPayment.Event):
                 self._settlement(cur, fact)
             elif isinstance(e, Supplier.Registered):
                 self._party(cur, str(e.originator_id), "supplier", e.name)
@@ -240,6 +242,12 @@ class DocumentsProjection:
                 "UPDATE payments SET credit = %s, version = %s, position = %s WHERE id = %s",
                 (str(Decimal(held[0]) + e.amount), *version, oid),
             )
+        elif isinstance(e, Payment.Reversed):  # nothing allocated, no credit left: all of it went back
+            cur.execute("UPDATE payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
+            cur.execute("UPDATE payments SET credit = '0', version = %s, position = %s WHERE id = %s", (*version, oid))
+        elif isinstance(e, SupplierPayment.Reversed):
+            cur.execute("UPDATE supplier_payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
+            cur.execute("UPDATE supplier_payments SET version = %s, position = %s WHERE id = %s", (*version, oid))
         elif isinstance(e, SupplierPayment.Made):
             cur.execute(
                 "INSERT INTO supplier_payments (id, supplier_id, paid_on, currency, amount, rate, reference, version,"
