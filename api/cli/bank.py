@@ -10,6 +10,7 @@ XML path and field (exit 1); nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -233,7 +234,11 @@ def _line(keel: Keel, text: str) -> Found:
 
 
 ITEMS = "invoice:NUMBER[:AMOUNT[:FEE]], bill:REFERENCE[:AMOUNT], expense:RECEIPT or account:CODE[:AMOUNT]"
-FINDERS = {"invoice": find_invoice, "bill": find_bill, "expense": find_claim}
+FINDERS: dict[str, Callable[[Keel, str, str], Found]] = {
+    "invoice": find_invoice,
+    "bill": find_bill,
+    "expense": find_claim,
+}
 
 
 def _item(keel: Keel, text: str) -> dict[str, Any]:
