@@ -36,7 +36,9 @@ class BankAccountView:
 
 @dataclass(frozen=True)
 class BankLineView:
-    """A line as the books knew it: ``matched_to`` names what it was matched to, if anything."""
+    """A line as the books knew it: ``matched_to`` names what it was matched to, if anything;
+    ``line`` is the short reference tables show (the id's first 8 digits), which ``keel bank
+    match`` and ``unmatch`` take."""
 
     id: str
     booking_date: date
@@ -49,6 +51,7 @@ class BankLineView:
     matched: bool
     matched_to: str
     line_key: str
+    line: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ def _line(row: Row) -> BankLineView:
         bool(items),
         ", ".join(labels),
         str(key),
+        str(lid)[:8],
     )
 
 
