@@ -14,13 +14,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from test_bank_reconciliation import GERMAN_MAPPING, STATEMENTS, as_json, ok, refused, shell  # noqa: F401
 
 from api.http import create_app
 from api.system import Keel
 from ledger.payment import Payment
-from projections.finance.ledger_lists import BillView, list_bills
 from ledger.supplier_payment import SupplierPayment
-from test_bank_reconciliation import GERMAN_MAPPING, STATEMENTS, as_json, ok, refused, shell  # noqa: F401
+from projections.finance.ledger_lists import BillView, list_bills
 
 ACCOUNT = "Payables EUR"
 CLOSING = Decimal("2926.40")  # 4060.00 - 2000.00 - 297.60 - 86.00 + 1250.00
@@ -58,7 +58,8 @@ def claim_status(keel: Keel, receipt: str) -> str:
 
 
 def test_money_out_pays_bills_and_claims_and_an_unmatched_payment_is_reversed_as_such(
-    shell: Keel, tmp_path: Path
+    shell: Keel,  # noqa: F811 (the fixture, imported)
+    tmp_path: Path,
 ) -> None:
     set_up(tmp_path)
     assert bill(shell, "HP-07/2026").open == Decimal("2000.00")
@@ -109,7 +110,8 @@ def test_money_out_pays_bills_and_claims_and_an_unmatched_payment_is_reversed_as
 
 
 def test_over_http_a_line_is_matched_to_a_bill_and_a_bad_item_is_a_problem_naming_the_field(
-    shell: Keel, tmp_path: Path
+    shell: Keel,  # noqa: F811 (the fixture, imported)
+    tmp_path: Path,
 ) -> None:
     set_up(tmp_path)
     shell.engine.start(poll_interval=0.05)
