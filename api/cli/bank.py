@@ -1,4 +1,4 @@
-"""The bank from the command line (issue 18, ADR 0034): ``keel bank accounts add|list``, ``keel bank
+"""The bank from the command line (issue 18, ADR 0034, 0037): ``keel bank accounts add|rename|close|list``, ``keel bank
 mappings add``, ``keel bank rules add|remove``, ``keel bank import``, ``keel bank lines``, ``keel bank
 reconcile --auto``, ``keel bank match|unmatch`` and ``keel report reconciliation``.
 
@@ -19,7 +19,7 @@ from uuid import UUID
 import typer
 
 from api import schemas
-from api.bank import auto_reconcile, bank_account, import_statement
+from api.bank import auto_reconcile, bank_account, check_name_free, close_account, import_statement
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system, report_app
 from api.cli.entry_base import Found, body_of, find_claim, find_invoice, pick, said, short
 from api.cli.entry_fx import find_bill
@@ -67,6 +67,31 @@ def add_account(
     with keel_system() as keel:
         result = keel.app.handle(body.to_command(Meta(cli_actor())))
     said(f"bank account {body.name!r} added on account {body.account} (log position {result.position})")
+
+
+@accounts_app.command("rename")
+def rename_account(
+    name: Annotated[str, typer.Argument(help="Its name now.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+) -> None:
+    """Rename a bank account (lists as of an earlier date show the earlier name)."""
+    body = body_of(schemas.RenameBankAccountBody, {"name": "NEW"}, name=new)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = bank_account(keel, name)
+        check_name_free(keel, body.name, found)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id)))
+    said(f"bank account {found.name!r} is now {body.name!r} (log position {result.position})")
+
+
+@accounts_app.command("close")
+def close_account_cli(name: Annotated[str, typer.Argument(help="The bank account.")]) -> None:
+    """Close a bank account: refused while a line is unmatched or the books hold money on it."""
+    with keel_system() as keel:
+        catch_up(keel)
+        found = bank_account(keel, name)
+        result = close_account(keel, found, Meta(cli_actor()))
+    said(f"bank account {found.name!r} closed: it takes no more statements (log position {result.position})")
 
 
 @accounts_app.command("list")

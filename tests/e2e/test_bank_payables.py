@@ -126,7 +126,7 @@ def test_over_http_a_line_is_matched_to_a_bill_and_a_bad_item_is_a_problem_namin
         bad = client.post(
             f"/v1/bank-lines/{rent['id']}/match", json={"items": [{"kind": "cheque", "target": "x", "amount": "-1"}]}
         )
-        assert bad.status_code == 422 and "kind" in json.dumps(bad.json()), bad.text
+        assert bad.status_code == 422 and bad.json()["errors"][0]["location"].startswith("body.items.0.kind"), bad.text
         wrong = client.post(
             f"/v1/bank-lines/{rent['id']}/match",
             json={"items": [{"kind": "bill", "target": "nope", "amount": "-2000.00"}]},
@@ -141,3 +141,60 @@ def test_over_http_a_line_is_matched_to_a_bill_and_a_bad_item_is_a_problem_namin
         assert done.status_code == 200, done.text
         undone = client.post(f"/v1/bank-lines/{rent['id']}/unmatch", json={"reason": "wrong bill"})
         assert undone.status_code == 200, undone.text
+
+
+def test_a_bank_account_is_renamed_and_closed_only_when_nothing_is_left_on_it(
+    shell: Keel,  # noqa: F811 (the fixture, imported)
+    tmp_path: Path,
+) -> None:
+    set_up(tmp_path)
+    before = shell.app.moment_of(shell.app.head_position())
+    assert before is not None
+    ok("bank", "accounts", "rename", ACCOUNT, "Operating EUR")
+    now = as_json("bank", "accounts", "list")["items"]
+    then = as_json("bank", "accounts", "list", "--known-at", before.isoformat())["items"]
+    assert [(a["name"], a["status"]) for a in now] == [("Operating EUR", "open")]
+    assert [a["name"] for a in then] == [ACCOUNT] and then[0]["id"] == now[0]["id"]
+    assert "Lizenzen" in ok("bank", "lines", "-b", "Operating EUR")  # found by its new name
+    head = shell.app.head_position()
+    assert "unmatched" in refused("bank", "accounts", "close", "Operating EUR")
+    assert shell.app.head_position() == head
+
+    ok("accounts", "add", "1050", "Bank 1050", "--type", "asset", "--subtype", "bank")
+    ok("bank", "accounts", "add", "Old savings", "--account", "1050")
+    ok("bank", "accounts", "close", "Old savings")
+    listed = {a["name"]: a["status"] for a in as_json("bank", "accounts", "list")["items"]}
+    assert listed == {"Operating EUR": "open", "Old savings": "closed"}
+    head = shell.app.head_position()
+    statement = str(STATEMENTS / "ofx1_demo.ofx")
+    assert "closed" in refused("bank", "import", statement, "-b", "Old savings")
+    assert "closed" in refused("bank", "accounts", "rename", "Old savings", "Older savings")
+    assert shell.app.head_position() == head
+
+
+def test_over_http_rename_and_close_are_problems_naming_the_field_and_write_nothing(
+    shell: Keel,  # noqa: F811 (the fixture, imported)
+    tmp_path: Path,
+) -> None:
+    set_up(tmp_path)
+    ok("accounts", "add", "1050", "Bank 1050", "--type", "asset", "--subtype", "bank")
+    ok("bank", "accounts", "add", "Old savings", "--account", "1050")
+    shell.engine.start(poll_interval=0.05)
+    with TestClient(create_app(keel=shell), raise_server_exceptions=False) as client:
+        head = shell.app.head_position()
+        accounts = client.get(f"/v1/bank-accounts?min_position={head}").json()["items"]
+        main = next(a["id"] for a in accounts if a["name"] == ACCOUNT)
+        empty = next(a["id"] for a in accounts if a["name"] == "Old savings")
+        blank = client.post(f"/v1/bank-accounts/{main}/rename", json={"name": ""})
+        assert blank.status_code == 422 and blank.json()["errors"][0]["location"] == "body.name", blank.text
+        taken = client.post(f"/v1/bank-accounts/{main}/rename", json={"name": "old SAVINGS"})
+        assert taken.status_code == 409 and taken.json()["field"] == "name", taken.text
+        busy = client.post(f"/v1/bank-accounts/{main}/close")
+        assert busy.status_code == 409 and busy.json()["field"] == "bank_account", busy.text
+        assert shell.app.head_position() == head
+        renamed = client.post(f"/v1/bank-accounts/{main}/rename", json={"name": "Operating EUR"})
+        assert renamed.status_code == 200, renamed.text
+        closed = client.post(f"/v1/bank-accounts/{empty}/close", json={})
+        assert closed.status_code == 200, closed.text
+        after = client.get(f"/v1/bank-accounts?min_position={closed.json()['position']}").json()["items"]
+        assert {a["name"]: a["status"] for a in after} == {"Operating EUR": "open", "Old savings": "closed"}

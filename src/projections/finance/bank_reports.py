@@ -32,6 +32,8 @@ class BankAccountView:
     iban: str | None
     currency: str
     opened_on: date
+    status: str = "open"  # open or closed, as of the date asked, as known then
+    closed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -78,25 +80,47 @@ def _known(alias: str, known_at: datetime | None) -> tuple[str, list[Any]]:
 
 
 def accounts(cur: Cursor, as_of: date, known_at: datetime | None) -> list[BankAccountView]:
+    """The accounts opened by ``as_of``, each by the name it had then and closed or not then, as
+    known at ``known_at``."""
+    moment = known_at or NOW
     cur.execute(
-        "SELECT id, name, account, iban, currency, opened_on FROM bank_accounts WHERE opened_on <= %s"
-        " AND recorded_at <= %s ORDER BY name",
-        [as_of, known_at or NOW],
+        "SELECT a.id, (SELECT n.name FROM bank_account_names n WHERE n.id = a.id AND n.valid_from <= %s"
+        " AND n.recorded_at <= %s ORDER BY n.valid_from DESC, n.position DESC LIMIT 1) AS shown,"
+        " a.account, a.iban, a.currency, a.opened_on,"
+        " CASE WHEN a.closed_on <= %s AND a.closed_at <= %s THEN a.closed_on END"
+        " FROM bank_accounts a WHERE a.opened_on <= %s AND a.recorded_at <= %s ORDER BY shown",
+        [as_of, moment, as_of, moment, as_of, moment],
     )
     return [
-        BankAccountView(str(r[0]), str(r[1]), str(r[2]), r[3], str(r[4]), as_date(r[5]) or as_of)
+        BankAccountView(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            r[3],
+            str(r[4]),
+            as_date(r[5]) or as_of,
+            "closed" if r[6] is not None else "open",
+            as_date(r[6]),
+        )
         for r in cur.fetchall()
     ]
 
 
 def account_named(cur: Cursor, name_or_id: str) -> BankAccountView | None:
-    """A bank account by id, or by name (without case)."""
+    """A bank account by id, or by its current name (without case)."""
     cur.execute(
-        "SELECT id, name, account, iban, currency, opened_on FROM bank_accounts WHERE id = %s OR LOWER(name) = %s",
+        "SELECT id, name, account, iban, currency, opened_on, closed_on FROM bank_accounts"
+        " WHERE id = %s OR LOWER(name) = %s",
         [name_or_id, name_or_id.strip().lower()],
     )
     row = cur.fetchone()
-    return BankAccountView(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]), as_date(row[5])) if row else None  # type: ignore[arg-type]
+    if row is None:
+        return None
+    opened = as_date(row[5])
+    assert opened is not None
+    closed = as_date(row[6])
+    status = "closed" if closed else "open"
+    return BankAccountView(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]), opened, status, closed)
 
 
 def _match_items(as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:

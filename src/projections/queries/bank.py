@@ -41,8 +41,8 @@ def _accounts(views: ViewDatabase, _: Books, p: Params) -> Listing[bank.BankAcco
 def _accounts_table(found: Listing[bank.BankAccountView], p: Params) -> Table:
     return Table(
         "Bank accounts",
-        columns("name", "account:key", "iban:key", "currency", "opened_on:date", "id:id"),
-        [[a.name, a.account, a.iban, a.currency, a.opened_on, a.id] for a in found.items],
+        columns("name", "account:key", "iban:key", "currency", "opened_on:date", "status", "id:id"),
+        [[a.name, a.account, a.iban, a.currency, a.opened_on, a.status, a.id] for a in found.items],
         (),
         _as_known(p),
     )
