@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import BinaryIO
 from uuid import UUID, uuid5
@@ -21,9 +22,10 @@ from api.statements import Format, StatementEnd, StatementError, iter_statement,
 from api.statements.source import Source, bounded
 from api.system import Keel
 from commands import messages as m
+from commands.messages import CommandResult
 from ledger.bank_lines import BankStatement
 from ledger.bank_statements import Statement, StatementLine
-from ledger.errors import DomainError, InvalidTransition, InvalidValue, NotFound
+from ledger.errors import AlreadyExists, DomainError, InvalidTransition, InvalidValue, NotFound
 from ledger.events import Meta
 from ledger.reconciliation import Candidates, Proposal, Tolerance, reconcile
 from projections.finance import bank_reports
@@ -94,6 +96,7 @@ def import_statement(
     command = m.ImportBankStatement(
         meta=meta,
         bank_account=account.name,
+        bank_account_id=UUID(account.id),
         read=read,
         digest=digest,
         filename=(filename or "")[-200:] or None,
@@ -132,6 +135,30 @@ def _digest(stream: BinaryIO) -> str:
     return digest.hexdigest()
 
 
+def check_name_free(keel: Keel, name: str, account: BankAccountView) -> None:
+    """A rename to a name another account has now is refused here (the write side finds accounts
+    by id; only the read model knows names an account was renamed to)."""
+    with keel.views.read() as cur:
+        taken = bank_reports.account_named(cur, name)
+    if taken is not None and taken.id != account.id:
+        raise AlreadyExists(f"name: there is already a bank account {name.strip()[:60]!r}")
+
+
+def close_account(keel: Keel, account: BankAccountView, meta: Meta, on: date | None = None) -> CommandResult:
+    """Close a bank account: what it still has (lines unmatched, money in the books) is read here,
+    from the read models caught up by the caller, and checked by the domain."""
+    day = on or keel.app.today()
+    still = bank_reports.reconciliation(keel.views, account, day, None)
+    command = m.CloseBankAccount(
+        meta=meta,
+        on=on,
+        bank_account_id=UUID(account.id),
+        unmatched_lines=len(still.lines),
+        book_balance=str(still.book_balance),
+    )
+    return keel.app.handle(command)
+
+
 @dataclass
 class Outcome:
     """What a reconciliation run did: matches applied, suggestions left, lines nothing fits."""
@@ -148,7 +175,13 @@ def auto_reconcile(
     """Propose a match for every unmatched line; apply the certain ones (``apply``)."""
     with keel.views.read() as cur:
         facts = bank_reports.unmatched_facts(cur, account.id)
-        candidates = Candidates.of(bank_reports.open_invoices(cur), bank_reports.payers(cur))
+        candidates = Candidates.of(
+            bank_reports.open_invoices(cur),
+            bank_reports.payers(cur),
+            bills=bank_reports.open_bills(cur),
+            claims=bank_reports.approved_claims(cur),
+            payees=bank_reports.payees(cur),
+        )
         rules = bank_reports.rules(cur)
     certain, suggested, nothing = reconcile(facts, candidates, rules, tolerance)
     outcome = Outcome(suggested=suggested, unmatched=nothing)

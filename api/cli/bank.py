@@ -1,4 +1,4 @@
-"""The bank from the command line (issue 18, ADR 0034): ``keel bank accounts add|list``, ``keel bank
+"""The bank from the command line (issue 18, ADR 0034, 0037): ``keel bank accounts add|rename|close|list``, ``keel bank
 mappings add``, ``keel bank rules add|remove``, ``keel bank import``, ``keel bank lines``, ``keel bank
 reconcile --auto``, ``keel bank match|unmatch`` and ``keel report reconciliation``.
 
@@ -10,6 +10,7 @@ XML path and field (exit 1); nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,9 +19,10 @@ from uuid import UUID
 import typer
 
 from api import schemas
-from api.bank import auto_reconcile, bank_account, import_statement
+from api.bank import auto_reconcile, bank_account, check_name_free, close_account, import_statement
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system, report_app
-from api.cli.entry_base import Found, body_of, find_invoice, pick, said, short
+from api.cli.entry_base import Found, body_of, find_claim, find_invoice, pick, said, short
+from api.cli.entry_fx import find_bill
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
 from api.statements import FORMATS
@@ -65,6 +67,31 @@ def add_account(
     with keel_system() as keel:
         result = keel.app.handle(body.to_command(Meta(cli_actor())))
     said(f"bank account {body.name!r} added on account {body.account} (log position {result.position})")
+
+
+@accounts_app.command("rename")
+def rename_account(
+    name: Annotated[str, typer.Argument(help="Its name now.")],
+    new: Annotated[str, typer.Argument(help="Its new name.")],
+) -> None:
+    """Rename a bank account (lists as of an earlier date show the earlier name)."""
+    body = body_of(schemas.RenameBankAccountBody, {"name": "NEW"}, name=new)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = bank_account(keel, name)
+        check_name_free(keel, body.name, found)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id)))
+    said(f"bank account {found.name!r} is now {body.name!r} (log position {result.position})")
+
+
+@accounts_app.command("close")
+def close_account_cli(name: Annotated[str, typer.Argument(help="The bank account.")]) -> None:
+    """Close a bank account: refused while a line is unmatched or the books hold money on it."""
+    with keel_system() as keel:
+        catch_up(keel)
+        found = bank_account(keel, name)
+        result = close_account(keel, found, Meta(cli_actor()))
+    said(f"bank account {found.name!r} closed: it takes no more statements (log position {result.position})")
 
 
 @accounts_app.command("list")
@@ -231,16 +258,25 @@ def _line(keel: Keel, text: str) -> Found:
     return pick("LINE", "bank line", text, found, "`keel bank lines` lists them")
 
 
+ITEMS = "invoice:NUMBER[:AMOUNT[:FEE]], bill:REFERENCE[:AMOUNT], expense:RECEIPT or account:CODE[:AMOUNT]"
+FINDERS: dict[str, Callable[[Keel, str, str], Found]] = {
+    "invoice": find_invoice,
+    "bill": find_bill,
+    "expense": find_claim,
+}
+
+
 def _item(keel: Keel, text: str) -> dict[str, Any]:
-    """``invoice:NUMBER[:AMOUNT[:FEE]]`` or ``account:CODE[:AMOUNT]``."""
+    """One ITEM of ``keel bank match``; a bill's or a claim's amount is money out whichever sign it is given."""
     kind, _, rest = text.partition(":")
     parts = rest.split(":")
-    if kind not in ("invoice", "account") or not parts[0]:
-        raise fail(f"ITEM: {text!r}: invoice:NUMBER[:AMOUNT[:FEE]] or account:CODE[:AMOUNT]")
-    target = find_invoice(keel, parts[0], "ITEM").id if kind == "invoice" else parts[0]
+    if kind not in (*FINDERS, "account") or not parts[0]:
+        raise fail(f"ITEM: {text!r}: {ITEMS}")
+    finder = FINDERS.get(kind)
+    target = finder(keel, parts[0], "ITEM").id if finder else parts[0]
     item: dict[str, Any] = {"kind": kind, "target": target}
     if len(parts) > 1 and parts[1]:
-        item["amount"] = parts[1]
+        item["amount"] = "-" + parts[1].lstrip("-") if kind in ("bill", "expense") else parts[1]
     if len(parts) > 2 and parts[2]:
         item["fee"] = parts[2]
     return item
@@ -249,9 +285,10 @@ def _item(keel: Keel, text: str) -> dict[str, Any]:
 @bank_app.command("match")
 def match(
     line: Annotated[str, typer.Argument(help="The line's id (its first 8 digits are enough).")],
-    items: Annotated[list[str], typer.Argument(help="invoice:NUMBER[:AMOUNT[:FEE]] or account:CODE[:AMOUNT] …")],
+    items: Annotated[list[str], typer.Argument(help=ITEMS + " …")],
 ) -> None:
-    """Match a line to invoices (its customer's payment is recorded, less a bank fee) or accounts."""
+    """Match a line to invoices (its customer's payment is recorded, less a bank fee), bills (the
+    supplier's payment), an approved expense claim (its reimbursement) or accounts (a journal entry)."""
     with keel_system() as keel:
         catch_up(keel)
         found = _line(keel, line)

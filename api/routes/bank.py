@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, 
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.bank import auto_reconcile, bank_account, import_statement, proposal_items
+from api.bank import auto_reconcile, bank_account, check_name_free, close_account, import_statement, proposal_items
 from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, reads
 from api.statements import FORMATS, Format
 from commands.messages import CommandResult, RemoveBankRule
@@ -41,6 +41,33 @@ def add_bank_account(body: schemas.BankAccountBody, keel: KeelDep, meta: MetaDep
     result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/bank-accounts/{result.id}/lines"
     return result
+
+
+@router.post(
+    "/v1/bank-accounts/{bank_account_id}/rename",
+    response_model=schemas.CommandAccepted,
+    dependencies=[reads("bank")],
+)
+def rename_bank_account(
+    bank_account_id: AccountId, body: schemas.RenameBankAccountBody, keel: KeelDep, meta: MetaDep
+) -> CommandResult:
+    """Rename a bank account (its id stays); the list as of an earlier date shows the earlier name."""
+    account = bank_account(keel, bank_account_id)
+    check_name_free(keel, body.name, account)
+    return keel.app.handle(body.to_command(meta, UUID(account.id)))
+
+
+@router.post(
+    "/v1/bank-accounts/{bank_account_id}/close",
+    response_model=schemas.CommandAccepted,
+    dependencies=[reads("bank", "general_ledger")],
+)
+def close_bank_account(
+    bank_account_id: AccountId, keel: KeelDep, meta: MetaDep, body: schemas.CloseBankAccountBody | None = None
+) -> CommandResult:
+    """Close a bank account: refused while a statement line is unmatched or the books hold money on
+    it; a closed account takes no statements."""
+    return close_account(keel, bank_account(keel, bank_account_id), meta, (body or schemas.CloseBankAccountBody()).on)
 
 
 @router.get(
@@ -106,7 +133,7 @@ def upload_statement(
 @router.post(
     "/v1/bank-accounts/{bank_account_id}/reconcile",
     response_model=schemas.ReconcileOutcome,
-    dependencies=[reads("bank", "invoices")],
+    dependencies=[reads("bank", "invoices", "documents", "general_ledger", "claims")],
 )
 def reconcile(
     keel: KeelDep,
@@ -132,14 +159,17 @@ def reconcile(
 
 @router.post("/v1/bank-lines/{line_id}/match", response_model=schemas.CommandAccepted)
 def match_line(line_id: UUID, body: schemas.MatchBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    """Match a line to open invoices (recording the customer's payment, less a bank fee) and/or
-    accounts (a journal entry against the bank account); the items explain the whole amount."""
+    """Match a line to open invoices (recording the customer's payment, less a bank fee), open bills
+    (the supplier's payment), an approved expense claim (its reimbursement) and/or accounts (a
+    journal entry against the bank account); the items explain the whole amount, signed as on the
+    statement (negative for money out)."""
     return keel.app.handle(body.to_command(meta, line_id))
 
 
 @router.post("/v1/bank-lines/{line_id}/unmatch", response_model=schemas.CommandAccepted)
 def unmatch_line(line_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.UnmatchBody | None = None) -> CommandResult:
-    """Take a match back: what it recorded is reversed, as events."""
+    """Take a match back: what it recorded is reversed as such (``Payment.Reversed``,
+    ``SupplierPayment.Reversed``, the reimbursement's reversal, a journal entry's reversal)."""
     return keel.app.handle((body or schemas.UnmatchBody()).to_command(meta, line_id))
 
 

@@ -48,6 +48,18 @@ class BankAccountBody(Body):
         )
 
 
+class RenameBankAccountBody(Body):
+    name: Name
+    on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, bank_account_id: UUID) -> m.RenameBankAccount:
+        return m.RenameBankAccount(meta=meta, on=self.on, bank_account_id=bank_account_id, name=self.name)
+
+
+class CloseBankAccountBody(Body):
+    on: EffectiveDate = None
+
+
 class CsvMappingBody(Body):
     """A bank's CSV layout: the fields of ``api.statements.ColumnMapping`` (``date`` and ``amount``, or
     ``debit`` and ``credit``, are required; see docs/bank-reconciliation.md)."""
@@ -81,9 +93,9 @@ class BankRuleBody(Body):
 
 
 class MatchItemBody(Body):
-    kind: Literal["invoice", "account"]
+    kind: Literal["invoice", "bill", "expense", "account"]
     target: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = Field(
-        description="The invoice's id, or the account's code"
+        description="The invoice's, bill's or expense claim's id, or the account's code"
     )
     amount: SignedAmount
     fee: FeeAmount = "0"

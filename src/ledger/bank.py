@@ -67,8 +67,9 @@ class BankAccount(KeelAggregate):
         account: str
         iban: str | None
         currency: str
-        closed_on: date | None
+        closed_on: date | None  # the last statement's last day (``closing``: its balance)
         closing: Decimal | None
+        active: bool  # False once the account is closed: it takes no more statements
 
     class Event(KeelAggregate.Event):
         pass
@@ -85,7 +86,22 @@ class BankAccount(KeelAggregate):
 
         def apply(self, bank: BankAccount) -> None:
             bank.name, bank.account, bank.iban, bank.currency = self.name, self.account, self.iban, self.currency
-            bank.closed_on, bank.closing = None, None
+            bank.closed_on, bank.closing, bank.active = None, None, True
+
+    class Renamed(Event):
+        TOPIC = "keel.bank.BankAccountRenamed.v1"
+        name: str
+
+        def apply(self, bank: BankAccount) -> None:
+            bank.name = self.name
+
+    class Closed(Event):
+        """No more money moves through it: nothing unmatched, nothing left on it in the books."""
+
+        TOPIC = "keel.bank.BankAccountClosed.v1"
+
+        def apply(self, bank: BankAccount) -> None:
+            bank.active = False
 
     class StatementClosed(Event):
         """A statement printed this closing balance on this day: the next one should open with it."""
@@ -114,6 +130,31 @@ class BankAccount(KeelAggregate):
             currency=currency,
             **meta.stamp(on),
         )
+
+    def check_open(self) -> None:
+        if not self.active:
+            raise InvalidTransition(f"bank_account: bank account {self.name!r} is closed; it takes no statements")
+
+    def rename(self, name: str, on: date, meta: Meta) -> None:
+        """A new name; the id (derived from the first name) stays, so ways in look names up in the read model."""
+        self.check_open()
+        name = _name(name, "a bank account")
+        if name != self.name:
+            self.trigger_event(self.Renamed, name=name, **meta.stamp(on))
+
+    def close(self, unmatched_lines: int, book_balance: Money, on: date, meta: Meta) -> None:
+        """Close it; refused while a statement line is unmatched or the books hold money on it
+        (both read by the caller from the read models, as of the closing)."""
+        self.check_open()
+        if unmatched_lines:
+            raise InvalidTransition(
+                f"bank_account: {self.name!r} has {unmatched_lines} unmatched statement lines; match them first"
+            )
+        if not book_balance.is_zero():
+            raise InvalidTransition(
+                f"bank_account: the books hold {book_balance} on {self.name!r} ({self.account}); move it out first"
+            )
+        self.trigger_event(self.Closed, **meta.stamp(on))
 
     def check_statement_account(self, account: str) -> None:
         """A statement names the account it is for: it must be this one's IBAN (when both have one)."""

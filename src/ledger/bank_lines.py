@@ -24,7 +24,7 @@ from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.money import Money
 
-KINDS = ("invoice", "bill", "account")
+KINDS = ("invoice", "bill", "expense", "account")
 
 
 def statement_id(bank_account_id: UUID, digest: str, again: str = "") -> UUID:
@@ -254,7 +254,9 @@ class BankLine(KeelAggregate):
         total = Money.zero(self.amount.currency)
         for item in items:
             if item.kind not in KINDS:
-                raise InvalidValue(f"items: a {item.kind!r}? a line matches an invoice, a bill or an account")
+                raise InvalidValue(
+                    f"items: a {item.kind!r}? a line matches an invoice, a bill, an expense claim or an account"
+                )
             if item.fee < 0:
                 raise InvalidValue(f"items: a bank fee is a positive amount, got {item.fee}")
             total += Money(item.amount, self.amount.currency)

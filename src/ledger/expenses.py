@@ -19,7 +19,7 @@ from uuid import UUID
 from ledger.errors import InvalidTransition, InvalidValue, NotPermitted
 from ledger.events import KeelAggregate, Meta
 from ledger.expense_policy import CostCenter, ExpensePolicy, person_named
-from ledger.journal import JournalLine, Posting
+from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money, to_decimal
 from ledger.roles import Role, Roles
 from ledger.tax import TaxableLine, check_rate, compute, tax_code
@@ -76,6 +76,7 @@ class ExpenseClaim(KeelAggregate):
         route: list[str]
         approvals: list[str]
         status: str
+        reimbursement: list[JournalLine]
 
     class Event(KeelAggregate.Event):
         pass
@@ -138,6 +139,18 @@ class ExpenseClaim(KeelAggregate):
 
         def apply(self, claim: ExpenseClaim) -> None:
             claim.status = REIMBURSED
+            claim.reimbursement = list(self.journal)
+
+    class ReimbursementReversed(Event):
+        """The reimbursement taken back (its bank line unmatched): the claim is approved and owed
+        to the employee again; the journal undoes the reimbursement's."""
+
+        TOPIC = "keel.expenseclaim.ReimbursementReversed.v1"
+        reason: str
+        journal: list[JournalLine]
+
+        def apply(self, claim: ExpenseClaim) -> None:
+            claim.status, claim.reimbursement = APPROVED, []
 
     @classmethod
     def submit(
@@ -254,3 +267,16 @@ class ExpenseClaim(KeelAggregate):
         posting.post(Role.EMPLOYEE_PAYABLE, self.gross.amount, **dims)
         posting.post(Role.BANK, -self.gross.amount, code=roles.bank_account(bank_account), **dims)
         self.trigger_event(self.Reimbursed, reference=reference.strip(), journal=posting.entry(), **meta.stamp(on))
+
+    def reverse_reimbursement(self, reason: str, on: date, meta: Meta) -> None:
+        if self.status != REIMBURSED:
+            raise InvalidTransition(
+                f"only a reimbursed claim can have its reimbursement reversed; this one is {self.status}"
+            )
+        memo = f"Reversal of reimbursement: {reason.strip() or 'reversed'}"[:200]
+        self.trigger_event(
+            self.ReimbursementReversed,
+            reason=reason.strip() or "reversed",
+            journal=reverse(self.reimbursement, memo),
+            **meta.stamp(on),
+        )

@@ -170,6 +170,16 @@ class Bill(KeelAggregate):
         def apply(self, bill: Bill) -> None:
             bill.paid += Money(self.amount, bill.currency)
 
+    class PaymentReversed(Event):
+        """A payment of this bill was taken back (its bank line unmatched): owed again (the payment posts)."""
+
+        TOPIC = "keel.bill.PaymentReversed.v1"
+        payment_id: UUID
+        amount: Decimal
+
+        def apply(self, bill: Bill) -> None:
+            bill.paid -= Money(self.amount, bill.currency)
+
     class Credited(Event):
         """A supplier credit note took back ``amount`` of this bill (its journal is the note's)."""
 
@@ -272,6 +282,13 @@ class Bill(KeelAggregate):
         self.check_settlement(amount, on, "payment")
         self.trigger_event(self.PaymentApplied, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
 
+    def reverse_payment(self, payment_id: UUID, amount: Money, on: date, meta: Meta) -> None:
+        if amount.amount <= 0 or amount > self.paid:
+            raise InvalidTransition(f"only {self.paid} of payments sit on bill {self.supplier_reference}, not {amount}")
+        if on < self.bill_date:
+            raise InvalidValue(f"a reversal dated {on} is before bill {self.supplier_reference} ({self.bill_date})")
+        self.trigger_event(self.PaymentReversed, payment_id=payment_id, amount=amount.amount, **meta.stamp(on))
+
     def take_credit(self, credit_note_id: UUID, gross: Money, on: date, meta: Meta) -> Money:
         """Take a supplier credit note into account; return the part beyond what is still owed
         (it becomes supplier credit)."""
@@ -300,83 +317,3 @@ class Bill(KeelAggregate):
             raise InvalidValue(f"void dated {on} is before the bill date {self.bill_date}")
         journal = reverse(self.journal, f"Void of bill {self.supplier_reference}")
         self.trigger_event(self.Voided, reason=reason.strip(), journal=journal, **meta.stamp(on))
-
-
-@dataclass(frozen=True, slots=True)
-class BillAllocation:
-    bill_id: UUID
-    amount: Decimal
-
-
-class SupplierPayment(KeelAggregate):
-    """Money we paid a supplier, settling one or more of their bills exactly."""
-
-    TOPIC = "keel.SupplierPayment"
-
-    class Event(KeelAggregate.Event):
-        pass
-
-    class Created(Event, KeelAggregate.Created):
-        TOPIC = "keel.supplierpayment.Created.v1"
-
-    class Made(Created):
-        TOPIC = "keel.supplierpayment.Made.v1"
-        supplier_id: UUID
-        amount: Decimal
-        currency: str
-        rate: Decimal
-        reference: str
-        allocations: list[BillAllocation]
-        journal: list[JournalLine]
-
-    @classmethod
-    def make(
-        cls,
-        payment_id: UUID,
-        supplier: Supplier,
-        rate: Decimal,
-        allocations: list[tuple[Bill, Money]],
-        reference: str,
-        functional_currency: str,
-        on: date,
-        meta: Meta,
-        roles: Roles,
-        bank_account: str | None = None,
-    ) -> SupplierPayment:
-        if not allocations:
-            raise InvalidValue("a supplier payment settles at least one bill")
-        currency = allocations[0][1].currency
-        total = Money.zero(currency)
-        memo = f"Payment to {supplier.name} {reference}".strip()
-        party = str(supplier.id)
-        posting = Posting(currency, functional_currency, rate, roles)
-        seen: set[UUID] = set()
-        for bill, part in allocations:
-            if bill.id in seen:
-                raise InvalidValue(f"bill {bill.supplier_reference} appears twice in the payment")
-            if bill.supplier_id != supplier.id:
-                raise InvalidValue(f"bill {bill.supplier_reference} belongs to another supplier")
-            seen.add(bill.id)
-            total += part
-            posting.post(
-                Role.PAYABLE,
-                part.amount,
-                value=bill.value_of(part, functional_currency),
-                party_id=party,
-                document_id=str(bill.id),
-                memo=memo,
-            )
-        posting.post(Role.BANK, -total.amount, code=roles.bank_account(bank_account), party_id=party, memo=memo)
-        journal = posting.fx_difference(party_id=party, memo=memo).entry()
-        return cls._create(
-            cls.Made,
-            id=payment_id,
-            supplier_id=supplier.id,
-            amount=total.amount,
-            currency=currency,
-            rate=rate,
-            reference=reference.strip(),
-            allocations=[BillAllocation(b.id, m.amount) for b, m in allocations],
-            journal=journal,
-            **meta.stamp(on),
-        )

@@ -17,7 +17,7 @@ from uuid import UUID
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
-from ledger.journal import JournalLine, Posting
+from ledger.journal import JournalLine, Posting, reverse
 from ledger.money import Money
 from ledger.roles import Role, Roles
 
@@ -38,6 +38,8 @@ class Payment(KeelAggregate):
         allocated: dict[UUID, Decimal]
         credit: Money
         received_on: date
+        journal: list[JournalLine]  # every line it posted so far: a reversal undoes exactly these
+        reversed: bool
 
     class Event(KeelAggregate.Event):
         pass
@@ -71,6 +73,7 @@ class Payment(KeelAggregate):
             payment.allocated = {a.invoice_id: a.amount for a in self.allocations}
             payment.credit = Money(self.credit, self.currency)
             payment.received_on = self.effective_date
+            payment.journal, payment.reversed = list(self.journal), False
 
     class Unallocated(Event):
         TOPIC = "keel.payment.Unallocated.v1"
@@ -82,6 +85,24 @@ class Payment(KeelAggregate):
             left = payment.allocated[self.invoice_id] - self.amount
             payment.allocated = {**payment.allocated, self.invoice_id: left}
             payment.credit += Money(self.amount, payment.credit.currency)
+            payment.journal = [*payment.journal, *self.journal]
+
+    class Reversed(Event):
+        """The payment taken back as if it never was (its bank line unmatched): what is still
+        allocated leaves the invoices (they are owed again), the credit it left leaves the
+        customer, and the journal undoes every line the payment posted — bank, fee, receivables,
+        credit, FX difference."""
+
+        TOPIC = "keel.payment.Reversed.v1"
+        reason: str
+        allocations: list[Allocation]  # what each invoice had of it when it was taken back
+        credit: Decimal  # the customer credit it still held
+        journal: list[JournalLine]
+
+        def apply(self, payment: Payment) -> None:
+            payment.allocated = {a: Decimal(0) for a in payment.allocated}
+            payment.credit = Money.zero(payment.credit.currency)
+            payment.reversed = True
 
     @classmethod
     def receive(
@@ -167,3 +188,22 @@ class Payment(KeelAggregate):
         self.trigger_event(
             self.Unallocated, invoice_id=invoice.id, amount=amount.amount, journal=journal, **meta.stamp(on)
         )
+
+    def reverse(self, reason: str, on: date, meta: Meta) -> list[Allocation]:
+        """Take the whole payment back; return what each invoice had of it, for the caller to
+        un-apply there (the customer's credit is taken by the caller too)."""
+        if self.reversed:
+            raise InvalidTransition(f"payment {self.id} was already reversed")
+        if on < self.received_on:
+            raise InvalidValue(f"a reversal dated {on} is before the payment ({self.received_on})")
+        held = [Allocation(i, a) for i, a in self.allocated.items() if a > 0]
+        memo = f"Reversal of payment: {reason.strip() or 'reversed'}"[:200]
+        self.trigger_event(
+            self.Reversed,
+            reason=reason.strip() or "reversed",
+            allocations=held,
+            credit=self.credit.amount,
+            journal=reverse(self.journal, memo),
+            **meta.stamp(on),
+        )
+        return held

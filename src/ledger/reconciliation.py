@@ -14,6 +14,13 @@ What is suggested, with a score (0-99), never applied on its own:
   said it took that fee, else 80); paid short by more (a partial payment, 50);
 - no invoice named, but one open invoice of exactly the amount (60), of a customer who paid from
   this IBAN before (75).
+Money out is matched the same way to what we owe (ADR 0037):
+- certain: the text names open bills (by the supplier's reference) of one supplier and the line pays
+  exactly what they owe; the text names an approved expense claim (its receipt reference) and the
+  line pays exactly its amount;
+- suggested: a bill named but paid short (a partial payment, 50) or over (20); no bill named but one
+  open bill of exactly the amount (60), of a supplier paid to this IBAN before (75); one approved
+  claim of exactly the amount (55).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
 
 from ledger.errors import InvalidValue
 
@@ -49,6 +57,26 @@ class OpenInvoice:
     customer_id: str
     currency: str
     outstanding: Decimal  # positive
+
+
+@dataclass(frozen=True, slots=True)
+class OpenBill:
+    id: str
+    number: str  # the supplier's reference
+    supplier_id: str
+    currency: str
+    outstanding: Decimal  # positive
+
+
+@dataclass(frozen=True, slots=True)
+class OpenClaim:
+    """An approved expense claim not reimbursed yet."""
+
+    id: str
+    number: str  # its receipt reference
+    employee: str
+    currency: str
+    amount: Decimal  # positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +110,8 @@ class Tolerance:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One ledger item a proposal matches (part of) the line to: an invoice, or an account."""
+    """One ledger item a proposal matches (part of) the line to: an invoice, a bill, an expense
+    claim or an account (``amount`` signed as on the statement)."""
 
     kind: str
     target: str
@@ -104,6 +133,52 @@ class Proposal:
         return self.score >= CERTAIN
 
 
+class _Owed(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Owed)
+
+
+class _Index(Generic[D]):
+    """Documents we owe on, by number and by (currency, amount): a few lookups per line."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[str, D] = {}
+        self.by_amount: dict[tuple[str, Decimal], list[D]] = defaultdict(list)
+        self.amounts: dict[str, Decimal] = {}
+
+    def add(self, doc: D, amount: Decimal) -> None:
+        if amount > 0:
+            self.by_number[doc.number.upper()] = doc
+            self.by_amount[(doc.currency, amount)].append(doc)
+            self.amounts[doc.id] = amount
+
+    def named_in(self, text: str, currency: str) -> list[D]:
+        seen: dict[str, D] = {}
+        for token in _TOKEN.findall(text):
+            doc = self.by_number.get(token.upper())
+            if doc is not None and doc.currency == currency:
+                seen.setdefault(doc.id, doc)
+        return list(seen.values())
+
+    def of_amount(self, currency: str, amount: Decimal) -> list[D]:
+        return self.by_amount.get((currency, amount), [])
+
+    def take(self, ids: Iterable[str]) -> None:
+        wanted = set(ids)
+        for doc in [d for d in self.by_number.values() if d.id in wanted]:
+            self.by_number.pop(doc.number.upper(), None)
+            same = self.by_amount.get((doc.currency, self.amounts[doc.id]))
+            if same and doc in same:
+                same.remove(doc)
+
+
 @dataclass
 class Candidates:
     """The open invoices indexed by number, by (currency, amount) and by customer, and the IBANs
@@ -112,15 +187,29 @@ class Candidates:
     by_number: dict[str, OpenInvoice] = field(default_factory=dict)
     by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = field(default_factory=lambda: defaultdict(list))
     payers: dict[str, str] = field(default_factory=dict)  # IBAN -> customer id
+    bills: _Index[OpenBill] = field(default_factory=_Index[OpenBill])
+    claims: _Index[OpenClaim] = field(default_factory=_Index[OpenClaim])
+    payees: dict[str, str] = field(default_factory=dict)  # IBAN -> supplier id
 
     @classmethod
-    def of(cls, invoices: Iterable[OpenInvoice], payers: dict[str, str] | None = None) -> Candidates:
-        found = cls(payers=dict(payers or {}))
+    def of(
+        cls,
+        invoices: Iterable[OpenInvoice],
+        payers: dict[str, str] | None = None,
+        bills: Iterable[OpenBill] = (),
+        claims: Iterable[OpenClaim] = (),
+        payees: dict[str, str] | None = None,
+    ) -> Candidates:
+        found = cls(payers=dict(payers or {}), payees=dict(payees or {}))
         for invoice in invoices:
             if invoice.outstanding <= 0:
                 continue
             found.by_number[invoice.number.upper()] = invoice
             found.by_amount[(invoice.currency, invoice.outstanding)].append(invoice)
+        for bill in bills:
+            found.bills.add(bill, bill.outstanding)
+        for claim in claims:
+            found.claims.add(claim, claim.amount)
         return found
 
     def named_in(self, text: str, currency: str) -> list[OpenInvoice]:
@@ -147,12 +236,62 @@ def propose(line: LineFacts, candidates: Candidates, rules: Sequence[Rule], tole
         named = candidates.named_in(line.text, line.currency)
         if named:
             return _named(line, named, tolerance)
+    elif line.amount < 0:
+        found = _named_out(line, candidates)
+        if found is not None:
+            return found
     for rule in rules:
         if rule.applies(line):
             item = Item("account", rule.account, line.amount, label=rule.account)
             return Proposal(line.line_id, (item,), CERTAIN, f"rule {rule.name}: contains {rule.contains!r}", rule.name)
     if line.amount > 0:
         return _by_amount(line, candidates)
+    return _out_by_amount(line, candidates) if line.amount < 0 else None
+
+
+def _bill_item(bill: OpenBill, amount: Decimal) -> Item:
+    return Item("bill", bill.id, amount, label=bill.number)
+
+
+def _named_out(line: LineFacts, candidates: Candidates) -> Proposal | None:
+    """Money out whose text names bills (by the supplier's reference) or an approved claim."""
+    paid = -line.amount
+    bills = candidates.bills.named_in(line.text, line.currency)
+    if bills:
+        owed = sum((b.outstanding for b in bills), Decimal(0))
+        numbers = ", ".join(b.number for b in bills)
+        if len({b.supplier_id for b in bills}) == 1 and owed == paid:
+            items = tuple(_bill_item(b, -b.outstanding) for b in bills)
+            return Proposal(line.line_id, items, CERTAIN, f"names bill {numbers} and pays exactly what is open")
+        bill = bills[0]
+        if paid < bill.outstanding:
+            why = f"names bill {bill.number}; pays {paid} of the {bill.outstanding} open (a partial payment)"
+            return Proposal(line.line_id, (_bill_item(bill, line.amount),), 50, why)
+        why = f"names bill {bill.number} but pays {paid}, more than the {bill.outstanding} open"
+        return Proposal(line.line_id, (_bill_item(bill, -bill.outstanding),), 20, why)
+    for claim in candidates.claims.named_in(line.text, line.currency):
+        if claim.amount == paid:
+            item = Item("expense", claim.id, line.amount, label=claim.number)
+            why = f"names expense claim {claim.number} of {claim.employee} and pays exactly its amount"
+            return Proposal(line.line_id, (item,), CERTAIN, why)
+    return None
+
+
+def _out_by_amount(line: LineFacts, candidates: Candidates) -> Proposal | None:
+    same = candidates.bills.of_amount(line.currency, -line.amount)
+    payee = candidates.payees.get(line.counterparty_iban or "")
+    if payee is not None:
+        theirs = [b for b in same if b.supplier_id == payee]
+        if len(theirs) == 1:
+            why = f"pays exactly bill {theirs[0].number}, of the supplier paid to this IBAN before"
+            return Proposal(line.line_id, (_bill_item(theirs[0], line.amount),), 75, why)
+    if len(same) == 1:
+        return Proposal(line.line_id, (_bill_item(same[0], line.amount),), 60, f"pays exactly bill {same[0].number}")
+    claims = candidates.claims.of_amount(line.currency, -line.amount)
+    if len(claims) == 1:
+        claim = claims[0]
+        item = Item("expense", claim.id, line.amount, label=claim.number)
+        return Proposal(line.line_id, (item,), 55, f"pays exactly expense claim {claim.number} of {claim.employee}")
     return None
 
 
@@ -215,6 +354,8 @@ def reconcile(
         elif found.certain:
             certain.append(found)
             candidates.take([by_id[i.target] for i in found.items if i.kind == "invoice" and i.target in by_id])
+            candidates.bills.take(i.target for i in found.items if i.kind == "bill")
+            candidates.claims.take(i.target for i in found.items if i.kind == "expense")
         else:
             suggested.append(found)
     return certain, suggested, nothing

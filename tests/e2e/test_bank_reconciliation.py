@@ -196,7 +196,7 @@ def test_an_overlapping_statement_adds_only_its_new_lines_and_the_reconciliation
         "report", "reconciliation", "--bank-account", case.file, "--as-of", "2026-10-31",
         "--known-at", moment_before.isoformat(),
     )  # fmt: skip
-    assert len(then["lines"]) == len(now["lines"]) + 1  # the Atlas line was not matched yet then
+    assert len(then["lines"]) == len(now["lines"]) + 2  # the Atlas line and CloudDesk's bill were not matched then
     assert Decimal(then["unexplained"]) == Decimal(now["unexplained"]) == 0
 
 
@@ -252,8 +252,10 @@ def test_over_http_a_statement_is_uploaded_reconciled_and_a_bad_one_is_a_problem
         position = done.json()["position"]
         reconciled = client.post(f"/v1/bank-accounts/{account}/reconcile?min_position={position}", json={"apply": True})
         assert reconciled.status_code == 200, reconciled.text
-        assert [p["items"][0]["label"] for p in reconciled.json()["matched"]] == ["INV-2026-0007"]
-        assert [p["score"] for p in reconciled.json()["suggested"]] == [90]
+        matched = reconciled.json()["matched"]  # an invoice paid exactly, CloudDesk's bill paid exactly (ADR 0037)
+        assert [p["items"][0]["label"] for p in matched] == ["INV-2026-0007", "CD-55102"]
+        suggested = sorted((p["score"], p["items"][0]["label"]) for p in reconciled.json()["suggested"])
+        assert suggested == [(60, "CL-2026-031"), (60, "HP-07/2026"), (90, "INV-2026-0008")]
         after = reconciled.json()["position"]  # read your writes: the matches folded first
         report = client.get(
             f"/v1/reports/reconciliation?bank_account_id={account}&as_of=2026-10-31&min_position={after}"

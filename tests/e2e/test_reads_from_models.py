@@ -28,8 +28,8 @@ from ledger.credit_note import CreditNote
 from ledger.errors import NotFound
 from ledger.events import KeelAggregate
 from ledger.expense_policy import POLICY_ID, CostCenter, cost_center_id
-from ledger.payables import SupplierPayment
 from ledger.payment import Payment
+from ledger.supplier_payment import SupplierPayment
 from ledger.timesheets import Timesheet, monday_of, timesheet_id
 
 Answer = tuple[int, str, str | None]  # status, the JSON body as sent (keys in order), the ETag

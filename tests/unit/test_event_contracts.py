@@ -25,10 +25,11 @@ from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
-from ledger.payables import Bill, Supplier, SupplierPayment
+from ledger.payables import Bill, Supplier
 from ledger.payment import Allocation, Payment
 from ledger.projects import Project
 from ledger.sequence import NumberSequence
+from ledger.supplier_payment import SupplierPayment
 
 AGGREGATES = (
     Customer,
@@ -250,3 +251,25 @@ def test_a_chart_snapshot_round_trips_through_the_store(app: KeelApplication) ->
     restored = app.mapper.to_domain_event(stored).mutate(None)
     assert isinstance(restored, Chart)
     assert restored.rules == chart.rules and not restored.accounts["6000"].active
+
+
+def test_a_supplier_payment_made_v1_reads_into_its_new_module_and_can_be_reversed(app: KeelApplication) -> None:
+    """SupplierPayment moved from ``ledger.payables`` to ``ledger.supplier_payment`` (ADR 0037): its
+    stored topics are explicit, so a payment stored before reads back — and now folds into state."""
+    bill = str(UUID(OTHER))
+    event = decode(
+        app,
+        "keel.supplierpayment.Made.v1",
+        1,
+        f'"originator_topic":"keel.SupplierPayment","supplier_id":{{"_type_":"uuid_hex","_data_":"{OTHER}"}},'
+        '"amount":{"_type_":"decimal_str","_data_":"10.00"},"currency":"EUR",'
+        '"rate":{"_type_":"decimal_str","_data_":"1"},"reference":"R",'
+        f'"allocations":[{{"_type_":"keel_bill_allocation","_data_":{{"bill_id":"{bill}","amount":"10.00"}}}}],'
+        '"journal":[]',
+    )
+    assert isinstance(event, SupplierPayment.Made)
+    payment = event.mutate(None)
+    assert isinstance(payment, SupplierPayment) and not payment.reversed
+    parts = payment.reverse("unmatched", date(2026, 10, 2), Meta("test"))
+    assert [(p.bill_id, p.amount) for p in parts] == [(UUID(OTHER), Decimal("10.00"))]
+    assert isinstance(payment.pending_events[-1], SupplierPayment.Reversed)

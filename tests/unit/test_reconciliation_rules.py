@@ -13,7 +13,17 @@ from eventsourcing.persistence import StoredEvent
 from commands.application import KeelApplication
 from ledger.bank_lines import BankLine, BankStatement, MatchItem
 from ledger.errors import InvalidValue
-from ledger.reconciliation import Candidates, LineFacts, OpenInvoice, Rule, Tolerance, propose, reconcile
+from ledger.reconciliation import (
+    Candidates,
+    LineFacts,
+    OpenBill,
+    OpenClaim,
+    OpenInvoice,
+    Rule,
+    Tolerance,
+    propose,
+    reconcile,
+)
 
 OTHER = "00000000000000000000000000000002"
 BASE = (
@@ -146,3 +156,47 @@ def test_bank_events_v1_read_from_their_stored_form() -> None:
     )
     assert isinstance(statement, BankStatement.Imported) and statement.new_lines == 7
     assert UUID(OTHER) == statement.bank_account_id
+
+
+# -- money out: supplier bills and expense claims (ADR 0037) ------------------------------------
+
+RENT = OpenBill("b1", "HP-07/2026", "harbour", "EUR", Decimal("2000.00"))
+LICENCES = OpenBill("b2", "CD-55102", "clouddesk", "EUR", Decimal("297.60"))
+LUNCH = OpenClaim("c1", "R-2240", "maria", "EUR", Decimal("86.00"))
+
+
+def owed(payees: dict[str, str] | None = None) -> Candidates:
+    return Candidates.of([ATLAS], bills=[RENT, LICENCES], claims=[LUNCH], payees=payees)
+
+
+def test_money_out_naming_a_bill_and_paying_it_exactly_is_certain() -> None:
+    found = propose(line("-2000.00", "Miete HP-07/2026"), owed(), [], Tolerance())
+    assert found is not None and found.certain
+    assert [(i.kind, i.target, i.amount) for i in found.items] == [("bill", "b1", Decimal("-2000.00"))]
+
+
+def test_a_bill_named_but_paid_short_is_a_suggested_partial_payment() -> None:
+    found = propose(line("-500.00", "HP-07/2026 first half"), owed(), [], Tolerance())
+    assert found is not None and (found.score, found.items[0].amount) == (50, Decimal("-500.00"))
+
+
+def test_a_bill_of_exactly_the_amount_is_suggested_and_more_so_to_an_iban_paid_before() -> None:
+    plain = propose(line("-297.60", "Lizenzen Q4"), owed(), [], Tolerance())
+    assert plain is not None and (plain.score, plain.items[0].target) == (60, "b2")
+    known = propose(line("-297.60", "Lizenzen", iban="FI21"), owed({"FI21": "clouddesk"}), [], Tolerance())
+    assert known is not None and known.score == 75
+
+
+def test_an_approved_claim_named_and_paid_exactly_is_certain_and_by_amount_alone_suggested() -> None:
+    named = propose(line("-86.00", "Erstattung R-2240"), owed(), [], Tolerance())
+    assert named is not None and named.certain and named.items[0].kind == "expense"
+    unnamed = propose(line("-86.00", "Maria"), owed(), [], Tolerance())
+    assert unnamed is not None and (unnamed.score, unnamed.items[0].target) == (55, "c1")
+    assert propose(line("86.00", "R-2240"), owed(), [], Tolerance()) is None  # money in is no reimbursement
+
+
+def test_a_bill_a_certain_match_pays_is_not_proposed_for_a_second_line() -> None:
+    certain, suggested, _ = reconcile(
+        [line("-2000.00", "HP-07/2026", lid="1"), line("-2000.00", "rent", lid="2")], owed(), [], Tolerance()
+    )
+    assert [p.line_id for p in certain] == ["1"] and suggested == []

@@ -24,10 +24,11 @@ from ledger.fx import FxRate
 from ledger.invoice_lines import InvoiceLine
 from ledger.journal import JournalLine
 from ledger.money import Money
-from ledger.payables import BillAllocation, BillLine
+from ledger.payables import BillLine
 from ledger.payment import Allocation
 from ledger.people import Terms
 from ledger.project_terms import ApprovedTime, Billing, Milestone, Rate, ServiceLine
+from ledger.supplier_payment import BillAllocation
 
 
 class DateAsISO(Transcoding):

@@ -19,7 +19,7 @@ from ledger.bank_lines import BankLine, BankStatement, line_id, statement_id
 from ledger.bank_statements import Statement, StatementLine
 from ledger.errors import AlreadyExists, InvalidValue, NotFound
 from ledger.events import Meta
-from ledger.money import Money
+from ledger.money import Money, to_decimal
 
 CHUNK = 2_000  # lines appended at a time: memory stays flat, each chunk one existence query
 
@@ -39,6 +39,22 @@ def open_bank_account(uow: UnitOfWork, c: m.OpenBankAccount) -> CommandResult:
     currency = c.currency or functional_currency(uow)
     on = c.on or uow.today()
     bank = BankAccount.open(c.name, c.account, c.iban, currency, uow.chart(), on, c.meta)
+    return uow.commit(bank)
+
+
+def rename_bank_account(uow: UnitOfWork, c: m.RenameBankAccount) -> CommandResult:
+    bank = uow.load(BankAccount, c.bank_account_id, label="bank account")
+    taken = bank_account_id(c.name)
+    if taken != bank.id and uow.exists(taken):
+        raise AlreadyExists(f"name: there is already a bank account {c.name.strip()[:60]!r}")
+    bank.rename(c.name, c.on or uow.today(), c.meta)
+    return uow.commit(bank)
+
+
+def close_bank_account(uow: UnitOfWork, c: m.CloseBankAccount) -> CommandResult:
+    bank = uow.load(BankAccount, c.bank_account_id, label="bank account")
+    balance = Money(to_decimal(c.book_balance), bank.currency)
+    bank.close(c.unmatched_lines, balance, c.on or uow.today(), c.meta)
     return uow.commit(bank)
 
 
@@ -81,7 +97,11 @@ class _Tally:
 
 
 def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult:
-    bank = load_bank_account(uow, c.bank_account)
+    if c.bank_account_id is not None:
+        bank = uow.load(BankAccount, c.bank_account_id, label="bank account")
+    else:
+        bank = load_bank_account(uow, c.bank_account)
+    bank.check_open()
     this = statement_id(bank.id, c.digest)
     if uow.exists(this):
         if not c.force:
@@ -167,6 +187,8 @@ def _append(
 
 HANDLERS: Handlers = {
     m.OpenBankAccount: open_bank_account,
+    m.RenameBankAccount: rename_bank_account,
+    m.CloseBankAccount: close_bank_account,
     m.SaveCsvMapping: save_csv_mapping,
     m.AddBankRule: add_rule,
     m.RemoveBankRule: remove_rule,

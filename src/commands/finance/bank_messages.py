@@ -20,6 +20,22 @@ class OpenBankAccount(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RenameBankAccount(Command):
+    bank_account_id: UUID
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseBankAccount(Command):
+    """Close a bank account. What it still has is read by the way in from the read models (the
+    write side has no query): the lines left unmatched and the books' balance on its account."""
+
+    bank_account_id: UUID
+    unmatched_lines: int
+    book_balance: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SaveCsvMapping(Command):
     name: str
     settings: str  # the column mapping as a JSON object (the edge checks its fields)
@@ -51,6 +67,7 @@ class ImportBankStatement(Command):
     filename: str | None = None
     accept_mismatch: bool = False  # import a statement whose balances do not agree (reported)
     force: bool = False  # import a file already imported (its known lines are not added again)
+    bank_account_id: UUID | None = None  # found by id when given (a renamed account's id is its first name's)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from commands.finance import messages as m
 from commands.posting import open_books, rate_on
+from commands.settlement import pay_bills
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
-from ledger.errors import InvalidValue
-from ledger.money import Money, to_decimal
-from ledger.payables import Bill, Supplier, SupplierPayment, make_bill_line
+from ledger.payables import Bill, Supplier, make_bill_line
 
 
 def register_supplier(uow: UnitOfWork, c: m.RegisterSupplier) -> CommandResult:
@@ -56,25 +55,18 @@ def void_bill(uow: UnitOfWork, c: m.VoidBill) -> CommandResult:
 
 
 def pay_supplier(uow: UnitOfWork, c: m.PaySupplier) -> CommandResult:
-    uow.ensure_new(c.payment_id, "supplier payment")
-    supplier = uow.load(Supplier, c.supplier_id)
-    on = c.on or uow.today()
-    books, new_books = open_books(uow, on, c.meta, "this supplier payment")
-    bills: list[tuple[Bill, Money]] = []
-    for a in c.allocations:
-        bill = uow.load(Bill, a.bill_id)
-        part = Money(to_decimal(a.amount), bill.currency)
-        bill.apply_payment(c.payment_id, part, on, c.meta)
-        bills.append((bill, part))
-    currency = bills[0][0].currency if bills else supplier.currency
-    if any(b.currency != currency for b, _ in bills):
-        raise InvalidValue("one supplier payment settles bills of one currency")
-    rate = rate_on(uow, currency, c.rate, books, on)
-    chart = uow.chart()
-    bank = chart.bank_account(c.bank_account)
-    fc = books.functional_currency
-    payment = SupplierPayment.make(c.payment_id, supplier, rate, bills, c.reference, fc, on, c.meta, chart.roles, bank)
-    return uow.commit(payment, *(b for b, _ in bills), new_books)
+    payout = pay_bills(
+        uow,
+        payment_id=c.payment_id,
+        supplier_id=c.supplier_id,
+        allocations=[(a.bill_id, a.amount) for a in c.allocations],
+        reference=c.reference,
+        on=c.on or uow.today(),
+        meta=c.meta,
+        rate=c.rate,
+        bank_account=c.bank_account,
+    )
+    return uow.commit(payout.payment, *payout.bills, payout.books)
 
 
 HANDLERS: Handlers = {

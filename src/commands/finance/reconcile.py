@@ -18,16 +18,18 @@ from uuid import UUID, uuid5
 
 from commands.finance import bank_messages as m
 from commands.posting import open_books, rate_of
-from commands.settlement import receive_payment, reverse_payment
+from commands.settlement import pay_bills, receive_payment, reverse_payment, reverse_supplier_payment
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.bank import BankAccount
 from ledger.bank_lines import BankLine, MatchItem
 from ledger.books import BOOKS_ID
 from ledger.errors import InvalidValue, NotFound
 from ledger.events import KeelAggregate, Meta
+from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
 from ledger.journal_entry import JournalEntry, make_entry_line
 from ledger.money import Money, to_decimal
+from ledger.payables import Bill
 
 
 def _load_line(uow: UnitOfWork, line_id: UUID) -> BankLine:
@@ -89,6 +91,13 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
+def _uuid(text: str, what: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise InvalidValue(f"items: {text[:40]!r} is not the id of {what}") from None
+
+
 def _distinct(aggregates: list[KeelAggregate | None]) -> list[KeelAggregate]:
     seen: dict[UUID, KeelAggregate] = {}
     for a in aggregates:
@@ -103,56 +112,110 @@ def _decide(uow: UnitOfWork, c: m.MatchBankLine) -> tuple[BankLine, list[KeelAgg
     line.check_unmatched()
     bank = uow.load(BankAccount, line.bank_account_id, label="bank account")
     on = c.on or line.booking_date  # the books record the money on the day it moved
-    n = line.matches
-    items: list[MatchItem] = []
-    saved: list[KeelAggregate | None] = []
+    rec = _Recording(uow, c, line, bank, on)
     by_customer: dict[UUID, list[tuple[Invoice, Decimal, Decimal]]] = defaultdict(list)
+    by_supplier: dict[UUID, list[tuple[Bill, Decimal]]] = defaultdict(list)
+    claims: list[tuple[ExpenseClaim, Decimal]] = []
     accounts: list[tuple[str, Decimal]] = []
     for given in c.items:
         amount, fee = to_decimal(given.amount), to_decimal(given.fee)
         if given.kind == "invoice":
-            try:
-                invoice = uow.load(Invoice, UUID(given.target))
-            except ValueError:
-                raise InvalidValue(f"items: {given.target[:40]!r} is not an invoice id") from None
+            invoice = uow.load(Invoice, _uuid(given.target, "an invoice"))
             by_customer[invoice.customer_id].append((invoice, amount, fee))
+        elif fee:
+            raise InvalidValue(f"items: a bank fee goes with a customer's payment, not with a {given.kind[:20]}")
+        elif given.kind == "bill":
+            bill = uow.load(Bill, _uuid(given.target, "a bill"))
+            by_supplier[bill.supplier_id].append((bill, amount))
+        elif given.kind == "expense":
+            claims.append((uow.load(ExpenseClaim, _uuid(given.target, "an expense claim")), amount))
         elif given.kind == "account":
-            if fee:
-                raise InvalidValue("items: a bank fee goes with a customer's payment, not with an account")
             accounts.append((given.target, amount))
         else:
-            raise InvalidValue(f"items: a line is matched to an invoice or an account, not a {given.kind[:20]!r}")
+            raise InvalidValue(f"items: an invoice, a bill, an expense claim or an account, not {given.kind[:20]!r}")
     for customer_id, paid in by_customer.items():
-        payment_id = uuid5(line.id, f"payment:{n}:{customer_id}")
+        rec.customer_payment(customer_id, paid)
+    for supplier_id, bills in by_supplier.items():
+        rec.supplier_payment(supplier_id, bills)
+    for claim, amount in claims:
+        rec.reimbursement(claim, amount)
+    if accounts:
+        rec.entry(accounts)
+    line.match(rec.items, c.rule, c.score, c.auto, on, c.meta)
+    return line, rec.saved
+
+
+class _Recording:
+    """What one match records, item by item, through the paths a typed command takes."""
+
+    def __init__(self, uow: UnitOfWork, c: m.MatchBankLine, line: BankLine, bank: BankAccount, on: date) -> None:
+        self.uow, self.c, self.line, self.bank, self.on = uow, c, line, bank, on
+        self.reference = (line.reference or line.description or line.line_key)[:200]
+        self.items: list[MatchItem] = []
+        self.saved: list[KeelAggregate | None] = []
+
+    def customer_payment(self, customer_id: UUID, paid: list[tuple[Invoice, Decimal, Decimal]]) -> None:
+        payment_id = uuid5(self.line.id, f"payment:{self.line.matches}:{customer_id}")
         total = sum((amount + fee for _, amount, fee in paid), Decimal(0))
         if total <= 0 or any(amount <= 0 for _, amount, _ in paid):
             raise InvalidValue("items: money paid out is not a customer's payment to an invoice")
         receipt = receive_payment(
-            uow,
+            self.uow,
             payment_id=payment_id,
             customer_id=customer_id,
             amount=str(total),
             allocations=[(inv.id, str(amount + fee)) for inv, amount, fee in paid],
-            reference=(line.reference or line.description or line.line_key)[:200],
-            on=on,
-            meta=c.meta,
-            currency=line.amount.currency,
-            rate=c.rate,
+            reference=self.reference,
+            on=self.on,
+            meta=self.c.meta,
+            currency=self.line.amount.currency,
+            rate=self.c.rate,
             bank_fee=str(sum((fee for _, _, fee in paid), Decimal(0))),
-            bank_account=bank.account,
+            bank_account=self.bank.account,
         )
-        saved += receipt.aggregates()
+        self.saved += receipt.aggregates()
         for invoice, amount, fee in paid:
-            items.append(MatchItem("invoice", str(invoice.id), amount, fee, str(payment_id), invoice.label))
-    if accounts:
-        entry_id = uuid5(line.id, f"entry:{n}")
-        saved.append(_entry(uow, line, bank, entry_id, accounts, c.rule, c.rate, on, c.meta))
-        chart = uow.chart()
+            self.items.append(MatchItem("invoice", str(invoice.id), amount, fee, str(payment_id), invoice.label))
+
+    def supplier_payment(self, supplier_id: UUID, bills: list[tuple[Bill, Decimal]]) -> None:
+        """Money out settling a supplier's bills: ``keel bills pay``'s path, from the bank account."""
+        if any(amount >= 0 for _, amount in bills):
+            raise InvalidValue("items: money received is not a payment of a supplier's bill")
+        payment_id = uuid5(self.line.id, f"supplier-payment:{self.line.matches}:{supplier_id}")
+        payout = pay_bills(
+            self.uow,
+            payment_id=payment_id,
+            supplier_id=supplier_id,
+            allocations=[(bill.id, str(-amount)) for bill, amount in bills],
+            reference=self.reference,
+            on=self.on,
+            meta=self.c.meta,
+            rate=self.c.rate,
+            bank_account=self.bank.account,
+        )
+        self.saved += payout.aggregates()
+        for bill, amount in bills:
+            self.items.append(
+                MatchItem("bill", str(bill.id), amount, Decimal(0), str(payment_id), bill.supplier_reference)
+            )
+
+    def reimbursement(self, claim: ExpenseClaim, amount: Decimal) -> None:
+        """Money out to an employee for an approved claim, in full: the claim's own reimbursement."""
+        label = claim.details.receipt_reference
+        if -amount != claim.gross.amount or claim.currency != self.line.amount.currency:
+            raise InvalidValue(f"items: expense claim {label} is reimbursed in full, {claim.gross}, as money out")
+        claim.reimburse(self.reference, self.on, self.c.meta, self.uow.chart().roles, self.bank.account)
+        self.saved.append(claim)
+        self.items.append(MatchItem("expense", str(claim.id), amount, Decimal(0), str(claim.id), label))
+
+    def entry(self, accounts: list[tuple[str, Decimal]]) -> None:
+        entry_id = uuid5(self.line.id, f"entry:{self.line.matches}")
+        c = self.c
+        self.saved.append(_entry(self.uow, self.line, self.bank, entry_id, accounts, c.rule, c.rate, self.on, c.meta))
+        chart = self.uow.chart()
         for code, amount in accounts:
             name = chart.account(code).name
-            items.append(MatchItem("account", code, amount, Decimal(0), str(entry_id), f"{code} {name}"))
-    line.match(items, c.rule, c.score, c.auto, on, c.meta)
-    return line, saved
+            self.items.append(MatchItem("account", code, amount, Decimal(0), str(entry_id), f"{code} {name}"))
 
 
 def _entry(
@@ -187,10 +250,11 @@ def _entry(
 
 
 def unmatch_line(uow: UnitOfWork, c: m.UnmatchBankLine) -> CommandResult:
+    """Take a match back: each thing it recorded is reversed as such — a customer payment by
+    ``Payment.Reversed``, a supplier payment by ``SupplierPayment.Reversed``, a reimbursement by
+    ``ReimbursementReversed``, a journal entry by its reversal."""
     line = _load_line(uow, c.line_id)
-    bank = uow.load(BankAccount, line.bank_account_id, label="bank account")
     on = c.on or line.booking_date  # undone on the day it was recorded: as if it never was
-    n = line.matches
     reason = f"Bank line {line.booking_date} unmatched: {c.reason}"[:200]
     items = line.unmatch(c.reason, on, c.meta)
     saved: list[KeelAggregate | None] = []
@@ -199,18 +263,23 @@ def unmatch_line(uow: UnitOfWork, c: m.UnmatchBankLine) -> CommandResult:
         if item.record_id in done:
             continue
         done.add(item.record_id)
+        record = UUID(item.record_id)
         if item.kind == "invoice":
-            fee_entry = uuid5(line.id, f"unmatch-fee:{n}:{item.record_id}")
-            reversal = reverse_payment(uow, UUID(item.record_id), bank.account, fee_entry, reason, on, c.meta)
-            saved += reversal.aggregates()
+            saved += reverse_payment(uow, record, reason, on, c.meta).aggregates()
+        elif item.kind == "bill":
+            saved += reverse_supplier_payment(uow, record, reason, on, c.meta).aggregates()
+        elif item.kind == "expense":
+            claim = uow.load(ExpenseClaim, record, label="expense claim")
+            claim.reverse_reimbursement(reason, on, c.meta)
+            saved.append(claim)
         elif item.kind == "account":
             try:
-                entry = uow.load(JournalEntry, UUID(item.record_id), label="journal entry")
+                entry = uow.load(JournalEntry, record, label="journal entry")
             except NotFound:
                 raise NotFound(f"the journal entry this match recorded ({item.record_id}) is not there") from None
             entry.reverse(reason, on, c.meta)
             saved.append(entry)
-    return uow.commit(line, *saved)
+    return uow.commit(line, *_distinct(saved))
 
 
 HANDLERS: Handlers = {

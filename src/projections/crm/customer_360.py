@@ -104,9 +104,16 @@ def customer_360(
         kg, kgp = known_by("g", known_at)
         cur.execute(
             "SELECT g.effective_date, g.currency, g.amount_minor, g.memo FROM gl_lines g"
-            f" WHERE g.party_id IN ({marks}) AND g.role = %s AND g.event_topic = %s"
+            f" WHERE g.party_id IN ({marks}) AND g.role = %s AND g.event_topic IN (%s, %s)"
             f" AND g.effective_date <= %s{kg} ORDER BY g.effective_date, g.position",
-            [*ids, Role.BANK.value, Payment.Received.TOPIC, as_of, *kgp],
+            [
+                *ids,
+                Role.BANK.value,
+                Payment.Received.TOPIC,
+                Payment.Reversed.TOPIC,
+                as_of,
+                *kgp,
+            ],  # a reversal: negative
         )
         payments = [
             {"on": as_date(r[0]), "currency": r[1], "amount": Money.from_minor(int(r[2]), r[1]).amount, "memo": r[3]}

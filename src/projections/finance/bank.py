@@ -45,8 +45,16 @@ def _minor(value: Any, currency: str) -> int | None:
 
 class BankProjection:
     name = "bank"
-    schema_version = 1
-    tables = ("bank_accounts", "bank_mappings", "bank_rules", "bank_statements", "bank_lines", "bank_matches")
+    schema_version = 2  # 2: bank accounts renamed (names on both axes) and closed
+    tables = (
+        "bank_accounts",
+        "bank_account_names",
+        "bank_mappings",
+        "bank_rules",
+        "bank_statements",
+        "bank_lines",
+        "bank_matches",
+    )
     query_indexes = ("bank_lines_booked", "bank_matches_known")
     folds = (BankAccount.Event, CsvMapping.Event, BankRules.Event, BankStatement.Event, BankLine.Event)
 
@@ -54,7 +62,13 @@ class BankProjection:
         cur.execute(
             "CREATE TABLE bank_accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, account TEXT NOT NULL, iban TEXT,"
             " currency TEXT NOT NULL, opened_on DATE NOT NULL, position BIGINT NOT NULL,"
-            " recorded_at TIMESTAMPTZ NOT NULL)"
+            " recorded_at TIMESTAMPTZ NOT NULL, closed_on DATE, closed_at TIMESTAMPTZ)"
+        )
+        # Every name an account had, from its day, known from when it was recorded: the list as of
+        # a date as known at a moment takes the latest of each account's names it knew then.
+        cur.execute(
+            "CREATE TABLE bank_account_names (id TEXT NOT NULL, name TEXT NOT NULL, valid_from DATE NOT NULL,"
+            " position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (id, position))"
         )
         cur.execute(
             "CREATE TABLE bank_mappings (id TEXT PRIMARY KEY, name TEXT NOT NULL, settings TEXT NOT NULL,"
@@ -123,6 +137,13 @@ class BankProjection:
         if lines:
             cur.copy_rows("bank_lines", LINE_COLUMNS, lines)
 
+    @staticmethod
+    def _name(cur: Cursor, oid: str, name: str, valid_from: Any, known: tuple[Any, ...]) -> None:
+        cur.execute(
+            "INSERT INTO bank_account_names (id, name, valid_from, position, recorded_at) VALUES (%s, %s, %s, %s, %s)",
+            (oid, name, valid_from, *known),
+        )
+
     def _apply(self, cur: Cursor, e: Any, oid: str, known: tuple[Any, ...]) -> None:
         if isinstance(e, BankLine.Matched):
             items = [
@@ -182,6 +203,15 @@ class BankProjection:
                 "INSERT INTO bank_accounts (id, name, account, iban, currency, opened_on, position, recorded_at)"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (oid, e.name, e.account, e.iban, e.currency, e.effective_date, *known),
+            )
+            self._name(cur, oid, e.name, e.effective_date, known)
+        elif isinstance(e, BankAccount.Renamed):
+            cur.execute("UPDATE bank_accounts SET name = %s WHERE id = %s", (e.name, oid))
+            self._name(cur, oid, e.name, e.effective_date, known)
+        elif isinstance(e, BankAccount.Closed):
+            cur.execute(
+                "UPDATE bank_accounts SET closed_on = %s, closed_at = %s WHERE id = %s",
+                (e.effective_date, known[1], oid),
             )
         elif isinstance(e, CsvMapping.Saved):
             cur.execute(

@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.money import from_minor
-from ledger.reconciliation import LineFacts, OpenInvoice, Rule
+from ledger.reconciliation import LineFacts, OpenBill, OpenClaim, OpenInvoice, Rule
+from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import NOW
@@ -31,11 +32,15 @@ class BankAccountView:
     iban: str | None
     currency: str
     opened_on: date
+    status: str = "open"  # open or closed, as of the date asked, as known then
+    closed_on: date | None = None
 
 
 @dataclass(frozen=True)
 class BankLineView:
-    """A line as the books knew it: ``matched_to`` names what it was matched to, if anything."""
+    """A line as the books knew it: ``matched_to`` names what it was matched to, if anything;
+    ``line`` is the short reference tables show (the id's first 8 digits), which ``keel bank
+    match`` and ``unmatch`` take."""
 
     id: str
     booking_date: date
@@ -48,6 +53,7 @@ class BankLineView:
     matched: bool
     matched_to: str
     line_key: str
+    line: str
 
 
 @dataclass(frozen=True)
@@ -74,25 +80,47 @@ def _known(alias: str, known_at: datetime | None) -> tuple[str, list[Any]]:
 
 
 def accounts(cur: Cursor, as_of: date, known_at: datetime | None) -> list[BankAccountView]:
+    """The accounts opened by ``as_of``, each by the name it had then and closed or not then, as
+    known at ``known_at``."""
+    moment = known_at or NOW
     cur.execute(
-        "SELECT id, name, account, iban, currency, opened_on FROM bank_accounts WHERE opened_on <= %s"
-        " AND recorded_at <= %s ORDER BY name",
-        [as_of, known_at or NOW],
+        "SELECT a.id, (SELECT n.name FROM bank_account_names n WHERE n.id = a.id AND n.valid_from <= %s"
+        " AND n.recorded_at <= %s ORDER BY n.valid_from DESC, n.position DESC LIMIT 1) AS shown,"
+        " a.account, a.iban, a.currency, a.opened_on,"
+        " CASE WHEN a.closed_on <= %s AND a.closed_at <= %s THEN a.closed_on END"
+        " FROM bank_accounts a WHERE a.opened_on <= %s AND a.recorded_at <= %s ORDER BY shown",
+        [as_of, moment, as_of, moment, as_of, moment],
     )
     return [
-        BankAccountView(str(r[0]), str(r[1]), str(r[2]), r[3], str(r[4]), as_date(r[5]) or as_of)
+        BankAccountView(
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            r[3],
+            str(r[4]),
+            as_date(r[5]) or as_of,
+            "closed" if r[6] is not None else "open",
+            as_date(r[6]),
+        )
         for r in cur.fetchall()
     ]
 
 
 def account_named(cur: Cursor, name_or_id: str) -> BankAccountView | None:
-    """A bank account by id, or by name (without case)."""
+    """A bank account by id, or by its current name (without case)."""
     cur.execute(
-        "SELECT id, name, account, iban, currency, opened_on FROM bank_accounts WHERE id = %s OR LOWER(name) = %s",
+        "SELECT id, name, account, iban, currency, opened_on, closed_on FROM bank_accounts"
+        " WHERE id = %s OR LOWER(name) = %s",
         [name_or_id, name_or_id.strip().lower()],
     )
     row = cur.fetchone()
-    return BankAccountView(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]), as_date(row[5])) if row else None  # type: ignore[arg-type]
+    if row is None:
+        return None
+    opened = as_date(row[5])
+    assert opened is not None
+    closed = as_date(row[6])
+    status = "closed" if closed else "open"
+    return BankAccountView(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]), opened, status, closed)
 
 
 def _match_items(as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
@@ -125,6 +153,7 @@ def _line(row: Row) -> BankLineView:
         bool(items),
         ", ".join(labels),
         str(key),
+        str(lid)[:8],
     )
 
 
@@ -249,8 +278,38 @@ def open_invoices(cur: Cursor) -> list[OpenInvoice]:
     ]
 
 
+def open_bills(cur: Cursor) -> list[OpenBill]:
+    """Bills with something still owed on them (the payables account by document: voids and
+    credit notes already taken off)."""
+    cur.execute(
+        "SELECT d.id, d.number, d.party_id, d.currency, SUM(g.amount_minor) FROM documents d"
+        " JOIN gl_lines g ON g.document_id = d.id AND g.role = %s WHERE d.kind = 'bill'"
+        " GROUP BY d.id, d.number, d.party_id, d.currency HAVING SUM(g.amount_minor) < 0",
+        [Role.PAYABLE.value],
+    )
+    return [
+        OpenBill(str(i), str(n), str(s), str(c), -from_minor(int(owed), str(c))) for i, n, s, c, owed in cur.fetchall()
+    ]
+
+
+def approved_claims(cur: Cursor) -> list[OpenClaim]:
+    """Expense claims approved and not reimbursed yet."""
+    cur.execute("SELECT id, receipt_reference, employee, currency, amount_minor FROM claims WHERE status = 'approved'")
+    return [OpenClaim(str(i), str(r), str(e), str(c), from_minor(int(a), str(c))) for i, r, e, c, a in cur.fetchall()]
+
+
+def payees(cur: Cursor) -> dict[str, str]:
+    """The IBANs suppliers were paid to, learnt from lines matched to their bills."""
+    return _learnt(cur, "bill", "SELECT id, party_id FROM documents WHERE kind = 'bill'")
+
+
 def payers(cur: Cursor) -> dict[str, str]:
     """The IBANs customers paid from, learnt from lines matched to their invoices."""
+    return _learnt(cur, "invoice", "SELECT id, customer_id FROM invoices")
+
+
+def _learnt(cur: Cursor, kind: str, owners_sql: str) -> dict[str, str]:
+    """IBAN -> the party whose documents of ``kind`` lines from (or to) it were matched to."""
     cur.execute(
         "SELECT l.counterparty_iban, m.items FROM bank_matches m JOIN bank_lines l ON l.id = m.line_id"
         " WHERE m.unmatched_at IS NULL AND l.counterparty_iban IS NOT NULL"
@@ -259,10 +318,10 @@ def payers(cur: Cursor) -> dict[str, str]:
     targets: dict[str, str] = {}
     for iban, items in cur.fetchall():
         for item in json.loads(items):
-            if item["kind"] == "invoice":
+            if item["kind"] == kind:
                 targets[item["target"]] = str(iban)
     if targets:
-        cur.execute("SELECT id, customer_id FROM invoices")
+        cur.execute(owners_sql)
         owners = {str(i): str(c) for i, c in cur.fetchall()}
         for invoice, iban in targets.items():
             if invoice in owners:

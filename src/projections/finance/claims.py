@@ -138,6 +138,11 @@ class ClaimsProjection:
                     " version = %s, position = %s WHERE id = %s",
                     (e.reason, e.originator_version, fact.position, cid),
                 )
+            elif isinstance(e, ExpenseClaim.ReimbursementReversed):  # approved, owed to the employee again
+                cur.execute(
+                    "UPDATE claims SET status = 'approved', version = %s, position = %s WHERE id = %s",
+                    (e.originator_version, fact.position, cid),
+                )
             elif isinstance(e, ExpenseClaim.Reimbursed):
                 cur.execute(
                     "UPDATE claims SET status = 'reimbursed', version = %s, position = %s WHERE id = %s",

@@ -24,8 +24,9 @@ from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.expenses import ExpenseClaim
 from ledger.invoice import Invoice
-from ledger.payables import Bill, Supplier, SupplierPayment
+from ledger.payables import Bill, Supplier
 from ledger.payment import Payment
+from ledger.supplier_payment import SupplierPayment
 from projections.engine.projection import Fact
 from projections.engine.spans import FOREVER, FOREVER_DATE, create_span_index
 from projections.engine.sql import Cursor
@@ -57,7 +58,9 @@ class DocumentsProjection:
         CreditNote.Issued,
         Payment.Received,
         Payment.Unallocated,
+        Payment.Reversed,
         SupplierPayment.Made,
+        SupplierPayment.Reversed,
     )
 
     def create(self, cur: Cursor) -> None:
@@ -153,7 +156,7 @@ class DocumentsProjection:
                 self._party(cur, e.employee, "employee", e.employee)
             elif isinstance(e, Customer.Registered | Customer.Renamed):
                 self._party(cur, str(e.originator_id), "customer", e.name)
-            elif isinstance(e, CreditNote.Issued | Payment.Received | Payment.Unallocated | SupplierPayment.Made):
+            elif isinstance(e, CreditNote.Issued | Payment.Event | SupplierPayment.Event):
                 self._settlement(cur, fact)
             elif isinstance(e, Supplier.Registered):
                 self._party(cur, str(e.originator_id), "supplier", e.name)
@@ -239,6 +242,12 @@ class DocumentsProjection:
                 "UPDATE payments SET credit = %s, version = %s, position = %s WHERE id = %s",
                 (str(Decimal(held[0]) + e.amount), *version, oid),
             )
+        elif isinstance(e, Payment.Reversed):  # nothing allocated, no credit left: all of it went back
+            cur.execute("UPDATE payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
+            cur.execute("UPDATE payments SET credit = '0', version = %s, position = %s WHERE id = %s", (*version, oid))
+        elif isinstance(e, SupplierPayment.Reversed):
+            cur.execute("UPDATE supplier_payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
+            cur.execute("UPDATE supplier_payments SET version = %s, position = %s WHERE id = %s", (*version, oid))
         elif isinstance(e, SupplierPayment.Made):
             cur.execute(
                 "INSERT INTO supplier_payments (id, supplier_id, paid_on, currency, amount, rate, reference, version,"

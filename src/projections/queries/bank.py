@@ -41,8 +41,8 @@ def _accounts(views: ViewDatabase, _: Books, p: Params) -> Listing[bank.BankAcco
 def _accounts_table(found: Listing[bank.BankAccountView], p: Params) -> Table:
     return Table(
         "Bank accounts",
-        columns("name", "account:key", "iban:key", "currency", "opened_on:date", "id:id"),
-        [[a.name, a.account, a.iban, a.currency, a.opened_on, a.id] for a in found.items],
+        columns("name", "account:key", "iban:key", "currency", "opened_on:date", "status", "id:id"),
+        [[a.name, a.account, a.iban, a.currency, a.opened_on, a.status, a.id] for a in found.items],
         (),
         _as_known(p),
     )
@@ -67,6 +67,7 @@ def _lines_table(found: Listing[bank.BankLineView], p: Params) -> Table:
     return Table(
         "Bank lines",
         columns(
+            "line:key",
             "booking_date:date",
             "amount:amount",
             "currency",
@@ -74,10 +75,11 @@ def _lines_table(found: Listing[bank.BankLineView], p: Params) -> Table:
             "counterparty",
             "reference:key",
             "matched_to",
-            "id:key",
+            "id:id",
         ),
         [
             [
+                line.line,
                 line.booking_date,
                 line.amount,
                 line.currency,
@@ -102,10 +104,10 @@ def _reconciliation(views: ViewDatabase, _: Books, p: Params) -> bank.Reconcilia
 def _reconciliation_table(r: bank.Reconciliation, p: Params) -> Table:
     return Table(
         f"Reconciliation of {r.bank_account} ({r.ledger_account})",
-        columns("booking_date:date", "amount:amount", "description", "counterparty", "id:id"),
-        [[line.booking_date, line.amount, line.description, line.counterparty, line.id] for line in r.lines],
+        columns("line:key", "booking_date:date", "amount:amount", "description", "counterparty", "id:id"),
+        [[ln.line, ln.booking_date, ln.amount, ln.description, ln.counterparty, ln.id] for ln in r.lines],
         [
-            [None, amount, label, None, None]
+            [None, None, amount, label, None, None]
             for label, amount in (
                 ("balance per statements", r.statement_balance),
                 ("balance per books", r.book_balance),
