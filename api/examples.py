@@ -71,10 +71,11 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "name": "Bank — second account",
         "type": "asset",
         "subtype": "bank",
-        "parent": "1000",
+        "parent": "10",
         "on": "2026-01-01",
     },
     schemas.RenameAccountBody: {"name": "Savings bank", "on": "2026-09-01"},
+    schemas.MoveAccountBody: {"parent": "10", "on": "2026-09-01"},
     schemas.MapRoleBody: {"code": "1010"},
     schemas.SupplierBody: {"name": "Pixel Print Ltd", "payment_terms_days": 30, "currency": "EUR"},
     schemas.BillBody: {

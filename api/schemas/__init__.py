@@ -7,6 +7,7 @@ from api.schemas.accounts import (
     AddAccountBody,
     InitBooksBody,
     MapRoleBody,
+    MoveAccountBody,
     RenameAccountBody,
     RoleMapping,
 )
@@ -295,6 +296,7 @@ __all__ = [
     "MatchItemBody",
     "MergeBody",
     "MilestoneIn",
+    "MoveAccountBody",
     "MoveDealBody",
     "Name",
     "Note",

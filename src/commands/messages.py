@@ -66,6 +66,7 @@ from commands.finance.bank_messages import (
     UnmatchBankLine,
 )
 from commands.finance.import_messages import (
+    AccountRow,
     ImportJournal,
     ImportOpeningBalances,
     ImportOpenItems,
@@ -94,6 +95,7 @@ from commands.finance.messages import (
     ImportFxRates,
     InitBooks,
     MapRole,
+    MoveAccount,
     PaySupplier,
     PostJournalEntry,
     ReactivateAccount,
@@ -132,6 +134,7 @@ from commands.sales.messages import (
 from commands.unit_of_work import Command, CommandResult
 
 __all__ = [
+    "AccountRow",
     "ActivateProject",
     "AddAccount",
     "AddBankRule",
@@ -193,6 +196,7 @@ __all__ = [
     "MatchInput",
     "MergeCustomers",
     "MilestoneInput",
+    "MoveAccount",
     "MoveDeal",
     "OpenBankAccount",
     "OpenDeal",

@@ -82,6 +82,8 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     ok(client.post("/v1/books/init", json={"template": "minimal", "on": "2026-01-01"}), 201)
     refused(client.post("/v1/books/init", json={"template": "minimal"}), 409, "already started")
     account = {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "1000", "on": "2026-01-01"}
+    refused(client.post("/v1/accounts", json=account), 422, "1000 Bank takes postings", "sub-type group")
+    account["parent"] = "10"  # the minimal chart's group "Cash and bank"
     ok(client.post("/v1/accounts", json=account), 201)
     refused(client.post("/v1/accounts", json={**account, "name": "Again"}), 409, "1010 already exists")
     problem = refused(client.post("/v1/accounts", json={**account, "code": "10-10"}), 422)
@@ -104,21 +106,23 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     assert known_in_august["1010"]["name"] == BANK2 and known_in_august["1010"]["debit"] == "1240.00"
     assert rows(client, keel, as_of="2026-08-31")["1010"]["name"] == BANK2  # as of August, known now
     now = rows(client, keel, as_of="2026-09-30")
-    assert now["1010"]["name"] == "Savings bank" and now["1010"]["parent"] == "1000"
+    assert now["1010"]["name"] == "Savings bank" and now["1010"]["parent"] == "10"
     assert (now["4000"]["name"], now["4000"]["credit"], now["2100"]["credit"]) == ("Revenue", "1000.00", "240.00")
     assert "1100" not in now  # the receivable was settled through the role, whatever account the bank was
     groups = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-09-30"}))["groups"]
     assert {
         "type": "asset",
-        "group": "1000",
-        "name": "Bank",
+        "group": "10",
+        "name": "Cash and bank",
         "currency": "EUR",
         "debit": "1240.00",
         "credit": "0.00",
+        "parent": None,
+        "depth": 0,
     } in groups
     assert ok(client.get("/v1/reports/ageing/receivables", params={"as_of": "2026-09-30"}))["items"] == []
     listed = ok(client.get("/v1/accounts", params={"as_of": "2026-09-30", "known_at": "2026-08-15T00:00:00Z"}))
-    assert {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "1000"}.items() <= next(
+    assert {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "10"}.items() <= next(
         a for a in listed["items"] if a["code"] == "1010"
     ).items()
 
@@ -135,8 +139,13 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     entry = {"memo": "Licence", "lines": [{"account": "6100", "debit": "5.00"}, {"account": "2400", "credit": "5.00"}]}
     refused(client.post("/v1/books/journal-entries", json=entry), 409, "6100 Software is deactivated")
     ok(client.put("/v1/accounts/roles/bank", json={"code": "1010"}))
-    # unlocked once the role moved, but it still groups 1010
-    refused(client.post("/v1/accounts/1000/deactivate", json={}), 409, "1000 Bank groups active accounts: 1010")
+    # a group is never mapped to a role, posted to, nor deactivated while it groups active accounts
+    refused(
+        client.post("/v1/accounts/10/deactivate", json={}), 409, "10 Cash and bank groups active accounts: 1000, 1010"
+    )
+    refused(client.put("/v1/accounts/roles/bank", json={"code": "10"}), 422, "10 Cash and bank is a group")
+    entry = {"memo": "X", "lines": [{"account": "10", "debit": "5.00"}, {"account": "2400", "credit": "5.00"}]}
+    refused(client.post("/v1/books/journal-entries", json=entry), 422, "10 Cash and bank is a group")
     keel.engine.catch_up()
     roles = ok(client.get("/v1/accounts/roles"))["items"]
     assert {"role": "bank", "code": "1010"} in roles and {"role": "receivable", "code": "1100"} in roles
@@ -161,7 +170,7 @@ def test_the_cli_starts_the_books_and_keeps_the_chart(keel_settings: Settings, t
         "--subtype",
         "bank",
         "--parent",
-        "1000",
+        "10",
         database_url=url,
     )
     settings = Settings(data_dir=store, database_url=url, auth="off", _env_file=None)  # type: ignore[call-arg]
@@ -175,9 +184,9 @@ def test_the_cli_starts_the_books_and_keeps_the_chart(keel_settings: Settings, t
     listed = run(store, "accounts", "list", "--known-at", str(before), "--format", "json", database_url=url)
     assert listed.returncode == 0, listed.stderr
     named = {a["code"]: a["name"] for a in json.loads(listed.stdout)["items"]}
-    assert named["1010"] == BANK2 and len(named) == 22
+    assert named["1010"] == BANK2 and len(named) == 27  # 21 accounts, 5 groups and 1010
     now = run(store, "accounts", "list", "--format", "csv", database_url=url)
-    assert "1010,Savings bank,asset,bank,1000,,yes" in now.stdout.splitlines()
+    assert "1010,Savings bank,asset,bank,10,,yes" in now.stdout.splitlines()
     roles = run(store, "accounts", "roles", "--format", "csv", database_url=url)
     assert "bank,1000" in roles.stdout.splitlines()
 

@@ -204,6 +204,12 @@ class RenameAccount(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MoveAccount(Command):
+    code: str
+    parent: str | None  # the group it goes under; None: at the top
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeactivateAccount(Command):
     code: str
 
