@@ -90,6 +90,9 @@ def rename_account(
     _record(body.to_command(Meta(cli_actor()), code), f"account {code} renamed {body.name}")
 
 
+TOP = ""  # --top: no parent (the body's null)
+
+
 @accounts_app.command("move")
 def move_account(
     code: Annotated[str, typer.Argument(help="The account's code.")],
@@ -103,7 +106,8 @@ def move_account(
     keep the old grouping."""
     if (parent is None) == (not top):
         raise refuse("--parent", "say --parent CODE, or --top for no group")
-    body = body_of(schemas.MoveAccountBody, {"parent": "--parent"}, parent=parent, on=on)
+    # the body's parent is required (null: to the top), so --top says it explicitly
+    body = body_of(schemas.MoveAccountBody, {"parent": "--parent"}, parent=parent or TOP, on=on)
     where = f"under {body.parent}" if body.parent else "to the top"
     _record(body.to_command(Meta(cli_actor()), code), f"account {code} moved {where}")
 

@@ -71,11 +71,13 @@ class RenameAccountBody(Body):
 
 
 class MoveAccountBody(Body):
-    parent: AccountCode | None = Field(description="The group account it goes under; null: at the top")
+    parent: AccountCode | Literal[""] | None = Field(
+        description="The group account it goes under; null (or empty): at the top"
+    )
     on: EffectiveDate = None
 
     def to_command(self, meta: Meta, code: str) -> m.MoveAccount:
-        return m.MoveAccount(meta=meta, on=self.on, code=code, parent=self.parent)
+        return m.MoveAccount(meta=meta, on=self.on, code=code, parent=self.parent or None)
 
 
 class AccountChangeBody(Body):

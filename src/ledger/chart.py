@@ -66,6 +66,7 @@ class ChartRules:
     accounts: Mapping[str, Account]
     roles: Roles
     version: int = 0
+    template: str = DEFAULT_TEMPLATE  # the template the chart started from
 
     def account(self, code: str) -> Account:
         try:
@@ -118,7 +119,7 @@ class ChartRules:
 
 
 def template_rules(t: Template) -> ChartRules:
-    return ChartRules(t.chart(), Roles(dict(t.roles)), 0)
+    return ChartRules(t.chart(), Roles(dict(t.roles)), 0, t.name)
 
 
 IMPLICIT = template_rules(SERVICES_EU)
@@ -221,7 +222,7 @@ class Chart(KeelAggregate):
 
     @property
     def rules(self) -> ChartRules:
-        return ChartRules(dict(self.accounts), Roles(dict(self.roles)), self.version)
+        return ChartRules(dict(self.accounts), Roles(dict(self.roles)), self.version, self.template)
 
     # -- accounts -------------------------------------------------------------------------
 

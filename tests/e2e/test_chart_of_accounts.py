@@ -187,6 +187,11 @@ def test_the_cli_starts_the_books_and_keeps_the_chart(keel_settings: Settings, t
     assert named["1010"] == BANK2 and len(named) == 27  # 21 accounts, 5 groups and 1010
     now = run(store, "accounts", "list", "--format", "csv", database_url=url)
     assert "1010,Savings bank,asset,bank,10,,yes" in now.stdout.splitlines()
+    for args, words in (((), "say --parent CODE, or --top"), (("--parent", "1000"), "1000 Bank takes postings")):
+        bad_move = run(store, "accounts", "move", "1010", *args, database_url=url)
+        assert bad_move.returncode == 1 and bad_move.stderr.count("\n") == 1 and words in bad_move.stderr
+    assert "account 1010 moved to the top" in said(store, "accounts", "move", "1010", "--top", database_url=url)
+    assert said(store, "accounts", "move", "1010", "--parent", "10", database_url=url).startswith("account 1010 moved")
     roles = run(store, "accounts", "roles", "--format", "csv", database_url=url)
     assert "bank,1000" in roles.stdout.splitlines()
 
@@ -229,3 +234,37 @@ def test_the_demo_reports_keep_their_numbers_with_names_from_the_chart(tmp_path:
         assert sum((g.amount for g in pl.groups if g.type == "income"), Decimal(0)) == pl.total_income
         bs = balance_sheet(keel.views, date(2026, 9, 30), "EUR")
         assert bs.balanced and sum((g.amount for g in bs.groups if g.type == "asset"), Decimal(0)) == bs.total_assets
+
+
+def test_an_account_moved_to_a_new_group_regroups_reports_from_then_on(
+    story: tuple[TestClient, SetClock], keel: Keel
+) -> None:
+    client, clock = story
+    entry = {
+        "memo": "Capital",
+        "on": "2026-03-01",
+        "lines": [{"account": "1000", "debit": "500.00"}, {"account": "3000", "credit": "500.00"}],
+    }
+    ok(client.post("/v1/books/journal-entries", json=entry), 201)
+    clock.set(at(9, 2))
+    group = {"code": "12", "name": "Liquid assets", "type": "asset", "subtype": "group", "on": "2026-09-01"}
+    ok(client.post("/v1/accounts", json=group), 201)
+    problem = refused(client.post("/v1/accounts/10/move", json={"parent": "1000"}), 422, "1000 Bank takes postings")
+    assert problem["field"] == "parent"
+    refused(client.post("/v1/accounts/10/move", json={"parent": "2000"}), 422, "is liability, not asset")
+    ok(client.post("/v1/accounts/10/move", json={"parent": "12", "on": "2026-09-01"}))
+    keel.engine.catch_up()
+
+    def groups(**query: str) -> list[tuple[str, Any, int, str]]:
+        body = ok(client.get("/v1/reports/trial-balance", params=query))
+        return [(g["group"], g["parent"], g["depth"], g["debit"]) for g in body["groups"] if g["type"] == "asset"]
+
+    assert groups(as_of="2026-09-30") == [("12", None, 0, "500.00"), ("10", "12", 1, "500.00")]
+    assert groups(as_of="2026-08-31") == [("10", None, 0, "500.00")]
+    assert groups(as_of="2026-09-30", known_at="2026-09-01T12:00:00Z") == [("10", None, 0, "500.00")]
+    csv = client.get("/v1/reports/balance-sheet", params={"as_of": "2026-09-30", "format": "csv"}).text.splitlines()
+    assert csv[1:4] == [
+        "assets,1000,Bank,EUR,500.00",
+        "assets,10,Total Cash and bank,EUR,500.00",
+        "assets,12,Total Liquid assets,EUR,500.00",
+    ]
