@@ -120,7 +120,9 @@ class ChartProjection:
                 roles.append((e.role, e.code, *stamp))
                 continue
             if isinstance(e, Chart.AccountAdded):
-                rows.append((e.code, *stamp, e.name, e.type, e.subtype, e.parent, e.currency, 1))
+                # "" is "no parent" (None is "unchanged"), so a move dated before the addition
+                # gives way to it, as a rename dated before it does
+                rows.append((e.code, *stamp, e.name, e.type, e.subtype, e.parent or "", e.currency, 1))
             elif isinstance(e, Chart.AccountRenamed):
                 rows.append((e.code, *stamp, e.name, None, None, None, None, None))
             elif isinstance(e, Chart.AccountMoved):  # "" moves it to the top ("no change" is None)
