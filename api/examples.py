@@ -56,6 +56,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
     schemas.UnallocateBody: {"invoice_id": INVOICE, "amount": "500.00"},
     schemas.ClosePeriodBody: {"lock_date": "2026-09-30"},
     schemas.CloseYearBody: {"year": 2026},
+    schemas.NumberingBody: {"strict": True, "on": "2026-01-01"},
     schemas.ReopenPeriodBody: {"lock_date": "2026-02-28", "reason": "Late supplier bill for March"},
     schemas.JournalEntryBody: {
         "memo": "Accrue October rent",

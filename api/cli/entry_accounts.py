@@ -56,6 +56,22 @@ def init_books(
     said(f"books started in {fc} on the {body.template} chart of accounts (log position {result.position})")
 
 
+@books_app.command("set")
+def set_books(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict-numbering/--no-strict-numbering",
+            help="Number invoices and credit notes in date order: refuse one dated before the last issued.",
+        ),
+    ],
+    on: On = None,
+) -> None:
+    """Change a setting of the books."""
+    body = body_of(schemas.NumberingBody, {}, strict=strict, on=on)
+    _record(body.to_command(Meta(cli_actor())), f"strict numbering {'on' if strict else 'off'}")
+
+
 @accounts_app.command("add")
 def add_account(
     code: Annotated[str, typer.Argument(help="The account's code: 1 to 10 letters or digits.")],

@@ -111,6 +111,7 @@ from commands.finance.messages import (
     RevalueFx,
     ReverseJournalEntry,
     SetFxRate,
+    SetNumbering,
     SubmitExpenseClaim,
     VoidBill,
 )
@@ -234,6 +235,7 @@ __all__ = [
     "ScheduleFollowUp",
     "ServiceInput",
     "SetFxRate",
+    "SetNumbering",
     "StageInput",
     "StatementParts",
     "SubmitExpenseClaim",

@@ -169,6 +169,11 @@ def test_chart_events_v1_read(app: KeelApplication) -> None:
     assert isinstance(to_top, Chart.AccountMoved) and to_top.parent is None
 
 
+def test_books_numbering_set_v1_reads(app: KeelApplication) -> None:
+    event = decode(app, "keel.books.NumberingSet.v1", 2, '"strict":true')
+    assert isinstance(event, Books.NumberingSet) and event.strict is True
+
+
 def test_payment_received_v1_reads(app: KeelApplication) -> None:
     event = decode(
         app,

@@ -21,6 +21,11 @@ class ReopenPeriod(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetNumbering(Command):
+    strict: bool  # invoices and credit notes numbered in date order
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClosePeriod(Command):
     lock_date: date
 
