@@ -56,6 +56,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
     schemas.UnallocateBody: {"invoice_id": INVOICE, "amount": "500.00"},
     schemas.ClosePeriodBody: {"lock_date": "2026-09-30"},
     schemas.CloseYearBody: {"year": 2026},
+    schemas.NumberingBody: {"strict": True, "on": "2026-01-01"},
     schemas.ReopenPeriodBody: {"lock_date": "2026-02-28", "reason": "Late supplier bill for March"},
     schemas.JournalEntryBody: {
         "memo": "Accrue October rent",
@@ -71,10 +72,11 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "name": "Bank — second account",
         "type": "asset",
         "subtype": "bank",
-        "parent": "1000",
+        "parent": "10",
         "on": "2026-01-01",
     },
     schemas.RenameAccountBody: {"name": "Savings bank", "on": "2026-09-01"},
+    schemas.MoveAccountBody: {"parent": "10", "on": "2026-09-01"},
     schemas.MapRoleBody: {"code": "1010"},
     schemas.SupplierBody: {"name": "Pixel Print Ltd", "payment_terms_days": 30, "currency": "EUR"},
     schemas.BillBody: {

@@ -1,5 +1,5 @@
 """The chart of accounts from the command line (ADR 0032): ``keel books init``, ``keel accounts
-add|rename|deactivate|reactivate|map|list|roles``.
+add|rename|move|deactivate|reactivate|map|list|roles``.
 
 Each change builds the request body its HTTP route takes and calls its ``to_command``, so what the
 CLI accepts is exactly what the API accepts; a refused value is one line naming the option (exit
@@ -15,7 +15,7 @@ import typer
 
 from api import schemas
 from api.cli.base import app, cli_actor, keel_system
-from api.cli.entry_base import body_of, said
+from api.cli.entry_base import body_of, refuse, said
 from api.cli.output import Format
 from api.cli.reports import AsOf, Fmt, KnownAt, dates, report
 from commands.messages import Command, DeactivateAccount, ReactivateAccount
@@ -56,6 +56,22 @@ def init_books(
     said(f"books started in {fc} on the {body.template} chart of accounts (log position {result.position})")
 
 
+@books_app.command("set")
+def set_books(
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict-numbering/--no-strict-numbering",
+            help="Number invoices and credit notes in date order: refuse one dated before the last issued.",
+        ),
+    ],
+    on: On = None,
+) -> None:
+    """Change a setting of the books."""
+    body = body_of(schemas.NumberingBody, {}, strict=strict, on=on)
+    _record(body.to_command(Meta(cli_actor())), f"strict numbering {'on' if strict else 'off'}")
+
+
 @accounts_app.command("add")
 def add_account(
     code: Annotated[str, typer.Argument(help="The account's code: 1 to 10 letters or digits.")],
@@ -64,7 +80,9 @@ def add_account(
     subtype: Annotated[
         str | None, typer.Option("--subtype", metavar="bank|receivable|payable|tax|…", help="Default: other.")
     ] = None,
-    parent: Annotated[str | None, typer.Option("--parent", metavar="CODE", help="Group under this account.")] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", metavar="CODE", help="Group under this group account.")
+    ] = None,
     currency: Annotated[
         str | None, typer.Option("--currency", metavar="XXX", help="Postings only in this currency.")
     ] = None,
@@ -86,6 +104,28 @@ def rename_account(
     """Rename an account from --on: reports as of earlier dates, or known before, keep the old name."""
     body = body_of(schemas.RenameAccountBody, {"name": "NAME"}, name=name, on=on)
     _record(body.to_command(Meta(cli_actor()), code), f"account {code} renamed {body.name}")
+
+
+TOP = ""  # --top: no parent (the body's null)
+
+
+@accounts_app.command("move")
+def move_account(
+    code: Annotated[str, typer.Argument(help="The account's code.")],
+    parent: Annotated[
+        str | None, typer.Option("--parent", metavar="CODE", help="The group account it goes under.")
+    ] = None,
+    top: Annotated[bool, typer.Option("--top", help="Group it under nothing.")] = False,
+    on: On = None,
+) -> None:
+    """Group an account under another group from --on: reports as of earlier dates, or known before,
+    keep the old grouping."""
+    if (parent is None) == (not top):
+        raise refuse("--parent", "say --parent CODE, or --top for no group")
+    # the body's parent is required (null: to the top), so --top says it explicitly
+    body = body_of(schemas.MoveAccountBody, {"parent": "--parent"}, parent=parent or TOP, on=on)
+    where = f"under {body.parent}" if body.parent else "to the top"
+    _record(body.to_command(Meta(cli_actor()), code), f"account {code} moved {where}")
 
 
 @accounts_app.command("deactivate")

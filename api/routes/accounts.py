@@ -29,7 +29,8 @@ def list_accounts(request: Request, keel: KeelDep, as_of: AsOf = None, known_at:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def add_account(body: schemas.AddAccountBody, keel: KeelDep, meta: MetaDep, response: Response) -> CommandResult:
-    """Add an account (never deleted once added). A parent must exist and have the same type."""
+    """Add an account (never deleted once added). A parent must exist, have the same type and be a
+    group (sub-type ``group``: it groups accounts in reports and takes no postings)."""
     result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1/accounts?as_of={body.on.isoformat()}" if body.on else "/v1/accounts"
     return result
@@ -67,6 +68,13 @@ def rename_account(code: Code, body: schemas.RenameAccountBody, keel: KeelDep, m
 @router.post("/{code}/rename", response_model=schemas.CommandAccepted)
 def rename_account_post(code: Code, body: schemas.RenameAccountBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """The same as ``PATCH /v1/accounts/{code}``, for clients that only POST."""
+    return keel.app.handle(body.to_command(meta, code))
+
+
+@router.post("/{code}/move", response_model=schemas.CommandAccepted)
+def move_account(code: Code, body: schemas.MoveAccountBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Group an account under another group account (``parent``; null: at the top) from ``on``:
+    reports as of earlier dates, or known before, keep the old grouping."""
     return keel.app.handle(body.to_command(meta, code))
 
 

@@ -33,6 +33,13 @@ def close_period(body: schemas.ClosePeriodBody, keel: KeelDep, meta: MetaDep) ->
     return keel.app.handle(body.to_command(meta))
 
 
+@router.put("/numbering", response_model=schemas.CommandAccepted)
+def set_numbering(body: schemas.NumberingBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
+    """Strict numbering on or off: with it, issuing an invoice or credit note dated before the last
+    one issued in its series is refused (some jurisdictions require numbers in date order)."""
+    return keel.app.handle(body.to_command(meta))
+
+
 @router.post("/reopen-period", response_model=schemas.CommandAccepted)
 def reopen_period(body: schemas.ReopenPeriodBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Move the lock date back, with a reason, so late postings can be made (then close again).

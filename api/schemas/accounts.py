@@ -70,6 +70,16 @@ class RenameAccountBody(Body):
         return m.RenameAccount(meta=meta, on=self.on, code=code, name=self.name)
 
 
+class MoveAccountBody(Body):
+    parent: AccountCode | Literal[""] | None = Field(
+        description="The group account it goes under; null (or empty): at the top"
+    )
+    on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, code: str) -> m.MoveAccount:
+        return m.MoveAccount(meta=meta, on=self.on, code=code, parent=self.parent or None)
+
+
 class AccountChangeBody(Body):
     """A change of an account that needs nothing but its date (deactivating, reactivating)."""
 

@@ -41,6 +41,14 @@ class ClosePeriodBody(Body):
         return m.ClosePeriod(meta=meta, on=self.on, lock_date=self.lock_date)
 
 
+class NumberingBody(Body):
+    strict: bool = Field(description="Number invoices and credit notes in date order: refuse one dated before the last")
+    on: EffectiveDate = None
+
+    def to_command(self, meta: Meta) -> m.SetNumbering:
+        return m.SetNumbering(meta=meta, on=self.on, strict=self.strict)
+
+
 class ReopenPeriodBody(Body):
     lock_date: Annotated[date | None, Field(ge=FIRST_DAY, le=LAST_DAY)] = Field(
         description="The new, earlier lock date; null opens every period"

@@ -68,6 +68,7 @@ from commands.finance.bank_messages import (
     UnmatchBankLine,
 )
 from commands.finance.import_messages import (
+    AccountRow,
     ImportJournal,
     ImportOpeningBalances,
     ImportOpenItems,
@@ -96,6 +97,7 @@ from commands.finance.messages import (
     ImportFxRates,
     InitBooks,
     MapRole,
+    MoveAccount,
     PaySupplier,
     PostJournalEntry,
     ReactivateAccount,
@@ -111,6 +113,7 @@ from commands.finance.messages import (
     RevalueFx,
     ReverseJournalEntry,
     SetFxRate,
+    SetNumbering,
     SubmitExpenseClaim,
     VoidBill,
 )
@@ -134,6 +137,7 @@ from commands.sales.messages import (
 from commands.unit_of_work import Command, CommandResult
 
 __all__ = [
+    "AccountRow",
     "ActivateProject",
     "AddAccount",
     "AddBankRule",
@@ -196,6 +200,7 @@ __all__ = [
     "MatchInput",
     "MergeCustomers",
     "MilestoneInput",
+    "MoveAccount",
     "MoveDeal",
     "OpenBankAccount",
     "OpenDeal",
@@ -234,6 +239,7 @@ __all__ = [
     "ScheduleFollowUp",
     "ServiceInput",
     "SetFxRate",
+    "SetNumbering",
     "StageInput",
     "StatementParts",
     "SubmitExpenseClaim",

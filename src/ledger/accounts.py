@@ -52,6 +52,7 @@ class Subtype(StrEnum):
     FX = "fx"
     SUSPENSE = "suspense"
     OTHER = "other"
+    GROUP = "group"  # a heading that groups accounts in reports: it takes no postings and no role
 
 
 # An account's code: ASCII letters and digits, 1 to 10 of them (1000, 1010, 6810, 4000A).
@@ -76,6 +77,10 @@ class Account:
     parent: str | None = None
     currency: str | None = None  # postings only in this currency, when given
     active: bool = True
+
+    @property
+    def is_group(self) -> bool:
+        return self.subtype == Subtype.GROUP
 
     def checked(self) -> Account:
         """The account if every field obeys the input policy and the chart's own rules."""

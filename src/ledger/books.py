@@ -1,4 +1,5 @@
-"""The books: functional currency, the lock date of closed periods, closed fiscal years.
+"""The books: functional currency, the lock date of closed periods, closed fiscal years, and
+whether documents are numbered in date order (strict numbering, ADR 0038).
 
 Every command that posts checks the books first: nothing may be dated on or before the
 lock date. Corrections go into the open period and say what they correct.
@@ -29,6 +30,7 @@ class Books(KeelAggregate):
         functional_currency: str
         lock_date: date | None
         closed_years: list[int]
+        strict_numbering: bool
 
     class Event(KeelAggregate.Event):
         pass
@@ -44,6 +46,7 @@ class Books(KeelAggregate):
             books.functional_currency = self.functional_currency
             books.lock_date = None
             books.closed_years = []
+            books.strict_numbering = False
 
     class PeriodClosed(Event):
         TOPIC = "keel.books.PeriodClosed.v1"
@@ -72,6 +75,26 @@ class Books(KeelAggregate):
 
         def apply(self, books: Books) -> None:
             books.closed_years = [*books.closed_years, self.year]
+
+    class NumberingSet(Event):
+        """Strict numbering on or off: with it, no invoice or credit note is issued dated before
+        the last one issued in its series."""
+
+        TOPIC = "keel.books.NumberingSet.v1"
+        strict: bool
+
+        def apply(self, books: Books) -> None:
+            books.strict_numbering = self.strict
+
+    @property
+    def numbers_in_date_order(self) -> bool:
+        # books (and their snapshots) from before the setting: not strict
+        return bool(getattr(self, "strict_numbering", False))
+
+    def set_numbering(self, strict: bool, on: date, meta: Meta) -> None:
+        if strict == self.numbers_in_date_order:
+            raise InvalidTransition(f"strict numbering is already {'on' if strict else 'off'}")
+        self.trigger_event(self.NumberingSet, strict=strict, **meta.stamp(on))
 
     @classmethod
     def open(cls, functional_currency: str, on: date, meta: Meta) -> Books:

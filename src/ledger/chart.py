@@ -55,6 +55,7 @@ SUBTYPE_TYPES: dict[str, tuple[AccountType, ...]] = {
     Subtype.FX: (_I, _X),
     Subtype.SUSPENSE: (_A, _L),
     Subtype.OTHER: tuple(AccountType),
+    Subtype.GROUP: tuple(AccountType),
 }
 
 
@@ -65,6 +66,7 @@ class ChartRules:
     accounts: Mapping[str, Account]
     roles: Roles
     version: int = 0
+    template: str = DEFAULT_TEMPLATE  # the template the chart started from
 
     def account(self, code: str) -> Account:
         try:
@@ -86,6 +88,8 @@ class ChartRules:
         manual entry, not a control account."""
         for line in lines:
             acct = self.account(line.account)
+            if acct.is_group:
+                raise InvalidValue(f"account {acct.code} {acct.name} is a group: it takes no postings")
             if not acct.active and not closing:
                 raise InvalidTransition(f"account {acct.code} {acct.name} is deactivated: it takes no new postings")
             if acct.currency is not None and line.amount != 0 and line.currency != acct.currency:
@@ -115,7 +119,7 @@ class ChartRules:
 
 
 def template_rules(t: Template) -> ChartRules:
-    return ChartRules(t.chart(), Roles(dict(t.roles)), 0)
+    return ChartRules(t.chart(), Roles(dict(t.roles)), 0, t.name)
 
 
 IMPLICIT = template_rules(SERVICES_EU)
@@ -180,6 +184,16 @@ class Chart(KeelAggregate):
         def apply(self, chart: Chart) -> None:
             chart.accounts = {**chart.accounts, self.code: replace(chart.accounts[self.code], active=True)}
 
+    class AccountMoved(Event):
+        """The account is grouped under another parent (None: at the top) from the event's date."""
+
+        TOPIC = "keel.chart.AccountMoved.v1"
+        code: str
+        parent: str | None
+
+        def apply(self, chart: Chart) -> None:
+            chart.accounts = {**chart.accounts, self.code: replace(chart.accounts[self.code], parent=self.parent)}
+
     class RoleMapped(Event):
         TOPIC = "keel.chart.RoleMapped.v1"
         role: str
@@ -208,7 +222,7 @@ class Chart(KeelAggregate):
 
     @property
     def rules(self) -> ChartRules:
-        return ChartRules(dict(self.accounts), Roles(dict(self.roles)), self.version)
+        return ChartRules(dict(self.accounts), Roles(dict(self.roles)), self.version, self.template)
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -228,12 +242,7 @@ class Chart(KeelAggregate):
             allowed = " or ".join(t.value for t in SUBTYPE_TYPES[acct.subtype])
             raise InvalidValue(f"subtype: an account of sub-type {acct.subtype} is {allowed}, not {acct.type.value}")
         if acct.parent is not None:
-            # Parents exist before their children and are never changed: no cycle can form.
-            parent = self.accounts.get(acct.parent)
-            if parent is None:
-                raise InvalidValue(f"parent: the chart of accounts has no account {acct.parent!r}")
-            if parent.type is not acct.type:
-                raise InvalidValue(f"parent: {parent.code} {parent.name} is {parent.type.value}, not {acct.type.value}")
+            self._check_parent(acct, acct.parent)
         self.trigger_event(
             self.AccountAdded,
             code=acct.code,
@@ -244,6 +253,36 @@ class Chart(KeelAggregate):
             currency=acct.currency,
             **meta.stamp(on),
         )
+
+    def _check_parent(self, acct: Account, code: str) -> None:
+        """A parent exists, is a group of the account's type, and is not the account or below it."""
+        if code == acct.code:
+            raise InvalidValue(f"parent: account {code} cannot be its own parent")
+        parent = self.accounts.get(code)
+        if parent is None:
+            raise InvalidValue(f"parent: the chart of accounts has no account {code!r}")
+        if parent.type is not acct.type:
+            raise InvalidValue(f"parent: {parent.code} {parent.name} is {parent.type.value}, not {acct.type.value}")
+        if not parent.is_group:
+            raise InvalidValue(
+                f"parent: {parent.code} {parent.name} takes postings; a parent is an account of sub-type group"
+            )
+        above: str | None = code
+        while above is not None:  # moving a group under one of its own groups would make a cycle
+            if above == acct.code:
+                raise InvalidValue(f"parent: {parent.code} {parent.name} is grouped under {acct.code}")
+            above = self.accounts[above].parent if above in self.accounts else None
+
+    def move(self, code: str, parent: str | None, on: date, meta: Meta) -> None:
+        """Group the account under ``parent`` (None: at the top) from ``on``; reports as of earlier
+        dates, or known before, keep the old grouping."""
+        acct = self._get(code)
+        if parent is not None:
+            self._check_parent(acct, check_code(parent, "parent"))
+        if parent == acct.parent:
+            where = f"under {parent}" if parent else "at the top"
+            raise InvalidTransition(f"account {code} {acct.name} is already {where}")
+        self.trigger_event(self.AccountMoved, code=code, parent=parent, **meta.stamp(on))
 
     def rename(self, code: str, name: str, on: date, meta: Meta) -> None:
         acct = self._get(code)
@@ -282,6 +321,8 @@ class Chart(KeelAggregate):
         acct = self._get(code)
         if not acct.active:
             raise InvalidTransition(f"account {code} {acct.name} is deactivated; a role maps to an active account")
+        if acct.is_group:
+            raise InvalidValue(f"code: {code} {acct.name} is a group; a role maps to an account that takes postings")
         if acct.type not in role.types:
             allowed = " or ".join(t.value for t in role.types)
             raise InvalidValue(f"code: the role {key} maps to an {allowed} account; {code} {acct.name} is {acct.type}")

@@ -11,19 +11,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.accounts import Account, AccountType
+from ledger.chart_templates import SERVICES_CATEGORIES
 from ledger.errors import InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.money import Money
 
-DEFAULT_CATEGORIES = {
-    "travel": "6200",
-    "meals": "6300",
-    "software": "6100",
-    "office": "6400",
-    "professional-fees": "6500",
-    "marketing": "6600",
-    "subcontracting": "5000",
-}
+DEFAULT_CATEGORIES = dict(SERVICES_CATEGORIES)  # the implicit chart's (a template may name its own)
 
 
 def cost_center_id(code: str) -> UUID:
@@ -144,8 +137,10 @@ class ExpensePolicy(KeelAggregate):
             person_named(step.approver, "an approver")
         for category, code in categories.items():
             acct = chart.get(code)
-            if acct is None or acct.type not in (AccountType.EXPENSE, AccountType.ASSET):
-                raise InvalidValue(f"category {category!r} must map to an expense or asset account, not {code}")
+            if acct is None or acct.type not in (AccountType.EXPENSE, AccountType.ASSET) or acct.is_group:
+                raise InvalidValue(
+                    f"category {category!r} must map to an expense or asset account that takes postings, not {code}"
+                )
         return {
             "steps": steps,
             "fallback_approver": person_named(fallback, "the fallback approver"),

@@ -93,6 +93,8 @@ def account_problem(rules: ChartRules, code: str, currency: str | None) -> str |
         return f"unknown account code {code[:20]!r}: the chart of accounts has no such account (keel accounts add)"
     if not acct.active:
         return f"account {acct.code} {acct.name} is deactivated"
+    if acct.is_group:
+        return f"account {acct.code} {acct.name} is a group: it takes no postings"
     if currency and acct.currency is not None and currency != acct.currency:
         return f"account {acct.code} {acct.name} takes {acct.currency} only, not {currency}"
     return None

@@ -82,6 +82,8 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     ok(client.post("/v1/books/init", json={"template": "minimal", "on": "2026-01-01"}), 201)
     refused(client.post("/v1/books/init", json={"template": "minimal"}), 409, "already started")
     account = {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "1000", "on": "2026-01-01"}
+    refused(client.post("/v1/accounts", json=account), 422, "1000 Bank takes postings", "sub-type group")
+    account["parent"] = "10"  # the minimal chart's group "Cash and bank"
     ok(client.post("/v1/accounts", json=account), 201)
     refused(client.post("/v1/accounts", json={**account, "name": "Again"}), 409, "1010 already exists")
     problem = refused(client.post("/v1/accounts", json={**account, "code": "10-10"}), 422)
@@ -104,21 +106,23 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     assert known_in_august["1010"]["name"] == BANK2 and known_in_august["1010"]["debit"] == "1240.00"
     assert rows(client, keel, as_of="2026-08-31")["1010"]["name"] == BANK2  # as of August, known now
     now = rows(client, keel, as_of="2026-09-30")
-    assert now["1010"]["name"] == "Savings bank" and now["1010"]["parent"] == "1000"
+    assert now["1010"]["name"] == "Savings bank" and now["1010"]["parent"] == "10"
     assert (now["4000"]["name"], now["4000"]["credit"], now["2100"]["credit"]) == ("Revenue", "1000.00", "240.00")
     assert "1100" not in now  # the receivable was settled through the role, whatever account the bank was
     groups = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-09-30"}))["groups"]
     assert {
         "type": "asset",
-        "group": "1000",
-        "name": "Bank",
+        "group": "10",
+        "name": "Cash and bank",
         "currency": "EUR",
         "debit": "1240.00",
         "credit": "0.00",
+        "parent": None,
+        "depth": 0,
     } in groups
     assert ok(client.get("/v1/reports/ageing/receivables", params={"as_of": "2026-09-30"}))["items"] == []
     listed = ok(client.get("/v1/accounts", params={"as_of": "2026-09-30", "known_at": "2026-08-15T00:00:00Z"}))
-    assert {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "1000"}.items() <= next(
+    assert {"code": "1010", "name": BANK2, "type": "asset", "subtype": "bank", "parent": "10"}.items() <= next(
         a for a in listed["items"] if a["code"] == "1010"
     ).items()
 
@@ -135,8 +139,13 @@ def test_a_business_starts_on_the_minimal_chart_and_keeps_its_own_accounts(
     entry = {"memo": "Licence", "lines": [{"account": "6100", "debit": "5.00"}, {"account": "2400", "credit": "5.00"}]}
     refused(client.post("/v1/books/journal-entries", json=entry), 409, "6100 Software is deactivated")
     ok(client.put("/v1/accounts/roles/bank", json={"code": "1010"}))
-    # unlocked once the role moved, but it still groups 1010
-    refused(client.post("/v1/accounts/1000/deactivate", json={}), 409, "1000 Bank groups active accounts: 1010")
+    # a group is never mapped to a role, posted to, nor deactivated while it groups active accounts
+    refused(
+        client.post("/v1/accounts/10/deactivate", json={}), 409, "10 Cash and bank groups active accounts: 1000, 1010"
+    )
+    refused(client.put("/v1/accounts/roles/bank", json={"code": "10"}), 422, "10 Cash and bank is a group")
+    entry = {"memo": "X", "lines": [{"account": "10", "debit": "5.00"}, {"account": "2400", "credit": "5.00"}]}
+    refused(client.post("/v1/books/journal-entries", json=entry), 422, "10 Cash and bank is a group")
     keel.engine.catch_up()
     roles = ok(client.get("/v1/accounts/roles"))["items"]
     assert {"role": "bank", "code": "1010"} in roles and {"role": "receivable", "code": "1100"} in roles
@@ -161,7 +170,7 @@ def test_the_cli_starts_the_books_and_keeps_the_chart(keel_settings: Settings, t
         "--subtype",
         "bank",
         "--parent",
-        "1000",
+        "10",
         database_url=url,
     )
     settings = Settings(data_dir=store, database_url=url, auth="off", _env_file=None)  # type: ignore[call-arg]
@@ -175,9 +184,14 @@ def test_the_cli_starts_the_books_and_keeps_the_chart(keel_settings: Settings, t
     listed = run(store, "accounts", "list", "--known-at", str(before), "--format", "json", database_url=url)
     assert listed.returncode == 0, listed.stderr
     named = {a["code"]: a["name"] for a in json.loads(listed.stdout)["items"]}
-    assert named["1010"] == BANK2 and len(named) == 22
+    assert named["1010"] == BANK2 and len(named) == 27  # 21 accounts, 5 groups and 1010
     now = run(store, "accounts", "list", "--format", "csv", database_url=url)
-    assert "1010,Savings bank,asset,bank,1000,,yes" in now.stdout.splitlines()
+    assert "1010,Savings bank,asset,bank,10,,yes" in now.stdout.splitlines()
+    for args, words in (((), "say --parent CODE, or --top"), (("--parent", "1000"), "1000 Bank takes postings")):
+        bad_move = run(store, "accounts", "move", "1010", *args, database_url=url)
+        assert bad_move.returncode == 1 and bad_move.stderr.count("\n") == 1 and words in bad_move.stderr
+    assert "account 1010 moved to the top" in said(store, "accounts", "move", "1010", "--top", database_url=url)
+    assert said(store, "accounts", "move", "1010", "--parent", "10", database_url=url).startswith("account 1010 moved")
     roles = run(store, "accounts", "roles", "--format", "csv", database_url=url)
     assert "bank,1000" in roles.stdout.splitlines()
 
@@ -220,3 +234,37 @@ def test_the_demo_reports_keep_their_numbers_with_names_from_the_chart(tmp_path:
         assert sum((g.amount for g in pl.groups if g.type == "income"), Decimal(0)) == pl.total_income
         bs = balance_sheet(keel.views, date(2026, 9, 30), "EUR")
         assert bs.balanced and sum((g.amount for g in bs.groups if g.type == "asset"), Decimal(0)) == bs.total_assets
+
+
+def test_an_account_moved_to_a_new_group_regroups_reports_from_then_on(
+    story: tuple[TestClient, SetClock], keel: Keel
+) -> None:
+    client, clock = story
+    entry = {
+        "memo": "Capital",
+        "on": "2026-03-01",
+        "lines": [{"account": "1000", "debit": "500.00"}, {"account": "3000", "credit": "500.00"}],
+    }
+    ok(client.post("/v1/books/journal-entries", json=entry), 201)
+    clock.set(at(9, 2))
+    group = {"code": "12", "name": "Liquid assets", "type": "asset", "subtype": "group", "on": "2026-09-01"}
+    ok(client.post("/v1/accounts", json=group), 201)
+    problem = refused(client.post("/v1/accounts/10/move", json={"parent": "1000"}), 422, "1000 Bank takes postings")
+    assert problem["field"] == "parent"
+    refused(client.post("/v1/accounts/10/move", json={"parent": "2000"}), 422, "is liability, not asset")
+    ok(client.post("/v1/accounts/10/move", json={"parent": "12", "on": "2026-09-01"}))
+    keel.engine.catch_up()
+
+    def groups(**query: str) -> list[tuple[str, Any, int, str]]:
+        body = ok(client.get("/v1/reports/trial-balance", params=query))
+        return [(g["group"], g["parent"], g["depth"], g["debit"]) for g in body["groups"] if g["type"] == "asset"]
+
+    assert groups(as_of="2026-09-30") == [("12", None, 0, "500.00"), ("10", "12", 1, "500.00")]
+    assert groups(as_of="2026-08-31") == [("10", None, 0, "500.00")]
+    assert groups(as_of="2026-09-30", known_at="2026-09-01T12:00:00Z") == [("10", None, 0, "500.00")]
+    csv = client.get("/v1/reports/balance-sheet", params={"as_of": "2026-09-30", "format": "csv"}).text.splitlines()
+    assert csv[1:4] == [
+        "assets,1000,Bank,EUR,500.00",
+        "assets,10,Total Cash and bank,EUR,500.00",
+        "assets,12,Total Liquid assets,EUR,500.00",
+    ]

@@ -102,3 +102,29 @@ def test_an_upload_over_the_import_limit_is_refused(keel: Keel) -> None:
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         answer = client.post("/v1/imports/journal", files={"file": ("big.ledger", b";" * 5000, "text/plain")})
     assert answer.status_code == 413
+
+
+DECLARED = b"""; Keel general ledger; functional currency EUR; chart services-eu
+
+account Assets:1010 Bank 2  ; type:Asset, subtype:bank, parent:10
+account Assets:4000 Not revenue  ; type:Asset
+
+2026-01-05 * Capital
+    Assets:1010 Bank 2  100.00 EUR
+    Equity:3000 Share capital  -100.00 EUR
+"""
+
+
+def test_a_journal_declaring_an_account_of_another_type_is_refused_on_that_line(
+    client: TestClient, keel: Keel, keel_settings: Settings, tmp_path: Path
+) -> None:
+    answer = client.post("/v1/imports/journal", files={"file": ("old.ledger", DECLARED, "text/plain")})
+    assert answer.status_code == 422, answer.text
+    errors = [(e["line"], e["field"]) for e in answer.json()["errors"]]
+    assert errors == [(4, "type")] and keel.app.head_position() == 0
+    file = tmp_path / "old.ledger"
+    file.write_bytes(DECLARED.replace(b"account Assets:4000 Not revenue  ; type:Asset\n", b""))
+    done = run(keel_settings, "import", "journal", str(file))
+    assert done.returncode == 0, done.stderr
+    listed = run(keel_settings, "accounts", "list", "--format", "csv")
+    assert "1010,Bank 2,asset,bank,10,,yes" in listed.stdout.splitlines()

@@ -1,6 +1,6 @@
-"""Any sequence of chart commands the write side accepts leaves the chart read model equal to a fold
-of the chart's events (dated by D, recorded by K), on SQLite and PostgreSQL, and never stops a
-projection; every refused command writes nothing."""
+"""Any sequence of chart commands the write side accepts (groups and moves among them) leaves the
+chart read model equal to a fold of the chart's events (dated by D, recorded by K), on SQLite and
+PostgreSQL, and never stops a projection; every refused command writes nothing."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from projections.finance.chart import ChartAccount, accounts_at
 
 META = Meta(actor="property")
 START = date(2026, 1, 1)
-codes = st.sampled_from(["1000", "1010", "1020", "2100", "4000", "6000", "6100", "A1", "X"])
+codes = st.sampled_from(["1000", "1010", "1020", "2100", "4000", "6000", "6100", "A1", "X", "10", "12", "60"])
 names = st.sampled_from(["Bank", "Savings", "Ärzte Konto", "Software", "Revenue", "Ταμείο", " padded "])
 kinds = st.sampled_from(["asset", "liability", "equity", "income", "expense"])
-subtypes = st.sampled_from(["bank", "receivable", "tax", "expense", "revenue", "other"])
+subtypes = st.sampled_from(["bank", "receivable", "tax", "expense", "revenue", "other", "group", "group"])
 days = st.integers(0, 60)
 command = st.one_of(
     st.builds(
@@ -49,6 +49,12 @@ command = st.one_of(
         lambda code, name, d: m.RenameAccount(meta=META, on=START + timedelta(d), code=code, name=name),
         codes,
         names,
+        days,
+    ),
+    st.builds(
+        lambda code, parent, d: m.MoveAccount(meta=META, on=START + timedelta(d), code=code, parent=parent),
+        codes,
+        st.none() | codes,
         days,
     ),
     st.builds(lambda code, d: m.DeactivateAccount(meta=META, on=START + timedelta(d), code=code), codes, days),
@@ -82,6 +88,8 @@ def fold(keel: Keel, position: int, on: date) -> dict[str, tuple[Any, ...]]:
             state[e.code] = [e.name, e.type, e.subtype, e.parent, e.currency, True]
         elif isinstance(e, Chart.AccountRenamed) and e.code in state:
             state[e.code][0] = e.name
+        elif isinstance(e, Chart.AccountMoved) and e.code in state:
+            state[e.code][3] = e.parent
         elif isinstance(e, Chart.AccountDeactivated | Chart.AccountReactivated) and e.code in state:
             state[e.code][5] = isinstance(e, Chart.AccountReactivated)
     return {code: tuple(values) for code, values in state.items()}

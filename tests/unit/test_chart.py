@@ -24,8 +24,11 @@ def started(template: str = "minimal") -> Chart:
 
 
 def test_the_services_template_is_the_chart_keel_always_had() -> None:
-    codes = [a.code for a in SERVICES_EU.accounts]
-    assert len(codes) == 29 and codes[:3] == ["1000", "1100", "1200"]  # 27, and unrealised FX's 4910, 7910
+    posting = [a.code for a in SERVICES_EU.accounts if not a.is_group]
+    assert len(posting) == 29 and posting[:3] == ["1000", "1100", "1200"]  # 27, and unrealised FX's 4910, 7910
+    groups = {a.code for a in SERVICES_EU.accounts if a.is_group}
+    assert len(groups) == 12 and all(a.parent in groups for a in SERVICES_EU.accounts if not a.is_group)
+    assert all(a.parent is not None and a.parent < a.code for a in SERVICES_EU.accounts if not a.is_group)
     assert IMPLICIT.version == 0 and IMPLICIT.roles.code(Role.RECEIVABLE) == "1100"
     assert IMPLICIT.account("2400").name == "Accrued liabilities"
 
@@ -39,8 +42,8 @@ def test_every_template_maps_its_roles_to_accounts_of_the_right_type() -> None:
 
 def test_an_account_is_added_under_a_parent_of_its_own_type() -> None:
     chart = started()
-    chart.add_account(Account("1010", "Bank — second account", AccountType.ASSET, "bank", "1000"), ON, META)
-    assert chart.accounts["1010"].parent == "1000"
+    chart.add_account(Account("1010", "Bank — second account", AccountType.ASSET, "bank", "10"), ON, META)
+    assert chart.accounts["1010"].parent == "10"
     with pytest.raises(InvalidValue, match="parent: 4000 Revenue is income, not asset"):
         chart.add_account(Account("1020", "Other", AccountType.ASSET, "bank", "4000"), ON, META)
     with pytest.raises(InvalidValue, match="parent: the chart of accounts has no account '1999'"):
@@ -138,3 +141,40 @@ def test_a_role_the_chart_does_not_map_is_named() -> None:
     with pytest.raises(InvalidValue, match="maps no account to the role rounding"):
         DEFAULT_ROLES.code(Role.ROUNDING)
     assert Roles({}).bank_account("1010") == "1010"
+
+
+def test_a_group_takes_no_postings_and_no_role() -> None:
+    chart = started()
+    assert chart.accounts["10"].is_group and chart.accounts["1000"].parent == "10"
+    with pytest.raises(InvalidValue, match="10 Cash and bank is a group: it takes no postings"):
+        chart.rules.check_lines([JournalLine("10", Decimal("1.00"), "EUR", Decimal("1.00"))])
+    with pytest.raises(InvalidValue, match="is a group; a role maps to an account that takes postings"):
+        chart.map_role("bank", "10", ON, META)
+    with pytest.raises(InvalidValue, match="parent: 1000 Bank takes postings"):
+        chart.add_account(Account("1010", "Second bank", AccountType.ASSET, "bank", "1000"), ON, META)
+
+
+def test_an_account_moves_under_another_group_of_its_type_and_never_under_itself() -> None:
+    chart = started()
+    chart.add_account(Account("12", "Liquid assets", AccountType.ASSET, "group"), ON, META)
+    chart.move("10", "12", ON, META)  # groups nest
+    chart.move("1200", None, ON, META)
+    assert (chart.accounts["10"].parent, chart.accounts["1200"].parent) == ("12", None)
+    with pytest.raises(InvalidValue, match="parent: 10 Cash and bank is grouped under 12"):
+        chart.move("12", "10", ON, META)  # a cycle
+    with pytest.raises(InvalidValue, match="cannot be its own parent"):
+        chart.move("12", "12", ON, META)
+    with pytest.raises(InvalidValue, match="parent: 20 Payables and accruals is liability, not asset"):
+        chart.move("1100", "20", ON, META)
+    with pytest.raises(InvalidTransition, match="already under 12"):
+        chart.move("10", "12", ON, META)
+    moved = [e for e in chart.collect_events() if isinstance(e, Chart.AccountMoved)]
+    assert [(e.code, e.parent) for e in moved] == [("10", "12"), ("1200", None)]
+
+
+def test_every_template_names_accounts_that_take_postings_for_its_expense_categories() -> None:
+    for template in (SERVICES_EU, MINIMAL):
+        accounts = template.chart()
+        assert set(template.categories) == set(SERVICES_EU.categories)
+        for code in template.categories.values():
+            assert accounts[code].type in (AccountType.EXPENSE, AccountType.ASSET) and not accounts[code].is_group

@@ -164,6 +164,15 @@ def test_chart_events_v1_read(app: KeelApplication) -> None:
     assert isinstance(renamed, Chart.AccountRenamed) and isinstance(mapped, Chart.RoleMapped)
     assert isinstance(decode(app, "keel.chart.AccountDeactivated.v1", 5, '"code":"1010"'), Chart.AccountDeactivated)
     assert isinstance(decode(app, "keel.chart.AccountReactivated.v1", 6, '"code":"1010"'), Chart.AccountReactivated)
+    moved = decode(app, "keel.chart.AccountMoved.v1", 7, '"code":"1010","parent":"10"')
+    assert isinstance(moved, Chart.AccountMoved) and (moved.code, moved.parent) == ("1010", "10")
+    to_top = decode(app, "keel.chart.AccountMoved.v1", 8, '"code":"1010","parent":null')
+    assert isinstance(to_top, Chart.AccountMoved) and to_top.parent is None
+
+
+def test_books_numbering_set_v1_reads(app: KeelApplication) -> None:
+    event = decode(app, "keel.books.NumberingSet.v1", 2, '"strict":true')
+    assert isinstance(event, Books.NumberingSet) and event.strict is True
 
 
 def test_payment_received_v1_reads(app: KeelApplication) -> None:

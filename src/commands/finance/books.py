@@ -30,6 +30,13 @@ def close_period(uow: UnitOfWork, c: m.ClosePeriod) -> CommandResult:
     return uow.commit(books)
 
 
+def set_numbering(uow: UnitOfWork, c: m.SetNumbering) -> CommandResult:
+    on = c.on or uow.today()
+    books, _ = open_books(uow, on, c.meta, "this setting")
+    books.set_numbering(c.strict, on, c.meta)
+    return uow.commit(books)
+
+
 def reopen_period(uow: UnitOfWork, c: m.ReopenPeriod) -> CommandResult:
     books = uow.load(Books, BOOKS_ID, label="books")
     books.reopen_period(c.lock_date, c.reason, c.on or uow.today(), c.meta)
@@ -117,6 +124,7 @@ def reverse_entry(uow: UnitOfWork, c: m.ReverseJournalEntry) -> CommandResult:
 
 HANDLERS: Handlers = {
     m.ClosePeriod: close_period,
+    m.SetNumbering: set_numbering,
     m.ReopenPeriod: reopen_period,
     m.CloseYear: close_year,
     m.PostJournalEntry: post_entry,

@@ -7,13 +7,23 @@ always was.
 
 from __future__ import annotations
 
+from datetime import date
+
 from commands.finance import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.accounts import Account, AccountType
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import CHART_ID, Chart
+from ledger.chart_templates import template
 from ledger.errors import InvalidTransition, InvalidValue, NotFound
 from ledger.events import Meta
+from ledger.expense_policy import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_FALLBACK_APPROVER,
+    DEFAULT_STEPS,
+    POLICY_ID,
+    ExpensePolicy,
+)
 from ledger.money import minor_units
 from ledger.policy import FIRST_DAY
 
@@ -25,7 +35,7 @@ def _chart(uow: UnitOfWork, meta: Meta) -> Chart:
         return Chart.implicit(FIRST_DAY, meta)
 
 
-def _posted(uow: UnitOfWork) -> bool:
+def posted(uow: UnitOfWork) -> bool:
     """Anything posted to the books yet? Every posting opens the books first, so a store without
     them has posted nothing; one with them is read until its first journal."""
     if not uow.exists(BOOKS_ID):
@@ -37,7 +47,7 @@ def init_books(uow: UnitOfWork, c: m.InitBooks) -> CommandResult:
     on = c.on or uow.today()
     if uow.exists(CHART_ID):
         raise InvalidTransition("the chart of accounts was already started; `keel accounts` changes it")
-    if _posted(uow):
+    if posted(uow):
         raise InvalidTransition(
             "this store's books already have postings (on the services-eu chart): start a chart on an empty store"
         )
@@ -51,7 +61,18 @@ def init_books(uow: UnitOfWork, c: m.InitBooks) -> CommandResult:
     except NotFound:
         new_books = Books.open(currency, on, c.meta)
     chart = Chart.start(c.template, on, c.meta)
-    return uow.commit(chart, new_books)
+    return uow.commit(chart, new_books, template_policy(uow, c.template, on, c.meta))
+
+
+def template_policy(uow: UnitOfWork, name: str, on: date, meta: Meta) -> ExpensePolicy | None:
+    """The default expense policy with the template's categories, when they are not the default
+    ones (a minimal chart has no 6200 "Travel"), so a claim in a default category posts on these
+    books; a policy configured already is left as it is."""
+    categories = dict(template(name).categories)
+    if categories == DEFAULT_CATEGORIES or uow.exists(POLICY_ID):
+        return None
+    accounts = template(name).chart()
+    return ExpensePolicy.configure(list(DEFAULT_STEPS), DEFAULT_FALLBACK_APPROVER, categories, on, meta, accounts)
 
 
 def add_account(uow: UnitOfWork, c: m.AddAccount) -> CommandResult:
@@ -78,6 +99,12 @@ def deactivate_account(uow: UnitOfWork, c: m.DeactivateAccount) -> CommandResult
     return uow.commit(chart)
 
 
+def move_account(uow: UnitOfWork, c: m.MoveAccount) -> CommandResult:
+    chart = _chart(uow, c.meta)
+    chart.move(c.code, c.parent, c.on or uow.today(), c.meta)
+    return uow.commit(chart)
+
+
 def reactivate_account(uow: UnitOfWork, c: m.ReactivateAccount) -> CommandResult:
     chart = _chart(uow, c.meta)
     chart.reactivate(c.code, c.on or uow.today(), c.meta)
@@ -97,4 +124,5 @@ HANDLERS: Handlers = {
     m.DeactivateAccount: deactivate_account,
     m.ReactivateAccount: reactivate_account,
     m.MapRole: map_role,
+    m.MoveAccount: move_account,
 }

@@ -9,11 +9,10 @@ from commands.finance import messages as m
 from commands.posting import open_books
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
-from ledger.chart_templates import DEFAULT_CHART
+from ledger.chart_templates import SERVICES_EU, TEMPLATES
 from ledger.errors import NotFound
 from ledger.events import Meta
 from ledger.expense_policy import (
-    DEFAULT_CATEGORIES,
     DEFAULT_FALLBACK_APPROVER,
     DEFAULT_STEPS,
     POLICY_ID,
@@ -46,9 +45,14 @@ def _policy(uow: UnitOfWork, on: date, meta: Meta) -> ExpensePolicy:
     try:
         return uow.load(ExpensePolicy, POLICY_ID)
     except NotFound:
-        # The default categories name services-eu accounts: checked against that chart.
-        steps, categories = list(DEFAULT_STEPS), dict(DEFAULT_CATEGORIES)
-        return ExpensePolicy.configure(steps, DEFAULT_FALLBACK_APPROVER, categories, on, meta, DEFAULT_CHART)
+        # The default categories are the chart's template's (a minimal chart has no 6200 "Travel"):
+        # books started before templates named them are still served by their own accounts.
+        steps, categories = list(DEFAULT_STEPS), _default_categories(uow)
+        return ExpensePolicy.configure(steps, DEFAULT_FALLBACK_APPROVER, categories, on, meta, uow.chart().accounts)
+
+
+def _default_categories(uow: UnitOfWork) -> dict[str, str]:
+    return dict(TEMPLATES.get(uow.chart().template, SERVICES_EU).categories)
 
 
 def expense_policy(uow: UnitOfWork) -> ExpensePolicy:
@@ -59,7 +63,7 @@ def expense_policy(uow: UnitOfWork) -> ExpensePolicy:
 def configure_policy(uow: UnitOfWork, c: m.ConfigureExpensePolicy) -> CommandResult:
     on = c.on or uow.today()
     steps = [ApprovalStep(s.approver.strip(), to_decimal(s.above)) for s in c.steps]
-    categories = dict(c.categories) or dict(DEFAULT_CATEGORIES)
+    categories = dict(c.categories) or _default_categories(uow)
     try:
         policy = uow.load(ExpensePolicy, POLICY_ID)
         policy.reconfigure(steps, c.fallback_approver, categories, on, c.meta, uow.chart().accounts)

@@ -82,7 +82,22 @@ class TransactionRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AccountRow:
+    """An account the file declares (``account NAME  ; type:Asset, subtype:bank, parent:10``)."""
+
+    line: int
+    code: str
+    name: str
+    type: str  # asset, liability, equity, income or expense
+    subtype: str = "other"
+    parent: str | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImportJournal(Command):
     source: ImportSource
     transactions: tuple[TransactionRow, ...]
     functional_currency: str | None = None  # what the file says its functional currency is
+    accounts: tuple[AccountRow, ...] = ()  # the accounts it declares
+    template: str | None = None  # the chart template the file's books started from

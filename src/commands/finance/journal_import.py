@@ -2,11 +2,13 @@
 
 The file is Keel's own export (``keel export ledger``) or any journal of that shape, read at the
 edge into transactions whose postings name account codes. Each posting must name an account of
-this store's chart that takes postings; each transaction must balance per currency and in value;
-no date may fall in a closed period. A functional-currency posting in a transaction otherwise in
-one foreign currency, where the functional postings alone do not balance, is that currency's
-realised FX difference (the export writes such a line, an amount of zero valued in the
-functional currency, in the functional currency): it is taken back as one.
+this store's chart that takes postings (the accounts the file declares and the chart lacks
+are added in the same commit: ``commands.finance.declared_accounts``); each transaction must
+balance per currency and in value; no date may fall in a closed period. A functional-currency
+posting in a transaction otherwise in one foreign currency, where the functional postings alone
+do not balance, is that currency's realised FX difference (the export writes such a line, an
+amount of zero valued in the functional currency, in the functional currency): it is taken back
+as one.
 
 An imported entry is not a manual entry: it may post to control accounts (the history already
 happened there). Its lines carry no document, so they make no open items.
@@ -19,6 +21,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from commands.finance import import_messages as m
+from commands.finance.declared_accounts import declare_accounts
 from commands.finance.imports import previous_import
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import BOOKS_ID, Books
@@ -85,7 +88,8 @@ def import_journal(uow: UnitOfWork, c: m.ImportJournal) -> CommandResult:
     previous = previous_import(uow, c.source)
     problems = Problems(c.source.problems)
     books, new_books = _books(uow, c, problems)
-    fc, rules = books.functional_currency, uow.chart()
+    chart, policy = declare_accounts(uow, c, problems)
+    fc, rules = books.functional_currency, chart.rules if chart is not None else uow.chart()
     if not c.transactions:
         problems.add(0, "", "the file has no transactions")
     entries: list[ImportedEntry] = []
@@ -114,7 +118,7 @@ def import_journal(uow: UnitOfWork, c: m.ImportJournal) -> CommandResult:
     counts = (c.source.lines, len(entries))
     on = c.on or uow.today()
     record = ImportedFile.record(previous, "journal", source, c.source.digest, counts, on, c.meta)
-    return uow.commit(record, *entries, new_books)
+    return uow.commit(record, *entries, new_books, chart, policy)
 
 
 HANDLERS: Handlers = {m.ImportJournal: import_journal}

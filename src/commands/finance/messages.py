@@ -21,6 +21,11 @@ class ReopenPeriod(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetNumbering(Command):
+    strict: bool  # invoices and credit notes numbered in date order
+
+
+@dataclass(frozen=True, kw_only=True)
 class ClosePeriod(Command):
     lock_date: date
 
@@ -201,6 +206,12 @@ class AddAccount(Command):
 class RenameAccount(Command):
     code: str
     name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveAccount(Command):
+    code: str
+    parent: str | None  # the group it goes under; None: at the top
 
 
 @dataclass(frozen=True, kw_only=True)

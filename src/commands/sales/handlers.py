@@ -13,6 +13,7 @@ from commands.posting import functional_currency, open_books, rate_on
 from commands.sales import messages as m
 from commands.settlement import receive_payment
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
+from ledger.books import Books
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
@@ -24,12 +25,14 @@ from ledger.payment import Payment
 from ledger.sequence import NumberSequence, invoice_series, sequence_id
 
 
-def _next_number(uow: UnitOfWork, series: str, document_id: UUID, on: date, meta: Meta) -> tuple[str, NumberSequence]:
+def _next_number(
+    uow: UnitOfWork, series: str, document_id: UUID, on: date, meta: Meta, books: Books
+) -> tuple[str, NumberSequence]:
     try:
         sequence = uow.load(NumberSequence, sequence_id(series))
     except NotFound:
         sequence = NumberSequence.start(series, on, meta)
-    return sequence.take(document_id, on, meta), sequence
+    return sequence.take(document_id, on, meta, in_date_order=books.numbers_in_date_order), sequence
 
 
 def _lines(inputs: tuple[m.LineInput, ...], default_rate: str) -> list[InvoiceLine]:
@@ -90,7 +93,7 @@ def issue_invoice(uow: UnitOfWork, c: m.IssueInvoice) -> CommandResult:
     on = c.on or uow.today()
     books, new_books = open_books(uow, on, c.meta, "issuing this invoice")
     rate = rate_on(uow, invoice.currency, c.rate, books, on)
-    number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta)
+    number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta, books)
     invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta, uow.chart().roles)
     return uow.commit(invoice, sequence, new_books)
 
@@ -121,7 +124,7 @@ def issue_credit_note(uow: UnitOfWork, c: m.IssueCreditNote) -> CommandResult:
         raise InvalidValue(f"invoice {invoice.label} was partly credited or written off; list the lines to credit")
     else:
         lines = list(invoice.lines)
-    number, sequence = _next_number(uow, invoice_series(on, "CN"), c.credit_note_id, on, c.meta)
+    number, sequence = _next_number(uow, invoice_series(on, "CN"), c.credit_note_id, on, c.meta, books)
     fc = books.functional_currency
     roles = uow.chart().roles
     note = CreditNote.issue(c.credit_note_id, invoice, number, lines, c.reason, fc, on, c.meta, roles)

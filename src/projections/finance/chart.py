@@ -1,6 +1,6 @@
-"""The chart of accounts on both time axes: each account's name, type, sub-type, parent,
-currency and whether it takes postings, over which business dates, as known over which recording
-times; and the role mappings as known at a moment.
+"""The chart of accounts on both time axes: each account's name, type, sub-type, parent (its
+group, which may change: ADR 0038), currency and whether it takes postings, over which business
+dates, as known over which recording times; and the role mappings as known at a moment.
 
 ``chart_facts`` keeps every account event with its effective date and when it was recorded;
 ``chart_spans`` the answer, materialised as customers' are (``projections.finance.customer_spans``,
@@ -120,9 +120,13 @@ class ChartProjection:
                 roles.append((e.role, e.code, *stamp))
                 continue
             if isinstance(e, Chart.AccountAdded):
-                rows.append((e.code, *stamp, e.name, e.type, e.subtype, e.parent, e.currency, 1))
+                # "" is "no parent" (None is "unchanged"), so a move dated before the addition
+                # gives way to it, as a rename dated before it does
+                rows.append((e.code, *stamp, e.name, e.type, e.subtype, e.parent or "", e.currency, 1))
             elif isinstance(e, Chart.AccountRenamed):
                 rows.append((e.code, *stamp, e.name, None, None, None, None, None))
+            elif isinstance(e, Chart.AccountMoved):  # "" moves it to the top ("no change" is None)
+                rows.append((e.code, *stamp, None, None, None, e.parent or "", None, None))
             elif isinstance(e, Chart.AccountDeactivated | Chart.AccountReactivated):
                 active = int(isinstance(e, Chart.AccountReactivated))
                 rows.append((e.code, *stamp, None, None, None, None, None, active))
@@ -144,12 +148,13 @@ def _state(now: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
     added = next((f for f in now if f[3] is not None), None)
     if added is None:
         return None
-    return (_latest(now, 2), added[3], added[4], added[5], added[6], _latest(now, 7))
+    return (_latest(now, 2), added[3], added[4], _latest(now, 5) or None, added[6], _latest(now, 7))
 
 
 def timeline(facts: Sequence[tuple[Any, ...]]) -> set[Span]:
     """An account's states between the dates its history changes, from its addition on. Facts
-    are (effective_date, position, name, type, subtype, parent, currency, active)."""
+    are (effective_date, position, name, type, subtype, parent, currency, active); a field left
+    None is unchanged, and a parent of "" is none (the account was moved to the top)."""
     return steps(facts, _state)
 
 
@@ -176,6 +181,14 @@ def started(cur: Cursor, known_at: datetime | None) -> bool:
     cur.execute(f"SELECT COUNT(*) FROM chart_starts{known}", params)
     row = cur.fetchone()
     return bool(row and row[0])
+
+
+def template_of(cur: Cursor, known_at: datetime | None) -> str:
+    """The template the chart started from, as known at ``known_at`` (services-eu when not started)."""
+    known, params = (" WHERE recorded_at <= %s", [known_at]) if known_at else ("", [])
+    cur.execute(f"SELECT template FROM chart_starts{known} ORDER BY position LIMIT 1", params)
+    row = cur.fetchone()
+    return str(row[0]) if row else SERVICES_EU.name
 
 
 def _account(row: Sequence[Any]) -> ChartAccount:

@@ -4,6 +4,12 @@ Every event that posted becomes one transaction; accounts are named by type and 
 (``Assets:1100 Accounts receivable``), so ``ledger bal`` / ``hledger bs`` re-check every
 balance independently. Lines in a foreign currency carry their functional value as a total
 cost (``4800.00 USD @@ 4416.00 EUR``); a realised FX difference is a functional-currency line.
+
+The header names the functional currency and the template the chart started from; then every
+account of the chart is declared (ADR 0038) with its type, sub-type, group and currency as tags
+of an ``account`` directive, which both ledger-cli and hledger read: ``account Assets:1010 Bank 2
+; type:Asset, subtype:bank, parent:10``. The type is hledger's word for it (income is Revenue),
+so hledger knows each account's type too. Groups come before the accounts they hold.
 """
 
 from __future__ import annotations
@@ -17,10 +23,20 @@ from ledger.accounts import AccountType
 from ledger.money import Money
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date
-from projections.finance.chart import ChartAccount, labels
+from projections.finance.account_groups import chain
+from projections.finance.chart import ChartAccount, labels, template_of
 
 # Names as the chart has them now (as known at the export's moment): one name per account in a file.
 LATEST = date(9999, 12, 30)
+
+# hledger's account type names (it refuses others in a ``type:`` tag)
+HLEDGER_TYPES = {
+    AccountType.ASSET: "Asset",
+    AccountType.LIABILITY: "Liability",
+    AccountType.EQUITY: "Equity",
+    AccountType.INCOME: "Revenue",
+    AccountType.EXPENSE: "Expense",
+}
 
 ROOTS = {
     AccountType.ASSET: "Assets",
@@ -33,6 +49,14 @@ ROOTS = {
 
 def account_name(acct: ChartAccount) -> str:
     return f"{ROOTS[AccountType(acct.type)]}:{acct.code} {acct.name.replace(':', '-')}"
+
+
+def declaration(acct: ChartAccount) -> str:
+    """An ``account`` directive naming the account's type, sub-type, group and currency as tags."""
+    tags = [f"type:{HLEDGER_TYPES[AccountType(acct.type)]}", f"subtype:{acct.subtype}"]
+    tags += [f"parent:{acct.parent}"] if acct.parent else []
+    tags += [f"currency:{acct.currency}"] if acct.currency else []
+    return f"account {account_name(acct)}  ; {', '.join(tags)}"
 
 
 def _posting(acct: ChartAccount, currency: str, amount: Decimal, value: Decimal, functional: str) -> str:
@@ -53,8 +77,12 @@ def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime
         )
         rows = cur.fetchall()
         chart = labels(cur, LATEST, known_at, sorted({str(r[4]) for r in rows}))
+        started_from = template_of(cur, known_at)
     scope = f"known at {known_at.isoformat()}" if known_at else "everything recorded"
-    yield f"; Keel general ledger ({scope}); functional currency {functional_currency}"
+    yield f"; Keel general ledger ({scope}); functional currency {functional_currency}; chart {started_from}"
+    yield ""
+    for code in sorted(chart, key=lambda c: chain(c, chart)):
+        yield declaration(chart[code])
     yield ""
     for position, group in groupby(rows, key=lambda r: r[0]):
         lines = list(group)

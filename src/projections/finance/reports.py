@@ -21,6 +21,7 @@ from ledger.policy import check_window
 from ledger.roles import Role
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor
+from projections.finance.account_groups import levels, name_of, tree_key
 from projections.finance.chart import ChartAccount, group_of, labels, types_known
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC, account_balances, closing_sums
 from projections.finance.open_items import open_items_of
@@ -42,7 +43,8 @@ class TrialBalanceRow:
 
 @dataclass(frozen=True)
 class GroupTotal:
-    """A subtotal of a report's rows: one type, one group of accounts (the top parent), one currency."""
+    """A subtotal of a report's rows: one type, one group of accounts, one currency. Groups nest
+    (``parent``, ``depth``); the top ones (depth 0, an ungrouped account its own) add up to the totals."""
 
     type: str
     group: str
@@ -50,6 +52,8 @@ class GroupTotal:
     currency: str
     debit: Decimal
     credit: Decimal
+    parent: str | None = None
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,14 @@ class StatementLine:
 
 @dataclass(frozen=True)
 class StatementGroup:
-    """A subtotal of a statement: one type, one group of accounts (the top parent)."""
+    """A subtotal of a statement: one type, one group of accounts; nested as ``GroupTotal``."""
 
     type: str
     group: str
     name: str
     amount: Decimal
+    parent: str | None = None
+    depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,14 +191,16 @@ def _line(acct: ChartAccount, group: str, amount: Decimal, chart: dict[str, Char
 
 
 def _statement_groups(lines: list[StatementLine], chart: dict[str, ChartAccount]) -> list[StatementGroup]:
-    sums: dict[tuple[str, str], Decimal] = {}
+    sums: dict[tuple[str, str, str | None, int], Decimal] = {}
     for ln in lines:
-        key = (chart[ln.account].type, ln.account_group)
-        sums[key] = sums.get(key, Decimal(0)) + ln.amount
-    order = [t.value for t in AccountType]
+        for level in levels(ln.account, chart):
+            key = (chart[ln.account].type, level.group, level.parent, level.depth)
+            sums[key] = sums.get(key, Decimal(0)) + ln.amount
     return [
-        StatementGroup(kind, group, chart[group].name if group in chart else group, amount)
-        for (kind, group), amount in sorted(sums.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1]))
+        StatementGroup(kind, group, name_of(group, chart), amount, parent, depth)
+        for (kind, group, parent, depth), amount in sorted(
+            sums.items(), key=lambda kv: tree_key(kv[0][0], kv[0][1], chart)
+        )
     ]
 
 
@@ -221,7 +229,7 @@ def trial_balance(
     rows: list[TrialBalanceRow] = []
     debits: dict[str, Decimal] = defaultdict(Decimal)
     credits: dict[str, Decimal] = defaultdict(Decimal)
-    grouped: dict[tuple[str, str, str], list[Decimal]] = {}
+    grouped: dict[tuple[str, str, str | None, int, str], list[Decimal]] = {}
     for code, currency, minor in sums:
         balance = amount_in(minor, currency)
         if balance == 0:
@@ -233,15 +241,15 @@ def trial_balance(
         rows.append(TrialBalanceRow(code, acct.name, acct.type, currency, dr, cr, acct.subtype, acct.parent, group))
         debits[currency] += dr
         credits[currency] += cr
-        subtotal = grouped.setdefault((acct.type, group, currency), [zero, zero])
-        subtotal[0] += dr
-        subtotal[1] += cr
+        for level in levels(code, chart):
+            subtotal = grouped.setdefault((acct.type, level.group, level.parent, level.depth, currency), [zero, zero])
+            subtotal[0] += dr
+            subtotal[1] += cr
     totals = [CurrencyTotal(c, debits[c], credits[c]) for c in sorted(set(debits) | set(credits))]
-    order = [t.value for t in AccountType]
     groups = [
-        GroupTotal(kind, group, chart[group].name if group in chart else group, currency, dr, cr)
-        for (kind, group, currency), (dr, cr) in sorted(
-            grouped.items(), key=lambda kv: (order.index(kv[0][0]), kv[0][1:])
+        GroupTotal(kind, group, name_of(group, chart), currency, dr, cr, parent, depth)
+        for (kind, group, parent, depth, currency), (dr, cr) in sorted(
+            grouped.items(), key=lambda kv: tree_key(kv[0][0], kv[0][1], chart, kv[0][4])
         )
     ]
     return TrialBalance(ReportScope(as_of, known_at, position, currency=functional_currency), rows, totals, groups)

@@ -9,6 +9,7 @@ from typing import Any
 from ledger.errors import InvalidTransition, InvalidValue
 from projections.engine.db import ViewDatabase
 from projections.finance import detail, reports
+from projections.finance.account_groups import Item, with_subtotals
 from projections.finance.restatement import Restatement, restatement
 from projections.queries.core import Books, Params, Query, Table, columns
 
@@ -45,11 +46,21 @@ def _trial_balance(views: ViewDatabase, books: Books, p: Params) -> reports.Tria
     return reports.trial_balance(views, p.as_of, p.known_at, functional)
 
 
+def _tree(groups: Sequence[reports.GroupTotal | reports.StatementGroup]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each group's parent group and its name, from a report's subtotals."""
+    return {g.group: g.parent for g in groups}, {g.group: g.name for g in groups}
+
+
 def _trial_balance_table(tb: reports.TrialBalance, _: Params) -> Table:
+    parents, names = _tree(tb.groups)
+    items = [
+        Item(r.account, r.parent, r.currency, [r.account, r.name, r.currency, r.debit, r.credit], (r.debit, r.credit))
+        for r in tb.rows
+    ]
     return Table(
         "Trial balance",
         columns("account", "name", "currency", "debit:amount", "credit:amount"),
-        [[r.account, r.name, r.currency, r.debit, r.credit] for r in tb.rows],
+        with_subtotals(items, parents, lambda g, currency, sums: [g, f"Total {names[g]}", currency, *sums]),
         [["", "Total", t.currency, t.debit, t.credit] for t in tb.totals],
         [*scope_notes(tb.scope), ("balanced", yes(tb.balanced))],
     )
@@ -87,12 +98,25 @@ def _profit_and_loss(views: ViewDatabase, books: Books, p: Params) -> reports.Pr
     return reports.profit_and_loss(views, start, end, books.functional_currency, p.known_at, by)
 
 
+def _statement_rows(
+    section: str, lines: Sequence[reports.StatementLine], groups: Sequence[reports.StatementGroup], by: bool, fc: str
+) -> list[Sequence[Any]]:
+    """A statement's section as a tree: each group's subtotal (per breakdown, if any) after its accounts."""
+    parents, names = _tree(groups)
+
+    def row(account: str, name: str, key: str, amount: Any) -> list[Any]:
+        return [section, account, name, *([key] if by else []), fc, amount]
+
+    items = [
+        Item(ln.account, ln.parent, ln.group, row(ln.account, ln.name, ln.group, ln.amount), (ln.amount,))
+        for ln in lines
+    ]
+    return with_subtotals(items, parents, lambda g, key, sums: row(g, f"Total {names[g]}", key, sums[0]))
+
+
 def _profit_and_loss_table(pnl: reports.ProfitAndLoss, _: Params) -> Table:
     currency = pnl.scope.currency or ""
     group = [pnl.by] if pnl.by else []  # the breakdown's column, when broken down
-
-    def line(section: str, ln: reports.StatementLine) -> list[Any]:
-        return [section, ln.account, ln.name, *([ln.group] if group else []), currency, ln.amount]
 
     def total(name: str, amount: Any) -> list[Any]:
         return ["", "", name, *([""] if group else []), currency, amount]
@@ -100,7 +124,8 @@ def _profit_and_loss_table(pnl: reports.ProfitAndLoss, _: Params) -> Table:
     return Table(
         "Profit and loss",
         columns("section", "account", "name", *group, "currency", "amount:amount"),
-        [line("income", ln) for ln in pnl.income] + [line("expenses", ln) for ln in pnl.expenses],
+        _statement_rows("income", pnl.income, pnl.groups, bool(group), currency)
+        + _statement_rows("expenses", pnl.expenses, pnl.groups, bool(group), currency),
         [
             total("Total income", pnl.total_income),
             total("Total expenses", pnl.total_expenses),
@@ -117,9 +142,9 @@ def _balance_sheet(views: ViewDatabase, books: Books, p: Params) -> reports.Bala
 
 def _balance_sheet_table(bs: reports.BalanceSheet, _: Params) -> Table:
     currency = bs.scope.currency or ""
-    rows: list[list[Any]] = []
+    rows: list[Sequence[Any]] = []
     for section, lines in (("assets", bs.assets), ("liabilities", bs.liabilities), ("equity", bs.equity)):
-        rows += [[section, ln.account, ln.name, currency, ln.amount] for ln in lines]
+        rows += _statement_rows(section, lines, bs.groups, False, currency)
     rows.append(["equity", "", "Result not yet closed", currency, bs.unclosed_result])
     return Table(
         "Balance sheet",
