@@ -7,8 +7,10 @@ of 10,000 and 100,000 lines, on SQLite and PostgreSQL.
 
 Prints one table. Each import runs in a fresh child process (the file written by the parent), so
 its memory is its own. "seconds" is the CLI's work: the file read and checked at the edge, then
-the command (checked whole, written in one transaction). Memory is the child's **peak RSS**
-(VmHWM) with its growth during the import: flat memory is the same growth at 10,000 and 100,000.
+the command (checked whole, written in one transaction); "client CPU s" is this process's CPU time
+in it (the database's work is not in it), steadier than wall time on a shared machine. Memory is
+the child's **peak RSS** (VmHWM) with its growth during the import: flat memory is the same growth
+at 10,000 and 100,000.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _child(kind: str, url: str | None, folder: str, path: str, profile: bool, qu
         keel.app.handle(m.AddAccount(meta=META, code="3900", name="Opening balances", type="equity"))
         profiler = cProfile.Profile() if profile else None
         before = peak_mb()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         file: ImportFile = read_file(Path(path))
@@ -122,14 +124,14 @@ def _child(kind: str, url: str | None, folder: str, path: str, profile: bool, qu
         keel.app.handle(command)
         if profiler:
             profiler.disable()
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         grown = peak_mb() - before
         top = ""
         if profiler:
             text = io.StringIO()
             pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(35)
             top = text.getvalue()
-    queue.put((lines, took, grown, peak_mb(), top))
+    queue.put((lines, took, cpu, grown, peak_mb(), top))
 
 
 def bench(backend: str, kind: str, lines: int, profile: bool, table: Table) -> None:
@@ -144,7 +146,7 @@ def bench(backend: str, kind: str, lines: int, profile: bool, table: Table) -> N
             child.join(0.2)
         if queue.empty():
             raise SystemExit(f"{backend} {kind} {lines:,}: the child failed (exit {child.exitcode})")
-        counted, took, grown, peak, top = queue.get()
+        counted, took, cpu, grown, peak, top = queue.get()
         child.join()
         size = path.stat().st_size / 1e6
     if top:
@@ -154,6 +156,7 @@ def bench(backend: str, kind: str, lines: int, profile: bool, table: Table) -> N
         f"{kind} {counted:,} lines ({size:.1f} MB)",
         f"{took:.2f}",
         f"{counted / took:,.0f} lines/s",
+        f"{cpu:.2f}",
         f"{peak:.0f} (+{grown:.1f})",
     )
 
@@ -169,7 +172,7 @@ def main() -> None:
     if "postgres" in backends and not postgres_answers():
         backends.remove("postgres")
     table = Table(title="Imports: lines/s and peak RSS (MB, growth during the import)")
-    for column in ("backend", "what", "seconds", "rate", "peak RSS MB (+ growth)"):
+    for column in ("backend", "what", "seconds", "rate", "client CPU s", "peak RSS MB (+ growth)"):
         table.add_column(column, justify="left" if column in ("backend", "what") else "right")
     for backend in backends:
         for kind in args.kinds:
