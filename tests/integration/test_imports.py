@@ -256,3 +256,24 @@ def test_opening_balances_of_thousands_of_lines_are_one_large_event_on_the_chain
     keel.engine.catch_up()
     tb = trial_balance(keel.views, date(2026, 1, 1), None, "EUR")
     assert {r.account: r.debit - r.credit for r in tb.rows} == {"6000": Decimal(total), "3000": -Decimal(total)}
+
+
+def test_a_journal_of_more_than_one_chunk_refused_on_its_last_transaction_writes_nothing(keel: Keel) -> None:
+    """Journal entries are appended 2,000 at a time: a problem after the first chunk rolls it back."""
+    body = "".join(
+        f"2026-01-{1 + i % 28:02d} * T{i}\n    Expenses:6000 Expenses  {i + 1}.00 EUR\n"
+        f"    Assets:1000 Bank  -{i + 1}.00 EUR\n\n"
+        for i in range(2_100)
+    )
+    bad = "2026-02-01 * Unknown\n    Assets:1010 Bank 2  5.00 EUR\n    Assets:1000 Bank  -5.00 EUR\n"
+    head = "; functional currency EUR\n\n"
+    with pytest.raises(ImportRefused) as refused:
+        keel.app.handle(journal(ImportFile("long.ledger", (head + body + bad).encode()), META))
+    assert [(p.line, p.field) for p in refused.value.problems] == [(2 + 2_100 * 4 + 2, "account")]
+    assert keel.app.head_position() == 0
+    keel.app.handle(journal(ImportFile("long.ledger", (head + body).encode()), META))
+    assert verify(keel.app).ok
+    keel.engine.catch_up()
+    tb = trial_balance(keel.views, date(2026, 1, 31), None, "EUR")
+    total = Decimal(sum(range(1, 2_101)))
+    assert {r.account: r.debit - r.credit for r in tb.rows} == {"6000": total, "1000": -total}
