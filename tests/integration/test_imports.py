@@ -277,3 +277,18 @@ def test_a_journal_of_more_than_one_chunk_refused_on_its_last_transaction_writes
     tb = trial_balance(keel.views, date(2026, 1, 31), None, "EUR")
     total = Decimal(sum(range(1, 2_101)))
     assert {r.account: r.debit - r.credit for r in tb.rows} == {"6000": total, "1000": -total}
+
+
+def test_a_customers_id_named_as_a_bills_party_is_refused_on_that_line(keel: Keel) -> None:
+    keel.app.handle(m.AddAccount(meta=META, code="3900", name="Opening balances", type="equity", on=date(2025, 1, 1)))
+    acme = keel.app.handle(m.RegisterCustomer(meta=META, name="Acme", on=date(2025, 1, 1))).id
+    items = (
+        "kind,party,number,issue_date,due_date,currency,amount\n"
+        f"invoice,{acme},RE-1,2025-12-01,2025-12-31,EUR,10.00\n"
+        f"bill,{acme},B-1,2025-12-01,2025-12-31,EUR,10.00\n"
+    ).encode()
+    before = keel.app.head_position()
+    with pytest.raises(ImportRefused) as refused:
+        keel.app.handle(open_items(ImportFile("mixed.csv", items), META, against="3900"))
+    assert [(p.line, p.field) for p in refused.value.problems] == [(3, "party")]
+    assert "names no supplier" in str(refused.value) and keel.app.head_position() == before

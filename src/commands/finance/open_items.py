@@ -30,6 +30,7 @@ from ledger.policy import NAME, check_text
 
 TERMS_DAYS = 30  # of a customer or supplier an open-items file registers
 CHUNK = 2_000  # documents appended at a time
+_PARTY = {"invoice": "customer", "bill": "supplier"}
 
 
 def _party_id(kind: str, party: str) -> UUID:
@@ -119,6 +120,8 @@ def import_open_items(uow: UnitOfWork, c: m.ImportOpenItems) -> CommandResult:
         known = named.get(party)
         if known is None:
             named[party] = _Party(row.party.strip(), item)
+        elif known.first.kind != item.kind:  # one id named as a customer's and as a supplier's
+            problems.add(row.line, "party", f"{row.party.strip()[:40]!r} names no {_PARTY[item.kind]}")
         elif item.issued_on < known.first.issued_on:
             known.first = item
     seen.clear()
@@ -153,10 +156,12 @@ def _documents(
         item = _item(passed, row, fc, books)
         assert item is not None
         try:
-            if isinstance(party, Customer):
+            if item.kind == "invoice":
+                assert isinstance(party, Customer)
                 party.check_known_on(item.issued_on, f"invoice {item.number}")
                 chunk.append(open_invoice(uuid4(), party, item, against, fc, c.meta, rules))
             else:
+                assert isinstance(party, Supplier)
                 chunk.append(open_bill(uuid4(), party, item, against, fc, c.meta, rules))
         except DomainError as exc:
             problems.add(item.line, "", str(exc))
@@ -185,11 +190,10 @@ def _parties(
             try:
                 found[party] = uow.load(kind, party)
             except NotFound:
-                what = "customer" if kind is Customer else "supplier"
-                problems.add(item.line, "party", f"{name[:40]!r} names no {what}")
+                problems.add(item.line, "party", f"{name[:40]!r} names no {_PARTY[item.kind]}")
             continue
         if name == str(party):
-            problems.add(item.line, "party", f"{name[:40]!r} names no {'customer' if kind is Customer else 'supplier'}")
+            problems.add(item.line, "party", f"{name[:40]!r} names no {_PARTY[item.kind]}")
             continue
         currency, on = item.amount.currency, item.issued_on
         try:
