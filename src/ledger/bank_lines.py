@@ -222,16 +222,17 @@ class BankLine(KeelAggregate):
 
     @classmethod
     def imported_event(
-        cls, bank_account_id: UUID, statement_id: UUID, line: StatementLine, meta: Meta
+        cls, bank_account_id: UUID, statement_id: UUID, line: StatementLine, meta: Meta, known_id: UUID | None = None
     ) -> BankLine.Imported:
         """The event that creates an imported line, without the aggregate: a statement appends
-        100,000 of them and needs none of their states (what ``Aggregate._create`` would build)."""
+        100,000 of them and needs none of their states (what ``Aggregate._create`` would build).
+        ``known_id``: the line's id when the caller has derived it already (a uuid5 per line)."""
         made: Any = cls.Imported  # an event class is a dataclass the type checker does not see as one
         return cast(
             "BankLine.Imported",
             made(
                 originator_topic=cls.TOPIC,  # what Aggregate._create names: the class's registered topic
-                originator_id=line_id(bank_account_id, line.line_key),
+                originator_id=known_id or line_id(bank_account_id, line.line_key),
                 originator_version=cls.INITIAL_VERSION,
                 timestamp=cls.Imported.create_timestamp(),
                 bank_account_id=bank_account_id,
