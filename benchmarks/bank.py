@@ -15,7 +15,10 @@ lookups), "apply" records the certain matches (one command each: the payment, th
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import multiprocessing
+import pstats
 import random
 import resource
 import sys
@@ -99,7 +102,9 @@ def bank_for(keel: Keel) -> None:
     keel.engine.catch_up()
 
 
-def _import_child(backend: str, url: str | None, lines: int, folder: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _import_child(  # type: ignore[type-arg]
+    backend: str, url: str | None, lines: int, folder: str, queue: multiprocessing.Queue, profile: bool = False
+) -> None:
     from api.settings import Settings
 
     settings = (
@@ -112,36 +117,44 @@ def _import_child(backend: str, url: str | None, lines: int, folder: str, queue:
         bank_for(keel)
         account = bank_account(keel, "Bench")
         before = peak_mb()
-        started = time.perf_counter()
+        profiler = cProfile.Profile() if profile else None
+        started, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         with path.open("rb") as source:
             done = import_statement(keel, account, source, META, filename=path.name, mapping="bench")
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if profiler:
+            profiler.disable()
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(35)
+            print(f"--- {backend} statement {lines:,} lines (cProfile, cumulative) ---\n{text.getvalue()}")
         peak = peak_mb()
         grown = peak - before
         started = time.perf_counter()
         keel.engine.catch_up()
         fold = time.perf_counter() - started
         assert done.new_lines == lines, done
-    queue.put((took, fold, grown, peak, path.stat().st_size / 1e6))
+    queue.put((took, fold, grown, peak, path.stat().st_size / 1e6, cpu))
 
 
-def bench_import(backend: str, lines: int, table: Table) -> None:
+def bench_import(backend: str, lines: int, table: Table, profile: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder, store(backend) as settings:
         write_csv(Path(folder) / f"statement-{lines}.csv", random_rows(lines))
         queue: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()  # type: ignore[type-arg]
         child = multiprocessing.get_context("spawn").Process(
-            target=_import_child, args=(backend, settings.database_url, lines, folder, queue)
+            target=_import_child, args=(backend, settings.database_url, lines, folder, queue, profile)
         )
         child.start()
         child.join()
-        took, fold, grown, peak, size = queue.get()
+        took, fold, grown, peak, size, cpu = queue.get()
     table.add_row(
         backend,
         f"import CSV {lines:,} lines ({size:.1f} MB)",
         f"{took:.2f}",
         f"{lines / took:,.0f} lines/s",
         f"{peak:.0f} (+{grown:.1f})",
-        f"fold {fold:.2f} s",
+        f"fold {fold:.2f} s; client CPU {cpu:.2f} s",
     )
 
 
@@ -238,6 +251,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top 35 of each import (slower)")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends and not postgres_answers():
@@ -247,7 +261,7 @@ def main() -> None:
         table.add_column(column, justify="left" if column in ("backend", "what", "notes") else "right")
     for backend in backends:
         for lines in args.lines:
-            bench_import(backend, lines, table)
+            bench_import(backend, lines, table, args.profile)
         if args.invoices:
             bench_reconcile(backend, args.invoices, table)
     Console(width=160).print(table)

@@ -254,3 +254,7 @@ class _Appender:
         to_stored = self.app.mapper.to_stored_event
         stored = [to_stored(event) for aggregate in aggregates for event in aggregate.collect_events()]
         return self.bulk.append(stored, **kwargs)
+
+    def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]:
+        to_stored = self.app.mapper.to_stored_event
+        return self.bulk.append([to_stored(event) for event in events])

@@ -60,6 +60,7 @@ class Appender(Protocol):
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]: ...
+    def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]: ...
 
 
 OpenStream = Callable[[], AbstractContextManager[Appender]]
@@ -82,6 +83,17 @@ class Stream:
     def append(self, *aggregates: KeelAggregate) -> None:
         self._uow._check_postings(list(aggregates))
         self._positions = max([self._positions, *self._appender.append(aggregates)])
+        chart = next((a for a in aggregates if isinstance(a, Chart)), None)
+        if chart is not None:  # what follows in this transaction posts by the chart it wrote
+            self._uow._chart = chart.rules
+
+    def append_created(self, *events: KeelAggregate.Created) -> None:
+        """Events that each create an aggregate no one needs in memory (a statement's lines), appended
+        without it; the same events, checked by the input policy as they were made. None may post:
+        the chart's check works on aggregates."""
+        if any(getattr(e, "journal", None) for e in events):
+            raise ValueError("an event that posts is appended with its aggregate (append), where the chart checks it")
+        self._positions = max([self._positions, *self._appender.append_events(events)])
 
     def commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> CommandResult:
         saved = [subject, *(a for a in others if a is not None)]

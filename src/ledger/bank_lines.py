@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID, uuid5
 
 from ledger.bank_statements import StatementLine
@@ -215,22 +215,40 @@ class BankLine(KeelAggregate):
 
     @classmethod
     def imported(cls, bank_account_id: UUID, statement_id: UUID, line: StatementLine, meta: Meta) -> BankLine:
-        return cls._create(
-            cls.Imported,
-            id=line_id(bank_account_id, line.line_key),
-            bank_account_id=bank_account_id,
-            statement_id=statement_id,
-            line_key=line.line_key,
-            amount=line.amount.amount,
-            currency=line.amount.currency,
-            description=line.description,
-            value_date=line.value_date,
-            reference=line.reference,
-            counterparty_name=line.counterparty_name,
-            counterparty_iban=line.counterparty_iban,
-            bank_reference=line.bank_reference,
-            charges=line.charges.amount if line.charges is not None else None,
-            **meta.stamp(line.booking_date),
+        created = cls.imported_event(bank_account_id, statement_id, line, meta)
+        aggregate = cast("BankLine", created.mutate(None))
+        aggregate.pending_events.append(created)
+        return aggregate
+
+    @classmethod
+    def imported_event(
+        cls, bank_account_id: UUID, statement_id: UUID, line: StatementLine, meta: Meta, known_id: UUID | None = None
+    ) -> BankLine.Imported:
+        """The event that creates an imported line, without the aggregate: a statement appends
+        100,000 of them and needs none of their states (what ``Aggregate._create`` would build).
+        ``known_id``: the line's id when the caller has derived it already (a uuid5 per line)."""
+        made: Any = cls.Imported  # an event class is a dataclass the type checker does not see as one
+        return cast(
+            "BankLine.Imported",
+            made(
+                originator_topic=cls.TOPIC,  # what Aggregate._create names: the class's registered topic
+                originator_id=known_id or line_id(bank_account_id, line.line_key),
+                originator_version=cls.INITIAL_VERSION,
+                timestamp=cls.Imported.create_timestamp(),
+                bank_account_id=bank_account_id,
+                statement_id=statement_id,
+                line_key=line.line_key,
+                amount=line.amount.amount,
+                currency=line.amount.currency,
+                description=line.description,
+                value_date=line.value_date,
+                reference=line.reference,
+                counterparty_name=line.counterparty_name,
+                counterparty_iban=line.counterparty_iban,
+                bank_reference=line.bank_reference,
+                charges=line.charges.amount if line.charges is not None else None,
+                **meta.stamp(line.booking_date),
+            ),
         )
 
     @property

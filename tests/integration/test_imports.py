@@ -20,6 +20,7 @@ from api.imports.ledger_text import journal
 from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
+from commands.adapters.postgres import PIPELINE_MAX_BYTES
 from commands.audit import verify
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
@@ -212,3 +213,82 @@ def test_a_file_of_many_documents_is_one_batch_on_the_hash_chain(keel: Keel) -> 
     assert verify(keel.app).ok
     keel.engine.catch_up()
     assert ageing(keel.views, "receivables", date(2026, 1, 1), "EUR").item_count == 400
+
+
+def test_a_large_open_items_file_refused_on_its_last_line_writes_none_of_its_chunks(keel: Keel) -> None:
+    """Open items are appended 2,000 documents at a time in one transaction: a document the domain
+    refuses only then (an invoice dated before its hand-entered customer) rolls them all back."""
+    keel.app.handle(m.AddAccount(meta=META, code="3900", name="Opening balances", type="equity", on=date(2025, 1, 1)))
+    late = keel.app.handle(m.RegisterCustomer(meta=META, name="Late Ltd", on=date(2025, 12, 20))).id
+    rows = "".join(f"invoice,Customer {i % 50},RE-{i:05d},2025-12-01,2025-12-31,EUR,{i + 1}.00\n" for i in range(4_500))
+    last = f"invoice,{late},RE-LATE,2025-12-01,2025-12-31,EUR,10.00\n"
+    items = b"kind,party,number,issue_date,due_date,currency,amount\n" + (rows + last).encode()
+    before = keel.app.head_position()
+    with pytest.raises(ImportRefused) as refused:
+        keel.app.handle(open_items(ImportFile("big.csv", items), META, against="3900"))
+    assert [(p.line, p.field) for p in refused.value.problems] == [(4_502, "")]
+    assert "before customer Late Ltd was registered" in str(refused.value)
+    assert keel.app.head_position() == before and verify(keel.app).ok
+    keel.engine.catch_up()
+    assert table_dump(keel, "invoices") == []
+    # the same file without its last line goes in whole, every position on the chain
+    items = b"kind,party,number,issue_date,due_date,currency,amount\n" + rows.encode()
+    keel.app.handle(open_items(ImportFile("big.csv", items), META, against="3900"))
+    # counted, not subtracted: PostgreSQL's sequence skips the positions the refusal rolled back
+    written = keel.app.recorder.select_notifications(start=before + 1, limit=20_000)
+    assert len(written) == 50 + 4_500 * 2 + 2
+    assert verify(keel.app).ok
+    keel.engine.catch_up()
+    assert ageing(keel.views, "receivables", date(2026, 1, 1), "EUR").item_count == 4_500
+
+
+def test_opening_balances_of_thousands_of_lines_are_one_large_event_on_the_chain(keel: Keel) -> None:
+    """One ImportedEntry far above the PostgreSQL recorder's pipeline bound in bytes: appended in a
+    plain transaction (a single multi-megabyte event hung in pipeline mode), chained, folded."""
+    lines = 5_000
+    rows = "".join(f"6000,{i + 1}.00,,EUR\n" for i in range(lines))
+    total = sum(range(1, lines + 1))
+    csv = f"account,debit,credit,currency\n{rows}3000,,{total}.00,EUR\n".encode()
+    keel.app.handle(opening_balances(ImportFile("opening.csv", csv), date(2026, 1, 1), META))
+    entry = [n for n in keel.app.recorder.select_notifications(start=1, limit=10) if "importedentry" in n.topic]
+    assert len(entry) == 1 and len(entry[0].state) > PIPELINE_MAX_BYTES
+    assert verify(keel.app).ok
+    keel.engine.catch_up()
+    tb = trial_balance(keel.views, date(2026, 1, 1), None, "EUR")
+    assert {r.account: r.debit - r.credit for r in tb.rows} == {"6000": Decimal(total), "3000": -Decimal(total)}
+
+
+def test_a_journal_of_more_than_one_chunk_refused_on_its_last_transaction_writes_nothing(keel: Keel) -> None:
+    """Journal entries are appended 2,000 at a time: a problem after the first chunk rolls it back."""
+    body = "".join(
+        f"2026-01-{1 + i % 28:02d} * T{i}\n    Expenses:6000 Expenses  {i + 1}.00 EUR\n"
+        f"    Assets:1000 Bank  -{i + 1}.00 EUR\n\n"
+        for i in range(2_100)
+    )
+    bad = "2026-02-01 * Unknown\n    Assets:1010 Bank 2  5.00 EUR\n    Assets:1000 Bank  -5.00 EUR\n"
+    head = "; functional currency EUR\n\n"
+    with pytest.raises(ImportRefused) as refused:
+        keel.app.handle(journal(ImportFile("long.ledger", (head + body + bad).encode()), META))
+    assert [(p.line, p.field) for p in refused.value.problems] == [(2 + 2_100 * 4 + 2, "account")]
+    assert keel.app.head_position() == 0
+    keel.app.handle(journal(ImportFile("long.ledger", (head + body).encode()), META))
+    assert verify(keel.app).ok
+    keel.engine.catch_up()
+    tb = trial_balance(keel.views, date(2026, 1, 31), None, "EUR")
+    total = Decimal(sum(range(1, 2_101)))
+    assert {r.account: r.debit - r.credit for r in tb.rows} == {"6000": total, "1000": -total}
+
+
+def test_a_customers_id_named_as_a_bills_party_is_refused_on_that_line(keel: Keel) -> None:
+    keel.app.handle(m.AddAccount(meta=META, code="3900", name="Opening balances", type="equity", on=date(2025, 1, 1)))
+    acme = keel.app.handle(m.RegisterCustomer(meta=META, name="Acme", on=date(2025, 1, 1))).id
+    items = (
+        "kind,party,number,issue_date,due_date,currency,amount\n"
+        f"invoice,{acme},RE-1,2025-12-01,2025-12-31,EUR,10.00\n"
+        f"bill,{acme},B-1,2025-12-01,2025-12-31,EUR,10.00\n"
+    ).encode()
+    before = keel.app.head_position()
+    with pytest.raises(ImportRefused) as refused:
+        keel.app.handle(open_items(ImportFile("mixed.csv", items), META, against="3900"))
+    assert [(p.line, p.field) for p in refused.value.problems] == [(3, "party")]
+    assert "names no supplier" in str(refused.value) and keel.app.head_position() == before

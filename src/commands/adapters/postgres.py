@@ -32,17 +32,31 @@ from commands.adapters.recorders import (
 from commands.adapters.store import keep_reconnecting, schema_lock
 from commands.idempotency import Claim, ClaimSuperseded, Ticket
 
-# The library appends in pipeline mode; a batch of many events (one multi-megabyte INSERT) was
-# seen to hang for ever there (the server waiting in ClientRead, psycopg in poll: the pipeline
-# deadlock of psycopg issue #685, still there with 3.3). Batches above this many events are
-# appended in one plain transaction instead: the same statements, in the same order.
+# The library appends in pipeline mode; a batch of many events, or one very large event (opening
+# balances of 100,000 lines: a single multi-megabyte state), was seen to hang for ever there (the
+# server waiting in ClientRead, psycopg in poll: the pipeline deadlock of psycopg issue #685, still
+# there with 3.3). An append above either bound goes in one plain transaction instead: the same
+# statements, in the same order. The byte bound stays well under a socket's buffers.
 PIPELINE_MAX_EVENTS = 500
+PIPELINE_MAX_BYTES = 256 * 1024
+
+
+def fits_pipeline(stored_events: Sequence[StoredEvent]) -> bool:
+    """Whether an append is small enough for the library's pipelined insert."""
+    if len(stored_events) > PIPELINE_MAX_EVENTS:
+        return False
+    size = 0
+    for event in stored_events:
+        size += len(event.state)
+        if size > PIPELINE_MAX_BYTES:
+            return False
+    return True
 
 
 class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        if len(stored_events) <= PIPELINE_MAX_EVENTS or self.datastore.enable_db_functions:
+        if fits_pipeline(stored_events) or self.datastore.enable_db_functions:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
         with self.datastore.get_connection() as conn, conn.transaction():

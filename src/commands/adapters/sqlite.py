@@ -71,11 +71,11 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
             if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
                 now = max(now, datetime.fromisoformat(row["recorded_at"]))
             now_text = now.isoformat()
-            for position, digest in chain_rows(previous, [i for i in ids if i is not None], stored_events):
-                c.execute(
-                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
-                    (position, now_text, digest),
-                )
+            links = chain_rows(previous, [i for i in ids if i is not None], stored_events)
+            c.executemany(
+                f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
+                [(position, now_text, digest) for position, digest in links],
+            )
         return ids
 
     @contextmanager

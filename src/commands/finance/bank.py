@@ -181,7 +181,7 @@ def _append(
     for line_of, line in zip(ids, chunk, strict=True):
         if line_of not in known and line_of not in fresh:
             fresh[line_of] = line
-    out.append(*(BankLine.imported(bank.id, statement, line, meta) for line in fresh.values()))
+    out.append_created(*(BankLine.imported_event(bank.id, statement, line, meta, i) for i, line in fresh.items()))
     tally.new += len(fresh)
 
 

@@ -11,6 +11,7 @@ from commands.finance import (
     fx,
     imports,
     journal_import,
+    open_items,
     payables,
     reconcile,
     supplier_credit,
@@ -28,4 +29,5 @@ HANDLERS = handlers(
     reconcile.HANDLERS,
     imports.HANDLERS,
     journal_import.HANDLERS,
+    open_items.HANDLERS,
 )

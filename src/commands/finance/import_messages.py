@@ -23,7 +23,7 @@ class ImportSource:
     problems: tuple[ImportProblem, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)  # a file holds 100,000 of them
 class OpeningBalanceRow:
     line: int
     account: str
@@ -44,7 +44,7 @@ class ImportOpeningBalances(Command):
     against: str | None = None  # the opening-balance account; the suspense role's when not given
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class OpenItemRow:
     line: int
     kind: str  # invoice | bill
@@ -64,7 +64,7 @@ class ImportOpenItems(Command):
     against: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PostingRow:
     line: int
     account: str  # the account's code
@@ -73,7 +73,7 @@ class PostingRow:
     value: str | None = None  # signed functional value, for a foreign-currency line
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TransactionRow:
     line: int
     on: date

@@ -1,4 +1,5 @@
-"""Importing a ledger journal (ADR 0035): every transaction an ``ImportedEntry``, in one commit.
+"""Importing a ledger journal (ADR 0035): every transaction an ``ImportedEntry``, in one transaction
+appended in chunks (ADR 0036).
 
 The file is Keel's own export (``keel export ledger``) or any journal of that shape, read at the
 edge into transactions whose postings name account codes. Each posting must name an account of
@@ -23,7 +24,7 @@ from uuid import uuid4
 from commands.finance import import_messages as m
 from commands.finance.declared_accounts import declare_accounts
 from commands.finance.imports import previous_import
-from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
+from commands.unit_of_work import CommandResult, Handlers, Stream, UnitOfWork
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import ChartRules
 from ledger.errors import DomainError, NotFound
@@ -31,6 +32,8 @@ from ledger.imports import ImportedEntry, ImportedFile, Problems
 from ledger.journal import JournalLine
 from ledger.money import Money, minor_units
 from ledger.opening import account_problem, posted_role, to_decimal_or_none
+
+CHUNK = 2_000  # entries appended at a time: a file's events are never all in memory
 
 
 def _books(uow: UnitOfWork, c: m.ImportJournal, problems: Problems) -> tuple[Books, Books | None]:
@@ -92,33 +95,48 @@ def import_journal(uow: UnitOfWork, c: m.ImportJournal) -> CommandResult:
     fc, rules = books.functional_currency, chart.rules if chart is not None else uow.chart()
     if not c.transactions:
         problems.add(0, "", "the file has no transactions")
-    entries: list[ImportedEntry] = []
     closed: dict[object, str] = {}
-    for t in c.transactions:
-        try:
-            books.check_open(t.on, f"the transaction on line {t.line}")
-        except DomainError as exc:
-            closed[t.on] = str(exc)
-            problems.add(t.line, "date", str(exc))
-        memo = t.memo.strip() or "Imported"
-        lines = [ln for p in t.postings if (ln := _posting(problems, p, fc, rules, memo)) is not None]
-        if len(lines) != len(t.postings) or t.on in closed:
-            continue
-        if len(lines) < 2:
-            problems.add(t.line, "", "a transaction needs at least two postings")
-            continue
-        try:
-            where = f"{source}:{t.line}"
-            entry = ImportedEntry.post(uuid4(), memo, where, _fx_differences(lines, fc), fc, t.on, c.meta)
-        except DomainError as exc:
-            problems.add(t.line, "", str(exc))
-            continue
-        entries.append(entry)
-    problems.check(source)
-    counts = (c.source.lines, len(entries))
-    on = c.on or uow.today()
-    record = ImportedFile.record(previous, "journal", source, c.source.digest, counts, on, c.meta)
-    return uow.commit(record, *entries, new_books, chart, policy)
+    written = 0
+    with uow.stream() as out:
+        declared = [a for a in (chart, policy) if a is not None]
+        if declared and not problems.found:
+            out.append(*declared)  # first: the entries that follow post to the accounts it adds
+        chunk: list[ImportedEntry] = []
+        for t in c.transactions:
+            try:
+                books.check_open(t.on, f"the transaction on line {t.line}")
+            except DomainError as exc:
+                closed[t.on] = str(exc)
+                problems.add(t.line, "date", str(exc))
+            memo = t.memo.strip() or "Imported"
+            lines = [ln for p in t.postings if (ln := _posting(problems, p, fc, rules, memo)) is not None]
+            if len(lines) != len(t.postings) or t.on in closed:
+                continue
+            if len(lines) < 2:
+                problems.add(t.line, "", "a transaction needs at least two postings")
+                continue
+            try:
+                where = f"{source}:{t.line}"
+                chunk.append(ImportedEntry.post(uuid4(), memo, where, _fx_differences(lines, fc), fc, t.on, c.meta))
+            except DomainError as exc:
+                problems.add(t.line, "", str(exc))
+            if len(chunk) >= CHUNK:
+                written += _flush(out, problems, chunk)
+        written += _flush(out, problems, chunk)
+        problems.check(source)  # every problem listed; the chunks already appended roll back
+        counts = (c.source.lines, written)
+        on = c.on or uow.today()
+        record = ImportedFile.record(previous, "journal", source, c.source.digest, counts, on, c.meta)
+        return out.commit(record, new_books)
+
+
+def _flush(out: Stream, problems: Problems, chunk: list[ImportedEntry]) -> int:
+    """Append the chunk while the file has no problem; after one, only checking goes on."""
+    appended = 0 if problems.found else len(chunk)
+    if appended:
+        out.append(*chunk)
+    chunk.clear()
+    return appended
 
 
 HANDLERS: Handlers = {m.ImportJournal: import_journal}
