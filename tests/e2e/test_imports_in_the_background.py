@@ -83,3 +83,18 @@ def test_a_file_refused_in_the_background_keeps_its_problems_and_writes_nothing(
 def test_progress_of_an_import_nobody_started_is_not_found(client: TestClient) -> None:
     answer = client.get("/v1/imports/00000000-0000-0000-0000-000000000000/progress")
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_an_import_reports_each_phase_to_the_end(keel: Keel) -> None:
+    from api.imports.csv_files import open_items
+    from api.imports.files import ImportFile
+    from commands.messages import AddAccount
+    from commands.progress import listening
+    from ledger.events import Meta
+
+    keel.app.handle(AddAccount(meta=Meta("test"), code="3900", name="Opening balances", type="equity"))
+    seen: dict[str, tuple[int, int | None]] = {}
+    with listening(lambda phase, done, total: seen.__setitem__(phase, (done, total))):
+        file = ImportFile("items.csv", items(4_500))
+        keel.app.handle(open_items(file, Meta("test"), "3900"))
+    assert seen == {"reading": (4_501, 4_501), "checking": (4_500, 4_500), "writing": (4_500, 4_500)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from commands import progress
 from commands.finance import bank_messages as m
 from commands.posting import functional_currency
 from commands.unit_of_work import CommandResult, Handlers, Stream, UnitOfWork
@@ -126,6 +127,7 @@ def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult
                 tally.first = part
             _check_line(bank, part, tally.lines + 1)
             tally.lines += 1
+            progress.every("writing", tally.lines)
             tally.total += part.amount
             chunk.append(part)
             if len(chunk) >= CHUNK:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from commands import progress
 from commands.finance import import_messages as m
 from commands.posting import open_books
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
@@ -63,7 +64,8 @@ def import_opening_balances(uow: UnitOfWork, c: m.ImportOpeningBalances) -> Comm
     checked: list[tuple[int, OpeningLine]] = []
     if not c.rows:
         problems.add(0, "", "the file has no lines")
-    for row in c.rows:
+    for n, row in enumerate(c.rows, start=1):
+        progress.every("checking", n, len(c.rows))
         code, currency = row.account.strip(), (row.currency.strip().upper() or fc)
         wrong = account_problem(rules, code, currency)
         role = None if wrong else _document_role(rules, code)

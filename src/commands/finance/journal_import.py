@@ -21,6 +21,7 @@ from dataclasses import replace
 from decimal import Decimal
 from uuid import uuid4
 
+from commands import progress
 from commands.finance import import_messages as m
 from commands.finance.declared_accounts import declare_accounts
 from commands.finance.imports import previous_import
@@ -102,7 +103,8 @@ def import_journal(uow: UnitOfWork, c: m.ImportJournal) -> CommandResult:
         if declared and not problems.found:
             out.append(*declared)  # first: the entries that follow post to the accounts it adds
         chunk: list[ImportedEntry] = []
-        for t in c.transactions:
+        for n, t in enumerate(c.transactions, start=1):
+            progress.every("writing", n, len(c.transactions))
             try:
                 books.check_open(t.on, f"the transaction on line {t.line}")
             except DomainError as exc:

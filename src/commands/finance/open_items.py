@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+from commands import progress
 from commands.finance import import_messages as m
 from commands.finance.imports import previous_import
 from commands.posting import open_books
@@ -107,7 +108,8 @@ def import_open_items(uow: UnitOfWork, c: m.ImportOpenItems) -> CommandResult:
     # The first pass: every row checked; kept is one key per line and one entry per party.
     seen: dict[tuple[str, UUID, str], int] = {}
     named: dict[UUID, _Party] = {}
-    for row in c.rows:
+    for n, row in enumerate(c.rows, start=1):
+        progress.every("checking", n, len(c.rows))
         item = _item(problems, row, fc, books)
         if item is None:
             continue
@@ -151,7 +153,8 @@ def _documents(
     passed = Problems()  # every row passed the first pass: nothing is added here
     chunk: list[KeelAggregate] = []
     written = 0
-    for row in c.rows:
+    for n, row in enumerate(c.rows, start=1):
+        progress.every("writing", n, len(c.rows))
         party = parties[_party_id(row.kind, row.party.strip())]
         item = _item(passed, row, fc, books)
         assert item is not None
