@@ -21,6 +21,7 @@ from api.routes import (
     crm,
     customers,
     delivery_reports,
+    documents,
     expenses,
     exports,
     fx,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         keys,
         operations,
         imports,
+        documents,
     ):
         app.include_router(module.router)
     return app

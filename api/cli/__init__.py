@@ -13,6 +13,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer ≥ 0
 from api.cli import (  # noqa: F401  (each registers its commands)
     audit,
     bank,
+    documents,
     entry_accounts,
     entry_fx,
     entry_sales,

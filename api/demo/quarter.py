@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from api.demo.documents import documents
 from api.demo.ids import demo_id, meta
 from api.demo.pipeline import delivery, sales
 from commands.messages import (
@@ -265,6 +266,7 @@ def quarter() -> Iterator[Command]:
     yield _payment("he-3", "helios", date(2026, 9, 29), "1000.00", {"he-3": "1000.00"}, "HF-2290")
     yield from sales()
     yield from delivery()
+    yield from documents()
 
 
 def _back_office() -> Iterator[Command]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ledger.company import Address, check_address, check_email, check_vat_id
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.journal import JournalLine, Posting
@@ -158,6 +159,17 @@ class Customer(KeelAggregate):
         TOPIC = "keel.customer.Absorbed.v1"
         source_id: UUID
 
+    class BillingDetailsSet(Event):
+        """Where invoices go and who is billed (EN 16931's buyer): the whole set as from now."""
+
+        TOPIC = "keel.customer.BillingDetailsSet.v1"
+        street: str
+        city: str
+        postal_code: str
+        country: str
+        vat_id: str
+        email: str
+
     @classmethod
     def register(
         cls,
@@ -251,6 +263,20 @@ class Customer(KeelAggregate):
             value=value,
             reference=reference.strip(),
             journal=journal,
+            **meta.stamp(on),
+        )
+
+    def set_billing_details(self, address: Address, vat_id: str, email: str, on: date, meta: Meta) -> None:
+        self.check_active()
+        address = check_address(address, self.name)
+        self.trigger_event(
+            self.BillingDetailsSet,
+            street=address.street,
+            city=address.city,
+            postal_code=address.postal_code,
+            country=address.country,
+            vat_id=check_vat_id(vat_id),
+            email=check_email(email),
             **meta.stamp(on),
         )
 

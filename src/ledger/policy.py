@@ -39,6 +39,7 @@ class TextRule:
 NAME = TextRule("name", 200)  # people, companies, accounts, titles, actors, and identifiers made from them
 TEXT = TextRule("text", 500)  # descriptions, reasons, references, memos: one line
 NOTE = TextRule("note", 10_000, multiline=True)  # notes and activity bodies: may span lines
+IMAGE = TextRule("image", 350_000)  # a logo's bytes in base64 (at most 256 KiB: ledger.company)
 
 # Codes a client types (cost centers, tax codes, service codes, a journal line's party or project):
 # a letter or digit first, then letters, digits, spaces and . _ : / @ # & + ' ( ) -, at most 100.
@@ -82,6 +83,7 @@ _FIELD_RULES: dict[str, TextRule] = {
         TEXT,
     ),
     **dict.fromkeys(("body", "notes", "note", "settings"), NOTE),
+    "logo": IMAGE,
 }
 
 

@@ -14,6 +14,7 @@ from projections.finance.documents import DocumentsProjection
 from projections.finance.fx_rates import FxRatesProjection
 from projections.finance.general_ledger import GeneralLedgerProjection
 from projections.finance.invoices import InvoicesProjection
+from projections.finance.issued_documents import IssuedDocumentsProjection
 from projections.finance.open_items import OpenItemsProjection
 from projections.finance.payment_delays import PaymentDelaysProjection
 from projections.finance.supplier_credit import SupplierCreditProjection
@@ -35,4 +36,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         FxRatesProjection(),
         SupplierCreditProjection(),
         BankProjection(),
+        IssuedDocumentsProjection(functional_currency),
     ]

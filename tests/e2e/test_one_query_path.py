@@ -21,6 +21,7 @@ from api.system import Keel
 from commands.messages import AddAccount, OpenBankAccount, SetFxRate
 from ledger.events import Meta
 from ledger.reconciliation import Tolerance
+from projections.finance.document_sources import find_document
 from projections.queries import QUERIES
 
 META = Meta(actor="test")
@@ -187,3 +188,20 @@ def test_provenance_names_the_resolved_parameters(demo: tuple[Keel, TestClient])
     assert missing.status_code == 422 and missing.json()["errors"][0]["location"] == "query.from"
     as_csv = client.get("/v1/reports/trial-balance?as_of=2026-09-30&format=csv")
     assert as_csv.text.splitlines()[0] == "account,name,currency,debit,credit"
+
+
+def test_the_cli_writes_the_document_bytes_the_api_sends(demo: tuple[Keel, TestClient]) -> None:
+    """Documents are one query path too (api.documents.render): `keel invoices pdf|ubl NUMBER` writes
+    the bytes of GET /v1/invoices/{id}/pdf|ubl, and /v1/credit-notes/{id}/… for a credit note."""
+    keel, client = demo
+    runner = CliRunner()
+    for number in ("INV-2026-0001", "INV-2026-0003", "CN-2026-0001"):
+        found = find_document(keel.views, number)
+        assert found is not None, number
+        area = "credit-notes" if found[1] == "credit-note" else "invoices"
+        for which in ("pdf", "ubl"):
+            api = client.get(f"/v1/{area}/{found[0]}/{which}")
+            assert api.status_code == 200, (number, which, api.text)
+            done = runner.invoke(cli, ["invoices", which, number])
+            assert done.exit_code == 0, (number, which, done.output)
+            assert done.stdout_bytes == api.content, (number, which)

@@ -36,3 +36,5 @@ def test_every_static_asset_is_package_data() -> None:
     assets = {path for path in (api / "static").rglob("*") if path.is_file()}
     assert assets and assets - shipped == set()
     assert {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"} <= {p.name for p in shipped}
+    fonts = {path for path in (api / "documents" / "fonts").rglob("*") if path.is_file()}
+    assert fonts and fonts - shipped == set()

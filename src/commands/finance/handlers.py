@@ -7,6 +7,7 @@ from commands.finance import (
     bank,
     books,
     chart,
+    company,
     expenses,
     fx,
     imports,
@@ -20,6 +21,7 @@ from commands.unit_of_work import handlers
 
 HANDLERS = handlers(
     books.HANDLERS,
+    company.HANDLERS,
     chart.HANDLERS,
     payables.HANDLERS,
     expenses.HANDLERS,

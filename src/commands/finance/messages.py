@@ -291,3 +291,20 @@ class RefundSupplierCredit(Command):
     rate: str | None = None
     reference: str = ""
     bank_account: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCompanyProfile(Command):
+    """The company's whole profile; ``logo`` None keeps the current logo, empty bytes remove it."""
+
+    legal_name: str
+    street: str
+    city: str
+    postal_code: str = ""
+    country: str
+    vat_id: str = ""
+    registration_id: str = ""
+    email: str = ""
+    iban: str
+    bic: str
+    logo: bytes | None = None

@@ -14,6 +14,7 @@ from commands.sales import messages as m
 from commands.settlement import receive_payment
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.books import Books
+from ledger.company import Address
 from ledger.credit_note import CreditNote
 from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
@@ -22,6 +23,7 @@ from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine, make_line
 from ledger.money import Money, to_decimal
 from ledger.payment import Payment
+from ledger.sealed_documents import SealedDocument, seal_id
 from ledger.sequence import NumberSequence, invoice_series, sequence_id
 
 
@@ -70,6 +72,20 @@ def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandRes
     customer = uow.load(Customer, c.customer_id, c.expected_version)
     customer.change_payment_terms(c.payment_terms_days, c.on or uow.today(), c.meta)
     return uow.commit(customer)
+
+
+def set_billing_details(uow: UnitOfWork, c: m.SetBillingDetails) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id, c.expected_version)
+    address = Address(c.street, c.city, c.postal_code, c.country)
+    customer.set_billing_details(address, c.vat_id, c.email, c.on or uow.today(), c.meta)
+    return uow.commit(customer)
+
+
+def seal_document(uow: UnitOfWork, c: m.SealDocument) -> CommandResult:
+    uow.ensure_new(seal_id(c.document_id), "sealed document")
+    on = c.on or uow.today()
+    sealed = SealedDocument.seal(c.document_id, c.kind, c.number, c.pdf_sha256, c.ubl_sha256, c.renderer, on, c.meta)
+    return uow.commit(sealed)
 
 
 # -- invoices ------------------------------------------------------------------
@@ -208,6 +224,8 @@ HANDLERS: Handlers = {
     m.RegisterCustomer: register_customer,
     m.RenameCustomer: rename_customer,
     m.ChangePaymentTerms: change_payment_terms,
+    m.SetBillingDetails: set_billing_details,
+    m.SealDocument: seal_document,
     m.DraftInvoice: draft_invoice,
     m.IssueInvoice: issue_invoice,
     m.MarkInvoiceSent: mark_sent,

@@ -133,3 +133,27 @@ class RefundCustomerCredit(Command):
     rate: str | None = None
     reference: str = ""
     bank_account: str | None = None  # an account of sub-type bank; the bank role's when not given
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetBillingDetails(Command):
+    customer_id: UUID
+    street: str
+    city: str
+    postal_code: str = ""
+    country: str
+    vat_id: str = ""
+    email: str = ""
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SealDocument(Command):
+    """Record the digests of an issued document's PDF and UBL as first made (once per document)."""
+
+    document_id: UUID
+    kind: str
+    number: str
+    pdf_sha256: str
+    ubl_sha256: str
+    renderer: str
