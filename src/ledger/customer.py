@@ -35,12 +35,17 @@ def _check_terms(days: int) -> int:
 
 class Customer(KeelAggregate):
     TOPIC = "keel.Customer"
-    class_version = 2  # v2 keeps the registration date
+    class_version = 3  # v2 keeps the registration date, v3 the billing e-mail address
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot taken before v2 does not know the registration date: nothing is dated before it."""
         state["registered_on"] = date.min
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before v3 had no billing e-mail address: none was set."""
+        state["billing_email"] = ""
 
     if TYPE_CHECKING:  # state set by the events; not constructor arguments
         name: str
@@ -51,6 +56,7 @@ class Customer(KeelAggregate):
         contacts: dict[UUID, Contact]
         merged_into: UUID | None
         registered_on: date
+        billing_email: str  # where invoices are e-mailed ("": nowhere)
 
     class Event(KeelAggregate.Event):
         pass
@@ -73,6 +79,7 @@ class Customer(KeelAggregate):
             customer.contacts = {}
             customer.merged_into = None
             customer.registered_on = self.effective_date
+            customer.billing_email = ""
 
     class Renamed(Event):
         TOPIC = "keel.customer.Renamed.v1"
@@ -123,6 +130,15 @@ class Customer(KeelAggregate):
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
             customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+
+    class BillingEmailSet(Event):
+        """Where the customer's invoices are e-mailed from now on ("" stops the e-mails)."""
+
+        TOPIC = "keel.customer.BillingEmailSet.v1"
+        email: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.billing_email = self.email
 
     class OwnerAssigned(Event):
         TOPIC = "keel.customer.OwnerAssigned.v1"
@@ -187,6 +203,11 @@ class Customer(KeelAggregate):
         days = _check_terms(days)
         if days != self.payment_terms_days:
             self.trigger_event(self.PaymentTermsChanged, payment_terms_days=days, **meta.stamp(on))
+
+    def set_billing_email(self, email: str, on: date, meta: Meta) -> None:
+        email = check_email(email)
+        if email != self.billing_email:
+            self.trigger_event(self.BillingEmailSet, email=email, **meta.stamp(on))
 
     def available_credit(self, currency: str) -> Money:
         return Money(self.credit.get(currency, (Decimal(0), Decimal(0)))[0], currency)
@@ -314,3 +335,11 @@ def make_contact(contact_id: UUID, name: str, email: str = "", phone: str = "", 
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise InvalidValue(f"not an email address: {email!r}")
     return Contact(contact_id, name[:200], email[:200], phone.strip()[:40], role.strip()[:80])
+
+
+def check_email(email: str) -> str:
+    """An address ("" for none): one ``@``, a dotted domain, no spaces; at most 200 characters."""
+    email = email.strip()
+    if email and (len(email) > 200 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
+        raise InvalidValue(f"not an email address: {email[:40]!r}")
+    return email
