@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.routes import (
     accounts,
     audit,
+    automation,
     bank,
     books,
     crm,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         keys,
         operations,
         imports,
+        automation,
     ):
         app.include_router(module.router)
     return app

@@ -36,7 +36,7 @@ class Inbox:
         self.received: list[EmailMessage] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         with self.lock:
             self.received.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
@@ -62,7 +62,9 @@ def issued_invoice(keel: Keel, billing_email: str = "accounts@acme.example", on:
         m.RegisterCustomer(meta=ACCOUNTANT, on=date(2026, 9, 1), name="Acme Oy", payment_terms_days=14)
     ).id
     if billing_email:
-        keel.app.handle(m.SetBillingEmail(meta=ACCOUNTANT, on=date(2026, 9, 1), customer_id=customer, email=billing_email))
+        keel.app.handle(
+            m.SetBillingEmail(meta=ACCOUNTANT, on=date(2026, 9, 1), customer_id=customer, email=billing_email)
+        )
     line = m.LineInput(description="Design sprint", quantity="10", unit_price="95.00")
     invoice = keel.app.handle(
         m.DraftInvoice(meta=ACCOUNTANT, on=on, customer_id=customer, lines=(line,), tax_percent="24")
