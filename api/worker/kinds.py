@@ -75,18 +75,8 @@ def outbox_due(ctx: Context) -> Iterator[str]:
     # The cause is one attempt at one message: each attempt is taken once, by one worker.
     after = ""
     while page := due_messages(ctx.keel.views, ctx.now, after, PAGE):
-        for message_id in page:
-            attempts = _attempts_known(ctx, message_id)
-            if attempts is not None:
-                yield f"{message_id}#{attempts + 1}"
-        after = str(page[-1])
-
-
-def _attempts_known(ctx: Context, message_id: UUID) -> int | None:
-    with ctx.keel.views.read() as cur:
-        cur.execute("SELECT attempts FROM outbox_messages WHERE id = %s", (str(message_id),))
-        row = cur.fetchone()
-    return int(row[0]) if row else None
+        yield from (f"{message_id}#{attempts + 1}" for message_id, attempts in page)
+        after = str(page[-1][0])
 
 
 def outbox_run(ctx: Context, cause: str) -> Outcome:

@@ -65,14 +65,15 @@ class OutboxProjection:
                 )
 
 
-def due_messages(db: ViewDatabase, now: datetime, after: str, limit: int) -> list[UUID]:
-    """Queued messages whose next attempt has come, a page in id order after ``after``."""
+def due_messages(db: ViewDatabase, now: datetime, after: str, limit: int) -> list[tuple[UUID, int]]:
+    """Queued messages whose next attempt has come, with their attempts so far: a page in id order."""
     with db.read() as cur:
         cur.execute(
-            "SELECT id FROM outbox_messages WHERE status = 'queued' AND due_at <= %s AND id > %s ORDER BY id LIMIT %s",
+            "SELECT id, attempts FROM outbox_messages WHERE status = 'queued' AND due_at <= %s AND id > %s"
+            " ORDER BY id LIMIT %s",
             (now, after, limit),
         )
-        return [UUID(str(r[0])) for r in cur.fetchall()]
+        return [(UUID(str(r[0])), int(r[1])) for r in cur.fetchall()]
 
 
 @dataclass(frozen=True)
