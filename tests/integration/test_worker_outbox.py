@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,16 @@ from worker_support import free_port, issued_invoice, smtp_server
 from api.settings import Settings
 from api.system import Keel
 from api.worker.scheduler import Worker
+from commands import messages as m
 from commands.adapters.clock import SetClock
+from ledger.events import Meta
 from ledger.invoice import Invoice
 from ledger.outbox import DELIVERED, QUEUED, Message, cause_id
+from ledger.project_terms import invoice_id_for
 from projections.automation.outbox import outbox_state
 
 AS_OF = date(2026, 10, 15)
+LEAD = Meta("lead")
 
 
 @pytest.fixture
@@ -112,3 +117,37 @@ def test_smtp_down_keeps_the_message_queued_with_its_error_then_delivers_it_once
         assert (message.status, message.attempts) == (DELIVERED, 2)
         keel.engine.catch_up()
         assert outbox_state(keel.views).delivered == 1
+
+
+def test_the_billing_job_invoices_the_retainer_months_begun_once(store: tuple[Path, int]) -> None:
+    tmp_path, port = store
+    with start(tmp_path, port) as keel:
+        customer = keel.app.handle(m.RegisterCustomer(meta=LEAD, on=date(2026, 8, 1), name="Helios Foods")).id
+        project = keel.app.handle(
+            m.DraftProject(meta=LEAD, on=date(2026, 8, 1), customer_id=customer, name="Social content")
+        ).id
+        keel.app.handle(
+            m.ConfigureProject(
+                meta=LEAD,
+                on=date(2026, 8, 1),
+                project_id=project,
+                model="retainer",
+                start=date(2026, 9, 1),
+                monthly_fee="1500.00",
+                tax_percent="24",
+                cost_center="DESIGN",
+            )
+        )
+        keel.app.handle(m.ActivateProject(meta=LEAD, on=date(2026, 9, 1), project_id=project))
+
+        (first,) = Worker(keel).pass_once(AS_OF, ["billing"])
+        assert (first.done, first.skipped) == (1, 0)
+        september = keel.app.get(Invoice, invoice_id_for(project, "retainer:2026-09"))
+        october = keel.app.get(Invoice, invoice_id_for(project, "retainer:2026-10"))
+        assert (september.total.amount, october.total.amount) == (Decimal("1860.00"), Decimal("1860.00"))
+
+        head = keel.app.head_position()
+        (again,) = Worker(keel, owner="second").pass_once(AS_OF, ["billing"])  # the cause is done
+        (next_day,) = Worker(keel).pass_once(AS_OF + timedelta(days=1), ["billing"])  # a new cause, nothing owed
+        assert (again.done, next_day.done, next_day.skipped) == (0, 0, 1)
+        assert keel.app.head_position() == head
