@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
+from api.settings import Settings
 from api.system import Keel
 from api.worker import leases
 from api.worker.jobs import Context, JobKind, Outcome
@@ -199,3 +200,16 @@ def _batches(causes: Iterable[str], size: int) -> Iterator[list[str]]:
     it = iter(causes)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def start_in_thread(settings: Settings) -> threading.Event:
+    """``keel serve --worker``: the worker beside the server, in a daemon thread with its own
+    connections (as if another process); set the event returned to stop it."""
+    stop = threading.Event()
+
+    def work() -> None:
+        with Keel.start(settings, follow=False) as keel:
+            Worker(keel).run_forever(stop)
+
+    threading.Thread(target=work, name="keel-worker", daemon=True).start()
+    return stop
