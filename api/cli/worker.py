@@ -13,7 +13,6 @@ import typer
 
 from api.cli.base import FormatOption, app, cli_actor, emit, fail, keel_system
 from api.cli.output import Format, err, out
-from api.worker.mail import SmtpUrlError
 
 worker_app = typer.Typer(help="Run the jobs that are due: billing, invoice e-mails, the outbox.")
 app.add_typer(worker_app, name="worker")
@@ -24,10 +23,10 @@ app.add_typer(schedules_app, name="schedules")
 def _worker(keel: Any) -> Any:
     from api.worker.scheduler import Worker
 
-    try:
-        return Worker(keel)
-    except SmtpUrlError as exc:
-        raise fail(str(exc)) from None
+    runner = Worker(keel)
+    if runner.smtp_problem:
+        raise fail(runner.smtp_problem)
+    return runner
 
 
 @worker_app.callback(invoke_without_command=True)

@@ -26,7 +26,7 @@ from api.system import Keel
 from api.worker import leases
 from api.worker.jobs import Context, JobKind, Outcome
 from api.worker.kinds import default_kinds
-from api.worker.mail import Mailer, SmtpConfig
+from api.worker.mail import Mailer, SmtpConfig, SmtpUrlError
 from ledger.errors import DomainError, NotFound
 from ledger.schedules import Schedule, schedule_id
 
@@ -69,8 +69,12 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.leases = leases.Leases(keel.views, self.owner, keel.settings.worker_lease_seconds)
         leases.setup(keel.views)
-        smtp = keel.settings.smtp_url
-        self.smtp = SmtpConfig.parse(smtp) if smtp else None
+        self.smtp: SmtpConfig | None = None
+        self.smtp_problem: str | None = None  # a KEEL_SMTP_URL that cannot be used: the outbox waits
+        try:
+            self.smtp = SmtpConfig.parse(keel.settings.smtp_url) if keel.settings.smtp_url else None
+        except SmtpUrlError as exc:
+            self.smtp_problem = str(exc)
 
     # -- schedules ------------------------------------------------------------------------
 
