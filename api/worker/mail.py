@@ -46,7 +46,9 @@ class SmtpConfig:
     def parse(cls, url: str) -> SmtpConfig:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise SmtpUrlError("KEEL_SMTP_URL: expected smtp://user:password@host:587?starttls=1, smtp://host:25 or smtps://host:465")
+            raise SmtpUrlError(
+                "KEEL_SMTP_URL: expected smtp://user:password@host:587?starttls=1, smtp://host:25 or smtps://host:465"
+            )
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 25)
         except ValueError:
