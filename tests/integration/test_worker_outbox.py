@@ -26,28 +26,33 @@ AS_OF = date(2026, 10, 15)
 LEAD = Meta("lead")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[tuple[Path, int]]:
-    yield tmp_path, free_port()
-
-
-def start(tmp_path: Path, port: int) -> Keel:
-    settings = Settings(  # type: ignore[call-arg]
-        data_dir=tmp_path / "keel",
-        database_url=None,
-        _env_file=None,
-        auth="off",
-        smtp_url=f"smtp://127.0.0.1:{port}",
-        mail_from="books@lumen.example",
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Settings, int]]:
+    """Settings for a fresh store on each backend, mailing to a free local port."""
+    port = free_port()
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    yield (
+        Settings(  # type: ignore[call-arg]
+            data_dir=tmp_path / "keel",
+            database_url=url,
+            _env_file=None,
+            auth="off",
+            smtp_url=f"smtp://127.0.0.1:{port}",
+            mail_from="books@lumen.example",
+        ),
+        port,
     )
+
+
+def start(settings: Settings) -> Keel:
     return Keel.start(settings, follow=False)
 
 
 def test_an_issued_invoice_is_e_mailed_once_with_its_attachment_and_a_stable_message_id(
-    store: tuple[Path, int],
+    store: tuple[Settings, int],
 ) -> None:
-    tmp_path, port = store
-    with smtp_server(port) as (inbox, _), start(tmp_path, port) as keel:
+    settings, port = store
+    with smtp_server(port) as (inbox, _), start(settings) as keel:
         invoice_id = issued_invoice(keel)
         first = {s.kind: s for s in Worker(keel).pass_once(AS_OF)}
         assert (first["invoice-mail"].done, first["outbox"].done) == (1, 1)
@@ -79,18 +84,18 @@ def test_an_issued_invoice_is_e_mailed_once_with_its_attachment_and_a_stable_mes
         assert len(inbox.received) == 1
 
 
-def test_a_customer_without_a_billing_address_gets_no_e_mail(store: tuple[Path, int]) -> None:
-    tmp_path, port = store
-    with smtp_server(port) as (inbox, _), start(tmp_path, port) as keel:
+def test_a_customer_without_a_billing_address_gets_no_e_mail(store: tuple[Settings, int]) -> None:
+    settings, port = store
+    with smtp_server(port) as (inbox, _), start(settings) as keel:
         issued_invoice(keel, billing_email="")
         summary = {s.kind: s for s in Worker(keel).pass_once(AS_OF)}
         assert summary["invoice-mail"].skipped == 1
         assert inbox.received == []
 
 
-def test_smtp_down_keeps_the_message_queued_with_its_error_then_delivers_it_once(store: tuple[Path, int]) -> None:
-    tmp_path, port = store
-    with start(tmp_path, port) as keel:
+def test_smtp_down_keeps_the_message_queued_with_its_error_then_delivers_it_once(store: tuple[Settings, int]) -> None:
+    settings, port = store
+    with start(settings) as keel:
         clock = SetClock(keel.app.log_clock.now())
         keel.app.log_clock = clock
         invoice_id = issued_invoice(keel)
@@ -119,9 +124,9 @@ def test_smtp_down_keeps_the_message_queued_with_its_error_then_delivers_it_once
         assert outbox_state(keel.views).delivered == 1
 
 
-def test_the_billing_job_invoices_the_retainer_months_begun_once(store: tuple[Path, int]) -> None:
-    tmp_path, port = store
-    with start(tmp_path, port) as keel:
+def test_the_billing_job_invoices_the_retainer_months_begun_once(store: tuple[Settings, int]) -> None:
+    settings, _ = store
+    with start(settings) as keel:
         customer = keel.app.handle(m.RegisterCustomer(meta=LEAD, on=date(2026, 8, 1), name="Helios Foods")).id
         project = keel.app.handle(
             m.DraftProject(meta=LEAD, on=date(2026, 8, 1), customer_id=customer, name="Social content")
