@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from api.system import Keel
     from api.worker.mail import Mailer
 
-Result = Literal["done", "skipped"]
+# done: the effect was recorded; skipped: nothing to do, ever (recorded before, refused by a rule);
+# deferred: not now (the mail server is down), the cause is free again for the next run.
+Result = Literal["done", "skipped", "deferred"]
 ACTOR = "keel-worker"
 
 

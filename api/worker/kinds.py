@@ -90,6 +90,8 @@ def outbox_run(ctx: Context, cause: str) -> Outcome:
     if message.attempts + 1 != attempt or not message.due(ctx.now):
         return Outcome("skipped", f"attempt {attempt} is not due (after {message.attempts}, {message.status})")
     assert ctx.mailer is not None
+    if ctx.mailer.down:  # one failed connection per run is recorded; the rest wait for the next run
+        return Outcome("deferred", f"SMTP unreachable: {ctx.mailer.down}")
     meta = ctx.meta("outbox", cause)
     try:
         ctx.mailer.send(build(ctx.keel, message, ctx.mailer.sender))

@@ -56,24 +56,38 @@ class Leases:
             )
             return {str(r[0]) for r in cur.fetchall()}
 
-    def take(self, kind: str, cause: str) -> bool:
-        """Hold ``cause`` for ``lease_seconds``, unless it is done or someone holds it."""
+    def take(self, kind: str, causes: Sequence[str]) -> list[str]:
+        """Hold those of ``causes`` that are not done and nobody holds, for ``lease_seconds``: one
+        short transaction for the lot (the caller asks for a few at a time, so the lease covers them)."""
+        now, taken = time.time(), []
+        with self.db.transaction() as cur:
+            for cause in causes:
+                cur.execute(
+                    "INSERT INTO keel_jobs (kind, cause, state, owner, lease_until, attempts, outcome, updated_at)"
+                    " VALUES (%s, %s, 'running', %s, %s, 1, '', %s)"
+                    " ON CONFLICT (kind, cause) DO UPDATE SET state = 'running', owner = excluded.owner,"
+                    " lease_until = excluded.lease_until, attempts = keel_jobs.attempts + 1,"
+                    " updated_at = excluded.updated_at"
+                    " WHERE keel_jobs.state <> 'done' AND keel_jobs.lease_until < %s"
+                    " RETURNING attempts",
+                    (kind, cause, self.owner, now + self.lease_seconds, now, now),
+                )
+                if cur.fetchone() is not None:
+                    taken.append(cause)
+        return taken
+
+    def finish(self, kind: str, ended: Sequence[tuple[str, str, str]]) -> None:
+        """Record how each cause ended, ``(cause, state, outcome)``: ``done`` for good, ``waiting``
+        (deferred: free at once for the next run). Only where this worker still holds the lease."""
+        if not ended:
+            return
         now = time.time()
         with self.db.transaction() as cur:
-            cur.execute(
-                "INSERT INTO keel_jobs (kind, cause, state, owner, lease_until, attempts, outcome, updated_at)"
-                " VALUES (%s, %s, 'running', %s, %s, 1, '', %s)"
-                " ON CONFLICT (kind, cause) DO UPDATE SET state = 'running', owner = excluded.owner,"
-                " lease_until = excluded.lease_until, attempts = keel_jobs.attempts + 1,"
-                " updated_at = excluded.updated_at"
-                " WHERE keel_jobs.state <> 'done' AND keel_jobs.lease_until < %s"
-                " RETURNING attempts",
-                (kind, cause, self.owner, now + self.lease_seconds, now, now),
+            cur.executemany(
+                "UPDATE keel_jobs SET state = %s, outcome = %s, lease_until = 0, updated_at = %s"
+                " WHERE kind = %s AND cause = %s AND owner = %s",
+                [(state, outcome[:500], now, kind, cause, self.owner) for cause, state, outcome in ended],
             )
-            return cur.fetchone() is not None
-
-    def done(self, kind: str, cause: str, outcome: str) -> None:
-        self._end(kind, cause, "done", outcome, 0.0)
 
     def failed(self, kind: str, cause: str, error: str, attempts: int) -> None:
         """Free the cause for a retry after a back-off (30 s doubling to an hour)."""

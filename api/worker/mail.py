@@ -116,6 +116,7 @@ class Mailer:
     def __init__(self, config: SmtpConfig, sender: str) -> None:
         self.config, self.sender = config, sender
         self._smtp: smtplib.SMTP | None = None
+        self.down: str | None = None  # why the server could not be reached in this run: try no more
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
@@ -133,7 +134,11 @@ class Mailer:
     def send(self, email: EmailMessage) -> None:
         """Deliver or raise (``smtplib.SMTPException``, ``OSError``): the caller records which."""
         if self._smtp is None:
-            self._smtp = self._connect()
+            try:
+                self._smtp = self._connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                self.down = f"{type(exc).__name__}: {exc}"
+                raise
         try:
             self._smtp.send_message(email)
         except BaseException:

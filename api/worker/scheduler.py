@@ -31,7 +31,8 @@ from ledger.errors import DomainError, NotFound
 from ledger.schedules import Schedule, schedule_id
 
 log = logging.getLogger("keel.worker")
-BATCH = 200
+BATCH = 200  # causes read from ``due`` at a time
+LEASED_AT_ONCE = 10  # causes leased in one transaction, then done one by one: well within a lease
 
 
 @dataclass(frozen=True)
@@ -139,13 +140,19 @@ class Worker:
             if why_not is None:
                 for batch in _batches(job.due(ctx), BATCH):
                     settled = self.leases.settled(name, batch)
-                    for cause in batch:
-                        if cause in settled or not self.leases.take(name, cause):
-                            continue
-                        outcome = self._one(job, ctx, cause)
-                        counts[outcome.result if outcome else "failed"] += 1
-                        if outcome and outcome.result == "done" and len(notes) < 20:
-                            notes.append(outcome.note)
+                    for chunk in _batches((c for c in batch if c not in settled), LEASED_AT_ONCE):
+                        ended: list[tuple[str, str, str]] = []
+                        for cause in self.leases.take(name, chunk):
+                            outcome = self._one(job, ctx, cause)
+                            if outcome is None:
+                                counts["failed"] += 1
+                                continue
+                            state = "waiting" if outcome.result == "deferred" else "done"
+                            ended.append((cause, state, f"{outcome.result}: {outcome.note}"))
+                            counts["skipped" if outcome.result == "deferred" else outcome.result] += 1
+                            if outcome.result == "done" and len(notes) < 20:
+                                notes.append(outcome.note)
+                        self.leases.finish(name, ended)
             note = "; ".join(notes)
             leases.finish_run(
                 self.keel.views, run_id, self.now(), counts["done"], counts["skipped"], counts["failed"], note
@@ -161,7 +168,6 @@ class Worker:
             log.exception("job %s %s failed", job.name, cause)
             self.leases.failed(job.name, cause, f"{type(exc).__name__}: {exc}", self.leases.attempts(job.name, cause))
             return None
-        self.leases.done(job.name, cause, f"{outcome.result}: {outcome.note}")
         return outcome
 
     def _mailer(self) -> Mailer | _NoMailer:
