@@ -51,7 +51,9 @@ class Customer(KeelAggregate):
         name: str
         payment_terms_days: int
         currency: str
-        credit: dict[str, tuple[Decimal, Decimal]]  # currency -> (amount, functional value)
+        # currency -> [amount, functional value]: a list, as a snapshot gives it back (JSON has no
+        # tuples), so a customer loaded through a snapshot equals the fold of its events
+        credit: dict[str, list[Decimal]]
         owner: str
         contacts: dict[UUID, Contact]
         merged_into: UUID | None
@@ -105,8 +107,8 @@ class Customer(KeelAggregate):
         source_id: str
 
         def apply(self, customer: Customer) -> None:
-            amount, value = customer.credit.get(self.currency, (Decimal(0), Decimal(0)))
-            customer.credit = {**customer.credit, self.currency: (amount + self.amount, value + self.value)}
+            amount, value = customer.credit.get(self.currency, [Decimal(0), Decimal(0)])
+            customer.credit = {**customer.credit, self.currency: [amount + self.amount, value + self.value]}
 
     class CreditUsed(Event):
         TOPIC = "keel.customer.CreditUsed.v1"
@@ -117,7 +119,7 @@ class Customer(KeelAggregate):
 
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
-            customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+            customer.credit = {**customer.credit, self.currency: [amount - self.amount, value - self.value]}
 
     class CreditRefunded(Event):
         TOPIC = "keel.customer.CreditRefunded.v1"
@@ -129,7 +131,7 @@ class Customer(KeelAggregate):
 
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
-            customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+            customer.credit = {**customer.credit, self.currency: [amount - self.amount, value - self.value]}
 
     class BillingEmailSet(Event):
         """Where the customer's invoices are e-mailed from now on ("" stops the e-mails)."""
@@ -210,7 +212,7 @@ class Customer(KeelAggregate):
             self.trigger_event(self.BillingEmailSet, email=email, **meta.stamp(on))
 
     def available_credit(self, currency: str) -> Money:
-        return Money(self.credit.get(currency, (Decimal(0), Decimal(0)))[0], currency)
+        return Money(self.credit.get(currency, [Decimal(0), Decimal(0)])[0], currency)
 
     def add_credit(self, amount: Money, value: Decimal, source_id: UUID, on: date, meta: Meta) -> None:
         if amount.amount > 0:
