@@ -69,7 +69,6 @@ class Worker:
         self.kinds = kinds if kinds is not None else default_kinds()
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.leases = leases.Leases(keel.views, self.owner, keel.settings.worker_lease_seconds)
-        leases.setup(keel.views)
         self.smtp: SmtpConfig | None = None
         self.smtp_problem: str | None = None  # a KEEL_SMTP_URL that cannot be used: the outbox waits
         try:
