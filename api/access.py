@@ -122,6 +122,10 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/aggregates/*", (READ_AUDIT,)),
     (("GET",), "/v1/audit/*", (READ_AUDIT,)),
     (("GET",), "/v1/projections", (READ_OPERATIONS,)),
+    # the worker: its status is operations', its schedules are settings
+    (("GET",), "/v1/worker/status", (READ_OPERATIONS,)),
+    (WRITE, "/v1/schedules*", (ADMIN_SETTINGS,)),
+    (("GET",), "/v1/schedules*", (READ_OPERATIONS, ADMIN_SETTINGS)),
 ]
 
 

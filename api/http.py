@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.routes import (
     accounts,
     audit,
+    automation,
     bank,
     books,
     crm,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         operations,
         imports,
         documents,
+        automation,
     ):
         app.include_router(module.router)
     return app

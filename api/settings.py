@@ -54,6 +54,16 @@ class Settings(BaseSettings):
         ge=1024,
         description="An import file (opening balances, open items, a journal) larger than this is refused unread.",
     )
+    smtp_url: str | None = Field(
+        None,
+        description="Where the outbox sends e-mail: smtp://user:password@host:587?starttls=1, or smtps://host:465;"
+        " unset, messages stay queued.",
+    )
+    mail_from: str = Field("keel@localhost", description="The From address of the e-mails Keel sends.")
+    worker_lease_seconds: float = Field(
+        300.0, gt=0, description="How long a worker holds a job before another may take it over (after a crash)."
+    )
+    worker_poll_seconds: float = Field(15.0, gt=0, description="How often `keel worker` looks for due jobs.")
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 

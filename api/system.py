@@ -11,6 +11,7 @@ from types import TracebackType
 
 from api.imports.jobs import ImportJobs
 from api.settings import Settings
+from api.worker import leases
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.application import KeelApplication
 from projections.catalog import default_projections
@@ -50,6 +51,7 @@ class Keel:
         engine = ProjectionEngine(views, app, default_projections(functional), page_size=settings.projection_page_size)
         app.on_saved = engine.notify
         engine.setup(reset_changed)
+        leases.setup(views)  # the worker's tables, made here so `keel db grant-app-role` covers them
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)
         return cls(settings, app, views, engine)

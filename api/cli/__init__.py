@@ -22,6 +22,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     lists,
     operations,
     reports,
+    worker,
 )
 from api.cli.base import app
 from api.cli.output import err

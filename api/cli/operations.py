@@ -41,6 +41,9 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=0, max=65535, help="Port (default from KEEL_PORT, else 8000).")
     ] = None,
+    worker: Annotated[
+        bool, typer.Option("--worker", help="Also run the worker (scheduled jobs, the outbox) in this process.")
+    ] = False,
 ) -> None:
     """Serve the HTTP API (docs at /docs) on the store of KEEL_DATA_DIR or KEEL_DATABASE_URL; projections
     follow the log in-process by default. The first line names the store and the URL."""
@@ -61,7 +64,16 @@ def serve(
     out.print(f"Keel on {settings.describe_store()} — {url} (API docs at /docs)", soft_wrap=True, markup=False)
     if settings.auth == "off":
         err.print("[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    stop = None
+    if worker:
+        from api.worker.scheduler import start_in_thread
+
+        stop = start_in_thread(settings)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 @app.command()

@@ -35,6 +35,8 @@ from commands.messages import (
     RenameCustomer,
     ReopenPeriod,
     ReverseJournalEntry,
+    SetBillingEmail,
+    SetSchedule,
     SubmitExpenseClaim,
     VoidInvoice,
 )
@@ -267,6 +269,23 @@ def quarter() -> Iterator[Command]:
     yield from sales()
     yield from delivery()
     yield from documents()
+    yield from automation()
+
+
+def automation() -> Iterator[Command]:
+    """At quarter end the agency turns on its automation: where each customer's invoices are e-mailed
+    (Blue Harbor prefers paper) and when the worker runs (ADR 0041)."""
+    quarter_end = date(2026, 9, 30)
+    for key, email in (
+        ("northwind", "accounts@northwind.example"),
+        ("helios", "billing@helios.example"),
+        ("atlas", "payables@atlas-logistics.example"),
+    ):
+        yield SetBillingEmail(
+            meta=meta(f"billing-email:{key}"), on=quarter_end, customer_id=demo_id(f"customer:{key}"), email=email
+        )
+    for kind, cron in (("billing", "0 6 1 * *"), ("invoice-mail", "0 7 * * 1-5"), ("outbox", "*/5 * * * *")):
+        yield SetSchedule(meta=meta(f"schedule:{kind}"), on=quarter_end, kind=kind, cron=cron, timezone="Europe/Berlin")
 
 
 def _back_office() -> Iterator[Command]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, Cursor, ExpectedVersion, KeelDep, KnownAt, Limit, MetaDep, reads
+from api.schemas.automation import BillingEmailBody
 from commands.messages import CommandResult
 from ledger.errors import NotFound
 from projections.finance import lists
@@ -30,6 +31,14 @@ def register_customer(
 def rename_customer(
     customer_id: UUID, body: schemas.RenameCustomerBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> CommandResult:
+    return keel.app.handle(body.to_command(meta, customer_id, expected))
+
+
+@router.post("/{customer_id}/billing-email", response_model=schemas.CommandAccepted)
+def set_billing_email(
+    customer_id: UUID, body: BillingEmailBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    """Where the customer's invoices are e-mailed by the worker ("" stops the e-mails)."""
     return keel.app.handle(body.to_command(meta, customer_id, expected))
 
 

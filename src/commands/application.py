@@ -29,6 +29,7 @@ from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.transcodings import register_keel_transcodings
+from commands.automation.handlers import HANDLERS as AUTOMATION
 from commands.crm.handlers import HANDLERS as CRM
 from commands.delivery.handlers import HANDLERS as DELIVERY
 from commands.finance import expenses
@@ -85,7 +86,8 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        self._handlers: dict[type[Command], Handler] = handlers(SALES, FINANCE, CRM, DELIVERY, keys.HANDLERS)
+        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, keys.HANDLERS)
+        self._handlers: dict[type[Command], Handler] = handlers(*contexts)
 
     @property
     def log_clock(self) -> Clock:

@@ -60,8 +60,9 @@ def check_vat_id(value: str) -> str:
 
 
 def check_email(value: str) -> str:
+    """An address ("" for none): one ``@``, a dotted domain, no spaces; at most 200 characters."""
     value = value.strip()
-    if value and not _EMAIL.match(value):
+    if value and (len(value) > 200 or not _EMAIL.match(value)):
         raise InvalidValue(f"email: not an e-mail address: {value[:40]!r}")
     return value
 

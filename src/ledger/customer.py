@@ -36,22 +36,30 @@ def _check_terms(days: int) -> int:
 
 class Customer(KeelAggregate):
     TOPIC = "keel.Customer"
-    class_version = 2  # v2 keeps the registration date
+    class_version = 3  # v2 keeps the registration date, v3 the billing e-mail address
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot taken before v2 does not know the registration date: nothing is dated before it."""
         state["registered_on"] = date.min
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before v3 had no billing e-mail address: none was set."""
+        state["billing_email"] = ""
+
     if TYPE_CHECKING:  # state set by the events; not constructor arguments
         name: str
         payment_terms_days: int
         currency: str
-        credit: dict[str, tuple[Decimal, Decimal]]  # currency -> (amount, functional value)
+        # currency -> [amount, functional value]: a list, as a snapshot gives it back (JSON has no
+        # tuples), so a customer loaded through a snapshot equals the fold of its events
+        credit: dict[str, list[Decimal]]
         owner: str
         contacts: dict[UUID, Contact]
         merged_into: UUID | None
         registered_on: date
+        billing_email: str  # where invoices are e-mailed ("": nowhere)
 
     class Event(KeelAggregate.Event):
         pass
@@ -74,6 +82,7 @@ class Customer(KeelAggregate):
             customer.contacts = {}
             customer.merged_into = None
             customer.registered_on = self.effective_date
+            customer.billing_email = ""
 
     class Renamed(Event):
         TOPIC = "keel.customer.Renamed.v1"
@@ -99,8 +108,8 @@ class Customer(KeelAggregate):
         source_id: str
 
         def apply(self, customer: Customer) -> None:
-            amount, value = customer.credit.get(self.currency, (Decimal(0), Decimal(0)))
-            customer.credit = {**customer.credit, self.currency: (amount + self.amount, value + self.value)}
+            amount, value = customer.credit.get(self.currency, [Decimal(0), Decimal(0)])
+            customer.credit = {**customer.credit, self.currency: [amount + self.amount, value + self.value]}
 
     class CreditUsed(Event):
         TOPIC = "keel.customer.CreditUsed.v1"
@@ -111,7 +120,7 @@ class Customer(KeelAggregate):
 
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
-            customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+            customer.credit = {**customer.credit, self.currency: [amount - self.amount, value - self.value]}
 
     class CreditRefunded(Event):
         TOPIC = "keel.customer.CreditRefunded.v1"
@@ -123,7 +132,16 @@ class Customer(KeelAggregate):
 
         def apply(self, customer: Customer) -> None:
             amount, value = customer.credit[self.currency]
-            customer.credit = {**customer.credit, self.currency: (amount - self.amount, value - self.value)}
+            customer.credit = {**customer.credit, self.currency: [amount - self.amount, value - self.value]}
+
+    class BillingEmailSet(Event):
+        """Where the customer's invoices are e-mailed from now on ("" stops the e-mails)."""
+
+        TOPIC = "keel.customer.BillingEmailSet.v1"
+        email: str
+
+        def apply(self, customer: Customer) -> None:
+            customer.billing_email = self.email
 
     class OwnerAssigned(Event):
         TOPIC = "keel.customer.OwnerAssigned.v1"
@@ -200,8 +218,13 @@ class Customer(KeelAggregate):
         if days != self.payment_terms_days:
             self.trigger_event(self.PaymentTermsChanged, payment_terms_days=days, **meta.stamp(on))
 
+    def set_billing_email(self, email: str, on: date, meta: Meta) -> None:
+        email = check_email(email)
+        if email != self.billing_email:
+            self.trigger_event(self.BillingEmailSet, email=email, **meta.stamp(on))
+
     def available_credit(self, currency: str) -> Money:
-        return Money(self.credit.get(currency, (Decimal(0), Decimal(0)))[0], currency)
+        return Money(self.credit.get(currency, [Decimal(0), Decimal(0)])[0], currency)
 
     def add_credit(self, amount: Money, value: Decimal, source_id: UUID, on: date, meta: Meta) -> None:
         if amount.amount > 0:

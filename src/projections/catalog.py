@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.access.api_keys import AccessProjection
+from projections.automation.outbox import OutboxProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
@@ -37,4 +38,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         SupplierCreditProjection(),
         BankProjection(),
         IssuedDocumentsProjection(functional_currency),
+        OutboxProjection(),
     ]

@@ -68,6 +68,12 @@ def rename_customer(uow: UnitOfWork, c: m.RenameCustomer) -> CommandResult:
     return uow.commit(customer)
 
 
+def set_billing_email(uow: UnitOfWork, c: m.SetBillingEmail) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id, c.expected_version)
+    customer.set_billing_email(c.email, c.on or uow.today(), c.meta)
+    return uow.commit(customer)
+
+
 def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandResult:
     customer = uow.load(Customer, c.customer_id, c.expected_version)
     customer.change_payment_terms(c.payment_terms_days, c.on or uow.today(), c.meta)
@@ -223,6 +229,7 @@ def refund_credit(uow: UnitOfWork, c: m.RefundCustomerCredit) -> CommandResult:
 HANDLERS: Handlers = {
     m.RegisterCustomer: register_customer,
     m.RenameCustomer: rename_customer,
+    m.SetBillingEmail: set_billing_email,
     m.ChangePaymentTerms: change_payment_terms,
     m.SetBillingDetails: set_billing_details,
     m.SealDocument: seal_document,

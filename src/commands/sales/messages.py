@@ -29,6 +29,15 @@ class RenameCustomer(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetBillingEmail(Command):
+    """Where the customer's invoices are e-mailed ("" stops the e-mails)."""
+
+    customer_id: UUID
+    email: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChangePaymentTerms(Command):
     customer_id: UUID
     payment_terms_days: int

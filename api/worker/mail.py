@@ -1,0 +1,160 @@
+"""Sending the outbox's messages by SMTP (the standard library's ``smtplib``).
+
+``KEEL_SMTP_URL`` says where: ``smtp://user:password@host:587?starttls=1`` (STARTTLS), ``smtps://host:465``
+(TLS from the start) or plain ``smtp://host:25``. One connection serves a whole batch; a broken one is
+opened again for the next message. The attachment is rendered at send time by the renderer of the
+message's kind (``RENDERERS``): bytes are never stored in the log, and a renderer must give the same
+bytes every time (a retry sends what the first attempt would have).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from types import TracebackType
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from ledger.invoice import Invoice
+from ledger.outbox import Message
+
+if TYPE_CHECKING:
+    from api.system import Keel
+
+TIMEOUT_SECONDS = 15
+
+
+class SmtpUrlError(ValueError):
+    """KEEL_SMTP_URL is not an SMTP URL Keel can use."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool  # smtps: TLS from the first byte
+    starttls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> SmtpConfig:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise SmtpUrlError(
+                "KEEL_SMTP_URL: expected smtp://user:password@host:587?starttls=1, smtp://host:25 or smtps://host:465"
+            )
+        try:
+            port = parts.port or (465 if parts.scheme == "smtps" else 25)
+        except ValueError:
+            raise SmtpUrlError("KEEL_SMTP_URL: the port is not a number from 0 to 65535") from None
+        query = parse_qs(parts.query)
+        starttls = query.get("starttls", ["0"])[-1].lower() in ("1", "true", "yes")
+        user = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password else None
+        return cls(parts.hostname, port, user, password, parts.scheme == "smtps", starttls)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    maintype: str
+    subtype: str
+    content: bytes
+
+
+Renderer = Callable[["Keel", Message], Attachment | None]
+
+
+def invoice_text(keel: Keel, message: Message) -> Attachment | None:
+    """The invoice as plain text, until the PDF renderer exists (then: one line in ``RENDERERS``)."""
+    invoice = keel.app.get(Invoice, _uuid(message.reference))
+    lines = [f"Invoice {invoice.number}", f"Issued {invoice.issue_date}, due {invoice.due_date}", ""]
+    for line in invoice.lines:
+        lines.append(f"{line.description}  {line.quantity} x {line.unit_price}")
+    total = invoice.total
+    lines += ["", f"Net {invoice.net.amount} {total.currency}", f"Tax {invoice.tax.amount} {total.currency}"]
+    lines.append(f"Total {total.amount} {total.currency}")
+    return Attachment(f"invoice-{invoice.number}.txt", "text", "plain", ("\n".join(lines) + "\n").encode())
+
+
+RENDERERS: dict[str, Renderer] = {"invoice-mail": invoice_text}
+
+
+def _uuid(text: str) -> UUID:
+    return UUID(text)
+
+
+def build(keel: Keel, message: Message, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    # Stable across attempts: a receiver that saw it already can drop the duplicate a crash between
+    # sending and recording would cause (SMTP itself is at-least-once).
+    email["Message-ID"] = message.message_id_header
+    email["Date"] = format_datetime(message.created_on)
+    email["X-Keel-Cause"] = f"{message.kind} {message.cause}"
+    email.set_content(message.body)
+    renderer = RENDERERS.get(message.kind)
+    attachment = renderer(keel, message) if renderer else None
+    if attachment is not None:
+        email.add_attachment(
+            attachment.content, maintype=attachment.maintype, subtype=attachment.subtype, filename=attachment.filename
+        )
+    return email
+
+
+class Mailer:
+    """Sends messages over one SMTP connection, opened on first use and again after an error."""
+
+    def __init__(self, config: SmtpConfig, sender: str) -> None:
+        self.config, self.sender = config, sender
+        self._smtp: smtplib.SMTP | None = None
+        self.down: str | None = None  # why the server could not be reached in this run: try no more
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self.config
+        smtp: smtplib.SMTP
+        if c.tls:
+            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(c.host, c.port, timeout=TIMEOUT_SECONDS)
+            if c.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+        if c.username:
+            smtp.login(c.username, c.password or "")
+        return smtp
+
+    def send(self, email: EmailMessage) -> None:
+        """Deliver or raise (``smtplib.SMTPException``, ``OSError``): the caller records which."""
+        if self._smtp is None:
+            try:
+                self._smtp = self._connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                self.down = f"{type(exc).__name__}: {exc}"
+                raise
+        try:
+            self._smtp.send_message(email)
+        except BaseException:
+            self.close()  # the next message opens a fresh connection
+            raise
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""Automation: schedules, and the outbox's messages (queued by cause, delivered, failed)."""

@@ -1,0 +1,103 @@
+"""The worker over HTTP and on the command line: schedules as data (an invalid cron is a 4xx naming
+the field, nothing written), the status, and the demo run twice and after a rebuild: the invoice
+e-mails go out once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from worker_support import smtp_server
+
+from api.system import Keel
+
+KEEL = shutil.which("keel") or str(Path(sys.executable).with_name("keel"))
+ACTOR = {"X-Keel-Actor": "admin"}
+
+
+def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(client: TestClient, keel: Keel) -> None:
+    listed = client.get("/v1/schedules", headers=ACTOR).json()
+    assert [s["kind"] for s in listed] == ["billing", "invoice-mail", "outbox"]
+    assert not any(s["recorded"] for s in listed)
+
+    head = keel.app.head_position()
+    bad = client.put("/v1/schedules/billing", json={"cron": "0 25 * * *"}, headers=ACTOR)
+    assert bad.status_code == 422
+    assert "cron" in bad.text and "bad hour" in bad.text
+    zone = client.put("/v1/schedules/billing", json={"cron": "0 6 * * *", "timezone": "Mars/Olympus"}, headers=ACTOR)
+    assert zone.status_code == 422 and "timezone" in zone.text
+    assert client.put("/v1/schedules/nothing", json={"cron": "0 6 * * *"}, headers=ACTOR).status_code == 404
+    assert keel.app.head_position() == head  # nothing written
+
+    ok = client.put("/v1/schedules/billing", json={"cron": "0 6 1 * *", "timezone": "Europe/Berlin"}, headers=ACTOR)
+    assert ok.status_code == 200, ok.text
+    billing = next(s for s in client.get("/v1/schedules", headers=ACTOR).json() if s["kind"] == "billing")
+    assert (billing["cron"], billing["timezone"], billing["recorded"]) == ("0 6 1 * *", "Europe/Berlin", True)
+
+    status = client.get("/v1/worker/status", headers=ACTOR).json()
+    assert [j["kind"] for j in status["jobs"]] == ["billing", "invoice-mail", "outbox"]
+    assert status["outbox"] == {
+        "queued": 0,
+        "failing": 0,
+        "delivered": 0,
+        "last_error": None,
+        "oldest_queued_at": None,
+        "smtp_configured": False,
+    }
+
+
+def test_a_billing_e_mail_address_is_checked(client: TestClient) -> None:
+    customer = client.post("/v1/customers", json={"name": "Acme"}, headers=ACTOR).json()["id"]
+    bad = client.post(f"/v1/customers/{customer}/billing-email", json={"email": "not an address"}, headers=ACTOR)
+    assert bad.status_code == 422 and "email" in bad.text
+    ok = client.post(f"/v1/customers/{customer}/billing-email", json={"email": "ap@acme.example"}, headers=ACTOR)
+    assert ok.status_code == 200, ok.text
+
+
+def run(tmp_path: Path, *args: str, port: int) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "KEEL_DATABASE_URL"}
+    environ.update({"KEEL_DATA_DIR": str(tmp_path / "data"), "KEEL_SMTP_URL": f"smtp://127.0.0.1:{port}"})
+    done = subprocess.run([KEEL, *args], capture_output=True, text=True, env=environ, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_demo_worker_mails_once_and_never_again_after_a_rerun_or_a_rebuild(tmp_path: Path) -> None:
+    with smtp_server() as (inbox, port):
+        run(tmp_path, "demo", port=port)
+        first = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
+        assert "invoice-mail: 1 done" in first and "outbox: 1 done" in first
+        (mail,) = inbox.received
+        assert mail["To"] == "accounts@northwind.example"
+        assert mail.get_payload()[1].get_filename().startswith("invoice-")  # type: ignore[index, union-attr]
+
+        again = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
+        assert "0 done" in again and " 1 done" not in again
+        for name in ("invoices", "outbox", "work", "customers"):
+            run(tmp_path, "projections", "rebuild", name, port=port)
+        rebuilt = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
+        assert " 1 done" not in rebuilt
+        assert len(inbox.received) == 1
+
+        status = run(tmp_path, "worker", "status", "--format", "json", port=port).stdout
+        assert '"delivered": 1' in status or '"delivered": "1"' in status
+
+
+def test_an_invalid_cron_on_the_command_line_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "KEEL_DATABASE_URL"}
+    environ["KEEL_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [KEEL, "schedules", "set", "outbox", "--cron", "*/0 * * *"],
+        capture_output=True,
+        text=True,
+        env=environ,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: cron: five fields (minute hour day month weekday) expected, got '*/0 * * *'"
+    ]
