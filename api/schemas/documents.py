@@ -10,11 +10,13 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints, field_validator
 
-from api.schemas.base import Body, EffectiveDate, Name, OptionalText, Out
+from api.schemas.base import Body, EffectiveDate, Name, OptionalText
+from api.schemas.derive import derived
 from commands import messages as m
 from ledger.company import LOGO_MAX_BYTES, logo_type
 from ledger.errors import InvalidValue
 from ledger.events import Meta
+from projections.finance.document_sources import ProfileView
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
@@ -92,16 +94,11 @@ class BillingDetailsBody(Body):
         return m.SetBillingDetails(meta=meta, on=self.on, customer_id=customer_id, expected_version=expected, **fields)
 
 
-class CompanyProfile(Out):
-    legal_name: str
-    street: str
-    city: str
-    postal_code: str
-    country: str
-    vat_id: str
-    registration_id: str
-    email: str
-    iban: str
-    bic: str
-    logo_sha256: str = Field(description="SHA-256 of the logo's bytes; '' when there is none")
-    position: int = Field(description="The log position the profile was recorded at")
+CompanyProfile = derived(
+    ProfileView,
+    name="CompanyProfile",
+    describe={
+        "logo_sha256": "SHA-256 of the logo's bytes; '' when there is none",
+        "position": "The log position the profile was recorded at",
+    },
+)
