@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
+from ledger.einvoice import INVOICE, DocumentIncomplete
+from ledger.errors import NotFound
+from ledger.events import Meta
 from ledger.invoice import Invoice
 from ledger.outbox import Message
 
@@ -71,8 +74,21 @@ class Attachment:
 Renderer = Callable[["Keel", Message], Attachment | None]
 
 
+def invoice_document(keel: Keel, message: Message) -> Attachment | None:
+    """The invoice's PDF: the very document ``GET /v1/invoices/{id}/pdf`` answers, sealed on its
+    first render (ADR 0040). While it cannot be made (the company or the customer lacks what an
+    EN 16931 document needs), a plain-text summary: the PDF comes once they are set."""
+    from api.documents import render  # the documents pull in fpdf2 and lxml: only for a mail that needs them
+
+    try:
+        made = render(keel, message.reference, INVOICE, Meta("keel-worker"))
+    except (DocumentIncomplete, NotFound):
+        return invoice_text(keel, message)
+    return Attachment(f"invoice-{made.document.number}.pdf", "application", "pdf", made.pdf)
+
+
 def invoice_text(keel: Keel, message: Message) -> Attachment | None:
-    """The invoice as plain text, until the PDF renderer exists (then: one line in ``RENDERERS``)."""
+    """The invoice as plain text: number, dates, lines and totals."""
     invoice = keel.app.get(Invoice, _uuid(message.reference))
     lines = [f"Invoice {invoice.number}", f"Issued {invoice.issue_date}, due {invoice.due_date}", ""]
     for line in invoice.lines:
@@ -83,7 +99,7 @@ def invoice_text(keel: Keel, message: Message) -> Attachment | None:
     return Attachment(f"invoice-{invoice.number}.txt", "text", "plain", ("\n".join(lines) + "\n").encode())
 
 
-RENDERERS: dict[str, Renderer] = {"invoice-mail": invoice_text}
+RENDERERS: dict[str, Renderer] = {"invoice-mail": invoice_document}
 
 
 def _uuid(text: str) -> UUID:

@@ -156,3 +156,54 @@ def test_the_billing_job_invoices_the_retainer_months_begun_once(store: tuple[Se
         (next_day,) = Worker(keel).pass_once(AS_OF + timedelta(days=1), ["billing"])  # a new cause, nothing owed
         assert (again.done, next_day.done, next_day.skipped) == (0, 0, 1)
         assert keel.app.head_position() == head
+
+
+def test_the_invoice_e_mail_carries_the_sealed_pdf_once_the_company_and_customer_have_their_details(
+    store: tuple[Settings, int],
+) -> None:
+    from api.documents import render
+    from ledger.einvoice import INVOICE
+
+    settings, port = store
+    with smtp_server(port) as (inbox, _), start(settings) as keel:
+        invoice_id = issued_invoice(keel)
+        customer = keel.app.get(Invoice, invoice_id).customer_id
+        keel.app.handle(
+            m.SetCompanyProfile(
+                meta=LEAD,
+                on=date(2026, 9, 1),
+                legal_name="Lumen & Co Design Studio S.A.",
+                street="Ermou 56",
+                city="Athens",
+                postal_code="105 63",
+                country="GR",
+                vat_id="EL801234567",
+                registration_id="GEMI 123456701000",
+                email="billing@lumen.example",
+                iban="GR1601101250000000012300695",
+                bic="ETHNGRAA",
+            )
+        )
+        keel.app.handle(
+            m.SetBillingDetails(
+                meta=LEAD,
+                on=date(2026, 9, 1),
+                customer_id=customer,
+                street="Mannerheimintie 1",
+                city="Helsinki",
+                postal_code="00100",
+                country="FI",
+                vat_id="FI12345678",
+                email="accounts@acme.example",
+            )
+        )
+        Worker(keel).pass_once(AS_OF)
+        (received,) = inbox.received
+        _, attachment = received.get_payload()  # type: ignore[misc]
+        invoice = keel.app.get(Invoice, invoice_id)
+        assert attachment.get_filename() == f"invoice-{invoice.number}.pdf"
+        assert attachment.get_content_type() == "application/pdf"
+        sent = attachment.get_payload(decode=True)
+        # The very document the API answers, and the one its seal recorded.
+        again = render(keel, str(invoice_id), INVOICE, LEAD)
+        assert sent == again.pdf and again.verified
