@@ -40,7 +40,7 @@ class OutboxProjection:
                 position BIGINT NOT NULL
             )"""
         )
-        cur.execute("CREATE INDEX outbox_due ON outbox_messages (status, due_at, id)")
+        cur.execute("CREATE INDEX outbox_messages_due ON outbox_messages (status, due_at, id)")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         for fact in facts:
