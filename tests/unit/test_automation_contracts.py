@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
+from stored_forms import AGG, decode
 
 from commands.application import KeelApplication
 from ledger.customer import Customer
@@ -18,22 +18,10 @@ from ledger.events import Meta
 from ledger.outbox import DELIVERED, Message, cause_id, retry_after
 from ledger.schedules import Schedule
 
-AGG = UUID("00000000-0000-0000-0000-000000000001")
-BASE = (
-    '"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-01T10:00:00+00:00"},'
-    '"effective_date":{"_type_":"date_iso","_data_":"2026-02-28"},'
-    '"actor":"alice","command_id":"c1","correlation_id":"c1"'
-)
-
 
 @pytest.fixture(scope="module")
 def app() -> KeelApplication:
     return KeelApplication("memory://")
-
-
-def decode(app: KeelApplication, topic: str, version: int, body: str) -> object:
-    state = ("{" + BASE + "," + body + "}").encode()
-    return app.mapper.to_domain_event(StoredEvent(AGG, version, topic, state))
 
 
 def test_message_events_v1_read(app: KeelApplication) -> None:

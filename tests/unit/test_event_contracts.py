@@ -11,6 +11,7 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
+from stored_forms import AGG, decode
 
 from commands.application import KeelApplication
 from ledger.books import Books
@@ -48,23 +49,12 @@ AGGREGATES = (
     Chart,
 )
 
-AGG = UUID("00000000-0000-0000-0000-000000000001")
 OTHER = "00000000000000000000000000000002"
-BASE = (
-    '"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-01T10:00:00+00:00"},'
-    '"effective_date":{"_type_":"date_iso","_data_":"2026-02-28"},'
-    '"actor":"alice","command_id":"c1","correlation_id":"c1"'
-)
 
 
 @pytest.fixture(scope="module")
 def app() -> KeelApplication:
     return KeelApplication("memory://")
-
-
-def decode(app: KeelApplication, topic: str, version: int, body: str) -> object:
-    state = ("{" + BASE + "," + body + "}").encode()
-    return app.mapper.to_domain_event(StoredEvent(AGG, version, topic, state))
 
 
 def test_customer_registered_v1_reads(app: KeelApplication) -> None:
