@@ -262,6 +262,7 @@ class PaymentSummary(Out):
     received_on: date
     currency: str
     amount: DecimalStr
+    reversed_on: date | None = Field(default=None, description="When it was taken back; it no longer stands")
 
 
 class PaymentAllocation(Out):
@@ -279,6 +280,7 @@ class PaymentDetail(Out):
     allocations: list[PaymentAllocation] = Field(description="What is allocated to each invoice now")
     credit: DecimalStr = Field(description="The part not allocated: the customer's credit")
     version: int
+    reversed_on: date | None = Field(default=None, description="When it was taken back; it no longer stands")
 
 
 class BillAllocationOut(Out):
@@ -295,3 +297,4 @@ class SupplierPayment(Out):
     rate: DecimalStr
     reference: str
     allocations: list[BillAllocationOut]
+    reversed_on: date | None = Field(default=None, description="When it was taken back; it no longer stands")

@@ -20,7 +20,8 @@ from api.http import create_app
 from api.system import Keel
 from ledger.payment import Payment
 from ledger.supplier_payment import SupplierPayment
-from projections.finance.ledger_lists import BillView, list_bills
+from projections.finance import records
+from projections.finance.ledger_lists import BillView, list_bills, list_payments
 
 ACCOUNT = "Payables EUR"
 CLOSING = Decimal("2926.40")  # 4060.00 - 2000.00 - 297.60 - 86.00 + 1250.00
@@ -46,6 +47,13 @@ def balanced(closing: Decimal = CLOSING) -> dict[str, str]:
 def bill(keel: Keel, reference: str) -> BillView:
     keel.engine.catch_up()
     return next(b for b in list_bills(keel.views, limit=100).items if b.reference == reference)
+
+
+def supplier_payments(keel: Keel) -> list[records.SupplierPaymentView]:
+    with keel.views.read() as cur:
+        cur.execute("SELECT id FROM supplier_payments")
+        ids = [str(r[0]) for r in cur.fetchall()]
+    return [p for i in ids if (p := records.get_supplier_payment(keel.views, i)) is not None]
 
 
 def claim_status(keel: Keel, receipt: str) -> str:
@@ -92,12 +100,19 @@ def test_money_out_pays_bills_and_claims_and_an_unmatched_payment_is_reversed_as
     topics = [n.topic for n in shell.app.recorder.select_notifications(1, 1_000_000)]
     assert Payment.Reversed.TOPIC in topics
     assert not any(t == "keel.customer.CreditRefunded.v1" for t in topics[-10:])
+    # the payments list and the payment itself say it was taken back, not that it still stands
+    taken_back = [p for p in list_payments(shell.views, limit=500).items if p.reversed_on is not None]
+    assert [p.amount for p in taken_back] == [Decimal("4060.00")]
+    detail = records.get_payment(shell.views, taken_back[0].id)
+    assert detail is not None and detail.reversed_on == taken_back[0].reversed_on and detail.allocations == []
 
     # unmatching the rent reverses the supplier payment: the bill is open again; matching again pays it
     rent = next(x for x in every if "HP-07/2026" in x["description"])
     ok("bank", "unmatch", rent["line"])
     assert bill(shell, "HP-07/2026").open == Decimal("2000.00")
     assert SupplierPayment.Reversed.TOPIC in [n.topic for n in shell.app.recorder.select_notifications(1, 1_000_000)]
+    rent_payments = [p for p in supplier_payments(shell) if p.reversed_on is not None]
+    assert len(rent_payments) == 1 and rent_payments[0].amount == Decimal("2000.00")
     ok("bank", "match", rent["line"], "bill:HP-07/2026:2000.00")
     assert bill(shell, "HP-07/2026").status == "paid"
     maria = next(x for x in every if "R-2240" in x["description"])

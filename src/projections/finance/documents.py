@@ -34,7 +34,7 @@ from projections.engine.sql import Cursor
 
 class DocumentsProjection:
     name = "documents"
-    schema_version = 3  # 2: the supplier list as spans; 3: credit notes, payments, supplier payments
+    schema_version = 4  # 2: the supplier list as spans; 3: credit notes, payments, supplier payments; 4: reversed_on
     tables = (
         "documents",
         "parties",
@@ -99,12 +99,13 @@ class DocumentsProjection:
             " discount_percent TEXT NOT NULL, tax_rate TEXT NOT NULL, tax_inclusive BOOLEAN NOT NULL,"
             " amount TEXT NOT NULL, PRIMARY KEY (credit_note_id, line_no))",
             "CREATE TABLE payments (id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, received_on DATE NOT NULL,"
-            f" currency TEXT NOT NULL, amount TEXT NOT NULL, rate TEXT NOT NULL, credit TEXT NOT NULL, {versioned})",
+            " currency TEXT NOT NULL, amount TEXT NOT NULL, rate TEXT NOT NULL, credit TEXT NOT NULL, reversed_on DATE,"
+            f" {versioned})",
             "CREATE TABLE payment_allocations (payment_id TEXT NOT NULL, line_no INTEGER NOT NULL,"
             " invoice_id TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (payment_id, line_no))",
             "CREATE TABLE supplier_payments (id TEXT PRIMARY KEY, supplier_id TEXT NOT NULL, paid_on DATE NOT NULL,"
             " currency TEXT NOT NULL, amount TEXT NOT NULL, rate TEXT NOT NULL, reference TEXT NOT NULL,"
-            f" {versioned})",
+            f" reversed_on DATE, {versioned})",
             "CREATE TABLE supplier_payment_allocations (payment_id TEXT NOT NULL, line_no INTEGER NOT NULL,"
             " bill_id TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (payment_id, line_no))",
         ):
@@ -244,10 +245,16 @@ class DocumentsProjection:
             )
         elif isinstance(e, Payment.Reversed):  # nothing allocated, no credit left: all of it went back
             cur.execute("UPDATE payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
-            cur.execute("UPDATE payments SET credit = '0', version = %s, position = %s WHERE id = %s", (*version, oid))
+            cur.execute(
+                "UPDATE payments SET credit = '0', reversed_on = %s, version = %s, position = %s WHERE id = %s",
+                (e.effective_date, *version, oid),
+            )
         elif isinstance(e, SupplierPayment.Reversed):
             cur.execute("UPDATE supplier_payment_allocations SET amount = '0' WHERE payment_id = %s", (oid,))
-            cur.execute("UPDATE supplier_payments SET version = %s, position = %s WHERE id = %s", (*version, oid))
+            cur.execute(
+                "UPDATE supplier_payments SET reversed_on = %s, version = %s, position = %s WHERE id = %s",
+                (e.effective_date, *version, oid),
+            )
         elif isinstance(e, SupplierPayment.Made):
             cur.execute(
                 "INSERT INTO supplier_payments (id, supplier_id, paid_on, currency, amount, rate, reference, version,"

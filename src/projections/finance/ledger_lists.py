@@ -15,7 +15,7 @@ from ledger.supplier_credit import SupplierCreditNote
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import Page, fetch_page
 from projections.engine.spans import spans_at
-from projections.engine.sql import Row, as_date, as_datetime
+from projections.engine.sql import Cursor, Row, as_date, as_datetime, one_of
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,7 @@ class PaymentView:
     received_on: date
     currency: str
     amount: Decimal  # as received, bank fee included
+    reversed_on: date | None = None  # taken back later: its reversal's date
 
 
 def list_payments(
@@ -271,7 +272,7 @@ def list_payments(
         return PaymentView(str(r[0]), str(r[1]), received, r[3], Money.from_minor(int(r[4]), r[3]).amount)
 
     with db.read() as cur:
-        return fetch_page(
+        page = fetch_page(
             cur,
             "SELECT source_id, party_id, effective_date, currency, SUM(amount_minor), effective_date, source_id"
             " FROM gl_lines",
@@ -283,3 +284,26 @@ def list_payments(
             convert,
             group_by="source_id, party_id, effective_date, currency",
         )
+        reversed_on = _reversals(cur, page.items)
+    return replace(page, items=[replace(p, reversed_on=reversed_on.get(p.id)) for p in page.items])
+
+
+def _reversals(cur: Cursor, payments: list[PaymentView]) -> dict[str, date]:
+    """When each of these payments was taken back, if it was: its reversal's postings carry the
+    payment's id and its customer (so the party index finds them)."""
+    if not payments:
+        return {}
+    by_party, parties = one_of(cur, "party_id", sorted({p.customer_id for p in payments}))
+    by_source, ids = one_of(cur, "source_id", [p.id for p in payments])
+    cur.execute(
+        f"SELECT source_id, MIN(effective_date) FROM gl_lines WHERE event_topic = %s AND {by_party} AND {by_source}"
+        " GROUP BY source_id",
+        [Payment.Reversed.TOPIC, *parties, *ids],
+    )
+    return {str(r[0]): _day(r[1]) for r in cur.fetchall()}
+
+
+def _day(value: object) -> date:
+    found = as_date(value)
+    assert found is not None
+    return found

@@ -102,12 +102,14 @@ class PaymentDetailView:
     allocations: list[PaymentAllocationView]  # what is allocated now, in the payment's order; none taken back whole
     credit: Decimal
     version: int
+    reversed_on: date | None = None  # taken back (its bank line unmatched): nothing of it stands
 
 
 def get_payment(db: ViewDatabase, payment_id: str) -> PaymentDetailView | None:
     with db.read() as cur:
         cur.execute(
-            "SELECT customer_id, received_on, currency, amount, rate, credit, version FROM payments WHERE id = %s",
+            "SELECT customer_id, received_on, currency, amount, rate, credit, version, reversed_on FROM payments"
+            " WHERE id = %s",
             (payment_id,),
         )
         r = cur.fetchone()
@@ -127,6 +129,7 @@ def get_payment(db: ViewDatabase, payment_id: str) -> PaymentDetailView | None:
         [a for a in allocations if a.amount != 0],
         Decimal(r[5]),
         int(r[6]),
+        as_date(r[7]),
     )
 
 
@@ -147,13 +150,14 @@ class SupplierPaymentView:
     reference: str
     allocations: list[BillAllocationView]
     version: int
+    reversed_on: date | None = None
 
 
 def get_supplier_payment(db: ViewDatabase, payment_id: str) -> SupplierPaymentView | None:
     with db.read() as cur:
         cur.execute(
-            "SELECT supplier_id, paid_on, currency, amount, rate, reference, version FROM supplier_payments"
-            " WHERE id = %s",
+            "SELECT supplier_id, paid_on, currency, amount, rate, reference, version, reversed_on"
+            " FROM supplier_payments WHERE id = %s",
             (payment_id,),
         )
         r = cur.fetchone()
@@ -165,5 +169,14 @@ def get_supplier_payment(db: ViewDatabase, payment_id: str) -> SupplierPaymentVi
         )
         allocations = [BillAllocationView(str(a[0]), Decimal(a[1])) for a in cur.fetchall()]
     return SupplierPaymentView(
-        payment_id, str(r[0]), _date(r[1]), r[2], Decimal(r[3]), Decimal(r[4]), r[5], allocations, int(r[6])
+        payment_id,
+        str(r[0]),
+        _date(r[1]),
+        r[2],
+        Decimal(r[3]),
+        Decimal(r[4]),
+        r[5],
+        allocations,
+        int(r[6]),
+        as_date(r[7]),
     )
