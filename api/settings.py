@@ -64,6 +64,13 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How long a worker holds a job before another may take it over (after a crash)."
     )
     worker_poll_seconds: float = Field(15.0, gt=0, description="How often `keel worker` looks for due jobs.")
+    worker_keep_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="How long the worker keeps the record of a finished job and of a run; older ones are pruned"
+        " (the log, not this record, keeps a job from being done twice).",
+    )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 

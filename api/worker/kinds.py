@@ -59,7 +59,9 @@ def invoice_mail_run(ctx: Context, cause: str) -> Outcome:
         result = ctx.keel.app.handle(command)
     except AlreadyExists:
         return Outcome("skipped", "queued before")
-    except DomainError as exc:  # no billing address, voided meanwhile
+    except NotFound as exc:  # no billing address yet: asked again each run while the invoice is recent
+        return Outcome("deferred", str(exc))
+    except DomainError as exc:  # voided meanwhile: that does not change
         return Outcome("skipped", str(exc))
     return Outcome("done", f"queued message {result.id}")
 

@@ -31,6 +31,7 @@ def setup(db: ViewDatabase) -> None:
             " outcome TEXT NOT NULL, updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (kind, cause))"
         )
         cur.execute("CREATE INDEX IF NOT EXISTS keel_jobs_state ON keel_jobs (kind, state)")
+        cur.execute("CREATE INDEX IF NOT EXISTS keel_jobs_finished ON keel_jobs (updated_at) WHERE state = 'done'")
         cur.execute(
             "CREATE TABLE IF NOT EXISTS keel_worker_runs (id TEXT PRIMARY KEY, kind TEXT NOT NULL,"
             " owner TEXT NOT NULL, as_of DATE NOT NULL, slot TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL,"
@@ -107,6 +108,25 @@ class Leases:
                 " WHERE kind = %s AND cause = %s AND owner = %s",
                 (state, outcome, until, time.time(), kind, cause, self.owner),
             )
+
+
+def prune(db: ViewDatabase, before: datetime) -> tuple[int, int]:
+    """Forget finished jobs and runs older than ``before``: without this the table grows by a row per
+    cause forever. Safe because a cause asked again after its row is gone is refused by the log (its
+    effect's id derives from it) and recorded done again; jobs waiting or failing are kept."""
+    with db.transaction() as cur:
+        cur.execute(
+            "DELETE FROM keel_jobs WHERE state = 'done' AND updated_at < %s RETURNING kind", (before.timestamp(),)
+        )
+        jobs = len(cur.fetchall())
+        cur.execute(
+            # each kind's last run stays whatever its age: the schedule counts its next slot from it
+            "DELETE FROM keel_worker_runs WHERE finished_at IS NOT NULL AND started_at < %s"
+            " AND started_at < (SELECT MAX(started_at) FROM keel_worker_runs r WHERE r.kind = keel_worker_runs.kind)"
+            " RETURNING id",
+            (before,),
+        )
+        return jobs, len(cur.fetchall())
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from ledger.schedules import Schedule, schedule_id
 log = logging.getLogger("keel.worker")
 BATCH = 200  # causes read from ``due`` at a time
 LEASED_AT_ONCE = 10  # causes leased in one transaction, then done one by one: well within a lease
+PRUNE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.leases = leases.Leases(keel.views, self.owner, keel.settings.worker_lease_seconds)
         self.smtp: SmtpConfig | None = None
+        self.pruned_at: datetime | None = None
         self.smtp_problem: str | None = None  # a KEEL_SMTP_URL that cannot be used: the outbox waits
         try:
             self.smtp = SmtpConfig.parse(keel.settings.smtp_url) if keel.settings.smtp_url else None
@@ -109,6 +111,7 @@ class Worker:
 
     def run_due(self) -> list[RunSummary]:
         """The kinds whose next scheduled moment has come (never run: at once, to catch up)."""
+        self.prune()
         summaries = []
         for name in self.kinds:
             view = self.schedule(name)
@@ -126,6 +129,14 @@ class Worker:
                 slot = now.replace(second=0, microsecond=0)
             summaries.append(self.run_kind(name, now.astimezone(ZoneInfo(view.timezone)).date(), slot))
         return summaries
+
+    def prune(self, at: datetime | None = None) -> tuple[int, int]:
+        """Forget finished jobs and runs older than ``worker_keep_days``: at most once an hour."""
+        now = at or self.now()
+        if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY:
+            return 0, 0
+        self.pruned_at = now
+        return leases.prune(self.keel.views, now - timedelta(days=self.keel.settings.worker_keep_days))
 
     def run_kind(self, name: str, as_of: date, slot: datetime | None) -> RunSummary:
         job = self.kinds[name]

@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from worker_support import free_port, issued_invoice, smtp_server
+from worker_support import free_port, issued_invoice, mail_kind, smtp_server
 
 from api.settings import Settings
 from api.system import Keel
+from api.worker import leases
+from api.worker.jobs import registry
 from api.worker.scheduler import Worker
 from commands import messages as m
 from commands.adapters.clock import SetClock
@@ -84,13 +86,22 @@ def test_an_issued_invoice_is_e_mailed_once_with_its_attachment_and_a_stable_mes
         assert len(inbox.received) == 1
 
 
-def test_a_customer_without_a_billing_address_gets_no_e_mail(store: tuple[Settings, int]) -> None:
+def test_a_customer_without_a_billing_address_gets_no_e_mail_until_one_is_given(store: tuple[Settings, int]) -> None:
     settings, port = store
     with smtp_server(port) as (inbox, _), start(settings) as keel:
-        issued_invoice(keel, billing_email="")
+        invoice_id = issued_invoice(keel, billing_email="")
         summary = {s.kind: s for s in Worker(keel).pass_once(AS_OF)}
         assert summary["invoice-mail"].skipped == 1
         assert inbox.received == []
+
+        # The address given the next day: the invoice is still recent, so the next run mails it, once.
+        customer = keel.app.get(Invoice, invoice_id).customer_id
+        keel.app.handle(m.SetBillingEmail(meta=LEAD, customer_id=customer, email="ap@acme.example"))
+        later = {s.kind: s for s in Worker(keel).pass_once(AS_OF + timedelta(days=1))}
+        assert (later["invoice-mail"].done, later["outbox"].done) == (1, 1)
+        assert [r["To"] for r in inbox.received] == ["ap@acme.example"]
+        again = {s.kind: s for s in Worker(keel).pass_once(AS_OF + timedelta(days=2))}
+        assert again["invoice-mail"].done == 0 and len(inbox.received) == 1
 
 
 def test_smtp_down_keeps_the_message_queued_with_its_error_then_delivers_it_once(store: tuple[Settings, int]) -> None:
@@ -207,3 +218,26 @@ def test_the_invoice_e_mail_carries_the_sealed_pdf_once_the_company_and_customer
         # The very document the API answers, and the one its seal recorded.
         again = render(keel, str(invoice_id), INVOICE, LEAD)
         assert sent == again.pdf and again.verified
+
+
+def test_old_job_records_are_pruned_and_a_pruned_cause_asked_again_is_still_done_once(
+    store: tuple[Settings, int],
+) -> None:
+    settings, _ = store
+    with start(settings) as keel:
+        worker = Worker(keel, registry(mail_kind(5)))
+        (first,) = worker.pass_once(AS_OF)
+        (second,) = worker.pass_once(AS_OF)
+        assert (first.done, second.done, second.skipped) == (5, 0, 0)  # the second asks nobody: all done
+        head = keel.app.head_position()
+
+        # Pruned a hundred days on: the finished jobs are forgotten, the kind's last run is kept.
+        later = worker.now() + timedelta(days=settings.worker_keep_days + 10)
+        assert worker.prune(later) == (5, 1)
+        assert worker.prune(later) == (0, 0)  # at most once an hour
+        assert leases.last_run(keel.views, "test-mail") is not None
+
+        # Asked again, each cause is refused by the log: nothing is queued twice.
+        (third,) = worker.pass_once(AS_OF)
+        assert (third.done, third.skipped) == (0, 5)
+        assert keel.app.head_position() == head
