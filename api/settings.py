@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How long a worker holds a job before another may take it over (after a crash)."
     )
     worker_poll_seconds: float = Field(15.0, gt=0, description="How often `keel worker` looks for due jobs.")
+    webhook_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="How long a webhook endpoint may take to connect or answer before it failed."
+    )
+    webhook_disable_after: int = Field(
+        10, ge=1, le=1000, description="A webhook is disabled after this many consecutive failed attempts."
+    )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 
