@@ -23,6 +23,7 @@ from api.routes import (
     customers,
     delivery_reports,
     documents,
+    event_stream,
     expenses,
     exports,
     fx,
@@ -34,6 +35,7 @@ from api.routes import (
     payments,
     reports,
     sales_reports,
+    webhooks,
     work,
 )
 from api.settings import Settings
@@ -120,6 +122,8 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         imports,
         documents,
         automation,
+        webhooks,
+        event_stream,
     ):
         app.include_router(module.router)
     return app

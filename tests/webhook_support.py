@@ -21,9 +21,7 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
     """What a subscriber does (Standard Webhooks): recompute the signature over id.timestamp.body."""
     signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
     expected = base64.b64encode(hmac.new(signing_key(secret), signed, hashlib.sha256).digest()).decode()
-    return any(
-        hmac.compare_digest(sig.partition(",")[2], expected) for sig in headers["webhook-signature"].split()
-    )
+    return any(hmac.compare_digest(sig.partition(",")[2], expected) for sig in headers["webhook-signature"].split())
 
 
 class Receiver:
@@ -49,7 +47,7 @@ class Receiver:
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             with receiver.lock:

@@ -37,8 +37,8 @@ from commands.finance.handlers import HANDLERS as FINANCE
 from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
 from commands.sales.handlers import HANDLERS as SALES
-from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 from commands.unit_of_work import Appender, Command, CommandResult, Handler, UnitOfWork, handlers
+from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import Chart

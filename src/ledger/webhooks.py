@@ -30,7 +30,7 @@ PENDING, DELIVERED, FAILING, REPLAY = "pending", "delivered", "failing", "replay
 MAX_PATTERNS = 20
 # A public type (``invoice.issued``), a context's every type (``invoice.*``) or everything (``*``).
 _PATTERN = re.compile(r"\*|[a-z][a-z0-9_]{0,39}\.(\*|[a-z][a-z0-9_]{0,59})")
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (the format's prefix, not a secret)
 
 
 def delivery_id(subscription_id: UUID, position: int) -> UUID:
@@ -262,5 +262,3 @@ def _next(attempt: int, error: str, at: datetime) -> datetime | None:
 def _outcome(d: WebhookDelivery, next_attempt_at: datetime | None) -> None:
     d.next_attempt_at = next_attempt_at
     d.status = DELIVERED if next_attempt_at is None else FAILING
-
-

@@ -130,7 +130,8 @@ class WebhooksProjection:
             attempt = 1
             cur.execute(
                 "INSERT INTO webhook_deliveries (id, subscription_id, event_position, event_type, status, attempts,"
-                " due_at, last_status_code, last_error, position) VALUES (%s, %s, %s, %s, 'pending', 0, NULL, 0, '', %s)"
+                " due_at, last_status_code, last_error, position)"
+                " VALUES (%s, %s, %s, %s, 'pending', 0, NULL, 0, '', %s)"
                 " ON CONFLICT (id) DO NOTHING",
                 (did, str(e.subscription_id), e.position, e.event_type, fact.position),
             )
@@ -244,7 +245,11 @@ def due_deliveries(db: ViewDatabase, now: datetime, after: tuple[int, str], limi
 
 
 def deliveries(
-    db: ViewDatabase, failed: bool = False, subscription: UUID | None = None, before: int | None = None, limit: int = 100
+    db: ViewDatabase,
+    failed: bool = False,
+    subscription: UUID | None = None,
+    before: int | None = None,
+    limit: int = 100,
 ) -> list[Delivery]:
     """The delivery log, newest event first; ``failed``: those whose last attempt failed."""
     where, args = ["d.status <> 'pending'"], []  # pending: owed, never tried yet
