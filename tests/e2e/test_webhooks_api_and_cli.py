@@ -35,9 +35,12 @@ def test_a_url_of_another_scheme_or_a_bad_pattern_is_refused_naming_the_field_an
         assert answer.status_code == 422, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert field in answer.text
-    assert "only http and https" in client.post(
-        "/v1/webhooks", json={"url": "ftp://x.example/", "events": ["*"], "secret": SECRET}, headers=ADMIN
-    ).text
+    assert (
+        "only http and https"
+        in client.post(
+            "/v1/webhooks", json={"url": "ftp://x.example/", "events": ["*"], "secret": SECRET}, headers=ADMIN
+        ).text
+    )
     assert keel.app.head_position() == head
 
 
