@@ -187,3 +187,21 @@ def test_a_signature_verifies_for_its_body_and_for_no_other(body: bytes, key: by
     assert verify(secret, headers, body)
     assert not verify(secret, headers, body + b" ")
     assert not verify(secret, {**headers, "webhook-timestamp": str(ts + 1)}, body)
+
+
+def test_the_verifier_in_the_docs_accepts_keel_s_signatures() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "public-events.md").read_text()
+    code = page.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, object] = {}
+    exec(code, scope)  # the page's own example, run as a subscriber would
+    verified = scope["verified"]
+    body = b'{"type":"customer.registered"}'
+    for secret in (SECRET, "a-plain-secret-of-32-characters!"):
+        headers = {
+            "webhook-id": "d1",
+            "webhook-timestamp": "1760520600",
+            "webhook-signature": sign(secret, "d1", 1760520600, body),
+        }
+        assert verified(secret, headers, body) and not verified(secret, headers, body + b"x")  # type: ignore[operator]
