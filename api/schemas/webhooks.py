@@ -21,8 +21,8 @@ T = TypeVar("T")
 def _checked(check: Callable[[T], T], value: T) -> T:
     try:
         return check(value)
-    except InvalidValue as exc:  # names its field: "url: …", "events: …", "secret: …"
-        raise ValueError(str(exc)) from None
+    except InvalidValue as exc:  # "url: …": the problem's location names the field already
+        raise ValueError(str(exc).partition(": ")[2] or str(exc)) from None
 
 
 class WebhookBody(Body):
