@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import sys
 from typing import Annotated
 from uuid import UUID
 
@@ -104,12 +105,16 @@ def deliveries(
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 100,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """The delivery log, newest event first."""
-    from projections.automation.webhooks import deliveries as log
+    """The delivery log, newest event first (--format json: the bytes GET /v1/webhooks/deliveries sends)."""
+    from api.schemas.webhooks import delivery_page
 
     with keel_system(reading=True) as keel:
         keel.engine.catch_up()
-        found = log(keel.views, failed=failed, limit=limit)
+        page = delivery_page(keel.views, failed, None, None, limit)
+    if fmt is Format.json:
+        sys.stdout.write(page.model_dump_json() + "\n")
+        return
+    found = page.items
     header = ["id", "subscription", "position", "type", "status", "attempts", "last_status", "last_error", "next"]
     rows = [
         [str(d.id), str(d.subscription_id), d.event_position, d.event_type, d.status, d.attempts,

@@ -18,6 +18,7 @@ from api.schemas.webhooks import (
     DisableBody,
     WebhookBody,
     WebhookOut,
+    delivery_page,
 )
 from commands.messages import CommandResult, DisableWebhook, EnableWebhook, ReplayWebhookDelivery
 from ledger.errors import NotFound
@@ -62,9 +63,7 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeliveryPage:
     """The delivery log, newest event first: status, attempts, the endpoint's last answer."""
-    found = q.deliveries(keel.views, failed, subscription, before, limit)
-    items = [DeliveryOut.model_validate(d) for d in found]
-    return DeliveryPage(items=items, next_before=found[-1].event_position if len(found) == limit else None)
+    return delivery_page(keel.views, failed, subscription, before, limit)
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail, dependencies=[reads("webhooks")])

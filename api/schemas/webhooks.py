@@ -14,6 +14,8 @@ from commands.messages import AddWebhook
 from ledger.errors import InvalidValue
 from ledger.events import Meta
 from ledger.webhooks import MAX_PATTERNS, check_patterns, check_secret, check_url
+from projections.automation.webhooks import deliveries
+from projections.engine.db import ViewDatabase
 
 T = TypeVar("T")
 
@@ -106,3 +108,12 @@ class DeliveryDetail(DeliveryOut):
 class DeliveryPage(Out):
     items: list[DeliveryOut]
     next_before: int | None = Field(description="Pass as `before` for the next (older) page; null at the end")
+
+
+def delivery_page(
+    db: ViewDatabase, failed: bool, subscription: UUID | None, before: int | None, limit: int
+) -> DeliveryPage:
+    """The delivery log as HTTP and ``keel webhooks deliveries --format json`` both answer it."""
+    found = deliveries(db, failed, subscription, before, limit)
+    items = [DeliveryOut.model_validate(d) for d in found]
+    return DeliveryPage(items=items, next_before=found[-1].event_position if len(found) == limit else None)

@@ -4,6 +4,7 @@ replay through both ways in."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from webhook_support import receiver
 
+from api.http import create_app
+from api.settings import Settings
 from api.system import Keel
 from api.worker.scheduler import Worker
 
@@ -104,9 +107,16 @@ def test_the_cli_adds_lists_delivers_and_replays_and_refuses_a_bad_url_in_one_li
         log = keel_cli(tmp_path, "webhooks", "deliveries", "--format", "json")
         assert "customer.registered" in log.stdout and "delivered" in log.stdout
         assert "customer.registered" not in keel_cli(tmp_path, "webhooks", "deliveries", "--failed").stdout
-        delivery = log.stdout.split('"id": "')[1].split('"')[0]
+        delivery = json.loads(log.stdout)["items"][0]["id"]
         assert keel_cli(tmp_path, "webhooks", "replay", delivery).returncode == 0
         assert keel_cli(tmp_path, "worker", "--once", "--kind", "webhooks").returncode == 0
         assert len(endpoint.received) == 2
         nothing = keel_cli(tmp_path, "webhooks", "replay", "not-an-id")
         assert nothing.returncode == 1 and nothing.stderr.count("\n") == 1
+
+    # One query path: the CLI's JSON is the very bytes the API sends.
+    printed = keel_cli(tmp_path, "webhooks", "deliveries", "--format", "json").stdout
+    settings = Settings(data_dir=tmp_path / "data", database_url=None, auth="off", _env_file=None)  # type: ignore[call-arg]
+    with Keel.start(settings, follow=False) as keel, TestClient(create_app(keel=keel)) as client:
+        keel.engine.catch_up()
+        assert client.get("/v1/webhooks/deliveries", headers=ADMIN).content + b"\n" == printed.encode()
