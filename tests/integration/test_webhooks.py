@@ -5,14 +5,17 @@ after repeated failures; reruns, a second worker and rebuilds send nothing again
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from webhook_support import Receiver, receiver
 
+from api.settings import Settings
 from api.system import Keel
 from api.worker.scheduler import Worker
 from commands import messages as m
@@ -169,3 +172,36 @@ def test_an_endpoint_failing_again_and_again_is_disabled_then_enabled_by_hand_ge
     keel.app.handle(m.EnableWebhook(meta=ADMIN, subscription_id=sub))
     deliver(keel)
     assert endpoint.calls == 4 and [r["payload"]["data"]["name"] for r in endpoint.received] == ["Acme Oy"]
+
+
+@pytest.mark.postgres
+def test_two_workers_started_together_deliver_each_event_to_each_subscriber_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=postgres_url, data_dir=tmp_path / "keel", auth="off", _env_file=None)  # type: ignore[call-arg]
+    systems = [Keel.start(settings, follow=False) for _ in range(2)]
+    try:
+        with receiver(SECRET) as one, receiver(SECRET) as two:
+            for r in (one, two):
+                subscribe(systems[0], r.url, "customer.*")
+            for n in range(100):
+                customer(systems[0], f"Customer {n}")
+            barrier = threading.Barrier(2)
+            done: dict[str, int] = {}
+
+            def work(keel: Keel, owner: str) -> None:
+                barrier.wait()
+                (summary,) = Worker(keel, owner=owner).pass_once(AS_OF, ["webhooks"])
+                done[owner] = summary.done
+
+            threads = [threading.Thread(target=work, args=(k, f"w{n}")) for n, k in enumerate(systems)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=300)
+            assert sum(done.values()) == 200 and all(done.values()), done  # both took a share
+            for r in (one, two):
+                assert len(r.ids()) == len(set(r.ids())) == 100 and r.bad_signatures == 0
+    finally:
+        for k in systems:
+            k.close()
