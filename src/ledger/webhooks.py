@@ -140,7 +140,7 @@ class WebhookSubscription(KeelAggregate):
     def disable(self, reason: str, automatic: bool, on: date, meta: Meta) -> None:
         if not self.enabled:
             raise InvalidTransition(f"webhook {self.id} is disabled already")
-        reason = " ".join(reason.split())[:500] or "disabled"
+        reason = _reason(reason) or "disabled"
         self.trigger_event(self.Disabled, reason=reason, automatic=automatic, **meta.stamp(on))
 
     def enable(self, on: date, meta: Meta) -> None:
@@ -251,7 +251,9 @@ class WebhookDelivery(KeelAggregate):
 
 
 def _reason(error: str) -> str:
-    return " ".join(error.split())[:500]
+    """An endpoint's error as one printable line: whatever it answered must never be refused here,
+    or the attempt would go unrecorded."""
+    return " ".join("".join(c if c.isprintable() else " " for c in error).split())[:500]
 
 
 def _next(attempt: int, error: str, at: datetime) -> datetime | None:

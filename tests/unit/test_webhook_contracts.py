@@ -205,3 +205,12 @@ def test_the_verifier_in_the_docs_accepts_keel_s_signatures() -> None:
             "webhook-signature": sign(secret, "d1", 1760520600, body),
         }
         assert verified(secret, headers, body) and not verified(secret, headers, body + b"x")  # type: ignore[operator]
+
+
+def test_whatever_an_endpoint_answers_its_attempt_is_recorded() -> None:
+    nasty = "HTTP 500: \x00\x1b[31mboom\ud800\n" + "x" * 2000
+    delivery = WebhookDelivery.first(ID, 7, "invoice.issued", 500, nasty, AT, META)
+    assert delivery.status == FAILING
+    sub = WebhookSubscription.subscribe(ID, "https://erp.example/in", ["*"], SECRET, "", date(2026, 10, 1), META)
+    sub.disable(nasty, True, date(2026, 10, 2), META)
+    assert not sub.enabled
