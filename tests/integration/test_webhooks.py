@@ -5,6 +5,11 @@ after repeated failures; reruns, a second worker and rebuilds send nothing again
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -205,3 +210,49 @@ def test_two_workers_started_together_deliver_each_event_to_each_subscriber_once
     finally:
         for k in systems:
             k.close()
+
+
+KILLED = """
+import sys
+sys.path.insert(0, {tests!r})
+from api.settings import Settings
+from api.system import Keel
+from api.worker.scheduler import Worker
+settings = Settings(database_url={url!r}, _env_file=None, auth="off", worker_lease_seconds={lease})
+Worker(Keel.start(settings, follow=False), owner="killed").pass_once(None, ["webhooks"])
+"""
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_while_posting_leaves_the_delivery_to_the_next_which_records_it_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The honest window (ADR 0045): the endpoint got the POST, the worker died before recording it;
+    the next worker sends it again with the same webhook-id, and the log records one delivery."""
+    lease = 6.0
+    settings = Settings(database_url=postgres_url, data_dir=tmp_path / "keel", auth="off", _env_file=None)  # type: ignore[call-arg]
+    with receiver(SECRET) as endpoint, Keel.start(settings, follow=False) as keel:
+        sub = subscribe(keel, endpoint.url, "customer.*")
+        customer(keel, "Acme Oy")
+        endpoint.answers = ["slow"]  # holds the first POST for 2 s: the worker is killed meanwhile
+        script = KILLED.format(tests=str(Path(__file__).parents[1]), url=postgres_url, lease=lease)
+        process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path)
+        try:
+            deadline = time.monotonic() + 60
+            while endpoint.calls == 0:
+                assert process.poll() is None and time.monotonic() < deadline, "the worker ended before posting"
+                time.sleep(0.02)
+            os.kill(process.pid, signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+
+        time.sleep(lease + 0.5)  # the dead worker's lease runs out
+        assert deliver(keel, owner="restarted") == (1, 0)
+        assert deliver(keel) == (0, 0)
+        ids = {r["headers"]["webhook-id"] for r in endpoint.received}
+        assert endpoint.calls == 2 and ids == {str(delivery_id(sub, endpoint.received[0]["payload"]["position"]))}
+        (delivered,) = [
+            keel.app.get(WebhookDelivery, delivery_id(sub, r["payload"]["position"])) for r in endpoint.received[:1]
+        ]
+        assert (delivered.status, delivered.attempts, delivered.version) == (DELIVERED, 1, 1)
