@@ -118,9 +118,7 @@ def test_a_timeout_a_500_and_a_redirect_are_retried_and_never_hold_up_another_su
         for n in range(3):
             customer(keel, f"Customer {n}")
 
-        started = time.monotonic()
-        deliver(keel)
-        assert time.monotonic() - started < 5  # one timeout per failing endpoint, not one per event
+        deliver(keel)  # one timeout per failing endpoint and pass, not one per event:
         assert len(good.received) == 3  # served in the same pass
         assert (slow.calls, broken.calls, moved.calls) == (1, 1, 1)  # their other events wait
         keel.engine.catch_up()
