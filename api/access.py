@@ -16,6 +16,7 @@ from ledger.access import (
     EXPORT,
     READ_AUDIT,
     READ_CRM,
+    READ_EVENTS,
     READ_FINANCE,
     READ_INVOICES,
     READ_OPERATIONS,
@@ -118,6 +119,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/reports/*", (READ_REPORTS,)),
     (("GET",), "/v1/exports/*", (EXPORT,)),
     # audit and operations
+    (("GET",), "/v1/events/stream", (READ_EVENTS, READ_AUDIT, READ_CRM, READ_INVOICES, READ_FINANCE, READ_WORK)),
     (("GET",), "/v1/events", (READ_AUDIT,)),
     (("GET",), "/v1/aggregates/*", (READ_AUDIT,)),
     (("GET",), "/v1/audit/*", (READ_AUDIT,)),
@@ -126,6 +128,9 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/worker/status", (READ_OPERATIONS,)),
     (WRITE, "/v1/schedules*", (ADMIN_SETTINGS,)),
     (("GET",), "/v1/schedules*", (READ_OPERATIONS, ADMIN_SETTINGS)),
+    # webhooks: admins manage them; integrations and auditors read deliveries, never a secret
+    (("GET",), "/v1/webhooks/deliveries*", (ADMIN_SETTINGS, READ_EVENTS, READ_AUDIT)),
+    (("GET", *WRITE), "/v1/webhooks*", (ADMIN_SETTINGS,)),
 ]
 
 

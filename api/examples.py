@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from api import schemas
 from api.routes import keys
+from api.schemas.webhooks import WebhookBody
 
 NORTHWIND = "16d82561-cfc1-521f-94fb-2651d6812161"
 INVOICE = "5b0c7f3e-2d1a-4c8e-9f10-6a7b8c9d0e1f"
@@ -165,6 +166,12 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
     schemas.BillingRunBody: {"as_of": "2026-11-01"},
     keys.CreateKeyBody: {"name": "maria", "roles": ["accountant"]},
     keys.TokenBody: {"roles": ["analyst"], "ttl_seconds": 900},
+    WebhookBody: {
+        "url": "https://erp.example/keel",
+        "events": ["invoice.*", "payment.received"],
+        "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "description": "ERP sync",
+    },
 }
 
 

@@ -23,6 +23,7 @@ from api.routes import (
     customers,
     delivery_reports,
     documents,
+    event_stream,
     expenses,
     exports,
     fx,
@@ -34,6 +35,7 @@ from api.routes import (
     payments,
     reports,
     sales_reports,
+    webhooks,
     work,
 )
 from api.settings import Settings
@@ -47,7 +49,7 @@ position as `min_position` to a query to read your own write. Reports take `as_o
 RFC 9457 `application/problem+json`. Amounts are decimal strings.
 
 Every request except `/v1/health` carries `Authorization: Bearer <API key or token>`. Keys hold
-roles (auditor, analyst, sales, accountant, admin); each operation says which scope it needs.
+roles (auditor, analyst, sales, accountant, admin, integration); each operation says which scope it needs.
 Lists are paginated by cursor: pass a page's `next_cursor` as `cursor` for the next one.
 Every POST and PUT accepts `Idempotency-Key`; commands on an existing aggregate accept `If-Match`.
 """
@@ -120,6 +122,8 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         imports,
         documents,
         automation,
+        webhooks,
+        event_stream,
     ):
         app.include_router(module.router)
     return app

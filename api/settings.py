@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="How long the worker keeps the record of a finished job and of a run; older ones are pruned"
         " (the log, not this record, keeps a job from being done twice).",
     )
+    webhook_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="How long a webhook endpoint may take to connect or answer before it failed."
+    )
+    webhook_disable_after: int = Field(
+        10, ge=1, le=1000, description="A webhook is disabled after this many consecutive failed attempts."
+    )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 

@@ -22,6 +22,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     lists,
     operations,
     reports,
+    webhooks,
     worker,
 )
 from api.cli.base import app

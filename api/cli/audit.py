@@ -87,7 +87,8 @@ def audit_digest() -> None:
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="Who holds the key: the actor its events record.")],
     roles: Annotated[
-        list[str], typer.Option("--role", help="auditor, analyst, sales, accountant or admin; repeat for several.")
+        list[str],
+        typer.Option("--role", help="auditor, analyst, sales, accountant, admin or integration; repeat for several."),
     ],
 ) -> None:
     """Issue an API key in this store (KEEL_DATA_DIR or KEEL_DATABASE_URL). Prints the key alone on stdout,

@@ -14,7 +14,7 @@ import typer
 from api.cli.base import FormatOption, app, cli_actor, emit, fail, keel_system
 from api.cli.output import Format, err, out
 
-worker_app = typer.Typer(help="Run the jobs that are due: billing, invoice e-mails, the outbox.")
+worker_app = typer.Typer(help="Run the jobs that are due: billing, invoice e-mails, the outbox, webhooks.")
 app.add_typer(worker_app, name="worker")
 schedules_app = typer.Typer(help="When each job kind runs: cron in a time zone.", no_args_is_help=True)
 app.add_typer(schedules_app, name="schedules")

@@ -21,7 +21,7 @@ from projections.engine.pages import Page as Pages
 router = APIRouter(prefix="/v1", tags=["access"])
 KeyId = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="The 12 hex digits after keel_")]
 
-Role = Literal["auditor", "analyst", "sales", "accountant", "admin"]
+Role = Literal["auditor", "analyst", "sales", "accountant", "admin", "integration"]
 assert set(Role.__args__) == set(ROLES)  # type: ignore[attr-defined]
 
 

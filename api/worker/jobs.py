@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ledger.events import Meta
 
@@ -33,6 +33,7 @@ class Context:
     as_of: date
     now: datetime
     mailer: Mailer | None = None
+    memo: dict[str, Any] = field(default_factory=dict)  # what a kind remembers within one run
 
     def meta(self, kind: str, cause: str) -> Meta:
         # The command id names the cause: the log says which job and cause recorded each event.

@@ -38,6 +38,7 @@ from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
 from commands.sales.handlers import HANDLERS as SALES
 from commands.unit_of_work import Appender, Command, CommandResult, Handler, UnitOfWork, handlers
+from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import Chart
@@ -86,7 +87,7 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, keys.HANDLERS)
+        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, WEBHOOKS, keys.HANDLERS)
         self._handlers: dict[type[Command], Handler] = handlers(*contexts)
 
     @property

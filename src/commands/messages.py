@@ -146,6 +146,13 @@ from commands.sales.messages import (
     WriteOffInvoice,
 )
 from commands.unit_of_work import Command, CommandResult
+from commands.webhooks.messages import (
+    AddWebhook,
+    DisableWebhook,
+    EnableWebhook,
+    RecordWebhookAttempt,
+    ReplayWebhookDelivery,
+)
 
 __all__ = [
     "AccountRow",
@@ -153,6 +160,7 @@ __all__ = [
     "AddAccount",
     "AddBankRule",
     "AddContact",
+    "AddWebhook",
     "AllocationInput",
     "ApplyCustomerCredit",
     "ApplySupplierCredit",
@@ -184,9 +192,11 @@ __all__ = [
     "DeactivateAccount",
     "DealInput",
     "DefineCostCenter",
+    "DisableWebhook",
     "DisqualifyLead",
     "DraftInvoice",
     "DraftProject",
+    "EnableWebhook",
     "EntryLineInput",
     "FxRateInput",
     "HirePerson",
@@ -230,6 +240,7 @@ __all__ = [
     "RecordDelivery",
     "RecordDeliveryFailure",
     "RecordPayment",
+    "RecordWebhookAttempt",
     "RefundCustomerCredit",
     "RefundSupplierCredit",
     "RegisterCustomer",
@@ -244,6 +255,7 @@ __all__ = [
     "RenameCustomer",
     "ReopenDeal",
     "ReopenPeriod",
+    "ReplayWebhookDelivery",
     "RescheduleFollowUp",
     "ResubmitExpenseClaim",
     "RevalueFx",

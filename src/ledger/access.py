@@ -28,6 +28,7 @@ WRITE_EXPENSES = "write:expenses"
 READ_WORK, WRITE_WORK = "read:work", "write:work"
 READ_REPORTS, EXPORT = "read:reports", "export"
 READ_AUDIT, READ_OPERATIONS = "read:audit", "read:operations"
+READ_EVENTS = "read:events"
 ADMIN_KEYS, ADMIN_SETTINGS = "admin:keys", "admin:settings"
 
 SCOPES: dict[str, str] = {
@@ -46,6 +47,7 @@ SCOPES: dict[str, str] = {
     EXPORT: "export the books",
     READ_AUDIT: "the event feed, aggregate histories and the hash chain",
     READ_OPERATIONS: "read-model status",
+    READ_EVENTS: "the public event stream (with payloads, secrets left out) and webhook deliveries",
     ADMIN_KEYS: "create, list and revoke API keys",
     ADMIN_SETTINGS: "the pipeline's stages, the expense policy and cost centers",
 }
@@ -63,6 +65,8 @@ ROLES: dict[str, frozenset[str]] = {
     ),
     # keys and settings; cannot post to the books
     "admin": frozenset({ADMIN_KEYS, ADMIN_SETTINGS, READ_OPERATIONS}),
+    # a system that follows the books: the public event stream and its webhook deliveries, nothing secret
+    "integration": frozenset({READ_EVENTS}),
 }
 assert all(scope in SCOPES for scopes in ROLES.values() for scope in scopes)
 

@@ -79,6 +79,7 @@ _FIELD_RULES: dict[str, TextRule] = {
             "corrects",
             "subject",
             "outcome",
+            "url",
         ),
         TEXT,
     ),

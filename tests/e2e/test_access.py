@@ -188,6 +188,7 @@ FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         ("POST", "/v1/payments"),
         ("POST", "/v1/books/close-period"),
         ("POST", "/v1/keys"),
+        ("GET", "/v1/webhooks/deliveries"),
     ],
     "sales": [
         ("POST", f"/v1/invoices/{ACME}/issue"),
@@ -224,6 +225,16 @@ FORBIDDEN: dict[str, list[tuple[str, str]]] = {
         ("GET", "/v1/reports/trial-balance"),
         ("GET", "/v1/customers"),
     ],
+    "integration": [
+        ("GET", "/v1/events"),
+        ("GET", "/v1/customers"),
+        ("GET", "/v1/invoices"),
+        ("GET", "/v1/webhooks"),
+        ("POST", "/v1/webhooks"),
+        ("POST", f"/v1/webhooks/deliveries/{ACME}/replay"),
+        ("GET", "/v1/keys"),
+        ("GET", "/v1/reports/trial-balance"),
+    ],
 }
 
 ALLOWED: dict[str, list[tuple[str, str]]] = {
@@ -238,7 +249,8 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
     "analyst": [("GET", "/v1/reports/trial-balance"), ("GET", "/v1/reports/pipeline"), ("GET", "/v1/exports/ledger")],
     "sales": [("GET", "/v1/reports/pipeline"), ("GET", "/v1/customers"), ("GET", "/v1/invoices")],
     "accountant": [("GET", "/v1/reports/trial-balance"), ("GET", "/v1/expense-claims")],
-    "admin": [("GET", "/v1/keys"), ("GET", "/v1/projections")],
+    "admin": [("GET", "/v1/keys"), ("GET", "/v1/projections"), ("GET", "/v1/webhooks")],
+    "integration": [("GET", "/v1/webhooks/deliveries")],
 }
 
 

@@ -1,0 +1,1 @@
+"""Webhooks on the write side: subscriptions, and the worker's record of each delivery attempt."""
