@@ -10,9 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from worker_support import free_port, smtp_server
 
+from api.cli import app as cli
 from api.demo import load_demo
+from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
 from api.worker.scheduler import Worker
@@ -27,7 +31,7 @@ EXPECTED = {  # (to, subject) of each dunning e-mail
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Keel, int]]:
+def demo(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Keel, int]]:
     port = free_port()
     url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
     settings = Settings(  # type: ignore[call-arg]
@@ -38,6 +42,11 @@ def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Keel,
         smtp_url=f"smtp://127.0.0.1:{port}",
         mail_from="books@lumen.example",
     )
+    monkeypatch.setenv("KEEL_DATA_DIR", str(settings.data_dir))  # the CLI's store is this one
+    if url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("KEEL_DATABASE_URL", raising=False)
     with Keel.start(settings, follow=False) as keel:
         load_demo(keel.app)
         yield keel, port
@@ -76,3 +85,11 @@ def test_the_demo_worker_reminds_the_overdue_customers_once_with_the_pdf_attache
         ("INV-2026-0007", 1, "payables@atlas-logistics.example"),
     ]
     assert list_reminders(keel.views, date(2026, 10, 14)).items == []  # who was reminded as of the day before
+
+    # The report over HTTP and on the command line: the same bytes (one query path).
+    with TestClient(create_app(keel=keel)) as client:
+        api = client.get("/v1/reports/reminders?as_of=2026-10-15&kind=dunning")
+    assert api.status_code == 200 and len(api.json()["items"]) == 3
+    done = CliRunner().invoke(cli, ["report", "reminders", "--as-of", "2026-10-15", "--kind", "dunning", "-f", "json"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout_bytes == api.content + b"\n"
