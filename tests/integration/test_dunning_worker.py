@@ -150,7 +150,7 @@ def test_follow_ups_due_reach_their_owner_and_waiting_claims_their_approver_once
                 about_id=customer,
                 owner="maria",
                 due=date(2026, 10, 15),
-                note="Call about the renewal",
+                note="Call about the renewal\n\tbring the quote",
             )
         )
         keel.app.handle(m.DefineCostCenter(meta=LEAD, on=ISSUED, code="OPS", name="Operations", manager="olaf"))
@@ -170,7 +170,10 @@ def test_follow_ups_due_reach_their_owner_and_waiting_claims_their_approver_once
         assert (again["follow-up-reminders"].done, again["approval-reminders"].done) == (0, 0)
         by_to = {str(mail["To"]): mail for mail in inbox.received}
         assert set(by_to) == {"maria@lumen.example", "olaf@lumen.example"}
-        assert by_to["maria@lumen.example"]["Subject"] == "Follow-up due 2026-10-15: Call about the renewal"
+        assert (
+            by_to["maria@lumen.example"]["Subject"]
+            == "Follow-up due 2026-10-15: Call about the renewal bring the quote"
+        )
         assert "Train to Turku" in str(by_to["olaf@lumen.example"]["Subject"])
         kinds = [(r.kind, r.party) for r in list_reminders(keel.views, date(2026, 10, 31)).items]
         assert sorted(kinds) == [("approval", "olaf"), ("follow-up", "maria")]

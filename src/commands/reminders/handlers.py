@@ -202,14 +202,15 @@ def remind_follow_up(uow: UnitOfWork, c: m.RemindFollowUp) -> CommandResult:
     cause = f"{c.followup_id}@{due}"
     uow.ensure_new(reminder_id(FOLLOW_UP, cause), f"follow-up reminder {cause}")
     to = _address(uow, owner)
-    subject = f"Follow-up due {due}: {note.splitlines()[0][:120] if note else 'no note'}"
+    headline = " ".join(note.split())[:120]  # a note spans lines and may hold tabs; a subject is one line
+    subject = f"Follow-up due {due}: {headline or 'no note'}"
     body = f"Hello {owner},\n\na follow-up of yours is due on {due}:\n\n{note[:2000]}\n\n(follow-up {c.followup_id})\n"
     message = Message.queue(FOLLOW_UP_MAIL, cause, to, subject, body, "", c.at, c.meta)
     reminder = Reminder.record(
         FOLLOW_UP,
         cause,
         subject_id=str(c.followup_id),
-        subject=note.splitlines()[0] if note else "",
+        subject=headline,
         party=owner,
         recipient=to,
         message_id=message.id,
