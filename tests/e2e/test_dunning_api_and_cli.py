@@ -44,6 +44,9 @@ def levels(*changes: tuple[int, str, Any]) -> list[dict[str, Any]]:
         ({"levels": []}, "levels"),
         ({"levels": GOOD, "grace_days": 1000}, "grace_days"),
         ({"levels": GOOD, "minimum_open": "-5"}, "minimum_open"),
+        ({"levels": GOOD, "minimum_open": "999999999999999"}, "minimum_open"),
+        ({"levels": GOOD, "minimum_open": "1.001"}, "minimum_open"),
+        ({"levels": levels((1, "fee", "999999999999999"))}, "levels[1].fee"),
     ],
 )
 def test_invalid_levels_are_a_problem_naming_the_field_and_nothing_is_written(

@@ -60,8 +60,15 @@ def set_dunning_levels(uow: UnitOfWork, c: m.SetDunningLevels) -> CommandResult:
         levels.append(
             DunningLevel(level.number, level.name.strip(), level.days_after_due, level.template, fee or None, currency)
         )
+    minimum = _amount(c.minimum_open, "minimum_open")
+    try:  # an amount of the functional currency, storable in its minor units
+        Money(minimum, currency).to_minor()
+    except InvalidValue as exc:
+        raise InvalidValue(f"minimum_open: {exc}") from None
+    if not Money(minimum, currency).is_rounded():
+        raise InvalidValue(f"minimum_open: more decimals than {currency} has")
     policy = _policy(uow, c)
-    policy.set_levels(levels, _amount(c.minimum_open, "minimum_open"), c.grace_days, c.on or uow.today(), c.meta)
+    policy.set_levels(levels, minimum, c.grace_days, c.on or uow.today(), c.meta)
     return uow.commit(policy)
 
 

@@ -209,7 +209,7 @@ class DunningPolicyView:
     minimum_open: Decimal
     grace_days: int
     opted_out: list[str]  # customer ids
-    version: int  # the policy's, for If-Match (0: never set)
+    version: int  # the policy's version when its levels were last set (0: never)
 
 
 def dunning_policy(db: ViewDatabase) -> DunningPolicyView:
