@@ -19,6 +19,7 @@ from api.system import Keel
 from api.worker.scheduler import RunSummary, Worker
 from commands import messages as m
 from commands.reminders.handlers import fee_invoice_id
+from ledger.errors import InvalidTransition
 from ledger.events import Meta
 from ledger.invoice import DRAFT, Invoice
 from projections.reminders.reminders import list_reminders
@@ -179,3 +180,29 @@ def test_follow_ups_due_reach_their_owner_and_waiting_claims_their_approver_once
         assert sorted(kinds) == [("approval", "olaf"), ("follow-up", "maria")]
         assert list_reminders(keel.views, date(2026, 10, 14)).items == []
         assert isinstance(UUID(list_reminders(keel.views, date(2026, 10, 31)).items[0].id), UUID)
+
+
+def test_an_invoice_paid_after_its_first_reminder_gets_no_second(store: tuple[Settings, int]) -> None:
+    settings, port = store
+    with smtp_server(port) as (inbox, _), Keel.start(settings, follow=False) as keel:
+        invoice_id = issued_invoice(keel, on=ISSUED)
+        with_levels(keel)
+        assert run(keel, DUE + timedelta(days=4))["dunning"].done == 1
+        customer = keel.app.get(Invoice, invoice_id).customer_id
+        keel.app.handle(
+            m.RecordPayment(
+                meta=LEAD,
+                on=DUE + timedelta(days=10),
+                customer_id=customer,
+                amount="1178.00",
+                allocations=(m.AllocationInput(invoice_id=invoice_id, amount="1178.00"),),
+            )
+        )
+        # The log decides even where a read model has not seen the payment yet.
+        late = m.RemindDunning(
+            meta=LEAD, invoice_id=invoice_id, level=2, as_of=DUE + timedelta(days=20), at=keel.app.log_clock.now()
+        )
+        with pytest.raises(InvalidTransition, match="settled"):
+            keel.app.handle(late)
+        assert run(keel, DUE + timedelta(days=20))["dunning"].done == 0
+        assert len(inbox.received) == 1
