@@ -25,7 +25,16 @@ from ledger.invoice import ISSUED, Invoice
 from ledger.invoice_lines import InvoiceLine
 from ledger.money import Money, to_decimal
 from ledger.outbox import Message, cause_id
-from ledger.reminders import APPROVAL, DUNNING, FOLLOW_UP, Reminder, ReminderSettings, reminder_id, settings_id
+from ledger.reminders import (
+    APPROVAL,
+    DEFAULT_APPROVAL_DAYS,
+    DUNNING,
+    FOLLOW_UP,
+    Reminder,
+    ReminderSettings,
+    reminder_id,
+    settings_id,
+)
 
 # The outbox's message kinds (api.worker.mail renders the dunning one's attachment: the invoice PDF).
 DUNNING_MAIL, FOLLOW_UP_MAIL, APPROVAL_MAIL = "dunning-mail", "follow-up-mail", "approval-mail"
@@ -236,7 +245,9 @@ def remind_approval(uow: UnitOfWork, c: m.RemindApproval) -> CommandResult:
     uow.ensure_new(reminder_id(APPROVAL, cause), f"approval reminder {cause}")
     # Waiting since it was submitted, or since its last approval step.
     waiting_since: date = max(getattr(e, "effective_date", date.min) for e in uow.events_of(c.claim_id))
-    days = uow.load(ReminderSettings, settings_id()).approval_days if uow.exists(settings_id()) else 3
+    days = (
+        uow.load(ReminderSettings, settings_id()).approval_days if uow.exists(settings_id()) else DEFAULT_APPROVAL_DAYS
+    )
     waited = (c.as_of - waiting_since).days
     if waited < days:
         raise NotDueYet(f"the claim has waited {waited} days; approvers are reminded after {days}")
