@@ -62,7 +62,7 @@ def set_approval_wait(body: rs.ApprovalWaitBody, keel: KeelDep, meta: MetaDep) -
     "/reports/reminders",
     response_model=schemas.Page[rs.ReminderOut],
     responses=JSON_OR_CSV,
-    dependencies=[reads("reminders"), AS_CSV],
+    dependencies=[reads("reminders", "customers"), AS_CSV],
 )
 def list_reminders(
     request: Request,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import InvalidValue
-from ledger.reminders import KINDS
+from ledger.reminders import DUNNING, KINDS
 from projections.engine.db import ViewDatabase
+from projections.finance.lists import customer_names
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import page_notes
 from projections.queries.lists import Listing, reached
@@ -19,9 +20,11 @@ def _reminders(views: ViewDatabase, _: Books, p: Params) -> Listing[ReminderView
     if kind is not None and kind not in KINDS:
         raise InvalidValue(f"kind: one of {', '.join(KINDS)}, got {kind[:40]!r}")
     page = list_reminders(views, p.as_of, p.known_at, kind, p.cursor, p.limit)
+    customers = sorted({r.party for r in page.items if r.kind == DUNNING})
     with views.read() as cur:
         position = reached(cur, "reminders")
-    return Listing(page.items, page.next_cursor, position)
+        names = customer_names(cur, customers, p.as_of, p.known_at) if customers else {}
+    return Listing(page.items, page.next_cursor, position, names)
 
 
 def _reminders_table(found: Listing[ReminderView], p: Params) -> Table:
@@ -30,6 +33,7 @@ def _reminders_table(found: Listing[ReminderView], p: Params) -> Table:
         columns(
             "date:date",
             "kind",
+            "who",
             "subject:key",
             "level:number",
             "level name",
@@ -43,6 +47,7 @@ def _reminders_table(found: Listing[ReminderView], p: Params) -> Table:
             [
                 r.reminded_on,
                 r.kind,
+                found.customer_names.get(r.party, r.party),
                 r.subject,
                 r.level or "",
                 r.level_name,
@@ -63,4 +68,4 @@ def _reminders_table(found: Listing[ReminderView], p: Params) -> Table:
     )
 
 
-REMINDERS: list[Query[Any]] = [Query("reminders", ("reminders",), _reminders, _reminders_table, paged=True)]
+REMINDERS: list[Query[Any]] = [Query("reminders", ("reminders", "customers"), _reminders, _reminders_table, paged=True)]
