@@ -58,6 +58,9 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/pipeline", (READ_CRM, ADMIN_SETTINGS)),
     (("GET",), "/v1/cost-centers*", (READ_FINANCE, WRITE_EXPENSES, ADMIN_SETTINGS)),
     (("GET",), "/v1/expense-policy", (READ_FINANCE, WRITE_EXPENSES, ADMIN_SETTINGS)),
+    (WRITE, "/v1/dunning*", (ADMIN_SETTINGS,)),
+    (("GET",), "/v1/dunning*", (READ_FINANCE, ADMIN_SETTINGS)),
+    (WRITE, "/v1/reminders*", (ADMIN_SETTINGS,)),
     # customers: details are commercial, credit is money
     (WRITE, "/v1/customers/*/credit/*", (WRITE_FINANCE,)),
     (WRITE, "/v1/customers/*/owner", (WRITE_CRM,)),

@@ -33,6 +33,7 @@ from api.routes import (
     operations,
     payables,
     payments,
+    reminders,
     reports,
     sales_reports,
     webhooks,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         automation,
         webhooks,
         event_stream,
+        reminders,
     ):
         app.include_router(module.router)
     return app

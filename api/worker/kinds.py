@@ -10,6 +10,7 @@ from uuid import UUID
 
 from api.worker.jobs import Context, JobKind, Outcome, registry
 from api.worker.mail import build
+from api.worker.reminders import REMINDER_KINDS
 from api.worker.webhooks import WEBHOOKS
 from commands.automation.handlers import INVOICE_MAIL
 from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling
@@ -135,4 +136,4 @@ OUTBOX = JobKind(
 def default_kinds() -> dict[str, JobKind]:
     """Every kind, in the order a pass runs them (billing drafts before invoices are mailed, mail is
     queued before the outbox sends)."""
-    return registry(BILLING, INVOICE_MAILS, OUTBOX, WEBHOOKS)
+    return registry(BILLING, INVOICE_MAILS, *REMINDER_KINDS, OUTBOX, WEBHOOKS)

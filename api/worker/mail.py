@@ -99,7 +99,8 @@ def invoice_text(keel: Keel, message: Message) -> Attachment | None:
     return Attachment(f"invoice-{invoice.number}.txt", "text", "plain", ("\n".join(lines) + "\n").encode())
 
 
-RENDERERS: dict[str, Renderer] = {"invoice-mail": invoice_document}
+# A dunning reminder attaches the invoice it reminds of (its reference), as the invoice e-mail did.
+RENDERERS: dict[str, Renderer] = {"invoice-mail": invoice_document, "dunning-mail": invoice_document}
 
 
 def _uuid(text: str) -> UUID:

@@ -20,6 +20,7 @@ from projections.finance.issued_documents import IssuedDocumentsProjection
 from projections.finance.open_items import OpenItemsProjection
 from projections.finance.payment_delays import PaymentDelaysProjection
 from projections.finance.supplier_credit import SupplierCreditProjection
+from projections.reminders.reminders import RemindersProjection
 
 
 def default_projections(functional_currency: str) -> list[Projection]:
@@ -41,4 +42,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         IssuedDocumentsProjection(functional_currency),
         OutboxProjection(),
         WebhooksProjection(),
+        RemindersProjection(),
     ]

@@ -108,6 +108,7 @@ CASES: list[tuple[list[str], str]] = [
         ["report", "reconciliation", "--bank-account", BANK, "--as-of", "2026-10-31"],
         "/v1/reports/reconciliation?bank_account_id={bank}&as_of=2026-10-31",
     ),
+    (["report", "reminders", "--as-of", "2026-10-15"], "/v1/reports/reminders?as_of=2026-10-15"),
 ]
 
 

@@ -17,11 +17,12 @@ from api.system import Keel
 
 KEEL = shutil.which("keel") or str(Path(sys.executable).with_name("keel"))
 ACTOR = {"X-Keel-Actor": "admin"}
+KINDS = ["billing", "invoice-mail", "dunning", "follow-up-reminders", "approval-reminders", "outbox", "webhooks"]
 
 
 def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(client: TestClient, keel: Keel) -> None:
     listed = client.get("/v1/schedules", headers=ACTOR).json()
-    assert [s["kind"] for s in listed] == ["billing", "invoice-mail", "outbox", "webhooks"]
+    assert [s["kind"] for s in listed] == KINDS
     assert not any(s["recorded"] for s in listed)
 
     head = keel.app.head_position()
@@ -39,7 +40,7 @@ def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(c
     assert (billing["cron"], billing["timezone"], billing["recorded"]) == ("0 6 1 * *", "Europe/Berlin", True)
 
     status = client.get("/v1/worker/status", headers=ACTOR).json()
-    assert [j["kind"] for j in status["jobs"]] == ["billing", "invoice-mail", "outbox", "webhooks"]
+    assert [j["kind"] for j in status["jobs"]] == KINDS
     assert status["outbox"] == {
         "queued": 0,
         "failing": 0,
@@ -70,21 +71,22 @@ def test_the_demo_worker_mails_once_and_never_again_after_a_rerun_or_a_rebuild(t
     with smtp_server() as (inbox, port):
         run(tmp_path, "demo", port=port)
         first = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
-        assert "invoice-mail: 1 done" in first and "outbox: 1 done" in first
-        (mail,) = inbox.received
+        # the invoice e-mail, three dunning reminders and two follow-ups (tests/e2e/test_dunning_demo.py)
+        assert "invoice-mail: 1 done" in first and "outbox: 6 done" in first
+        (mail,) = [m for m in inbox.received if str(m["X-Keel-Cause"]).startswith("invoice-mail")]
         assert mail["To"] == "accounts@northwind.example"
         assert mail.get_payload()[1].get_filename().startswith("invoice-")  # type: ignore[index, union-attr]
 
         again = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
         assert "0 done" in again and " 1 done" not in again
-        for name in ("invoices", "outbox", "work", "customers"):
+        for name in ("invoices", "outbox", "work", "customers", "reminders", "open_items", "crm"):
             run(tmp_path, "projections", "rebuild", name, port=port)
         rebuilt = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
         assert " 1 done" not in rebuilt
-        assert len(inbox.received) == 1
+        assert len(inbox.received) == 6
 
         status = run(tmp_path, "worker", "status", "--format", "json", port=port).stdout
-        assert '"delivered": 1' in status or '"delivered": "1"' in status
+        assert '"delivered": 6' in status or '"delivered": "6"' in status
 
 
 def test_an_invalid_cron_on_the_command_line_is_one_line_and_exit_1(tmp_path: Path) -> None:
