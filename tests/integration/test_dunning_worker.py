@@ -206,3 +206,20 @@ def test_an_invoice_paid_after_its_first_reminder_gets_no_second(store: tuple[Se
             keel.app.handle(late)
         assert run(keel, DUE + timedelta(days=20))["dunning"].done == 0
         assert len(inbox.received) == 1
+
+
+def test_a_customer_without_a_billing_address_is_reminded_once_one_is_given(store: tuple[Settings, int]) -> None:
+    settings, port = store
+    with smtp_server(port) as (inbox, _), Keel.start(settings, follow=False) as keel:
+        invoice_id = issued_invoice(keel, billing_email="", on=ISSUED)
+        with_levels(keel)
+        waiting = run(keel, DUE + timedelta(days=4))["dunning"]
+        assert (waiting.done, waiting.skipped, inbox.received) == (0, 1, [])
+
+        customer = keel.app.get(Invoice, invoice_id).customer_id
+        keel.app.handle(m.SetBillingEmail(meta=LEAD, customer_id=customer, email="ap@acme.example"))
+        assert run(keel, DUE + timedelta(days=5))["dunning"].done == 1
+        assert run(keel, DUE + timedelta(days=6))["dunning"].done == 0
+        assert [(r["To"], r["X-Keel-Cause"]) for r in inbox.received] == [
+            ("ap@acme.example", f"dunning-mail {invoice_id}#1")
+        ]

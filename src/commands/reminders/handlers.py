@@ -141,7 +141,7 @@ def remind_dunning(uow: UnitOfWork, c: m.RemindDunning) -> CommandResult:
         )
     customer = uow.load(Customer, invoice.customer_id)
     if not customer.billing_email:
-        raise NotFound(f"{customer.name} has no billing e-mail address")
+        raise NotDueYet(f"{customer.name} has no billing e-mail address yet")
     fee = level.fee_money
     fee_invoice = None
     if fee is not None:
@@ -194,11 +194,12 @@ def _dunning_body(
 
 
 def _address(uow: UnitOfWork, person: str) -> str:
+    # No address yet is "not yet": once one is set, the next run sends what is still owed.
     if not uow.exists(settings_id()):
-        raise NotFound(f"no e-mail address is set for {person}")
+        raise NotDueYet(f"no e-mail address is set for {person}")
     address = uow.load(ReminderSettings, settings_id()).address_of(person)
     if not address:
-        raise NotFound(f"no e-mail address is set for {person}")
+        raise NotDueYet(f"no e-mail address is set for {person}")
     return address
 
 
