@@ -65,6 +65,7 @@ def _checked_iban(value: str, field: str) -> str:
     return iban
 
 
+@lru_cache(maxsize=256)  # a statement names its account on every line
 def check_account(value: str, field: str = "account") -> str:
     """A bank account as a statement names it: an IBAN (checked) or the bank's own identifier."""
     if looks_like_iban(value):
