@@ -55,7 +55,7 @@ def stored_form(mapper: Mapper[UUID]) -> ToStored:
         key = keys.get(name) or keys.setdefault(name, encode_basestring(name) + ":")
         kind = type(value)
         if kind is str:
-            return key + encode_basestring(value)
+            return key + encode_basestring(value)  # type: ignore[arg-type]  # exactly a str, not a subclass
         if value is None:
             return key + "null"
         wrapper = wrappers[kind]
