@@ -1,9 +1,11 @@
-"""Imports at scale (issue 18, ADR 0035/0036): opening balances, open items and a ledger journal
-of 10,000 and 100,000 lines, on SQLite and PostgreSQL.
+"""Imports at scale (issue 18, ADR 0035/0036/0042): a CSV bank statement, opening balances, open
+items and a ledger journal of 10,000 and 100,000 lines, on SQLite and PostgreSQL, and the
+auto-reconciliation of 10,000 statement lines against 10,000 open invoices.
 
     python benchmarks/imports.py                                   # both backends, every kind
     python benchmarks/imports.py --backend postgres --kinds open-items --lines 100000
-    python benchmarks/imports.py --profile open-items              # cProfile's top in the child
+    python benchmarks/imports.py --backend postgres --kinds statement --reconcile 10000
+    python benchmarks/imports.py --profile --kinds open-items      # cProfile's top in the child
 
 Prints one table. Each import runs in a fresh child process (the file written by the parent), so
 its memory is its own. "seconds" is the CLI's work: the file read and checked at the edge, then
@@ -31,7 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bank import peak_mb, postgres_answers
+from bank import _import_child, bench_reconcile, peak_mb, postgres_answers, random_rows, write_csv
 from run import store
 
 from api.imports.csv_files import open_items, opening_balances
@@ -43,7 +45,7 @@ from ledger.events import Meta
 
 META = Meta(actor="bench")
 DAY = date(2026, 1, 1)
-KINDS = ("opening-balances", "open-items", "journal")
+KINDS = ("statement", "opening-balances", "open-items", "journal")
 EXPENSES = ("6000", "6700", "6800", "5000", "5100")
 
 
@@ -134,7 +136,31 @@ def _child(kind: str, url: str | None, folder: str, path: str, profile: bool, qu
     queue.put((lines, took, cpu, grown, peak_mb(), top))
 
 
+def bench_statement(backend: str, lines: int, profile: bool, table: Table) -> None:
+    """The statement of ``benchmarks/bank.py`` (German CSV, a saved mapping), in the same child."""
+    with tempfile.TemporaryDirectory() as folder, store(backend) as settings:
+        write_csv(Path(folder) / f"statement-{lines}.csv", random_rows(lines))
+        context = multiprocessing.get_context("spawn")
+        queue: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
+        args = (backend, settings.database_url, lines, folder, queue, profile)
+        child = context.Process(target=_import_child, args=args)
+        child.start()
+        child.join()
+        took, _fold, grown, peak, size, cpu = queue.get()
+    table.add_row(
+        backend,
+        f"statement {lines:,} lines ({size:.1f} MB)",
+        f"{took:.2f}",
+        f"{lines / took:,.0f} lines/s",
+        f"{cpu:.2f}",
+        f"{peak:.0f} (+{grown:.1f})",
+    )
+
+
 def bench(backend: str, kind: str, lines: int, profile: bool, table: Table) -> None:
+    if kind == "statement":
+        bench_statement(backend, lines, profile, table)
+        return
     with tempfile.TemporaryDirectory() as folder, store(backend) as settings:
         path = Path(folder) / f"{kind}-{lines}.{'ledger' if kind == 'journal' else 'csv'}"
         path.write_text(WRITERS[kind](lines), encoding="utf-8")
@@ -167,17 +193,20 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="*", choices=KINDS, default=list(KINDS))
     parser.add_argument("--lines", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 35 (slower) for each run")
+    parser.add_argument("--reconcile", type=int, default=0, metavar="N", help="auto-reconcile N lines vs N invoices")
     args = parser.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     if "postgres" in backends and not postgres_answers():
         backends.remove("postgres")
     table = Table(title="Imports: lines/s and peak RSS (MB, growth during the import)")
-    for column in ("backend", "what", "seconds", "rate", "client CPU s", "peak RSS MB (+ growth)"):
+    for column in ("backend", "what", "seconds", "rate", "client CPU s", "peak RSS MB (+ growth) / notes"):
         table.add_column(column, justify="left" if column in ("backend", "what") else "right")
     for backend in backends:
         for kind in args.kinds:
             for lines in args.lines:
                 bench(backend, kind, lines, args.profile, table)
+        if args.reconcile:
+            bench_reconcile(backend, args.reconcile, table)
     Console(width=140).print(table)
 
 

@@ -28,6 +28,7 @@ from commands.access import keys
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
+from commands.adapters.stored_form import stored_form
 from commands.adapters.transcodings import register_keel_transcodings
 from commands.automation.handlers import HANDLERS as AUTOMATION
 from commands.crm.handlers import HANDLERS as CRM
@@ -249,16 +250,19 @@ class KeelApplication(Application[UUID]):
 
 class _Appender:
     def __init__(self, app: KeelApplication, bulk: BulkAppend) -> None:
-        self.app, self.bulk = app, bulk
+        self.bulk, self.to_stored = bulk, stored_form(app.mapper)
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         return self.bulk.existing(ids)
 
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]:
-        to_stored = self.app.mapper.to_stored_event
+        to_stored = self.to_stored
         stored = [to_stored(event) for aggregate in aggregates for event in aggregate.collect_events()]
         return self.bulk.append(stored, **kwargs)
 
     def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]:
-        to_stored = self.app.mapper.to_stored_event
+        to_stored = self.to_stored
         return self.bulk.append([to_stored(event) for event in events])
+
+    def settle(self) -> int:
+        return self.bulk.settle()

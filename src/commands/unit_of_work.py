@@ -61,6 +61,7 @@ class Appender(Protocol):
     def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]: ...
     def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]: ...
+    def settle(self) -> int: ...
 
 
 OpenStream = Callable[[], AbstractContextManager[Appender]]
@@ -102,7 +103,7 @@ class Stream:
         extra: dict[str, Any] = {}
         if ticket is not None:
             extra["idempotency"] = (ticket, {"id": str(subject.id), "version": subject.version})
-        self._positions = max([self._positions, *self._appender.append(saved, **extra)])
+        self._positions = max([self._positions, *self._appender.append(saved, **extra), self._appender.settle()])
         self.result = CommandResult(id=subject.id, version=subject.version, position=self._positions)
         return self.result
 

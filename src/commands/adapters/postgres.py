@@ -18,6 +18,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from commands.adapters.clock import SystemClock, utc
+from commands.adapters.postgres_bulk import PostgresBulk
 from commands.adapters.recorders import (
     DONE_SQL,
     GENESIS,
@@ -172,9 +173,15 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
     @contextmanager
     def bulk(self) -> Iterator[BulkAppend]:
         """One transaction on one connection: each chunk takes the table lock (held from the first
-        to the commit, so the log stays gap-free for readers), inserts its events and their log rows."""
+        to the commit, so the log stays gap-free for readers), inserts its events and their log rows,
+        on a writer thread behind the caller (``postgres_bulk``)."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            yield _PostgresBulk(self, curs)
+            bulk = PostgresBulk(self, curs)
+            try:
+                yield bulk
+                bulk.settle()  # a failed chunk raises here: the transaction rolls back
+            finally:
+                bulk.close()
 
     def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
         if not ids:
@@ -288,42 +295,3 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
             curs.execute(SQL(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}"))
             row = curs.fetchone()
             return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None
-
-
-class _PostgresBulk:
-    def __init__(self, recorder: KeelPostgresRecorder, curs: Cursor[DictRow]) -> None:
-        self.recorder, self.curs = recorder, curs
-
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        if not ids:
-            return set()
-        self.curs.execute(
-            SQL(
-                f"SELECT originator_id FROM {self.recorder.events_table_name}"
-                " WHERE originator_id = ANY(%s) AND originator_version = 1"
-            ),
-            (list(ids),),
-        )
-        return {UUID(str(row["originator_id"])) for row in self.curs.fetchall()}
-
-    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        if not events:
-            return []
-        recorder = self.recorder
-        recorder._lock_table(self.curs)
-        recorder._notify_channel(self.curs)
-        # Column arrays sent in binary (the library's composite-typed array is dumped row by row in
-        # Python: twice as slow for a statement's many lines); positions returned in the arrays' order.
-        self.curs.execute(
-            SQL(
-                f"INSERT INTO {recorder.events_table_name} (originator_id, originator_version, topic, state)"
-                " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[]) RETURNING notification_id"
-            ),
-            (
-                [e.originator_id for e in events],
-                [e.originator_version for e in events],
-                [e.topic for e in events],
-                [e.state for e in events],
-            ),
-        )
-        return list(recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])

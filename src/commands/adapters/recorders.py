@@ -87,7 +87,12 @@ class BulkAppend(Protocol):
         ...
 
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        """Append events (``idempotency`` as for ``insert_events``); their log positions."""
+        """Append events (``idempotency`` as for ``insert_events``); their log positions, or none
+        where the append is still under way (``settle``)."""
+        ...
+
+    def settle(self) -> int:
+        """Wait for every append so far; the highest log position they took (0: none known)."""
         ...
 
 
@@ -105,6 +110,9 @@ class _Buffered:
         self.events += events
         self.kwargs.update(kwargs)
         return []
+
+    def settle(self) -> int:
+        return 0
 
 
 class KeelRecorder(ABC):

@@ -180,6 +180,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
 class _SQLiteBulk:
     def __init__(self, recorder: KeelSQLiteRecorder, c: SQLiteCursor) -> None:
         self.recorder, self.c = recorder, c
+        self.highest = 0
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         if not ids:
@@ -194,4 +195,9 @@ class _SQLiteBulk:
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         if not events:
             return []
-        return [i for i in self.recorder._insert_events(self.c, events, **kwargs) or [] if i is not None]
+        ids = [i for i in self.recorder._insert_events(self.c, events, **kwargs) or [] if i is not None]
+        self.highest = max([self.highest, *ids])
+        return ids
+
+    def settle(self) -> int:
+        return self.highest

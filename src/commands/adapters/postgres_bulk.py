@@ -1,0 +1,130 @@
+"""PostgreSQL's bulk append (ADR 0036, 0042): one transaction written chunk by chunk, each chunk's
+insert running on a writer thread while the caller reads and builds the next one.
+
+A chunk's insert is mostly the server's work (the heap, two indexes, the chain's rows): the
+client waits on the socket with the GIL released, so a second thread hides that wait behind the
+next chunk's parsing. Only one thread uses the connection at a time: ``existing`` (the caller's
+question "which of these lines are there already?") and ``settle`` first wait for every queued
+append, so they see all of them; an error on the writer is raised to the caller at its next call
+and the transaction rolls back. Order is kept (one writer, one queue), so positions and the hash
+chain are exactly those of synchronous appends.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+if TYPE_CHECKING:
+    from commands.adapters.postgres import KeelPostgresRecorder
+
+# At most this many chunks wait for the writer: the caller never runs more than one chunk ahead
+# of the database, so memory stays a chunk or two whatever the file's size.
+QUEUED_CHUNKS = 1
+_STOP = None
+
+
+class PostgresBulk:
+    """The ``BulkAppend`` of PostgreSQL (see ``commands.adapters.recorders.BulkAppend``)."""
+
+    def __init__(self, recorder: KeelPostgresRecorder, curs: Cursor[DictRow]) -> None:
+        self.recorder, self.curs = recorder, curs
+        self._highest = 0
+        self._error: BaseException | None = None
+        self._queue: queue.Queue[tuple[Sequence[StoredEvent], dict[str, Any]] | None] = queue.Queue(QUEUED_CHUNKS)
+        self._writer: threading.Thread | None = None
+
+    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
+        self.settle()
+        if not ids:
+            return set()
+        self.curs.execute(
+            SQL(
+                f"SELECT originator_id FROM {self.recorder.events_table_name}"
+                " WHERE originator_id = ANY(%s) AND originator_version = 1"
+            ),
+            (list(ids),),
+        )
+        return {UUID(str(row["originator_id"])) for row in self.curs.fetchall()}
+
+    def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        """Queue the events behind those appended before; an append that completes a request
+        (``idempotency``) is written at once, after them, and answers its positions. The others
+        answer none: ``settle`` gives the highest."""
+        self._raise_failure()
+        if not events:
+            return []
+        if kwargs:
+            self.settle()
+            return self._insert(events, **kwargs)
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write, name="keel-bulk-append", daemon=True)
+            self._writer.start()
+        self._queue.put((events, {}))
+        return []
+
+    def settle(self) -> int:
+        """Wait until every queued append is in (raising what failed); the highest position so far."""
+        if self._writer is not None:
+            self._queue.join()
+        self._raise_failure()
+        return self._highest
+
+    def close(self) -> None:
+        """Stop the writer (after the chunk it is inserting): the transaction then ends either way."""
+        if self._writer is None:
+            return
+        while True:  # drop what is queued: the block failed, nothing of it will be committed
+            try:
+                self._queue.get_nowait()
+                self._queue.task_done()
+            except queue.Empty:
+                break
+        self._queue.put(_STOP)
+        self._writer.join()
+        self._writer = None
+
+    def _write(self) -> None:
+        while (work := self._queue.get()) is not _STOP:
+            try:
+                if self._error is None:
+                    self._insert(work[0], **work[1])
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+
+    def _raise_failure(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _insert(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        recorder = self.recorder
+        recorder._lock_table(self.curs)
+        recorder._notify_channel(self.curs)
+        # Column arrays sent in binary (the library's composite-typed array is dumped row by row in
+        # Python: twice as slow for a statement's many lines); positions returned in the arrays' order.
+        self.curs.execute(
+            SQL(
+                f"INSERT INTO {recorder.events_table_name} (originator_id, originator_version, topic, state)"
+                " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[]) RETURNING notification_id"
+            ),
+            (
+                [e.originator_id for e in events],
+                [e.originator_version for e in events],
+                [e.topic for e in events],
+                [e.state for e in events],
+            ),
+        )
+        ids = list(recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])
+        self._highest = max(self._highest, *ids) if ids else self._highest
+        return ids
