@@ -10,6 +10,7 @@ from uuid import UUID
 
 from api.worker.jobs import Context, JobKind, Outcome, registry
 from api.worker.mail import build
+from api.worker.recurring import RECURRING
 from commands.automation.handlers import INVOICE_MAIL
 from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling
 from ledger.errors import AlreadyExists, DomainError, NotFound
@@ -134,4 +135,4 @@ OUTBOX = JobKind(
 def default_kinds() -> dict[str, JobKind]:
     """Every kind, in the order a pass runs them (billing drafts before invoices are mailed, mail is
     queued before the outbox sends)."""
-    return registry(BILLING, INVOICE_MAILS, OUTBOX)
+    return registry(BILLING, RECURRING, INVOICE_MAILS, OUTBOX)

@@ -17,8 +17,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
-from ledger.invoice import MAX_LINES, Invoice
-from ledger.invoice_lines import InvoiceLine
+from ledger.invoice import Invoice
+from ledger.invoice_lines import MAX_LINES, InvoiceLine
 from ledger.money import minor_units
 from ledger.recurrence import Period, check_schedule, months_of, periods, prorate
 
