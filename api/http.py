@@ -32,6 +32,7 @@ from api.routes import (
     operations,
     payables,
     payments,
+    recurring,
     reports,
     sales_reports,
     work,
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         imports,
         documents,
         automation,
+        recurring,
     ):
         app.include_router(module.router)
     return app

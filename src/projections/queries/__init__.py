@@ -13,9 +13,10 @@ from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
 from projections.queries.fx import FX
 from projections.queries.lists import LISTS
+from projections.queries.recurring import RECURRING
 
 QUERIES: dict[str, Query[Any]] = {
-    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK)
+    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *RECURRING, *ACCOUNTS, *FX, *BANK)
 }
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]
