@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from uuid import uuid4
 
 from hypothesis import given
@@ -35,7 +36,7 @@ def test_periods_tile_time_from_the_start_without_gap_or_overlap(schedule: tuple
     until = start + timedelta(days=horizon)
     found = list(periods(frequency, start, anchor, end, until))
     assert found and found[0].start == start
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in pairwise(found):
         assert after.start == before.end + timedelta(days=1)
     for p in found:
         assert p.start <= until and (end is None or p.start <= end)
