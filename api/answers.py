@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
 from api.schemas import fx as fx_schemas
+from api.schemas import recurring as recurring_schemas
 from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.queries import QUERIES, Answer, Params, Table, ask
@@ -66,6 +67,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "bank-accounts": schemas.page_of(schemas.BankAccount),
     "bank-lines": schemas.page_of(schemas.BankLine),
     "reconciliation": schemas.BankReconciliation,
+    "recurring-invoices": schemas.page_of(recurring_schemas.RecurringInvoice),
 }
 
 
