@@ -21,7 +21,7 @@ ACTOR = {"X-Keel-Actor": "admin"}
 
 def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(client: TestClient, keel: Keel) -> None:
     listed = client.get("/v1/schedules", headers=ACTOR).json()
-    assert [s["kind"] for s in listed] == ["billing", "invoice-mail", "outbox"]
+    assert [s["kind"] for s in listed] == ["billing", "recurring", "invoice-mail", "outbox"]
     assert not any(s["recorded"] for s in listed)
 
     head = keel.app.head_position()
@@ -39,7 +39,7 @@ def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(c
     assert (billing["cron"], billing["timezone"], billing["recorded"]) == ("0 6 1 * *", "Europe/Berlin", True)
 
     status = client.get("/v1/worker/status", headers=ACTOR).json()
-    assert [j["kind"] for j in status["jobs"]] == ["billing", "invoice-mail", "outbox"]
+    assert [j["kind"] for j in status["jobs"]] == ["billing", "recurring", "invoice-mail", "outbox"]
     assert status["outbox"] == {
         "queued": 0,
         "failing": 0,
