@@ -32,6 +32,7 @@ class RecurringInvoiceBody(Body):
     tax_percent: Percent = Field("0", description="Default tax rate (percent) for lines that give none")
     currency: CurrencyCode | None = Field(None, description="The customer's currency when omitted")
     auto_issue: bool = Field(False, description="Issue each period's invoice, or leave it a draft")
+    payment_terms_days: int | None = Field(None, ge=0, le=365, description="The customer's when omitted")
     id: UUID | None = None
     on: EffectiveDate = None
 
@@ -49,6 +50,7 @@ class RecurringInvoiceBody(Body):
             tax_percent=self.tax_percent,
             currency=self.currency,
             auto_issue=self.auto_issue,
+            payment_terms_days=self.payment_terms_days,
             recurring_id=self.id or uuid4(),
         )
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from ledger.customer import _check_terms
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
@@ -50,6 +51,7 @@ class RecurringInvoice(KeelAggregate):
         anchor: date
         end: date | None
         auto_issue: bool
+        payment_terms_days: int | None  # the customer's when None
         versions: list[LineVersion]
         pauses: list[tuple[date, date | None]]
         status: str
@@ -71,12 +73,14 @@ class RecurringInvoice(KeelAggregate):
         anchor: date
         end: date | None
         auto_issue: bool
+        payment_terms_days: int | None
         lines: list[InvoiceLine]
 
         def apply(self, sub: RecurringInvoice) -> None:
             sub.customer_id, sub.name, sub.currency = self.customer_id, self.name, self.currency
             sub.frequency, sub.start, sub.anchor, sub.end = self.frequency, self.start, self.anchor, self.end
             sub.auto_issue, sub.status = self.auto_issue, ACTIVE
+            sub.payment_terms_days = self.payment_terms_days
             sub.versions, sub.pauses = [LineVersion(self.start, list(self.lines))], []
             sub.last_billed = None
 
@@ -140,12 +144,15 @@ class RecurringInvoice(KeelAggregate):
         lines: list[InvoiceLine],
         on: date,
         meta: Meta,
+        payment_terms_days: int | None = None,
     ) -> RecurringInvoice:
         if not name.strip():
             raise InvalidValue("name: a recurring invoice needs a name")
         minor_units(currency)
         check_schedule(frequency, start, anchor or start, end)
         _check_lines(lines)
+        if payment_terms_days is not None:
+            _check_terms(payment_terms_days)
         return cls._create(
             cls.Set,
             id=subscription_id,
@@ -157,6 +164,7 @@ class RecurringInvoice(KeelAggregate):
             anchor=anchor or start,
             end=end,
             auto_issue=auto_issue,
+            payment_terms_days=payment_terms_days,
             lines=list(lines),
             **meta.stamp(on),
         )

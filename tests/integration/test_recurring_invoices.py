@@ -56,7 +56,7 @@ def _subscription(keel: Keel, auto_issue: bool = True, **changes: object) -> tup
 
 
 def test_missed_periods_are_invoiced_once_each_and_never_again_after_a_rerun_or_a_rebuild(keel: Keel) -> None:
-    sub, _ = _subscription(keel)
+    sub, _ = _subscription(keel, payment_terms_days=7)  # the customer's are 14
     (first,) = Worker(keel).pass_once(AS_OF, ["recurring"])
     assert (first.done, first.skipped) == (4, 0)  # 15-31 July, August, September, October
 
@@ -64,6 +64,7 @@ def test_missed_periods_are_invoiced_once_each_and_never_again_after_a_rerun_or_
     invoices = [keel.app.get(Invoice, invoice_id_for_period(sub, day)) for day in starts]
     assert [i.status for i in invoices] == [ISSUED] * 4
     assert [i.issue_date for i in invoices] == starts  # billed in advance, dated the period's first day
+    assert invoices[1].due_date == date(2026, 8, 8)
     july = invoices[0].lines[0]
     assert july.description == "Hosting and maintenance (2026-07-15 to 2026-07-31, 17 of 31 days)"
     assert july.unit_price == Decimal("170.00")  # 310.00 x 17 / 31 = 169.999…, half-up

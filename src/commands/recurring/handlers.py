@@ -33,6 +33,7 @@ def set_up(uow: UnitOfWork, c: m.SetUpRecurringInvoice) -> CommandResult:
         _lines(c.lines, c.tax_percent),
         on,
         c.meta,
+        c.payment_terms_days,
     )
     return uow.commit(sub)
 
@@ -75,7 +76,8 @@ def bill_period(uow: UnitOfWork, c: m.BillRecurringPeriod) -> CommandResult:
     books, new_books = open_books(uow, on, c.meta, "issuing this recurring invoice")
     rate = rate_on(uow, invoice.currency, None, books, on)
     number, sequence = _next_number(uow, invoice_series(on, invoice.series), invoice.id, on, c.meta, books)
-    invoice.issue(number, on, customer.payment_terms_days, books.functional_currency, rate, c.meta, uow.chart().roles)
+    terms = customer.payment_terms_days if sub.payment_terms_days is None else sub.payment_terms_days
+    invoice.issue(number, on, terms, books.functional_currency, rate, c.meta, uow.chart().roles)
     return uow.commit(sub, invoice, sequence, new_books)
 
 

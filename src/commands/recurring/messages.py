@@ -23,6 +23,7 @@ class SetUpRecurringInvoice(Command):
     tax_percent: str = "0"  # default rate for lines that give none
     currency: str | None = None  # the customer's when not given
     auto_issue: bool = False  # issue each period's invoice, or leave it a draft
+    payment_terms_days: int | None = None  # the customer's when not given
     recurring_id: UUID = field(default_factory=uuid4)
 
 

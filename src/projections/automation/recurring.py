@@ -21,8 +21,8 @@ from projections.engine.sql import Cursor, Row, as_date
 
 STATUSES = (ACTIVE, PAUSED, ENDED)
 _STATE = (
-    "id, customer_id, name, currency, frequency, start_date, anchor, end_date, auto_issue, status, line_versions,"
-    " last_billed, periods_billed"
+    "id, customer_id, name, currency, frequency, start_date, anchor, end_date, auto_issue, payment_terms_days, status,"
+    " line_versions, last_billed, periods_billed"
 )
 
 
@@ -52,6 +52,7 @@ class RecurringView:
     anchor: date
     end: date | None
     auto_issue: bool
+    payment_terms_days: int | None
     status: str
     line_versions: list[LineVersionView]  # the lines in force from each date, oldest first
     last_billed: date | None  # the last day of the periods invoiced so far
@@ -69,7 +70,8 @@ class RecurringProjection:
             """CREATE TABLE recurring_states (
                 id TEXT NOT NULL, customer_id TEXT NOT NULL, name TEXT NOT NULL, currency TEXT NOT NULL,
                 frequency TEXT NOT NULL, start_date DATE NOT NULL, anchor DATE NOT NULL, end_date DATE,
-                auto_issue BOOLEAN NOT NULL, status TEXT NOT NULL, line_versions TEXT NOT NULL,
+                auto_issue BOOLEAN NOT NULL, payment_terms_days INTEGER, status TEXT NOT NULL,
+                line_versions TEXT NOT NULL,
                 last_billed DATE, periods_billed INTEGER NOT NULL,
                 effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
                 PRIMARY KEY (id, position)
@@ -91,6 +93,7 @@ class RecurringProjection:
                     "anchor": e.anchor,
                     "end_date": e.end,
                     "auto_issue": e.auto_issue,
+                    "payment_terms_days": e.payment_terms_days,
                     "status": ACTIVE,
                     "line_versions": json.dumps(versions),
                     "last_billed": None,
@@ -161,11 +164,12 @@ def _view(r: Row) -> RecurringView:
                 for ln in v["lines"]
             ],
         )
-        for v in json.loads(r[10])
+        for v in json.loads(r[11])
     ]
+    terms = None if r[9] is None else int(r[9])
     return RecurringView(
-        str(r[0]), str(r[1]), r[2], r[3], r[4], start, anchor, as_date(r[7]), bool(r[8]), r[9], versions,
-        as_date(r[11]), int(r[12]),
+        str(r[0]), str(r[1]), r[2], r[3], r[4], start, anchor, as_date(r[7]), bool(r[8]), terms, r[10], versions,
+        as_date(r[12]), int(r[13]),
     )  # fmt: skip
 
 
