@@ -93,6 +93,28 @@ def test_a_bad_recurring_invoice_is_a_problem_naming_the_field_and_nothing_is_wr
         assert ([x["status"] for x in listed], [x["status"] for x in later]) == (["active"], ["paused"])
 
 
+@pytest.fixture
+def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Keel:
+    """The demo in a store the CLI (reading KEEL_* as a user's shell would) and the test share."""
+    load_demo(keel.app)
+    keel.engine.catch_up()
+    monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
+    if keel_settings.database_url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", keel_settings.database_url)
+    else:
+        monkeypatch.delenv("KEEL_DATABASE_URL", raising=False)
+    return keel
+
+
+def test_keel_recurring_show_prints_what_http_sends(demo: Keel) -> None:
+    with TestClient(create_app(keel=demo), raise_server_exceptions=False) as client:
+        api = client.get(f"/v1/recurring-invoices/{HOSTING}")
+    assert api.status_code == 200 and api.json()["line_versions"][0]["lines"][1]["service_code"] == "MAINT"
+    done = CliRunner().invoke(cli, ["recurring", "show", "hosting"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout_bytes == api.content + b"\n"
+
+
 @pytest.mark.parametrize(
     ("args", "line"),
     [
@@ -102,15 +124,9 @@ def test_a_bad_recurring_invoice_is_a_problem_naming_the_field_and_nothing_is_wr
     ],
 )
 def test_a_bad_recurring_invoice_on_the_command_line_is_one_line_and_exit_1(
-    keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch, args: list[str], line: str
+    demo: Keel, args: list[str], line: str
 ) -> None:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
-    if keel_settings.database_url:
-        monkeypatch.setenv("KEEL_DATABASE_URL", keel_settings.database_url)
-    else:
-        monkeypatch.delenv("KEEL_DATABASE_URL", raising=False)
+    keel = demo
     head = keel.app.head_position()
     done = CliRunner().invoke(
         cli, ["recurring", "add", "Hosting", "--customer", "Northwind", "--start", "2026-10-10", *args]
