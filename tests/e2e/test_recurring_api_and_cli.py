@@ -135,3 +135,24 @@ def test_a_bad_recurring_invoice_on_the_command_line_is_one_line_and_exit_1(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(line), lines
     assert keel.app.head_position() == head
+
+
+def test_a_recurring_invoice_is_added_changed_paused_and_ended_on_the_command_line(demo: Keel) -> None:
+    runner = CliRunner()
+    steps = [
+        ["add", "Licence", "--customer", "Atlas", "--line", "Design system licence:1:1200.00:24", "--frequency"],
+        ["change", "licence", "--from", "2027-10-01", "--line", "Design system licence:1:1320.00:24"],
+        ["pause", "licence", "--from", "2028-10-01"],
+        ["resume", "licence", "--from", "2029-10-01"],
+        ["end", "licence", "--last-day", "2030-09-30"],
+    ]
+    steps[0] += ["yearly", "--start", "2026-10-01", "--issue", "--on", "2026-10-01"]
+    for step in steps:
+        done = runner.invoke(cli, ["recurring", *step])
+        assert done.exit_code == 0, (step, done.output)
+    shown = runner.invoke(cli, ["recurring", "show", "licence"]).stdout
+    assert '"status":"ended"' in shown and '"end":"2030-09-30"' in shown and '"effective_from":"2027-10-01"' in shown
+    again = runner.invoke(cli, ["recurring", "end", "licence", "--last-day", "2031-09-30"])
+    assert again.exit_code == 1 and again.stderr.strip().splitlines() == [
+        "error: recurring invoice Licence has ended; it cannot end again"
+    ]
