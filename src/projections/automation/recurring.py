@@ -82,6 +82,8 @@ class RecurringProjection:
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         for fact in facts:
             e, oid = fact.event, str(fact.event.originator_id)
+            if not isinstance(e, RecurringInvoice.Event):
+                continue  # a rebuild that reads every topic hands over the others too
             if isinstance(e, RecurringInvoice.Set):
                 versions = [_version(e.start, e.lines)]
                 state: dict[str, Any] = {
