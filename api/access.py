@@ -82,6 +82,8 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (WRITE, "/v1/invoices/*", (WRITE_FINANCE,)),
     (("GET",), "/v1/invoices*", (READ_INVOICES,)),
     (("GET",), "/v1/credit-notes*", (READ_INVOICES,)),
+    (WRITE, "/v1/recurring-invoices*", (WRITE_FINANCE,)),  # they issue invoices by themselves
+    (("GET",), "/v1/recurring-invoices*", (READ_INVOICES,)),
     # the rest of finance
     (WRITE, "/v1/books/close-*", (CLOSE_BOOKS,)),
     (WRITE, "/v1/books/reopen-*", (CLOSE_BOOKS,)),

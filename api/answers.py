@@ -24,6 +24,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api import schemas
 from api.schemas import fx as fx_schemas
+from api.schemas import recurring as recurring_schemas
 from api.schemas import reminders as reminder_schemas
 from api.system import Keel
 from ledger.errors import InvalidValue
@@ -68,6 +69,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "bank-lines": schemas.page_of(schemas.BankLine),
     "reconciliation": schemas.BankReconciliation,
     "reminders": schemas.Page[reminder_schemas.ReminderOut],
+    "recurring-invoices": schemas.page_of(recurring_schemas.RecurringInvoice),
 }
 
 

@@ -33,6 +33,7 @@ from api.routes import (
     operations,
     payables,
     payments,
+    recurring,
     reminders,
     reports,
     sales_reports,
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         webhooks,
         event_stream,
         reminders,
+        recurring,
     ):
         app.include_router(module.router)
     return app

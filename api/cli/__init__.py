@@ -21,6 +21,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     imports,
     lists,
     operations,
+    recurring,
     reminders,
     reports,
     webhooks,

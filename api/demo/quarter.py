@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from api.demo.documents import documents
 from api.demo.ids import demo_id, meta
 from api.demo.pipeline import delivery, sales
+from api.demo.recurring import recurring_work
 from api.demo.reminders import reminders
 from commands.messages import (
     AllocationInput,
@@ -272,6 +273,7 @@ def quarter() -> Iterator[Command]:
     yield from documents()
     yield from automation()
     yield from reminders()
+    yield from recurring_work()
 
 
 def automation() -> Iterator[Command]:

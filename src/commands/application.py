@@ -37,6 +37,7 @@ from commands.finance import expenses
 from commands.finance.handlers import HANDLERS as FINANCE
 from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
+from commands.recurring.handlers import HANDLERS as RECURRING
 from commands.reminders.handlers import HANDLERS as REMINDERS
 from commands.sales.handlers import HANDLERS as SALES
 from commands.unit_of_work import Appender, Command, CommandResult, Handler, UnitOfWork, handlers
@@ -89,7 +90,7 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, WEBHOOKS, REMINDERS, keys.HANDLERS)
+        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, WEBHOOKS, REMINDERS, RECURRING, keys.HANDLERS)
         self._handlers: dict[type[Command], Handler] = handlers(*contexts)
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.access.api_keys import AccessProjection
 from projections.automation.outbox import OutboxProjection
+from projections.automation.recurring import RecurringProjection
 from projections.automation.webhooks import WebhooksProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
@@ -43,4 +44,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         OutboxProjection(),
         WebhooksProjection(),
         RemindersProjection(),
+        RecurringProjection(),
     ]

@@ -167,7 +167,7 @@ def test_serve_answers_http_on_the_demo_data_to_key_holders(demo_dir: Path) -> N
         (("report", "wip", "--as-of", "2026-09-30", "-f", "json"), '"rows":[]'),
         (("report", "work-in-progress", "--as-of", "2026-09-30", "-f", "csv"), "project,hours,currency,value"),
         (("report", "customer-360", "kite labs", "-f", "csv"), "Kite Labs website relaunch"),
-        (("billing", "run", "--as-of", "2026-10-01"), "1 active projects"),
+        (("billing", "run", "--as-of", "2026-10-01"), "2 active projects, 1 with new drafts"),  # Helios retainer
         (("report", "customer-360", "9528ab88-6e29-506c-ab9f-a3e2c18e6287", "-f", "csv"), "Kite Labs website relaunch"),
     ],
 )

@@ -93,6 +93,10 @@ CASES: list[tuple[list[str], str]] = [
     (["deals", "list", "--as-of", "2026-08-25"], "/v1/deals?as_of=2026-08-25"),
     (["projects", "list", "--limit", "1", "--as-of", "2026-08-25"], "/v1/projects?limit=1&as_of=2026-08-25"),
     (["suppliers", "list", "--as-of", "2026-09-30"], "/v1/suppliers?as_of=2026-09-30"),
+    (
+        ["recurring", "list", "--customer", NORTHWIND, "--as-of", "2026-10-01"],
+        "/v1/recurring-invoices?customer_id={customer}&as_of=2026-10-01",
+    ),
     (["accounts", "list", "--as-of", "2026-09-30"], "/v1/accounts?as_of=2026-09-30"),
     (["accounts", "roles", "--as-of", "2026-09-30"], "/v1/accounts/roles?as_of=2026-09-30"),
     (
@@ -147,6 +151,8 @@ def customer_id(client: TestClient, name: str) -> str:
 
 
 def name_of(args: list[str]) -> str:
+    if args[0] == "recurring":
+        return "recurring-invoices"
     if args[0] in ("fx", "bank"):
         return f"{args[0]}-{args[1]}"
     return args[1] if args[0] == "report" or args[:2] == ["accounts", "roles"] else args[0]

@@ -17,7 +17,16 @@ from api.system import Keel
 
 KEEL = shutil.which("keel") or str(Path(sys.executable).with_name("keel"))
 ACTOR = {"X-Keel-Actor": "admin"}
-KINDS = ["billing", "invoice-mail", "dunning", "follow-up-reminders", "approval-reminders", "outbox", "webhooks"]
+KINDS = [
+    "billing",
+    "recurring",
+    "invoice-mail",
+    "dunning",
+    "follow-up-reminders",
+    "approval-reminders",
+    "outbox",
+    "webhooks",
+]
 
 
 def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(client: TestClient, keel: Keel) -> None:

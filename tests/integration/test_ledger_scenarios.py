@@ -22,7 +22,7 @@ def receivable_of(keel: Keel, customer: object, as_of: date, known_at: datetime 
 
 
 def test_the_demo_quarter_balances_and_shows_what_each_customer_owes(keel: Keel) -> None:
-    assert load_demo(keel.app) == 107  # at quarter end: e-invoicing details (5), automation (6), reminders (7)
+    assert load_demo(keel.app) == 112  # at quarter end: e-invoicing (5), automation (6), reminders (7), recurring (5)
     keel.engine.catch_up()
     end = date(2026, 9, 30)
     assert reports.trial_balance(keel.views, end).balanced

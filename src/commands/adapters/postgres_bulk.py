@@ -15,7 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -23,8 +23,19 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-if TYPE_CHECKING:
-    from commands.adapters.postgres import KeelPostgresRecorder
+
+class _Recorder(Protocol):
+    """What the writer needs of Keel's PostgreSQL recorder (named here, not imported: that module
+    imports this one)."""
+
+    events_table_name: str
+
+    def _lock_table(self, curs: Cursor[DictRow]) -> None: ...
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None: ...
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None: ...
+
 
 # At most this many chunks wait for the writer: the caller never runs more than one chunk ahead
 # of the database, so memory stays a chunk or two whatever the file's size.
@@ -35,7 +46,7 @@ _STOP = None
 class PostgresBulk:
     """The ``BulkAppend`` of PostgreSQL (see ``commands.adapters.recorders.BulkAppend``)."""
 
-    def __init__(self, recorder: KeelPostgresRecorder, curs: Cursor[DictRow]) -> None:
+    def __init__(self, recorder: _Recorder, curs: Cursor[DictRow]) -> None:
         self.recorder, self.curs = recorder, curs
         self._highest = 0
         self._error: BaseException | None = None

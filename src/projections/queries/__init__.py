@@ -13,10 +13,11 @@ from projections.queries.delivery import DELIVERY
 from projections.queries.finance import FINANCE
 from projections.queries.fx import FX
 from projections.queries.lists import LISTS
+from projections.queries.recurring import RECURRING
 from projections.queries.reminders import REMINDERS
 
 QUERIES: dict[str, Query[Any]] = {
-    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK, *REMINDERS)
+    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK, *REMINDERS, *RECURRING)
 }
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]
