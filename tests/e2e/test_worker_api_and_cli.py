@@ -5,6 +5,7 @@ e-mails go out once."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from worker_support import smtp_server
 
+from api.settings import Settings
 from api.system import Keel
 
 KEEL = shutil.which("keel") or str(Path(sys.executable).with_name("keel"))
@@ -76,22 +78,49 @@ def run(tmp_path: Path, *args: str, port: int) -> subprocess.CompletedProcess[st
     return done
 
 
-def test_the_demo_worker_mails_once_and_never_again_after_a_rerun_or_a_rebuild(tmp_path: Path) -> None:
+def settings_for(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=None, _env_file=None, auth="off")  # type: ignore[call-arg]
+
+
+def done_by_kind(output: str) -> dict[str, int]:
+    """``{kind: done}`` from ``keel worker --once`` ("dunning: 3 done, 0 skipped, 0 failed — …")."""
+    found = re.findall(r"^([a-z-]+): (\d+) done, ", output, re.MULTILINE)
+    return {kind: int(count) for kind, count in found}
+
+
+def test_the_demo_worker_acts_once_and_never_again_after_a_rerun_or_a_rebuild_of_every_projection(
+    tmp_path: Path,
+) -> None:
     with smtp_server() as (inbox, port):
         run(tmp_path, "demo", port=port)
-        first = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
-        # the invoice e-mail, three dunning reminders and two follow-ups (tests/e2e/test_dunning_demo.py)
-        assert "invoice-mail: 1 done" in first and "outbox: 6 done" in first
+        first = done_by_kind(run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout)
+        # Helios' retainer (September and October, billed in advance), Northwind's hosting (15-30
+        # September prorated, October), Northwind's September invoice e-mailed, three dunning
+        # reminders and two follow-ups (tests/e2e/test_dunning_demo.py): six e-mails sent.
+        assert first == {
+            "billing": 1,
+            "recurring": 2,
+            "invoice-mail": 1,
+            "dunning": 3,
+            "follow-up-reminders": 2,
+            "approval-reminders": 0,
+            "outbox": 6,
+            "webhooks": 0,
+        }
         (mail,) = [m for m in inbox.received if str(m["X-Keel-Cause"]).startswith("invoice-mail")]
         assert mail["To"] == "accounts@northwind.example"
         assert mail.get_payload()[1].get_filename().startswith("invoice-")  # type: ignore[index, union-attr]
 
-        again = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
-        assert "0 done" in again and " 1 done" not in again
-        for name in ("invoices", "outbox", "work", "customers", "reminders", "open_items", "crm"):
+        again = done_by_kind(run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout)
+        assert set(again.values()) == {0}
+        with Keel.start(settings_for(tmp_path), follow=False) as keel:
+            names, head = list(keel.engine.projections), keel.app.head_position()
+        for name in names:
             run(tmp_path, "projections", "rebuild", name, port=port)
-        rebuilt = run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout
-        assert " 1 done" not in rebuilt
+        rebuilt = done_by_kind(run(tmp_path, "worker", "--once", "--as-of", "2026-10-15", port=port).stdout)
+        assert set(rebuilt.values()) == {0} and len(rebuilt) == len(first)
+        with Keel.start(settings_for(tmp_path), follow=False) as keel:
+            assert keel.app.head_position() == head  # nothing new in the log
         assert len(inbox.received) == 6
 
         status = run(tmp_path, "worker", "status", "--format", "json", port=port).stdout
