@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer ≥ 0.29 carries its own click
 
 from api.cli import (  # noqa: F401  (each registers its commands)
@@ -60,7 +61,7 @@ def main() -> None:
     except UsageError as exc:
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
         message = exc.format_message().replace("Value error, ", "")  # pydantic's wording, not ours
-        err.print(f"[red]error:[/red] {message}{hint}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(message + hint)}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(130)

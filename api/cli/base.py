@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from api.answers import Knowledge, csv_document, knowledge_of, plain
 from api.cli.output import Format, err, readable_types, show_table
@@ -59,7 +60,7 @@ R = TypeVar("R")
 
 
 def fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True, markup=True)
     return typer.Exit(1)
 
 

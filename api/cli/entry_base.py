@@ -16,7 +16,6 @@ from uuid import UUID
 import typer
 from pydantic import ValidationError
 from pydantic.types import StringConstraints
-from rich.markup import escape
 
 from api import schemas
 from api.cli.base import fail
@@ -28,7 +27,7 @@ B = TypeVar("B", bound=schemas.Body)
 
 def refuse(option: str, message: str) -> typer.Exit:
     """One line on stderr, exit 1. Nothing was written: every check runs before the command."""
-    return fail(escape(f"{option}: {message}"))
+    return fail(f"{option}: {message}")
 
 
 def said(line: str) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 from uuid import UUID
 
 import typer
+from rich.markup import escape
 
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system
 from api.cli.entry_base import Found, _rows, body_of, pick, refuse, said, short
@@ -79,7 +80,12 @@ def rates_import(
         try:
             rates, digest = read_rate_file(data, keel.functional_currency, file.name)
         except RateFileError as exc:
-            err.print(f"[red]error:[/red] {file.name}: nothing was imported", highlight=False, soft_wrap=True)
+            err.print(
+                f"[red]error:[/red] {escape(file.name)}: nothing was imported",
+                highlight=False,
+                soft_wrap=True,
+                markup=True,
+            )
             for line in exc.errors:
                 err.print(f"  {line}", highlight=False, soft_wrap=True, markup=False)
             if exc.more:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from api.cli.base import app, cli_actor, keel_system
 from api.cli.entry_base import said
@@ -52,7 +53,7 @@ def _read(path: Path) -> ImportFile:
     try:
         return read_file(path, Settings().import_max_bytes)
     except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(1) from None
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from api.cli.base import (
@@ -63,7 +64,10 @@ def serve(
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     out.print(f"Keel on {settings.describe_store()} — {url} (API docs at /docs)", soft_wrap=True, markup=False)
     if settings.auth == "off":
-        err.print("[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role")
+        err.print(
+            "[yellow]warning:[/yellow] KEEL_AUTH=off: whoever reaches this port acts as anyone, with every role",
+            markup=True,
+        )
     stop = None
     if worker:
         from api.worker.scheduler import start_in_thread
@@ -304,6 +308,6 @@ def _print_diff(found: Any) -> None:
     out.print(table)
     for t in found.tables:
         for row in t.samples_serving:
-            out.print(f"[red]- {t.table}[/red] {row}", highlight=False)
+            out.print(f"[red]- {t.table}[/red] {escape(str(row))}", highlight=False, markup=True)
         for row in t.samples_rebuilt:
-            out.print(f"[green]+ {t.table}[/green] {row}", highlight=False)
+            out.print(f"[green]+ {t.table}[/green] {escape(str(row))}", highlight=False, markup=True)

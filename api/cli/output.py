@@ -21,8 +21,14 @@ from api.answers import csv_document, json_document, next_cursor, plain
 from projections.queries import Answer, Column, Table
 
 # A terminal is as wide as it says; a table written to a file or a pipe is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 120))
-err = Console(stderr=True)
+# Markup and emoji codes off: what is shown is stored text (a customer named "[bold]x[/bold] :x:" is
+# shown as typed); the few styled lines ask for markup and escape what they quote.
+out = Console(
+    width=None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 120),
+    markup=False,
+    emoji=False,
+)
+err = Console(stderr=True, markup=False, emoji=False)
 NUMERIC = ("amount", "number", "percent")
 
 

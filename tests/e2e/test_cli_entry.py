@@ -258,3 +258,11 @@ def test_a_report_where_there_is_no_store_says_so_and_creates_none(tmp_path: Pat
         (line,) = done.stderr.strip().splitlines()
         assert line.startswith("error: there is no store at sqlite (") and "keel demo" in line, line
     assert not nowhere.exists()
+
+
+def test_stored_text_is_shown_as_typed_never_as_markup_or_emoji(tmp_path: Path) -> None:
+    name = "Acme :x: Labs [bold]x[/bold]"
+    assert name in said(tmp_path, "customers", "add", name, "--on", "2026-01-02")
+    assert name in run(tmp_path, "customers", "list").stdout
+    refused = run(tmp_path, "customers", "add", "Acme :x: Labs [bold]x[/bold]", "--terms", "[red]x")
+    assert refused.returncode != 0 and "[red]x" in refused.stderr
