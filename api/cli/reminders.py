@@ -53,8 +53,12 @@ def _level(spec: str, n: int) -> dict[str, Any]:
 @levels_app.command("set")
 def levels_set(
     level: Annotated[list[str], typer.Option("--level", help=LEVEL_HELP)],
-    minimum_open: Annotated[str, typer.Option("--minimum-open", help="No reminder while less is open.")] = "0",
-    grace_days: Annotated[int, typer.Option("--grace-days", help="No reminder this many days after a payment.")] = 0,
+    minimum_open: Annotated[
+        str | None, typer.Option("--minimum-open", help="No reminder while less is open (left out: as set before).")
+    ] = None,
+    grace_days: Annotated[
+        int | None, typer.Option("--grace-days", help="No reminder this many days after a payment (as set before).")
+    ] = None,
     on: On = None,
 ) -> None:
     """Set the dunning levels (all of them) and the grace for partial payments, as PUT /v1/dunning/levels."""

@@ -33,8 +33,13 @@ class LevelIn(Body):
 
 class DunningLevelsBody(Body):
     levels: list[LevelIn] = Field(min_length=1, max_length=MAX_LEVELS)
-    minimum_open: Amount = Field("0", description="No reminder while less than this is open (functional currency)")
-    grace_days: int = Field(0, ge=0, le=MAX_DAYS, description="No reminder within this many days of a payment")
+    minimum_open: Amount | None = Field(
+        None,
+        description="No reminder while less than this is open (functional currency); left out: as set before (0)",
+    )
+    grace_days: int | None = Field(
+        None, ge=0, le=MAX_DAYS, description="No reminder within this many days of a payment; left out: as set before"
+    )
     on: EffectiveDate = None
 
     @model_validator(mode="after")

@@ -76,6 +76,10 @@ def test_levels_opt_outs_and_addresses_are_recorded_and_read_back(client: TestCl
         (3, 30, None),
     ]
     assert (policy["minimum_open"], policy["grace_days"], policy["opted_out"]) == ("10", 7, [customer])
+    # the levels again, without the minimum and the grace: those stay as they were
+    assert client.put("/v1/dunning/levels", json={"levels": GOOD[:2]}, headers=ADMIN).is_success
+    policy = client.get(f"/v1/dunning/levels?min_position={keel.app.head_position()}", headers=ADMIN).json()
+    assert (len(policy["levels"]), policy["minimum_open"], policy["grace_days"]) == (2, "10", 7)
 
     bad = client.put("/v1/reminders/addresses/maria", json={"email": "not an address"}, headers=ADMIN)
     assert bad.status_code == 422 and "email" in bad.text

@@ -69,15 +69,17 @@ def set_dunning_levels(uow: UnitOfWork, c: m.SetDunningLevels) -> CommandResult:
         levels.append(
             DunningLevel(level.number, level.name.strip(), level.days_after_due, level.template, fee or None, currency)
         )
-    minimum = _amount(c.minimum_open, "minimum_open")
+    policy = _policy(uow, c)
+    # Levels alone leave the minimum and the grace as they were: setting one never resets the other.
+    minimum = policy.minimum_open if c.minimum_open is None else _amount(c.minimum_open, "minimum_open")
     try:  # an amount of the functional currency, storable in its minor units
         Money(minimum, currency).to_minor()
     except InvalidValue as exc:
         raise InvalidValue(f"minimum_open: {exc}") from None
     if not Money(minimum, currency).is_rounded():
         raise InvalidValue(f"minimum_open: more decimals than {currency} has")
-    policy = _policy(uow, c)
-    policy.set_levels(levels, minimum, c.grace_days, c.on or uow.today(), c.meta)
+    grace = policy.grace_days if c.grace_days is None else c.grace_days
+    policy.set_levels(levels, minimum, grace, c.on or uow.today(), c.meta)
     return uow.commit(policy)
 
 

@@ -25,8 +25,8 @@ class LevelInput:
 @dataclass(frozen=True, kw_only=True)
 class SetDunningLevels(Command):
     levels: tuple[LevelInput, ...]
-    minimum_open: str = "0"
-    grace_days: int = 0
+    minimum_open: str | None = None  # None: as set before (0 at first)
+    grace_days: int | None = None  # None: as set before (0 at first)
 
 
 @dataclass(frozen=True, kw_only=True)
