@@ -182,5 +182,5 @@ def end(
     day: Annotated[str, typer.Option("--last-day", help="The last day served, YYYY-MM-DD.")],
     on: OnOption = None,
 ) -> None:
-    """No period that begins after the last day served is invoiced."""
+    """No period that begins after the last day served is invoiced; the one it falls in is prorated."""
     _state(which, day, on, "ended")

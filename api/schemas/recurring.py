@@ -28,7 +28,7 @@ class RecurringInvoiceBody(Body):
     start: Day
     anchor: Day | None = Field(None, description="The first full period's first day (the start when omitted); "
                                "a start before it is a first partial period, prorated by days")  # fmt: skip
-    end: Day | None = Field(None, description="The last day served; its period is billed whole")
+    end: Day | None = Field(None, description="The last day served; its period is billed up to it, prorated by days")
     tax_percent: Percent = Field("0", description="Default tax rate (percent) for lines that give none")
     currency: CurrencyCode | None = Field(None, description="The customer's currency when omitted")
     auto_issue: bool = Field(False, description="Issue each period's invoice, or leave it a draft")

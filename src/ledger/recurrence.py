@@ -1,4 +1,4 @@
-"""When a recurring invoice bills: its periods, and what a first partial period costs.
+"""When a recurring invoice bills: its periods, and what a partial period costs.
 
 Periods are counted from an *anchor* date in whole months (1, 3 or 12): period k begins on the
 anchor's day of month, k x months after it (the 31st becomes the month's last day when the month
@@ -6,8 +6,9 @@ is shorter), and ends the day before period k+1 begins, so periods tile time wit
 overlap. A subscription that starts before its anchor has a first *partial* period from the start
 to the day before the anchor; it is prorated by days: the price of a full period times days served
 over the days of the full period that ends where the anchor begins, rounded half-up to the
-currency's minor unit (``prorate``). Periods are billed in advance: a period is owed once it has
-begun (its first day is on or before the run's date).
+currency's minor unit (``prorate``). A last period the end cuts short is prorated the same way.
+Periods are billed in advance: a period is owed once it has begun (its first day is on or before
+the run's date).
 """
 
 from __future__ import annotations
@@ -71,18 +72,26 @@ def check_schedule(frequency: str, start: date, anchor: date, end: date | None) 
 def periods(frequency: str, start: date, anchor: date, end: date | None, until: date) -> Iterator[Period]:
     """The periods that have begun by ``until`` (and on or before ``end``, when given), in order.
 
-    The period in which ``end`` falls is billed whole: ending takes effect at its period's end."""
+    The period in which ``end`` falls stops there and is prorated like a first partial one: the
+    customer pays for the days served, no more."""
     months = months_of(frequency)
     last = min(until, end) if end is not None else until
     if start < anchor and start <= last:
         full = (anchor - add_months(anchor, -months)).days
-        yield Period(start, anchor - timedelta(days=1), (anchor - start).days, full)
+        yield _cut(Period(start, anchor - timedelta(days=1), (anchor - start).days, full), end)
     k = 0
     while (begins := add_months(anchor, k * months)) <= last:
         following = add_months(anchor, (k + 1) * months)
         days = (following - begins).days
-        yield Period(begins, following - timedelta(days=1), days, days)
+        yield _cut(Period(begins, following - timedelta(days=1), days, days), end)
         k += 1
+
+
+def _cut(period: Period, end: date | None) -> Period:
+    """The period up to ``end`` when the subscription ends within it."""
+    if end is None or end >= period.end:
+        return period
+    return Period(period.start, end, period.days_billed - (period.end - end).days, period.days)
 
 
 def prorate(price: Decimal, period: Period, currency: str) -> Decimal:

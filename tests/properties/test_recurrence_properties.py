@@ -1,5 +1,6 @@
-"""A recurring invoice's periods tile time (no gap, no overlap), a first partial period is prorated
-by days with explicit rounding, and one period never drafts two invoices (issue 19 item 5, ADR 0044)."""
+"""A recurring invoice's periods tile time (no gap, no overlap), a first partial period and a last
+one cut short by the end are prorated by days with explicit rounding, and one period never drafts
+two invoices (issue 19 item 5, ADR 0044)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,11 @@ def test_periods_tile_time_from_the_start_without_gap_or_overlap(schedule: tuple
         assert p.start <= until and (end is None or p.start <= end)
         assert 0 < p.days_billed <= p.days
         assert p.days_billed == (p.end - p.start).days + 1
-    assert [p.prorated for p in found[1:]] == [False] * (len(found) - 1)
-    assert found[0].prorated == (start < anchor)
+    # Only a first period before the anchor and a last one the end cuts short are prorated.
+    for n, p in enumerate(found):
+        cut = end is not None and p.end == end and p.days_billed < p.days
+        assert p.prorated == ((n == 0 and start < anchor) or cut)
+        assert end is None or p.end <= end  # never a day after the last one served
     # Nothing begun by the date is left out.
     following = found[-1].end + timedelta(days=1)
     assert following > until or (end is not None and following > end)
