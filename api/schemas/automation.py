@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from api.schemas.base import Body, EffectiveDate, OptionalText, Out
 from commands.automation.handlers import check_cron
@@ -42,13 +42,24 @@ class ScheduleBody(Body):
     )
     enabled: bool = True
 
-    @model_validator(mode="after")
-    def _valid(self) -> ScheduleBody:
+    # One validator a field, so a 422 locates the problem at body.cron or body.timezone.
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
         try:
-            check_cron(self.cron, self.timezone)
-        except InvalidValue as exc:  # names its field: "cron: …" or "timezone: …"
-            raise ValueError(str(exc)) from None
-        return self
+            check_cron(value, "UTC")
+        except InvalidValue as exc:
+            raise ValueError(str(exc).removeprefix("cron: ")) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            check_cron("* * * * *", value)
+        except InvalidValue as exc:
+            raise ValueError(str(exc).removeprefix("timezone: ")) from None
+        return value
 
     def to_command(self, meta: Meta, kind: str) -> SetSchedule:
         return SetSchedule(meta=meta, kind=kind, cron=self.cron, timezone=self.timezone, enabled=self.enabled)

@@ -40,8 +40,9 @@ def test_a_schedule_is_set_over_http_and_a_bad_one_is_refused_naming_the_field(c
     bad = client.put("/v1/schedules/billing", json={"cron": "0 25 * * *"}, headers=ACTOR)
     assert bad.status_code == 422
     assert "cron" in bad.text and "bad hour" in bad.text
+    assert [e["location"] for e in bad.json()["errors"]] == ["body.cron"]
     zone = client.put("/v1/schedules/billing", json={"cron": "0 6 * * *", "timezone": "Mars/Olympus"}, headers=ACTOR)
-    assert zone.status_code == 422 and "timezone" in zone.text
+    assert zone.status_code == 422 and [e["location"] for e in zone.json()["errors"]] == ["body.timezone"]
     assert client.put("/v1/schedules/nothing", json={"cron": "0 6 * * *"}, headers=ACTOR).status_code == 404
     assert keel.app.head_position() == head  # nothing written
 
