@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 
 # done: the effect was recorded; skipped: nothing to do, ever (recorded before, refused by a rule);
 # deferred: not now (the mail server is down), the cause is free again for the next run.
-Result = Literal["done", "skipped", "deferred"]
+# "failed": an attempt that was made and failed, recorded in the log with its retry (the cause, one
+# attempt, is finished; the next attempt is a cause of its own) — counted with the failures.
+Result = Literal["done", "skipped", "deferred", "failed"]
 ACTOR = "keel-worker"
 
 

@@ -105,7 +105,7 @@ def outbox_run(ctx: Context, cause: str) -> Outcome:
         ctx.keel.app.handle(
             RecordDeliveryFailure(meta=meta, message_id=message.id, attempt=attempt, error=error, at=ctx.now)
         )
-        return Outcome("skipped", f"attempt {attempt} failed, queued for a retry: {error}")
+        return Outcome("failed", f"attempt {attempt} failed, queued for a retry: {error}")
     ctx.keel.app.handle(RecordDelivery(meta=meta, message_id=message.id, attempt=attempt, at=ctx.now))
     return Outcome("done", f"delivered to {message.to}")
 

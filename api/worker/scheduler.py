@@ -160,7 +160,7 @@ class Worker:
                             state = "waiting" if outcome.result == "deferred" else "done"
                             ended.append((cause, state, f"{outcome.result}: {outcome.note}"))
                             counts["skipped" if outcome.result == "deferred" else outcome.result] += 1
-                            if outcome.result == "done" and len(notes) < 20:
+                            if outcome.result in ("done", "failed") and len(notes) < 20:
                                 notes.append(outcome.note)
                         self.leases.finish(name, ended)
             note = "; ".join(notes)

@@ -133,8 +133,8 @@ def webhooks_run(ctx: Context, cause: str) -> Outcome:
     if streak >= limit:
         reason = f"{streak} consecutive failed attempts; the last: {error}"
         ctx.keel.app.handle(DisableWebhook(meta=meta, subscription_id=sub_id, reason=reason, automatic=True))
-        return Outcome("skipped", f"attempt {attempt} failed ({error}); webhook disabled after {streak} failures")
-    return Outcome("skipped", f"attempt {attempt} failed, retried later: {error}")
+        return Outcome("failed", f"attempt {attempt} failed ({error}); webhook disabled after {streak} failures")
+    return Outcome("failed", f"attempt {attempt} failed, retried later: {error}")
 
 
 WEBHOOKS = JobKind(
