@@ -13,16 +13,37 @@ import typer
 
 from api.cli.base import FormatOption, app, cli_actor, emit, fail, keel_system
 from api.cli.output import Format, out
+from api.system import Keel
 
 webhooks_app = typer.Typer(help="Signed webhooks: subscriptions and their delivery log.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")
 
 
-def _id(text: str, what: str) -> UUID:
+SHORT = 8  # the digits of an id a table shows, and the least a command takes
+
+
+def _id(keel: Keel, text: str, what: str) -> UUID:
+    """A webhook's or a delivery's id, whole or by its first digits (as ``list`` and ``deliveries`` show)."""
+    from projections.automation.webhooks import ids_starting
+
+    text = text.strip().lower()
     try:
         return UUID(text)
     except ValueError:
-        raise fail(f"{what}: not an id: {text[:40]!r}") from None
+        pass
+    if len(text) < SHORT or not all(c in "0123456789abcdef-" for c in text):
+        raise fail(f"{what}: not an id or its first {SHORT} digits: {text[:40]!r}")
+    keel.engine.catch_up()
+    table = "webhook_subscriptions" if what == "webhook" else "webhook_deliveries"
+    found = ids_starting(keel.views, table, text)
+    if len(found) != 1:
+        raise fail(f"{what}: {'no' if not found else 'more than one'} {what} starts with {text!r}")
+    return UUID(found[0])
+
+
+def short(ident: UUID, fmt: Format) -> str:
+    """A table shows an id's first digits (enough for the commands); CSV and JSON the whole id."""
+    return str(ident)[:SHORT] if fmt is Format.table else str(ident)
 
 
 @webhooks_app.command("add")
@@ -66,7 +87,7 @@ def list_webhooks(fmt: FormatOption = Format.table) -> None:
         keel.engine.catch_up()
         found = subscriptions(keel.views)
     rows = [
-        [str(s.id), s.url, ",".join(s.events), "yes" if s.enabled else f"no: {s.disabled_reason}", s.failures]
+        [short(s.id, fmt), s.url, ",".join(s.events), "yes" if s.enabled else f"no: {s.disabled_reason}", s.failures]
         for s in found
     ]
     emit(fmt, "Webhooks", ["id", "url", "events", "enabled", "failures"], rows, {})
@@ -74,27 +95,27 @@ def list_webhooks(fmt: FormatOption = Format.table) -> None:
 
 @webhooks_app.command("disable")
 def disable(
-    subscription: Annotated[str, typer.Argument(help="The webhook's id.")],
+    subscription: Annotated[str, typer.Argument(help="The webhook's id or its first 8 digits.")],
     reason: Annotated[str, typer.Option("--reason")] = "disabled by hand",
 ) -> None:
     """Stop delivering to an endpoint."""
     from commands.messages import DisableWebhook
     from ledger.events import Meta
 
-    sub_id = _id(subscription, "webhook")
     with keel_system() as keel:
+        sub_id = _id(keel, subscription, "webhook")
         result = keel.app.handle(DisableWebhook(meta=Meta(cli_actor()), subscription_id=sub_id, reason=reason))
     out.print(f"webhook {sub_id} disabled (log position {result.position})", highlight=False)
 
 
 @webhooks_app.command("enable")
-def enable(subscription: Annotated[str, typer.Argument(help="The webhook's id.")]) -> None:
+def enable(subscription: Annotated[str, typer.Argument(help="The webhook's id or its first 8 digits.")]) -> None:
     """Deliver again (also after an automatic disable); its failed deliveries are retried."""
     from commands.messages import EnableWebhook
     from ledger.events import Meta
 
-    sub_id = _id(subscription, "webhook")
     with keel_system() as keel:
+        sub_id = _id(keel, subscription, "webhook")
         result = keel.app.handle(EnableWebhook(meta=Meta(cli_actor()), subscription_id=sub_id))
     out.print(f"webhook {sub_id} enabled (log position {result.position})", highlight=False)
 
@@ -117,7 +138,7 @@ def deliveries(
     found = page.items
     header = ["id", "subscription", "position", "type", "status", "attempts", "last_status", "last_error", "next"]
     rows = [
-        [str(d.id), str(d.subscription_id), d.event_position, d.event_type, d.status, d.attempts,
+        [short(d.id, fmt), short(d.subscription_id, fmt), d.event_position, d.event_type, d.status, d.attempts,
          d.last_status_code, d.last_error, d.next_attempt_at.isoformat() if d.next_attempt_at else ""]
         for d in found
     ]  # fmt: skip
@@ -125,13 +146,17 @@ def deliveries(
 
 
 @webhooks_app.command("replay")
-def replay(delivery: Annotated[str, typer.Argument(help="The delivery's id (keel webhooks deliveries).")]) -> None:
+def replay(
+    delivery: Annotated[
+        str, typer.Argument(help="The delivery's id or its first 8 digits (keel webhooks deliveries).")
+    ],
+) -> None:
     """Send a delivery once more: the next worker run makes one new attempt."""
     from commands.messages import ReplayWebhookDelivery
     from ledger.events import Meta
 
-    delivery_id = _id(delivery, "delivery")
     with keel_system() as keel:
+        delivery_id = _id(keel, delivery, "delivery")
         result = keel.app.handle(
             ReplayWebhookDelivery(meta=Meta(cli_actor()), delivery_id=delivery_id, at=keel.app.log_clock.now())
         )

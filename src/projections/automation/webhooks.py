@@ -282,3 +282,12 @@ def delivery(db: ViewDatabase, delivery_id: UUID) -> tuple[Delivery, list[Attemp
         )
         attempts = [Attempt(int(a[0]), int(a[1]), str(a[2]), as_datetime(a[3])) for a in cur.fetchall()]
     return _delivery(row), attempts
+
+
+def ids_starting(db: ViewDatabase, table: str, prefix: str, limit: int = 2) -> list[str]:
+    """The ids of subscriptions or deliveries that begin with ``prefix`` (the short id tables show)."""
+    if table not in ("webhook_subscriptions", "webhook_deliveries"):
+        raise ValueError(table)
+    with db.read() as cur:
+        cur.execute(f"SELECT id FROM {table} WHERE id LIKE %s ORDER BY id LIMIT %s", (f"{prefix}%", limit))
+        return [str(r[0]) for r in cur.fetchall()]
