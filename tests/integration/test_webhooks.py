@@ -172,6 +172,9 @@ def test_an_endpoint_failing_again_and_again_is_disabled_then_enabled_by_hand_ge
     customer(keel, "Beta Ab")  # recorded while disabled: not owed to it
     deliver(keel)
     assert endpoint.calls == 3
+    (failed,) = deliveries(keel.views, failed=True)
+    with pytest.raises(InvalidTransition, match="is disabled; enable it first"):  # it would wait unseen
+        keel.app.handle(m.ReplayWebhookDelivery(meta=ADMIN, delivery_id=failed.id, at=clock.now()))
     keel.app.handle(m.EnableWebhook(meta=ADMIN, subscription_id=sub))
     deliver(keel)
     assert endpoint.calls == 4 and [r["payload"]["data"]["name"] for r in endpoint.received] == ["Acme Oy"]

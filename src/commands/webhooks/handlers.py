@@ -47,6 +47,10 @@ def record_webhook_attempt(uow: UnitOfWork, c: m.RecordWebhookAttempt) -> Comman
 
 def replay_webhook_delivery(uow: UnitOfWork, c: m.ReplayWebhookDelivery) -> CommandResult:
     delivery = uow.load(WebhookDelivery, c.delivery_id, label="delivery")
+    # A disabled endpoint is not sent to: a replay asked for there would wait unseen.
+    sub = uow.load(WebhookSubscription, delivery.subscription_id, label="webhook")
+    if not sub.enabled:
+        raise InvalidTransition(f"webhook {sub.id} is disabled; enable it first (enabling retries what failed)")
     delivery.replay(c.at.astimezone(UTC), c.meta)
     return uow.commit(delivery)
 
