@@ -91,10 +91,16 @@ def levels_list(fmt: Annotated[Format, typer.Option("--format", "-f", help="Outp
 @customers_app.command("dunning")
 def customer_dunning(
     customer: Annotated[str, typer.Argument(help="The customer's name (or part of it).")],
-    reminded: Annotated[bool, typer.Option("--on/--off", help="Remind this customer of overdue invoices, or not.")],
+    reminded: Annotated[
+        bool | None, typer.Option("--resume/--stop", help="Remind this customer of overdue invoices again, or stop.")
+    ] = None,
+    on: On = None,
 ) -> None:
-    """Opt a customer out of dunning (--off) or back in (--on) from today, as PUT /v1/customers/{id}/dunning."""
-    body = body_of(CustomerDunningBody, {}, reminded=reminded)
+    """Stop dunning a customer (--stop) or resume it (--resume), from --on or today, as PUT
+    /v1/customers/{id}/dunning (``--on`` is a date here as everywhere else)."""
+    if reminded is None:
+        raise refuse("--stop/--resume", "say which: --stop (no more reminders) or --resume")
+    body = body_of(CustomerDunningBody, {"on": "--on"}, reminded=reminded, on=on)
     with keel_system() as keel:
         catch_up(keel)
         found = find_customer(keel, customer, "CUSTOMER")

@@ -113,3 +113,15 @@ def test_the_cli_refuses_a_bad_level_in_one_line_and_sets_good_ones(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     listed = keel_cli(tmp_path, "dunning", "levels", "list", "--format", "json")
     assert '"fee": "15.00 EUR"' in listed.stdout
+
+
+def test_the_cli_stops_and_resumes_a_customers_dunning_from_a_date(tmp_path: Path) -> None:
+    assert keel_cli(tmp_path, "customers", "add", "Acme Oy", "--on", "2026-09-01").returncode == 0
+    unsaid = keel_cli(tmp_path, "customers", "dunning", "acme")
+    assert unsaid.returncode == 1 and unsaid.stderr.strip().splitlines() == [
+        "error: --stop/--resume: say which: --stop (no more reminders) or --resume"
+    ]
+    stopped = keel_cli(tmp_path, "customers", "dunning", "acme", "--stop", "--on", "2026-10-01")
+    assert stopped.returncode == 0 and "not reminded (opted out)" in stopped.stdout
+    resumed = keel_cli(tmp_path, "customers", "dunning", "acme", "--resume")
+    assert resumed.returncode == 0 and "is reminded of overdue invoices" in resumed.stdout
