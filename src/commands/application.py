@@ -253,17 +253,21 @@ class _Appender:
     def __init__(self, app: KeelApplication, bulk: BulkAppend) -> None:
         self.bulk, self.to_stored = bulk, stored_form(app.mapper)
 
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        return self.bulk.existing(ids)
-
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]:
         to_stored = self.to_stored
         stored = [to_stored(event) for aggregate in aggregates for event in aggregate.collect_events()]
         return self.bulk.append(stored, **kwargs)
 
-    def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]:
+    def append_new(self, events: Sequence[DomainEventProtocol[UUID]]) -> int:
+        # Encoded before asking which exist: the question waits for the chunk before this one to be
+        # in, and the encoding is work the caller does meanwhile (ADR 0042).
         to_stored = self.to_stored
-        return self.bulk.append([to_stored(event) for event in events])
+        stored = [to_stored(event) for event in events]
+        ids = [event.originator_id for event in events]
+        known = self.bulk.existing(ids)
+        fresh = [event for event, id_ in zip(stored, ids, strict=True) if id_ not in known] if known else stored
+        self.bulk.append(fresh)
+        return len(fresh)
 
     def settle(self) -> int:
         return self.bulk.settle()

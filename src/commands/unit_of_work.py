@@ -58,9 +58,8 @@ ReadLog = Callable[[int, int, Sequence[str]], list[tuple[int, DomainEventProtoco
 class Appender(Protocol):
     """Aggregates appended in one transaction, chunk after chunk (the application's side of it)."""
 
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]: ...
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]: ...
-    def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]: ...
+    def append_new(self, events: Sequence[DomainEventProtocol[UUID]]) -> int: ...
     def settle(self) -> int: ...
 
 
@@ -77,10 +76,6 @@ class Stream:
         self._uow, self._appender, self._positions = uow, appender, 0
         self.result: CommandResult | None = None
 
-    def existing(self, ids: Sequence[UUID]) -> set[UUID]:
-        """Those of ``ids`` that have events already, in the store or appended in this stream."""
-        return self._appender.existing(ids)
-
     def append(self, *aggregates: KeelAggregate) -> None:
         self._uow._check_postings(list(aggregates))
         self._positions = max([self._positions, *self._appender.append(aggregates)])
@@ -88,13 +83,14 @@ class Stream:
         if chart is not None:  # what follows in this transaction posts by the chart it wrote
             self._uow._chart = chart.rules
 
-    def append_created(self, *events: KeelAggregate.Created) -> None:
+    def append_new(self, *events: KeelAggregate.Created) -> int:
         """Events that each create an aggregate no one needs in memory (a statement's lines), appended
-        without it; the same events, checked by the input policy as they were made. None may post:
-        the chart's check works on aggregates."""
+        without it unless that aggregate exists already (in the store, or appended earlier in this
+        stream); how many were. The same events, checked by the input policy as they were made. None
+        may post: the chart's check works on aggregates."""
         if any(getattr(e, "journal", None) for e in events):
             raise ValueError("an event that posts is appended with its aggregate (append), where the chart checks it")
-        self._positions = max([self._positions, *self._appender.append_events(events)])
+        return self._appender.append_new(events)
 
     def commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> CommandResult:
         saved = [subject, *(a for a in others if a is not None)]

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -36,6 +38,22 @@ def statement_id(bank_account_id: UUID, digest: str, again: str = "") -> UUID:
 def line_id(bank_account_id: UUID, key: str) -> UUID:
     """The id of the line with this ``line_key`` on this bank account."""
     return uuid5(bank_account_id, f"line:{key}")
+
+
+_VERSION_5 = (0x8000 << 48) | (5 << 76)  # RFC 4122 variant and version 5, as ``uuid5`` sets them
+_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+
+
+def line_ids(bank_account_id: UUID) -> Callable[[str], UUID]:
+    """``line_id`` for one bank account's lines, in half the time: the namespace's bytes taken once
+    and the version set on the integer (a statement derives 100,000 ids)."""
+    prefix = bank_account_id.bytes + b"line:"
+
+    def line_id_of(key: str) -> UUID:
+        digest = hashlib.sha1(prefix + key.encode(), usedforsecurity=False).digest()
+        return UUID(int=(int.from_bytes(digest[:16]) & _KEEP) | _VERSION_5)
+
+    return line_id_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +269,11 @@ class BankLine(KeelAggregate):
             ),
         )
 
+    @classmethod
+    def imports(cls, bank_account_id: UUID, statement_id: UUID, meta: Meta) -> LineImports:
+        """The events of one statement's lines, made faster than ``imported_event`` one by one."""
+        return LineImports(bank_account_id, statement_id, meta)
+
     @property
     def matched(self) -> bool:
         return bool(self.items)
@@ -294,3 +317,48 @@ class BankLine(KeelAggregate):
         items = list(self.items)
         self.trigger_event(self.Unmatched, reason=reason.strip() or "unmatched", **meta.stamp(on))
         return items
+
+
+class LineImports:
+    """Makes the ``Imported`` events of one statement's lines into one bank account.
+
+    The first line's event is made as any event (``imported_event``: the input policy checks every
+    field). The rest copy its state and replace only what a line brings: the policy has already
+    checked each of those values when the ``StatementLine`` was built, by the same rule for the same
+    field (texts: description and reference as text, the others as names; dates: business dates;
+    amounts: the money bound, far inside the decimal one; the key: a 32-character digest), and the
+    rest (account, statement, currency, actor, command) is the first event's, checked with it. The
+    events are the same, key order included (the stored bytes are: ``tests/unit/test_bank_line_events``);
+    a statement's 100,000 events take a fifth of the time the dataclass and the policy took.
+    """
+
+    def __init__(self, bank_account_id: UUID, statement_id: UUID, meta: Meta) -> None:
+        self.bank_account_id, self.statement_id, self.meta = bank_account_id, statement_id, meta
+        self.line_id = line_ids(bank_account_id)  # each line's id from its key
+        self.currency = ""
+        self.template: dict[str, Any] | None = None
+
+    def event(self, line: StatementLine, known_id: UUID) -> BankLine.Imported:
+        """``BankLine.imported_event(…, line, meta, known_id)``; ``known_id`` is the line's id."""
+        if self.template is None or line.amount.currency != self.currency:
+            first = BankLine.imported_event(self.bank_account_id, self.statement_id, line, self.meta, known_id)
+            self.template, self.currency = dict(vars(first)), line.amount.currency
+            return first
+        state = self.template.copy()  # the key order of the dataclass's __init__, kept by update
+        state.update(
+            originator_id=known_id,
+            timestamp=BankLine.Imported.create_timestamp(),
+            line_key=line.line_key,
+            amount=line.amount.amount,
+            description=line.description,
+            value_date=line.value_date,
+            reference=line.reference,
+            counterparty_name=line.counterparty_name,
+            counterparty_iban=line.counterparty_iban,
+            bank_reference=line.bank_reference,
+            charges=line.charges.amount if line.charges is not None else None,
+            effective_date=line.booking_date,
+        )
+        made = object.__new__(BankLine.Imported)
+        made.__dict__.update(state)
+        return made

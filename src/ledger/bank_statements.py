@@ -73,13 +73,14 @@ def check_account(value: str, field: str = "account") -> str:
     return check_identifier(value, field)
 
 
-def _check_money(value: Money, currency: str, field: str) -> None:
+def _check_money(value: Money, currency: str, field: str) -> int:
+    """The amount in minor units, if it is Money in ``currency`` within the input policy."""
     if not isinstance(value, Money):
         raise InvalidValue(f"{field}: expected Money, got {type(value).__name__}")
     if value.currency != currency:
         raise InvalidValue(f"{field}: {value} is not in the statement's currency {currency}")
     try:
-        value.to_minor()  # rounded to the currency's minor unit, within the input policy's bound
+        return value.to_minor()  # rounded to the currency's minor unit, within the input policy's bound
     except InvalidValue as exc:
         raise InvalidValue(f"{field}: {exc}") from None
 
@@ -117,7 +118,7 @@ class StatementLine:
         check_business_date(self.booking_date, "booking_date")
         if self.value_date is not None:
             check_business_date(self.value_date, "value_date")
-        _check_money(self.amount, self.amount.currency if isinstance(self.amount, Money) else "", "amount")
+        minor = _check_money(self.amount, self.amount.currency if isinstance(self.amount, Money) else "", "amount")
         if self.charges is not None:
             _check_money(self.charges, self.amount.currency, "charges")
             if self.charges.amount < 0:
@@ -133,7 +134,7 @@ class StatementLine:
             object.__setattr__(self, "counterparty_iban", check_iban(self.counterparty_iban, "counterparty_iban"))
         if isinstance(self.occurrence, bool) or not isinstance(self.occurrence, int) or self.occurrence < 0:
             raise InvalidValue(f"occurrence: a count from 0, got {self.occurrence!r}")
-        object.__setattr__(self, "line_key", line_key(self))
+        object.__setattr__(self, "line_key", line_key(self, minor))
 
     @property
     def identity(self) -> tuple[str, str, int, str, str]:
@@ -147,7 +148,7 @@ class StatementLine:
         )
 
 
-def line_key(line: StatementLine) -> str:
+def line_key(line: StatementLine, minor: int | None = None) -> str:
     """A stable name for a line across overlapping statements of one account.
 
     The bank's reference when it gives one (banks keep it unique per account); otherwise the
@@ -156,12 +157,14 @@ def line_key(line: StatementLine) -> str:
     """
     if line.bank_reference is not None:
         return _digest("bank", line.account, line.bank_reference)
-    return _identity_key(line, line.occurrence)
+    return _identity_key(line, line.occurrence, minor)
 
 
-def _identity_key(line: StatementLine, occurrence: int) -> str:
-    booked, currency, minor, reference, description = line.identity
-    return _digest("line", line.account, booked, currency, str(minor), reference, description, str(occurrence))
+def _identity_key(line: StatementLine, occurrence: int, minor: int | None = None) -> str:
+    booked, currency = line.booking_date.isoformat(), line.amount.currency
+    units = line.amount.to_minor() if minor is None else minor  # known when the line is being built
+    reference, description = line.reference or "", line.description
+    return _digest("line", line.account, booked, currency, str(units), reference, description, str(occurrence))
 
 
 class Occurrences:

@@ -32,17 +32,15 @@ def _lines(first: int, count: int) -> list[BankLine.Imported]:
 
 def test_chunks_queued_behind_the_caller_are_seen_by_existing_and_committed_in_order(keel: Keel) -> None:
     before = keel.app.head_position()
-    first, second = _lines(0, 1_500), _lines(1_500, 1_500)
+    first, second, third = _lines(0, 1_500), _lines(1_500, 1_500), _lines(3_000, 10)
     with keel.app.appending() as out:
-        out.append_events(first)
-        out.append_events(second)
-        # The question a statement asks before its next chunk: both chunks must be seen already.
-        asked = [e.originator_id for e in (first[0], first[-1], second[-1])] + [uuid4()]
-        assert out.existing(asked) == set(asked[:3])
+        assert out.append_new(first) == out.append_new(second) == 1_500
+        # A statement's next chunk asks which lines exist: both chunks queued before are seen.
+        assert out.append_new([first[0], first[-1], second[-1], *third]) == len(third)
         highest = out.settle()
-    assert highest == keel.app.head_position() == before + 3_000
-    page = keel.app.read_log(before, 3_000, ())
-    assert [event.originator_id for _, event in page] == [e.originator_id for e in first + second]
+    assert highest == keel.app.head_position() == before + 3_010
+    page = keel.app.read_log(before, 3_010, ())
+    assert [event.originator_id for _, event in page] == [e.originator_id for e in first + second + third]
     assert verify(keel.app).ok
 
 
@@ -50,9 +48,10 @@ def test_a_chunk_the_database_refuses_rolls_back_the_chunks_before_it(keel: Keel
     before = keel.app.head_position()
     first = _lines(0, 1_000)
     with pytest.raises(IntegrityError), keel.app.appending() as out:
-        out.append_events(first)
-        out.append_events(_lines(1_000, 1_000))
-        out.append_events(first[-1:])  # the same line again: the database's unique key refuses it
-        out.append_events(_lines(2_000, 1_000))  # queued after the refusal: never written
+        out.append_new(first)
+        out.append_new(_lines(1_000, 1_000))
+        twice = _lines(5_000, 1)
+        out.append_new(twice + twice)  # one line twice in a chunk: the database's unique key refuses it
+        out.append_new(_lines(2_000, 1_000))  # queued after the refusal: never written
     assert keel.app.head_position() == before
     assert verify(keel.app).ok

@@ -151,24 +151,42 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
                 raise ClaimSuperseded(done[0].key) from exc
         if ids:
             # The table lock is held: no other append can interleave with this chain.
-            curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
-            row = curs.fetchone()
-            previous, last = (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
-            # Never earlier than the previous append, even if the clock stepped back: the log's
-            # clock only grows with the position, so "known at" cuts the log at one point. The system
-            # clock is the database's (NULL here); any other is asked once for the whole append.
-            now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
-            # One statement for the whole append (a statement's 100,000 lines too), not one per row.
-            links = chain_rows(previous, ids, stored_events)
-            curs.execute(
-                SQL(
-                    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
-                    " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"
-                    " FROM unnest(%s::bigint[], %s::text[]) AS t(p, h)"
-                ),
-                (now, last, [position for position, _ in links], [digest for _, digest in links]),
-            )
+            previous, last = self.log_head(curs)
+            self.append_log(curs, chain_rows(previous, ids, stored_events), last)
         return ids
+
+    def log_head(self, curs: Cursor[DictRow]) -> tuple[str, datetime | None]:
+        """The last link of the chain: its hash (the genesis before the first) and its time."""
+        curs.execute(SQL(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1"))
+        row = curs.fetchone()
+        return (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
+
+    def append_log(
+        self, curs: Cursor[DictRow], links: Sequence[tuple[int, str]], last: datetime | None, *, timed: bool = False
+    ) -> datetime | None:
+        """The chain's rows of an append (positions and hashes), in one statement however many;
+        the time recorded, never earlier than ``last`` (the previous append's), even if the clock
+        stepped back: the log's clock only grows with the position, so "known at" cuts the log at
+        one point. The system clock is the database's; any other is asked once for the append.
+        ``timed``: answer the time recorded (a bulk append's next chunk follows it; a command's
+        append asks nothing back, so its pipeline waits for nothing)."""
+        now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
+        insert = (
+            f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
+            " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"
+            " FROM unnest(%b::bigint[], %b::text[]) AS t(p, h)"
+        )
+        if timed:
+            insert = (
+                f"WITH logged AS ({insert} RETURNING recorded_at) SELECT max(recorded_at) AS recorded_at FROM logged"
+            )
+        curs.execute(SQL(insert), (now, last, [position for position, _ in links], [digest for _, digest in links]))
+        if not timed:
+            return None
+        row = curs.fetchone()
+        assert row is not None and row["recorded_at"] is not None
+        recorded_at: datetime = row["recorded_at"]
+        return recorded_at
 
     @contextmanager
     def bulk(self) -> Iterator[BulkAppend]:

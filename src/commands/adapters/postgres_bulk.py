@@ -15,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -22,6 +23,8 @@ from eventsourcing.persistence import StoredEvent
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
+
+from commands.adapters.recorders import chain_rows
 
 
 class _Recorder(Protocol):
@@ -35,6 +38,10 @@ class _Recorder(Protocol):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None: ...
+    def log_head(self, curs: Cursor[DictRow]) -> tuple[str, datetime | None]: ...
+    def append_log(
+        self, curs: Cursor[DictRow], links: Sequence[tuple[int, str]], last: datetime | None, *, timed: bool = False
+    ) -> datetime | None: ...
 
 
 # At most this many chunks wait for the writer: the caller never runs more than one chunk ahead
@@ -52,6 +59,9 @@ class PostgresBulk:
         self._error: BaseException | None = None
         self._queue: queue.Queue[tuple[Sequence[StoredEvent], dict[str, Any]] | None] = queue.Queue(QUEUED_CHUNKS)
         self._writer: threading.Thread | None = None
+        # The chain's last link once this transaction holds the table lock: no one else can append
+        # until it commits, so each chunk goes on from here without asking the database.
+        self._head: tuple[str, datetime | None] | None = None
 
     def existing(self, ids: Sequence[UUID]) -> set[UUID]:
         self.settle()
@@ -107,7 +117,7 @@ class PostgresBulk:
         while (work := self._queue.get()) is not _STOP:
             try:
                 if self._error is None:
-                    self._insert(work[0], **work[1])
+                    self._insert_chunk(work[0])
             except BaseException as exc:  # handed to the caller's thread
                 self._error = exc
             finally:
@@ -118,7 +128,38 @@ class PostgresBulk:
         if self._error is not None:
             raise self._error
 
+    def _insert_chunk(self, events: Sequence[StoredEvent]) -> None:
+        """A queued chunk: two round trips (its events, then its links of the chain). The lock, the
+        notification and the chain's head are taken by the first chunk for the whole transaction:
+        every round trip of the writer also waits for the caller's thread to let go of the
+        interpreter, so fewer of them is most of the writer's time."""
+        recorder, curs = self.recorder, self.curs
+        if self._head is None:
+            recorder._lock_table(curs)
+            recorder._notify_channel(curs)
+            self._head = recorder.log_head(curs)
+        curs.execute(
+            SQL(
+                f"WITH inserted AS (INSERT INTO {recorder.events_table_name}"
+                " (originator_id, originator_version, topic, state)"
+                " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[]) RETURNING notification_id)"
+                # Positions are drawn in the arrays' order: sorted, they pair with the events.
+                " SELECT array_agg(notification_id ORDER BY notification_id) AS ids FROM inserted"
+            ),
+            _columns(events),
+        )
+        row = curs.fetchone()
+        ids: list[int] = list(row["ids"]) if row is not None and row["ids"] is not None else []
+        if len(ids) != len(events):
+            raise RuntimeError(f"an append of {len(events)} events was given {len(ids)} positions")
+        previous, last = self._head
+        links = chain_rows(previous, ids, events)
+        self._head = (links[-1][1], recorder.append_log(curs, links, last, timed=True))
+        self._highest = max(self._highest, ids[-1])
+
     def _insert(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+        """An append that completes the request, after every chunk: the recorder's own path (its
+        idempotency record and its links, the chain's head read back from this transaction)."""
         recorder = self.recorder
         recorder._lock_table(self.curs)
         recorder._notify_channel(self.curs)
@@ -129,13 +170,17 @@ class PostgresBulk:
                 f"INSERT INTO {recorder.events_table_name} (originator_id, originator_version, topic, state)"
                 " SELECT * FROM unnest(%b::uuid[], %b::int4[], %b::text[], %b::bytea[]) RETURNING notification_id"
             ),
-            (
-                [e.originator_id for e in events],
-                [e.originator_version for e in events],
-                [e.topic for e in events],
-                [e.state for e in events],
-            ),
+            _columns(events),
         )
         ids = list(recorder._fetch_ids_after_insert_events(self.curs, events, **kwargs) or [])
         self._highest = max(self._highest, *ids) if ids else self._highest
         return ids
+
+
+def _columns(events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+    return (
+        [e.originator_id for e in events],
+        [e.originator_version for e in events],
+        [e.topic for e in events],
+        [e.state for e in events],
+    )

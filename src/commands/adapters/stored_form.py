@@ -13,13 +13,26 @@ is used as it is.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
+from datetime import date, datetime
 from json.encoder import encode_basestring  # what JSONEncoder(ensure_ascii=False) escapes with
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    Transcoding,
+    UUIDAsHex,
+)
 from eventsourcing.utils import get_topic
+
+from commands.adapters.transcodings import DateAsISO
 
 ToStored = Callable[[DomainEventProtocol[UUID]], StoredEvent]
 # Types the JSON encoder writes itself, never asking a transcoding (even for a subclass of one).
@@ -27,17 +40,31 @@ _NATIVE = (str, int, float, list, tuple, dict, type(None))
 _IDENTITY = frozenset({"originator_id", "originator_version"})  # columns of their own, not state
 
 
-class _Wrappers(dict[type, tuple[str, Transcoding] | None]):
-    """Each value type's wrapper opening and transcoding, or None where the encoder writes it."""
+# The library's own transcodings of scalars and what each writes: always ASCII with nothing to
+# escape (hex digits; a decimal's digits, sign, point and exponent; an ISO date or time), so its
+# JSON string is the text in quotes, written without calling the transcoding or the escaper.
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    UUIDAsHex: operator.attrgetter("hex"),
+    DecimalAsStr: str,
+    DatetimeAsISO: datetime.isoformat,
+    DateAsISO: date.isoformat,
+}
+
+
+class _Wrappers(dict[type, tuple[str, Transcoding, Callable[[Any], str] | None] | None]):
+    """Each value type's wrapper opening, transcoding and (for a scalar) its text, or None where
+    the encoder writes it."""
 
     def __init__(self, transcoder: JSONTranscoder) -> None:
         super().__init__()
         self.transcoder = transcoder
 
-    def __missing__(self, kind: type) -> tuple[str, Transcoding] | None:
+    def __missing__(self, kind: type) -> tuple[str, Transcoding, Callable[[Any], str] | None] | None:
         found = None if issubclass(kind, _NATIVE) else self.transcoder.types.get(kind)
         wrapper = self[kind] = (
-            None if found is None else ('{"_type_":' + encode_basestring(found.name) + ',"_data_":', found)
+            None
+            if found is None
+            else ('{"_type_":' + encode_basestring(found.name) + ',"_data_":', found, _SCALARS.get(type(found)))
         )
         return wrapper
 
@@ -51,26 +78,31 @@ def stored_form(mapper: Mapper[UUID]) -> ToStored:
     wrappers = _Wrappers(transcoder)
     keys: dict[str, str] = {}
 
-    def member(name: str, value: object) -> str:
-        key = keys.get(name) or keys.setdefault(name, encode_basestring(name) + ":")
-        kind = type(value)
-        if kind is str:
-            return key + encode_basestring(value)  # type: ignore[arg-type]  # exactly a str, not a subclass
-        if value is None:
-            return key + "null"
-        wrapper = wrappers[kind]
-        if wrapper is None:
-            return key + encode(value)
-        data = wrapper[1].encode(value)
-        return key + wrapper[0] + (encode_basestring(data) if type(data) is str else encode(data)) + "}"
-
     def to_stored(event: DomainEventProtocol[UUID]) -> StoredEvent:
         kind = type(event)
         state = vars(event)
         class_version = getattr(kind, "class_version", 1)
         if class_version > 1:  # as the library adds it: last, or in its place if the state has it
             state = {**state, "class_version": class_version}
-        members = [member(name, value) for name, value in state.items() if name not in _IDENTITY]
+        members = []
+        for name, value in state.items():  # one loop, no call a member: a statement writes 1.8 million
+            if name in _IDENTITY:
+                continue
+            key = keys.get(name) or keys.setdefault(name, encode_basestring(name) + ":")
+            of = type(value)
+            if of is str:  # exactly a str, not a subclass
+                members.append(key + encode_basestring(value))
+            elif value is None:
+                members.append(key + "null")
+            elif (wrapper := wrappers[of]) is None:
+                members.append(key + encode(value))
+            elif (scalar := wrapper[2]) is not None:
+                members.append(key + wrapper[0] + '"' + scalar(value) + '"}')
+            else:
+                data = wrapper[1].encode(value)
+                members.append(
+                    key + wrapper[0] + (encode_basestring(data) if type(data) is str else encode(data)) + "}"
+                )
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,

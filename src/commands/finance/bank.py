@@ -16,7 +16,7 @@ from commands.finance import bank_messages as m
 from commands.posting import functional_currency
 from commands.unit_of_work import CommandResult, Handlers, Stream, UnitOfWork
 from ledger.bank import RULES_ID, BankAccount, BankRules, CsvMapping, bank_account_id, csv_mapping_id
-from ledger.bank_lines import BankLine, BankStatement, line_id, statement_id
+from ledger.bank_lines import BankLine, BankStatement, LineImports, statement_id
 from ledger.bank_statements import Statement, StatementLine
 from ledger.errors import AlreadyExists, InvalidValue, NotFound
 from ledger.events import Meta
@@ -114,6 +114,7 @@ def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult
         this = statement_id(bank.id, c.digest, again=c.meta.command_id)
     tally = _Tally(bank.currency)
     end: Statement | None = None
+    made = BankLine.imports(bank.id, this, c.meta)
     with uow.stream() as out:
         chunk: list[StatementLine] = []
         for part in c.read():
@@ -131,9 +132,9 @@ def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult
             tally.total += part.amount
             chunk.append(part)
             if len(chunk) >= CHUNK:
-                _append(out, bank, this, chunk, tally, c.meta)
+                _append(out, made, chunk, tally)
                 chunk = []
-        _append(out, bank, this, chunk, tally, c.meta)
+        _append(out, made, chunk, tally)
         if end is None:
             raise InvalidValue("file: no statement in it")
         bank.check_statement_account(end.account)
@@ -172,19 +173,12 @@ def _check_line(bank: BankAccount, line: StatementLine, n: int) -> None:
         )
 
 
-def _append(
-    out: Stream, bank: BankAccount, statement: UUID, chunk: list[StatementLine], tally: _Tally, meta: Meta
-) -> None:
-    if not chunk:
-        return
-    ids = [line_id(bank.id, line.line_key) for line in chunk]
-    known = out.existing(ids)
+def _append(out: Stream, made: LineImports, chunk: list[StatementLine], tally: _Tally) -> None:
+    """A chunk's lines, each once, but for those an earlier statement (or chunk) brought already."""
     fresh: dict[UUID, StatementLine] = {}
-    for line_of, line in zip(ids, chunk, strict=True):
-        if line_of not in known and line_of not in fresh:
-            fresh[line_of] = line
-    out.append_created(*(BankLine.imported_event(bank.id, statement, line, meta, i) for i, line in fresh.items()))
-    tally.new += len(fresh)
+    for line in chunk:
+        fresh.setdefault(made.line_id(line.line_key), line)
+    tally.new += out.append_new(*(made.event(line, i) for i, line in fresh.items()))
 
 
 HANDLERS: Handlers = {
