@@ -154,7 +154,7 @@ def read_csv(stream: BinaryIO, mapping: ColumnMapping, *, account: str, currency
             next(rows, None)
         layout = _Layout(mapping, _positions(rows, mapping), account, currency)
         for row in rows:
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():  # a blank row (or one of empty cells): skipped
                 continue
             line = occurrences.number(layout.line(row, rows.line_num))
             count, total = count + 1, total + line.amount.amount
@@ -210,6 +210,7 @@ class _Layout:
 
         self.date, self.value_date = index(mapping.date), index(mapping.value_date)
         self.description = tuple(positions[c] for c in mapping.description)
+        self.one_description = self.description[0] if len(self.description) == 1 else None
         texts = (mapping.reference, mapping.counterparty, mapping.counterparty_iban, mapping.bank_reference)
         self.texts = tuple(index(c) for c in texts)
         self.currency_at = index(mapping.currency)
@@ -246,7 +247,13 @@ class _Layout:
                 field=str(mapping.currency),
             )
         assert self.date is not None
-        reference, counterparty, iban, bank_reference = (None if i is None else _text(row[i]) for i in self.texts)
+        at = self.texts
+        reference = None if at[0] is None else _text(row[at[0]])
+        counterparty = None if at[1] is None else _text(row[at[1]])
+        iban = None if at[2] is None else _text(row[at[2]])
+        bank_reference = None if at[3] is None else _text(row[at[3]])
+        one = self.one_description
+        description = row[one] if one is not None else " ".join(row[i].strip() for i in self.description)
         try:
             return StatementLine(
                 account=self.account,
@@ -257,7 +264,7 @@ class _Layout:
                     else _date(row[self.value_date].strip(), mapping, number, str(mapping.value_date))
                 ),
                 amount=Money(amount, self.currency),
-                description=remittance(_text(" ".join(row[i].strip() for i in self.description)) or ""),
+                description=remittance(_text(description) or ""),
                 reference=reference,
                 counterparty_name=counterparty,
                 counterparty_iban=iban,

@@ -70,7 +70,7 @@ class PostgresBulk:
         self.curs.execute(
             SQL(
                 f"SELECT originator_id FROM {self.recorder.events_table_name}"
-                " WHERE originator_id = ANY(%s) AND originator_version = 1"
+                " WHERE originator_id = ANY(%b::uuid[]) AND originator_version = 1"
             ),
             (list(ids),),
         )
