@@ -9,6 +9,7 @@ do not agree (unless accepted) roll every chunk back: nothing is written.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from uuid import UUID
 
 from commands import progress
@@ -93,8 +94,12 @@ class _Tally:
 
     def __init__(self, currency: str) -> None:
         self.lines = self.new = 0
-        self.total = Money.zero(currency)
+        self.currency, self.sum = currency, Decimal(0)  # summed as a Decimal: a Money a line was a cost
         self.first: StatementLine | None = None
+
+    @property
+    def total(self) -> Money:
+        return Money(self.sum, self.currency) + Money.zero(self.currency)
 
 
 def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult:
@@ -129,7 +134,7 @@ def import_statement(uow: UnitOfWork, c: m.ImportBankStatement) -> CommandResult
             _check_line(bank, part, tally.lines + 1)
             tally.lines += 1
             progress.every("writing", tally.lines)
-            tally.total += part.amount
+            tally.sum += part.amount.amount
             chunk.append(part)
             if len(chunk) >= CHUNK:
                 _append(out, made, chunk, tally)
