@@ -110,6 +110,9 @@ def parse_amounts(
         return None
     parsed: dict[str, Decimal] = {}
     for name, text in (("debit", debit), ("credit", credit)):
+        if text in _NOTHING:  # the side a line leaves empty: most files' every other cell
+            parsed[name] = _ZERO
+            continue
         try:
             amount = to_decimal(text.strip() or "0")
         except DomainError:
@@ -117,7 +120,7 @@ def parse_amounts(
             continue
         if amount < 0:
             problems.add(line, name, f"must not be negative, got {amount}")
-        elif not Money(amount, currency).is_rounded():
+        elif not _rounded(amount, currency):
             problems.add(line, name, f"{amount} has more decimals than {currency} has")
         parsed[name] = amount
     if len(parsed) < 2:
@@ -134,10 +137,23 @@ def parse_amounts(
         problems.add(line, "value", f"a {currency} line needs its value in {functional} (the value column)")
         return None
     worth = to_decimal_or_none(value)
-    if worth is None or worth < 0 or not Money(worth, functional).is_rounded():
+    if worth is None or worth < 0 or not _rounded(worth, functional):
         problems.add(line, "value", f"{value[:40]!r} is not a positive {functional} amount in minor units")
         return None
     return Amounts(signed, worth if signed > 0 else -worth)
+
+
+_NOTHING = frozenset({"", "0"})
+_ZERO = Decimal(0)
+
+
+def _rounded(amount: Decimal, currency: str) -> bool:
+    """``Money(amount, currency).is_rounded()``, decided from the exponent when it has no more
+    places than the currency (an amount as a file writes it: 1234.56)."""
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= minor_units(currency):
+        return True
+    return Money(amount, currency).is_rounded()
 
 
 def to_decimal_or_none(text: str) -> Decimal | None:

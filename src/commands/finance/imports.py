@@ -83,15 +83,20 @@ class _Rows:
             known = self.accounts[code, currency] = (wrong, "" if wrong else posted_role(rules, code))
         return known
 
-    def line(self, problems: Problems, row: m.OpeningBalanceRow) -> OpeningLine | None:
+    def line(self, problems: Problems, row: m.OpeningBalanceRow, checked: bool = False) -> OpeningLine | None:
+        """The row's line, or None and its problems added. A row ``checked`` already (the write
+        pass after the check pass) has its party and document as they were checked: trimmed."""
         fc = self.functional
         code, currency = row.account.strip(), (row.currency.strip().upper() or fc)
         wrong, role = self._account(code, currency)
         if wrong:
             problems.add(row.line, "account", wrong)
         amounts = parse_amounts(problems, row.line, row.debit, row.credit, currency, row.value, fc)
-        party = check_dimension(problems, row.line, "party", row.party)
-        document = check_dimension(problems, row.line, "document", row.document)
+        if checked:
+            party, document = (row.party or "").strip() or None, (row.document or "").strip() or None
+        else:
+            party = check_dimension(problems, row.line, "party", row.party)
+            document = check_dimension(problems, row.line, "document", row.document)
         if amounts is None or wrong:
             return None
         return OpeningLine(code, currency, amounts, party, document, role)
@@ -139,7 +144,7 @@ def import_opening_balances(uow: UnitOfWork, c: m.ImportOpeningBalances) -> Comm
         passed = Problems()  # every row passed the first pass: nothing is added here
         for n, row in enumerate(c.rows, start=1):
             progress.every("writing", n, len(c.rows))
-            checked = rows.line(passed, row)
+            checked = rows.line(passed, row, checked=True)
             assert checked is not None
             part.append(opening_line(checked))
             if len(part) == PART_LINES and parts > 1:
