@@ -100,7 +100,8 @@ class EntryBalance:
     and functional value, which the caller has already checked rounded to their minor units (as it
     parsed them). ``check`` then applies ``balanced``'s rules to the whole: at least one non-zero
     line, the debits within ``MAX_MINOR_UNITS`` per currency and in value, and zero per currency and
-    in value; it raises what ``balanced`` raises, with the same words.
+    in value; it raises what ``balanced`` raises, with the same words (a single line beyond the bound,
+    which ``balanced`` names, is refused here by the entry's bound).
     """
 
     def __init__(self, functional_currency: str) -> None:
