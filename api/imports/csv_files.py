@@ -31,6 +31,9 @@ def opening_balances(
     problems = Problems()
     rows: list[OpeningBalanceRow] = []
     lines = 0
+    # A file names few accounts, currencies and parties on many lines: each text is kept once (ADR 0046).
+    same: dict[str, str] = {}
+    once = same.setdefault
     for line, row in csv_rows(file, OPENING_COLUMNS, problems):
         lines = line
         debit = amount_text(problems, line, "debit", row.get("debit") or "0")
@@ -43,12 +46,12 @@ def opening_balances(
         rows.append(
             OpeningBalanceRow(
                 line=line,
-                account=row.get("account", ""),
+                account=(account := row.get("account", "")) and once(account, account),
                 debit=debit,
                 credit=credit,
-                currency=row.get("currency", ""),
+                currency=(currency := row.get("currency", "")) and once(currency, currency),
                 value=value,
-                party=row.get("party") or None,
+                party=(party := row.get("party") or None) and once(party, party),
                 document=row.get("document") or None,
             )
         )

@@ -152,12 +152,23 @@ def already_imported(record: ImportedFile, source: str) -> InvalidTransition:
 
 
 class ImportedEntry(KeelAggregate):
-    """A transaction brought in from a ledger file, as it was."""
+    """A transaction brought in from a ledger file, as it was.
+
+    Most are one event (``Posted``), balanced on its own. An entry of more lines than one event
+    should hold (opening balances of 100,000 accounts, ADR 0046) is written in parts: ``Begun``
+    with the first lines and the number of parts, then ``Continued`` once per further part, all in
+    one transaction. A part does not balance on its own; the entry balances as a whole, which the
+    importer proves (``journal.EntryBalance``) before the first part is written. The read models
+    fold each part's lines as any journal's. The aggregate keeps only the one-event form's lines:
+    a parted entry's are in its events, so writing it holds one part at a time.
+    """
 
     TOPIC = "keel.ImportedEntry"
 
     if TYPE_CHECKING:
         journal: list[JournalLine]
+        parts: int  # written so far
+        planned: int  # of an entry begun in parts
 
     class Event(KeelAggregate.Event):
         pass
@@ -172,7 +183,29 @@ class ImportedEntry(KeelAggregate):
         journal: list[JournalLine]
 
         def apply(self, entry: ImportedEntry) -> None:
-            entry.journal = list(self.journal)
+            entry.journal, entry.parts, entry.planned = list(self.journal), 1, 1
+
+    class Begun(Created):
+        """The first part of an entry written in ``parts`` parts (ADR 0046): balanced only with the rest."""
+
+        TOPIC = "keel.importedentry.Begun.v1"
+        memo: str
+        source: str
+        parts: int  # this one and the ``Continued`` ones
+        journal: list[JournalLine]
+
+        def apply(self, entry: ImportedEntry) -> None:
+            entry.journal, entry.parts, entry.planned = [], 1, self.parts
+
+    class Continued(Event):
+        """A further part of an entry ``Begun`` in parts: ``part`` of its ``parts`` (2, 3, …)."""
+
+        TOPIC = "keel.importedentry.Continued.v1"
+        part: int
+        journal: list[JournalLine]
+
+        def apply(self, entry: ImportedEntry) -> None:
+            entry.parts += 1
 
     @classmethod
     def post(
@@ -193,3 +226,35 @@ class ImportedEntry(KeelAggregate):
             journal=balanced(lines, functional_currency),
             **meta.stamp(on),
         )
+
+    @classmethod
+    def begin(
+        cls, entry_id: UUID, memo: str, source: str, lines: list[JournalLine], parts: int, on: date, meta: Meta
+    ) -> ImportedEntry:
+        """The first of ``parts`` parts of an entry whose balance as a whole the caller has proven
+        (``journal.EntryBalance``, over every line, before this part is written)."""
+        if parts < 2:
+            raise InvalidValue("an entry of one part is posted whole (ImportedEntry.post), balanced on its own")
+        return cls._create(
+            cls.Begun,
+            id=entry_id,
+            memo=memo.strip() or "Imported",
+            source=source,
+            parts=parts,
+            journal=_part(lines),
+            **meta.stamp(on),
+        )
+
+    def continue_with(self, lines: list[JournalLine], on: date, meta: Meta) -> None:
+        """The next part of an entry begun in parts."""
+        if self.parts >= self.planned:
+            raise InvalidTransition(f"imported entry {self.id} has all of its {self.planned} parts")
+        self.trigger_event(self.Continued, part=self.parts + 1, journal=_part(lines), **meta.stamp(on))
+
+
+def _part(lines: list[JournalLine]) -> list[JournalLine]:
+    """A part's lines: those not zero on both axes, at least one."""
+    kept = [line for line in lines if line.amount != 0 or line.value != 0]
+    if not kept:
+        raise InvalidValue("a part of a journal entry needs at least one non-zero line")
+    return kept

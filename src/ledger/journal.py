@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from ledger.errors import InvalidValue, Unbalanced
-from ledger.money import Money
+from ledger.money import Money, minor_units
 from ledger.policy import MAX_MINOR_UNITS
 from ledger.roles import Role, Roles
 
@@ -91,6 +91,52 @@ def balanced(lines: Iterable[JournalLine], functional_currency: str | None = Non
     if value != 0:
         raise Unbalanced(f"journal entry does not balance in the functional currency: off by {value}")
     return kept
+
+
+class EntryBalance:
+    """The balance of one entry too large for one event (ADR 0046), proven before any part is written.
+
+    Lines are added as they are checked, without being kept: ``add`` takes a line's currency, amount
+    and functional value, which the caller has already checked rounded to their minor units (as it
+    parsed them). ``check`` then applies ``balanced``'s rules to the whole: at least one non-zero
+    line, the debits within ``MAX_MINOR_UNITS`` per currency and in value, and zero per currency and
+    in value; it raises what ``balanced`` raises, with the same words (a single line beyond the bound,
+    which ``balanced`` names, is refused here by the entry's bound).
+    """
+
+    def __init__(self, functional_currency: str) -> None:
+        self.functional_currency = functional_currency
+        self.totals: dict[str, Decimal] = defaultdict(Decimal)
+        self.debits: dict[str, Decimal] = defaultdict(Decimal)  # per currency, and in value ("")
+        self.value = Decimal(0)
+        self.lines = 0  # the non-zero ones
+
+    def add(self, currency: str, amount: Decimal, value: Decimal) -> None:
+        if amount == 0 and value == 0:
+            return
+        self.lines += 1
+        self.totals[currency] += amount
+        self.value += value
+        if amount > 0:
+            self.debits[currency] += amount
+        if value > 0:
+            self.debits[""] += value
+
+    def check(self) -> None:
+        if not self.lines:
+            raise InvalidValue("a journal entry needs at least one non-zero line")
+        for currency, total in self.debits.items():
+            places = minor_units(currency or self.functional_currency)
+            if total.scaleb(places) > MAX_MINOR_UNITS:
+                what = f"in {currency}" if currency else f"in value ({self.functional_currency})"
+                limit = f"({MAX_MINOR_UNITS} minor units)"
+                raise InvalidValue(f"the entry's debits {what} exceed what Keel accepts {limit}")
+        off = {cur: total for cur, total in self.totals.items() if total != 0}
+        if off:
+            detail = ", ".join(f"{total} {cur}" for cur, total in sorted(off.items()))
+            raise Unbalanced(f"journal entry does not balance: off by {detail}")
+        if self.value != 0:
+            raise Unbalanced(f"journal entry does not balance in the functional currency: off by {self.value}")
 
 
 def reverse(lines: Iterable[JournalLine], memo: str | None = None) -> list[JournalLine]:

@@ -19,7 +19,6 @@ of one line on that account. Ageing, the forecast and the payment commands treat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,7 +32,7 @@ from ledger.events import Meta
 from ledger.imports import Problems
 from ledger.invoice import Invoice
 from ledger.invoice_lines import make_line
-from ledger.journal import JournalLine, Posting, balanced
+from ledger.journal import EntryBalance, JournalLine, Posting
 from ledger.money import Money, minor_units, to_decimal
 from ledger.payables import Bill, BillLine, Supplier
 from ledger.policy import check_identifier
@@ -111,6 +110,9 @@ def parse_amounts(
         return None
     parsed: dict[str, Decimal] = {}
     for name, text in (("debit", debit), ("credit", credit)):
+        if text in _NOTHING:  # the side a line leaves empty: most files' every other cell
+            parsed[name] = _ZERO
+            continue
         try:
             amount = to_decimal(text.strip() or "0")
         except DomainError:
@@ -118,7 +120,7 @@ def parse_amounts(
             continue
         if amount < 0:
             problems.add(line, name, f"must not be negative, got {amount}")
-        elif not Money(amount, currency).is_rounded():
+        elif not _rounded(amount, currency):
             problems.add(line, name, f"{amount} has more decimals than {currency} has")
         parsed[name] = amount
     if len(parsed) < 2:
@@ -135,10 +137,23 @@ def parse_amounts(
         problems.add(line, "value", f"a {currency} line needs its value in {functional} (the value column)")
         return None
     worth = to_decimal_or_none(value)
-    if worth is None or worth < 0 or not Money(worth, functional).is_rounded():
+    if worth is None or worth < 0 or not _rounded(worth, functional):
         problems.add(line, "value", f"{value[:40]!r} is not a positive {functional} amount in minor units")
         return None
     return Amounts(signed, worth if signed > 0 else -worth)
+
+
+_NOTHING = frozenset({"", "0"})
+_ZERO = Decimal(0)
+
+
+def _rounded(amount: Decimal, currency: str) -> bool:
+    """``Money(amount, currency).is_rounded()``, decided from the exponent when it has no more
+    places than the currency (an amount as a file writes it: 1234.56)."""
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= minor_units(currency):
+        return True
+    return Money(amount, currency).is_rounded()
 
 
 def to_decimal_or_none(text: str) -> Decimal | None:
@@ -157,6 +172,7 @@ class OpeningLine:
     amounts: Amounts
     party: str | None = None
     document: str | None = None
+    role: str = ""  # the role it posts under (``posted_role``)
 
 
 def check_dimension(problems: Problems, line: int, field: str, text: str | None) -> str | None:
@@ -169,30 +185,54 @@ def check_dimension(problems: Problems, line: int, field: str, text: str | None)
         return None
 
 
-def opening_journal(
-    lines: Sequence[tuple[int, OpeningLine]], against: Account | None, functional: str, rules: ChartRules
-) -> tuple[list[JournalLine], Decimal, Decimal]:
-    """The opening entry's lines (conversion lines on ``against`` balance each foreign currency),
-    and the total debits and credits in value."""
-    journal: list[JournalLine] = []
-    foreign: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    debits = credits = Decimal(0)
-    for _, ln in lines:
+def opening_line(ln: OpeningLine) -> JournalLine:
+    """The journal line of one checked line of opening balances."""
+    a = ln.amounts
+    dims = {"party_id": ln.party, "document_id": ln.document, "memo": OPENING_MEMO, "role": ln.role}
+    return JournalLine(ln.account, a.amount, ln.currency, a.value, **dims)  # type: ignore[arg-type]
+
+
+class OpeningTotals:
+    """What checking opening balances keeps of their lines: totals, never the lines (ADR 0046).
+
+    Each checked line is added; ``conversions`` are then the lines on the opening-balance account
+    that balance each foreign currency, and ``balance`` (``journal.EntryBalance``) has seen every
+    line the entry will have, so ``balance.check()`` proves the whole entry before any part of it
+    is written.
+    """
+
+    def __init__(self, functional: str) -> None:
+        self.functional = functional
+        self.debits = self.credits = Decimal(0)  # in value
+        self.foreign: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        self.balance = EntryBalance(functional)
+
+    def add(self, ln: OpeningLine) -> None:
         a = ln.amounts
-        role = posted_role(rules, ln.account)
-        dims = {"party_id": ln.party, "document_id": ln.document, "memo": OPENING_MEMO, "role": role}
-        journal.append(JournalLine(ln.account, a.amount, ln.currency, a.value, **dims))  # type: ignore[arg-type]
-        debits += max(a.value, Decimal(0))
-        credits += max(-a.value, Decimal(0))
-        if ln.currency != functional:
-            foreign[ln.currency][0] += a.amount
-            foreign[ln.currency][1] += a.value
-    for currency, (amount, value) in sorted(foreign.items()):
-        if (amount or value) and against is not None:
-            memo = f"{OPENING_MEMO}: {currency} at its opening value"
-            journal.append(JournalLine(against.code, -amount, currency, -value, memo=memo, role=""))
-            journal.append(JournalLine(against.code, value, functional, value, memo=memo, role=""))
-    return journal, debits, credits
+        if a.value > 0:
+            self.debits += a.value
+        else:
+            self.credits -= a.value
+        if ln.currency != self.functional:
+            totals = self.foreign[ln.currency]
+            totals[0] += a.amount
+            totals[1] += a.value
+        self.balance.add(ln.currency, a.amount, a.value)
+
+    def conversions(self, against: Account | None) -> list[JournalLine]:
+        """The conversion lines (none zero on both axes), each added to ``balance`` the first time."""
+        lines: list[JournalLine] = []
+        for currency, (amount, value) in sorted(self.foreign.items()):
+            if (amount or value) and against is not None:
+                memo = f"{OPENING_MEMO}: {currency} at its opening value"
+                lines.append(JournalLine(against.code, -amount, currency, -value, memo=memo, role=""))
+                lines.append(JournalLine(against.code, value, self.functional, value, memo=memo, role=""))
+        return [ln for ln in lines if ln.amount != 0 or ln.value != 0]
+
+    def close(self, against: Account | None) -> None:
+        """Add the conversion lines to the balance: it has then seen the whole entry."""
+        for ln in self.conversions(against):
+            self.balance.add(ln.currency, ln.amount, ln.value)
 
 
 def unbalanced_message(debits: Decimal, credits: Decimal, functional: str) -> str:
@@ -202,10 +242,6 @@ def unbalanced_message(debits: Decimal, credits: Decimal, functional: str) -> st
         f"opening balances do not balance: debits {grouped(d)} {functional}, credits {grouped(c)} {functional},"
         f" difference {grouped(d - c)} {functional}"
     )
-
-
-def balanced_opening(journal: list[JournalLine], functional: str) -> list[JournalLine]:
-    return balanced(journal, functional)
 
 
 # -- open items ---------------------------------------------------------------------------------

@@ -168,6 +168,17 @@ def _event_plan(cls: type) -> tuple[tuple[str, TextRule | None], ...]:
 _EVENT_PLANS: dict[type, tuple[tuple[str, TextRule | None], ...]] = {}
 
 
+def _value_plan(cls: type) -> tuple[tuple[str, TextRule], ...]:
+    """The fields of a value inside an event (a journal line), each with its text rule."""
+    plan = _VALUE_PLANS.get(cls)
+    if plan is None:
+        plan = _VALUE_PLANS[cls] = tuple((n, rule_for(n)) for n in _field_names(cls))
+    return plan
+
+
+_VALUE_PLANS: dict[type, tuple[tuple[str, TextRule], ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(cls)
     if names is None:
@@ -206,8 +217,14 @@ def _check_value(value: Any, name: str) -> None:
             _within(key, name, f"{name} key", name)
             _within(item, name, f"{name}[{key!r}]", name)
     elif _field_names(kind):
-        for field in _field_names(kind):
-            _within(getattr(value, field), field, f"{name}.{field}", field)
+        for field, rule in _value_plan(kind):  # the common values decided inline, as in ``check_event``
+            item = getattr(value, field)
+            of = type(item)
+            if item is None or (of is str and item.isascii() and item.isprintable() and len(item) <= rule.max_length):
+                continue
+            if of is Decimal and item.is_finite() and -MAX_DECIMAL < item < MAX_DECIMAL:
+                continue
+            _within(item, field, f"{name}.{field}", field)
     elif isinstance(value, str | int | Decimal | date):  # a subclass (an enum member): checked as its base
         _check_value(_BASES[next(b for b in _BASES if isinstance(value, b))](value), name)
     else:

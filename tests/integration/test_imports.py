@@ -22,6 +22,7 @@ from api.system import Keel
 from commands import messages as m
 from commands.adapters.postgres import PIPELINE_MAX_BYTES
 from commands.audit import verify
+from commands.finance import imports as finance_imports
 from ledger.errors import InvalidTransition
 from ledger.events import Meta
 from ledger.imports import ImportRefused
@@ -242,9 +243,13 @@ def test_a_large_open_items_file_refused_on_its_last_line_writes_none_of_its_chu
     assert ageing(keel.views, "receivables", date(2026, 1, 1), "EUR").item_count == 4_500
 
 
-def test_opening_balances_of_thousands_of_lines_are_one_large_event_on_the_chain(keel: Keel) -> None:
+def test_opening_balances_of_thousands_of_lines_are_one_large_event_on_the_chain(
+    keel: Keel, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One ImportedEntry far above the PostgreSQL recorder's pipeline bound in bytes: appended in a
-    plain transaction (a single multi-megabyte event hung in pipeline mode), chained, folded."""
+    plain transaction (a single multi-megabyte event hung in pipeline mode), chained, folded. (An
+    entry of more than ``PART_LINES`` lines is written in parts, ADR 0046: here the bound is raised.)"""
+    monkeypatch.setattr(finance_imports, "PART_LINES", 10_000)
     lines = 5_000
     rows = "".join(f"6000,{i + 1}.00,,EUR\n" for i in range(lines))
     total = sum(range(1, lines + 1))

@@ -22,6 +22,7 @@ from api.imports.files import ImportFile
 from api.imports.ledger_text import journal
 from api.system import Keel
 from commands import messages as m
+from commands.finance import imports as finance_imports
 from commands.messages import Command
 from ledger.errors import DomainError
 from ledger.events import Meta
@@ -106,6 +107,12 @@ def test_hostile_import_files_are_refused_whole_or_folded_by_every_read_model(
     header = ["account", "debit", "credit", "currency", "value", "party", "document"]
     file = ImportFile("opening.csv", _csv(header, opening))
     _attempt(keel, lambda: opening_balances(file, date(2026, 1, 1), META, "3900", force=True))
+    # The same file as an entry in parts of two lines (ADR 0046): refused whole or folded the same way.
+    whole, finance_imports.PART_LINES = finance_imports.PART_LINES, 2
+    try:
+        _attempt(keel, lambda: opening_balances(file, date(2026, 1, 1), META, "3900", force=True))
+    finally:
+        finance_imports.PART_LINES = whole
     header = ["kind", "party", "number", "issue_date", "due_date", "currency", "amount", "value"]
     items_file = ImportFile("items.csv", _csv(header, [list(r) for r in items]))
     _attempt(keel, lambda: open_items(items_file, META, "3900", force=True))

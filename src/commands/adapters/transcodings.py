@@ -47,6 +47,17 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, (Decimal, UUID)) else value
 
 
+def _field_names(kind: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order (asked once per type, not once per value encoded)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class DataclassAsDict(Transcoding):
     """A frozen dataclass as a dict of its fields (None omitted); missing fields take defaults."""
 
@@ -54,8 +65,12 @@ class DataclassAsDict(Transcoding):
     uuids: tuple[str, ...] = ()
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        fields = (f.name for f in dataclasses.fields(obj))
-        return {name: _plain(getattr(obj, name)) for name in fields if getattr(obj, name) is not None}
+        out: dict[str, Any] = {}
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            if value is not None:
+                out[name] = str(value) if isinstance(value, (Decimal, UUID)) else value
+        return out
 
     def decode(self, data: dict[str, Any]) -> Any:
         # ``data`` is the decoder's own, fresh from the JSON: converted in place, not copied.

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
+from typing import Any
 
 from ledger.accounts import AccountType
 from ledger.money import Money
@@ -66,12 +67,22 @@ def _posting(acct: ChartAccount, currency: str, amount: Decimal, value: Decimal,
     return f"    {name:<52}  {amount} {currency} @@ {abs(value)} {functional}"
 
 
+# An entry written in parts (ADR 0046): its parts, consecutive in the log, are one transaction.
+PARTS = frozenset({"keel.importedentry.Begun.v1", "keel.importedentry.Continued.v1"})
+
+
+def _transaction(row: tuple[Any, ...]) -> object:
+    """What makes a line's transaction: its event, or the entry of a part."""
+    return ("entry", row[8]) if row[2] in PARTS else row[0]
+
+
 def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime | None = None) -> Iterator[str]:
     """Yield the journal text line by line, in business-date order (ties by log position)."""
     where, params = ("WHERE recorded_at <= %s", [known_at]) if known_at else ("", [])
     with db.read() as cur:
         cur.execute(
-            "SELECT position, effective_date, event_topic, memo, account, currency, amount_minor, value_minor"
+            "SELECT position, effective_date, event_topic, memo, account, currency, amount_minor, value_minor,"
+            " source_id"
             f" FROM gl_lines {where} ORDER BY effective_date, position, line_no",
             params,
         )
@@ -84,14 +95,14 @@ def journal_lines(db: ViewDatabase, functional_currency: str, known_at: datetime
     for code in sorted(chart, key=lambda c: chain(c, chart)):
         yield declaration(chart[code])
     yield ""
-    for position, group in groupby(rows, key=lambda r: r[0]):
+    for _, group in groupby(rows, key=_transaction):
         lines = list(group)
         first = lines[0]
         day = as_date(first[1])
         assert day is not None
         yield f"{day.isoformat()} * {first[3] or first[2]}"
-        yield f"    ; keel-position: {position}  keel-event: {first[2]}"
-        for _, _, _, _, code, currency, amount, value in lines:
+        yield f"    ; keel-position: {first[0]}  keel-event: {first[2]}"
+        for _, _, _, _, code, currency, amount, value, _ in lines:
             yield _posting(
                 chart[str(code)],
                 currency,
