@@ -327,9 +327,11 @@ class LineImports:
     checked each of those values when the ``StatementLine`` was built, by the same rule for the same
     field (texts: description and reference as text, the others as names; dates: business dates;
     amounts: the money bound, far inside the decimal one; the key: a 32-character digest), and the
-    rest (account, statement, currency, actor, command) is the first event's, checked with it. The
-    events are the same, key order included (the stored bytes are: ``tests/unit/test_bank_line_events``);
-    a statement's 100,000 events take a fifth of the time the dataclass and the policy took.
+    rest (account, statement, currency, actor, command) is the first event's, checked with it; so is
+    the time the events were made (one command makes them all: the log's own time of each is the
+    recorder's, ``recorded_at``). The events are the same, key order included (the stored bytes are:
+    ``tests/unit/test_bank_line_events``); a statement's 100,000 events take a fifth of the time the
+    dataclass and the policy took.
     """
 
     def __init__(self, bank_account_id: UUID, statement_id: UUID, meta: Meta) -> None:
@@ -347,7 +349,6 @@ class LineImports:
         state = self.template.copy()  # the key order of the dataclass's __init__, kept by update
         state.update(
             originator_id=known_id,
-            timestamp=BankLine.Imported.create_timestamp(),
             line_key=line.line_key,
             amount=line.amount.amount,
             description=line.description,

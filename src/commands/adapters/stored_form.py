@@ -16,6 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from json.encoder import encode_basestring  # what JSONEncoder(ensure_ascii=False) escapes with
 from typing import Any
 from uuid import UUID
@@ -37,7 +38,8 @@ from commands.adapters.transcodings import DateAsISO
 ToStored = Callable[[DomainEventProtocol[UUID]], StoredEvent]
 # Types the JSON encoder writes itself, never asking a transcoding (even for a subclass of one).
 _NATIVE = (str, int, float, list, tuple, dict, type(None))
-_IDENTITY = frozenset({"originator_id", "originator_version"})  # columns of their own, not state
+_IDENTITY = frozenset({"originator_id", "originator_version"})
+_IMMUTABLE = frozenset({str, UUID, Decimal, date, datetime})  # columns of their own, not state
 
 
 # The library's own transcodings of scalars and what each writes: always ASCII with nothing to
@@ -77,6 +79,9 @@ def stored_form(mapper: Mapper[UUID]) -> ToStored:
     encode = transcoder.encoder.encode
     wrappers = _Wrappers(transcoder)
     keys: dict[str, str] = {}
+    # Each field's last value and its member text: the events of one import share most values
+    # (the account, the statement, the actor, the command: the same objects), written once.
+    last: dict[str, tuple[object, str]] = {}
 
     def to_stored(event: DomainEventProtocol[UUID]) -> StoredEvent:
         kind = type(event)
@@ -88,21 +93,26 @@ def stored_form(mapper: Mapper[UUID]) -> ToStored:
         for name, value in state.items():  # one loop, no call a member: a statement writes 1.8 million
             if name in _IDENTITY:
                 continue
+            seen = last.get(name)
+            if seen is not None and seen[0] is value:
+                members.append(seen[1])
+                continue
             key = keys.get(name) or keys.setdefault(name, encode_basestring(name) + ":")
             of = type(value)
             if of is str:  # exactly a str, not a subclass
-                members.append(key + encode_basestring(value))
+                member = key + encode_basestring(value)
             elif value is None:
-                members.append(key + "null")
+                member = key + "null"
             elif (wrapper := wrappers[of]) is None:
-                members.append(key + encode(value))
+                member = key + encode(value)
             elif (scalar := wrapper[2]) is not None:
-                members.append(key + wrapper[0] + '"' + scalar(value) + '"}')
+                member = key + wrapper[0] + '"' + scalar(value) + '"}'
             else:
                 data = wrapper[1].encode(value)
-                members.append(
-                    key + wrapper[0] + (encode_basestring(data) if type(data) is str else encode(data)) + "}"
-                )
+                member = key + wrapper[0] + (encode_basestring(data) if type(data) is str else encode(data)) + "}"
+            if of in _IMMUTABLE:  # a value that cannot change under the same identity
+                last[name] = (value, member)
+            members.append(member)
         return StoredEvent(
             originator_id=event.originator_id,
             originator_version=event.originator_version,
