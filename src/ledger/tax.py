@@ -72,6 +72,13 @@ def _sum(amounts: Sequence[Money]) -> Money:
 def compute(lines: Sequence[TaxableLine]) -> TaxResult:
     if not lines:
         raise InvalidValue("a document needs at least one line")
+    if len(lines) == 1 and not lines[0].inclusive:
+        return _one_exclusive(lines[0])
+    return grouped(lines)
+
+
+def grouped(lines: Sequence[TaxableLine]) -> TaxResult:
+    """Tax per (rate, inclusive) group: what ``compute`` answers for every document."""
     nets: list[Money] = [line.amount for line in lines]
     by_rate: dict[Decimal, tuple[Money, Money]] = {}
     for inclusive in (False, True):
@@ -91,3 +98,13 @@ def compute(lines: Sequence[TaxableLine]) -> TaxResult:
             by_rate[rate] = (prev_base + base, prev_tax + tax)
     groups = [TaxGroup(rate, base, tax) for rate, (base, tax) in sorted(by_rate.items())]
     return TaxResult(nets, groups)
+
+
+def _one_exclusive(line: TaxableLine) -> TaxResult:
+    """``grouped`` of one tax-exclusive line (most documents, and every invoice loaded from the log
+    computes it again): the same operations without the grouping, so the same amounts, exponents
+    included (a property test compares the two)."""
+    zero = Money.zero(line.amount.currency)
+    total = zero + line.amount
+    tax = (total * line.rate * Decimal("0.01")).rounded()
+    return TaxResult([line.amount], [TaxGroup(line.rate, zero + total, zero + tax)])
