@@ -254,9 +254,11 @@ class _Appender:
         self.bulk, self.to_stored = bulk, stored_form(app.mapper)
 
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]:
+        return self.append_events([event for aggregate in aggregates for event in aggregate.collect_events()], **kwargs)
+
+    def append_events(self, events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any) -> list[int]:
         to_stored = self.to_stored
-        stored = [to_stored(event) for aggregate in aggregates for event in aggregate.collect_events()]
-        return self.bulk.append(stored, **kwargs)
+        return self.bulk.append([to_stored(event) for event in events], **kwargs)
 
     def append_new(self, events: Sequence[DomainEventProtocol[UUID]]) -> int:
         # Encoded before asking which exist: the question waits for the chunk before this one to be

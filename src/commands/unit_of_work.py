@@ -59,6 +59,7 @@ class Appender(Protocol):
     """Aggregates appended in one transaction, chunk after chunk (the application's side of it)."""
 
     def append(self, aggregates: Sequence[KeelAggregate], **kwargs: Any) -> list[int]: ...
+    def append_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> list[int]: ...
     def append_new(self, events: Sequence[DomainEventProtocol[UUID]]) -> int: ...
     def settle(self) -> int: ...
 
@@ -82,6 +83,13 @@ class Stream:
         chart = next((a for a in aggregates if isinstance(a, Chart)), None)
         if chart is not None:  # what follows in this transaction posts by the chart it wrote
             self._uow._chart = chart.rules
+
+    def append_events(self, *events: KeelAggregate.Event) -> None:
+        """Events of new aggregates made without them (an import's documents, each aggregate's events
+        in order from its first): what ``append`` of those aggregates would write, their postings
+        checked by the chart the same way."""
+        self._uow._check_events(list(events))
+        self._positions = max([self._positions, *self._appender.append_events(events)])
 
     def append_new(self, *events: KeelAggregate.Created) -> int:
         """Events that each create an aggregate no one needs in memory (a statement's lines), appended
@@ -270,11 +278,16 @@ class UnitOfWork:
         """Every journal about to be recorded posts only where the chart allows (one place for
         every context): accounts that exist and are active, in their currency, and no manual
         entry to a control account. A chart saved in the same commit is the one that applies."""
-        posting = [e for a in aggregates for e in a.pending_events if getattr(e, "journal", None)]
+        saved = next((a for a in aggregates if isinstance(a, Chart)), None)
+        self._check_events(
+            [e for a in aggregates for e in a.pending_events], saved.rules if saved is not None else None
+        )
+
+    def _check_events(self, events: Sequence[DomainEventProtocol[UUID]], rules: ChartRules | None = None) -> None:
+        posting = [e for e in events if getattr(e, "journal", None)]
         if not posting:
             return
-        saved = next((a for a in aggregates if isinstance(a, Chart)), None)
-        rules = saved.rules if saved is not None else self.chart()
+        rules = self.chart() if rules is None else rules
         for event in posting:
             manual, closing = isinstance(event, JournalEntry.Posted), isinstance(event, Books.YearClosed)
             rules.check_lines(getattr(event, "journal", None) or [], manual=manual, closing=closing)

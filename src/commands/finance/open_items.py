@@ -11,6 +11,8 @@ refuses there is listed too and rolls every chunk back: all or nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from commands import progress
@@ -25,15 +27,17 @@ from ledger.errors import DomainError, NotFound
 from ledger.events import KeelAggregate, Meta
 from ledger.imports import ImportedFile, Problems
 from ledger.money import Money, minor_units
-from ledger.opening import OpenItem, open_bill, open_invoice, opening_account, to_decimal_or_none
+from ledger.open_item_events import OpenItemEvents
+from ledger.opening import OpenItem, opening_account, to_decimal_or_none
 from ledger.payables import Supplier
-from ledger.policy import NAME, check_text
+from ledger.policy import LAST_DERIVED_DAY, NAME, check_business_date, check_text
 
 TERMS_DAYS = 30  # of a customer or supplier an open-items file registers
 CHUNK = 2_000  # documents appended at a time
 _PARTY = {"invoice": "customer", "bill": "supplier"}
 
 
+@lru_cache(maxsize=4096)  # each row asks twice, and a party has many items
 def _party_id(kind: str, party: str) -> UUID:
     """A party named in an open-items file: its id, if the text is one; else the id its name
     derives (so a second file names the same party)."""
@@ -41,6 +45,12 @@ def _party_id(kind: str, party: str) -> UUID:
         return UUID(party)
     except ValueError:
         return uuid5(NAMESPACE_URL, f"keel:import:{kind}:{' '.join(party.casefold().split())}")
+
+
+def _derived(day: date, field: str) -> None:
+    """A due date: a business date's bounds, extended as a date computed from one (the policy's)."""
+    if day > LAST_DERIVED_DAY:
+        raise DomainError(f"{field}: {day.isoformat()} is after {LAST_DERIVED_DAY}")
 
 
 def _item(problems: Problems, row: m.OpenItemRow, fc: str, books: Books) -> OpenItem | None:
@@ -78,6 +88,20 @@ def _item(problems: Problems, row: m.OpenItemRow, fc: str, books: Books) -> Open
             problems.add(row.line, "value", f"a {currency} item needs its positive value in {fc} (the value column)")
             return None
         value = worth
+    for field, day, check in (
+        ("issue_date", row.issue_date, check_business_date),
+        ("due_date", row.due_date, _derived),
+    ):
+        try:
+            check(day, field)
+        except DomainError as exc:
+            problems.add(row.line, field, str(exc).removeprefix(f"{field}: "))
+    valued = [("value", Money(value, fc))] if currency != fc else []
+    for field, money in [("amount", Money(amount, currency)), *valued]:
+        try:
+            money.to_minor()  # within the money bound, as every journal line of the document must be
+        except DomainError as exc:
+            problems.add(row.line, field, str(exc))
     if len(problems.found) > before:
         return None
     number = row.number.strip()
@@ -151,8 +175,9 @@ def _documents(
     books, against, rules = posting
     fc = books.functional_currency
     passed = Problems()  # every row passed the first pass: nothing is added here
-    chunk: list[KeelAggregate] = []
-    written = 0
+    made = OpenItemEvents(against, fc, c.meta, rules)
+    chunk: list[KeelAggregate.Event] = []
+    written = documents = 0
     for n, row in enumerate(c.rows, start=1):
         progress.every("writing", n, len(c.rows))
         party = parties[_party_id(row.kind, row.party.strip())]
@@ -162,20 +187,21 @@ def _documents(
             if item.kind == "invoice":
                 assert isinstance(party, Customer)
                 party.check_known_on(item.issued_on, f"invoice {item.number}")
-                chunk.append(open_invoice(uuid4(), party, item, against, fc, c.meta, rules))
+                chunk += made.invoice(uuid4(), party, item)
             else:
                 assert isinstance(party, Supplier)
-                chunk.append(open_bill(uuid4(), party, item, against, fc, c.meta, rules))
+                chunk += made.bill(uuid4(), party, item)
+            documents += 1
         except DomainError as exc:
             problems.add(item.line, "", str(exc))
-        if len(chunk) >= CHUNK or problems.found:
+        if documents >= CHUNK or problems.found:
             if not problems.found:
-                out.append(*chunk)
-                written += len(chunk)
-            chunk = []
+                out.append_events(*chunk)
+                written += documents
+            chunk, documents = [], 0
     if chunk and not problems.found:
-        out.append(*chunk)
-        written += len(chunk)
+        out.append_events(*chunk)
+        written += documents
     return written
 
 

@@ -1,0 +1,95 @@
+"""An open-items file's documents made together (``OpenItemEvents``) are the events made one by
+one (``open_invoice``, ``open_bill``): the same types, fields in the same order and the same
+stored bytes (the hash chain covers them), folding into the same invoice or bill."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commands.application import KeelApplication
+from ledger.chart import IMPLICIT
+from ledger.customer import Customer
+from ledger.events import KeelAggregate, Meta
+from ledger.invoice import Invoice
+from ledger.money import Money
+from ledger.open_item_events import OpenItemEvents
+from ledger.opening import OpenItem, open_bill, open_invoice, opening_account
+from ledger.payables import Bill, Supplier
+
+META = Meta("test:open-items")
+DAY = date(2026, 1, 1)
+AGAINST = opening_account(IMPLICIT, "3000").code
+CUSTOMER = Customer.register(uuid4(), "Atlas GmbH", 30, "EUR", DAY, META)
+SUPPLIER = Supplier.register(uuid4(), "Nordlicht — Büro & Co", 30, "EUR", DAY, META)
+APP = KeelApplication("memory://")
+
+numbers = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=200)
+cents = st.integers(1, 10**14)
+places = st.sampled_from(["EUR", "JPY", "KWD", "USD"])
+
+
+def _item(kind: str, number: str, units: int, currency: str, scale: int, value: Decimal | None, days: int) -> OpenItem:
+    exponent = {"JPY": 0, "KWD": 3}.get(currency, 2)
+    amount = Decimal(units).scaleb(-exponent)
+    amount = amount.quantize(Decimal(1).scaleb(-exponent - scale)) if scale else amount  # "12.5" as "12.500"
+    issued = DAY + timedelta(days=days)
+    return OpenItem(
+        7, kind, number.strip() or "N", issued, issued + timedelta(days=30), Money(amount, currency), value or amount
+    )
+
+
+def _same(together: list[KeelAggregate.Event], alone: list[KeelAggregate.Event]) -> None:
+    assert [type(e) for e in together] == [type(e) for e in alone]
+    for a, b in zip(together, alone, strict=True):
+        object.__setattr__(b, "timestamp", a.timestamp)
+        assert list(vars(a).items()) == list(vars(b).items())
+        assert APP.mapper.to_stored_event(a) == APP.mapper.to_stored_event(b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["invoice", "bill"]), numbers, cents, places, st.integers(0, 2), st.integers(0, 900)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["1.1", "0.5", None]),
+)
+def test_documents_made_together_are_the_documents_made_one_by_one(
+    rows: list[tuple[str, str, int, str, int, int]], rate: str | None
+) -> None:
+    made = OpenItemEvents(AGAINST, "EUR", META, IMPLICIT)
+    first = _item("invoice", "W-1", 100, "EUR", 0, None, 0), _item("bill", "W-2", 100, "EUR", 0, None, 0)
+    made.invoice(uuid4(), CUSTOMER, first[0]), made.bill(uuid4(), SUPPLIER, first[1])  # the templates
+    for kind, number, units, currency, scale, days in rows:
+        value = None
+        if currency != "EUR":  # a foreign item carries its value in EUR
+            value = Money(Decimal(units) * Decimal(rate or "1") / 1000, "EUR").rounded().amount or Decimal("0.01")
+        item = _item(kind, number, min(units, 10**11), currency, scale, value, days)
+        document = uuid4()
+        if kind == "invoice":
+            together = made.invoice(document, CUSTOMER, item)
+            alone = list(open_invoice(document, CUSTOMER, item, AGAINST, "EUR", META, IMPLICIT).collect_events())
+        else:
+            together = made.bill(document, SUPPLIER, item)
+            alone = list(open_bill(document, SUPPLIER, item, AGAINST, "EUR", META, IMPLICIT).collect_events())
+        _same(together, alone)
+
+
+def test_the_events_made_together_fold_into_the_document() -> None:
+    made = OpenItemEvents(AGAINST, "EUR", META, IMPLICIT)
+    for number in ("A-1", "A-2"):
+        item = _item("invoice", number, 12_350, "EUR", 1, None, 3)
+        events = made.invoice(uuid4(), CUSTOMER, item)
+        invoice = events[0].mutate(None)
+        invoice = events[1].mutate(invoice)
+        assert isinstance(invoice, Invoice)
+        assert (invoice.number, invoice.outstanding, invoice.due_date) == (number, item.amount, item.due_on)
+        (recorded,) = made.bill(uuid4(), SUPPLIER, item)
+        bill = recorded.mutate(None)
+        assert isinstance(bill, Bill) and bill.outstanding == Money(Decimal("123.50"), "EUR")
