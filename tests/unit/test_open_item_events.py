@@ -64,8 +64,11 @@ def test_documents_made_together_are_the_documents_made_one_by_one(
     rows: list[tuple[str, str, int, str, int, int]], rate: str | None
 ) -> None:
     made = OpenItemEvents(AGAINST, "EUR", META, IMPLICIT)
-    first = _item("invoice", "W-1", 100, "EUR", 0, None, 0), _item("bill", "W-2", 100, "EUR", 0, None, 0)
-    made.invoice(uuid4(), CUSTOMER, first[0]), made.bill(uuid4(), SUPPLIER, first[1])  # the templates
+    for currency in ("EUR", "JPY", "KWD", "USD"):  # the first of each kind and currency: the templates
+        value = None if currency == "EUR" else Decimal("7.00")
+        made.invoice(uuid4(), CUSTOMER, _item("invoice", "W-1", 700, currency, 0, value, 0))
+        made.bill(uuid4(), SUPPLIER, _item("bill", "W-2", 700, currency, 0, value, 0))
+    assert len(made.templates) == 8
     for kind, number, units, currency, scale, days in rows:
         value = None
         if currency != "EUR":  # a foreign item carries its value in EUR

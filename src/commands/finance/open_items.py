@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -104,6 +105,14 @@ def _item(problems: Problems, row: m.OpenItemRow, fc: str, books: Books) -> Open
             problems.add(row.line, field, str(exc))
     if len(problems.found) > before:
         return None
+    return _checked(row, fc)
+
+
+def _checked(row: m.OpenItemRow, fc: str) -> OpenItem:
+    """The item of a row ``_item`` passed: the same values, read again without checking them."""
+    currency = row.currency.strip().upper() or fc
+    amount = Decimal(row.amount.strip())  # as ``to_decimal`` reads it, the text already checked
+    value = Decimal((row.value or "").strip()) if currency != fc else amount
     number = row.number.strip()
     return OpenItem(row.line, row.kind, number, row.issue_date, row.due_date, Money(amount, currency), value)
 
@@ -174,15 +183,13 @@ def _documents(
     rest are still built (to list every problem), none appended."""
     books, against, rules = posting
     fc = books.functional_currency
-    passed = Problems()  # every row passed the first pass: nothing is added here
     made = OpenItemEvents(against, fc, c.meta, rules)
     chunk: list[KeelAggregate.Event] = []
     written = documents = 0
     for n, row in enumerate(c.rows, start=1):
         progress.every("writing", n, len(c.rows))
         party = parties[_party_id(row.kind, row.party.strip())]
-        item = _item(passed, row, fc, books)
-        assert item is not None
+        item = _checked(row, fc)  # every row passed the first pass
         try:
             if item.kind == "invoice":
                 assert isinstance(party, Customer)
