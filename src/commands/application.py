@@ -24,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from commands.access import keys
+from commands.access import keys, users
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
@@ -90,7 +90,18 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, WEBHOOKS, REMINDERS, RECURRING, keys.HANDLERS)
+        contexts = (
+            SALES,
+            FINANCE,
+            CRM,
+            DELIVERY,
+            AUTOMATION,
+            WEBHOOKS,
+            REMINDERS,
+            RECURRING,
+            keys.HANDLERS,
+            users.HANDLERS,
+        )
         self._handlers: dict[type[Command], Handler] = handlers(*contexts)
 
     @property
