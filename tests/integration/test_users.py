@@ -13,6 +13,7 @@ from commands import messages as m
 from commands.access.users import find_user
 from ledger.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from ledger.events import Meta
+from projections.access.users import get_user, list_users
 from projections.public_events import public_event
 
 META = Meta("test:users")
@@ -78,3 +79,25 @@ def test_a_users_secret_is_never_public(keel: Keel) -> None:
     for position, event in keel.app.read_log(0, 100):
         found = public_event(position, datetime.now(UTC), event)
         assert found is not None and "$argon2id$" not in str(found) and "secret_argon2" not in found["data"]
+
+
+def test_the_users_list_shows_roles_and_state_never_the_secret(keel: Keel) -> None:
+    _user(keel, "ana")
+    _user(keel, "ben")
+    now = datetime(2026, 10, 2, 9, 0, tzinfo=UTC)
+    keel.app.handle(m.DisableUser(meta=META, login="ben", reason="left", on=DAY))
+    keel.app.handle(m.LockOutUser(meta=META, login="ana", until=now, failures=5, on=DAY))
+    keel.engine.catch_up()
+    page = list_users(keel.views, None, None, 1)
+    assert [u.login for u in page.items] == ["ana"] and page.next_cursor
+    assert [u.login for u in list_users(keel.views, None, page.next_cursor, 10).items] == ["ben"]
+    assert [u.login for u in list_users(keel.views, True, None, 10).items] == ["ana"]
+    ana, ben = get_user(keel.views, "ANA"), get_user(keel.views, "ben")
+    assert ana is not None and ben is not None
+    assert (ana.roles, ana.locked_until, ana.added_by, ana.version) == (["analyst", "sales"], now, "test:users", 2)
+    assert (ben.disabled_on, ben.disable_reason) == (DAY, "left")
+    keel.app.handle(m.SetUserPassword(meta=META, login="ana", secret_argon2=OTHER, on=DAY))
+    keel.engine.catch_up()
+    after = get_user(keel.views, "ana")
+    assert after is not None and after.locked_until is None and after.password_set_at > ana.password_set_at
+    assert "argon2" not in repr(after)
