@@ -4,10 +4,15 @@ moment or a new password; their secret never leaves the write side."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app as cli
+from api.passwords import verify_password
+from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
 from commands.access.users import find_user
@@ -48,7 +53,7 @@ def test_a_user_is_added_once_per_login_with_a_persons_roles(keel: Keel) -> None
         with pytest.raises(InvalidValue, match=said):
             keel.app.handle(m.AddUser(meta=META, on=DAY, **fields))  # type: ignore[arg-type]
     assert keel.app.head_position() == before
-    with pytest.raises(NotFound, match="user nobody"):
+    with pytest.raises(NotFound, match="there is no user nobody"):
         keel.app.handle(m.DisableUser(meta=META, login="nobody"))
 
 
@@ -101,3 +106,44 @@ def test_the_users_list_shows_roles_and_state_never_the_secret(keel: Keel) -> No
     after = get_user(keel.views, "ana")
     assert after is not None and after.locked_until is None and after.password_set_at > ana.password_set_at
     assert "argon2" not in repr(after)
+
+
+def test_keel_users_adds_lists_and_disables_people_with_hashed_passwords(
+    keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
+    if keel_settings.database_url:
+        monkeypatch.setenv("KEEL_DATABASE_URL", keel_settings.database_url)
+    else:
+        monkeypatch.delenv("KEEL_DATABASE_URL", raising=False)
+    run = CliRunner().invoke
+    added = run(
+        cli,
+        ["users", "add", "Ana", "--role", "accountant", "--name", "Ana Lima", "--password-stdin"],
+        "a long passphrase\n",
+    )
+    assert (added.exit_code, added.stdout) == (0, "user ana added (accountant)\n")
+    before = keel.app.head_position()
+    for args, said in (
+        (
+            ["users", "add", "ben", "--role", "sales", "--password-stdin"],
+            "error: password: at least 10 characters, got 5",
+        ),
+        (
+            ["users", "add", "ben", "--role", "integration", "--password-stdin"],
+            "error: roles: integration is a machine's role",
+        ),
+        (["users", "add", "ana", "--role", "sales", "--password-stdin"], "error: there is a user ana already"),
+        (["users", "disable", "nobody"], "error: there is no user nobody"),
+    ):
+        done = run(cli, args, "short\n")
+        assert done.exit_code == 1 and done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.output
+    assert keel.app.head_position() == before
+    user = find_user(keel.app.unit_of_work(), "ana")
+    assert verify_password(user.secret_argon2, "a long passphrase") and not verify_password(user.secret_argon2, "wrong")
+    assert run(cli, ["users", "disable", "ana", "--reason", "on leave"]).exit_code == 0
+    listed = json.loads(run(cli, ["users", "list", "--format", "json"]).stdout)["rows"]
+    assert [(r["login"], r["name"], r["roles"], r["disabled_on"]) for r in listed] == [
+        ("ana", "Ana Lima", "accountant", str(date.today()))
+    ]
+    assert "argon2" not in str(listed)

@@ -10,18 +10,30 @@ from __future__ import annotations
 
 from commands.access import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
+from ledger.errors import AlreadyExists, NotFound
 from ledger.users import User, check_login, user_id
 
 
 def find_user(uow: UnitOfWork, login: str) -> User:
     """The user of this login; ``NotFound`` (naming the login) if there is none."""
     normal = check_login(login)
-    return uow.load(User, user_id(normal), label=f"user {normal}:")
+    try:
+        return uow.load(User, user_id(normal))
+    except NotFound:
+        raise NotFound(f"there is no user {normal}") from None
+
+
+def check_new_login(uow: UnitOfWork, login: str) -> str:
+    """The login, lower case, if no user has it; else ``AlreadyExists``."""
+    normal = check_login(login)
+    if uow.exists(user_id(normal)):
+        raise AlreadyExists(f"there is a user {normal} already")
+    return normal
 
 
 def add(uow: UnitOfWork, c: m.AddUser) -> CommandResult:
     user = User.add(c.login, c.name, list(c.roles), c.secret_argon2, c.on or uow.today(), c.meta)
-    uow.ensure_new(user.id, f"user {user.login}:")
+    check_new_login(uow, user.login)
     return uow.commit(user)
 
 
