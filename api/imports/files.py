@@ -85,6 +85,7 @@ def csv_rows(
         raise ImportRefused(file.name, [ImportProblem(1, "", said)]) from None
     require_columns(file.name, set(header), needed)
     total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    del text  # not kept for the walk: a file's text is read again on each of an import's passes
     while True:
         try:
             cells = next(reader)
