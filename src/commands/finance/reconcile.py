@@ -75,7 +75,9 @@ def _preload(uow: UnitOfWork, matches: tuple[m.MatchBankLine, ...]) -> None:
             line = uow.load(BankLine, c.line_id)
         except NotFound:
             continue
-        more += [line.bank_account_id, uuid5(line.id, f"entry:{line.matches}")]
+        more.append(line.bank_account_id)
+        if any(i.kind == "account" for i in c.items):  # only a match to an account records an entry
+            more.append(uuid5(line.id, f"entry:{line.matches}"))
         for i in c.items:
             if i.kind == "invoice" and _is_uuid(i.target):
                 owner = uow.load(Invoice, UUID(i.target)).customer_id
