@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from commands.collector import paused_collection
 from commands.finance import bank_messages as m
 from commands.posting import open_books, rate_of
 from commands.settlement import pay_bills, receive_payment, reverse_payment, reverse_supplier_payment
@@ -44,6 +45,7 @@ def match_line(uow: UnitOfWork, c: m.MatchBankLine) -> CommandResult:
 BATCH = 250  # matches appended at a time within a batch's one transaction
 
 
+@paused_collection()  # the batch's aggregates stay alive until it commits: no cyclic passes over them
 def match_lines(uow: UnitOfWork, c: m.MatchBankLines) -> CommandResult:
     """Every match of the batch, in one transaction written in chunks, or none of them: each
     aggregate is loaded once for the whole batch (a customer paying many invoices, the books)."""
