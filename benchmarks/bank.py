@@ -9,7 +9,9 @@ its peak memory is its own. "import" is the command (read, checked, deduplicated
 transaction); "fold" is the bank read model catching up on what it appended. The child's peak RSS
 is shown with its growth during the import: flat memory is the same peak at 10,000 and 100,000. Reconciliation is
 timed in two parts: "propose" reads the read models and decides every line (pure dictionary
-lookups), "apply" records the certain matches (one command each: the payment, the invoice, the line).
+lookups), "apply" records the certain matches (batches of 1,000, one transaction each: the payment,
+the invoice, the line), each with the process's CPU seconds beside it (``--profile``: cProfile's
+top of both; ADR 0050).
 """
 
 from __future__ import annotations
