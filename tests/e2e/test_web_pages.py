@@ -5,8 +5,8 @@ and known_at — and logs out; sessions, CSRF, roles, lockout and escaping hold.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
