@@ -11,6 +11,7 @@ answer. ``as_of`` and ``known_at`` are in the URL: a link reproduces what was se
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -31,8 +32,13 @@ from ledger.users import User
 from projections.queries import Params
 
 COOKIE = "keel_session"
-# Verified when a login names no user, so an unknown login takes as long as a wrong password.
-_DUMMY = hash_password("no such user, no such password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when a login names no user, so an unknown login takes as long as a wrong password
+    (made on the first such login, not at import: Argon2 takes 64 MiB and a tenth of a second)."""
+    return hash_password("no such user, no such password")
 
 
 class Refused(Exception):
@@ -148,7 +154,7 @@ def log_in(
     try:
         user = find_user(keel.app.unit_of_work(), login)
     except (NotFound, DomainError):
-        verify_password(_DUMMY, password)
+        verify_password(_dummy_hash(), password)
         sessions.failed(login.strip().lower()[:200], address, moment)
         return again(401, "The login or the password is wrong.")
     reason = user.can_log_in(moment)
