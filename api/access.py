@@ -48,6 +48,11 @@ WRITE = ("POST", "PUT", "PATCH", "DELETE")
 # (methods, path pattern, scopes of which any one suffices)
 RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/health", (PUBLIC,)),
+    # the web app's pages (api/web): a session, not an API key; each page checks its visitor's roles
+    (("GET",), "/", (PUBLIC,)),
+    (("GET", "POST"), "/login", (PUBLIC,)),
+    (("POST",), "/logout", (PUBLIC,)),
+    (("GET",), "/reports/*", (PUBLIC,)),
     (("POST",), "/v1/auth/tokens", (AUTHENTICATED,)),
     (("GET",), "/v1/auth/whoami", (AUTHENTICATED,)),
     # keys and settings

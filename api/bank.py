@@ -22,6 +22,7 @@ from api.statements import Format, StatementEnd, StatementError, iter_statement,
 from api.statements.source import Source, bounded
 from api.system import Keel
 from commands import messages as m
+from commands.collector import paused_collection
 from commands.messages import CommandResult
 from ledger.bank_lines import BankStatement
 from ledger.bank_statements import Statement, StatementLine
@@ -169,6 +170,7 @@ class Outcome:
     position: int = 0
 
 
+@paused_collection()  # every open invoice and line in memory at once: no cyclic passes over them (ADR 0050)
 def auto_reconcile(
     keel: Keel, account: BankAccountView, actor: str, tolerance: Tolerance, *, apply: bool = True
 ) -> Outcome:

@@ -1,8 +1,8 @@
 """The API's documentation pages, served from bundled assets so they render with no network.
 
 ``/docs`` (Swagger UI) and ``/redoc`` load their scripts, styles and icon from ``/static``
-(``api/static/vendor``, fetched by ``scripts/vendor-assets.sh``), never from a CDN; ``/``
-leads to ``/docs``. Like FastAPI's own docs routes they are plain routes outside the schema,
+(``api/static/vendor``, fetched by ``scripts/vendor-assets.sh``), never from a CDN (``/`` is the
+web app's, ``api/web``). Like FastAPI's own docs routes they are plain routes outside the schema,
 so the app-wide scope check does not apply to them, and the authentication middleware only
 guards ``/v1/``: a browser opens them without a key.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -60,10 +60,5 @@ def install_docs(app: FastAPI) -> None:
             with_google_fonts=False,
         )
 
-    async def home(request: Request) -> RedirectResponse:
-        # Until the web app exists, the API docs are the front page.
-        return RedirectResponse(f"{prefix(request)}{DOCS_URL}", status_code=307)
-
     app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
     app.add_route(REDOC_URL, redoc, include_in_schema=False)
-    app.add_route("/", home, include_in_schema=False)

@@ -42,6 +42,7 @@ from api.routes import (
 )
 from api.settings import Settings
 from api.system import Keel, settle_heap
+from api.web.pages import install_web
 
 DESCRIPTION = """
 Keel is an event-sourced business ledger. Commands (POST) append immutable events and
@@ -130,4 +131,5 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         recurring,
     ):
         app.include_router(module.router)
+    install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)
     return app

@@ -11,6 +11,7 @@ from types import TracebackType
 
 from api.imports.jobs import ImportJobs
 from api.settings import Settings
+from api.web import sessions as web_sessions
 from api.worker import leases
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.application import KeelApplication
@@ -52,6 +53,7 @@ class Keel:
         app.on_saved = engine.notify
         engine.setup(reset_changed)
         leases.setup(views)  # the worker's tables, made here so `keel db grant-app-role` covers them
+        web_sessions.setup(views)  # the web app's sessions and failed logins, beside them
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)
         return cls(settings, app, views, engine)

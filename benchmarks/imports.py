@@ -206,7 +206,7 @@ def main() -> None:
             for lines in args.lines:
                 bench(backend, kind, lines, args.profile, table)
         if args.reconcile:
-            bench_reconcile(backend, args.reconcile, table)
+            bench_reconcile(backend, args.reconcile, table, args.profile)
     Console(width=140).print(table)
 
 

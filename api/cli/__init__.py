@@ -24,6 +24,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     recurring,
     reminders,
     reports,
+    users,
     webhooks,
     worker,
 )

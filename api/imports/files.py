@@ -65,10 +65,12 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> ImportFile:
     return ImportFile(file_name(path.name), path.read_bytes())
 
 
-def csv_rows(file: ImportFile, needed: tuple[str, ...], problems: Problems) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(
+    file: ImportFile, needed: tuple[str, ...], problems: Problems, report: bool = True
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Each data row as {column: text}, with the line it ends on; a header names the columns (case
     and surrounding spaces ignored). The delimiter is a comma, or a semicolon when the header has
-    semicolons and no commas."""
+    semicolons and no commas. ``report``: the reading's progress is told (not when read again)."""
     text = file.text()
     first = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first and "," not in first else ","
@@ -83,6 +85,7 @@ def csv_rows(file: ImportFile, needed: tuple[str, ...], problems: Problems) -> I
         raise ImportRefused(file.name, [ImportProblem(1, "", said)]) from None
     require_columns(file.name, set(header), needed)
     total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    del text  # not kept for the walk: a file's text is read again on each of an import's passes
     while True:
         try:
             cells = next(reader)
@@ -92,7 +95,8 @@ def csv_rows(file: ImportFile, needed: tuple[str, ...], problems: Problems) -> I
             problems.add(reader.line_num, "", f"not CSV: {exc}")
             return
         line = reader.line_num
-        progress.every("reading", line, total)
+        if report:
+            progress.every("reading", line, total)
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):

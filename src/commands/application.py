@@ -25,7 +25,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from commands.access import keys
+from commands.access import keys, users
 from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
@@ -121,7 +121,18 @@ class KeelApplication(Application[UUID]):
         from commands.sales.handlers import HANDLERS as SALES
         from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 
-        contexts = (SALES, FINANCE, CRM, DELIVERY, AUTOMATION, WEBHOOKS, REMINDERS, RECURRING, keys.HANDLERS)
+        contexts = (
+            SALES,
+            FINANCE,
+            CRM,
+            DELIVERY,
+            AUTOMATION,
+            WEBHOOKS,
+            REMINDERS,
+            RECURRING,
+            keys.HANDLERS,
+            users.HANDLERS,
+        )
         return handlers(*contexts)
 
     def handle(self, command: Command) -> CommandResult:

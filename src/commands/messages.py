@@ -7,8 +7,14 @@ place a way in (HTTP, CLI, tests) finds them all.
 from __future__ import annotations
 
 from commands.access.messages import (
+    AddUser,
+    DisableUser,
+    EnableUser,
     IssueApiKey,
+    LockOutUser,
     RevokeApiKey,
+    SetUserPassword,
+    SetUserRoles,
 )
 from commands.automation.messages import (
     QueueInvoiceMail,
@@ -178,6 +184,7 @@ __all__ = [
     "AddAccount",
     "AddBankRule",
     "AddContact",
+    "AddUser",
     "AddWebhook",
     "AllocationInput",
     "ApplyCustomerCredit",
@@ -212,10 +219,12 @@ __all__ = [
     "DeactivateAccount",
     "DealInput",
     "DefineCostCenter",
+    "DisableUser",
     "DisableWebhook",
     "DisqualifyLead",
     "DraftInvoice",
     "DraftProject",
+    "EnableUser",
     "EnableWebhook",
     "EndRecurringInvoice",
     "EntryLineInput",
@@ -233,6 +242,7 @@ __all__ = [
     "IssueInvoice",
     "LevelInput",
     "LineInput",
+    "LockOutUser",
     "LogActivity",
     "LogTime",
     "LoseDeal",
@@ -304,6 +314,8 @@ __all__ = [
     "SetSchedule",
     "SetStaffAddress",
     "SetUpRecurringInvoice",
+    "SetUserPassword",
+    "SetUserRoles",
     "StageInput",
     "StatementParts",
     "SubmitExpenseClaim",

@@ -95,9 +95,9 @@ class Stream:
         """Events that each create an aggregate no one needs in memory (a statement's lines), appended
         without it unless that aggregate exists already (in the store, or appended earlier in this
         stream); how many were. The same events, checked by the input policy as they were made. None
-        may post: the chart's check works on aggregates."""
+        may post: one that does is appended by ``append_events``, where the chart checks it."""
         if any(getattr(e, "journal", None) for e in events):
-            raise ValueError("an event that posts is appended with its aggregate (append), where the chart checks it")
+            raise ValueError("an event that posts is appended by append_events, where the chart checks it")
         return self._appender.append_new(events)
 
     def commit(self, subject: KeelAggregate, *others: KeelAggregate | None) -> CommandResult:

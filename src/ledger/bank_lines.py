@@ -56,6 +56,21 @@ def line_ids(bank_account_id: UUID) -> Callable[[str], UUID]:
     return line_id_of
 
 
+def _line_fields(line: StatementLine) -> dict[str, Any]:
+    """What a statement line brings to its ``Imported`` event (besides its currency and date)."""
+    return {
+        "line_key": line.line_key,
+        "amount": line.amount.amount,
+        "description": line.description,
+        "value_date": line.value_date,
+        "reference": line.reference,
+        "counterparty_name": line.counterparty_name,
+        "counterparty_iban": line.counterparty_iban,
+        "bank_reference": line.bank_reference,
+        "charges": line.charges.amount if line.charges is not None else None,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class MatchItem:
     """One ledger item a line (or part of it) is: ``amount`` is the part of the line's amount it
@@ -255,16 +270,8 @@ class BankLine(KeelAggregate):
                 timestamp=cls.Imported.create_timestamp(),
                 bank_account_id=bank_account_id,
                 statement_id=statement_id,
-                line_key=line.line_key,
-                amount=line.amount.amount,
                 currency=line.amount.currency,
-                description=line.description,
-                value_date=line.value_date,
-                reference=line.reference,
-                counterparty_name=line.counterparty_name,
-                counterparty_iban=line.counterparty_iban,
-                bank_reference=line.bank_reference,
-                charges=line.charges.amount if line.charges is not None else None,
+                **_line_fields(line),
                 **meta.stamp(line.booking_date),
             ),
         )
@@ -347,19 +354,7 @@ class LineImports:
             self.template, self.currency = dict(vars(first)), line.amount.currency
             return first
         state = self.template.copy()  # the key order of the dataclass's __init__, kept by update
-        state.update(
-            originator_id=known_id,
-            line_key=line.line_key,
-            amount=line.amount.amount,
-            description=line.description,
-            value_date=line.value_date,
-            reference=line.reference,
-            counterparty_name=line.counterparty_name,
-            counterparty_iban=line.counterparty_iban,
-            bank_reference=line.bank_reference,
-            charges=line.charges.amount if line.charges is not None else None,
-            effective_date=line.booking_date,
-        )
+        state.update(_line_fields(line), originator_id=known_id, effective_date=line.booking_date)
         made = object.__new__(BankLine.Imported)
         made.__dict__.update(state)
         return made

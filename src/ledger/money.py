@@ -208,6 +208,17 @@ def from_minor(units: int, currency: str) -> Decimal:
     return Decimal(units).scaleb(-minor_units(currency))
 
 
+def _quantum(currency: str) -> Decimal:
+    """``Decimal(1).scaleb(-minor_units(currency))``, made once per currency (0.01 for EUR)."""
+    quantum = _QUANTA.get(currency)
+    if quantum is None:
+        quantum = _QUANTA[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return quantum
+
+
+_QUANTA: dict[str, Decimal] = {}
+
+
 # ASCII digits only: Decimal() would also read "١٢٣" as 123 and "1_000" as 1000.
 _DECIMAL_TEXT = re.compile(r"\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?\s*")
 
@@ -233,7 +244,8 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        minor_units(self.currency)  # validates the code
+        if self.currency not in MINOR_UNITS:  # a known code passes without a call (ADR 0050)
+            minor_units(self.currency)  # raises, naming it
         if not isinstance(self.amount, Decimal) or not self.amount.is_finite():
             raise InvalidValue(f"amount must be a finite Decimal, got {self.amount!r}")
 
@@ -251,7 +263,7 @@ class Money:
 
     @property
     def exponent(self) -> int:
-        return minor_units(self.currency)
+        return MINOR_UNITS[self.currency]  # known: checked when the Money was made
 
     def to_minor(self) -> int:
         """The amount in minor units; refuses an amount that is not rounded or beyond the input policy."""
@@ -266,7 +278,7 @@ class Money:
 
     def _quantize(self, rounding: str) -> Decimal:
         try:
-            return self.amount.quantize(Decimal(1).scaleb(-self.exponent), rounding=rounding)
+            return self.amount.quantize(_quantum(self.currency), rounding=rounding)
         except InvalidOperation:
             raise InvalidValue(f"{self.amount} {self.currency} is too large an amount") from None
 

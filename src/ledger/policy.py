@@ -211,7 +211,8 @@ def _check_value(value: Any, name: str) -> None:
         raise InvalidValue(f"{name}: a float is not accepted; use a decimal string")
     elif kind is list or kind is tuple or kind is frozenset or kind is set:
         for i, item in enumerate(value):
-            _within(item, name, f"{name}[{i}]", name)
+            if not _passes(item):  # a journal's lines, a payment's allocations: decided inline (ADR 0050)
+                _within(item, name, f"{name}[{i}]", name)
     elif kind is dict:
         for key, item in value.items():
             _within(key, name, f"{name} key", name)
@@ -229,6 +230,24 @@ def _check_value(value: Any, name: str) -> None:
         _check_value(_BASES[next(b for b in _BASES if isinstance(value, b))](value), name)
     else:
         raise InvalidValue(f"{name}: values of type {kind.__name__} are not accepted")
+
+
+def _passes(value: Any) -> bool:
+    """Whether a value inside a list (a journal line) passes as the dataclass branch of
+    ``_check_value`` decides its common fields inline; False (checked the long way, which words
+    the error) for anything else, or a kind not seen yet."""
+    plan = _VALUE_PLANS.get(type(value))
+    if plan is None:
+        return False
+    for field, rule in plan:
+        item = getattr(value, field)
+        of = type(item)
+        if of in _UNBOUNDED or (of is str and item.isascii() and item.isprintable() and len(item) <= rule.max_length):
+            continue
+        if of is Decimal and item.is_finite() and -MAX_DECIMAL < item < MAX_DECIMAL:
+            continue
+        return False
+    return True
 
 
 _BASES: dict[type, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.access.api_keys import AccessProjection
+from projections.access.users import UsersProjection
 from projections.automation.outbox import OutboxProjection
 from projections.automation.recurring import RecurringProjection
 from projections.automation.webhooks import WebhooksProjection
@@ -37,6 +38,7 @@ def default_projections(functional_currency: str) -> list[Projection]:
         CrmProjection(),
         WorkProjection(),
         AccessProjection(),
+        UsersProjection(),
         FxRatesProjection(),
         SupplierCreditProjection(),
         BankProjection(),

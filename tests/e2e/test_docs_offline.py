@@ -100,16 +100,17 @@ def test_the_bundled_assets_are_the_pinned_versions() -> None:
     assert (vendor / "swagger-ui" / "LICENSE").is_file() and (vendor / "redoc" / "LICENSE").is_file()
 
 
-def test_the_root_leads_to_the_docs_without_a_key(client: TestClient) -> None:
+def test_the_root_is_the_web_apps_login_and_the_docs_need_no_key(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307 and response.headers["location"] == "/docs"
-    assert client.get("/").url.path == "/docs"
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=%2F"
+    assert client.get("/docs").status_code == 200
     assert client.get("/v1/reports/trial-balance").status_code == 401  # the API itself stays closed
 
 
 def test_the_docs_pages_are_not_operations_of_the_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    assert not {"/", "/docs", "/redoc"} & set(paths) and not any(p.startswith("/static") for p in paths)
+    assert not {"/", "/docs", "/redoc", "/login", "/logout"} & set(paths)
+    assert not any(p.startswith(("/static", "/reports")) for p in paths)
 
 
 def test_a_missing_asset_is_a_404_problem(client: TestClient) -> None:

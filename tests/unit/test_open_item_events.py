@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.application import KeelApplication
 from ledger.chart import IMPLICIT
 from ledger.customer import Customer
+from ledger.errors import InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
 from ledger.money import Money
@@ -51,37 +53,72 @@ def _same(together: list[KeelAggregate.Event], alone: list[KeelAggregate.Event])
         assert APP.mapper.to_stored_event(a) == APP.mapper.to_stored_event(b)
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(["invoice", "bill"]), numbers, cents, places, st.integers(0, 2), st.integers(0, 900)),
-        min_size=1,
-        max_size=6,
-    ),
-    st.sampled_from(["1.1", "0.5", None]),
-)
-def test_documents_made_together_are_the_documents_made_one_by_one(
-    rows: list[tuple[str, str, int, str, int, int]], rate: str | None
-) -> None:
+def _both_ways(made: OpenItemEvents, item: OpenItem) -> None:
+    """The same events both ways, or the same refusal (a rate or a valued line beyond a bound)."""
+    document = uuid4()
+    party = CUSTOMER if item.kind == "invoice" else SUPPLIER
+    maker = open_invoice if item.kind == "invoice" else open_bill
+    try:
+        alone = list(maker(document, party, item, AGAINST, "EUR", META, IMPLICIT).collect_events())  # type: ignore[operator, arg-type]
+    except InvalidValue as refused:
+        with pytest.raises(InvalidValue) as too:
+            made.invoice(document, CUSTOMER, item) if item.kind == "invoice" else made.bill(document, SUPPLIER, item)
+        assert str(too.value) == str(refused)
+        return
+    together = made.invoice(document, CUSTOMER, item) if item.kind == "invoice" else made.bill(document, SUPPLIER, item)
+    _same(together, alone)
+
+
+def _templates() -> OpenItemEvents:
     made = OpenItemEvents(AGAINST, "EUR", META, IMPLICIT)
     for currency in ("EUR", "JPY", "KWD", "USD"):  # the first of each kind and currency: the templates
         value = None if currency == "EUR" else Decimal("7.00")
         made.invoice(uuid4(), CUSTOMER, _item("invoice", "W-1", 700, currency, 0, value, 0))
         made.bill(uuid4(), SUPPLIER, _item("bill", "W-2", 700, currency, 0, value, 0))
     assert len(made.templates) == 8
-    for kind, number, units, currency, scale, days in rows:
-        value = None
-        if currency != "EUR":  # a foreign item carries its value in EUR
-            value = Money(Decimal(units) * Decimal(rate or "1") / 1000, "EUR").rounded().amount or Decimal("0.01")
-        item = _item(kind, number, min(units, 10**11), currency, scale, value, days)
-        document = uuid4()
-        if kind == "invoice":
-            together = made.invoice(document, CUSTOMER, item)
-            alone = list(open_invoice(document, CUSTOMER, item, AGAINST, "EUR", META, IMPLICIT).collect_events())
-        else:
-            together = made.bill(document, SUPPLIER, item)
-            alone = list(open_bill(document, SUPPLIER, item, AGAINST, "EUR", META, IMPLICIT).collect_events())
-        _same(together, alone)
+    return made
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["invoice", "bill"]),
+            numbers,
+            cents,
+            places,
+            st.integers(0, 2),
+            st.integers(1, 10**14),  # a foreign item's value in cents, drawn apart from its amount
+            st.integers(0, 900),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_documents_made_together_are_the_documents_made_one_by_one(
+    rows: list[tuple[str, str, int, str, int, int, int]],
+) -> None:
+    made = _templates()
+    for kind, number, units, currency, scale, worth, days in rows:
+        value = None if currency == "EUR" else Decimal(worth).scaleb(-2)
+        _both_ways(made, _item(kind, number, units, currency, scale, value, days))
+
+
+@pytest.mark.parametrize(
+    ("units", "currency", "value"),
+    [
+        (10**14, "EUR", None),  # the money bound itself
+        (10**14, "JPY", Decimal("999999999999.99")),
+        (1, "KWD", Decimal("1000000000000.00")),  # a rate of 10^15: beyond the policy, refused the domain's way
+        (2, "KWD", Decimal("1000000000000.00")),
+        (3, "USD", Decimal("0.01")),  # valued half-up to a cent
+    ],
+)
+def test_documents_at_the_bounds_are_made_or_refused_as_the_domain_does(
+    units: int, currency: str, value: Decimal | None
+) -> None:
+    for kind in ("invoice", "bill"):
+        _both_ways(_templates(), _item(kind, "B-1", units, currency, 0, value, 0))
 
 
 def test_the_events_made_together_fold_into_the_document() -> None:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import ProgrammingError as PersistenceProgramming
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
 from commands.adapters.clock import SystemClock, utc
@@ -204,7 +204,8 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
     def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
         if not ids:
             return []
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        # Rows as tuples, not the pool's dicts: a reconciliation reads 24,000 events here (ADR 0050).
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(
                 SQL(
                     f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
@@ -213,8 +214,7 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
                 (list(ids),),
             )
             return [
-                StoredEvent(UUID(str(r["originator_id"])), r["originator_version"], r["topic"], bytes(r["state"]))
-                for r in curs.fetchall()
+                StoredEvent(i if type(i) is UUID else UUID(str(i)), v, t, bytes(s)) for i, v, t, s in curs.fetchall()
             ]
 
     def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:

@@ -5,6 +5,7 @@ the file had; the domain parses them, and every problem names the line and the f
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,7 +41,7 @@ class ImportOpeningBalances(Command):
     """One opening entry dated ``on`` (required)."""
 
     source: ImportSource
-    rows: tuple[OpeningBalanceRow, ...]
+    rows: Collection[OpeningBalanceRow]  # walked twice: a tuple, or the file read again (ADR 0051)
     against: str | None = None  # the opening-balance account; the suspense role's when not given
 
 
@@ -60,7 +61,7 @@ class OpenItemRow:
 @dataclass(frozen=True, kw_only=True)
 class ImportOpenItems(Command):
     source: ImportSource
-    rows: tuple[OpenItemRow, ...]
+    rows: Collection[OpenItemRow]  # walked three times: a tuple, or the file read again (ADR 0051)
     against: str | None = None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from commands import progress
+from commands.collector import paused_collection
 from commands.finance import import_messages as m
 from commands.posting import open_books
 from commands.unit_of_work import CommandResult, Handlers, Stream, UnitOfWork
@@ -102,6 +103,7 @@ class _Rows:
         return OpeningLine(code, currency, amounts, party, document, role)
 
 
+@paused_collection()  # an import makes and drops 100,000s of objects, none in cycles (ADR 0050)
 def import_opening_balances(uow: UnitOfWork, c: m.ImportOpeningBalances) -> CommandResult:
     """Two passes over the rows (ADR 0046): the first checks every line and keeps only totals, so
     the entry's balance is proven before anything is written; the second writes the entry in parts

@@ -22,6 +22,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from commands import progress
+from commands.collector import paused_collection
 from commands.finance import import_messages as m
 from commands.finance.declared_accounts import declare_accounts
 from commands.finance.imports import previous_import
@@ -87,6 +88,7 @@ def _fx_differences(lines: list[JournalLine], fc: str) -> list[JournalLine]:
     return [replace(ln, currency=currency, amount=zero) if ln.currency == fc else ln for ln in lines]
 
 
+@paused_collection()  # an import makes and drops 100,000s of objects, none in cycles (ADR 0050)
 def import_journal(uow: UnitOfWork, c: m.ImportJournal) -> CommandResult:
     source = c.source.file_name
     previous = previous_import(uow, c.source)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from commands import progress
+from commands.collector import paused_collection
 from commands.finance import import_messages as m
 from commands.finance.imports import previous_import
 from commands.posting import open_books
@@ -125,6 +126,7 @@ class _Party:
     first: OpenItem
 
 
+@paused_collection()  # an import makes and drops 100,000s of objects, none in cycles (ADR 0050)
 def import_open_items(uow: UnitOfWork, c: m.ImportOpenItems) -> CommandResult:
     source = c.source.file_name
     previous = previous_import(uow, c.source)

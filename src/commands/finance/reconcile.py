@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from commands.collector import paused_collection
 from commands.finance import bank_messages as m
 from commands.posting import open_books, rate_of
 from commands.settlement import pay_bills, receive_payment, reverse_payment, reverse_supplier_payment
@@ -44,6 +45,7 @@ def match_line(uow: UnitOfWork, c: m.MatchBankLine) -> CommandResult:
 BATCH = 250  # matches appended at a time within a batch's one transaction
 
 
+@paused_collection()  # the batch's aggregates stay alive until it commits: no cyclic passes over them
 def match_lines(uow: UnitOfWork, c: m.MatchBankLines) -> CommandResult:
     """Every match of the batch, in one transaction written in chunks, or none of them: each
     aggregate is loaded once for the whole batch (a customer paying many invoices, the books)."""
@@ -75,7 +77,9 @@ def _preload(uow: UnitOfWork, matches: tuple[m.MatchBankLine, ...]) -> None:
             line = uow.load(BankLine, c.line_id)
         except NotFound:
             continue
-        more += [line.bank_account_id, uuid5(line.id, f"entry:{line.matches}")]
+        more.append(line.bank_account_id)
+        if any(i.kind == "account" for i in c.items):  # only a match to an account records an entry
+            more.append(uuid5(line.id, f"entry:{line.matches}"))
         for i in c.items:
             if i.kind == "invoice" and _is_uuid(i.target):
                 owner = uow.load(Invoice, UUID(i.target)).customer_id

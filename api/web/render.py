@@ -1,0 +1,87 @@
+"""Pages rendered on the server (ADR 0048): Jinja2 with autoescaping, numbers by locale (babel).
+
+A report page renders the query layer's ``Table`` (the CLI's table and the CSV's rows): every
+report is one template, its cells formatted by their column's kind. The amounts are the query's
+decimals; only their spelling is the locale's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from ledger.errors import InvalidValue
+from ledger.money import minor_units
+from projections.queries.core import Column
+
+TEMPLATES = Path(__file__).parent / "templates"
+LOCALE = "en_GB"  # thousands with commas, a point for decimals; one locale until users choose theirs
+
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def cell(value: Any, column: Column, currency: str | None = None) -> str:
+    """A table cell as the page shows it: numbers grouped by locale, an amount to its currency's
+    minor unit (the row's ``currency``, when it has one), dates ISO."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "amount" and currency and isinstance(value, (Decimal, int)):
+        places = _places(currency)
+        return format_decimal(value, format="#,##0" + ("." + "0" * places if places else ""), locale=LOCALE)
+    if column.kind in ("amount", "number", "percent") and isinstance(value, (Decimal, int)):
+        shown = format_decimal(value, locale=LOCALE, decimal_quantization=False)
+        return f"{shown} %" if column.kind == "percent" else shown
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _places(currency: str) -> int:
+    try:
+        return minor_units(currency)
+    except InvalidValue:  # not a currency code: the value as it is
+        return 2
+
+
+def row_currency(row: Any, columns: tuple[Column, ...]) -> str | None:
+    """The row's currency, if the table has a currency column."""
+    for i, column in enumerate(columns):
+        found = row[i] if column.name == "currency" and i < len(row) else None
+        if isinstance(found, str):
+            return found
+    return None
+
+
+_ENV.globals["cell"] = cell
+_ENV.globals["row_currency"] = row_currency
+
+
+# Every page: scripts, styles and images only from Keel itself (no inline script, no inline
+# style), never framed, forms only to Keel; not cached (a page shows one user's books).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+        " frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _ENV.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
