@@ -14,63 +14,89 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, overload
+from functools import cache
+from typing import TYPE_CHECKING, Any, overload
 
-from fastapi import Request, Response
-from pydantic import BaseModel, TypeAdapter, ValidationError
-
-from api import schemas
-from api.schemas import fx as fx_schemas
-from api.schemas import recurring as recurring_schemas
-from api.schemas import reminders as reminder_schemas
-from api.system import Keel
+from api import schemas  # gives each schema when first asked for: a report builds only its own
 from ledger.errors import InvalidValue
-from projections.queries import QUERIES, Answer, Params, Table, ask
+
+if TYPE_CHECKING:  # imported where used: a `keel` command pays only for what it runs
+    from fastapi import Request, Response
+    from pydantic import BaseModel, TypeAdapter
+
+    from api.system import Keel
+    from projections.queries import Answer, Params, Table
 
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 # What a report or list route declares it answers: its JSON schema, or CSV
 JSON_OR_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
-_MOMENT = TypeAdapter(datetime)
 
-# The JSON shape of each query's answer.
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "trial-balance": schemas.TrialBalance,
-    "receivables": schemas.Receivables,
-    "profit-and-loss": schemas.ProfitAndLoss,
-    "balance-sheet": schemas.BalanceSheet,
-    "ageing": schemas.Ageing,
-    "ledger": schemas.AccountLedger,
-    "tax-summary": schemas.TaxSummary,
-    "restatement": schemas.Restatement,
-    "cash-flow": schemas.CashFlowReport,
-    "cash-forecast": schemas.CashForecast,
-    "forecast-vs-actual": schemas.ForecastVsActual,
-    "pipeline": schemas.PipelineReport,
-    "conversion": schemas.ConversionReport,
-    "win-rate": schemas.WinRateReport,
-    "follow-ups": schemas.FollowUpsReport,
-    "customer-360": schemas.Customer360,
-    "margins": schemas.Margins,
-    "budget-burn": schemas.BudgetBurn,
-    "utilisation": schemas.Utilisation,
-    "work-in-progress": schemas.WorkInProgress,
-    "customers": schemas.Page[schemas.Customer],
-    "invoices": schemas.Page[schemas.Invoice],
-    "deals": schemas.page_of(schemas.DealState),
-    "projects": schemas.Page[schemas.Project],
-    "suppliers": schemas.Page[schemas.Supplier],
-    "accounts": schemas.page_of(schemas.Account),
-    "roles": schemas.page_of(schemas.RoleMapping),
-    "fx-rates": schemas.Page[fx_schemas.FxRate],
-    "bank-accounts": schemas.page_of(schemas.BankAccount),
-    "bank-lines": schemas.page_of(schemas.BankLine),
-    "reconciliation": schemas.BankReconciliation,
-    "reminders": schemas.Page[reminder_schemas.ReminderOut],
-    "recurring-invoices": schemas.page_of(recurring_schemas.RecurringInvoice),
+
+# Modules the package does not re-export: imported by name, only for their own query.
+def _fx_rates() -> type[BaseModel]:
+    from api.schemas.fx import FxRate
+
+    return schemas.Page[FxRate]
+
+
+def _reminders() -> type[BaseModel]:
+    from api.schemas.reminders import ReminderOut
+
+    return schemas.Page[ReminderOut]
+
+
+def _recurring_invoices() -> type[BaseModel]:
+    from api.schemas.recurring import RecurringInvoice
+
+    return schemas.page_of(RecurringInvoice)
+
+
+# The JSON shape of each query's answer, asked for when a query is answered (see ``schema_of``).
+SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
+    "trial-balance": lambda: schemas.TrialBalance,
+    "receivables": lambda: schemas.Receivables,
+    "profit-and-loss": lambda: schemas.ProfitAndLoss,
+    "balance-sheet": lambda: schemas.BalanceSheet,
+    "ageing": lambda: schemas.Ageing,
+    "ledger": lambda: schemas.AccountLedger,
+    "tax-summary": lambda: schemas.TaxSummary,
+    "restatement": lambda: schemas.Restatement,
+    "cash-flow": lambda: schemas.CashFlowReport,
+    "cash-forecast": lambda: schemas.CashForecast,
+    "forecast-vs-actual": lambda: schemas.ForecastVsActual,
+    "pipeline": lambda: schemas.PipelineReport,
+    "conversion": lambda: schemas.ConversionReport,
+    "win-rate": lambda: schemas.WinRateReport,
+    "follow-ups": lambda: schemas.FollowUpsReport,
+    "customer-360": lambda: schemas.Customer360,
+    "margins": lambda: schemas.Margins,
+    "budget-burn": lambda: schemas.BudgetBurn,
+    "utilisation": lambda: schemas.Utilisation,
+    "work-in-progress": lambda: schemas.WorkInProgress,
+    "customers": lambda: schemas.Page[schemas.Customer],
+    "invoices": lambda: schemas.Page[schemas.Invoice],
+    "deals": lambda: schemas.page_of(schemas.DealState),
+    "projects": lambda: schemas.Page[schemas.Project],
+    "suppliers": lambda: schemas.Page[schemas.Supplier],
+    "accounts": lambda: schemas.page_of(schemas.Account),
+    "roles": lambda: schemas.page_of(schemas.RoleMapping),
+    "fx-rates": _fx_rates,
+    "bank-accounts": lambda: schemas.page_of(schemas.BankAccount),
+    "bank-lines": lambda: schemas.page_of(schemas.BankLine),
+    "reconciliation": lambda: schemas.BankReconciliation,
+    "reminders": _reminders,
+    "recurring-invoices": _recurring_invoices,
 }
+
+
+@cache
+def schema_of(query: str) -> type[BaseModel]:
+    """The JSON shape of a query's answer; its schema module is imported the first time."""
+    return SCHEMAS[query]()
 
 
 @dataclass(frozen=True)
@@ -112,12 +138,21 @@ def knowledge_of(keel: Keel, known_at: str | None) -> Knowledge | None:
         if moment is None:
             raise InvalidValue(f"position {position} has no recorded time (written before the log kept one)")
         return Knowledge(moment, keel.app.position_at(moment))
+    from pydantic import ValidationError
+
     try:
-        parsed = _MOMENT.validate_python(text)
+        parsed = _moment().validate_python(text)
     except ValidationError:
         raise InvalidValue(f"known_at must be an ISO 8601 moment or a log position, got {known_at!r}") from None
     moment = utc(parsed)
     return Knowledge(moment, keel.app.position_at(moment))
+
+
+@cache
+def _moment() -> TypeAdapter[datetime]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(datetime)
 
 
 class _Books:
@@ -136,6 +171,8 @@ class _Books:
 
 def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = None) -> Answer[Any]:
     """Ask a query by name; ``knowledge`` (from ``knowledge_of``) sets both time-axis fields."""
+    from projections.queries import QUERIES, ask
+
     if knowledge is not None:
         params = replace(params, known_at=knowledge.moment, position=knowledge.position)
     versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
@@ -144,7 +181,7 @@ def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = 
 
 def document(found: Answer[Any]) -> dict[str, Any]:
     """The answer as its JSON document, provenance last (see the module's docstring)."""
-    shaped = SCHEMAS[found.query.name].model_validate(found.result, from_attributes=True)
+    shaped = schema_of(found.query.name).model_validate(found.result, from_attributes=True)
     body: dict[str, Any] = shaped.model_dump(mode="json", by_alias=True)
     body.pop("provenance", None)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -201,6 +238,8 @@ def wants_csv(request: Request) -> bool:
 
 def respond(request: Request, keel: Keel, name: str, params: Params) -> Response:
     """An HTTP answer to a query: JSON with provenance (and its digest as ETag), or CSV."""
+    from fastapi import Response
+
     found = answer(keel, name, params, getattr(request.state, "knowledge", None))
     if wants_csv(request):
         filename = f"{name}.csv"

@@ -4,7 +4,6 @@ Errors end with exit code 1 (2 for usage errors) and one readable line on stderr
 """
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
@@ -35,6 +34,8 @@ from api.cli.output import err
 
 def _version(asked: bool) -> None:
     if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
         try:
             typer.echo(f"keel {version('keel')}")
         except PackageNotFoundError:  # run from a checkout that was never installed

@@ -13,26 +13,21 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import typer
 
 from api import schemas
-from api.bank import auto_reconcile, bank_account, check_name_free, close_account, import_statement
 from api.cli.base import app, catch_up, cli_actor, fail, keel_system, report_app
 from api.cli.entry_base import Found, body_of, find_claim, find_invoice, pick, said, short
 from api.cli.entry_fx import find_bill
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
-from api.statements import FORMATS
-from api.statements import Format as StatementFormat
-from api.system import Keel
-from commands.messages import RemoveBankRule, UnmatchBankLine
-from ledger.events import Meta
-from ledger.money import from_minor
-from ledger.reconciliation import Proposal, Tolerance
-from projections.queries import Params, named
+
+if TYPE_CHECKING:
+    from api.system import Keel
+    from ledger.reconciliation import Proposal
 
 bank_app = typer.Typer(help="Bank accounts, statements and reconciliation.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
@@ -47,6 +42,8 @@ BankAccountOption = Annotated[str, typer.Option("--bank-account", "-b", metavar=
 
 
 def _account_id(name: str) -> str:
+    from api.bank import bank_account
+
     with keel_system(reading=True) as keel:
         catch_up(keel)
         return bank_account(keel, name).id
@@ -60,6 +57,8 @@ def add_account(
     currency: Annotated[str | None, typer.Option("--currency", metavar="XXX", help="Default: functional.")] = None,
 ) -> None:
     """Add a bank account booked on a ledger account (an active asset account of sub-type bank)."""
+    from ledger.events import Meta
+
     fields = {"iban": iban, "currency": currency.upper() if currency else None}
     body = body_of(
         schemas.BankAccountBody, {"account": "--account", "name": "NAME"}, name=name, account=account, **fields
@@ -75,6 +74,9 @@ def rename_account(
     new: Annotated[str, typer.Argument(help="Its new name.")],
 ) -> None:
     """Rename a bank account (lists as of an earlier date show the earlier name)."""
+    from api.bank import bank_account, check_name_free
+    from ledger.events import Meta
+
     body = body_of(schemas.RenameBankAccountBody, {"name": "NEW"}, name=new)
     with keel_system() as keel:
         catch_up(keel)
@@ -87,6 +89,9 @@ def rename_account(
 @accounts_app.command("close")
 def close_account_cli(name: Annotated[str, typer.Argument(help="The bank account.")]) -> None:
     """Close a bank account: refused while a line is unmatched or the books hold money on it."""
+    from api.bank import bank_account, close_account
+    from ledger.events import Meta
+
     with keel_system() as keel:
         catch_up(keel)
         found = bank_account(keel, name)
@@ -106,6 +111,8 @@ def add_mapping(
     file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False, help="A JSON object of settings.")],
 ) -> None:
     """Save a CSV column mapping from a JSON file (see docs/bank-reconciliation.md); saving it again changes it."""
+    from ledger.events import Meta
+
     try:
         settings = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
@@ -124,6 +131,8 @@ def add_rule(
     direction: Annotated[str, typer.Option("--direction", metavar="in|out|any")] = "any",
 ) -> None:
     """A rule: lines whose text contains --contains (any case) are booked to --account."""
+    from ledger.events import Meta
+
     body = body_of(
         schemas.BankRuleBody,
         {"contains": "--contains", "account": "--account", "direction": "--direction"},
@@ -139,6 +148,9 @@ def add_rule(
 
 @rules_app.command("remove")
 def remove_rule(name: Annotated[str, typer.Argument(help="The rule's name.")]) -> None:
+    from commands.messages import RemoveBankRule
+    from ledger.events import Meta
+
     with keel_system() as keel:
         result = keel.app.handle(RemoveBankRule(meta=Meta(cli_actor()), name=name))
     said(f"rule {name!r} removed (log position {result.position})")
@@ -156,6 +168,11 @@ def import_file(
     force: Annotated[bool, typer.Option("--force", help="Import a file imported before (adds no known line).")] = False,
 ) -> None:
     """Import a statement into a bank account: all of it or nothing; lines already there are not added twice."""
+    from api.bank import bank_account, import_statement
+    from api.statements import FORMATS
+    from api.statements import Format as StatementFormat
+    from ledger.events import Meta
+
     if kind is not None and kind not in FORMATS:
         raise fail(f"--format: one of {', '.join(FORMATS)}, not {kind!r}")
     chosen: StatementFormat | None = kind
@@ -193,6 +210,8 @@ def lines_list(
     fmt: Fmt = Format.table,
 ) -> None:
     """A bank account's statement lines booked by --as-of as known at --known-at, with what each matched."""
+    from projections.queries import Params, named
+
     filters = named(bank_account=_account_id(account), unmatched="true" if unmatched else None)
     report("bank-lines", Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor), known_at, fmt)
 
@@ -202,6 +221,8 @@ def reconciliation(
     account: BankAccountOption, as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table
 ) -> None:
     """The bank balance per statements and per books as of --as-of as known at --known-at, and the unmatched lines."""
+    from projections.queries import Params, named
+
     params = Params(as_of=dates(as_of).as_of, filters=named(bank_account=_account_id(account)))
     report("reconciliation", params, known_at, fmt)
 
@@ -221,6 +242,9 @@ def reconcile(
     percent: Annotated[str, typer.Option("--fee-tolerance-percent", help="… or up to this % of the invoice.")] = "1",
 ) -> None:
     """Match what an invoice number and its exact amount (or a rule) make certain; suggest the rest, scored."""
+    from api.bank import auto_reconcile, bank_account
+    from ledger.reconciliation import Tolerance
+
     body = body_of(
         schemas.ReconcileBody,
         {"tolerance_amount": "--fee-tolerance", "tolerance_percent": "--fee-tolerance-percent"},
@@ -244,6 +268,8 @@ def reconcile(
 
 
 def _line(keel: Keel, text: str) -> Found:
+    from ledger.money import from_minor
+
     wanted = text.strip().lower()
     with keel.views.read() as cur:
         cur.execute(
@@ -289,6 +315,9 @@ def match(
 ) -> None:
     """Match a line to invoices (its customer's payment is recorded, less a bank fee), bills (the
     supplier's payment), an approved expense claim (its reimbursement) or accounts (a journal entry)."""
+    from ledger.events import Meta
+    from ledger.money import from_minor
+
     with keel_system() as keel:
         catch_up(keel)
         found = _line(keel, line)
@@ -309,6 +338,9 @@ def unmatch(
     reason: Annotated[str, typer.Option("--reason")] = "unmatched",
 ) -> None:
     """Take a line's match back: what it recorded is reversed, as events."""
+    from commands.messages import UnmatchBankLine
+    from ledger.events import Meta
+
     with keel_system() as keel:
         catch_up(keel)
         found = _line(keel, line)

@@ -8,19 +8,18 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
 
 from api.answers import Knowledge, csv_document, knowledge_of, plain
 from api.cli.output import Format, err, readable_types, show_table
-from api.settings import Settings
-from api.system import Keel
-from commands.adapters.store import StoreURLError
-from ledger.errors import DomainError
-from projections.engine.health import ProjectionFailed
-from projections.queries.core import Table, columns
+
+# What a command runs with is imported when it runs: `keel --help` and every command start without
+# the system, its settings and the query layer (they take seconds to import; see ADR 0049).
+if TYPE_CHECKING:
+    from api.system import Keel
 
 readable_types()
 app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
@@ -68,6 +67,12 @@ def fail(message: str) -> typer.Exit:
 def keel_system(follow: bool = False, reset_changed: bool = True, reading: bool = False) -> Iterator[Keel]:
     """Open the store. ``reading``: a command that only reads fails on a store that is not there,
     rather than creating an empty one in whatever folder it was run from."""
+    from api.settings import Settings
+    from api.system import Keel
+    from commands.adapters.store import StoreURLError
+    from ledger.errors import DomainError
+    from projections.engine.health import ProjectionFailed
+
     settings = Settings()
     if reading and settings.store_is_missing():
         raise fail(
@@ -91,6 +96,8 @@ def keel_system(follow: bool = False, reset_changed: bool = True, reading: bool 
 def knowledge(keel: Keel, known_at: str | None) -> Knowledge | None:
     """``--known-at`` read as HTTP reads ``known_at``: a moment, or a log position and the moment it
     was appended (so a whole transaction is known at once). A bad one is a usage error (exit 2)."""
+    from ledger.errors import DomainError
+
     try:
         return knowledge_of(keel, known_at)
     except DomainError as exc:
@@ -107,6 +114,8 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], meta: dict[str, Any]) -> None:
     """Operational listings (keys, projections): a table, CSV, or JSON of strings."""
+    from projections.queries.core import Table, columns
+
     if fmt is Format.json:
         payload = {**meta, "rows": [dict(zip(header, map(plain, r), strict=True)) for r in rows]}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")

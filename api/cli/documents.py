@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -14,10 +14,9 @@ import typer
 from api.cli.base import catch_up, cli_actor, customers_app, fail, invoices_app, keel_system
 from api.cli.entry_accounts import books_app
 from api.cli.entry_base import body_of, find_customer, refuse, said
-from api.documents import Rendered, render
-from api.schemas.documents import BillingDetailsBody, CompanyProfileBody
-from ledger.events import Meta
-from projections.finance.document_sources import find_document
+
+if TYPE_CHECKING:
+    from api.documents import Rendered
 
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: standard output).")]
 Verify = Annotated[
@@ -28,6 +27,10 @@ On = Annotated[str | None, typer.Option("--on", help="Business date, YYYY-MM-DD 
 
 
 def _document(number: str) -> tuple[Rendered, str]:
+    from api.documents import render
+    from ledger.events import Meta
+    from projections.finance.document_sources import find_document
+
     with keel_system(reading=True) as keel:
         catch_up(keel)
         found = find_document(keel.views, number)
@@ -94,6 +97,9 @@ def company_profile(
     on: On = None,
 ) -> None:
     """Record the company's profile (the seller on invoices), as PUT /v1/books/profile does."""
+    from api.schemas.documents import CompanyProfileBody
+    from ledger.events import Meta
+
     encoded = None
     if logo is not None:
         try:
@@ -133,6 +139,9 @@ def billing_details(
     on: On = None,
 ) -> None:
     """Record where a customer is billed, as PUT /v1/customers/{id}/billing does."""
+    from api.schemas.documents import BillingDetailsBody
+    from ledger.events import Meta
+
     fields = {"street": street, "city": city, "postal_code": postal_code, "country": country}
     body = body_of(
         BillingDetailsBody,

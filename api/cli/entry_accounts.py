@@ -9,7 +9,7 @@ CLI accepts is exactly what the API accepts; a refused value is one line naming 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,8 +18,9 @@ from api.cli.base import app, cli_actor, keel_system
 from api.cli.entry_base import body_of, refuse, said
 from api.cli.output import Format
 from api.cli.reports import AsOf, Fmt, KnownAt, dates, report
-from commands.messages import Command, DeactivateAccount, ReactivateAccount
-from ledger.events import Meta
+
+if TYPE_CHECKING:
+    from commands.messages import Command
 
 books_app = typer.Typer(help="The books: start them from a chart of accounts template.", no_args_is_help=True)
 app.add_typer(books_app, name="books")
@@ -48,6 +49,8 @@ def init_books(
     on: On = None,
 ) -> None:
     """Start an empty store's books and chart of accounts from a template (refused once anything was posted)."""
+    from ledger.events import Meta
+
     fields = {"template": template, "currency": currency.upper() if currency else None, "on": on}
     body = body_of(schemas.InitBooksBody, {}, **fields)
     with keel_system() as keel:
@@ -68,6 +71,8 @@ def set_books(
     on: On = None,
 ) -> None:
     """Change a setting of the books."""
+    from ledger.events import Meta
+
     body = body_of(schemas.NumberingBody, {}, strict=strict, on=on)
     _record(body.to_command(Meta(cli_actor())), f"strict numbering {'on' if strict else 'off'}")
 
@@ -89,6 +94,8 @@ def add_account(
     on: On = None,
 ) -> None:
     """Add an account to the chart (never deleted once added)."""
+    from ledger.events import Meta
+
     options = {"code": "CODE", "name": "NAME", "type": "--type"}
     fields = {"currency": currency.upper() if currency else None, "on": on, "subtype": subtype, "parent": parent}
     body = body_of(schemas.AddAccountBody, options, code=code, name=name, type=kind, **fields)
@@ -102,6 +109,8 @@ def rename_account(
     on: On = None,
 ) -> None:
     """Rename an account from --on: reports as of earlier dates, or known before, keep the old name."""
+    from ledger.events import Meta
+
     body = body_of(schemas.RenameAccountBody, {"name": "NAME"}, name=name, on=on)
     _record(body.to_command(Meta(cli_actor()), code), f"account {code} renamed {body.name}")
 
@@ -120,6 +129,8 @@ def move_account(
 ) -> None:
     """Group an account under another group from --on: reports as of earlier dates, or known before,
     keep the old grouping."""
+    from ledger.events import Meta
+
     if (parent is None) == (not top):
         raise refuse("--parent", "say --parent CODE, or --top for no group")
     # the body's parent is required (null: to the top), so --top says it explicitly
@@ -131,6 +142,9 @@ def move_account(
 @accounts_app.command("deactivate")
 def deactivate_account(code: Annotated[str, typer.Argument(help="The account's code.")], on: On = None) -> None:
     """Stop an account taking postings; it keeps its history. A locked account (mapped to a role) cannot be."""
+    from commands.messages import DeactivateAccount
+    from ledger.events import Meta
+
     body = body_of(schemas.AccountChangeBody, {}, on=on)
     _record(body.to_command(Meta(cli_actor()), DeactivateAccount, code), f"account {code} deactivated")
 
@@ -138,6 +152,9 @@ def deactivate_account(code: Annotated[str, typer.Argument(help="The account's c
 @accounts_app.command("reactivate")
 def reactivate_account(code: Annotated[str, typer.Argument(help="The account's code.")], on: On = None) -> None:
     """Let a deactivated account take postings again."""
+    from commands.messages import ReactivateAccount
+    from ledger.events import Meta
+
     body = body_of(schemas.AccountChangeBody, {}, on=on)
     _record(body.to_command(Meta(cli_actor()), ReactivateAccount, code), f"account {code} reactivated")
 
@@ -151,6 +168,8 @@ def map_role(
     on: On = None,
 ) -> None:
     """Map a role to an account of the type it needs; the account is then locked."""
+    from ledger.events import Meta
+
     body = body_of(schemas.MapRoleBody, {"code": "CODE"}, code=code, on=on)
     _record(body.to_command(Meta(cli_actor()), role), f"role {role} mapped to {body.code}")
 

@@ -10,19 +10,20 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar, get_args
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from uuid import UUID
 
 import typer
-from pydantic import ValidationError
-from pydantic.types import StringConstraints
 
 from api import schemas
 from api.cli.base import fail
-from api.system import Keel
-from ledger.money import Money
 
-B = TypeVar("B", bound=schemas.Body)
+if TYPE_CHECKING:
+    from api.system import Keel
+    from ledger.money import Money
+
+B = TypeVar("B", bound="schemas.Body")  # a string: naming it imports no schema module
 
 
 def refuse(option: str, message: str) -> typer.Exit:
@@ -45,6 +46,8 @@ def money(value: Money) -> str:
 
 
 def amount(value: Decimal, currency: str) -> str:
+    from ledger.money import Money
+
     return money(Money(value, currency))
 
 
@@ -52,21 +55,28 @@ def amount(value: Decimal, currency: str) -> str:
 
 
 def _pattern(kind: Any) -> str:
+    from pydantic.types import StringConstraints
+
     return next(str(m.pattern) for m in get_args(kind)[1:] if isinstance(m, StringConstraints) and m.pattern)
 
 
-_SERIES = next(m.pattern for m in schemas.DraftInvoiceBody.model_fields["series"].metadata if hasattr(m, "pattern"))
-# What a pattern means, said as a person would (pydantic only names the regular expression).
-_PATTERNS = {
-    _pattern(schemas.Amount): "not a decimal amount with at most 15 digits and 8 decimals (e.g. 1210.00)",
-    _pattern(schemas.Percent): "not a percentage with at most 3 digits and 4 decimals (e.g. 24 or 5.5)",
-    _pattern(schemas.Rate): "not an exchange rate with at most 9 digits and 12 decimals (e.g. 0.92)",
-    _pattern(schemas.CurrencyCode): "not an ISO 4217 currency code (three letters, e.g. EUR)",
-    _pattern(schemas.Hours): "not a number of hours with at most 2 decimals (e.g. 7.5)",
-    _pattern(schemas.Identifier): "not a code: a letter or digit first, then letters, digits, spaces and . _ : / @ "
-    "# & + ' ( ) -",
-    _SERIES: "not a series: 2 to 6 capital letters (e.g. INV)",
-}
+@cache
+def _patterns() -> dict[str, str]:
+    """What a pattern means, said as a person would (pydantic only names the regular expression).
+    Read from the schemas when a value is refused, not when the CLI starts."""
+    series = next(m.pattern for m in schemas.DraftInvoiceBody.model_fields["series"].metadata if hasattr(m, "pattern"))
+    return {
+        _pattern(schemas.Amount): "not a decimal amount with at most 15 digits and 8 decimals (e.g. 1210.00)",
+        _pattern(schemas.Percent): "not a percentage with at most 3 digits and 4 decimals (e.g. 24 or 5.5)",
+        _pattern(schemas.Rate): "not an exchange rate with at most 9 digits and 12 decimals (e.g. 0.92)",
+        _pattern(schemas.CurrencyCode): "not an ISO 4217 currency code (three letters, e.g. EUR)",
+        _pattern(schemas.Hours): "not a number of hours with at most 2 decimals (e.g. 7.5)",
+        _pattern(schemas.Identifier): "not a code: a letter or digit first, then letters, digits, spaces and . _ : / @ "
+        "# & + ' ( ) -",
+        series: "not a series: 2 to 6 capital letters (e.g. INV)",
+    }
+
+
 _TYPES = {
     "date_parsing": "not a date (YYYY-MM-DD)",
     "date_from_datetime_parsing": "not a date (YYYY-MM-DD)",
@@ -82,7 +92,7 @@ def _explain(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "string_pattern_mismatch":
         pattern = error.get("ctx", {}).get("pattern", "")
-        text = _PATTERNS.get(pattern, f"does not match {pattern}")
+        text = _patterns().get(pattern, f"does not match {pattern}")
     elif kind in _TYPES:
         text = _TYPES[kind]
     else:
@@ -108,6 +118,8 @@ def _option(loc: Sequence[Any], options: Mapping[str, str]) -> str:
 def body_of(model: type[B], options: Mapping[str, str], **fields: Any) -> B:
     """The request body the HTTP route takes, checked by the same rules (the input policy). Fields
     left out (None) take the body's defaults, as in a JSON request that omits them."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:

@@ -9,7 +9,7 @@ the bytes ``GET /v1/fx/rates`` sends.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -19,15 +19,9 @@ from api.cli.base import app, catch_up, cli_actor, fail, keel_system
 from api.cli.entry_base import Found, _rows, body_of, pick, refuse, said, short
 from api.cli.output import Format, err
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
-from api.fx_files import MAX_FILE_BYTES, RateFileError, read_rate_file
-from api.schemas import fx as fx_schemas
-from api.system import Keel
-from commands.messages import ImportFxRates
-from ledger.errors import AlreadyExists
-from ledger.events import Meta
-from ledger.fx_revaluation import FxRevaluation
-from ledger.supplier_credit import SupplierCreditNote
-from projections.queries import named
+
+if TYPE_CHECKING:
+    from api.system import Keel
 
 fx_app = typer.Typer(help="Exchange rates into the functional currency, and revaluation.", no_args_is_help=True)
 app.add_typer(fx_app, name="fx")
@@ -50,6 +44,9 @@ def rate_set(
     on: Annotated[str | None, typer.Option("--on", help="The rate's date, YYYY-MM-DD (default: today).")] = None,
 ) -> None:
     """Set the rate of a currency from a date (it is in force until a later one)."""
+    from api.schemas import fx as fx_schemas
+    from ledger.events import Meta
+
     body = body_of(
         fx_schemas.FxRateBody,
         {"currency": "CURRENCY", "rate": "RATE", "date": "--on"},
@@ -71,6 +68,10 @@ def rates_import(
 ) -> None:
     """Import a rate file: checked whole first (every bad line listed, nothing written), then all
     its rates in one event. The same file again is refused unless --force."""
+    from api.fx_files import MAX_FILE_BYTES, RateFileError, read_rate_file
+    from commands.messages import ImportFxRates
+    from ledger.events import Meta
+
     try:
         with file.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
@@ -112,6 +113,8 @@ def rates_list(
     """The rate table as of --as-of (rates dated on or before it) as known at --known-at."""
     from dataclasses import replace
 
+    from projections.queries import named
+
     params = replace(
         dates(as_of), filters=named(currency=currency.upper() if currency else None), limit=limit, cursor=cursor
     )
@@ -124,6 +127,11 @@ def revalue(
 ) -> None:
     """Revalue open foreign-currency receivables, payables and bank balances at the closing rates:
     one entry on --as-of to unrealised FX gain/loss, reversed on the first day of the next month."""
+    from api.schemas import fx as fx_schemas
+    from ledger.errors import AlreadyExists
+    from ledger.events import Meta
+    from ledger.fx_revaluation import FxRevaluation
+
     body = body_of(fx_schemas.RevaluationBody, {"as_of": "--as-of"}, as_of=as_of)
     with keel_system() as keel:
         try:
@@ -193,6 +201,10 @@ def credit(
 ) -> None:
     """Record a supplier's credit note on a bill: it reduces what is owed on the bill; beyond that it
     becomes supplier credit (used on a later bill, or refunded)."""
+    from api.schemas import fx as fx_schemas
+    from ledger.events import Meta
+    from ledger.supplier_credit import SupplierCreditNote
+
     if full == bool(lines):
         raise refuse("--line", "give the lines taken back, or --full for the whole bill (not both)")
     options = {"lines": "--line", "reference": "--reference", "reason": "--reason", "on": "--on"}
@@ -224,6 +236,9 @@ def apply_credit(
     on: OnOption = None,
 ) -> None:
     """Use supplier credit left by a credit note to settle part of a later bill."""
+    from api.schemas import fx as fx_schemas
+    from ledger.events import Meta
+
     with keel_system() as keel:
         catch_up(keel)
         found_note = find_credit_note(keel, note)
@@ -246,6 +261,9 @@ def refund_credit(
     on: OnOption = None,
 ) -> None:
     """Record the supplier paying supplier credit back into the bank."""
+    from api.schemas import fx as fx_schemas
+    from ledger.events import Meta
+
     with keel_system() as keel:
         catch_up(keel)
         found = find_credit_note(keel, note)

@@ -8,7 +8,7 @@ the CLI accepts is exactly what the API accepts. A refused value is one line nam
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -16,11 +16,9 @@ import typer
 from api import schemas
 from api.cli.base import catch_up, cli_actor, customers_app, invoices_app, keel_system, payments_app
 from api.cli.entry_base import amount, body_of, find_customer, find_invoice, money, refuse, said, short
-from api.system import Keel
-from ledger.customer import Customer
-from ledger.events import Meta
-from ledger.invoice import Invoice
-from ledger.payment import Payment
+
+if TYPE_CHECKING:
+    from api.system import Keel
 
 OnOption = Annotated[
     str | None, typer.Option("--on", help="Business date, YYYY-MM-DD (default: today).", show_default=False)
@@ -37,6 +35,8 @@ def add_customer(
     on: OnOption = None,
 ) -> None:
     """Register a customer with a currency and payment terms."""
+    from ledger.events import Meta
+
     options = {"name": "NAME", "payment_terms_days": "--terms"}
     body = body_of(
         schemas.RegisterCustomerBody,
@@ -87,6 +87,10 @@ def draft_invoice(
     on: OnOption = None,
 ) -> None:
     """Draft an invoice: nothing is posted until it is issued."""
+    from ledger.customer import Customer
+    from ledger.events import Meta
+    from ledger.invoice import Invoice
+
     with keel_system() as keel:
         catch_up(keel)
         found = find_customer(keel, customer)
@@ -120,6 +124,10 @@ def issue_invoice(
 ) -> None:
     """Issue a draft: it takes the next number of its series, a due date from the customer's terms,
     and posts receivable, revenue and tax."""
+    from ledger.customer import Customer
+    from ledger.events import Meta
+    from ledger.invoice import Invoice
+
     body = body_of(schemas.IssueInvoiceBody, {}, rate=rate, on=on)
     with keel_system() as keel:
         catch_up(keel)
@@ -135,6 +143,8 @@ def _allocations(
     keel: Keel, wanted: list[str], customer_id: str, total: Decimal, currency: str
 ) -> list[dict[str, str]]:
     """``--invoice NUMBER[:AMOUNT]``: without an amount, what is owed on it, up to what is left."""
+    from ledger.invoice import Invoice
+
     left, allocations = total, []
     for n, text in enumerate(wanted, 1):
         option = f"--invoice {n}"
@@ -179,6 +189,11 @@ def record_payment(
     on: OnOption = None,
 ) -> None:
     """Record money received from a customer and allocate it to issued invoices."""
+    from ledger.customer import Customer
+    from ledger.events import Meta
+    from ledger.invoice import Invoice
+    from ledger.payment import Payment
+
     options = {
         "amount": "--amount",
         "customer_id": "--customer",

@@ -14,10 +14,6 @@ import typer
 from api import schemas
 from api.cli.base import catch_up, cli_actor, expenses_app, keel_system, time_app
 from api.cli.entry_base import body_of, find_claim, find_person, find_project, money, said, short
-from commands.messages import ApproveExpenseClaim
-from ledger.events import Meta
-from ledger.expenses import ExpenseClaim
-from ledger.projects import Project
 
 OnOption = Annotated[
     str | None, typer.Option("--on", help="Business date, YYYY-MM-DD (default: today).", show_default=False)
@@ -39,6 +35,10 @@ def submit_claim(
     on: OnOption = None,
 ) -> None:
     """Submit an expense claim; its approval route is decided now from the policy and the cost center."""
+    from ledger.events import Meta
+    from ledger.expenses import ExpenseClaim
+    from ledger.projects import Project
+
     fields = {
         "amount": paid,
         "category": category,
@@ -77,6 +77,10 @@ def approve_claim(
     on: OnOption = None,
 ) -> None:
     """Approve a claim as its next approver (never one's own). The final approval posts the expense."""
+    from commands.messages import ApproveExpenseClaim
+    from ledger.events import Meta
+    from ledger.expenses import ExpenseClaim
+
     body = body_of(schemas.DateBody, {}, on=on)
     actor = body_of(schemas.OwnerBody, {"owner": "--as"}, owner=approver).owner if approver else cli_actor()
     with keel_system() as keel:
@@ -102,6 +106,9 @@ def log_time(
     billable: Annotated[bool, typer.Option("--billable/--non-billable", help="Billable to the customer.")] = True,
 ) -> None:
     """Log hours on a project on a day into the person's timesheet of that week."""
+    from ledger.events import Meta
+    from ledger.projects import Project
+
     options = {"day": "--on", "project_id": "--project"}
     body_of(schemas.TimeBody, options, day=day, hours=hours, note=note, project_id=str(UUID(int=0)))
     with keel_system() as keel:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,21 +21,19 @@ from rich.markup import escape
 from api.cli.base import app, cli_actor, keel_system
 from api.cli.entry_base import said
 from api.cli.output import err
-from api.imports.csv_files import open_items, opening_balances
-from api.imports.files import ImportFile, read_file
-from api.imports.ledger_text import journal
-from api.settings import Settings
-from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
-from commands.progress import Listener, listening
-from ledger.errors import DomainError
-from ledger.events import Meta
+
+if TYPE_CHECKING:
+    from api.imports.files import ImportFile
+    from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
+    from commands.progress import Listener
+
+    Import = ImportOpeningBalances | ImportOpenItems | ImportJournal
 
 import_app = typer.Typer(
     help="Bring books kept elsewhere into Keel: opening balances, open items, a ledger journal.", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
 
-Import = ImportOpeningBalances | ImportOpenItems | ImportJournal
 FileArg = Annotated[Path, typer.Argument(help="The file to import.", exists=True, dir_okay=False, readable=True)]
 Force = Annotated[bool, typer.Option("--force", help="Import these bytes again although they were imported before.")]
 Against = Annotated[
@@ -50,6 +48,10 @@ Against = Annotated[
 
 
 def _read(path: Path) -> ImportFile:
+    from api.imports.files import read_file
+    from api.settings import Settings
+    from ledger.errors import DomainError
+
     try:
         return read_file(path, Settings().import_max_bytes)
     except DomainError as exc:
@@ -73,6 +75,8 @@ def _phases(name: str) -> Iterator[Listener]:
 
 
 def _run(file: ImportFile, build: Callable[[], Import], what: str) -> None:
+    from commands.progress import listening
+
     started = time.perf_counter()
     with keel_system() as keel, _phases(file.name) as show, listening(show):
         command = build()
@@ -101,6 +105,9 @@ def import_opening_balances(
 ) -> None:
     """One opening entry dated --date: a line per account (account, debit, credit, currency[, value,
     party, document]). Receivable and payable balances come from `keel import open-items`."""
+    from api.imports.csv_files import opening_balances
+    from ledger.events import Meta
+
     day = _date(on)
     data = _read(file)
     _run(data, lambda: opening_balances(data, day, Meta(cli_actor()), against, force), "opening balances")
@@ -111,6 +118,9 @@ def import_open_items(file: FileArg, against: Against = None, force: Force = Fal
     """Open customer invoices and supplier bills (kind, party, number, issue_date, due_date, currency,
     amount[, value]): documents ageing, the forecast and payments know, posted against the
     opening-balance account. A party named is created when missing."""
+    from api.imports.csv_files import open_items
+    from ledger.events import Meta
+
     data = _read(file)
     _run(data, lambda: open_items(data, Meta(cli_actor()), against, force), "open items")
 
@@ -118,5 +128,8 @@ def import_open_items(file: FileArg, against: Against = None, force: Force = Fal
 @import_app.command("journal")
 def import_journal(file: FileArg, force: Force = False) -> None:
     """A ledger journal in the shape `keel export ledger` writes: one entry per transaction."""
+    from api.imports.ledger_text import journal
+    from ledger.events import Meta
+
     data = _read(file)
     _run(data, lambda: journal(data, Meta(cli_actor()), force), "a journal")

@@ -11,7 +11,6 @@ from api.cli.base import app, customers_app, deals_app, invoices_app, keel_syste
 from api.cli.entry_base import find_customer
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
-from projections.queries import Params, named
 
 suppliers_app = typer.Typer(help="Suppliers: who the business buys from.", no_args_is_help=True)
 app.add_typer(suppliers_app, name="suppliers")
@@ -43,6 +42,8 @@ def customers_list(
     fmt: Fmt = Format.table,
 ) -> None:
     """Customers by name as they stood on --as-of as known at --known-at (merged duplicates left out)."""
+    from projections.queries import Params, named
+
     params = Params(as_of=dates(as_of).as_of, filters=named(name=name), limit=limit, cursor=cursor)
     report("customers", params, known_at, fmt)
 
@@ -59,6 +60,8 @@ def invoices_list(
 ) -> None:
     """Invoices as they stood on --as-of as known at --known-at, by draft date, with their customer,
     due date and what was still owed then."""
+    from projections.queries import Params, named
+
     filters = named(customer=_customer(customer), status=status)
     params = Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor)
     report("invoices", params, known_at, fmt)
@@ -76,6 +79,8 @@ def deals_list(
     fmt: Fmt = Format.table,
 ) -> None:
     """Every deal as it stood on --as-of as known at --known-at, by the day it was opened."""
+    from projections.queries import Params, named
+
     filters = named(customer=_customer(customer), status=status, owner=owner)
     params = Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor)
     report("deals", params, known_at, fmt)
@@ -93,6 +98,8 @@ def projects_list(
 ) -> None:
     """Projects as they stood on --as-of as known at --known-at, by the day they were drafted, with
     their customer, billing and budget."""
+    from projections.queries import Params, named
+
     filters = named(customer=_customer(customer), status=status)
     params = Params(as_of=dates(as_of).as_of, filters=filters, limit=limit, cursor=cursor)
     report("projects", params, known_at, fmt)
@@ -108,5 +115,7 @@ def suppliers_list(
     fmt: Fmt = Format.table,
 ) -> None:
     """Suppliers registered by --as-of as known at --known-at, by name."""
+    from projections.queries import Params, named
+
     params = Params(as_of=dates(as_of).as_of, filters=named(name=name), limit=limit, cursor=cursor)
     report("suppliers", params, known_at, fmt)

@@ -29,9 +29,6 @@ from api.cli.base import (
 )
 from api.cli.output import Format, err, out
 from api.cli.reports import KnownAt
-from api.settings import Settings
-from commands.adapters.store import StoreURLError, preflight
-from projections.engine.health import ProjectionFailed
 
 
 @app.command()
@@ -51,6 +48,8 @@ def serve(
     import uvicorn
 
     from api.http import create_app
+    from api.settings import Settings
+    from commands.adapters.store import StoreURLError, preflight
 
     settings = Settings()
     try:
@@ -151,6 +150,7 @@ def grant_app_role_command(
 ) -> None:
     """As the owner (KEEL_DATABASE_URL), create the application's role: it may append to the log, never
     delete or truncate it. Then run Keel with that role in KEEL_DATABASE_URL."""
+    from api.settings import Settings
     from commands.adapters.store import grant_app_role
 
     settings = Settings()
@@ -223,6 +223,8 @@ def projections_run(
     once: Annotated[bool, typer.Option("--once", help="Catch up, then exit instead of following.")] = False,
 ) -> None:
     """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops)."""
+    from projections.engine.health import ProjectionFailed
+
     with keel_system() as keel:
         try:
             processed = keel.engine.catch_up(progress=_progress(time.monotonic()))

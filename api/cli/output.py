@@ -9,7 +9,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
@@ -18,7 +18,9 @@ from rich.measure import Measurement
 from rich.table import Table as RichTable
 
 from api.answers import csv_document, json_document, next_cursor, plain
-from projections.queries import Answer, Column, Table
+
+if TYPE_CHECKING:
+    from projections.queries import Answer, Column, Table
 
 # A terminal is as wide as it says; a table written to a file or a pipe is not cut to 80 columns.
 # Markup and emoji codes off: what is shown is stored text (a customer named "[bold]x[/bold] :x:" is

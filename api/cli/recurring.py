@@ -9,7 +9,7 @@ prints the JSON ``GET /v1/recurring-invoices/{id}`` sends.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
@@ -20,12 +20,9 @@ from api.cli.entry_sales import OnOption, _line
 from api.cli.lists import Customer
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
-from api.schemas import recurring as rs
-from api.system import Keel
-from commands import messages as m
-from ledger.events import Meta
-from projections.automation.recurring import get_recurring
-from projections.queries import Params, named
+
+if TYPE_CHECKING:
+    from api.system import Keel
 
 recurring_app = typer.Typer(
     help="Recurring invoices (subscriptions): billed once per period by the worker.", no_args_is_help=True
@@ -70,6 +67,9 @@ def add(
     on: OnOption = None,
 ) -> None:
     """Set up a recurring invoice: the worker invoices each period once it has begun."""
+    from api.schemas import recurring as rs
+    from ledger.events import Meta
+
     with keel_system() as keel:
         catch_up(keel)
         found = find_customer(keel, customer)
@@ -104,6 +104,8 @@ def list_(
     fmt: Fmt = Format.table,
 ) -> None:
     """Recurring invoices as they stood on --as-of as known at --known-at, by name."""
+    from projections.queries import Params, named
+
     customer_id = None
     if customer:
         with keel_system(reading=True) as keel:
@@ -118,6 +120,9 @@ def list_(
 @recurring_app.command("show")
 def show(which: Which) -> None:
     """A recurring invoice as it stands now, as JSON (what GET /v1/recurring-invoices/{id} sends)."""
+    from api.schemas import recurring as rs
+    from projections.automation.recurring import get_recurring
+
     with keel_system(reading=True) as keel:
         catch_up(keel)
         view = get_recurring(keel.views, _find(keel, which).id)
@@ -134,6 +139,9 @@ def change(
     on: OnOption = None,
 ) -> None:
     """New lines (a new price) for the periods that begin on or after --from."""
+    from api.schemas import recurring as rs
+    from ledger.events import Meta
+
     body = body_of(
         rs.RecurringLinesBody,
         LINE_OPTIONS,
@@ -150,6 +158,10 @@ def change(
 
 
 def _state(which: str, day: str, on: str | None, action: str) -> None:
+    from api.schemas import recurring as rs
+    from commands import messages as m
+    from ledger.events import Meta
+
     body = body_of(rs.RecurringStateBody, LINE_OPTIONS, day=day, on=on)
     with keel_system() as keel:
         catch_up(keel)

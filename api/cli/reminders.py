@@ -18,10 +18,6 @@ from api.cli.base import app, catch_up, cli_actor, customers_app, emit, keel_sys
 from api.cli.entry_base import body_of, find_customer, refuse, said
 from api.cli.output import Format
 from api.cli.reports import AsOf, Cursor, Fmt, KnownAt, Limit, dates, report
-from api.schemas.reminders import ApprovalWaitBody, CustomerDunningBody, DunningLevelsBody, StaffAddressBody
-from ledger.events import Meta
-from projections.queries import named
-from projections.reminders.reminders import dunning_policy
 
 dunning_app = typer.Typer(help="Dunning: the levels of payment reminders.", no_args_is_help=True)
 app.add_typer(dunning_app, name="dunning")
@@ -62,6 +58,9 @@ def levels_set(
     on: On = None,
 ) -> None:
     """Set the dunning levels (all of them) and the grace for partial payments, as PUT /v1/dunning/levels."""
+    from api.schemas.reminders import DunningLevelsBody
+    from ledger.events import Meta
+
     levels = [_level(spec, n) for n, spec in enumerate(level, start=1)]
     options = {"": "--level", "levels": "--level", "minimum_open": "--minimum-open", "grace_days": "--grace-days"}
     body = body_of(DunningLevelsBody, options, levels=levels, minimum_open=minimum_open, grace_days=grace_days, on=on)
@@ -73,6 +72,8 @@ def levels_set(
 @levels_app.command("list")
 def levels_list(fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table) -> None:
     """The dunning levels in force, the grace and how many customers are left out (GET /v1/dunning/levels)."""
+    from projections.reminders.reminders import dunning_policy
+
     with keel_system(reading=True) as keel:
         catch_up(keel)
         policy = dunning_policy(keel.views)
@@ -98,6 +99,9 @@ def customer_dunning(
 ) -> None:
     """Stop dunning a customer (--stop) or resume it (--resume), from --on or today, as PUT
     /v1/customers/{id}/dunning (``--on`` is a date here as everywhere else)."""
+    from api.schemas.reminders import CustomerDunningBody
+    from ledger.events import Meta
+
     if reminded is None:
         raise refuse("--stop/--resume", "say which: --stop (no more reminders) or --resume")
     body = body_of(CustomerDunningBody, {"on": "--on"}, reminded=reminded, on=on)
@@ -117,6 +121,9 @@ def staff_address(
     on: On = None,
 ) -> None:
     """Where a follow-up owner's or an approver's reminders go."""
+    from api.schemas.reminders import StaffAddressBody
+    from ledger.events import Meta
+
     if not person.strip() or len(person) > 200:
         raise refuse("PERSON", "a name of 1 to 200 characters")
     body = body_of(StaffAddressBody, {"email": "EMAIL"}, email=email, on=on)
@@ -131,6 +138,9 @@ def approval_days(
     on: On = None,
 ) -> None:
     """After how many days waiting an expense claim's approver is reminded."""
+    from api.schemas.reminders import ApprovalWaitBody
+    from ledger.events import Meta
+
     body = body_of(ApprovalWaitBody, {"days": "DAYS"}, days=days, on=on)
     with keel_system() as keel:
         result = keel.app.handle(body.to_command(Meta(cli_actor())))
@@ -147,5 +157,7 @@ def reminders_report(
     fmt: Fmt = Format.table,
 ) -> None:
     """Who was reminded of what: reminders dated on or before --as-of as known at --known-at."""
+    from projections.queries import named
+
     params = replace(dates(as_of), filters=named(kind=kind), limit=limit, cursor=cursor)
     report("reminders", params, known_at, fmt)

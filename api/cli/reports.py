@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.answers import answer, utc
 from api.cli.base import catch_up, keel_system, knowledge, report_app
 from api.cli.output import Format, err, show
-from projections.queries import Params
+
+if TYPE_CHECKING:
+    from projections.queries import Params
 
 AsOf = Annotated[
     datetime | None,
@@ -53,6 +55,8 @@ def report(name: str, params: Params, known_at: str | None, fmt: Format) -> None
 
 
 def dates(as_of: datetime | None = None, start: datetime | None = None, end: datetime | None = None) -> Params:
+    from projections.queries import Params
+
     return Params(
         as_of=as_of.date() if as_of else None,
         start=start.date() if start else None,
@@ -70,6 +74,8 @@ def trial_balance(
     ] = False,
 ) -> None:
     """Trial balance per account and currency (or valued in the functional currency)."""
+    from projections.queries import Params
+
     params = dates(as_of)
     if functional:
         params = Params(as_of=params.as_of, filters=(("valuation", "functional"),))
@@ -91,6 +97,8 @@ def profit_and_loss(
     fmt: Fmt = Format.table,
 ) -> None:
     """Income and expenses of a period, in the functional currency."""
+    from projections.queries import Params
+
     p = dates(start=start, end=end)
     report("profit-and-loss", Params(start=p.start, end=p.end, by=by), known_at, fmt)
 
@@ -112,6 +120,8 @@ def ageing(
 ) -> None:
     """Open items by days overdue, a page at a time; the total (of every item) equals the balance
     sheet's figure."""
+    from projections.queries import Params
+
     params = Params(as_of=dates(as_of).as_of, filters=(("kind", kind),), limit=limit, cursor=cursor)
     report("ageing", params, known_at, fmt)
 
@@ -125,6 +135,8 @@ def account_ledger(
     fmt: Fmt = Format.table,
 ) -> None:
     """General-ledger detail of one account with running balance."""
+    from projections.queries import Params
+
     p = dates(start=start, end=end)
     report("ledger", Params(start=p.start, end=p.end, filters=(("account", account),)), known_at, fmt)
 
@@ -154,6 +166,8 @@ def cash_flow(
     start: From, end: To = None, by: Period = None, known_at: KnownAt = None, fmt: Fmt = Format.table
 ) -> None:
     """Money in and out of the bank per week or month (default), with opening and closing balances."""
+    from projections.queries import Params
+
     p = dates(start=start, end=end)
     report("cash-flow", Params(start=p.start, end=p.end, by=by), known_at, fmt)
 
@@ -172,6 +186,8 @@ def cash_forecast(
 ) -> None:
     """Expected cash per week (default) or month: open receivables (shifted by each customer's
     payment delay), payables, claims, committed labour, retainers and the weighted pipeline."""
+    from projections.queries import Params
+
     p = dates(as_of, end=end)
     params = Params(as_of=p.as_of, end=p.end, by=by, limit=limit, cursor=cursor)
     report("cash-forecast", params, known_at, fmt)
@@ -195,6 +211,8 @@ def forecast_vs_actual(
 ) -> None:
     """What the cash forecast said at the end of --as-of against what went through the bank since,
     as known at --known-at."""
+    from projections.queries import Params
+
     p = dates(as_of, end=end)
     filters = (("forecast_known_at", _moment(made)),) if made else ()
     report("forecast-vs-actual", Params(as_of=p.as_of, end=p.end, by=by, filters=filters), known_at, fmt)
@@ -215,6 +233,8 @@ def pipeline(
     fmt: Fmt = Format.table,
 ) -> None:
     """Open deals by stage or owner: count, value, probability-weighted value."""
+    from projections.queries import Params
+
     report("pipeline", Params(as_of=dates(as_of).as_of, by=by), known_at, fmt)
 
 
@@ -245,6 +265,7 @@ def customer_360(
 ) -> None:
     """One customer across CRM and finance: deals, timeline, invoices, payments, balance."""
     from api.cli.entry_base import find_customer
+    from projections.queries import Params
 
     with keel_system(reading=True) as keel:
         catch_up(keel)
@@ -263,6 +284,8 @@ def margins(
     fmt: Fmt = Format.table,
 ) -> None:
     """Revenue, labour, expenses, gross margin and margin % from the ledger's project dimension."""
+    from projections.queries import Params
+
     p = dates(start=start, end=end)
     report("margins", Params(start=p.start, end=p.end, by=by), known_at, fmt)
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import base64
 import secrets
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
 from api.cli.base import FormatOption, app, cli_actor, emit, fail, keel_system
 from api.cli.output import Format, out
-from api.system import Keel
+
+if TYPE_CHECKING:
+    from api.system import Keel
 
 webhooks_app = typer.Typer(help="Signed webhooks: subscriptions and their delivery log.", no_args_is_help=True)
 app.add_typer(webhooks_app, name="webhooks")

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -30,18 +31,10 @@ from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, kee
 from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.stored_form import stored_form
 from commands.adapters.transcodings import register_keel_transcodings
-from commands.automation.handlers import HANDLERS as AUTOMATION
-from commands.crm.handlers import HANDLERS as CRM
-from commands.delivery.handlers import HANDLERS as DELIVERY
 from commands.finance import expenses
-from commands.finance.handlers import HANDLERS as FINANCE
 from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
-from commands.recurring.handlers import HANDLERS as RECURRING
-from commands.reminders.handlers import HANDLERS as REMINDERS
-from commands.sales.handlers import HANDLERS as SALES
 from commands.unit_of_work import Appender, Command, CommandResult, Handler, UnitOfWork, handlers
-from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import Chart
@@ -54,6 +47,7 @@ from ledger.money import minor_units
 from ledger.people import Person
 from ledger.projects import Project
 from ledger.sequence import NumberSequence
+from ledger.topics import event_classes
 
 A = TypeVar("A", bound=KeelAggregate)
 
@@ -78,6 +72,9 @@ class KeelApplication(Application[UUID]):
     def __init__(self, database_url: str, functional_currency: str = "EUR", clock: Clock = SYSTEM_CLOCK) -> None:
         env = event_store_env(database_url)
         preflight(database_url)
+        # Every stored topic resolves before the log is read: an event class registers its topic
+        # when its module is imported, and a process that only reads imports no handler that would.
+        event_classes()
         super().__init__(env=env)
         # The log as Keel keeps it (times, hash chain, idempotency records): each backend its own.
         self.keel_log: KeelApplicationRecorder = keel_recorder(self.recorder)
@@ -90,19 +87,6 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        contexts = (
-            SALES,
-            FINANCE,
-            CRM,
-            DELIVERY,
-            AUTOMATION,
-            WEBHOOKS,
-            REMINDERS,
-            RECURRING,
-            keys.HANDLERS,
-            users.HANDLERS,
-        )
-        self._handlers: dict[type[Command], Handler] = handlers(*contexts)
 
     @property
     def log_clock(self) -> Clock:
@@ -123,6 +107,33 @@ class KeelApplication(Application[UUID]):
         register_keel_transcodings(transcoder)
 
     # -- the one way in -------------------------------------------------------------
+
+    @cached_property
+    def _handlers(self) -> dict[type[Command], Handler]:
+        """Every context's handler by the command it handles, gathered for the first command: a
+        process that only reads (a report from the CLI) does not import the write side's contexts."""
+        from commands.automation.handlers import HANDLERS as AUTOMATION
+        from commands.crm.handlers import HANDLERS as CRM
+        from commands.delivery.handlers import HANDLERS as DELIVERY
+        from commands.finance.handlers import HANDLERS as FINANCE
+        from commands.recurring.handlers import HANDLERS as RECURRING
+        from commands.reminders.handlers import HANDLERS as REMINDERS
+        from commands.sales.handlers import HANDLERS as SALES
+        from commands.webhooks.handlers import HANDLERS as WEBHOOKS
+
+        contexts = (
+            SALES,
+            FINANCE,
+            CRM,
+            DELIVERY,
+            AUTOMATION,
+            WEBHOOKS,
+            REMINDERS,
+            RECURRING,
+            keys.HANDLERS,
+            users.HANDLERS,
+        )
+        return handlers(*contexts)
 
     def handle(self, command: Command) -> CommandResult:
         """Run a command; retry when another writer changed the same aggregates meanwhile."""

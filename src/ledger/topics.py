@@ -38,6 +38,7 @@ def topics_of(bases: tuple[type, ...]) -> tuple[str, ...]:
     return tuple(str(vars(c)["TOPIC"]) for c in event_classes() if issubclass(c, bases))
 
 
+@cache
 def events_with_field(name: str) -> tuple[type[KeelAggregate.Event], ...]:
     """The event classes that carry a field of this name (``journal``: the events that post)."""
     return tuple(c for c in event_classes() if name in {f.name for f in dataclasses.fields(c)})

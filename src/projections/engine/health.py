@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor, as_datetime
 
@@ -64,6 +62,8 @@ class FailureLog:
 
 def transient(exc: BaseException) -> bool:
     """The database went away or was busy: nothing is wrong with the event."""
+    import psycopg  # asked after a failure: a store on SQLite never imports it to start
+
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return True
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-import psycopg
-
 from ledger.errors import InvalidValue
 from projections.engine.sql import Cursor, Row, as_date, as_datetime
 
@@ -101,7 +99,7 @@ def fetch_page(
     grouping = f" GROUP BY {group_by}" if group_by else ""
     try:
         cur.execute(f"{select}{clause}{grouping} ORDER BY {', '.join(order)} LIMIT %s", [*values, limit + 1])
-    except (psycopg.DataError, psycopg.ProgrammingError, sqlite3.Error):
+    except _value_errors():
         if cursor:  # a forged cursor whose values do not fit the sort key's types
             raise InvalidValue("the cursor is not one this list handed out; start again without it") from None
         raise
@@ -127,3 +125,11 @@ def page_of(items: Sequence[T], key: Callable[[T], tuple[Any, ...]], cursor: str
             raise InvalidValue("the cursor is not one this list handed out; start again without it") from None
     chosen = ordered[:limit]
     return Page(chosen, encode_cursor(key(chosen[-1])) if len(ordered) > limit else None)
+
+
+def _value_errors() -> tuple[type[Exception], ...]:
+    """What a query raises for a value that does not fit its column. Evaluated only when a query
+    fails, so a store on SQLite never imports psycopg to answer."""
+    import psycopg
+
+    return (psycopg.DataError, psycopg.ProgrammingError, sqlite3.Error)

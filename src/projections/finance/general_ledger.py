@@ -68,8 +68,12 @@ class GeneralLedgerProjection:
         "gl_lines_project_date",
         "gl_lines_year_close",
     )
-    # Every event that posts to the books carries its journal lines.
-    folds = events_with_field("journal")
+
+    @property
+    def folds(self) -> tuple[type, ...]:
+        """Every event that posts to the books carries its journal lines. Asked when the engine
+        reads the log, not in the class body: finding them imports every ``ledger`` module."""
+        return events_with_field("journal")
 
     def __init__(self, functional_currency: str) -> None:
         self.functional_currency = functional_currency

@@ -221,7 +221,12 @@ class OpenItemsProjection:
     # v6 kept invoices' due dates alone; v8 kept the payment delays
     retired_tables = ("invoice_due_dates", "payment_delays")
     query_indexes = OPEN_ITEMS.span_indexes
-    folds = events_with_field("journal")
+
+    @property
+    def folds(self) -> tuple[type, ...]:
+        """Every event that posts to the books carries its journal lines. Asked when the engine
+        reads the log, not in the class body: finding them imports every ``ledger`` module."""
+        return events_with_field("journal")
 
     def __init__(self, functional_currency: str) -> None:
         self.functional_currency = functional_currency
