@@ -65,13 +65,15 @@ def serving(data_dir: Path, *args: str, **settings: str) -> Iterator[tuple[str, 
         server.wait(timeout=15)
 
 
-def test_serve_listens_on_keel_port_and_names_its_store_and_the_docs(tmp_path: Path) -> None:
+def test_serve_listens_on_keel_port_and_names_its_store_the_web_app_and_the_docs(tmp_path: Path) -> None:
     data, port = tmp_path / "books", free_port()
     with serving(data, port=str(port)) as (first, answering):
         assert first == f"Keel on sqlite ({data.resolve()}) — http://127.0.0.1:{port}/ (API docs at /docs)"
         assert answering == port
-        docs = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
-        assert docs.status_code == 200 and docs.url.path == "/docs" and "swagger-ui-bundle.js" in docs.text
+        home = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)  # the web app: its login page
+        assert home.status_code == 200 and home.url.path == "/login" and "Log in to Keel" in home.text
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs")
+        assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
 
 
 def test_the_port_option_wins_over_keel_port(tmp_path: Path) -> None:
