@@ -10,6 +10,7 @@ answer. ``as_of`` and ``known_at`` are in the URL: a link reproduces what was se
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from typing import Annotated, Any
@@ -200,42 +201,77 @@ def home(visit: Visitor) -> Response:
     return RedirectResponse("/reports/trial-balance", status_code=303)
 
 
+AsOf = Annotated[date | None, Query()]
+KnownAt = Annotated[str | None, Query(max_length=40)]
+
+
 @router.get("/reports/trial-balance")
-def trial_balance(
+def trial_balance(request: Request, visit: Visitor, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    return report_page(request, visit, "trial-balance", "Trial balance", {"as_of": as_of}, known_at)
+
+
+@router.get("/reports/balance-sheet")
+def balance_sheet(request: Request, visit: Visitor, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    return report_page(request, visit, "balance-sheet", "Balance sheet", {"as_of": as_of}, known_at)
+
+
+@router.get("/reports/receivables")
+def receivables(request: Request, visit: Visitor, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+    return report_page(request, visit, "receivables", "Receivables", {"as_of": as_of}, known_at)
+
+
+@router.get("/reports/profit-and-loss")
+def profit_and_loss(
     request: Request,
     visit: Visitor,
-    as_of: Annotated[date | None, Query()] = None,
-    known_at: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: AsOf = None,
+    known_at: KnownAt = None,
 ) -> Response:
-    return report_page(request, visit, "trial-balance", "Trial balance", Params(as_of=as_of), known_at)
+    """The year to date unless a period is given (the API asks for ``from``; a page starts somewhere)."""
+    end = to or keel_of(request).app.today()
+    window = {"from": from_ or date(end.year, 1, 1), "to": end}
+    return report_page(request, visit, "profit-and-loss", "Profit and loss", window, known_at)
+
+
+NAV = (
+    ("/reports/trial-balance", "Trial balance"),
+    ("/reports/profit-and-loss", "Profit and loss"),
+    ("/reports/balance-sheet", "Balance sheet"),
+    ("/reports/receivables", "Receivables"),
+)
+_LABELS = {"as_of": "As of", "from": "From", "to": "To"}
 
 
 def report_page(
-    request: Request, visit: Visit, name: str, title: str, params: Params, known_at: str | None
+    request: Request, visit: Visit, name: str, title: str, dates: Mapping[str, date | None], known_at: str | None
 ) -> Response:
-    """A report as the API answers it, as a page: its table, the time controls, the provenance."""
+    """A report as the API answers it, as a page: its table, the time controls, the provenance.
+    ``dates`` are the report's date parameters as the API's URL names them."""
     if READ_REPORTS not in visit.scopes:
         needed = ", ".join(roles_with(READ_REPORTS))
         raise Refused(403, f"{title} needs one of the roles {needed}; you have {', '.join(visit.user.roles)}.")
     keel = keel_of(request)
+    params = Params(as_of=dates.get("as_of"), start=dates.get("from"), end=dates.get("to"))
     try:
         knowledge = knowledge_of(keel, known_at or None)
         found = answer(keel, name, params, knowledge)
     except DomainError as exc:
         raise Refused(422, str(exc)) from None
     provenance, table = document(found)["provenance"], found.table()
-    head = keel.app.head_position()
+    given = {k: v.isoformat() for k, v in dates.items() if v is not None}
     context: dict[str, Any] = {
         "visit": visit,
+        "nav": NAV,
+        "here": request.url.path,
         "title": title,
         "table": table,
         "kept": [(i, c) for i, c in enumerate(table.columns) if c.kind != "id"],
-        "as_of": found.params.as_of,
+        "controls": [(k, _LABELS[k], given.get(k, "")) for k in dates],
         "known_at": known_at or "",
         "position": provenance["position"],
         "digest": provenance["digest"],
-        "head": head,
-        "api": f"/v1/reports/{name}?"
-        + urlencode({k: v for k, v in (("as_of", params.as_of), ("known_at", known_at)) if v}),
+        "head": keel.app.head_position(),
+        "api": f"/v1/reports/{name}?" + urlencode({**given, **({"known_at": known_at} if known_at else {})}),
     }
     return page("report.html", **context)

@@ -72,7 +72,21 @@ def test_a_person_logs_in_and_sees_the_trial_balance_the_api_answers(web: TestCl
         assert f'<strong id="position">{api["provenance"]["position"]}</strong>' in shown.text
         for row in api["rows"][:5]:  # the API's figures, grouped by thousands on the page
             assert row["account"] in shown.text
+    for path, dates in (
+        ("balance-sheet", {"as_of": "2026-09-30"}),
+        ("receivables", {"as_of": "2026-08-31"}),
+        ("profit-and-loss", {"from": "2026-07-01", "to": "2026-07-31"}),
+    ):
+        for known_at in ("", "2026-08-04T18:00:00+00:00"):
+            query = urlencode({**dates, **({"known_at": known_at} if known_at else {})})
+            shown = web.get(f"/reports/{path}?{query}")
+            api = web.get(f"/v1/reports/{path}?{query}").json()
+            assert shown.status_code == 200 and f'<code id="digest">{api["provenance"]["digest"]}</code>' in shown.text
+            assert f'href="/v1/reports/{path}?{query}"' in shown.text.replace("&amp;", "&")  # the same answer's address
+    year = web.get("/reports/profit-and-loss?to=2026-09-30")  # a page starts the period on 1 January
+    assert 'name="from" type="date" value="2026-01-01"' in year.text
     page = web.get("/reports/trial-balance?as_of=2026-09-30")
+    assert 'aria-current="page">Trial balance' in page.text
     assert "Content-Security-Policy" in page.headers and "script-src 'self'" in page.headers["content-security-policy"]
     assert (
         "<script>alert(1)</script>" not in page.text and "Ana &lt;script&gt;alert(1)&lt;/script&gt; Lima" in page.text
