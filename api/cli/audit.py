@@ -14,6 +14,7 @@ from api.cli.base import (
     catch_up,
     cli_actor,
     emit,
+    every_item,
     fail,
     keel_system,
     keys_app,
@@ -138,19 +139,13 @@ def keys_list(fmt: FormatOption = Format.table) -> None:
     """Every key issued in this store, with its roles and whether it is revoked (never a secret)."""
     from projections.access.api_keys import list_keys
 
-    rows: list[list[Any]] = []
     with keel_system(reading=True) as keel:
         store = keel.settings.describe_store()
         catch_up(keel)
-        cursor: str | None = None
-        while True:
-            page = list_keys(keel.views, None, cursor, 1000)
-            rows += [
-                [k.key_id, k.name, ",".join(k.roles), k.issued_by, k.issued_at, k.revoked_at or ""] for k in page.items
-            ]
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        rows: list[list[Any]] = [
+            [k.key_id, k.name, ",".join(k.roles), k.issued_by, k.issued_at, k.revoked_at or ""]
+            for k in every_item(lambda cursor: list_keys(keel.views, None, cursor, 1000))
+        ]
     emit(fmt, "API keys", ["key_id", "name", "roles", "issued_by", "issued_at", "revoked_at"], rows, {})
     if fmt is Format.table:  # JSON and CSV stay data
         count = f"{len(rows)} key{'' if len(rows) == 1 else 's'}"

@@ -20,6 +20,7 @@ from api.cli.output import Format, err, readable_types, show_table
 # the system, its settings and the query layer (they take seconds to import; see ADR 0049).
 if TYPE_CHECKING:
     from api.system import Keel
+    from projections.engine.pages import Page
 
 readable_types()
 app = typer.Typer(help="Keel: an event-sourced business ledger.", no_args_is_help=True, add_completion=False)
@@ -123,6 +124,17 @@ def emit(fmt: Format, title: str, header: Sequence[str], rows: Sequence[Sequence
         sys.stdout.buffer.write(csv_document(Table(title, columns(*header), rows)))
     else:
         show_table(Table(title, columns(*header), rows, (), [(k, plain(v)) for k, v in meta.items()]))
+
+
+def every_item(fetch: Callable[[str | None], Page[R]]) -> Iterator[R]:
+    """Every item of a paged list (keys, users), page after page from the first."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def catch_up(keel: Keel) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.base import FormatOption, app, catch_up, cli_actor, emit, keel_system
+from api.cli.base import FormatOption, app, catch_up, cli_actor, emit, every_item, keel_system
 from api.cli.output import Format, out
 
 users_app = typer.Typer(help="People who log in: add, list, set roles, disable, enable, reset a password.")
@@ -116,20 +116,13 @@ def users_list(fmt: FormatOption = Format.table) -> None:
     """Every user, with roles and state (never a password or its hash)."""
     from projections.access.users import list_users
 
-    rows: list[list[Any]] = []
     with keel_system(reading=True) as keel:
         store = keel.settings.describe_store()
         catch_up(keel)
-        cursor: str | None = None
-        while True:
-            page = list_users(keel.views, None, cursor, 1000)
-            rows += [
-                [u.login, u.name, ",".join(u.roles), u.added_by, u.added_at, u.disabled_on or "", u.locked_until or ""]
-                for u in page.items
-            ]
-            if page.next_cursor is None:
-                break
-            cursor = page.next_cursor
+        rows: list[list[Any]] = [
+            [u.login, u.name, ",".join(u.roles), u.added_by, u.added_at, u.disabled_on or "", u.locked_until or ""]
+            for u in every_item(lambda cursor: list_users(keel.views, None, cursor, 1000))
+        ]
     header = ["login", "name", "roles", "added_by", "added_at", "disabled_on", "locked_until"]
     emit(fmt, "Users", header, rows, {})
     if fmt is Format.table:  # JSON and CSV stay data
