@@ -45,14 +45,32 @@ AUTHENTICATED = "authenticated"  # any valid credentials
 
 WRITE = ("POST", "PUT", "PATCH", "DELETE")
 
+# The web app's pages (api/web): a session, not an API key; each page and form checks its visitor
+WEB_PAGES = (
+    "/",
+    "/login",
+    "/logout",
+    "/dashboard",
+    "/reports/*",
+    "/accounts*",
+    "/events*",
+    "/audit*",
+    "/pipeline*",
+    "/deals*",
+    "/customers*",
+    "/invoices*",
+    "/bills*",
+    "/approvals*",
+    "/timesheet*",
+    "/bank*",
+    "/admin*",
+)
+
 # (methods, path pattern, scopes of which any one suffices)
 RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/health", (PUBLIC,)),
-    # the web app's pages (api/web): a session, not an API key; each page checks its visitor's roles
-    (("GET",), "/", (PUBLIC,)),
-    (("GET", "POST"), "/login", (PUBLIC,)),
-    (("POST",), "/logout", (PUBLIC,)),
-    (("GET",), "/reports/*", (PUBLIC,)),
+    # the web app's pages: their visitors are checked by the pages (api/web/visits.py)
+    *((("GET", "POST"), path, (PUBLIC,)) for path in WEB_PAGES),
     (("POST",), "/v1/auth/tokens", (AUTHENTICATED,)),
     (("GET",), "/v1/auth/whoami", (AUTHENTICATED,)),
     # keys and settings

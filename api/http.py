@@ -42,7 +42,7 @@ from api.routes import (
 )
 from api.settings import Settings
 from api.system import Keel, settle_heap
-from api.web.pages import install_web
+from api.web.site import install_web
 
 DESCRIPTION = """
 Keel is an event-sourced business ledger. Commands (POST) append immutable events and

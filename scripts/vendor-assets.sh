@@ -11,6 +11,8 @@ SWAGGER_UI_VERSION=5.35.0
 SWAGGER_UI_INTEGRITY=sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==
 REDOC_VERSION=2.5.4
 REDOC_INTEGRITY=sha512-M6jWhG1qoBnH6TFmzJnstyCZ87HmOY/UzDm78mHiYihEdlV/YcS9ogOo1NlElnJMeLsyxHFe2yFc4sNjHTrABQ==
+HTMX_VERSION=2.0.11  # the web app's partial pages (ADR 0048)
+HTMX_INTEGRITY=sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbnyzDDWFvBTqjnIMCgELTNt636dtamA==
 
 vendor=api/static/vendor
 work="$(mktemp -d)"
@@ -31,14 +33,18 @@ fetch() {
 
 fetch swagger-ui-dist "$SWAGGER_UI_VERSION" "$SWAGGER_UI_INTEGRITY"
 fetch redoc "$REDOC_VERSION" "$REDOC_INTEGRITY"
+fetch htmx.org "$HTMX_VERSION" "$HTMX_INTEGRITY"
 
-rm -rf "$vendor/swagger-ui" "$vendor/redoc"
-mkdir -p "$vendor/swagger-ui" "$vendor/redoc"
+rm -rf "$vendor/swagger-ui" "$vendor/redoc" "$vendor/htmx"
+mkdir -p "$vendor/swagger-ui" "$vendor/redoc" "$vendor/htmx"
 for file in swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css favicon-32x32.png LICENSE NOTICE; do
   cp "$work/swagger-ui-dist/$file" "$vendor/swagger-ui/"
 done
 for file in bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE; do
   cp "$work/redoc/$file" "$vendor/redoc/"
+done
+for file in dist/htmx.min.js LICENSE; do
+  cp "$work/htmx.org/$file" "$vendor/htmx/"
 done
 # ReDoc's sidebar shows Redocly's logo from their CDN: point it at Keel's own icon, so the page
 # asks nothing of the network
@@ -46,5 +52,6 @@ sed -i 's#https://cdn.redoc.ly/redoc/logo-mini.svg#/static/favicon.svg#g' "$vend
 cat >"$vendor/VERSIONS" <<VERSIONS
 swagger-ui-dist $SWAGGER_UI_VERSION $SWAGGER_UI_INTEGRITY
 redoc $REDOC_VERSION $REDOC_INTEGRITY
+htmx.org $HTMX_VERSION $HTMX_INTEGRITY
 VERSIONS
-echo "vendored swagger-ui-dist $SWAGGER_UI_VERSION and redoc $REDOC_VERSION into $vendor"
+echo "vendored swagger-ui-dist $SWAGGER_UI_VERSION, redoc $REDOC_VERSION and htmx.org $HTMX_VERSION into $vendor"

@@ -10,15 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
+from api.web.nav import NAV
 from ledger.errors import InvalidValue
 from ledger.money import minor_units
 from projections.queries.core import Column
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from api.web.visits import Visit
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALE = "en_GB"  # thousands with commas, a point for decimals; one locale until users choose theirs
@@ -85,3 +91,9 @@ SECURITY_HEADERS = {
 def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = _ENV.get_template(name).render(**context)
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def show(request: Request, visit: Visit, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page for a logged-in visitor: the menu their roles allow, the page marked in it."""
+    menu = [(href, label) for href, label, scope in NAV if visit.can(scope)]
+    return page(name, status, visit=visit, nav=menu, here=request.url.path, **context)

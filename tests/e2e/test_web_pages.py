@@ -91,7 +91,9 @@ def test_a_person_logs_in_and_sees_the_trial_balance_the_api_answers(web: TestCl
     assert (
         "<script>alert(1)</script>" not in page.text and "Ana &lt;script&gt;alert(1)&lt;/script&gt; Lima" in page.text
     )
-    assert "<script" not in page.text and " style=" not in page.text  # nothing inline for the CSP to allow
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page.text, re.S)
+    assert scripts == ["", ""] and " style=" not in page.text  # nothing inline for the CSP to allow
+    assert re.findall(r'<script src="([^"]+)"', page.text) == ["/static/vendor/htmx/htmx.min.js", "/static/web/keel.js"]
     assert web.post("/logout", data={"csrf": "forged"}, headers={"Origin": "http://keel.test"}).status_code == 403
     out = web.post(
         "/logout", data={"csrf": csrf_of(page.text)}, headers={"Origin": "http://keel.test"}, follow_redirects=False

@@ -1,0 +1,13 @@
+"""The web app's menu: each screen once, with the scope a user needs to see it (ADR 0048)."""
+
+from __future__ import annotations
+
+from ledger.access import READ_REPORTS
+
+# (path, label, scope): a user sees the entries their roles give the scope of
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("/reports/trial-balance", "Trial balance", READ_REPORTS),
+    ("/reports/profit-and-loss", "Profit and loss", READ_REPORTS),
+    ("/reports/balance-sheet", "Balance sheet", READ_REPORTS),
+    ("/reports/receivables", "Receivables", READ_REPORTS),
+)

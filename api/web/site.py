@@ -1,0 +1,54 @@
+"""The web app mounted on the API's FastAPI app (ADR 0048): its pages, its menu, its refusals.
+
+Pages live outside ``/v1`` and outside the OpenAPI document. A refusal is a page (the API's
+routes keep answering problem documents); a request a page cannot read — a malformed date in
+the URL, an over-long field — is a 422 page naming the field, not the API's JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+
+from api.web import login, reports
+from api.web.render import page
+from api.web.visits import LoginRequired, Refused, Visitor
+
+ROUTERS = (login.router, reports.router)
+
+
+def install_web(app: FastAPI) -> None:
+    for router in ROUTERS:
+        app.include_router(router)
+    app.get("/", include_in_schema=False)(home)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        return page("error.html", exc.status, message=exc.message, visit=None)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login?" + urlencode({"next": exc.target}), status_code=303)
+
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/v1") or not _is_page(request):
+            answered = api_invalid(request, exc)
+            return await answered if isinstance(answered, Awaitable) else answered
+        said = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return page("error.html", 422, message=f"This page could not read what it was asked: {said}.", visit=None)
+
+
+def _is_page(request: Request) -> bool:
+    route = request.scope.get("route")
+    return route is not None and not getattr(route, "include_in_schema", True)
+
+
+def home(visit: Visitor) -> Response:
+    return RedirectResponse("/reports/trial-balance", status_code=303)
