@@ -10,47 +10,17 @@ from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
+from web_support import PASSWORD, csrf_of, log_in, web_client
 
-from api.demo import load_demo
-from api.http import create_app
-from api.passwords import hash_password
 from api.system import Keel
 from api.web.sessions import FAILURES
-from commands import messages as m
 from commands.access.users import find_user
-from ledger.events import Meta
-
-META = Meta("test:web")
-PASSWORD = "a long passphrase"
-SECRET = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
 
 
 @pytest.fixture
 def web(keel: Keel) -> Iterator[TestClient]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    for login, roles, name in (
-        ("ana", ("accountant",), "Ana <script>alert(1)</script> Lima"),
-        ("sam", ("sales",), "Sam"),
-    ):
-        keel.app.handle(m.AddUser(meta=META, login=login, roles=roles, secret_argon2=SECRET, name=name))
-    with TestClient(create_app(keel=keel), base_url="http://keel.test") as client:
+    with web_client(keel) as client:
         yield client
-
-
-def log_in(client: TestClient, login: str, password: str = PASSWORD, next_page: str = "/") -> object:
-    return client.post(
-        "/login",
-        data={"login": login, "password": password, "next": next_page},
-        headers={"Origin": "http://keel.test"},
-        follow_redirects=False,
-    )
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found[1]
 
 
 def test_a_person_logs_in_and_sees_the_trial_balance_the_api_answers(web: TestClient, keel: Keel) -> None:

@@ -369,6 +369,11 @@ class ProjectionEngine(PositionWaits):
         """Catch up, then follow the log until stopped (see ``projections.engine.following``)."""
         self._follower.run_forever(poll_interval, stop)
 
+    @property
+    def following(self) -> bool:
+        """Whether a follower thread of this process keeps the read models up."""
+        return self._follower.running
+
     def start(self, poll_interval: float = 0.25) -> None:
         """Follow the log in a background thread of this process."""
         self._follower.start(poll_interval)

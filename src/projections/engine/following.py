@@ -35,6 +35,10 @@ class Follower:
                     raise
             self.wake.wait(poll_interval)
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
     def start(self, poll_interval: float = 0.25) -> None:
         """Follow the log in a background thread of this process."""
         if self._thread is not None:
