@@ -54,13 +54,16 @@ class Visit:
         self.user, self.session, self.session_id = user, session, session_id
         self.scopes = scopes_of(user.roles)
 
-    def can(self, scope: str) -> bool:
-        return scope in self.scopes
+    def can(self, *scopes: str) -> bool:
+        """Whether the user's roles give any one of ``scopes``."""
+        return any(scope in self.scopes for scope in scopes)
 
-    def require(self, scope: str, what: str) -> None:
-        """403 as a page unless the user's roles give ``scope`` (the API's role matrix)."""
-        if scope not in self.scopes:
-            needed = ", ".join(roles_with(scope))
+    def require(self, scope: str | tuple[str, ...], what: str) -> None:
+        """403 as a page unless the user's roles give ``scope`` (or one of them): the API's role
+        matrix (``api.access.required_scopes`` of the equivalent route gives the tuple)."""
+        wanted = (scope,) if isinstance(scope, str) else scope
+        if not self.can(*wanted):
+            needed = ", ".join(dict.fromkeys(role for s in wanted for role in roles_with(s)))
             raise Refused(403, f"{what} needs one of the roles {needed}; you have {', '.join(self.user.roles)}.")
 
     def meta(self) -> Meta:
