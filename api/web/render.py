@@ -7,11 +7,13 @@ decimals; only their spelling is the locale's.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.core import negotiate_locale
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
@@ -27,7 +29,11 @@ if TYPE_CHECKING:
     from api.web.visits import Visit
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCALE = "en_GB"  # thousands with commas, a point for decimals; one locale until users choose theirs
+LOCALE = "en_GB"  # when the browser asks for none Keel speaks: thousands with commas, a decimal point
+# The locales a page's numbers may be spelled in, chosen from the browser's Accept-Language (the
+# words stay English: only numbers follow the locale)
+LOCALES = ("en_GB", "en_US", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "el_GR", "pt_PT", "sv_SE")
+_locale: ContextVar[str] = ContextVar("keel_web_locale", default=LOCALE)
 
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -44,9 +50,9 @@ def cell(value: Any, column: Column, currency: str | None = None) -> str:
         return ""
     if column.kind == "amount" and currency and isinstance(value, (Decimal, int)):
         places = _places(currency)
-        return format_decimal(value, format="#,##0" + ("." + "0" * places if places else ""), locale=LOCALE)
+        return format_decimal(value, format="#,##0" + ("." + "0" * places if places else ""), locale=_locale.get())
     if column.kind in ("amount", "number", "percent") and isinstance(value, (Decimal, int)):
-        shown = format_decimal(value, locale=LOCALE, decimal_quantization=False)
+        shown = format_decimal(value, locale=_locale.get(), decimal_quantization=False)
         return f"{shown} %" if column.kind == "percent" else shown
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
@@ -96,4 +102,29 @@ def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
 def show(request: Request, visit: Visit, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page for a logged-in visitor: the menu their roles allow, the page marked in it."""
     menu = [(href, label) for href, label, scope in NAV if visit.can(scope)]
-    return page(name, status, visit=visit, nav=menu, here=request.url.path, **context)
+    chosen = _locale.set(locale_of(request.headers.get("accept-language", "")))
+    try:
+        return page(name, status, visit=visit, nav=menu, here=request.url.path, **context)
+    finally:
+        _locale.reset(chosen)
+
+
+def locale_of(accept_language: str) -> str:
+    """The locale of ``LOCALES`` the browser prefers most, else ``LOCALE``. Quality values order the
+    wishes; a region Keel lacks falls back to its language (``de-CH`` → de_DE), and a bare language
+    takes its first locale here (``en`` → en_GB)."""
+    wishes: list[tuple[float, str]] = []
+    for part in accept_language.split(",")[:20]:
+        tag, _, params = part.strip().partition(";")
+        try:
+            quality = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        if tag and tag != "*" and len(tag) <= 35:
+            wishes.append((quality, tag.replace("-", "_")))
+    for _, tag in sorted(wishes, key=lambda wish: -wish[0]):
+        language = next((x for x in LOCALES if x.split("_")[0] == tag.split("_")[0].lower()), None)
+        found = (negotiate_locale([tag], LOCALES) if "_" in tag else None) or language
+        if found:
+            return found
+    return LOCALE
