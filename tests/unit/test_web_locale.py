@@ -6,6 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.web import render
 from api.web.render import cell, locale_of
@@ -46,3 +49,14 @@ def test_an_amount_is_grouped_by_locale_to_its_currency_s_minor_unit(locale: str
         assert cell(Decimal("1234567.5"), Column("amount", "amount"), currency) == shown
     finally:
         render._locale.reset(token)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), allow_nan=False, places=4),
+    places=st.sampled_from([0, 2, 3]),
+    locale=st.sampled_from(render.LOCALES),
+)
+def test_the_quick_spelling_of_an_amount_is_babel_s(value: Decimal, places: int, locale: str) -> None:
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    assert render.amount(value, places, locale) == format_decimal(value, format=pattern, locale=locale)
