@@ -34,7 +34,7 @@ def admin_page(web: TestClient) -> tuple[str, str]:
 
 
 def test_an_admin_adds_a_person_who_logs_in_until_disabled(web: TestClient, keel: Keel) -> None:
-    _, csrf = admin_page(web)
+    html, csrf = admin_page(web)
     assert 'aria-current="page">Admin' in html and "$argon2" not in html
     person = {"csrf": csrf, "login": "Zoe", "name": "Zoe <script>alert(2)</script>", "password": NEW}
     added = web.post(
