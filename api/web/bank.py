@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import parse_qsl, quote, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Path, Query, Request
@@ -34,6 +34,10 @@ from projections.finance.bank_reports import BankAccountView
 from projections.queries import Params, named
 from projections.queries.core import columns
 
+if TYPE_CHECKING:
+    from api.system import Keel
+    from projections.queries import Answer
+
 router = APIRouter(include_in_schema=False)
 AsOf = Annotated[date | None, Query()]
 KnownAt = Annotated[str | None, Query(max_length=40)]
@@ -41,10 +45,6 @@ AMOUNT = columns("amount:amount")[0]
 AccountId = Annotated[str, Path(max_length=200)]
 Csrf = Annotated[str, Form(max_length=200)]
 Back = Annotated[str, Form(max_length=200)]
-# What the API's reconcile route takes when the body leaves them out (``schemas.ReconcileBody``)
-TOLERANCE = Tolerance(
-    Decimal(schemas.ReconcileBody().tolerance_amount), Decimal(schemas.ReconcileBody().tolerance_percent)
-)
 
 
 @router.get("/bank")
@@ -98,7 +98,7 @@ def _lines_page(
     found = _answer(keel, "bank-lines", Params(as_of=as_of, filters=filters, cursor=cursor, limit=100), knowledge)
     # Suggestions and the buttons that act on the books: for who may write, on the books as they are now
     acting = visit.can(WRITE_FINANCE) and knowledge is None
-    suggestions = _suggestions(keel, account) if acting else {}
+    suggestions = _suggestions(keel, account, visit.user.login) if acting else {}
     shown = {"unmatched": "true"} if unmatched else {}
     context: dict[str, Any] = {
         "title": f"Bank: {account.name}",
@@ -207,8 +207,6 @@ def _after(request: Request, visit: Visit, account_id: str, line_id: UUID, back:
 
 def _kept_query(back: str) -> dict[str, str]:
     """What of the page's query a form keeps (``as_of``, ``unmatched``): only those, only well-formed."""
-    from urllib.parse import parse_qsl
-
     kept: dict[str, str] = {}
     for key, value in parse_qsl(back)[:5]:
         if key == "unmatched" and value == "true":
@@ -221,23 +219,25 @@ def _kept_query(back: str) -> dict[str, str]:
     return kept
 
 
-def _account(keel: Any, account_id: str) -> BankAccountView:
+def _account(keel: Keel, account_id: str) -> BankAccountView:
     try:
         return bank_account(keel, account_id)
     except DomainError as exc:
         raise Refused(404, str(exc)) from None
 
 
-def _answer(keel: Any, name: str, params: Params, knowledge: Knowledge | None) -> Any:
+def _answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None) -> Answer[Any]:
     try:
         return answer(keel, name, params, knowledge)
     except DomainError as exc:
         raise Refused(422, str(exc)) from None
 
 
-def _suggestions(keel: Any, account: BankAccountView) -> dict[str, dict[str, Any]]:
+def _suggestions(keel: Keel, account: BankAccountView, visit_actor: str) -> dict[str, dict[str, Any]]:
     """Line id → what the API's reconcile route suggests for it (``apply=false``: nothing written)."""
-    done = auto_reconcile(keel, account, "web:suggest", TOLERANCE, apply=False)
+    given = schemas.ReconcileBody()  # the tolerances the API's route takes when the body leaves them out
+    tolerance = Tolerance(Decimal(given.tolerance_amount), Decimal(given.tolerance_percent))
+    done = auto_reconcile(keel, account, visit_actor, tolerance, apply=False)
     return {p.line_id: {"score": p.score, "why": p.why, "items": proposal_items(p)} for p in done.suggested}
 
 
