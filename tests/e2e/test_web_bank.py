@@ -93,6 +93,7 @@ def test_a_line_is_matched_with_one_click_and_unmatched_and_the_api_agrees(web: 
     row = row_of(page.text, paid["id"])
     assert "Suggested (score 100)" in row and "INV-2026-0007" in row
     before = reconciliation(web, account)
+    known = keel.app.head_position()  # before the match: the page rewinds to it
 
     done = web.post(
         f"/bank/{account}/lines/{paid['id']}/match", data=form_of(row, "match"), headers=ORIGIN, follow_redirects=False
@@ -106,6 +107,11 @@ def test_a_line_is_matched_with_one_click_and_unmatched_and_the_api_agrees(web: 
     every = web.get(f"/bank/{account}?as_of=2026-10-31").text
     matched_row = row_of(every, paid["id"])
     assert "Matched: INV-2026-0007" in matched_row
+
+    then = web.get(f"/bank/{account}?as_of=2026-10-31&known_at={known}")
+    api_then = web.get(f"/v1/bank-accounts/{account}/lines?as_of=2026-10-31&known_at={known}").json()
+    assert f'<code id="digest">{api_then["provenance"]["digest"]}</code>' in then.text
+    assert "Matched:" not in row_of(then.text, paid["id"]) and "/match" not in then.text  # no acting on the past
 
     # the same match again: refused beside the line with the API's status, nothing written
     head = keel.app.head_position()
@@ -155,6 +161,8 @@ def test_a_wrong_amount_is_refused_beside_its_line_and_a_rule_is_made_from_a_lin
         follow_redirects=False,
     )
     assert made.status_code == 303, made.text
+    suggested = row_of(web.get(f"/bank/{account}?unmatched=true").text, unknown["id"])
+    assert "Suggested" in suggested and "account 6000" in suggested  # the rule decides the line now
 
 
 def test_roles_and_forged_forms_on_the_bank_pages(web: TestClient, keel: Keel) -> None:
