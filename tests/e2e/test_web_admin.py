@@ -16,6 +16,7 @@ from api.http import create_app
 from api.system import Keel
 from api.web.sessions import Sessions, now
 from commands.access.users import find_user
+from ledger.access import digest
 
 NEW = "a new long passphrase"
 
@@ -85,9 +86,10 @@ def test_a_key_is_shown_once_authenticates_the_api_and_is_revoked(web: TestClien
     _, csrf = admin_page(web)
     created = web.post("/admin/keys", data={"csrf": csrf, "name": "robot", "roles": ["analyst"]}, headers=ORIGIN)
     assert created.status_code == 200
-    token = re.search(r'id="new-key" class="secret-value" readonly value="(keel_[0-9a-f]{12}_[^"]+)"', created.text)
+    token = re.search(r'id="new-key" class="secret-value" readonly autocomplete="off" value="(keel_[0-9a-f]{12}_[^"]+)"', created.text)
     assert token
     key_id = token[1][5:17]
+    assert digest(token[1][18:]) not in created.text  # the digest Keel keeps is never shown
     assert token[1] not in web.get("/admin").text and f"keel_{key_id}_…" in web.get("/admin").text  # shown once
     keel.settings.auth = "keys"  # the API as it runs: a key is needed
     with TestClient(create_app(keel=keel), base_url="http://keel.test") as api:

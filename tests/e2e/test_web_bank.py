@@ -17,6 +17,7 @@ from markupsafe import escape
 from web_support import ORIGIN, csrf_of, log_in, web_client
 
 from api.system import Keel
+from api.web.sessions import Sessions, now
 
 STATEMENT = Path(__file__).parent.parent / "fixtures" / "statements" / "camt053_v02_demo.xml"
 NAME = "Main <script>alert(1)</script>"
@@ -175,6 +176,10 @@ def test_roles_and_forged_forms_on_the_bank_pages(web: TestClient, keel: Keel) -
     assert refused.status_code == 403
     log_in(web, "sam")
     assert web.get("/bank").status_code == 403 and web.get(f"/bank/{account}").status_code == 403
+    token = Sessions(keel.views).find(web.cookies["keel_session"], now()).csrf  # type: ignore[union-attr]
+    for action in ("match", "unmatch", "rule"):  # an accountant's forms, with a good token: the role refuses
+        sent = web.post(f"/bank/{account}/lines/{line}/{action}", data={"csrf": token}, headers=ORIGIN)
+        assert sent.status_code == 403 and "needs one of the roles accountant" in sent.text
     log_in(web, "ana")
     head = keel.app.head_position()
     forged = web.post(f"/bank/{account}/lines/{line}/unmatch", data={"csrf": "forged"}, headers=ORIGIN)
