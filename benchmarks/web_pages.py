@@ -56,6 +56,8 @@ PAGES = (
     ("bills", "/bills", "as_of"),
     ("approvals", "/approvals", ""),
     ("audit", "/audit", ""),
+    ("bank accounts", "/bank", "as_of"),
+    ("admin", "/admin", ""),
 )
 
 
