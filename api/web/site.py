@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.web import admin, bank, login, reports
+from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
 
@@ -78,4 +79,8 @@ def _is_page(request: Request) -> bool:
 
 
 def home(visit: Visitor) -> Response:
-    return RedirectResponse("/reports/trial-balance", status_code=303)
+    """The first screen of the menu the user's roles show (an admin's is not a report)."""
+    first = next((href for href, _, scope in NAV if visit.can(scope)), None)
+    if first is None:
+        raise Refused(403, f"Your roles ({', '.join(visit.user.roles)}) show no screen of Keel.")
+    return RedirectResponse(first, status_code=303)
