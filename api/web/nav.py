@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.access import READ_REPORTS
+from ledger.access import READ_REPORTS, READ_WORK, WRITE_EXPENSES
 
 # (path, label, scope): a user sees the entries their roles give the scope of
 NAV: tuple[tuple[str, str, str], ...] = (
@@ -10,4 +10,6 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/reports/profit-and-loss", "Profit and loss", READ_REPORTS),
     ("/reports/balance-sheet", "Balance sheet", READ_REPORTS),
     ("/reports/receivables", "Receivables", READ_REPORTS),
+    ("/approvals", "Approvals", WRITE_EXPENSES),
+    ("/timesheet", "Timesheet", READ_WORK),
 )

@@ -16,11 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import login, reports
+from api.web import approvals, login, reports, timesheet
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
 
-ROUTERS = (login.router, reports.router)
+ROUTERS = (login.router, reports.router, approvals.router, timesheet.router)
 
 
 def install_web(app: FastAPI) -> None:
