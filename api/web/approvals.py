@@ -104,7 +104,7 @@ def _inbox(
         "failed": failed,
         "outcome": outcome,
         "kept": kept or {},
-        "conflict": status == 409,
+        "conflict": status == 412,  # the API's If-Match refusal: the version changed
         "fresh": fresh if fresh is not None and fresh.id not in {c.id for c in waiting.items} else None,
         "can_decide": visit.can(WRITE_EXPENSES),
         "api": "/v1/expense-claims?" + urlencode({"status": "submitted", "next_approver": visit.user.login}),

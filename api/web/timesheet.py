@@ -108,7 +108,7 @@ def _save(request: Request, visit: Visit, form: dict[str, str]) -> Response:
             if done:
                 said = f"{done} change(s) were saved before this one was refused: {outcome.detail}"
                 outcome = replace(outcome, detail=said)
-            typed = form if outcome.status != 409 else {}
+            typed = form if outcome.status != 412 else {}
             return _page(request, visit, person, week, outcome=outcome, typed=typed, status=outcome.status)
         assert outcome.result is not None
         version, done = outcome.result.version, done + 1
@@ -174,7 +174,7 @@ def _page(
         "notice": notice,
         "outcome": outcome,
         "typed": typed or {},
-        "conflict": status == 409,
+        "conflict": status == 412,  # the API's If-Match refusal: the version changed
         "editable": editable,
         "can_work": visit.can(WRITE_WORK),
         "mine": context["person"] == visit.user.login,
