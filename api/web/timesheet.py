@@ -151,7 +151,7 @@ def _context(request: Request, visit: Visit, person: str, week: str) -> dict[str
         "grid": grid(monday, projects, sheet),
         "day_names": DAYS,
         "sheet": sheet,
-        "status": sheet.status if sheet else "not started",
+        "sheet_status": sheet.status if sheet else "not started",
         "version": sheet.version if sheet else 0,
         "api": f"/v1/timesheets/{person}/{monday.isoformat()}",
         "proof": provenance(found, "/v1/projects", time, as_of=sunday.isoformat(), status="active"),
@@ -169,7 +169,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     context = _context(request, visit, person, week)
-    editable = visit.can(WRITE_WORK) and context["status"] in ("open", "not started") and bool(context["person"])
+    editable = visit.can(WRITE_WORK) and context["sheet_status"] in ("open", "not started") and bool(context["person"])
     context |= {
         "notice": notice,
         "outcome": outcome,
