@@ -25,6 +25,7 @@ from api.web.render import show
 from api.web.visits import Visit, Visitor, checked_form, keel_of
 from commands.messages import ApproveExpenseClaim, RejectExpenseClaim
 from ledger.access import READ_FINANCE, WRITE_EXPENSES
+from projections.engine.db import ViewDatabase
 from projections.finance import lists
 
 router = APIRouter(include_in_schema=False)
@@ -78,10 +79,19 @@ def _decided(request: Request, visit: Visit, claim_id: UUID, outcome: Outcome, v
     """After a decision, the inbox again (a link that says what was done); after a refusal, the
     inbox with the refusal beside the claim and the API's status."""
     if outcome.ok:
-        claim = lists.get_claim(keel_of(request).views, str(claim_id))
-        said = f"{claim.description} ({claim.employee})" if claim else str(claim_id)
-        return RedirectResponse("/approvals?" + urlencode({"done": f"You {verb} {said}."}), status_code=303)
+        return RedirectResponse("/approvals?" + urlencode({"done": f"{verb}:{claim_id}"}), status_code=303)
     return _inbox(request, visit, failed=str(claim_id), outcome=outcome, kept=kept, status=outcome.status)
+
+
+def _done(views: ViewDatabase, done: str) -> str:
+    """What the last decision was, said from the claim itself (``approved:<id>``): a link cannot
+    put words of its own on the page."""
+    verb, _, claim_id = done.partition(":")
+    try:
+        claim = lists.get_claim(views, str(UUID(claim_id))) if verb in ("approved", "rejected") else None
+    except ValueError:
+        claim = None
+    return f"You {verb} {claim.description} ({claim.employee}); it is now {claim.status}." if claim else ""
 
 
 def _inbox(
@@ -94,6 +104,7 @@ def _inbox(
     status: int = 200,
 ) -> Response:
     views = keel_of(request).views
+    done = _done(views, done)
     waiting = lists.list_claims(views, "submitted", visit.user.login, None, None, INBOX)
     fresh = lists.get_claim(views, failed) if failed else None
     context: dict[str, Any] = {

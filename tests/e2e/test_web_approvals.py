@@ -67,11 +67,22 @@ def test_a_claim_submitted_through_the_api_is_approved_from_the_inbox(web: TestC
     assert done.status_code == 303 and done.headers["location"].startswith("/approvals?done=")
     after = web.get(f"/v1/expense-claims/{claim['id']}").json()
     assert after["status"] == "approved" and after["approvals"] == ["ana"]
-    assert claim["id"] not in web.get("/approvals").text
+    said = web.get(done.headers["location"]).text
+    assert claim["id"] not in said and "You approved Taxi to &lt;script&gt;" in said and "it is now approved" in said
+    assert "prize" not in web.get("/approvals?done=approved:You won a prize").text  # a link puts no words on it
     stale = web.post(f"/approvals/claims/{claim['id']}/approve", data=fields, headers=ORIGIN)
     assert stale.status_code == 412 and "Someone else decided on this claim" in stale.text
     assert "approved" in stale.text  # the claim as it stands now
     assert web.get(f"/v1/expense-claims/{claim['id']}").json()["version"] == after["version"]
+
+
+def test_the_api_approves_on_the_version_seen_too(web: TestClient, keel: Keel) -> None:
+    claim = submit_claim(web, keel, "Parking at the client")
+    url = f"/v1/expense-claims/{claim['id']}/approve"
+    stale = web.post(url, headers={"X-Keel-Actor": "ana", "If-Match": f'"{claim["version"] - 1}"'})
+    assert stale.status_code == 412 and stale.json()["current_version"] == claim["version"]
+    done = web.post(url, headers={"X-Keel-Actor": "ana", "If-Match": f'"{claim["version"]}"'})
+    assert done.status_code == 200, done.text
 
 
 def test_a_rejection_needs_a_reason_and_a_stale_page_changes_nothing(web: TestClient, keel: Keel) -> None:

@@ -81,6 +81,12 @@ def test_hours_saved_in_the_grid_are_the_apis_timesheet(web: TestClient, keel: K
     assert submitted.status_code == 303 and api_sheet(web)["status"] == "submitted"
     locked = web.get(f"/timesheet?person=maria&week={WEEK}")
     assert 'id="sheet-status">submitted' in locked.text and f'name="h.{KITE}' not in locked.text
+    decision = {"csrf": csrf_of(locked.text), "person": "maria", "week": WEEK}
+    no_reason = web.post("/timesheet/reject", data={**decision, "reason": ""}, headers=ORIGIN)
+    assert no_reason.status_code == 422 and 'id="reject-reason-error"' in no_reason.text
+    assert api_sheet(web)["status"] == "submitted"
+    approved = web.post("/timesheet/approve", data=decision, headers=ORIGIN, follow_redirects=False)
+    assert approved.status_code == 303 and api_sheet(web)["status"] == "approved"
 
 
 @pytest.mark.parametrize(
