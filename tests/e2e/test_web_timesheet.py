@@ -53,6 +53,8 @@ def test_hours_saved_in_the_grid_are_the_apis_timesheet(web: TestClient, keel: K
     assert page.status_code == 200 and 'aria-current="page">Timesheet' in page.text
     assert f'name="h.{KITE}.{MONDAY}"' in page.text and "Kite" in page.text
     assert 'rel="prev">← 2026-W40' in page.text and 'rel="next">2026-W42 →' in page.text
+    projects = web.get("/v1/projects", params={"as_of": "2026-10-11", "status": "active"}).json()
+    assert f'<code id="digest">{projects["provenance"]["digest"]}</code>' in page.text  # the rows' provenance
     form = {**hidden(page.text), f"h.{KITE}.2026-10-05": "7.5", f"h.{KITE}.2026-10-06": "6"}
     saved = web.post("/timesheet", data=form, headers=ORIGIN, follow_redirects=False)
     assert saved.status_code == 303, saved.text
