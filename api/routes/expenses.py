@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response, status
 
 from api import schemas
-from api.deps import Cursor, KeelDep, Limit, MetaDep, reads
+from api.deps import Cursor, ExpectedVersion, KeelDep, Limit, MetaDep, reads
 from commands.messages import ApproveExpenseClaim, CommandResult, RejectExpenseClaim
 from ledger.errors import NotFound
 from ledger.expense_policy import cost_center_id
@@ -42,15 +42,22 @@ def submit_claim(body: schemas.SubmitClaimBody, keel: KeelDep, meta: MetaDep, re
 
 
 @router.post("/expense-claims/{claim_id}/approve", response_model=schemas.CommandAccepted)
-def approve_claim(claim_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> CommandResult:
+def approve_claim(
+    claim_id: UUID, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion, body: schemas.DateBody | None = None
+) -> CommandResult:
     """Approve as the caller (the API key's name), who must be the next approver on the route and not the
-    claimant. The final approval posts the expense."""
-    return keel.app.handle((body or schemas.DateBody()).to_command(meta, ApproveExpenseClaim, claim_id=claim_id))
+    claimant. The final approval posts the expense. ``If-Match``: the claim's version you saw."""
+    command = (body or schemas.DateBody()).to_command(
+        meta, ApproveExpenseClaim, claim_id=claim_id, expected_version=expected
+    )
+    return keel.app.handle(command)
 
 
 @router.post("/expense-claims/{claim_id}/reject", response_model=schemas.CommandAccepted)
-def reject_claim(claim_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
-    return keel.app.handle(body.to_command(meta, RejectExpenseClaim, claim_id=claim_id))
+def reject_claim(
+    claim_id: UUID, body: schemas.ReasonBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    return keel.app.handle(body.to_command(meta, RejectExpenseClaim, claim_id=claim_id, expected_version=expected))
 
 
 @router.post("/expense-claims/{claim_id}/resubmit", response_model=schemas.CommandAccepted)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, Cursor, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads
+from api.deps import AS_CSV, AsOf, Cursor, ExpectedVersion, KeelDep, KnownAt, Limit, MetaDep, as_of_or_today, reads
 from commands import messages as m
 from ledger.errors import NotFound
 from ledger.timesheets import monday_of, timesheet_id
@@ -89,9 +89,16 @@ def log_time(body: schemas.TimeBody, keel: KeelDep, meta: MetaDep) -> m.CommandR
 
 @router.post("/timesheets/{person}/{week}/entries/{entry_id}/correct", response_model=schemas.CommandAccepted)
 def correct_time(
-    person: str, week: Week, entry_id: str, body: schemas.CorrectTimeBody, keel: KeelDep, meta: MetaDep
+    person: str,
+    week: Week,
+    entry_id: str,
+    body: schemas.CorrectTimeBody,
+    keel: KeelDep,
+    meta: MetaDep,
+    expected: ExpectedVersion,
 ) -> m.CommandResult:
-    return keel.app.handle(body.to_command(meta, person, week, entry_id))
+    """``If-Match``: the timesheet's version you saw."""
+    return keel.app.handle(body.to_command(meta, person, week, entry_id, expected))
 
 
 @router.post("/timesheets/{person}/{week}/submit", response_model=schemas.CommandAccepted)

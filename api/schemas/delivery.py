@@ -164,9 +164,18 @@ class CorrectTimeBody(Body):
     billable: bool = True
     on: EffectiveDate = None
 
-    def to_command(self, meta: Meta, person: str, week: date, entry_id: str) -> m.CorrectTime:
+    def to_command(
+        self, meta: Meta, person: str, week: date, entry_id: str, expected_version: int | None = None
+    ) -> m.CorrectTime:
         return m.CorrectTime(
-            meta=meta, on=self.on, person=person, week=week, entry_id=entry_id, hours=self.hours, billable=self.billable
+            meta=meta,
+            on=self.on,
+            person=person,
+            week=week,
+            entry_id=entry_id,
+            hours=self.hours,
+            billable=self.billable,
+            expected_version=expected_version,
         )
 
 

@@ -94,6 +94,9 @@ def row_currency(row: Any, columns: tuple[Column, ...]) -> str | None:
 
 _ENV.globals["cell"] = cell
 _ENV.globals["row_currency"] = row_currency
+_ENV.globals["money"] = Column("amount", "amount")  # an amount to its currency's minor unit
+_ENV.globals["day"] = Column("day", "date")
+_ENV.globals["hours"] = Column("hours", "number")
 
 
 # Every page: scripts, styles and images only from Keel itself (no inline script, no inline

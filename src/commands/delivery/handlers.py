@@ -9,7 +9,7 @@ from commands.delivery import messages as m
 from commands.posting import functional_currency, open_books
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.customer import Customer
-from ledger.errors import InvalidValue, NotFound
+from ledger.errors import InvalidValue, NotFound, VersionConflict
 from ledger.invoice import Invoice
 from ledger.money import to_decimal
 from ledger.people import Person, make_terms, person_id
@@ -109,15 +109,18 @@ def log_time(uow: UnitOfWork, c: m.LogTime) -> CommandResult:
     project.check_time(c.person, c.day)
     week = monday_of(c.day)
     try:
-        sheet = uow.load(Timesheet, timesheet_id(c.person, week), label="timesheet")
+        sheet = uow.load(Timesheet, timesheet_id(c.person, week), c.expected_version or None, label="timesheet")
     except NotFound:
         sheet = Timesheet.open(c.person, week, c.meta)
+    else:
+        if c.expected_version == 0:  # the client saw no timesheet for this week yet
+            raise VersionConflict(f"{c.person}'s timesheet of {week} was started meanwhile", sheet.version)
     sheet.log(c.entry_id, c.day, project.id, hours, c.billable, c.note, c.meta)
     return uow.commit(sheet)
 
 
 def correct_time(uow: UnitOfWork, c: m.CorrectTime) -> CommandResult:
-    sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), label="timesheet")
+    sheet = uow.load(Timesheet, timesheet_id(c.person, c.week), c.expected_version, label="timesheet")
     sheet.correct(c.entry_id, to_decimal(c.hours), c.billable, c.on or uow.today(), c.meta)
     return uow.commit(sheet)
 

@@ -96,6 +96,7 @@ class LogTime(Command):
     billable: bool = True
     note: str = ""
     entry_id: str = field(default_factory=lambda: str(uuid4()))
+    expected_version: int | None = None  # the week's timesheet version the client saw (0: none yet)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +106,7 @@ class CorrectTime(Command):
     entry_id: str
     hours: str
     billable: bool = True
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -100,7 +100,7 @@ def submit_claim(uow: UnitOfWork, c: m.SubmitExpenseClaim) -> CommandResult:
 
 
 def approve_claim(uow: UnitOfWork, c: m.ApproveExpenseClaim) -> CommandResult:
-    claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
+    claim = uow.load(ExpenseClaim, c.claim_id, c.expected_version, label="expense claim")
     on = c.on or uow.today()
     _, new_books = open_books(uow, on, c.meta, "this approval")
     claim.approve(c.meta.actor, on, c.meta, uow.chart().roles)
@@ -108,7 +108,7 @@ def approve_claim(uow: UnitOfWork, c: m.ApproveExpenseClaim) -> CommandResult:
 
 
 def reject_claim(uow: UnitOfWork, c: m.RejectExpenseClaim) -> CommandResult:
-    claim = uow.load(ExpenseClaim, c.claim_id, label="expense claim")
+    claim = uow.load(ExpenseClaim, c.claim_id, c.expected_version, label="expense claim")
     claim.reject(c.meta.actor, c.reason, c.on or uow.today(), c.meta)
     return uow.commit(claim)
 

@@ -161,12 +161,14 @@ class SubmitExpenseClaim(Command):
 @dataclass(frozen=True, kw_only=True)
 class ApproveExpenseClaim(Command):
     claim_id: UUID  # the approver is the actor
+    expected_version: int | None = None  # the claim's version the approver saw (If-Match)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RejectExpenseClaim(Command):
     claim_id: UUID
     reason: str
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
