@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.access import ADMIN_KEYS, READ_FINANCE, READ_REPORTS, READ_WORK, WRITE_EXPENSES
+from ledger.access import ADMIN_KEYS, READ_CRM, READ_FINANCE, READ_REPORTS, READ_WORK, WRITE_EXPENSES
 
 # (path, label, scope): a user sees the entries their roles give the scope of
 NAV: tuple[tuple[str, str, str], ...] = (
@@ -14,4 +14,5 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/admin", "Admin", ADMIN_KEYS),
     ("/approvals", "Approvals", WRITE_EXPENSES),
     ("/timesheet", "Timesheet", READ_WORK),
+    ("/customers", "Customers", READ_CRM),
 )

@@ -361,5 +361,5 @@ def make_contact(contact_id: UUID, name: str, email: str = "", phone: str = "", 
     if not name:
         raise InvalidValue("a contact needs a name")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        raise InvalidValue(f"not an email address: {email!r}")
+        raise InvalidValue(f"email: not an email address: {email!r}")
     return Contact(contact_id, name[:200], email[:200], phone.strip()[:40], role.strip()[:80])

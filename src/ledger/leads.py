@@ -83,7 +83,7 @@ class Lead(KeelAggregate):
     ) -> Lead:
         email = email.strip()
         if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            raise InvalidValue(f"not an email address: {email!r}")
+            raise InvalidValue(f"email: not an email address: {email!r}")
         return cls._create(
             cls.Captured,
             id=lead_id,
