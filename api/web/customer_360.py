@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -21,15 +21,26 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import schemas
-from api.web.customers import AsOf, Csrf, Field, KnownAt, answer_or_refuse
+from api.answers import Knowledge, answer
+from api.problems import domain_problem
 from api.web.forms import Outcome, run
 from api.web.render import show
 from api.web.rewind import controls, provenance
-from api.web.visits import Visit, Visitor, checked_form, keel_of
+from api.web.visits import Refused, Visit, Visitor, checked_form, keel_of
 from ledger.access import READ_CRM, READ_REPORTS, WRITE_CRM
+from ledger.errors import DomainError
 from projections.queries import Params
 
+if TYPE_CHECKING:
+    from api.system import Keel
+    from projections.queries import Answer
+
 router = APIRouter(include_in_schema=False)
+AsOf = Annotated[date | None, Query()]
+KnownAt = Annotated[str | None, Query(max_length=40)]
+Csrf = Annotated[str, Form(max_length=200)]
+# Longer than the API allows: the API's schema refuses an over-long value, beside its field
+Field = Annotated[str, Form(max_length=2000)]
 Short = Annotated[str, Form(max_length=40)]
 DONE = {  # what a form did, said by the page (a link cannot put words of its own on it)
     "contact": "The contact was added.",
@@ -183,3 +194,11 @@ def _act(
     if done.ok:
         return RedirectResponse(f"/customers/{customer_id}?{urlencode({'done': form})}#{form}", status_code=303)
     return _page(request, visit, customer_id, outcome=done, form=form, kept=kept)
+
+
+def answer_or_refuse(keel: Keel, name: str, params: Params, knowledge: Knowledge | None) -> Answer[Any]:
+    """The API's answer; what the API refuses (a bad cursor, an unknown customer) a page with its status."""
+    try:
+        return answer(keel, name, params, knowledge)
+    except DomainError as exc:
+        raise Refused(domain_problem(exc, "/")[0], str(exc)) from None

@@ -10,32 +10,22 @@ registered customer opens on its 360 (``api/web/customer_360.py``).
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import schemas
-from api.answers import Knowledge, answer
+from api.web import customer_360
+from api.web.customer_360 import AsOf, Csrf, Field, KnownAt, answer_or_refuse
 from api.web.forms import Outcome, run
 from api.web.render import show
 from api.web.rewind import controls, provenance
-from api.web.visits import Refused, Visit, Visitor, checked_form, keel_of
+from api.web.visits import Visit, Visitor, checked_form, keel_of
 from ledger.access import READ_CRM, WRITE_CUSTOMERS
-from ledger.errors import DomainError
 from projections.queries import Params
 
-if TYPE_CHECKING:
-    from api.system import Keel
-    from projections.queries import Answer
-
 router = APIRouter(include_in_schema=False)
-AsOf = Annotated[date | None, Query()]
-KnownAt = Annotated[str | None, Query(max_length=40)]
-Csrf = Annotated[str, Form(max_length=200)]
-# Longer than the API allows: the API's schema refuses an over-long value, beside its field
-Field = Annotated[str, Form(max_length=2000)]
 PAGE = 100  # the API's page size when a client gives none: the same page, the same digest
 
 
@@ -54,7 +44,9 @@ def customers(
     knowledge, time = controls(keel, {"as_of": as_of}, known_at)
     search = q.strip()
     filters = (("name", search),) if search else ()
-    found = answer_or_refuse(keel, "customers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=PAGE), knowledge)
+    found = answer_or_refuse(
+        keel, "customers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=PAGE), knowledge
+    )
     shown = {"name": search} if search else {}
     following = found.result.next_cursor
     context: dict[str, Any] = {
@@ -90,9 +82,16 @@ def register(
     """``POST /v1/customers`` with the form's fields; the new customer's 360 after it."""
     checked_form(request, visit, csrf)
     visit.require(WRITE_CUSTOMERS, "Registering a customer")
-    body = {"name": name, "payment_terms_days": payment_terms_days or "30", "currency": currency or None, "on": on or None}
+    body = {
+        "name": name,
+        "payment_terms_days": payment_terms_days or "30",
+        "currency": currency or None,
+        "on": on or None,
+    }
     done = run(
-        keel_of(request), lambda: schemas.RegisterCustomerBody.model_validate(body).to_command(visit.meta()), "/v1/customers"
+        keel_of(request),
+        lambda: schemas.RegisterCustomerBody.model_validate(body).to_command(visit.meta()),
+        "/v1/customers",
     )
     if done.ok and done.result is not None:
         return RedirectResponse(f"/customers/{done.result.id}", status_code=303)
@@ -100,7 +99,9 @@ def register(
     return _form(request, visit, done, kept)
 
 
-def _form(request: Request, visit: Visit, outcome: Outcome | None = None, kept: dict[str, str] | None = None) -> Response:
+def _form(
+    request: Request, visit: Visit, outcome: Outcome | None = None, kept: dict[str, str] | None = None
+) -> Response:
     keel = keel_of(request)
     return show(
         request,
@@ -115,11 +116,5 @@ def _form(request: Request, visit: Visit, outcome: Outcome | None = None, kept: 
     )
 
 
-def answer_or_refuse(keel: Keel, name: str, params: Params, knowledge: Knowledge | None) -> Answer[Any]:
-    """The API's answer; what the API refuses (a bad cursor, an unknown customer) a page with its status."""
-    try:
-        return answer(keel, name, params, knowledge)
-    except DomainError as exc:
-        from api.problems import domain_problem
-
-        raise Refused(domain_problem(exc, "/")[0], str(exc)) from None
+# the customer's 360 after the list's own paths (``/customers/new`` is no customer id)
+router.include_router(customer_360.router)

@@ -16,12 +16,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, bank, customer_360, customers, login, reports, timesheet
+from api.web import admin, approvals, bank, customers, login, reports, timesheet
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
 
-ROUTERS = (login.router, reports.router, bank.router, admin.router, approvals.router, timesheet.router, customers.router, customer_360.router)
+ROUTERS = (
+    login.router,
+    reports.router,
+    bank.router,
+    admin.router,
+    approvals.router,
+    timesheet.router,
+    customers.router,
+)
 
 
 def install_web(app: FastAPI) -> None:

@@ -140,7 +140,9 @@ def test_contacts_activities_and_follow_ups_go_through_the_apis_commands(web: Te
     token = csrf_of(page.text)
     head = keel.app.head_position()
     bad = web.post(
-        f"/customers/{customer_id}/contacts", data={"csrf": token, "name": "Mia", "email": "not-an-address"}, headers=ORIGIN
+        f"/customers/{customer_id}/contacts",
+        data={"csrf": token, "name": "Mia", "email": "not-an-address"},
+        headers=ORIGIN,
     )
     assert bad.status_code == 422 and 'id="f-email-error"' in bad.text and "not an email address" in bad.text
     assert keel.app.head_position() == head
@@ -198,7 +200,10 @@ def test_roles_and_forged_forms_are_refused(web: TestClient, keel: Keel) -> None
     log_in(web, "ana")  # the accountant registers customers but does not work the CRM
     assert web.get("/customers/new").status_code == 200
     token = csrf_of(web.get(f"/customers/{customer_id}").text)
-    assert web.post(f"/customers/{customer_id}/contacts", data=contact | {"csrf": token}, headers=ORIGIN).status_code == 403
+    assert (
+        web.post(f"/customers/{customer_id}/contacts", data=contact | {"csrf": token}, headers=ORIGIN).status_code
+        == 403
+    )
     log_in(web, "ian")  # the analyst: the 360 as a report, no list
     assert web.get("/customers").status_code == 403 and web.get(f"/customers/{customer_id}").status_code == 200
     log_in(web, "sam")
