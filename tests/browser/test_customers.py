@@ -53,3 +53,12 @@ def test_a_salesperson_searches_opens_the_360_and_registers_a_customer(server: s
     customer_id = page.url.split("/customers/")[1].split("?")[0]
     registered = httpx.get(f"{server}/v1/customers/{customer_id}", timeout=30).json()
     assert (registered["name"], registered["payment_terms_days"]) == (name, 21)
+
+
+def test_the_360_reads_on_a_phone(server: str, browser: Browser) -> None:
+    northwind = httpx.get(f"{server}/v1/customers", params={"name": "northwind"}, timeout=30).json()["items"][0]
+    page = logged_in(browser, server, "sam", f"/customers/{northwind['id']}", width=390)
+    expect(page.get_by_role("heading", name=northwind["name"], level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # wide tables scroll in their own box
+    page.get_by_text("Add a contact").click()
+    expect(page.get_by_label("E-mail")).to_be_visible()
