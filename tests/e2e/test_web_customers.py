@@ -146,6 +146,8 @@ def test_contacts_activities_and_follow_ups_go_through_the_apis_commands(web: Te
     )
     assert bad.status_code == 422 and 'id="f-email-error"' in bad.text and "not an email address" in bad.text
     assert keel.app.head_position() == head
+    api_bad = web.post(f"/v1/customers/{customer_id}/contacts", json={"name": "Mia", "email": "not-an-address"})
+    assert (api_bad.status_code, api_bad.json()["field"]) == (422, "email")  # the field the page marks
     added = web.post(
         f"/customers/{customer_id}/contacts",
         data={"csrf": token, "name": "Mia Koss", "email": "mia@vega.example", "role": "CFO"},
