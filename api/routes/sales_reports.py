@@ -67,7 +67,7 @@ def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: Kn
     "/customers/{customer_id}/360",
     response_model=schemas.Customer360,
     responses=JSON_OR_CSV,
-    dependencies=[reads(*CRM, "general_ledger", "invoices"), AS_CSV],
+    dependencies=[reads(*CRM, "general_ledger", "invoices", "work"), AS_CSV],  # work: its projects
 )
 def customer_360(
     request: Request, customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None

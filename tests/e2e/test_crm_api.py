@@ -138,7 +138,8 @@ def test_the_won_deal_trail_over_http(client: TestClient, keel: Keel, crm: dict[
     assert before["rows"] == [
         {"group": "qualified", "currency": "EUR", "count": 1, "value": "12000.00", "weighted": "3000.00"}
     ]
-    view = ok(client.get(f"/v1/customers/{crm['customer']}/360", params={"as_of": "2026-03-31"}))
+    at = {"as_of": "2026-03-31", "min_position": won["position"]}  # the project the win opened, folded
+    view = ok(client.get(f"/v1/customers/{crm['customer']}/360", params=at))
     assert view["projects"][0]["deal_id"] == crm["deal"] and view["projects"][0]["value"] == "12000.00"
     assert [t["subject"] for t in view["timeline"]] == ["Kick-off"]
     conversion = ok(client.get("/v1/reports/conversion", params={"as_of": "2026-03-31"}))
