@@ -18,16 +18,15 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.access import required_scopes
 from api.answers import answer
-from api.deps import FIRST_DAY, LAST_DAY
 from api.routes.audit import METADATA, _data, aggregate_history, event_feed, record, verify_chain
 from api.web.render import show
+from api.web.reports import Day, From
 from api.web.rewind import controls, provenance
 from api.web.visits import Refused, Visitor, keel_of
 from ledger.errors import DomainError
 from projections.queries import Params
 
 router = APIRouter(include_in_schema=False)
-Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
 KnownAt = Annotated[str | None, Query(max_length=40)]
 LATEST = 20
 
@@ -44,7 +43,7 @@ def account(
     visit: Visitor,
     code: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,10}$")],
     as_of: Day = None,
-    from_: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    from_: From = None,
     to: Day = None,
     known_at: KnownAt = None,
 ) -> Response:

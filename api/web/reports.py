@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator, Field
 
 from api.access import required_scopes
 from api.answers import answer
@@ -29,7 +30,16 @@ from ledger.errors import DomainError
 from projections.queries import Params
 
 router = APIRouter(include_in_schema=False)
-Day = Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def _blank(value: object) -> object:
+    """An empty date field of the time form is no date (the report's default), not a malformed one."""
+    return None if value == "" else value
+
+
+Bounded = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Day = Annotated[Bounded | None, BeforeValidator(_blank), Query()]
+From = Annotated[Bounded | None, BeforeValidator(_blank), Query(alias="from")]
 KnownAt = Annotated[str | None, Query(max_length=40)]
 By = Annotated[str | None, Query(max_length=20)]
 
@@ -109,7 +119,7 @@ def report(
     visit: Visitor,
     name: Annotated[str, Path(max_length=40)],
     as_of: Day = None,
-    from_: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    from_: From = None,
     to: Day = None,
     by: By = None,
     known_at: KnownAt = None,

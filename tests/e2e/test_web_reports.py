@@ -76,6 +76,10 @@ def test_a_page_starts_a_required_period_and_the_default_grouping_as_the_api_doe
     assert web.get("/reports/no-such-report").status_code == 404
     assert web.get("/reports/trial-balance?as_of=2026-13-45").status_code == 422  # a malformed date: a 422 page
     assert "as_of" in web.get("/reports/trial-balance?as_of=2026-13-45").text
+    assert web.get("/reports/trial-balance?as_of=1800-01-01").status_code == 422  # before the first day Keel reads
+    blank = web.get("/reports/utilisation?as_of=&from=2026-07-01&to=&by=&known_at=")  # the form's empty fields
+    api = web.get("/v1/reports/utilisation?from=2026-07-01").json()
+    assert blank.status_code == 200 and digest_of(blank.text) == api["provenance"]["digest"]
 
 
 def test_roles_are_the_apis_rules_for_the_same_path(web: TestClient) -> None:
