@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from pydantic import BeforeValidator, Field
 
 from api.access import required_scopes
-from api.answers import answer
+from api.answers import answer, next_cursor
 from api.deps import FIRST_DAY, LAST_DAY
 from api.problems import domain_problem
 from api.web.render import show
@@ -42,6 +42,7 @@ Day = Annotated[Bounded | None, BeforeValidator(_blank), Query()]
 From = Annotated[Bounded | None, BeforeValidator(_blank), Query(alias="from")]
 KnownAt = Annotated[str | None, Query(max_length=40)]
 By = Annotated[str | None, Query(max_length=20)]
+Cursor = Annotated[str | None, Query(max_length=2000)]
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,9 @@ def ageing(
     kind: Annotated[str, Path(pattern="^(receivables|payables)$")],
     as_of: Day = None,
     known_at: KnownAt = None,
+    cursor: Cursor = None,
 ) -> Response:
-    return _page(request, visit, f"ageing/{kind}", {"as_of": as_of}, known_at, None)
+    return _page(request, visit, f"ageing/{kind}", {"as_of": as_of}, known_at, None, cursor)
 
 
 @router.get("/reports/{name}")
@@ -123,12 +125,19 @@ def report(
     to: Day = None,
     by: By = None,
     known_at: KnownAt = None,
+    cursor: Cursor = None,
 ) -> Response:
-    return _page(request, visit, name, {"as_of": as_of, "from": from_, "to": to}, known_at, by)
+    return _page(request, visit, name, {"as_of": as_of, "from": from_, "to": to}, known_at, by, cursor)
 
 
 def _page(
-    request: Request, visit: Visit, name: str, given: Mapping[str, date | None], known_at: str | None, by: str | None
+    request: Request,
+    visit: Visit,
+    name: str,
+    given: Mapping[str, date | None],
+    known_at: str | None,
+    by: str | None,
+    cursor: str | None = None,
 ) -> Response:
     spec = REPORTS.get(name)
     if spec is None:
@@ -155,6 +164,7 @@ def _page(
         known_at,
         by,
         api_path=f"/v1/reports/{name}",
+        cursor=(cursor or None) if spec.paged else None,
         **filters,
     )
 
@@ -168,6 +178,7 @@ def report_page(
     known_at: str | None,
     by: str | None,
     api_path: str,
+    cursor: str | None = None,
     **filters: str,
 ) -> Response:
     """A report as the API answers it, as a page: its table, the time controls, the provenance.
@@ -181,6 +192,7 @@ def report_page(
         end=dates.get("to"),
         by=by,
         filters=tuple(filters.items()),
+        cursor=cursor,
         limit=100 if spec.paged else None,
     )
     context: dict[str, Any] = {"title": spec.title, "time": time, "by": by, "choices": spec.by}
@@ -190,13 +202,15 @@ def report_page(
         status, _ = domain_problem(exc, api_path)  # the status the API answers with
         return show(request, visit, "report.html", status, problem=str(exc), table=None, **context)
     table = found.table()
+    grouped = {"by": by} if by else {}
     columns = [c.name for c in table.columns]
     context |= {
         "table": table,
         "kept": [(i, c) for i, c in enumerate(table.columns) if c.kind != "id"],
         "account_at": columns.index("account") if "account" in columns else None,
         "drill": _drill(dates, time),
-        "proof": provenance(found, api_path, time, **({"by": by} if by else {})),
+        "proof": provenance(found, api_path, time, **grouped, **({"cursor": cursor} if cursor else {})),
+        "next": time.query(**grouped, cursor=following) if (following := next_cursor(found)) else "",
     }
     return show(request, visit, "report.html", **context)
 

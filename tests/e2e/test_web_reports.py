@@ -111,3 +111,16 @@ def test_trial_balance_amounts_drill_down_to_the_accounts_entries(web: TestClien
     assert '<a class="drill" href="/accounts/' in sheet.text
     pnl = web.get("/reports/profit-and-loss?from=2026-07-01&to=2026-09-30")
     assert '<a class="drill" href="/accounts/' in pnl.text and "from=2026-07-01&amp;to=2026-09-30" in pnl.text
+
+
+def test_a_paged_report_goes_on_from_a_cursor_as_the_api_does(web: TestClient) -> None:
+    log_in(web, "ana")
+    first = web.get("/v1/reports/ageing/receivables?as_of=2026-09-30&limit=1").json()
+    cursor = first["next_cursor"]
+    assert cursor  # the demo has more than one open receivable then
+    query = urlencode({"as_of": "2026-09-30", "cursor": cursor})
+    page = web.get(f"/reports/ageing/receivables?{query}")
+    api = web.get(f"/v1/reports/ageing/receivables?{query}").json()
+    assert page.status_code == 200 and digest_of(page.text) == api["provenance"]["digest"]
+    assert digest_of(page.text) != first["provenance"]["digest"]
+    assert 'rel="next"' not in page.text  # the rest fits in one page of 100
