@@ -37,3 +37,20 @@ def test_an_auditor_follows_an_amount_to_its_event_and_history(server: str, brow
     assert int(page.locator("#head-position").inner_text()) >= chain["head_position"] - 50  # others may append
     shot(page, "audit")
     page.close()
+
+
+def test_the_audit_pages_read_on_a_phone(server: str, browser: Browser) -> None:
+    page = logged_in(browser, server, "oli", "/audit", width=390)
+    wide = "document.documentElement.scrollWidth"
+    assert page.evaluate(wide) <= 390
+    page.locator("table.report a").first.click()  # the latest event
+    page.wait_for_url("**/events/**")
+    assert page.locator("#topic").is_visible() and page.evaluate(wide) <= 390
+    page.locator("#aggregate").click()
+    page.wait_for_url("**/audit/**")
+    assert page.locator("ol.timeline > li").first.is_visible() and page.evaluate(wide) <= 390
+    page.get_by_label("Known at").fill("1")  # as known at the log's first position: nothing of it, or its start
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**known_at=1")
+    assert page.locator("ol.timeline > li").count() >= 1
+    page.close()
