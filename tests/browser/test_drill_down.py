@@ -28,7 +28,7 @@ def test_an_auditor_follows_an_amount_to_its_event_and_history(server: str, brow
     page.locator("#aggregate").click()
     page.wait_for_url(f"**/audit/{api['aggregate_id']}")
     history = httpx.get(f"{server}/v1/aggregates/{api['aggregate_id']}/history").json()
-    assert page.locator("ol.timeline > li").count() == len(history)
+    assert page.locator("ol.history > li").count() == len(history)
     assert page.get_by_role("link", name=api["topic"]).first.is_visible()
     page.get_by_role("link", name="Audit", exact=True).first.click()
     page.wait_for_url(f"{server}/audit")
@@ -48,9 +48,9 @@ def test_the_audit_pages_read_on_a_phone(server: str, browser: Browser) -> None:
     assert page.locator("#topic").is_visible() and page.evaluate(wide) <= 390
     page.locator("#aggregate").click()
     page.wait_for_url("**/audit/**")
-    assert page.locator("ol.timeline > li").first.is_visible() and page.evaluate(wide) <= 390
+    assert page.locator("ol.history > li").first.is_visible() and page.evaluate(wide) <= 390
     page.get_by_label("Known at").fill("1")  # as known at the log's first position: nothing of it, or its start
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**known_at=1")
-    assert page.locator("ol.timeline > li").count() >= 1
+    assert page.locator("ol.history > li").count() >= 1
     page.close()
