@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, bank, customers, login, reports, timesheet
+from api.web import admin, approvals, audit, bank, customers, login, reports, timesheet
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
@@ -29,6 +29,7 @@ ROUTERS = (
     approvals.router,
     timesheet.router,
     customers.router,
+    audit.router,
 )
 
 
