@@ -6,6 +6,7 @@ from ledger.access import ADMIN_KEYS, READ_FINANCE, READ_REPORTS, READ_WORK, WRI
 
 # (path, label, scope): a user sees the entries their roles give the scope of
 NAV: tuple[tuple[str, str, str], ...] = (
+    ("/dashboard", "Dashboard", READ_REPORTS),
     ("/reports/trial-balance", "Trial balance", READ_REPORTS),
     ("/reports/profit-and-loss", "Profit and loss", READ_REPORTS),
     ("/reports/balance-sheet", "Balance sheet", READ_REPORTS),

@@ -16,12 +16,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, bank, login, reports, timesheet
+from api.web import admin, approvals, bank, dashboard, login, reports, timesheet
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
+from ledger.access import READ_CRM, READ_REPORTS
 
-ROUTERS = (login.router, reports.router, bank.router, admin.router, approvals.router, timesheet.router)
+ROUTERS = (
+    login.router,
+    dashboard.router,
+    reports.router,
+    bank.router,
+    admin.router,
+    approvals.router,
+    timesheet.router,
+)
 
 
 def install_web(app: FastAPI) -> None:
@@ -79,7 +88,10 @@ def _is_page(request: Request) -> bool:
 
 
 def home(visit: Visitor) -> Response:
-    """The first screen of the menu the user's roles show (an admin's is not a report)."""
+    """The dashboard for whoever reads reports or the CRM (sales is sent on to the pipeline), else
+    the first screen of the menu the user's roles show (an admin's is not a report)."""
+    if visit.can(READ_REPORTS) or visit.can(READ_CRM):
+        return RedirectResponse("/dashboard", status_code=303)
     first = next((href for href, _, scope in NAV if visit.can(scope)), None)
     if first is None:
         raise Refused(403, f"Your roles ({', '.join(visit.user.roles)}) show no screen of Keel.")
