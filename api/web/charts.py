@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 8, 8, 24, 28  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 8, 8, 30, 28  # room for the axis labels
 PIXEL = Decimal("0.1")
 
 
