@@ -30,6 +30,7 @@ from ledger.errors import DomainError
 from projections.queries import Answer, Params
 
 router = APIRouter(include_in_schema=False)
+FIRST_DAY = date(1900, 1, 1)  # the earliest business date the API reads (api.deps.FIRST_DAY)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ def tiles(day: date) -> tuple[Tile, ...]:
 
 
 def forecast_date(day: date) -> date:
-    """The forecast the dashboard compares: made at the end of the month three months before ``day``'s."""
+    """The forecast the dashboard compares: made at the end of the month three months before
+    ``day``'s (not before the API's first business day, 1 January 1900)."""
     month = day.year * 12 + day.month - 1 - 2
-    return date(month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return max(date(month // 12, month % 12 + 1, 1) - timedelta(days=1), FIRST_DAY)
 
 
 @router.get("/dashboard")
