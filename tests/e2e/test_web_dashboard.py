@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import log_in, web_client
+from web_support import META, log_in, web_client
 
 from api.system import Keel
+from commands import messages as m
 
 AS_OF = "2026-09-30"
 YTD = {"from": "2026-01-01", "to": AS_OF}
@@ -124,3 +127,22 @@ def test_a_date_the_page_cannot_read_is_a_422_page(web: TestClient) -> None:
     assert bad.status_code == 422 and "as_of" in bad.text and bad.headers["content-type"].startswith("text/html")
     worse = web.get("/dashboard?known_at=yesterday")
     assert worse.status_code == 422 and "known_at" in worse.text
+
+
+def test_a_script_in_a_name_the_dashboard_shows_is_text(web: TestClient, keel: Keel) -> None:
+    log_in(web, "ana")
+    deal = next(
+        i for i in web.get(f"/v1/reports/follow-ups?as_of={AS_OF}").json()["open_items"] if i["about_kind"] == "deal"
+    )
+    keel.app.handle(
+        m.ScheduleFollowUp(
+            meta=META,
+            about_kind="deal",
+            about_id=UUID(deal["about_id"]),
+            owner="<script>x()</script>",
+            due=keel.app.today(),
+        )
+    )
+    keel.engine.catch_up()
+    page = web.get(f"/dashboard?as_of={keel.app.today() + timedelta(days=1)}")  # overdue the day after
+    assert "<li>&lt;script&gt;x()&lt;/script&gt;: 1 overdue</li>" in page.text and "<script>x()" not in page.text
