@@ -97,6 +97,7 @@ _ENV.globals["row_currency"] = row_currency
 _ENV.globals["money"] = Column("amount", "amount")  # an amount to its currency's minor unit
 _ENV.globals["day"] = Column("day", "date")
 _ENV.globals["hours"] = Column("hours", "number")
+_ENV.globals["percent"] = Column("percent", "percent")
 
 
 # Every page: scripts, styles and images only from Keel itself (no inline script, no inline

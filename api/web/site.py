@@ -16,13 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, audit, bank, customers, login, reports, timesheet
+from api.web import admin, approvals, audit, bank, customers, dashboard, login, reports, timesheet
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
 
 ROUTERS = (
     login.router,
+    dashboard.router,
     reports.router,
     bank.router,
     admin.router,
@@ -88,7 +89,8 @@ def _is_page(request: Request) -> bool:
 
 
 def home(visit: Visitor) -> Response:
-    """The first screen of the menu the user's roles show (an admin's is not a report)."""
+    """The first screen of the menu the user's roles show: the dashboard for finance, the pipeline
+    for sales, the admin screen for an admin."""
     first = next((href for href, _, scope in NAV if visit.can(scope)), None)
     if first is None:
         raise Refused(403, f"Your roles ({', '.join(visit.user.roles)}) show no screen of Keel.")

@@ -56,7 +56,7 @@ def test_a_person_logs_in_and_sees_the_trial_balance_the_api_answers(web: TestCl
     year = web.get("/reports/profit-and-loss?to=2026-09-30")  # a page starts the period on 1 January
     assert 'name="from" type="date" value="2026-01-01"' in year.text
     page = web.get("/reports/trial-balance?as_of=2026-09-30")
-    assert 'aria-current="page">Trial balance' in page.text
+    assert 'aria-current="page">Reports' in page.text
     assert "Content-Security-Policy" in page.headers and "script-src 'self'" in page.headers["content-security-policy"]
     assert (
         "<script>alert(1)</script>" not in page.text and "Ana &lt;script&gt;alert(1)&lt;/script&gt; Lima" in page.text
