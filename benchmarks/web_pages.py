@@ -19,6 +19,7 @@ import random
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -92,7 +93,7 @@ def run(backend: str, events: int, samples: int, table: Table, url: str | None) 
             f"{head:,} events",
             f"loaded in {time.perf_counter() - started:.0f} s" if loaded else "kept",
         )
-        login = f"bench{rng.randrange(10**6)}"
+        login = f"bench{uuid.uuid4().hex[:12]}"  # a new one per run (a kept store keeps the earlier ones)
         roles = ("admin", "accountant", "sales", "auditor")
         keel.app.handle(
             m.AddUser(meta=Meta("bench"), login=login, roles=roles, secret_argon2=hash_password(PASSWORD), name="Bench")

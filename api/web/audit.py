@@ -23,6 +23,7 @@ from api.web.render import show
 from api.web.reports import Day, From
 from api.web.rewind import controls, provenance
 from api.web.visits import Refused, Visitor, keel_of
+from commands.audit import chain_head
 from ledger.errors import DomainError
 from projections.queries import Params
 
@@ -89,14 +90,23 @@ def event(request: Request, visit: Visitor, position: Annotated[int, Path(ge=1, 
 
 
 @router.get("/audit")
-def audit(request: Request, visit: Visitor) -> Response:
-    """The hash chain's status, the latest events, and a form to open any aggregate's history."""
+def audit(
+    request: Request,
+    visit: Visitor,
+    verify: Annotated[bool, Query()] = False,
+    anchor: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The chain's head as recorded, the latest events, a form to open any aggregate's history; and
+    on request (``verify``, with an anchor kept outside if given) the API's whole-chain check — it
+    reads every event, seconds at a million, so it is asked for, never run by just looking."""
     visit.require(_scopes("/v1/audit/verify"), "The audit trail")
     keel = keel_of(request)
-    chain = verify_chain(keel, None)
-    feed = event_feed(keel, after=max(chain.head_position - LATEST, 0), limit=LATEST)
+    chain = verify_chain(keel, anchor or None) if verify else None
+    head_position, head_hash = chain_head(keel.app)
+    feed = event_feed(keel, after=max(head_position - LATEST, 0), limit=LATEST)
     latest = list(reversed(feed.events))
-    return show(request, visit, "audit.html", title="Audit", chain=chain, latest=latest)
+    context: dict[str, Any] = {"chain": chain, "head_position": head_position, "head_hash": head_hash}
+    return show(request, visit, "audit.html", title="Audit", latest=latest, anchor=anchor or "", **context)
 
 
 @router.get("/audit/open")

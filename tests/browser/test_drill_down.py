@@ -32,6 +32,8 @@ def test_an_auditor_follows_an_amount_to_its_event_and_history(server: str, brow
     assert page.get_by_role("link", name=api["topic"]).first.is_visible()
     page.get_by_role("link", name="Audit", exact=True).first.click()
     page.wait_for_url(f"{server}/audit")
+    page.get_by_role("button", name="Verify the whole chain").click()
+    page.wait_for_url(f"{server}/audit?verify=true*")
     chain = httpx.get(f"{server}/v1/audit/verify").json()
     assert chain["ok"] and page.locator("#chain-status").inner_text().startswith("Intact")
     assert int(page.locator("#head-position").inner_text()) >= chain["head_position"] - 50  # others may append

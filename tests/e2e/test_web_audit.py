@@ -63,9 +63,16 @@ def test_a_trial_balance_amount_leads_to_the_event_that_posted_it_and_its_histor
 
 def test_the_audit_page_shows_the_chain_as_the_api_checks_it(web: TestClient) -> None:
     log_in(web, "oli")
-    page = web.get("/audit")
+    looked = web.get("/audit")  # the recorded head at once; the whole chain only when asked
+    assert looked.status_code == 200 and "Not verified on this page" in looked.text
+    page = web.get("/audit?verify=true")
     chain = web.get("/v1/audit/verify").json()
     assert page.status_code == 200 and chain["ok"] and "Intact" in page.text
+    assert f'<dd id="head-position">{chain["head_position"]}</dd>' in looked.text
+    anchor = web.get("/v1/audit/anchor").json()["anchor"]
+    held = web.get("/audit", params={"verify": "true", "anchor": anchor})
+    assert held.status_code == 200 and f"the anchor {anchor} holds" in held.text
+    assert web.get("/audit", params={"verify": "true", "anchor": "nonsense"}).status_code == 422
     assert f'<dd id="head-position">{chain["head_position"]}</dd>' in page.text
     assert f'<code id="head-hash">{chain["head_hash"]}</code>' in page.text
     assert f'href="/events/{chain["head_position"]}"' in page.text  # the latest events, linked
