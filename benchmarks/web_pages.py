@@ -48,7 +48,7 @@ PAGES = (
     ("balance sheet", "/reports/balance-sheet", "as_of"),
     ("profit and loss (a quarter)", "/reports/profit-and-loss", "window"),
     ("receivables", "/reports/receivables", "as_of"),
-    ("ageing of receivables", "/reports/ageing", "as_of"),
+    ("ageing of receivables", "/reports/ageing/receivables", "as_of"),
     ("account 1200's entries (a quarter)", "/accounts/1200", "window"),
     ("pipeline board", "/pipeline", "as_of"),
     ("customers", "/customers", "as_of"),
@@ -79,7 +79,7 @@ def serving(keel: Keel) -> Iterator[str]:
         thread.join(10)
 
 
-def run(backend: str, events: int, samples: int, table: Table, url: str | None) -> None:
+def run(backend: str, events: int, samples: int, table: Table, url: str | None, only: tuple[str, ...] = ()) -> None:
     rng = random.Random(20)
     with store(backend, url) as settings, Keel.start(settings, follow=False) as keel:
         started = time.perf_counter()
@@ -105,6 +105,8 @@ def run(backend: str, events: int, samples: int, table: Table, url: str | None) 
         with serving(keel) as base, httpx.Client(base_url=base, timeout=60) as client:
             client.post("/login", data={"login": login, "password": PASSWORD, "next": "/"}, headers={"Origin": base})
             for label, path, kind in PAGES:
+                if only and not label.startswith(only):
+                    continue
                 server_ms: list[float] = []
                 client_ms: list[float] = []
                 size = 0
@@ -150,6 +152,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="postgres")
     parser.add_argument("--samples", type=int, default=100, help="requests per page")
     parser.add_argument("--database-url", help="use (and keep) this PostgreSQL store")
+    parser.add_argument("--pages", nargs="*", help="only the pages whose label starts with one of these")
     args = parser.parse_args()
     if args.database_url:
         args.backend = "postgres"
@@ -157,7 +160,7 @@ def main() -> None:
     for column in ("backend", "measure", "result", "detail"):
         table.add_column(column)
     for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
-        run(backend, args.events, args.samples, table, args.database_url)
+        run(backend, args.events, args.samples, table, args.database_url, tuple(args.pages or ()))
     Console(width=150).print(table)
 
 

@@ -10,6 +10,7 @@ A visitor whose roles read the CRM but no reports (sales) is sent to the pipelin
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,7 +20,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.answers import answer, document
+from api.answers import Knowledge, answer, document
+from api.system import Keel
 from api.web.charts import Chart, bars
 from api.web.render import show
 from api.web.reports import Day, KnownAt
@@ -112,11 +114,12 @@ def dashboard(request: Request, visit: Visitor, as_of: Day = None, known_at: Kno
     knowledge, time = controls(keel, {"as_of": day}, known_at)
     later = (("known_at", known_at),) if known_at else ()
     shown: dict[str, dict[str, Any]] = {}
-    for tile in tiles(day):
-        try:
-            found = answer(keel, tile.query, tile.params, knowledge)
-        except DomainError as exc:
-            raise Refused(422, str(exc)) from None
+    asked = tiles(day)
+    try:
+        answers = _answered(keel, asked, knowledge)
+    except DomainError as exc:
+        raise Refused(422, str(exc)) from None
+    for tile, found in zip(asked, answers, strict=True):
         proof = document(found)["provenance"]
         on_page = (*tile.path, *((k, v) for k, v in tile.url if k != "limit"))
         shown[tile.key] = {
@@ -129,6 +132,19 @@ def dashboard(request: Request, visit: Visitor, as_of: Day = None, known_at: Kno
         }
     position = shown["cash"]["position"]
     return show(request, visit, "dashboard.html", time=time, tiles=shown, position=position, day=day)
+
+
+# The tiles' queries run at once, each on its own connection: the page waits for the slowest
+# (the cash forecast against actual, ~120 ms at a million events), not for the sum of eight. Its
+# own workers: a query may gather its reads on the read models' workers, never on these.
+_TILES = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keel-dashboard")
+
+
+def _answered(keel: Keel, asked: tuple[Tile, ...], knowledge: Knowledge | None) -> list[Answer[Any]]:
+    if keel.views.dialect == "sqlite":  # one database file, one writer's lock: in turn
+        return [answer(keel, tile.query, tile.params, knowledge) for tile in asked]
+    running = [_TILES.submit(answer, keel, tile.query, tile.params, knowledge) for tile in asked]
+    return [future.result() for future in running]
 
 
 def _cash(found: Answer[Any]) -> dict[str, Any]:
