@@ -98,6 +98,7 @@ def demo(
     from api.demo import DemoRefused, is_loaded, load_demo
     from api.demo.history import history_commands, load_history
     from api.demo.history import is_loaded as history_loaded
+    from api.demo.people import LOGIN, add_demo_user
 
     with keel_system() as keel:
         try:
@@ -109,10 +110,17 @@ def demo(
             count = load_demo(keel.app)
         except DemoRefused as exc:
             raise fail(str(exc)) from None
+        password = add_demo_user(keel.app) if count else None
         keel.engine.catch_up()
         if count or events:
             head = keel.app.head_position()
             out.print(f"Loaded the demo: log head at position {head}, recorded on the story's clock.", soft_wrap=True)
+        if password:
+            out.print(
+                f"The web app (keel serve, then http://127.0.0.1:8000/): log in as {LOGIN} with the password"
+                f" {password} — shown once; keel users reset-password {LOGIN} makes another.",
+                soft_wrap=True,
+            )
         else:
             out.print("The demo is already loaded; nothing to do.")
         if keel.settings.auth == "keys":
