@@ -7,6 +7,7 @@ from ledger.access import ADMIN_KEYS, READ_AUDIT, READ_CRM, READ_FINANCE, READ_R
 # (path, label, scope): a user sees the entries their roles give the scope of
 NAV: tuple[tuple[str, str, str], ...] = (
     ("/dashboard", "Dashboard", READ_REPORTS),
+    ("/pipeline", "Pipeline", READ_CRM),
     ("/customers", "Customers", READ_CRM),
     ("/reports/", "Reports", READ_REPORTS),
     ("/approvals", "Approvals", WRITE_EXPENSES),

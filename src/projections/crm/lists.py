@@ -135,3 +135,14 @@ def pipeline_stages(db: ViewDatabase) -> list[StageView]:
     with db.read() as cur:
         cur.execute("SELECT key, name, probability, ord FROM pipeline_stages ORDER BY ord")
         return [StageView(r[0], r[1], Decimal(r[2]), int(r[3])) for r in cur.fetchall()]
+
+
+def deal_versions(db: ViewDatabase, deal_ids: list[str]) -> dict[str, int]:
+    """The version each deal's aggregate is at, as the read model last folded it: what a client
+    sends back as ``If-Match`` when it acts on a deal it shows (the pipeline board's cards)."""
+    if not deal_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(deal_ids))
+    with db.read() as cur:
+        cur.execute(f"SELECT id, version FROM deals WHERE id IN ({marks})", deal_ids)
+        return {str(r[0]): int(r[1]) for r in cur.fetchall()}

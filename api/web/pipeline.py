@@ -1,0 +1,133 @@
+"""The pipeline board (issue 20, ADR 0048): open deals in a column per stage, moved by drag and drop.
+
+The columns are the pipeline's stages (``GET /v1/pipeline``), their counts and weighted totals the
+pipeline report's (``/v1/reports/pipeline?by=stage``), the cards the open deals
+(``/v1/deals?status=open``): the API's queries with the API's parameters. A card dropped on a
+column — or moved with its "Move to" form, by keyboard or without script — is the API's command
+(``move``, ``win``, ``lose``) with the deal's version the board showed as ``If-Match``: if someone
+moved the deal since, nothing is written and the board comes back as it is now, saying so.
+Rewound (a past ``as_of`` or ``known_at``) the board is read-only: one acts on the books as they are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api import schemas
+from api.answers import answer
+from api.web.forms import Outcome, run
+from api.web.render import show
+from api.web.reports import Day, KnownAt
+from api.web.rewind import controls, provenance
+from api.web.visits import Refused, Visit, Visitor, checked_form, keel_of
+from commands import messages as m
+from ledger.access import READ_CRM, READ_REPORTS, WRITE_CRM
+from ledger.errors import DomainError
+from projections.crm.lists import deal_versions, pipeline_stages
+from projections.queries import Params
+from projections.queries.core import Column
+
+router = APIRouter(include_in_schema=False)
+OUTCOMES = (("won", "Won"), ("lost", "Lost"))  # closing a deal: columns of their own, not stages
+MAX_CARDS = 1000  # the API's largest page of deals
+AMOUNT = Column("value", "amount")
+
+
+@router.get("/pipeline")
+def board(request: Request, visit: Visitor, as_of: Day = None, known_at: KnownAt = None) -> Response:
+    return _board(request, visit, as_of, known_at)
+
+
+@router.post("/pipeline/deals/{deal_id}/stage")
+def move(
+    request: Request,
+    visit: Visitor,
+    deal_id: UUID,
+    stage: Annotated[str, Form(max_length=64)],
+    version: Annotated[int, Form(ge=0, le=2**31)],
+    reason: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Move the deal to ``stage`` (``won`` and ``lost`` close it) on the version the board showed."""
+    checked_form(request, visit, csrf)
+    visit.require(WRITE_CRM, "Moving a deal")
+    keel = keel_of(request)
+    done = run(keel, lambda: _command(stage, reason, visit, deal_id, version), request.url.path)
+    if done.ok:
+        if request.headers.get("hx-request"):  # htmx: the fresh board in place
+            return _board(request, visit, None, None, moved=deal_id)
+        return RedirectResponse(f"/pipeline?moved={deal_id}", status_code=303)
+    return _board(request, visit, None, None, refused=done)
+
+
+def _command(stage: str, reason: str, visit: Visit, deal_id: UUID, version: int) -> m.Command:
+    """The API's command for a card moved to ``stage``: through the API's body schemas."""
+    meta = visit.meta()
+    if stage == "won":
+        return schemas.OutcomeBody(reason=reason).to_command(meta, m.WinDeal, deal_id=deal_id, expected_version=version)
+    if stage == "lost":
+        body = schemas.ReasonBody(reason=reason or "lost on the pipeline board")
+        return body.to_command(meta, m.LoseDeal, deal_id=deal_id, expected_version=version)
+    return schemas.MoveDealBody(stage=stage).to_command(meta, deal_id, version)
+
+
+def _board(
+    request: Request,
+    visit: Visit,
+    as_of: date | None,
+    known_at: str | None,
+    moved: UUID | None = None,
+    refused: Outcome | None = None,
+) -> Response:
+    visit.require((READ_CRM, READ_REPORTS), "The pipeline board")
+    keel = keel_of(request)
+    day = as_of or keel.app.today()
+    knowledge, time = controls(keel, {"as_of": as_of}, known_at)
+    try:
+        report = answer(keel, "pipeline", Params(as_of=day, by="stage"), knowledge)
+        deals = answer(keel, "deals", Params(as_of=day, filters=(("status", "open"),), limit=MAX_CARDS), knowledge)
+    except DomainError as exc:
+        raise Refused(422, str(exc)) from None
+    live = knowledge is None and day == keel.app.today()
+    cards: dict[str, list[Any]] = defaultdict(list)
+    for deal in deals.result.items:
+        cards[deal.stage].append(deal)
+    versions = deal_versions(keel.views, [d.deal_id for d in deals.result.items]) if live else {}
+    totals = {row.group: row for row in report.result.rows}
+    stages = [(s.key, s.name, s.probability, totals.get(s.key)) for s in pipeline_stages(keel.views)]
+    status = 200
+    message = ""
+    if refused is not None:
+        outcome = refused
+        status = 409 if outcome.status == 412 else outcome.status
+        message = (
+            "That deal was changed by someone else since you loaded the board; nothing was done. "
+            "Here is the board as it is now."
+            if outcome.status == 412
+            else f"The deal was not moved: {outcome.detail}"
+        )
+    return show(
+        request,
+        visit,
+        "pipeline.html",
+        status,
+        title="Pipeline",
+        time=time,
+        stages=stages,
+        outcomes=[(key, label, getattr(report.result, key)) for key, label in OUTCOMES],
+        cards=cards,
+        versions=versions,
+        live=live and visit.can(WRITE_CRM),
+        moved=str(moved) if moved else "",
+        message=message,
+        more=deals.result.next_cursor is not None,
+        customer_names=deals.result.customer_names,
+        amount_column=AMOUNT,
+        proof=provenance(report, "/v1/reports/pipeline", time, by="stage"),
+    )
