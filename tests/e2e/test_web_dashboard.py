@@ -110,7 +110,7 @@ def test_the_charts_are_svg_with_titles_and_nothing_inline(web: TestClient) -> N
 def test_who_sees_the_dashboard(web: TestClient) -> None:
     log_in(web, "sam")  # sales reads the CRM, not the reports: the pipeline is theirs
     assert (
-        web.get("/", follow_redirects=False).headers["location"] == "/customers"
+        web.get("/", follow_redirects=False).headers["location"] == "/pipeline"
     )  # the first screen of the menu sales sees
     sent = web.get("/dashboard", follow_redirects=False)
     assert (sent.status_code, sent.headers["location"]) == (303, "/pipeline")
