@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from ledger.access import ADMIN_KEYS, READ_AUDIT, READ_CRM, READ_FINANCE, READ_REPORTS, READ_WORK, WRITE_EXPENSES
+from ledger.access import (
+    ADMIN_KEYS,
+    READ_AUDIT,
+    READ_CRM,
+    READ_FINANCE,
+    READ_INVOICES,
+    READ_REPORTS,
+    READ_WORK,
+    WRITE_EXPENSES,
+)
 
 # (path, label, scope): a user sees the entries their roles give the scope of
 NAV: tuple[tuple[str, str, str], ...] = (
     ("/dashboard", "Dashboard", READ_REPORTS),
     ("/pipeline", "Pipeline", READ_CRM),
     ("/customers", "Customers", READ_CRM),
+    ("/invoices", "Invoices", READ_INVOICES),
     ("/reports/", "Reports", READ_REPORTS),
     ("/approvals", "Approvals", WRITE_EXPENSES),
     ("/timesheet", "Timesheet", READ_WORK),

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, audit, bank, customers, dashboard, login, pipeline, reports, timesheet
+from api.web import admin, approvals, audit, bank, customers, dashboard, invoices, login, pipeline, reports, timesheet
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
@@ -31,6 +31,7 @@ ROUTERS = (
     approvals.router,
     timesheet.router,
     customers.router,
+    invoices.router,
     audit.router,
 )
 
