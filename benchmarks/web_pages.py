@@ -54,7 +54,6 @@ PAGES = (
     ("customers", "/customers", "as_of"),
     ("customer 360", "/customers/{customer}", "as_of"),
     ("invoices", "/invoices", "as_of"),
-    ("bills", "/bills", "as_of"),
     ("approvals", "/approvals", ""),
     ("audit", "/audit", ""),
     ("bank accounts", "/bank", "as_of"),
