@@ -27,9 +27,11 @@ from api.web.reports import Day, KnownAt
 from api.web.rewind import controls, provenance
 from api.web.visits import Refused, Visit, Visitor, checked_form, keel_of
 from commands import messages as m
-from ledger.access import READ_CRM, READ_REPORTS, WRITE_CRM
+from ledger.access import READ_AUDIT, READ_CRM, READ_REPORTS, WRITE_CRM
 from ledger.errors import DomainError
 from projections.crm.lists import deal_versions, pipeline_stages
+from projections.crm.reports import deal_as_of
+from projections.finance.lists import get_customer
 from projections.queries import Params
 from projections.queries.core import Column
 
@@ -130,4 +132,29 @@ def _board(
         customer_names=deals.result.customer_names,
         amount_column=AMOUNT,
         proof=provenance(report, "/v1/reports/pipeline", time, by="stage"),
+    )
+
+
+@router.get("/deals/{deal_id}")
+def deal(request: Request, visit: Visitor, deal_id: UUID, as_of: Day = None, known_at: KnownAt = None) -> Response:
+    """One deal as it stood on ``as_of`` as known at ``known_at`` (``GET /v1/deals/{id}``); its
+    event timeline is the audit trail's page of the deal, for those who may read it."""
+    visit.require(READ_CRM, "A deal")
+    keel = keel_of(request)
+    knowledge, time = controls(keel, {"as_of": as_of}, known_at)
+    day = as_of or keel.app.today()
+    found = deal_as_of(keel.views, str(deal_id), day, knowledge.moment if knowledge else None)
+    if found is None:
+        raise Refused(404, f"There is no deal {deal_id} on {day.isoformat()} (as known then).")
+    customer = get_customer(keel.views, found.customer_id)
+    return show(
+        request,
+        visit,
+        "deal.html",
+        title=found.title,
+        deal=found,
+        customer=customer.name if customer is not None else found.customer_id,
+        time=time,
+        amount_column=AMOUNT,
+        timeline=visit.can(READ_AUDIT),
     )

@@ -121,3 +121,16 @@ def test_nothing_moves_without_the_token_or_the_scope_and_a_past_board_is_read_o
     assert refused.status_code == 403
     log_in(web, "ada")  # an admin reads no CRM
     assert web.get("/pipeline").status_code == 403
+
+
+def test_a_deal_s_page_is_the_api_s_deal_then_and_now(web: TestClient, keel: Keel) -> None:
+    deal = open_deal(keel, "Deal <b>page</b>")
+    log_in(web, "sam")
+    now = web.get(f"/deals/{deal}")
+    api = web.get(f"/v1/deals/{deal}").json()
+    assert now.status_code == 200 and f'id="deal-stage">{api["stage"]} (since {api["since"]})' in now.text
+    assert "Deal &lt;b&gt;page&lt;/b&gt;" in now.text and f'href="/audit/{deal}"' not in now.text  # sales: no audit
+    assert web.get(f"/deals/{deal}", params={"known_at": "1"}).status_code == 404  # not known then
+    assert web.get(f"/deals/{uuid4()}").status_code == 404
+    log_in(web, "oli")
+    assert f'href="/audit/{deal}"' in web.get(f"/deals/{deal}").text  # the auditor opens its timeline
