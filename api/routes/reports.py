@@ -104,9 +104,14 @@ def account_ledger(
     account: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,10}$")],
     window: RequiredWindow,
     known_at: KnownAt = None,
+    cursor: Cursor = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Entries per page; every entry of the window when omitted")
+    ] = None,
 ) -> Response:
-    """General-ledger detail of one account with opening, running and closing balances."""
-    params = Params(start=window.start, end=window.end, filters=(("account", account),))
+    """General-ledger detail of one account with opening, running and closing balances: every entry
+    of the window, or a page of ``limit`` entries opening at the balance before its first one."""
+    params = Params(start=window.start, end=window.end, filters=(("account", account),), cursor=cursor, limit=limit)
     return respond(request, keel, "ledger", params)
 
 

@@ -20,7 +20,7 @@ from api.access import required_scopes
 from api.answers import answer
 from api.routes.audit import METADATA, _data, aggregate_history, event_feed, record, verify_chain
 from api.web.render import show
-from api.web.reports import Day, From
+from api.web.reports import Cursor, Day, From
 from api.web.rewind import controls, provenance
 from api.web.visits import Refused, Visitor, keel_of
 from commands.audit import chain_head
@@ -30,6 +30,12 @@ from projections.queries import Params
 router = APIRouter(include_in_schema=False)
 KnownAt = Annotated[str | None, Query(max_length=40)]
 LATEST = 20
+PAGE = 100  # an account's entries per page
+
+
+def _page(cursor: str | None) -> dict[str, str]:
+    """The API's parameters for the same page of entries."""
+    return {"limit": str(PAGE), **({"cursor": cursor} if cursor else {})}
 
 
 def _scopes(path: str) -> tuple[str, ...]:
@@ -47,15 +53,17 @@ def account(
     from_: From = None,
     to: Day = None,
     known_at: KnownAt = None,
+    cursor: Cursor = None,
 ) -> Response:
     """The account's entries (the API's account ledger) from ``from`` (1 January) to ``to`` (or
-    ``as_of``, the date of the balance it was opened from), each linking to the event that posted it."""
+    ``as_of``, the date of the balance it was opened from), each linking to the event that posted it;
+    a page of them at a time, each opening at the balance before its first entry."""
     visit.require(_scopes(f"/v1/reports/ledger/{code}"), "An account's entries")
     keel = keel_of(request)
     end = to or as_of or keel.app.today()
     dates = {"from": from_ or date(end.year, 1, 1), "to": end}
     knowledge, time = controls(keel, dates, known_at)
-    params = Params(start=dates["from"], end=dates["to"], filters=(("account", code),))
+    params = Params(start=dates["from"], end=dates["to"], filters=(("account", code),), cursor=cursor, limit=PAGE)
     try:
         found = answer(keel, "ledger", params, knowledge)
     except DomainError as exc:
@@ -70,7 +78,8 @@ def account(
         position_at=[c.name for c in table.columns].index("position"),
         events=visit.can(*_scopes("/v1/events")),
         time=time,
-        proof=provenance(found, f"/v1/reports/ledger/{code}", time),
+        next=time.query(cursor=found.result.next_cursor) if found.result.next_cursor else "",
+        proof=provenance(found, f"/v1/reports/ledger/{code}", time, **_page(cursor)),
     )
 
 

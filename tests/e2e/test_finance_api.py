@@ -274,3 +274,32 @@ def test_ageing_comes_a_page_at_a_time_and_its_total_counts_every_item(
         elsewhere = client.get("/v1/reports/ageing/receivables", params={"as_of": "2026-03-30", "cursor": cursor})
         assert elsewhere.status_code == 422  # a cursor of another day's ageing
     assert paged == whole["items"]
+
+
+def test_an_accounts_ledger_comes_a_page_at_a_time_each_opening_where_the_last_closed(
+    client: TestClient, keel: Keel, books: dict[str, str]
+) -> None:
+    customer = ok(client.post("/v1/customers", json={"name": "Pager", "on": "2026-01-02"}), 201)["id"]
+    for day in ("2026-01-05", "2026-01-05", "2026-02-05", "2026-03-05"):
+        lines = [{"description": "Work", "quantity": "1", "unit_price": "100.00"}]
+        draft = ok(client.post("/v1/invoices", json={"customer_id": customer, "on": day, "lines": lines}), 201)
+        issued = ok(client.post(f"/v1/invoices/{draft['id']}/issue", json={"on": day}))
+    params = {"from": "2026-01-01", "to": "2026-03-31", "min_position": issued["position"]}
+    whole = ok(client.get("/v1/reports/ledger/1100", params=params))
+    assert len(whole["entries"]) == 5 and whole["next_cursor"] is None
+    pages, cursor = [], None
+    while True:
+        page = ok(
+            client.get(
+                "/v1/reports/ledger/1100", params={**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            )
+        )
+        opening = pages[-1]["closing"] if pages else whole["opening"]
+        assert page["opening"] == opening  # the balance brought forward: the entries before this page
+        pages.append(page)
+        if (cursor := page["next_cursor"]) is None:
+            break
+        elsewhere = client.get("/v1/reports/ledger/1200", params={**params, "cursor": cursor})
+        assert elsewhere.status_code == 422  # a cursor of another account's ledger
+    assert [e for p in pages for e in p["entries"]] == whole["entries"]
+    assert [len(p["entries"]) for p in pages] == [2, 2, 1] and pages[-1]["closing"] == whole["closing"]

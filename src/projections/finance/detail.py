@@ -67,8 +67,9 @@ class AccountLedger:
     scope: ReportScope
     account: str
     name: str
-    opening: Decimal
+    opening: Decimal  # the balance before the first entry shown (of this page, when paged)
     entries: list[LedgerEntry]
+    next_cursor: str | None = None  # the next page's, when paged and there is one
 
     @property
     def closing(self) -> Decimal:
@@ -183,33 +184,59 @@ def ageing(
 
 
 def account_ledger(
-    db: ViewDatabase, code: str, start: date, end: date, functional_currency: str, known_at: datetime | None = None
+    db: ViewDatabase,
+    code: str,
+    start: date,
+    end: date,
+    functional_currency: str,
+    known_at: datetime | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> AccountLedger:
-    """Every line on one account between two dates, with opening and running balances."""
+    """Every line on one account between two dates, with opening and running balances: all of
+    them (``limit`` None), or a page of ``limit`` after ``cursor``, opening at the balance before
+    its first line (so a page's running balances are the whole list's)."""
     check_window(start, end)
-    known_sql, known_params = ("AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    tag = list_tag("ledger", code, start.isoformat(), end.isoformat(), known_at.isoformat() if known_at else "")
+    after = decode_cursor(cursor, 3, tag) if cursor else None
+    where = (
+        f"account = %s AND effective_date >= %s AND effective_date <= %s{' AND recorded_at <= %s' if known_at else ''}"
+    )
+    params: list[object] = [code, start, end, *([known_at] if known_at else [])]
+    order = "effective_date, position, line_no"
     with db.read() as cur:
         before = account_balances(cur, start - timedelta(days=1), known_at, [code])
-        opening = amount_in(sum(value for *_, value in before), functional_currency)
+        opening_minor = sum(value for *_, value in before)
+        if after:  # the lines of the earlier pages count into this page's opening balance
+            cur.execute(
+                f"SELECT SUM(value_minor) FROM gl_lines WHERE {where} AND ({order}) <= (%s, %s, %s)", [*params, *after]
+            )
+            opening_minor += int((cur.fetchone() or (0,))[0] or 0)
+        later = f" AND ({order}) > (%s, %s, %s)" if after else ""
         cur.execute(
-            "SELECT effective_date, position, memo, currency, amount_minor, value_minor, document_id, party_id"
-            f" FROM gl_lines WHERE account = %s AND effective_date >= %s AND effective_date <= %s {known_sql}"
-            " ORDER BY effective_date, position, line_no",
-            [code, start, end, *known_params],
+            "SELECT effective_date, position, memo, currency, amount_minor, value_minor, document_id, party_id, line_no"
+            f" FROM gl_lines WHERE {where}{later} ORDER BY {order}{' LIMIT %s' if limit is not None else ''}",
+            [*params, *(after or ()), *([limit + 1] if limit is not None else [])],
         )
         rows = cur.fetchall()
         position = read_position(cur)
         name = labels(cur, end, known_at, [code])[code].name
+    opening = amount_in(opening_minor, functional_currency)
+    next_cursor = None
+    if limit is not None and len(rows) > limit:
+        eff, pos, *_, line_no = rows[limit - 1]
+        next_cursor = encode_cursor([as_date(eff), int(pos), int(line_no)], tag)
+        rows = rows[:limit]
     balance = opening
     entries = []
-    for eff, pos, memo, currency, amount, value, doc, party in rows:
+    for eff, pos, memo, currency, amount, value, doc, party, _ in rows:
         v = amount_in(value, functional_currency)
         balance += v
         d = as_date(eff)
         assert d is not None
         entries.append(LedgerEntry(d, int(pos), memo, currency, amount_in(amount, currency), v, balance, doc, party))
     scope = ReportScope(end, known_at, position, start=start, currency=functional_currency)
-    return AccountLedger(scope, code, name, opening, entries)
+    return AccountLedger(scope, code, name, opening, entries, next_cursor)
 
 
 def tax_summary(

@@ -197,17 +197,19 @@ def _account_ledger(views: ViewDatabase, books: Books, p: Params) -> detail.Acco
     account = p.filter("account")
     if account is None:
         raise InvalidValue("account: an account code is required, e.g. 1100")
-    return detail.account_ledger(views, account, start, end, books.functional_currency, p.known_at)
+    return detail.account_ledger(views, account, start, end, books.functional_currency, p.known_at, p.limit, p.cursor)
 
 
-def _account_ledger_table(led: detail.AccountLedger, _: Params) -> Table:
+def _account_ledger_table(led: detail.AccountLedger, p: Params) -> Table:
     currency = led.scope.currency or ""
+    opening = "Brought forward" if p.cursor else "Opening"  # a later page's: the entries before it
+    closing = "Carried forward" if led.next_cursor else "Closing"
     return Table(
         f"Ledger {led.account} {led.name}",
         columns("date:date", "position:number", "memo", "currency", "amount:amount", "value:amount", "balance:amount"),
         [[e.effective_date, e.position, e.memo, e.currency, e.amount, e.value, e.balance] for e in led.entries],
-        [["", "", "Opening", currency, "", "", led.opening], ["", "", "Closing", currency, "", "", led.closing]],
-        scope_notes(led.scope),
+        [["", "", opening, currency, "", "", led.opening], ["", "", closing, currency, "", "", led.closing]],
+        [*scope_notes(led.scope), *([("next page", f"cursor {led.next_cursor}")] if led.next_cursor else [])],
     )
 
 
