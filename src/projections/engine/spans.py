@@ -62,13 +62,18 @@ def create_span_index(cur: Cursor, table: str, name: str = "at", where: str = ""
         cur.execute(f"CREATE INDEX {table}_{name} ON {table} (valid_to, valid_from)")
 
 
-def spans_at(cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "") -> tuple[str, list[Any]]:
-    """The condition for the spans holding on ``as_of`` as known at ``known_at`` (None: now)."""
+def spans_at(
+    cur: Cursor, as_of: date, known_at: datetime | None, alias: str = "", indexed: bool = True
+) -> tuple[str, list[Any]]:
+    """The condition for the spans holding on ``as_of`` as known at ``known_at`` (None: now).
+    ``indexed=False`` leaves out the GiST index's condition: for a query that finds its spans by
+    another way (an entity's, in a nested loop) and whose plan the index's guessed selectivity
+    would spoil."""
     p = f"{alias}." if alias else ""
     known = known_at or NOW
     sql = f"{p}valid_from <= %s AND {p}valid_to > %s AND {p}known_from <= %s AND {p}known_to > %s"
     params = [as_of, as_of, known, known]
-    if cur.dialect == "postgres":  # the index's condition first, so that it is used
+    if cur.dialect == "postgres" and indexed:  # the index's condition first, so that it is used
         return f"{SPAN.format(p=p)} <@ keel_spans_at(%s::date, %s::timestamptz) AND {sql}", [as_of, known, *params]
     return sql, params
 

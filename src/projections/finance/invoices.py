@@ -70,9 +70,9 @@ LINE_COLUMNS = (
 
 class InvoicesProjection:
     name = "invoices"
-    schema_version = 3  # 3: list rows as spans
+    schema_version = 4  # 3: list rows as spans; 4: the list's order indexed
     tables = ("invoices", "invoice_lines", "invoice_facts", "invoice_spans")
-    query_indexes = ("invoices_customer", *invoice_spans.INDEXES)
+    query_indexes = ("invoices_customer", "invoices_drafted", *invoice_spans.INDEXES)
     folds = (Invoice.Event,)
 
     def create(self, cur: Cursor) -> None:
@@ -101,6 +101,7 @@ class InvoicesProjection:
             )"""
         )
         cur.execute("CREATE INDEX invoices_customer ON invoices (customer_id, status)")
+        cur.execute("CREATE INDEX invoices_drafted ON invoices (drafted_on, id)")  # the list's order
         cur.execute(
             """CREATE TABLE invoice_lines (
                 invoice_id TEXT NOT NULL,
