@@ -71,6 +71,13 @@ def test_an_admin_adds_a_person_who_logs_in_until_disabled(web: TestClient, keel
     assert web.post("/admin/users/zoe/enable", data={"csrf": csrf}, headers=ORIGIN).status_code == 200
     assert log_in(zoe, "zoe", NEW).status_code == 303
 
+    head = keel.app.head_position()
+    myself = web.post("/admin/users/ada/disable", data={"csrf": csrf}, headers=ORIGIN)
+    assert myself.status_code == 403 and "cannot disable yourself" in myself.text  # no admin locks themselves out
+    demoted = web.post("/admin/users/ada/roles", data={"csrf": csrf, "roles": ["accountant"]}, headers=ORIGIN)
+    assert demoted.status_code == 403 and "admin role from yourself" in demoted.text
+    assert keel.app.head_position() == head
+
     roles = web.post("/admin/users/zoe/roles", data={"csrf": csrf, "roles": ["accountant"]}, headers=ORIGIN)
     assert roles.status_code == 200 and find_user(keel.app.unit_of_work(), "zoe").roles == ["accountant"]
     same = web.post("/admin/users/zoe/roles", data={"csrf": csrf, "roles": ["accountant"]}, headers=ORIGIN)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from commands.access import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
-from ledger.errors import AlreadyExists, NotFound
+from ledger.errors import AlreadyExists, NotFound, NotPermitted
 from ledger.users import User, check_login, user_id
 
 
@@ -45,12 +45,16 @@ def set_password(uow: UnitOfWork, c: m.SetUserPassword) -> CommandResult:
 
 def set_roles(uow: UnitOfWork, c: m.SetUserRoles) -> CommandResult:
     user = find_user(uow, c.login)
+    if user.login == c.meta.actor and "admin" in user.roles and "admin" not in c.roles:
+        raise NotPermitted("roles: you cannot take the admin role from yourself; another admin can")
     user.set_roles(list(c.roles), c.on or uow.today(), c.meta)
     return uow.commit(user)
 
 
 def disable(uow: UnitOfWork, c: m.DisableUser) -> CommandResult:
     user = find_user(uow, c.login)
+    if user.login == c.meta.actor:  # an admin locking themselves out, perhaps the last one
+        raise NotPermitted("login: you cannot disable yourself; another admin can")
     user.disable(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(user)
 
