@@ -58,6 +58,7 @@ class Spec:
     by_default: bool = False
     paged: bool = False
     needs_as_of: bool = False
+    choice: str = "by"  # the URL name of the choice among ``by``: a grouping, or the trial balance's valuation
 
 
 AS_OF, PERIOD = ("as_of",), ("from", "to")
@@ -65,7 +66,9 @@ WEEK_MONTH = ("week", "month")
 MARGINS_BY = ("project", "customer", "cost_center", "month")
 # name (the path after /v1/reports/) -> what its route takes
 REPORTS: dict[str, Spec] = {
-    "trial-balance": Spec("Trial balance", AS_OF),
+    "trial-balance": Spec(
+        "Trial balance", AS_OF, by=("transaction", "functional"), by_default=True, choice="valuation"
+    ),
     "balance-sheet": Spec("Balance sheet", AS_OF),
     "profit-and-loss": Spec("Profit and loss", PERIOD, window=True, by=("cost_center", "month")),
     "receivables": Spec("Receivables", AS_OF),
@@ -126,8 +129,10 @@ def report(
     by: By = None,
     known_at: KnownAt = None,
     cursor: Cursor = None,
+    valuation: By = None,
 ) -> Response:
-    return _page(request, visit, name, {"as_of": as_of, "from": from_, "to": to}, known_at, by, cursor)
+    chosen = valuation if REPORTS.get(name, Spec("", ())).choice == "valuation" else by
+    return _page(request, visit, name, {"as_of": as_of, "from": from_, "to": to}, known_at, chosen, cursor)
 
 
 def _page(
@@ -145,7 +150,7 @@ def _page(
     visit.require(scopes_of(name), spec.title)
     by = by or None  # the form's "(none)"
     if by is not None and by not in spec.by:
-        raise Refused(422, f"by: {spec.title} groups by {', '.join(spec.by) or 'nothing'}, not {by!r}.")
+        raise Refused(422, f"{spec.choice}: {spec.title} takes {', '.join(spec.by) or 'nothing'}, not {by!r}.")
     by = by or (spec.by[0] if spec.by_default else None)
     dates = {key: given.get(key) for key in spec.dates}
     today = keel_of(request).app.today()
@@ -155,6 +160,8 @@ def _page(
         dates["as_of"] = today
     kind = name.split("/")[1] if name.startswith("ageing/") else None
     filters = {"kind": kind} if kind else {}
+    if spec.choice == "valuation":  # a filter of the query, as the API's route passes it
+        filters |= {"valuation": by} if by and by != spec.by[0] else {}
     return report_page(
         request,
         visit,
@@ -182,27 +189,28 @@ def report_page(
     **filters: str,
 ) -> Response:
     """A report as the API answers it, as a page: its table, the time controls, the provenance.
-    ``dates`` are the report's date parameters as the API's URL names them; ``by`` and ``filters``
-    its other parameters, as the API's route passes them to the query."""
+    ``dates`` are the report's date parameters as the API's URL names them; ``by`` (named
+    ``spec.choice`` in the URL) and ``filters`` its other parameters, as the API's route passes them
+    to the query."""
     keel = keel_of(request)
     knowledge, time = controls(keel, dates, known_at)
     params = Params(
         as_of=dates.get("as_of"),
         start=dates.get("from"),
         end=dates.get("to"),
-        by=by,
+        by=by if spec.choice == "by" else None,
         filters=tuple(filters.items()),
         cursor=cursor,
         limit=100 if spec.paged else None,
     )
-    context: dict[str, Any] = {"title": spec.title, "time": time, "by": by, "choices": spec.by}
+    context: dict[str, Any] = {"title": spec.title, "time": time, "by": by, "choices": spec.by, "choice": spec.choice}
     try:
         found = answer(keel, name, params, knowledge)
     except DomainError as exc:  # e.g. a restatement of a period never closed: the reason, and the controls
         status, _ = domain_problem(exc, api_path)  # the status the API answers with
         return show(request, visit, "report.html", status, problem=str(exc), table=None, **context)
     table = found.table()
-    grouped = {"by": by} if by else {}
+    grouped = {spec.choice: by} if by else {}
     columns = [c.name for c in table.columns]
     context |= {
         "table": table,

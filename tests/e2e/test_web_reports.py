@@ -124,3 +124,17 @@ def test_a_paged_report_goes_on_from_a_cursor_as_the_api_does(web: TestClient) -
     assert page.status_code == 200 and digest_of(page.text) == api["provenance"]["digest"]
     assert digest_of(page.text) != first["provenance"]["digest"]
     assert 'rel="next"' not in page.text  # the rest fits in one page of 100
+
+
+def test_the_trial_balance_is_valued_per_transaction_currency_or_in_the_functional_as_the_api_does(
+    web: TestClient,
+) -> None:
+    log_in(web, "ana")
+    for valuation in ("transaction", "functional"):
+        query = urlencode({"as_of": "2026-09-30", "valuation": valuation})
+        page = web.get(f"/reports/trial-balance?{query}")
+        api = web.get(f"/v1/reports/trial-balance?{query}").json()
+        assert page.status_code == 200 and digest_of(page.text) == api["provenance"]["digest"], valuation
+        assert f'<option value="{valuation}" selected>' in page.text
+        assert f"valuation={valuation}" in page.text  # the footer's link to the API's same answer
+    assert web.get("/reports/trial-balance?valuation=guesswork").status_code == 422
