@@ -59,6 +59,7 @@ WEB_PAGES = (
     "/deals*",
     "/customers*",
     "/invoices*",
+    "/credit-notes*",
     "/bills*",
     "/approvals*",
     "/timesheet*",

@@ -49,7 +49,8 @@ PDF_RESPONSES = _responses(PDF, {"type": "string", "format": "binary"})
 UBL_RESPONSES = _responses(XML, {"type": "string"})
 
 
-def _answer(rendered: Rendered, which: str) -> Response:
+def document_response(rendered: Rendered, which: str) -> Response:
+    """The document's bytes with their digests: the API's answer, and the web app's."""
     body = rendered.pdf if which == "pdf" else rendered.ubl
     sealed = rendered.recorded_pdf if which == "pdf" else rendered.recorded_ubl
     digest = rendered.pdf_sha256 if which == "pdf" else rendered.ubl_sha256
@@ -71,13 +72,13 @@ _READS = [reads("issued_documents")]
 def invoice_pdf(invoice_id: UUID, keel: KeelDep, meta: MetaDep) -> Response:
     """The issued invoice as a PDF/A-3 with its UBL embedded: the same bytes every time (the first
     render records their digest; `Keel-Document-Verified` says whether these are those bytes)."""
-    return _answer(render(keel, str(invoice_id), INVOICE, meta), "pdf")
+    return document_response(render(keel, str(invoice_id), INVOICE, meta), "pdf")
 
 
 @router.get("/v1/invoices/{invoice_id}/ubl", response_class=Response, responses=UBL_RESPONSES, dependencies=_READS)
 def invoice_ubl(invoice_id: UUID, keel: KeelDep, meta: MetaDep) -> Response:
     """The issued invoice as a UBL 2.1 e-invoice (Peppol BIS Billing 3.0, EN 16931)."""
-    return _answer(render(keel, str(invoice_id), INVOICE, meta), "ubl")
+    return document_response(render(keel, str(invoice_id), INVOICE, meta), "ubl")
 
 
 @router.get(
@@ -85,7 +86,7 @@ def invoice_ubl(invoice_id: UUID, keel: KeelDep, meta: MetaDep) -> Response:
 )
 def credit_note_pdf(credit_note_id: UUID, keel: KeelDep, meta: MetaDep) -> Response:
     """The credit note as a PDF/A-3 with its UBL embedded."""
-    return _answer(render(keel, str(credit_note_id), CREDIT_NOTE, meta), "pdf")
+    return document_response(render(keel, str(credit_note_id), CREDIT_NOTE, meta), "pdf")
 
 
 @router.get(
@@ -93,7 +94,7 @@ def credit_note_pdf(credit_note_id: UUID, keel: KeelDep, meta: MetaDep) -> Respo
 )
 def credit_note_ubl(credit_note_id: UUID, keel: KeelDep, meta: MetaDep) -> Response:
     """The credit note as a UBL 2.1 CreditNote (Peppol BIS Billing 3.0)."""
-    return _answer(render(keel, str(credit_note_id), CREDIT_NOTE, meta), "ubl")
+    return document_response(render(keel, str(credit_note_id), CREDIT_NOTE, meta), "ubl")
 
 
 @router.put("/v1/books/profile", response_model=CommandAccepted)

@@ -114,6 +114,17 @@ def get_invoice(invoice_id: UUID, keel: KeelDep, response: Response) -> schemas.
 
 
 @router.get(
+    "/{invoice_id}/credit-notes", response_model=list[schemas.CreditNote], dependencies=[reads("invoices", "documents")]
+)
+def list_credit_notes(invoice_id: UUID, keel: KeelDep) -> list[schemas.CreditNote]:
+    """The credit notes issued against an invoice, in the order they were issued."""
+    if lists.get_invoice(keel.views, str(invoice_id)) is None:
+        raise NotFound(f"invoice {invoice_id} not found")
+    notes = records.credit_notes_of(keel.views, str(invoice_id))
+    return [schemas.CreditNote.model_validate(n, from_attributes=True) for n in notes]
+
+
+@router.get(
     "/{invoice_id}/credit-notes/{credit_note_id}", response_model=schemas.CreditNote, dependencies=[reads("documents")]
 )
 def get_credit_note(invoice_id: UUID, credit_note_id: UUID, keel: KeelDep) -> schemas.CreditNote:

@@ -28,7 +28,7 @@ from api.web.rewind import controls, provenance
 from api.web.visits import Refused, Visit, Visitor, checked_form, keel_of
 from ledger.access import DRAFT_INVOICES, READ_INVOICES, WRITE_FINANCE
 from ledger.errors import DomainError
-from projections.finance import lists
+from projections.finance import lists, records
 from projections.queries import Params
 from projections.queries.core import Column, named
 
@@ -133,7 +133,7 @@ def _new_form(request: Request, visit: Visit, given: dict[str, str], outcome: Ou
 def invoice(
     request: Request, visit: Visitor, invoice_id: UUID, done: Annotated[str, Query(max_length=20)] = ""
 ) -> Response:
-    return _invoice(request, visit, invoice_id, None, {}, done)
+    return invoice_page(request, visit, invoice_id, None, {}, done)
 
 
 @router.post("/invoices/{invoice_id}/issue")
@@ -149,7 +149,7 @@ def issue(
     )
     if made.ok:
         return RedirectResponse(f"/invoices/{invoice_id}?done=issued", status_code=303)
-    return _invoice(request, visit, invoice_id, made, {})
+    return invoice_page(request, visit, invoice_id, made, {})
 
 
 @router.post("/invoices/{invoice_id}/payments")
@@ -165,7 +165,7 @@ def record_payment(
     checked_form(request, visit, csrf)
     visit.require(WRITE_FINANCE, "Recording a payment")
     keel = keel_of(request)
-    shown = _find(keel, invoice_id)
+    shown = find_invoice(keel, invoice_id)
     given = {
         "customer_id": shown.customer_id,
         "amount": amount,
@@ -178,22 +178,22 @@ def record_payment(
     if made.ok:
         return RedirectResponse(f"/invoices/{invoice_id}?done=paid", status_code=303)
     made.errors = {("amount" if k.startswith("allocations") else k): v for k, v in made.errors.items()}
-    return _invoice(request, visit, invoice_id, made, {"amount": amount, "on": on, "reference": reference})
+    return invoice_page(request, visit, invoice_id, made, {"amount": amount, "on": on, "reference": reference})
 
 
-def _find(keel: Any, invoice_id: UUID) -> lists.InvoiceView:
+def find_invoice(keel: Any, invoice_id: UUID) -> lists.InvoiceView:
     found = lists.get_invoice(keel.views, str(invoice_id))
     if found is None:
         raise Refused(404, f"There is no invoice {invoice_id}.")
     return found
 
 
-def _invoice(
+def invoice_page(
     request: Request, visit: Visit, invoice_id: UUID, outcome: Outcome | None, given: dict[str, str], done: str = ""
 ) -> Response:
     visit.require(READ_INVOICES, "An invoice")
     keel = keel_of(request)
-    shown = _find(keel, invoice_id)
+    shown = find_invoice(keel, invoice_id)
     registered = lists.get_customer(keel.views, shown.customer_id)  # as GET /v1/customers/{id}
     customer = registered.name if registered is not None else shown.customer_id
     status = outcome.status if outcome is not None else 200
@@ -214,4 +214,5 @@ def _invoice(
         done=done,
         amount_column=AMOUNT,
         can_act=visit.can(WRITE_FINANCE),
+        credit_notes=records.credit_notes_of(keel.views, str(invoice_id)),  # GET /v1/invoices/{id}/credit-notes
     )

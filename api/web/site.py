@@ -16,7 +16,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web import admin, approvals, audit, bank, customers, dashboard, invoices, login, pipeline, reports, timesheet
+from api.web import (
+    admin,
+    approvals,
+    audit,
+    bank,
+    customers,
+    dashboard,
+    invoice_actions,
+    invoices,
+    login,
+    pipeline,
+    reports,
+    timesheet,
+)
 from api.web.nav import NAV
 from api.web.render import page
 from api.web.visits import LoginRequired, Refused, Visitor
@@ -32,6 +45,7 @@ ROUTERS = (
     timesheet.router,
     customers.router,
     invoices.router,
+    invoice_actions.router,
     audit.router,
 )
 

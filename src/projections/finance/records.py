@@ -46,6 +46,15 @@ class CreditNoteView:
     version: int
 
 
+def credit_notes_of(db: ViewDatabase, invoice_id: str) -> list[CreditNoteView]:
+    """The credit notes issued against an invoice, in the order they were issued."""
+    with db.read() as cur:
+        cur.execute("SELECT id FROM credit_notes WHERE invoice_id = %s ORDER BY issued_on, number", (invoice_id,))
+        ids = [str(row[0]) for row in cur.fetchall()]
+    found = (get_credit_note(db, i) for i in ids)
+    return [note for note in found if note is not None]
+
+
 def get_credit_note(db: ViewDatabase, credit_note_id: str) -> CreditNoteView | None:
     with db.read() as cur:
         cur.execute(
