@@ -19,6 +19,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/pipeline", "Pipeline", READ_CRM),
     ("/customers", "Customers", READ_CRM),
     ("/invoices", "Invoices", READ_INVOICES),
+    ("/bills", "Bills", READ_FINANCE),
     ("/reports/", "Reports", READ_REPORTS),
     ("/approvals", "Approvals", WRITE_EXPENSES),
     ("/timesheet", "Timesheet", READ_WORK),

@@ -21,6 +21,7 @@ from api.web import (
     approvals,
     audit,
     bank,
+    bills,
     customers,
     dashboard,
     invoice_actions,
@@ -46,6 +47,7 @@ ROUTERS = (
     customers.router,
     invoices.router,
     invoice_actions.router,
+    bills.router,
     audit.router,
 )
 
