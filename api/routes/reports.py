@@ -27,6 +27,8 @@ from projections.queries import Params
 from projections.queries.cash import FORECAST
 from projections.queries.finance import GL, OPEN
 
+# for reports that answer everything unless asked for a page
+OptionalLimit = Annotated[int | None, Query(ge=1, le=1000, description="Items per page; all of them when omitted")]
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 By = Annotated[Literal["week", "month"] | None, Query(description="Period length")]
@@ -52,9 +54,17 @@ def trial_balance(
 @router.get(
     "/receivables", response_model=schemas.Receivables, responses=JSON_OR_CSV, dependencies=[reads(*OPEN), AS_CSV]
 )
-def receivables(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
-    """Open receivables and unapplied credit per customer, as of a business date and as known at a moment."""
-    return respond(request, keel, "receivables", Params(as_of=as_of))
+def receivables(
+    request: Request,
+    keel: KeelDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    cursor: Cursor = None,
+    limit: OptionalLimit = None,
+) -> Response:
+    """Open receivables and unapplied credit per customer, as of a business date and as known at a
+    moment: every customer's, or a page of ``limit`` by name; the totals count every customer."""
+    return respond(request, keel, "receivables", Params(as_of=as_of, cursor=cursor, limit=limit))
 
 
 @router.get(
@@ -105,9 +115,7 @@ def account_ledger(
     window: RequiredWindow,
     known_at: KnownAt = None,
     cursor: Cursor = None,
-    limit: Annotated[
-        int | None, Query(ge=1, le=1000, description="Entries per page; every entry of the window when omitted")
-    ] = None,
+    limit: OptionalLimit = None,
 ) -> Response:
     """General-ledger detail of one account with opening, running and closing balances: every entry
     of the window, or a page of ``limit`` entries opening at the balance before its first one."""

@@ -71,7 +71,7 @@ REPORTS: dict[str, Spec] = {
     ),
     "balance-sheet": Spec("Balance sheet", AS_OF),
     "profit-and-loss": Spec("Profit and loss", PERIOD, window=True, by=("cost_center", "month")),
-    "receivables": Spec("Receivables", AS_OF),
+    "receivables": Spec("Receivables", AS_OF, paged=True),
     "ageing/receivables": Spec("Ageing of receivables", AS_OF, paged=True),
     "ageing/payables": Spec("Ageing of payables", AS_OF, paged=True),
     "tax-summary": Spec("Tax summary", PERIOD, window=True),

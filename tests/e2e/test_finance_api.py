@@ -303,3 +303,33 @@ def test_an_accounts_ledger_comes_a_page_at_a_time_each_opening_where_the_last_c
         assert elsewhere.status_code == 422  # a cursor of another account's ledger
     assert [e for p in pages for e in p["entries"]] == whole["entries"]
     assert [len(p["entries"]) for p in pages] == [2, 2, 1] and pages[-1]["closing"] == whole["closing"]
+
+
+def test_receivables_come_a_page_at_a_time_and_the_totals_count_every_customer(
+    client: TestClient, keel: Keel, books: dict[str, str]
+) -> None:
+    for name in ("Zeta", "Beta", "Mu"):
+        customer = ok(client.post("/v1/customers", json={"name": name, "on": "2026-01-02"}), 201)["id"]
+        lines = [{"description": "Work", "quantity": "1", "unit_price": "100.00"}]
+        draft = ok(client.post("/v1/invoices", json={"customer_id": customer, "on": "2026-01-05", "lines": lines}), 201)
+        issued = ok(client.post(f"/v1/invoices/{draft['id']}/issue", json={"on": "2026-01-05"}))
+    params = {"as_of": "2026-03-31", "min_position": issued["position"]}
+    whole = ok(client.get("/v1/reports/receivables", params=params))
+    assert [r["customer_name"] for r in whole["rows"]] == ["Acme", "Beta", "Mu", "Zeta"] and whole[
+        "next_cursor"
+    ] is None
+    rows, cursor = [], None
+    while True:
+        page = ok(
+            client.get(
+                "/v1/reports/receivables", params={**params, "limit": 3, **({"cursor": cursor} if cursor else {})}
+            )
+        )
+        assert page["totals"] == whole["totals"]  # every customer's, on every page
+        rows += page["rows"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+        assert (
+            client.get("/v1/reports/receivables", params={"as_of": "2026-03-30", "cursor": cursor}).status_code == 422
+        )
+    assert rows == whole["rows"]

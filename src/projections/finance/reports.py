@@ -20,6 +20,7 @@ from ledger.accounts import AccountType
 from ledger.policy import check_window
 from ledger.roles import Role
 from projections.engine.db import ViewDatabase
+from projections.engine.pages import decode_cursor, encode_cursor, list_tag
 from projections.engine.sql import Cursor
 from projections.finance.account_groups import levels, name_of, tree_key
 from projections.finance.chart import ChartAccount, group_of, labels, types_known
@@ -95,8 +96,9 @@ class ReceivableRow:
 @dataclass(frozen=True)
 class Receivables:
     scope: ReportScope
-    rows: list[ReceivableRow]
-    totals: dict[str, Decimal] = field(default_factory=dict)
+    rows: list[ReceivableRow]  # every customer's, or one page of them (see ``receivables``)
+    totals: dict[str, Decimal] = field(default_factory=dict)  # of every row, on every page
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,12 +260,20 @@ def trial_balance(
 OPEN_ITEM_SUMS = "o.role, o.party_id, o.currency, o.amount_minor"
 
 
-def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> Receivables:
-    """Open receivables and unapplied credit per customer and currency."""
-    with db.read() as cur:
-        receivable, credit = Role.RECEIVABLE.value, Role.CUSTOMER_CREDIT.value
+def receivables(
+    db: ViewDatabase,
+    as_of: date,
+    known_at: datetime | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Receivables:
+    """Open receivables and unapplied credit per customer and currency, by customer name: every
+    row (``limit`` None), or a page of ``limit`` after ``cursor``; the totals count them all."""
+    tag = list_tag("receivables", as_of.isoformat(), known_at.isoformat() if known_at else "")
+    after = tuple(decode_cursor(cursor, 3, tag)) if cursor else None
+    receivable, credit = Role.RECEIVABLE.value, Role.CUSTOMER_CREDIT.value
+    with db.read() as cur:  # summed per customer in SQL, both accounts side by side; names joined to the sums
         items, params = open_items_of(cur, (receivable, credit), as_of, known_at, OPEN_ITEM_SUMS)
-        # Summed per customer in SQL, both accounts side by side; names joined to the sums.
         cur.execute(
             "SELECT s.party, COALESCE(p.name, NULLIF(s.party, ''), ''), s.currency, s.receivable, s.credit FROM"
             " (SELECT COALESCE(o.party_id, '') AS party, o.currency,"
@@ -276,23 +286,28 @@ def receivables(db: ViewDatabase, as_of: date, known_at: datetime | None = None)
         sums = cur.fetchall()
         position = read_position(cur, "open_items")
     # every receivable and credit line names its customer
-    rows = []
-    for party_id, name, currency, receivable, credit in sums:
-        zero = zero_in(currency)
-        rows.append(
-            ReceivableRow(
-                str(party_id),
-                str(name),
-                currency,
-                amount_in(receivable, currency) + zero,
-                -amount_in(credit, currency) + zero,
-            )
+    rows = [
+        ReceivableRow(
+            str(party), str(name), currency, amount_in(owed, currency) + zero, -amount_in(credit, currency) + zero
         )
-    rows.sort(key=lambda row: (row.customer_name, row.currency, row.customer_id))
+        for party, name, currency, owed, credit in sums
+        for zero in (zero_in(currency),)
+    ]
+    rows.sort(key=_by_customer)
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
+    for row in rows:  # of every row, before a page is cut
         totals[row.currency] += row.net
-    return Receivables(ReportScope(as_of, known_at, position), rows, dict(totals))
+    if after is not None:
+        rows = [row for row in rows if _by_customer(row) > after]
+    next_cursor = None
+    if limit is not None and len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(_by_customer(rows[-1]), tag)
+    return Receivables(ReportScope(as_of, known_at, position), rows, dict(totals), next_cursor)
+
+
+def _by_customer(row: ReceivableRow) -> tuple[str, str, str]:
+    return (row.customer_name, row.currency, row.customer_id)
 
 
 # -- statements ---------------------------------------------------------------------------

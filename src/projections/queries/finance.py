@@ -68,7 +68,7 @@ def _trial_balance_table(tb: reports.TrialBalance, _: Params) -> Table:
 
 def _receivables(views: ViewDatabase, _: Books, p: Params) -> reports.Receivables:
     assert p.as_of is not None
-    return reports.receivables(views, p.as_of, p.known_at)
+    return reports.receivables(views, p.as_of, p.known_at, p.limit, p.cursor)
 
 
 def _receivables_table(rec: reports.Receivables, _: Params) -> Table:
@@ -77,7 +77,7 @@ def _receivables_table(rec: reports.Receivables, _: Params) -> Table:
         columns("customer", "currency", "receivable:amount", "credit:amount", "net:amount"),
         [[r.customer_name, r.currency, r.receivable, r.credit, r.net] for r in rec.rows],
         [["Total", currency, "", "", net] for currency, net in sorted(rec.totals.items())],
-        scope_notes(rec.scope),
+        [*scope_notes(rec.scope), *([("next page", f"cursor {rec.next_cursor}")] if rec.next_cursor else [])],
     )
 
 
