@@ -54,6 +54,7 @@ PAGES = (
     ("customers", "/customers", "as_of"),
     ("customer 360", "/customers/{customer}", "as_of"),
     ("invoices", "/invoices", "as_of"),
+    ("bills", "/bills", ""),
     ("approvals", "/approvals", ""),
     ("audit", "/audit", ""),
     ("bank accounts", "/bank", "as_of"),

@@ -141,11 +141,13 @@ def list_deals(
     customer_id: UUID | None = None,
     deal_status: Annotated[Literal["open", "won", "lost"] | None, Query(alias="status")] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
+    stage: Annotated[str | None, Query(max_length=64, description="A stage's key, e.g. proposal")] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Response:
     """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
-    filters = named(customer=str(customer_id) if customer_id else None, status=deal_status, owner=owner)
+    customer = str(customer_id) if customer_id else None
+    filters = named(customer=customer, status=deal_status, owner=owner, stage=stage)
     return respond(request, keel, "deals", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import schemas
@@ -38,12 +38,20 @@ from projections.queries.core import Column
 router = APIRouter(include_in_schema=False)
 OUTCOMES = (("won", "Won"), ("lost", "Lost"))  # closing a deal: columns of their own, not stages
 MAX_CARDS = 1000  # the API's largest page of deals
+CARDS = 30  # per column on the whole board (Odoo's kanban shows 80 and "load more"); a stage's own board shows all
 AMOUNT = Column("value", "amount")
 
 
 @router.get("/pipeline")
-def board(request: Request, visit: Visitor, as_of: Day = None, known_at: KnownAt = None) -> Response:
-    return _board(request, visit, as_of, known_at)
+def board(
+    request: Request,
+    visit: Visitor,
+    as_of: Day = None,
+    known_at: KnownAt = None,
+    stage: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """The board; ``stage`` shows every open deal of that stage (up to the API's largest page)."""
+    return _board(request, visit, as_of, known_at, focus=stage or None)
 
 
 @router.post("/pipeline/deals/{deal_id}/stage")
@@ -86,6 +94,7 @@ def _board(
     known_at: str | None,
     moved: UUID | None = None,
     refused: Outcome | None = None,
+    focus: str | None = None,
 ) -> Response:
     visit.require((READ_CRM, READ_REPORTS), "The pipeline board")
     keel = keel_of(request)
@@ -93,14 +102,17 @@ def _board(
     knowledge, time = controls(keel, {"as_of": as_of}, known_at)
     try:
         report = answer(keel, "pipeline", Params(as_of=day, by="stage"), knowledge)
-        deals = answer(keel, "deals", Params(as_of=day, filters=(("status", "open"),), limit=MAX_CARDS), knowledge)
+        wanted = (("status", "open"), *((("stage", focus),) if focus else ()))
+        deals = answer(keel, "deals", Params(as_of=day, filters=wanted, limit=MAX_CARDS), knowledge)
     except DomainError as exc:
         raise Refused(422, str(exc)) from None
     live = knowledge is None and day == keel.app.today()
     cards: dict[str, list[Any]] = defaultdict(list)
-    for deal in deals.result.items:
-        cards[deal.stage].append(deal)
-    versions = deal_versions(keel.views, [d.deal_id for d in deals.result.items]) if live else {}
+    for deal in deals.result.items:  # the oldest first, as the API lists them; a column shows a few
+        if focus or len(cards[deal.stage]) < CARDS:
+            cards[deal.stage].append(deal)
+    shown = [d.deal_id for column in cards.values() for d in column]
+    versions = deal_versions(keel.views, shown) if live else {}
     totals = {row.group: row for row in report.result.rows}
     stages = [(s.key, s.name, s.probability, totals.get(s.key)) for s in pipeline_stages(keel.views)]
     status = 200
@@ -128,7 +140,8 @@ def _board(
         live=live and visit.can(WRITE_CRM),
         moved=str(moved) if moved else "",
         message=message,
-        more=deals.result.next_cursor is not None,
+        focus=focus or "",
+        more=focus is not None and deals.result.next_cursor is not None,
         customer_names=deals.result.customer_names,
         amount_column=AMOUNT,
         proof=provenance(report, "/v1/reports/pipeline", time, by="stage"),

@@ -134,3 +134,22 @@ def test_a_deal_s_page_is_the_api_s_deal_then_and_now(web: TestClient, keel: Kee
     assert web.get(f"/deals/{uuid4()}").status_code == 404
     log_in(web, "oli")
     assert f'href="/audit/{deal}"' in web.get(f"/deals/{deal}").text  # the auditor opens its timeline
+
+
+def test_a_column_shows_its_oldest_deals_and_links_to_the_whole_stage(
+    web: TestClient, keel: Keel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.web import pipeline
+
+    monkeypatch.setattr(pipeline, "CARDS", 1)  # the demo's columns are short: one card each
+    first, second = open_deal(keel, "Oldest proposal"), open_deal(keel, "Newer proposal")
+    log_in(web, "sam")
+    listed = web.get("/v1/deals", params={"status": "open", "stage": "proposal", "limit": 1000}).json()["items"]
+    assert {d["stage"] for d in listed} == {"proposal"} and len(listed) >= 2  # the API's stage filter
+    page = web.get("/pipeline").text
+    column = page.split('id="stage-proposal"')[1].split("</section>")[0]
+    assert column.count('class="card"') == 1 and f"All {len(listed)} in Proposal" in column
+    assert 'href="/pipeline?stage=proposal"' in column
+    whole = web.get("/pipeline", params={"stage": "proposal"}).text
+    assert whole.count('class="card"') == len(listed) and str(first) in whole and str(second) in whole
+    assert 'name="stage" value="proposal"' in whole  # the time controls keep the stage

@@ -220,12 +220,13 @@ def list_deals(
     owner: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
+    stage: str | None = None,
 ) -> Page[DealState]:
     """One page of the deals as they stood on ``as_of`` as known at ``known_at``, by the day they were opened."""
     with db.read() as cur:
         at, params = spans_at(cur, as_of, known_at)
         where = [at]
-        for column, value in (("customer_id", customer_id), ("status", status), ("owner", owner)):
+        for column, value in (("customer_id", customer_id), ("status", status), ("owner", owner), ("stage", stage)):
             if value is not None:
                 where.append(f"{column} = %s")
                 params.append(value)

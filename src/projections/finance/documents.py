@@ -34,7 +34,9 @@ from projections.engine.sql import Cursor
 
 class DocumentsProjection:
     name = "documents"
-    schema_version = 4  # 2: the supplier list as spans; 3: credit notes, payments, supplier payments; 4: reversed_on
+    # 2: the supplier list as spans; 3: credit notes, payments, supplier payments; 4: reversed_on;
+    # 5: documents by kind and date (the bill list's order)
+    schema_version = 5
     tables = (
         "documents",
         "parties",
@@ -46,7 +48,7 @@ class DocumentsProjection:
         "supplier_payments",
         "supplier_payment_allocations",
     )
-    query_indexes = ("supplier_spans_at",)
+    query_indexes = ("supplier_spans_at", "documents_kind_date")
     folds = (
         Invoice.Drafted,
         Invoice.Issued,
@@ -76,6 +78,7 @@ class DocumentsProjection:
                 position BIGINT NOT NULL
             )"""
         )
+        cur.execute("CREATE INDEX documents_kind_date ON documents (kind, issue_date, id)")  # bills in date order
         cur.execute(
             """CREATE TABLE parties (
                 id TEXT PRIMARY KEY,

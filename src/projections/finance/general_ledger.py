@@ -56,13 +56,15 @@ class GeneralLedgerProjection:
     name = "general_ledger"
     # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
     # open items (projections.finance.open_items); 6: an index of the year-end closing lines; 7: each
-    # line's role (ADR 0032), and the accounts each role has posted to (gl_roles)
-    schema_version = 7
+    # line's role (ADR 0032), and the accounts each role has posted to (gl_roles); 8: the lines of
+    # each source (the journal of one invoice, bill or entry)
+    schema_version = 8
     tables = ("gl_lines", "gl_month_sums", "gl_roles")
     query_indexes = (
         "gl_lines_account_date",
         "gl_lines_party_date",
         "gl_lines_document",
+        "gl_lines_source",
         "gl_lines_date",
         "gl_lines_recorded",
         "gl_lines_project_date",
@@ -108,6 +110,7 @@ class GeneralLedgerProjection:
         cur.execute("CREATE INDEX gl_lines_account_date ON gl_lines (account, effective_date, recorded_at)")
         cur.execute("CREATE INDEX gl_lines_party_date ON gl_lines (party_id, effective_date)")
         cur.execute("CREATE INDEX gl_lines_document ON gl_lines (document_id)")
+        cur.execute("CREATE INDEX gl_lines_source ON gl_lines (source_id)")
         cur.execute("CREATE INDEX gl_lines_date ON gl_lines (effective_date)")
         cur.execute("CREATE INDEX gl_lines_recorded ON gl_lines (recorded_at, position)")
         cur.execute(

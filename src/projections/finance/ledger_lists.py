@@ -156,7 +156,9 @@ def list_bills(
     limit: int = 100,
     bill_id: str | None = None,
 ) -> Page[BillView]:
-    """Bills by date, with their total and what is still owed (from the payables account)."""
+    """Bills by date, with their total and what is still owed (from the payables account). The
+    bills are walked in date order and each one's sums probed by its document, so a page stops at
+    its end (a void's lines carry the bill as their document, as its record's do)."""
     inner_where, inner_params = ["d.kind = 'bill'"], []
     for column, value in (("d.party_id", supplier_id), ("d.id", bill_id)):
         if value:
@@ -170,7 +172,7 @@ def list_bills(
         "  AND g.source_id = d.id AND g.source_version = 1) AS total,"
         " COALESCE((SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s), 0)"
         "  AS owed,"
-        " (SELECT COUNT(*) FROM gl_lines g WHERE g.source_id = d.id AND g.event_topic = %s) AS voids,"
+        " (SELECT COUNT(*) FROM gl_lines g WHERE g.document_id = d.id AND g.event_topic = %s) AS voids,"
         " (SELECT SUM(amount_minor) FROM gl_lines g WHERE g.document_id = d.id AND g.role = %s"
         "  AND g.event_topic = %s) AS credited"
         " FROM documents d LEFT JOIN parties p ON p.id = d.party_id"

@@ -128,7 +128,8 @@ def _invoices_table(found: Listing[InvoiceView], p: Params) -> Table:
 def _deals(views: ViewDatabase, _: Books, p: Params) -> Listing[DealState]:
     status = _status(p, "open", "won", "lost")
     assert p.as_of is not None
-    page = list_deals(views, p.as_of, p.known_at, p.filter("customer"), status, p.filter("owner"), p.cursor, _limit(p))
+    customer, owner, stage = p.filter("customer"), p.filter("owner"), p.filter("stage")
+    page = list_deals(views, p.as_of, p.known_at, customer, status, owner, p.cursor, _limit(p), stage)
     names, position = _names(views, {d.customer_id for d in page.items}, p, "crm", "customers")
     return Listing(page.items, page.next_cursor, position, names)
 
