@@ -96,7 +96,9 @@ def test_a_command_or_the_server_on_a_wrong_port_exits_non_zero_within_seconds_i
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     done, took = keel_cli(*command, database_url=f"postgresql://postgres@127.0.0.1:{port}/keel", tmp_path=tmp_path)
-    assert done.returncode == 1 and took < 5, (done.returncode, took)
+    # A refused connection is answered at once and never retried; what the bound leaves room for
+    # is the interpreter starting the server's imports (~3 s alone, ~8 s on a loaded 2-core CI box).
+    assert done.returncode == 1 and took < 20, (done.returncode, took)
     line = done.stderr.strip()
     assert "\n" not in line and f"127.0.0.1:{port}" in line and "KEEL_DATABASE_URL" in line, done.stderr
     assert not (tmp_path / "data").exists()  # nothing made on the way
