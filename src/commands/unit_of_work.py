@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
+from threading import Lock, RLock
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -26,15 +27,31 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 
+from commands.aggregate_cache import AggregateCache
 from commands.idempotency import current_ticket
 from ledger.books import Books
 from ledger.chart import CHART_ID, IMPLICIT, Chart, ChartRules
 from ledger.errors import AlreadyExists, NotFound, VersionConflict
 from ledger.events import KeelAggregate, Meta
 from ledger.journal_entry import JournalEntry
+from ledger.sequence import NumberSequence
 from ledger.topics import events_with_field
 
 A = TypeVar("A", bound=KeelAggregate)
+
+# Aggregates every command of a kind changes (a series' numbers are taken one after the other):
+# optimistic retries alone starve under many writers, so the writers of one process queue for
+# each of them from load to commit, and only other processes' writers can still race (ADR 0053).
+# A wait that long means something else is wrong: the command then goes on optimistically.
+SERIAL_KINDS: tuple[type[KeelAggregate], ...] = (NumberSequence,)
+SERIAL_WAIT_SECONDS = 10.0
+_serial_guard = Lock()
+_serial_locks: dict[UUID, RLock] = {}
+
+
+def _serial_lock(aggregate_id: UUID) -> RLock:
+    with _serial_guard:
+        return _serial_locks.setdefault(aggregate_id, RLock())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,8 +146,10 @@ class UnitOfWork:
         on_saved: Callable[[int], None] | None = None,
         open_stream: OpenStream | None = None,
         load_many: Callable[[Sequence[UUID]], Mapping[UUID, KeelAggregate]] | None = None,
+        aggregates: AggregateCache | None = None,
     ) -> None:
         self._load_many = load_many
+        self._aggregates = aggregates
         self._absent: set[UUID] = set()
         self._app = app
         self._open_stream = open_stream
@@ -141,6 +160,7 @@ class UnitOfWork:
         self._open = True
         self._chart: ChartRules | None = None
         self._cache: dict[UUID, KeelAggregate] | None = None
+        self._held: list[RLock] = []
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -149,6 +169,8 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self._open = False
+        while self._held:
+            self._held.pop().release()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -157,8 +179,10 @@ class UnitOfWork:
         (else ``VersionConflict``)."""
         label = label or kind.__name__.lower()
         cached = self._cache.get(aggregate_id) if self._cache is not None else None
+        if cached is None and issubclass(kind, SERIAL_KINDS):
+            self._queue_for(aggregate_id)
         try:
-            aggregate: KeelAggregate = cached or self._app.repository.get(aggregate_id)
+            aggregate: KeelAggregate = cached or self._get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{label} {aggregate_id} not found") from None
         if self._cache is not None:
@@ -171,6 +195,17 @@ class UnitOfWork:
                 current_version=aggregate.version,
             )
         return aggregate
+
+    def _get(self, aggregate_id: UUID) -> KeelAggregate:
+        if self._aggregates is not None:
+            return self._aggregates.get(aggregate_id)
+        aggregate: KeelAggregate = self._app.repository.get(aggregate_id)
+        return aggregate
+
+    def _queue_for(self, aggregate_id: UUID) -> None:
+        lock = _serial_lock(aggregate_id)
+        if lock not in self._held and lock.acquire(timeout=SERIAL_WAIT_SECONDS):
+            self._held.append(lock)
 
     def remember(self) -> None:
         """From now on load each aggregate once: a later load of it gets the same instance, with the
@@ -195,7 +230,10 @@ class UnitOfWork:
             return True
         if aggregate_id in self._absent:
             return False
-        return aggregate_id in self._app.repository
+        if self._aggregates is not None and self._aggregates.holds(aggregate_id):
+            return True
+        # Its first event, if any: one read of one row, not a load.
+        return next(iter(self._app.events.get(aggregate_id, limit=1)), None) is not None
 
     def ensure_new(self, aggregate_id: UUID, label: str) -> None:
         if self.exists(aggregate_id):

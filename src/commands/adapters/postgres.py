@@ -19,6 +19,7 @@ from psycopg.sql import SQL
 
 from commands.adapters.clock import SystemClock, utc
 from commands.adapters.postgres_bulk import PostgresBulk
+from commands.adapters.postgres_group import Append, GroupCommit, taken_versions
 from commands.adapters.recorders import (
     DONE_SQL,
     GENESIS,
@@ -57,18 +58,88 @@ def fits_pipeline(stored_events: Sequence[StoredEvent]) -> bool:
 class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        if fits_pipeline(stored_events) or self.datastore.enable_db_functions:
+        if self.datastore.enable_db_functions or not stored_events:
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor() as curs:
-                self._insert_events(curs, stored_events, **kwargs)
-            with conn.cursor() as curs:
-                self._insert_stored_events(curs, stored_events, **kwargs)
-                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        return self.groups.append(stored_events, kwargs)
+
+    def _commit_alone(self, group: list[Append]) -> None:
+        """One append in its own transaction: pipelined where that is safe (see ``fits_pipeline``)."""
+        (append,) = group
+        try:
+            if fits_pipeline(append.events):
+                append.ids = super().insert_events(append.events, **append.options)
+                return
+            with self.datastore.get_connection() as conn, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, append.events, **append.options)
+                with conn.cursor() as curs:
+                    self._insert_stored_events(curs, append.events, **append.options)
+                    append.ids = self._fetch_ids_after_insert_events(curs, append.events, **append.options)
+        except Exception as exc:  # the outcome is the caller's, raised in its thread
+            append.error = exc
+
+    def _commit_group(self, group: list[Append]) -> None:
+        """Several commands' appends in one transaction, under one table lock (``postgres_group``)."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
+            self._notify_channel(curs)
+            asked = [e for a in group for e in a.events]
+            curs.execute(
+                SQL(
+                    f"SELECT originator_id::text AS i, originator_version AS v FROM {self.events_table_name}"
+                    f" JOIN unnest(%s::{self.datastore.originator_id_type}[], %s::bigint[]) AS t(i, v)"
+                    " ON originator_id = t.i AND originator_version = t.v"
+                ),
+                ([e.originator_id for e in asked], [e.originator_version for e in asked]),
+            )
+            taken_versions(group, {(r["i"], int(r["v"])) for r in curs.fetchall()})
+            self._fence(curs, [a for a in group if a.error is None and a.options.get("idempotency")])
+            live = [a for a in group if a.error is None]
+            events = [e for a in live for e in a.events]
+            if not events:
+                return
+            curs.execute(
+                self.insert_events_statement,
+                (
+                    [
+                        self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+                        for e in events
+                    ],
+                ),
+            )
+            ids = [int(r["notification_id"]) for r in curs.fetchall()]
+            start = 0
+            for append in live:
+                append.ids, start = ids[start : start + len(append.events)], start + len(append.events)
+            done = [done_params(a.options["idempotency"], a.ids) for a in live if a.options.get("idempotency")]
+            if done:
+                curs.executemany(SQL(DONE_SQL.format(p="%s")), done)
+            previous, last = self.log_head(curs)
+            self.append_log(curs, chain_rows(previous, ids, events), last)
+
+    def _fence(self, curs: Cursor[DictRow], fenced: list[Append]) -> None:
+        """Fail the appends whose idempotency claim a retry took over; hold the others' claims."""
+        if not fenced:
+            return
+        tickets = [a.options["idempotency"][0] for a in fenced]
+        curs.execute(
+            SQL(
+                "SELECT client, key FROM keel_idempotency"
+                " JOIN unnest(%s::text[], %s::text[], %s::text[]) AS t(c, k, tok)"
+                " ON client = t.c AND key = t.k AND token = t.tok WHERE status = 'in_flight'"
+                " FOR UPDATE OF keel_idempotency"
+            ),
+            ([t.client for t in tickets], [t.key for t in tickets], [t.token for t in tickets]),
+        )
+        held = {(r["client"], r["key"]) for r in curs.fetchall()}
+        for append, ticket in zip(fenced, tickets, strict=True):
+            if (ticket.client, ticket.key) not in held:
+                append.error = ClaimSuperseded(ticket.key)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.groups = GroupCommit(self._commit_group, self._commit_alone)
         self.sql_create_statements.append(
             SQL(
                 f"CREATE TABLE IF NOT EXISTS {LOG_TABLE} (position BIGINT PRIMARY KEY,"

@@ -1,0 +1,190 @@
+"""The write path at scale (issue 21): what PostgreSQL on this box can commit, and what Keel makes of it.
+
+    python benchmarks/write_path.py                 # ~5 s per measure
+    python benchmarks/write_path.py --seconds 10 --profile payments
+
+Prints one table from one run against a database created for it (dropped after) on PostgreSQL's
+default configuration:
+
+- the baselines: a raw ``INSERT`` + commit of one ~500-byte row per transaction, on 1 and 4
+  connections, and ``COPY`` of the same rows;
+- Keel's commands in-process with 1, 4 and 16 concurrent writers (threads of one process, each
+  its own commands, nothing shared but the books): ``RegisterCustomer`` writes one new aggregate,
+  ``RecordPayment`` (a part of an issued invoice) changes three (payment, invoice, customer);
+  commands/s counts acknowledged commands, p50/p99 each command's whole time (retries included).
+
+``--profile KIND`` runs that kind at 16 writers under cProfile and prints the top of the profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+from run import META, percentile, store
+
+from api.system import Keel
+from commands import messages as m
+
+ROW = "x" * 500
+ON = date(2026, 3, 2)
+
+
+def raw_inserts(url: str, connections: int, seconds: float) -> tuple[float, list[float]]:
+    """Rows/s of one INSERT + commit each, over ``connections`` connections at once."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_rows (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)")
+
+    def work(samples: list[float], stop: float) -> None:
+        with psycopg.connect(url, autocommit=True) as conn:
+            while (now := time.perf_counter()) < stop:
+                conn.execute("INSERT INTO bench_rows (body) VALUES (%s)", (ROW,))
+                samples.append(time.perf_counter() - now)
+
+    return concurrently(work, connections, seconds)
+
+
+def copy_rows(url: str, rows: int = 200_000) -> float:
+    with psycopg.connect(url) as conn, conn.cursor() as curs:
+        started = time.perf_counter()
+        with curs.copy("COPY bench_rows (body) FROM STDIN") as copy:
+            for _ in range(rows):
+                copy.write_row((ROW,))
+        conn.commit()
+        return rows / (time.perf_counter() - started)
+
+
+def concurrently(work: Callable[[list[float], float], None], writers: int, seconds: float) -> tuple[float, list[float]]:
+    """Run ``work`` in ``writers`` threads for ``seconds``; (operations/s, latencies in seconds)."""
+    samples: list[list[float]] = [[] for _ in range(writers)]
+    stop = time.perf_counter() + seconds
+    threads = [threading.Thread(target=work, args=(samples[i], stop)) for i in range(writers)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    done = [s for each in samples for s in each]
+    return len(done) / elapsed, done
+
+
+class Workload:
+    """Per writer, what its commands need made first; ``command(writer, n)`` its n-th command."""
+
+    def __init__(self, keel: Keel, kind: str, writers: int) -> None:
+        self.keel, self.kind = keel, kind
+        self.customers = [
+            self.handle(m.RegisterCustomer(meta=META, name=f"Payer {w}", on=ON)).id for w in range(writers)
+        ]
+        self.invoices: list[list[uuid.UUID]] = []
+        if kind == "payments":
+            for customer in self.customers:
+                mine = []
+                for _ in range(8):
+                    line = m.LineInput(description="Retainer", quantity="1", unit_price="100000.00")
+                    draft = m.DraftInvoice(meta=META, customer_id=customer, lines=(line,), tax_percent="0", on=ON)
+                    invoice = self.handle(draft).id
+                    self.handle(m.IssueInvoice(meta=META, invoice_id=invoice, on=ON))
+                    mine.append(invoice)
+                self.invoices.append(mine)
+
+    def handle(self, command: object) -> m.CommandResult:
+        return self.keel.app.handle(command)  # type: ignore[arg-type]
+
+    def command(self, writer: int, n: int) -> object:
+        if self.kind == "customers":
+            return m.RegisterCustomer(meta=META, name=f"Customer {writer}-{n}", on=ON)
+        invoice = self.invoices[writer][n % len(self.invoices[writer])]
+        allocation = m.AllocationInput(invoice_id=invoice, amount="1.00")
+        return m.RecordPayment(
+            meta=META, customer_id=self.customers[writer], amount="1.00", allocations=(allocation,), on=ON
+        )
+
+
+def keel_commands(
+    load: Workload, writers: int, seconds: float, profiles: list[cProfile.Profile] | None = None
+) -> tuple[float, list[float]]:
+    """Commands/s of ``writers`` threads; with ``profiles``, each thread's own cProfile is added there."""
+    counter = iter(range(writers))
+
+    def work(samples: list[float], stop: float) -> None:
+        writer, n = next(counter), 0
+        profile = cProfile.Profile() if profiles is not None else None
+        if profile is not None:
+            profile.enable()
+        while (now := time.perf_counter()) < stop:
+            load.handle(load.command(writer, n))
+            samples.append(time.perf_counter() - now)
+            n += 1
+        if profile is not None:
+            profile.disable()
+            profiles.append(profile)  # type: ignore[union-attr]
+
+    return concurrently(work, writers, seconds)
+
+
+def row(table: Table, measure: str, writers: int, rate: float, samples: list[float], detail: str = "") -> None:
+    ms = [s * 1000 for s in samples] or [0.0]
+    p50, p99 = percentile(ms, 50), percentile(ms, 99)
+    table.add_row(measure, str(writers), f"{rate:,.0f}/s", f"{p50:.1f} ms", f"{p99:.1f} ms", detail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long each measure runs")
+    parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--profile", choices=["customers", "payments"], help="profile this kind at 16 writers")
+    parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
+    args = parser.parse_args()
+    table = Table(title="Keel's write path on PostgreSQL (one process, 2 cores, PostgreSQL on the same box)")
+    for column in ("measure", "writers", "rate", "p50", "p99", "detail"):
+        table.add_column(column)
+    with store("postgres") as settings:
+        url = str(settings.database_url)
+        if args.profile:
+            with Keel.start(settings, follow=False) as keel:
+                load = Workload(keel, args.profile, 16)
+                profiles: list[cProfile.Profile] = []
+                rate, _ = keel_commands(load, 16, args.seconds, profiles)
+            out = io.StringIO()
+            stats = pstats.Stats(profiles[0], stream=out)
+            for more in profiles[1:]:
+                stats.add(more)
+            stats.sort_stats(args.sort).print_stats(50)
+            print(f"{args.profile}: {rate:,.0f}/s under the profiler (16 threads added up)\n{out.getvalue()}")
+            return
+        for connections in (1, 4):
+            rate, samples = raw_inserts(url, connections, args.seconds)
+            row(table, "raw INSERT + commit (~500 B)", connections, rate, samples)
+        table.add_row("raw COPY (~500 B rows)", "1", f"{copy_rows(url):,.0f}/s", "", "", "200,000 rows, one commit")
+        with Keel.start(settings, follow=False) as keel:
+            groups = getattr(keel.app.recorder, "groups", None)
+            for kind, label in (("customers", "RegisterCustomer"), ("payments", "RecordPayment")):
+                for writers in args.writers:
+                    load = Workload(keel, kind, writers)
+                    before = (groups.groups, groups.appends) if groups else (0, 0)
+                    rate, samples = keel_commands(load, writers, args.seconds)
+                    detail = ""
+                    if groups and groups.groups > before[0]:
+                        detail = f"{(groups.appends - before[1]) / (groups.groups - before[0]):.1f} commands a commit"
+                    row(table, f"Keel in-process: {label}", writers, rate, samples, detail)
+    Console(width=150).print(table)
+
+
+if __name__ == "__main__":
+    main()
