@@ -31,6 +31,7 @@ from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, kee
 from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.stored_form import stored_form
 from commands.adapters.transcodings import register_keel_transcodings
+from commands.aggregate_cache import AggregateCache
 from commands.finance import expenses
 from commands.idempotency import Claim, Ticket
 from commands.posting import functional_currency
@@ -52,6 +53,9 @@ from ledger.topics import event_classes
 A = TypeVar("A", bound=KeelAggregate)
 
 MAX_ATTEMPTS = 12
+# Aggregates kept folded per process (commands.aggregate_cache): enough for the customers,
+# open invoices, projects and people a business works on at once; the least recent go first.
+AGGREGATE_CACHE_SIZE = 4096
 
 
 class KeelApplication(Application[UUID]):
@@ -87,6 +91,9 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
+        self.aggregates = AggregateCache(
+            self.repository.get, lambda i, v: self.events.get(i, gt=v), AGGREGATE_CACHE_SIZE
+        )
 
     @property
     def log_clock(self) -> Clock:
@@ -159,6 +166,7 @@ class KeelApplication(Application[UUID]):
             on_saved=self.on_saved,
             open_stream=self.appending,
             load_many=self.load_many,
+            aggregates=self.aggregates,
         )
 
     def load_many(self, ids: Sequence[UUID]) -> dict[UUID, KeelAggregate]:
