@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
@@ -91,9 +91,7 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
-        self.aggregates = AggregateCache(
-            self.repository.get, lambda i, v: self.events.get(i, gt=v), AGGREGATE_CACHE_SIZE
-        )
+        self.aggregates = AggregateCache(self._load_fresh, lambda i, v: self.events.get(i, gt=v), AGGREGATE_CACHE_SIZE)
 
     @property
     def log_clock(self) -> Clock:
@@ -168,6 +166,21 @@ class KeelApplication(Application[UUID]):
             load_many=self.load_many,
             aggregates=self.aggregates,
         )
+
+    def _load_fresh(self, aggregate_id: UUID) -> KeelAggregate:
+        """A load from the store for the kept aggregates. One found more than its interval past its
+        last snapshot (a history appended in bulk takes none) is snapshotted now: the next process's
+        first load of it reads a snapshot and a few events, not its whole history."""
+        aggregate: KeelAggregate = self.repository.get(aggregate_id)
+        interval = self.snapshotting_intervals.get(type(aggregate))
+        if interval and self.snapshots is not None and aggregate.version > interval:
+            latest = next(iter(self.snapshots.get(aggregate_id, desc=True, limit=1)), None)
+            if latest is None or aggregate.version - latest.originator_version > interval:
+                snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+                assert snapshot_class is not None
+                with suppress(IntegrityError):  # another process took the same one meanwhile
+                    self.snapshots.put([snapshot_class.take(aggregate)])
+        return aggregate
 
     def load_many(self, ids: Sequence[UUID]) -> dict[UUID, KeelAggregate]:
         """The aggregates of these ids that exist, each folded from all its events (one read)."""
