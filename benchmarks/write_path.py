@@ -11,7 +11,9 @@ default configuration:
 - Keel's commands in-process with 1, 4 and 16 concurrent writers (threads of one process, each
   its own commands, nothing shared but the books): ``RegisterCustomer`` writes one new aggregate,
   ``RecordPayment`` (a part of an issued invoice) changes three (payment, invoice, customer);
-  commands/s counts acknowledged commands, p50/p99 each command's whole time (retries included).
+  commands/s counts acknowledged commands, p50/p99 each command's whole time (retries included);
+- the same over HTTP: ``POST /v1/customers`` from 1, 4, 16 and 64 clients against ``keel serve
+  --workers 1`` and ``--workers 2`` (``http_load.py``), the clients on the same 2 cores.
 
 ``--profile KIND`` runs that kind at 16 writers under cProfile and prints the top of the profile.
 """
@@ -35,6 +37,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
+from http_load import Server, http_commands
 from run import META, percentile, store
 
 from api.system import Keel
@@ -148,10 +151,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=5.0, help="how long each measure runs")
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 64], help="HTTP clients at once")
+    parser.add_argument("--server-workers", type=int, nargs="+", default=[1, 2], help="keel serve --workers")
     parser.add_argument("--profile", choices=["customers", "payments"], help="profile this kind at 16 writers")
     parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
     args = parser.parse_args()
-    table = Table(title="Keel's write path on PostgreSQL (one process, 2 cores, PostgreSQL on the same box)")
+    table = Table(title="Keel's write path on PostgreSQL (2 cores, PostgreSQL on the same box)")
     for column in ("measure", "writers", "rate", "p50", "p99", "detail"):
         table.add_column(column)
     with store("postgres") as settings:
@@ -183,6 +188,15 @@ def main() -> None:
                     if groups and groups.groups > before[0]:
                         detail = f"{(groups.appends - before[1]) / (groups.groups - before[0]):.1f} commands a commit"
                     row(table, f"Keel in-process: {label}", writers, rate, samples, detail)
+        for workers in args.server_workers:
+            server = Server(url, workers)
+            try:
+                for clients in args.clients:
+                    rate, samples, failures = http_commands(server.url, clients, args.seconds)
+                    detail = f"{failures} failed" if failures else ""
+                    row(table, f"HTTP, --workers {workers}: POST /v1/customers", clients, rate, samples, detail)
+            finally:
+                server.stop()
     Console(width=150).print(table)
 
 

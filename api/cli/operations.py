@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +45,16 @@ def serve(
     worker: Annotated[
         bool, typer.Option("--worker", help="Also run the worker (scheduled jobs, the outbox) in this process.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (PostgreSQL only). With more than one, the projections"
+            " follow the log in one process of their own beside them (unless KEEL_PROJECTIONS=external).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (docs at /docs) on the store of KEEL_DATA_DIR or KEEL_DATABASE_URL; projections
     follow the log in-process by default. The first line names the store and the URL."""
@@ -58,6 +71,8 @@ def serve(
         preflight(settings.event_store_url)
     except StoreURLError as exc:
         raise fail(str(exc)) from None
+    if workers > 1 and settings.backend != "postgresql":
+        raise fail("--workers needs PostgreSQL (KEEL_DATABASE_URL=postgresql://…): SQLite is served by one process")
     host = host or settings.host
     port = port if port is not None else settings.port
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
@@ -72,11 +87,26 @@ def serve(
         from api.worker.scheduler import start_in_thread
 
         stop = start_in_thread(settings)
+    if workers == 1:
+        try:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        finally:
+            if stop is not None:
+                stop.set()
+        return
+    projector = None
+    if settings.projections == "in-process":
+        projector = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run"])
+    # Each server process builds its own app from the environment, leaving the projections to theirs.
+    os.environ["KEEL_PROJECTIONS"] = "external"
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run("api.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
     finally:
         if stop is not None:
             stop.set()
+        if projector is not None:
+            projector.send_signal(signal.SIGINT)
+            projector.wait(timeout=30)
 
 
 @app.command()
