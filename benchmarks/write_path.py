@@ -192,7 +192,7 @@ def main() -> None:
             server = Server(url, workers)
             try:
                 for clients in args.clients:
-                    rate, samples, failures = http_commands(server.url, clients, args.seconds)
+                    rate, samples, failures = http_commands(server.port, clients, args.seconds)
                     detail = f"{failures} failed" if failures else ""
                     row(table, f"HTTP, --workers {workers}: POST /v1/customers", clients, rate, samples, detail)
             finally:
