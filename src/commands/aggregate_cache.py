@@ -39,7 +39,6 @@ class AggregateCache:
         self._kept: OrderedDict[UUID, KeelAggregate] = OrderedDict()
         self._guard = threading.Lock()
         self._stripes = [threading.Lock() for _ in range(STRIPES)]
-        self.hits = self.misses = 0
 
     def get(self, aggregate_id: UUID) -> KeelAggregate:
         """A private copy of the aggregate as the store holds it now (``AggregateNotFoundError``)."""
@@ -47,10 +46,8 @@ class AggregateCache:
             with self._guard:
                 kept = self._kept.get(aggregate_id)
             if kept is None:
-                self.misses += 1
                 kept = self._load(aggregate_id)
             else:
-                self.hits += 1
                 try:
                     for event in self._events_after(aggregate_id, kept.version):
                         kept = event.mutate(kept)  # type: ignore[attr-defined]

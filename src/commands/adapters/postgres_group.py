@@ -41,10 +41,10 @@ class Append:
     finished: bool = False
     leads: bool = False
     wake: threading.Event = field(default_factory=threading.Event)
+    size: int = 0  # bytes of its events' state, counted once (the leader weighs every waiter)
 
-    @property
-    def size(self) -> int:
-        return sum(len(e.state) for e in self.events)
+    def __post_init__(self) -> None:
+        self.size = sum(len(e.state) for e in self.events)
 
 
 CommitGroup = Callable[[list[Append]], None]
