@@ -256,16 +256,36 @@ def _progress(started: float) -> Callable[[str, int], None]:
     return report
 
 
+Only = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        metavar="NAME",
+        help="Run only this projection (repeatable): a process per projection, or per group of them."
+        " Each projection must be run by some process.",
+    ),
+]
+
+
 @projections_app.command("run")
 def projections_run(
     once: Annotated[bool, typer.Option("--once", help="Catch up, then exit instead of following.")] = False,
+    only: Only = None,
 ) -> None:
-    """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops)."""
+    """Run the projections as a worker: catch up, then follow the log (Ctrl-C stops). The same as
+    `keel projector`."""
     from projections.engine.health import ProjectionFailed
 
     with keel_system() as keel:
+        names = list(dict.fromkeys(only)) if only else None
+        unknown = [n for n in names or () if n not in keel.engine.projections]
+        if unknown:
+            known = ", ".join(sorted(keel.engine.projections))
+            raise fail(f"--only: no projection named {unknown[0]!r}; known: {known}")
+        if names:
+            err.print(f"projector of {', '.join(names)} (pid {os.getpid()})", highlight=False)
         try:
-            processed = keel.engine.catch_up(progress=_progress(time.monotonic()))
+            processed = keel.engine.catch_up(names, progress=_progress(time.monotonic()))
             err.print(f"\ncaught up: {processed} events processed", highlight=False)
         except ProjectionFailed as exc:  # the others caught up; it stays stopped until fixed
             if once:
@@ -274,9 +294,16 @@ def projections_run(
         if once:
             return
         try:
-            keel.engine.run_forever(keel.settings.poll_interval)
+            keel.engine.run_forever(keel.settings.poll_interval, names=names)
         except KeyboardInterrupt:
             err.print("stopped")
+
+
+app.command(
+    "projector",
+    help="Run projections in this process: catch up, then follow the log (Ctrl-C stops)."
+    " --only NAME (repeatable) gives a projection a process of its own.",
+)(projections_run)
 
 
 @projections_app.command("rebuild")

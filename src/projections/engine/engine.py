@@ -365,9 +365,12 @@ class ProjectionEngine(PositionWaits):
         """Wake the follower now (a local write happened) instead of at the next poll."""
         self._wake.set()
 
-    def run_forever(self, poll_interval: float = 0.25, stop: threading.Event | None = None) -> None:
-        """Catch up, then follow the log until stopped (see ``projections.engine.following``)."""
-        self._follower.run_forever(poll_interval, stop)
+    def run_forever(
+        self, poll_interval: float = 0.25, stop: threading.Event | None = None, names: Sequence[str] | None = None
+    ) -> None:
+        """Catch up, then follow the log until stopped (see ``projections.engine.following``); only
+        the projections ``names`` when given, so that each may have a process of its own."""
+        self._follower.run_forever(poll_interval, stop, names)
 
     @property
     def following(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from projections.engine.health import ProjectionFailed
 
@@ -18,18 +18,21 @@ log = logging.getLogger("keel.projections")
 
 
 class Follower:
-    def __init__(self, catch_up: Callable[[], int], wake: threading.Event) -> None:
+    def __init__(self, catch_up: Callable[[Sequence[str] | None], int], wake: threading.Event) -> None:
         self.catch_up, self.wake = catch_up, wake
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def run_forever(self, poll_interval: float = 0.25, stop: threading.Event | None = None) -> None:
-        """Catch up, then follow the log until stopped. Raises what is not a projection's own failure."""
+    def run_forever(
+        self, poll_interval: float = 0.25, stop: threading.Event | None = None, names: Sequence[str] | None = None
+    ) -> None:
+        """Catch up, then follow the log until stopped (only the projections ``names``, when given).
+        Raises what is not a projection's own failure."""
         stop = stop or self._stop
         while not stop.is_set():
             self.wake.clear()
             try:
-                self.catch_up()
+                self.catch_up(names)
             except ProjectionFailed as failed:
                 if failed.failure is None:  # not an event it cannot fold: the database, most likely
                     raise
