@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # imported where used: a `keel` command pays only for what it
     from fastapi import Request, Response
     from pydantic import BaseModel, TypeAdapter
 
+    from api.report_cache import Kept
     from api.system import Keel
     from projections.queries import Answer, Params, Table
 
@@ -236,18 +237,59 @@ def wants_csv(request: Request) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-def respond(request: Request, keel: Keel, name: str, params: Params) -> Response:
-    """An HTTP answer to a query: JSON with provenance (and its digest as ETag), or CSV."""
+async def respond(request: Request, keel: Keel, name: str, params: Params) -> Response:
+    """An HTTP answer to a query: JSON with provenance (its digest the ETag), or CSV (its SHA-256
+    the ETag); 304 when ``If-None-Match`` names it. Kept answers are sent from ``keel.reports``
+    (``api.report_cache``): the key is made on the event loop, and a worker thread is taken only
+    to make an answer not kept."""
     from fastapi import Response
+    from starlette.concurrency import run_in_threadpool
 
-    found = answer(keel, name, params, getattr(request.state, "knowledge", None))
-    if wants_csv(request):
-        filename = f"{name}.csv"
-        headers = {"Content-Disposition": f'inline; filename="{filename}"'}
+    from api.report_cache import matches
+
+    knowledge: Knowledge | None = getattr(request.state, "knowledge", None)
+    as_csv = wants_csv(request)
+    stamp = await _stamp(keel, name, knowledge)
+
+    async def make() -> tuple[Kept, bool]:
+        kept = await run_in_threadpool(_kept, keel, name, params, knowledge, as_csv)
+        # Known at a moment, the answer never changes; else only if the read models did not move
+        # while it was made (then its snapshot saw them where the key says).
+        return kept, knowledge is not None or await _stamp(keel, name, None) == stamp
+
+    key = (name, as_csv, params, keel.app.today(), stamp)
+    kept = await keel.reports.answer(key, make)
+    headers = {"ETag": kept.etag}
+    if matches(request.headers.get("if-none-match"), kept.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(kept.body, media_type=kept.media_type, headers=headers | dict(kept.headers))
+
+
+async def _stamp(keel: Keel, name: str, knowledge: Knowledge | None) -> Hashable:
+    """What, besides its parameters, fixes a query's answer: the moment it is known at, or the
+    versions and positions of the read models it reads."""
+    from projections.queries import QUERIES
+
+    if knowledge is not None:
+        return knowledge
+    reads = sorted(QUERIES[name].reads)
+    progress = await keel.engine.progress_now()
+    projections = keel.engine.projections
+    return tuple((n, projections[n].schema_version, progress.get(n, (0, None))[0]) for n in reads)
+
+
+def _kept(keel: Keel, name: str, params: Params, knowledge: Knowledge | None, as_csv: bool) -> Kept:
+    from api.report_cache import Kept
+
+    found = answer(keel, name, params, knowledge)
+    if as_csv:
+        body = csv_document(found.table())
+        headers = [("Content-Disposition", f'inline; filename="{name}.csv"')]
         following = next_cursor(found)
         if following:  # CSV has no room for it: the next page's cursor travels as a header
-            headers["X-Next-Cursor"] = following
-        return Response(csv_document(found.table()), media_type="text/csv; charset=utf-8", headers=headers)
-    content = json_document(found)
-    digest = json.loads(content)["provenance"]["digest"]
-    return Response(content, media_type="application/json", headers={"ETag": f'"{digest}"'})
+            headers.append(("X-Next-Cursor", following))
+        etag = f'"sha256:{hashlib.sha256(body).hexdigest()}"'
+        return Kept(body, "text/csv; charset=utf-8", etag, tuple(headers))
+    shaped = document(found)
+    body = json.dumps(shaped, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return Kept(body, "application/json", f'"{shaped["provenance"]["digest"]}"')

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.access import AUTHENTICATED, PUBLIC, Forbidden, required_scopes
 from api.problems import unauthenticated_problem
@@ -85,33 +85,51 @@ def _authenticate(request: Request, credential: str) -> Principal:
 
 def install_authentication(app: FastAPI) -> None:
     """Install last: it must run before the idempotency middleware."""
-
-    @app.middleware("http")
-    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        keel = request.app.state.keel
-        if keel.settings.auth == "off":
-            actor = request.headers.get("X-Keel-Actor", "api")[:200] or "api"
-            request.state.principal = Principal(actor, tuple(ROLES), frozenset(SCOPES), actor)
-            return await call_next(request)
-        request.state.principal = None
-        if request.url.path in OPEN_PATHS or not request.url.path.startswith("/v1/"):
-            return await call_next(request)
-        header = request.headers.get("Authorization", "")
-        scheme, _, credential = header.partition(" ")
-        if not header:
-            return unauthenticated_problem(request, "send 'Authorization: Bearer <API key or token>'")
-        if scheme.lower() != "bearer" or not credential.strip():
-            return unauthenticated_problem(
-                request, "only the Bearer scheme is accepted: 'Authorization: Bearer <credential>'"
-            )
-        try:
-            request.state.principal = await run_in_threadpool(_authenticate, request, credential.strip())
-        except Unauthenticated as exc:
-            return unauthenticated_problem(request, str(exc))
-        return await call_next(request)
+    app.add_middleware(Authentication)
 
 
-def authorize(request: Request) -> None:
+class Authentication:
+    """Plain ASGI (a ``BaseHTTPMiddleware`` costs a task group and two streams a request): sets
+    ``request.state.principal``, or answers 401 itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)  # its state is the scope's: the routes' requests see it
+            refused = await _refusal(request)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refusal(request: Request) -> Response | None:
+    keel = request.app.state.keel
+    if keel.settings.auth == "off":
+        actor = request.headers.get("X-Keel-Actor", "api")[:200] or "api"
+        request.state.principal = Principal(actor, tuple(ROLES), frozenset(SCOPES), actor)
+        return None
+    request.state.principal = None
+    if request.url.path in OPEN_PATHS or not request.url.path.startswith("/v1/"):
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if not header:
+        return unauthenticated_problem(request, "send 'Authorization: Bearer <API key or token>'")
+    if scheme.lower() != "bearer" or not credential.strip():
+        return unauthenticated_problem(
+            request, "only the Bearer scheme is accepted: 'Authorization: Bearer <credential>'"
+        )
+    try:
+        request.state.principal = await run_in_threadpool(_authenticate, request, credential.strip())
+    except Unauthenticated as exc:
+        return unauthenticated_problem(request, str(exc))
+    return None
+
+
+async def authorize(request: Request) -> None:
     """App-wide dependency: the caller holds one of the scopes the route's rule asks for."""
     route = request.scope.get("route")
     template = getattr(route, "path", request.url.path)

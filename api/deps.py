@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import Depends as DependsParam
+from starlette.concurrency import run_in_threadpool
 
 from api.answers import Knowledge, knowledge_of
 from api.system import Keel
@@ -28,7 +29,17 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
-def get_meta(
+async def _keel(request: Request) -> Keel:
+    """``get_keel`` as a dependency: async, so that asking for it takes no trip to a worker thread
+    (FastAPI runs a plain function in one; so are the other cheap dependencies here)."""
+    return get_keel(request)
+
+
+async def _principal(request: Request) -> Principal:
+    return get_principal(request)
+
+
+async def get_meta(
     request: Request,
     actor: Annotated[
         str,
@@ -47,7 +58,7 @@ def get_meta(
     return Meta(meta.actor, meta.command_id, correlation_id or "")
 
 
-def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """``If-Match: 3`` or ``If-Match: "3"``: the aggregate version the client saw."""
     if if_match is None:
         return None
@@ -57,8 +68,8 @@ def get_expected_version(if_match: Annotated[str | None, Header(alias="If-Match"
     return int(tag)
 
 
-KeelDep = Annotated[Keel, Depends(get_keel)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+KeelDep = Annotated[Keel, Depends(_keel)]
+PrincipalDep = Annotated[Principal, Depends(_principal)]
 MetaDep = Annotated[Meta, Depends(get_meta)]
 ExpectedVersion = Annotated[int | None, Depends(get_expected_version)]
 MinPosition = Annotated[
@@ -75,7 +86,7 @@ AsOf = Annotated[
 ]
 
 
-def resolve_known_at(
+async def resolve_known_at(
     request: Request,
     known_at: Annotated[
         str | None,
@@ -87,9 +98,10 @@ def resolve_known_at(
         ),
     ] = None,
 ) -> datetime | None:
-    found = knowledge_of(get_keel(request), known_at)
-    if found is None:
+    if known_at is None:
         return None
+    found = await run_in_threadpool(knowledge_of, get_keel(request), known_at)  # reads the log
+    assert found is not None
     request.state.knowledge = found
     return found.moment
 
@@ -155,7 +167,7 @@ class Window:
     end: date | None
 
 
-def optional_window(
+async def optional_window(
     from_: Annotated[
         date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="First business date of the period")
     ] = None,
@@ -168,7 +180,7 @@ def optional_window(
     return Window(from_ or start, to or end)
 
 
-def required_window(window: Annotated[Window, Depends(optional_window)]) -> Window:
+async def required_window(window: Annotated[Window, Depends(optional_window)]) -> Window:
     if window.start is None:
         raise RequestValidationError(
             [
@@ -186,7 +198,7 @@ OptionalWindow = Annotated[Window, Depends(optional_window)]
 RequiredWindow = Annotated[Window, Depends(required_window)]
 
 
-def representation(
+async def representation(
     format_: Annotated[
         Literal["json", "csv"] | None,
         Query(

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     projection_page_size: int = Field(500, ge=1, le=100_000)
     poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of the log for new events.")
     read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_position.")
+    report_cache_mb: int = Field(
+        64,
+        ge=0,
+        le=65536,
+        description="Memory each server process keeps answers of reports and lists in (0: none); see ADR 0054.",
+    )
     idempotency_wait_seconds: float = Field(
         10.0, ge=0, description="How long a retry waits for the first request with its key before a 409."
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from api.imports.jobs import ImportJobs
+from api.report_cache import ReportCache
 from api.settings import Settings
 from api.web import sessions as web_sessions
 from api.worker import leases
@@ -27,6 +28,7 @@ class Keel:
     views: ViewDatabase
     engine: ProjectionEngine
     jobs: ImportJobs = field(default_factory=ImportJobs)  # imports running in the background
+    reports: ReportCache = field(default_factory=lambda: ReportCache(0))  # answers kept (api.report_cache)
 
     @property
     def functional_currency(self) -> str:
@@ -56,7 +58,7 @@ class Keel:
         web_sessions.setup(views)  # the web app's sessions and failed logins, beside them
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)
-        return cls(settings, app, views, engine)
+        return cls(settings, app, views, engine, reports=ReportCache(settings.report_cache_mb * 1024 * 1024))
 
     def close(self) -> None:
         self.jobs.close()

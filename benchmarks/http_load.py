@@ -31,11 +31,12 @@ def free_port() -> int:
 class Server:
     """``keel serve --workers W`` on ``database_url`` with authentication off (a benchmark's box)."""
 
-    def __init__(self, database_url: str, workers: int) -> None:
+    def __init__(self, database_url: str, workers: int, **settings: str) -> None:
         self.port, self.workers = free_port(), workers
         self.log = Path(tempfile.mkdtemp()) / "serve.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
         env |= {"KEEL_DATABASE_URL": database_url, "KEEL_AUTH": "off", "KEEL_DATA_DIR": str(self.log.parent)}
+        env |= {f"KEEL_{k.upper()}": v for k, v in settings.items()}
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
                 [KEEL, "serve", "--workers", str(workers), "--port", str(self.port)],
@@ -54,14 +55,20 @@ class Server:
         self.process.wait(timeout=60)
 
 
-async def _post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes) -> int:
-    """One HTTP/1.1 request on a kept-alive connection; its status. Hand-written: httpx's own CPU per
-    request (milliseconds at 64 connections) made the client, not the server, the limit."""
-    writer.write(
-        f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
+async def _request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, body: bytes | None = None
+) -> int:
+    """One HTTP/1.1 request on a kept-alive connection (POST with a body, else GET); its status.
+    Hand-written: httpx's own CPU per request (milliseconds at 64 connections) made the client, not
+    the server, the limit."""
+    if body is None:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+    else:
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     length = next(
@@ -84,7 +91,7 @@ async def _clients(port: int, clients: int, seconds: float) -> tuple[int, list[f
         try:
             while (now := time.perf_counter()) < stop:
                 body = json.dumps({"name": f"HTTP client {c}-{n}", "on": "2026-03-02"}).encode()
-                if await _post(reader, writer, "/v1/customers", body) == 201:
+                if await _request(reader, writer, "/v1/customers", body) == 201:
                     samples.append(time.perf_counter() - now)
                 else:
                     failures += 1
@@ -100,4 +107,36 @@ def http_commands(port: int, clients: int, seconds: float) -> tuple[float, list[
     """(acknowledged commands/s, their latencies in seconds, failed requests) of ``clients`` at once."""
     started = time.perf_counter()
     failures, samples = asyncio.run(_clients(port, clients, seconds))
+    return len(samples) / (time.perf_counter() - started), samples, failures
+
+
+async def _readers(port: int, clients: int, seconds: float, paths: list[str]) -> tuple[int, list[float]]:
+    samples: list[float] = []
+    failures = 0
+    stop = time.perf_counter() + seconds
+
+    async def one(c: int) -> None:
+        nonlocal failures
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        n = c
+        try:
+            while (now := time.perf_counter()) < stop:
+                if await _request(reader, writer, paths[n % len(paths)]) == 200:
+                    samples.append(time.perf_counter() - now)
+                else:
+                    failures += 1
+                n += 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(one(c) for c in range(clients)))
+    return failures, samples
+
+
+def http_reads(port: int, clients: int, seconds: float, paths: list[str]) -> tuple[float, list[float], int]:
+    """(answered requests/s, their latencies in seconds, failed requests) of ``clients`` asking
+    the ``paths`` in turn, each client starting at a different one."""
+    asyncio.run(_readers(port, clients, 1.0, paths))  # warm: the first answers, the connections
+    started = time.perf_counter()
+    failures, samples = asyncio.run(_readers(port, clients, seconds, paths))
     return len(samples) / (time.perf_counter() - started), samples, failures

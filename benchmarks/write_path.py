@@ -37,13 +37,20 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from http_load import Server, http_commands
+from http_load import Server, http_commands, http_reads
 from run import META, percentile, store
 
 from api.system import Keel
 from commands import messages as m
 
 ROW = "x" * 500
+REPORTS = [
+    "/v1/reports/trial-balance",
+    "/v1/reports/balance-sheet",
+    "/v1/reports/profit-and-loss?from=2026-01-01",
+    "/v1/reports/receivables?limit=50",
+    "/v1/reports/ageing/receivables?limit=50",
+]
 ON = date(2026, 3, 2)
 
 
@@ -153,6 +160,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 64], help="HTTP clients at once")
     parser.add_argument("--server-workers", type=int, nargs="+", default=[1, 2], help="keel serve --workers")
+    parser.add_argument("--readers", type=int, default=20, help="HTTP clients asking for reports at once")
     parser.add_argument("--profile", choices=["customers", "payments"], help="profile this kind at 16 writers")
     parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
     args = parser.parse_args()
@@ -195,6 +203,21 @@ def main() -> None:
                     rate, samples, failures = http_commands(server.port, clients, args.seconds)
                     detail = f"{failures} failed" if failures else ""
                     row(table, f"HTTP, --workers {workers}: POST /v1/customers", clients, rate, samples, detail)
+            finally:
+                server.stop()
+        for cache_mb, label in (("64", "cached"), ("0", "no cache")):
+            server = Server(url, 2, report_cache_mb=cache_mb)
+            try:
+                rate, samples, failures = http_reads(server.port, args.readers, args.seconds, REPORTS)
+                ms = [x * 1000 for x in samples] or [0.0]
+                table.add_row(
+                    f"HTTP, --workers 2: five reports, {label}",
+                    str(args.readers),
+                    f"{rate:,.0f}/s",
+                    f"{percentile(ms, 50):.1f} ms",
+                    f"p95 {percentile(ms, 95):.1f} ms",
+                    f"{failures} failed" if failures else "",
+                )
             finally:
                 server.stop()
     Console(width=150).print(table)

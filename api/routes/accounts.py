@@ -21,10 +21,10 @@ Code = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,10}$", description="The acco
 @router.get(
     "", response_model=schemas.page_of(schemas.Account), responses=JSON_OR_CSV, dependencies=[reads("chart"), AS_CSV]
 )
-def list_accounts(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def list_accounts(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """The chart of accounts as it stood on ``as_of`` (today by default) as known at ``known_at``:
     each account's name, type, sub-type, parent, currency restriction and whether it takes postings."""
-    return respond(request, keel, "accounts", Params(as_of=as_of))
+    return await respond(request, keel, "accounts", Params(as_of=as_of))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -42,9 +42,9 @@ def add_account(body: schemas.AddAccountBody, keel: KeelDep, meta: MetaDep, resp
     responses=JSON_OR_CSV,
     dependencies=[reads("chart"), AS_CSV],
 )
-def list_roles(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def list_roles(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Which account each role posts to (receivable, revenue, bank, …), as of a date, as known at a moment."""
-    return respond(request, keel, "roles", Params(as_of=as_of))
+    return await respond(request, keel, "roles", Params(as_of=as_of))
 
 
 @router.put("/roles/{role}", response_model=schemas.CommandAccepted)

@@ -8,6 +8,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Path, Request, Response, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
@@ -30,9 +31,9 @@ STATEMENTS = "/v1/bank-accounts/{bank_account_id}/statements"
     responses=JSON_OR_CSV,
     dependencies=[reads("bank"), AS_CSV],
 )
-def list_bank_accounts(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def list_bank_accounts(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """The business's bank accounts, each with the ledger account its money is booked on."""
-    return respond(request, keel, "bank-accounts", Params(as_of=as_of))
+    return await respond(request, keel, "bank-accounts", Params(as_of=as_of))
 
 
 @router.post("/v1/bank-accounts", status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
@@ -76,7 +77,7 @@ def close_bank_account(
     responses=JSON_OR_CSV,
     dependencies=[reads("bank"), AS_CSV],
 )
-def list_lines(
+async def list_lines(
     request: Request,
     keel: KeelDep,
     bank_account_id: AccountId,
@@ -88,9 +89,9 @@ def list_lines(
 ) -> Response:
     """The account's statement lines booked by ``as_of`` as known at ``known_at`` (only the unmatched
     ones with ``unmatched=true``), each with what it was matched to."""
-    account = bank_account(keel, bank_account_id)
+    account = await run_in_threadpool(bank_account, keel, bank_account_id)
     filters = named(bank_account=account.id, unmatched="true" if unmatched else None)
-    return respond(request, keel, "bank-lines", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "bank-lines", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.post(
@@ -196,10 +197,10 @@ def remove_rule(name: Annotated[str, Path(max_length=200)], keel: KeelDep, meta:
     responses=JSON_OR_CSV,
     dependencies=[reads("bank", "general_ledger"), AS_CSV],
 )
-def reconciliation(
+async def reconciliation(
     request: Request, keel: KeelDep, bank_account_id: str, as_of: AsOf = None, known_at: KnownAt = None
 ) -> Response:
     """A bank account's balance per its statements and per the books as of ``as_of`` as known at
     ``known_at``, and the statement lines not in the books that explain the difference."""
-    account = bank_account(keel, bank_account_id)
-    return respond(request, keel, "reconciliation", Params(as_of=as_of, filters=named(bank_account=account.id)))
+    account = await run_in_threadpool(bank_account, keel, bank_account_id)
+    return await respond(request, keel, "reconciliation", Params(as_of=as_of, filters=named(bank_account=account.id)))

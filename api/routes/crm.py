@@ -133,7 +133,7 @@ def reopen_deal(deal_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.Reope
     responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
-def list_deals(
+async def list_deals(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -148,7 +148,7 @@ def list_deals(
     """Every deal as it stood on ``as_of`` as known at ``known_at``, by the date it was opened."""
     customer = str(customer_id) if customer_id else None
     filters = named(customer=customer, status=deal_status, owner=owner, stage=stage)
-    return respond(request, keel, "deals", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "deals", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/deals/{deal_id}", response_model=schemas.DealState, dependencies=[reads(*CRM)])

@@ -64,7 +64,7 @@ def refund_credit(customer_id: UUID, body: schemas.RefundCreditBody, keel: KeelD
 @router.get(
     "", response_model=schemas.Page[schemas.Customer], responses=JSON_OR_CSV, dependencies=[reads("customers"), AS_CSV]
 )
-def list_customers(
+async def list_customers(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -76,7 +76,7 @@ def list_customers(
     """Customers by name as they stood on ``as_of`` as known at ``known_at`` (merged duplicates
     left out from the merge's date)."""
     filters = (("name", name),) if name else ()
-    return respond(request, keel, "customers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "customers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{customer_id}", response_model=schemas.Customer, dependencies=[reads("customers")])

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 @router.get("/margins", response_model=schemas.Margins, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV])
-def margins(
+async def margins(
     request: Request,
     keel: KeelDep,
     window: RequiredWindow,
@@ -24,26 +24,26 @@ def margins(
     by: Annotated[Literal["project", "customer", "cost_center", "month"], Query(description="Group by")] = "project",
 ) -> Response:
     """Revenue, labour, expenses charged, gross margin and margin % from the ledger's project dimension."""
-    return respond(request, keel, "margins", Params(start=window.start, end=window.end, by=by))
+    return await respond(request, keel, "margins", Params(start=window.start, end=window.end, by=by))
 
 
 @router.get(
     "/budget-burn", response_model=schemas.BudgetBurn, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV]
 )
-def budget_burn(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def budget_burn(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Per project: budget hours and money against approved hours, planned hours and cost to date."""
-    return respond(request, keel, "budget-burn", Params(as_of=as_of))
+    return await respond(request, keel, "budget-burn", Params(as_of=as_of))
 
 
 @router.get(
     "/utilisation", response_model=schemas.Utilisation, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV]
 )
-def utilisation(
+async def utilisation(
     request: Request, keel: KeelDep, window: RequiredWindow, as_of: AsOf = None, known_at: KnownAt = None
 ) -> Response:
     """Billable hours / capacity per person, and planned against actual, for days worked from ``from``
     to ``to`` (time approved by ``as_of``, any time when omitted)."""
-    return respond(request, keel, "utilisation", Params(as_of=as_of, start=window.start, end=window.end))
+    return await respond(request, keel, "utilisation", Params(as_of=as_of, start=window.start, end=window.end))
 
 
 @router.get(
@@ -52,6 +52,6 @@ def utilisation(
     responses=JSON_OR_CSV,
     dependencies=[reads(*WORK), AS_CSV],
 )
-def work_in_progress(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def work_in_progress(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Approved billable time not invoiced yet, at its bill rates."""
-    return respond(request, keel, "work-in-progress", Params(as_of=as_of))
+    return await respond(request, keel, "work-in-progress", Params(as_of=as_of))

@@ -28,7 +28,7 @@ Accepted = schemas.CommandAccepted
     responses=JSON_OR_CSV,
     dependencies=[reads("fx_rates"), AS_CSV],
 )
-def list_rates(
+async def list_rates(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -41,7 +41,7 @@ def list_rates(
     and date, the latest recorded), by currency and date. The rate in force on a date is the
     latest dated on or before it."""
     params = Params(as_of=as_of, filters=named(currency=currency), cursor=cursor, limit=limit)
-    return respond(request, keel, "fx-rates", params)
+    return await respond(request, keel, "fx-rates", params)
 
 
 @router.post("/fx/rates", status_code=status.HTTP_201_CREATED, response_model=Accepted)

@@ -87,7 +87,7 @@ def void_invoice(
     responses=JSON_OR_CSV,
     dependencies=[reads("invoices", "customers"), AS_CSV],
 )
-def list_invoices(
+async def list_invoices(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
@@ -101,7 +101,7 @@ def list_invoices(
     off by that date), as known at ``known_at``, by draft date; without their lines (GET one
     invoice for those, as it stands now)."""
     filters = named(customer=str(customer_id) if customer_id else None, status=status)
-    return respond(request, keel, "invoices", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "invoices", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/{invoice_id}", response_model=schemas.Invoice, dependencies=[reads("invoices")])

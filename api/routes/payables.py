@@ -53,7 +53,7 @@ def pay_supplier(body: schemas.SupplierPaymentBody, keel: KeelDep, meta: MetaDep
     responses=JSON_OR_CSV,
     dependencies=[reads(*VIEWS), AS_CSV],
 )
-def list_suppliers(
+async def list_suppliers(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -64,7 +64,7 @@ def list_suppliers(
 ) -> Response:
     """Suppliers registered by ``as_of`` as known at ``known_at``, by name."""
     filters = (("name", name),) if name else ()
-    return respond(request, keel, "suppliers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "suppliers", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/suppliers/{supplier_id}", response_model=schemas.Supplier, dependencies=[reads(*VIEWS)])

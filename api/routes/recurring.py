@@ -63,7 +63,7 @@ def change_state(
     responses=JSON_OR_CSV,
     dependencies=[reads("recurring", "customers"), AS_CSV],
 )
-def list_recurring(
+async def list_recurring(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
@@ -75,7 +75,7 @@ def list_recurring(
 ) -> Response:
     """Recurring invoices set up by ``as_of`` as they stood then, as known at ``known_at``, by name."""
     filters = named(customer=str(customer_id) if customer_id else None, status=state)
-    return respond(
+    return await respond(
         request, keel, "recurring-invoices", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit)
     )
 

@@ -64,7 +64,7 @@ def set_approval_wait(body: rs.ApprovalWaitBody, keel: KeelDep, meta: MetaDep) -
     responses=JSON_OR_CSV,
     dependencies=[reads("reminders", "customers"), AS_CSV],
 )
-def list_reminders(
+async def list_reminders(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -75,4 +75,4 @@ def list_reminders(
 ) -> Response:
     """Who was reminded of what: reminders dated on or before ``as_of`` as known at ``known_at``."""
     params = Params(as_of=as_of, filters=named(kind=kind), cursor=cursor, limit=limit)
-    return respond(request, keel, "reminders", params)
+    return await respond(request, keel, "reminders", params)

@@ -37,7 +37,7 @@ By = Annotated[Literal["week", "month"] | None, Query(description="Period length
 @router.get(
     "/trial-balance", response_model=schemas.TrialBalance, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def trial_balance(
+async def trial_balance(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -48,13 +48,13 @@ def trial_balance(
 ) -> Response:
     """Balance of every account as of a business date, as the books knew it at ``known_at``."""
     filters = (("valuation", valuation),) if valuation != "transaction" else ()
-    return respond(request, keel, "trial-balance", Params(as_of=as_of, filters=filters))
+    return await respond(request, keel, "trial-balance", Params(as_of=as_of, filters=filters))
 
 
 @router.get(
     "/receivables", response_model=schemas.Receivables, responses=JSON_OR_CSV, dependencies=[reads(*OPEN), AS_CSV]
 )
-def receivables(
+async def receivables(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -64,13 +64,13 @@ def receivables(
 ) -> Response:
     """Open receivables and unapplied credit per customer, as of a business date and as known at a
     moment: every customer's, or a page of ``limit`` by name; the totals count every customer."""
-    return respond(request, keel, "receivables", Params(as_of=as_of, cursor=cursor, limit=limit))
+    return await respond(request, keel, "receivables", Params(as_of=as_of, cursor=cursor, limit=limit))
 
 
 @router.get(
     "/profit-and-loss", response_model=schemas.ProfitAndLoss, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def profit_and_loss(
+async def profit_and_loss(
     request: Request,
     keel: KeelDep,
     window: RequiredWindow,
@@ -78,19 +78,19 @@ def profit_and_loss(
     by: Annotated[Literal["cost_center", "month"] | None, Query(description="Break down by")] = None,
 ) -> Response:
     """Income and expenses of a period in the functional currency (year-end closing entries left out)."""
-    return respond(request, keel, "profit-and-loss", Params(start=window.start, end=window.end, by=by))
+    return await respond(request, keel, "profit-and-loss", Params(start=window.start, end=window.end, by=by))
 
 
 @router.get(
     "/balance-sheet", response_model=schemas.BalanceSheet, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def balance_sheet(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def balance_sheet(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Assets = liabilities + equity (with the result not yet closed), in the functional currency."""
-    return respond(request, keel, "balance-sheet", Params(as_of=as_of))
+    return await respond(request, keel, "balance-sheet", Params(as_of=as_of))
 
 
 @router.get("/ageing/{kind}", response_model=schemas.Ageing, responses=JSON_OR_CSV, dependencies=[reads(*OPEN), AS_CSV])
-def ageing(
+async def ageing(
     request: Request,
     keel: KeelDep,
     kind: Annotated[Literal["receivables", "payables"], Path()],
@@ -102,13 +102,13 @@ def ageing(
     """Open items by days overdue as of a date, a page at a time; the total (of every item)
     equals the balance-sheet figure."""
     params = Params(as_of=as_of, filters=(("kind", kind),), cursor=cursor, limit=limit)
-    return respond(request, keel, "ageing", params)
+    return await respond(request, keel, "ageing", params)
 
 
 @router.get(
     "/ledger/{account}", response_model=schemas.AccountLedger, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def account_ledger(
+async def account_ledger(
     request: Request,
     keel: KeelDep,
     account: Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,10}$")],
@@ -120,32 +120,32 @@ def account_ledger(
     """General-ledger detail of one account with opening, running and closing balances: every entry
     of the window, or a page of ``limit`` entries opening at the balance before its first one."""
     params = Params(start=window.start, end=window.end, filters=(("account", account),), cursor=cursor, limit=limit)
-    return respond(request, keel, "ledger", params)
+    return await respond(request, keel, "ledger", params)
 
 
 @router.get("/tax-summary", response_model=schemas.TaxSummary, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV])
-def tax_summary(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
+async def tax_summary(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
     """Output and input tax per tax code for a period, with their bases."""
-    return respond(request, keel, "tax-summary", Params(start=window.start, end=window.end))
+    return await respond(request, keel, "tax-summary", Params(start=window.start, end=window.end))
 
 
 @router.get(
     "/restatement", response_model=schemas.Restatement, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def restatement(request: Request, keel: KeelDep, window: OptionalWindow, known_at: KnownAt = None) -> Response:
+async def restatement(request: Request, keel: KeelDep, window: OptionalWindow, known_at: KnownAt = None) -> Response:
     """The books as of a closed period's last day (``to``) as known at its close, against as known
     now (or at ``known_at``), account by account, with the late events that explain each difference."""
-    return respond(request, keel, "restatement", Params(end=window.end))
+    return await respond(request, keel, "restatement", Params(end=window.end))
 
 
 @router.get(
     "/cash-flow", response_model=schemas.CashFlowReport, responses=JSON_OR_CSV, dependencies=[reads(*GL), AS_CSV]
 )
-def cash_flow_report(
+async def cash_flow_report(
     request: Request, keel: KeelDep, window: RequiredWindow, by: By = None, known_at: KnownAt = None
 ) -> Response:
     """Money in and out of the bank per week or month, by source, with opening and closing balances."""
-    return respond(request, keel, "cash-flow", Params(start=window.start, end=window.end, by=by))
+    return await respond(request, keel, "cash-flow", Params(start=window.start, end=window.end, by=by))
 
 
 @router.get(
@@ -154,7 +154,7 @@ def cash_flow_report(
     responses=JSON_OR_CSV,
     dependencies=[reads(*FORECAST), AS_CSV],
 )
-def cash_forecast_report(
+async def cash_forecast_report(
     request: Request,
     keel: KeelDep,
     window: OptionalWindow,
@@ -169,7 +169,7 @@ def cash_forecast_report(
     yet reimbursed, committed labour, retainers and the weighted pipeline. The periods sum every
     item; the items behind them come a page at a time."""
     params = Params(as_of=as_of, end=window.end, by=by, cursor=cursor, limit=limit)
-    return respond(request, keel, "cash-forecast", params)
+    return await respond(request, keel, "cash-forecast", params)
 
 
 @router.get(
@@ -178,7 +178,7 @@ def cash_forecast_report(
     responses=JSON_OR_CSV,
     dependencies=[reads(*FORECAST), AS_CSV],
 )
-def forecast_vs_actual_report(
+async def forecast_vs_actual_report(
     request: Request,
     keel: KeelDep,
     as_of: Annotated[date, Query(ge=FIRST_DAY, le=LAST_DAY, description="The forecast's date")],
@@ -193,4 +193,4 @@ def forecast_vs_actual_report(
     known at ``known_at`` (a forecast made after it: the forecast as known then)."""
     made = (("forecast_known_at", utc(forecast_known_at).isoformat()),) if forecast_known_at else ()
     params = Params(as_of=as_of, end=window.end, by=by, filters=made)
-    return respond(request, keel, "forecast-vs-actual", params)
+    return await respond(request, keel, "forecast-vs-actual", params)

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["reports"])
     responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
-def pipeline(
+async def pipeline(
     request: Request,
     keel: KeelDep,
     as_of: AsOf = None,
@@ -30,7 +30,7 @@ def pipeline(
     by: Annotated[Literal["stage", "owner"], Query(description="Group open deals by")] = "stage",
 ) -> Response:
     """Open deals by stage or owner: count, value, probability-weighted value; won and lost counts."""
-    return respond(request, keel, "pipeline", Params(as_of=as_of, by=by))
+    return await respond(request, keel, "pipeline", Params(as_of=as_of, by=by))
 
 
 @router.get(
@@ -39,17 +39,17 @@ def pipeline(
     responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
-def conversion(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def conversion(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Stage-to-stage funnel and lead source to won."""
-    return respond(request, keel, "conversion", Params(as_of=as_of))
+    return await respond(request, keel, "conversion", Params(as_of=as_of))
 
 
 @router.get(
     "/reports/win-rate", response_model=schemas.WinRateReport, responses=JSON_OR_CSV, dependencies=[reads(*CRM), AS_CSV]
 )
-def win_rate(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
+async def win_rate(request: Request, keel: KeelDep, window: RequiredWindow, known_at: KnownAt = None) -> Response:
     """Deals won and lost in a period, win rate, and the average sales cycle (days from open to won)."""
-    return respond(request, keel, "win-rate", Params(start=window.start, end=window.end))
+    return await respond(request, keel, "win-rate", Params(start=window.start, end=window.end))
 
 
 @router.get(
@@ -58,9 +58,9 @@ def win_rate(request: Request, keel: KeelDep, window: RequiredWindow, known_at: 
     responses=JSON_OR_CSV,
     dependencies=[reads(*CRM), AS_CSV],
 )
-def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
+async def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
     """Open follow-ups per owner: overdue, due that day, due in the next seven days."""
-    return respond(request, keel, "follow-ups", Params(as_of=as_of))
+    return await respond(request, keel, "follow-ups", Params(as_of=as_of))
 
 
 @router.get(
@@ -69,8 +69,8 @@ def follow_ups(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: Kn
     responses=JSON_OR_CSV,
     dependencies=[reads(*CRM, "general_ledger", "invoices", "work"), AS_CSV],  # work: its projects
 )
-def customer_360(
+async def customer_360(
     request: Request, customer_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> Response:
     """Contacts, deals, one communication timeline, invoices, payments and open balance."""
-    return respond(request, keel, "customer-360", Params(as_of=as_of, filters=(("customer", str(customer_id)),)))
+    return await respond(request, keel, "customer-360", Params(as_of=as_of, filters=(("customer", str(customer_id)),)))

@@ -125,7 +125,7 @@ def reject(person: str, week: Week, body: schemas.ReasonBody, keel: KeelDep, met
     responses=JSON_OR_CSV,
     dependencies=[reads(*WORK, "customers"), AS_CSV],
 )
-def list_projects(
+async def list_projects(
     request: Request,
     keel: KeelDep,
     customer_id: UUID | None = None,
@@ -138,7 +138,7 @@ def list_projects(
     """Projects drafted by ``as_of`` as they stood then, as known at ``known_at``, by the date they
     were drafted."""
     filters = named(customer=str(customer_id) if customer_id else None, status=project_status)
-    return respond(request, keel, "projects", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
+    return await respond(request, keel, "projects", Params(as_of=as_of, filters=filters, cursor=cursor, limit=limit))
 
 
 @router.get("/projects/{project_id}", response_model=schemas.Project, dependencies=[reads(*WORK)])

@@ -143,6 +143,10 @@ class PositionWaits:
                 raise ReadModelBehind(position, reached)
             await watch.until_moved(moved, min(remaining, POLL_SECONDS))
 
+    async def progress_now(self) -> Progress:
+        """``progress`` read on the event loop: one read for every request asking at that moment."""
+        return await self._watch().progress()
+
     def moved(self) -> None:
         """From any thread: this process folded a page or recorded a failure; waiters look now."""
         for loop, watch in list(self._watches.items()):
