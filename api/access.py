@@ -70,6 +70,7 @@ WEB_PAGES = (
 # (methods, path pattern, scopes of which any one suffices)
 RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/health", (PUBLIC,)),
+    (("GET",), "/metrics", (PUBLIC,)),  # counts, no business data; KEEL_METRICS=false turns it off (ADR 0055)
     # the web app's pages: their visitors are checked by the pages (api/web/visits.py)
     *((("GET", "POST"), path, (PUBLIC,)) for path in WEB_PAGES),
     (("POST",), "/v1/auth/tokens", (AUTHENTICATED,)),

@@ -11,6 +11,7 @@ from api.auth import TokenService, authorize, install_authentication
 from api.docs import install_docs
 from api.guards import RequestGuards, Scope
 from api.idempotency import install_idempotency
+from api.metrics import install_metrics, observe
 from api.openapi import install_openapi
 from api.problems import install_problem_handlers
 from api.routes import (
@@ -81,9 +82,11 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         app.state.tokens = TokenService.from_setting(app.state.keel.settings.token_secret)
         if own:  # a serving process (tests pass the Keel they run)
             settle_heap()
+        sampling = observe(app.state.keel)
         try:
             yield
         finally:
+            sampling.set()
             if own:
                 app.state.keel.close()
 
@@ -132,4 +135,5 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
     ):
         app.include_router(module.router)
     install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)
+    install_metrics(app)  # its request observer outermost: it times and logs the whole request
     return app

@@ -46,6 +46,7 @@ class ReportCache:
         self.hits = 0  # answered from the cache
         self.joined = 0  # waited for the same answer being made for another request
         self.misses = 0  # made afresh
+        self.observe: Callable[[str], None] = lambda source: None  # told "kept", "shared" or "made" (metrics)
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -75,16 +76,19 @@ class ReportCache:
         kept = self.get(key)
         if kept is not None:
             self.hits += 1
+            self.observe("kept")
             return kept
         loop = asyncio.get_running_loop()
         flight = self._flights.get((loop, key))
         if flight is None:
             self.misses += 1
+            self.observe("made")
             flight = loop.create_task(self._make(key, make))
             self._flights[(loop, key)] = flight
             flight.add_done_callback(lambda done: self._landed(loop, key, done))
         else:
             self.joined += 1
+            self.observe("shared")
         # Shielded: a client that goes away cancels its own wait, not the answer the others wait for.
         return await asyncio.shield(flight)
 

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         10, ge=1, le=1000, description="A webhook is disabled after this many consecutive failed attempts."
     )
     host: str = Field("127.0.0.1", description="The interface `keel serve` binds (`--host` overrides it).")
+    metrics: bool = Field(True, description="Serve Prometheus metrics at /metrics (no authentication; ADR 0055).")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`keel serve`'s log lines: text for people, or one JSON object a line (ADR 0055)."
+    )
     port: int = Field(8000, ge=0, le=65535, description="The port `keel serve` listens on (`--port` overrides it).")
 
     @property

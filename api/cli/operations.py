@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from api.cli.base import (
 )
 from api.cli.output import Format, err, out
 from api.cli.reports import KnownAt
+from api.cli.serving import serve_processes
 
 
 @app.command()
@@ -87,26 +86,21 @@ def serve(
         from api.worker.scheduler import start_in_thread
 
         stop = start_in_thread(settings)
+    from api.logs import log_config
+
+    logging = log_config(settings.log_format)
     if workers == 1:
         try:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(settings), host=host, port=port, log_config=logging)
         finally:
             if stop is not None:
                 stop.set()
         return
-    projector = None
-    if settings.projections == "in-process":
-        projector = subprocess.Popen([sys.executable, "-m", "api.cli", "projections", "run"])
-    # Each server process builds its own app from the environment, leaving the projections to theirs.
-    os.environ["KEEL_PROJECTIONS"] = "external"
     try:
-        uvicorn.run("api.http:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+        serve_processes(settings, host, port, workers, logging)
     finally:
         if stop is not None:
             stop.set()
-        if projector is not None:
-            projector.send_signal(signal.SIGINT)
-            projector.wait(timeout=30)
 
 
 @app.command()

@@ -40,7 +40,7 @@ from ledger.access import Principal
 from ledger.books import BOOKS_ID, Books
 from ledger.chart import Chart
 from ledger.customer import Customer
-from ledger.errors import NotFound
+from ledger.errors import DomainError, NotFound
 from ledger.events import KeelAggregate
 from ledger.expense_policy import ExpensePolicy
 from ledger.fx import FxRates
@@ -91,6 +91,8 @@ class KeelApplication(Application[UUID]):
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
         # Called with the log position after each successful save (wakes local projections).
         self.on_saved: Callable[[int], None] | None = None
+        # Told each command's type, its seconds and its outcome ("ok", "refused", "failed"): metrics.
+        self.on_handled: Callable[[str, float, str], None] | None = None
         self.aggregates = AggregateCache(self._load_fresh, lambda i, v: self.events.get(i, gt=v), AGGREGATE_CACHE_SIZE)
 
     @property
@@ -142,6 +144,19 @@ class KeelApplication(Application[UUID]):
 
     def handle(self, command: Command) -> CommandResult:
         """Run a command; retry when another writer changed the same aggregates meanwhile."""
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            result = self._handle(command)
+            outcome = "ok"
+            return result
+        except DomainError:
+            outcome = "refused"
+            raise
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(type(command).__name__, time.perf_counter() - started, outcome)
+
+    def _handle(self, command: Command) -> CommandResult:
         handler = self._handlers[type(command)]
         for attempt in range(MAX_ATTEMPTS):
             try:
