@@ -177,7 +177,7 @@ def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = 
     if knowledge is not None:
         params = replace(params, known_at=knowledge.moment, position=knowledge.position)
     versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
-    return ask(QUERIES[name], keel.views, _Books(keel), params, keel.app.today(), versions)
+    return ask(QUERIES[name], keel.reads, _Books(keel), params, keel.app.today(), versions)
 
 
 def document(found: Answer[Any]) -> dict[str, Any]:

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     functional_currency: str = Field(
         "EUR", pattern=r"^[A-Z]{3}$", description="The books' currency, fixed when the books are first opened."
     )
+    read_replica_url: str | None = Field(
+        None,
+        description="postgresql://… of a streaming replica of the database: reports and lists are read there, and a"
+        " request with min_position or known_at waits until the replica has replayed that far (docs/scaling.md).",
+    )
     projections: Literal["in-process", "external"] = Field(
         "in-process", description="Run projections in the API process, or leave them to `keel projections run`."
     )

@@ -29,6 +29,13 @@ class Keel:
     engine: ProjectionEngine
     jobs: ImportJobs = field(default_factory=ImportJobs)  # imports running in the background
     reports: ReportCache = field(default_factory=lambda: ReportCache(0))  # answers kept (api.report_cache)
+    replica: ViewDatabase | None = None  # a streaming replica the query layer reads (KEEL_READ_REPLICA_URL)
+
+    @property
+    def reads(self) -> ViewDatabase:
+        """Where reports and lists are read: the replica when there is one, else the read models'
+        own database. Position waits read its tracking rows, so a wait ends when it has them."""
+        return self.replica or self.views
 
     @property
     def functional_currency(self) -> str:
@@ -56,14 +63,20 @@ class Keel:
         engine.setup(reset_changed)
         leases.setup(views)  # the worker's tables, made here so `keel db grant-app-role` covers them
         web_sessions.setup(views)  # the web app's sessions and failed logins, beside them
+        replica = ViewDatabase(replica_url(settings)) if settings.read_replica_url else None
+        if replica is not None:
+            engine.watch(replica)
         if follow if follow is not None else settings.projections == "in-process":
             engine.start(settings.poll_interval)
-        return cls(settings, app, views, engine, reports=ReportCache(settings.report_cache_mb * 1024 * 1024))
+        cache = ReportCache(settings.report_cache_mb * 1024 * 1024)
+        return cls(settings, app, views, engine, reports=cache, replica=replica)
 
     def close(self) -> None:
         self.jobs.close()
         self.engine.stop()
         self.views.close()
+        if self.replica is not None:
+            self.replica.close()
         self.app.close()
 
     def __enter__(self) -> Keel:
@@ -71,6 +84,17 @@ class Keel:
 
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
+
+
+def replica_url(settings: Settings) -> str:
+    """The read replica's URL, once it is known to make sense: a replica of a PostgreSQL store."""
+    url = str(settings.read_replica_url)
+    if settings.backend != "postgresql" or not url.startswith(("postgresql://", "postgres://")):
+        raise ValueError(
+            "KEEL_READ_REPLICA_URL needs a PostgreSQL store (KEEL_DATABASE_URL=postgresql://…) and a postgresql://"
+            " URL of its streaming replica"
+        )
+    return url
 
 
 def settle_heap() -> None:

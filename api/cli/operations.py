@@ -70,6 +70,13 @@ def serve(
         preflight(settings.event_store_url)
     except StoreURLError as exc:
         raise fail(str(exc)) from None
+    if settings.read_replica_url:
+        from api.system import replica_url
+
+        try:
+            replica_url(settings)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     if workers > 1 and settings.backend != "postgresql":
         raise fail("--workers needs PostgreSQL (KEEL_DATABASE_URL=postgresql://…): SQLite is served by one process")
     host = host or settings.host

@@ -54,3 +54,9 @@ def test_workers_on_sqlite_are_refused_in_one_line(tmp_path: Path) -> None:
     done = keel(tmp_path / "books", "serve", "--workers", "2")
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "--workers needs PostgreSQL" in done.stderr, done.stderr
+
+
+def test_a_read_replica_of_sqlite_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = keel(tmp_path / "books", "serve", read_replica_url="postgresql://postgres@127.0.0.1:5433/keel")
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "KEEL_READ_REPLICA_URL needs a PostgreSQL store" in done.stderr

@@ -89,10 +89,17 @@ class PositionWaits:
     def __init__(self) -> None:
         self._watches: dict[asyncio.AbstractEventLoop, _Watch] = {}
         self._watch_executor: ThreadPoolExecutor | None = None
+        self._watched: ViewDatabase | None = None
+
+    def watch(self, replica: ViewDatabase) -> None:
+        """Wait on ``replica``'s tracking rows (a streaming replica the reads are served from): a
+        wait for a position ends once the replica has replayed the read models that far."""
+        self._watched = replica
 
     def progress(self) -> Progress:
-        """Each projection's position, and the position of the event it is stopped at (or None)."""
-        with self.db.read() as cur:
+        """Each projection's position, and the position of the event it is stopped at (or None),
+        where reads are served from."""
+        with (self._watched or self.db).read() as cur:
             cur.execute("SELECT projection, position, failed_position FROM keel_tracking")
             return {str(r[0]): (int(r[1]), None if r[2] is None else int(r[2])) for r in cur.fetchall()}
 
