@@ -92,7 +92,12 @@ def domain_problem(exc: DomainError, instance: str) -> tuple[int, dict[str, Any]
         # Every problem of the file, each with its line and field (ADR 0035); nothing was written.
         errors = [{"file": exc.source, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
         detail = f"{exc.source}: import refused ({len(errors)} problems, nothing written)"
-        return 422, _body(422, "import-refused", "The file was not imported", detail, instance, errors=errors)
+        done: int | None = getattr(exc, "done", None)  # an events import refused at a chunk (ADR 0057)
+        if done is None:
+            return 422, _body(422, "import-refused", "The file was not imported", detail, instance, errors=errors)
+        detail = str(exc).splitlines()[0] + (f"; lines 1-{done} are in" if done else "")
+        title = "The file was not imported whole"
+        return 422, _body(422, "import-refused", title, detail, instance, errors=errors, lines_in=done)
     for kind, status, slug, title in _DOMAIN:
         if isinstance(exc, kind):
             extra: dict[str, Any] = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}

@@ -133,3 +133,48 @@ def import_journal(file: FileArg, force: Force = False) -> None:
 
     data = _read(file)
     _run(data, lambda: journal(data, Meta(cli_actor()), force), "a journal")
+
+
+@import_app.command("events")
+def import_events(
+    file: Annotated[
+        Path, typer.Argument(help="Events as `keel export events` writes them (NDJSON).", exists=True, dir_okay=False)
+    ],
+    after: Annotated[
+        int, typer.Option("--after", min=0, help="Skip the first N lines (a changed file going on where it stopped).")
+    ] = 0,
+    chunk: Annotated[int, typer.Option("--chunk", min=1, max=100_000, help="Lines per transaction.")] = 10_000,
+) -> None:
+    """Append a log of events in bulk (ADR 0057): every line checked as a command's events are,
+    each chunk of lines written in one transaction or refused whole naming line and field. Run it
+    again and it goes on after the last chunk in."""
+    import hashlib
+
+    from commands.event_import import EventImport
+    from ledger.events import Meta
+
+    with file.open("rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    with file.open("rb") as stream:
+        total = sum(chunk_.count(b"\n") for chunk_ in iter(lambda: stream.read(1 << 20), b""))
+    started = time.perf_counter()
+    with keel_system() as keel, _lines_bar(file.name, total) as advance, file.open("rb") as lines:
+        importer = EventImport(keel.app, file.name, digest, Meta(cli_actor()), chunk, advance)
+        done = importer.run(lines, after)
+    spent = time.perf_counter() - started
+    rate = f"{done.events / spent:,.0f} events/s" if spent > 0 else ""
+    resumed = f", going on after line {done.resumed_after}" if done.resumed_after else ""
+    said(
+        f"imported {done.events:,} events of {file.name}{resumed}: import {done.id}"
+        f" (log position {done.position}; {rate})"
+    )
+
+
+@contextmanager
+def _lines_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(name), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(name, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -215,6 +215,20 @@ def export_ledger(known_at: KnownAt = None) -> None:
             sys.stdout.write(line + "\n")
 
 
+@export_app.command("events")
+def export_events(
+    after: Annotated[int, typer.Option("--after", min=0, help="Only the events after this log position.")] = 0,
+) -> None:
+    """Write the log as NDJSON to standard output, one event a line (position, aggregate_id, version,
+    topic, recorded_at, state): what `keel import events` reads."""
+    from commands.event_import import export_lines
+
+    with keel_system(reading=True) as keel:
+        for line in export_lines(keel.app, after):
+            sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+
+
 @projections_app.command("status")
 def projections_status(fmt: FormatOption = Format.table) -> None:
     """Position and lag of every read model; exits 1 if any is stopped at an event it cannot fold."""

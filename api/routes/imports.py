@@ -26,7 +26,7 @@ from api.imports.files import ImportFile, file_name
 from api.imports.jobs import ImportJob
 from api.imports.ledger_text import journal
 from api.problems import domain_problem
-from api.schemas.imports import ImportAccepted, ImportProgress, ImportRecord, ImportRun
+from api.schemas.imports import EventsImported, ImportAccepted, ImportProgress, ImportRecord, ImportRun
 from api.system import Keel
 from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
 from ledger.errors import NotFound
@@ -149,6 +149,32 @@ def import_journal(
     """A ledger journal in the shape ``GET /v1/exports/ledger`` writes: one entry per transaction."""
     data = _read(keel, file)
     return _run(keel, data, lambda: journal(data, meta, force), "journal", force, prefer)
+
+
+@router.post("/events", status_code=status.HTTP_201_CREATED, response_model=EventsImported)
+def import_events(
+    keel: KeelDep,
+    meta: MetaDep,
+    file: Annotated[UploadFile, File(description="Events as `keel export events` writes them: NDJSON")],
+    after: Annotated[int, Form(ge=0, le=2**31, description="Skip the first lines (a changed file going on)")] = 0,
+) -> EventsImported:
+    """Append a log of events in bulk (ADR 0057), as ``keel import events`` does: every line checked
+    as a command's events are; each chunk of 10,000 lines in one transaction or refused whole (422,
+    naming line and field; the chunks before it stay in). The same bytes again go on after the last
+    chunk in; once all in, 409."""
+    from commands.event_import import EventImport
+
+    data = _read(keel, file)
+    done = EventImport(keel.app, data.name, data.digest, meta).run(data.data.splitlines(keepends=True), after)
+    return EventsImported(
+        id=done.id,
+        file_name=data.name,
+        digest=data.digest,
+        lines=done.lines,
+        events=done.events,
+        resumed_after=done.resumed_after,
+        position=done.position,
+    )
 
 
 @router.get("/{import_id}", response_model=ImportRecord)

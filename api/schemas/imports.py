@@ -21,6 +21,18 @@ class ImportAccepted(CommandAccepted):
     records: int = Field(description="Entries or documents written")
 
 
+class EventsImported(Out):
+    """An events file appended (ADR 0057): its record, the lines read and the events written now."""
+
+    id: UUID = Field(description="The file's import record (derived from its digest)")
+    file_name: str
+    digest: str = Field(description="SHA-256 of the file's bytes, hex")
+    lines: int = Field(description="Lines the file has")
+    events: int = Field(description="Events written by this request")
+    resumed_after: int = Field(description="Lines skipped as already in (0: from the first)")
+    position: int = Field(description="The log position of the last event written")
+
+
 class ImportRun(Out):
     kind: str
     file_name: str

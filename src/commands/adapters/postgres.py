@@ -233,7 +233,13 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
         return (row["hash"], row["recorded_at"]) if row else (GENESIS, None)
 
     def append_log(
-        self, curs: Cursor[DictRow], links: Sequence[tuple[int, str]], last: datetime | None, *, timed: bool = False
+        self,
+        curs: Cursor[DictRow],
+        links: Sequence[tuple[int, str]],
+        last: datetime | None,
+        *,
+        timed: bool = False,
+        at: datetime | None = None,
     ) -> datetime | None:
         """The chain's rows of an append (positions and hashes), in one statement however many;
         the time recorded, never earlier than ``last`` (the previous append's), even if the clock
@@ -241,7 +247,7 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
         one point. The system clock is the database's; any other is asked once for the append.
         ``timed``: answer the time recorded (a bulk append's next chunk follows it; a command's
         append asks nothing back, so its pipeline waits for nothing)."""
-        now = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
+        now = utc(at) if at is not None else None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
         insert = (
             f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
             " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"

@@ -40,7 +40,13 @@ class _Recorder(Protocol):
     ) -> Sequence[int] | None: ...
     def log_head(self, curs: Cursor[DictRow]) -> tuple[str, datetime | None]: ...
     def append_log(
-        self, curs: Cursor[DictRow], links: Sequence[tuple[int, str]], last: datetime | None, *, timed: bool = False
+        self,
+        curs: Cursor[DictRow],
+        links: Sequence[tuple[int, str]],
+        last: datetime | None,
+        *,
+        timed: bool = False,
+        at: datetime | None = None,
     ) -> datetime | None: ...
 
 
@@ -57,7 +63,7 @@ class PostgresBulk:
         self.recorder, self.curs = recorder, curs
         self._highest = 0
         self._error: BaseException | None = None
-        self._queue: queue.Queue[tuple[Sequence[StoredEvent], dict[str, Any]] | None] = queue.Queue(QUEUED_CHUNKS)
+        self._queue: queue.Queue[tuple[Sequence[StoredEvent], datetime | None] | None] = queue.Queue(QUEUED_CHUNKS)
         self._writer: threading.Thread | None = None
         # The chain's last link once this transaction holds the table lock: no one else can append
         # until it commits, so each chunk goes on from here without asking the database.
@@ -76,6 +82,21 @@ class PostgresBulk:
         )
         return {UUID(str(row["originator_id"])) for row in self.curs.fetchall()}
 
+    def versions(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, str]]:
+        self.settle()
+        if not ids:
+            return {}
+        table = self.recorder.events_table_name
+        self.curs.execute(
+            SQL(
+                f"SELECT e.originator_id, e.topic, (SELECT max(m.originator_version) FROM {table} m"
+                "  WHERE m.originator_id = e.originator_id) AS last"
+                f" FROM {table} e WHERE e.originator_id = ANY(%b::uuid[]) AND e.originator_version = 1"
+            ),
+            (list(ids),),
+        )
+        return {UUID(str(r["originator_id"])): (int(r["last"]), str(r["topic"])) for r in self.curs.fetchall()}
+
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         """Queue the events behind those appended before; an append that completes a request
         (``idempotency``) is written at once, after them, and answers its positions. The others
@@ -83,13 +104,14 @@ class PostgresBulk:
         self._raise_failure()
         if not events:
             return []
+        at = kwargs.pop("at", None)
         if kwargs:
             self.settle()
             return self._insert(events, **kwargs)
         if self._writer is None:
             self._writer = threading.Thread(target=self._write, name="keel-bulk-append", daemon=True)
             self._writer.start()
-        self._queue.put((events, {}))
+        self._queue.put((events, at))  # the moment travels with the chunk: the writer stamps it later
         return []
 
     def settle(self) -> int:
@@ -117,7 +139,7 @@ class PostgresBulk:
         while (work := self._queue.get()) is not _STOP:
             try:
                 if self._error is None:
-                    self._insert_chunk(work[0])
+                    self._insert_chunk(*work)
             except BaseException as exc:  # handed to the caller's thread
                 self._error = exc
             finally:
@@ -128,7 +150,7 @@ class PostgresBulk:
         if self._error is not None:
             raise self._error
 
-    def _insert_chunk(self, events: Sequence[StoredEvent]) -> None:
+    def _insert_chunk(self, events: Sequence[StoredEvent], at: datetime | None = None) -> None:
         """A queued chunk: two round trips (its events, then its links of the chain). The lock, the
         notification and the chain's head are taken by the first chunk for the whole transaction:
         every round trip of the writer also waits for the caller's thread to let go of the
@@ -154,7 +176,7 @@ class PostgresBulk:
             raise RuntimeError(f"an append of {len(events)} events was given {len(ids)} positions")
         previous, last = self._head
         links = chain_rows(previous, ids, events)
-        self._head = (links[-1][1], recorder.append_log(curs, links, last, timed=True))
+        self._head = (links[-1][1], recorder.append_log(curs, links, last, timed=True, at=at))
         self._highest = max(self._highest, ids[-1])
 
     def _insert(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:

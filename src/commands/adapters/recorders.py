@@ -87,12 +87,17 @@ class BulkAppend(Protocol):
         ...
 
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
-        """Append events (``idempotency`` as for ``insert_events``); their log positions, or none
-        where the append is still under way (``settle``)."""
+        """Append events (``idempotency`` as for ``insert_events``; ``at``: the moment they are
+        recorded at instead of the clock's, never earlier than the log's last); their log positions,
+        or none where the append is still under way (``settle``)."""
         ...
 
     def settle(self) -> int:
         """Wait for every append so far; the highest log position they took (0: none known)."""
+        ...
+
+    def versions(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, str]]:
+        """Of those of ``ids`` that have events: the last version and the topic of the first."""
         ...
 
 
@@ -108,11 +113,19 @@ class _Buffered:
 
     def append(self, events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         self.events += events
-        self.kwargs.update(kwargs)
+        self.kwargs.update({k: v for k, v in kwargs.items() if k != "at"})  # no log times in memory
         return []
 
     def settle(self) -> int:
         return 0
+
+    def versions(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, str]]:
+        found: dict[UUID, tuple[int, str]] = {}
+        for i in ids:
+            stored = [*self.recorder.select_events(i), *(e for e in self.events if e.originator_id == i)]
+            if stored:
+                found[i] = (stored[-1].originator_version, stored[0].topic)
+        return found
 
 
 class KeelRecorder(ABC):

@@ -55,6 +55,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        at = kwargs.pop("at", None)  # a bulk append's moment (see BulkAppend.append)
         ids = super()._insert_events(c, stored_events, **kwargs)
         done = kwargs.get("idempotency")
         if done is not None:
@@ -67,7 +68,7 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
             c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             previous = row["hash"] if row else GENESIS
-            now = utc(self.clock.now())
+            now = utc(at if at is not None else self.clock.now())
             if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
                 now = max(now, datetime.fromisoformat(row["recorded_at"]))
             now_text = now.isoformat()
@@ -201,3 +202,15 @@ class _SQLiteBulk:
 
     def settle(self) -> int:
         return self.highest
+
+    def versions(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, str]]:
+        if not ids:
+            return {}
+        table = self.recorder.events_table_name
+        self.c.execute(
+            f"SELECT e.originator_id, e.topic, (SELECT max(m.originator_version) FROM {table} m"
+            "  WHERE m.originator_id = e.originator_id) AS last"
+            f" FROM {table} e WHERE e.originator_id IN (SELECT value FROM json_each(?)) AND e.originator_version = 1",
+            (json.dumps([i.hex for i in ids]),),
+        )
+        return {UUID(str(r[0])): (int(r[2]), str(r[1])) for r in self.c.fetchall()}

@@ -1,0 +1,285 @@
+"""Events imported in bulk (ADR 0057): a log exported by ``keel export events`` (one JSON object a
+line) appended to this one in large chunks, all or nothing per chunk, resumable.
+
+A line is ``{"aggregate_id", "version", "topic", "state"}`` and, optionally, ``"recorded_at"``
+(the moment it is recorded at: non-decreasing along the file, never in the future, never before
+what the log already holds; without it, the moment of the import). Before a chunk is written
+every line of it is checked: a topic of one of Keel's event classes (nothing else is ever
+resolved), a state that decodes into that class and passes the input policy (``check_event``:
+the rules every event made by a command passes), versions that follow the aggregate's last one
+without a gap, a first version that creates the aggregate and later ones of the same kind. A
+chunk with a problem is refused whole with every problem named by line and field; the chunks
+before it stay in. Each chunk commits with a ``Chunk`` event of the file's record
+(``ledger.event_imports``): the same file imported again goes on after the last line in, and is
+refused once finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
+
+from commands.adapters.recorders import BulkAppend
+from commands.adapters.stored_form import stored_form
+from ledger.errors import AlreadyExists, NotFound
+from ledger.event_imports import ImportedEvents, events_file_id
+from ledger.events import Meta
+from ledger.imports import ImportRefused, Problems
+from ledger.policy import check_event
+from ledger.topics import event_classes
+
+if TYPE_CHECKING:
+    from commands.application import KeelApplication
+
+CHUNK_LINES = 10_000  # lines a transaction: big enough to pay the lock and the flush rarely
+MAX_TOPIC = 200
+FUTURE_SLACK = timedelta(minutes=5)  # a recorded_at ahead of the log's clock by more is refused
+
+
+@dataclass(frozen=True)
+class ImportedFileEvents:
+    """What an import did: lines read, events written now, lines skipped as already in."""
+
+    id: UUID
+    lines: int
+    events: int
+    resumed_after: int
+    position: int
+
+
+class ChunkRefused(ImportRefused):
+    """A chunk was refused: the lines before it are in, nothing of it was written."""
+
+    def __init__(self, refused: ImportRefused, done: int, first: int, last: int) -> None:
+        super().__init__(refused.source, refused.problems)
+        head, _, rest = str(refused).partition("\n")
+        head = head.replace("nothing written", f"nothing of lines {first}-{last} written")
+        done_text = f"lines 1-{done} are in; " if done else ""
+        advice = f"{done_text}fix the file and import it again (a changed file: --after {done})" if done else ""
+        self.done = done
+        self.args = ("\n".join(part for part in (head, rest, advice) if part),)
+
+
+@cache
+def _classes() -> dict[str, type]:
+    """Keel's event classes by topic: the only topics an import resolves."""
+    return {str(vars(c)["TOPIC"]): c for c in event_classes()}
+
+
+@cache
+def _fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+def _kind(cls: type) -> str:
+    """The aggregate an event class belongs to (``ledger.customer.Customer``)."""
+    return f"{cls.__module__}.{cls.__qualname__.split('.')[0]}"
+
+
+class EventImport:
+    """One events file into ``app``'s log; ``run`` it with the file's lines (bytes, in order)."""
+
+    def __init__(
+        self,
+        app: KeelApplication,
+        file_name: str,
+        digest: str,
+        meta: Meta,
+        chunk_lines: int = CHUNK_LINES,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.app, self.file_name, self.digest, self.meta = app, file_name, digest, meta
+        self.chunk_lines, self.progress = max(1, chunk_lines), progress
+        self.to_stored = stored_form(app.mapper)
+        self.known: dict[UUID, tuple[int, str]] = {}  # aggregate: last version, kind (this import's view)
+        self.last_at: datetime | None = None
+        self.written = 0
+        self.position = 0
+
+    def run(self, lines: Iterable[bytes], after: int = 0) -> ImportedFileEvents:
+        """Import the lines after line ``after`` (a changed file going on where its first version
+        stopped) or after the last line of these bytes already in, whichever is later."""
+        record = self._record()
+        if record is not None and record.finished:
+            raise AlreadyExists(f"{self.file_name}: these bytes were imported to their end already ({record.id})")
+        after = max(after, record.through_line if record is not None else 0)
+        self.record = record or ImportedEvents.begin(self.file_name, self.digest, self._today(), self.meta)
+        chunk: list[tuple[int, bytes]] = []
+        number = 0
+        for number, raw in enumerate(lines, start=1):
+            if number <= after or not raw.strip():
+                continue
+            chunk.append((number, raw))
+            if len(chunk) >= self.chunk_lines:
+                self._write_or_refuse(chunk, number)
+                chunk = []
+        self._write_or_refuse(chunk, number, finished=True)
+        return ImportedFileEvents(self.record.id, number, self.written, after, self.position)
+
+    def _record(self) -> ImportedEvents | None:
+        try:
+            return self.app.get(ImportedEvents, events_file_id(self.digest))
+        except NotFound:
+            return None
+
+    def _today(self) -> date:
+        return self.app.today()
+
+    def _write_or_refuse(self, chunk: list[tuple[int, bytes]], through: int, finished: bool = False) -> None:
+        try:
+            self._write(chunk, through, finished)
+        except ImportRefused as refused:
+            raise ChunkRefused(refused, self.record.through_line, chunk[0][0] if chunk else through, through) from None
+
+    def _write(self, chunk: list[tuple[int, bytes]], through: int, finished: bool = False) -> None:
+        with self.app.keel_log.bulk() as bulk:
+            known, last_at = dict(self.known), self.last_at
+            try:
+                groups = self._checked(bulk, chunk)
+                for at, stored in groups:
+                    bulk.append(stored, **({"at": at} if at is not None else {}))
+                events = sum(len(stored) for _, stored in groups)
+                if chunk:
+                    self.record.chunk(through, events, self._today(), self.meta)
+                if finished:
+                    self.record.finish(through, self._today(), self.meta)
+                pending = [self.to_stored(e) for e in self.record.collect_events()]
+                bulk.append(pending, **({"at": self.last_at} if self.last_at is not None else {}))
+                self.position = bulk.settle() or self.position
+            except BaseException:
+                self.known, self.last_at = known, last_at  # the chunk is rolled back: so is what it taught
+                self.record = self._record() or ImportedEvents.begin(
+                    self.file_name, self.digest, self._today(), self.meta
+                )
+                raise
+        self.written += events
+        if self.progress is not None and chunk:
+            self.progress(len(chunk))
+
+    def _checked(self, bulk: BulkAppend, chunk: list[tuple[int, bytes]]) -> list[tuple[datetime | None, list[Any]]]:
+        """The chunk's events grouped by the moment they are recorded at, in order; ImportRefused
+        naming every problem if there is one."""
+        problems = Problems()
+        parsed = [p for number, raw in chunk if (p := _parse(number, raw, problems)) is not None]
+        unseen = list({_id(stored) for _, stored, _ in parsed} - self.known.keys())
+        for aggregate_id, (last, topic) in bulk.versions(unseen).items():
+            first = _classes().get(topic)  # a topic of before the classes' own: its kind is not checked
+            self.known[aggregate_id] = (last, _kind(first) if first is not None else "")
+        groups: list[tuple[datetime | None, list[Any]]] = []
+        for number, stored, at in parsed:
+            if not self._fits(number, stored, at, problems):
+                continue
+            if not groups or groups[-1][0] != at:
+                groups.append((at, []))
+            groups[-1][1].append(stored)
+        problems.check(self.file_name)
+        return groups
+
+    def _fits(self, number: int, stored: StoredEvent, at: datetime | None, problems: Problems) -> bool:
+        last, kind = self.known.get(_id(stored), (0, ""))
+        if stored.originator_version != last + 1:
+            problems.add(number, "version", f"expected {last + 1} for aggregate {stored.originator_id}")
+            return False
+        if at is not None:
+            if self.last_at is not None and at < self.last_at:
+                problems.add(number, "recorded_at", f"earlier than the line before it ({self.last_at.isoformat()})")
+                return False
+            if at > self.app.log_clock.now() + FUTURE_SLACK:
+                problems.add(number, "recorded_at", "in the future")
+                return False
+        try:
+            event = self.app.mapper.to_domain_event(stored)
+            check_event(event)
+        except Exception as exc:  # what the state says does not make that event
+            problems.add(number, "state", str(exc)[:300] or type(exc).__name__)
+            return False
+        fields, present = _fields(type(event)), set(vars(event))
+        if present != fields:  # a field missing would stop a projection; one unknown, be carried forever
+            missing, unknown = sorted(fields - present), sorted(present - fields)
+            said = [
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unknown {', '.join(unknown)}" if unknown else "",
+            ]
+            problems.add(number, "state", f"not the fields of {stored.topic}: {'; '.join(t for t in said if t)}"[:300])
+            return False
+        creates = isinstance(event, Aggregate.Created)
+        if creates != (last == 0) or (kind and _kind(type(event)) != kind):
+            what = "creates" if creates else "is not the first of"
+            problems.add(
+                number, "topic", f"{stored.topic} {what} aggregate {stored.originator_id} at version {last + 1}"
+            )
+            return False
+        self.last_at = at or self.last_at
+        self.known[_id(stored)] = (stored.originator_version, kind or _kind(type(event)))
+        return True
+
+
+def _parse(number: int, raw: bytes, problems: Problems) -> tuple[int, StoredEvent, datetime | None] | None:
+    try:
+        line = json.loads(raw)
+    except ValueError as exc:
+        problems.add(number, "", f"not JSON: {exc.args[0][:100] if exc.args else exc}")
+        return None
+    if not isinstance(line, dict):
+        problems.add(number, "", "a line is a JSON object")
+        return None
+    try:
+        aggregate_id = UUID(str(line.get("aggregate_id")))
+    except ValueError:
+        problems.add(number, "aggregate_id", "a UUID")
+        return None
+    version, topic, state = line.get("version"), line.get("topic"), line.get("state")
+    if type(version) is not int or not 1 <= version < 2**31:
+        problems.add(number, "version", "an integer from 1")
+        return None
+    if not isinstance(topic, str) or len(topic) > MAX_TOPIC or topic not in _classes():
+        problems.add(number, "topic", f"not a topic of Keel's events: {str(topic)[:MAX_TOPIC]!r}")
+        return None
+    if not isinstance(state, dict):
+        problems.add(number, "state", "a JSON object (the event as `keel export events` writes it)")
+        return None
+    at: datetime | None = None
+    if (recorded := line.get("recorded_at")) is not None:
+        try:
+            at = datetime.fromisoformat(str(recorded))
+        except ValueError:
+            problems.add(number, "recorded_at", "an ISO 8601 moment with its offset")
+            return None
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    encoded = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
+    return number, StoredEvent(aggregate_id, version, topic, encoded), at
+
+
+def _id(stored: StoredEvent) -> UUID:
+    found = stored.originator_id
+    return found if isinstance(found, UUID) else UUID(str(found))
+
+
+def export_lines(app: KeelApplication, after: int = 0, batch: int = 5000) -> Iterable[bytes]:
+    """The log after position ``after`` as ``run`` reads it, one line an event, with its position."""
+    while True:
+        found = app.recorder.select_notifications(start=after, limit=batch, inclusive_of_start=False)
+        if not found:
+            return
+        times = app.keel_log.recorded_times(found[0].id, found[-1].id)
+        for n in found:
+            recorded = times.get(n.id)
+            line: dict[str, Any] = {
+                "position": n.id,
+                "aggregate_id": str(n.originator_id),
+                "version": n.originator_version,
+                "topic": n.topic,
+                "recorded_at": recorded.isoformat() if recorded else None,
+                "state": json.loads(n.state),
+            }
+            yield json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        after = found[-1].id
