@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import StoredEvent, Transcoder
 
 from commands.adapters.recorders import BulkAppend
 from commands.adapters.stored_form import stored_form
@@ -75,9 +75,14 @@ def _classes() -> dict[str, type]:
     return {str(vars(c)["TOPIC"]): c for c in event_classes()}
 
 
-@cache
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
 def _fields(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls))
+    found = _FIELDS.get(cls)
+    if found is None:
+        found = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return found
 
 
 def _kind(cls: type) -> str:
@@ -169,14 +174,15 @@ class EventImport:
         """The chunk's events grouped by the moment they are recorded at, in order; ImportRefused
         naming every problem if there is one."""
         problems = Problems()
-        parsed = [p for number, raw in chunk if (p := _parse(number, raw, problems)) is not None]
-        unseen = list({_id(stored) for _, stored, _ in parsed} - self.known.keys())
+        transcoder = self.app.mapper.transcoder
+        parsed = [p for number, raw in chunk if (p := _parse(number, raw, transcoder, problems)) is not None]
+        unseen = list({_id(stored) for _, stored, _, _ in parsed} - self.known.keys())
         for aggregate_id, (last, topic) in bulk.versions(unseen).items():
             first = _classes().get(topic)  # a topic of before the classes' own: its kind is not checked
             self.known[aggregate_id] = (last, _kind(first) if first is not None else "")
         groups: list[tuple[datetime | None, list[Any]]] = []
-        for number, stored, at in parsed:
-            if not self._fits(number, stored, at, problems):
+        for number, stored, at, state in parsed:
+            if not self._fits(number, stored, at, state, problems):
                 continue
             if not groups or groups[-1][0] != at:
                 groups.append((at, []))
@@ -184,7 +190,9 @@ class EventImport:
         problems.check(self.file_name)
         return groups
 
-    def _fits(self, number: int, stored: StoredEvent, at: datetime | None, problems: Problems) -> bool:
+    def _fits(
+        self, number: int, stored: StoredEvent, at: datetime | None, state: dict[str, Any], problems: Problems
+    ) -> bool:
         last, kind = self.known.get(_id(stored), (0, ""))
         if stored.originator_version != last + 1:
             problems.add(number, "version", f"expected {last + 1} for aggregate {stored.originator_id}")
@@ -197,7 +205,7 @@ class EventImport:
                 problems.add(number, "recorded_at", "in the future")
                 return False
         try:
-            event = self.app.mapper.to_domain_event(stored)
+            event = _event(stored, state)
             check_event(event)
         except Exception as exc:  # what the state says does not make that event
             problems.add(number, "state", str(exc)[:300] or type(exc).__name__)
@@ -223,10 +231,15 @@ class EventImport:
         return True
 
 
-def _parse(number: int, raw: bytes, problems: Problems) -> tuple[int, StoredEvent, datetime | None] | None:
+Parsed = tuple[int, StoredEvent, datetime | None, dict[str, Any]]
+
+
+def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) -> Parsed | None:
+    """A line read once, by the store's own decoder: its state's values are then the domain's
+    (decimals, dates, ids) for the check, and encoded back they are the bytes stored."""
     try:
-        line = json.loads(raw)
-    except ValueError as exc:
+        line = transcoder.decoder.decode(raw.decode())  # type: ignore[attr-defined]
+    except (ValueError, KeyError, TypeError) as exc:
         problems.add(number, "", f"not JSON: {exc.args[0][:100] if exc.args else exc}")
         return None
     if not isinstance(line, dict):
@@ -255,8 +268,25 @@ def _parse(number: int, raw: bytes, problems: Problems) -> tuple[int, StoredEven
             problems.add(number, "recorded_at", "an ISO 8601 moment with its offset")
             return None
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    encoded = json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
-    return number, StoredEvent(aggregate_id, version, topic, encoded), at
+    try:
+        encoded = transcoder.encode(state)
+    except (TypeError, ValueError) as exc:
+        problems.add(number, "state", str(exc)[:200])
+        return None
+    return number, StoredEvent(aggregate_id, version, topic, encoded), at, state
+
+
+def _event(stored: StoredEvent, state: dict[str, Any]) -> Any:
+    """The domain event, as the library's mapper makes it from what is stored (upcast included)."""
+    cls = _classes()[stored.topic]
+    state["originator_id"], state["originator_version"] = _id(stored), stored.originator_version
+    version, current = state.pop("class_version", 1), getattr(cls, "class_version", 1)
+    while version < current:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    event: Any = object.__new__(cls)
+    object.__setattr__(event, "__dict__", state)
+    return event
 
 
 def _id(stored: StoredEvent) -> UUID:

@@ -140,7 +140,7 @@ def test_the_worker_follows_the_log_with_the_others_when_one_is_stopped_at_start
 
     followed: list[float] = []
     monkeypatch.setattr(CustomersProjection, "apply", apply)
-    monkeypatch.setattr(ProjectionEngine, "run_forever", lambda self, poll: followed.append(poll))
+    monkeypatch.setattr(ProjectionEngine, "run_forever", lambda self, poll, **_: followed.append(poll))
     done = CliRunner().invoke(cli, ["projections", "run"], env=_env(keel))
     assert done.exit_code == 0, done.output
     assert "projection customers failed" in done.output and "following the log with the others" in done.output
