@@ -25,6 +25,7 @@ import cProfile
 import io
 import pstats
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -40,8 +41,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from http_load import Server, http_commands, http_reads
 from run import META, percentile, store
 
+from api.demo.history import load_history
 from api.system import Keel
 from commands import messages as m
+from commands.event_import import EventImport, export_lines
 
 ROW = "x" * 500
 REPORTS = [
@@ -148,6 +151,31 @@ def keel_commands(
     return concurrently(work, writers, seconds)
 
 
+def history_file(events: int) -> Path:
+    """The demo history of ~``events`` events as an events file (made once, kept in the temp folder):
+    customers, invoices, payments, bills, deals — the mix a year of a business brings."""
+    path = Path(tempfile.gettempdir()) / f"keel-history-{events}.ndjson"
+    if not path.exists():
+        print(f"making {path} (once) …", file=sys.stderr)
+        with store("sqlite") as settings, Keel.start(settings, follow=False) as keel:
+            load_history(keel.app, events)
+            path.with_suffix(".part").write_bytes(b"".join(export_lines(keel.app)))
+        path.with_suffix(".part").rename(path)
+    return path
+
+
+def bulk_import(events: int) -> tuple[float, int, float]:
+    """(events/s, events, seconds) of ``keel import events`` of the history file into a new store,
+    the file already in memory (reading it is the disk's business)."""
+    path = history_file(events)
+    lines = path.read_bytes().splitlines(keepends=True)
+    with store("postgres") as settings, Keel.start(settings, follow=False) as keel:
+        started = time.perf_counter()
+        done = EventImport(keel.app, path.name, "0" * 64, META).run(lines)
+        seconds = time.perf_counter() - started
+    return done.events / seconds, done.events, seconds
+
+
 def row(table: Table, measure: str, writers: int, rate: float, samples: list[float], detail: str = "") -> None:
     ms = [s * 1000 for s in samples] or [0.0]
     p50, p99 = percentile(ms, 50), percentile(ms, 99)
@@ -160,6 +188,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 64], help="HTTP clients at once")
     parser.add_argument("--server-workers", type=int, nargs="+", default=[1, 2], help="keel serve --workers")
+    parser.add_argument("--import-events", type=int, default=100_000, help="events of the bulk import's file")
     parser.add_argument("--readers", type=int, default=20, help="HTTP clients asking for reports at once")
     parser.add_argument("--profile", choices=["customers", "payments"], help="profile this kind at 16 writers")
     parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
@@ -205,6 +234,15 @@ def main() -> None:
                     row(table, f"HTTP, --workers {workers}: POST /v1/customers", clients, rate, samples, detail)
             finally:
                 server.stop()
+        rate, imported, seconds = bulk_import(args.import_events)
+        table.add_row(
+            "bulk import: keel import events (demo history)",
+            "1",
+            f"{rate:,.0f}/s",
+            "",
+            "",
+            f"{imported:,} events in {seconds:.1f} s, chunks of 10,000",
+        )
         for cache_mb, label in (("64", "cached"), ("0", "no cache")):
             server = Server(url, 2, report_cache_mb=cache_mb)
             try:

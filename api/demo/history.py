@@ -10,6 +10,7 @@ the end of that office day, all before the quarter begins.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 import random
@@ -18,11 +19,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-
 from api.demo import check_clock, demo_id
 from commands.adapters.clock import SetClock
 from commands.application import KeelApplication
+from commands.event_import import EventImport
 from commands.messages import (
     AllocationInput,
     BillLineInput,
@@ -232,16 +232,17 @@ def load_history(
     events: int,
     seed: int = 2026,
     progress: Callable[[int], None] | None = None,
-    batch: int = 5000,
+    batch: int = 10_000,
 ) -> int:
     """Run the history's commands; return how many ran (0 when it is already loaded).
     ``progress(1)`` follows each command.
 
     The commands run through the same handlers, against a scratch in-memory store; what they
-    recorded is appended to ``app``'s store at the end of each story day (at most ``batch`` events
-    per transaction), in log order, on the story's clock. One transaction per command would make a
-    history of a million events an hour's load. Raise DemoRefused when the log's clock has already
-    passed the history's first day.
+    recorded goes into ``app``'s log through the bulk import of events (ADR 0057), each story day's
+    events recorded at the end of that day, ``batch`` lines a transaction: checked as any imported
+    event is, on the story's clock. One transaction per command would make a history of a million
+    events an hour's load. Raise DemoRefused when the log's clock has already passed the history's
+    first day.
     """
     if is_loaded(app, seed):
         return 0
@@ -249,13 +250,15 @@ def load_history(
     scratch = KeelApplication("memory://", app.default_functional_currency)
     clock, saved = SetClock(datetime.combine(FIRST_DAY, DAY_APPENDED)), app.log_clock
     app.log_clock = scratch.log_clock = clock  # the story's day is today for both
-    copied = count = 0
-    entered = FIRST_DAY
-    try:
+    count = 0
+
+    def lines() -> Iterator[bytes]:
+        nonlocal count
+        copied, entered = 0, FIRST_DAY
         for day, command in history_story(events, seed):
-            if day != entered:  # the day's entries are appended at its end
-                copied = _append_all(scratch, app, copied, batch)
-                entered = day
+            if day != entered:  # the day's entries are recorded at its end
+                yield from _lines(scratch, copied, clock.now())
+                copied, entered = scratch.head_position(), day
                 clock.set(datetime.combine(day, DAY_APPENDED))
             try:
                 scratch.handle(command)
@@ -264,24 +267,21 @@ def load_history(
                 pass
             if progress:
                 progress(1)
-            if scratch.head_position() - copied >= batch:
-                copied = _append(scratch, app, copied, batch)
-        _append_all(scratch, app, copied, batch)
+        yield from _lines(scratch, copied, clock.now())
+
+    digest = hashlib.sha256(f"keel:demo-history:{events}:{seed}".encode()).hexdigest()
+    try:
+        EventImport(app, f"demo history ({events} events, seed {seed})", digest, Meta("demo"), batch).run(lines())
     finally:
         app.log_clock = saved
     return count
 
 
-def _append_all(source: KeelApplication, target: KeelApplication, after: int, batch: int) -> int:
-    while source.head_position() > after:
-        after = _append(source, target, after, batch)
-    return after
-
-
-def _append(source: KeelApplication, target: KeelApplication, after: int, limit: int) -> int:
-    """Append the source's events after position ``after`` to the target's log; return the last copied."""
-    notifications = source.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
-    target.recorder.insert_events(
-        [StoredEvent(n.originator_id, n.originator_version, n.topic, n.state) for n in notifications]
-    )
-    return notifications[-1].id if notifications else after
+def _lines(source: KeelApplication, after: int, moment: datetime) -> Iterator[bytes]:
+    """The source's events after position ``after`` as lines of an events file, recorded at ``moment``."""
+    at = moment.isoformat().encode()
+    while found := source.recorder.select_notifications(start=after, limit=5000, inclusive_of_start=False):
+        for n in found:
+            head = b'{"aggregate_id":"%s","version":%d,"topic":"%s","recorded_at":"%s","state":'
+            yield head % (str(n.originator_id).encode(), n.originator_version, n.topic.encode(), at) + n.state + b"}"
+        after = found[-1].id

@@ -48,3 +48,24 @@ def test_an_events_file_is_appended_once_and_a_bad_line_is_named(
     names = {c["name"] for c in listed.json()["items"]}
     registered = [json.loads(line) for line in body.splitlines() if b'"keel.customer.Registered.v1"' in line]
     assert len(names) == len(registered) and "Northwind Studio Ltd" in names  # renamed in the story
+
+
+def test_keel_export_events_then_keel_import_events_into_another_store(tmp_path: Path) -> None:
+    from test_serve_cli import keel as run
+
+    source, target = tmp_path / "source", tmp_path / "target"
+    assert run(source, "demo").returncode == 0
+    exported = run(source, "export", "events")
+    assert exported.returncode == 0 and exported.stdout.count("\n") >= 150
+    events = tmp_path / "demo.ndjson"
+    events.write_text(exported.stdout)
+
+    done = run(target, "import", "events", str(events), "--chunk", "50")
+    assert done.returncode == 0, done.stderr
+    assert f"imported {exported.stdout.count(chr(10))} events of demo.ndjson" in done.stdout + done.stderr
+    again = run(target, "import", "events", str(events))
+    assert again.returncode == 1 and "imported to their end already" in again.stderr
+    assert again.stderr.strip().count("\n") == 0
+
+    balances = [run(d, "report", "trial-balance", "--as-of", "2026-09-30", "--format", "csv") for d in (source, target)]
+    assert balances[0].stdout == balances[1].stdout and balances[0].returncode == 0

@@ -18,7 +18,7 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
 from commands.adapters.clock import SystemClock, utc
-from commands.adapters.postgres_bulk import PostgresBulk
+from commands.adapters.postgres_bulk import LOG_INSERT, LOG_INSERT_EACH_AT, PostgresBulk
 from commands.adapters.postgres_group import Append, GroupCommit, taken_versions
 from commands.adapters.recorders import (
     DONE_SQL,
@@ -239,7 +239,7 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
         last: datetime | None,
         *,
         timed: bool = False,
-        at: datetime | None = None,
+        at: datetime | Sequence[datetime | None] | None = None,
     ) -> datetime | None:
         """The chain's rows of an append (positions and hashes), in one statement however many;
         the time recorded, never earlier than ``last`` (the previous append's), even if the clock
@@ -247,17 +247,18 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
         one point. The system clock is the database's; any other is asked once for the append.
         ``timed``: answer the time recorded (a bulk append's next chunk follows it; a command's
         append asks nothing back, so its pipeline waits for nothing)."""
-        now = utc(at) if at is not None else None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
-        insert = (
-            f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
-            " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"
-            " FROM unnest(%b::bigint[], %b::text[]) AS t(p, h)"
-        )
+        clock = None if isinstance(self.clock, SystemClock) else utc(self.clock.now())
+        now = utc(at) if isinstance(at, datetime) else clock
+        arrays: list[Any] = [[position for position, _ in links], [digest for _, digest in links]]
+        insert = LOG_INSERT
+        if isinstance(at, Sequence):  # a bulk import's, one an event
+            insert = LOG_INSERT_EACH_AT
+            arrays.append([utc(m) if m is not None else None for m in at])
         if timed:
             insert = (
                 f"WITH logged AS ({insert} RETURNING recorded_at) SELECT max(recorded_at) AS recorded_at FROM logged"
             )
-        curs.execute(SQL(insert), (now, last, [position for position, _ in links], [digest for _, digest in links]))
+        curs.execute(SQL(insert), (now, last, *arrays))
         if not timed:
             return None
         row = curs.fetchone()

@@ -24,7 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from commands.adapters.recorders import chain_rows
+from commands.adapters.recorders import LOG_TABLE, chain_rows
 
 
 class _Recorder(Protocol):
@@ -46,9 +46,23 @@ class _Recorder(Protocol):
         last: datetime | None,
         *,
         timed: bool = False,
-        at: datetime | None = None,
+        at: datetime | Sequence[datetime | None] | None = None,
     ) -> datetime | None: ...
 
+
+Moments = datetime | Sequence[datetime | None] | None  # when an append is recorded: one, or one an event
+
+LOG_INSERT = (
+    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
+    " SELECT p, GREATEST(COALESCE(%s::timestamptz, clock_timestamp()), %s::timestamptz), h"
+    " FROM unnest(%b::bigint[], %b::text[]) AS t(p, h)"
+)
+# Each event its own moment, none earlier than one before it (a running max): a bulk import's.
+LOG_INSERT_EACH_AT = (
+    f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash)"
+    " SELECT p, GREATEST(max(COALESCE(m, %s::timestamptz, clock_timestamp())) OVER (ORDER BY n), %s::timestamptz), h"
+    " FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[]) WITH ORDINALITY AS t(p, h, m, n)"
+)
 
 # At most this many chunks wait for the writer: the caller never runs more than one chunk ahead
 # of the database, so memory stays a chunk or two whatever the file's size.
@@ -63,7 +77,7 @@ class PostgresBulk:
         self.recorder, self.curs = recorder, curs
         self._highest = 0
         self._error: BaseException | None = None
-        self._queue: queue.Queue[tuple[Sequence[StoredEvent], datetime | None] | None] = queue.Queue(QUEUED_CHUNKS)
+        self._queue: queue.Queue[tuple[Sequence[StoredEvent], Moments] | None] = queue.Queue(QUEUED_CHUNKS)
         self._writer: threading.Thread | None = None
         # The chain's last link once this transaction holds the table lock: no one else can append
         # until it commits, so each chunk goes on from here without asking the database.
@@ -150,7 +164,7 @@ class PostgresBulk:
         if self._error is not None:
             raise self._error
 
-    def _insert_chunk(self, events: Sequence[StoredEvent], at: datetime | None = None) -> None:
+    def _insert_chunk(self, events: Sequence[StoredEvent], at: Moments = None) -> None:
         """A queued chunk: two round trips (its events, then its links of the chain). The lock, the
         notification and the chain's head are taken by the first chunk for the whole transaction:
         every round trip of the writer also waits for the caller's thread to let go of the

@@ -68,15 +68,17 @@ class KeelSQLiteRecorder(SQLiteApplicationRecorder, KeelApplicationRecorder):
             c.execute(f"SELECT hash, recorded_at FROM {LOG_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             previous = row["hash"] if row else GENESIS
-            now = utc(at if at is not None else self.clock.now())
-            if row is not None:  # never earlier than the previous append (see the PostgreSQL side)
-                now = max(now, datetime.fromisoformat(row["recorded_at"]))
-            now_text = now.isoformat()
             links = chain_rows(previous, [i for i in ids if i is not None], stored_events)
-            c.executemany(
-                f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)",
-                [(position, now_text, digest) for position, digest in links],
-            )
+            clock = utc(self.clock.now())
+            moments = list(at) if isinstance(at, Sequence) else [at] * len(stored_events)
+            latest = datetime.fromisoformat(row["recorded_at"]) if row is not None else None
+            rows = []
+            # never earlier than the previous append, nor than the row before (see the PostgreSQL side)
+            for (position, digest), moment in zip(links, moments, strict=True):
+                when = utc(moment) if moment is not None else clock
+                latest = when if latest is None else max(latest, when)
+                rows.append((position, latest.isoformat(), digest))
+            c.executemany(f"INSERT INTO {LOG_TABLE} (position, recorded_at, hash) VALUES (?, ?, ?)", rows)
         return ids
 
     @contextmanager
