@@ -77,7 +77,12 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/auth/whoami", (AUTHENTICATED,)),
     # keys and settings
     (("GET", *WRITE), "/v1/keys*", (ADMIN_KEYS,)),
-    (WRITE, "/v1/imports/events", (ADMIN_SETTINGS,)),  # a log appended as it is: the administrator's
+    (WRITE, "/v1/imports/events", (ADMIN_SETTINGS,)),
+    (
+        WRITE,
+        "/v1/imports/commands",
+        (ADMIN_SETTINGS,),
+    ),  # any command: the administrator's  # a log appended as it is: the administrator's
     (WRITE, "/v1/pipeline", (ADMIN_SETTINGS,)),
     (WRITE, "/v1/cost-centers*", (ADMIN_SETTINGS,)),
     (WRITE, "/v1/expense-policy", (ADMIN_SETTINGS,)),

@@ -104,6 +104,9 @@ def domain_problem(exc: DomainError, instance: str) -> tuple[int, dict[str, Any]
             listed = getattr(exc, "errors", None)  # a file refused line by line (api.fx_files)
             if isinstance(listed, list):
                 extra["errors"] = [{"location": "file", "message": str(e)} for e in listed]
+            if isinstance(getattr(exc, "line", None), int):  # a commands file stopped at a line (ADR 0057)
+                extra |= {"line": getattr(exc, "line"), "lines_in": getattr(exc, "done", 0)}  # noqa: B009
+                return status, _body(status, slug, title, str(exc), instance, **extra)
             return status, _body(status, slug, title, str(exc), instance, **extra, **_named_field(exc))
     raise AssertionError("DomainError is the last entry")  # pragma: no cover
 

@@ -178,3 +178,27 @@ def _lines_bar(name: str, total: int) -> Iterator[Callable[[int], None]]:
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(name, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@import_app.command("commands")
+def import_commands(
+    file: Annotated[Path, typer.Argument(help='Commands, one JSON object a line: {"command": "RegisterCustomer", …}.')],
+    source: Annotated[
+        str | None, typer.Option("--source", help="The name the lines are remembered by (default: the file's name).")
+    ] = None,
+) -> None:
+    """Run commands from a file in order, each exactly once (ADR 0057): the first refused line stops
+    the import, naming it; run it again after fixing it and it goes on where it stopped."""
+    from api.imports.commands import run_commands
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
+    with file.open("rb") as stream:
+        total = sum(chunk_.count(b"\n") for chunk_ in iter(lambda: stream.read(1 << 20), b""))
+    started = time.perf_counter()
+    with keel_system() as keel, _lines_bar(file.name, total) as advance, file.open("rb") as lines:
+        done = run_commands(keel.app, source or file.name, lines, cli_actor(), advance)
+    spent = time.perf_counter() - started
+    rate = f"{done.ran / spent:,.0f} commands/s" if spent > 0 else ""
+    skipped = f", {done.skipped:,} in already" if done.skipped else ""
+    said(f"ran {done.ran:,} commands of {file.name}{skipped} (log position {done.position}; {rate})")

@@ -20,13 +20,13 @@ from fastapi import APIRouter, File, Form, Header, Path, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import schemas
-from api.deps import KeelDep, MetaDep
+from api.deps import KeelDep, MetaDep, PrincipalDep
 from api.imports.csv_files import open_items, opening_balances
 from api.imports.files import ImportFile, file_name
 from api.imports.jobs import ImportJob
 from api.imports.ledger_text import journal
 from api.problems import domain_problem
-from api.schemas.imports import EventsImported, ImportAccepted, ImportProgress, ImportRecord, ImportRun
+from api.schemas.imports import CommandsRan, EventsImported, ImportAccepted, ImportProgress, ImportRecord, ImportRun
 from api.system import Keel
 from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
 from ledger.errors import NotFound
@@ -175,6 +175,25 @@ def import_events(
         resumed_after=done.resumed_after,
         position=done.position,
     )
+
+
+@router.post("/commands", status_code=status.HTTP_200_OK, response_model=CommandsRan)
+def import_commands(
+    keel: KeelDep,
+    principal: PrincipalDep,
+    file: Annotated[UploadFile, File(description='Commands, one JSON object a line: {"command": "…", …}')],
+    source: Annotated[
+        str | None, Form(max_length=200, description="The name the lines are remembered by (the file's name)")
+    ] = None,
+) -> CommandsRan:
+    """Run commands from a file in order, each exactly once, as ``keel import commands`` does (ADR
+    0057): the first refused line stops it (422 naming the line; the lines before it are in); the
+    same file again skips what is in."""
+    from api.imports.commands import run_commands
+
+    data = _read(keel, file)
+    done = run_commands(keel.app, source or data.name, data.data.splitlines(), principal.name)
+    return CommandsRan(lines=done.lines, ran=done.ran, skipped=done.skipped, position=done.position)
 
 
 @router.get("/{import_id}", response_model=ImportRecord)

@@ -33,6 +33,15 @@ class EventsImported(Out):
     position: int = Field(description="The log position of the last event written")
 
 
+class CommandsRan(Out):
+    """A commands file run (ADR 0057): what ran now and what was in already."""
+
+    lines: int = Field(description="Lines the file has")
+    ran: int = Field(description="Commands run by this request")
+    skipped: int = Field(description="Lines in already, from an earlier run")
+    position: int = Field(description="The log position after the last command run (0: none ran)")
+
+
 class ImportRun(Out):
     kind: str
     file_name: str

@@ -169,6 +169,10 @@ class KeelApplication(Application[UUID]):
                 time.sleep(random.uniform(0.001, 0.004) * 2 ** min(attempt, 5))
         raise AssertionError("unreachable")
 
+    def command_types(self) -> tuple[type[Command], ...]:
+        """Every command this application handles (an import names them by class)."""
+        return tuple(self._handlers)
+
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on this store: ``with app.unit_of_work() as uow: …; uow.commit(a, b)``."""
         return UnitOfWork(
