@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +41,11 @@ from ledger.topics import event_classes
 if TYPE_CHECKING:
     from commands.application import KeelApplication
 
+_PREFIX = re.compile(
+    r'\{(?:"position":\d{1,19},)?"aggregate_id":"[0-9a-fA-F-]{32,36}","version":\d{1,10},"topic":"[A-Za-z0-9._]{1,200}",'
+    r'(?:"recorded_at":(?:"[0-9T:.+Z-]{10,40}"|null),)?"state":'
+)
+_SCANNER = json.JSONDecoder()  # no hooks: only to find where the state's value ends
 KEYS = frozenset({"position", "aggregate_id", "version", "topic", "recorded_at", "state"})
 CHUNK_LINES = 10_000  # lines a transaction: big enough to pay the lock and the flush rarely
 MAX_TOPIC = 200
@@ -240,7 +246,8 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
     """A line read once, by the store's own decoder: its state's values are then the domain's
     (decimals, dates, ids) for the check, and encoded back they are the bytes stored."""
     try:
-        line = transcoder.decoder.decode(raw.decode())  # type: ignore[attr-defined]
+        text = raw.decode()
+        line = transcoder.decoder.decode(text)  # type: ignore[attr-defined]
     except (ValueError, KeyError, TypeError) as exc:
         problems.add(number, "", f"not JSON: {exc.args[0][:100] if exc.args else exc}")
         return None
@@ -276,7 +283,7 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
             problems.add(number, "recorded_at", "an ISO 8601 moment with its offset")
             return None
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    encoded = _state_text(raw, line)
+    encoded = _state_text(text)
     if encoded is None:
         try:
             encoded = transcoder.encode(state)
@@ -286,19 +293,22 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
     return number, StoredEvent(aggregate_id, version, topic, encoded), at, state
 
 
-def _state_text(raw: bytes, line: dict[str, Any]) -> bytes | None:
+def _state_text(text: str) -> bytes | None:
     """The state's own JSON text, stored as it came (encoding it again was a third of an import's
-    time), when it can be cut out without doubt: ``state`` is the line's last key and every key
-    before it is one of ``KEYS`` with a value checked above (ids, numbers, topics, moments: none can
-    hold the text ``"state":``), so the first ``"state":`` is its key and the line's last ``}``
-    closes the line. Anything else (spaces around the colon, another order) is encoded again."""
-    if next(reversed(line)) != "state":
+    time), when it can be cut out without doubt: the line begins with the other keys in the order
+    ``keel export events`` writes them, their values of a form that holds nothing else, so the
+    state's value starts right after; the plain scanner finds where it ends, and only the line's
+    closing brace may follow (a key after it, even one repeated, and the text is encoded again)."""
+    start = _PREFIX.match(text)
+    if start is None:
         return None
-    start = raw.find(b'"state":')
-    end = raw.rstrip().rfind(b"}")
-    if start < 0 or end <= start:
+    try:
+        _, end = _SCANNER.raw_decode(text, start.end())
+    except ValueError:
         return None
-    return raw[start + 8 : end].strip()
+    if text[end:].strip() != "}":
+        return None
+    return text[start.end() : end].encode()
 
 
 def _event(stored: StoredEvent, state: dict[str, Any]) -> Any:

@@ -115,3 +115,22 @@ def test_lines_that_no_command_could_have_written_are_refused_naming_the_field(
     with pytest.raises(ChunkRefused, match=rf"x.ndjson:1: {field}"):
         EventImport(target.app, "x.ndjson", DIGEST, META).run([json.dumps(changed).encode()])
     assert target.app.head_position() == 0
+
+
+def test_a_line_with_keys_repeated_around_its_state_stores_the_state_it_was_checked_with(
+    keel: Keel, target: Keel
+) -> None:
+    from support import register
+
+    customer = register(keel, "Twice Keyed")
+    exported = json.loads(next(iter(export_lines(keel.app))))
+    state = json.dumps(exported["state"], separators=(",", ":"))
+    head = f'{{"aggregate_id":"{customer}","version":1,"topic":"{exported["topic"]}","state":'
+    other = dict(exported["state"], name="Other Name")
+    lines = [
+        f'{head}{json.dumps(other)},"state":{state}}}'.encode(),  # the last "state" is the one JSON keeps
+    ]
+    EventImport(target.app, "dup.ndjson", DIGEST, META).run(lines)
+    from ledger.customer import Customer
+
+    assert target.app.get(Customer, customer).name == "Twice Keyed"
