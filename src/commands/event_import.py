@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -31,6 +32,7 @@ from eventsourcing.persistence import StoredEvent, Transcoder
 
 from commands.adapters.recorders import BulkAppend
 from commands.adapters.stored_form import stored_form
+from commands.event_checks import class_version_problem, problem_of
 from ledger.errors import AlreadyExists, NotFound
 from ledger.event_imports import ImportedEvents, events_file_id
 from ledger.events import Meta
@@ -49,7 +51,6 @@ _SCANNER = json.JSONDecoder()  # no hooks: only to find where the state's value 
 KEYS = frozenset({"position", "aggregate_id", "version", "topic", "recorded_at", "state"})
 CHUNK_LINES = 10_000  # lines a transaction: big enough to pay the lock and the flush rarely
 MAX_TOPIC = 200
-FUTURE_SLACK = timedelta(minutes=5)  # a recorded_at ahead of the log's clock by more is refused
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ def _fields(cls: type) -> frozenset[str]:
     return found
 
 
+def _owner(cls: type) -> type:
+    """The aggregate class an event class is nested in."""
+    owner: type = getattr(sys.modules[cls.__module__], cls.__qualname__.split(".")[0])
+    return owner
+
+
 def _kind(cls: type) -> str:
     """The aggregate an event class belongs to (``ledger.customer.Customer``)."""
     return f"{cls.__module__}.{cls.__qualname__.split('.')[0]}"
@@ -113,7 +120,9 @@ class EventImport:
         self.chunk_lines, self.progress = max(1, chunk_lines), progress
         self.to_stored = stored_form(app.mapper)
         self.known: dict[UUID, tuple[int, str]] = {}  # aggregate: last version, kind (this import's view)
-        self.last_at: datetime | None = None
+        self.last_at: datetime | None = None  # the last recorded_at of the file
+        head = app.head_position()
+        self.floor = app.moment_of(head) if head else None  # none may be recorded before the log's last
         self.written = 0
         self.position = 0
 
@@ -209,7 +218,10 @@ class EventImport:
             if self.last_at is not None and at < self.last_at:
                 problems.add(number, "recorded_at", f"earlier than the line before it ({self.last_at.isoformat()})")
                 return False
-            if at > self.app.log_clock.now() + FUTURE_SLACK:
+            if self.floor is not None and at < self.floor:
+                problems.add(number, "recorded_at", f"earlier than the log's last moment ({self.floor.isoformat()})")
+                return False
+            if at > self.app.log_clock.now():  # ahead, it would record every later command in the future
                 problems.add(number, "recorded_at", "in the future")
                 return False
         try:
@@ -217,6 +229,9 @@ class EventImport:
             check_event(event)
         except Exception as exc:  # what the state says does not make that event
             problems.add(number, "state", str(exc)[:300] or type(exc).__name__)
+            return False
+        if (wrong := problem_of(event, _owner(type(event)))) is not None:
+            problems.add(number, "state", wrong[:300])
             return False
         fields, present = _fields(type(event)), set(vars(event))
         if present != fields:  # a field missing would stop a projection; one unknown, be carried forever
@@ -248,8 +263,8 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
     try:
         text = raw.decode()
         line = transcoder.decoder.decode(text)  # type: ignore[attr-defined]
-    except (ValueError, KeyError, TypeError) as exc:
-        problems.add(number, "", f"not JSON: {exc.args[0][:100] if exc.args else exc}")
+    except Exception as exc:  # not JSON, a transcoding's value it cannot read, nesting past the stack
+        problems.add(number, "", f"not an event's JSON: {str(exc)[:100] or type(exc).__name__}")
         return None
     if not isinstance(line, dict):
         problems.add(number, "", "a line is a JSON object")
@@ -259,7 +274,7 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
         return None
     try:
         aggregate_id = UUID(str(line.get("aggregate_id")))
-    except ValueError:
+    except Exception:
         problems.add(number, "aggregate_id", "a UUID")
         return None
     if type(line.get("position", 0)) is not int:  # the source's position: informative, but a number
@@ -279,16 +294,16 @@ def _parse(number: int, raw: bytes, transcoder: Transcoder, problems: Problems) 
     if (recorded := line.get("recorded_at")) is not None:
         try:
             at = datetime.fromisoformat(str(recorded))
-        except ValueError:
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except Exception:  # not a moment, or one past the calendar's ends
             problems.add(number, "recorded_at", "an ISO 8601 moment with its offset")
             return None
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     encoded = _state_text(text)
     if encoded is None:
         try:
             encoded = transcoder.encode(state)
-        except (TypeError, ValueError) as exc:
-            problems.add(number, "state", str(exc)[:200])
+        except Exception as exc:
+            problems.add(number, "state", str(exc)[:200] or type(exc).__name__)
             return None
     return number, StoredEvent(aggregate_id, version, topic, encoded), at, state
 
@@ -316,6 +331,8 @@ def _event(stored: StoredEvent, state: dict[str, Any]) -> Any:
     cls = _classes()[stored.topic]
     state["originator_id"], state["originator_version"] = _id(stored), stored.originator_version
     version, current = state.pop("class_version", 1), getattr(cls, "class_version", 1)
+    if (wrong := class_version_problem(cls, version)) is not None:
+        raise ValueError(wrong)
     while version < current:
         getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
         version += 1

@@ -134,3 +134,40 @@ def test_a_line_with_keys_repeated_around_its_state_stores_the_state_it_was_chec
     from ledger.customer import Customer
 
     assert target.app.get(Customer, customer).name == "Twice Keyed"
+
+
+def _registered(keel: Keel) -> dict[str, object]:
+    from support import register
+
+    register(keel, "Shape Of A Line")
+    return dict(json.loads(next(iter(export_lines(keel.app)))))
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda state: state | {"originator_topic": "os:system"}, "originator_topic: keel.Customer"),
+        (lambda state: state | {"payment_terms_days": "30"}, "payment_terms_days: not a int"),
+        (lambda state: state | {"effective_date": "soon"}, "effective_date"),
+        (lambda state: state | {"class_version": 99}, "class_version: an integer from 1 to"),
+    ],
+)
+def test_a_state_a_constructor_would_not_have_made_is_refused(
+    keel: Keel, target: Keel, change: object, said: str
+) -> None:
+    line = _registered(keel)
+    line["state"] = change(line["state"])  # type: ignore[operator]
+    with pytest.raises(ChunkRefused, match=said):
+        EventImport(target.app, "x.ndjson", DIGEST, META).run([json.dumps(line).encode()])
+    assert target.app.head_position() == 0
+
+
+def test_a_line_recorded_before_the_log_s_last_moment_is_refused(keel: Keel, target: Keel) -> None:
+    from support import register
+
+    line = _registered(keel)
+    register(target, "Already Here")  # recorded now: the line's moment is before it
+    with pytest.raises(ChunkRefused, match="recorded_at: earlier than the log's last moment"):
+        EventImport(target.app, "x.ndjson", DIGEST, META).run(
+            [json.dumps(line | {"recorded_at": "2020-01-01T00:00:00+00:00"}).encode()]
+        )

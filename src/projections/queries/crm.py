@@ -120,5 +120,5 @@ SALES: list[Query[Any]] = [
     Query("conversion", CRM, _conversion, _conversion_table),
     Query("win-rate", CRM, _win_rate, _win_rate_table, window="required"),
     Query("follow-ups", CRM, _follow_ups, _follow_ups_table),
-    Query("customer-360", (*CRM, "general_ledger", "invoices"), _customer_360, _customer_360_table),
+    Query("customer-360", (*CRM, "general_ledger", "invoices", "work"), _customer_360, _customer_360_table),
 ]

@@ -134,7 +134,7 @@ def _wip_table(result: work_reports.WorkInProgress, _: Params) -> Table:
 
 
 DELIVERY: list[Query[Any]] = [
-    Query("margins", WORK, _margins, _margins_table, window="required"),
+    Query("margins", (*WORK, "customers"), _margins, _margins_table, window="required"),
     Query("budget-burn", WORK, _budget_burn, _budget_burn_table),
     Query("utilisation", WORK, _utilisation, _utilisation_table, window="required"),
     Query("work-in-progress", WORK, _wip, _wip_table),
