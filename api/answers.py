@@ -259,7 +259,7 @@ async def respond(request: Request, keel: Keel, name: str, params: Params) -> Re
 
     key = (name, as_csv, params, keel.app.today(), stamp)
     kept = await keel.reports.answer(key, make)
-    headers = {"ETag": kept.etag}
+    headers = {"ETag": kept.etag, "Vary": "Accept"}  # JSON or CSV by Accept: a cache keeps them apart
     if matches(request.headers.get("if-none-match"), kept.etag):
         return Response(status_code=304, headers=headers)
     return Response(kept.body, media_type=kept.media_type, headers=headers | dict(kept.headers))

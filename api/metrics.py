@@ -55,6 +55,7 @@ POOL = Gauge(
 POOL_WAITING = Gauge("keel_db_pool_waiting", "Requests waiting for a connection", ["pool"], multiprocess_mode="livesum")
 CACHE_BYTES = Gauge("keel_report_cache_bytes", "Bytes of answers kept", multiprocess_mode="livesum")
 SAMPLE_SECONDS = 5.0
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 log = logging.getLogger("keel.access")
 
 
@@ -168,11 +169,10 @@ class RequestObserver:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"  # a template: few labels
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"  # a client's token: bounded labels
             REQUESTS.labels(method, route, str(status)).inc()
             REQUEST_SECONDS.labels(method, route).observe(seconds)
-            extra: dict[str, Any] = {"method": method, "path": scope["path"], "status": status}
-            log.info(
-                "%s %s %s %.1f ms", method, scope["path"], status, seconds * 1000, extra=extra | {"ms": seconds * 1000}
-            )
+            path = (scope.get("raw_path") or b"").decode("latin-1") or scope["path"]  # as sent: no decoded newline
+            extra: dict[str, Any] = {"method": method, "path": path, "status": status}
+            log.info("%s %s %s %.1f ms", method, path, status, seconds * 1000, extra=extra | {"ms": seconds * 1000})
             request_id.reset(token)

@@ -11,6 +11,7 @@ file's SHA-256) says what was written, when and by whom.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated
@@ -20,6 +21,7 @@ from fastapi import APIRouter, File, Form, Header, Path, UploadFile, status
 from fastapi.responses import JSONResponse
 
 from api import schemas
+from api.access import Forbidden
 from api.deps import KeelDep, MetaDep, PrincipalDep
 from api.imports.csv_files import open_items, opening_balances
 from api.imports.files import ImportFile, file_name
@@ -29,6 +31,7 @@ from api.problems import domain_problem
 from api.schemas.imports import CommandsRan, EventsImported, ImportAccepted, ImportProgress, ImportRecord, ImportRun
 from api.system import Keel
 from commands.messages import ImportJournal, ImportOpeningBalances, ImportOpenItems
+from ledger.access import SCOPES, Principal
 from ledger.errors import NotFound
 from ledger.imports import ImportedFile, ImportProblem, ImportRefused, already_imported, file_id
 
@@ -151,10 +154,28 @@ def import_journal(
     return _run(keel, data, lambda: journal(data, meta, force), "journal", force, prefer)
 
 
+def _lines(data: bytes) -> list[bytes]:
+    """Lines as the CLI reads a file (at ``\n`` only), so a line's number is the same both ways."""
+    return io.BytesIO(data).readlines()
+
+
+def _holds_every_scope(principal: Principal, what: str) -> None:
+    """Events and commands of any kind: only a caller who could have made each of them himself
+    (every role's scopes; the rule's ``admin:settings`` alone is not enough)."""
+    missing = sorted(set(SCOPES) - principal.scopes)
+    if missing:
+        raise Forbidden(
+            f"{what} appends what any role may: it needs every scope; missing {', '.join(missing)}",
+            tuple(missing),
+            principal,
+        )
+
+
 @router.post("/events", status_code=status.HTTP_201_CREATED, response_model=EventsImported)
 def import_events(
     keel: KeelDep,
     meta: MetaDep,
+    principal: PrincipalDep,
     file: Annotated[UploadFile, File(description="Events as `keel export events` writes them: NDJSON")],
     after: Annotated[int, Form(ge=0, le=2**31, description="Skip the first lines (a changed file going on)")] = 0,
 ) -> EventsImported:
@@ -164,8 +185,9 @@ def import_events(
     chunk in; once all in, 409."""
     from commands.event_import import EventImport
 
+    _holds_every_scope(principal, "POST /v1/imports/events")
     data = _read(keel, file)
-    done = EventImport(keel.app, data.name, data.digest, meta).run(data.data.splitlines(keepends=True), after)
+    done = EventImport(keel.app, data.name, data.digest, meta).run(_lines(data.data), after)
     return EventsImported(
         id=done.id,
         file_name=data.name,
@@ -191,8 +213,9 @@ def import_commands(
     same file again skips what is in."""
     from api.imports.commands import run_commands
 
+    _holds_every_scope(principal, "POST /v1/imports/commands")
     data = _read(keel, file)
-    done = run_commands(keel.app, source or data.name, data.data.splitlines(), principal.name)
+    done = run_commands(keel.app, source or data.name, _lines(data.data), principal.name)
     return CommandsRan(lines=done.lines, ran=done.ran, skipped=done.skipped, position=done.position)
 
 

@@ -284,3 +284,16 @@ def test_every_operation_of_the_api_is_covered_by_an_access_rule(secured: tuple[
     ]
     assert uncovered == []
     assert len(RULES) > 20
+
+
+def test_appending_events_or_commands_from_a_file_needs_every_role(secured: tuple[Keel, TestClient]) -> None:
+    keel, client = secured
+    admin = issue_key(keel, "admin-only", "admin")
+    everyone = issue_key(keel, "all-roles", *ROLES)
+    line = b'{"command": "RegisterCustomer", "name": "Filed", "on": "2026-01-02"}\n'
+    for path in ("/v1/imports/commands", "/v1/imports/events"):
+        refused = client.post(path, files={"file": ("f.ndjson", line)}, headers=bearer(admin))
+        assert "needs every scope" in problem_of(refused, 403)["detail"]
+    head = keel.app.head_position()
+    ran = client.post("/v1/imports/commands", files={"file": ("f.ndjson", line)}, headers=bearer(everyone))
+    assert ran.status_code == 200 and ran.json()["ran"] == 1 and keel.app.head_position() > head
