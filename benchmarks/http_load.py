@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 KEEL = shutil.which("keel") or str(Path(sys.executable).parent / "keel")
@@ -79,7 +80,11 @@ async def _request(
     return status
 
 
-async def _clients(port: int, clients: int, seconds: float) -> tuple[int, list[float]]:
+async def _load(
+    port: int, clients: int, seconds: float, ask: Callable[[int, int], tuple[str, bytes | None, int]]
+) -> tuple[int, list[float]]:
+    """``clients`` kept-alive connections, each asking ``ask(client, n)`` (path, body, status
+    expected) one request after another until ``seconds`` are over: failures, latencies."""
     samples: list[float] = []
     failures = 0
     stop = time.perf_counter() + seconds
@@ -90,8 +95,8 @@ async def _clients(port: int, clients: int, seconds: float) -> tuple[int, list[f
         n = 0
         try:
             while (now := time.perf_counter()) < stop:
-                body = json.dumps({"name": f"HTTP client {c}-{n}", "on": "2026-03-02"}).encode()
-                if await _request(reader, writer, "/v1/customers", body) == 201:
+                path, body, expected = ask(c, n)
+                if await _request(reader, writer, path, body) == expected:
                     samples.append(time.perf_counter() - now)
                 else:
                     failures += 1
@@ -101,42 +106,27 @@ async def _clients(port: int, clients: int, seconds: float) -> tuple[int, list[f
 
     await asyncio.gather(*(one(c) for c in range(clients)))
     return failures, samples
+
+
+def _register(c: int, n: int) -> tuple[str, bytes | None, int]:
+    return "/v1/customers", json.dumps({"name": f"HTTP client {c}-{n}", "on": "2026-03-02"}).encode(), 201
 
 
 def http_commands(port: int, clients: int, seconds: float) -> tuple[float, list[float], int]:
     """(acknowledged commands/s, their latencies in seconds, failed requests) of ``clients`` at once."""
     started = time.perf_counter()
-    failures, samples = asyncio.run(_clients(port, clients, seconds))
+    failures, samples = asyncio.run(_load(port, clients, seconds, _register))
     return len(samples) / (time.perf_counter() - started), samples, failures
-
-
-async def _readers(port: int, clients: int, seconds: float, paths: list[str]) -> tuple[int, list[float]]:
-    samples: list[float] = []
-    failures = 0
-    stop = time.perf_counter() + seconds
-
-    async def one(c: int) -> None:
-        nonlocal failures
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        n = c
-        try:
-            while (now := time.perf_counter()) < stop:
-                if await _request(reader, writer, paths[n % len(paths)]) == 200:
-                    samples.append(time.perf_counter() - now)
-                else:
-                    failures += 1
-                n += 1
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(one(c) for c in range(clients)))
-    return failures, samples
 
 
 def http_reads(port: int, clients: int, seconds: float, paths: list[str]) -> tuple[float, list[float], int]:
     """(answered requests/s, their latencies in seconds, failed requests) of ``clients`` asking
     the ``paths`` in turn, each client starting at a different one."""
-    asyncio.run(_readers(port, clients, 1.0, paths))  # warm: the first answers, the connections
+
+    def report(c: int, n: int) -> tuple[str, bytes | None, int]:
+        return paths[(c + n) % len(paths)], None, 200
+
+    asyncio.run(_load(port, clients, 1.0, report))  # warm: the first answers, the connections
     started = time.perf_counter()
-    failures, samples = asyncio.run(_readers(port, clients, seconds, paths))
+    failures, samples = asyncio.run(_load(port, clients, seconds, report))
     return len(samples) / (time.perf_counter() - started), samples, failures
