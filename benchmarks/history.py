@@ -19,15 +19,18 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from http_load import Server, http_reads, http_sequence
 from rich.console import Console
 from rich.table import Table
 from run import percentile, rebuild_all, store
+from write_path import REPORTS
 
 from api.demo import load_demo
 from api.demo.history import FIRST_DAY, _id, load_history
@@ -125,7 +128,97 @@ def every_other_report(keel: Keel, fc: str, rng: random.Random) -> list[tuple[st
     return queries
 
 
-def run(backend: str, events: int, samples: int, table: Table, url: str | None = None) -> None:
+def over_http(keel: Keel, fc: str, rng: random.Random) -> list[tuple[str, Callable[[date, datetime | None], str]]]:
+    """The same reports as paths of the API, at the same spans: what a client asks for."""
+    customers = [str(_id(2026, f"customer:{n}")) for n in range(20)]
+
+    def path(route: str, span: str = "as_of") -> Callable[[date, datetime | None], str]:
+        def made(d: date, k: datetime | None) -> str:
+            start = {"year": d.replace(month=1, day=1), "month": d.replace(day=1), "quarter": d - timedelta(days=91)}
+            query = f"as_of={d}" if span == "as_of" else f"from={start[span]}&to={d}"
+            known = f"&known_at={urllib.parse.quote(k.isoformat())}" if k else ""
+            sep = "&" if "?" in route else "?"
+            return f"{route.replace('{customer}', rng.choice(customers))}{sep}{query}{known}"
+
+        return made
+
+    r = "/v1/reports"
+    paths = [
+        ("trial balance", path(f"{r}/trial-balance")),
+        ("profit and loss", path(f"{r}/profit-and-loss", "year")),
+        ("pipeline", path(f"{r}/pipeline")),
+        ("margins", path(f"{r}/margins", "year")),
+        ("balance sheet", path(f"{r}/balance-sheet")),
+        ("receivables", path(f"{r}/receivables")),
+        ("ageing of receivables (a page of 100)", path(f"{r}/ageing/receivables?limit=100")),
+        ("ageing of payables (a page of 100)", path(f"{r}/ageing/payables?limit=100")),
+        ("account ledger (bank, a month)", path(f"{r}/ledger/1000", "month")),
+        ("tax summary (a quarter)", path(f"{r}/tax-summary", "quarter")),
+        ("cash flow (a quarter by week)", path(f"{r}/cash-flow?by=week", "quarter")),
+        ("deals as of (a page of 100)", path("/v1/deals?limit=100")),
+        ("conversion", path(f"{r}/conversion")),
+        ("win rate (year to date)", path(f"{r}/win-rate", "year")),
+        ("follow-ups", path(f"{r}/follow-ups")),
+        ("customer 360", path("/v1/customers/{customer}/360")),
+        ("budget burn", path(f"{r}/budget-burn")),
+        ("utilisation (a month)", path(f"{r}/utilisation", "month")),
+        ("work in progress", path(f"{r}/work-in-progress")),
+    ]
+
+    def forecast(d: date, k: datetime | None) -> str:
+        known = f"&known_at={urllib.parse.quote(k.isoformat())}" if k else ""
+        return f"{r}/cash-forecast?as_of={d}&to={d + timedelta(days=91)}&by=week&limit=100{known}"
+
+    paths.append(("cash forecast (a quarter by week, 100 items)", forecast))
+    closes = keel.app.closes()
+    if closes:
+        end = closes[0][0]
+        paths.append(
+            (
+                "restatement",
+                lambda d, k: (
+                    f"{r}/restatement?to={end}" + (f"&known_at={urllib.parse.quote(k.isoformat())}" if k else "")
+                ),
+            )
+        )
+    return paths
+
+
+def http_table(
+    keel: Keel, url: str, samples: int, pick: Callable[[], tuple[date, datetime | None]], table: Table, readers: int
+) -> None:
+    """Every report through ``keel serve`` (one client, one request at a time, each at random
+    parameters: answers kept by the cache are never asked twice), then ``readers`` clients asking
+    five reports at the head, with and without the cache; the server's peak memory."""
+    rng = random.Random(13)
+    for cache_mb, label in (("0", "no cache"), ("64", "cache")):
+        server = Server(url, 1, report_cache_mb=cache_mb)
+        try:
+            if cache_mb == "0":
+                for name, make in over_http(keel, keel.functional_currency, rng):
+                    paths = [make(*pick()) for _ in range(samples + 3)]
+                    ms = [x * 1000 for x in http_sequence(server.port, paths)][3:]  # the first three warm
+                    table.add_row(
+                        "postgres",
+                        f"http: {name}",
+                        f"p50 {percentile(ms, 50):.1f} ms",
+                        f"p95 {percentile(ms, 95):.1f} ms",
+                    )
+            rate, seconds, failures = http_reads(server.port, readers, 5.0, REPORTS)
+            ms = [x * 1000 for x in seconds] or [0.0]
+            table.add_row(
+                "postgres",
+                f"http, {readers} clients: five reports at the head, {label}",
+                f"{rate:,.0f}/s, p95 {percentile(ms, 95):.1f} ms",
+                f"{failures} failed; server peak {server.peak_memory() / 2**20:,.0f} MiB",
+            )
+        finally:
+            server.stop()
+
+
+def run(
+    backend: str, events: int, samples: int, table: Table, url: str | None = None, http: int = 20, rebuild: bool = True
+) -> None:
     rng = random.Random(11)
     with store(backend, url) as settings, Keel.start(settings, follow=False) as keel:
         started = time.perf_counter()
@@ -138,7 +231,10 @@ def run(backend: str, events: int, samples: int, table: Table, url: str | None =
         else:
             table.add_row(backend, "load: already loaded", f"{head:,} events", url or "")
         table.add_row(backend, "reference: read and decode the log", f"{read_and_decode(keel):,.0f} events/s", "")
-        rebuild_all(keel, backend, table)
+        if rebuild:
+            rebuild_all(keel, backend, table)
+        else:
+            keel.engine.catch_up()
         moments = [keel.app.moment_of(rng.randint(1, head)) for _ in range(50)]
 
         def pick() -> tuple[date, datetime | None]:
@@ -152,6 +248,8 @@ def run(backend: str, events: int, samples: int, table: Table, url: str | None =
             table.add_row(
                 backend, f"query: {label}", f"p50 {percentile(ms, 50):.1f} ms", f"p95 {percentile(ms, 95):.1f} ms"
             )
+        if backend == "postgres" and http:
+            http_table(keel, str(settings.database_url), samples, pick, table, http)
         ms = timed(max(3, samples // 20), pick, lambda d, k: naive_trial_balance(keel, d, k))
         table.add_row(
             backend,
@@ -185,6 +283,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000, help="size of the demo history")
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="postgres")
     parser.add_argument("--samples", type=int, default=200, help="random (as_of, known_at) pairs per report")
+    parser.add_argument("--no-rebuild", action="store_true", help="catch the projections up instead of timing rebuilds")
+    parser.add_argument(
+        "--readers", type=int, default=20, help="clients asking reports at once over HTTP (0: no HTTP measures)"
+    )
     parser.add_argument(
         "--database-url", help="use (and keep) this PostgreSQL store, loading the history only if it is not there"
     )
@@ -195,8 +297,8 @@ def main() -> None:
     for column in ("backend", "measure", "result", "detail"):
         table.add_column(column)
     for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
-        run(backend, args.events, args.samples, table, args.database_url)
-    Console().print(table)
+        run(backend, args.events, args.samples, table, args.database_url, args.readers, not args.no_rebuild)
+    Console(width=150).print(table)
 
 
 if __name__ == "__main__":

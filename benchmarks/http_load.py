@@ -51,6 +51,26 @@ class Server:
                 raise RuntimeError(f"keel serve did not start: {self.log.read_text()}")
             time.sleep(0.1)
 
+    def peak_memory(self) -> int:
+        """The server's peak resident memory in bytes: its processes' high-water marks summed
+        (the supervisor, the workers, the projector beside them)."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:  # "pid (comm) state ppid …"; comm may hold spaces, so split after its ")"
+                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        family, total = {self.process.pid}, 0
+        while grown := {pid for pid, parent in parents.items() if parent in family} - family:
+            family |= grown
+        for pid in family:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+        return total
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=60)
@@ -117,6 +137,25 @@ def http_commands(port: int, clients: int, seconds: float) -> tuple[float, list[
     started = time.perf_counter()
     failures, samples = asyncio.run(_load(port, clients, seconds, _register))
     return len(samples) / (time.perf_counter() - started), samples, failures
+
+
+def http_sequence(port: int, paths: list[str]) -> list[float]:
+    """Latencies in seconds of one client asking ``paths`` one after another, each answered 200."""
+
+    async def ask() -> list[float]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        out = []
+        try:
+            for path in paths:
+                started = time.perf_counter()
+                if (status := await _request(reader, writer, path)) != 200:
+                    raise RuntimeError(f"GET {path} answered {status}")
+                out.append(time.perf_counter() - started)
+        finally:
+            writer.close()
+        return out
+
+    return asyncio.run(ask())
 
 
 def http_reads(port: int, clients: int, seconds: float, paths: list[str]) -> tuple[float, list[float], int]:

@@ -13,7 +13,11 @@ default configuration:
   ``RecordPayment`` (a part of an issued invoice) changes three (payment, invoice, customer);
   commands/s counts acknowledged commands, p50/p99 each command's whole time (retries included);
 - the same over HTTP: ``POST /v1/customers`` from 1, 4, 16 and 64 clients against ``keel serve
-  --workers 1`` and ``--workers 2`` (``http_load.py``), the clients on the same 2 cores.
+  --workers 1`` and ``--workers 2`` (``http_load.py``), the clients on the same 2 cores;
+- the bulk import of a demo history file (events/s), its lines checked in the writer and in
+  ``--import-jobs`` processes; five reports over HTTP at 20 clients with and without the cache;
+- memory: the server's peak resident set (its processes summed) beside each HTTP measure, and
+  this process's own peak at the end.
 
 ``--profile KIND`` runs that kind at 16 writers under cProfile and prints the top of the profile.
 """
@@ -24,6 +28,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import resource
 import sys
 import tempfile
 import threading
@@ -164,14 +169,15 @@ def history_file(events: int) -> Path:
     return path
 
 
-def bulk_import(events: int) -> tuple[float, int, float]:
-    """(events/s, events, seconds) of ``keel import events`` of the history file into a new store,
-    the file already in memory (reading it is the disk's business)."""
+def bulk_import(events: int, jobs: int) -> tuple[float, int, float]:
+    """(events/s, events, seconds) of ``keel import events --jobs J`` of the history file into a
+    new store, the file already in memory (reading it is the disk's business); the processes'
+    start included."""
     path = history_file(events)
     lines = path.read_bytes().splitlines(keepends=True)
     with store("postgres") as settings, Keel.start(settings, follow=False) as keel:
         started = time.perf_counter()
-        done = EventImport(keel.app, path.name, "0" * 64, META).run(lines)
+        done = EventImport(keel.app, path.name, "0" * 64, META, jobs=jobs).run(lines)
         seconds = time.perf_counter() - started
     return done.events / seconds, done.events, seconds
 
@@ -189,6 +195,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16, 64], help="HTTP clients at once")
     parser.add_argument("--server-workers", type=int, nargs="+", default=[1, 2], help="keel serve --workers")
     parser.add_argument("--import-events", type=int, default=100_000, help="events of the bulk import's file")
+    parser.add_argument("--import-jobs", type=int, nargs="+", default=[1, 2], help="processes checking lines")
     parser.add_argument("--readers", type=int, default=20, help="HTTP clients asking for reports at once")
     parser.add_argument("--profile", choices=["customers", "payments"], help="profile this kind at 16 writers")
     parser.add_argument("--sort", default="tottime", help="the profile's order (tottime, cumulative)")
@@ -230,34 +237,40 @@ def main() -> None:
             try:
                 for clients in args.clients:
                     rate, samples, failures = http_commands(server.port, clients, args.seconds)
-                    detail = f"{failures} failed" if failures else ""
+                    failed = f"{failures} failed, " if failures else ""
+                    detail = f"{failed}server peak {server.peak_memory() / 2**20:,.0f} MiB"
                     row(table, f"HTTP, --workers {workers}: POST /v1/customers", clients, rate, samples, detail)
             finally:
                 server.stop()
-        rate, imported, seconds = bulk_import(args.import_events)
-        table.add_row(
-            "bulk import: keel import events (demo history)",
-            "1",
-            f"{rate:,.0f}/s",
-            "",
-            "",
-            f"{imported:,} events in {seconds:.1f} s, chunks of 10,000",
-        )
+        for jobs in args.import_jobs:
+            rate, imported, seconds = bulk_import(args.import_events, jobs)
+            checked = "checked in the writer" if jobs <= 1 else f"checked in {jobs} processes"
+            table.add_row(
+                f"bulk import: keel import events --jobs {jobs} (demo history)",
+                "1",
+                f"{rate:,.0f}/s",
+                "",
+                "",
+                f"{imported:,} events in {seconds:.1f} s, chunks of 10,000, {checked}",
+            )
         for cache_mb, label in (("64", "cached"), ("0", "no cache")):
             server = Server(url, 2, report_cache_mb=cache_mb)
             try:
                 rate, samples, failures = http_reads(server.port, args.readers, args.seconds, REPORTS)
                 ms = [x * 1000 for x in samples] or [0.0]
+                failed = f"{failures} failed, " if failures else ""
                 table.add_row(
                     f"HTTP, --workers 2: five reports, {label}",
                     str(args.readers),
                     f"{rate:,.0f}/s",
                     f"{percentile(ms, 50):.1f} ms",
                     f"p95 {percentile(ms, 95):.1f} ms",
-                    f"{failures} failed" if failures else "",
+                    f"{failed}server peak {server.peak_memory() / 2**20:,.0f} MiB",
                 )
             finally:
                 server.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    table.add_row("memory: this process's peak", "", "", "", "", f"{peak:,.0f} MiB (in-process writers, imports)")
     Console(width=150).print(table)
 
 

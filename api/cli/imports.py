@@ -8,6 +8,7 @@ terminal: the lines count inside one transaction, so nothing is written until th
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -144,6 +145,15 @@ def import_events(
         int, typer.Option("--after", min=0, help="Skip the first N lines (a changed file going on where it stopped).")
     ] = 0,
     chunk: Annotated[int, typer.Option("--chunk", min=1, max=100_000, help="Lines per transaction.")] = 10_000,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=0,
+            max=64,
+            help="Processes checking lines ahead of the writer (0: one a core when the file is over a chunk; 1: none).",
+        ),
+    ] = 0,
 ) -> None:
     """Append a log of events in bulk (ADR 0057): every line checked as a command's events are,
     each chunk of lines written in one transaction or refused whole naming line and field. Run it
@@ -159,7 +169,8 @@ def import_events(
         total = sum(chunk_.count(b"\n") for chunk_ in iter(lambda: stream.read(1 << 20), b""))
     started = time.perf_counter()
     with keel_system() as keel, _lines_bar(file.name, total) as advance, file.open("rb") as lines:
-        importer = EventImport(keel.app, file.name, digest, Meta(cli_actor()), chunk, advance)
+        jobs = jobs or ((os.cpu_count() or 1) if total > chunk else 1)
+        importer = EventImport(keel.app, file.name, digest, Meta(cli_actor()), chunk, advance, jobs)
         done = importer.run(lines, after)
     spent = time.perf_counter() - started
     rate = f"{done.events / spent:,.0f} events/s" if spent > 0 else ""

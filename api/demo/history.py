@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
+import os
 import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -270,8 +271,10 @@ def load_history(
         yield from _lines(scratch, copied, clock.now())
 
     digest = hashlib.sha256(f"keel:demo-history:{events}:{seed}".encode()).hexdigest()
+    jobs = (os.cpu_count() or 1) if events >= 100_000 else 1  # starting the processes costs a second or two
+    name = f"demo history ({events} events, seed {seed})"
     try:
-        EventImport(app, f"demo history ({events} events, seed {seed})", digest, Meta("demo"), batch).run(lines())
+        EventImport(app, name, digest, Meta("demo"), batch, jobs=jobs).run(lines())
     finally:
         app.log_clock = saved
     return count

@@ -18,6 +18,7 @@ from api.settings import Settings
 from api.system import Keel
 from commands.audit import verify
 from commands.event_import import ChunkRefused, EventImport, export_lines
+from commands.messages import RegisterCustomer
 from ledger.errors import AlreadyExists
 from ledger.events import Meta
 from projections.finance.reports import trial_balance
@@ -46,13 +47,14 @@ def target(keel_settings: Settings, tmp_path: Path) -> Iterator[Keel]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.mark.parametrize("jobs", [0, 2], ids=["checked here", "checked in two processes"])
 def test_an_exported_log_imported_elsewhere_gives_the_same_books_known_at_every_moment(
-    keel: Keel, target: Keel
+    keel: Keel, target: Keel, jobs: int
 ) -> None:
     load_demo(keel.app)
     lines = list(export_lines(keel.app))
     assert len(lines) == keel.app.head_position()
-    done = EventImport(target.app, "demo.ndjson", DIGEST, META, chunk_lines=40).run(lines)
+    done = EventImport(target.app, "demo.ndjson", DIGEST, META, chunk_lines=40, jobs=jobs).run(lines)
     assert done.events == len(lines) and done.resumed_after == 0
     keel.engine.catch_up()
     target.engine.catch_up()
@@ -68,8 +70,9 @@ def test_an_exported_log_imported_elsewhere_gives_the_same_books_known_at_every_
         EventImport(target.app, "demo.ndjson", DIGEST, META).run(lines)
 
 
+@pytest.mark.parametrize("jobs", [0, 2], ids=["checked here", "checked in two processes"])
 def test_a_bad_line_refuses_its_chunk_whole_and_a_fixed_file_goes_on_after_the_last_chunk_in(
-    keel: Keel, target: Keel
+    keel: Keel, target: Keel, jobs: int
 ) -> None:
     load_demo(keel.app)
     lines = list(export_lines(keel.app))
@@ -79,7 +82,7 @@ def test_a_bad_line_refuses_its_chunk_whole_and_a_fixed_file_goes_on_after_the_l
     broken = [*lines[:at], json.dumps(bad).encode(), *lines[at + 1 :]]
     head = target.app.head_position()
     with pytest.raises(ChunkRefused, match=rf"demo.ndjson:{at + 1}: state") as refused:
-        EventImport(target.app, "demo.ndjson", DIGEST, META, chunk_lines=40).run(broken)
+        EventImport(target.app, "demo.ndjson", DIGEST, META, chunk_lines=40, jobs=jobs).run(broken)
     assert refused.value.done == 40 and "nothing of lines 41-80 written" in str(refused.value)
     assert "--after 40" in str(refused.value)
     in_after_refusal = target.app.head_position()
@@ -103,14 +106,10 @@ def test_a_bad_line_refuses_its_chunk_whole_and_a_fixed_file_goes_on_after_the_l
     ],
 )
 def test_lines_that_no_command_could_have_written_are_refused_naming_the_field(
-    target: Keel, change: object, field: str
+    keel: Keel, target: Keel, change: object, field: str
 ) -> None:
-    source_line = {
-        "aggregate_id": str(uuid.uuid4()),
-        "version": 1,
-        "topic": "keel.customer.Registered.v1",
-        "state": {},
-    }
+    keel.app.handle(RegisterCustomer(meta=META, name="Acme", on=date(2026, 7, 1)))
+    source_line = json.loads(next(iter(export_lines(keel.app))))  # a good line, but for the one change
     changed = change(source_line)  # type: ignore[operator]
     with pytest.raises(ChunkRefused, match=rf"x.ndjson:1: {field}"):
         EventImport(target.app, "x.ndjson", DIGEST, META).run([json.dumps(changed).encode()])

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Transcoding, UUIDAsHex
 
 from ledger.accounts import Account, AccountType
 from ledger.bank_lines import MatchItem
@@ -259,3 +259,13 @@ def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
         FxRateAsDict(),
     ):
         transcoder.register(transcoding)
+
+
+def keel_transcoder() -> JSONTranscoder:
+    """A transcoder like the application's (the library's three, then Keel's), for a process that
+    has no application: one checking lines of an events file beside the importer."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    register_keel_transcodings(transcoder)
+    return transcoder
