@@ -16,6 +16,7 @@ import pytest
 from api.demo import load_demo
 from api.settings import Settings
 from api.system import Keel
+from commands.adapters.transcodings import keel_transcoder
 from commands.audit import verify
 from commands.event_import import ChunkRefused, EventImport, export_lines
 from commands.messages import RegisterCustomer
@@ -170,3 +171,8 @@ def test_a_line_recorded_before_the_log_s_last_moment_is_refused(keel: Keel, tar
         EventImport(target.app, "x.ndjson", DIGEST, META).run(
             [json.dumps(line | {"recorded_at": "2020-01-01T00:00:00+00:00"}).encode()]
         )
+
+
+def test_the_processes_checking_lines_decode_as_the_application_does(keel: Keel) -> None:
+    ours, theirs = keel.app.mapper.transcoder, keel_transcoder()
+    assert set(theirs.types) == set(ours.types) and set(theirs.names) == set(ours.names)  # type: ignore[attr-defined]
