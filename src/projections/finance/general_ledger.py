@@ -57,8 +57,9 @@ class GeneralLedgerProjection:
     # 3: monthly sums per log segment; 4: and per party on the control accounts; 5: those went to
     # open items (projections.finance.open_items); 6: an index of the year-end closing lines; 7: each
     # line's role (ADR 0032), and the accounts each role has posted to (gl_roles); 8: the lines of
-    # each source (the journal of one invoice, bill or entry)
-    schema_version = 8
+    # each source (the journal of one invoice, bill or entry); 9: an account's lines by date and
+    # position, and by position, carrying the amounts (an account's balance from the index alone)
+    schema_version = 9
     tables = ("gl_lines", "gl_month_sums", "gl_roles")
     query_indexes = (
         "gl_lines_account_date",
@@ -69,6 +70,8 @@ class GeneralLedgerProjection:
         "gl_lines_recorded",
         "gl_lines_project_date",
         "gl_lines_year_close",
+        "gl_lines_account_date_position",
+        "gl_lines_account_position",
     )
 
     @property
@@ -108,6 +111,17 @@ class GeneralLedgerProjection:
         # accounts or the receivable's are found without reading the lines.
         cur.execute("CREATE TABLE gl_roles (role TEXT NOT NULL, account TEXT NOT NULL, PRIMARY KEY (role, account))")
         cur.execute("CREATE INDEX gl_lines_account_date ON gl_lines (account, effective_date, recorded_at)")
+        # An account's balance as of D known at position P: the lines of D's month up to P, and the
+        # lines of P's unfinished segment before that month, each read from an index alone
+        # (SQLite has no INCLUDE: the amounts end its key instead, and it reads them from there).
+        amounts = "currency, amount_minor, value_minor"
+        key, carried = (")", f" INCLUDE ({amounts})") if cur.dialect == "postgres" else (f", {amounts})", "")
+        cur.execute(
+            f"CREATE INDEX gl_lines_account_date_position ON gl_lines (account, effective_date, position{key}{carried}"
+        )
+        cur.execute(
+            f"CREATE INDEX gl_lines_account_position ON gl_lines (account, position, effective_date{key}{carried}"
+        )
         cur.execute("CREATE INDEX gl_lines_party_date ON gl_lines (party_id, effective_date)")
         cur.execute("CREATE INDEX gl_lines_document ON gl_lines (document_id)")
         cur.execute("CREATE INDEX gl_lines_source ON gl_lines (source_id)")
