@@ -48,6 +48,8 @@ def test_a_report_known_at_a_position_gives_the_same_bytes_after_later_events(
     body = {k: v for k, v in first.json().items() if k != "provenance"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert provenance["digest"] == "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    # the bytes are the standard library's compact JSON of the document, byte for byte
+    assert first.content == json.dumps(first.json(), separators=(",", ":"), ensure_ascii=False).encode()
 
     # Later: a backdated invoice and a payment inside the period, recorded after that position.
     invoice(keel, acme, "500.00", date(2026, 1, 15))
