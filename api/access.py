@@ -7,6 +7,7 @@ operation no rule names is refused, never let through.
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from ledger.access import (
     ADMIN_KEYS,
@@ -170,6 +171,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
 ]
 
 
+@lru_cache(maxsize=4096)  # asked on every request, of a few hundred route templates
 def required_scopes(method: str, path: str) -> tuple[str, ...] | None:
     """The scopes of which any one allows ``method`` on the route template ``path``; None: no rule."""
     for methods, pattern, scopes in RULES:

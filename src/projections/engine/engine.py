@@ -232,6 +232,8 @@ class ProjectionEngine(PositionWaits):
         failure: ProjectionFailed | None = None
         head, positions = (self.log.head_position(), self.positions()) if page_size is None else (0, {})
         for name in names or list(self.projections):
+            if page_size is None and positions.get(name, 0) >= head:
+                continue  # at the head: no transaction (a follower polls twenty of these four times a second)
             folded = 0
             # Far behind (a new or reset projection, a long stop), pages of a rebuild's size: the
             # follower's small pages keep a live transaction short, not a catch-up fast.
