@@ -151,7 +151,7 @@ def import_events(
             "--jobs",
             min=0,
             max=64,
-            help="Processes checking lines ahead of the writer (0: one a core when the file is over a chunk; 1: none).",
+            help="Processes checking lines beside the writer (0: one a core but the writer's; 1: none).",
         ),
     ] = 0,
 ) -> None:
@@ -169,7 +169,7 @@ def import_events(
         total = sum(chunk_.count(b"\n") for chunk_ in iter(lambda: stream.read(1 << 20), b""))
     started = time.perf_counter()
     with keel_system() as keel, _lines_bar(file.name, total) as advance, file.open("rb") as lines:
-        jobs = jobs or ((os.cpu_count() or 1) if total > chunk else 1)
+        jobs = jobs or (max(1, (os.cpu_count() or 1) - 1) if total > chunk else 1)  # the writer keeps a core
         importer = EventImport(keel.app, file.name, digest, Meta(cli_actor()), chunk, advance, jobs)
         done = importer.run(lines, after)
     spent = time.perf_counter() - started

@@ -271,7 +271,8 @@ def load_history(
         yield from _lines(scratch, copied, clock.now())
 
     digest = hashlib.sha256(f"keel:demo-history:{events}:{seed}".encode()).hexdigest()
-    jobs = (os.cpu_count() or 1) if events >= 100_000 else 1  # starting the processes costs a second or two
+    # a core for the writer, the others check lines (from 100,000 events: starting them costs a second or two)
+    jobs = max(1, (os.cpu_count() or 1) - 1) if events >= 100_000 else 1
     name = f"demo history ({events} events, seed {seed})"
     try:
         EventImport(app, name, digest, Meta("demo"), batch, jobs=jobs).run(lines())
