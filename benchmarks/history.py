@@ -1,11 +1,15 @@
 """Keel at scale: the demo history of N events, rebuilt and queried at random (as_of, known_at)
-pairs, against a naive replay of the log and against ledger-cli on the exported journal.
+pairs — in-process and, on PostgreSQL, over HTTP through ``keel serve`` (one client, the cache
+off; then 20 clients on ``--workers 2`` with and without it, and the server's peak memory) —
+against a naive replay of the log and against ledger-cli on the exported journal.
 
     python benchmarks/history.py --events 100000 --backend postgres
 
     python benchmarks/history.py --events 1000000 --database-url postgresql://postgres@127.0.0.1/keel_1m
 
-Prints one table. PostgreSQL runs in a database created for the run and dropped after it; with
+``--no-rebuild`` catches the projections up instead of timing two rebuilds of each (at 1M
+events, a quarter of an hour). Prints one table. PostgreSQL runs in a database created for the
+run and dropped after it; with
 ``--database-url`` in that store, kept (the history is loaded once: a later run goes straight
 to rebuilding and querying).
 """
