@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
@@ -18,6 +19,7 @@ from ledger.project_terms import project_id_for_deal
 from ledger.projects import Project
 from projections.crm import reports as crm
 from projections.crm.customer_360 import customer_360
+from projections.engine.pages import Probe
 
 ALICE, BOB = Meta("alice"), Meta("bob")
 
@@ -286,3 +288,36 @@ def test_the_pipeline_can_be_reconfigured(keel: Keel) -> None:
     with keel.views.read() as cur:
         cur.execute("SELECT key FROM pipeline_stages ORDER BY ord")
         assert [r[0] for r in cur.fetchall()] == ["pitch"]
+
+
+def test_deal_pages_read_in_their_order_are_the_span_index_answer_cut_in_pages(
+    keel: Keel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deals list first looks for its page among the rows next in order (a probe); walked page
+    by page, with the probe finding its pages and with it falling short, it gives the deals the
+    span index gives, in the same order."""
+    customer = handle(keel, m.RegisterCustomer(meta=ALICE, name="Probe Ltd", on=date(2026, 1, 2))).id
+    deals = []
+    for n in range(24):
+        deal = m.DealInput(title=f"Deal {n}", value="100.00")
+        deals.append(handle(keel, m.OpenDeal(meta=ALICE, customer_id=customer, deal=deal, on=date(2026, 1, 5 + n))).id)
+    for lost in deals[1::3]:  # every third one lost: holes the probe filters out
+        handle(keel, m.LoseDeal(meta=ALICE, deal_id=lost, reason="price", on=date(2026, 3, 1)))
+    keel.engine.catch_up()
+
+    def walk(as_of: date, limit: int) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            page = crm.list_deals(keel.views, as_of, status="open", cursor=cursor, limit=limit)
+            seen += [str(d.deal_id) for d in page.items]
+            if page.next_cursor is None:
+                return seen
+            cursor = page.next_cursor
+
+    whole = crm.list_deals(keel.views, date(2026, 3, 2), status="open", limit=1000).items  # more than there are
+    expected = [str(d.deal_id) for d in whole]
+    assert expected == [str(d) for i, d in enumerate(deals) if i % 3 != 1]
+    assert walk(date(2026, 3, 2), 3) == expected  # each page found by the probe
+    monkeypatch.setattr(crm, "Probe", functools.partial(Probe, rows=2))  # the probe falls short: the index's way
+    assert walk(date(2026, 3, 2), 3) == expected
+    assert walk(date(2026, 2, 1), 4) == [str(d) for d in deals]  # before the losses, every deal

@@ -36,10 +36,10 @@ class CrmProjection:
     name = "crm"
     # 2: expected close date; 3: deal spans; 4: their GiST index; 5: stages reached; 6: as boxes;
     # 7: open deals' own index; 8: spans as points in four dimensions; 9: weighted values;
-    # 10: closed deals' own index
-    schema_version = 10
+    # 10: closed deals' own index; 11: deals in their list's order (``list_deals``' probe)
+    schema_version = 11
     tables = TABLES
-    query_indexes = ("deal_spans_at", "deal_spans_open_at", "deal_spans_closed_at")
+    query_indexes = ("deal_spans_at", "deal_spans_open_at", "deal_spans_closed_at", "deal_spans_opened")
     folds = (
         Pipeline.Event,
         Lead.Event,
@@ -92,6 +92,7 @@ class CrmProjection:
         # each have their own R-tree: the pipeline reads the two at once, neither through the other.
         create_span_index(cur, "deal_spans", "open_at", "status = 'open'")
         create_span_index(cur, "deal_spans", "closed_at", "status <> 'open'")
+        cur.execute("CREATE INDEX deal_spans_opened ON deal_spans (opened_on, deal_id)")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
         changed: dict[str, list[tuple[int, datetime]]] = defaultdict(list)  # deal -> its events in the page

@@ -18,7 +18,7 @@ from typing import Any
 from ledger.money import Money, from_minor
 from ledger.policy import check_window
 from projections.engine.db import ViewDatabase
-from projections.engine.pages import Page, fetch_page
+from projections.engine.pages import Page, Probe, fetch_page
 from projections.engine.spans import spans_at
 from projections.engine.sql import Cursor, Row, as_date, days_between
 
@@ -225,13 +225,20 @@ def list_deals(
     """One page of the deals as they stood on ``as_of`` as known at ``known_at``, by the day they were opened."""
     with db.read() as cur:
         at, params = spans_at(cur, as_of, known_at)
-        where = [at]
+        plain, plain_params = spans_at(cur, as_of, known_at, indexed=False)
+        where, probed = [at], [plain]
         for column, value in (("customer_id", customer_id), ("status", status), ("owner", owner), ("stage", stage)):
             if value is not None:
                 where.append(f"{column} = %s")
+                probed.append(f"{column} = %s")
                 params.append(value)
+                plain_params.append(value)
         select = f"SELECT {DEAL_COLUMNS}, opened_on, deal_id FROM deal_spans"
-        return fetch_page(cur, select, ["opened_on", "deal_id"], where, params, cursor, limit, _deal_state)
+        # one customer's deals are few: the span index finds them; else the page is most likely
+        # among the deals next in order (thousands may be open on a day of a long history)
+        probe = Probe("deal_spans", probed, plain_params) if customer_id is None else None
+        order = ["opened_on", "deal_id"]
+        return fetch_page(cur, select, order, where, params, cursor, limit, _deal_state, probe=probe)
 
 
 def pipeline(db: ViewDatabase, as_of: date, known_at: datetime | None = None, by: str = "stage") -> PipelineReport:
