@@ -102,26 +102,22 @@ class EventImport:
         self.record = record or ImportedEvents.begin(self.file_name, self.digest, self._today(), self.meta)
         transcoder = self.app.mapper.transcoder
         with closing(checked_chunks(self._chunks(lines, after), transcoder, self.jobs)) as chunks:
-            last: CheckedChunk | None = None
-            for chunk in chunks:
-                if last is not None:
-                    self._write_or_refuse(last)
-                last = chunk
-            assert last is not None  # _chunks ends with the rest, empty or not
-            self._write_or_refuse(last, finished=True)
+            for chunk in chunks:  # each written once checked, in order; the rest (maybe no line) finishes
+                self._write_or_refuse(chunk)
         return ImportedFileEvents(self.record.id, self.lines, self.written, after, self.position)
 
-    def _chunks(self, lines: Iterable[bytes], after: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
-        """(lines, the number of the last) of ``chunk_lines`` each, then the rest (maybe none)."""
+    def _chunks(self, lines: Iterable[bytes], after: int) -> Iterator[Chunk]:
+        """Chunks of ``chunk_lines`` lines each, then the rest (maybe none), each with the day it
+        was read on (the date its record's events take, whenever it is written)."""
         chunk: list[tuple[int, bytes]] = []
         for self.lines, raw in enumerate(lines, start=1):
             if self.lines <= after or not raw.strip():
                 continue
             chunk.append((self.lines, raw))
             if len(chunk) >= self.chunk_lines:
-                yield chunk, self.lines
+                yield Chunk(chunk, self.lines, self._today(), last=False)
                 chunk = []
-        yield chunk, self.lines
+        yield Chunk(chunk, self.lines, self._today(), last=True)
 
     def _record(self) -> ImportedEvents | None:
         try:
@@ -132,25 +128,27 @@ class EventImport:
     def _today(self) -> date:
         return self.app.today()
 
-    def _write_or_refuse(self, chunk: CheckedChunk, finished: bool = False) -> None:
+    def _write_or_refuse(self, checked: CheckedChunk) -> None:
         try:
-            self._write(chunk, finished)
+            self._write(checked)
         except ImportRefused as refused:
+            chunk = checked.chunk
             first = chunk.lines[0][0] if chunk.lines else chunk.through
             raise ChunkRefused(refused, self.record.through_line, first, chunk.through) from None
 
-    def _write(self, chunk: CheckedChunk, finished: bool = False) -> None:
+    def _write(self, checked: CheckedChunk) -> None:
+        chunk = checked.chunk
         with self.app.keel_log.bulk() as bulk:
             known, last_at = dict(self.known), self.last_at
             try:
-                stored, moments = self._checked(bulk, chunk)
+                stored, moments = self._checked(bulk, checked)
                 # one statement for the chunk, each event at its moment (the log keeps them in order)
                 bulk.append(stored, **({"at": moments} if any(m is not None for m in moments) else {}))
                 events = len(stored)
                 if chunk.lines:
-                    self.record.chunk(chunk.through, events, self._today(), self.meta)
-                if finished:
-                    self.record.finish(chunk.through, self._today(), self.meta)
+                    self.record.chunk(chunk.through, events, chunk.today, self.meta)
+                if chunk.last:
+                    self.record.finish(chunk.through, chunk.today, self.meta)
                 pending = [self.to_stored(e) for e in self.record.collect_events()]
                 bulk.append(pending, **({"at": self.last_at} if self.last_at is not None else {}))
                 self.position = bulk.settle() or self.position
@@ -212,45 +210,47 @@ class EventImport:
         return True
 
 
-class CheckedChunk(NamedTuple):
-    lines: list[tuple[int, bytes]]
+class Chunk(NamedTuple):
+    lines: list[tuple[int, bytes]]  # (number, bytes)
     through: int  # the number of the chunk's last line (of the file's last, for the rest)
+    today: date  # the day it was read on
+    last: bool  # the rest of the file: its record is finished with it
+
+
+class CheckedChunk(NamedTuple):
+    chunk: Chunk
     good: list[Line]
     problems: list[Problem]
 
 
-def checked_chunks(
-    chunks: Iterable[tuple[list[tuple[int, bytes]], int]], transcoder: Transcoder, jobs: int
-) -> Generator[CheckedChunk]:
+def checked_chunks(chunks: Iterable[Chunk], transcoder: Transcoder, jobs: int) -> Generator[CheckedChunk]:
     """The chunks with their lines checked, in order: here, or with ``jobs`` > 1 in that many
     processes (spawned: the importer's threads and connections are not theirs to inherit), each
     chunk shared among them and the next one checked while the one before is written."""
     if jobs <= 1:
-        for lines, through in chunks:
-            yield CheckedChunk(lines, through, *check_lines(lines, transcoder))
+        for chunk in chunks:
+            yield CheckedChunk(chunk, *check_lines(chunk.lines, transcoder))
         return
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        ahead: deque[tuple[list[tuple[int, bytes]], int, list[Future[tuple[list[Line], list[Problem]]]]]] = deque()
-        for lines, through in chunks:
+        ahead: deque[tuple[Chunk, list[Future[tuple[list[Line], list[Problem]]]]]] = deque()
+        for chunk in chunks:
+            lines = chunk.lines
             size = max(1, -(-len(lines) // jobs))
-            parts = [pool.submit(check_lines, lines[i : i + size]) for i in range(0, len(lines), size)]
-            ahead.append((lines, through, parts))
+            ahead.append((chunk, [pool.submit(check_lines, lines[i : i + size]) for i in range(0, len(lines), size)]))
             if len(ahead) > 1:
                 yield _gathered(*ahead.popleft())
         while ahead:
             yield _gathered(*ahead.popleft())
 
 
-def _gathered(
-    lines: list[tuple[int, bytes]], through: int, parts: list[Future[tuple[list[Line], list[Problem]]]]
-) -> CheckedChunk:
+def _gathered(chunk: Chunk, parts: list[Future[tuple[list[Line], list[Problem]]]]) -> CheckedChunk:
     good: list[Line] = []
     problems: list[Problem] = []
     for part in parts:
         found, wrong = part.result()
         good += found
         problems += wrong
-    return CheckedChunk(lines, through, good, problems)
+    return CheckedChunk(chunk, good, problems)
 
 
 def export_lines(app: KeelApplication, after: int = 0, batch: int = 5000) -> Iterable[bytes]:
