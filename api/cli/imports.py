@@ -8,7 +8,6 @@ terminal: the lines count inside one transaction, so nothing is written until th
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -160,7 +159,7 @@ def import_events(
     again and it goes on after the last chunk in."""
     import hashlib
 
-    from commands.event_import import EventImport
+    from commands.event_import import EventImport, checking_processes
     from ledger.events import Meta
 
     with file.open("rb") as stream:
@@ -169,7 +168,7 @@ def import_events(
         total = sum(chunk_.count(b"\n") for chunk_ in iter(lambda: stream.read(1 << 20), b""))
     started = time.perf_counter()
     with keel_system() as keel, _lines_bar(file.name, total) as advance, file.open("rb") as lines:
-        jobs = jobs or (max(1, (os.cpu_count() or 1) - 1) if total > chunk else 1)  # the writer keeps a core
+        jobs = jobs or (checking_processes() if total > chunk else 1)
         importer = EventImport(keel.app, file.name, digest, Meta(cli_actor()), chunk, advance, jobs)
         done = importer.run(lines, after)
     spent = time.perf_counter() - started

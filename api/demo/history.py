@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
-import os
 import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +22,7 @@ from uuid import UUID
 from api.demo import check_clock, demo_id
 from commands.adapters.clock import SetClock
 from commands.application import KeelApplication
-from commands.event_import import EventImport
+from commands.event_import import EventImport, checking_processes
 from commands.messages import (
     AllocationInput,
     BillLineInput,
@@ -271,8 +270,7 @@ def load_history(
         yield from _lines(scratch, copied, clock.now())
 
     digest = hashlib.sha256(f"keel:demo-history:{events}:{seed}".encode()).hexdigest()
-    # a core for the writer, the others check lines (from 100,000 events: starting them costs a second or two)
-    jobs = max(1, (os.cpu_count() or 1) - 1) if events >= 100_000 else 1
+    jobs = checking_processes() if events >= 100_000 else 1  # starting them costs a second or two
     name = f"demo history ({events} events, seed {seed})"
     try:
         EventImport(app, name, digest, Meta("demo"), batch, jobs=jobs).run(lines())

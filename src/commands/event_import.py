@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -65,6 +66,12 @@ class ChunkRefused(ImportRefused):
         advice = f"{done_text}fix the file and import it again (a changed file: --after {done})" if done else ""
         self.done = done
         self.args = ("\n".join(part for part in (head, rest, advice) if part),)
+
+
+def checking_processes() -> int:
+    """How many processes check lines by default: a core each but the writer's (so none on two
+    cores, where the writer, the checkers and a local PostgreSQL already share them; ADR 0058)."""
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 class EventImport:
