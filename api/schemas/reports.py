@@ -128,7 +128,7 @@ CashForecast = derived(
     base=Report,
     narrow={"by": Period},
     describe={
-        "delays": "Customer id -> average days paid after the due date",
+        "delays": "Customer id -> average days paid after the due date, for the customers on this page of items",
         "items": "One page of the items behind the periods, by expected day",
         "item_count": "How many items the periods count, on every page",
         "next_cursor": "Opaque; pass it back as `cursor` for the next page of items",

@@ -20,7 +20,6 @@ The forecast's sources, each dated when the cash is expected:
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,9 +34,9 @@ from projections.cash.actuals import CashPeriod, actual, bank_balance, in_curren
 from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
+from projections.engine.rounding import whole_of_tenths
 from projections.engine.spans import spans_at
 from projections.engine.sql import Cursor, as_date, by_code_point
-from projections.finance.customers import payment_terms
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
 from projections.finance.scope import ReportScope, read_position
@@ -77,7 +76,7 @@ class ForecastItem:
 class Forecast:
     scope: ReportScope
     by: str
-    delays: dict[str, Decimal]
+    delays: dict[str, Decimal]  # of the customers on this page of items
     periods: list[CashPeriod]
     items: list[ForecastItem]  # one page, in ``ForecastItem.key`` order
     item_count: int  # every item behind the periods
@@ -94,12 +93,35 @@ def _moved(cur: Cursor, day: str, days: str) -> str:
     return f"max(%s, date({day}, printf('%+d days', {days})))"
 
 
-def _days_of(cur: Cursor, party: str, default: int) -> str:
-    """SQL for ``party``'s whole days in a JSON object (one parameter), else ``default``: a lookup
-    per row, never a join the planner could turn into rows times customers."""
+def _looked_up(cur: Cursor, kind: str, party: str, default: str) -> str:
+    """SQL for ``party``'s value in the ``kind`` map of the ``maps`` row (see ``_timing``), else
+    ``default``: a lookup per row in an object made once, never a join the planner could turn
+    into rows times customers."""
+    found = f"(SELECT {kind} FROM maps)"
     if cur.dialect == "postgres":
-        return f"COALESCE((%s::jsonb ->> {party})::int, {default})"
-    return f"COALESCE(json_extract(%s, '$.\"' || {party} || '\"'), {default})"
+        return f"COALESCE(({found} ->> {party})::int, {default})"
+    return f"COALESCE(json_extract({found}, '$.\"' || {party} || '\"'), {default})"
+
+
+def _timing(cur: Cursor, as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
+    """CTEs ending in ``maps``, one row of JSON objects by customer: ``tenths``, the average
+    delay in tenths of a day (``payment_delays`` rounded alike, half to even), ``days`` the same
+    in whole days (rounded again, as ``Decimal.to_integral_value``) and ``terms``, the payment
+    terms in force on ``as_of``, as known at ``known_at``."""
+    at, at_params = spans_at(cur, as_of, known_at)
+    known, known_params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    agg = "jsonb_object_agg" if cur.dialect == "postgres" else "json_group_object"
+    sql = (
+        "late AS (SELECT party_id, CAST(keel_half_even(late_minor_days, paid_minor, 10) AS BIGINT) AS tenths"
+        f" FROM {PAYMENT_DELAYS.table} WHERE {at} AND paid_minor <> 0),"
+        " terms AS (SELECT customer_id, days FROM (SELECT customer_id, days, ROW_NUMBER() OVER"
+        " (PARTITION BY customer_id ORDER BY effective_date DESC, position DESC) AS n FROM customer_terms"
+        f" WHERE effective_date <= %s{known}) AS t WHERE n = 1),"
+        f" maps AS (SELECT (SELECT {agg}(party_id, tenths) FROM late) AS tenths,"
+        f" (SELECT {agg}(party_id, {whole_of_tenths('tenths')}) FROM late) AS days,"
+        f" (SELECT {agg}(customer_id, days) FROM terms) AS terms)"
+    )
+    return sql, [*at_params, as_of, *known_params]
 
 
 def _item_order(cur: Cursor) -> str:
@@ -113,48 +135,48 @@ def _from_the_database(
     horizon: date,
     known_at: datetime | None,
     currency: str,
-    delays: dict[str, Decimal],
-    terms: dict[str, int],
     after: Sequence[Any] | None,
     limit: int,
-) -> tuple[list[Expected], list[ForecastItem]]:
+) -> tuple[list[Expected], list[ForecastItem], dict[str, Decimal]]:
     """The items there are thousands of, found by the database at (``as_of``, ``known_at``) up
     to ``horizon``: open receivables at their due dates moved by each customer's delay, open
     payables at theirs, and open deals' weighted values after their expected close, the
     customer's terms and delay. Summed per source and day, with the first ``limit`` items after
-    ``after`` (a ``ForecastItem.key``); in one statement, so each table's spans are searched once."""
+    ``after`` (a ``ForecastItem.key``) and the delays of their customers; in one statement, so
+    each table's spans are searched once and no customer's delay travels to the database."""
     tomorrow = as_of + timedelta(days=1)
-    delay_days = {party: int(delay.to_integral_value()) for party, delay in delays.items()}
-    after_close = {party: terms.get(party, 30) + delay_days.get(party, 0) for party in {*terms, *delay_days}}
     with db.read() as cur:
+        timing, timing_params = _timing(cur, as_of, known_at)
         columns = "o.role, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
         receivable, payable = Role.RECEIVABLE.value, Role.PAYABLE.value
         documents, documents_params = open_items_of(cur, (receivable, payable), as_of, known_at, columns)
         at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
-        delay = f"CASE WHEN o.role = %s THEN {_days_of(cur, 'o.party_id', 0)} ELSE 0 END"
+        delay = f"CASE WHEN o.role = %s THEN {_looked_up(cur, 'days', 'o.party_id', '0')} ELSE 0 END"
+        after_close = (
+            f"{_looked_up(cur, 'terms', 's.customer_id', '30')} + {_looked_up(cur, 'days', 's.customer_id', '0')}"
+        )
         sql = (
-            "WITH o AS (SELECT CASE o.role WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
+            f"WITH {timing}, o AS (SELECT CASE o.role WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
             f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
             " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
             f" o.due_date, o.item, o.value_minor FROM {documents} AS o"
             " UNION ALL SELECT 'pipeline',"
-            f" {_moved(cur, 's.expected_close', _days_of(cur, 's.customer_id', 30))}, s.deal_id, s.customer_id,"
+            f" {_moved(cur, 's.expected_close', after_close)}, s.deal_id, s.customer_id,"
             " s.title, s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s"
             " WHERE s.status = 'open' AND s.expected_close IS NOT NULL AND s.currency = %s"
             f" AND s.weighted_minor <> 0 AND {at_s})"
             " SELECT 0, source, expected_on, SUM(CASE WHEN value_minor > 0 THEN value_minor ELSE 0 END),"
-            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END), COUNT(*), '', '', '', NULL, ''"
+            " SUM(CASE WHEN value_minor < 0 THEN value_minor ELSE 0 END), COUNT(*), '', '', '', NULL, '', NULL"
             " FROM o WHERE expected_on <= %s GROUP BY source, expected_on"
         )
         values = [
+            *timing_params,
             receivable,
             tomorrow,
             as_of,
             receivable,
-            json.dumps(delay_days),
             *documents_params,
             tomorrow,
-            json.dumps(after_close),
             currency,
             *at_s_params,
             horizon,
@@ -164,8 +186,9 @@ def _from_the_database(
             later = f" AND ({order}) > (%s, %s, %s, %s, %s)" if after else ""
             sql += (
                 " UNION ALL SELECT 1, source, expected_on, value_minor, 0, 0, document_id, party_id,"
-                " COALESCE(label, p.name, party_id), due_date, item FROM (SELECT * FROM o"
-                f" WHERE expected_on <= %s{later} ORDER BY {order} LIMIT %s) AS page"
+                " COALESCE(label, p.name, party_id), due_date, item,"
+                f" CASE WHEN source <> 'payable' THEN {_looked_up(cur, 'tenths', 'page.party_id', 'NULL')} END"
+                f" FROM (SELECT * FROM o WHERE expected_on <= %s{later} ORDER BY {order} LIMIT %s) AS page"
                 " LEFT JOIN parties p ON p.id = page.party_id"
             )
             values += [horizon, *(after or ()), limit]
@@ -173,7 +196,8 @@ def _from_the_database(
         rows = cur.fetchall()
     expected: list[Expected] = []
     items = []
-    for kind, source, day, money_in, money_out, n, doc, party, name, due, item in rows:
+    delays: dict[str, Decimal] = {}
+    for kind, source, day, money_in, money_out, n, doc, party, name, due, item, tenths in rows:
         on = as_date(day)
         assert on is not None
         if kind == 0:
@@ -181,7 +205,9 @@ def _from_the_database(
         else:
             amount = in_currency(money_in, currency)
             items.append(ForecastItem(str(source), str(doc), str(party), str(name), as_date(due), on, amount, item))
-    return expected, items
+            if tenths is not None:
+                delays[str(party)] = Decimal(int(tenths)).scaleb(-1)
+    return expected, items, delays
 
 
 def _employee_claims(
@@ -235,52 +261,47 @@ def _committed_labour(
     return items
 
 
-def _terms_days(db: ViewDatabase, as_of: date, known_at: datetime | None) -> dict[str, int]:
-    with db.read() as cur:
-        return payment_terms(cur, as_of, known_at)
-
-
-def _shifted(day: date, customer: str, terms: dict[str, int], delays: dict[str, Decimal]) -> date:
-    delay = delays.get(customer, Decimal(0)).to_integral_value()
-    return day + timedelta(days=terms.get(customer, 30) + int(delay))
-
-
 def _retainers(
-    db: ViewDatabase,
-    as_of: date,
-    end: date,
-    currency: str,
-    known_at: datetime | None,
-    terms: dict[str, int],
-    delays: dict[str, Decimal],
-) -> list[ForecastItem]:
+    db: ViewDatabase, as_of: date, end: date, currency: str, known_at: datetime | None
+) -> tuple[list[ForecastItem], dict[str, Decimal]]:
     """Months of retainers active on ``as_of`` (as known at ``known_at``) not billed yet (those
-    starting after as_of), paid at the customer's terms and delay."""
+    starting after as_of), paid at the customer's terms and delay; and those delays."""
     known, params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
+    known_t = known.replace("recorded_at", "t.recorded_at")
     with db.read() as cur:
+        at, at_params = spans_at(cur, as_of, known_at, alias="d", indexed=False)
         cur.execute(
-            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent FROM"
+            "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent,"
+            f" (SELECT keel_half_even(d.late_minor_days, d.paid_minor, 10) FROM {PAYMENT_DELAYS.table} d"
+            f" WHERE d.item = p.customer_id AND {at} AND d.paid_minor <> 0),"
+            " (SELECT t.days FROM customer_terms t WHERE t.customer_id = p.customer_id AND t.effective_date <= %s"
+            f"{known_t} ORDER BY t.effective_date DESC, t.position DESC LIMIT 1) FROM"
             " (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective_date DESC, position DESC) AS n"
             f" FROM project_states WHERE effective_date <= %s{known}) AS p"
             " WHERE n = 1 AND model = 'retainer' AND status = 'active' AND currency = %s",
-            [as_of, *params, currency],
+            [*at_params, as_of, *params, as_of, *params, currency],
         )
         rows = cur.fetchall()
-    items = []
-    for project_id, customer, name, start, finish, fee, tax in rows:
+    items, delays = [], {}
+    for project_id, customer, name, start, finish, fee, tax, tenths, terms in rows:
         first, last = as_date(start), as_date(finish) or end
         assert first is not None
+        delay = Decimal(0) if tenths is None else Decimal(int(tenths)).scaleb(-1)
+        if tenths is not None:
+            delays[str(customer)] = delay
+        after = timedelta(days=(30 if terms is None else int(terms)) + int(delay.to_integral_value()))
         gross = Money.from_minor(int(fee or 0), currency).amount * (100 + Decimal(tax or 0)) / 100
         month = period_of(max(first, as_of + timedelta(days=1)), "month")[0]
         if month <= as_of:
             month = period_of(month + timedelta(days=32), "month")[0]
         while month <= min(last, end):
-            expected = _shifted(month, str(customer), terms, delays)
-            if expected <= end:
+            if month + after <= end:
                 amount = Money(gross, currency).rounded().amount
-                items.append(ForecastItem("retainer", str(project_id), str(customer), name, month, expected, amount))
+                items.append(
+                    ForecastItem("retainer", str(project_id), str(customer), name, month, month + after, amount)
+                )
             month = period_of(month + timedelta(days=32), "month")[0]
-    return items
+    return items, delays
 
 
 def _page_tag(as_of: date, end: date, by: str, known_at: datetime | None) -> str:
@@ -307,18 +328,15 @@ def forecast(
     tag = _page_tag(as_of, end, by, known_at)
     after = decode_cursor(cursor, 5, tag) if cursor else None
     limit = max(0, min(limit, MAX_LIMIT))
-    # Independent reads at once; then the one that needs the customers' delays and terms.
-    claims, labour, balance, delays, terms = db.gather(
+    # Independent reads at once, the customers' delays and terms found by each where it needs them.
+    claims, labour, balance, (retainers, delays), (expected, page, page_delays) = db.gather(
         lambda: _employee_claims(db, as_of, tomorrow, known_at, currency),
         lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
         lambda: bank_balance(db, tomorrow, known_at, currency),
-        lambda: payment_delays(db, as_of, known_at),
-        lambda: _terms_days(db, as_of, known_at),
+        lambda: _retainers(db, as_of, horizon, currency, known_at),
+        lambda: _from_the_database(db, as_of, horizon, known_at, currency, after, limit and limit + 1),
     )
-    (expected, page), retainers = db.gather(
-        lambda: _from_the_database(db, as_of, horizon, known_at, currency, delays, terms, after, limit and limit + 1),
-        lambda: _retainers(db, as_of, horizon, currency, known_at, terms, delays),
-    )
+    delays |= page_delays
     others = [*claims, *labour, *retainers]  # the few items made here; the many came summed
     zero = Money.zero(currency).amount
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
@@ -346,7 +364,10 @@ def forecast(
         position = read_position(cur)
     scope = ReportScope(as_of, known_at, position, start=tomorrow, currency=currency)
     count = sum(n for *_, n in expected) + len(others)
-    return Forecast(scope, by, delays, result, page[:limit], count, next_cursor)
+    page = page[:limit]
+    # The delays behind this page's dates, not every customer's: thousands of them at scale.
+    shown = {i.party_id for i in page if i.source in ("receivable", "retainer", "pipeline")}
+    return Forecast(scope, by, {p: delays[p] for p in sorted(shown) if p in delays}, result, page, count, next_cursor)
 
 
 @dataclass(frozen=True)

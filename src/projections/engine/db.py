@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from projections.engine.rounding import half_even
 from projections.engine.sql import Cursor, Dialect, Row
 
 
@@ -167,6 +168,7 @@ class ViewDatabase:
             # SQLite's lower() folds ASCII only, so "ärzte" would not find "Ärzte Praxis"; Python's
             # folds every script, as PostgreSQL's does. (No index is built on lower().)
             conn.create_function("lower", 1, _lower, deterministic=True)
+            conn.create_function("keel_half_even", 3, half_even, deterministic=True)
             self._local.conn = conn
             self._sqlite_conns.append(conn)
         return conn

@@ -21,6 +21,7 @@ from ledger.money import to_minor
 from ledger.payment import Payment
 from ledger.roles import Role
 from projections.engine.projection import Fact
+from projections.engine.rounding import create_half_even
 from projections.engine.sql import Cursor, as_date, rows_where_one_of
 from projections.finance.open_items import TEXT, Line, SpanTable
 
@@ -30,7 +31,8 @@ PAYMENT_DELAYS = SpanTable("customer_delays", (("party_id", TEXT),), ("paid_mino
 class PaymentDelaysProjection:
     name = "payment_delays"
     # 1: apart from open items (their v8 kept these spans as ``payment_delays``)
-    schema_version = 1
+    # 2: keel_half_even, with which the cash forecast rounds the delays in the database
+    schema_version = 2
     tables = (PAYMENT_DELAYS.table, "delay_due_dates")
     query_indexes = PAYMENT_DELAYS.span_indexes
     folds = (Invoice.Issued, Payment.Event)
@@ -40,6 +42,7 @@ class PaymentDelaysProjection:
 
     def create(self, cur: Cursor) -> None:
         PAYMENT_DELAYS.create(cur)
+        create_half_even(cur)
         cur.execute("CREATE TABLE delay_due_dates (document_id TEXT PRIMARY KEY, due_date DATE NOT NULL)")
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
