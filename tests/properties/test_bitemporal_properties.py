@@ -23,7 +23,8 @@ from ledger.accounts import PAYABLES, RECEIVABLES, AccountType
 from ledger.chart_templates import default_account as account
 from ledger.invoice import Invoice
 from ledger.payables import Bill
-from projections.cash.forecasts import forecast, payment_delays
+from projections.cash.forecasts import forecast
+from projections.cash.timing import payment_delays
 from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
 from projections.finance.reports import profit_and_loss, receivables
 

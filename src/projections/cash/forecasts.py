@@ -31,28 +31,15 @@ from ledger.money import Money
 from ledger.policy import check_window
 from ledger.roles import Role
 from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
+from projections.cash.timing import looked_up, moved, timing_maps
 from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
-from projections.engine.rounding import whole_of_tenths
 from projections.engine.spans import spans_at
 from projections.engine.sql import Cursor, as_date, by_code_point
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
 from projections.finance.scope import ReportScope, read_position
-
-
-def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
-    """Per customer: the amount-weighted average days payments on invoices came after the due
-    date, over the payments dated by ``as_of`` and known at ``known_at`` (kept as running sums
-    by the payment-delays read model)."""
-    with db.read() as cur:
-        where, params = spans_at(cur, as_of, known_at)
-        cur.execute(f"SELECT party_id, paid_minor, late_minor_days FROM {PAYMENT_DELAYS.table} WHERE {where}", params)
-        rows = cur.fetchall()
-    return {
-        str(party): (Decimal(int(late)) / int(paid)).quantize(Decimal("0.1")) for party, paid, late in rows if int(paid)
-    }
 
 
 @dataclass(frozen=True)
@@ -86,44 +73,6 @@ class Forecast:
 Expected = tuple[str, date, int, int, int]  # source, expected day, money in, money out (minor units), items
 
 
-def _moved(cur: Cursor, day: str, days: str) -> str:
-    """SQL for ``day`` moved by ``days`` (a whole number), and not before tomorrow (the parameter)."""
-    if cur.dialect == "postgres":
-        return f"GREATEST(%s::date, {day} + {days})"
-    return f"max(%s, date({day}, printf('%+d days', {days})))"
-
-
-def _looked_up(cur: Cursor, kind: str, party: str, default: str) -> str:
-    """SQL for ``party``'s value in the ``kind`` map of the ``maps`` row (see ``_timing``), else
-    ``default``: a lookup per row in an object made once, never a join the planner could turn
-    into rows times customers."""
-    found = f"(SELECT {kind} FROM maps)"
-    if cur.dialect == "postgres":
-        return f"COALESCE(({found} ->> {party})::int, {default})"
-    return f"COALESCE(json_extract({found}, '$.\"' || {party} || '\"'), {default})"
-
-
-def _timing(cur: Cursor, as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
-    """CTEs ending in ``maps``, one row of JSON objects by customer: ``tenths``, the average
-    delay in tenths of a day (``payment_delays`` rounded alike, half to even), ``days`` the same
-    in whole days (rounded again, as ``Decimal.to_integral_value``) and ``terms``, the payment
-    terms in force on ``as_of``, as known at ``known_at``."""
-    at, at_params = spans_at(cur, as_of, known_at)
-    known, known_params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
-    agg = "jsonb_object_agg" if cur.dialect == "postgres" else "json_group_object"
-    sql = (
-        "late AS (SELECT party_id, CAST(keel_half_even(late_minor_days, paid_minor, 10) AS BIGINT) AS tenths"
-        f" FROM {PAYMENT_DELAYS.table} WHERE {at} AND paid_minor <> 0),"
-        " terms AS (SELECT customer_id, days FROM (SELECT customer_id, days, ROW_NUMBER() OVER"
-        " (PARTITION BY customer_id ORDER BY effective_date DESC, position DESC) AS n FROM customer_terms"
-        f" WHERE effective_date <= %s{known}) AS t WHERE n = 1),"
-        f" maps AS (SELECT (SELECT {agg}(party_id, tenths) FROM late) AS tenths,"
-        f" (SELECT {agg}(party_id, {whole_of_tenths('tenths')}) FROM late) AS days,"
-        f" (SELECT {agg}(customer_id, days) FROM terms) AS terms)"
-    )
-    return sql, [*at_params, as_of, *known_params]
-
-
 def _item_order(cur: Cursor) -> str:
     """``ForecastItem.key`` in SQL."""
     return ", ".join(["expected_on", *(by_code_point(cur, c) for c in ("source", "document_id", "party_id", "item"))])
@@ -146,22 +95,22 @@ def _from_the_database(
     each table's spans are searched once and no customer's delay travels to the database."""
     tomorrow = as_of + timedelta(days=1)
     with db.read() as cur:
-        timing, timing_params = _timing(cur, as_of, known_at)
+        timing, timing_params = timing_maps(cur, as_of, known_at)
         columns = "o.role, o.party_id, o.document_id, o.due_date, o.item, o.value_minor"
         receivable, payable = Role.RECEIVABLE.value, Role.PAYABLE.value
         documents, documents_params = open_items_of(cur, (receivable, payable), as_of, known_at, columns)
         at_s, at_s_params = spans_at(cur, as_of, known_at, alias="s")
-        delay = f"CASE WHEN o.role = %s THEN {_looked_up(cur, 'days', 'o.party_id', '0')} ELSE 0 END"
+        delay = f"CASE WHEN o.role = %s THEN {looked_up(cur, 'days', 'o.party_id', '0')} ELSE 0 END"
         after_close = (
-            f"{_looked_up(cur, 'terms', 's.customer_id', '30')} + {_looked_up(cur, 'days', 's.customer_id', '0')}"
+            f"{looked_up(cur, 'terms', 's.customer_id', '30')} + {looked_up(cur, 'days', 's.customer_id', '0')}"
         )
         sql = (
             f"WITH {timing}, o AS (SELECT CASE o.role WHEN %s THEN 'receivable' ELSE 'payable' END AS source,"
-            f" {_moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
+            f" {moved(cur, 'COALESCE(o.due_date, %s)', delay)} AS expected_on,"
             " COALESCE(o.document_id, '') AS document_id, COALESCE(o.party_id, '') AS party_id, NULL AS label,"
             f" o.due_date, o.item, o.value_minor FROM {documents} AS o"
             " UNION ALL SELECT 'pipeline',"
-            f" {_moved(cur, 's.expected_close', after_close)}, s.deal_id, s.customer_id,"
+            f" {moved(cur, 's.expected_close', after_close)}, s.deal_id, s.customer_id,"
             " s.title, s.expected_close, s.deal_id, s.weighted_minor FROM deal_spans s"
             " WHERE s.status = 'open' AND s.expected_close IS NOT NULL AND s.currency = %s"
             f" AND s.weighted_minor <> 0 AND {at_s})"
@@ -187,7 +136,7 @@ def _from_the_database(
             sql += (
                 " UNION ALL SELECT 1, source, expected_on, value_minor, 0, 0, document_id, party_id,"
                 " COALESCE(label, p.name, party_id), due_date, item,"
-                f" CASE WHEN source <> 'payable' THEN {_looked_up(cur, 'tenths', 'page.party_id', 'NULL')} END"
+                f" CASE WHEN source <> 'payable' THEN {looked_up(cur, 'tenths', 'page.party_id', 'NULL')} END"
                 f" FROM (SELECT * FROM o WHERE expected_on <= %s{later} ORDER BY {order} LIMIT %s) AS page"
                 " LEFT JOIN parties p ON p.id = page.party_id"
             )
