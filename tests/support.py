@@ -9,10 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from api.system import Keel
+from commands.access.keys import mint_key
 from commands.messages import (
     AllocationInput,
     CommandResult,
     DraftInvoice,
+    IssueApiKey,
     IssueInvoice,
     LineInput,
     RecordPayment,
@@ -98,3 +100,17 @@ def reported_open_items(keel: Keel, kind: str, as_of: date, known_at: Any) -> di
     for item in ageing(keel.views, kind, as_of, "EUR", known_at).items:
         sums[(item.document_id, item.currency)] += item.open_amount if kind == "receivables" else -item.open_amount
     return {k: v for k, v in sums.items() if v}
+
+
+def issue_key(keel: Keel, name: str, *roles: str) -> str:
+    minted = mint_key()
+    keel.app.handle(
+        IssueApiKey(
+            meta=Meta("setup"), key_id=minted.key_id, name=name, roles=roles, secret_sha256=minted.secret_sha256
+        )
+    )
+    return minted.token
+
+
+def bearer(token: str, **extra: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", **extra}

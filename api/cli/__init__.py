@@ -18,6 +18,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     entry_fx,
     entry_sales,
     entry_work,
+    exports,
     imports,
     lists,
     operations,

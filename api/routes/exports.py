@@ -1,15 +1,26 @@
-"""Exports for other tools: the books as a ledger-cli / hledger journal, streamed."""
+"""Exports for other tools: the books as a ledger-cli / hledger journal, streamed; the analysts'
+datasets as Parquet files (ADR 0060)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path as PathLib
+from typing import Annotated
 
-from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from api.answers import utc
 from api.deps import KeelDep, KnownAt, reads
+from ledger.errors import NotFound
+from ledger.policy import FIRST_DAY, LAST_DAY
 from projections.finance.export import journal_lines
+
+PARQUET = "application/vnd.apache.parquet"
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
@@ -34,4 +45,51 @@ def export_ledger(keel: KeelDep, known_at: KnownAt = None) -> StreamingResponse:
         body(),
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="books.journal"'},
+    )
+
+
+@router.get(
+    "/{dataset}.parquet",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {PARQUET: {"schema": {"type": "string", "format": "binary"}}}, "description": "The dataset"},
+        404: {"description": "No such dataset"},
+    },
+    dependencies=[reads("general_ledger", "chart", "documents")],
+)
+def export_parquet(
+    request: Request,
+    keel: KeelDep,
+    dataset: Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$", description="journal, events …")],
+    as_of: Annotated[
+        date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Business date; every date when omitted")
+    ] = None,
+    known_at: KnownAt = None,
+) -> FileResponse:
+    """One dataset of the analysts' export as a Parquet file, at (``as_of``, ``known_at``): typed
+    columns (money as decimal128, never float), the snapshot (log position, parameters) in the
+    file's metadata under ``keel.snapshot``; `keel export parquet DIR` writes them all."""
+    from api.exports.parquet import datasets_named, take_snapshot, write_dataset
+    from projections.exports.datasets import Sources
+
+    try:
+        (chosen,) = datasets_named([dataset])
+    except LookupError as exc:
+        raise NotFound(str(exc).strip("'\"")) from None
+    knowledge = getattr(request.state, "knowledge", None)
+    snapshot = take_snapshot(keel, as_of, utc(known_at), knowledge.position if knowledge else None)
+    handle, name = tempfile.mkstemp(prefix=f"keel-{dataset}-", suffix=".parquet")
+    os.close(handle)
+    path = PathLib(name)
+    try:
+        write_dataset(chosen, Sources(keel.views, keel.app), snapshot, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=PARQUET,
+        filename=f"{dataset}.parquet",
+        headers={"Keel-Position": str(snapshot.position)},
+        background=BackgroundTask(path.unlink, missing_ok=True),
     )

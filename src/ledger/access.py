@@ -57,7 +57,10 @@ _READS = frozenset({READ_CRM, READ_INVOICES, READ_FINANCE, READ_WORK, READ_REPOR
 ROLES: dict[str, frozenset[str]] = {
     # reads everything, exports and verifies; writes nothing
     "auditor": _READS | {EXPORT, READ_AUDIT, READ_OPERATIONS},
-    "analyst": frozenset({READ_REPORTS, EXPORT}),
+    # reads every report and list, the journal with its dimensions, the public event stream and
+    # the read models' status, and exports; writes nothing, and never reads the raw log (API key
+    # digests, password hashes) nor keys or webhooks (their secrets)
+    "analyst": _READS | {EXPORT, READ_EVENTS, READ_OPERATIONS},
     "sales": frozenset({READ_CRM, WRITE_CRM, WRITE_CUSTOMERS, READ_INVOICES, DRAFT_INVOICES, WRITE_EXPENSES}),
     "accountant": frozenset(
         {READ_CRM, WRITE_CUSTOMERS, READ_INVOICES, DRAFT_INVOICES, READ_FINANCE, WRITE_FINANCE, CLOSE_BOOKS}

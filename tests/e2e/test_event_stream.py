@@ -115,10 +115,13 @@ def test_each_role_sees_what_it_reads_types_filter_and_an_idle_stream_has_heartb
     served: tuple[Keel, str],
 ) -> None:
     keel, url = served
-    sales, analyst = issue_key(keel, "sally", "sales"), issue_key(keel, "ana", "analyst")
+    sales, admin = issue_key(keel, "sally", "sales"), issue_key(keel, "adam", "admin")
     customer(keel, 1)
     seen, _ = read(url, bearer(sales), 1)
     assert [e["data"]["type"] for e in seen] == ["customer.registered"]  # no API key events for sales
+    analyst, _ = read(url, bearer(issue_key(keel, "ana", "analyst")), 4)  # the public log, secrets left out
+    assert {e["data"]["type"] for e in analyst} >= {"apikey.issued", "customer.registered"}
+    assert all("sha256" not in json.dumps(e["data"]) for e in analyst)
 
     integration = bearer(issue_key(keel, "erp", "integration"))
     only, _ = read(url, integration, 1, types="customer.*")
@@ -126,7 +129,7 @@ def test_each_role_sees_what_it_reads_types_filter_and_an_idle_stream_has_heartb
     _, comments = read(url, integration, 0, after=keel.app.head_position(), heartbeat=1)
     assert comments == [": heartbeat"]
 
-    assert httpx.get(f"{url}/v1/events/stream", headers=bearer(analyst)).status_code == 403
+    assert httpx.get(f"{url}/v1/events/stream", headers=bearer(admin)).status_code == 403
     bad = httpx.get(f"{url}/v1/events/stream", headers=integration, params={"types": "invoice"})
     assert bad.status_code == 422 and "types" in bad.text
     resumed = httpx.get(f"{url}/v1/events/stream", headers={**integration, "Last-Event-ID": "x"})

@@ -1,0 +1,54 @@
+"""``keel export parquet``: the analysts' datasets at (as of, known at), as Parquet files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from api.cli.base import catch_up, export_app, fail, keel_system, knowledge
+from api.cli.output import out
+from api.cli.reports import AsOf, KnownAt
+
+
+@export_app.command("parquet")
+def export_parquet(
+    directory: Annotated[Path, typer.Argument(help="A new (or empty) directory for the files.", file_okay=False)],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", metavar="NAME", help="Only this dataset (repeatable).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a directory that is not empty.")] = False,
+) -> None:
+    """Write the datasets (the journal with every dimension, the event log …) as of a business date
+    and as known at a moment, as Parquet files with _provenance.json: every business date and
+    everything recorded when not given."""
+    from api.exports.parquet import datasets_named, export_snapshot, take_snapshot
+    from ledger.errors import DomainError
+
+    with keel_system() as keel:
+        catch_up(keel)
+        known = knowledge(keel, known_at)
+        try:
+            datasets_named(dataset or [])
+            snapshot = take_snapshot(
+                keel,
+                as_of.date() if as_of else None,
+                known.moment if known else None,
+                known.position if known else None,
+            )
+            started = time.perf_counter()
+            written = export_snapshot(keel, directory, snapshot, dataset or [], force)
+        except (DomainError, LookupError) as exc:
+            raise fail(str(exc).strip("'\"")) from None
+        seconds = time.perf_counter() - started
+    table = Table("dataset", "file", "rows", title=f"{directory} at log position {snapshot.position}")
+    for w in written:
+        table.add_row(w.dataset, w.file, f"{w.rows:,}")
+    out.print(table)
+    rows = sum(w.rows for w in written)
+    out.print(f"{rows:,} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)")

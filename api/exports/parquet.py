@@ -1,0 +1,146 @@
+"""The analysts' datasets as Parquet files (pyarrow), with their provenance.
+
+``export_snapshot`` writes the chosen datasets of one ``Snapshot`` into a directory: each file a
+batch at a time (memory stays flat whatever the history's size), each into a folder beside the
+target that becomes the target by one rename once everything is written, so a reader never sees
+half an export. ``_provenance.json`` says what the files are: the snapshot (as of, known at, log
+position), each file's rows and SHA-256, and a digest over all of it; each file carries the same
+snapshot in its metadata (``keel.snapshot``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from api.system import Keel
+from ledger.errors import InvalidValue
+from projections.exports.catalog import DATASETS
+from projections.exports.datasets import MONEY_SCALE, Dataset, Snapshot, Sources
+from projections.finance.scope import read_position
+
+PROVENANCE = "_provenance.json"
+_TYPES: dict[str, Callable[[], pa.DataType]] = {
+    "int64": pa.int64,
+    "text": pa.string,
+    "json": pa.string,
+    "bool": pa.bool_,
+    "date": pa.date32,
+    "timestamp": lambda: pa.timestamp("us", tz="UTC"),
+    "money": lambda: pa.decimal128(38, MONEY_SCALE),
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    dataset: str
+    file: str
+    rows: int
+    sha256: str
+
+
+def arrow_schema(dataset: Dataset, snapshot: Snapshot) -> pa.Schema:
+    fields = [
+        pa.field(c.name, _TYPES[c.kind](), metadata={"description": c.description, "kind": c.kind})
+        for c in dataset.columns
+    ]
+    return pa.schema(
+        fields, metadata={"keel.snapshot": json.dumps(snapshot_json(snapshot)), "keel.dataset": dataset.name}
+    )
+
+
+def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "as_of": snapshot.as_of.isoformat() if snapshot.as_of else None,
+        "known_at": snapshot.known_at.isoformat() if snapshot.known_at else None,
+        "position": snapshot.position,
+        "functional_currency": snapshot.functional_currency,
+    }
+
+
+def take_snapshot(keel: Keel, as_of: date | None, known_at: datetime | None, known_position: int | None) -> Snapshot:
+    """The snapshot an export reads: the log position known at ``known_at`` (or the head), no
+    further than the read models have folded. A ``known_at`` before the first event is refused."""
+    head = keel.app.head_position()
+    position = head if known_position is None else known_position
+    if known_at is not None and position == 0:
+        raise InvalidValue(f"known_at {known_at.isoformat()} is before the first event: nothing was known then")
+    with keel.views.read() as cur:
+        folded = read_position(cur)
+    return Snapshot(as_of, known_at, min(position, max(folded, 0)), keel.functional_currency)
+
+
+def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: Path) -> Written:
+    """One dataset into ``path``, a record batch at a time."""
+    schema = arrow_schema(dataset, snapshot)
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in dataset.batches(sources, snapshot):
+            columns = list(zip(*batch, strict=True))
+            arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            rows += len(batch)
+    return Written(dataset.name, path.name, rows, _sha256(path))
+
+
+def export_snapshot(
+    keel: Keel, directory: Path, snapshot: Snapshot, names: Sequence[str] = (), force: bool = False
+) -> list[Written]:
+    """Write ``names`` (all datasets if none) of ``snapshot`` into ``directory`` as Parquet, with
+    ``_provenance.json``. An existing directory that is not empty is refused unless ``force``
+    (then replaced whole, once the new export is complete)."""
+    chosen = datasets_named(names)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) and not force:
+        raise InvalidValue(f"{directory} exists and is not empty: choose another directory, or --force to replace it")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".partial", dir=directory.parent))
+    partial.chmod(0o755)  # mkdtemp's 0700 would outlive the rename: an export is for others to read
+    try:
+        sources = Sources(keel.views, keel.app)
+        written = [write_dataset(d, sources, snapshot, partial / f"{d.name}.parquet") for d in chosen]
+        (partial / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
+        if directory.exists():
+            shutil.rmtree(directory) if directory.is_dir() else directory.unlink()
+        os.replace(partial, directory)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return written
+
+
+def datasets_named(names: Sequence[str]) -> list[Dataset]:
+    unknown = [n for n in names if n not in DATASETS]
+    if unknown:
+        raise LookupError(f"no dataset {', '.join(unknown)}; there are {', '.join(DATASETS)}")
+    return [DATASETS[n] for n in (names or DATASETS)]
+
+
+def provenance(snapshot: Snapshot, written: Sequence[Written]) -> dict[str, Any]:
+    body = {
+        "schema": "keel.export",
+        "version": 1,
+        "snapshot": snapshot_json(snapshot),
+        "written_at": datetime.now(UTC).isoformat(),
+        "datasets": {w.dataset: {"file": w.file, "rows": w.rows, "sha256": w.sha256} for w in written},
+    }
+    canonical = json.dumps({k: v for k, v in body.items() if k != "written_at"}, sort_keys=True).encode()
+    return {**body, "digest": hashlib.sha256(canonical).hexdigest()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

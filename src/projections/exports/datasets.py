@@ -1,0 +1,60 @@
+"""What an export holds: datasets of typed columns, read in batches at one snapshot.
+
+A dataset is a table an analyst can load as it is: every column typed (money a decimal, never a
+float; dates and moments as such), every dimension spelled out. It is read at a ``Snapshot``:
+as of a business date, as known at a moment, and bounded by a log position taken when the
+export starts, so batches read one after another (each a short query) add up to one consistent
+answer while projections fold on. The writers (Parquet, DuckDB) live at the edge (``api``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from projections.engine.db import ViewDatabase
+from projections.engine.reading import EventLog
+
+Kind = Literal["int64", "text", "date", "timestamp", "money", "json", "bool"]
+BATCH_ROWS = 20_000  # rows a batch: a few MB of Python objects, whatever the dataset's size
+MONEY_SCALE = 4  # decimal places of a money column: every ISO 4217 currency's minor unit fits
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where an export stands on both time axes. ``as_of`` None: every business date;
+    ``known_at`` None: everything recorded up to ``position`` (the log's head when it began)."""
+
+    as_of: date | None
+    known_at: datetime | None
+    position: int
+    functional_currency: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a dataset reads: the read models and, for the log itself, the log."""
+
+    views: ViewDatabase
+    log: EventLog
+
+
+Batches = Callable[[Sources, Snapshot], Iterator[list[tuple[Any, ...]]]]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    batches: Batches
+    reads: tuple[str, ...]  # the projections it reads (caught up before an export)

@@ -1,0 +1,71 @@
+"""The event log as a dataset: every public event (the schema webhooks and the stream use, secrets
+left out) with its position, moments and aggregate, its data as JSON text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from projections.exports.datasets import BATCH_ROWS, Column, Dataset, Snapshot, Sources
+from projections.public_events import public_event
+
+COLUMNS = (
+    Column("position", "int64", "The event's log position"),
+    Column("recorded_at", "timestamp", "When it was recorded (UTC)"),
+    Column("effective_date", "date", "Its business date, if it has one"),
+    Column("event_id", "text", "A stable id, the same as on webhooks and the stream"),
+    Column("type", "text", "The public type, `<context>.<event>`"),
+    Column("version", "int64", "The type's version"),
+    Column("aggregate_type", "text", "What it happened to"),
+    Column("aggregate_id", "text", "Which one"),
+    Column("actor", "text", "Who caused it"),
+    Column("data", "json", "Its fields, as JSON (decimals as strings)"),
+)
+
+
+def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[list[tuple[Any, ...]]]:
+    """The public events up to the snapshot's position (the last recorded by ``known_at``), and of
+    those with a business date, the ones dated by ``as_of``."""
+    log, after = sources.log, 0
+    while after < snapshot.position:
+        page = log.read_log(after, min(BATCH_ROWS, snapshot.position - after))
+        if not page:
+            return
+        times = log.times_of([position for position, _ in page])
+        batch = []
+        for position, event in page:
+            found = public_event(position, times.get(position), event)
+            if found is None or _later(found["effective_date"], snapshot.as_of):
+                continue
+            batch.append(
+                (
+                    position,
+                    times.get(position),
+                    date.fromisoformat(found["effective_date"]) if found["effective_date"] else None,
+                    found["id"],
+                    found["type"],
+                    found["version"],
+                    found["aggregate"]["type"],
+                    found["aggregate"]["id"],
+                    found["actor"],
+                    json.dumps(found["data"], ensure_ascii=False, separators=(",", ":")),
+                )
+            )
+        after = page[-1][0]
+        if batch:
+            yield batch
+
+
+def _later(effective: str | None, as_of: date | None) -> bool:
+    return as_of is not None and effective is not None and date.fromisoformat(effective) > as_of
+
+
+EVENTS = Dataset(
+    "events",
+    "The log: every public event recorded by known_at (those with a business date: dated by as_of)",
+    COLUMNS,
+    log_batches,
+    (),
+)
