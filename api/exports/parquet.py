@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.exports.catalog import DATASETS
-from projections.exports.datasets import MONEY_SCALE, Dataset, Snapshot, Sources
+from projections.exports.datasets import MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
 from projections.finance.scope import read_position
 
 PROVENANCE = "_provenance.json"
@@ -87,11 +88,21 @@ def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: 
     rows = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for batch in dataset.batches(sources, snapshot):
-            columns = list(zip(*batch, strict=True))
-            arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
+            arrays = [_array(values, field.type) for values, field in zip(batch, schema, strict=True)]
             writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            rows += len(batch)
+            rows += len(arrays[0])
     return Written(dataset.name, path.name, rows, _sha256(path))
+
+
+def _array(values: Sequence[Any] | MinorUnits, kind: pa.DataType) -> pa.Array:
+    if not isinstance(values, MinorUnits):
+        return pa.array(values, type=kind)
+    # Minor units scaled to the column's 4 places (checked: a value past 64 bits raises), then
+    # read as decimals of 4 places: decimal128(38, 0) and (38, 4) share their layout, so a view
+    # divides by 10^4 exactly, with no Decimal made per row.
+    scale = pa.array([10 ** (MONEY_SCALE - e) for e in values.exponents], type=pa.int64())
+    scaled = pc.multiply_checked(pa.array(values.values, type=pa.int64()), scale)
+    return scaled.cast(pa.decimal128(38, 0)).view(kind)
 
 
 def export_snapshot(

@@ -9,7 +9,8 @@ answer while projections fold on. The writers (Parquet, DuckDB) live at the edge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from projections.engine.reading import EventLog
 
 Kind = Literal["int64", "text", "date", "timestamp", "money", "json", "bool"]
 BATCH_ROWS = 20_000  # rows a batch: a few MB of Python objects, whatever the dataset's size
+# Batches are columns, not rows: a writer converts a column in one call, at C speed.
 MONEY_SCALE = 4  # decimal places of a money column: every ISO 4217 currency's minor unit fits
 
 
@@ -48,7 +50,17 @@ class Sources:
     log: EventLog
 
 
-Batches = Callable[[Sources, Snapshot], Iterator[list[tuple[Any, ...]]]]
+@dataclass(frozen=True)
+class MinorUnits:
+    """A money column as integers: ``values[i]`` units of 10^-``exponents[i]`` (a currency's minor
+    unit), so a writer makes exact decimals without a Python ``Decimal`` per row."""
+
+    values: Sequence[int]
+    exponents: Sequence[int]
+
+
+Batch = list[Sequence[Any] | MinorUnits]  # a batch's columns, in the dataset's order
+Batches = Callable[[Sources, Snapshot], Iterator[Batch]]
 
 
 @dataclass(frozen=True)
@@ -58,3 +70,15 @@ class Dataset:
     columns: tuple[Column, ...]
     batches: Batches
     reads: tuple[str, ...]  # the projections it reads (caught up before an export)
+
+
+def pages_ahead(
+    fetch: Callable[[tuple[Any, ...]], list[Any]], start: tuple[Any, ...], key: Callable[[Any], tuple[Any, ...]]
+) -> Iterator[list[Any]]:
+    """The pages of a keyset query (``fetch`` the rows after a key), each next one read in a thread
+    while this one is converted and written: the driver waits for the database without the GIL."""
+    with ThreadPoolExecutor(1, thread_name_prefix="keel-export") as ahead:
+        future = ahead.submit(fetch, start)
+        while rows := future.result():
+            future = ahead.submit(fetch, key(rows[-1]))
+            yield rows

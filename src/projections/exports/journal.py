@@ -9,9 +9,18 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from ledger.money import from_minor
+from ledger.money import minor_units
 from projections.engine.sql import as_date, as_datetime
-from projections.exports.datasets import BATCH_ROWS, Column, Dataset, Snapshot, Sources
+from projections.exports.datasets import (
+    BATCH_ROWS,
+    Batch,
+    Column,
+    Dataset,
+    MinorUnits,
+    Snapshot,
+    Sources,
+    pages_ahead,
+)
 from projections.finance.chart import labels
 
 LATEST = date(9999, 12, 30)  # no as_of: the chart as it stands (as known at the snapshot)
@@ -45,7 +54,7 @@ COLUMNS = (
 )
 
 
-def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[list[tuple[Any, ...]]]:
+def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     """The lines dated by ``as_of`` and recorded by ``known_at``, up to the snapshot's position, in
     log order; a batch a query, continued after the last (position, line) of the one before."""
     db, fc = sources.views, snapshot.functional_currency
@@ -60,51 +69,51 @@ def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[list[tuple
     with db.read() as cur:
         cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {' AND '.join(where)}", params)
         chart = labels(cur, snapshot.as_of or LATEST, snapshot.known_at, sorted(str(r[0]) for r in cur.fetchall()))
-    after = (0, -1)
-    while True:
+    exponent: dict[str, int] = {}
+    sql = (
+        "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"
+        " l.event_topic, l.account, l.currency, l.amount_minor, l.value_minor, l.party_id, p.name,"
+        " l.document_id, l.cost_center, l.project_id, l.tax_code, l.role, l.memo"
+        " FROM gl_lines l LEFT JOIN parties p ON p.id = l.party_id"
+        f" WHERE {' AND '.join(where)} AND (l.position, l.line_no) > (%s, %s)"
+        " ORDER BY l.position, l.line_no LIMIT %s"
+    )
+
+    def fetch(after: tuple[Any, ...]) -> list[Any]:
         with db.read() as cur:
-            cur.execute(
-                "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"
-                " l.event_topic, l.account, l.currency, l.amount_minor, l.value_minor, l.party_id, p.name,"
-                " l.document_id, l.cost_center, l.project_id, l.tax_code, l.role, l.memo"
-                " FROM gl_lines l LEFT JOIN parties p ON p.id = l.party_id"
-                f" WHERE {' AND '.join(where)} AND (l.position, l.line_no) > (%s, %s)"
-                " ORDER BY l.position, l.line_no LIMIT %s",
-                [*params, *after, BATCH_ROWS],
-            )
-            rows = cur.fetchall()
-        if not rows:
-            return
-        batch = []
-        for r in rows:
-            acct = chart[str(r[7])]
-            amount, value = from_minor(int(r[9]), str(r[8])), from_minor(int(r[10]), fc)
-            zero, fzero = from_minor(0, str(r[8])), from_minor(0, fc)
-            batch.append(
-                (
-                    int(r[0]),
-                    int(r[1]),
-                    as_datetime(r[2]),
-                    as_date(r[3]),
-                    f"{r[4]}:{r[5]}",
-                    r[4],
-                    r[6],
-                    r[7],
-                    acct.name,
-                    acct.type,
-                    acct.subtype,
-                    r[8],
-                    max(amount, zero),
-                    max(-amount, zero),
-                    max(value, fzero),
-                    max(-value, fzero),
-                    fc,
-                    *r[11:18],
-                    r[18],
-                )
-            )
-        yield batch
-        after = (int(rows[-1][0]), int(rows[-1][1]))
+            cur.execute(sql, [*params, *after, BATCH_ROWS])
+            return cur.fetchall()
+
+    for rows in pages_ahead(fetch, (0, -1), lambda last: (int(last[0]), int(last[1]))):
+        columns = list(zip(*rows, strict=True))  # one transposition, in C
+        (position, line_no, recorded, effective, source, version, topic, account, currency, amount, value) = columns[
+            :11
+        ]
+        accounts = [chart[str(code)] for code in account]
+        for code in set(currency) - set(exponent):
+            exponent[code] = minor_units(code)
+        exponents = [exponent[c] for c in currency]
+        functional = [minor_units(fc)] * len(rows)
+        yield [
+            position,
+            line_no,
+            [as_datetime(t) for t in recorded],
+            [as_date(d) for d in effective],
+            [f"{s}:{v}" for s, v in zip(source, version, strict=True)],
+            source,
+            topic,
+            account,
+            [a.name for a in accounts],
+            [a.type for a in accounts],
+            [a.subtype for a in accounts],
+            currency,
+            MinorUnits([max(int(a), 0) for a in amount], exponents),
+            MinorUnits([max(-int(a), 0) for a in amount], exponents),
+            MinorUnits([max(int(v), 0) for v in value], functional),
+            MinorUnits([max(-int(v), 0) for v in value], functional),
+            [fc] * len(rows),
+            *columns[11:],
+        ]
 
 
 JOURNAL = Dataset(

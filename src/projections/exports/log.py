@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
-from projections.exports.datasets import BATCH_ROWS, Column, Dataset, Snapshot, Sources
+from projections.exports.datasets import BATCH_ROWS, Batch, Column, Dataset, Snapshot, Sources
 from projections.public_events import public_event
 
 COLUMNS = (
@@ -25,7 +24,7 @@ COLUMNS = (
 )
 
 
-def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[list[tuple[Any, ...]]]:
+def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     """The public events up to the snapshot's position (the last recorded by ``known_at``), and of
     those with a business date, the ones dated by ``as_of``."""
     log, after = sources.log, 0
@@ -55,7 +54,7 @@ def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[list[tuple[Any
             )
         after = page[-1][0]
         if batch:
-            yield batch
+            yield [list(column) for column in zip(*batch, strict=True)]
 
 
 def _later(effective: str | None, as_of: date | None) -> bool:
