@@ -34,17 +34,15 @@ def export_parquet(
         catch_up(keel)
         known = knowledge(keel, known_at)
         try:
-            datasets_named(dataset or [])
-            snapshot = take_snapshot(
-                keel,
-                as_of.date() if as_of else None,
-                known.moment if known else None,
-                known.position if known else None,
-            )
+            chosen = datasets_named(dataset or [])
+            moment, position = (known.moment, known.position) if known else (None, None)
+            snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
             started = time.perf_counter()
             written = export_snapshot(keel, directory, snapshot, dataset or [], force)
         except (DomainError, LookupError) as exc:
             raise fail(str(exc).strip("'\"")) from None
+        except OSError as exc:  # the disk, permissions: one line, nothing left half-written
+            raise fail(f"{directory}: {exc.strerror or exc}") from None
         seconds = time.perf_counter() - started
     table = Table("dataset", "file", "rows", title=f"{directory} at log position {snapshot.position}")
     for w in written:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.exports.catalog import DATASETS
 from projections.exports.datasets import MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
-from projections.finance.scope import read_position
 
 PROVENANCE = "_provenance.json"
 _TYPES: dict[str, Callable[[], pa.DataType]] = {
@@ -70,16 +69,24 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def take_snapshot(keel: Keel, as_of: date | None, known_at: datetime | None, known_position: int | None) -> Snapshot:
+def take_snapshot(
+    keel: Keel,
+    as_of: date | None,
+    known_at: datetime | None,
+    known_position: int | None,
+    datasets: Sequence[Dataset],
+    scopes: frozenset[str] | None = None,
+) -> Snapshot:
     """The snapshot an export reads: the log position known at ``known_at`` (or the head), no
-    further than the read models have folded. A ``known_at`` before the first event is refused."""
-    head = keel.app.head_position()
-    position = head if known_position is None else known_position
+    further than the slowest read model the ``datasets`` read has folded, so every file of an
+    export stands at one position. A ``known_at`` before the first event is refused."""
+    position = keel.app.head_position() if known_position is None else known_position
     if known_at is not None and position == 0:
         raise InvalidValue(f"known_at {known_at.isoformat()} is before the first event: nothing was known then")
-    with keel.views.read() as cur:
-        folded = read_position(cur)
-    return Snapshot(as_of, known_at, min(position, max(folded, 0)), keel.functional_currency)
+    folded = keel.engine.positions()
+    for name in {name for d in datasets for name in d.reads}:
+        position = min(position, folded.get(name, 0))
+    return Snapshot(as_of, known_at, position, keel.functional_currency, scopes)
 
 
 def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: Path) -> Written:
@@ -97,11 +104,15 @@ def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: 
 def _array(values: Sequence[Any] | MinorUnits, kind: pa.DataType) -> pa.Array:
     if not isinstance(values, MinorUnits):
         return pa.array(values, type=kind)
-    # Minor units scaled to the column's 4 places (checked: a value past 64 bits raises), then
-    # read as decimals of 4 places: decimal128(38, 0) and (38, 4) share their layout, so a view
-    # divides by 10^4 exactly, with no Decimal made per row.
+    # Minor units scaled to the column's 4 places, then read as decimals of 4 places:
+    # decimal128(38, 0) and (38, 4) share their layout, so a view divides by 10^4 exactly, with no
+    # Decimal made per row. A value past 64 bits once scaled (checked) takes the exact slow way.
     scale = pa.array([10 ** (MONEY_SCALE - e) for e in values.exponents], type=pa.int64())
-    scaled = pc.multiply_checked(pa.array(values.values, type=pa.int64()), scale)
+    try:
+        scaled = pc.multiply_checked(pa.array(values.values, type=pa.int64()), scale)
+    except pa.ArrowInvalid:
+        exact = [Decimal(v).scaleb(-e) for v, e in zip(values.values, values.exponents, strict=True)]
+        return pa.array(exact, type=kind)
     return scaled.cast(pa.decimal128(38, 0)).view(kind)
 
 
@@ -109,24 +120,32 @@ def export_snapshot(
     keel: Keel, directory: Path, snapshot: Snapshot, names: Sequence[str] = (), force: bool = False
 ) -> list[Written]:
     """Write ``names`` (all datasets if none) of ``snapshot`` into ``directory`` as Parquet, with
-    ``_provenance.json``. An existing directory that is not empty is refused unless ``force``
-    (then replaced whole, once the new export is complete)."""
+    ``_provenance.json``. An existing directory that is not empty is refused unless ``force``:
+    then it is moved aside, the new export renamed into its place, and only then deleted."""
     chosen = datasets_named(names)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())) and not force:
+    target = directory.absolute()
+    if directory.is_symlink() or (target.exists() and not target.is_dir()):
+        raise InvalidValue(f"{directory} is not a directory Keel may write: choose a new one")
+    if Path.cwd().resolve().is_relative_to(target.resolve()):
+        raise InvalidValue(f"{directory} holds the current directory: choose a new one")
+    if target.exists() and any(target.iterdir()) and not force:
         raise InvalidValue(f"{directory} exists and is not empty: choose another directory, or --force to replace it")
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".partial", dir=directory.parent))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     partial.chmod(0o755)  # mkdtemp's 0700 would outlive the rename: an export is for others to read
     try:
         sources = Sources(keel.views, keel.app)
         written = [write_dataset(d, sources, snapshot, partial / f"{d.name}.parquet") for d in chosen]
         (partial / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
-        if directory.exists():
-            shutil.rmtree(directory) if directory.is_dir() else directory.unlink()
-        os.replace(partial, directory)
+        replaced = target.with_name(f"{partial.name}.replaced") if target.exists() else None
+        if replaced is not None:
+            target.rename(replaced)
+        partial.rename(target)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    if replaced is not None:
+        shutil.rmtree(replaced, ignore_errors=True)
     return written
 
 

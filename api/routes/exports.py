@@ -11,11 +11,10 @@ from pathlib import Path as PathLib
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import StreamingResponse
 
 from api.answers import utc
-from api.deps import KeelDep, KnownAt, reads
+from api.deps import KeelDep, KnownAt, PrincipalDep, reads
 from ledger.errors import NotFound
 from ledger.policy import FIRST_DAY, LAST_DAY
 from projections.finance.export import journal_lines
@@ -50,46 +49,60 @@ def export_ledger(keel: KeelDep, known_at: KnownAt = None) -> StreamingResponse:
 
 @router.get(
     "/{dataset}.parquet",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {"content": {PARQUET: {"schema": {"type": "string", "format": "binary"}}}, "description": "The dataset"},
         404: {"description": "No such dataset"},
     },
-    dependencies=[reads("general_ledger", "chart", "documents")],
+    dependencies=[reads("general_ledger", "chart")],
 )
 def export_parquet(
     request: Request,
     keel: KeelDep,
+    principal: PrincipalDep,
     dataset: Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$", description="journal, events …")],
     as_of: Annotated[
         date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Business date; every date when omitted")
     ] = None,
     known_at: KnownAt = None,
-) -> FileResponse:
+) -> StreamingResponse:
     """One dataset of the analysts' export as a Parquet file, at (``as_of``, ``known_at``): typed
     columns (money as decimal128, never float), the snapshot (log position, parameters) in the
-    file's metadata under ``keel.snapshot``; `keel export parquet DIR` writes them all."""
+    file's metadata under ``keel.snapshot``; the log holds the events the caller's stream would
+    show it. `keel export parquet DIR` writes them all."""
     from api.exports.parquet import datasets_named, take_snapshot, write_dataset
     from projections.exports.datasets import Sources
 
     try:
-        (chosen,) = datasets_named([dataset])
+        chosen = datasets_named([dataset])
     except LookupError as exc:
         raise NotFound(str(exc).strip("'\"")) from None
     knowledge = getattr(request.state, "knowledge", None)
-    snapshot = take_snapshot(keel, as_of, utc(known_at), knowledge.position if knowledge else None)
+    position = knowledge.position if knowledge else None
+    snapshot = take_snapshot(keel, as_of, utc(known_at), position, chosen, principal.scopes)
     handle, name = tempfile.mkstemp(prefix=f"keel-{dataset}-", suffix=".parquet")
     os.close(handle)
     path = PathLib(name)
     try:
-        write_dataset(chosen, Sources(keel.views, keel.app), snapshot, path)
+        write_dataset(chosen[0], Sources(keel.views, keel.app), snapshot, path)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return FileResponse(
-        path,
+
+    def body() -> Iterator[bytes]:
+        try:  # the file goes however the response ends: sent or cut off
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    yield chunk
+        finally:
+            path.unlink(missing_ok=True)
+
+    return StreamingResponse(
+        body(),
         media_type=PARQUET,
-        filename=f"{dataset}.parquet",
-        headers={"Keel-Position": str(snapshot.position)},
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={
+            "Content-Disposition": f'attachment; filename="{dataset}.parquet"',
+            "Content-Length": str(path.stat().st_size),
+            "Keel-Position": str(snapshot.position),
+        },
     )

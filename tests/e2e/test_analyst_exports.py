@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.demo import load_demo
-from api.exports.parquet import PROVENANCE, export_snapshot, take_snapshot
+from api.exports.parquet import PROVENANCE, datasets_named, export_snapshot, take_snapshot
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
@@ -38,7 +38,7 @@ def demo(keel: Keel) -> Keel:
 
 def snapshot_of(keel: Keel, directory: Path, as_of: date | None, known_at: datetime | None = None) -> Path:
     position = keel.app.position_at(known_at) if known_at else None
-    export_snapshot(keel, directory, take_snapshot(keel, as_of, known_at, position))
+    export_snapshot(keel, directory, take_snapshot(keel, as_of, known_at, position, datasets_named([])))
     return directory
 
 
@@ -72,7 +72,7 @@ def test_every_column_is_typed_and_money_is_decimal(demo: Keel, tmp_path: Path) 
     journal = pq.read_table(snapshot / "journal.parquet")
     assert journal.schema.field("debit").type == pa.decimal128(38, 4)
     assert journal.schema.field("effective_date").type == pa.date32()
-    dimensions = {"party_id", "party_name", "document_id", "cost_center", "project_id", "tax_code"}
+    dimensions = {"party_id", "document_id", "cost_center", "project_id", "tax_code"}
     assert dimensions <= set(journal.column_names)
     assert journal.column("cost_center").null_count < journal.num_rows  # the demo books by cost center
     total = duckdb.execute(
@@ -110,6 +110,8 @@ def test_an_export_is_whole_or_nothing_and_refuses_what_it_would_overwrite(demo:
     assert unknown.exit_code == 1 and "no dataset nope" in unknown.output and not (tmp_path / "x").exists()
     early = runner.invoke(cli, ["export", "parquet", str(tmp_path / "y"), "--known-at", "2001-01-01T00:00:00"], env=env)
     assert early.exit_code == 1 and "before the first event" in early.output and not (tmp_path / "y").exists()
+    here = runner.invoke(cli, ["export", "parquet", str(Path.cwd()), "--force"], env=env)
+    assert here.exit_code == 1 and "holds the current directory" in here.output
     done = runner.invoke(cli, ["export", "parquet", str(target), "--force", "--as-of", "2026-09-30"], env=env)
     assert done.exit_code == 0, done.output
     assert sorted(p.name for p in target.iterdir()) == [PROVENANCE, "events.parquet", "journal.parquet"]
@@ -138,3 +140,16 @@ def test_the_analyst_downloads_a_dataset_and_the_sales_role_may_not(
     assert missing.status_code == 404 and "no dataset ledgers" in missing.json()["detail"]
     early = client.get("/v1/exports/events.parquet?known_at=2001-01-01T00:00:00Z", headers=bearer(analyst))
     assert early.status_code == 422 and "known_at" in early.json()["detail"]
+
+
+def test_the_log_holds_what_the_caller_s_stream_would_show_it(secured: tuple[Keel, TestClient], tmp_path: Path) -> None:
+    keel, client = secured
+    analyst, accountant = issue_key(keel, "ana", "analyst"), issue_key(keel, "acc", "accountant")
+    types = {}
+    for name, key in (("analyst", analyst), ("accountant", accountant)):
+        answer = client.get("/v1/exports/events.parquet", headers=bearer(key))
+        assert answer.status_code == 200, answer.text
+        (tmp_path / name).write_bytes(answer.content)
+        types[name] = set(pq.read_table(tmp_path / name).column("type").to_pylist())
+    assert "apikey.issued" in types["analyst"] and "apikey.issued" not in types["accountant"]
+    assert "invoice.issued" in types["accountant"] and types["accountant"] < types["analyst"]

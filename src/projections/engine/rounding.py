@@ -40,7 +40,8 @@ def whole_of_tenths(tenths: str) -> str:
     q = f"({tenths} / 10)"  # integer division truncates toward zero: the remainder keeps the sign
     left = f"abs({tenths} - {q} * 10)"
     odd = f"{q} - {q} / 2 * 2 <> 0"
-    return f"({q} + CASE WHEN {left} > 5 OR ({left} = 5 AND {odd}) THEN sign({tenths}) ELSE 0 END)"
+    away = f"CASE WHEN {tenths} < 0 THEN -1 ELSE 1 END"  # sign(): a float on PostgreSQL, new in SQLite 3.35
+    return f"({q} + CASE WHEN {left} > 5 OR ({left} = 5 AND {odd}) THEN {away} ELSE 0 END)"
 
 
 def create_half_even(cur: Cursor) -> None:

@@ -40,6 +40,7 @@ class Snapshot:
     known_at: datetime | None
     position: int
     functional_currency: str
+    scopes: frozenset[str] | None = None  # the caller's, where a dataset shows less to some (None: all)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The journal as a dataset: every line posted, with its account as the chart had it and every
-dimension (party, document, cost center, project, tax code), in the line's currency and in the
+dimension (party, document, cost center, project, tax code; names of parties are not kept as they
+were known then, so the file has their ids), in the line's currency and in the
 functional one. Summed per account and currency it is the trial balance (a test checks it through
 DuckDB over the Parquet file)."""
 
@@ -44,7 +45,6 @@ COLUMNS = (
     Column("functional_credit", "money", "Valued in the functional currency"),
     Column("functional_currency", "text", "The books' functional currency"),
     Column("party_id", "text", "Customer, supplier or person"),
-    Column("party_name", "text", "Their name"),
     Column("document_id", "text", "The invoice, bill or claim the line settles or raises"),
     Column("cost_center", "text", "Cost center (Keel's departments)"),
     Column("project_id", "text", "Project"),
@@ -72,9 +72,9 @@ def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     exponent: dict[str, int] = {}
     sql = (
         "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"
-        " l.event_topic, l.account, l.currency, l.amount_minor, l.value_minor, l.party_id, p.name,"
+        " l.event_topic, l.account, l.currency, l.amount_minor, l.value_minor, l.party_id,"
         " l.document_id, l.cost_center, l.project_id, l.tax_code, l.role, l.memo"
-        " FROM gl_lines l LEFT JOIN parties p ON p.id = l.party_id"
+        " FROM gl_lines l"
         f" WHERE {' AND '.join(where)} AND (l.position, l.line_no) > (%s, %s)"
         " ORDER BY l.position, l.line_no LIMIT %s"
     )
@@ -121,5 +121,5 @@ JOURNAL = Dataset(
     "Every line posted, with its account and every dimension, dated by as_of and recorded by known_at",
     COLUMNS,
     journal_batches,
-    ("general_ledger", "chart", "documents"),
+    ("general_ledger", "chart"),
 )

@@ -1,5 +1,6 @@
 """The event log as a dataset: every public event (the schema webhooks and the stream use, secrets
-left out) with its position, moments and aggregate, its data as JSON text."""
+left out) with its position, moments and aggregate, its data as JSON text; to a caller over HTTP,
+only the events its stream would show it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from projections.exports.datasets import BATCH_ROWS, Batch, Column, Dataset, Snapshot, Sources
-from projections.public_events import public_event
+from projections.public_events import public_event, visible
 
 COLUMNS = (
     Column("position", "int64", "The event's log position"),
@@ -38,6 +39,8 @@ def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
             found = public_event(position, times.get(position), event)
             if found is None or _later(found["effective_date"], snapshot.as_of):
                 continue
+            if snapshot.scopes is not None and not visible(snapshot.scopes, found["type"]):
+                continue  # what the caller's stream would not show it
             batch.append(
                 (
                     position,
