@@ -23,7 +23,8 @@ from api.exports.parquet import PROVENANCE, datasets_named, export_snapshot, tak
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
-from projections.finance.reports import profit_and_loss, trial_balance
+from projections.exports.catalog import DATASETS
+from projections.finance.reports import profit_and_loss, receivables, trial_balance
 
 END_OF_Q3 = date(2026, 9, 30)
 FOURTH_OF_AUGUST = datetime(2026, 8, 4, 23, 59, 59, tzinfo=UTC)
@@ -61,6 +62,19 @@ def test_duckdb_over_the_snapshot_gives_keel_s_trial_balance_and_p_and_l(demo: K
     statement = profit_and_loss(demo.views, date(2026, 1, 1), END_OF_Q3, demo.functional_currency)
     assert results["income"] == statement.total_income > 0
     assert -results["expense"] == statement.total_expenses > 0
+
+
+def test_the_open_items_file_sums_to_keel_s_receivables_as_known_then(demo: Keel, tmp_path: Path) -> None:
+    for known_at in (FOURTH_OF_AUGUST, None):
+        items = snapshot_of(demo, tmp_path / f"open-{known_at is None}", END_OF_Q3, known_at) / "open_items.parquet"
+        owed = duckdb.execute(
+            "SELECT party_id, currency, SUM(open_amount) FROM read_parquet(?) WHERE role = 'receivable'"
+            " GROUP BY ALL HAVING SUM(open_amount) <> 0 ORDER BY ALL",
+            [str(items)],
+        ).fetchall()
+        report = receivables(demo.views, END_OF_Q3, known_at).rows
+        assert owed == sorted((r.customer_id, r.currency, r.receivable) for r in report if r.receivable)
+        assert owed
 
 
 def test_every_column_is_typed_and_money_is_decimal(demo: Keel, tmp_path: Path) -> None:
@@ -114,7 +128,7 @@ def test_an_export_is_whole_or_nothing_and_refuses_what_it_would_overwrite(demo:
     assert here.exit_code == 1 and "holds the current directory" in here.output
     done = runner.invoke(cli, ["export", "parquet", str(target), "--force", "--as-of", "2026-09-30"], env=env)
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in target.iterdir()) == [PROVENANCE, "events.parquet", "journal.parquet"]
+    assert sorted(p.name for p in target.iterdir()) == [PROVENANCE, *sorted(f"{d}.parquet" for d in DATASETS)]
     assert [p for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
 
 
