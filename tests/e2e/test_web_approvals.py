@@ -115,8 +115,9 @@ def test_forged_forms_and_roles_without_the_scope_are_refused(web: TestClient, k
     assert web.post(url, data={**fields, "csrf": "forged"}, headers=ORIGIN).status_code == 403
     assert web.post(url, data=fields, headers={"Origin": "http://evil.test"}).status_code == 403
     assert web.get(f"/v1/expense-claims/{claim['id']}").json()["status"] == "submitted"
-    log_in(web, "ian")  # an analyst: no expense claims at all
+    log_in(web, "ada")  # an administrator: no expense claims at all
     assert web.get("/approvals").status_code == 403
+    log_in(web, "ian")  # an analyst reads the books, approves nothing
     page = web.get("/reports/trial-balance")
     assert "/approvals" not in page.text  # nor in the menu
     refused = web.post(url, data={**fields, "csrf": csrf_of(page.text)}, headers=ORIGIN)

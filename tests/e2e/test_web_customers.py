@@ -206,8 +206,11 @@ def test_roles_and_forged_forms_are_refused(web: TestClient, keel: Keel) -> None
         web.post(f"/customers/{customer_id}/contacts", data=contact | {"csrf": token}, headers=ORIGIN).status_code
         == 403
     )
-    log_in(web, "ian")  # the analyst: the 360 as a report, no list
-    assert web.get("/customers").status_code == 403 and web.get(f"/customers/{customer_id}").status_code == 200
+    log_in(web, "ian")  # the analyst reads the list and the 360, registers nobody
+    assert web.get("/customers").status_code == 200 and web.get(f"/customers/{customer_id}").status_code == 200
+    assert web.get("/customers/new").status_code == 403
+    log_in(web, "ada")  # the administrator: neither
+    assert web.get("/customers").status_code == 403 and web.get(f"/customers/{customer_id}").status_code == 403
     log_in(web, "sam")
     missing = web.post("/customers/new", data={"name": "No token"}, headers=ORIGIN)
     assert missing.status_code == 403 and "CSRF" in missing.text
