@@ -140,7 +140,12 @@ def export_snapshot(
         replaced = target.with_name(f"{partial.name}.replaced") if target.exists() else None
         if replaced is not None:
             target.rename(replaced)
-        partial.rename(target)
+        try:
+            partial.rename(target)
+        except BaseException:
+            if replaced is not None:  # the old export back where it was
+                replaced.rename(target)
+            raise
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
