@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.exports.catalog import DATASETS
-from projections.exports.datasets import MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
+from projections.exports.datasets import DECIMAL_SCALE, MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
 
 PROVENANCE = "_provenance.json"
 _TYPES: dict[str, Callable[[], pa.DataType]] = {
@@ -39,6 +39,7 @@ _TYPES: dict[str, Callable[[], pa.DataType]] = {
     "date": pa.date32,
     "timestamp": lambda: pa.timestamp("us", tz="UTC"),
     "money": lambda: pa.decimal128(38, MONEY_SCALE),
+    "decimal": lambda: pa.decimal128(38, DECIMAL_SCALE),
 }
 
 

@@ -9,19 +9,24 @@ answer while projections fold on. The writers (Parquet, DuckDB) live at the edge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Literal
 
 from projections.engine.db import ViewDatabase
 from projections.engine.reading import EventLog
 
-Kind = Literal["int64", "text", "date", "timestamp", "money", "json", "bool"]
+Kind = Literal["int64", "text", "date", "timestamp", "money", "decimal", "json", "bool"]
 BATCH_ROWS = 20_000  # rows a batch: a few MB of Python objects, whatever the dataset's size
 # Batches are columns, not rows: a writer converts a column in one call, at C speed.
 MONEY_SCALE = 4  # decimal places of a money column: every ISO 4217 currency's minor unit fits
+# Decimal places of other decimals (hours, rates, probabilities): the input policy bounds them
+# below 10^15, so 15 + 12 digits fit; a value with more places is rounded half-even to 12.
+DECIMAL_SCALE = 12
+LATEST_DAY = date(9999, 12, 30)  # read models' "as of" when an export has none: every dated fact in force
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,28 @@ class Dataset:
     columns: tuple[Column, ...]
     batches: Batches
     reads: tuple[str, ...]  # the projections it reads (caught up before an export)
+
+
+_PLACES = Decimal(1).scaleb(-DECIMAL_SCALE)
+
+
+def decimals(values: Iterable[str | Decimal | None]) -> list[Decimal | None]:
+    """A decimal column's values at its scale (rounded half-even past 12 places: stated in ADR 0061)."""
+    return [None if v is None else Decimal(v).quantize(_PLACES, ROUND_HALF_EVEN) for v in values]
+
+
+def known_moment(sources: Sources, snapshot: Snapshot) -> datetime | None:
+    """What the snapshot knows up to, as a moment: ``known_at``, or when its position was recorded
+    (None: nothing recorded). Read models kept as spans over recording time are read there."""
+    if snapshot.known_at is not None:
+        return snapshot.known_at
+    return sources.log.times_of([snapshot.position]).get(snapshot.position) if snapshot.position else None
+
+
+def in_batches(rows: Sequence[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    """Rows already in hand (a few thousand) as batches of columns."""
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield [list(column) for column in zip(*rows[start : start + BATCH_ROWS], strict=True)]
 
 
 def pages_ahead(

@@ -7,13 +7,13 @@ DuckDB over the Parquet file)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from ledger.money import minor_units
 from projections.engine.sql import as_date, as_datetime
 from projections.exports.datasets import (
     BATCH_ROWS,
+    LATEST_DAY,
     Batch,
     Column,
     Dataset,
@@ -23,8 +23,6 @@ from projections.exports.datasets import (
     pages_ahead,
 )
 from projections.finance.chart import labels
-
-LATEST = date(9999, 12, 30)  # no as_of: the chart as it stands (as known at the snapshot)
 
 COLUMNS = (
     Column("position", "int64", "The log position of the event that posted the line"),
@@ -68,7 +66,7 @@ def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
         params.append(snapshot.known_at)
     with db.read() as cur:
         cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {' AND '.join(where)}", params)
-        chart = labels(cur, snapshot.as_of or LATEST, snapshot.known_at, sorted(str(r[0]) for r in cur.fetchall()))
+        chart = labels(cur, snapshot.as_of or LATEST_DAY, snapshot.known_at, sorted(str(r[0]) for r in cur.fetchall()))
     exponent: dict[str, int] = {}
     sql = (
         "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"

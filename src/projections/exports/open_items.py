@@ -4,15 +4,22 @@ document, on the snapshot's date as known at its moment — the ageing's and the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
 from typing import Any
 
 from ledger.money import minor_units
 from projections.engine.spans import spans_at
 from projections.engine.sql import as_date, as_datetime
-from projections.exports.datasets import BATCH_ROWS, Batch, Column, Dataset, MinorUnits, Snapshot, Sources
-
-LAST_DAY = date(9999, 12, 30)  # no as_of: what is open once every dated line has been posted
+from projections.exports.datasets import (
+    BATCH_ROWS,
+    LATEST_DAY,
+    Batch,
+    Column,
+    Dataset,
+    MinorUnits,
+    Snapshot,
+    Sources,
+    known_moment,
+)
 
 COLUMNS = (
     Column("role", "text", "receivable, payable, customer_credit, employee_payable …"),
@@ -33,12 +40,12 @@ COLUMNS = (
 def open_item_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     """Every open item on ``as_of`` (or once everything dated is posted) as known at ``known_at``
     (or at the snapshot's position): a few thousand rows however long the history."""
-    known_at = snapshot.known_at or _moment_of(sources, snapshot.position)
+    known_at = known_moment(sources, snapshot)
     if known_at is None:
         return
     fc = snapshot.functional_currency
     with sources.views.read() as cur:
-        at, params = spans_at(cur, snapshot.as_of or LAST_DAY, known_at)
+        at, params = spans_at(cur, snapshot.as_of or LATEST_DAY, known_at)
         cur.execute(
             "SELECT role, party_id, document_id, number, due_date, currency, amount_minor, value_minor,"
             f" valid_from, known_from, item FROM open_items WHERE {at} ORDER BY item",
@@ -59,10 +66,6 @@ def open_item_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
             [as_datetime(t) for t in columns[9]],
             columns[10],
         ]
-
-
-def _moment_of(sources: Sources, position: int) -> datetime | None:
-    return sources.log.times_of([position]).get(position) if position else None
 
 
 OPEN_ITEMS = Dataset(

@@ -1,0 +1,127 @@
+"""The analysts' document, pipeline and time datasets: each file holds the rows Keel's own lists
+and reports answer on the same date as known at the same moment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+from tempfile import mkdtemp
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from support import META
+
+from api.demo import load_demo
+from api.demo.ids import demo_id
+from api.demo.pipeline import project_id_for_deal
+from api.exports.parquet import datasets_named, export_snapshot, take_snapshot
+from api.system import Keel
+from commands.messages import PlanAllocation
+from projections.crm.reports import deals_as_of
+from projections.delivery.reports import utilisation
+from projections.finance.ledger_lists import list_payments
+from projections.finance.lists import list_invoices
+
+END_OF_Q3 = date(2026, 9, 30)
+FOURTH_OF_AUGUST = datetime(2026, 8, 4, 23, 59, 59, tzinfo=UTC)
+MOMENTS = (FOURTH_OF_AUGUST, None)
+
+
+@pytest.fixture
+def demo(keel: Keel) -> Keel:
+    load_demo(keel.app)
+    kite = project_id_for_deal(demo_id("deal:kite"))
+    for week, hours in ((date(2026, 10, 5), "20"), (date(2026, 10, 12), "0"), (date(2026, 10, 19), "12.5")):
+        keel.app.handle(
+            PlanAllocation(meta=META, project_id=kite, person="jon", week=week, hours=hours, on=date(2026, 9, 25))
+        )
+    keel.engine.catch_up()
+    return keel
+
+
+def rows(keel: Keel, tmp_path: Path, name: str, as_of: date | None, known_at: datetime | None) -> list[dict[str, Any]]:
+    position = keel.app.position_at(known_at) if known_at else None
+    target = Path(mkdtemp(dir=tmp_path)) / name
+    snapshot = take_snapshot(keel, as_of, known_at, position, datasets_named([name]))
+    export_snapshot(keel, target, snapshot, [name])
+    return pq.read_table(target / f"{name}.parquet").to_pylist()
+
+
+def test_the_invoices_file_is_keel_s_invoice_list_as_known_then(demo: Keel, tmp_path: Path) -> None:
+    for known_at in MOMENTS:
+        listed = list_invoices(demo.views, END_OF_Q3, known_at, limit=1000).items
+        exported = rows(demo, tmp_path, "invoices", END_OF_Q3, known_at)
+        assert [
+            (r["invoice_id"], r["number"], r["status"], r["total"], r["paid"], r["credited"], r["outstanding"])
+            for r in exported
+        ] == [(i.id, i.number, i.status, i.total, i.paid, i.credited, i.outstanding) for i in listed]
+        assert any(i.paid for i in listed) and any(i.outstanding for i in listed)
+    then = rows(demo, tmp_path, "invoices", END_OF_Q3, FOURTH_OF_AUGUST)
+    assert all(r["recorded_at"] <= FOURTH_OF_AUGUST for r in then)
+
+
+def test_the_payments_file_holds_each_receipt_known_then_with_its_allocations(demo: Keel, tmp_path: Path) -> None:
+    for known_at in MOMENTS:
+        exported = rows(demo, tmp_path, "payments", END_OF_Q3, known_at)
+        listed = list_payments(demo.views, end=END_OF_Q3, limit=1000).items
+        if known_at is not None:
+            position = demo.app.position_at(known_at)
+            exported_ids = {r["payment_id"] for r in exported}
+            assert all(r["position"] <= position for r in exported)
+            listed = [p for p in listed if p.id in exported_ids]
+            assert len(listed) < len(list_payments(demo.views, end=END_OF_Q3, limit=1000).items)
+        by_id = {r["payment_id"]: r for r in exported}
+        assert sorted(by_id) == sorted(p.id for p in listed) and by_id
+        for p in listed:
+            r = by_id[p.id]
+            assert (r["customer_id"], r["received_on"], r["currency"], r["amount"]) == (
+                p.customer_id,
+                p.received_on,
+                p.currency,
+                p.amount,
+            )
+            assert r["allocated"] + r["credit"] == r["amount"] - r["bank_fee"]
+
+
+def test_the_deals_file_is_the_pipeline_then_and_its_stage_spans_lead_to_each_deal_s_stage(
+    demo: Keel, tmp_path: Path
+) -> None:
+    for known_at in MOMENTS:
+        deals = rows(demo, tmp_path, "deals", END_OF_Q3, known_at)
+        keel_deals = deals_as_of(demo.views, END_OF_Q3, known_at)
+        assert [(d["deal_id"], d["stage"], d["status"], d["value"], d["probability"]) for d in deals] == sorted(
+            (d.deal_id, d.stage, d.status, d.value, d.probability) for d in keel_deals
+        )
+        spans = defaultdict(list)
+        for span in rows(demo, tmp_path, "deal_stages", END_OF_Q3, known_at):
+            spans[span["deal_id"]].append(span)
+        assert set(spans) == {d["deal_id"] for d in deals}
+        for deal in deals:
+            history = spans[deal["deal_id"]]
+            assert history[-1]["stage"] == deal["stage"] and history[-1]["left_on"] is None
+            assert history[-1]["entered_on"] == deal["since"]
+            for before, after in pairwise(history):
+                assert before["left_on"] == after["entered_on"] > before["entered_on"]
+    won = [s for s in rows(demo, tmp_path, "deal_stages", END_OF_Q3, None) if s["status"] == "won"]
+    assert won and all(s["stage_name"] for s in won)
+
+
+def test_the_timesheets_and_allocations_files_sum_to_keel_s_utilisation(demo: Keel, tmp_path: Path) -> None:
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    for entry in rows(demo, tmp_path, "timesheets", END_OF_Q3, None):
+        hours[entry["person"]] += entry["hours"]
+    report = utilisation(demo.views, date(2026, 7, 1), END_OF_Q3, as_of=END_OF_Q3)
+    assert dict(hours) == {r.person: r.total_hours for r in report.rows if r.total_hours}
+    assert hours
+    plans = rows(demo, tmp_path, "allocations", None, None)
+    assert [(p["person"], p["week"], p["hours"]) for p in plans] == [
+        ("jon", date(2026, 10, 5), Decimal(20)),
+        ("jon", date(2026, 10, 19), Decimal("12.5")),
+    ]
+    october = utilisation(demo.views, date(2026, 10, 1), date(2026, 10, 31))
+    assert {r.person: r.planned_hours for r in october.rows}["jon"] == Decimal("32.5")
+    assert rows(demo, tmp_path, "allocations", date(2026, 9, 24), None) == []  # planned on the 25th
