@@ -25,6 +25,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     recurring,
     reminders,
     reports,
+    sql,
     users,
     webhooks,
     worker,

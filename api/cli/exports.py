@@ -1,4 +1,5 @@
-"""``keel export parquet``: the analysts' datasets at (as of, known at), as Parquet files."""
+"""``keel export parquet`` and ``keel export duckdb``: the analysts' datasets at (as of, known at),
+as Parquet files or as one DuckDB database with the main reports as views."""
 
 from __future__ import annotations
 
@@ -50,3 +51,44 @@ def export_parquet(
     out.print(table)
     rows = sum(w.rows for w in written)
     out.print(f"{rows:,} rows in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} rows/s)")
+
+
+@export_app.command("duckdb")
+def export_duckdb(
+    file: Annotated[Path, typer.Argument(help="A new .duckdb file.", dir_okay=False)],
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option("--dataset", metavar="NAME", help="Only this dataset (repeatable).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write the datasets as tables of one DuckDB database, with views of the main reports
+    (trial_balance, profit_and_loss, receivables, pipeline, hours_by_person_month) and the
+    snapshot it stands at (_snapshot)."""
+    from api.exports.database import REPORT_VIEWS
+    from api.exports.database import export_duckdb as export
+    from api.exports.parquet import datasets_named, take_snapshot
+    from ledger.errors import DomainError
+
+    with keel_system() as keel:
+        catch_up(keel)
+        known = knowledge(keel, known_at)
+        try:
+            chosen = datasets_named(dataset or [])
+            moment, position = (known.moment, known.position) if known else (None, None)
+            snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
+            started = time.perf_counter()
+            written = export(keel, file, snapshot, dataset or [], force)
+        except (DomainError, LookupError) as exc:
+            raise fail(str(exc).strip("'\"")) from None
+        except OSError as exc:
+            raise fail(f"{file}: {exc.strerror or exc}") from None
+        seconds = time.perf_counter() - started
+    names = {d.name for d in chosen}
+    table = Table("table", "rows", title=f"{file} at log position {snapshot.position}")
+    for w in written:
+        table.add_row(w.dataset, f"{w.rows:,}")
+    out.print(table)
+    views = [v for v, (needs, _) in REPORT_VIEWS.items() if set(needs) <= names]
+    out.print(f"views: {', '.join(views) or 'none'}; {sum(w.rows for w in written):,} rows in {seconds:.1f} s")

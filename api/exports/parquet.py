@@ -135,9 +135,7 @@ def export_snapshot(
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     partial.chmod(0o755)  # mkdtemp's 0700 would outlive the rename: an export is for others to read
     try:
-        sources = Sources(keel.views, keel.app)
-        written = [write_dataset(d, sources, snapshot, partial / f"{d.name}.parquet") for d in chosen]
-        (partial / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
+        written = write_files(keel, partial, snapshot, chosen)
         replaced = target.with_name(f"{partial.name}.replaced") if target.exists() else None
         if replaced is not None:
             target.rename(replaced)
@@ -152,6 +150,14 @@ def export_snapshot(
         raise
     if replaced is not None:
         shutil.rmtree(replaced, ignore_errors=True)
+    return written
+
+
+def write_files(keel: Keel, directory: Path, snapshot: Snapshot, chosen: Sequence[Dataset]) -> list[Written]:
+    """The ``chosen`` datasets as Parquet files in ``directory``, with ``_provenance.json``."""
+    sources = Sources(keel.views, keel.app)
+    written = [write_dataset(d, sources, snapshot, directory / f"{d.name}.parquet") for d in chosen]
+    (directory / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
     return written
 
 

@@ -1,6 +1,7 @@
 """The README's command-line examples, run on a fresh demo: each `$ keel …` of the marked block prints
 the lines the README shows under it (a line `…` stands for any lines, `…` inside a line for any
-text), and every line of the README that reads (`keel report …`, `keel … list`, `keel --version`) runs."""
+text), and every line of the README that reads (`keel report …`, `keel sql …`, `keel … list`, `keel --version`)
+runs."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def shown_examples() -> list[tuple[str, list[str]]]:
 
 READS = (
     "keel report ",
+    "keel sql ",
     "keel --version",
     *(f"keel {r} list" for r in ("customers", "invoices", "deals", "projects", "accounts")),
 )
