@@ -155,6 +155,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/reports/follow-ups", (READ_REPORTS, READ_CRM)),
     (("GET",), "/v1/reports/*", (READ_REPORTS,)),
     (("GET",), "/v1/exports/*", (EXPORT,)),
+    (("GET",), "/v1/custom*", (READ_REPORTS,)),  # plug-in projections: reports an analyst wrote
     # audit and operations
     (("GET",), "/v1/events/stream", (READ_EVENTS, READ_AUDIT, READ_CRM, READ_INVOICES, READ_FINANCE, READ_WORK)),
     (("GET",), "/v1/events", (READ_AUDIT,)),

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     projections: Literal["in-process", "external"] = Field(
         "in-process", description="Run projections in the API process, or leave them to `keel projections run`."
     )
+    plugins: str = Field(
+        "installed",
+        max_length=2000,
+        description="Plug-in projections to serve: `installed` (every entry point of the group `keel.projections`),"
+        " `none`, or a comma-separated list of entry point names and `module:attribute` paths (docs/plugins.md).",
+    )
     projection_page_size: int = Field(500, ge=1, le=100_000)
     poll_interval: float = Field(0.25, gt=0, description="Seconds between polls of the log for new events.")
     read_wait_seconds: float = Field(5.0, ge=0, description="How long a query waits for min_position.")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 
 from api.imports.jobs import ImportJobs
+from api.plugins import load_plugins
 from api.report_cache import ReportCache
 from api.settings import Settings
 from api.web import sessions as web_sessions
@@ -19,6 +20,7 @@ from commands.application import KeelApplication
 from projections.catalog import default_projections
 from projections.engine.db import ViewDatabase
 from projections.engine.engine import ProjectionEngine
+from projections.plugins import PluginProjection
 
 
 @dataclass
@@ -38,6 +40,11 @@ class Keel:
         return self.replica or self.views
 
     @property
+    def plugins(self) -> dict[str, PluginProjection]:
+        """The plug-in projections served, by name."""
+        return {n: p for n, p in self.engine.projections.items() if isinstance(p, PluginProjection)}
+
+    @property
     def functional_currency(self) -> str:
         return self.app.functional_currency()
 
@@ -55,10 +62,15 @@ class Keel:
         settings = settings or Settings()
         if settings.database_url is None:  # the embedded default: its folder is Keel's to make
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Plug-ins first: one that cannot be served stops Keel before anything is opened or written
+        # (their names and tables are checked against Keel's, which the currency does not change).
+        plugins = load_plugins(settings.plugins, default_projections(settings.functional_currency))
         app = KeelApplication(settings.event_store_url, settings.functional_currency, clock)
         functional = app.functional_currency()
         views = ViewDatabase(settings.read_model_url)
-        engine = ProjectionEngine(views, app, default_projections(functional), page_size=settings.projection_page_size)
+        engine = ProjectionEngine(
+            views, app, [*default_projections(functional), *plugins], page_size=settings.projection_page_size
+        )
         app.on_saved = engine.notify
         engine.setup(reset_changed)
         leases.setup(views)  # the worker's tables, made here so `keel db grant-app-role` covers them

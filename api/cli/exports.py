@@ -35,7 +35,7 @@ def export_parquet(
         catch_up(keel)
         known = knowledge(keel, known_at)
         try:
-            chosen = datasets_named(dataset or [])
+            chosen = datasets_named(dataset or [], keel)
             moment, position = (known.moment, known.position) if known else (None, None)
             snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
             started = time.perf_counter()
@@ -66,16 +66,16 @@ def export_duckdb(
     """Write the datasets as tables of one DuckDB database, with views of the main reports
     (trial_balance, profit_and_loss, receivables, pipeline, hours_by_person_month) and the
     snapshot it stands at (_snapshot)."""
-    from api.exports.database import REPORT_VIEWS
     from api.exports.database import export_duckdb as export
     from api.exports.parquet import datasets_named, take_snapshot
+    from api.exports.views import REPORT_VIEWS
     from ledger.errors import DomainError
 
     with keel_system() as keel:
         catch_up(keel)
         known = knowledge(keel, known_at)
         try:
-            chosen = datasets_named(dataset or [])
+            chosen = datasets_named(dataset or [], keel)
             moment, position = (known.moment, known.position) if known else (None, None)
             snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
             started = time.perf_counter()

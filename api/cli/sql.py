@@ -64,14 +64,14 @@ def _snapshot(
     query: str | None, as_of: Any, known_at: str | None, names: list[str], folder: Path
 ) -> duckdb.DuckDBPyConnection:
     from api.exports.database import datasets_for, open_snapshot
-    from api.exports.parquet import datasets_named, take_snapshot
+    from api.exports.parquet import catalog, datasets_named, take_snapshot
     from ledger.errors import DomainError
 
     with keel_system(reading=True) as keel:
         catch_up(keel)
         known = knowledge(keel, known_at)
         try:
-            chosen = datasets_named(names) if names else datasets_for(query)
+            chosen = datasets_named(names, keel) if names else datasets_for(query, catalog(keel))
             moment, position = (known.moment, known.position) if known else (None, None)
             snapshot = take_snapshot(keel, as_of, moment, position, chosen)
             return open_snapshot(keel, snapshot, chosen, folder)

@@ -13,56 +13,16 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from api.exports.parquet import PROVENANCE, Written, datasets_named, write_files
-from api.system import Keel
+from api.exports.views import REPORT_VIEWS
 from ledger.errors import InvalidValue
-from projections.exports.catalog import DATASETS
 from projections.exports.datasets import Dataset, Snapshot
-from projections.finance.general_ledger import YEAR_CLOSE_TOPIC
-
-# The main reports as views: each reads its datasets as they are, so an analyst can read how a
-# number is made and change it. ``trial_balance`` equals ``keel report trial-balance`` row for row
-# (tested); ``profit_and_loss`` leaves out year-end closing entries as Keel's P&L does.
-REPORT_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
-    "trial_balance": (
-        ("journal",),
-        "SELECT account, account_name, account_type, currency,"
-        " CASE WHEN balance > 0 THEN balance ELSE 0 END AS debit, CASE WHEN balance < 0 THEN -balance ELSE 0 END"
-        " AS credit FROM (SELECT account, any_value(account_name) AS account_name,"
-        " any_value(account_type) AS account_type, currency, SUM(debit) - SUM(credit) AS balance"
-        " FROM journal GROUP BY account, currency) WHERE balance <> 0 ORDER BY account, currency",
-    ),
-    "profit_and_loss": (
-        ("journal",),
-        "SELECT date_trunc('month', effective_date)::DATE AS month, account, any_value(account_name) AS account_name,"
-        " account_type, SUM(functional_credit) - SUM(functional_debit) AS amount,"
-        " any_value(functional_currency) AS currency FROM journal"
-        f" WHERE account_type IN ('income', 'expense') AND event_type <> '{YEAR_CLOSE_TOPIC}'"
-        " GROUP BY month, account, account_type ORDER BY month, account",
-    ),
-    "receivables": (
-        ("open_items",),
-        "SELECT party_id AS customer_id, currency, SUM(open_amount) AS receivable,"
-        " SUM(open_functional) AS receivable_functional FROM open_items WHERE role = 'receivable'"
-        " GROUP BY party_id, currency HAVING SUM(open_amount) <> 0 ORDER BY customer_id, currency",
-    ),
-    "pipeline": (
-        ("deals",),
-        "SELECT stage, currency, COUNT(*) AS deals, SUM(value) AS value, SUM(weighted) AS weighted"
-        " FROM deals WHERE status = 'open' GROUP BY stage, currency ORDER BY stage, currency",
-    ),
-    "hours_by_person_month": (
-        ("timesheets",),
-        "SELECT person, date_trunc('month', day)::DATE AS month, SUM(hours) AS hours,"
-        " SUM(CASE WHEN billable THEN hours ELSE 0 END) AS billable_hours FROM timesheets"
-        " GROUP BY person, month ORDER BY person, month",
-    ),
-}
 
 
 def load_tables(con: duckdb.DuckDBPyConnection, directory: Path, names: Sequence[str], copy: bool) -> None:
@@ -91,13 +51,17 @@ def load_tables(con: duckdb.DuckDBPyConnection, directory: Path, names: Sequence
     )
 
 
+if TYPE_CHECKING:
+    from api.system import Keel
+
+
 def export_duckdb(
     keel: Keel, file: Path, snapshot: Snapshot, names: Sequence[str] = (), force: bool = False
 ) -> list[Written]:
     """The datasets ``names`` (all if none) of ``snapshot`` as tables of one DuckDB database
     ``file``, with the report views. An existing file is refused unless ``force``; then it is
     replaced by one rename once the new database is complete."""
-    chosen = datasets_named(names)
+    chosen = datasets_named(names, keel)
     target = file.absolute()
     if target.is_dir() or file.is_symlink():
         raise InvalidValue(f"{file} is not a file Keel may write: choose a new one")
@@ -135,10 +99,10 @@ def open_snapshot(keel: Keel, snapshot: Snapshot, chosen: Sequence[Dataset], fol
     return con
 
 
-def datasets_for(query: str | None) -> list[Dataset]:
-    """The datasets a query names (as tables or through a report view); all when it names none
-    (an interactive session, or a query over ``_snapshot`` alone)."""
-    words = set(re.findall(r"[a-z_]+", (query or "").lower()))
-    needed = {name for name in DATASETS if name in words}
+def datasets_for(query: str | None, available: Mapping[str, Dataset]) -> list[Dataset]:
+    """The datasets a query names (as tables or through a report view) among ``available``; all
+    when it names none (an interactive session, or a query over ``_snapshot`` alone)."""
+    words = set(re.findall(r"[a-z_][a-z0-9_]*", (query or "").lower()))
+    needed = {name for name in available if name in words}
     needed |= {d for view, (needs, _) in REPORT_VIEWS.items() if view in words for d in needs}
-    return [DATASETS[name] for name in DATASETS if name in needed] or list(DATASETS.values())
+    return [d for name, d in available.items() if name in needed] or list(available.values())

@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from api.system import Keel
 from ledger.errors import InvalidValue
 from projections.exports.catalog import DATASETS
 from projections.exports.datasets import DECIMAL_SCALE, MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
+from projections.plugins import plugin_dataset
 
 PROVENANCE = "_provenance.json"
 _TYPES: dict[str, Callable[[], pa.DataType]] = {
@@ -41,6 +41,9 @@ _TYPES: dict[str, Callable[[], pa.DataType]] = {
     "money": lambda: pa.decimal128(38, MONEY_SCALE),
     "decimal": lambda: pa.decimal128(38, DECIMAL_SCALE),
 }
+
+if TYPE_CHECKING:
+    from api.system import Keel
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ def export_snapshot(
     """Write ``names`` (all datasets if none) of ``snapshot`` into ``directory`` as Parquet, with
     ``_provenance.json``. An existing directory that is not empty is refused unless ``force``:
     then it is moved aside, the new export renamed into its place, and only then deleted."""
-    chosen = datasets_named(names)
+    chosen = datasets_named(names, keel)
     target = directory.absolute()
     if directory.is_symlink() or (target.exists() and not target.is_dir()):
         raise InvalidValue(f"{directory} is not a directory Keel may write: choose a new one")
@@ -161,11 +164,19 @@ def write_files(keel: Keel, directory: Path, snapshot: Snapshot, chosen: Sequenc
     return written
 
 
-def datasets_named(names: Sequence[str]) -> list[Dataset]:
-    unknown = [n for n in names if n not in DATASETS]
+def datasets_named(names: Sequence[str], keel: Keel | None = None) -> list[Dataset]:
+    """The datasets ``names``, Keel's and (given ``keel``) its plug-ins' answers; none: Keel's own."""
+    found = catalog(keel)
+    unknown = [n for n in names if n not in found]
     if unknown:
-        raise LookupError(f"no dataset {', '.join(unknown)}; there are {', '.join(DATASETS)}")
-    return [DATASETS[n] for n in (names or DATASETS)]
+        raise LookupError(f"no dataset {', '.join(unknown)}; there are {', '.join(found)}")
+    return [found[n] for n in names] if names else list(DATASETS.values())
+
+
+def catalog(keel: Keel | None) -> dict[str, Dataset]:
+    """Every dataset by name: Keel's, then each plug-in projection's answer."""
+    plugins = {name: plugin_dataset(p) for name, p in keel.plugins.items()} if keel is not None else {}
+    return {**DATASETS, **plugins}
 
 
 def provenance(snapshot: Snapshot, written: Sequence[Written]) -> dict[str, Any]:

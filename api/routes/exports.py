@@ -74,7 +74,7 @@ def export_parquet(
     from projections.exports.datasets import Sources
 
     try:
-        chosen = datasets_named([dataset])
+        chosen = datasets_named([dataset], keel)
     except LookupError as exc:
         raise NotFound(str(exc).strip("'\"")) from None
     knowledge = getattr(request.state, "knowledge", None)

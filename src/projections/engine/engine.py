@@ -32,6 +32,7 @@ from projections.engine.health import (
     describe,
     read_status,
     record,
+    setup_failed,
     transient,
 )
 from projections.engine.projection import Fact, Projection
@@ -52,12 +53,8 @@ CREATE TABLE IF NOT EXISTS keel_tracking (
 )"""
 
 # Indexes set aside while a rebuild fills their tables, to be built once it has (see ``rebuild``).
-PENDING_DDL = """
-CREATE TABLE IF NOT EXISTS keel_pending_indexes (
-    name TEXT PRIMARY KEY,
-    projection TEXT NOT NULL,
-    definition TEXT NOT NULL
-)"""
+PENDING_DDL = """CREATE TABLE IF NOT EXISTS keel_pending_indexes
+(name TEXT PRIMARY KEY, projection TEXT NOT NULL, definition TEXT NOT NULL)"""
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ANALYZE_AFTER = 5000  # events folded in one catch-up after which the planner's statistics are refreshed
@@ -96,7 +93,7 @@ class ProjectionEngine(PositionWaits):
         self._pool: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
         self._follower = Follower(self.catch_up, self._wake)
-        self._failures = FailureLog()
+        self._failures, self.unset = FailureLog(), set[str]()  # unset: plug-ins without tables, never folded
         super().__init__()
 
     # -- schema --------------------------------------------------------------------
@@ -114,21 +111,30 @@ class ProjectionEngine(PositionWaits):
                 cur.execute("ALTER TABLE keel_tracking ADD COLUMN events_per_second DOUBLE PRECISION")
             add_failure_columns(cur, columns)
         for projection in self.projections.values():
-            with self.db.transaction() as cur:
-                self.db.lock_schema(cur)
-                cur.execute("SELECT schema_version FROM keel_tracking WHERE projection = %s", (projection.name,))
-                row = cur.fetchone()
-                if row is not None and (row[0] == projection.schema_version or not reset_changed):
-                    continue
-                if row is not None:
-                    log.warning(
-                        "projection %s changed schema (%s -> %s): rebuilding",
-                        projection.name,
-                        row[0],
-                        projection.schema_version,
-                    )
-                self._reset(cur, projection)
+            try:
+                self._set_up(projection, reset_changed)
+            except Exception as exc:
+                if not getattr(projection, "isolated", False) or transient(exc):
+                    raise
+                setup_failed(self.db, projection.name, exc)  # a plug-in's: it alone stays stopped, and says why
+                self.unset.add(projection.name)
         self._build_pending_indexes()  # those of a rebuild that stopped before its end
+
+    def _set_up(self, projection: Projection, reset_changed: bool) -> None:
+        with self.db.transaction() as cur:
+            self.db.lock_schema(cur)
+            cur.execute("SELECT schema_version FROM keel_tracking WHERE projection = %s", (projection.name,))
+            row = cur.fetchone()
+            if row is not None and (row[0] == projection.schema_version or not reset_changed):
+                return
+            if row is not None:
+                log.warning(
+                    "projection %s changed schema (%s -> %s): rebuilding",
+                    projection.name,
+                    row[0],
+                    projection.schema_version,
+                )
+            self._reset(cur, projection)
 
     def _tracking_columns(self, cur: Cursor) -> set[str]:
         if self.db.dialect == "sqlite":
@@ -232,7 +238,7 @@ class ProjectionEngine(PositionWaits):
         failure: ProjectionFailed | None = None
         head, positions = (self.log.head_position(), self.positions()) if page_size is None else (0, {})
         for name in names or list(self.projections):
-            if page_size is None and positions.get(name, 0) >= head:
+            if name in self.unset or (page_size is None and positions.get(name, 0) >= head):
                 continue  # at the head: no transaction (a follower polls twenty of these four times a second)
             folded = 0
             # Far behind (a new or reset projection, a long stop), pages of a rebuild's size: the

@@ -95,6 +95,21 @@ def record(cur: Cursor, name: str, failure: Failure) -> None:
     )
 
 
+def setup_failed(db: ViewDatabase, name: str, exc: Exception) -> None:
+    """A projection's tables could not be made: a tracking row of version 0 (so the next start
+    tries again) carrying the failure, which status shows; its folds fail until it is fixed."""
+    failure = Failure(0, "setting up its tables", f"{type(exc).__name__}: {exc}"[:2000], datetime.now(UTC))
+    log.error("projection %s could not be set up: %s", name, failure.error)
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM keel_tracking WHERE projection = %s", (name,))
+        cur.execute(
+            "INSERT INTO keel_tracking (projection, position, clock, schema_version, updated_at)"
+            " VALUES (%s, 0, %s, 0, %s)",
+            (name, datetime(1970, 1, 1, tzinfo=UTC), datetime.now(UTC)),
+        )
+        record(cur, name, failure)
+
+
 @dataclass(frozen=True)
 class Status:
     name: str
