@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from support import ok
 
 from api.system import Keel
+from keel.client import KeelClient
+from keel.client.models import AllocationIn, InvoiceLineIn
 
 
 def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
@@ -20,54 +22,33 @@ def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
 
 
 def test_customer_invoice_payment_tour_reads_its_own_writes(client: TestClient) -> None:
-    acme = {"name": "Acme", "payment_terms_days": 14, "on": "2026-01-02"}
-    customer = ok(client.post("/v1/customers", json=acme), 201)
+    """The README's tour, through the typed client (keel.client) on the same app."""
+    keel = KeelClient(http=client)
+    customer = keel.register_customer(body={"name": "Acme", "payment_terms_days": 14, "on": "2026-01-02"})
     assert set(customer) == {"id", "version", "position"}
-    inv = ok(
-        client.post(
-            "/v1/invoices",
-            json={
-                "customer_id": customer["id"],
-                "tax_percent": "24",
-                "on": "2026-05-04",
-                "lines": [{"description": "Design", "quantity": "10", "unit_price": "95.50"}],
-            },
-        ),
-        201,
+    lines: list[InvoiceLineIn] = [{"description": "Design", "quantity": "10", "unit_price": "95.50"}]
+    inv = keel.draft_invoice(
+        body={"customer_id": customer["id"], "tax_percent": "24", "on": "2026-05-04", "lines": lines}
     )
-    issued = ok(client.post(f"/v1/invoices/{inv['id']}/issue", json={"on": "2026-05-04"}, headers={"If-Match": '"1"'}))
+    issued = keel.issue_invoice(inv["id"], body={"on": "2026-05-04"}, if_match=1)
     assert issued["version"] == 2
-    detail = ok(client.get(f"/v1/invoices/{inv['id']}", params={"min_position": issued["position"]}))
+    detail = keel.get_invoice(inv["id"], min_position=issued["position"])
     assert (detail["number"], detail["total"], detail["due_date"]) == ("INV-2026-0001", "1184.20", "2026-05-18")
-    paid = ok(
-        client.post(
-            "/v1/payments",
-            json={
-                "customer_id": customer["id"],
-                "amount": "1000.00",
-                "on": "2026-05-20",
-                "allocations": [{"invoice_id": inv["id"], "amount": "1000.00"}],
-            },
-        ),
-        201,
+    allocations: list[AllocationIn] = [{"invoice_id": inv["id"], "amount": "1000.00"}]
+    paid = keel.record_payment(
+        body={"customer_id": customer["id"], "amount": "1000.00", "on": "2026-05-20", "allocations": allocations}
     )
-    rec = ok(client.get("/v1/reports/receivables", params={"as_of": "2026-05-31", "min_position": paid["position"]}))
+    rec = keel.receivables(as_of="2026-05-31", min_position=paid["position"])
     assert rec["rows"][0]["receivable"] == "184.20"
-    tb = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-05-31", "min_position": paid["position"]}))
+    tb = keel.trial_balance(as_of="2026-05-31", min_position=paid["position"])
     assert tb["balanced"] and tb["totals"] == [
         {"currency": "EUR", "debit": "1184.20", "credit": "1184.20", "balanced": True}
     ]
-    early = ok(client.get("/v1/reports/trial-balance", params={"as_of": "2026-05-01"}))
-    assert early["rows"] == []
-    listed = ok(
-        client.get(
-            "/v1/invoices",
-            params={"customer_id": customer["id"], "status": "issued", "min_position": paid["position"]},
-        )
-    )  # the invoices read model is a reader of its own: wait for it to have folded the payment too
+    assert keel.trial_balance(as_of="2026-05-01")["rows"] == []
+    # the invoices read model is a reader of its own: wait for it to have folded the payment too
+    listed = keel.list_invoices(customer_id=customer["id"], status="issued", min_position=paid["position"])
     assert [i["payment_state"] for i in listed["items"]] == ["partially_paid"] and listed["next_cursor"] is None
-    status = ok(client.get("/v1/projections"))
-    assert {s["name"] for s in status} >= {"general_ledger", "customers", "invoices"}
+    assert {s["name"] for s in keel.projection_status()} >= {"general_ledger", "customers", "invoices"}
 
 
 def test_known_at_in_the_past_sees_nothing_recorded_after_it(client: TestClient) -> None:
