@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -42,4 +43,17 @@ def load_plugins(setting: str, keel: Sequence[Projection]) -> list[PluginProject
             raise PluginError(f"plug-in {spec} could not be loaded: {type(exc).__name__}: {exc}") from exc
     plugins: list[CustomProjection] = found
     check_plugins(plugins, keel, [*DATASETS, *REPORT_VIEWS])
+    for plugin in plugins:  # its answer is a table of that name in keel sql (DuckDB)
+        if plugin.name.upper() in sql_keywords():
+            raise PluginError(f"plug-in {plugin.name}: the name is an SQL keyword; choose another")
     return [PluginProjection(p) for p in plugins]
+
+
+@cache
+def sql_keywords() -> frozenset[str]:
+    """DuckDB's reserved words (a table named ``order`` is no table to query in keel sql)."""
+    import duckdb
+
+    sql = "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category = 'reserved'"
+    found = duckdb.connect(":memory:").execute(sql).fetchall()
+    return frozenset(str(k[0]).upper() for k in found)

@@ -60,3 +60,8 @@ class FoldsNothingKnown(RevenueByOwner):
     name = "folds_nothing_known"
     tables: Sequence[str] = ("fnk_facts",)
     events: Sequence[str] = ("deal.vanished",)
+
+
+class NamedAKeyword(RevenueByOwner):
+    name = "order"
+    tables: Sequence[str] = ("ord_facts",)

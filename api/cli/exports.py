@@ -30,6 +30,7 @@ def export_parquet(
     everything recorded when not given."""
     from api.exports.parquet import datasets_named, export_snapshot, take_snapshot
     from ledger.errors import DomainError
+    from projections.plugins import PluginError
 
     with keel_system() as keel:
         catch_up(keel)
@@ -40,7 +41,7 @@ def export_parquet(
             snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
             started = time.perf_counter()
             written = export_snapshot(keel, directory, snapshot, dataset or [], force)
-        except (DomainError, LookupError) as exc:
+        except (DomainError, LookupError, PluginError) as exc:
             raise fail(str(exc).strip("'\"")) from None
         except OSError as exc:  # the disk, permissions: one line, nothing left half-written
             raise fail(f"{directory}: {exc.strerror or exc}") from None
@@ -70,6 +71,7 @@ def export_duckdb(
     from api.exports.parquet import datasets_named, take_snapshot
     from api.exports.views import REPORT_VIEWS
     from ledger.errors import DomainError
+    from projections.plugins import PluginError
 
     with keel_system() as keel:
         catch_up(keel)
@@ -80,7 +82,7 @@ def export_duckdb(
             snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
             started = time.perf_counter()
             written = export(keel, file, snapshot, dataset or [], force)
-        except (DomainError, LookupError) as exc:
+        except (DomainError, LookupError, PluginError) as exc:
             raise fail(str(exc).strip("'\"")) from None
         except OSError as exc:
             raise fail(f"{file}: {exc.strerror or exc}") from None

@@ -66,6 +66,7 @@ def _snapshot(
     from api.exports.database import datasets_for, open_snapshot
     from api.exports.parquet import catalog, datasets_named, take_snapshot
     from ledger.errors import DomainError
+    from projections.plugins import PluginError
 
     with keel_system(reading=True) as keel:
         catch_up(keel)
@@ -75,7 +76,7 @@ def _snapshot(
             moment, position = (known.moment, known.position) if known else (None, None)
             snapshot = take_snapshot(keel, as_of, moment, position, chosen)
             return open_snapshot(keel, snapshot, chosen, folder)
-        except (DomainError, LookupError) as exc:
+        except (DomainError, LookupError, PluginError) as exc:
             raise fail(str(exc).strip("'\"")) from None
 
 

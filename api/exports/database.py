@@ -22,6 +22,7 @@ import duckdb
 from api.exports.parquet import PROVENANCE, Written, datasets_named, write_files
 from api.exports.views import REPORT_VIEWS
 from ledger.errors import InvalidValue
+from projections.exports.catalog import DATASETS
 from projections.exports.datasets import Dataset, Snapshot
 
 
@@ -82,6 +83,7 @@ def export_duckdb(
             finally:
                 con.close()
         partial.chmod(0o644)
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)  # the old file's log would not fit the new
         partial.replace(target)
     except BaseException:
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
@@ -100,9 +102,11 @@ def open_snapshot(keel: Keel, snapshot: Snapshot, chosen: Sequence[Dataset], fol
 
 
 def datasets_for(query: str | None, available: Mapping[str, Dataset]) -> list[Dataset]:
-    """The datasets a query names (as tables or through a report view) among ``available``; all
-    when it names none (an interactive session, or a query over ``_snapshot`` alone)."""
+    """The datasets a query names (as tables or through a report view) among ``available``; Keel's
+    own when it names none (a session, or a query over ``_snapshot`` alone): a plug-in's answer
+    only when named."""
     words = set(re.findall(r"[a-z_][a-z0-9_]*", (query or "").lower()))
     needed = {name for name in available if name in words}
     needed |= {d for view, (needs, _) in REPORT_VIEWS.items() if view in words for d in needs}
-    return [d for name, d in available.items() if name in needed] or list(available.values())
+    chosen = [d for name, d in available.items() if name in needed]
+    return chosen or [d for name, d in available.items() if name in DATASETS]

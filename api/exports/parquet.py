@@ -87,9 +87,14 @@ def take_snapshot(
     position = keel.app.head_position() if known_position is None else known_position
     if known_at is not None and position == 0:
         raise InvalidValue(f"known_at {known_at.isoformat()} is before the first event: nothing was known then")
-    folded = keel.engine.positions()
-    for name in {name for d in datasets for name in d.reads}:
+    folded, plugins = keel.engine.positions(), keel.plugins
+    for name in {name for d in datasets for name in d.reads if name not in plugins}:
         position = min(position, folded.get(name, 0))
+    for name in {name for d in datasets for name in d.reads if name in plugins}:  # a plug-in never pins the rest
+        if folded.get(name, 0) < position:
+            stopped = next((s.failure for s in keel.engine.status() if s.name == name and s.failure), None)
+            why = f"stopped: {stopped.error}" if stopped else "still folding"
+            raise InvalidValue(f"plug-in {name} is at position {folded.get(name, 0)}, behind {position} ({why})")
     return Snapshot(as_of, known_at, position, keel.functional_currency, scopes)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.answers import utc
@@ -50,6 +50,7 @@ def list_custom(keel: KeelDep) -> dict[str, Any]:
 
 @router.get("/{name}")
 async def read_custom(
+    request: Request,
     keel: KeelDep,
     name: Name,
     as_of: Annotated[
@@ -61,8 +62,10 @@ async def read_custom(
     """A plug-in projection's answer as of ``as_of`` as known at ``known_at``: its rows under its
     columns (money and decimals as strings, dates in ISO 8601), and the position it stands at."""
     projection = _plugin(keel, name)
-    if min_position:
-        await keel.engine.wait(min_position, (name,), timeout=keel.settings.read_wait_seconds)
+    knowledge = getattr(request.state, "knowledge", None)  # known_at: what was known then, folded by it
+    wanted = max(min_position or 0, knowledge.position if knowledge else 0)
+    if wanted:
+        await keel.engine.wait(wanted, (name,), timeout=keel.settings.read_wait_seconds)
     return await run_in_threadpool(answer, keel, projection, as_of_or_today(keel, as_of), utc(known_at))
 
 

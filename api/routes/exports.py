@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path as PathLib
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.answers import utc
@@ -18,6 +18,7 @@ from api.deps import KeelDep, KnownAt, PrincipalDep, reads
 from ledger.errors import NotFound
 from ledger.policy import FIRST_DAY, LAST_DAY
 from projections.finance.export import journal_lines
+from projections.plugins import PluginError
 
 PARQUET = "application/vnd.apache.parquet"
 
@@ -85,6 +86,9 @@ def export_parquet(
     path = PathLib(name)
     try:
         write_dataset(chosen[0], Sources(keel.views, keel.app), snapshot, path)
+    except PluginError as exc:  # a plug-in's answer failed: it alone, named
+        path.unlink(missing_ok=True)
+        raise HTTPException(503, str(exc)) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -37,6 +37,7 @@ from projections.exports.datasets import (
     Snapshot,
     Sources,
     in_batches,
+    known_moment,
 )
 from projections.public_events import matches, public_event, public_type
 
@@ -168,8 +169,13 @@ def plugin_dataset(projection: PluginProjection) -> Dataset:
     plugin = projection.plugin
 
     def batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
-        with sources.views.read() as cur:
-            rows = projection.answer(cur, snapshot.as_of or LATEST_DAY, snapshot.known_at)
+        try:  # as known at the snapshot's moment: what its position had recorded
+            with sources.views.read() as cur:
+                rows = projection.answer(cur, snapshot.as_of or LATEST_DAY, known_moment(sources, snapshot))
+        except PluginError:
+            raise
+        except Exception as exc:  # the plug-in's query: its failure, named
+            raise PluginError(f"plug-in {plugin.name} could not answer: {type(exc).__name__}: {exc}") from exc
         for columns in in_batches(rows):
             batch: Batch = [*columns]
             yield batch

@@ -81,6 +81,7 @@ def test_an_existing_database_is_replaced_only_when_asked(demo: Keel, tmp_path: 
     assert file.read_bytes() == b"mine"
     code, output = run(demo, "export", "duckdb", str(tmp_path / "x.duckdb"), "--dataset", "ledgers")
     assert code == 1 and "no dataset ledgers" in output and not (tmp_path / "x.duckdb").exists()
+    file.with_name("books.duckdb.wal").write_bytes(b"the old file's log")  # would not fit the new file
     code, output = run(demo, "export", "duckdb", str(file), "--force", "--dataset", "deals")
     assert code == 0, output
     tables = duckdb.connect(str(file), read_only=True).execute("SHOW TABLES").fetchall()

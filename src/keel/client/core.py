@@ -1,9 +1,11 @@
 """What every operation of the client shares: the connection, authentication, idempotency keys
 and retries, ``If-Match``, pages, and problems raised as exceptions.
 
-A write (POST, PUT, PATCH, DELETE) carries an ``Idempotency-Key``, the caller's or a fresh one,
-and a connection error or a 503 is retried with the same key: Keel answers a retry with the first
-answer and never does the work twice (docs/http-api.md), so a retry cannot pay an invoice twice.
+A POST or PUT carries an ``Idempotency-Key``, the caller's or a fresh one, and a connection error
+or a 503 is retried with the same key and the same bytes: Keel answers a retry with the first
+answer and never does the work twice, so a retry cannot pay an invoice twice. PATCH and DELETE
+are not retried (Keel keeps no answer for them), nor are the two writes whose answer holds a
+secret (a new API key, a token): Keel keeps their answers without it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from keel.client.problems import KeelError, problem_for
 
 T = TypeVar("T")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+KEYED = frozenset({"POST", "PUT"})  # the methods Keel answers again by their Idempotency-Key
+RETRIED = KEYED | {"GET"}  # PATCH and DELETE are not replayed by Keel: never retried
+# Their answer holds a secret Keel does not keep, so a replay would answer it without: sent once.
+ANSWERED_ONCE = frozenset({"/v1/keys", "/v1/auth/tokens"})
 
 
 def _plain(value: Any) -> Any:
@@ -83,23 +89,28 @@ class Core:
     ) -> Any:
         """One request: its answer's JSON (or bytes when ``raw``); a problem raised as its class."""
         sent = {**self.headers, **{k: v for k, v in (headers or {}).items() if v is not None}}
-        if method in WRITES:
+        once = method in WRITES and path in ANSWERED_ONCE
+        if method in KEYED and not once:
             sent.setdefault("Idempotency-Key", str(uuid4()))
         params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None}
         content = json.dumps(body, default=_plain).encode() if body is not None else None
         if content is not None:
             sent["Content-Type"] = "application/json"
-        for attempt in range(self.retries + 1):
+        # Built once: a retry sends the very same bytes (a multipart body keeps its boundary), so
+        # Keel recognises it by its key and answers it with the first answer.
+        request = self.http.build_request(
+            method, path, params=params, content=content, files=files, data=data, headers=sent
+        )
+        retries = self.retries if method in RETRIED and not once else 0
+        for attempt in range(retries + 1):
             try:
-                answer = self.http.request(
-                    method, path, params=params, content=content, files=files, data=data, headers=sent
-                )
+                answer = self.http.send(request)
             except httpx.TransportError as exc:
-                if attempt == self.retries or method not in WRITES | {"GET"}:
+                if attempt == retries:
                     raise KeelError(f"{method} {path}: {exc}") from exc
                 time.sleep(0.2 * 2**attempt)
                 continue
-            if answer.status_code == 503 and attempt < self.retries:
+            if answer.status_code == 503 and attempt < retries:
                 time.sleep(min(float(answer.headers.get("Retry-After", "1") or 1), 5.0))
                 continue
             return _answer(answer, raw)

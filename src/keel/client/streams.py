@@ -4,6 +4,7 @@ events, resumed after the last one seen if the connection drops."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,11 +21,13 @@ class Streams(Core):
         """GET /v1/events/stream: the log's public events, live, each a dict of the public event
         schema (the webhooks'), from after position ``after`` (or the ``last_event_id`` seen);
         ``types`` filters (``invoice.*,payment.*``). Endless: stop iterating to close it. A dropped
-        connection is resumed after the last event read, at most ``reconnects`` times in a row."""
+        or closed connection (a restart) is resumed after the last event read, with a growing pause,
+        at most ``reconnects`` times in a row without an event; then ``KeelError``."""
         last, failures = last_event_id, 0
         while True:
             headers = {**self.headers, "Accept": "text/event-stream", **({"Last-Event-ID": last} if last else {})}
             params: dict[str, Any] = {"after": after, **({"types": types} if types else {})}
+            ended: BaseException | str = "the server closed it"
             try:
                 with self.http.stream("GET", "/v1/events/stream", params=params, headers=headers) as answer:
                     if answer.status_code >= 400:
@@ -35,11 +38,12 @@ class Streams(Core):
                         last = event_id or last
                         yield json.loads(data)
             except httpx.TransportError as exc:
-                failures += 1
-                if failures > reconnects:
-                    raise KeelError(f"the event stream dropped {failures} times: {exc}") from exc
-                continue
-            return
+                ended = exc
+            # Dropped or closed (a restart, a deploy): resumed after the last event read.
+            failures += 1
+            if failures > reconnects:
+                raise KeelError(f"the event stream ended {failures} times in a row: {ended}")
+            time.sleep(min(0.5 * 2 ** (failures - 1), 5.0))
 
 
 def _frames(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:

@@ -232,7 +232,7 @@ class ProjectionEngine(PositionWaits):
 
         A projection that fails on an event stops just before it, without holding the others
         back; every failure is logged and recorded on its tracking row (``projections.engine.health``),
-        and the first is raised once the others have caught up.
+        and the first is raised once the others have caught up (a plug-in's is not: it stops alone).
         """
         total = 0
         failure: ProjectionFailed | None = None
@@ -255,8 +255,8 @@ class ProjectionEngine(PositionWaits):
                     if progress:
                         progress(name, n)
                     statistics.folded(folded)
-            except ProjectionFailed as failed:
-                failure = failure or failed
+            except ProjectionFailed as failed:  # a plug-in's is recorded and logged, and stops it alone
+                failure = failure or (None if getattr(self.projections[name], "isolated", False) else failed)
             except Exception as exc:  # the progress callback's
                 failure = failure or ProjectionFailed(name, self._position(name), exc)
             if folded >= ANALYZE_AFTER:

@@ -113,10 +113,15 @@ class PositionWaits:
                 raise ReadModelBehind(position, at, f"{name} is stopped at the event at position {stopped}")
         return reached
 
+    def keel_s_own(self) -> list[str]:
+        """What "every read model" means to a wait: Keel's own, not the plug-ins (one stopped must not
+        hold every request up; a read of a plug-in waits for it by name)."""
+        return [name for name, p in self.projections.items() if not getattr(p, "isolated", False)]
+
     def wait_for(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
-        """Block until the named projections (all if none) have processed the log up to ``position``."""
+        """Block until the named projections (Keel's own if none) have processed the log up to ``position``."""
         deadline = time.monotonic() + timeout
-        wanted = list(names) or list(self.projections)
+        wanted = list(names) or self.keel_s_own()
         self._wake.set()
         while True:
             reached = self._reached(position, wanted, self.progress())
@@ -127,11 +132,11 @@ class PositionWaits:
             time.sleep(0.01)
 
     async def wait(self, position: int, names: Iterable[str], timeout: float = 5.0) -> None:
-        """Wait on the event loop until the named projections (all if none) have processed the log
+        """Wait on the event loop until the named projections (Keel's own if none) have processed the log
         up to ``position``: ReadModelBehind after ``timeout``, InvalidValue if the log has no such
         position. Holds no worker thread however many requests wait."""
         deadline = time.monotonic() + timeout
-        wanted = list(names) or list(self.projections)
+        wanted = list(names) or self.keel_s_own()
         watch = self._watch()
         self._wake.set()  # the follower of this process, if it sleeps
         while True:

@@ -20,6 +20,7 @@ from projections.exports.datasets import (
     MinorUnits,
     Snapshot,
     Sources,
+    known_moment,
     pages_ahead,
 )
 from projections.finance.chart import labels
@@ -66,7 +67,8 @@ def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
         params.append(snapshot.known_at)
     with db.read() as cur:
         cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {' AND '.join(where)}", params)
-        chart = labels(cur, snapshot.as_of or LATEST_DAY, snapshot.known_at, sorted(str(r[0]) for r in cur.fetchall()))
+        codes = sorted(str(r[0]) for r in cur.fetchall())
+        chart = labels(cur, snapshot.as_of or LATEST_DAY, known_moment(sources, snapshot), codes)
     exponent: dict[str, int] = {}
     sql = (
         "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"
