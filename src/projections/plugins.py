@@ -82,7 +82,13 @@ class PluginProjection:
         self.plugin.create(cur)
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
-        events = [e for f in facts if (e := public_event(f.position, f.recorded_at, f.event)) is not None]
+        # Only what it declared: the engine may read every event (its topics are an optimisation).
+        patterns = tuple(self.plugin.events)
+        events = [
+            e
+            for f in facts
+            if (e := public_event(f.position, f.recorded_at, f.event)) is not None and matches(patterns, e["type"])
+        ]
         if events:
             self.plugin.apply(cur, events)
 
