@@ -12,13 +12,13 @@ from rich.table import Table
 
 from api.cli.base import catch_up, export_app, fail, keel_system, knowledge
 from api.cli.output import out
-from api.cli.reports import AsOf, KnownAt
+from api.cli.reports import KnownAt, SnapshotAsOf
 
 
 @export_app.command("parquet")
 def export_parquet(
     directory: Annotated[Path, typer.Argument(help="A new (or empty) directory for the files.", file_okay=False)],
-    as_of: AsOf = None,
+    as_of: SnapshotAsOf = None,
     known_at: KnownAt = None,
     dataset: Annotated[
         list[str] | None, typer.Option("--dataset", metavar="NAME", help="Only this dataset (repeatable).")
@@ -57,7 +57,7 @@ def export_parquet(
 @export_app.command("duckdb")
 def export_duckdb(
     file: Annotated[Path, typer.Argument(help="A new .duckdb file.", dir_okay=False)],
-    as_of: AsOf = None,
+    as_of: SnapshotAsOf = None,
     known_at: KnownAt = None,
     dataset: Annotated[
         list[str] | None, typer.Option("--dataset", metavar="NAME", help="Only this dataset (repeatable).")

@@ -19,6 +19,13 @@ AsOf = Annotated[
     datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"], metavar="DATE", help="Business date (default: today)."),
 ]
+# A snapshot for analysis (keel export, keel sql): no --as-of is every business date, not today.
+SnapshotAsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], metavar="DATE", help="Business date (default: every date, future ones too)."
+    ),
+]
 KnownAt = Annotated[
     str | None,
     typer.Option(

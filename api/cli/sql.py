@@ -3,9 +3,11 @@ session; the answer as a table, CSV or JSON."""
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,7 +16,7 @@ import typer
 
 from api.cli.base import FormatOption, app, catch_up, emit, fail, keel_system, knowledge
 from api.cli.output import Format, err
-from api.cli.reports import AsOf, KnownAt
+from api.cli.reports import KnownAt, SnapshotAsOf
 
 if TYPE_CHECKING:
     import duckdb
@@ -26,7 +28,7 @@ TABLES = "SELECT table_name AS name, table_type AS kind FROM information_schema.
 @app.command("sql")
 def sql(
     query: Annotated[str | None, typer.Argument(help="The query; none: a session (or the queries on stdin).")] = None,
-    as_of: AsOf = None,
+    as_of: SnapshotAsOf = None,
     known_at: KnownAt = None,
     dataset: Annotated[
         list[str] | None,
@@ -46,8 +48,10 @@ def sql(
     if database is not None:
         if as_of or known_at or dataset:
             raise fail("--database is a snapshot already: --as-of, --known-at and --dataset do not apply")
-        if not database.is_file():
-            raise fail(f"{database} is not a DuckDB file: make one with keel export duckdb")
+        if not database.exists():
+            raise fail(f"{database} does not exist: make one with keel export duckdb")
+        if not database.is_file() or database.suffix.lower() in (".parquet", ".csv", ".json"):
+            raise fail(f"{database} is not a DuckDB database: keel export duckdb makes one")
         import duckdb
 
         try:
@@ -101,6 +105,10 @@ def _answer(con: duckdb.DuckDBPyConnection, query: str, fmt: Format) -> None:
         return
     header = [str(d[0]) for d in result.description]
     rows = [[_exact(v) for v in row] for row in result.fetchall()]
+    if fmt is Format.json:  # JSON's own types: null, true, numbers; decimals as strings, as Keel's API
+        document = {"rows": [dict(zip(header, map(_json, row), strict=True)) for row in rows]}
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        return
     emit(fmt, "", header, rows, {})
 
 
@@ -117,11 +125,15 @@ def _session(con: duckdb.DuckDBPyConnection, fmt: Format, interactive: bool) -> 
         command = typed.strip()
         if not lines and command in (".quit", ".exit"):
             return
+        if not lines and command.startswith(".") and command != ".tables":
+            err.print(f"[red]error:[/red] unknown command {command}: .tables, .quit", highlight=False, markup=True)
+            continue
         line = TABLES if not lines and command == ".tables" else typed
         lines.append(line)
         if not line.rstrip().endswith(";"):
             continue
-        query, lines = "\n".join(lines), []
+        query = "\n".join(lines)
+        lines.clear()  # the prompt asks for a new query again
         try:
             _answer(con, query, fmt)
         except duckdb.Error as exc:
@@ -155,6 +167,16 @@ def _exact(value: Any) -> Any:
 
 
 _CENTS = Decimal("0.01")
+
+
+def _json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def _first_line(exc: BaseException) -> str:

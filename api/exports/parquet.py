@@ -11,10 +11,13 @@ snapshot in its metadata (``keel.snapshot``).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import queue
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ledger.errors import InvalidValue
@@ -99,15 +103,117 @@ def take_snapshot(
 
 
 def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: Path) -> Written:
-    """One dataset into ``path``, a record batch at a time."""
+    """One dataset into ``path``, a record batch at a time: parsed by Arrow from the database's
+    own CSV where the dataset has it (PostgreSQL), else converted from Python columns."""
     schema = arrow_schema(dataset, snapshot)
     rows = 0
+    copied = dataset.as_csv(sources, snapshot) if dataset.as_csv is not None else None
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for batch in dataset.batches(sources, snapshot):
-            arrays = [_array(values, field.type) for values, field in zip(batch, schema, strict=True)]
-            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-            rows += len(arrays[0])
+        for batch in (
+            _from_csv(copied, schema) if copied is not None else _converted(dataset, sources, snapshot, schema)
+        ):
+            writer.write_batch(batch)
+            rows += batch.num_rows
     return Written(dataset.name, path.name, rows, _sha256(path))
+
+
+def _converted(dataset: Dataset, sources: Sources, snapshot: Snapshot, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    for batch in dataset.batches(sources, snapshot):
+        arrays = [_array(values, field.type) for values, field in zip(batch, schema, strict=True)]
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _from_csv(chunks: Iterator[bytes], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """CSV as PostgreSQL's COPY writes it: NULL is an empty unquoted field, "" an empty text."""
+    stream = _Chunks(chunks)
+    try:
+        yield from _parsed(io.BufferedReader(stream, buffer_size=1 << 20), schema)
+    finally:
+        stream.close()
+
+
+def _parsed(stream: io.BufferedReader, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    reader = pa_csv.open_csv(
+        stream,
+        read_options=pa_csv.ReadOptions(column_names=schema.names, block_size=4 << 20),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={f.name: f.type for f in schema},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    for batch in reader:
+        yield pa.RecordBatch.from_arrays(batch.columns, schema=schema)  # with the file's metadata
+
+
+class _Chunks(io.RawIOBase):
+    """A stream over an iterator of byte chunks (what Arrow's CSV reader reads from), read ahead
+    in a thread: the database's COPY goes on while Arrow parses and writes the block before (at
+    most a few blocks of ~1 MB are held). Closed early, it stops the reading and the COPY."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+        self._stop = threading.Event()
+        self._left = memoryview(b"")
+        self._done = False
+        self._reader = threading.Thread(target=self._read_ahead, args=(chunks,), name="keel-copy", daemon=True)
+        self._reader.start()
+
+    def _read_ahead(self, chunks: Iterator[bytes]) -> None:
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for chunk in chunks:  # COPY gives a row at a time: blocks of ~1 MB for Arrow
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= self.BLOCK:
+                    if not self._put(b"".join(parts)):
+                        return
+                    parts, size = [], 0
+            self._put(b"".join(parts))
+            self._put(None)
+        except BaseException as exc:  # the reading's failure is the export's, raised where it reads
+            self._put(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # a generator over a COPY: its connection goes back to the pool
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._blocks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left and not self._done:
+            block = self._blocks.get()
+            if isinstance(block, BaseException):
+                raise block
+            if block is None:
+                self._done = True
+            else:
+                self._left = memoryview(block)
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+    def close(self) -> None:
+        self._stop.set()
+        self._reader.join(timeout=30)
+        super().close()
 
 
 def _array(values: Sequence[Any] | MinorUnits, kind: pa.DataType) -> pa.Array:

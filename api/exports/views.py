@@ -23,13 +23,15 @@ REPORT_VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
         " account_type, SUM(functional_credit) - SUM(functional_debit) AS amount,"
         " any_value(functional_currency) AS currency FROM journal"
         f" WHERE account_type IN ('income', 'expense') AND event_type <> '{YEAR_CLOSE_TOPIC}'"
-        " GROUP BY month, account, account_type ORDER BY month, account",
+        " GROUP BY month, account, account_type HAVING amount <> 0 ORDER BY month, account",
     ),
     "receivables": (
         ("open_items",),
-        "SELECT party_id AS customer_id, currency, SUM(open_amount) AS receivable,"
-        " SUM(open_functional) AS receivable_functional FROM open_items WHERE role = 'receivable'"
-        " GROUP BY party_id, currency HAVING SUM(open_amount) <> 0 ORDER BY customer_id, currency",
+        "SELECT party_id AS customer_id, currency,"
+        " SUM(CASE WHEN role = 'receivable' THEN open_amount ELSE 0 END) AS receivable,"
+        " -SUM(CASE WHEN role = 'customer_credit' THEN open_amount ELSE 0 END) AS credit,"
+        " SUM(open_amount) AS net FROM open_items WHERE role IN ('receivable', 'customer_credit')"
+        " GROUP BY party_id, currency HAVING receivable <> 0 OR credit <> 0 ORDER BY customer_id, currency",
     ),
     "pipeline": (
         ("deals",),

@@ -66,10 +66,15 @@ async def read_custom(
     wanted = max(min_position or 0, knowledge.position if knowledge else 0)
     if wanted:
         await keel.engine.wait(wanted, (name,), timeout=keel.settings.read_wait_seconds)
-    return await run_in_threadpool(answer, keel, projection, as_of_or_today(keel, as_of), utc(known_at))
+    at = knowledge.position if knowledge else None
+    return await run_in_threadpool(answer, keel, projection, as_of_or_today(keel, as_of), utc(known_at), at)
 
 
-def answer(keel: Keel, projection: PluginProjection, as_of: date, known_at: datetime | None) -> dict[str, Any]:
+def answer(
+    keel: Keel, projection: PluginProjection, as_of: date, known_at: datetime | None, at: int | None = None
+) -> dict[str, Any]:
+    """The answer; ``position`` is the log position it stands for: what ``known_at`` knew (``at``),
+    or the plug-in's own."""
     plugin = projection.plugin
     status = next((s for s in keel.engine.status() if s.name == plugin.name), None)
     if status is not None and status.failure is not None and status.failure.position == 0:
@@ -84,8 +89,8 @@ def answer(keel: Keel, projection: PluginProjection, as_of: date, known_at: date
         "name": plugin.name,
         "version": plugin.version,
         "as_of": as_of.isoformat(),
-        "known_at": known_at.isoformat() if known_at else None,
-        "position": status.position if status else 0,
+        "known_at": known_at.isoformat().replace("+00:00", "Z") if known_at else None,
+        "position": at if at is not None else status.position if status else 0,
         "healthy": status is None or status.failure is None,
         "columns": [{"name": c.name, "kind": c.kind, "description": c.description} for c in plugin.columns],
         "rows": [dict(zip(names, (plain(v) for v in row), strict=True)) for row in rows],

@@ -4,6 +4,7 @@ and reports answer on the same date as known at the same moment."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
@@ -18,13 +19,15 @@ from support import META
 from api.demo import load_demo
 from api.demo.ids import demo_id
 from api.demo.pipeline import project_id_for_deal
-from api.exports.parquet import datasets_named, export_snapshot, take_snapshot
+from api.exports.parquet import datasets_named, export_snapshot, take_snapshot, write_dataset
 from api.system import Keel
 from commands.messages import PlanAllocation
 from projections.crm.reports import deals_as_of
 from projections.delivery.reports import utilisation
+from projections.exports.datasets import Sources
+from projections.exports.journal import JOURNAL
 from projections.finance.ledger_lists import list_payments
-from projections.finance.lists import list_invoices
+from projections.finance.lists import list_customers, list_invoices
 
 END_OF_Q3 = date(2026, 9, 30)
 FOURTH_OF_AUGUST = datetime(2026, 8, 4, 23, 59, 59, tzinfo=UTC)
@@ -125,3 +128,28 @@ def test_the_timesheets_and_allocations_files_sum_to_keel_s_utilisation(demo: Ke
     october = utilisation(demo.views, date(2026, 10, 1), date(2026, 10, 31))
     assert {r.person: r.planned_hours for r in october.rows}["jon"] == Decimal("32.5")
     assert rows(demo, tmp_path, "allocations", date(2026, 9, 24), None) == []  # planned on the 25th
+
+
+def test_the_journal_read_through_copy_is_the_journal_read_row_by_row(demo: Keel, tmp_path: Path) -> None:
+    """On PostgreSQL the journal comes as CSV from COPY, parsed by Arrow; on SQLite (no COPY)
+    both ways are the row-by-row one. Either way the same file, value for value."""
+    for as_of, known_at in ((END_OF_Q3, None), (None, FOURTH_OF_AUGUST)):
+        position = demo.app.position_at(known_at) if known_at else None
+        snapshot = take_snapshot(demo, as_of, known_at, position, [JOURNAL])
+        sources = Sources(demo.views, demo.app)
+        fast = write_dataset(JOURNAL, sources, snapshot, tmp_path / "copied.parquet")
+        slow = write_dataset(replace(JOURNAL, as_csv=None), sources, snapshot, tmp_path / "rows.parquet")
+        assert fast.rows == slow.rows > 10
+        copied, rows = (pq.read_table(tmp_path / f) for f in ("copied.parquet", "rows.parquet"))
+        assert copied.schema == rows.schema and copied.equals(rows)
+    assert (demo.views.copy_out("SELECT 1") is None) == (demo.views.dialect == "sqlite")
+
+
+def test_the_customers_file_names_every_customer_as_it_stood_then(demo: Keel, tmp_path: Path) -> None:
+    for known_at in MOMENTS:
+        listed = list_customers(demo.views, END_OF_Q3, known_at, limit=1000).items
+        exported = rows(demo, tmp_path, "customers", END_OF_Q3, known_at)
+        assert sorted((r["customer_id"], r["name"]) for r in exported) >= sorted((c.id, c.name) for c in listed)
+        assert {c.id for c in listed} <= {r["customer_id"] for r in exported} and exported
+    owed = {r["party_id"] for r in rows(demo, tmp_path, "open_items", END_OF_Q3, None) if r["role"] == "receivable"}
+    assert owed <= {r["customer_id"] for r in rows(demo, tmp_path, "customers", END_OF_Q3, None)}

@@ -61,9 +61,9 @@ def test_the_duckdb_file_s_report_views_are_keel_s_reports(demo: Keel, tmp_path:
     ).fetchone() or (None, None)
     statement = profit_and_loss(demo.views, date(2026, 1, 1), END_OF_Q3, demo.functional_currency)
     assert (income, expenses) == (statement.total_income, statement.total_expenses)
-    owed = con.execute("SELECT customer_id, currency, receivable FROM receivables").fetchall()
+    owed = con.execute("SELECT customer_id, currency, receivable, credit, net FROM receivables").fetchall()
     report = receivables(demo.views, END_OF_Q3).rows
-    assert owed == sorted((r.customer_id, r.currency, r.receivable) for r in report if r.receivable)
+    assert owed == sorted((r.customer_id, r.currency, r.receivable, r.credit, r.net) for r in report)
     stages = con.execute("SELECT stage, currency, deals, value, weighted FROM pipeline").fetchall()
     assert sorted(stages) == sorted(
         (r.group, r.currency, r.count, r.value, r.weighted) for r in pipeline(demo.views, END_OF_Q3).rows
@@ -94,6 +94,7 @@ def test_keel_sql_answers_over_a_snapshot_as_a_table_csv_or_json(demo: Keel) -> 
     code, output = run(demo, "sql", "--as-of", "2026-09-30", "-f", "json", "SELECT * FROM trial_balance")
     assert code == 0, output
     rows = json.loads(output)["rows"]
+    assert all(isinstance(r["debit"], str) for r in rows)  # decimals as strings, as Keel's API answers
     assert [(r["account"], r["currency"], Decimal(r["debit"]), Decimal(r["credit"])) for r in rows] == [
         (r.account, r.currency, r.debit, r.credit) for r in keel_tb
     ]
@@ -106,15 +107,23 @@ def test_keel_sql_answers_over_a_snapshot_as_a_table_csv_or_json(demo: Keel) -> 
     }
     code, output = run(demo, "sql", "--known-at", "2026-08-04T23:59:59Z", "SELECT count(*) AS n FROM deals")
     assert code == 0 and "n" in output
+    typed = run(
+        demo, "sql", "-f", "json", "SELECT NULL AS nothing, '' AS empty, true AS yes, 2 AS two FROM deals LIMIT 1"
+    )
+    assert json.loads(typed[1])["rows"] == [{"nothing": None, "empty": "", "yes": True, "two": 2}]
     code, output = run(demo, "sql", "SELECT nope FROM journal")
     assert code == 1 and "nope" in output and len(output.splitlines()) == 1
 
 
 def test_keel_sql_reads_queries_from_stdin_and_a_database_file(demo: Keel, tmp_path: Path) -> None:
-    script = "SELECT count(*) AS n\n  FROM deal_stages;\n.tables\nSELECT position FROM _snapshot;\n"
+    script = (
+        "SELECT count(*) AS n\n  FROM deal_stages;\n.help\n.tables\nSELECT position FROM _snapshot;\n"
+        ".quit\nSELECT 'after quit' AS marker;\n"
+    )
     code, output = run(demo, "sql", "--dataset", "deal_stages", "-f", "csv", stdin=script)
     assert code == 0, output
     assert "deal_stages,VIEW" in output and f"position\n{demo.app.head_position()}" in output
+    assert "unknown command .help" in output and "after quit" not in output  # .quit ends it
     code, output = run(demo, "sql", "--dataset", "deals", stdin="SELECT 1 +;\nSELECT 2;\n")
     assert code == 1 and "error" in output
     file = tmp_path / "q3.duckdb"

@@ -21,7 +21,7 @@ class Problem(KeelError):
         self.type: str = str(problem.get("type", "about:blank"))
         self.title: str = str(problem.get("title", ""))
         self.detail: str = str(problem.get("detail", ""))
-        self.field: str | None = problem.get("field")
+        self.field: str | None = problem.get("field") or _first_location(problem)
         self.headers = headers or {}
         super().__init__(f"{status} {self.title}: {self.detail}" if self.detail else f"{status} {self.title}")
 
@@ -100,3 +100,12 @@ def problem_for(status: int, body: dict[str, Any], headers: dict[str, str] | Non
     """The exception of this status (the nearest kind for one without a class of its own)."""
     kind = BY_STATUS.get(status) or (ServerError if status >= 500 else BadRequest)
     return kind(status, body, headers)
+
+
+def _first_location(problem: dict[str, Any]) -> str | None:
+    """A request Keel refused before it reached a rule names its fields in ``errors``: the first."""
+    errors = problem.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        location = errors[0].get("location")
+        return str(location) if location else None
+    return None

@@ -7,9 +7,11 @@ from projections.exports.documents import INVOICES, PAYMENTS
 from projections.exports.journal import JOURNAL
 from projections.exports.log import EVENTS
 from projections.exports.open_items import OPEN_ITEMS
+from projections.exports.parties import CUSTOMERS
 from projections.exports.pipeline import DEAL_STAGES, DEALS
 from projections.exports.work import ALLOCATIONS, TIMESHEETS
 
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (JOURNAL, INVOICES, PAYMENTS, OPEN_ITEMS, DEALS, DEAL_STAGES, TIMESHEETS, ALLOCATIONS, EVENTS)
+    d.name: d
+    for d in (JOURNAL, CUSTOMERS, INVOICES, PAYMENTS, OPEN_ITEMS, DEALS, DEAL_STAGES, TIMESHEETS, ALLOCATIONS, EVENTS)
 }

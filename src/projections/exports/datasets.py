@@ -76,6 +76,9 @@ class Dataset:
     columns: tuple[Column, ...]
     batches: Batches
     reads: tuple[str, ...]  # the projections it reads (caught up before an export)
+    # The same rows as CSV from the database itself, where it can (PostgreSQL's COPY): columns in
+    # order, money as decimals, moments ISO 8601 in UTC, NULL unquoted and empty text quoted.
+    as_csv: Callable[[Sources, Snapshot], Iterator[bytes] | None] | None = None
 
 
 _PLACES = Decimal(1).scaleb(-DECIMAL_SCALE)
