@@ -4,7 +4,7 @@ head of the demo history of N events and as known halfway through it (half the r
 memory should not follow the rows).
 
     python benchmarks/exports.py --events 100000
-    python benchmarks/exports.py --database-url postgresql://postgres@127.0.0.1/keel_1m
+    python benchmarks/exports.py --database-url postgresql://postgres@127.0.0.1/keel_1m [--dataset journal]
 
 Prints one table: per dataset and snapshot, the rows, the seconds (the whole command: start-up,
 catching up, writing), rows/s and the process's peak resident memory. PostgreSQL in its default
@@ -54,7 +54,7 @@ def export(settings: Settings, dataset: str, target: Path, known_at: str | None)
     return rows, seconds, usage.ru_maxrss * 1024
 
 
-def run(events: int, url: str | None, table: Table) -> None:
+def run(events: int, url: str | None, table: Table, only: list[str]) -> None:
     with store("postgres", url) as settings:
         with Keel.start(settings, follow=False) as keel:
             if load_history(keel.app, events):
@@ -62,7 +62,7 @@ def run(events: int, url: str | None, table: Table) -> None:
             keel.engine.catch_up()
             head = keel.app.head_position()
         with tempfile.TemporaryDirectory() as tmp:
-            for dataset in DATASETS:
+            for dataset in only or DATASETS:
                 for label, known_at in (("head", None), ("known halfway", str(head // 2))):
                     rows, seconds, peak = export(settings, dataset, Path(tmp) / dataset, known_at)
                     table.add_row(
@@ -78,11 +78,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000, help="size of the demo history")
     parser.add_argument("--database-url", help="use (and keep) this PostgreSQL store")
+    parser.add_argument("--dataset", action="append", default=[], help="only this dataset (repeatable)")
     args = parser.parse_args()
     table = Table(title="keel export parquet, a process per dataset (PostgreSQL)")
     for column in ("dataset (snapshot)", "rows", "seconds", "rate", "peak memory"):
         table.add_column(column)
-    run(args.events, args.database_url, table)
+    run(args.events, args.database_url, table, args.dataset)
     Console(width=150).print(table)
 
 
