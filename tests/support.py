@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import uvicorn
+
+from api.http import create_app
 from api.system import Keel
 from commands.access.keys import mint_key
 from commands.messages import (
@@ -114,3 +122,23 @@ def issue_key(keel: Keel, name: str, *roles: str) -> str:
 
 def bearer(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
+
+
+@contextmanager
+def served_over_http(keel: Keel) -> Iterator[str]:
+    """``keel`` served by a real HTTP server (uvicorn in a thread) on a free port: its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(keel=keel), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

@@ -4,8 +4,11 @@ as Parquet files or as one DuckDB database with the main reports as views."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -13,6 +16,36 @@ from rich.table import Table
 from api.cli.base import catch_up, export_app, fail, keel_system, knowledge
 from api.cli.output import out
 from api.cli.reports import KnownAt, SnapshotAsOf
+
+if TYPE_CHECKING:
+    from api.system import Keel
+    from projections.exports.datasets import Dataset, Snapshot
+
+Choose = Callable[["Keel"], "list[Dataset]"]
+
+
+@contextmanager
+def analysts_snapshot(
+    as_of: datetime | None, known_at: str | None, choose: Choose, target: object = None, reading: bool = False
+) -> Iterator[tuple[Keel, Snapshot, list[Dataset]]]:
+    """The store caught up and a snapshot of the datasets ``choose`` picks, at (``as_of``,
+    ``known_at``); what goes wrong in it — a bad dataset or moment, a plug-in that fails, the disk
+    under ``target`` — is one line and exit 1 (nothing is left half-written)."""
+    from api.exports.parquet import take_snapshot
+    from ledger.errors import DomainError
+    from projections.plugins import PluginError
+
+    with keel_system(reading=reading) as keel:
+        catch_up(keel)
+        known = knowledge(keel, known_at)
+        try:
+            chosen = choose(keel)
+            moment, position = (known.moment, known.position) if known else (None, None)
+            yield keel, take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen), chosen
+        except (DomainError, LookupError, PluginError) as exc:
+            raise fail(str(exc).strip("'\"")) from None
+        except OSError as exc:  # the disk, permissions
+            raise fail(f"{target}: {exc.strerror or exc}") from None
 
 
 @export_app.command("parquet")
@@ -28,23 +61,12 @@ def export_parquet(
     """Write the datasets (the journal with every dimension, the event log …) as of a business date
     and as known at a moment, as Parquet files with _provenance.json: every business date and
     everything recorded when not given."""
-    from api.exports.parquet import datasets_named, export_snapshot, take_snapshot
-    from ledger.errors import DomainError
-    from projections.plugins import PluginError
+    from api.exports.parquet import datasets_named, export_snapshot
 
-    with keel_system() as keel:
-        catch_up(keel)
-        known = knowledge(keel, known_at)
-        try:
-            chosen = datasets_named(dataset or [], keel)
-            moment, position = (known.moment, known.position) if known else (None, None)
-            snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
-            started = time.perf_counter()
-            written = export_snapshot(keel, directory, snapshot, dataset or [], force)
-        except (DomainError, LookupError, PluginError) as exc:
-            raise fail(str(exc).strip("'\"")) from None
-        except OSError as exc:  # the disk, permissions: one line, nothing left half-written
-            raise fail(f"{directory}: {exc.strerror or exc}") from None
+    with analysts_snapshot(as_of, known_at, lambda keel: datasets_named(dataset or [], keel), directory) as found:
+        keel, snapshot, _ = found
+        started = time.perf_counter()
+        written = export_snapshot(keel, directory, snapshot, dataset or [], force)
         seconds = time.perf_counter() - started
     table = Table("dataset", "file", "rows", title=f"{directory} at log position {snapshot.position}")
     for w in written:
@@ -68,24 +90,13 @@ def export_duckdb(
     (trial_balance, profit_and_loss, receivables, pipeline, hours_by_person_month) and the
     snapshot it stands at (_snapshot)."""
     from api.exports.database import export_duckdb as export
-    from api.exports.parquet import datasets_named, take_snapshot
+    from api.exports.parquet import datasets_named
     from api.exports.views import REPORT_VIEWS
-    from ledger.errors import DomainError
-    from projections.plugins import PluginError
 
-    with keel_system() as keel:
-        catch_up(keel)
-        known = knowledge(keel, known_at)
-        try:
-            chosen = datasets_named(dataset or [], keel)
-            moment, position = (known.moment, known.position) if known else (None, None)
-            snapshot = take_snapshot(keel, as_of.date() if as_of else None, moment, position, chosen)
-            started = time.perf_counter()
-            written = export(keel, file, snapshot, dataset or [], force)
-        except (DomainError, LookupError, PluginError) as exc:
-            raise fail(str(exc).strip("'\"")) from None
-        except OSError as exc:
-            raise fail(f"{file}: {exc.strerror or exc}") from None
+    with analysts_snapshot(as_of, known_at, lambda keel: datasets_named(dataset or [], keel), file) as found:
+        keel, snapshot, chosen = found
+        started = time.perf_counter()
+        written = export(keel, file, snapshot, dataset or [], force)
         seconds = time.perf_counter() - started
     names = {d.name for d in chosen}
     table = Table("table", "rows", title=f"{file} at log position {snapshot.position}")

@@ -14,12 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import FormatOption, app, catch_up, emit, fail, keel_system, knowledge
+from api.cli.base import FormatOption, app, emit, fail
+from api.cli.exports import analysts_snapshot
 from api.cli.output import Format, err
 from api.cli.reports import KnownAt, SnapshotAsOf
 
 if TYPE_CHECKING:
     import duckdb
+
+    from api.system import Keel
+    from projections.exports.datasets import Dataset
 
 PROMPT, MORE = "keel> ", "  ... "
 TABLES = "SELECT table_name AS name, table_type AS kind FROM information_schema.tables ORDER BY 1;"
@@ -61,27 +65,20 @@ def sql(
         _run(con, query, fmt)
         return
     with tempfile.TemporaryDirectory(prefix="keel-sql-") as folder:
-        _run(_snapshot(query, as_of.date() if as_of else None, known_at, dataset or [], Path(folder)), query, fmt)
+        _run(_snapshot(query, as_of, known_at, dataset or [], Path(folder)), query, fmt)
 
 
 def _snapshot(
-    query: str | None, as_of: Any, known_at: str | None, names: list[str], folder: Path
+    query: str | None, as_of: datetime | None, known_at: str | None, names: list[str], folder: Path
 ) -> duckdb.DuckDBPyConnection:
     from api.exports.database import datasets_for, open_snapshot
-    from api.exports.parquet import catalog, datasets_named, take_snapshot
-    from ledger.errors import DomainError
-    from projections.plugins import PluginError
+    from api.exports.parquet import catalog, datasets_named
 
-    with keel_system(reading=True) as keel:
-        catch_up(keel)
-        known = knowledge(keel, known_at)
-        try:
-            chosen = datasets_named(names, keel) if names else datasets_for(query, catalog(keel))
-            moment, position = (known.moment, known.position) if known else (None, None)
-            snapshot = take_snapshot(keel, as_of, moment, position, chosen)
-            return open_snapshot(keel, snapshot, chosen, folder)
-        except (DomainError, LookupError, PluginError) as exc:
-            raise fail(str(exc).strip("'\"")) from None
+    def choose(keel: Keel) -> list[Dataset]:
+        return datasets_named(names, keel) if names else datasets_for(query, catalog(keel))
+
+    with analysts_snapshot(as_of, known_at, choose, folder, reading=True) as (keel, snapshot, chosen):
+        return open_snapshot(keel, snapshot, chosen, folder)
 
 
 def _run(con: duckdb.DuckDBPyConnection, query: str | None, fmt: Format) -> None:

@@ -5,21 +5,16 @@ raised as its class, naming the field at fault."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-import uvicorn
-from support import issue_key
+from support import issue_key, served_over_http
 
 from api.demo import load_demo
-from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
 from keel.client import Forbidden, KeelClient, NotFound, PreconditionFailed, Unauthorized, Unprocessable
@@ -33,21 +28,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Keel, str
     settings = Settings(data_dir=tmp_path_factory.mktemp("client") / "keel", auth="keys", _env_file=None)  # type: ignore[call-arg]
     with Keel.start(settings, follow=True) as keel:
         load_demo(keel.app)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        server = uvicorn.Server(uvicorn.Config(create_app(keel=keel), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        try:
-            yield keel, f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+        with served_over_http(keel) as url:
+            yield keel, url
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,16 @@ recorded misses nothing and gets nothing twice; each role sees the contexts it r
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from support import served_over_http
 from test_access import bearer, issue_key
 
-from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
 from commands import messages as m
@@ -29,23 +26,11 @@ SETUP = Meta("setup")
 
 @pytest.fixture
 def served(keel_settings: Settings) -> Iterator[tuple[Keel, str]]:
-    with Keel.start(keel_settings.model_copy(update={"auth": "keys"}), follow=False) as keel:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        config = uvicorn.Config(create_app(keel=keel), host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        try:
-            yield keel, f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+    with (
+        Keel.start(keel_settings.model_copy(update={"auth": "keys"}), follow=False) as keel,
+        served_over_http(keel) as url,
+    ):
+        yield keel, url
 
 
 def read(url: str, headers: dict[str, str], count: int, **params: Any) -> tuple[list[dict[str, Any]], list[str]]:

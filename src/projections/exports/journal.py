@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ledger.money import minor_units
-from projections.engine.sql import as_date, as_datetime
+from projections.engine.sql import Cursor, as_date, as_datetime
 from projections.exports.datasets import (
     BATCH_ROWS,
     LATEST_DAY,
@@ -24,7 +24,7 @@ from projections.exports.datasets import (
     known_moment,
     pages_ahead,
 )
-from projections.finance.chart import labels
+from projections.finance.chart import ChartAccount, labels
 
 COLUMNS = (
     Column("position", "int64", "The log position of the event that posted the line"),
@@ -60,9 +60,7 @@ def journal_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     db, fc = sources.views, snapshot.functional_currency
     where, params = _where(snapshot)
     with db.read() as cur:
-        cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {where}", params)
-        codes = sorted(str(r[0]) for r in cur.fetchall())
-        chart = labels(cur, snapshot.as_of or LATEST_DAY, known_moment(sources, snapshot), codes)
+        chart = _chart(cur, sources, snapshot, where, params)
     exponent: dict[str, int] = {}
     sql = (
         "SELECT l.position, l.line_no, l.recorded_at, l.effective_date, l.source_id, l.source_version,"
@@ -117,9 +115,7 @@ def journal_csv(sources: Sources, snapshot: Snapshot) -> Iterator[bytes] | None:
     db, fc = sources.views, snapshot.functional_currency
     where, params = _where(snapshot)
     with db.read() as cur:
-        cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {where}", params)
-        codes = sorted(str(r[0]) for r in cur.fetchall())
-        chart = labels(cur, snapshot.as_of or LATEST_DAY, known_moment(sources, snapshot), codes)
+        chart = _chart(cur, sources, snapshot, where, params)
         cur.execute(f"SELECT DISTINCT currency FROM gl_lines l WHERE {where}", params)
         places = [{"code": str(r[0]), "places": minor_units(str(r[0]))} for r in cur.fetchall()]
     accounts = [{"code": c, "name": a.name, "type": a.type, "subtype": a.subtype} for c, a in chart.items()]
@@ -143,6 +139,13 @@ def journal_csv(sources: Sources, snapshot: Snapshot) -> Iterator[bytes] | None:
     exponent = minor_units(fc)
     values = [exponent, exponent, fc, json.dumps(accounts), json.dumps(places), *params]
     return db.copy_out(query, values)
+
+
+def _chart(cur: Cursor, sources: Sources, snapshot: Snapshot, where: str, params: list[Any]) -> dict[str, ChartAccount]:
+    """The labels of the accounts the snapshot's lines post to, as the chart had them then."""
+    cur.execute(f"SELECT DISTINCT account FROM gl_lines l WHERE {where}", params)
+    codes = sorted(str(r[0]) for r in cur.fetchall())
+    return labels(cur, snapshot.as_of or LATEST_DAY, known_moment(sources, snapshot), codes)
 
 
 def _where(snapshot: Snapshot) -> tuple[str, list[Any]]:
