@@ -20,18 +20,19 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from api.exports.arrays import record_batch
+from api.exports.parts import Processes, batches_in_processes
 from ledger.errors import InvalidValue
+from projections.engine.reading import fewer_collections
 from projections.exports.catalog import DATASETS
-from projections.exports.datasets import DECIMAL_SCALE, MONEY_SCALE, Dataset, MinorUnits, Snapshot, Sources
+from projections.exports.datasets import DECIMAL_SCALE, MONEY_SCALE, Dataset, Snapshot, Sources
 from projections.plugins import plugin_dataset
 
 PROVENANCE = "_provenance.json"
@@ -102,25 +103,32 @@ def take_snapshot(
     return Snapshot(as_of, known_at, position, keel.functional_currency, scopes)
 
 
-def write_dataset(dataset: Dataset, sources: Sources, snapshot: Snapshot, path: Path) -> Written:
+def write_dataset(
+    dataset: Dataset, sources: Sources, snapshot: Snapshot, path: Path, processes: Processes | None = None
+) -> Written:
     """One dataset into ``path``, a record batch at a time: parsed by Arrow from the database's
-    own CSV where the dataset has it (PostgreSQL), else converted from Python columns."""
+    own CSV where the dataset has it (PostgreSQL), read by ``processes`` where it can be split
+    among them (a long log), else converted from Python columns here."""
     schema = arrow_schema(dataset, snapshot)
     rows = 0
     copied = dataset.as_csv(sources, snapshot) if dataset.as_csv is not None else None
+    if copied is not None:
+        batches = _from_csv(copied, schema)
+    elif processes is not None and processes.split(dataset, snapshot):
+        batches = batches_in_processes(dataset, snapshot, schema, processes)
+    else:
+        batches = _converted(dataset, sources, snapshot, schema)
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for batch in (
-            _from_csv(copied, schema) if copied is not None else _converted(dataset, sources, snapshot, schema)
-        ):
+        for batch in batches:
             writer.write_batch(batch)
             rows += batch.num_rows
     return Written(dataset.name, path.name, rows, _sha256(path))
 
 
 def _converted(dataset: Dataset, sources: Sources, snapshot: Snapshot, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    for batch in dataset.batches(sources, snapshot):
-        arrays = [_array(values, field.type) for values, field in zip(batch, schema, strict=True)]
-        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+    with fewer_collections():
+        for batch in dataset.batches(sources, snapshot):
+            yield record_batch(batch, schema)
 
 
 def _from_csv(chunks: Iterator[bytes], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -216,21 +224,6 @@ class _Chunks(io.RawIOBase):
         super().close()
 
 
-def _array(values: Sequence[Any] | MinorUnits, kind: pa.DataType) -> pa.Array:
-    if not isinstance(values, MinorUnits):
-        return pa.array(values, type=kind)
-    # Minor units scaled to the column's 4 places, then read as decimals of 4 places:
-    # decimal128(38, 0) and (38, 4) share their layout, so a view divides by 10^4 exactly, with no
-    # Decimal made per row. A value past 64 bits once scaled (checked) takes the exact slow way.
-    scale = pa.array([10 ** (MONEY_SCALE - e) for e in values.exponents], type=pa.int64())
-    try:
-        scaled = pc.multiply_checked(pa.array(values.values, type=pa.int64()), scale)
-    except pa.ArrowInvalid:
-        exact = [Decimal(v).scaleb(-e) for v, e in zip(values.values, values.exponents, strict=True)]
-        return pa.array(exact, type=kind)
-    return scaled.cast(pa.decimal128(38, 0)).view(kind)
-
-
 def export_snapshot(
     keel: Keel, directory: Path, snapshot: Snapshot, names: Sequence[str] = (), force: bool = False
 ) -> list[Written]:
@@ -270,7 +263,8 @@ def export_snapshot(
 def write_files(keel: Keel, directory: Path, snapshot: Snapshot, chosen: Sequence[Dataset]) -> list[Written]:
     """The ``chosen`` datasets as Parquet files in ``directory``, with ``_provenance.json``."""
     sources = Sources(keel.views, keel.app)
-    written = [write_dataset(d, sources, snapshot, directory / f"{d.name}.parquet") for d in chosen]
+    processes = Processes(keel.settings.event_store_url, keel.app.functional_currency())
+    written = [write_dataset(d, sources, snapshot, directory / f"{d.name}.parquet", processes) for d in chosen]
     (directory / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
     return written
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -30,6 +30,7 @@ from commands.adapters.clock import SYSTEM_CLOCK, Clock
 from commands.adapters.recorders import BulkAppend, KeelApplicationRecorder, keel_recorder
 from commands.adapters.store import APP_NAME, event_store_env, preflight
 from commands.adapters.stored_form import stored_form
+from commands.adapters.stored_states import Layout, StoredState, decoded_event, decoded_value, layout, stored_states
 from commands.adapters.transcodings import register_keel_transcodings
 from commands.aggregate_cache import AggregateCache
 from commands.finance import expenses
@@ -86,6 +87,7 @@ class KeelApplication(Application[UUID]):
         minor_units(functional_currency)
         self.default_functional_currency = functional_currency
         self.log_clock = clock
+        self._layouts: dict[str, Layout | None] = {}
         # Today's date for the rules that need one (a close not from the future, a key's issue date):
         # the log clock's, so a story told on its own clock closes its periods on its own days. Tests
         # may set a date of their own. (Commands without a date still default to the wall clock's.)
@@ -244,6 +246,26 @@ class KeelApplication(Application[UUID]):
             start=after, limit=limit, topics=topics, inclusive_of_start=False
         )
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def read_stored(self, after: int, limit: int) -> list[StoredState]:
+        """Up to ``limit`` events after position ``after`` as stored: their fields parsed but not
+        decoded where that is their current form (for readers that write them out again)."""
+        return stored_states(self.mapper, self.keel_log.select_stored(after, limit))
+
+    def decode_stored_value(self, value: Any) -> Any:
+        """A value of ``read_stored``'s fields (a line, a set…) as decoding the event makes it."""
+        return decoded_value(cast(JSONTranscoder, self.mapper.transcoder), value)
+
+    def stored_layout(self, name: str) -> Layout | None:
+        """The fields of a wrapper of this name in ``read_stored``'s fields, if decoding it does no
+        more than fill in defaults (see ``stored_states.layout``)."""
+        if name not in self._layouts:
+            self._layouts[name] = layout(cast(JSONTranscoder, self.mapper.transcoder), name)
+        return self._layouts[name]
+
+    def decode_stored(self, stored: StoredState) -> DomainEventProtocol[UUID]:
+        """An event of ``read_stored`` decoded, as ``read_log`` gives it."""
+        return decoded_event(self.mapper, stored)
 
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0

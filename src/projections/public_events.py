@@ -23,7 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, lru_cache
+from hashlib import sha1
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -32,11 +33,12 @@ from ledger.access import READ_AUDIT, READ_CRM, READ_EVENTS, READ_FINANCE, READ_
 SCHEMA = "keel.public-event"
 SCHEMA_VERSION = 1
 _TOPIC = re.compile(r"keel\.([a-z0-9]+)\.([A-Za-z0-9]+)\.v([0-9]+)")
-_STORE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+_STORE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "class_version"})
 _META_FIELDS = frozenset({"effective_date", "actor", "command_id", "correlation_id"})
 _SECRET_WORDS = ("secret", "password", "token", "sha256")
 NOT_PUBLIC = frozenset({"webhook", "webhookdelivery"})  # secrets, and deliveries would loop
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://keel.example/public-events")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 
 # Who sees a context's events on the stream beside auditors and integrations (READ_AUDIT,
 # READ_EVENTS): the scope that reads the same records over the API. Unlisted contexts (keys,
@@ -103,9 +105,20 @@ def visible(scopes: frozenset[str], event_type: str) -> bool:
     return scope is not None and scope in scopes
 
 
-def event_id(aggregate_id: UUID, version: int) -> str:
-    """A stable id per event: the same in every delivery and on every stream."""
-    return str(uuid5(_NAMESPACE, f"{aggregate_id}/{version}"))
+def event_id(aggregate_id: UUID | str, version: int) -> str:
+    """A stable id per event: the same in every delivery and on every stream. ``uuid5`` spelled
+    out (SHA-1 of the namespace and the name, then the version and variant bits), without making
+    two ``UUID`` objects: a log export asks it for every event."""
+    digest = bytearray(
+        sha1(_NAMESPACE_BYTES + f"{aggregate_id}/{version}".encode(), usedforsecurity=False).digest()[:16]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return _dashed(digest.hex())
+
+
+def _dashed(hex32: str) -> str:
+    return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
 def public_event(position: int, recorded_at: datetime | None, event: Any) -> dict[str, Any] | None:
@@ -115,11 +128,7 @@ def public_event(position: int, recorded_at: datetime | None, event: Any) -> dic
         return None
     event_type, version = typed
     effective = getattr(event, "effective_date", None)
-    data = {
-        k: plain(v)
-        for k, v in sorted(vars(event).items())
-        if k not in _STORE_FIELDS and k not in _META_FIELDS and not k.startswith("_") and not _secret(k)
-    }
+    data = {k: plain(v) for k, v in sorted(vars(event).items()) if _is_data(k)}
     return {
         "id": event_id(event.originator_id, event.originator_version),
         "type": event_type,
@@ -133,8 +142,15 @@ def public_event(position: int, recorded_at: datetime | None, event: Any) -> dic
     }
 
 
+@lru_cache(maxsize=4096)  # names of fields, and of keys in dicts events carry
 def _secret(name: str) -> bool:
     return any(word in name for word in _SECRET_WORDS)
+
+
+@lru_cache(maxsize=4096)
+def _is_data(name: str) -> bool:
+    """Whether an event's field is part of its public ``data``."""
+    return not (name in _STORE_FIELDS or name in _META_FIELDS or name.startswith("_") or _secret(name))
 
 
 def plain(value: Any) -> Any:

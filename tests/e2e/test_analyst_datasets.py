@@ -3,6 +3,7 @@ and reports answer on the same date as known at the same moment."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -20,14 +21,18 @@ from api.demo import load_demo
 from api.demo.ids import demo_id
 from api.demo.pipeline import project_id_for_deal
 from api.exports.parquet import datasets_named, export_snapshot, take_snapshot, write_dataset
+from api.exports.parts import Processes
 from api.system import Keel
 from commands.messages import PlanAllocation
 from projections.crm.reports import deals_as_of
 from projections.delivery.reports import utilisation
 from projections.exports.datasets import Sources
 from projections.exports.journal import JOURNAL
+from projections.exports.log import EVENTS
 from projections.finance.ledger_lists import list_payments
 from projections.finance.lists import list_customers, list_invoices
+from projections.public_events import public_event
+from projections.public_stored import public_stored
 
 END_OF_Q3 = date(2026, 9, 30)
 FOURTH_OF_AUGUST = datetime(2026, 8, 4, 23, 59, 59, tzinfo=UTC)
@@ -153,3 +158,37 @@ def test_the_customers_file_names_every_customer_as_it_stood_then(demo: Keel, tm
         assert {c.id for c in listed} <= {r["customer_id"] for r in exported} and exported
     owed = {r["party_id"] for r in rows(demo, tmp_path, "open_items", END_OF_Q3, None) if r["role"] == "receivable"}
     assert owed <= {r["customer_id"] for r in rows(demo, tmp_path, "customers", END_OF_Q3, None)}
+
+
+def test_the_log_read_as_stored_gives_every_event_s_public_form_as_decoding_it_does(demo: Keel) -> None:
+    """The events file spells each event out from its stored JSON (ADR 0064): for every event of
+    the demo, the same public form, key for key, as webhooks and the stream make from the event."""
+    log, after, as_stored, events = demo.app, 0, 0, 0
+    while page := log.read_stored(after, 5_000):
+        times = log.times_of([s.position for s in page])
+        for stored in page:
+            moment = times.get(stored.position)
+            assert stored.recorded_at == moment  # read with the event
+            expected = public_event(stored.position, moment, log.decode_stored(stored))
+            assert json.dumps(public_stored(stored.position, moment, stored, log)) == json.dumps(expected)
+            as_stored += stored.state is not None
+            events += 1
+        after = page[-1].position
+    assert events == log.head_position() and as_stored == events  # the demo's events are all current
+
+
+@pytest.mark.parametrize(("as_of", "known_at"), [(None, None), (END_OF_Q3, FOURTH_OF_AUGUST)])
+def test_the_events_file_written_by_processes_is_the_one_written_in_one(
+    demo: Keel, tmp_path: Path, as_of: date | None, known_at: datetime | None
+) -> None:
+    """A long log is split among processes, each with its own connection (ADR 0064): parts of 7
+    positions here, so the demo's log makes dozens: the file is the same row for row, in order."""
+    position = demo.app.position_at(known_at) if known_at else None
+    snapshot = take_snapshot(demo, as_of, known_at, position, [EVENTS])
+    sources = Sources(demo.views, demo.app)
+    processes = Processes(demo.settings.event_store_url, "EUR", count=2, part_positions=7, min_positions=0)
+    assert processes.split(EVENTS, snapshot)
+    alone = write_dataset(EVENTS, sources, snapshot, tmp_path / "alone.parquet")
+    split = write_dataset(EVENTS, sources, snapshot, tmp_path / "split.parquet", processes)
+    assert split.rows == alone.rows > 40
+    assert pq.read_table(tmp_path / "split.parquet").equals(pq.read_table(tmp_path / "alone.parquet"))

@@ -6,7 +6,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, Recorder, StoredEvent
@@ -14,12 +13,13 @@ from eventsourcing.persistence import ProgrammingError as PersistenceProgramming
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from commands.adapters.clock import SystemClock, utc
 from commands.adapters.postgres_bulk import LOG_INSERT, LOG_INSERT_EACH_AT, PostgresBulk
 from commands.adapters.postgres_group import Append, GroupCommit, taken_versions
+from commands.adapters.postgres_reads import PostgresLogReads
 from commands.adapters.recorders import (
     DONE_SQL,
     GENESIS,
@@ -55,7 +55,7 @@ def fits_pipeline(stored_events: Sequence[StoredEvent]) -> bool:
     return True
 
 
-class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder):
+class KeelPostgresRecorder(PostgresLogReads, PostgresApplicationRecorder, KeelApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         if self.datastore.enable_db_functions or not stored_events:
@@ -279,54 +279,6 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
             finally:
                 bulk.close()
 
-    def select_many(self, ids: Sequence[UUID]) -> list[StoredEvent]:
-        if not ids:
-            return []
-        # Rows as tuples, not the pool's dicts: a reconciliation reads 24,000 events here (ADR 0050).
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(
-                SQL(
-                    f"SELECT originator_id, originator_version, topic, state FROM {self.events_table_name}"
-                    " WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-                ),
-                (list(ids),),
-            )
-            return [
-                StoredEvent(i if type(i) is UUID else UUID(str(i)), v, t, bytes(s)) for i, v, t, s in curs.fetchall()
-            ]
-
-    def times_of(self, positions: Sequence[int]) -> dict[int, datetime]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position = ANY(%b)"), (list(positions),)
-            )
-            return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
-
-    def recorded_times(self, first: int, last: int) -> dict[int, datetime]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(f"SELECT position, recorded_at FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last)
-            )
-            return {int(r["position"]): r["recorded_at"] for r in curs.fetchall()}
-
-    def position_at(self, moment: datetime) -> int:
-        """The last position appended at or before ``moment`` (0: none)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    f"SELECT position FROM {LOG_TABLE} WHERE recorded_at <= %s"
-                    " ORDER BY recorded_at DESC, position DESC LIMIT 1"
-                ),
-                (moment,),
-            )
-            row = curs.fetchone()
-            return int(row["position"]) if row else 0
-
-    def chain_hashes(self, first: int, last: int) -> dict[int, str]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(SQL(f"SELECT position, hash FROM {LOG_TABLE} WHERE position BETWEEN %s AND %s"), (first, last))
-            return {int(r["position"]): str(r["hash"]) for r in curs.fetchall()}
-
     # -- idempotency records ---------------------------------------------------------------
 
     def claim(self, ticket: Ticket, stale_after_seconds: float) -> Claim:
@@ -374,20 +326,3 @@ class KeelPostgresRecorder(PostgresApplicationRecorder, KeelApplicationRecorder)
                     ),
                     (ticket.client, ticket.key, ticket.token),
                 )
-
-    def positions_of(self, originator_id: UUID) -> dict[int, int]:
-        """Version -> log position of one aggregate's events."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                SQL(
-                    f"SELECT originator_version, notification_id FROM {self.events_table_name} WHERE originator_id = %s"
-                ),
-                (originator_id,),
-            )
-            return {int(r["originator_version"]): int(r["notification_id"]) for r in curs.fetchall()}
-
-    def chain_bounds(self) -> tuple[int, int] | None:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(SQL(f"SELECT MIN(position) AS lo, MAX(position) AS hi FROM {LOG_TABLE}"))
-            row = curs.fetchone()
-            return (int(row["lo"]), int(row["hi"])) if row and row["lo"] is not None else None

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Recorder, StoredEvent
@@ -76,6 +76,17 @@ def chain_rows(previous: str, ids: Sequence[int], events: Sequence[StoredEvent])
         previous = chain(previous, position, event.originator_id, event.originator_version, event.topic, event.state)
         rows.append((position, previous))
     return rows
+
+
+class StoredRow(NamedTuple):
+    """A stored event with its log position and when it was recorded (None: no times kept)."""
+
+    position: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    recorded_at: datetime | None
 
 
 class BulkAppend(Protocol):
@@ -152,6 +163,16 @@ class KeelRecorder(ABC):
         """Every event of these aggregates, each aggregate's in version order (one query per backend)."""
         assert isinstance(self, ApplicationRecorder)
         return [event for i in ids for event in self.select_events(i)]
+
+    def select_stored(self, after: int, limit: int) -> list[StoredRow]:
+        """Up to ``limit`` stored events after position ``after``, each with when it was recorded."""
+        assert isinstance(self, ApplicationRecorder)
+        found = self.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        times = self.times_of([n.id for n in found])
+        return [
+            StoredRow(n.id, cast(UUID, n.originator_id), n.originator_version, n.topic, n.state, times.get(n.id))
+            for n in found
+        ]
 
     # -- the "known at" axis -------------------------------------------------------------
 

@@ -63,6 +63,7 @@ class DataclassAsDict(Transcoding):
 
     decimals: tuple[str, ...] = ()
     uuids: tuple[str, ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()  # (an old stored name, the field it is now)
 
     def encode(self, obj: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -74,6 +75,9 @@ class DataclassAsDict(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Any:
         # ``data`` is the decoder's own, fresh from the JSON: converted in place, not copied.
+        for old, new in self.renamed:
+            if old in data:
+                data[new] = data.pop(old)
         for key in self.decimals:
             if key in data:
                 data[key] = Decimal(data[key])
@@ -87,15 +91,7 @@ class JournalLineAsDict(DataclassAsDict):
     type = JournalLine
     name = "keel_journal_line"
     decimals = ("amount", "functional")
-
-    def decode(self, data: dict[str, Any]) -> JournalLine:
-        # v1 lines named their dimensions after customers and invoices.
-        if "customer_id" in data:
-            data["party_id"] = data.pop("customer_id")
-        if "invoice_id" in data:
-            data["document_id"] = data.pop("invoice_id")
-        line: JournalLine = super().decode(data)
-        return line
+    renamed = (("customer_id", "party_id"), ("invoice_id", "document_id"))  # v1 lines' dimensions
 
 
 class InvoiceLineAsDict(DataclassAsDict):

@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from projections.engine.db import ViewDatabase
 from projections.engine.reading import EventLog
+from projections.public_stored import StoredDecoder, StoredForm
 
 Kind = Literal["int64", "text", "date", "timestamp", "money", "decimal", "json", "bool"]
 BATCH_ROWS = 20_000  # rows a batch: a few MB of Python objects, whatever the dataset's size
@@ -48,12 +49,25 @@ class Snapshot:
     scopes: frozenset[str] | None = None  # the caller's, where a dataset shows less to some (None: all)
 
 
+class StoredLog(EventLog, StoredDecoder, Protocol):
+    """The log, also as stored (the write side's application)."""
+
+    def read_stored(self, after: int, limit: int) -> Sequence[Stored]: ...
+
+
+class Stored(StoredForm, Protocol):
+    @property
+    def position(self) -> int: ...
+    @property
+    def recorded_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class Sources:
     """What a dataset reads: the read models and, for the log itself, the log."""
 
     views: ViewDatabase
-    log: EventLog
+    log: StoredLog
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,9 @@ class Dataset:
     # The same rows as CSV from the database itself, where it can (PostgreSQL's COPY): columns in
     # order, money as decimals, moments ISO 8601 in UTC, NULL unquoted and empty text quoted.
     as_csv: Callable[[Sources, Snapshot], Iterator[bytes] | None] | None = None
+    # The batches of the log positions after one up to another, read with the log alone: a writer
+    # may split a long log among processes (ADR 0064), each with its own connection.
+    parts: Callable[[StoredLog, Snapshot, int, int], Iterator[Batch]] | None = None
 
 
 _PLACES = Decimal(1).scaleb(-DECIMAL_SCALE)

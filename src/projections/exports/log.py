@@ -7,9 +7,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from projections.exports.datasets import BATCH_ROWS, Batch, Column, Dataset, Snapshot, Sources
-from projections.public_events import public_event, visible
+import orjson
+
+from projections.exports.datasets import BATCH_ROWS, Batch, Column, Dataset, Snapshot, Sources, StoredLog
+from projections.public_events import visible
+from projections.public_stored import public_stored
 
 COLUMNS = (
     Column("position", "int64", "The event's log position"),
@@ -28,15 +32,22 @@ COLUMNS = (
 def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
     """The public events up to the snapshot's position (the last recorded by ``known_at``), and of
     those with a business date, the ones dated by ``as_of``."""
-    log, after = sources.log, 0
-    while after < snapshot.position:
-        page = log.read_log(after, min(BATCH_ROWS, snapshot.position - after))
+    return log_part(sources.log, snapshot, 0, snapshot.position)
+
+
+def log_part(log: StoredLog, snapshot: Snapshot, after: int, upto: int) -> Iterator[Batch]:
+    """``log_batches``' rows of the positions after ``after`` up to ``upto``: what one process
+    writes when the log is split among several."""
+    while after < upto:
+        page = log.read_stored(after, min(BATCH_ROWS, upto - after))
         if not page:
             return
-        times = log.times_of([position for position, _ in page])
         batch = []
-        for position, event in page:
-            found = public_event(position, times.get(position), event)
+        for stored in page:
+            position = stored.position
+            if position > upto:
+                break  # past a gap in the positions: the next part's
+            found = public_stored(position, stored.recorded_at, stored, log)
             if found is None or _later(found["effective_date"], snapshot.as_of):
                 continue
             if snapshot.scopes is not None and not visible(snapshot.scopes, found["type"]):
@@ -44,7 +55,7 @@ def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
             batch.append(
                 (
                     position,
-                    times.get(position),
+                    stored.recorded_at,
                     date.fromisoformat(found["effective_date"]) if found["effective_date"] else None,
                     found["id"],
                     found["type"],
@@ -52,12 +63,20 @@ def log_batches(sources: Sources, snapshot: Snapshot) -> Iterator[Batch]:
                     found["aggregate"]["type"],
                     found["aggregate"]["id"],
                     found["actor"],
-                    json.dumps(found["data"], ensure_ascii=False, separators=(",", ":")),
+                    _json(found["data"]),
                 )
             )
-        after = page[-1][0]
+        after = page[-1].position
         if batch:
             yield [list(column) for column in zip(*batch, strict=True)]
+
+
+def _json(data: dict[str, Any]) -> str:
+    """Compact JSON, as ``json.dumps(data, ensure_ascii=False, separators=(",", ":"))`` writes it."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:  # text orjson refuses (a lone surrogate): the standard library writes it escaped
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _later(effective: str | None, as_of: date | None) -> bool:
@@ -70,4 +89,5 @@ EVENTS = Dataset(
     COLUMNS,
     log_batches,
     (),
+    parts=log_part,
 )
