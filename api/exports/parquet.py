@@ -17,7 +17,8 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,20 +119,19 @@ def write_dataset(
         batches = batches_in_processes(dataset, snapshot, schema, processes)
     else:
         batches = _converted(dataset, sources, snapshot, schema)
-    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+    with closing(batches), pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for batch in batches:
             writer.write_batch(batch)
             rows += batch.num_rows
     return Written(dataset.name, path.name, rows, _sha256(path))
 
 
-def _converted(dataset: Dataset, sources: Sources, snapshot: Snapshot, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    with fewer_collections():
-        for batch in dataset.batches(sources, snapshot):
-            yield record_batch(batch, schema)
+def _converted(dataset: Dataset, sources: Sources, snapshot: Snapshot, schema: pa.Schema) -> Generator[pa.RecordBatch]:
+    for batch in dataset.batches(sources, snapshot):
+        yield record_batch(batch, schema)
 
 
-def _from_csv(chunks: Iterator[bytes], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def _from_csv(chunks: Iterator[bytes], schema: pa.Schema) -> Generator[pa.RecordBatch]:
     """CSV as PostgreSQL's COPY writes it: NULL is an empty unquoted field, "" an empty text."""
     stream = _Chunks(chunks)
     try:
@@ -264,7 +264,8 @@ def write_files(keel: Keel, directory: Path, snapshot: Snapshot, chosen: Sequenc
     """The ``chosen`` datasets as Parquet files in ``directory``, with ``_provenance.json``."""
     sources = Sources(keel.views, keel.app)
     processes = Processes(keel.settings.event_store_url, keel.app.functional_currency())
-    written = [write_dataset(d, sources, snapshot, directory / f"{d.name}.parquet", processes) for d in chosen]
+    with fewer_collections():  # a command's process (not the server's): millions of short-lived rows
+        written = [write_dataset(d, sources, snapshot, directory / f"{d.name}.parquet", processes) for d in chosen]
     (directory / PROVENANCE).write_text(json.dumps(provenance(snapshot, written), indent=2) + "\n")
     return written
 

@@ -114,10 +114,10 @@ def event_id(aggregate_id: UUID | str, version: int) -> str:
     )
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
-    return _dashed(digest.hex())
+    return dashed_uuid(digest.hex())
 
 
-def _dashed(hex32: str) -> str:
+def dashed_uuid(hex32: str) -> str:
     return f"{hex32[:8]}-{hex32[8:12]}-{hex32[12:16]}-{hex32[16:20]}-{hex32[20:]}"
 
 
@@ -128,7 +128,7 @@ def public_event(position: int, recorded_at: datetime | None, event: Any) -> dic
         return None
     event_type, version = typed
     effective = getattr(event, "effective_date", None)
-    data = {k: plain(v) for k, v in sorted(vars(event).items()) if _is_data(k)}
+    data = {k: plain(v) for k, v in sorted(vars(event).items()) if is_public_field(k)}
     return {
         "id": event_id(event.originator_id, event.originator_version),
         "type": event_type,
@@ -143,14 +143,14 @@ def public_event(position: int, recorded_at: datetime | None, event: Any) -> dic
 
 
 @lru_cache(maxsize=4096)  # names of fields, and of keys in dicts events carry
-def _secret(name: str) -> bool:
+def is_secret(name: str) -> bool:
     return any(word in name for word in _SECRET_WORDS)
 
 
 @lru_cache(maxsize=4096)
-def _is_data(name: str) -> bool:
+def is_public_field(name: str) -> bool:
     """Whether an event's field is part of its public ``data``."""
-    return not (name in _STORE_FIELDS or name in _META_FIELDS or name.startswith("_") or _secret(name))
+    return not (name in _STORE_FIELDS or name in _META_FIELDS or name.startswith("_") or is_secret(name))
 
 
 def plain(value: Any) -> Any:
@@ -166,9 +166,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return plain(value.value)
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if not _secret(f.name)}
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if not is_secret(f.name)}
     if isinstance(value, dict):
-        return {str(plain(k)): plain(v) for k, v in value.items() if not _secret(str(k))}
+        return {str(plain(k)): plain(v) for k, v in value.items() if not is_secret(str(k))}
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(v) for v in value]
     return str(value)

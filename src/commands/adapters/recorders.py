@@ -85,7 +85,7 @@ class StoredRow(NamedTuple):
     originator_id: UUID
     originator_version: int
     topic: str
-    state: bytes
+    stored: bytes  # the event's state as the mapper wrote it
     recorded_at: datetime | None
 
 

@@ -7,9 +7,9 @@ into text. Here an event's stored JSON is parsed as it is (orjson), its values s
 library's wrappers (``{"_type_": "decimal_str", "_data_": "12.50"}``), for the reader to unwrap
 what it needs, and to have decoded what it cannot read as stored: an event of an older class
 version (its upcasters are Python, written against decoded values), or one holding a float
-(orjson also makes a float of an integer beyond 64 bits; the input policy refuses both, but
-events older than the policy may hold them). A store whose mapper compresses or encrypts gives
-no fields: its events are decoded.
+(orjson also makes a float of an integer beyond 64 bits, and refuses NaN and Infinity; the input
+policy refuses all of them, but events older than the policy may hold them). A store whose
+mapper compresses or encrypts gives no fields: its events are decoded.
 """
 
 from __future__ import annotations
@@ -45,14 +45,21 @@ _CURRENT: dict[str, int] = {}  # each topic's class version, looked up once
 def stored_states(mapper: Mapper[UUID], rows: Sequence[StoredRow]) -> list[StoredState]:
     """Each stored event with its fields as stored where they are the event's current form."""
     plain = not mapper.compressor and not mapper.cipher and isinstance(mapper.transcoder, JSONTranscoder)
-    loads, current = orjson.loads, _CURRENT
     found = []
     for position, originator_id, version, topic, stored, recorded_at in rows:
-        state = loads(stored) if plain else None
-        if state is not None and state.get("class_version", 1) != (current.get(topic) or _class_version(topic)):
+        state = _parsed(stored) if plain else None
+        if state is not None and state.get("class_version", 1) != _class_version(topic):
             state = None
         found.append(StoredState(position, recorded_at, topic, originator_id, version, stored, state))
     return found
+
+
+def _parsed(stored: bytes) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = orjson.loads(stored)
+    except orjson.JSONDecodeError:  # NaN or Infinity, which the library's JSON reads (and orjson not)
+        return None
+    return state
 
 
 def _class_version(topic: str) -> int:
@@ -63,7 +70,9 @@ def _class_version(topic: str) -> int:
 
 
 class Layout(NamedTuple):
-    fields: tuple[tuple[str, bool, Any], ...]  # each field: its name, whether it has a default, the default
+    # Each field: its name, whether it has a default, the default, and how decoding reads it
+    # ("decimal": ``Decimal(text)``, "uuid": ``UUID(text)``, "": as it is).
+    fields: tuple[tuple[str, bool, Any, str], ...]
     names: frozenset[str]
 
 
@@ -79,13 +88,14 @@ def layout(transcoder: JSONTranscoder, name: str) -> Layout | None:
         return None
     found = []
     for field in dataclasses.fields(kind):
+        read = "decimal" if field.name in transcoding.decimals else "uuid" if field.name in transcoding.uuids else ""
         if field.default is not dataclasses.MISSING:
-            found.append((field.name, True, field.default))
+            found.append((field.name, True, field.default, read))
         elif field.default_factory is not dataclasses.MISSING:
-            found.append((field.name, True, field.default_factory()))
+            found.append((field.name, True, field.default_factory(), read))
         else:
-            found.append((field.name, False, None))
-    return Layout(tuple(found), frozenset(name for name, _, _ in found))
+            found.append((field.name, False, None, read))
+    return Layout(tuple(found), frozenset(name for name, _, _, _ in found))
 
 
 def decoded_value(transcoder: JSONTranscoder, value: Any) -> Any:

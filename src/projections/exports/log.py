@@ -75,7 +75,7 @@ def _json(data: dict[str, Any]) -> str:
     """Compact JSON, as ``json.dumps(data, ensure_ascii=False, separators=(",", ":"))`` writes it."""
     try:
         return orjson.dumps(data).decode()
-    except TypeError:  # text orjson refuses (a lone surrogate): the standard library writes it escaped
+    except TypeError:  # what orjson refuses (an integer beyond 64 bits, a lone surrogate): as before
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
