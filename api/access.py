@@ -139,6 +139,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
             "bank-mappings",
             "bank-rules",
             "imports",
+            "planned-costs",
         )
         for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
     ],

@@ -52,6 +52,12 @@ def _reminders() -> type[BaseModel]:
     return schemas.Page[ReminderOut]
 
 
+def _planned_costs() -> type[BaseModel]:
+    from api.schemas.planned_costs import PlannedCost
+
+    return schemas.page_of(PlannedCost)
+
+
 def _recurring_invoices() -> type[BaseModel]:
     from api.schemas.recurring import RecurringInvoice
 
@@ -93,6 +99,7 @@ SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
     "reconciliation": lambda: schemas.BankReconciliation,
     "reminders": _reminders,
     "recurring-invoices": _recurring_invoices,
+    "planned-costs": _planned_costs,
 }
 
 

@@ -35,6 +35,7 @@ from api.routes import (
     operations,
     payables,
     payments,
+    planned_costs,
     recurring,
     reminders,
     reports,
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         event_stream,
         reminders,
         recurring,
+        planned_costs,
     ):
         app.include_router(module.router)
     install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)

@@ -22,6 +22,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     imports,
     lists,
     operations,
+    planned_costs,
     recurring,
     reminders,
     reports,

@@ -115,7 +115,9 @@ CashPeriod = derived(
 CashFlowReport = derived(actuals.CashFlow, name="CashFlowReport", base=Report, narrow={"by": Period})
 ForecastItem = derived(
     forecasts.ForecastItem,
-    narrow={"source": Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline"]},
+    narrow={
+        "source": Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline", "planned_cost"]
+    },
     exclude=("tiebreak", "key"),  # the items' order, and what a cursor holds
     describe={
         "expected_on": "The due date shifted by the customer's observed payment delay",

@@ -7,6 +7,7 @@ from projections.access.users import UsersProjection
 from projections.automation.outbox import OutboxProjection
 from projections.automation.recurring import RecurringProjection
 from projections.automation.webhooks import WebhooksProjection
+from projections.cash.planned_costs import PlannedCostsProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
 from projections.engine.projection import Projection
@@ -47,4 +48,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         WebhooksProjection(),
         RemindersProjection(),
         RecurringProjection(),
+        PlannedCostsProjection(),
     ]

@@ -76,6 +76,7 @@ CONTEXT_SCOPES: dict[str, str] = {
             "dunning",
             "reminders",
             "reminder",
+            "plannedcost",
         ),
         READ_FINANCE,
     ),

@@ -18,7 +18,7 @@ from api.demo import load_demo
 from api.http import create_app
 from api.settings import Settings
 from api.system import Keel
-from commands.messages import AddAccount, OpenBankAccount, SetFxRate
+from commands.messages import AddAccount, OpenBankAccount, PlanCost, SetFxRate
 from ledger.events import Meta
 from ledger.reconciliation import Tolerance
 from projections.finance.document_sources import find_document
@@ -97,6 +97,7 @@ CASES: list[tuple[list[str], str]] = [
         ["recurring", "list", "--customer", NORTHWIND, "--as-of", "2026-10-01"],
         "/v1/recurring-invoices?customer_id={customer}&as_of=2026-10-01",
     ),
+    (["costs", "list", "--as-of", "2026-11-15"], "/v1/planned-costs?as_of=2026-11-15"),
     (["accounts", "list", "--as-of", "2026-09-30"], "/v1/accounts?as_of=2026-09-30"),
     (["accounts", "roles", "--as-of", "2026-09-30"], "/v1/accounts/roles?as_of=2026-09-30"),
     (
@@ -123,6 +124,8 @@ def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     for on, rate in ((date(2026, 7, 1), "0.9200"), (date(2026, 8, 1), "0.9350"), (date(2026, 9, 30), "0.9100")):
         keel.app.handle(SetFxRate(meta=Meta("test"), currency="USD", rate=rate, on=on))
     with_bank_statement(keel)
+    rent = PlanCost(meta=META, name="Office rent", amount="2400.00", starts=date(2026, 10, 1), cost_center="OPS")
+    keel.app.handle(rent)  # in the forecast's items and the planned-costs list
     keel.engine.catch_up()
     monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))
     if keel_settings.database_url:
@@ -153,6 +156,8 @@ def customer_id(client: TestClient, name: str) -> str:
 def name_of(args: list[str]) -> str:
     if args[0] == "recurring":
         return "recurring-invoices"
+    if args[0] == "costs":
+        return "planned-costs"
     if args[0] in ("fx", "bank"):
         return f"{args[0]}-{args[1]}"
     return args[1] if args[0] == "report" or args[:2] == ["accounts", "roles"] else args[0]

@@ -28,6 +28,7 @@ from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
 from ledger.payables import Bill, Supplier
 from ledger.payment import Allocation, Payment
+from ledger.planned_costs import PlannedCost
 from ledger.projects import Project
 from ledger.sequence import NumberSequence
 from ledger.supplier_payment import SupplierPayment
@@ -272,3 +273,36 @@ def test_a_supplier_payment_made_v1_reads_into_its_new_module_and_can_be_reverse
     parts = payment.reverse("unmatched", date(2026, 10, 2), Meta("test"))
     assert [(p.bill_id, p.amount) for p in parts] == [(UUID(OTHER), Decimal("10.00"))]
     assert isinstance(payment.pending_events[-1], SupplierPayment.Reversed)
+
+
+def test_planned_cost_events_v1_read(app: KeelApplication) -> None:
+    """Planned costs (ADR 0065): the stored forms of their first version, read back and folded."""
+    planned = decode(
+        app,
+        "keel.plannedcost.Planned.v1",
+        1,
+        '"originator_topic":"keel.PlannedCost","name":"Designer payroll",'
+        '"amount":{"_type_":"decimal_str","_data_":"5000.00"},"currency":"EUR","pay_day":25,'
+        '"starts":{"_type_":"date_iso","_data_":"2026-11-01"},"ends":null,"cost_center":"DES"',
+    )
+    revised = decode(
+        app,
+        "keel.plannedcost.Revised.v1",
+        2,
+        '"amount":{"_type_":"decimal_str","_data_":"5500.00"},'
+        '"effective_from":{"_type_":"date_iso","_data_":"2027-02-01"}',
+    )
+    ended = decode(app, "keel.plannedcost.Ended.v1", 3, '"ends":{"_type_":"date_iso","_data_":"2027-03-31"}')
+    assert isinstance(planned, PlannedCost.Planned) and isinstance(revised, PlannedCost.Revised)
+    assert isinstance(ended, PlannedCost.Ended)
+    cost = planned.mutate(None)
+    assert isinstance(cost, PlannedCost)
+    revised.mutate(cost)
+    ended.mutate(cost)
+    assert (cost.name, cost.pay_day, cost.starts, cost.ends) == (
+        "Designer payroll",
+        25,
+        date(2026, 11, 1),
+        date(2027, 3, 31),
+    )
+    assert (planned.amount, revised.amount) == (Decimal("5000.00"), Decimal("5500.00"))

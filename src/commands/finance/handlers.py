@@ -14,6 +14,7 @@ from commands.finance import (
     journal_import,
     open_items,
     payables,
+    planned_costs,
     reconcile,
     supplier_credit,
 )
@@ -32,4 +33,5 @@ HANDLERS = handlers(
     imports.HANDLERS,
     journal_import.HANDLERS,
     open_items.HANDLERS,
+    planned_costs.HANDLERS,
 )

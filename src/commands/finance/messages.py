@@ -310,3 +310,30 @@ class SetCompanyProfile(Command):
     iban: str
     bic: str
     logo: bytes | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanCost(Command):
+    name: str
+    amount: str  # a month's payment, in the functional currency
+    starts: date
+    pay_day: int = 28
+    ends: date | None = None
+    currency: str | None = None  # the functional currency; another is refused
+    cost_center: str | None = None
+    planned_cost_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevisePlannedCost(Command):
+    planned_cost_id: UUID
+    amount: str
+    effective_from: date
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndPlannedCost(Command):
+    planned_cost_id: UUID
+    ends: date
+    expected_version: int | None = None

@@ -15,7 +15,9 @@ The forecast's sources, each dated when the cash is expected:
 - retainers: each month of an active retainer not billed yet (months after ``as_of``), fee plus
   tax, paid at the customer's terms and observed delay after the month starts;
 - the pipeline: each open deal's probability-weighted value (net of tax), paid at the customer's
-  terms and delay after its expected close.
+  terms and delay after its expected close;
+- planned costs (payroll, rent: ``projections.cash.planned_costs``): each payment on its day of
+  the month, at the amount in force then.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ledger.money import Money
 from ledger.policy import check_window
 from ledger.roles import Role
 from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
+from projections.cash.planned_costs import planned_costs
 from projections.cash.timing import looked_up, moved, timing_maps
 from projections.delivery.reports import planned_hours
 from projections.engine.db import ViewDatabase
@@ -44,7 +47,7 @@ from projections.finance.scope import ReportScope, read_position
 
 @dataclass(frozen=True)
 class ForecastItem:
-    source: str  # receivable, payable, expense_claim, labour, retainer (project) or pipeline (deal)
+    source: str  # receivable, payable, expense_claim, labour, retainer (project), pipeline (deal), planned_cost
     document_id: str
     party_id: str
     party_name: str
@@ -180,6 +183,16 @@ def _employee_claims(
     ]
 
 
+def _planned(db: ViewDatabase, start: date, end: date, known_at: datetime | None, currency: str) -> list[ForecastItem]:
+    """Each payment of a planned cost in the forecast's currency from ``start`` to ``end``."""
+    return [
+        ForecastItem("planned_cost", cost.id, cost.cost_center or "", cost.name, None, day, -amount)
+        for cost in planned_costs(db, known_at)
+        if cost.currency == currency
+        for day, amount in cost.payments(start, end)
+    ]
+
+
 def _committed_labour(
     db: ViewDatabase, as_of: date, start: date, end: date, known_at: datetime | None, currency: str
 ) -> list[ForecastItem]:
@@ -278,15 +291,16 @@ def forecast(
     after = decode_cursor(cursor, 5, tag) if cursor else None
     limit = max(0, min(limit, MAX_LIMIT))
     # Independent reads at once, the customers' delays and terms found by each where it needs them.
-    claims, labour, balance, (retainers, delays), (expected, page, page_delays) = db.gather(
+    claims, labour, balance, (retainers, delays), planned, (expected, page, page_delays) = db.gather(
         lambda: _employee_claims(db, as_of, tomorrow, known_at, currency),
         lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
         lambda: bank_balance(db, tomorrow, known_at, currency),
         lambda: _retainers(db, as_of, horizon, currency, known_at),
+        lambda: _planned(db, tomorrow, horizon, known_at, currency),
         lambda: _from_the_database(db, as_of, horizon, known_at, currency, after, limit and limit + 1),
     )
     delays |= page_delays
-    others = [*claims, *labour, *retainers]  # the few items made here; the many came summed
+    others = [*claims, *labour, *retainers, *planned]  # the few items made here; the many came summed
     zero = Money.zero(currency).amount
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
     for source, day, minor_in, minor_out, _ in expected:

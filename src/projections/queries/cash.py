@@ -8,12 +8,14 @@ from typing import Any
 
 from ledger.errors import InvalidValue
 from projections.cash import actuals, forecasts
+from projections.cash.planned_costs import PlannedCostView, planned_costs
 from projections.engine.db import ViewDatabase
 from projections.queries.core import Books, Params, Query, Table, columns
 from projections.queries.finance import GL, OPEN, page_notes, scope_notes
+from projections.queries.lists import Listing, _as_known, reached
 
 # what the forecast reads besides the ledger: delays, customers' terms, deals, people and projects
-FORECAST = (*GL, *OPEN, "payment_delays", "customers", "crm", "work")
+FORECAST = (*GL, *OPEN, "payment_delays", "customers", "crm", "work", "planned_costs")
 PERIOD_COLUMNS = columns(
     "start:date",
     "end:date",
@@ -116,10 +118,31 @@ def _month_by_default(p: Params, _: date) -> Params:
     return replace(p, by=p.by or "month")
 
 
+def _planned(views: ViewDatabase, _: Books, p: Params) -> Listing[PlannedCostView]:
+    with views.read() as cur:
+        position = reached(cur, "planned_costs")
+    return Listing(planned_costs(views, p.known_at), None, position)
+
+
+def _planned_table(found: Listing[PlannedCostView], p: Params) -> Table:
+    assert p.as_of is not None
+    return Table(
+        "Planned costs",
+        columns("name", "cost_center", "currency", "monthly:amount", "pay_day:number", "starts:date", "ends:date"),
+        [
+            [c.name, c.cost_center or "", c.currency, c.amount_on(p.as_of), c.pay_day, c.starts, c.ends]
+            for c in found.items
+        ],
+        (),
+        [*_as_known(p), ("monthly", "the amount in force on the as-of date (none before the start)")],
+    )
+
+
 CASH: list[Query[Any]] = [
     Query("cash-flow", GL, _actual, _actual_table, window="required", defaults=_month_by_default),
     Query(
         "cash-forecast", FORECAST, _forecast, _forecast_table, window="custom", defaults=_forecast_defaults, paged=True
     ),
     Query("forecast-vs-actual", FORECAST, _versus, _versus_table, window="custom", defaults=_versus_defaults),
+    Query("planned-costs", ("planned_costs",), _planned, _planned_table),
 ]

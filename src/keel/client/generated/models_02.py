@@ -155,7 +155,7 @@ class CashFlowReport(TypedDict):
 class ForecastItem(TypedDict):
     """ForecastItem"""
 
-    source: Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline"]
+    source: Literal["receivable", "payable", "expense_claim", "labour", "retainer", "pipeline", "planned_cost"]
     document_id: str
     party_id: str
     party_name: str

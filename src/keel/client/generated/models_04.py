@@ -46,6 +46,13 @@ class DunningPolicyOut(TypedDict):
     opted_out: list[str]
 
 
+class EndPlannedCostBody(TypedDict):
+    """EndPlannedCostBody"""
+
+    ends: str
+    on: NotRequired[str | None]
+
+
 class EntryLineIn(TypedDict):
     """EntryLineIn"""
 
@@ -315,22 +322,10 @@ class InitBooksBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class InvoiceLine(TypedDict):
-    """InvoiceLine"""
-
-    description: str
-    service_code: str | None
-    quantity: str
-    unit_price: str
-    discount_percent: str
-    tax_rate: str
-    tax_inclusive: bool
-    amount: str
-
-
 __all__ = [
     "DunningLevelsBody",
     "DunningPolicyOut",
+    "EndPlannedCostBody",
     "EntryLineIn",
     "EventFeed",
     "EventRecord",
@@ -354,7 +349,6 @@ __all__ = [
     "ImportRecord",
     "ImportRun",
     "InitBooksBody",
-    "InvoiceLine",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",

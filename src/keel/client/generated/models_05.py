@@ -6,7 +6,20 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
 from keel.client.generated.models_03 import ServiceIn
-from keel.client.generated.models_04 import EntryLineIn, InvoiceLine
+from keel.client.generated.models_04 import EntryLineIn
+
+
+class InvoiceLine(TypedDict):
+    """InvoiceLine"""
+
+    description: str
+    service_code: str | None
+    quantity: str
+    unit_price: str
+    discount_percent: str
+    tax_rate: str
+    tax_inclusive: bool
+    amount: str
 
 
 class Invoice(TypedDict):
@@ -318,15 +331,9 @@ class OutcomeBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class OwnerBody(TypedDict):
-    """OwnerBody"""
-
-    owner: str
-    on: NotRequired[str | None]
-
-
 __all__ = [
     "Invoice",
+    "InvoiceLine",
     "IssueInvoiceBody",
     "JobStatus",
     "JournalEntry",
@@ -353,7 +360,6 @@ __all__ = [
     "OpenDealBody",
     "OutboxStatus",
     "OutcomeBody",
-    "OwnerBody",
     "RecurringLineView",
     "ScheduleOut",
 ]

@@ -11,6 +11,13 @@ from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead, LineVersionView
 
 
+class OwnerBody(TypedDict):
+    """OwnerBody"""
+
+    owner: str
+    on: NotRequired[str | None]
+
+
 class PageAccount(TypedDict):
     """Page[Account]"""
 
@@ -140,6 +147,33 @@ class PagePerson(TypedDict):
     next_cursor: str | None
 
 
+class PlannedCostStep(TypedDict):
+    """PlannedCostStep"""
+
+    effective_from: str
+    amount: str
+
+
+class PlannedCost(TypedDict):
+    """PlannedCost"""
+
+    id: str
+    name: str
+    currency: str
+    pay_day: int
+    starts: str
+    ends: str | None
+    cost_center: str | None
+    steps: list[PlannedCostStep]
+
+
+class PagePlannedCost(TypedDict):
+    """Page[PlannedCost]"""
+
+    items: list[PlannedCost]
+    next_cursor: str | None
+
+
 class Project(TypedDict):
     """Project"""
 
@@ -238,43 +272,8 @@ class Supplier(TypedDict):
     name: str
 
 
-class PageSupplier(TypedDict):
-    """Page[Supplier]"""
-
-    items: list[Supplier]
-    next_cursor: str | None
-
-
-class PaymentAllocation(TypedDict):
-    """PaymentAllocation"""
-
-    invoice_id: str
-    amount: str
-
-
-class PaymentDetail(TypedDict):
-    """PaymentDetail"""
-
-    id: str
-    customer_id: str
-    received_on: str
-    currency: str
-    amount: str
-    rate: str
-    allocations: list[PaymentAllocation]
-    credit: str
-    version: int
-    reversed_on: NotRequired[str | None]
-
-
-class PaymentTermsBody(TypedDict):
-    """PaymentTermsBody"""
-
-    payment_terms_days: int
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "OwnerBody",
     "PageAccount",
     "PageActivity",
     "PageBankAccount",
@@ -290,16 +289,15 @@ __all__ = [
     "PageLead",
     "PagePaymentSummary",
     "PagePerson",
+    "PagePlannedCost",
     "PageProject",
     "PageRecurringView",
     "PageReminderOut",
     "PageRoleMapping",
-    "PageSupplier",
-    "PaymentAllocation",
-    "PaymentDetail",
     "PaymentSummary",
-    "PaymentTermsBody",
     "Person",
+    "PlannedCost",
+    "PlannedCostStep",
     "Project",
     "RecurringView",
     "ReminderOut",

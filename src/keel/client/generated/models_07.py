@@ -6,7 +6,43 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AllocationIn, Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_03 import InvoiceLineIn
-from keel.client.generated.models_05 import LateEvent
+from keel.client.generated.models_06 import Supplier
+
+
+class PageSupplier(TypedDict):
+    """Page[Supplier]"""
+
+    items: list[Supplier]
+    next_cursor: str | None
+
+
+class PaymentAllocation(TypedDict):
+    """PaymentAllocation"""
+
+    invoice_id: str
+    amount: str
+
+
+class PaymentDetail(TypedDict):
+    """PaymentDetail"""
+
+    id: str
+    customer_id: str
+    received_on: str
+    currency: str
+    amount: str
+    rate: str
+    allocations: list[PaymentAllocation]
+    credit: str
+    version: int
+    reversed_on: NotRequired[str | None]
+
+
+class PaymentTermsBody(TypedDict):
+    """PaymentTermsBody"""
+
+    payment_terms_days: int
+    on: NotRequired[str | None]
 
 
 class StageIn(TypedDict):
@@ -43,6 +79,20 @@ class PipelineReport(TypedDict):
     rows: list[PipelineRow]
     won: int
     lost: int
+
+
+class PlanCostBody(TypedDict):
+    """PlanCostBody"""
+
+    name: str
+    amount: str
+    starts: str
+    pay_day: NotRequired[int]
+    ends: NotRequired[str | None]
+    currency: NotRequired[str | None]
+    cost_center: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
 
 
 class Problem(TypedDict):
@@ -256,57 +306,15 @@ class RenameCustomerBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class ReopenBody(TypedDict):
-    """ReopenBody"""
-
-    stage: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class ReopenPeriodBody(TypedDict):
-    """ReopenPeriodBody"""
-
-    lock_date: str | None
-    reason: str
-    on: NotRequired[str | None]
-
-
-class RescheduleBody(TypedDict):
-    """RescheduleBody"""
-
-    due: str
-    owner: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class RestatedAccount(TypedDict):
-    """RestatedAccount"""
-
-    account: str
-    name: str
-    type: str
-    at_close: str
-    now: str
-    difference: str
-    explained_by: list[int]
-
-
-class Restatement(TypedDict):
-    """Restatement"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    closed_at: str
-    close_position: int
-    restated: bool
-    accounts: list[RestatedAccount]
-    late_events: list[LateEvent]
-
-
 __all__ = [
+    "PageSupplier",
+    "PaymentAllocation",
+    "PaymentDetail",
+    "PaymentTermsBody",
     "PipelineBody",
     "PipelineReport",
     "PipelineRow",
+    "PlanCostBody",
     "Problem",
     "ProfitAndLoss",
     "ProjectBody",
@@ -328,10 +336,5 @@ __all__ = [
     "RenameAccountBody",
     "RenameBankAccountBody",
     "RenameCustomerBody",
-    "ReopenBody",
-    "ReopenPeriodBody",
-    "RescheduleBody",
-    "RestatedAccount",
-    "Restatement",
     "StageIn",
 ]

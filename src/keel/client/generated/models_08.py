@@ -6,8 +6,54 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import BillAllocationOut, BillLineIn, Provenance, Scope
 from keel.client.generated.models_02 import BillPaymentIn
-from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
-from keel.client.generated.models_04 import GroupTotal
+from keel.client.generated.models_05 import LateEvent
+
+
+class ReopenBody(TypedDict):
+    """ReopenBody"""
+
+    stage: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class ReopenPeriodBody(TypedDict):
+    """ReopenPeriodBody"""
+
+    lock_date: str | None
+    reason: str
+    on: NotRequired[str | None]
+
+
+class RescheduleBody(TypedDict):
+    """RescheduleBody"""
+
+    due: str
+    owner: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class RestatedAccount(TypedDict):
+    """RestatedAccount"""
+
+    account: str
+    name: str
+    type: str
+    at_close: str
+    now: str
+    difference: str
+    explained_by: list[int]
+
+
+class Restatement(TypedDict):
+    """Restatement"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    closed_at: str
+    close_position: int
+    restated: bool
+    accounts: list[RestatedAccount]
+    late_events: list[LateEvent]
 
 
 class ResubmitClaimBody(TypedDict):
@@ -27,6 +73,14 @@ class RevaluationBody(TypedDict):
     """RevaluationBody"""
 
     as_of: str
+
+
+class RevisePlannedCostBody(TypedDict):
+    """RevisePlannedCostBody"""
+
+    amount: str
+    effective_from: str
+    on: NotRequired[str | None]
 
 
 class RevokeKeyBody(TypedDict):
@@ -264,65 +318,15 @@ class TrialBalanceRow(TypedDict):
     group: NotRequired[str]
 
 
-class TrialBalance(TypedDict):
-    """TrialBalance"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    balanced: bool
-    rows: list[TrialBalanceRow]
-    totals: list[CurrencyTotal]
-    groups: list[GroupTotal]
-
-
-class UnallocateBody(TypedDict):
-    """UnallocateBody"""
-
-    invoice_id: str
-    amount: str
-    on: NotRequired[str | None]
-
-
-class UnmatchBody(TypedDict):
-    """UnmatchBody"""
-
-    reason: NotRequired[str]
-    on: NotRequired[str | None]
-
-
-class UpdateDealBody(TypedDict):
-    """UpdateDealBody"""
-
-    title: NotRequired[str | None]
-    value: NotRequired[str | None]
-    expected_close: NotRequired[str | None]
-    owner: NotRequired[str | None]
-    services: NotRequired[list[ServiceIn] | None]
-    on: NotRequired[str | None]
-
-
-class UtilisationRow(TypedDict):
-    """UtilisationRow"""
-
-    person: str
-    capacity_hours: str
-    billable_hours: str
-    total_hours: str
-    planned_hours: str
-    utilisation_percent: str | None
-
-
-class Utilisation(TypedDict):
-    """Utilisation"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    rows: list[UtilisationRow]
-
-
 __all__ = [
+    "ReopenBody",
+    "ReopenPeriodBody",
+    "RescheduleBody",
+    "RestatedAccount",
+    "Restatement",
     "ResubmitClaimBody",
     "RevaluationBody",
+    "RevisePlannedCostBody",
     "RevokeKeyBody",
     "ScheduleBody",
     "SendInvoiceBody",
@@ -344,11 +348,5 @@ __all__ = [
     "TimesheetEntry",
     "Token",
     "TokenBody",
-    "TrialBalance",
     "TrialBalanceRow",
-    "UnallocateBody",
-    "UnmatchBody",
-    "UpdateDealBody",
-    "Utilisation",
-    "UtilisationRow",
 ]

@@ -5,7 +5,66 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
+from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
+from keel.client.generated.models_04 import GroupTotal
 from keel.client.generated.models_05 import JobStatus, OutboxStatus
+from keel.client.generated.models_08 import TrialBalanceRow
+
+
+class TrialBalance(TypedDict):
+    """TrialBalance"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    balanced: bool
+    rows: list[TrialBalanceRow]
+    totals: list[CurrencyTotal]
+    groups: list[GroupTotal]
+
+
+class UnallocateBody(TypedDict):
+    """UnallocateBody"""
+
+    invoice_id: str
+    amount: str
+    on: NotRequired[str | None]
+
+
+class UnmatchBody(TypedDict):
+    """UnmatchBody"""
+
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class UpdateDealBody(TypedDict):
+    """UpdateDealBody"""
+
+    title: NotRequired[str | None]
+    value: NotRequired[str | None]
+    expected_close: NotRequired[str | None]
+    owner: NotRequired[str | None]
+    services: NotRequired[list[ServiceIn] | None]
+    on: NotRequired[str | None]
+
+
+class UtilisationRow(TypedDict):
+    """UtilisationRow"""
+
+    person: str
+    capacity_hours: str
+    billable_hours: str
+    total_hours: str
+    planned_hours: str
+    utilisation_percent: str | None
+
+
+class Utilisation(TypedDict):
+    """Utilisation"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    rows: list[UtilisationRow]
 
 
 class WebhookBody(TypedDict):
@@ -75,4 +134,18 @@ class WorkerStatus(TypedDict):
     outbox: OutboxStatus
 
 
-__all__ = ["WebhookBody", "WebhookOut", "WhoAmI", "WinRateReport", "WipRow", "WorkInProgress", "WorkerStatus"]
+__all__ = [
+    "TrialBalance",
+    "UnallocateBody",
+    "UnmatchBody",
+    "UpdateDealBody",
+    "Utilisation",
+    "UtilisationRow",
+    "WebhookBody",
+    "WebhookOut",
+    "WhoAmI",
+    "WinRateReport",
+    "WipRow",
+    "WorkInProgress",
+    "WorkerStatus",
+]

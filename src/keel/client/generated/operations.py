@@ -23,6 +23,7 @@ from keel.client.generated.ops_invoices_1 import Invoices1Operations
 from keel.client.generated.ops_operations_1 import Operations1Operations
 from keel.client.generated.ops_payables_1 import Payables1Operations
 from keel.client.generated.ops_payments_1 import Payments1Operations
+from keel.client.generated.ops_planned_costs_1 import PlannedCosts1Operations
 from keel.client.generated.ops_projects_1 import Projects1Operations
 from keel.client.generated.ops_projects_2 import Projects2Operations
 from keel.client.generated.ops_recurring_invoices_1 import RecurringInvoices1Operations
@@ -56,6 +57,7 @@ class Operations(
     Operations1Operations,
     Payables1Operations,
     Payments1Operations,
+    PlannedCosts1Operations,
     Projects1Operations,
     Projects2Operations,
     RecurringInvoices1Operations,

@@ -12,7 +12,8 @@ from keel.client.generated.models_02 import ClosePeriodBody, CloseYearBody, Comm
 from keel.client.generated.models_04 import InitBooksBody
 from keel.client.generated.models_05 import JournalEntry, JournalEntryBody, NumberingBody
 from keel.client.generated.models_06 import PageJournalEntry
-from keel.client.generated.models_07 import ReasonBody, ReopenPeriodBody
+from keel.client.generated.models_07 import ReasonBody
+from keel.client.generated.models_08 import ReopenPeriodBody
 from keel.client.paths import segment
 
 

@@ -13,8 +13,9 @@ from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_03 import DealState
 from keel.client.generated.models_05 import Lead, MergeBody, MoveDealBody, OpenDealBody, OutcomeBody
 from keel.client.generated.models_06 import PageActivity, PageDealState
-from keel.client.generated.models_07 import ReasonBody, ReopenBody
-from keel.client.generated.models_08 import UpdateDealBody
+from keel.client.generated.models_07 import ReasonBody
+from keel.client.generated.models_08 import ReopenBody
+from keel.client.generated.models_09 import UpdateDealBody
 from keel.client.paths import segment
 
 

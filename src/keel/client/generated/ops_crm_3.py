@@ -10,7 +10,7 @@ from keel.client.generated.models_01 import ActivityBody
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_04 import FollowUpBody
 from keel.client.generated.models_05 import NoteBody
-from keel.client.generated.models_07 import RescheduleBody
+from keel.client.generated.models_08 import RescheduleBody
 from keel.client.paths import segment
 
 

@@ -9,9 +9,9 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_06 import PagePaymentSummary, PaymentDetail, PaymentSummary
-from keel.client.generated.models_07 import RecordPaymentBody
-from keel.client.generated.models_08 import UnallocateBody
+from keel.client.generated.models_06 import PagePaymentSummary, PaymentSummary
+from keel.client.generated.models_07 import PaymentDetail, RecordPaymentBody
+from keel.client.generated.models_09 import UnallocateBody
 from keel.client.paths import segment
 
 

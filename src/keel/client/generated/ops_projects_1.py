@@ -228,7 +228,7 @@ class Projects1Operations(Core):
             ),
         )
 
-    def plan(
+    def projects_plan(
         self,
         project_id: UUID | str,
         *,

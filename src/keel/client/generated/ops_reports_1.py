@@ -10,8 +10,9 @@ from keel.client.core import Core
 from keel.client.generated.models_01 import AccountLedger, Ageing, AgeingItem, BalanceSheet
 from keel.client.generated.models_02 import CashFlowReport, CashForecast, ForecastItem
 from keel.client.generated.models_04 import ForecastVsActual
-from keel.client.generated.models_07 import ProfitAndLoss, Receivables, Restatement
-from keel.client.generated.models_08 import TaxSummary, TrialBalance
+from keel.client.generated.models_07 import ProfitAndLoss, Receivables
+from keel.client.generated.models_08 import Restatement, TaxSummary
+from keel.client.generated.models_09 import TrialBalance
 from keel.client.paths import segment
 
 

@@ -12,8 +12,7 @@ from keel.client.generated.models_03 import ConversionReport, Customer360
 from keel.client.generated.models_04 import FollowUpsReport
 from keel.client.generated.models_05 import Margins
 from keel.client.generated.models_07 import PipelineReport
-from keel.client.generated.models_08 import Utilisation
-from keel.client.generated.models_09 import WinRateReport, WorkInProgress
+from keel.client.generated.models_09 import Utilisation, WinRateReport, WorkInProgress
 from keel.client.paths import segment
 
 

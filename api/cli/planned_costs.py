@@ -1,0 +1,124 @@
+"""``keel costs plan|revise|end|list``: planned costs (payroll, rent) from the command line.
+
+Each command builds the body its HTTP route takes (``api.schemas.planned_costs``), so the CLI
+accepts exactly what the API accepts: a refused value is one line naming the option (exit 1),
+nothing written. ``list`` is the query HTTP answers (``--format json`` prints the same bytes).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import typer
+
+from api.cli.base import app, catch_up, cli_actor, keel_system
+from api.cli.entry_base import Found, _like, _rows, body_of, pick, said, short
+from api.cli.entry_sales import OnOption
+from api.cli.output import Format
+from api.cli.reports import AsOf, Fmt, KnownAt, dates, report
+
+if TYPE_CHECKING:
+    from api.system import Keel
+
+costs_app = typer.Typer(
+    help="Planned costs (payroll, rent): what the cash forecast pays out monthly.", no_args_is_help=True
+)
+app.add_typer(costs_app, name="costs")
+
+Which = Annotated[str, typer.Argument(help="The planned cost's name (or part of it) or id.")]
+Amount = Annotated[str, typer.Option("--monthly", help="A month's payment, e.g. 5000.00 (functional currency).")]
+OPTIONS = {"name": "NAME", "amount": "--monthly", "starts": "--from", "ends": "--until", "pay_day": "--pay-day"}
+
+
+def _find(keel: Keel, text: str) -> Found:
+    part, prefix = _like(text)
+    rows = _rows(
+        keel,
+        "SELECT DISTINCT cost_id, name FROM planned_costs WHERE LOWER(name) LIKE %s OR cost_id LIKE %s"
+        " ORDER BY name, cost_id",
+        (part, prefix),
+    )
+    found = [Found(str(i), f"{name} ({short(i)})", (name,)) for i, name in rows]
+    return pick("COST", "planned cost", text, found, "`keel costs list` shows them")
+
+
+@costs_app.command("plan")
+def plan(
+    name: Annotated[str, typer.Argument(help="What it is, e.g. 'Designer payroll'.")],
+    monthly: Amount,
+    starts: Annotated[str, typer.Option("--from", help="The first day a payment may fall on, YYYY-MM-DD.")],
+    until: Annotated[str | None, typer.Option("--until", help="The last day a payment may fall on.")] = None,
+    pay_day: Annotated[int, typer.Option("--pay-day", help="The day of each month it is paid (1-28).")] = 28,
+    cost_center: Annotated[str | None, typer.Option("--cost-center", help="Its cost center's code.")] = None,
+    on: OnOption = None,
+) -> None:
+    """Plan a cost paid every month: the cash forecast pays it out; nothing is posted to the books."""
+    from api.schemas import planned_costs as pcs
+    from ledger.events import Meta
+
+    body = body_of(
+        pcs.PlanCostBody,
+        {**OPTIONS, "cost_center": "--cost-center"},
+        name=name,
+        amount=monthly,
+        starts=starts,
+        ends=until,
+        pay_day=pay_day,
+        cost_center=cost_center,
+        on=on,
+    )
+    with keel_system() as keel:
+        result = keel.app.handle(body.to_command(Meta(cli_actor())))
+    ends = f" until {body.ends}" if body.ends else ""
+    said(f"planned cost {body.name} ({short(result.id)}): {body.amount} a month on day {body.pay_day}"
+         f" from {body.starts}{ends} (log position {result.position})")  # fmt: skip
+
+
+@costs_app.command("revise")
+def revise(
+    which: Which,
+    monthly: Amount,
+    effective_from: Annotated[str, typer.Option("--from", help="The first payment day it applies to, YYYY-MM-DD.")],
+    on: OnOption = None,
+) -> None:
+    """A new monthly amount for the payments on or after --from."""
+    from api.schemas import planned_costs as pcs
+    from ledger.events import Meta
+
+    body = body_of(
+        pcs.RevisePlannedCostBody, {"amount": "--monthly", "effective_from": "--from"},
+        amount=monthly, effective_from=effective_from, on=on,
+    )  # fmt: skip
+    with keel_system() as keel:
+        catch_up(keel)
+        found = _find(keel, which)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
+    said(f"planned cost {found.keys[0]}: {body.amount} a month from {body.effective_from}"
+         f" (log position {result.position})")  # fmt: skip
+
+
+@costs_app.command("end")
+def end(
+    which: Which,
+    ends: Annotated[str, typer.Option("--last-day", help="The last day a payment may fall on, YYYY-MM-DD.")],
+    on: OnOption = None,
+) -> None:
+    """No payment after --last-day."""
+    from api.schemas import planned_costs as pcs
+    from ledger.events import Meta
+
+    body = body_of(pcs.EndPlannedCostBody, {"ends": "--last-day"}, ends=ends, on=on)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = _find(keel, which)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
+    said(f"planned cost {found.keys[0]}: no payment after {body.ends} (log position {result.position})")
+
+
+@costs_app.command("list")
+def list_(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table) -> None:
+    """Planned costs as known at --known-at, by name, with the monthly amount in force on --as-of."""
+    from projections.queries import Params
+
+    report("planned-costs", Params(as_of=dates(as_of).as_of), known_at, fmt)
