@@ -1,4 +1,4 @@
-"""``keel costs plan|revise|end|list``: planned costs (payroll, rent) from the command line.
+"""``keel costs plan|revise|end|cancel|list``: planned costs (payroll, rent) from the command line.
 
 Each command builds the body its HTTP route takes (``api.schemas.planned_costs``), so the CLI
 accepts exactly what the API accepts: a refused value is one line naming the option (exit 1),
@@ -27,8 +27,17 @@ costs_app = typer.Typer(
 app.add_typer(costs_app, name="costs")
 
 Which = Annotated[str, typer.Argument(help="The planned cost's name (or part of it) or id.")]
-Amount = Annotated[str, typer.Option("--monthly", help="A month's payment, e.g. 5000.00 (functional currency).")]
-OPTIONS = {"name": "NAME", "amount": "--monthly", "starts": "--from", "ends": "--until", "pay_day": "--pay-day"}
+Amount = Annotated[str, typer.Option("--amount", help="Each payment, e.g. 5000.00 (the functional currency).")]
+Until = Annotated[str, typer.Option("--until", help="The last day a payment may fall on, YYYY-MM-DD.")]
+OPTIONS = {
+    "name": "NAME",
+    "amount": "--amount",
+    "start": "--from",
+    "end": "--until",
+    "pay_day": "--pay-day",
+    "frequency": "--every",
+    "cost_center": "--cost-center",
+}
 
 
 def _find(keel: Keel, text: str) -> Found:
@@ -46,79 +55,94 @@ def _find(keel: Keel, text: str) -> Found:
 @costs_app.command("plan")
 def plan(
     name: Annotated[str, typer.Argument(help="What it is, e.g. 'Designer payroll'.")],
-    monthly: Amount,
-    starts: Annotated[str, typer.Option("--from", help="The first day a payment may fall on, YYYY-MM-DD.")],
+    amount: Amount,
+    start: Annotated[str, typer.Option("--from", help="The first day a payment may fall on, YYYY-MM-DD.")],
+    every: Annotated[str, typer.Option("--every", metavar="monthly|quarterly|yearly")] = "monthly",
+    pay_day: Annotated[int, typer.Option("--pay-day", help="The day of the month it is paid (31: its last).")] = 31,
     until: Annotated[str | None, typer.Option("--until", help="The last day a payment may fall on.")] = None,
-    pay_day: Annotated[int, typer.Option("--pay-day", help="The day of each month it is paid (1-28).")] = 28,
-    cost_center: Annotated[str | None, typer.Option("--cost-center", help="Its cost center's code.")] = None,
+    cost_center: Annotated[str | None, typer.Option("--cost-center", help="A defined cost center's code.")] = None,
     on: OnOption = None,
 ) -> None:
-    """Plan a cost paid every month: the cash forecast pays it out; nothing is posted to the books."""
+    """Plan a cost paid regularly: the cash forecast pays it out; nothing is posted to the books."""
     from api.schemas import planned_costs as pcs
     from ledger.events import Meta
 
     body = body_of(
         pcs.PlanCostBody,
-        {**OPTIONS, "cost_center": "--cost-center"},
+        OPTIONS,
         name=name,
-        amount=monthly,
-        starts=starts,
-        ends=until,
+        amount=amount,
+        start=start,
+        frequency=every,
         pay_day=pay_day,
+        end=until,
         cost_center=cost_center,
         on=on,
     )
     with keel_system() as keel:
         result = keel.app.handle(body.to_command(Meta(cli_actor())))
-    ends = f" until {body.ends}" if body.ends else ""
-    said(f"planned cost {body.name} ({short(result.id)}): {body.amount} a month on day {body.pay_day}"
-         f" from {body.starts}{ends} (log position {result.position})")  # fmt: skip
+    ends = f" until {body.end}" if body.end else ""
+    said(f"planned cost {body.name} ({short(result.id)}): {body.amount} {body.frequency} on day {body.pay_day}"
+         f" from {body.start}{ends} (log position {result.position})")  # fmt: skip
 
 
 @costs_app.command("revise")
 def revise(
     which: Which,
-    monthly: Amount,
+    amount: Amount,
     effective_from: Annotated[str, typer.Option("--from", help="The first payment day it applies to, YYYY-MM-DD.")],
     on: OnOption = None,
 ) -> None:
-    """A new monthly amount for the payments on or after --from."""
+    """A new amount for the payments on or after --from (a later revision is replaced)."""
     from api.schemas import planned_costs as pcs
     from ledger.events import Meta
 
     body = body_of(
-        pcs.RevisePlannedCostBody, {"amount": "--monthly", "effective_from": "--from"},
-        amount=monthly, effective_from=effective_from, on=on,
+        pcs.RevisePlannedCostBody, {"amount": "--amount", "effective_from": "--from"},
+        amount=amount, effective_from=effective_from, on=on,
     )  # fmt: skip
     with keel_system() as keel:
         catch_up(keel)
         found = _find(keel, which)
         result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
-    said(f"planned cost {found.keys[0]}: {body.amount} a month from {body.effective_from}"
-         f" (log position {result.position})")  # fmt: skip
+    said(f"planned cost {found.keys[0]}: {body.amount} from {body.effective_from} (log position {result.position})")
 
 
 @costs_app.command("end")
-def end(
-    which: Which,
-    ends: Annotated[str, typer.Option("--last-day", help="The last day a payment may fall on, YYYY-MM-DD.")],
-    on: OnOption = None,
-) -> None:
-    """No payment after --last-day."""
+def end(which: Which, until: Until, on: OnOption = None) -> None:
+    """No payment after --until (earlier or later than planned)."""
     from api.schemas import planned_costs as pcs
     from ledger.events import Meta
 
-    body = body_of(pcs.EndPlannedCostBody, {"ends": "--last-day"}, ends=ends, on=on)
+    body = body_of(pcs.EndPlannedCostBody, {"end": "--until"}, end=until, on=on)
     with keel_system() as keel:
         catch_up(keel)
         found = _find(keel, which)
         result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
-    said(f"planned cost {found.keys[0]}: no payment after {body.ends} (log position {result.position})")
+    said(f"planned cost {found.keys[0]}: no payment after {body.end} (log position {result.position})")
+
+
+@costs_app.command("cancel")
+def cancel(
+    which: Which,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn, e.g. 'planned twice'.")],
+    on: OnOption = None,
+) -> None:
+    """Withdraw a cost planned by mistake: it pays nothing, and leaves the list."""
+    from api.schemas import planned_costs as pcs
+    from ledger.events import Meta
+
+    body = body_of(pcs.CancelPlannedCostBody, {"reason": "--reason"}, reason=reason, on=on)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = _find(keel, which)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
+    said(f"planned cost {found.keys[0]} cancelled (log position {result.position})")
 
 
 @costs_app.command("list")
 def list_(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table) -> None:
-    """Planned costs as known at --known-at, by name, with the monthly amount in force on --as-of."""
+    """Planned costs decided by --as-of as known at --known-at, by name, with the amount in force on --as-of."""
     from projections.queries import Params
 
     report("planned-costs", Params(as_of=dates(as_of).as_of), known_at, fmt)

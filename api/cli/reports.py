@@ -192,7 +192,8 @@ def cash_forecast(
     fmt: Fmt = Format.table,
 ) -> None:
     """Expected cash per week (default) or month: open receivables (shifted by each customer's
-    payment delay), payables, claims, committed labour, retainers and the weighted pipeline."""
+    payment delay), payables, claims, committed labour, retainers, the weighted pipeline and planned
+    costs (`keel costs`)."""
     from projections.queries import Params
 
     p = dates(as_of, end=end)

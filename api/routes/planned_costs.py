@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, ExpectedVersion, KeelDep, KnownAt, MetaDep, reads
+from api.deps import AS_CSV, AsOf, ExpectedVersion, KeelDep, KnownAt, MetaDep, as_of_or_today, reads
 from api.schemas import planned_costs as pcs
 from api.schemas.derive import page_of
 from commands import messages as m
@@ -23,8 +23,8 @@ PATH = "/planned-costs"
 
 @router.post(PATH, status_code=status.HTTP_201_CREATED, response_model=schemas.CommandAccepted)
 def plan(body: pcs.PlanCostBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
-    """A cost paid every month from ``starts`` (on ``pay_day``), in the functional currency: the cash
-    forecast pays it out; nothing is posted to the books."""
+    """A cost paid every month, quarter or year from ``start`` (on ``pay_day``), in the functional
+    currency: the cash forecast pays it out; nothing is posted to the books."""
     result = keel.app.handle(body.to_command(meta))
     response.headers["Location"] = f"/v1{PATH}/{result.id}"
     return result
@@ -34,7 +34,8 @@ def plan(body: pcs.PlanCostBody, keel: KeelDep, meta: MetaDep, response: Respons
 def revise(
     cost_id: UUID, body: pcs.RevisePlannedCostBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
-    """A new monthly amount for the payments on or after ``effective_from`` (a raise, a new lease)."""
+    """A new amount for the payments on or after ``effective_from`` (a raise, a new lease); a later
+    revision is replaced."""
     return keel.app.handle(body.to_command(meta, cost_id, expected))
 
 
@@ -42,7 +43,15 @@ def revise(
 def end(
     cost_id: UUID, body: pcs.EndPlannedCostBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
 ) -> m.CommandResult:
-    """No payment after ``ends``."""
+    """No payment after ``end`` (earlier or later than planned; the revisions after it are dropped)."""
+    return keel.app.handle(body.to_command(meta, cost_id, expected))
+
+
+@router.post(PATH + "/{cost_id}/cancel", response_model=schemas.CommandAccepted)
+def cancel(
+    cost_id: UUID, body: pcs.CancelPlannedCostBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> m.CommandResult:
+    """Withdraw a cost planned by mistake: it pays nothing, and leaves the list."""
     return keel.app.handle(body.to_command(meta, cost_id, expected))
 
 
@@ -53,15 +62,17 @@ def end(
     dependencies=[reads("planned_costs"), AS_CSV],
 )
 async def list_planned(request: Request, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> Response:
-    """Every planned cost as known at ``known_at``, by name, each with its monthly amounts from each
-    day on (the CSV and the CLI's table show the amount in force on ``as_of``)."""
+    """Every planned cost decided by ``as_of`` (today) as known at ``known_at``, by name, each with its
+    amounts from each day on (the CSV and the CLI's table show the amount in force on ``as_of``);
+    cancelled ones are left out."""
     return await respond(request, keel, "planned-costs", Params(as_of=as_of))
 
 
 @router.get(PATH + "/{cost_id}", response_model=pcs.PlannedCost, dependencies=[reads("planned_costs")])
-def get_planned(cost_id: UUID, keel: KeelDep, known_at: KnownAt = None) -> views.PlannedCostView:
-    """One planned cost as known at ``known_at``, with its monthly amounts from each day on."""
-    found = [c for c in views.planned_costs(keel.reads, known_at) if c.id == str(cost_id)]
+def get_planned(cost_id: UUID, keel: KeelDep, as_of: AsOf = None, known_at: KnownAt = None) -> views.PlannedCostView:
+    """One planned cost as decided by ``as_of`` (today) and known at ``known_at``, with its amounts
+    from each day on."""
+    found = [c for c in views.planned_costs(keel.reads, as_of_or_today(keel, as_of), known_at) if c.id == str(cost_id)]
     if not found:
         raise NotFound(f"planned cost {cost_id} not found")
     return found[0]

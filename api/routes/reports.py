@@ -166,8 +166,9 @@ async def cash_forecast_report(
 ) -> Response:
     """Expected cash from the day after ``as_of`` up to ``to``: open receivables at their due dates
     shifted by each customer's observed payment delay, open payables, approved expense claims not
-    yet reimbursed, committed labour, retainers and the weighted pipeline. The periods sum every
-    item; the items behind them come a page at a time."""
+    yet reimbursed, committed labour, retainers, the weighted pipeline and planned costs (payroll,
+    rent: ``/v1/planned-costs``). The periods sum every item; the items behind them come a page at
+    a time."""
     params = Params(as_of=as_of, end=window.end, by=by, cursor=cursor, limit=limit)
     return await respond(request, keel, "cash-forecast", params)
 

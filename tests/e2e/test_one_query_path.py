@@ -124,7 +124,7 @@ def demo(keel: Keel, keel_settings: Settings, monkeypatch: pytest.MonkeyPatch) -
     for on, rate in ((date(2026, 7, 1), "0.9200"), (date(2026, 8, 1), "0.9350"), (date(2026, 9, 30), "0.9100")):
         keel.app.handle(SetFxRate(meta=Meta("test"), currency="USD", rate=rate, on=on))
     with_bank_statement(keel)
-    rent = PlanCost(meta=META, name="Office rent", amount="2400.00", starts=date(2026, 10, 1), cost_center="OPS")
+    rent = PlanCost(meta=META, name="Office rent", amount="2400.00", start=date(2026, 10, 1), cost_center="OPS")
     keel.app.handle(rent)  # in the forecast's items and the planned-costs list
     keel.engine.catch_up()
     monkeypatch.setenv("KEEL_DATA_DIR", str(keel_settings.data_dir))

@@ -20,7 +20,8 @@ from projections.cash.forecasts import forecast
 texts = st.sampled_from(TEXTS) | st.text(max_size=60) | st.just("Payroll")
 amounts = st.sampled_from(AMOUNTS) | st.decimals(min_value=0, max_value=10**15, places=2).map(str)
 days = st.sampled_from(["1900-01-01", "2026-02-28", "2026-11-01", "2999-12-31", "3000-01-01", "2026-13-01", ""])
-pay_days = st.sampled_from([-1, 0, 1, 28, 29, 31, 2**60])
+pay_days = st.sampled_from([-1, 0, 1, 28, 29, 31, 32, 2**60])
+frequencies = st.sampled_from(["monthly", "quarterly", "yearly", "weekly", ""])
 
 
 @pytest.fixture
@@ -41,9 +42,10 @@ def test_hostile_planned_costs_are_refused_or_folded_and_paid_out(
     body = {
         "name": data.draw(texts),
         "amount": data.draw(amounts),
-        "starts": data.draw(days),
+        "start": data.draw(days),
+        "frequency": data.draw(frequencies),
         "pay_day": data.draw(pay_days),
-        "ends": data.draw(st.none() | days),
+        "end": data.draw(st.none() | days),
         "cost_center": data.draw(st.none() | texts),
     }
     cost = post(http, keel, "/v1/planned-costs", {k: v for k, v in body.items() if v is not None})
@@ -54,7 +56,9 @@ def test_hostile_planned_costs_are_refused_or_folded_and_paid_out(
             f"/v1/planned-costs/{cost}/revisions",
             {"amount": data.draw(amounts), "effective_from": data.draw(days)},
         )
-        post(http, keel, f"/v1/planned-costs/{cost}/end", {"ends": data.draw(days)})
+        post(http, keel, f"/v1/planned-costs/{cost}/end", {"end": data.draw(days)})
+        if data.draw(st.booleans()):
+            post(http, keel, f"/v1/planned-costs/{cost}/cancel", {"reason": data.draw(texts)})
     keel.engine.catch_up()  # raises ProjectionFailed if any projection stopped on an event
     assert [(s.name, s.lag) for s in keel.engine.status() if s.lag] == []
     forecast(keel.views, date(2026, 10, 31), date(2027, 12, 31), "month", "EUR", limit=10)

@@ -282,8 +282,8 @@ def test_planned_cost_events_v1_read(app: KeelApplication) -> None:
         "keel.plannedcost.Planned.v1",
         1,
         '"originator_topic":"keel.PlannedCost","name":"Designer payroll",'
-        '"amount":{"_type_":"decimal_str","_data_":"5000.00"},"currency":"EUR","pay_day":25,'
-        '"starts":{"_type_":"date_iso","_data_":"2026-11-01"},"ends":null,"cost_center":"DES"',
+        '"amount":{"_type_":"decimal_str","_data_":"5000.00"},"currency":"EUR","frequency":"monthly","pay_day":25,'
+        '"start":{"_type_":"date_iso","_data_":"2026-11-01"},"end":null,"cost_center":"DESIGN"',
     )
     revised = decode(
         app,
@@ -292,17 +292,23 @@ def test_planned_cost_events_v1_read(app: KeelApplication) -> None:
         '"amount":{"_type_":"decimal_str","_data_":"5500.00"},'
         '"effective_from":{"_type_":"date_iso","_data_":"2027-02-01"}',
     )
-    ended = decode(app, "keel.plannedcost.Ended.v1", 3, '"ends":{"_type_":"date_iso","_data_":"2027-03-31"}')
+    ended = decode(app, "keel.plannedcost.Ended.v1", 3, '"end":{"_type_":"date_iso","_data_":"2027-01-31"}')
+    cancelled = decode(app, "keel.plannedcost.Cancelled.v1", 4, '"reason":"planned twice"')
     assert isinstance(planned, PlannedCost.Planned) and isinstance(revised, PlannedCost.Revised)
-    assert isinstance(ended, PlannedCost.Ended)
+    assert isinstance(ended, PlannedCost.Ended) and isinstance(cancelled, PlannedCost.Cancelled)
     cost = planned.mutate(None)
     assert isinstance(cost, PlannedCost)
     revised.mutate(cost)
-    ended.mutate(cost)
-    assert (cost.name, cost.pay_day, cost.starts, cost.ends) == (
+    assert cost.steps == [[date(2026, 11, 1), Decimal("5000.00")], [date(2027, 2, 1), Decimal("5500.00")]]
+    ended.mutate(cost)  # the raise after the end goes with it
+    assert (cost.name, cost.frequency, cost.pay_day, cost.start, cost.end) == (
         "Designer payroll",
+        "monthly",
         25,
         date(2026, 11, 1),
-        date(2027, 3, 31),
+        date(2027, 1, 31),
     )
+    assert cost.steps == [[date(2026, 11, 1), Decimal("5000.00")]] and not cost.cancelled
+    cancelled.mutate(cost)
+    assert cost.cancelled
     assert (planned.amount, revised.amount) == (Decimal("5000.00"), Decimal("5500.00"))

@@ -315,10 +315,11 @@ class SetCompanyProfile(Command):
 @dataclass(frozen=True, kw_only=True)
 class PlanCost(Command):
     name: str
-    amount: str  # a month's payment, in the functional currency
-    starts: date
-    pay_day: int = 28
-    ends: date | None = None
+    amount: str  # each payment, in the functional currency
+    start: date
+    frequency: str = "monthly"  # monthly, quarterly or yearly, from the start's month
+    pay_day: int = 31  # the day of the month (31: its last day)
+    end: date | None = None
     currency: str | None = None  # the functional currency; another is refused
     cost_center: str | None = None
     planned_cost_id: UUID = field(default_factory=uuid4)
@@ -335,5 +336,12 @@ class RevisePlannedCost(Command):
 @dataclass(frozen=True, kw_only=True)
 class EndPlannedCost(Command):
     planned_cost_id: UUID
-    ends: date
+    end: date
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelPlannedCost(Command):
+    planned_cost_id: UUID
+    reason: str
     expected_version: int | None = None

@@ -183,11 +183,13 @@ def _employee_claims(
     ]
 
 
-def _planned(db: ViewDatabase, start: date, end: date, known_at: datetime | None, currency: str) -> list[ForecastItem]:
-    """Each payment of a planned cost in the forecast's currency from ``start`` to ``end``."""
+def _planned(
+    db: ViewDatabase, as_of: date, start: date, end: date, known_at: datetime | None, currency: str
+) -> list[ForecastItem]:
+    """Each payment from ``start`` to ``end`` of the costs planned by ``as_of`` in the forecast's currency."""
     return [
         ForecastItem("planned_cost", cost.id, cost.cost_center or "", cost.name, None, day, -amount)
-        for cost in planned_costs(db, known_at)
+        for cost in planned_costs(db, as_of, known_at)
         if cost.currency == currency
         for day, amount in cost.payments(start, end)
     ]
@@ -296,7 +298,7 @@ def forecast(
         lambda: _committed_labour(db, as_of, tomorrow, horizon, known_at, currency),
         lambda: bank_balance(db, tomorrow, known_at, currency),
         lambda: _retainers(db, as_of, horizon, currency, known_at),
-        lambda: _planned(db, tomorrow, horizon, known_at, currency),
+        lambda: _planned(db, as_of, tomorrow, horizon, known_at, currency),
         lambda: _from_the_database(db, as_of, horizon, known_at, currency, after, limit and limit + 1),
     )
     delays |= page_delays

@@ -121,20 +121,23 @@ def _month_by_default(p: Params, _: date) -> Params:
 def _planned(views: ViewDatabase, _: Books, p: Params) -> Listing[PlannedCostView]:
     with views.read() as cur:
         position = reached(cur, "planned_costs")
-    return Listing(planned_costs(views, p.known_at), None, position)
+    assert p.as_of is not None
+    return Listing(planned_costs(views, p.as_of, p.known_at), None, position)
 
 
 def _planned_table(found: Listing[PlannedCostView], p: Params) -> Table:
     assert p.as_of is not None
     return Table(
         "Planned costs",
-        columns("name", "cost_center", "currency", "monthly:amount", "pay_day:number", "starts:date", "ends:date"),
+        columns(
+            "name", "cost_center", "currency", "amount:amount", "frequency", "pay_day:number", "start:date", "end:date"
+        ),
         [
-            [c.name, c.cost_center or "", c.currency, c.amount_on(p.as_of), c.pay_day, c.starts, c.ends]
+            [c.name, c.cost_center or "", c.currency, c.amount_on(p.as_of), c.frequency, c.pay_day, c.start, c.end]
             for c in found.items
         ],
         (),
-        [*_as_known(p), ("monthly", "the amount in force on the as-of date (none before the start)")],
+        [*_as_known(p), ("amount", "a payment's, in force on the as-of date (none before the start or after the end)")],
     )
 
 

@@ -130,6 +130,13 @@ class BudgetBurn(TypedDict):
     rows: list[BurnRow]
 
 
+class CancelPlannedCostBody(TypedDict):
+    """CancelPlannedCostBody"""
+
+    reason: str
+    on: NotRequired[str | None]
+
+
 class CashPeriod(TypedDict):
     """CashPeriod"""
 
@@ -296,24 +303,6 @@ class MilestoneIn(TypedDict):
     amount: str
 
 
-class ConfigureProjectBody(TypedDict):
-    """ConfigureProjectBody"""
-
-    model: Literal["fixed", "time_and_materials", "retainer"]
-    start: str
-    end: NotRequired[str | None]
-    currency: NotRequired[str | None]
-    tax_percent: NotRequired[str]
-    milestones: NotRequired[list[MilestoneIn]]
-    rates: NotRequired[dict[str, str]]
-    monthly_fee: NotRequired[str]
-    budget_hours: NotRequired[str]
-    budget_amount: NotRequired[str]
-    cost_center: NotRequired[str]
-    requires_allocation: NotRequired[bool]
-    on: NotRequired[str | None]
-
-
 __all__ = [
     "BillBody",
     "BillPaymentIn",
@@ -329,6 +318,7 @@ __all__ = [
     "BodyUploadStatementV1BankAccountsBankAccountIdStatementsPost",
     "BudgetBurn",
     "BurnRow",
+    "CancelPlannedCostBody",
     "CashFlowReport",
     "CashForecast",
     "CashPeriod",
@@ -342,7 +332,6 @@ __all__ = [
     "CommandsRan",
     "CompanyProfile",
     "CompanyProfileBody",
-    "ConfigureProjectBody",
     "ForecastItem",
     "MilestoneIn",
 ]

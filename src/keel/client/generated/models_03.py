@@ -5,6 +5,25 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AttemptOut, Provenance, Scope
+from keel.client.generated.models_02 import MilestoneIn
+
+
+class ConfigureProjectBody(TypedDict):
+    """ConfigureProjectBody"""
+
+    model: Literal["fixed", "time_and_materials", "retainer"]
+    start: str
+    end: NotRequired[str | None]
+    currency: NotRequired[str | None]
+    tax_percent: NotRequired[str]
+    milestones: NotRequired[list[MilestoneIn]]
+    rates: NotRequired[dict[str, str]]
+    monthly_fee: NotRequired[str]
+    budget_hours: NotRequired[str]
+    budget_amount: NotRequired[str]
+    cost_center: NotRequired[str]
+    requires_allocation: NotRequired[bool]
+    on: NotRequired[str | None]
 
 
 class Contact(TypedDict):
@@ -317,19 +336,8 @@ class DisableBody(TypedDict):
     reason: NotRequired[str]
 
 
-class DraftInvoiceBody(TypedDict):
-    """DraftInvoiceBody"""
-
-    customer_id: str
-    lines: list[InvoiceLineIn]
-    tax_percent: NotRequired[str]
-    currency: NotRequired[str | None]
-    series: NotRequired[str]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "ConfigureProjectBody",
     "Contact",
     "ContactBody",
     "ConversionReport",
@@ -354,7 +362,6 @@ __all__ = [
     "DeliveryOut",
     "DeliveryPage",
     "DisableBody",
-    "DraftInvoiceBody",
     "FunnelStep",
     "InvoiceLineIn",
     "ServiceIn",

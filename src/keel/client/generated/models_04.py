@@ -5,6 +5,19 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import ApprovalStepIn, Provenance, Scope
+from keel.client.generated.models_03 import InvoiceLineIn
+
+
+class DraftInvoiceBody(TypedDict):
+    """DraftInvoiceBody"""
+
+    customer_id: str
+    lines: list[InvoiceLineIn]
+    tax_percent: NotRequired[str]
+    currency: NotRequired[str | None]
+    series: NotRequired[str]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
 
 
 class LevelIn(TypedDict):
@@ -49,7 +62,7 @@ class DunningPolicyOut(TypedDict):
 class EndPlannedCostBody(TypedDict):
     """EndPlannedCostBody"""
 
-    ends: str
+    end: str
     on: NotRequired[str | None]
 
 
@@ -314,15 +327,8 @@ class ImportRecord(TypedDict):
     runs: list[ImportRun]
 
 
-class InitBooksBody(TypedDict):
-    """InitBooksBody"""
-
-    template: NotRequired[Literal["minimal", "services-eu"]]
-    currency: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "DraftInvoiceBody",
     "DunningLevelsBody",
     "DunningPolicyOut",
     "EndPlannedCostBody",
@@ -348,7 +354,6 @@ __all__ = [
     "ImportProgress",
     "ImportRecord",
     "ImportRun",
-    "InitBooksBody",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",

@@ -9,6 +9,14 @@ from keel.client.generated.models_03 import ServiceIn
 from keel.client.generated.models_04 import EntryLineIn
 
 
+class InitBooksBody(TypedDict):
+    """InitBooksBody"""
+
+    template: NotRequired[Literal["minimal", "services-eu"]]
+    currency: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
 class InvoiceLine(TypedDict):
     """InvoiceLine"""
 
@@ -324,14 +332,8 @@ class OutboxStatus(TypedDict):
     smtp_configured: bool
 
 
-class OutcomeBody(TypedDict):
-    """OutcomeBody"""
-
-    reason: NotRequired[str]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "InitBooksBody",
     "Invoice",
     "InvoiceLine",
     "IssueInvoiceBody",
@@ -359,7 +361,6 @@ __all__ = [
     "NumberingBody",
     "OpenDealBody",
     "OutboxStatus",
-    "OutcomeBody",
     "RecurringLineView",
     "ScheduleOut",
 ]

@@ -11,6 +11,13 @@ from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead, LineVersionView
 
 
+class OutcomeBody(TypedDict):
+    """OutcomeBody"""
+
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
+
+
 class OwnerBody(TypedDict):
     """OwnerBody"""
 
@@ -160,9 +167,10 @@ class PlannedCost(TypedDict):
     id: str
     name: str
     currency: str
+    frequency: str
     pay_day: int
-    starts: str
-    ends: str | None
+    start: str
+    end: str | None
     cost_center: str | None
     steps: list[PlannedCostStep]
 
@@ -265,14 +273,8 @@ class PageRoleMapping(TypedDict):
     next_cursor: str | None
 
 
-class Supplier(TypedDict):
-    """Supplier"""
-
-    id: str
-    name: str
-
-
 __all__ = [
+    "OutcomeBody",
     "OwnerBody",
     "PageAccount",
     "PageActivity",
@@ -302,5 +304,4 @@ __all__ = [
     "RecurringView",
     "ReminderOut",
     "RoleMapping",
-    "Supplier",
 ]

@@ -6,7 +6,13 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AllocationIn, Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_03 import InvoiceLineIn
-from keel.client.generated.models_06 import Supplier
+
+
+class Supplier(TypedDict):
+    """Supplier"""
+
+    id: str
+    name: str
 
 
 class PageSupplier(TypedDict):
@@ -86,9 +92,10 @@ class PlanCostBody(TypedDict):
 
     name: str
     amount: str
-    starts: str
+    start: str
+    frequency: NotRequired[Literal["monthly", "quarterly", "yearly"]]
     pay_day: NotRequired[int]
-    ends: NotRequired[str | None]
+    end: NotRequired[str | None]
     currency: NotRequired[str | None]
     cost_center: NotRequired[str | None]
     id: NotRequired[str | None]
@@ -299,13 +306,6 @@ class RenameBankAccountBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class RenameCustomerBody(TypedDict):
-    """RenameCustomerBody"""
-
-    name: str
-    on: NotRequired[str | None]
-
-
 __all__ = [
     "PageSupplier",
     "PaymentAllocation",
@@ -335,6 +335,6 @@ __all__ = [
     "ReimburseBody",
     "RenameAccountBody",
     "RenameBankAccountBody",
-    "RenameCustomerBody",
     "StageIn",
+    "Supplier",
 ]

@@ -9,6 +9,13 @@ from keel.client.generated.models_02 import BillPaymentIn
 from keel.client.generated.models_05 import LateEvent
 
 
+class RenameCustomerBody(TypedDict):
+    """RenameCustomerBody"""
+
+    name: str
+    on: NotRequired[str | None]
+
+
 class ReopenBody(TypedDict):
     """ReopenBody"""
 
@@ -304,21 +311,8 @@ class TokenBody(TypedDict):
     ttl_seconds: NotRequired[int]
 
 
-class TrialBalanceRow(TypedDict):
-    """TrialBalanceRow"""
-
-    account: str
-    name: str
-    type: str
-    currency: str
-    debit: str
-    credit: str
-    subtype: NotRequired[str]
-    parent: NotRequired[str | None]
-    group: NotRequired[str]
-
-
 __all__ = [
+    "RenameCustomerBody",
     "ReopenBody",
     "ReopenPeriodBody",
     "RescheduleBody",
@@ -348,5 +342,4 @@ __all__ = [
     "TimesheetEntry",
     "Token",
     "TokenBody",
-    "TrialBalanceRow",
 ]

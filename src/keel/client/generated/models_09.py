@@ -8,7 +8,20 @@ from keel.client.generated.models_01 import Provenance, Scope
 from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
 from keel.client.generated.models_04 import GroupTotal
 from keel.client.generated.models_05 import JobStatus, OutboxStatus
-from keel.client.generated.models_08 import TrialBalanceRow
+
+
+class TrialBalanceRow(TypedDict):
+    """TrialBalanceRow"""
+
+    account: str
+    name: str
+    type: str
+    currency: str
+    debit: str
+    credit: str
+    subtype: NotRequired[str]
+    parent: NotRequired[str | None]
+    group: NotRequired[str]
 
 
 class TrialBalance(TypedDict):
@@ -136,6 +149,7 @@ class WorkerStatus(TypedDict):
 
 __all__ = [
     "TrialBalance",
+    "TrialBalanceRow",
     "UnallocateBody",
     "UnmatchBody",
     "UpdateDealBody",

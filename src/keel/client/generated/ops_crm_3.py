@@ -95,7 +95,7 @@ class Crm3Operations(Core):
             ),
         )
 
-    def cancel(
+    def crm_cancel(
         self,
         followup_id: UUID | str,
         *,

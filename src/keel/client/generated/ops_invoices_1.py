@@ -9,7 +9,8 @@ from uuid import UUID
 
 from keel.client.core import Core, precondition
 from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import CreditNote, CreditNoteBody, DraftInvoiceBody
+from keel.client.generated.models_03 import CreditNote, CreditNoteBody
+from keel.client.generated.models_04 import DraftInvoiceBody
 from keel.client.generated.models_05 import Invoice, IssueInvoiceBody
 from keel.client.generated.models_06 import PageInvoice
 from keel.client.generated.models_07 import ReasonBody

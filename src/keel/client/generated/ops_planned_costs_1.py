@@ -7,7 +7,7 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_02 import CancelPlannedCostBody, CommandAccepted
 from keel.client.generated.models_04 import EndPlannedCostBody
 from keel.client.generated.models_06 import PagePlannedCost, PlannedCost
 from keel.client.generated.models_07 import PlanCostBody
@@ -26,8 +26,9 @@ class PlannedCosts1Operations(Core):
         idempotency_key: str | None = None,
         correlation_id: str | None = None,
     ) -> CommandAccepted:
-        """POST /v1/planned-costs: Plan. A cost paid every month from ``starts`` (on ``pay_day``), in the
-        functional currency: the cash forecast pays it out; nothing is posted to the books.
+        """POST /v1/planned-costs: Plan. A cost paid every month, quarter or year from ``start`` (on
+        ``pay_day``), in the functional currency: the cash forecast pays it out; nothing is posted to the
+        books.
         """
         return cast(
             "CommandAccepted",
@@ -42,9 +43,9 @@ class PlannedCosts1Operations(Core):
     def list_planned(
         self, *, as_of: date | str | None = None, min_position: int | None = None, known_at: str | None = None
     ) -> PagePlannedCost:
-        """GET /v1/planned-costs: List Planned. Every planned cost as known at ``known_at``, by name, each with
-        its monthly amounts from each day on (the CSV and the CLI's table show the amount in force on
-        ``as_of``).
+        """GET /v1/planned-costs: List Planned. Every planned cost decided by ``as_of`` (today) as known at
+        ``known_at``, by name, each with its amounts from each day on (the CSV and the CLI's table show the
+        amount in force on ``as_of``); cancelled ones are left out.
         """
         return cast(
             "PagePlannedCost",
@@ -63,8 +64,8 @@ class PlannedCosts1Operations(Core):
         correlation_id: str | None = None,
         if_match: int | str | None = None,
     ) -> CommandAccepted:
-        """POST /v1/planned-costs/{cost_id}/revisions: Revise. A new monthly amount for the payments on or
-        after ``effective_from`` (a raise, a new lease).
+        """POST /v1/planned-costs/{cost_id}/revisions: Revise. A new amount for the payments on or after
+        ``effective_from`` (a raise, a new lease); a later revision is replaced.
         """
         return cast(
             "CommandAccepted",
@@ -91,7 +92,9 @@ class PlannedCosts1Operations(Core):
         correlation_id: str | None = None,
         if_match: int | str | None = None,
     ) -> CommandAccepted:
-        """POST /v1/planned-costs/{cost_id}/end: End. No payment after ``ends``."""
+        """POST /v1/planned-costs/{cost_id}/end: End. No payment after ``end`` (earlier or later than planned;
+        the revisions after it are dropped).
+        """
         return cast(
             "CommandAccepted",
             self._call(
@@ -107,17 +110,50 @@ class PlannedCosts1Operations(Core):
             ),
         )
 
+    def planned_costs_cancel(
+        self,
+        cost_id: UUID | str,
+        *,
+        body: CancelPlannedCostBody,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+        if_match: int | str | None = None,
+    ) -> CommandAccepted:
+        """POST /v1/planned-costs/{cost_id}/cancel: Cancel. Withdraw a cost planned by mistake: it pays
+        nothing, and leaves the list.
+        """
+        return cast(
+            "CommandAccepted",
+            self._call(
+                "POST",
+                f"/v1/planned-costs/{segment(cost_id)}/cancel",
+                body=body,
+                headers={
+                    "X-Keel-Actor": actor,
+                    "Idempotency-Key": idempotency_key,
+                    "X-Correlation-Id": correlation_id,
+                    "If-Match": precondition(if_match),
+                },
+            ),
+        )
+
     def get_planned(
-        self, cost_id: UUID | str, *, min_position: int | None = None, known_at: str | None = None
+        self,
+        cost_id: UUID | str,
+        *,
+        as_of: date | str | None = None,
+        min_position: int | None = None,
+        known_at: str | None = None,
     ) -> PlannedCost:
-        """GET /v1/planned-costs/{cost_id}: Get Planned. One planned cost as known at ``known_at``, with its
-        monthly amounts from each day on.
+        """GET /v1/planned-costs/{cost_id}: Get Planned. One planned cost as decided by ``as_of`` (today) and
+        known at ``known_at``, with its amounts from each day on.
         """
         return cast(
             "PlannedCost",
             self._call(
                 "GET",
                 f"/v1/planned-costs/{segment(cost_id)}",
-                query={"min_position": min_position, "known_at": known_at},
+                query={"as_of": as_of, "min_position": min_position, "known_at": known_at},
             ),
         )

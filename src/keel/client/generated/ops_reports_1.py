@@ -298,8 +298,9 @@ class Reports1Operations(Core):
     ) -> CashForecast:
         """GET /v1/reports/cash-forecast: Cash Forecast Report. Expected cash from the day after ``as_of`` up
         to ``to``: open receivables at their due dates shifted by each customer's observed payment delay,
-        open payables, approved expense claims not yet reimbursed, committed labour, retainers and the
-        weighted pipeline. The periods sum every item; the items behind them come a page at a time.
+        open payables, approved expense claims not yet reimbursed, committed labour, retainers, the weighted
+        pipeline and planned costs (payroll, rent: ``/v1/planned-costs``). The periods sum every item; the
+        items behind them come a page at a time.
         """
         return cast(
             "CashForecast",
