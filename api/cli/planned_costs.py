@@ -7,7 +7,7 @@ nothing written. ``list`` is the query HTTP answers (``--format json`` prints th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 from uuid import UUID
 
 import typer
@@ -20,6 +20,8 @@ from api.cli.reports import AsOf, Fmt, KnownAt, dates, report
 
 if TYPE_CHECKING:
     from api.system import Keel
+    from commands.unit_of_work import Command
+    from ledger.events import Meta
 
 costs_app = typer.Typer(
     help="Planned costs (payroll, rent): what the cash forecast pays out monthly.", no_args_is_help=True
@@ -50,6 +52,23 @@ def _find(keel: Keel, text: str) -> Found:
     )
     found = [Found(str(i), f"{name} ({short(i)})", (name,)) for i, name in rows]
     return pick("COST", "planned cost", text, found, "`keel costs list` shows them")
+
+
+class _Change(Protocol):
+    """A body that changes one planned cost (a revision, an end, a cancellation)."""
+
+    def to_command(self, meta: Meta, cost_id: UUID, expected_version: int | None) -> Command: ...
+
+
+def _change(which: str, body: _Change) -> tuple[str, int]:
+    """Apply ``body`` to the planned cost ``which`` names: its name and the log position."""
+    from ledger.events import Meta
+
+    with keel_system() as keel:
+        catch_up(keel)
+        found = _find(keel, which)
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
+    return found.keys[0], result.position
 
 
 @costs_app.command("plan")
@@ -95,31 +114,23 @@ def revise(
 ) -> None:
     """A new amount for the payments on or after --from (a later revision is replaced)."""
     from api.schemas import planned_costs as pcs
-    from ledger.events import Meta
 
     body = body_of(
         pcs.RevisePlannedCostBody, {"amount": "--amount", "effective_from": "--from"},
         amount=amount, effective_from=effective_from, on=on,
     )  # fmt: skip
-    with keel_system() as keel:
-        catch_up(keel)
-        found = _find(keel, which)
-        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
-    said(f"planned cost {found.keys[0]}: {body.amount} from {body.effective_from} (log position {result.position})")
+    name, position = _change(which, body)
+    said(f"planned cost {name}: {body.amount} from {body.effective_from} (log position {position})")
 
 
 @costs_app.command("end")
 def end(which: Which, until: Until, on: OnOption = None) -> None:
     """No payment after --until (earlier or later than planned)."""
     from api.schemas import planned_costs as pcs
-    from ledger.events import Meta
 
     body = body_of(pcs.EndPlannedCostBody, {"end": "--until"}, end=until, on=on)
-    with keel_system() as keel:
-        catch_up(keel)
-        found = _find(keel, which)
-        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
-    said(f"planned cost {found.keys[0]}: no payment after {body.end} (log position {result.position})")
+    name, position = _change(which, body)
+    said(f"planned cost {name}: no payment after {body.end} (log position {position})")
 
 
 @costs_app.command("cancel")
@@ -130,14 +141,10 @@ def cancel(
 ) -> None:
     """Withdraw a cost planned by mistake: it pays nothing, and leaves the list."""
     from api.schemas import planned_costs as pcs
-    from ledger.events import Meta
 
     body = body_of(pcs.CancelPlannedCostBody, {"reason": "--reason"}, reason=reason, on=on)
-    with keel_system() as keel:
-        catch_up(keel)
-        found = _find(keel, which)
-        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
-    said(f"planned cost {found.keys[0]} cancelled (log position {result.position})")
+    name, position = _change(which, body)
+    said(f"planned cost {name} cancelled (log position {position})")
 
 
 @costs_app.command("list")
