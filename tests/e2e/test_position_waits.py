@@ -6,7 +6,6 @@ for the read models it reads."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,9 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from support import ok, register
+from support import ok, register, served_over_http
 
 from api.http import create_app
 from api.system import Keel
@@ -28,21 +26,8 @@ WAITERS = 60
 def server(keel: Keel) -> Iterator[str]:
     """The API on a real HTTP server (uvicorn, in a thread of this process) over ``keel``, whose
     read models do not move unless the test folds them: a wait for a new position cannot end."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    served = uvicorn.Server(uvicorn.Config(create_app(keel=keel), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=served.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        served.should_exit = True
-        thread.join(timeout=20)
+    with served_over_http(keel) as url:
+        yield url
 
 
 WAITS = [("/v1/customers", "min_position"), ("/v1/reports/receivables", "known_at")]
