@@ -95,6 +95,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (WRITE, "/v1/reminders*", (ADMIN_SETTINGS,)),
     # customers: details are commercial, credit is money
     (WRITE, "/v1/customers/*/credit/*", (WRITE_FINANCE,)),
+    (WRITE, "/v1/customers/*/expected-payment-delay", (WRITE_FINANCE,)),
     (WRITE, "/v1/customers/*/owner", (WRITE_CRM,)),
     (WRITE, "/v1/customers/*/contacts*", (WRITE_CRM,)),
     (WRITE, "/v1/customers*", (WRITE_CUSTOMERS,)),

@@ -18,6 +18,6 @@ BASE = (
 
 
 def decode(app: KeelApplication, topic: str, version: int, body: str) -> object:
-    """The event stored under ``topic`` at ``version`` with the fields ``body`` (JSON members)."""
-    state = ("{" + BASE + "," + body + "}").encode()
+    """The event stored under ``topic`` at ``version`` with the fields ``body`` (JSON members; "": none)."""
+    state = ("{" + BASE + ("," + body if body else "") + "}").encode()
     return app.mapper.to_domain_event(StoredEvent(AGG, version, topic, state))

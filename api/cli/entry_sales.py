@@ -232,3 +232,32 @@ def record_payment(
         f"payment {short(result.id)} of {money(payment.amount)} from {name} recorded on"
         f" {payment.received_on.isoformat()}: {'; '.join(parts)} (log position {result.position})"
     )
+
+
+@customers_app.command("expected-delay")
+def expected_delay(
+    customer: Annotated[str, typer.Argument(help="The customer's name (or part of it).")],
+    days: Annotated[
+        str | None,
+        typer.Option("--days", help="Days after the due dates, -365 to 365 (negative: before).", show_default=False),
+    ] = None,
+    observed: Annotated[
+        bool, typer.Option("--observed", help="Back to the delay the customer's payments show.")
+    ] = False,
+    on: OnOption = None,
+) -> None:
+    """From a date, the cash forecast expects the customer's payments this many days after their
+    due dates, whatever their payments so far say (as POST /v1/customers/{id}/expected-payment-delay)."""
+    from ledger.events import Meta
+
+    if (days is None) == (not observed):
+        raise refuse("--days", "give --days N or --observed, not both")
+    body = body_of(schemas.ExpectedPaymentDelayBody, {"days": "--days"}, days=days or "0", on=on)
+    if observed:  # body_of leaves out None (a default), and null is this body's "observed"
+        body = body.model_copy(update={"days": None})
+    with keel_system() as keel:
+        catch_up(keel)
+        found = find_customer(keel, customer, "CUSTOMER")
+        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id)))
+    what = "the observed delay" if body.days is None else f"payments {body.days} days after their due dates"
+    said(f"{found.label}: the forecast expects {what} (log position {result.position})")

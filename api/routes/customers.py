@@ -49,6 +49,15 @@ def change_payment_terms(
     return keel.app.handle(body.to_command(meta, customer_id, expected))
 
 
+@router.post("/{customer_id}/expected-payment-delay", response_model=schemas.CommandAccepted)
+def expect_payment_delay(
+    customer_id: UUID, body: schemas.ExpectedPaymentDelayBody, keel: KeelDep, meta: MetaDep, expected: ExpectedVersion
+) -> CommandResult:
+    """From ``on`` the cash forecast expects the customer's payments ``days`` after their due
+    dates, whatever their payments so far say (null: as they say again)."""
+    return keel.app.handle(body.to_command(meta, customer_id, expected))
+
+
 @router.post("/{customer_id}/credit/apply", response_model=schemas.CommandAccepted)
 def apply_credit(customer_id: UUID, body: schemas.ApplyCreditBody, keel: KeelDep, meta: MetaDep) -> CommandResult:
     """Settle (part of) an invoice with the customer's credit."""

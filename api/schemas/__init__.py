@@ -197,6 +197,7 @@ if TYPE_CHECKING:  # re-exported: mypy's implicit_reexport is on for this module
         CreditNoteLine,
         Customer,
         DraftInvoiceBody,
+        ExpectedPaymentDelayBody,
         Invoice,
         InvoiceLine,
         InvoiceLineIn,
@@ -261,7 +262,7 @@ _GIVES: dict[str, str] = {
     ),
     "api.schemas.sales": (
         "AllocationIn ApplyCreditBody CreditNote CreditNoteBody CreditNoteLine Customer "
-        "DraftInvoiceBody Invoice InvoiceLine InvoiceLineIn IssueInvoiceBody PaymentTermsBody "
+        "DraftInvoiceBody ExpectedPaymentDelayBody Invoice InvoiceLine InvoiceLineIn IssueInvoiceBody PaymentTermsBody "
         "ReasonBody RecordPaymentBody RefundCreditBody RegisterCustomerBody RenameCustomerBody "
         "SendInvoiceBody UnallocateBody"
     ),

@@ -26,6 +26,7 @@ from api.schemas.base import (
     Text,
 )
 from commands import messages as m
+from ledger.customer import MAX_EXPECTED_DELAY_DAYS
 from ledger.events import Meta
 
 # -- customers ------------------------------------------------------------------------
@@ -56,6 +57,21 @@ class RenameCustomerBody(Body):
     def to_command(self, meta: Meta, customer_id: UUID, expected_version: int | None = None) -> m.RenameCustomer:
         return m.RenameCustomer(
             meta=meta, on=self.on, customer_id=customer_id, name=self.name, expected_version=expected_version
+        )
+
+
+class ExpectedPaymentDelayBody(Body):
+    days: int | None = Field(
+        ge=-MAX_EXPECTED_DELAY_DAYS,
+        le=MAX_EXPECTED_DELAY_DAYS,
+        description="Days after the due dates the forecast expects the customer's payments from `on`"
+        " (negative: before); null: as the customer's payments so far say",
+    )
+    on: EffectiveDate = None
+
+    def to_command(self, meta: Meta, customer_id: UUID, expected_version: int | None = None) -> m.ExpectPaymentDelay:
+        return m.ExpectPaymentDelay(
+            meta=meta, on=self.on, customer_id=customer_id, days=self.days, expected_version=expected_version
         )
 
 

@@ -7,6 +7,7 @@ from projections.access.users import UsersProjection
 from projections.automation.outbox import OutboxProjection
 from projections.automation.recurring import RecurringProjection
 from projections.automation.webhooks import WebhooksProjection
+from projections.cash.expected_delays import ExpectedDelaysProjection
 from projections.cash.planned_costs import PlannedCostsProjection
 from projections.crm.projection import CrmProjection
 from projections.delivery.work import WorkProjection
@@ -49,4 +50,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         RemindersProjection(),
         RecurringProjection(),
         PlannedCostsProjection(),
+        ExpectedDelaysProjection(),
     ]

@@ -82,6 +82,29 @@ def test_a_customer_snapshot_from_before_registration_dates_reads(app: KeelAppli
     restored.check_known_on(date(2000, 1, 1), "an invoice")
 
 
+def test_expected_payment_delay_events_v1_read_and_an_older_customer_snapshot_has_none(
+    app: KeelApplication,
+) -> None:
+    """Expected payment delays (ADR 0065): the stored forms of their first version fold onto a
+    customer; a snapshot from before v4 (no such state) loads with none set."""
+    customer = Customer.register(AGG, "Acme", 30, "EUR", date(2026, 2, 28), Meta(actor="alice"))
+    stored = app.mapper.to_stored_event(Snapshot.take(customer))
+    state = json.loads(stored.state)
+    del state["state"]["expected_delay_days"]
+    state["state"]["class_version"] = 3  # as v3 wrote it
+    old = StoredEvent(AGG, stored.originator_version, stored.topic, json.dumps(state).encode())
+    restored = app.mapper.to_domain_event(old).mutate(None)
+    assert isinstance(restored, Customer) and restored.expected_delay_days is None
+    set_delay = decode(app, "keel.customer.ExpectedPaymentDelaySet.v1", 2, '"days":-5')
+    cleared = decode(app, "keel.customer.ExpectedPaymentDelayCleared.v1", 3, "")
+    assert isinstance(set_delay, Customer.ExpectedPaymentDelaySet) and set_delay.days == -5
+    assert isinstance(cleared, Customer.ExpectedPaymentDelayCleared)
+    set_delay.mutate(restored)
+    assert restored.expected_delay_days == -5
+    cleared.mutate(restored)
+    assert restored.expected_delay_days is None
+
+
 def test_invoice_drafted_and_issued_v1_read(app: KeelApplication) -> None:
     drafted = decode(
         app,

@@ -16,8 +16,8 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 
 from ledger.accounts import Account, AccountType
 from ledger.bank_lines import MatchItem
+from ledger.contacts import Contact
 from ledger.crm import Stage
-from ledger.customer import Contact
 from ledger.expense_policy import ApprovalStep
 from ledger.expenses import ClaimDetails
 from ledger.fx import FxRate

@@ -11,8 +11,9 @@ from commands.crm import messages as m
 from commands.posting import functional_currency
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.activities import Activity, FollowUp
+from ledger.contacts import make_contact
 from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Deal, Pipeline, Stage, services_value
-from ledger.customer import Customer, make_contact
+from ledger.customer import Customer
 from ledger.errors import InvalidValue, NotFound
 from ledger.events import Meta
 from ledger.leads import Lead

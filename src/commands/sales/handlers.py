@@ -80,6 +80,12 @@ def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandRes
     return uow.commit(customer)
 
 
+def expect_payment_delay(uow: UnitOfWork, c: m.ExpectPaymentDelay) -> CommandResult:
+    customer = uow.load(Customer, c.customer_id, c.expected_version)
+    customer.expect_payment_delay(c.days, c.on or uow.today(), c.meta)
+    return uow.commit(customer)
+
+
 def set_billing_details(uow: UnitOfWork, c: m.SetBillingDetails) -> CommandResult:
     customer = uow.load(Customer, c.customer_id, c.expected_version)
     address = Address(c.street, c.city, c.postal_code, c.country)
@@ -231,6 +237,7 @@ HANDLERS: Handlers = {
     m.RenameCustomer: rename_customer,
     m.SetBillingEmail: set_billing_email,
     m.ChangePaymentTerms: change_payment_terms,
+    m.ExpectPaymentDelay: expect_payment_delay,
     m.SetBillingDetails: set_billing_details,
     m.SealDocument: seal_document,
     m.DraftInvoice: draft_invoice,

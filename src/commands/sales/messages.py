@@ -45,6 +45,16 @@ class ChangePaymentTerms(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExpectPaymentDelay(Command):
+    """From ``on`` the cash forecast expects the customer's payments ``days`` after their due
+    dates (None: as their payments so far say)."""
+
+    customer_id: UUID
+    days: int | None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LineInput:
     description: str
     quantity: str

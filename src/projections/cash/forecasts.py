@@ -5,9 +5,10 @@ Everything is read from the general ledger with both time axes, so a forecast "a
 at K" is exactly what the books could have forecast then. Values are in the functional currency.
 
 The forecast's sources, each dated when the cash is expected:
-- receivables: every open invoice at its due date shifted by its customer's observed payment
-  delay (the amount-weighted average days between due date and payment, over the payments
-  known then; customers without history pay on time); overdue items are expected at once;
+- receivables: every open invoice at its due date shifted by its customer's payment delay:
+  finance's expected delay where one is set (``projections.cash.expected_delays``), else the
+  observed one (the amount-weighted average days between due date and payment, over the
+  payments known then; customers without history pay on time); overdue items are expected at once;
 - payables: every open bill at its due date;
 - expense claims approved and not yet reimbursed: at once;
 - committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
@@ -33,6 +34,7 @@ from ledger.money import Money
 from ledger.policy import check_window
 from ledger.roles import Role
 from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
+from projections.cash.expected_delays import expected_days
 from projections.cash.planned_costs import planned_costs
 from projections.cash.timing import looked_up, moved, timing_maps
 from projections.delivery.reports import planned_hours
@@ -236,14 +238,15 @@ def _retainers(
         at, at_params = spans_at(cur, as_of, known_at, alias="d", indexed=False)
         cur.execute(
             "SELECT id, customer_id, name, start_date, end_date, monthly_fee_minor, tax_percent,"
+            f" COALESCE({expected_days('p.customer_id', known_at is not None)} * 10,"
             f" (SELECT keel_half_even(d.late_minor_days, d.paid_minor, 10) FROM {PAYMENT_DELAYS.table} d"
-            f" WHERE d.item = p.customer_id AND {at} AND d.paid_minor <> 0),"
+            f" WHERE d.item = p.customer_id AND {at} AND d.paid_minor <> 0)),"
             " (SELECT t.days FROM customer_terms t WHERE t.customer_id = p.customer_id AND t.effective_date <= %s"
             f"{known_t} ORDER BY t.effective_date DESC, t.position DESC LIMIT 1) FROM"
             " (SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY effective_date DESC, position DESC) AS n"
             f" FROM project_states WHERE effective_date <= %s{known}) AS p"
             " WHERE n = 1 AND model = 'retainer' AND status = 'active' AND currency = %s",
-            [*at_params, as_of, *params, as_of, *params, currency],
+            [as_of, *params, *at_params, as_of, *params, as_of, *params, currency],
         )
         rows = cur.fetchall()
     items, delays = [], {}

@@ -1,5 +1,5 @@
-"""When a customer's cash is expected: the customers' payment delays (as Python and as SQL) and
-terms, for the cash forecast."""
+"""When a customer's cash is expected: the customers' payment delays (observed, as Python; the
+forecast's, finance's expected delay where set, as SQL) and terms, for the cash forecast."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from projections.cash.expected_delays import TABLE as EXPECTED
 from projections.engine.db import ViewDatabase
 from projections.engine.rounding import whole_of_tenths
 from projections.engine.spans import spans_at
@@ -15,7 +16,7 @@ from projections.finance.payment_delays import PAYMENT_DELAYS
 
 
 def payment_delays(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> dict[str, Decimal]:
-    """Per customer: the amount-weighted average days payments on invoices came after the due
+    """Per customer: the observed delay, the amount-weighted average days payments on invoices came after the due
     date, over the payments dated by ``as_of`` and known at ``known_at`` (kept as running sums
     by the payment-delays read model)."""
     with db.read() as cur:
@@ -45,21 +46,26 @@ def looked_up(cur: Cursor, kind: str, party: str, default: str) -> str:
 
 
 def timing_maps(cur: Cursor, as_of: date, known_at: datetime | None) -> tuple[str, list[Any]]:
-    """CTEs ending in ``maps``, one row of JSON objects by customer: ``tenths``, the average
-    delay in tenths of a day (``payment_delays`` rounded alike, half to even), ``days`` the same
-    in whole days (rounded again, as ``Decimal.to_integral_value``) and ``terms``, the payment
-    terms in force on ``as_of``, as known at ``known_at``."""
+    """CTEs ending in ``maps``, one row of JSON objects by customer: ``tenths``, the delay in
+    tenths of a day — finance's expected one where set (``projections.cash.expected_delays``),
+    else the observed average (``payment_delays`` rounded alike, half to even) — ``days`` the
+    same in whole days (rounded again, as ``Decimal.to_integral_value``) and ``terms``, the
+    payment terms in force on ``as_of``; all as known at ``known_at``."""
     at, at_params = spans_at(cur, as_of, known_at)
     known, known_params = (" AND recorded_at <= %s", [known_at]) if known_at else ("", [])
     agg = "jsonb_object_agg" if cur.dialect == "postgres" else "json_group_object"
+    latest = "ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY effective_date DESC, position DESC) AS n"
     sql = (
-        "late AS (SELECT party_id, CAST(keel_half_even(late_minor_days, paid_minor, 10) AS BIGINT) AS tenths"
+        "observed AS (SELECT party_id, CAST(keel_half_even(late_minor_days, paid_minor, 10) AS BIGINT) AS tenths"
         f" FROM {PAYMENT_DELAYS.table} WHERE {at} AND paid_minor <> 0),"
-        " terms AS (SELECT customer_id, days FROM (SELECT customer_id, days, ROW_NUMBER() OVER"
-        " (PARTITION BY customer_id ORDER BY effective_date DESC, position DESC) AS n FROM customer_terms"
+        f" expected AS (SELECT customer_id, days FROM (SELECT customer_id, days, {latest} FROM {EXPECTED}"
+        f" WHERE effective_date <= %s{known}) AS e WHERE n = 1 AND days IS NOT NULL),"
+        " late AS (SELECT party_id, tenths FROM observed WHERE party_id NOT IN (SELECT customer_id FROM expected)"
+        " UNION ALL SELECT customer_id, days * 10 FROM expected),"
+        f" terms AS (SELECT customer_id, days FROM (SELECT customer_id, days, {latest} FROM customer_terms"
         f" WHERE effective_date <= %s{known}) AS t WHERE n = 1),"
         f" maps AS (SELECT (SELECT {agg}(party_id, tenths) FROM late) AS tenths,"
         f" (SELECT {agg}(party_id, {whole_of_tenths('tenths')}) FROM late) AS days,"
         f" (SELECT {agg}(customer_id, days) FROM terms) AS terms)"
     )
-    return sql, [*at_params, as_of, *known_params]
+    return sql, [*at_params, as_of, *known_params, as_of, *known_params]

@@ -15,7 +15,7 @@ from projections.queries.finance import GL, OPEN, page_notes, scope_notes
 from projections.queries.lists import Listing, _as_known, reached
 
 # what the forecast reads besides the ledger: delays, customers' terms, deals, people and projects
-FORECAST = (*GL, *OPEN, "payment_delays", "customers", "crm", "work", "planned_costs")
+FORECAST = (*GL, *OPEN, "payment_delays", "customers", "crm", "work", "planned_costs", "expected_delays")
 PERIOD_COLUMNS = columns(
     "start:date",
     "end:date",

@@ -115,6 +115,13 @@ class EventsImported(TypedDict):
     position: int
 
 
+class ExpectedPaymentDelayBody(TypedDict):
+    """ExpectedPaymentDelayBody"""
+
+    days: int | None
+    on: NotRequired[str | None]
+
+
 class ExpensePolicyBody(TypedDict):
     """ExpensePolicyBody"""
 
@@ -318,15 +325,6 @@ class ImportRun(TypedDict):
     forced: bool
 
 
-class ImportRecord(TypedDict):
-    """A file's bytes and every time they were imported. An import is one transaction: a record"""
-
-    id: str
-    digest: str
-    status: str
-    runs: list[ImportRun]
-
-
 __all__ = [
     "DraftInvoiceBody",
     "DunningLevelsBody",
@@ -336,6 +334,7 @@ __all__ = [
     "EventFeed",
     "EventRecord",
     "EventsImported",
+    "ExpectedPaymentDelayBody",
     "ExpensePolicyBody",
     "ExpensePolicyOut",
     "FollowUpBody",
@@ -352,7 +351,6 @@ __all__ = [
     "HistoryRecord",
     "ImportAccepted",
     "ImportProgress",
-    "ImportRecord",
     "ImportRun",
     "LevelIn",
     "LevelOut",

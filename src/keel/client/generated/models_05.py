@@ -6,7 +6,16 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
 from keel.client.generated.models_03 import ServiceIn
-from keel.client.generated.models_04 import EntryLineIn
+from keel.client.generated.models_04 import EntryLineIn, ImportRun
+
+
+class ImportRecord(TypedDict):
+    """A file's bytes and every time they were imported. An import is one transaction: a record"""
+
+    id: str
+    digest: str
+    status: str
+    runs: list[ImportRun]
 
 
 class InitBooksBody(TypedDict):
@@ -321,18 +330,8 @@ class OpenDealBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class OutboxStatus(TypedDict):
-    """OutboxStatus"""
-
-    queued: int
-    failing: int
-    delivered: int
-    last_error: str | None
-    oldest_queued_at: str | None
-    smtp_configured: bool
-
-
 __all__ = [
+    "ImportRecord",
     "InitBooksBody",
     "Invoice",
     "InvoiceLine",
@@ -360,7 +359,6 @@ __all__ = [
     "NoteBody",
     "NumberingBody",
     "OpenDealBody",
-    "OutboxStatus",
     "RecurringLineView",
     "ScheduleOut",
 ]

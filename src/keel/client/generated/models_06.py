@@ -11,6 +11,17 @@ from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead, LineVersionView
 
 
+class OutboxStatus(TypedDict):
+    """OutboxStatus"""
+
+    queued: int
+    failing: int
+    delivered: int
+    last_error: str | None
+    oldest_queued_at: str | None
+    smtp_configured: bool
+
+
 class OutcomeBody(TypedDict):
     """OutcomeBody"""
 
@@ -266,14 +277,8 @@ class RoleMapping(TypedDict):
     code: str
 
 
-class PageRoleMapping(TypedDict):
-    """Page[RoleMapping]"""
-
-    items: list[RoleMapping]
-    next_cursor: str | None
-
-
 __all__ = [
+    "OutboxStatus",
     "OutcomeBody",
     "OwnerBody",
     "PageAccount",
@@ -295,7 +300,6 @@ __all__ = [
     "PageProject",
     "PageRecurringView",
     "PageReminderOut",
-    "PageRoleMapping",
     "PaymentSummary",
     "Person",
     "PlannedCost",

@@ -6,6 +6,14 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AllocationIn, Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_03 import InvoiceLineIn
+from keel.client.generated.models_06 import RoleMapping
+
+
+class PageRoleMapping(TypedDict):
+    """Page[RoleMapping]"""
+
+    items: list[RoleMapping]
+    next_cursor: str | None
 
 
 class Supplier(TypedDict):
@@ -299,14 +307,8 @@ class RenameAccountBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class RenameBankAccountBody(TypedDict):
-    """RenameBankAccountBody"""
-
-    name: str
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "PageRoleMapping",
     "PageSupplier",
     "PaymentAllocation",
     "PaymentDetail",
@@ -334,7 +336,6 @@ __all__ = [
     "RegisterCustomerBody",
     "ReimburseBody",
     "RenameAccountBody",
-    "RenameBankAccountBody",
     "StageIn",
     "Supplier",
 ]

@@ -9,6 +9,13 @@ from keel.client.generated.models_02 import BillPaymentIn
 from keel.client.generated.models_05 import LateEvent
 
 
+class RenameBankAccountBody(TypedDict):
+    """RenameBankAccountBody"""
+
+    name: str
+    on: NotRequired[str | None]
+
+
 class RenameCustomerBody(TypedDict):
     """RenameCustomerBody"""
 
@@ -304,14 +311,8 @@ class Token(TypedDict):
     roles: list[str]
 
 
-class TokenBody(TypedDict):
-    """TokenBody"""
-
-    roles: NotRequired[list[Literal["auditor", "analyst", "sales", "accountant", "admin", "integration"]] | None]
-    ttl_seconds: NotRequired[int]
-
-
 __all__ = [
+    "RenameBankAccountBody",
     "RenameCustomerBody",
     "ReopenBody",
     "ReopenPeriodBody",
@@ -341,5 +342,4 @@ __all__ = [
     "Timesheet",
     "TimesheetEntry",
     "Token",
-    "TokenBody",
 ]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
 from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
 from keel.client.generated.models_04 import GroupTotal
-from keel.client.generated.models_05 import JobStatus, OutboxStatus
+from keel.client.generated.models_05 import JobStatus
+from keel.client.generated.models_06 import OutboxStatus
+
+
+class TokenBody(TypedDict):
+    """TokenBody"""
+
+    roles: NotRequired[list[Literal["auditor", "analyst", "sales", "accountant", "admin", "integration"]] | None]
+    ttl_seconds: NotRequired[int]
 
 
 class TrialBalanceRow(TypedDict):
@@ -148,6 +156,7 @@ class WorkerStatus(TypedDict):
 
 
 __all__ = [
+    "TokenBody",
     "TrialBalance",
     "TrialBalanceRow",
     "UnallocateBody",

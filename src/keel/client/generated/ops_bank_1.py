@@ -13,8 +13,8 @@ from keel.client.generated.models_02 import CloseBankAccountBody, CommandAccepte
 from keel.client.generated.models_03 import CsvMappingBody
 from keel.client.generated.models_05 import MatchBody
 from keel.client.generated.models_06 import PageBankAccount, PageBankLine
-from keel.client.generated.models_07 import ReconcileBody, ReconcileOutcome, RenameBankAccountBody
-from keel.client.generated.models_08 import StatementImported
+from keel.client.generated.models_07 import ReconcileBody, ReconcileOutcome
+from keel.client.generated.models_08 import RenameBankAccountBody, StatementImported
 from keel.client.generated.models_09 import UnmatchBody
 from keel.client.paths import segment
 

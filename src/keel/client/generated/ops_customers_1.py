@@ -11,6 +11,7 @@ from keel.client.core import Core, precondition
 from keel.client.generated.models_01 import ApplyCreditBody
 from keel.client.generated.models_02 import BillingEmailBody, CommandAccepted
 from keel.client.generated.models_03 import Customer
+from keel.client.generated.models_04 import ExpectedPaymentDelayBody
 from keel.client.generated.models_06 import PageCustomer
 from keel.client.generated.models_07 import PaymentTermsBody, RefundCreditBody, RegisterCustomerBody
 from keel.client.generated.models_08 import RenameCustomerBody
@@ -158,6 +159,35 @@ class Customers1Operations(Core):
             self._call(
                 "POST",
                 f"/v1/customers/{segment(customer_id)}/payment-terms",
+                body=body,
+                headers={
+                    "X-Keel-Actor": actor,
+                    "Idempotency-Key": idempotency_key,
+                    "X-Correlation-Id": correlation_id,
+                    "If-Match": precondition(if_match),
+                },
+            ),
+        )
+
+    def expect_payment_delay(
+        self,
+        customer_id: UUID | str,
+        *,
+        body: ExpectedPaymentDelayBody,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+        if_match: int | str | None = None,
+    ) -> CommandAccepted:
+        """POST /v1/customers/{customer_id}/expected-payment-delay: Expect Payment Delay. From ``on`` the cash
+        forecast expects the customer's payments ``days`` after their due dates, whatever their payments so
+        far say (null: as they say again).
+        """
+        return cast(
+            "CommandAccepted",
+            self._call(
+                "POST",
+                f"/v1/customers/{segment(customer_id)}/expected-payment-delay",
                 body=body,
                 headers={
                     "X-Keel-Actor": actor,
