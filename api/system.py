@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from api.imports.jobs import ImportJobs
 from api.plugins import load_plugins
@@ -21,6 +22,10 @@ from projections.catalog import default_projections
 from projections.engine.db import ViewDatabase
 from projections.engine.engine import ProjectionEngine
 from projections.plugins import PluginProjection
+from projections.scenarios import store as scenario_store
+
+if TYPE_CHECKING:
+    from api.scenarios import Scenarios
 
 
 @dataclass
@@ -38,6 +43,16 @@ class Keel:
         """Where reports and lists are read: the replica when there is one, else the read models'
         own database. Position waits read its tracking rows, so a wait ends when it has them."""
         return self.replica or self.views
+
+    @property
+    def scenarios(self) -> Scenarios:
+        """The what-if scenarios and their branches (``api.scenarios``), opened on first use."""
+        found: Scenarios | None = self.__dict__.get("_scenarios")
+        if found is None:
+            from api.scenarios import Scenarios
+
+            found = self.__dict__["_scenarios"] = Scenarios(self)
+        return found
 
     @property
     def plugins(self) -> dict[str, PluginProjection]:
@@ -75,6 +90,7 @@ class Keel:
         engine.setup(reset_changed)
         leases.setup(views)  # the worker's tables, made here so `keel db grant-app-role` covers them
         web_sessions.setup(views)  # the web app's sessions and failed logins, beside them
+        scenario_store.setup(views)  # what-if scenarios' definitions (never events: ADR 0066)
         replica = ViewDatabase(replica_url(settings)) if settings.read_replica_url else None
         if replica is not None:
             engine.watch(replica)
@@ -86,6 +102,8 @@ class Keel:
     def close(self) -> None:
         self.jobs.close()
         self.engine.stop()
+        if "_scenarios" in self.__dict__:
+            self.__dict__["_scenarios"].close()
         self.views.close()
         if self.replica is not None:
             self.replica.close()

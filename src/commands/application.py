@@ -171,6 +171,24 @@ class KeelApplication(Application[UUID]):
                 time.sleep(random.uniform(0.001, 0.004) * 2 ** min(attempt, 5))
         raise AssertionError("unreachable")
 
+    def would_record(self, commands: Sequence[Command]) -> list[list[DomainEventProtocol[UUID]]]:
+        """What each command would record, run in order by its handler on what the store holds
+        now and on what the ones before it decided, without saving anything (a scenario's
+        hypothetical events, ADR 0066). A refused command raises ``Refused`` with its index."""
+        from commands.dry_run import DryRun, Refused
+
+        today, currency = self.today, self.default_functional_currency
+        uow = DryRun(self, read_log=self.read_log, log_today=today, default_functional_currency=currency)
+        with uow:
+            recorded = []
+            for index, command in enumerate(commands):
+                try:
+                    self._handlers[type(command)](uow, command)
+                except DomainError as error:
+                    raise Refused(index, error) from error
+                recorded.append(uow.take())
+            return recorded
+
     def command_types(self) -> tuple[type[Command], ...]:
         """Every command this application handles (an import names them by class)."""
         return tuple(self._handlers)

@@ -138,8 +138,12 @@ READERS = 3  # threads per process for ``ViewDatabase.gather``
 class ViewDatabase:
     """Connections to the read-model store; ``transaction()`` is one atomic write."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, schemas: Sequence[str] = (), attach: str | None = None) -> None:
+        """``schemas`` (PostgreSQL) and ``attach`` (SQLite: a file attached as ``real``) make a
+        branch of other read models: unqualified names are looked for in the branch first, then
+        in the real ones (a scenario's, ``projections.scenarios.branch``)."""
         self.url = url
+        self.attach = attach
         self.dialect: Dialect
         self._local = threading.local()
         self._sqlite_conns: list[sqlite3.Connection] = []
@@ -155,9 +159,14 @@ class ViewDatabase:
             from projections.engine.pool import view_pool  # rides out a database that goes away
 
             self.dialect = "postgres"
-            self._pool = view_pool(url)
+            self._pool = view_pool(url, schemas)
         else:
             raise ValueError(f"unsupported read-model database URL {url!r}")
+
+    @property
+    def path(self) -> str:
+        """The SQLite file of these read models."""
+        return self._path
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -169,6 +178,8 @@ class ViewDatabase:
             # folds every script, as PostgreSQL's does. (No index is built on lower().)
             conn.create_function("lower", 1, _lower, deterministic=True)
             conn.create_function("keel_half_even", 3, half_even, deterministic=True)
+            if self.attach is not None:
+                conn.execute("ATTACH DATABASE ? AS real", (self.attach,))
             self._local.conn = conn
             self._sqlite_conns.append(conn)
         return conn

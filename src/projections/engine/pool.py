@@ -11,6 +11,7 @@ use (psycopg's ``check=``): that costs a round trip on every read, a fifth of a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Connection
@@ -43,14 +44,16 @@ class ViewPool(ConnectionPool[Connection[Any]]):
             self.check()  # its idle siblings most likely died with it: replace them now
 
 
-def view_pool(url: str) -> ViewPool:
+def view_pool(url: str, schemas: Sequence[str] = ()) -> ViewPool:
     # No JIT: it compiles a query whose estimated cost looks high for 0.1-0.3 s, more than these
     # indexed queries take to run. Custom plans only: a statement prepared after a few runs would
     # otherwise get a generic plan, blind to the day and moment asked for, which walks the span
     # index row by row (32 ms where a bitmap takes 8).
     options = {
         "autocommit": False,
-        "options": "-c jit=off -c plan_cache_mode=force_custom_plan",
+        # ``schemas``: looked in first for unqualified names (a scenario's branch, ADR 0066)
+        "options": "-c jit=off -c plan_cache_mode=force_custom_plan"
+        + (f" -c search_path={','.join([*schemas, 'public'])}" if schemas else ""),
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     }
     return ViewPool(
