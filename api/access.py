@@ -141,6 +141,7 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
             "bank-rules",
             "imports",
             "planned-costs",
+            "scenarios",
         )
         for methods, scopes in ((WRITE, (WRITE_FINANCE,)), (("GET",), (READ_FINANCE,)))
     ],

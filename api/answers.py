@@ -181,12 +181,20 @@ class _Books:
 
 def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = None) -> Answer[Any]:
     """Ask a query by name; ``knowledge`` (from ``knowledge_of``) sets both time-axis fields."""
+    from api.scenarios import scenarios
     from projections.queries import QUERIES, ask
 
+    views = keel.reads
+    scenario = params.filter("scenario")
+    if scenario is not None:  # its branch, as known at its base (api.scenarios)
+        if knowledge is not None:
+            raise InvalidValue("known_at: a scenario answers as known at its base; rebase it to move that")
+        found, views = scenarios(keel).views(scenario)
+        knowledge = Knowledge(found.base_recorded_at, found.base_position)
     if knowledge is not None:
         params = replace(params, known_at=knowledge.moment, position=knowledge.position)
     versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
-    return ask(QUERIES[name], keel.reads, _Books(keel), params, keel.app.today(), versions)
+    return ask(QUERIES[name], views, _Books(keel), params, keel.app.today(), versions)
 
 
 def document(found: Answer[Any]) -> dict[str, Any]:
@@ -270,13 +278,20 @@ async def respond(request: Request, keel: Keel, name: str, params: Params) -> Re
 
     knowledge: Knowledge | None = getattr(request.state, "knowledge", None)
     as_csv = wants_csv(request)
-    stamp = await _stamp(keel, name, knowledge)
+    scenario = params.filter("scenario")
+    if scenario is not None:  # its answers change only with it: its revision is the stamp
+        from api.scenarios import scenarios
+
+        found = await run_in_threadpool(scenarios(keel).get, scenario)
+        stamp: Hashable = ("scenario", found.id, found.revision)
+    else:
+        stamp = await _stamp(keel, name, knowledge)
 
     async def make() -> tuple[Kept, bool]:
         kept = await run_in_threadpool(_kept, keel, name, params, knowledge, as_csv)
         # Known at a moment, the answer never changes; else only if the read models did not move
         # while it was made (then its snapshot saw them where the key says).
-        return kept, knowledge is not None or await _stamp(keel, name, None) == stamp
+        return kept, knowledge is not None or scenario is not None or await _stamp(keel, name, None) == stamp
 
     key = (name, as_csv, params, keel.app.today(), stamp)
     kept = await keel.reports.answer(key, make)

@@ -28,7 +28,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
     },
     schemas.RenameCustomerBody: {"name": "Northwind Studio GmbH", "on": "2026-10-01"},
     schemas.PaymentTermsBody: {"payment_terms_days": 45},
-    schemas.ExpectedPaymentDelayBody: {"days": 20, "on": "2026-10-01"},
+    schemas.ExpectedPaymentDelayBody: {"days": 20, "reason": "their payment run is monthly", "on": "2026-10-01"},
     schemas.ApplyCreditBody: {"invoice_id": INVOICE, "amount": "120.00"},
     schemas.RefundCreditBody: {"amount": "120.00", "reference": "SEPA 2026-10-07"},
     schemas.DraftInvoiceBody: {

@@ -40,6 +40,7 @@ from api.routes import (
     reminders,
     reports,
     sales_reports,
+    scenarios,
     webhooks,
     work,
 )
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         reminders,
         recurring,
         planned_costs,
+        scenarios,
     ):
         app.include_router(module.router)
     install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)

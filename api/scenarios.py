@@ -48,6 +48,15 @@ class Changed:
     dropped: tuple[Dropped, ...] = ()
 
 
+def scenarios(keel: Keel) -> Scenarios:
+    """The scenarios of this Keel (made on first use, closed with it)."""
+    found = keel.kept.get("scenarios")
+    if not isinstance(found, Scenarios):
+        found = keel.kept["scenarios"] = Scenarios(keel)
+        keel.closers.append(found.close)
+    return found
+
+
 class Scenarios:
     """The scenarios of one Keel: their definitions and their branches, opened once each."""
 

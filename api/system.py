@@ -6,9 +6,9 @@ Nothing is built at import time; ``Keel.start(settings)`` builds it, ``close()``
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from api.imports.jobs import ImportJobs
 from api.plugins import load_plugins
@@ -24,9 +24,6 @@ from projections.engine.engine import ProjectionEngine
 from projections.plugins import PluginProjection
 from projections.scenarios import store as scenario_store
 
-if TYPE_CHECKING:
-    from api.scenarios import Scenarios
-
 
 @dataclass
 class Keel:
@@ -37,22 +34,14 @@ class Keel:
     jobs: ImportJobs = field(default_factory=ImportJobs)  # imports running in the background
     reports: ReportCache = field(default_factory=lambda: ReportCache(0))  # answers kept (api.report_cache)
     replica: ViewDatabase | None = None  # a streaming replica the query layer reads (KEEL_READ_REPLICA_URL)
+    kept: dict[str, object] = field(default_factory=dict)  # parts made on first use (api.scenarios)
+    closers: list[Callable[[], None]] = field(default_factory=list)  # what close() closes of them first
 
     @property
     def reads(self) -> ViewDatabase:
         """Where reports and lists are read: the replica when there is one, else the read models'
         own database. Position waits read its tracking rows, so a wait ends when it has them."""
         return self.replica or self.views
-
-    @property
-    def scenarios(self) -> Scenarios:
-        """The what-if scenarios and their branches (``api.scenarios``), opened on first use."""
-        found: Scenarios | None = self.__dict__.get("_scenarios")
-        if found is None:
-            from api.scenarios import Scenarios
-
-            found = self.__dict__["_scenarios"] = Scenarios(self)
-        return found
 
     @property
     def plugins(self) -> dict[str, PluginProjection]:
@@ -102,8 +91,8 @@ class Keel:
     def close(self) -> None:
         self.jobs.close()
         self.engine.stop()
-        if "_scenarios" in self.__dict__:
-            self.__dict__["_scenarios"].close()
+        for close in self.closers:
+            close()
         self.views.close()
         if self.replica is not None:
             self.replica.close()

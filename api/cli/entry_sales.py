@@ -244,20 +244,32 @@ def expected_delay(
     observed: Annotated[
         bool, typer.Option("--observed", help="Back to the delay the customer's payments show.")
     ] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why finance expects it.")] = "",
     on: OnOption = None,
 ) -> None:
-    """From a date, the cash forecast expects the customer's payments this many days after their
-    due dates, whatever their payments so far say (as POST /v1/customers/{id}/expected-payment-delay)."""
+    """From a date on (until a later-dated decision), the cash forecast expects the customer's
+    payments this many days after their due dates, whatever their payments so far say (as POST
+    /v1/customers/{id}/expected-payment-delay)."""
     from ledger.events import Meta
 
     if (days is None) == (not observed):
         raise refuse("--days", "give --days N or --observed, not both")
-    body = body_of(schemas.ExpectedPaymentDelayBody, {"days": "--days"}, days=days or "0", on=on)
-    if observed:  # body_of leaves out None (a default), and null is this body's "observed"
-        body = body.model_copy(update={"days": None})
+    number: int | str | None = None
+    if days is not None:
+        try:
+            number = int(days.strip())
+        except ValueError:
+            raise refuse("--days", f"a whole number of days, got {days!r}") from None
+    fields = {"days": number, "reason": reason, "on": on}
+    body = body_of(schemas.ExpectedPaymentDelayBody, {"days": "--days"}, **{**fields, "days": number or 0})
+    body = body.model_copy(update={"days": number})  # body_of leaves out None, which is "observed" here
     with keel_system() as keel:
         catch_up(keel)
         found = find_customer(keel, customer, "CUSTOMER")
         result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id)))
-    what = "the observed delay" if body.days is None else f"payments {body.days} days after their due dates"
-    said(f"{found.label}: the forecast expects {what} (log position {result.position})")
+    if body.days is None:
+        what = "the observed delay"
+    else:
+        what = f"payments {abs(body.days)} days {'before' if body.days < 0 else 'after'} their due dates"
+    recorded = f"log position {result.position}" if result.position else "so already: nothing recorded"
+    said(f"{found.label}: the forecast expects {what} ({recorded})")

@@ -165,7 +165,8 @@ async def cash_forecast_report(
     limit: Annotated[int, Query(ge=0, le=1000, description="Items per page (0: the periods alone)")] = 100,
 ) -> Response:
     """Expected cash from the day after ``as_of`` up to ``to``: open receivables at their due dates
-    shifted by each customer's observed payment delay, open payables, approved expense claims not
+    shifted by each customer's payment delay (finance's expected one where set, else the observed
+    one), open payables, approved expense claims not
     yet reimbursed, committed labour, retainers, the weighted pipeline and planned costs (payroll,
     rent: ``/v1/planned-costs``). The periods sum every item; the items behind them come a page at
     a time."""

@@ -120,7 +120,8 @@ ForecastItem = derived(
     },
     exclude=("tiebreak", "key"),  # the items' order, and what a cursor holds
     describe={
-        "expected_on": "The due date shifted by the customer's observed payment delay",
+        "expected_on": "When the cash is expected: a receivable's due date shifted by its customer's payment delay"
+        " (finance's expected one where set, else the observed one), never before the day after as_of",
         "amount": "Signed: money in is positive",
     },
 )
@@ -130,7 +131,8 @@ CashForecast = derived(
     base=Report,
     narrow={"by": Period},
     describe={
-        "delays": "Customer id -> average days paid after the due date, for the customers on this page of items",
+        "delays": "Customer id -> the days after the due dates the forecast expects their payments (finance's"
+        " expected delay where set, else the observed average), for the customers on this page of items",
         "items": "One page of the items behind the periods, by expected day",
         "item_count": "How many items the periods count, on every page",
         "next_cursor": "Opaque; pass it back as `cursor` for the next page of items",

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from api.schemas.base import (
     AccountCode,
@@ -26,8 +26,8 @@ from api.schemas.base import (
     Text,
 )
 from commands import messages as m
-from ledger.customer import MAX_EXPECTED_DELAY_DAYS
 from ledger.events import Meta
+from ledger.payment_expectations import MAX_EXPECTED_DELAY_DAYS
 
 # -- customers ------------------------------------------------------------------------
 
@@ -61,17 +61,25 @@ class RenameCustomerBody(Body):
 
 
 class ExpectedPaymentDelayBody(Body):
-    days: int | None = Field(
+    days: StrictInt | None = Field(
         ge=-MAX_EXPECTED_DELAY_DAYS,
         le=MAX_EXPECTED_DELAY_DAYS,
-        description="Days after the due dates the forecast expects the customer's payments from `on`"
-        " (negative: before); null: as the customer's payments so far say",
+        description="Days after the due dates the forecast expects the customer's payments (negative: before),"
+        " from `on` until a later-dated decision; null: as the customer's payments so far say",
+    )
+    reason: OptionalText = Field(
+        "", description="Why finance expects it", examples=["their new payment run is monthly"]
     )
     on: EffectiveDate = None
 
     def to_command(self, meta: Meta, customer_id: UUID, expected_version: int | None = None) -> m.ExpectPaymentDelay:
         return m.ExpectPaymentDelay(
-            meta=meta, on=self.on, customer_id=customer_id, days=self.days, expected_version=expected_version
+            meta=meta,
+            on=self.on,
+            customer_id=customer_id,
+            days=self.days,
+            reason=self.reason,
+            expected_version=expected_version,
         )
 
 

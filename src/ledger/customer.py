@@ -16,7 +16,6 @@ from ledger.money import Money, minor_units
 from ledger.roles import Role, Roles
 
 MAX_TERMS_DAYS = 365
-MAX_EXPECTED_DELAY_DAYS = 365  # either way: a customer may be expected to pay early
 
 
 def _check_name(name: str) -> str:
@@ -28,20 +27,15 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _check_days(days: int, lowest: int, highest: int, what: str) -> int:
-    if isinstance(days, bool) or not isinstance(days, int) or not lowest <= days <= highest:
-        raise InvalidValue(f"{what} must be {lowest} to {highest} days, got {days!r}")
-    return days
-
-
 def _check_terms(days: int) -> int:
-    return _check_days(days, 0, MAX_TERMS_DAYS, "payment terms")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_TERMS_DAYS:
+        raise InvalidValue(f"payment terms must be 0 to {MAX_TERMS_DAYS} days, got {days!r}")
+    return days
 
 
 class Customer(KeelAggregate):
     TOPIC = "keel.Customer"
-    # v2 keeps the registration date, v3 the billing e-mail address, v4 the expected payment delay
-    class_version = 4
+    class_version = 3  # v2 keeps the registration date, v3 the billing e-mail address
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -52,11 +46,6 @@ class Customer(KeelAggregate):
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         """A snapshot taken before v3 had no billing e-mail address: none was set."""
         state["billing_email"] = ""
-
-    @staticmethod
-    def upcast_v3_v4(state: dict[str, Any]) -> None:
-        """A snapshot taken before v4 had no expected payment delay: none was set."""
-        state["expected_delay_days"] = None
 
     if TYPE_CHECKING:  # state set by the events; not constructor arguments
         name: str
@@ -70,7 +59,6 @@ class Customer(KeelAggregate):
         merged_into: UUID | None
         registered_on: date
         billing_email: str  # where invoices are e-mailed ("": nowhere)
-        expected_delay_days: int | None  # finance's expectation, over the observed delay (None: observed)
 
     class Event(KeelAggregate.Event):
         pass
@@ -94,7 +82,6 @@ class Customer(KeelAggregate):
             customer.merged_into = None
             customer.registered_on = self.effective_date
             customer.billing_email = ""
-            customer.expected_delay_days = None
 
     class Renamed(Event):
         TOPIC = "keel.customer.Renamed.v1"
@@ -154,24 +141,6 @@ class Customer(KeelAggregate):
 
         def apply(self, customer: Customer) -> None:
             customer.billing_email = self.email
-
-    class ExpectedPaymentDelaySet(Event):
-        """From its date the cash forecast expects the customer's payments this many days after
-        their due dates (negative: before), whatever the payments so far say."""
-
-        TOPIC = "keel.customer.ExpectedPaymentDelaySet.v1"
-        days: int
-
-        def apply(self, customer: Customer) -> None:
-            customer.expected_delay_days = self.days
-
-    class ExpectedPaymentDelayCleared(Event):
-        """From its date the forecast goes back to the delay observed in the customer's payments."""
-
-        TOPIC = "keel.customer.ExpectedPaymentDelayCleared.v1"
-
-        def apply(self, customer: Customer) -> None:
-            customer.expected_delay_days = None
 
     class OwnerAssigned(Event):
         TOPIC = "keel.customer.OwnerAssigned.v1"
@@ -247,17 +216,6 @@ class Customer(KeelAggregate):
         days = _check_terms(days)
         if days != self.payment_terms_days:
             self.trigger_event(self.PaymentTermsChanged, payment_terms_days=days, **meta.stamp(on))
-
-    def expect_payment_delay(self, days: int | None, on: date, meta: Meta) -> None:
-        """Finance's expected delay from ``on`` (None: the observed one again); unchanged records nothing."""
-        self.check_active()
-        self.check_known_on(on, "an expected payment delay")
-        if days is None and self.expected_delay_days is not None:
-            self.trigger_event(self.ExpectedPaymentDelayCleared, **meta.stamp(on))
-        elif days is not None:
-            limit = MAX_EXPECTED_DELAY_DAYS
-            if _check_days(days, -limit, limit, "days: an expected payment delay") != self.expected_delay_days:
-                self.trigger_event(self.ExpectedPaymentDelaySet, days=days, **meta.stamp(on))
 
     def set_billing_email(self, email: str, on: date, meta: Meta) -> None:
         email = check_email(email)

@@ -77,6 +77,7 @@ CONTEXT_SCOPES: dict[str, str] = {
             "reminders",
             "reminder",
             "plannedcost",
+            "paymentexpectation",
         ),
         READ_FINANCE,
     ),

@@ -68,6 +68,8 @@ def test_an_expected_delay_moves_that_customers_cash_and_nothing_else(demo: tupl
     assert set_delay.status_code == 200, set_delay.text
     code, said = cli_run(keel, "customers", "expected-delay", "helios", "--days", "30", "--on", ON)
     assert code == 0 and "payments 30 days after their due dates" in said, said
+    code, said = cli_run(keel, "customers", "expected-delay", "helios", "--days", "30", "--on", ON)
+    assert code == 0 and "nothing recorded" in said, said
 
     after = asked(keel)
     assert after.delays[northwind] == Decimal(40) and after.delays[helios] == Decimal(30)
@@ -107,8 +109,11 @@ def test_an_expected_delay_moves_that_customers_cash_and_nothing_else(demo: tupl
         ({"days": -366}, "days"),
         ({"days": "soon"}, "days"),
         ({"days": 1.5}, "days"),
+        ({"days": True}, "days"),
+        ({"days": "30"}, "days"),
         ({}, "days"),
-        ({"days": 10, "on": "1999-01-01"}, "expected payment delay"),  # before the customer was registered
+        ({"days": 10, "on": "1999-01-01"}, "on"),  # before the customer was registered
+        ({"days": 10, "reason": "x" * 501}, "reason"),
         ({"days": 10, "until": "2027-01-01"}, "until"),
     ],
 )
@@ -129,9 +134,29 @@ def test_a_bad_expected_delay_is_refused_naming_the_field(
 def test_the_cli_refuses_in_one_line_and_writes_nothing(demo: tuple[Keel, TestClient]) -> None:
     keel, _ = demo
     head = keel.app.head_position()
-    for args in (["--days", "400"], ["--days", "3", "--observed"], [], ["--days", "x"]):
+    for args in (["--days", "400"], ["--days", "3", "--observed"], [], ["--days", "x"], ["--days", ""]):
         code, said = cli_run(keel, "customers", "expected-delay", "northwind", *args)
         assert code != 0 and said.strip().count("\n") == 0 and "--days" in said, (args, said)
     code, said = cli_run(keel, "customers", "expected-delay", "nobody like this", "--days", "3")
     assert code != 0 and "keel customers list" in said
     assert keel.app.head_position() == head
+
+
+def test_early_payers_are_expected_from_tomorrow_and_a_merged_duplicate_can_go_back_to_observed(
+    demo: tuple[Keel, TestClient],
+) -> None:
+    keel, client = demo
+    helios, northwind = customer_id(client, "Helios"), customer_id(client, "Northwind")
+    assert (
+        client.post(f"/v1/customers/{helios}/expected-payment-delay", json={"days": -365, "on": ON}).status_code == 200
+    )
+    items = asked(keel).items
+    retainers = [i for i in items if i.party_id == helios and i.source == "retainer"]
+    assert retainers and all(i.expected_on >= TOMORROW for i in retainers)  # never before the window
+    merged = client.post(f"/v1/customers/{helios}/merge-into", json={"target_id": northwind, "on": "2026-10-20"})
+    assert merged.status_code == 200, merged.text
+    refused = client.post(f"/v1/customers/{helios}/expected-payment-delay", json={"days": 5, "on": "2026-10-21"})
+    assert refused.status_code == 409 and "merged" in refused.text
+    cleared = client.post(f"/v1/customers/{helios}/expected-payment-delay", json={"days": None, "on": "2026-10-21"})
+    assert cleared.status_code == 200, cleared.text
+    assert Decimal(asked(keel).delays.get(helios, 0)) > -365

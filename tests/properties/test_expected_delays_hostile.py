@@ -20,6 +20,7 @@ from projections.cash.forecasts import forecast
 
 dates = st.sampled_from(["1900-01-01", "2026-02-28", "2026-10-15", "2999-12-31", "3000-01-01", "2026-13-01", ""])
 delays = st.sampled_from([-(2**63), -366, -365, -1, 0, 1, 365, 366, 2**60, "30", 1.0, True, None, "x"])
+reasons = st.sampled_from(["", "monthly run", "a\u0000b", "x" * 501, "\ud800"])
 as_of = st.sampled_from([date(1900, 1, 1), date(2026, 10, 31), date(2999, 6, 30), date(2999, 12, 30)])
 
 
@@ -46,7 +47,7 @@ def test_hostile_expected_delays_are_refused_or_folded_and_used(
     if invoice is not None:
         post(http, keel, f"/v1/invoices/{invoice}/issue", {"on": issued})
     for _ in range(data.draw(st.integers(1, 3))):
-        body = {"days": data.draw(delays), "on": data.draw(dates)}
+        body = {"days": data.draw(delays), "on": data.draw(dates), "reason": data.draw(reasons)}
         post(http, keel, f"/v1/customers/{customer}/expected-payment-delay", body)
     keel.engine.catch_up()  # raises ProjectionFailed if any projection stopped on an event
     assert [(s.name, s.lag) for s in keel.engine.status() if s.lag] == []

@@ -28,6 +28,7 @@ from ledger.journal import JournalLine
 from ledger.journal_entry import JournalEntry
 from ledger.payables import Bill, Supplier
 from ledger.payment import Allocation, Payment
+from ledger.payment_expectations import PaymentExpectation
 from ledger.planned_costs import PlannedCost
 from ledger.projects import Project
 from ledger.sequence import NumberSequence
@@ -82,27 +83,27 @@ def test_a_customer_snapshot_from_before_registration_dates_reads(app: KeelAppli
     restored.check_known_on(date(2000, 1, 1), "an invoice")
 
 
-def test_expected_payment_delay_events_v1_read_and_an_older_customer_snapshot_has_none(
-    app: KeelApplication,
-) -> None:
-    """Expected payment delays (ADR 0065): the stored forms of their first version fold onto a
-    customer; a snapshot from before v4 (no such state) loads with none set."""
-    customer = Customer.register(AGG, "Acme", 30, "EUR", date(2026, 2, 28), Meta(actor="alice"))
-    stored = app.mapper.to_stored_event(Snapshot.take(customer))
-    state = json.loads(stored.state)
-    del state["state"]["expected_delay_days"]
-    state["state"]["class_version"] = 3  # as v3 wrote it
-    old = StoredEvent(AGG, stored.originator_version, stored.topic, json.dumps(state).encode())
-    restored = app.mapper.to_domain_event(old).mutate(None)
-    assert isinstance(restored, Customer) and restored.expected_delay_days is None
-    set_delay = decode(app, "keel.customer.ExpectedPaymentDelaySet.v1", 2, '"days":-5')
-    cleared = decode(app, "keel.customer.ExpectedPaymentDelayCleared.v1", 3, "")
-    assert isinstance(set_delay, Customer.ExpectedPaymentDelaySet) and set_delay.days == -5
-    assert isinstance(cleared, Customer.ExpectedPaymentDelayCleared)
-    set_delay.mutate(restored)
-    assert restored.expected_delay_days == -5
-    cleared.mutate(restored)
-    assert restored.expected_delay_days is None
+def test_payment_expectation_events_v1_read(app: KeelApplication) -> None:
+    """Expected payment delays (ADR 0065): the stored forms of their first version, folded."""
+    customer = f'{{"_type_":"uuid_hex","_data_":"{OTHER}"}}'
+    created = decode(
+        app,
+        "keel.paymentexpectation.Created.v1",
+        1,
+        f'"originator_topic":"keel.PaymentExpectation","customer_id":{customer}',
+    )
+    set_delay = decode(
+        app, "keel.paymentexpectation.DelaySet.v1", 2, f'"customer_id":{customer},"days":-5,"reason":"early payers"'
+    )
+    cleared = decode(app, "keel.paymentexpectation.DelayCleared.v1", 3, f'"customer_id":{customer},"reason":""')
+    assert isinstance(created, PaymentExpectation.Created) and isinstance(set_delay, PaymentExpectation.DelaySet)
+    assert isinstance(cleared, PaymentExpectation.DelayCleared)
+    expectation = created.mutate(None)
+    assert isinstance(expectation, PaymentExpectation) and expectation.customer_id == UUID(OTHER)
+    set_delay.mutate(expectation)
+    assert (set_delay.days, set_delay.reason, expectation.in_force(date(2026, 2, 28))) == (-5, "early payers", -5)
+    cleared.mutate(expectation)
+    assert expectation.in_force(date(2026, 3, 1)) is None
 
 
 def test_invoice_drafted_and_issued_v1_read(app: KeelApplication) -> None:

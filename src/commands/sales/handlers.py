@@ -23,6 +23,7 @@ from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine, make_line
 from ledger.money import Money, to_decimal
 from ledger.payment import Payment
+from ledger.payment_expectations import PaymentExpectation, payment_expectation_id
 from ledger.sealed_documents import SealedDocument, seal_id
 from ledger.sequence import NumberSequence, invoice_series, sequence_id
 
@@ -81,9 +82,20 @@ def change_payment_terms(uow: UnitOfWork, c: m.ChangePaymentTerms) -> CommandRes
 
 
 def expect_payment_delay(uow: UnitOfWork, c: m.ExpectPaymentDelay) -> CommandResult:
-    customer = uow.load(Customer, c.customer_id, c.expected_version)
-    customer.expect_payment_delay(c.days, c.on or uow.today(), c.meta)
-    return uow.commit(customer)
+    """Finance's expected delay for a customer from ``on``; a merged duplicate's may only be cleared
+    (its open items keep its own until then)."""
+    customer = uow.load(Customer, c.customer_id)
+    on = c.on or uow.today()
+    if c.days is not None:
+        customer.check_active()
+    if on < customer.registered_on:
+        raise InvalidValue(f"on: {on} is before customer {customer.name} was registered ({customer.registered_on})")
+    try:
+        expectation = uow.load(PaymentExpectation, payment_expectation_id(c.customer_id), c.expected_version)
+    except NotFound:
+        expectation = PaymentExpectation.open(c.customer_id, on, c.meta)
+    expectation.expect(c.days, c.reason, on, c.meta)
+    return uow.commit(expectation)
 
 
 def set_billing_details(uow: UnitOfWork, c: m.SetBillingDetails) -> CommandResult:

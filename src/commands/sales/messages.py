@@ -51,7 +51,8 @@ class ExpectPaymentDelay(Command):
 
     customer_id: UUID
     days: int | None
-    expected_version: int | None = None
+    reason: str = ""
+    expected_version: int | None = None  # of the customer's payment expectation
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,13 +1,13 @@
-"""Finance's expected payment delays (``Customer.ExpectedPaymentDelaySet`` / ``…Cleared``), with
-both time axes: a row per decision, dated by its business date and recorded at its log position
-and time. The delay in force on D as known at K is the last row dated by D and recorded by K;
+"""Finance's expected payment delays (``ledger.payment_expectations``), with both time axes: a row
+per decision, dated by its business date and recorded at its log position and time. The delay in
+force on D as known at K is the last row dated by D (the later recorded of a day) recorded by K;
 ``days`` NULL means the observed delay again (``projections.cash.timing`` reads them)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger.customer import Customer
+from ledger.payment_expectations import PaymentExpectation
 from projections.engine.projection import Fact
 from projections.engine.sql import Cursor
 
@@ -18,7 +18,7 @@ class ExpectedDelaysProjection:
     name = "expected_delays"
     schema_version = 1
     tables = (TABLE,)
-    folds = (Customer.ExpectedPaymentDelaySet, Customer.ExpectedPaymentDelayCleared)
+    folds = (PaymentExpectation.DelaySet, PaymentExpectation.DelayCleared)
 
     def create(self, cur: Cursor) -> None:
         cur.execute(
@@ -27,17 +27,12 @@ class ExpectedDelaysProjection:
         )
 
     def apply(self, cur: Cursor, facts: Sequence[Fact]) -> None:
-        rows = [
-            (
-                str(f.event.originator_id),
-                f.event.days if isinstance(f.event, Customer.ExpectedPaymentDelaySet) else None,
-                f.event.effective_date,
-                f.position,
-                f.recorded_at,
-            )
-            for f in facts
-            if isinstance(f.event, (Customer.ExpectedPaymentDelaySet, Customer.ExpectedPaymentDelayCleared))
-        ]
+        rows = []
+        for f in facts:
+            e = f.event
+            if isinstance(e, PaymentExpectation.DelaySet | PaymentExpectation.DelayCleared):
+                days = e.days if isinstance(e, PaymentExpectation.DelaySet) else None
+                rows.append((str(e.customer_id), days, e.effective_date, f.position, f.recorded_at))
         if rows:
             cur.copy_rows(TABLE, ("customer_id", "days", "effective_date", "position", "recorded_at"), rows)
 

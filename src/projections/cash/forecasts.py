@@ -14,7 +14,7 @@ The forecast's sources, each dated when the cash is expected:
 - committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
   that week, going out at the week's end;
 - retainers: each month of an active retainer not billed yet (months after ``as_of``), fee plus
-  tax, paid at the customer's terms and observed delay after the month starts;
+  tax, paid at the customer's terms and delay (expected, else observed) after the month starts;
 - the pipeline: each open deal's probability-weighted value (net of tax), paid at the customer's
   terms and delay after its expected close;
 - planned costs (payroll, rent: ``projections.cash.planned_costs``): each payment on its day of
@@ -262,11 +262,10 @@ def _retainers(
         if month <= as_of:
             month = period_of(month + timedelta(days=32), "month")[0]
         while month <= min(last, end):
-            if month + after <= end:
+            expected_on = max(month + after, as_of + timedelta(days=1))  # early payers: not before tomorrow
+            if expected_on <= end:
                 amount = Money(gross, currency).rounded().amount
-                items.append(
-                    ForecastItem("retainer", str(project_id), str(customer), name, month, month + after, amount)
-                )
+                items.append(ForecastItem("retainer", str(project_id), str(customer), name, month, expected_on, amount))
             month = period_of(month + timedelta(days=32), "month")[0]
     return items, delays
 

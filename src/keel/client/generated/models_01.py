@@ -106,6 +106,30 @@ class AddAccountBody(TypedDict):
     on: NotRequired[str | None]
 
 
+AssumptionIn = TypedDict(
+    "AssumptionIn",
+    {
+        "kind": Literal["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal"],
+        "name": NotRequired[str | None],
+        "monthly_cost": NotRequired[str | None],
+        "from": NotRequired[str | None],
+        "until": NotRequired[str | None],
+        "customer_id": NotRequired[str | None],
+        "days": NotRequired[int | None],
+        "deal_id": NotRequired[str | None],
+        "on": NotRequired[str | None],
+        "to": NotRequired[str | None],
+    },
+)
+"""AssumptionIn"""
+
+
+class AddAssumptionsBody(TypedDict):
+    """AddAssumptionsBody"""
+
+    assumptions: list[AssumptionIn]
+
+
 class AgeingItem(TypedDict):
     """AgeingItem"""
 
@@ -189,6 +213,15 @@ class ApprovalWaitBody(TypedDict):
 
     days: int
     on: NotRequired[str | None]
+
+
+class AssumptionOut(TypedDict):
+    """AssumptionOut"""
+
+    number: int
+    kind: str
+    description: str
+    fields: dict[str, str | int]
 
 
 class AttemptOut(TypedDict):
@@ -306,40 +339,6 @@ class BankRuleBody(TypedDict):
     direction: NotRequired[Literal["in", "out", "any"]]
 
 
-class Bill(TypedDict):
-    """Bill"""
-
-    id: str
-    supplier_id: str
-    supplier_name: str
-    reference: str
-    currency: str
-    bill_date: str
-    due_date: str
-    total: str
-    open: str
-    status: Literal["open", "paid", "voided"]
-    credited: str
-
-
-class BillAllocationOut(TypedDict):
-    """BillAllocationOut"""
-
-    bill_id: str
-    amount: str
-
-
-class BillLineIn(TypedDict):
-    """BillLineIn"""
-
-    description: str
-    account: str
-    amount: str
-    tax_rate: NotRequired[str]
-    tax_inclusive: NotRequired[bool]
-    cost_center: NotRequired[str | None]
-
-
 __all__ = [
     "Account",
     "AccountChangeBody",
@@ -347,6 +346,7 @@ __all__ = [
     "Activity",
     "ActivityBody",
     "AddAccountBody",
+    "AddAssumptionsBody",
     "Ageing",
     "AgeingItem",
     "AggregateState",
@@ -356,6 +356,8 @@ __all__ = [
     "ApplySupplierCreditBody",
     "ApprovalStepIn",
     "ApprovalWaitBody",
+    "AssumptionIn",
+    "AssumptionOut",
     "AttemptOut",
     "BalanceSheet",
     "BankAccount",
@@ -363,9 +365,6 @@ __all__ = [
     "BankLine",
     "BankReconciliation",
     "BankRuleBody",
-    "Bill",
-    "BillAllocationOut",
-    "BillLineIn",
     "LedgerEntry",
     "Provenance",
     "Scope",

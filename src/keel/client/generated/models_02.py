@@ -4,7 +4,41 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import BillLineIn, Provenance, Scope
+from keel.client.generated.models_01 import Provenance, Scope
+
+
+class Bill(TypedDict):
+    """Bill"""
+
+    id: str
+    supplier_id: str
+    supplier_name: str
+    reference: str
+    currency: str
+    bill_date: str
+    due_date: str
+    total: str
+    open: str
+    status: Literal["open", "paid", "voided"]
+    credited: str
+
+
+class BillAllocationOut(TypedDict):
+    """BillAllocationOut"""
+
+    bill_id: str
+    amount: str
+
+
+class BillLineIn(TypedDict):
+    """BillLineIn"""
+
+    description: str
+    account: str
+    amount: str
+    tax_rate: NotRequired[str]
+    tax_inclusive: NotRequired[bool]
+    cost_center: NotRequired[str | None]
 
 
 class BillBody(TypedDict):
@@ -261,50 +295,11 @@ class CommandsRan(TypedDict):
     position: int
 
 
-class CompanyProfile(TypedDict):
-    """CompanyProfile"""
-
-    legal_name: str
-    street: str
-    city: str
-    postal_code: str
-    country: str
-    vat_id: str
-    registration_id: str
-    email: str
-    iban: str
-    bic: str
-    logo_sha256: str
-    position: int
-
-
-class CompanyProfileBody(TypedDict):
-    """CompanyProfileBody"""
-
-    legal_name: str
-    street: str
-    city: str
-    postal_code: NotRequired[str]
-    country: str
-    vat_id: NotRequired[str]
-    registration_id: NotRequired[str]
-    email: NotRequired[str]
-    iban: str
-    bic: str
-    logo: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class MilestoneIn(TypedDict):
-    """MilestoneIn"""
-
-    key: str
-    name: str
-    amount: str
-
-
 __all__ = [
+    "Bill",
+    "BillAllocationOut",
     "BillBody",
+    "BillLineIn",
     "BillPaymentIn",
     "BillingDetailsBody",
     "BillingEmailBody",
@@ -330,8 +325,5 @@ __all__ = [
     "CloseYearBody",
     "CommandAccepted",
     "CommandsRan",
-    "CompanyProfile",
-    "CompanyProfileBody",
     "ForecastItem",
-    "MilestoneIn",
 ]

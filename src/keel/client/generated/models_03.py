@@ -5,7 +5,48 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AttemptOut, Provenance, Scope
-from keel.client.generated.models_02 import MilestoneIn
+
+
+class CompanyProfile(TypedDict):
+    """CompanyProfile"""
+
+    legal_name: str
+    street: str
+    city: str
+    postal_code: str
+    country: str
+    vat_id: str
+    registration_id: str
+    email: str
+    iban: str
+    bic: str
+    logo_sha256: str
+    position: int
+
+
+class CompanyProfileBody(TypedDict):
+    """CompanyProfileBody"""
+
+    legal_name: str
+    street: str
+    city: str
+    postal_code: NotRequired[str]
+    country: str
+    vat_id: NotRequired[str]
+    registration_id: NotRequired[str]
+    email: NotRequired[str]
+    iban: str
+    bic: str
+    logo: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class MilestoneIn(TypedDict):
+    """MilestoneIn"""
+
+    key: str
+    name: str
+    amount: str
 
 
 class ConfigureProjectBody(TypedDict):
@@ -308,35 +349,9 @@ class DeliveryDetail(TypedDict):
     attempt_log: list[AttemptOut]
 
 
-class DeliveryOut(TypedDict):
-    """DeliveryOut"""
-
-    id: str
-    subscription_id: str
-    event_position: int
-    event_type: str
-    status: str
-    attempts: int
-    next_attempt_at: str | None
-    last_status_code: int
-    last_error: str
-    last_attempt_at: str | None
-
-
-class DeliveryPage(TypedDict):
-    """DeliveryPage"""
-
-    items: list[DeliveryOut]
-    next_before: int | None
-
-
-class DisableBody(TypedDict):
-    """DisableBody"""
-
-    reason: NotRequired[str]
-
-
 __all__ = [
+    "CompanyProfile",
+    "CompanyProfileBody",
     "ConfigureProjectBody",
     "Contact",
     "ContactBody",
@@ -359,11 +374,9 @@ __all__ = [
     "DealIn",
     "DealState",
     "DeliveryDetail",
-    "DeliveryOut",
-    "DeliveryPage",
-    "DisableBody",
     "FunnelStep",
     "InvoiceLineIn",
+    "MilestoneIn",
     "ServiceIn",
     "SourceRow",
     "TimelineEntry",

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import ApprovalStepIn, Provenance, Scope
 from keel.client.generated.models_03 import InvoiceLineIn
+
+
+class DeliveryOut(TypedDict):
+    """DeliveryOut"""
+
+    id: str
+    subscription_id: str
+    event_position: int
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_status_code: int
+    last_error: str
+    last_attempt_at: str | None
+
+
+class DeliveryPage(TypedDict):
+    """DeliveryPage"""
+
+    items: list[DeliveryOut]
+    next_before: int | None
+
+
+class DisableBody(TypedDict):
+    """DisableBody"""
+
+    reason: NotRequired[str]
 
 
 class DraftInvoiceBody(TypedDict):
@@ -18,6 +46,16 @@ class DraftInvoiceBody(TypedDict):
     series: NotRequired[str]
     id: NotRequired[str | None]
     on: NotRequired[str | None]
+
+
+class DroppedOut(TypedDict):
+    """DroppedOut"""
+
+    number: int
+    kind: str
+    description: str
+    why: Literal["became real", "contradicts the books"]
+    detail: str
 
 
 class LevelIn(TypedDict):
@@ -119,6 +157,7 @@ class ExpectedPaymentDelayBody(TypedDict):
     """ExpectedPaymentDelayBody"""
 
     days: int | None
+    reason: NotRequired[str]
     on: NotRequired[str | None]
 
 
@@ -265,68 +304,12 @@ class HireBody(TypedDict):
     terms: TermsIn
 
 
-class HistoryRecord(TypedDict):
-    """HistoryRecord"""
-
-    position: int | None
-    topic: str
-    aggregate_id: str
-    version: int
-    effective_date: str | None
-    actor: str | None
-    command_id: str | None
-    correlation_id: str | None
-    timestamp: str
-    recorded_at: str | None
-    data: dict[str, Any]
-
-
-class ImportAccepted(TypedDict):
-    """The import's record (its id derives from the file's digest) and what the batch wrote."""
-
-    id: str
-    version: int
-    position: int
-    kind: str
-    file_name: str
-    digest: str
-    lines: int
-    records: int
-
-
-class ImportProgress(TypedDict):
-    """An import started with ``Prefer: respond-async``, as far as it has come (ADR 0039). The"""
-
-    id: str
-    kind: str
-    file_name: str
-    digest: str
-    lines: int
-    status: str
-    done: int
-    total: int | None
-    lines_per_second: float | None
-    started_at: str
-    finished_at: str | None
-    result: ImportAccepted | None
-    problem: dict[str, Any] | None
-
-
-class ImportRun(TypedDict):
-    """ImportRun"""
-
-    kind: str
-    file_name: str
-    lines: int
-    records: int
-    position: int | None
-    effective_date: str
-    actor: str
-    forced: bool
-
-
 __all__ = [
+    "DeliveryOut",
+    "DeliveryPage",
+    "DisableBody",
     "DraftInvoiceBody",
+    "DroppedOut",
     "DunningLevelsBody",
     "DunningPolicyOut",
     "EndPlannedCostBody",
@@ -348,10 +331,6 @@ __all__ = [
     "FxRatesImportBody",
     "GroupTotal",
     "HireBody",
-    "HistoryRecord",
-    "ImportAccepted",
-    "ImportProgress",
-    "ImportRun",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",

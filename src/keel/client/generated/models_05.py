@@ -2,11 +2,70 @@
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
-from keel.client.generated.models_03 import ServiceIn
-from keel.client.generated.models_04 import EntryLineIn, ImportRun
+from keel.client.generated.models_04 import EntryLineIn
+
+
+class HistoryRecord(TypedDict):
+    """HistoryRecord"""
+
+    position: int | None
+    topic: str
+    aggregate_id: str
+    version: int
+    effective_date: str | None
+    actor: str | None
+    command_id: str | None
+    correlation_id: str | None
+    timestamp: str
+    recorded_at: str | None
+    data: dict[str, Any]
+
+
+class ImportAccepted(TypedDict):
+    """The import's record (its id derives from the file's digest) and what the batch wrote."""
+
+    id: str
+    version: int
+    position: int
+    kind: str
+    file_name: str
+    digest: str
+    lines: int
+    records: int
+
+
+class ImportProgress(TypedDict):
+    """An import started with ``Prefer: respond-async``, as far as it has come (ADR 0039). The"""
+
+    id: str
+    kind: str
+    file_name: str
+    digest: str
+    lines: int
+    status: str
+    done: int
+    total: int | None
+    lines_per_second: float | None
+    started_at: str
+    finished_at: str | None
+    result: ImportAccepted | None
+    problem: dict[str, Any] | None
+
+
+class ImportRun(TypedDict):
+    """ImportRun"""
+
+    kind: str
+    file_name: str
+    lines: int
+    records: int
+    position: int | None
+    effective_date: str
+    actor: str
+    forced: bool
 
 
 class ImportRecord(TypedDict):
@@ -291,47 +350,12 @@ class MoveAccountBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class MoveDealBody(TypedDict):
-    """MoveDealBody"""
-
-    stage: str
-    probability: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class NoteBody(TypedDict):
-    """NoteBody"""
-
-    note: NotRequired[str]
-    on: NotRequired[str | None]
-
-
-class NumberingBody(TypedDict):
-    """NumberingBody"""
-
-    strict: bool
-    on: NotRequired[str | None]
-
-
-class OpenDealBody(TypedDict):
-    """OpenDealBody"""
-
-    title: str
-    value: NotRequired[str | None]
-    currency: NotRequired[str | None]
-    expected_close: NotRequired[str | None]
-    owner: NotRequired[str | None]
-    stage: NotRequired[str | None]
-    probability: NotRequired[str | None]
-    services: NotRequired[list[ServiceIn]]
-    customer_id: str
-    source: NotRequired[str]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "HistoryRecord",
+    "ImportAccepted",
+    "ImportProgress",
     "ImportRecord",
+    "ImportRun",
     "InitBooksBody",
     "Invoice",
     "InvoiceLine",
@@ -355,10 +379,6 @@ __all__ = [
     "MatchItemBody",
     "MergeBody",
     "MoveAccountBody",
-    "MoveDealBody",
-    "NoteBody",
-    "NumberingBody",
-    "OpenDealBody",
     "RecurringLineView",
     "ScheduleOut",
 ]

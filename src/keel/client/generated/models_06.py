@@ -4,11 +4,57 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import Account, Activity, BankAccount, BankLine, Bill
-from keel.client.generated.models_02 import Claim
-from keel.client.generated.models_03 import Customer, DealState
+from keel.client.generated.models_01 import Account, Activity, BankAccount, BankLine
+from keel.client.generated.models_02 import Bill, Claim
+from keel.client.generated.models_03 import Customer, DealState, ServiceIn
 from keel.client.generated.models_04 import FxRate
-from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead, LineVersionView
+from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead
+
+
+class MoveDealBody(TypedDict):
+    """MoveDealBody"""
+
+    stage: str
+    probability: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class NewScenarioBody(TypedDict):
+    """NewScenarioBody"""
+
+    name: str
+    on: NotRequired[str | None]
+
+
+class NoteBody(TypedDict):
+    """NoteBody"""
+
+    note: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class NumberingBody(TypedDict):
+    """NumberingBody"""
+
+    strict: bool
+    on: NotRequired[str | None]
+
+
+class OpenDealBody(TypedDict):
+    """OpenDealBody"""
+
+    title: str
+    value: NotRequired[str | None]
+    currency: NotRequired[str | None]
+    expected_close: NotRequired[str | None]
+    owner: NotRequired[str | None]
+    stage: NotRequired[str | None]
+    probability: NotRequired[str | None]
+    services: NotRequired[list[ServiceIn]]
+    customer_id: str
+    source: NotRequired[str]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
 
 
 class OutboxStatus(TypedDict):
@@ -218,66 +264,12 @@ class PageProject(TypedDict):
     next_cursor: str | None
 
 
-class RecurringView(TypedDict):
-    """RecurringView"""
-
-    id: str
-    customer_id: str
-    name: str
-    currency: str
-    frequency: str
-    start: str
-    anchor: str
-    end: str | None
-    auto_issue: bool
-    payment_terms_days: int | None
-    status: Literal["active", "paused", "ended"]
-    line_versions: list[LineVersionView]
-    last_billed: str | None
-    periods_billed: int
-
-
-class PageRecurringView(TypedDict):
-    """Page[RecurringView]"""
-
-    items: list[RecurringView]
-    next_cursor: str | None
-
-
-class ReminderOut(TypedDict):
-    """ReminderOut"""
-
-    id: str
-    kind: str
-    reminded_on: str
-    subject_id: str
-    subject: str
-    party: str
-    level: int
-    level_name: str
-    recipient: str
-    open_amount: str | None
-    currency: str
-    fee: str | None
-    fee_invoice_id: str | None
-    cause: str
-
-
-class PageReminderOut(TypedDict):
-    """Page[ReminderOut]"""
-
-    items: list[ReminderOut]
-    next_cursor: str | None
-
-
-class RoleMapping(TypedDict):
-    """RoleMapping"""
-
-    role: str
-    code: str
-
-
 __all__ = [
+    "MoveDealBody",
+    "NewScenarioBody",
+    "NoteBody",
+    "NumberingBody",
+    "OpenDealBody",
     "OutboxStatus",
     "OutcomeBody",
     "OwnerBody",
@@ -298,14 +290,9 @@ __all__ = [
     "PagePerson",
     "PagePlannedCost",
     "PageProject",
-    "PageRecurringView",
-    "PageReminderOut",
     "PaymentSummary",
     "Person",
     "PlannedCost",
     "PlannedCostStep",
     "Project",
-    "RecurringView",
-    "ReminderOut",
-    "RoleMapping",
 ]

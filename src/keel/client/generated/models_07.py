@@ -6,7 +6,66 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AllocationIn, Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_03 import InvoiceLineIn
-from keel.client.generated.models_06 import RoleMapping
+from keel.client.generated.models_05 import LineVersionView
+
+
+class RecurringView(TypedDict):
+    """RecurringView"""
+
+    id: str
+    customer_id: str
+    name: str
+    currency: str
+    frequency: str
+    start: str
+    anchor: str
+    end: str | None
+    auto_issue: bool
+    payment_terms_days: int | None
+    status: Literal["active", "paused", "ended"]
+    line_versions: list[LineVersionView]
+    last_billed: str | None
+    periods_billed: int
+
+
+class PageRecurringView(TypedDict):
+    """Page[RecurringView]"""
+
+    items: list[RecurringView]
+    next_cursor: str | None
+
+
+class ReminderOut(TypedDict):
+    """ReminderOut"""
+
+    id: str
+    kind: str
+    reminded_on: str
+    subject_id: str
+    subject: str
+    party: str
+    level: int
+    level_name: str
+    recipient: str
+    open_amount: str | None
+    currency: str
+    fee: str | None
+    fee_invoice_id: str | None
+    cause: str
+
+
+class PageReminderOut(TypedDict):
+    """Page[ReminderOut]"""
+
+    items: list[ReminderOut]
+    next_cursor: str | None
+
+
+class RoleMapping(TypedDict):
+    """RoleMapping"""
+
+    role: str
+    code: str
 
 
 class PageRoleMapping(TypedDict):
@@ -262,52 +321,9 @@ class RecurringStateBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class RefundCreditBody(TypedDict):
-    """RefundCreditBody"""
-
-    amount: str
-    currency: NotRequired[str | None]
-    rate: NotRequired[str | None]
-    reference: NotRequired[str]
-    bank_account: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class RefundSupplierCreditBody(TypedDict):
-    """RefundSupplierCreditBody"""
-
-    amount: str
-    rate: NotRequired[str | None]
-    reference: NotRequired[str]
-    bank_account: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class RegisterCustomerBody(TypedDict):
-    """RegisterCustomerBody"""
-
-    name: str
-    payment_terms_days: NotRequired[int]
-    currency: NotRequired[str | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class ReimburseBody(TypedDict):
-    """ReimburseBody"""
-
-    reference: NotRequired[str]
-    on: NotRequired[str | None]
-
-
-class RenameAccountBody(TypedDict):
-    """RenameAccountBody"""
-
-    name: str
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "PageRecurringView",
+    "PageReminderOut",
     "PageRoleMapping",
     "PageSupplier",
     "PaymentAllocation",
@@ -331,11 +347,9 @@ __all__ = [
     "RecurringInvoiceBody",
     "RecurringLinesBody",
     "RecurringStateBody",
-    "RefundCreditBody",
-    "RefundSupplierCreditBody",
-    "RegisterCustomerBody",
-    "ReimburseBody",
-    "RenameAccountBody",
+    "RecurringView",
+    "ReminderOut",
+    "RoleMapping",
     "StageIn",
     "Supplier",
 ]

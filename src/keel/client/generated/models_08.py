@@ -2,11 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
-from keel.client.generated.models_01 import BillAllocationOut, BillLineIn, Provenance, Scope
-from keel.client.generated.models_02 import BillPaymentIn
+from keel.client.generated.models_01 import AssumptionOut, Provenance, Scope
+from keel.client.generated.models_02 import BillLineIn
+from keel.client.generated.models_04 import DroppedOut
 from keel.client.generated.models_05 import LateEvent
+
+
+class RefundCreditBody(TypedDict):
+    """RefundCreditBody"""
+
+    amount: str
+    currency: NotRequired[str | None]
+    rate: NotRequired[str | None]
+    reference: NotRequired[str]
+    bank_account: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class RefundSupplierCreditBody(TypedDict):
+    """RefundSupplierCreditBody"""
+
+    amount: str
+    rate: NotRequired[str | None]
+    reference: NotRequired[str]
+    bank_account: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class RegisterCustomerBody(TypedDict):
+    """RegisterCustomerBody"""
+
+    name: str
+    payment_terms_days: NotRequired[int]
+    currency: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class ReimburseBody(TypedDict):
+    """ReimburseBody"""
+
+    reference: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class RenameAccountBody(TypedDict):
+    """RenameAccountBody"""
+
+    name: str
+    on: NotRequired[str | None]
 
 
 class RenameBankAccountBody(TypedDict):
@@ -101,6 +147,37 @@ class RevokeKeyBody(TypedDict):
     """RevokeKeyBody"""
 
     reason: NotRequired[str]
+
+
+class ScenarioOut(TypedDict):
+    """ScenarioOut"""
+
+    id: str
+    name: str
+    decided_on: str
+    base_position: int
+    base_known_at: str
+    head_position: int
+    revision: int
+    created_at: str
+    created_by: str
+    assumptions: list[AssumptionOut]
+
+
+class ScenarioChanged(TypedDict):
+    """ScenarioChanged"""
+
+    scenario: ScenarioOut
+    branched: list[str]
+    events: int
+    build_seconds: float
+    dropped: NotRequired[list[DroppedOut]]
+
+
+class ScenarioList(TypedDict):
+    """ScenarioList"""
+
+    items: list[ScenarioOut]
 
 
 class ScheduleBody(TypedDict):
@@ -222,96 +299,12 @@ class SupplierCreditNoteBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class SupplierPayment(TypedDict):
-    """SupplierPayment"""
-
-    id: str
-    supplier_id: str
-    paid_on: str
-    currency: str
-    amount: str
-    rate: str
-    reference: str
-    allocations: list[BillAllocationOut]
-    reversed_on: NotRequired[str | None]
-
-
-class SupplierPaymentBody(TypedDict):
-    """SupplierPaymentBody"""
-
-    supplier_id: str
-    allocations: list[BillPaymentIn]
-    rate: NotRequired[str | None]
-    reference: NotRequired[str]
-    bank_account: NotRequired[str | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class TaxLine(TypedDict):
-    """TaxLine"""
-
-    tax_code: str
-    sales_base: str
-    output_tax: str
-    purchases_base: str
-    input_tax: str
-    net_payable: str
-
-
-class TaxSummary(TypedDict):
-    """TaxSummary"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    lines: list[TaxLine]
-    net_payable: str
-
-
-class TimeBody(TypedDict):
-    """TimeBody"""
-
-    person: NotRequired[str | None]
-    day: str
-    project_id: str
-    hours: str
-    billable: NotRequired[bool]
-    note: NotRequired[str]
-    entry_id: NotRequired[str | None]
-
-
-class TimesheetEntry(TypedDict):
-    """TimesheetEntry"""
-
-    entry_id: str
-    day: str
-    project_id: str
-    hours: str
-    billable: bool
-    note: str
-
-
-class Timesheet(TypedDict):
-    """Timesheet"""
-
-    person: str
-    week: str
-    status: str
-    total_hours: str
-    entries: list[TimesheetEntry]
-    version: int
-
-
-class Token(TypedDict):
-    """Token"""
-
-    access_token: str | None
-    token_type: NotRequired[Literal["Bearer"]]
-    expires_in: int
-    roles: list[str]
-
-
 __all__ = [
+    "RefundCreditBody",
+    "RefundSupplierCreditBody",
+    "RegisterCustomerBody",
+    "ReimburseBody",
+    "RenameAccountBody",
     "RenameBankAccountBody",
     "RenameCustomerBody",
     "ReopenBody",
@@ -323,6 +316,9 @@ __all__ = [
     "RevaluationBody",
     "RevisePlannedCostBody",
     "RevokeKeyBody",
+    "ScenarioChanged",
+    "ScenarioList",
+    "ScenarioOut",
     "ScheduleBody",
     "SendInvoiceBody",
     "StaffAddressBody",
@@ -334,12 +330,4 @@ __all__ = [
     "SupplierCreditNote",
     "SupplierCreditNoteBody",
     "SupplierCreditUse",
-    "SupplierPayment",
-    "SupplierPaymentBody",
-    "TaxLine",
-    "TaxSummary",
-    "TimeBody",
-    "Timesheet",
-    "TimesheetEntry",
-    "Token",
 ]

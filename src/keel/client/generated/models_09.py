@@ -5,10 +5,100 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
+from keel.client.generated.models_02 import BillAllocationOut, BillPaymentIn
 from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
 from keel.client.generated.models_04 import GroupTotal
 from keel.client.generated.models_05 import JobStatus
 from keel.client.generated.models_06 import OutboxStatus
+
+
+class SupplierPayment(TypedDict):
+    """SupplierPayment"""
+
+    id: str
+    supplier_id: str
+    paid_on: str
+    currency: str
+    amount: str
+    rate: str
+    reference: str
+    allocations: list[BillAllocationOut]
+    reversed_on: NotRequired[str | None]
+
+
+class SupplierPaymentBody(TypedDict):
+    """SupplierPaymentBody"""
+
+    supplier_id: str
+    allocations: list[BillPaymentIn]
+    rate: NotRequired[str | None]
+    reference: NotRequired[str]
+    bank_account: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class TaxLine(TypedDict):
+    """TaxLine"""
+
+    tax_code: str
+    sales_base: str
+    output_tax: str
+    purchases_base: str
+    input_tax: str
+    net_payable: str
+
+
+class TaxSummary(TypedDict):
+    """TaxSummary"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    lines: list[TaxLine]
+    net_payable: str
+
+
+class TimeBody(TypedDict):
+    """TimeBody"""
+
+    person: NotRequired[str | None]
+    day: str
+    project_id: str
+    hours: str
+    billable: NotRequired[bool]
+    note: NotRequired[str]
+    entry_id: NotRequired[str | None]
+
+
+class TimesheetEntry(TypedDict):
+    """TimesheetEntry"""
+
+    entry_id: str
+    day: str
+    project_id: str
+    hours: str
+    billable: bool
+    note: str
+
+
+class Timesheet(TypedDict):
+    """Timesheet"""
+
+    person: str
+    week: str
+    status: str
+    total_hours: str
+    entries: list[TimesheetEntry]
+    version: int
+
+
+class Token(TypedDict):
+    """Token"""
+
+    access_token: str | None
+    token_type: NotRequired[Literal["Bearer"]]
+    expires_in: int
+    roles: list[str]
 
 
 class TokenBody(TypedDict):
@@ -156,6 +246,14 @@ class WorkerStatus(TypedDict):
 
 
 __all__ = [
+    "SupplierPayment",
+    "SupplierPaymentBody",
+    "TaxLine",
+    "TaxSummary",
+    "TimeBody",
+    "Timesheet",
+    "TimesheetEntry",
+    "Token",
     "TokenBody",
     "TrialBalance",
     "TrialBalanceRow",

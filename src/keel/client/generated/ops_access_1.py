@@ -10,8 +10,8 @@ from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_03 import CreatedKey, CreateKeyBody
 from keel.client.generated.models_05 import Key
 from keel.client.generated.models_06 import PageKey
-from keel.client.generated.models_08 import RevokeKeyBody, Token
-from keel.client.generated.models_09 import TokenBody, WhoAmI
+from keel.client.generated.models_08 import RevokeKeyBody
+from keel.client.generated.models_09 import Token, TokenBody, WhoAmI
 from keel.client.paths import segment
 
 

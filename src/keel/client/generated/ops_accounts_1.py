@@ -10,7 +10,8 @@ from keel.client.generated.models_01 import AccountChangeBody, AddAccountBody
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_05 import MapRoleBody, MoveAccountBody
 from keel.client.generated.models_06 import PageAccount
-from keel.client.generated.models_07 import PageRoleMapping, RenameAccountBody
+from keel.client.generated.models_07 import PageRoleMapping
+from keel.client.generated.models_08 import RenameAccountBody
 from keel.client.paths import segment
 
 

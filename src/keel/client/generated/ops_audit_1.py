@@ -8,7 +8,8 @@ from uuid import UUID
 from keel.client.core import Core
 from keel.client.generated.models_01 import AggregateState
 from keel.client.generated.models_02 import ChainAnchor, ChainVerification
-from keel.client.generated.models_04 import EventFeed, HistoryRecord
+from keel.client.generated.models_04 import EventFeed
+from keel.client.generated.models_05 import HistoryRecord
 from keel.client.paths import segment
 
 

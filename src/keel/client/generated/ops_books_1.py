@@ -9,8 +9,8 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_02 import ClosePeriodBody, CloseYearBody, CommandAccepted
-from keel.client.generated.models_05 import InitBooksBody, JournalEntry, JournalEntryBody, NumberingBody
-from keel.client.generated.models_06 import PageJournalEntry
+from keel.client.generated.models_05 import InitBooksBody, JournalEntry, JournalEntryBody
+from keel.client.generated.models_06 import NumberingBody, PageJournalEntry
 from keel.client.generated.models_07 import ReasonBody
 from keel.client.generated.models_08 import ReopenPeriodBody
 from keel.client.paths import segment

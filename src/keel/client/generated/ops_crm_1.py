@@ -9,8 +9,8 @@ from uuid import UUID
 from keel.client.core import Core
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_03 import Contact, ContactBody, ConvertLeadBody
-from keel.client.generated.models_05 import Lead, LeadBody, NoteBody
-from keel.client.generated.models_06 import OwnerBody, PageLead
+from keel.client.generated.models_05 import Lead, LeadBody
+from keel.client.generated.models_06 import NoteBody, OwnerBody, PageLead
 from keel.client.generated.models_07 import PipelineBody, ReasonBody
 from keel.client.generated.models_08 import Stage
 from keel.client.paths import segment

@@ -9,7 +9,7 @@ from keel.client.core import Core
 from keel.client.generated.models_01 import ActivityBody
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_04 import FollowUpBody
-from keel.client.generated.models_05 import NoteBody
+from keel.client.generated.models_06 import NoteBody
 from keel.client.generated.models_08 import RescheduleBody
 from keel.client.paths import segment
 

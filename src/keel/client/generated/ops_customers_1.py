@@ -13,8 +13,8 @@ from keel.client.generated.models_02 import BillingEmailBody, CommandAccepted
 from keel.client.generated.models_03 import Customer
 from keel.client.generated.models_04 import ExpectedPaymentDelayBody
 from keel.client.generated.models_06 import PageCustomer
-from keel.client.generated.models_07 import PaymentTermsBody, RefundCreditBody, RegisterCustomerBody
-from keel.client.generated.models_08 import RenameCustomerBody
+from keel.client.generated.models_07 import PaymentTermsBody
+from keel.client.generated.models_08 import RefundCreditBody, RegisterCustomerBody, RenameCustomerBody
 from keel.client.paths import segment
 
 

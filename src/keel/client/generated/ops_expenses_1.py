@@ -12,8 +12,8 @@ from keel.client.generated.models_03 import CostCenterBody, DateBody
 from keel.client.generated.models_04 import ExpensePolicyBody, ExpensePolicyOut
 from keel.client.generated.models_05 import ManagerBody
 from keel.client.generated.models_06 import PageClaim
-from keel.client.generated.models_07 import ReasonBody, ReimburseBody
-from keel.client.generated.models_08 import ResubmitClaimBody, SubmitClaimBody
+from keel.client.generated.models_07 import ReasonBody
+from keel.client.generated.models_08 import ReimburseBody, ResubmitClaimBody, SubmitClaimBody
 from keel.client.paths import segment
 
 

@@ -12,8 +12,12 @@ from keel.client.generated.models_01 import ApplySupplierCreditBody
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_04 import FxRate, FxRateBody, FxRatesImportBody
 from keel.client.generated.models_06 import PageFxRate
-from keel.client.generated.models_07 import RefundSupplierCreditBody
-from keel.client.generated.models_08 import RevaluationBody, SupplierCreditNote, SupplierCreditNoteBody
+from keel.client.generated.models_08 import (
+    RefundSupplierCreditBody,
+    RevaluationBody,
+    SupplierCreditNote,
+    SupplierCreditNoteBody,
+)
 from keel.client.paths import segment
 
 

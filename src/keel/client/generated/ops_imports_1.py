@@ -8,8 +8,8 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_02 import CommandsRan
-from keel.client.generated.models_04 import EventsImported, ImportAccepted, ImportProgress
-from keel.client.generated.models_05 import ImportRecord
+from keel.client.generated.models_04 import EventsImported
+from keel.client.generated.models_05 import ImportAccepted, ImportProgress, ImportRecord
 from keel.client.paths import segment
 
 

@@ -8,11 +8,11 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_01 import Bill
-from keel.client.generated.models_02 import BillBody, CommandAccepted
+from keel.client.generated.models_02 import Bill, BillBody, CommandAccepted
 from keel.client.generated.models_06 import PageBill
 from keel.client.generated.models_07 import PageSupplier, ReasonBody, Supplier
-from keel.client.generated.models_08 import SupplierBody, SupplierPayment, SupplierPaymentBody
+from keel.client.generated.models_08 import SupplierBody
+from keel.client.generated.models_09 import SupplierPayment, SupplierPaymentBody
 from keel.client.paths import segment
 
 

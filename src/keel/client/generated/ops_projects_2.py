@@ -11,7 +11,7 @@ from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_03 import CorrectTimeBody, DateBody
 from keel.client.generated.models_06 import Person, Project
 from keel.client.generated.models_07 import ReasonBody
-from keel.client.generated.models_08 import TimeBody, Timesheet
+from keel.client.generated.models_09 import TimeBody, Timesheet
 from keel.client.paths import segment
 
 

@@ -9,8 +9,13 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_06 import PageRecurringView, RecurringView
-from keel.client.generated.models_07 import RecurringInvoiceBody, RecurringLinesBody, RecurringStateBody
+from keel.client.generated.models_07 import (
+    PageRecurringView,
+    RecurringInvoiceBody,
+    RecurringLinesBody,
+    RecurringStateBody,
+    RecurringView,
+)
 from keel.client.paths import segment
 
 

@@ -12,7 +12,7 @@ from keel.client.generated.models_01 import ApprovalWaitBody
 from keel.client.generated.models_02 import CommandAccepted
 from keel.client.generated.models_03 import CustomerDunningBody
 from keel.client.generated.models_04 import DunningLevelsBody, DunningPolicyOut
-from keel.client.generated.models_06 import PageReminderOut, ReminderOut
+from keel.client.generated.models_07 import PageReminderOut, ReminderOut
 from keel.client.generated.models_08 import StaffAddressBody
 from keel.client.paths import segment
 

@@ -11,8 +11,8 @@ from keel.client.generated.models_01 import AccountLedger, Ageing, AgeingItem, B
 from keel.client.generated.models_02 import CashFlowReport, CashForecast, ForecastItem
 from keel.client.generated.models_04 import ForecastVsActual
 from keel.client.generated.models_07 import ProfitAndLoss, Receivables
-from keel.client.generated.models_08 import Restatement, TaxSummary
-from keel.client.generated.models_09 import TrialBalance
+from keel.client.generated.models_08 import Restatement
+from keel.client.generated.models_09 import TaxSummary, TrialBalance
 from keel.client.paths import segment
 
 
@@ -297,10 +297,10 @@ class Reports1Operations(Core):
         known_at: str | None = None,
     ) -> CashForecast:
         """GET /v1/reports/cash-forecast: Cash Forecast Report. Expected cash from the day after ``as_of`` up
-        to ``to``: open receivables at their due dates shifted by each customer's observed payment delay,
-        open payables, approved expense claims not yet reimbursed, committed labour, retainers, the weighted
-        pipeline and planned costs (payroll, rent: ``/v1/planned-costs``). The periods sum every item; the
-        items behind them come a page at a time.
+        to ``to``: open receivables at their due dates shifted by each customer's payment delay (finance's
+        expected one where set, else the observed one), open payables, approved expense claims not yet
+        reimbursed, committed labour, retainers, the weighted pipeline and planned costs (payroll, rent:
+        ``/v1/planned-costs``). The periods sum every item; the items behind them come a page at a time.
         """
         return cast(
             "CashForecast",
