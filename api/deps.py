@@ -81,6 +81,14 @@ Cursor = Annotated[
     Query(max_length=2000, description="The `next_cursor` of the previous page; the first page when omitted"),
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page")]
+Scenario = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
+        description="Answer from this what-if scenario's branch (`/v1/scenarios`): the books as known at its base"
+        " plus its assumptions (not with known_at)",
+    ),
+]
 AsOf = Annotated[
     date | None, Query(ge=date(1900, 1, 1), le=date(2999, 12, 31), description="Business date; today when omitted")
 ]

@@ -242,3 +242,16 @@ def find_claim(keel: Keel, text: str, option: str = "CLAIM") -> Found:
         for i, receipt, description, employee, status in rows
     ]
     return pick(option, "expense claim", text, found, "GET /v1/expense-claims lists them")
+
+
+def find_deal(keel: Keel, text: str, option: str = "--deal") -> Found:
+    """By title (or part of it) or id."""
+    part, prefix = _like(text)
+    rows = _rows(
+        keel,
+        "SELECT d.id, d.title, c.name, d.status FROM deals d LEFT JOIN customers c ON c.id = d.customer_id"
+        " WHERE LOWER(d.title) LIKE %s OR d.id LIKE %s ORDER BY d.title, d.id",
+        (part, prefix),
+    )
+    found = [Found(str(i), f"{title} ({who or '?'}, {status})", (title,)) for i, title, who, status in rows]
+    return pick(option, "deal", text, found, "`keel deals list` shows them")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,11 +48,18 @@ Cursor = Annotated[
     str | None, typer.Option("--cursor", metavar="CURSOR", help="The next page, as the previous one's footer gives it.")
 ]
 Period = Annotated[str | None, typer.Option("--by", metavar="week|month", help="Period length.")]
+ScenarioOption = Annotated[
+    str | None,
+    typer.Option("--scenario", metavar="NAME", help="Answer from this what-if scenario (`keel scenarios`)."),
+]
 
 
-def report(name: str, params: Params, known_at: str | None, fmt: Format) -> None:
-    """Open the store, bring the read models up to the log, answer and show one report."""
-    with keel_system(reading=True) as keel:
+def report(name: str, params: Params, known_at: str | None, fmt: Format, scenario: str | None = None) -> None:
+    """Open the store, bring the read models up to the log, answer and show one report (from a
+    scenario's branch with ``scenario``)."""
+    if scenario is not None:
+        params = replace(params, filters=(*params.filters, ("scenario", scenario)))
+    with keel_system(reading=scenario is None) as keel:
         catch_up(keel)
         found = answer(keel, name, params, knowledge(keel, known_at))
         empty = keel.app.head_position() == 0
@@ -101,13 +109,14 @@ def profit_and_loss(
     end: To = None,
     known_at: KnownAt = None,
     by: Annotated[str | None, typer.Option("--by", metavar="cost_center|month", help="Break down by.")] = None,
+    scenario: ScenarioOption = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Income and expenses of a period, in the functional currency."""
     from projections.queries import Params
 
     p = dates(start=start, end=end)
-    report("profit-and-loss", Params(start=p.start, end=p.end, by=by), known_at, fmt)
+    report("profit-and-loss", Params(start=p.start, end=p.end, by=by), known_at, fmt, scenario)
 
 
 @report_app.command("balance-sheet")
@@ -189,16 +198,30 @@ def cash_forecast(
     known_at: KnownAt = None,
     limit: Limit = None,
     cursor: Cursor = None,
+    scenario: ScenarioOption = None,
+    compare: Annotated[
+        str | None,
+        typer.Option("--compare", metavar="base|NAME", help="With --scenario: beside the books (base) or a scenario."),
+    ] = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Expected cash per week (default) or month: open receivables (shifted by each customer's
     payment delay), payables, claims, committed labour, retainers, the weighted pipeline and planned
-    costs (`keel costs`)."""
+    costs (`keel costs`); with --scenario, a what-if's (`keel scenarios`)."""
     from projections.queries import Params
 
     p = dates(as_of, end=end)
     params = Params(as_of=p.as_of, end=p.end, by=by, limit=limit, cursor=cursor)
-    report("cash-forecast", params, known_at, fmt)
+    if compare is None:
+        report("cash-forecast", params, known_at, fmt, scenario)
+        return
+    if scenario is None or known_at is not None:
+        raise typer.BadParameter(
+            "--compare needs --scenario (and answers as known at its base)", param_hint="--compare"
+        )
+    from api.cli.compare import show_compared
+
+    show_compared(replace(params, filters=(("scenario", scenario),)), compare, fmt)
 
 
 @report_app.command("forecast-vs-actual")
@@ -238,12 +261,13 @@ def pipeline(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     by: Annotated[str, typer.Option("--by", metavar="stage|owner", help="Group open deals by.")] = "stage",
+    scenario: ScenarioOption = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Open deals by stage or owner: count, value, probability-weighted value."""
     from projections.queries import Params
 
-    report("pipeline", Params(as_of=dates(as_of).as_of, by=by), known_at, fmt)
+    report("pipeline", Params(as_of=dates(as_of).as_of, by=by), known_at, fmt, scenario)
 
 
 @report_app.command("conversion")
@@ -289,13 +313,14 @@ def margins(
     by: Annotated[
         str, typer.Option("--by", metavar="project|customer|cost_center|month", help="Group by.")
     ] = "project",
+    scenario: ScenarioOption = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Revenue, labour, expenses, gross margin and margin % from the ledger's project dimension."""
     from projections.queries import Params
 
     p = dates(start=start, end=end)
-    report("margins", Params(start=p.start, end=p.end, by=by), known_at, fmt)
+    report("margins", Params(start=p.start, end=p.end, by=by), known_at, fmt, scenario)
 
 
 @report_app.command("budget-burn")
@@ -306,10 +331,15 @@ def budget_burn(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.
 
 @report_app.command("utilisation")
 def utilisation(
-    start: From, end: To = None, as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Format.table
+    start: From,
+    end: To = None,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    scenario: ScenarioOption = None,
+    fmt: Fmt = Format.table,
 ) -> None:
     """Billable hours / capacity per person, planned against actual (time approved by --as-of)."""
-    report("utilisation", dates(as_of, start, end), known_at, fmt)
+    report("utilisation", dates(as_of, start, end), known_at, fmt, scenario)
 
 
 @report_app.command("work-in-progress")

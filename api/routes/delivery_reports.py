@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, reads
+from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, Scenario, reads
 from projections.queries import Params
+from projections.queries.core import named
 from projections.queries.delivery import WORK
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -22,9 +23,11 @@ async def margins(
     window: RequiredWindow,
     known_at: KnownAt = None,
     by: Annotated[Literal["project", "customer", "cost_center", "month"], Query(description="Group by")] = "project",
+    scenario: Scenario = None,
 ) -> Response:
     """Revenue, labour, expenses charged, gross margin and margin % from the ledger's project dimension."""
-    return await respond(request, keel, "margins", Params(start=window.start, end=window.end, by=by))
+    params = Params(start=window.start, end=window.end, by=by, filters=named(scenario=scenario))
+    return await respond(request, keel, "margins", params)
 
 
 @router.get(
@@ -39,11 +42,17 @@ async def budget_burn(request: Request, keel: KeelDep, as_of: AsOf = None, known
     "/utilisation", response_model=schemas.Utilisation, responses=JSON_OR_CSV, dependencies=[reads(*WORK), AS_CSV]
 )
 async def utilisation(
-    request: Request, keel: KeelDep, window: RequiredWindow, as_of: AsOf = None, known_at: KnownAt = None
+    request: Request,
+    keel: KeelDep,
+    window: RequiredWindow,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    scenario: Scenario = None,
 ) -> Response:
     """Billable hours / capacity per person, and planned against actual, for days worked from ``from``
     to ``to`` (time approved by ``as_of``, any time when omitted)."""
-    return await respond(request, keel, "utilisation", Params(as_of=as_of, start=window.start, end=window.end))
+    params = Params(as_of=as_of, start=window.start, end=window.end, filters=named(scenario=scenario))
+    return await respond(request, keel, "utilisation", params)
 
 
 @router.get(

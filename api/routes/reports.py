@@ -7,9 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
-from api.answers import JSON_OR_CSV, respond, utc
+from api.answers import JSON_OR_CSV, json_bytes, respond, utc
 from api.deps import (
     AS_CSV,
     FIRST_DAY,
@@ -21,10 +22,14 @@ from api.deps import (
     Limit,
     OptionalWindow,
     RequiredWindow,
+    Scenario,
     reads,
 )
+from api.scenario_answers import compared
+from api.schemas.scenarios import CashForecastComparison
 from projections.queries import Params
 from projections.queries.cash import FORECAST
+from projections.queries.core import named
 from projections.queries.finance import GL, OPEN
 
 # for reports that answer everything unless asked for a page
@@ -32,6 +37,7 @@ OptionalLimit = Annotated[int | None, Query(ge=1, le=1000, description="Items pe
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 By = Annotated[Literal["week", "month"] | None, Query(description="Period length")]
+ForecastLimit = Annotated[int, Query(ge=0, le=1000, description="Items per page (0: the periods alone)")]
 
 
 @router.get(
@@ -76,9 +82,11 @@ async def profit_and_loss(
     window: RequiredWindow,
     known_at: KnownAt = None,
     by: Annotated[Literal["cost_center", "month"] | None, Query(description="Break down by")] = None,
+    scenario: Scenario = None,
 ) -> Response:
     """Income and expenses of a period in the functional currency (year-end closing entries left out)."""
-    return await respond(request, keel, "profit-and-loss", Params(start=window.start, end=window.end, by=by))
+    params = Params(start=window.start, end=window.end, by=by, filters=named(scenario=scenario))
+    return await respond(request, keel, "profit-and-loss", params)
 
 
 @router.get(
@@ -162,7 +170,8 @@ async def cash_forecast_report(
     by: By = None,
     known_at: KnownAt = None,
     cursor: Cursor = None,
-    limit: Annotated[int, Query(ge=0, le=1000, description="Items per page (0: the periods alone)")] = 100,
+    limit: ForecastLimit = 100,
+    scenario: Scenario = None,
 ) -> Response:
     """Expected cash from the day after ``as_of`` up to ``to``: open receivables at their due dates
     shifted by each customer's payment delay (finance's expected one where set, else the observed
@@ -170,8 +179,29 @@ async def cash_forecast_report(
     yet reimbursed, committed labour, retainers, the weighted pipeline and planned costs (payroll,
     rent: ``/v1/planned-costs``). The periods sum every item; the items behind them come a page at
     a time."""
-    params = Params(as_of=as_of, end=window.end, by=by, cursor=cursor, limit=limit)
+    params = Params(as_of=as_of, end=window.end, by=by, cursor=cursor, limit=limit, filters=named(scenario=scenario))
     return await respond(request, keel, "cash-forecast", params)
+
+
+@router.get("/cash-forecast/compare", response_model=CashForecastComparison, dependencies=[reads(*FORECAST)])
+async def cash_forecast_compared(
+    keel: KeelDep,
+    scenario: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="The what-if scenario")],
+    window: OptionalWindow,
+    compare: Annotated[
+        str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description='"base" (the books) or another scenario')
+    ] = "base",
+    as_of: AsOf = None,
+    by: By = None,
+    cursor: Cursor = None,
+    limit: ForecastLimit = 100,
+) -> Response:
+    """The cash forecast with a scenario beside the same forecast of the books as known at the
+    scenario's base (or with another scenario), and their difference per period: what the
+    scenario's assumptions change, exactly."""
+    params = Params(as_of=as_of, end=window.end, by=by, cursor=cursor, limit=limit, filters=named(scenario=scenario))
+    found = await run_in_threadpool(compared, keel, "cash-forecast", params, compare)
+    return Response(json_bytes(found), media_type="application/json")
 
 
 @router.get(

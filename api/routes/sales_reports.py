@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api import schemas
 from api.answers import JSON_OR_CSV, respond
-from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, reads
+from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, RequiredWindow, Scenario, reads
 from projections.queries import Params
+from projections.queries.core import named
 from projections.queries.crm import CRM
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -28,9 +29,10 @@ async def pipeline(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     by: Annotated[Literal["stage", "owner"], Query(description="Group open deals by")] = "stage",
+    scenario: Scenario = None,
 ) -> Response:
     """Open deals by stage or owner: count, value, probability-weighted value; won and lost counts."""
-    return await respond(request, keel, "pipeline", Params(as_of=as_of, by=by))
+    return await respond(request, keel, "pipeline", Params(as_of=as_of, by=by, filters=named(scenario=scenario)))
 
 
 @router.get(
