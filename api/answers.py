@@ -282,7 +282,7 @@ async def respond(request: Request, keel: Keel, name: str, params: Params) -> Re
     if scenario is not None:  # its answers change only with it: its revision is the stamp
         from api.scenarios import scenarios
 
-        found = await run_in_threadpool(scenarios(keel).get, scenario)
+        found = await run_in_threadpool(scenarios(keel).stamp, scenario)
         stamp: Hashable = ("scenario", found.id, found.revision)
     else:
         stamp = await _stamp(keel, name, knowledge)

@@ -68,7 +68,7 @@ def compared(keel: Keel, name: str, params: Params, compared_with: str) -> dict[
     with_scenario = answer(keel, name, params)
     others = tuple((k, v) for k, v in params.filters if k != "scenario")
     if compared_with == "base":
-        s = scenarios(keel).get(scenario)
+        s = scenarios(keel).stamp(scenario)
         base = answer(keel, name, replace(params, filters=others), Knowledge(s.base_recorded_at, s.base_position))
     else:
         base = answer(keel, name, replace(params, filters=(*others, ("scenario", compared_with))))

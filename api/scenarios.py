@@ -73,9 +73,14 @@ class Scenarios:
     def get(self, name: str) -> Scenario:
         return store.scenario(self.keel.views, name)
 
+    def stamp(self, name: str) -> Scenario:
+        """Its id, revision and base, without its assumptions (one row)."""
+        return store.stamp(self.keel.views, name)
+
     def views(self, name: str) -> tuple[Scenario, ViewDatabase]:
-        """The scenario and its branch's read models, built first if it has none for its revision."""
-        s = self.get(name)
+        """The scenario (its assumptions left out) and its branch's read models, built first if it
+        has none for its revision."""
+        s = self.stamp(name)
         opened = self._open.get(s.id)
         if opened is not None and opened[0] == s.revision:
             return s, opened[1]
@@ -85,7 +90,7 @@ class Scenarios:
             if branch.mark_of(views) != {**self._mark(s), "base": s.base_position}:
                 views.close()
                 changed = self._rebuild(s, s.assumptions)
-                s, views = changed.scenario, self._open[s.id][1]
+                s, views = replace(changed.scenario, assumptions=()), self._open[s.id][1]
             self._keep(s, views)
             return s, views
 

@@ -309,8 +309,10 @@ def forecast(
     flows: dict[date, list[tuple[str, Decimal, Decimal]]] = defaultdict(list)  # per period: source, in, out
     for source, day, minor_in, minor_out, _ in expected:
         flows[period_of(day, by)[0]].append((source, in_currency(minor_in, currency), in_currency(minor_out, currency)))
+    starts: dict[date, date] = {}  # the items fall on few days: each day's period found once
     for i in others:
-        flows[period_of(i.expected_on, by)[0]].append((i.source, max(i.amount, zero), min(i.amount, zero)))
+        start = starts.get(i.expected_on) or starts.setdefault(i.expected_on, period_of(i.expected_on, by)[0])
+        flows[start].append((i.source, max(i.amount, zero), min(i.amount, zero)))
     result = []
     for period_start, period_end in periods:
         due = flows.get(period_start, [])

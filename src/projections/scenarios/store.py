@@ -67,10 +67,24 @@ def scenario(db: ViewDatabase, name: str) -> Scenario:
         return _scenario(cur, row)
 
 
-def _scenario(cur: Cursor, row: Sequence[object]) -> Scenario:
+def stamp(db: ViewDatabase, name: str) -> Scenario:
+    """The scenario without its assumptions (``assumptions`` empty): what a question asked of it
+    needs — its id, revision and base — in one row."""
+    check_scenario_name(name)
+    with db.read() as cur:
+        cur.execute(f"SELECT {_COLUMNS} FROM keel_scenarios WHERE name = %s", (name,))
+        row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"scenario {name} not found (keel scenarios list shows them)")
+    return _scenario(None, row)
+
+
+def _scenario(cur: Cursor | None, row: Sequence[object]) -> Scenario:
     sid, name, on, position, recorded, revision, created, by = row
-    cur.execute("SELECT body FROM keel_scenario_assumptions WHERE scenario_id = %s ORDER BY number", (str(sid),))
-    assumptions = tuple(Assumption.from_dict(json.loads(str(r[0]))) for r in cur.fetchall())
+    assumptions: tuple[Assumption, ...] = ()
+    if cur is not None:
+        cur.execute("SELECT body FROM keel_scenario_assumptions WHERE scenario_id = %s ORDER BY number", (str(sid),))
+        assumptions = tuple(Assumption.from_dict(json.loads(str(r[0]))) for r in cur.fetchall())
     at, made = as_datetime(recorded), as_datetime(created)
     day = as_date(on)
     assert at is not None and made is not None and day is not None
