@@ -12,6 +12,7 @@ with a new version, the files removed) is built again on the head: a rebase, sai
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from api.system import Keel
 
 EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+OPEN_BRANCHES = 4  # scenarios whose branch stays open between questions, in one process
+IDLE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Scenarios:
         self.keel = keel
         self._lock = threading.Lock()  # one change or build at a time in this process
         self._open: dict[UUID, tuple[int, ViewDatabase]] = {}  # id -> (revision, branch)
+        self._used: dict[UUID, float] = {}  # id -> when last asked (monotonic)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -83,12 +87,12 @@ class Scenarios:
         s = self.stamp(name)
         opened = self._open.get(s.id)
         if opened is not None and opened[0] == s.revision:
+            self._used[s.id] = time.monotonic()
             return s, opened[1]
         with self._lock:
             s = self.get(name)
-            views = branch.open_branch(self.keel.views, s.id)
-            if branch.mark_of(views) != {**self._mark(s), "base": s.base_position}:
-                views.close()
+            views = self._built_for(s)
+            if views is None:
                 changed = self._rebuild(s, s.assumptions)
                 s, views = replace(changed.scenario, assumptions=()), self._open[s.id][1]
             self._keep(s, views)
@@ -113,7 +117,7 @@ class Scenarios:
             s = self.get(name)
             if len(s.assumptions) + len(assumptions) > MAX_ASSUMPTIONS:
                 raise InvalidValue(f"assumptions: a scenario holds at most {MAX_ASSUMPTIONS}")
-            return self._rebuild(s, (*s.assumptions, *assumptions))
+            return self._extended(s, assumptions) or self._rebuild(s, (*s.assumptions, *assumptions))
 
     def rebase(self, name: str) -> Changed:
         """Build the branch on the head; assumptions that became real or that the books now
@@ -170,6 +174,36 @@ class Scenarios:
         self._keep(after, views)
         return Changed(after, built)
 
+    def _extended(self, s: Scenario, assumptions: list[Assumption]) -> Changed | None:
+        """The new assumptions folded into the branch as it stands, at its base (the books may
+        have moved on: they are decided on the books as they stand now, after the ones before);
+        None when the branch is not built for ``s`` or they touch a read model it did not copy."""
+        views = self._built_for(s)
+        if views is None:
+            return None
+        every = (*s.assumptions, *assumptions)
+        found = hypothetical_events(self.keel.app, s.id, s.name, s.decided_on, every)
+        events = [e for h in found[len(s.assumptions) :] for e in h.events]
+        after = replace(s, revision=s.revision + 1, assumptions=every)
+        projections = default_projections(self.keel.functional_currency)
+        built = branch.extend(views, projections, events, s.base_recorded_at, self._mark(after))
+        if built is None:
+            return None
+        store.replace(self.keel.views, s, after)
+        self._keep(after, views)
+        return Changed(after, built)
+
+    def _built_for(self, s: Scenario) -> ViewDatabase | None:
+        """The branch, if it is built for ``s`` (its revision, base and read models' versions)."""
+        opened = self._open.get(s.id)
+        views = opened[1] if opened is not None else branch.open_branch(self.keel.views, s.id)
+        mark = branch.mark_of(views) or {}
+        if {k: mark.get(k) for k in ("revision", "versions", "base")} == {**self._mark(s), "base": s.base_position}:
+            return views
+        if opened is None:
+            views.close()
+        return None
+
     def _mark(self, s: Scenario) -> dict[str, object]:
         """What a branch says it was built for (``branch.build`` adds its base): the scenario's
         revision and the versions of the read models copied into it."""
@@ -177,7 +211,15 @@ class Scenarios:
         return {"revision": s.revision, "versions": versions}
 
     def _keep(self, s: Scenario, views: ViewDatabase) -> None:
+        """Keep the branch open for the next question. Beyond ``OPEN_BRANCHES`` the others asked
+        nothing for a minute are closed (each holds database connections; one asked within the
+        minute may be answering now)."""
         self._open[s.id] = (s.revision, views)
+        self._used[s.id] = time.monotonic()
+        idle = [i for i in self._open if i != s.id and time.monotonic() - self._used.get(i, 0.0) > IDLE_SECONDS]
+        for gone in idle[: max(0, len(self._open) - OPEN_BRANCHES)]:
+            self._open.pop(gone)[1].close()
+            self._used.pop(gone, None)
 
     def _reach_head(self) -> None:
         """Every read model at the head of the log: the copies are taken from there."""

@@ -190,3 +190,24 @@ def test_winning_a_lost_deal_and_other_misuse_are_refused(demo: tuple[Keel, Test
     assert code != 0 and said.strip().count("\n") == 0 and "lost" in said, said
     code, said = cli_run(keel, "scenarios", "add", "plans", "--hire", "Designer", "--lose-deal", "depot")
     assert code != 0 and "give one of" in said, said
+
+
+def test_more_of_the_same_kind_is_folded_at_the_base_and_a_new_kind_builds_again_on_the_head(
+    demo: tuple[Keel, TestClient],
+) -> None:
+    keel, client = demo
+    assert client.post("/v1/scenarios", json={"name": "grow", "on": "2026-10-15"}).status_code == 201
+    first = client.post("/v1/scenarios/grow/assumptions", json={"assumptions": [HIRE]}).json()
+    base = first["scenario"]["base_position"]
+    moved = client.post("/v1/planned-costs", json={"name": "Rent", "amount": "100.00", "start": "2026-11-01"})
+    assert moved.status_code == 201  # the books move on
+    second = client.post("/v1/scenarios/grow/assumptions", json={"assumptions": [HIRE]}).json()
+    assert second["scenario"]["base_position"] == base and second["events"] == 2  # folded at the base
+    compared = client.get("/v1/reports/cash-forecast/compare", params={**FORECAST, "scenario": "grow"}).json()
+    assert {d["net"] for d in compared["difference"]} == {"-10000.00"}  # both hires; the rent is not the scenario's
+    orbit = orbit_deal(client)
+    third = client.post(
+        "/v1/scenarios/grow/assumptions", json={"assumptions": [{"kind": "lose_deal", "deal_id": orbit}]}
+    )
+    assert third.json()["scenario"]["base_position"] == keel.app.head_position() > base  # built again on the head
+    assert sorted(third.json()["branched"]) == ["crm", "planned_costs"]

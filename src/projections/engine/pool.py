@@ -44,7 +44,7 @@ class ViewPool(ConnectionPool[Connection[Any]]):
             self.check()  # its idle siblings most likely died with it: replace them now
 
 
-def view_pool(url: str, schemas: Sequence[str] = ()) -> ViewPool:
+def view_pool(url: str, schemas: Sequence[str] = (), max_size: int = 8) -> ViewPool:
     # No JIT: it compiles a query whose estimated cost looks high for 0.1-0.3 s, more than these
     # indexed queries take to run. Custom plans only: a statement prepared after a few runs would
     # otherwise get a generic plan, blind to the day and moment asked for, which walks the span
@@ -59,7 +59,7 @@ def view_pool(url: str, schemas: Sequence[str] = ()) -> ViewPool:
     return ViewPool(
         url,
         min_size=1,
-        max_size=8,
+        max_size=max_size,
         open=True,
         kwargs=options,
         timeout=WAIT_SECONDS,

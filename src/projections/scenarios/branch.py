@@ -34,8 +34,8 @@ MARK = "keel_scenario_branch"  # the branch's one row: what it was built for
 class Built:
     base: int  # the log position the copies had reached
     branched: tuple[str, ...]  # the projections copied
-    events: int
-    seconds: float
+    events: int  # the hypothetical events it holds
+    seconds: float  # this build's (or extension's)
 
 
 def schema_of(scenario_id: UUID) -> str:
@@ -101,11 +101,38 @@ def build(
                 cur.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
             folds = tuple(projection.folds or ())
             projection.apply(cur, [f for f in facts if isinstance(f.event, folds)])
+        names = tuple(p.name for p in touched)
+        kept = {**mark, "base": base, "branched": list(names), "events": len(facts)}
         cur.execute(f"CREATE TABLE {MARK} (body TEXT NOT NULL)")
-        cur.execute(f"INSERT INTO {MARK} (body) VALUES (%s)", (json.dumps({**mark, "base": base}, sort_keys=True),))
+        cur.execute(f"INSERT INTO {MARK} (body) VALUES (%s)", (json.dumps(kept, sort_keys=True),))
     branch.analyze([t for p in touched for t in p.tables])
-    names = tuple(p.name for p in touched)
     return branch, Built(base, names, len(facts), time.perf_counter() - started)
+
+
+def extend(
+    branch: ViewDatabase,
+    projections: Sequence[Projection],
+    events: Sequence[Any],
+    moment: datetime,
+    mark: dict[str, Any],
+) -> Built | None:
+    """Fold more hypothetical events into a built branch, numbered after those it holds and
+    recorded at ``moment`` (its base's); ``mark`` replaces its mark. None, and nothing done, when
+    a projection that folds them is not in the branch (it must be copied: build again)."""
+    started = time.perf_counter()
+    current = mark_of(branch)
+    touched = branched(projections, events)
+    if current is None or not {p.name for p in touched} <= set(current["branched"]):
+        return None
+    base, held = int(current["base"]), int(current["events"])
+    facts = [Fact(base + held + n, moment, event) for n, event in enumerate(events, 1)]
+    with branch.transaction() as cur:
+        for projection in touched:
+            folds = tuple(projection.folds or ())
+            projection.apply(cur, [f for f in facts if isinstance(f.event, folds)])
+        kept = {**mark, "base": base, "branched": current["branched"], "events": held + len(facts)}
+        cur.execute(f"UPDATE {MARK} SET body = %s", (json.dumps(kept, sort_keys=True),))
+    return Built(base, tuple(current["branched"]), held + len(facts), time.perf_counter() - started)
 
 
 def drop(real: ViewDatabase, scenario_id: UUID) -> None:
