@@ -159,7 +159,7 @@ class ViewDatabase:
             from projections.engine.pool import view_pool  # rides out a database that goes away
 
             self.dialect = "postgres"
-            self._pool = view_pool(url, schemas, max_size=2 if schemas else 8)  # a branch: a question at a time
+            self._pool = view_pool(url, schemas)
         else:
             raise ValueError(f"unsupported read-model database URL {url!r}")
 

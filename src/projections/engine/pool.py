@@ -44,7 +44,7 @@ class ViewPool(ConnectionPool[Connection[Any]]):
             self.check()  # its idle siblings most likely died with it: replace them now
 
 
-def view_pool(url: str, schemas: Sequence[str] = (), max_size: int = 8) -> ViewPool:
+def view_pool(url: str, schemas: Sequence[str] = ()) -> ViewPool:
     # No JIT: it compiles a query whose estimated cost looks high for 0.1-0.3 s, more than these
     # indexed queries take to run. Custom plans only: a statement prepared after a few runs would
     # otherwise get a generic plan, blind to the day and moment asked for, which walks the span
@@ -56,10 +56,13 @@ def view_pool(url: str, schemas: Sequence[str] = (), max_size: int = 8) -> ViewP
         + (f" -c search_path={','.join([*schemas, 'public'])}" if schemas else ""),
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     }
+    # A scenario's branch (``schemas``) is asked now and then: two connections at most, none kept
+    # once idle for a minute, one worker thread (a process may hold many branches).
+    branch = {"min_size": 0, "max_size": 2, "num_workers": 1, "max_idle": 60.0} if schemas else {}
+    sizes: dict[str, Any] = {"min_size": 1, "max_size": 8, **branch}
     return ViewPool(
         url,
-        min_size=1,
-        max_size=max_size,
+        **sizes,
         open=True,
         kwargs=options,
         timeout=WAIT_SECONDS,

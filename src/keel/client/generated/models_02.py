@@ -218,6 +218,27 @@ class CashForecast(TypedDict):
     next_cursor: NotRequired[str | None]
 
 
+class PeriodDifference(TypedDict):
+    """PeriodDifference"""
+
+    start: str
+    end: str
+    inflow: str
+    outflow: str
+    net: str
+    closing_balance: str
+
+
+class CashForecastComparison(TypedDict):
+    """CashForecastComparison"""
+
+    scenario: str
+    compared_with: str
+    base: CashForecast
+    with_scenario: CashForecast
+    difference: list[PeriodDifference]
+
+
 class ChainAnchor(TypedDict):
     """ChainAnchor"""
 
@@ -278,23 +299,6 @@ class CloseYearBody(TypedDict):
     year: int
 
 
-class CommandAccepted(TypedDict):
-    """CommandAccepted"""
-
-    id: str
-    version: int
-    position: int
-
-
-class CommandsRan(TypedDict):
-    """A commands file run (ADR 0057): what ran now and what was in already."""
-
-    lines: int
-    ran: int
-    skipped: int
-    position: int
-
-
 __all__ = [
     "Bill",
     "BillAllocationOut",
@@ -316,6 +320,7 @@ __all__ = [
     "CancelPlannedCostBody",
     "CashFlowReport",
     "CashForecast",
+    "CashForecastComparison",
     "CashPeriod",
     "ChainAnchor",
     "ChainVerification",
@@ -323,7 +328,6 @@ __all__ = [
     "CloseBankAccountBody",
     "ClosePeriodBody",
     "CloseYearBody",
-    "CommandAccepted",
-    "CommandsRan",
     "ForecastItem",
+    "PeriodDifference",
 ]

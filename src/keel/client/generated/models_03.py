@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import AttemptOut, Provenance, Scope
+from keel.client.generated.models_01 import Provenance, Scope
+
+
+class CommandAccepted(TypedDict):
+    """CommandAccepted"""
+
+    id: str
+    version: int
+    position: int
+
+
+class CommandsRan(TypedDict):
+    """A commands file run (ADR 0057): what ran now and what was in already."""
+
+    lines: int
+    ran: int
+    skipped: int
+    position: int
 
 
 class CompanyProfile(TypedDict):
@@ -327,29 +344,9 @@ class CustomerDunningBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class DateBody(TypedDict):
-    """DateBody"""
-
-    on: NotRequired[str | None]
-
-
-class DeliveryDetail(TypedDict):
-    """DeliveryDetail"""
-
-    id: str
-    subscription_id: str
-    event_position: int
-    event_type: str
-    status: str
-    attempts: int
-    next_attempt_at: str | None
-    last_status_code: int
-    last_error: str
-    last_attempt_at: str | None
-    attempt_log: list[AttemptOut]
-
-
 __all__ = [
+    "CommandAccepted",
+    "CommandsRan",
     "CompanyProfile",
     "CompanyProfileBody",
     "ConfigureProjectBody",
@@ -370,10 +367,8 @@ __all__ = [
     "Customer",
     "Customer360",
     "CustomerDunningBody",
-    "DateBody",
     "DealIn",
     "DealState",
-    "DeliveryDetail",
     "FunnelStep",
     "InvoiceLineIn",
     "MilestoneIn",

@@ -4,8 +4,30 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import ApprovalStepIn, Provenance, Scope
+from keel.client.generated.models_01 import ApprovalStepIn, AttemptOut, Provenance, Scope
 from keel.client.generated.models_03 import InvoiceLineIn
+
+
+class DateBody(TypedDict):
+    """DateBody"""
+
+    on: NotRequired[str | None]
+
+
+class DeliveryDetail(TypedDict):
+    """DeliveryDetail"""
+
+    id: str
+    subscription_id: str
+    event_position: int
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: str | None
+    last_status_code: int
+    last_error: str
+    last_attempt_at: str | None
+    attempt_log: list[AttemptOut]
 
 
 class DeliveryOut(TypedDict):
@@ -285,26 +307,9 @@ class GroupTotal(TypedDict):
     depth: NotRequired[int]
 
 
-class TermsIn(TypedDict):
-    """TermsIn"""
-
-    effective: str
-    role: str
-    cost_center: str
-    weekly_capacity: NotRequired[str]
-    cost_rate: str
-    bill_rate: str
-
-
-class HireBody(TypedDict):
-    """HireBody"""
-
-    handle: str
-    name: str
-    terms: TermsIn
-
-
 __all__ = [
+    "DateBody",
+    "DeliveryDetail",
     "DeliveryOut",
     "DeliveryPage",
     "DisableBody",
@@ -330,9 +335,7 @@ __all__ = [
     "FxRateRow",
     "FxRatesImportBody",
     "GroupTotal",
-    "HireBody",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",
-    "TermsIn",
 ]

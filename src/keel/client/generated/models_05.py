@@ -8,6 +8,25 @@ from keel.client.generated.models_01 import Provenance, Scope
 from keel.client.generated.models_04 import EntryLineIn
 
 
+class TermsIn(TypedDict):
+    """TermsIn"""
+
+    effective: str
+    role: str
+    cost_center: str
+    weekly_capacity: NotRequired[str]
+    cost_rate: str
+    bill_rate: str
+
+
+class HireBody(TypedDict):
+    """HireBody"""
+
+    handle: str
+    name: str
+    terms: TermsIn
+
+
 class HistoryRecord(TypedDict):
     """HistoryRecord"""
 
@@ -336,21 +355,8 @@ class MatchBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class MergeBody(TypedDict):
-    """MergeBody"""
-
-    target_id: str
-    on: NotRequired[str | None]
-
-
-class MoveAccountBody(TypedDict):
-    """MoveAccountBody"""
-
-    parent: str | Literal[""] | None
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "HireBody",
     "HistoryRecord",
     "ImportAccepted",
     "ImportProgress",
@@ -377,8 +383,7 @@ __all__ = [
     "Margins",
     "MatchBody",
     "MatchItemBody",
-    "MergeBody",
-    "MoveAccountBody",
     "RecurringLineView",
     "ScheduleOut",
+    "TermsIn",
 ]

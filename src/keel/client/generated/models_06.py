@@ -11,6 +11,20 @@ from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead
 
 
+class MergeBody(TypedDict):
+    """MergeBody"""
+
+    target_id: str
+    on: NotRequired[str | None]
+
+
+class MoveAccountBody(TypedDict):
+    """MoveAccountBody"""
+
+    parent: str | Literal[""] | None
+    on: NotRequired[str | None]
+
+
 class MoveDealBody(TypedDict):
     """MoveDealBody"""
 
@@ -239,32 +253,9 @@ class PagePlannedCost(TypedDict):
     next_cursor: str | None
 
 
-class Project(TypedDict):
-    """Project"""
-
-    id: str
-    customer_id: str
-    name: str
-    status: Literal["draft", "active", "closed"]
-    billing_model: str | None
-    currency: str | None
-    budget_hours: str
-    budget: str | None
-    start_date: str | None
-    end_date: str | None
-    cost_center: str
-    deal_id: str | None
-    drafted_on: str
-
-
-class PageProject(TypedDict):
-    """Page[Project]"""
-
-    items: list[Project]
-    next_cursor: str | None
-
-
 __all__ = [
+    "MergeBody",
+    "MoveAccountBody",
     "MoveDealBody",
     "NewScenarioBody",
     "NoteBody",
@@ -289,10 +280,8 @@ __all__ = [
     "PagePaymentSummary",
     "PagePerson",
     "PagePlannedCost",
-    "PageProject",
     "PaymentSummary",
     "Person",
     "PlannedCost",
     "PlannedCostStep",
-    "Project",
 ]

@@ -9,6 +9,31 @@ from keel.client.generated.models_03 import InvoiceLineIn
 from keel.client.generated.models_05 import LineVersionView
 
 
+class Project(TypedDict):
+    """Project"""
+
+    id: str
+    customer_id: str
+    name: str
+    status: Literal["draft", "active", "closed"]
+    billing_model: str | None
+    currency: str | None
+    budget_hours: str
+    budget: str | None
+    start_date: str | None
+    end_date: str | None
+    cost_center: str
+    deal_id: str | None
+    drafted_on: str
+
+
+class PageProject(TypedDict):
+    """Page[Project]"""
+
+    items: list[Project]
+    next_cursor: str | None
+
+
 class RecurringView(TypedDict):
     """RecurringView"""
 
@@ -305,23 +330,8 @@ class RecurringInvoiceBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class RecurringLinesBody(TypedDict):
-    """RecurringLinesBody"""
-
-    effective_from: str
-    lines: list[InvoiceLineIn]
-    tax_percent: NotRequired[str]
-    on: NotRequired[str | None]
-
-
-class RecurringStateBody(TypedDict):
-    """Pause from, resume from, or end on ``day``."""
-
-    day: str
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "PageProject",
     "PageRecurringView",
     "PageReminderOut",
     "PageRoleMapping",
@@ -335,6 +345,7 @@ __all__ = [
     "PlanCostBody",
     "Problem",
     "ProfitAndLoss",
+    "Project",
     "ProjectBody",
     "ProjectionStatus",
     "Proposed",
@@ -345,8 +356,6 @@ __all__ = [
     "ReconcileOutcome",
     "RecordPaymentBody",
     "RecurringInvoiceBody",
-    "RecurringLinesBody",
-    "RecurringStateBody",
     "RecurringView",
     "ReminderOut",
     "RoleMapping",

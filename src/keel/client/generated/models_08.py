@@ -5,9 +5,25 @@ from __future__ import annotations
 from typing import NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AssumptionOut, Provenance, Scope
-from keel.client.generated.models_02 import BillLineIn
+from keel.client.generated.models_03 import InvoiceLineIn
 from keel.client.generated.models_04 import DroppedOut
 from keel.client.generated.models_05 import LateEvent
+
+
+class RecurringLinesBody(TypedDict):
+    """RecurringLinesBody"""
+
+    effective_from: str
+    lines: list[InvoiceLineIn]
+    tax_percent: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class RecurringStateBody(TypedDict):
+    """Pause from, resume from, or end on ``day``."""
+
+    day: str
+    on: NotRequired[str | None]
 
 
 class RefundCreditBody(TypedDict):
@@ -269,37 +285,9 @@ class SupplierCreditUse(TypedDict):
     reference: str
 
 
-class SupplierCreditNote(TypedDict):
-    """SupplierCreditNote"""
-
-    id: str
-    bill_id: str
-    supplier_id: str
-    reference: str
-    received_on: str
-    currency: str
-    rate: str
-    net: str
-    tax: str
-    total: str
-    to_credit: str
-    credit_left: str
-    reason: str
-    lines: list[SupplierCreditLine]
-    uses: list[SupplierCreditUse]
-    version: int
-
-
-class SupplierCreditNoteBody(TypedDict):
-    """SupplierCreditNoteBody"""
-
-    reference: str
-    lines: NotRequired[list[BillLineIn]]
-    reason: NotRequired[str]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "RecurringLinesBody",
+    "RecurringStateBody",
     "RefundCreditBody",
     "RefundSupplierCreditBody",
     "RegisterCustomerBody",
@@ -327,7 +315,5 @@ __all__ = [
     "SubmitClaimBody",
     "SupplierBody",
     "SupplierCreditLine",
-    "SupplierCreditNote",
-    "SupplierCreditNoteBody",
     "SupplierCreditUse",
 ]

@@ -5,11 +5,42 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
-from keel.client.generated.models_02 import BillAllocationOut, BillPaymentIn
+from keel.client.generated.models_02 import BillAllocationOut, BillLineIn, BillPaymentIn
 from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
 from keel.client.generated.models_04 import GroupTotal
 from keel.client.generated.models_05 import JobStatus
 from keel.client.generated.models_06 import OutboxStatus
+from keel.client.generated.models_08 import SupplierCreditLine, SupplierCreditUse
+
+
+class SupplierCreditNote(TypedDict):
+    """SupplierCreditNote"""
+
+    id: str
+    bill_id: str
+    supplier_id: str
+    reference: str
+    received_on: str
+    currency: str
+    rate: str
+    net: str
+    tax: str
+    total: str
+    to_credit: str
+    credit_left: str
+    reason: str
+    lines: list[SupplierCreditLine]
+    uses: list[SupplierCreditUse]
+    version: int
+
+
+class SupplierCreditNoteBody(TypedDict):
+    """SupplierCreditNoteBody"""
+
+    reference: str
+    lines: NotRequired[list[BillLineIn]]
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
 
 
 class SupplierPayment(TypedDict):
@@ -246,6 +277,8 @@ class WorkerStatus(TypedDict):
 
 
 __all__ = [
+    "SupplierCreditNote",
+    "SupplierCreditNoteBody",
     "SupplierPayment",
     "SupplierPaymentBody",
     "TaxLine",

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import cast
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import CreatedKey, CreateKeyBody
+from keel.client.generated.models_03 import CommandAccepted, CreatedKey, CreateKeyBody
 from keel.client.generated.models_05 import Key
 from keel.client.generated.models_06 import PageKey
 from keel.client.generated.models_08 import RevokeKeyBody

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import BankAccountBody, BankLine, BankRuleBody
-from keel.client.generated.models_02 import CloseBankAccountBody, CommandAccepted
-from keel.client.generated.models_03 import CsvMappingBody
+from keel.client.generated.models_02 import CloseBankAccountBody
+from keel.client.generated.models_03 import CommandAccepted, CsvMappingBody
 from keel.client.generated.models_05 import MatchBody
 from keel.client.generated.models_06 import PageBankAccount, PageBankLine
 from keel.client.generated.models_07 import ReconcileBody, ReconcileOutcome

@@ -7,7 +7,7 @@ from typing import cast
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import BankReconciliation
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.paths import segment
 
 

@@ -8,7 +8,8 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import ClosePeriodBody, CloseYearBody, CommandAccepted
+from keel.client.generated.models_02 import ClosePeriodBody, CloseYearBody
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_05 import InitBooksBody, JournalEntry, JournalEntryBody
 from keel.client.generated.models_06 import NumberingBody, PageJournalEntry
 from keel.client.generated.models_07 import ReasonBody

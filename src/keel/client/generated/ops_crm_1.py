@@ -7,8 +7,7 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import Contact, ContactBody, ConvertLeadBody
+from keel.client.generated.models_03 import CommandAccepted, Contact, ContactBody, ConvertLeadBody
 from keel.client.generated.models_05 import Lead, LeadBody
 from keel.client.generated.models_06 import NoteBody, OwnerBody, PageLead
 from keel.client.generated.models_07 import PipelineBody, ReasonBody

@@ -9,10 +9,16 @@ from uuid import UUID
 
 from keel.client.core import Core, precondition
 from keel.client.generated.models_01 import Activity
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import DealState
-from keel.client.generated.models_05 import Lead, MergeBody
-from keel.client.generated.models_06 import MoveDealBody, OpenDealBody, OutcomeBody, PageActivity, PageDealState
+from keel.client.generated.models_03 import CommandAccepted, DealState
+from keel.client.generated.models_05 import Lead
+from keel.client.generated.models_06 import (
+    MergeBody,
+    MoveDealBody,
+    OpenDealBody,
+    OutcomeBody,
+    PageActivity,
+    PageDealState,
+)
 from keel.client.generated.models_07 import ReasonBody
 from keel.client.generated.models_08 import ReopenBody
 from keel.client.generated.models_09 import UpdateDealBody

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import ActivityBody
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import FollowUpBody
 from keel.client.generated.models_06 import NoteBody
 from keel.client.generated.models_08 import RescheduleBody

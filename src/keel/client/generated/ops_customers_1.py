@@ -9,8 +9,8 @@ from uuid import UUID
 
 from keel.client.core import Core, precondition
 from keel.client.generated.models_01 import ApplyCreditBody
-from keel.client.generated.models_02 import BillingEmailBody, CommandAccepted
-from keel.client.generated.models_03 import Customer
+from keel.client.generated.models_02 import BillingEmailBody
+from keel.client.generated.models_03 import CommandAccepted, Customer
 from keel.client.generated.models_04 import ExpectedPaymentDelayBody
 from keel.client.generated.models_06 import PageCustomer
 from keel.client.generated.models_07 import PaymentTermsBody

@@ -6,8 +6,8 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
-from keel.client.generated.models_02 import BillingDetailsBody, CommandAccepted
-from keel.client.generated.models_03 import CompanyProfile, CompanyProfileBody
+from keel.client.generated.models_02 import BillingDetailsBody
+from keel.client.generated.models_03 import CommandAccepted, CompanyProfile, CompanyProfileBody
 from keel.client.paths import segment
 
 

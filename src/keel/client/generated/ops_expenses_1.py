@@ -7,9 +7,9 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
-from keel.client.generated.models_02 import Claim, CommandAccepted
-from keel.client.generated.models_03 import CostCenterBody, DateBody
-from keel.client.generated.models_04 import ExpensePolicyBody, ExpensePolicyOut
+from keel.client.generated.models_02 import Claim
+from keel.client.generated.models_03 import CommandAccepted, CostCenterBody
+from keel.client.generated.models_04 import DateBody, ExpensePolicyBody, ExpensePolicyOut
 from keel.client.generated.models_05 import ManagerBody
 from keel.client.generated.models_06 import PageClaim
 from keel.client.generated.models_07 import ReasonBody

@@ -9,15 +9,11 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import ApplySupplierCreditBody
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import FxRate, FxRateBody, FxRatesImportBody
 from keel.client.generated.models_06 import PageFxRate
-from keel.client.generated.models_08 import (
-    RefundSupplierCreditBody,
-    RevaluationBody,
-    SupplierCreditNote,
-    SupplierCreditNoteBody,
-)
+from keel.client.generated.models_08 import RefundSupplierCreditBody, RevaluationBody
+from keel.client.generated.models_09 import SupplierCreditNote, SupplierCreditNoteBody
 from keel.client.paths import segment
 
 

@@ -7,7 +7,7 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandsRan
+from keel.client.generated.models_03 import CommandsRan
 from keel.client.generated.models_04 import EventsImported
 from keel.client.generated.models_05 import ImportAccepted, ImportProgress, ImportRecord
 from keel.client.paths import segment

@@ -8,8 +8,7 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import CreditNote, CreditNoteBody
+from keel.client.generated.models_03 import CommandAccepted, CreditNote, CreditNoteBody
 from keel.client.generated.models_04 import DraftInvoiceBody
 from keel.client.generated.models_05 import Invoice, IssueInvoiceBody
 from keel.client.generated.models_06 import PageInvoice

@@ -8,7 +8,8 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import Bill, BillBody, CommandAccepted
+from keel.client.generated.models_02 import Bill, BillBody
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_06 import PageBill
 from keel.client.generated.models_07 import PageSupplier, ReasonBody, Supplier
 from keel.client.generated.models_08 import SupplierBody

@@ -8,7 +8,7 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_06 import PagePaymentSummary, PaymentSummary
 from keel.client.generated.models_07 import PaymentDetail, RecordPaymentBody
 from keel.client.generated.models_09 import UnallocateBody

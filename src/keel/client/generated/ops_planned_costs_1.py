@@ -7,7 +7,8 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
-from keel.client.generated.models_02 import CancelPlannedCostBody, CommandAccepted
+from keel.client.generated.models_02 import CancelPlannedCostBody
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import EndPlannedCostBody
 from keel.client.generated.models_06 import PagePlannedCost, PlannedCost
 from keel.client.generated.models_07 import PlanCostBody

@@ -9,11 +9,12 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import AllocationBody
-from keel.client.generated.models_02 import BillingRunBody, CommandAccepted
-from keel.client.generated.models_03 import ConfigureProjectBody, DateBody
-from keel.client.generated.models_04 import HireBody, TermsIn
-from keel.client.generated.models_06 import OutcomeBody, PagePerson, PageProject, Person, Project
-from keel.client.generated.models_07 import ProjectBody
+from keel.client.generated.models_02 import BillingRunBody
+from keel.client.generated.models_03 import CommandAccepted, ConfigureProjectBody
+from keel.client.generated.models_04 import DateBody
+from keel.client.generated.models_05 import HireBody, TermsIn
+from keel.client.generated.models_06 import OutcomeBody, PagePerson, Person
+from keel.client.generated.models_07 import PageProject, Project, ProjectBody
 from keel.client.paths import segment
 
 

@@ -8,14 +8,9 @@ from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_07 import (
-    PageRecurringView,
-    RecurringInvoiceBody,
-    RecurringLinesBody,
-    RecurringStateBody,
-    RecurringView,
-)
+from keel.client.generated.models_03 import CommandAccepted
+from keel.client.generated.models_07 import PageRecurringView, RecurringInvoiceBody, RecurringView
+from keel.client.generated.models_08 import RecurringLinesBody, RecurringStateBody
 from keel.client.paths import segment
 
 

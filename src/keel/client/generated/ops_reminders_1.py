@@ -9,8 +9,7 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import ApprovalWaitBody
-from keel.client.generated.models_02 import CommandAccepted
-from keel.client.generated.models_03 import CustomerDunningBody
+from keel.client.generated.models_03 import CommandAccepted, CustomerDunningBody
 from keel.client.generated.models_04 import DunningLevelsBody, DunningPolicyOut
 from keel.client.generated.models_07 import PageReminderOut, ReminderOut
 from keel.client.generated.models_08 import StaffAddressBody

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Literal, cast
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import AccountLedger, Ageing, AgeingItem, BalanceSheet
-from keel.client.generated.models_02 import CashFlowReport, CashForecast, ForecastItem
-from keel.client.generated.models_04 import ForecastVsActual
+from keel.client.generated.models_02 import CashFlowReport, CashForecast, CashForecastComparison, ForecastItem
 from keel.client.generated.models_07 import ProfitAndLoss, Receivables
 from keel.client.generated.models_08 import Restatement
 from keel.client.generated.models_09 import TaxSummary, TrialBalance
@@ -71,6 +70,7 @@ class Reports1Operations(Core):
         self,
         *,
         by: Literal["cost_center", "month"] | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
@@ -88,6 +88,7 @@ class Reports1Operations(Core):
                 "/v1/reports/profit-and-loss",
                 query={
                     "by": by,
+                    "scenario": scenario,
                     "min_position": min_position,
                     "from": from_,
                     "to": to,
@@ -289,6 +290,7 @@ class Reports1Operations(Core):
         by: Literal["week", "month"] | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
@@ -312,6 +314,7 @@ class Reports1Operations(Core):
                     "by": by,
                     "cursor": cursor,
                     "limit": limit,
+                    "scenario": scenario,
                     "min_position": min_position,
                     "from": from_,
                     "to": to,
@@ -328,6 +331,7 @@ class Reports1Operations(Core):
         as_of: date | str | None = None,
         by: Literal["week", "month"] | None = None,
         limit: int | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
@@ -341,6 +345,7 @@ class Reports1Operations(Core):
                 as_of=as_of,
                 by=by,
                 limit=limit,
+                scenario=scenario,
                 min_position=min_position,
                 from_=from_,
                 to=to,
@@ -351,38 +356,42 @@ class Reports1Operations(Core):
             )
         )
 
-    def forecast_vs_actual_report(
+    def cash_forecast_compared(
         self,
         *,
+        scenario: str | None = None,
+        compare: str | None = None,
         as_of: date | str | None = None,
         by: Literal["week", "month"] | None = None,
-        forecast_known_at: datetime | str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
         start: date | str | None = None,
         end: date | str | None = None,
-        known_at: str | None = None,
-    ) -> ForecastVsActual:
-        """GET /v1/reports/forecast-vs-actual: Forecast Vs Actual Report. What the cash forecast said at a past
-        moment against what went through the bank since, as known at ``known_at`` (a forecast made after it:
-        the forecast as known then).
+    ) -> CashForecastComparison:
+        """GET /v1/reports/cash-forecast/compare: Cash Forecast Compared. The cash forecast with a scenario
+        beside the same forecast of the books as known at the scenario's base (or with another scenario),
+        and their difference per period: what the scenario's assumptions change, exactly.
         """
         return cast(
-            "ForecastVsActual",
+            "CashForecastComparison",
             self._call(
                 "GET",
-                "/v1/reports/forecast-vs-actual",
+                "/v1/reports/cash-forecast/compare",
                 query={
+                    "scenario": scenario,
+                    "compare": compare,
                     "as_of": as_of,
                     "by": by,
-                    "forecast_known_at": forecast_known_at,
+                    "cursor": cursor,
+                    "limit": limit,
                     "min_position": min_position,
                     "from": from_,
                     "to": to,
                     "start": start,
                     "end": end,
-                    "known_at": known_at,
                 },
             ),
         )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, cast
 from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_02 import BudgetBurn
 from keel.client.generated.models_03 import ConversionReport, Customer360
-from keel.client.generated.models_04 import FollowUpsReport
+from keel.client.generated.models_04 import FollowUpsReport, ForecastVsActual
 from keel.client.generated.models_05 import Margins
 from keel.client.generated.models_07 import PipelineReport
 from keel.client.generated.models_09 import Utilisation, WinRateReport, WorkInProgress
@@ -19,11 +19,48 @@ from keel.client.paths import segment
 class Reports2Operations(Core):
     """Operations tagged 'reports' (part 2)."""
 
+    def forecast_vs_actual_report(
+        self,
+        *,
+        as_of: date | str | None = None,
+        by: Literal["week", "month"] | None = None,
+        forecast_known_at: datetime | str | None = None,
+        min_position: int | None = None,
+        from_: date | str | None = None,
+        to: date | str | None = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        known_at: str | None = None,
+    ) -> ForecastVsActual:
+        """GET /v1/reports/forecast-vs-actual: Forecast Vs Actual Report. What the cash forecast said at a past
+        moment against what went through the bank since, as known at ``known_at`` (a forecast made after it:
+        the forecast as known then).
+        """
+        return cast(
+            "ForecastVsActual",
+            self._call(
+                "GET",
+                "/v1/reports/forecast-vs-actual",
+                query={
+                    "as_of": as_of,
+                    "by": by,
+                    "forecast_known_at": forecast_known_at,
+                    "min_position": min_position,
+                    "from": from_,
+                    "to": to,
+                    "start": start,
+                    "end": end,
+                    "known_at": known_at,
+                },
+            ),
+        )
+
     def pipeline(
         self,
         *,
         as_of: date | str | None = None,
         by: Literal["stage", "owner"] | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         known_at: str | None = None,
     ) -> PipelineReport:
@@ -35,7 +72,13 @@ class Reports2Operations(Core):
             self._call(
                 "GET",
                 "/v1/reports/pipeline",
-                query={"as_of": as_of, "by": by, "min_position": min_position, "known_at": known_at},
+                query={
+                    "as_of": as_of,
+                    "by": by,
+                    "scenario": scenario,
+                    "min_position": min_position,
+                    "known_at": known_at,
+                },
             ),
         )
 
@@ -120,6 +163,7 @@ class Reports2Operations(Core):
         self,
         *,
         by: Literal["project", "customer", "cost_center", "month"] | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
@@ -137,6 +181,7 @@ class Reports2Operations(Core):
                 "/v1/reports/margins",
                 query={
                     "by": by,
+                    "scenario": scenario,
                     "min_position": min_position,
                     "from": from_,
                     "to": to,
@@ -166,6 +211,7 @@ class Reports2Operations(Core):
         self,
         *,
         as_of: date | str | None = None,
+        scenario: str | None = None,
         min_position: int | None = None,
         from_: date | str | None = None,
         to: date | str | None = None,
@@ -183,6 +229,7 @@ class Reports2Operations(Core):
                 "/v1/reports/utilisation",
                 query={
                     "as_of": as_of,
+                    "scenario": scenario,
                     "min_position": min_position,
                     "from": from_,
                     "to": to,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from keel.client.core import Core
-from keel.client.generated.models_02 import CommandAccepted
+from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_05 import ScheduleOut
 from keel.client.generated.models_08 import ScheduleBody
 from keel.client.generated.models_09 import WorkerStatus
