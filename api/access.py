@@ -65,6 +65,7 @@ WEB_PAGES = (
     "/approvals*",
     "/timesheet*",
     "/bank*",
+    "/scenarios*",
     "/admin*",
 )
 

@@ -43,7 +43,7 @@ def run(keel: Keel, build: Callable[[], Any], path: str = "/") -> Outcome:
     try:
         command = build()
     except ValidationError as exc:
-        errors = {_field_of(e["loc"]): _readable(e) for e in exc.errors()}
+        errors = {field_of(e["loc"]): readable(e) for e in exc.errors()}
         return Outcome(status=422, detail="; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
     except DomainError as exc:
         return _refused(exc, path)
@@ -72,10 +72,10 @@ def _refused(exc: DomainError, path: str) -> Outcome:
     return Outcome(status=status, detail=detail, errors={str(named): detail} if named else {})
 
 
-def _field_of(loc: tuple[Any, ...]) -> str:
+def field_of(loc: tuple[Any, ...]) -> str:
     """A schema error's location as the form names the field: ``lines.0.amount`` → ``lines.0.amount``."""
     return ".".join(str(part) for part in loc if part != "body") or "form"
 
 
-def _readable(error: Mapping[str, Any]) -> str:
+def readable(error: Mapping[str, Any]) -> str:
     return str(error.get("msg", "is not valid")).removeprefix("Value error, ")

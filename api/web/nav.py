@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/reports/", "Reports", READ_REPORTS),
     ("/approvals", "Approvals", WRITE_EXPENSES),
     ("/timesheet", "Timesheet", READ_WORK),
+    ("/scenarios", "Scenarios", READ_FINANCE),
     ("/bank", "Bank", READ_FINANCE),
     ("/audit", "Audit", READ_AUDIT),
     ("/admin", "Admin", ADMIN_KEYS),

@@ -29,6 +29,7 @@ from api.web import (
     login,
     pipeline,
     reports,
+    scenarios,
     timesheet,
 )
 from api.web.nav import NAV
@@ -49,6 +50,7 @@ ROUTERS = (
     invoice_actions.router,
     bills.router,
     audit.router,
+    scenarios.router,
 )
 
 
