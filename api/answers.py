@@ -184,17 +184,17 @@ def answer(keel: Keel, name: str, params: Params, knowledge: Knowledge | None = 
     from api.scenarios import scenarios
     from projections.queries import QUERIES, ask
 
-    views = keel.reads
+    versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
     scenario = params.filter("scenario")
     if scenario is not None:  # its branch, as known at its base (api.scenarios)
         if knowledge is not None:
             raise InvalidValue("known_at: a scenario answers as known at its base; rebase it to move that")
-        found, views = scenarios(keel).views(scenario)
-        knowledge = Knowledge(found.base_recorded_at, found.base_position)
+        with scenarios(keel).lease(scenario) as (found, views):
+            params = replace(params, known_at=found.base_recorded_at, position=found.base_position)
+            return ask(QUERIES[name], views, _Books(keel), params, keel.app.today(), versions)
     if knowledge is not None:
         params = replace(params, known_at=knowledge.moment, position=knowledge.position)
-    versions = {name: p.schema_version for name, p in keel.engine.projections.items()}
-    return ask(QUERIES[name], views, _Books(keel), params, keel.app.today(), versions)
+    return ask(QUERIES[name], keel.reads, _Books(keel), params, keel.app.today(), versions)
 
 
 def document(found: Answer[Any]) -> dict[str, Any]:

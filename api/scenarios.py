@@ -3,23 +3,28 @@ commands would record (``commands.scenarios``), the read side keeps the definiti
 those events into a branch of the read models (``projections.scenarios``). HTTP, the CLI and the
 web app call these, and ask their reports on ``views`` through the one query path.
 
-Every change to a scenario (made, an assumption added, rebased) builds its branch on the head of
-the log, which becomes its base; its answers are the books as known at the base plus its
-assumptions, the same every time until it changes. A branch lost since (a read model rebuilt
-with a new version, the files removed) is built again on the head: a rebase, said so.
+Every change to a scenario (made, rebased, an assumption added while the books have moved on or
+touching a read model its branch did not copy) builds its branch on the head of the log, which
+becomes its base; assumptions added while nothing happened since the base are folded into the
+branch as it stands. Its answers are the books as known at the base plus its assumptions, the
+same every time until it changes. Changes are serialised across processes (``branch.locked``);
+a question never builds: a branch lost since (a read model rebuilt with a new version) is a 409
+asking for a rebase. A branch is closed only once the questions that hold it are answered.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-from commands.scenarios import hypothetical_events, state_of
-from ledger.errors import DomainError, InvalidValue
+from commands.scenarios import AssumptionRefused, hypothetical_events, state_of
+from ledger.errors import InvalidTransition, InvalidValue
 from ledger.scenarios import MAX_ASSUMPTIONS, Assumption, check_scenario_name
 from projections.catalog import default_projections
 from projections.engine.db import ViewDatabase
@@ -44,6 +49,17 @@ class Dropped:
     detail: str
 
 
+@dataclass
+class _Open:
+    """A branch open in this process: for which revision, and how many questions hold it."""
+
+    revision: int
+    views: ViewDatabase
+    users: int = 0
+    retired: bool = False  # superseded: closed once its last question is answered
+    used: float = field(default_factory=time.monotonic)
+
+
 @dataclass(frozen=True)
 class Changed:
     scenario: Scenario
@@ -53,11 +69,15 @@ class Changed:
 
 def scenarios(keel: Keel) -> Scenarios:
     """The scenarios of this Keel (made on first use, closed with it)."""
-    found = keel.kept.get("scenarios")
-    if not isinstance(found, Scenarios):
-        found = keel.kept["scenarios"] = Scenarios(keel)
-        keel.closers.append(found.close)
-    return found
+    with _MADE:
+        found = keel.kept.get("scenarios")
+        if not isinstance(found, Scenarios):
+            found = keel.kept["scenarios"] = Scenarios(keel)
+            keel.closers.append(found.close)
+        return found
+
+
+_MADE = threading.Lock()
 
 
 class Scenarios:
@@ -65,9 +85,8 @@ class Scenarios:
 
     def __init__(self, keel: Keel) -> None:
         self.keel = keel
-        self._lock = threading.Lock()  # one change or build at a time in this process
-        self._open: dict[UUID, tuple[int, ViewDatabase]] = {}  # id -> (revision, branch)
-        self._used: dict[UUID, float] = {}  # id -> when last asked (monotonic)
+        self._lock = threading.RLock()  # one change or build at a time in this process
+        self._open: dict[UUID, _Open] = {}
 
     # -- reading ---------------------------------------------------------------------
 
@@ -81,39 +100,48 @@ class Scenarios:
         """Its id, revision and base, without its assumptions (one row)."""
         return store.stamp(self.keel.views, name)
 
-    def views(self, name: str) -> tuple[Scenario, ViewDatabase]:
-        """The scenario (its assumptions left out) and its branch's read models, built first if it
-        has none for its revision."""
+    @contextmanager
+    def lease(self, name: str) -> Iterator[tuple[Scenario, ViewDatabase]]:
+        """The scenario (its assumptions left out) and its branch's read models, held open while
+        the block asks them; 409 if its branch is not built for it (rebase it)."""
         s = self.stamp(name)
-        opened = self._open.get(s.id)
-        if opened is not None and opened[0] == s.revision:
-            self._used[s.id] = time.monotonic()
-            return s, opened[1]
         with self._lock:
-            s = self.get(name)
-            views = self._built_for(s)
-            if views is None:
-                changed = self._rebuild(s, s.assumptions)
-                s, views = replace(changed.scenario, assumptions=()), self._open[s.id][1]
-            self._keep(s, views)
-            return s, views
+            entry = self._open.get(s.id)
+            if entry is None or entry.revision != s.revision:
+                views = self._built_for(s)
+                if views is None:
+                    raise InvalidTransition(
+                        f"scenario {name}: its branch is not built for it (the read models changed since):"
+                        f" rebase it (keel scenarios rebase {name})"
+                    )
+                entry = self._keep(s, views)
+            entry.users += 1
+            entry.used = time.monotonic()
+        try:
+            yield s, entry.views
+        finally:
+            with self._lock:
+                entry.users -= 1
+                if entry.retired and not entry.users:
+                    entry.views.close()
 
     # -- changing --------------------------------------------------------------------
 
     def create(self, name: str, on: date | None, actor: str) -> Changed:
         check_scenario_name(name)
-        with self._lock:
-            made = Scenario(uuid4(), name, on or self.keel.app.today(), 0, EARLIEST, 0, datetime.now(UTC), actor, ())
-            store.create(self.keel.views, made)
-            try:
+        made = Scenario(uuid4(), name, on or self.keel.app.today(), 0, EARLIEST, 0, "", datetime.now(UTC), actor, ())
+        store.create(self.keel.views, made)
+        try:
+            with self._lock, branch.locked(self.keel.views, made.id):
                 return self._rebuild(made, ())
-            except BaseException:
-                store.drop(self.keel.views, made)
-                raise
+        except BaseException:
+            store.drop(self.keel.views, made)
+            raise
 
     def add(self, name: str, assumptions: list[Assumption]) -> Changed:
         """Add assumptions at the end; refused (nothing saved) if the books would refuse any."""
-        with self._lock:
+        found = self.stamp(name)
+        with self._lock, branch.locked(self.keel.views, found.id):
             s = self.get(name)
             if len(s.assumptions) + len(assumptions) > MAX_ASSUMPTIONS:
                 raise InvalidValue(f"assumptions: a scenario holds at most {MAX_ASSUMPTIONS}")
@@ -122,38 +150,41 @@ class Scenarios:
     def rebase(self, name: str) -> Changed:
         """Build the branch on the head; assumptions that became real or that the books now
         contradict are taken out, and listed."""
-        with self._lock:
+        found = self.stamp(name)
+        with self._lock, branch.locked(self.keel.views, found.id):
             s = self.get(name)
-            kept: list[Assumption] = []
+            kept: list[tuple[int, Assumption]] = []
             dropped: list[Dropped] = []
             for number, a in enumerate(s.assumptions, 1):
                 state = state_of(self.keel.app, a)
                 if state is not None and (state == "lost") == (a.kind == "lose_deal"):
                     dropped.append(Dropped(number, a, "became real", f"the deal was {state}"))
-                    continue
+                else:
+                    kept.append((number, a))
+            while True:  # one dry run, and one more for each refused (not one per assumption)
                 try:
-                    hypothetical_events(self.keel.app, s.id, s.name, s.decided_on, [*kept, a])
-                except DomainError as error:
-                    dropped.append(Dropped(number, a, "contradicts the books", str(error)))
-                    continue
-                kept.append(a)
-            changed = self._rebuild(s, tuple(kept))
-            return replace(changed, dropped=tuple(dropped))
+                    hypothetical_events(self.keel.app, s.id, s.name, s.decided_on, [a for _, a in kept])
+                    break
+                except AssumptionRefused as refused:
+                    number, a = kept.pop(refused.number - 1)
+                    dropped.append(Dropped(number, a, "contradicts the books", str(refused)))
+            changed = self._rebuild(s, tuple(a for _, a in kept))
+            return replace(changed, dropped=tuple(sorted(dropped, key=lambda d: d.number)))
 
     def drop(self, name: str) -> Scenario:
-        with self._lock:
+        found = self.stamp(name)
+        with self._lock, branch.locked(self.keel.views, found.id):
             s = self.get(name)
-            opened = self._open.pop(s.id, None)
-            if opened is not None:
-                opened[1].close()
+            self._retire(s.id)
             branch.drop(self.keel.views, s.id)
             store.drop(self.keel.views, s)
             return s
 
     def close(self) -> None:
-        for _, views in self._open.values():
-            views.close()
-        self._open.clear()
+        with self._lock:
+            for entry in self._open.values():
+                entry.views.close()
+            self._open.clear()
 
     # -- building --------------------------------------------------------------------
 
@@ -162,23 +193,29 @@ class Scenarios:
         self._reach_head()
         found = hypothetical_events(self.keel.app, s.id, s.name, s.decided_on, assumptions)
         projections = default_projections(self.keel.functional_currency)
-        after = replace(s, revision=s.revision + 1, assumptions=assumptions)
-        opened = self._open.pop(s.id, None)
-        if opened is not None:
-            opened[1].close()
+        after = replace(s, revision=s.revision + 1, assumptions=assumptions, build=uuid4().hex[:12])
         events = [e for h in found for e in h.events]
-        mark = self._mark(after)
-        views, built = branch.build(self.keel.views, s.id, projections, events, self._moment, mark)
+        real = self.keel.views
+        views, built = branch.build(real, s.id, after.build, projections, events, self._moment, self._mark(after))
         after = replace(after, base_position=built.base, base_recorded_at=self._moment(built.base))
-        store.replace(self.keel.views, s, after)
+        try:
+            store.replace(real, s, after)
+        except BaseException:
+            views.close()
+            raise
+        self._retire(s.id)
         self._keep(after, views)
+        branch.drop(real, s.id, keep=after.build)  # SQLite: the builds before it
         return Changed(after, built)
 
     def _extended(self, s: Scenario, assumptions: list[Assumption]) -> Changed | None:
-        """The new assumptions folded into the branch as it stands, at its base (the books may
-        have moved on: they are decided on the books as they stand now, after the ones before);
-        None when the branch is not built for ``s`` or they touch a read model it did not copy."""
-        views = self._built_for(s)
+        """The new assumptions folded into the branch as it stands, if nothing happened in the
+        books since its base (they are decided on the books as they stand); None when the books
+        moved on, the branch is not built for ``s`` or they touch a read model it did not copy."""
+        if self.keel.app.head_position() != s.base_position:
+            return None
+        entry = self._open.get(s.id)
+        views = entry.views if entry is not None and entry.revision == s.revision else self._built_for(s)
         if views is None:
             return None
         every = (*s.assumptions, *assumptions)
@@ -190,18 +227,21 @@ class Scenarios:
         if built is None:
             return None
         store.replace(self.keel.views, s, after)
-        self._keep(after, views)
+        entry = self._open.get(s.id)
+        if entry is not None and entry.views is views:
+            entry.revision = after.revision
+        else:
+            self._keep(after, views)
         return Changed(after, built)
 
     def _built_for(self, s: Scenario) -> ViewDatabase | None:
-        """The branch, if it is built for ``s`` (its revision, base and read models' versions)."""
-        opened = self._open.get(s.id)
-        views = opened[1] if opened is not None else branch.open_branch(self.keel.views, s.id)
+        """The branch opened afresh, if it is built for ``s`` (its revision, base and read models'
+        versions); else None."""
+        views = branch.open_branch(self.keel.views, s.id, s.build)
         mark = branch.mark_of(views) or {}
         if {k: mark.get(k) for k in ("revision", "versions", "base")} == {**self._mark(s), "base": s.base_position}:
             return views
-        if opened is None:
-            views.close()
+        views.close()
         return None
 
     def _mark(self, s: Scenario) -> dict[str, object]:
@@ -210,16 +250,24 @@ class Scenarios:
         versions = {name: p.schema_version for name, p in self.keel.engine.projections.items()}
         return {"revision": s.revision, "versions": versions}
 
-    def _keep(self, s: Scenario, views: ViewDatabase) -> None:
-        """Keep the branch open for the next question. Beyond ``OPEN_BRANCHES`` the others asked
-        nothing for a minute are closed (each holds database connections; one asked within the
-        minute may be answering now)."""
-        self._open[s.id] = (s.revision, views)
-        self._used[s.id] = time.monotonic()
-        idle = [i for i in self._open if i != s.id and time.monotonic() - self._used.get(i, 0.0) > IDLE_SECONDS]
+    def _keep(self, s: Scenario, views: ViewDatabase) -> _Open:
+        """Keep the branch open for the next question. Beyond ``OPEN_BRANCHES`` the others no
+        question holds and none asked for a minute are closed (each holds connections)."""
+        self._retire(s.id)
+        entry = self._open[s.id] = _Open(s.revision, views)
+        now = time.monotonic()
+        idle = [i for i, e in self._open.items() if i != s.id and not e.users and now - e.used > IDLE_SECONDS]
         for gone in idle[: max(0, len(self._open) - OPEN_BRANCHES)]:
-            self._open.pop(gone)[1].close()
-            self._used.pop(gone, None)
+            self._retire(gone)
+        return entry
+
+    def _retire(self, scenario_id: UUID) -> None:
+        """Close the open branch, or once the questions holding it are answered."""
+        entry = self._open.pop(scenario_id, None)
+        if entry is not None:
+            entry.retired = True
+            if not entry.users:
+                entry.views.close()
 
     def _reach_head(self) -> None:
         """Every read model at the head of the log: the copies are taken from there."""

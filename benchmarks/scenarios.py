@@ -98,7 +98,8 @@ def main() -> None:
             f"{built.events:,} hypothetical events",
             f"made and built in {seconds:.1f} s (branch {built.seconds:.1f} s: {', '.join(built.branched)})",
         )
-        s, views = book.views(NAME)
+        lease = book.lease(NAME)
+        s, views = lease.__enter__()
         fc, moment = keel.functional_currency, s.base_recorded_at
         days = [DECIDED + timedelta(days=rng.randrange(60)) for _ in range(args.samples + 3)]
         settle_heap()
@@ -122,6 +123,7 @@ def main() -> None:
                 _rows(table, backend, "http", ms)
             finally:
                 server.stop()
+        lease.__exit__(None, None, None)
         book.drop(NAME)
     Console().print(table)
 

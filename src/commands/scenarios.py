@@ -108,6 +108,14 @@ def _deal(app: KeelApplication, deal_id: UUID) -> Deal:
         return uow.load(Deal, deal_id, label="deal")
 
 
-def _named(number: int, a: Assumption, error: DomainError) -> InvalidValue:
+class AssumptionRefused(InvalidValue):
+    """The books would refuse assumption ``number`` (from 1), after those before it."""
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+
+
+def _named(number: int, a: Assumption, error: DomainError) -> AssumptionRefused:
     kind = "not found" if isinstance(error, NotFound) else "refused"
-    return InvalidValue(f"assumption {number} ({a.kind}): {kind}: {error}")
+    return AssumptionRefused(f"assumption {number} ({a.kind}): {kind}: {error}", number)

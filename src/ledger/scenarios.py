@@ -36,6 +36,8 @@ def check_scenario_name(name: str) -> str:
     """A scenario's name: lowercase letters, digits and dashes, at most 63 (it appears in URLs)."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidValue(f"name: a scenario's name is 1-63 lowercase letters, digits and dashes, got {name[:70]!r}")
+    if name == "base":
+        raise InvalidValue("name: base is the books themselves (compare=base); choose another name")
     return name
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -192,22 +193,70 @@ def test_winning_a_lost_deal_and_other_misuse_are_refused(demo: tuple[Keel, Test
     assert code != 0 and "give one of" in said, said
 
 
-def test_more_of_the_same_kind_is_folded_at_the_base_and_a_new_kind_builds_again_on_the_head(
+def test_more_of_the_same_kind_is_folded_at_the_base_and_otherwise_it_builds_again_on_the_head(
     demo: tuple[Keel, TestClient],
 ) -> None:
     keel, client = demo
     assert client.post("/v1/scenarios", json={"name": "grow", "on": "2026-10-15"}).status_code == 201
     first = client.post("/v1/scenarios/grow/assumptions", json={"assumptions": [HIRE]}).json()
     base = first["scenario"]["base_position"]
+    second = client.post("/v1/scenarios/grow/assumptions", json={"assumptions": [HIRE]}).json()
+    assert second["scenario"]["base_position"] == base and second["events"] == 2  # folded in: nothing moved
     moved = client.post("/v1/planned-costs", json={"name": "Rent", "amount": "100.00", "start": "2026-11-01"})
     assert moved.status_code == 201  # the books move on
-    second = client.post("/v1/scenarios/grow/assumptions", json={"assumptions": [HIRE]}).json()
-    assert second["scenario"]["base_position"] == base and second["events"] == 2  # folded at the base
     compared = client.get("/v1/reports/cash-forecast/compare", params={**FORECAST, "scenario": "grow"}).json()
-    assert {d["net"] for d in compared["difference"]} == {"-10000.00"}  # both hires; the rent is not the scenario's
+    assert {d["net"] for d in compared["difference"]} == {"-10000.00"}  # both hires; the rent is the books'
     orbit = orbit_deal(client)
     third = client.post(
         "/v1/scenarios/grow/assumptions", json={"assumptions": [{"kind": "lose_deal", "deal_id": orbit}]}
     )
     assert third.json()["scenario"]["base_position"] == keel.app.head_position() > base  # built again on the head
-    assert sorted(third.json()["branched"]) == ["crm", "planned_costs"]
+    assert sorted(third.json()["branched"]) == ["crm", "planned_costs"] and third.json()["events"] == 3
+
+
+def real_tables(keel: Keel) -> dict[str, str]:
+    """Every row of the real read models a scenario's branch copies, as a digest per table (not the
+    reports: the report cache would answer them the same whatever the tables held)."""
+    import hashlib
+
+    from projections.catalog import default_projections
+
+    digests = {}
+    with keel.views.read() as cur:
+        for projection in default_projections(keel.functional_currency):
+            if projection.name in ("crm", "planned_costs", "expected_delays"):
+                for table in projection.tables:
+                    cur.execute(f"SELECT * FROM {table}")
+                    rows = sorted(repr(tuple(row)) for row in cur.fetchall())
+                    digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return digests
+
+
+def test_questions_at_once_a_lost_branch_and_the_real_tables(demo: tuple[Keel, TestClient]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from projections.scenarios import branch
+
+    keel, client = demo
+    before = real_tables(keel)
+    assert client.post("/v1/scenarios", json={"name": "busy", "on": "2026-10-15"}).status_code == 201
+    every = [HIRE, {"kind": "lose_deal", "deal_id": orbit_deal(client)}]
+    assert client.post("/v1/scenarios/busy/assumptions", json={"assumptions": every}).status_code == 200
+    assert real_tables(keel) == before  # nothing folded into the real read models
+
+    def ask(_: int) -> int:
+        asked = {**FORECAST, "scenario": "busy", "limit": 100}
+        return client.get("/v1/reports/cash-forecast", params=asked).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(ask, range(8))) == [200] * 8  # four questions at once on one branch
+
+    found = client.get("/v1/scenarios/busy").json()
+    keel.kept.clear()  # a new process's view: nothing open
+    branch.drop(keel.views, UUID(found["id"]))  # the branch lost (as by a read model's new version)
+    lost = client.get("/v1/reports/cash-forecast", params={**FORECAST, "scenario": "busy"})
+    assert lost.status_code == 409 and "rebase" in lost.text  # never answered from the books instead
+    assert client.post("/v1/scenarios/busy/rebase").status_code == 200
+    assert client.get("/v1/reports/cash-forecast", params={**FORECAST, "scenario": "busy"}).status_code == 200
+    assert client.delete("/v1/scenarios/busy").status_code == 204
+    assert real_tables(keel) == before

@@ -156,6 +156,7 @@ def grant_app_role(owner_url: str, role: str, password: str) -> None:
         ident = sql.Identifier(role)
         for statement in (
             "GRANT CONNECT ON DATABASE {db} TO {role}",
+            "GRANT CREATE ON DATABASE {db} TO {role}",  # what-if scenarios' branches: a schema each (ADR 0066)
             "GRANT USAGE, CREATE ON SCHEMA public TO {role}",
             "REVOKE ALL ON keel_events, keel_log, keel_snapshots FROM {role}",
             "GRANT SELECT, INSERT, UPDATE ON keel_events TO {role}",

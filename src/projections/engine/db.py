@@ -13,35 +13,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from projections.engine.rounding import half_even
 from projections.engine.sql import Cursor, Dialect, Row
-
-
-def _iso_timestamp(value: datetime) -> str:
-    # A fixed-width UTC form, so SQLite's text comparison orders timestamps correctly.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    utc = value.astimezone(UTC)
-    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S.%f}+00:00"
-
-
-def _sqlite_value(value: Any) -> Any:
-    # Converted here rather than by global sqlite3 adapters, which would change how every
-    # other SQLite user in the process (the event store among them) stores dates.
-    if isinstance(value, datetime):
-        return _iso_timestamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+from projections.engine.sqlite_values import folded_lower, sqlite_value
 
 
 class _Rows:
@@ -68,16 +46,16 @@ class _SQLiteCursor(_Rows):
         return sql.replace("%s", "?").replace(" FOR UPDATE", "")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._cursor.execute(self._sql(sql), tuple(map(_sqlite_value, params)))
+        self._cursor.execute(self._sql(sql), tuple(map(sqlite_value, params)))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(self._sql(sql), [tuple(map(_sqlite_value, r)) for r in rows])
+        self._cursor.executemany(self._sql(sql), [tuple(map(sqlite_value, r)) for r in rows])
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(columns))
         self._cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            [tuple(map(_sqlite_value, r)) for r in rows],
+            [tuple(map(sqlite_value, r)) for r in rows],
         )
 
 
@@ -176,7 +154,7 @@ class ViewDatabase:
             conn.execute("PRAGMA synchronous=NORMAL")
             # SQLite's lower() folds ASCII only, so "ärzte" would not find "Ärzte Praxis"; Python's
             # folds every script, as PostgreSQL's does. (No index is built on lower().)
-            conn.create_function("lower", 1, _lower, deterministic=True)
+            conn.create_function("lower", 1, folded_lower, deterministic=True)
             conn.create_function("keel_half_even", 3, half_even, deterministic=True)
             if self.attach is not None:
                 conn.execute("ATTACH DATABASE ? AS real", (self.attach,))
@@ -194,7 +172,8 @@ class ViewDatabase:
         whole transaction."""
         if self.dialect == "sqlite":
             conn = self._sqlite()
-            conn.execute("BEGIN IMMEDIATE")
+            # A branch writes only its own file: a deferred transaction locks no attached one.
+            conn.execute("BEGIN" if self.attach else "BEGIN IMMEDIATE")
             try:
                 yield _SQLiteCursor(conn.cursor())
                 conn.execute("COMMIT")
@@ -378,6 +357,22 @@ class ViewDatabase:
             found.append((name, str(row[0])))
             cur.execute(f"DROP INDEX {name}")
         return found
+
+    @contextmanager
+    def advisory_lock(self, key: int) -> Iterator[None]:
+        """Hold PostgreSQL's advisory lock ``key`` for the block, on a connection of its own outside
+        any transaction (a session's lock: it holds nothing else up)."""
+        with self._pool.connection() as conn:
+            conn.commit()
+            conn.autocommit = True
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                try:
+                    yield
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            finally:
+                conn.autocommit = False
 
     def lock_schema(self, cur: Cursor, shared: bool = False) -> None:
         """Serialise schema changes between processes (SQLite's write lock already does);

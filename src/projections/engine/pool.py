@@ -56,9 +56,10 @@ def view_pool(url: str, schemas: Sequence[str] = ()) -> ViewPool:
         + (f" -c search_path={','.join([*schemas, 'public'])}" if schemas else ""),
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
     }
-    # A scenario's branch (``schemas``) is asked now and then: two connections at most, none kept
-    # once idle for a minute, one worker thread (a process may hold many branches).
-    branch = {"min_size": 0, "max_size": 2, "num_workers": 1, "max_idle": 60.0} if schemas else {}
+    # A scenario's branch (``schemas``) is asked now and then: none kept once idle for a minute, one
+    # worker thread (a process may hold many branches); enough for two questions at once, each of
+    # which may gather its reads on four connections (``ViewDatabase.gather``).
+    branch = {"min_size": 0, "max_size": 8, "num_workers": 1, "max_idle": 60.0} if schemas else {}
     sizes: dict[str, Any] = {"min_size": 1, "max_size": 8, **branch}
     return ViewPool(
         url,

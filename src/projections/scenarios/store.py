@@ -25,7 +25,8 @@ def setup(db: ViewDatabase) -> None:
         cur.execute(
             "CREATE TABLE IF NOT EXISTS keel_scenarios (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
             " decided_on DATE NOT NULL, base_position BIGINT NOT NULL, base_recorded_at TIMESTAMPTZ NOT NULL,"
-            " revision INTEGER NOT NULL, created_at TIMESTAMPTZ NOT NULL, created_by TEXT NOT NULL)"
+            " revision INTEGER NOT NULL, build TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,"
+            " created_by TEXT NOT NULL)"
         )
         cur.execute(
             "CREATE TABLE IF NOT EXISTS keel_scenario_assumptions (scenario_id TEXT NOT NULL,"
@@ -41,12 +42,13 @@ class Scenario:
     base_position: int  # the log position its branch was built on
     base_recorded_at: datetime  # when that position was recorded: its answers are as known then
     revision: int
+    build: str  # its branch's build (SQLite: in the file's name)
     created_at: datetime
     created_by: str
     assumptions: tuple[Assumption, ...]
 
 
-_COLUMNS = "id, name, decided_on, base_position, base_recorded_at, revision, created_at, created_by"
+_COLUMNS = "id, name, decided_on, base_position, base_recorded_at, revision, build, created_at, created_by"
 
 
 def scenarios(db: ViewDatabase) -> list[Scenario]:
@@ -80,7 +82,7 @@ def stamp(db: ViewDatabase, name: str) -> Scenario:
 
 
 def _scenario(cur: Cursor | None, row: Sequence[object]) -> Scenario:
-    sid, name, on, position, recorded, revision, created, by = row
+    sid, name, on, position, recorded, revision, build, created, by = row
     assumptions: tuple[Assumption, ...] = ()
     if cur is not None:
         cur.execute("SELECT body FROM keel_scenario_assumptions WHERE scenario_id = %s ORDER BY number", (str(sid),))
@@ -89,29 +91,36 @@ def _scenario(cur: Cursor | None, row: Sequence[object]) -> Scenario:
     day = as_date(on)
     assert at is not None and made is not None and day is not None
     return Scenario(
-        UUID(str(sid)), str(name), day, int(str(position)), at, int(str(revision)), made, str(by), assumptions
+        UUID(str(sid)),
+        str(name),
+        day,
+        int(str(position)),
+        at,
+        int(str(revision)),
+        str(build),
+        made,
+        str(by),
+        assumptions,
     )
 
 
 def create(db: ViewDatabase, s: Scenario) -> None:
-    with db.transaction() as cur:
-        cur.execute("SELECT 1 FROM keel_scenarios WHERE name = %s", (s.name,))
-        if cur.fetchone() is not None:
-            raise AlreadyExists(f"name: a scenario {s.name} exists already")
-        cur.execute(
-            f"INSERT INTO keel_scenarios ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                str(s.id),
-                s.name,
-                s.decided_on,
-                s.base_position,
-                s.base_recorded_at,
-                s.revision,
-                s.created_at,
-                s.created_by,
-            ),
-        )
-        _write_assumptions(cur, s.id, s.assumptions, 1)
+    taken = AlreadyExists(f"name: a scenario {s.name} exists already")
+    try:
+        with db.transaction() as cur:
+            cur.execute("SELECT 1 FROM keel_scenarios WHERE name = %s", (s.name,))
+            if cur.fetchone() is not None:
+                raise taken
+            values = (str(s.id), s.name, s.decided_on, s.base_position, s.base_recorded_at, s.revision, s.build)
+            cur.execute(
+                f"INSERT INTO keel_scenarios ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (*values, s.created_at, s.created_by),
+            )
+            _write_assumptions(cur, s.id, s.assumptions, 1)
+    except Exception as exc:  # the name's unique index: another process made it meanwhile
+        if type(exc).__name__ in ("IntegrityError", "UniqueViolation"):
+            raise taken from None
+        raise
 
 
 def replace(db: ViewDatabase, before: Scenario, after: Scenario) -> None:
@@ -125,8 +134,9 @@ def replace(db: ViewDatabase, before: Scenario, after: Scenario) -> None:
             now = int(str(row[0])) if row else 0
             raise VersionConflict(f"scenario {before.name} was changed meanwhile; ask again", current_version=now)
         cur.execute(
-            "UPDATE keel_scenarios SET base_position = %s, base_recorded_at = %s, revision = %s WHERE id = %s",
-            (after.base_position, after.base_recorded_at, after.revision, str(before.id)),
+            "UPDATE keel_scenarios SET base_position = %s, base_recorded_at = %s, revision = %s, build = %s"
+            " WHERE id = %s",
+            (after.base_position, after.base_recorded_at, after.revision, after.build, str(before.id)),
         )
         cur.execute("DELETE FROM keel_scenario_assumptions WHERE scenario_id = %s", (str(before.id),))
         _write_assumptions(cur, before.id, after.assumptions, 1)
