@@ -142,3 +142,15 @@ def served_over_http(keel: Keel) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+def cli_run(keel: Keel, *args: str) -> tuple[int, str]:
+    """``keel ARGS`` on this Keel's store, in this process: its exit code and what it printed."""
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    settings = keel.settings
+    env = {"KEEL_DATA_DIR": str(settings.data_dir), "KEEL_DATABASE_URL": settings.database_url or ""}
+    result = CliRunner().invoke(cli, list(args), env={k: v for k, v in env.items() if v})
+    return result.exit_code, result.output

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
+from support import cli_run
 
-from api.cli import app as cli
 from api.demo import load_demo
 from api.http import create_app
 from api.system import Keel
@@ -24,7 +23,6 @@ from projections.finance.reports import trial_balance
 AS_OF, END = date(2026, 10, 31), date(2027, 2, 28)
 TOMORROW = AS_OF + timedelta(days=1)
 ON = "2026-10-15"
-RUNNER = CliRunner()
 
 
 @pytest.fixture
@@ -33,13 +31,6 @@ def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
     keel.engine.catch_up()
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         yield keel, client
-
-
-def cli_run(keel: Keel, *args: str) -> tuple[int, str]:
-    settings = keel.settings
-    env = {"KEEL_DATA_DIR": str(settings.data_dir), "KEEL_DATABASE_URL": settings.database_url or ""}
-    result = RUNNER.invoke(cli, list(args), env={k: v for k, v in env.items() if v})
-    return result.exit_code, result.output
 
 
 def asked(keel: Keel, known_at: datetime | None = None) -> Forecast:

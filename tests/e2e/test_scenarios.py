@@ -11,15 +11,13 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
+from support import cli_run
 
-from api.cli import app as cli
 from api.demo import load_demo
 from api.http import create_app
 from api.system import Keel
 from commands.audit import chain_head, verify
 
-RUNNER = CliRunner()
 FORECAST = {"as_of": "2026-10-31", "to": "2027-03-31", "by": "month", "limit": 0}
 HIRE = {"kind": "hire", "name": "Designer", "monthly_cost": "5000.00", "from": "2026-11-01"}
 
@@ -30,13 +28,6 @@ def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
     keel.engine.catch_up()
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         yield keel, client
-
-
-def cli_run(keel: Keel, *args: str) -> tuple[int, str]:
-    settings = keel.settings
-    env = {"KEEL_DATA_DIR": str(settings.data_dir), "KEEL_DATABASE_URL": settings.database_url or ""}
-    result = RUNNER.invoke(cli, list(args), env={k: v for k, v in env.items() if v})
-    return result.exit_code, result.output
 
 
 def orbit_deal(client: TestClient) -> str:

@@ -60,25 +60,23 @@ def scenarios(db: ViewDatabase) -> list[Scenario]:
 
 
 def scenario(db: ViewDatabase, name: str) -> Scenario:
+    return _named(db, name, with_assumptions=True)
+
+
+def stamp(db: ViewDatabase, name: str) -> Scenario:
+    """The scenario without its assumptions (``assumptions`` empty): what a question asked of it
+    needs — its id, revision and base — in one row."""
+    return _named(db, name, with_assumptions=False)
+
+
+def _named(db: ViewDatabase, name: str, with_assumptions: bool) -> Scenario:
     check_scenario_name(name)
     with db.read() as cur:
         cur.execute(f"SELECT {_COLUMNS} FROM keel_scenarios WHERE name = %s", (name,))
         row = cur.fetchone()
         if row is None:
             raise NotFound(f"scenario {name} not found (keel scenarios list shows them)")
-        return _scenario(cur, row)
-
-
-def stamp(db: ViewDatabase, name: str) -> Scenario:
-    """The scenario without its assumptions (``assumptions`` empty): what a question asked of it
-    needs — its id, revision and base — in one row."""
-    check_scenario_name(name)
-    with db.read() as cur:
-        cur.execute(f"SELECT {_COLUMNS} FROM keel_scenarios WHERE name = %s", (name,))
-        row = cur.fetchone()
-    if row is None:
-        raise NotFound(f"scenario {name} not found (keel scenarios list shows them)")
-    return _scenario(None, row)
+        return _scenario(cur if with_assumptions else None, row)
 
 
 def _scenario(cur: Cursor | None, row: Sequence[object]) -> Scenario:
