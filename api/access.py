@@ -111,6 +111,9 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("GET",), "/v1/deals*", (READ_CRM,)),
     (("GET",), "/v1/activities*", (READ_CRM,)),
     (("GET",), "/v1/follow-ups*", (READ_CRM,)),
+    (("POST",), "/v1/sales-rules/test", (READ_CRM,)),  # writes nothing
+    (WRITE, "/v1/sales-rules*", (WRITE_CRM,)),
+    (("GET",), "/v1/sales-rules*", (READ_CRM,)),
     # invoices: sales drafts, accounting posts
     (("POST",), "/v1/invoices", (DRAFT_INVOICES,)),
     (WRITE, "/v1/invoices/*", (WRITE_FINANCE,)),

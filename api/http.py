@@ -40,6 +40,7 @@ from api.routes import (
     reminders,
     reports,
     sales_reports,
+    sales_rules,
     scenarios,
     webhooks,
     work,
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         recurring,
         planned_costs,
         scenarios,
+        sales_rules,
     ):
         app.include_router(module.router)
     install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)

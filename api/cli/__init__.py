@@ -26,6 +26,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     recurring,
     reminders,
     reports,
+    sales_rules,
     scenarios,
     sql,
     users,

@@ -12,6 +12,7 @@ from api.worker.jobs import Context, JobKind, Outcome, registry
 from api.worker.mail import build
 from api.worker.recurring import RECURRING
 from api.worker.reminders import REMINDER_KINDS
+from api.worker.sales_rules import SALES_RULES
 from api.worker.webhooks import WEBHOOKS
 from commands.automation.handlers import INVOICE_MAIL
 from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling
@@ -137,4 +138,4 @@ OUTBOX = JobKind(
 def default_kinds() -> dict[str, JobKind]:
     """Every kind, in the order a pass runs them (billing drafts before invoices are mailed, mail is
     queued before the outbox sends)."""
-    return registry(BILLING, RECURRING, INVOICE_MAILS, *REMINDER_KINDS, OUTBOX, WEBHOOKS)
+    return registry(BILLING, RECURRING, INVOICE_MAILS, SALES_RULES, *REMINDER_KINDS, OUTBOX, WEBHOOKS)

@@ -127,6 +127,7 @@ class KeelApplication(Application[UUID]):
         from commands.finance.handlers import HANDLERS as FINANCE
         from commands.recurring.handlers import HANDLERS as RECURRING
         from commands.reminders.handlers import HANDLERS as REMINDERS
+        from commands.rules.handlers import HANDLERS as RULES
         from commands.sales.handlers import HANDLERS as SALES
         from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 
@@ -139,6 +140,7 @@ class KeelApplication(Application[UUID]):
             WEBHOOKS,
             REMINDERS,
             RECURRING,
+            RULES,
             keys.HANDLERS,
             users.HANDLERS,
         )

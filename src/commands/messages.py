@@ -153,6 +153,7 @@ from commands.reminders.messages import (
     SetDunningLevels,
     SetStaffAddress,
 )
+from commands.rules.messages import FireSalesRule, PauseSalesRule, RemoveSalesRule, ResumeSalesRule, SetSalesRule
 from commands.sales.messages import (
     AllocationInput,
     ApplyCustomerCredit,
@@ -236,6 +237,7 @@ __all__ = [
     "EndRecurringInvoice",
     "EntryLineInput",
     "ExpectPaymentDelay",
+    "FireSalesRule",
     "FxRateInput",
     "HirePerson",
     "ImportBankStatement",
@@ -268,6 +270,7 @@ __all__ = [
     "OpenItemRow",
     "OpeningBalanceRow",
     "PauseRecurringInvoice",
+    "PauseSalesRule",
     "PaySupplier",
     "PlanAllocation",
     "PlanCost",
@@ -295,6 +298,7 @@ __all__ = [
     "RemindFollowUp",
     "RemoveBankRule",
     "RemoveContact",
+    "RemoveSalesRule",
     "RenameAccount",
     "RenameBankAccount",
     "RenameCustomer",
@@ -304,6 +308,7 @@ __all__ = [
     "RescheduleFollowUp",
     "ResubmitExpenseClaim",
     "ResumeRecurringInvoice",
+    "ResumeSalesRule",
     "RevalueFx",
     "ReverseJournalEntry",
     "RevisePlannedCost",
@@ -321,6 +326,7 @@ __all__ = [
     "SetDunningLevels",
     "SetFxRate",
     "SetNumbering",
+    "SetSalesRule",
     "SetSchedule",
     "SetStaffAddress",
     "SetUpRecurringInvoice",

@@ -58,6 +58,15 @@ class Lead(KeelAggregate):
         def apply(self, lead: Lead) -> None:
             lead.status = "disqualified"
 
+    class Reassigned(Event):
+        """A new owner (a sales rule's round robin, or a person)."""
+
+        TOPIC = "keel.lead.Reassigned.v1"
+        owner: str
+
+        def apply(self, lead: Lead) -> None:
+            lead.owner = self.owner
+
     class Converted(Event):
         TOPIC = "keel.lead.Converted.v1"
         customer_id: UUID
@@ -113,3 +122,8 @@ class Lead(KeelAggregate):
         self.trigger_event(
             self.Converted, customer_id=customer_id, contact_id=contact_id, deal_id=deal_id, **meta.stamp(on)
         )
+
+    def reassign(self, owner: str, on: date, meta: Meta) -> None:
+        if self.status in ("disqualified", "converted"):
+            raise InvalidTransition(f"a {self.status} lead keeps its owner")
+        self.trigger_event(self.Reassigned, owner=bounded_text(owner, "the owner", 200), **meta.stamp(on))

@@ -6,6 +6,7 @@ from projections.access.api_keys import AccessProjection
 from projections.access.users import UsersProjection
 from projections.automation.outbox import OutboxProjection
 from projections.automation.recurring import RecurringProjection
+from projections.automation.sales_rules import SalesRulesProjection
 from projections.automation.webhooks import WebhooksProjection
 from projections.cash.expected_delays import ExpectedDelaysProjection
 from projections.cash.planned_costs import PlannedCostsProjection
@@ -51,4 +52,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         RecurringProjection(),
         PlannedCostsProjection(),
         ExpectedDelaysProjection(),
+        SalesRulesProjection(),
     ]

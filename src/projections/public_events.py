@@ -44,7 +44,9 @@ _NAMESPACE_BYTES = _NAMESPACE.bytes
 # READ_EVENTS): the scope that reads the same records over the API. Unlisted contexts (keys,
 # schedules, the outbox) are for auditors and integrations only.
 CONTEXT_SCOPES: dict[str, str] = {
-    **dict.fromkeys(("customer", "lead", "deal", "activity", "followup", "pipeline"), READ_CRM),
+    **dict.fromkeys(
+        ("customer", "lead", "deal", "activity", "followup", "pipeline", "salesrules", "rulefiring"), READ_CRM
+    ),
     **dict.fromkeys(("invoice", "creditnote"), READ_INVOICES),
     **dict.fromkeys(("project", "timesheet", "person"), READ_WORK),
     **dict.fromkeys(

@@ -336,3 +336,48 @@ def test_planned_cost_events_v1_read(app: KeelApplication) -> None:
     cancelled.mutate(cost)
     assert cost.cancelled
     assert (planned.amount, revised.amount) == (Decimal("5000.00"), Decimal("5500.00"))
+
+
+def test_sales_rule_events_v1_read(app: KeelApplication) -> None:
+    """A rule's definition, pause, resume, turn and removal, and a firing fired and skipped (ADR 0067)."""
+    from ledger.leads import Lead
+    from ledger.rule_firings import RuleFiring
+    from ledger.sales_rule_book import SalesRules
+
+    rule = f'"rule_id":{{"_type_":"uuid_hex","_data_":"{OTHER}"}}'
+    created = decode(app, "keel.salesrules.Created.v1", 1, '"originator_topic":"keel.SalesRules"')
+    set_rule = decode(
+        app,
+        "keel.salesrules.RuleSet.v1",
+        2,
+        f'{rule},"name":"Web leads","trigger":"lead_created","action":"assign_owner","stage":"","source":"web",'
+        '"days":0,"in_days":0,"note":"","team":["carol","dave"],"probability":null,"target_stage":""',
+    )
+    paused = decode(app, "keel.salesrules.RulePaused.v1", 3, f'{rule},"reason":"holiday"')
+    resumed = decode(app, "keel.salesrules.RuleResumed.v1", 4, rule)
+    turn = decode(app, "keel.salesrules.TurnTaken.v1", 5, f'{rule},"owner":"carol","cause":"lead:x"')
+    removed = decode(app, "keel.salesrules.RuleRemoved.v1", 6, rule)
+    book = created.mutate(None)  # type: ignore[attr-defined]
+    assert isinstance(book, SalesRules)
+    set_rule.mutate(book)  # type: ignore[attr-defined]
+    assert book.spec(UUID(OTHER)).team == ("carol", "dave") and book.spec(UUID(OTHER)).source == "web"
+    paused.mutate(book)  # type: ignore[attr-defined]
+    assert book.paused(UUID(OTHER))
+    resumed.mutate(book)  # type: ignore[attr-defined]
+    turn.mutate(book)  # type: ignore[attr-defined]
+    assert not book.paused(UUID(OTHER)) and book.turns(UUID(OTHER)) == 1
+    removed.mutate(book)  # type: ignore[attr-defined]
+    assert book.rules == {}
+
+    common = (
+        f'"originator_topic":"keel.RuleFiring",{rule},"rule_name":"Web leads","cause":"lead:x",'
+        f'"subject_kind":"lead","subject_id":{{"_type_":"uuid_hex","_data_":"{OTHER}"}},"action":"assign_owner"'
+    )
+    fired = decode(app, "keel.rulefiring.Fired.v1", 1, f'{common},"summary":"assigned to carol","made":null')
+    skipped = decode(app, "keel.rulefiring.Skipped.v1", 1, f'{common},"reason":"a converted lead keeps its owner"')
+    assert isinstance(fired, RuleFiring.Fired) and fired.summary == "assigned to carol" and fired.made is None
+    assert isinstance(skipped, RuleFiring.Skipped) and skipped.reason.startswith("a converted lead")
+    assert fired.mutate(None).cause == "lead:x"  # type: ignore[attr-defined]
+
+    reassigned = decode(app, "keel.lead.Reassigned.v1", 2, '"owner":"carol"')
+    assert isinstance(reassigned, Lead.Reassigned) and reassigned.owner == "carol"

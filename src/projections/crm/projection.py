@@ -116,6 +116,8 @@ class CrmProjection:
                 )
             elif isinstance(e, Lead.Qualified):
                 cur.execute("UPDATE leads SET status = 'qualified' WHERE id = %s", (oid,))
+            elif isinstance(e, Lead.Reassigned):
+                cur.execute("UPDATE leads SET owner = %s WHERE id = %s", (e.owner, oid))
             elif isinstance(e, Lead.Disqualified):
                 cur.execute("UPDATE leads SET status = 'disqualified', reason = %s WHERE id = %s", (e.reason, oid))
             elif isinstance(e, Lead.Converted):

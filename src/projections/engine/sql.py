@@ -110,3 +110,13 @@ def as_datetime(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+def day(value: Any) -> date:
+    """A NOT NULL date column's value."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def moment(value: Any) -> datetime:
+    """A NOT NULL timestamp column's value."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

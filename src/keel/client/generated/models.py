@@ -10,3 +10,4 @@ from keel.client.generated.models_06 import *  # noqa: F403
 from keel.client.generated.models_07 import *  # noqa: F403
 from keel.client.generated.models_08 import *  # noqa: F403
 from keel.client.generated.models_09 import *  # noqa: F403
+from keel.client.generated.models_10 import *  # noqa: F403

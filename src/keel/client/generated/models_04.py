@@ -201,6 +201,30 @@ class ExpensePolicyOut(TypedDict):
     version: int
 
 
+class FiringOut(TypedDict):
+    """FiringOut"""
+
+    id: str
+    rule_id: str
+    rule_name: str
+    cause: str
+    outcome: Literal["fired", "skipped"]
+    subject_kind: str
+    subject_id: str
+    action: str
+    summary: str
+    made: str | None
+    on: str
+    position: int
+    recorded_at: str
+
+
+class FiringList(TypedDict):
+    """FiringList"""
+
+    items: list[FiringOut]
+
+
 class FollowUpBody(TypedDict):
     """FollowUpBody"""
 
@@ -287,26 +311,6 @@ class FxRateRow(TypedDict):
     rate: str
 
 
-class FxRatesImportBody(TypedDict):
-    """FxRatesImportBody"""
-
-    rows: list[FxRateRow]
-    force: NotRequired[bool]
-
-
-class GroupTotal(TypedDict):
-    """GroupTotal"""
-
-    type: str
-    group: str
-    name: str
-    currency: str
-    debit: str
-    credit: str
-    parent: NotRequired[str | None]
-    depth: NotRequired[int]
-
-
 __all__ = [
     "DateBody",
     "DeliveryDetail",
@@ -325,6 +329,8 @@ __all__ = [
     "ExpectedPaymentDelayBody",
     "ExpensePolicyBody",
     "ExpensePolicyOut",
+    "FiringList",
+    "FiringOut",
     "FollowUpBody",
     "FollowUpItem",
     "FollowUpsReport",
@@ -333,8 +339,6 @@ __all__ = [
     "FxRate",
     "FxRateBody",
     "FxRateRow",
-    "FxRatesImportBody",
-    "GroupTotal",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",

@@ -5,7 +5,27 @@ from __future__ import annotations
 from typing import Any, Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
-from keel.client.generated.models_04 import EntryLineIn
+from keel.client.generated.models_04 import EntryLineIn, FxRateRow
+
+
+class FxRatesImportBody(TypedDict):
+    """FxRatesImportBody"""
+
+    rows: list[FxRateRow]
+    force: NotRequired[bool]
+
+
+class GroupTotal(TypedDict):
+    """GroupTotal"""
+
+    type: str
+    group: str
+    name: str
+    currency: str
+    debit: str
+    credit: str
+    parent: NotRequired[str | None]
+    depth: NotRequired[int]
 
 
 class TermsIn(TypedDict):
@@ -339,23 +359,9 @@ class Margins(TypedDict):
     rows: list[MarginRow]
 
 
-class MatchItemBody(TypedDict):
-    """MatchItemBody"""
-
-    kind: Literal["invoice", "bill", "expense", "account"]
-    target: str
-    amount: str
-    fee: NotRequired[str]
-
-
-class MatchBody(TypedDict):
-    """MatchBody"""
-
-    items: list[MatchItemBody]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "FxRatesImportBody",
+    "GroupTotal",
     "HireBody",
     "HistoryRecord",
     "ImportAccepted",
@@ -381,8 +387,6 @@ __all__ = [
     "MapRoleBody",
     "MarginRow",
     "Margins",
-    "MatchBody",
-    "MatchItemBody",
     "RecurringLineView",
     "ScheduleOut",
     "TermsIn",

@@ -11,6 +11,22 @@ from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead
 
 
+class MatchItemBody(TypedDict):
+    """MatchItemBody"""
+
+    kind: Literal["invoice", "bill", "expense", "account"]
+    target: str
+    amount: str
+    fee: NotRequired[str]
+
+
+class MatchBody(TypedDict):
+    """MatchBody"""
+
+    items: list[MatchItemBody]
+    on: NotRequired[str | None]
+
+
 class MergeBody(TypedDict):
     """MergeBody"""
 
@@ -232,28 +248,9 @@ class PlannedCostStep(TypedDict):
     amount: str
 
 
-class PlannedCost(TypedDict):
-    """PlannedCost"""
-
-    id: str
-    name: str
-    currency: str
-    frequency: str
-    pay_day: int
-    start: str
-    end: str | None
-    cost_center: str | None
-    steps: list[PlannedCostStep]
-
-
-class PagePlannedCost(TypedDict):
-    """Page[PlannedCost]"""
-
-    items: list[PlannedCost]
-    next_cursor: str | None
-
-
 __all__ = [
+    "MatchBody",
+    "MatchItemBody",
     "MergeBody",
     "MoveAccountBody",
     "MoveDealBody",
@@ -279,9 +276,7 @@ __all__ = [
     "PageLead",
     "PagePaymentSummary",
     "PagePerson",
-    "PagePlannedCost",
     "PaymentSummary",
     "Person",
-    "PlannedCost",
     "PlannedCostStep",
 ]

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import AllocationIn, Provenance, Scope, StatementGroup, StatementLine
-from keel.client.generated.models_03 import InvoiceLineIn
+from keel.client.generated.models_01 import Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_05 import LineVersionView
+from keel.client.generated.models_06 import PlannedCostStep
+
+
+class PlannedCost(TypedDict):
+    """PlannedCost"""
+
+    id: str
+    name: str
+    currency: str
+    frequency: str
+    pay_day: int
+    start: str
+    end: str | None
+    cost_center: str | None
+    steps: list[PlannedCostStep]
+
+
+class PagePlannedCost(TypedDict):
+    """Page[PlannedCost]"""
+
+    items: list[PlannedCost]
+    next_cursor: str | None
 
 
 class Project(TypedDict):
@@ -112,6 +133,13 @@ class PageSupplier(TypedDict):
 
     items: list[Supplier]
     next_cursor: str | None
+
+
+class PauseBody(TypedDict):
+    """PauseBody"""
+
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
 
 
 class PaymentAllocation(TypedDict):
@@ -288,54 +316,14 @@ class ReconcileBody(TypedDict):
     apply: NotRequired[bool]
 
 
-class ReconcileOutcome(TypedDict):
-    """What ``POST /v1/bank-accounts/{id}/reconcile`` did: the matches applied, the suggestions."""
-
-    matched: list[Proposed]
-    suggested: list[Proposed]
-    unmatched: list[str]
-    position: int
-
-
-class RecordPaymentBody(TypedDict):
-    """RecordPaymentBody"""
-
-    customer_id: str
-    amount: str
-    currency: NotRequired[str | None]
-    rate: NotRequired[str | None]
-    bank_fee: NotRequired[str]
-    allocations: NotRequired[list[AllocationIn]]
-    reference: NotRequired[str]
-    bank_account: NotRequired[str | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class RecurringInvoiceBody(TypedDict):
-    """RecurringInvoiceBody"""
-
-    customer_id: str
-    name: str
-    lines: list[InvoiceLineIn]
-    frequency: Literal["monthly", "quarterly", "yearly"]
-    start: str
-    anchor: NotRequired[str | None]
-    end: NotRequired[str | None]
-    tax_percent: NotRequired[str]
-    currency: NotRequired[str | None]
-    auto_issue: NotRequired[bool]
-    payment_terms_days: NotRequired[int | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "PagePlannedCost",
     "PageProject",
     "PageRecurringView",
     "PageReminderOut",
     "PageRoleMapping",
     "PageSupplier",
+    "PauseBody",
     "PaymentAllocation",
     "PaymentDetail",
     "PaymentTermsBody",
@@ -343,6 +331,7 @@ __all__ = [
     "PipelineReport",
     "PipelineRow",
     "PlanCostBody",
+    "PlannedCost",
     "Problem",
     "ProfitAndLoss",
     "Project",
@@ -353,9 +342,6 @@ __all__ = [
     "ReceivableRow",
     "Receivables",
     "ReconcileBody",
-    "ReconcileOutcome",
-    "RecordPaymentBody",
-    "RecurringInvoiceBody",
     "RecurringView",
     "ReminderOut",
     "RoleMapping",

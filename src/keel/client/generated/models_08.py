@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import AssumptionOut, Provenance, Scope
+from keel.client.generated.models_01 import AllocationIn, Provenance, Scope
 from keel.client.generated.models_03 import InvoiceLineIn
-from keel.client.generated.models_04 import DroppedOut
+from keel.client.generated.models_04 import FiringOut
 from keel.client.generated.models_05 import LateEvent
+from keel.client.generated.models_07 import Proposed
+
+
+class ReconcileOutcome(TypedDict):
+    """What ``POST /v1/bank-accounts/{id}/reconcile`` did: the matches applied, the suggestions."""
+
+    matched: list[Proposed]
+    suggested: list[Proposed]
+    unmatched: list[str]
+    position: int
+
+
+class RecordPaymentBody(TypedDict):
+    """RecordPaymentBody"""
+
+    customer_id: str
+    amount: str
+    currency: NotRequired[str | None]
+    rate: NotRequired[str | None]
+    bank_fee: NotRequired[str]
+    allocations: NotRequired[list[AllocationIn]]
+    reference: NotRequired[str]
+    bank_account: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class RecurringInvoiceBody(TypedDict):
+    """RecurringInvoiceBody"""
+
+    customer_id: str
+    name: str
+    lines: list[InvoiceLineIn]
+    frequency: Literal["monthly", "quarterly", "yearly"]
+    start: str
+    anchor: NotRequired[str | None]
+    end: NotRequired[str | None]
+    tax_percent: NotRequired[str]
+    currency: NotRequired[str | None]
+    auto_issue: NotRequired[bool]
+    payment_terms_days: NotRequired[int | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
 
 
 class RecurringLinesBody(TypedDict):
@@ -165,127 +208,149 @@ class RevokeKeyBody(TypedDict):
     reason: NotRequired[str]
 
 
-class ScenarioOut(TypedDict):
-    """ScenarioOut"""
+class RuleChangeBody(TypedDict):
+    """RuleChangeBody"""
 
-    id: str
     name: str
-    decided_on: str
-    base_position: int
-    base_known_at: str
-    head_position: int
-    revision: int
-    created_at: str
-    created_by: str
-    assumptions: list[AssumptionOut]
-
-
-class ScenarioChanged(TypedDict):
-    """ScenarioChanged"""
-
-    scenario: ScenarioOut
-    branched: list[str]
-    events: int
-    build_seconds: float
-    dropped: NotRequired[list[DroppedOut]]
-
-
-class ScenarioList(TypedDict):
-    """ScenarioList"""
-
-    items: list[ScenarioOut]
-
-
-class ScheduleBody(TypedDict):
-    """ScheduleBody"""
-
-    cron: str
-    timezone: NotRequired[str]
-    enabled: NotRequired[bool]
-
-
-class SendInvoiceBody(TypedDict):
-    """SendInvoiceBody"""
-
-    to: NotRequired[str]
+    trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
+    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+    stage: NotRequired[str]
+    source: NotRequired[str]
+    days: NotRequired[int]
+    in_days: NotRequired[int]
+    note: NotRequired[str]
+    team: NotRequired[list[str]]
+    probability: NotRequired[str | None]
+    target_stage: NotRequired[str]
     on: NotRequired[str | None]
 
 
-class StaffAddressBody(TypedDict):
-    """StaffAddressBody"""
+class RuleIn(TypedDict):
+    """A rule's definition: its trigger's fields, then its action's; a field its trigger or action"""
 
-    email: str
-    on: NotRequired[str | None]
-
-
-class Stage(TypedDict):
-    """Stage"""
-
-    key: str
     name: str
-    probability: str
-    order: int
+    trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
+    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+    stage: NotRequired[str]
+    source: NotRequired[str]
+    days: NotRequired[int]
+    in_days: NotRequired[int]
+    note: NotRequired[str]
+    team: NotRequired[list[str]]
+    probability: NotRequired[str | None]
+    target_stage: NotRequired[str]
 
 
-class StatementImported(TypedDict):
-    """An import's outcome: the statement's id and how many of its lines were new."""
+class RuleOut(TypedDict):
+    """RuleOut"""
 
-    id: str
-    position: int
-    lines: int
-    new_lines: int
-    known_lines: int
-    difference: str | None
-    continuity: str | None
-
-
-class SubmitClaimBody(TypedDict):
-    """SubmitClaimBody"""
-
-    category: str
+    id: str | None
+    name: str
+    trigger: str
+    action: str
+    stage: str
+    source: str
+    days: int
+    in_days: int
+    note: str
+    team: list[str]
+    probability: str | None
+    target_stage: str
     description: str
-    amount: str
-    tax_rate: NotRequired[str]
-    receipt_reference: str
-    cost_center: str
-    project_id: NotRequired[str | None]
-    employee: NotRequired[str | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
 
 
-class SupplierBody(TypedDict):
-    """SupplierBody"""
-
-    name: str
-    payment_terms_days: NotRequired[int]
-    currency: NotRequired[str | None]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class SupplierCreditLine(TypedDict):
-    """SupplierCreditLine"""
-
-    description: str
-    account: str
-    amount: str
-    tax_rate: str
-    tax_inclusive: bool
-    cost_center: str | None
+RuleTestBody = TypedDict(
+    "RuleTestBody",
+    {
+        "rule": NotRequired[RuleIn | None],
+        "rule_id": NotRequired[str | None],
+        "from": str,
+        "to": str,
+        "limit": NotRequired[int],
+    },
+)
+"""A rule (a draft, or a saved one by ``rule_id``) and the dates to test it between."""
 
 
-class SupplierCreditUse(TypedDict):
-    """SupplierCreditUse"""
+class WouldDoOut(TypedDict):
+    """WouldDoOut"""
 
-    kind: str
+    cause: str
     on: str
-    bill_id: str | None
-    amount: str
-    reference: str
+    subject_kind: str
+    subject_id: str
+    title: str
+    owner: str
+    action: str
+    summary: str
+    assigned_to: str | None
+    due: str | None
+    note: str
+    probability: str | None
+    stage: str | None
+
+
+RuleTestOut = TypedDict(
+    "RuleTestOut",
+    {"rule": RuleOut, "from": str, "to": str, "total": int, "items": list[WouldDoOut], "recorded": Literal[0]},
+)
+"""RuleTestOut"""
+
+
+class SalesRuleBody(TypedDict):
+    """SalesRuleBody"""
+
+    name: str
+    trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
+    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+    stage: NotRequired[str]
+    source: NotRequired[str]
+    days: NotRequired[int]
+    in_days: NotRequired[int]
+    note: NotRequired[str]
+    team: NotRequired[list[str]]
+    probability: NotRequired[str | None]
+    target_stage: NotRequired[str]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class SalesRuleOut(TypedDict):
+    """SalesRuleOut"""
+
+    id: str | None
+    name: str
+    trigger: str
+    action: str
+    stage: str
+    source: str
+    days: int
+    in_days: int
+    note: str
+    team: list[str]
+    probability: str | None
+    target_stage: str
+    description: str
+    status: Literal["active", "paused", "removed"]
+    since: str
+    turns: int
+    fired: int
+    skipped: int
+    owed: int
+    changed_at: str
+    recent: list[FiringOut]
+
+
+class SalesRuleList(TypedDict):
+    """SalesRuleList"""
+
+    items: list[SalesRuleOut]
 
 
 __all__ = [
+    "ReconcileOutcome",
+    "RecordPaymentBody",
+    "RecurringInvoiceBody",
     "RecurringLinesBody",
     "RecurringStateBody",
     "RefundCreditBody",
@@ -304,16 +369,13 @@ __all__ = [
     "RevaluationBody",
     "RevisePlannedCostBody",
     "RevokeKeyBody",
-    "ScenarioChanged",
-    "ScenarioList",
-    "ScenarioOut",
-    "ScheduleBody",
-    "SendInvoiceBody",
-    "StaffAddressBody",
-    "Stage",
-    "StatementImported",
-    "SubmitClaimBody",
-    "SupplierBody",
-    "SupplierCreditLine",
-    "SupplierCreditUse",
+    "RuleChangeBody",
+    "RuleIn",
+    "RuleOut",
+    "RuleTestBody",
+    "RuleTestOut",
+    "SalesRuleBody",
+    "SalesRuleList",
+    "SalesRuleOut",
+    "WouldDoOut",
 ]

@@ -4,13 +4,131 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import Provenance, Scope
+from keel.client.generated.models_01 import AssumptionOut, Provenance, Scope
 from keel.client.generated.models_02 import BillAllocationOut, BillLineIn, BillPaymentIn
 from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
-from keel.client.generated.models_04 import GroupTotal
-from keel.client.generated.models_05 import JobStatus
-from keel.client.generated.models_06 import OutboxStatus
-from keel.client.generated.models_08 import SupplierCreditLine, SupplierCreditUse
+from keel.client.generated.models_04 import DroppedOut
+from keel.client.generated.models_05 import GroupTotal
+
+
+class ScenarioOut(TypedDict):
+    """ScenarioOut"""
+
+    id: str
+    name: str
+    decided_on: str
+    base_position: int
+    base_known_at: str
+    head_position: int
+    revision: int
+    created_at: str
+    created_by: str
+    assumptions: list[AssumptionOut]
+
+
+class ScenarioChanged(TypedDict):
+    """ScenarioChanged"""
+
+    scenario: ScenarioOut
+    branched: list[str]
+    events: int
+    build_seconds: float
+    dropped: NotRequired[list[DroppedOut]]
+
+
+class ScenarioList(TypedDict):
+    """ScenarioList"""
+
+    items: list[ScenarioOut]
+
+
+class ScheduleBody(TypedDict):
+    """ScheduleBody"""
+
+    cron: str
+    timezone: NotRequired[str]
+    enabled: NotRequired[bool]
+
+
+class SendInvoiceBody(TypedDict):
+    """SendInvoiceBody"""
+
+    to: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class StaffAddressBody(TypedDict):
+    """StaffAddressBody"""
+
+    email: str
+    on: NotRequired[str | None]
+
+
+class Stage(TypedDict):
+    """Stage"""
+
+    key: str
+    name: str
+    probability: str
+    order: int
+
+
+class StatementImported(TypedDict):
+    """An import's outcome: the statement's id and how many of its lines were new."""
+
+    id: str
+    position: int
+    lines: int
+    new_lines: int
+    known_lines: int
+    difference: str | None
+    continuity: str | None
+
+
+class SubmitClaimBody(TypedDict):
+    """SubmitClaimBody"""
+
+    category: str
+    description: str
+    amount: str
+    tax_rate: NotRequired[str]
+    receipt_reference: str
+    cost_center: str
+    project_id: NotRequired[str | None]
+    employee: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class SupplierBody(TypedDict):
+    """SupplierBody"""
+
+    name: str
+    payment_terms_days: NotRequired[int]
+    currency: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class SupplierCreditLine(TypedDict):
+    """SupplierCreditLine"""
+
+    description: str
+    account: str
+    amount: str
+    tax_rate: str
+    tax_inclusive: bool
+    cost_center: str | None
+
+
+class SupplierCreditUse(TypedDict):
+    """SupplierCreditUse"""
+
+    kind: str
+    on: str
+    bill_id: str | None
+    amount: str
+    reference: str
 
 
 class SupplierCreditNote(TypedDict):
@@ -209,76 +327,21 @@ class Utilisation(TypedDict):
     rows: list[UtilisationRow]
 
 
-class WebhookBody(TypedDict):
-    """WebhookBody"""
-
-    url: str
-    events: list[str]
-    secret: str
-    description: NotRequired[str]
-
-
-class WebhookOut(TypedDict):
-    """WebhookOut"""
-
-    id: str
-    url: str
-    events: list[str]
-    description: str
-    enabled: bool
-    disabled_reason: str
-    failures: int
-    created_at: str | None
-
-
-class WhoAmI(TypedDict):
-    """WhoAmI"""
-
-    name: str
-    roles: list[str]
-    scopes: list[str]
-    key_id: str
-
-
-class WinRateReport(TypedDict):
-    """WinRateReport"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    won: int
-    lost: int
-    win_rate: str | None
-    average_cycle_days: str | None
-
-
-class WipRow(TypedDict):
-    """WipRow"""
-
-    project_id: str
-    name: str
-    hours: str
-    value: str
-    currency: str
-
-
-class WorkInProgress(TypedDict):
-    """WorkInProgress"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    rows: list[WipRow]
-
-
-class WorkerStatus(TypedDict):
-    """WorkerStatus"""
-
-    jobs: list[JobStatus]
-    outbox: OutboxStatus
-
-
 __all__ = [
+    "ScenarioChanged",
+    "ScenarioList",
+    "ScenarioOut",
+    "ScheduleBody",
+    "SendInvoiceBody",
+    "StaffAddressBody",
+    "Stage",
+    "StatementImported",
+    "SubmitClaimBody",
+    "SupplierBody",
+    "SupplierCreditLine",
     "SupplierCreditNote",
     "SupplierCreditNoteBody",
+    "SupplierCreditUse",
     "SupplierPayment",
     "SupplierPaymentBody",
     "TaxLine",
@@ -295,11 +358,4 @@ __all__ = [
     "UpdateDealBody",
     "Utilisation",
     "UtilisationRow",
-    "WebhookBody",
-    "WebhookOut",
-    "WhoAmI",
-    "WinRateReport",
-    "WipRow",
-    "WorkInProgress",
-    "WorkerStatus",
 ]

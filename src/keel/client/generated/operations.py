@@ -30,6 +30,7 @@ from keel.client.generated.ops_recurring_invoices_1 import RecurringInvoices1Ope
 from keel.client.generated.ops_reminders_1 import Reminders1Operations
 from keel.client.generated.ops_reports_1 import Reports1Operations
 from keel.client.generated.ops_reports_2 import Reports2Operations
+from keel.client.generated.ops_sales_rules_1 import SalesRules1Operations
 from keel.client.generated.ops_scenarios_1 import Scenarios1Operations
 from keel.client.generated.ops_webhooks_1 import Webhooks1Operations
 from keel.client.generated.ops_worker_1 import Worker1Operations
@@ -65,6 +66,7 @@ class Operations(
     Reminders1Operations,
     Reports1Operations,
     Reports2Operations,
+    SalesRules1Operations,
     Scenarios1Operations,
     Webhooks1Operations,
     Worker1Operations,

@@ -11,11 +11,10 @@ from keel.client.core import Core
 from keel.client.generated.models_01 import BankAccountBody, BankLine, BankRuleBody
 from keel.client.generated.models_02 import CloseBankAccountBody
 from keel.client.generated.models_03 import CommandAccepted, CsvMappingBody
-from keel.client.generated.models_05 import MatchBody
-from keel.client.generated.models_06 import PageBankAccount, PageBankLine
-from keel.client.generated.models_07 import ReconcileBody, ReconcileOutcome
-from keel.client.generated.models_08 import RenameBankAccountBody, StatementImported
-from keel.client.generated.models_09 import UnmatchBody
+from keel.client.generated.models_06 import MatchBody, PageBankAccount, PageBankLine
+from keel.client.generated.models_07 import ReconcileBody
+from keel.client.generated.models_08 import ReconcileOutcome, RenameBankAccountBody
+from keel.client.generated.models_09 import StatementImported, UnmatchBody
 from keel.client.paths import segment
 
 

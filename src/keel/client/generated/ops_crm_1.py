@@ -11,7 +11,7 @@ from keel.client.generated.models_03 import CommandAccepted, Contact, ContactBod
 from keel.client.generated.models_05 import Lead, LeadBody
 from keel.client.generated.models_06 import NoteBody, OwnerBody, PageLead
 from keel.client.generated.models_07 import PipelineBody, ReasonBody
-from keel.client.generated.models_08 import Stage
+from keel.client.generated.models_09 import Stage
 from keel.client.paths import segment
 
 

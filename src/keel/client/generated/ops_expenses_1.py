@@ -13,7 +13,8 @@ from keel.client.generated.models_04 import DateBody, ExpensePolicyBody, Expense
 from keel.client.generated.models_05 import ManagerBody
 from keel.client.generated.models_06 import PageClaim
 from keel.client.generated.models_07 import ReasonBody
-from keel.client.generated.models_08 import ReimburseBody, ResubmitClaimBody, SubmitClaimBody
+from keel.client.generated.models_08 import ReimburseBody, ResubmitClaimBody
+from keel.client.generated.models_09 import SubmitClaimBody
 from keel.client.paths import segment
 
 

@@ -10,8 +10,7 @@ from keel.client.core import Core, precondition
 from keel.client.generated.models_02 import CancelPlannedCostBody
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import EndPlannedCostBody
-from keel.client.generated.models_06 import PagePlannedCost, PlannedCost
-from keel.client.generated.models_07 import PlanCostBody
+from keel.client.generated.models_07 import PagePlannedCost, PlanCostBody, PlannedCost
 from keel.client.generated.models_08 import RevisePlannedCostBody
 from keel.client.paths import segment
 

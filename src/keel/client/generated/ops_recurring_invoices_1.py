@@ -9,8 +9,8 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_03 import CommandAccepted
-from keel.client.generated.models_07 import PageRecurringView, RecurringInvoiceBody, RecurringView
-from keel.client.generated.models_08 import RecurringLinesBody, RecurringStateBody
+from keel.client.generated.models_07 import PageRecurringView, RecurringView
+from keel.client.generated.models_08 import RecurringInvoiceBody, RecurringLinesBody, RecurringStateBody
 from keel.client.paths import segment
 
 

@@ -12,7 +12,7 @@ from keel.client.generated.models_01 import ApprovalWaitBody
 from keel.client.generated.models_03 import CommandAccepted, CustomerDunningBody
 from keel.client.generated.models_04 import DunningLevelsBody, DunningPolicyOut
 from keel.client.generated.models_07 import PageReminderOut, ReminderOut
-from keel.client.generated.models_08 import StaffAddressBody
+from keel.client.generated.models_09 import StaffAddressBody
 from keel.client.paths import segment
 
 

@@ -7,7 +7,7 @@ from typing import cast
 from keel.client.core import Core
 from keel.client.generated.models_01 import AddAssumptionsBody
 from keel.client.generated.models_06 import NewScenarioBody
-from keel.client.generated.models_08 import ScenarioChanged, ScenarioList, ScenarioOut
+from keel.client.generated.models_09 import ScenarioChanged, ScenarioList, ScenarioOut
 from keel.client.paths import segment
 
 

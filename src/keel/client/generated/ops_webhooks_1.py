@@ -8,7 +8,7 @@ from uuid import UUID
 from keel.client.core import Core
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import DeliveryDetail, DeliveryPage, DisableBody
-from keel.client.generated.models_09 import WebhookBody, WebhookOut
+from keel.client.generated.models_10 import WebhookBody, WebhookOut
 from keel.client.paths import segment
 
 

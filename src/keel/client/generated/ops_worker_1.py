@@ -7,8 +7,8 @@ from typing import cast
 from keel.client.core import Core
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_05 import ScheduleOut
-from keel.client.generated.models_08 import ScheduleBody
-from keel.client.generated.models_09 import WorkerStatus
+from keel.client.generated.models_09 import ScheduleBody
+from keel.client.generated.models_10 import WorkerStatus
 from keel.client.paths import segment
 
 
