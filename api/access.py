@@ -66,6 +66,7 @@ WEB_PAGES = (
     "/timesheet*",
     "/bank*",
     "/scenarios*",
+    "/rules*",
     "/admin*",
 )
 

@@ -65,6 +65,17 @@ def settle(keel: Keel, position: int) -> None:
         keel.engine.catch_up()
 
 
+def refused(exc: Exception, path: str) -> Outcome:
+    """A schema's refusal (``ValidationError``) or the domain's as the form shows it, beside its field."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        errors = {field_of(e["loc"]): readable(e) for e in exc.errors()}
+        return Outcome(status=422, detail="; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
+    assert isinstance(exc, DomainError)
+    return _refused(exc, path)
+
+
 def _refused(exc: DomainError, path: str) -> Outcome:
     status, body = domain_problem(exc, path)
     detail = str(body.get("detail", exc))

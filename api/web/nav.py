@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("/dashboard", "Dashboard", READ_REPORTS),
     ("/pipeline", "Pipeline", READ_CRM),
     ("/customers", "Customers", READ_CRM),
+    ("/rules", "Rules", READ_CRM),
     ("/invoices", "Invoices", READ_INVOICES),
     ("/bills", "Bills", READ_FINANCE),
     ("/reports/", "Reports", READ_REPORTS),

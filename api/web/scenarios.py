@@ -15,13 +15,12 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.problems import domain_problem
 from api.scenario_answers import compared
 from api.scenarios import scenarios
 from api.schemas.scenarios import AssumptionIn, NewScenarioBody
 from api.web.charts import bars
 from api.web.customer_360 import Csrf, Field, Short
-from api.web.forms import Outcome, field_of, readable
+from api.web.forms import Outcome, refused
 from api.web.render import show
 from api.web.visits import Visit, Visitor, checked_form, keel_of
 from ledger.access import READ_FINANCE, WRITE_FINANCE
@@ -56,7 +55,7 @@ def new_scenario(request: Request, visit: Visitor, csrf: Csrf = "", name: Short 
         body = NewScenarioBody.model_validate({"name": name, "on": on or None})
         scenarios(keel).create(body.name, body.on, visit.meta().actor)
     except (ValidationError, DomainError) as exc:
-        return _list(request, visit, _refused(exc, "/v1/scenarios"), {"name": name, "on": on})
+        return _list(request, visit, refused(exc, "/v1/scenarios"), {"name": name, "on": on})
     return RedirectResponse(f"/scenarios/{body.name}", status_code=303)
 
 
@@ -100,7 +99,7 @@ def add_assumption(
         scenarios(keel_of(request)).add(name, [assumption])
     except (ValidationError, DomainError) as exc:
         kept = {**{k: str(v) for k, v in fields.items() if v is not None}, "label": label}
-        return _page(request, visit, name, None, None, _refused(exc, f"/v1/scenarios/{name}/assumptions"), kept)
+        return _page(request, visit, name, None, None, refused(exc, f"/v1/scenarios/{name}/assumptions"), kept)
     return RedirectResponse(f"/scenarios/{name}", status_code=303)
 
 
@@ -111,7 +110,7 @@ def rebase(request: Request, visit: Visitor, name: Name, csrf: Csrf = "") -> Res
     try:
         changed = scenarios(keel_of(request)).rebase(name)
     except DomainError as exc:
-        return _page(request, visit, name, None, None, _refused(exc, f"/v1/scenarios/{name}/rebase"))
+        return _page(request, visit, name, None, None, refused(exc, f"/v1/scenarios/{name}/rebase"))
     dropped = [f"{d.assumption.describe()}: {d.why} ({d.detail})" for d in changed.dropped]
     return _page(request, visit, name, None, None, done=["Rebased on the head of the log.", *dropped])
 
@@ -123,7 +122,7 @@ def drop(request: Request, visit: Visitor, name: Name, csrf: Csrf = "") -> Respo
     try:
         scenarios(keel_of(request)).drop(name)
     except DomainError as exc:
-        return _list(request, visit, _refused(exc, f"/v1/scenarios/{name}"))
+        return _list(request, visit, refused(exc, f"/v1/scenarios/{name}"))
     return RedirectResponse("/scenarios", status_code=303)
 
 
@@ -165,7 +164,7 @@ def _page(
     try:
         found = compared(keel, "cash-forecast", params, "base")
     except DomainError as exc:
-        outcome = outcome or _refused(exc, "/v1/reports/cash-forecast/compare")
+        outcome = outcome or refused(exc, "/v1/reports/cash-forecast/compare")
         found = None
     return show(
         request,
@@ -224,14 +223,3 @@ def _number(text: str) -> int | str | None:
         return int(text.strip()) if text.strip() else None
     except ValueError:
         return text  # the schema refuses it, naming the field
-
-
-def _refused(exc: Exception, path: str) -> Outcome:
-    if isinstance(exc, ValidationError):
-        errors = {field_of(e["loc"]): readable(e) for e in exc.errors()}
-        return Outcome(status=422, detail="; ".join(f"{k}: {v}" for k, v in errors.items()), errors=errors)
-    assert isinstance(exc, DomainError)
-    status, body = domain_problem(exc, path)
-    named = body.get("field")
-    detail = str(body.get("detail", exc))
-    return Outcome(status=status, detail=detail, errors={str(named): detail} if named else {})

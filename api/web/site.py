@@ -29,6 +29,7 @@ from api.web import (
     login,
     pipeline,
     reports,
+    rules,
     scenarios,
     timesheet,
 )
@@ -51,6 +52,7 @@ ROUTERS = (
     bills.router,
     audit.router,
     scenarios.router,
+    rules.router,
 )
 
 

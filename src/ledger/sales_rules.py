@@ -50,6 +50,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     LEAD_CAPTURED: (CREATE_FOLLOWUP, ASSIGN_OWNER, NOTIFY_OWNER),
     FOLLOWUP_OVERDUE: (CREATE_FOLLOWUP, NOTIFY_OWNER),
 }
+TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
+    ENTERED_STAGE: ("stage",),
+    LEAD_CAPTURED: ("source",),
+    FOLLOWUP_OVERDUE: ("days",),
+    DEAL_IDLE: ("days",),
+}
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    CREATE_FOLLOWUP: ("in_days", "note"),
+    ASSIGN_OWNER: ("team",),
+    CHANGE_PROBABILITY: ("probability",),
+    MOVE_STAGE: ("target_stage",),
+    NOTIFY_OWNER: ("note",),
+}
 MAX_DAYS = 365
 MAX_TEAM = 20
 
@@ -105,18 +118,10 @@ def check_spec(spec: RuleSpec, stages: list[str]) -> RuleSpec:
         raise InvalidValue(
             f"action: {spec.action} is not for a {spec.trigger} rule (it can: {', '.join(ALLOWED[spec.trigger])})"
         )
-    unused: dict[str, Any] = {
-        "stage": spec.stage if spec.trigger != ENTERED_STAGE else "",
-        "source": spec.source if spec.trigger != LEAD_CAPTURED else "",
-        "days": spec.days if spec.trigger not in (FOLLOWUP_OVERDUE, DEAL_IDLE) else 0,
-        "in_days": spec.in_days if spec.action != CREATE_FOLLOWUP else 0,
-        "note": spec.note if spec.action not in (CREATE_FOLLOWUP, NOTIFY_OWNER) else "",
-        "team": spec.team if spec.action != ASSIGN_OWNER else (),
-        "probability": spec.probability if spec.action != CHANGE_PROBABILITY else None,
-        "target_stage": spec.target_stage if spec.action != MOVE_STAGE else "",
-    }
-    for what, value in unused.items():
-        if value not in ("", 0, (), None):
+    used = {*TRIGGER_FIELDS[spec.trigger], *ACTION_FIELDS[spec.action]}
+    defaults: dict[str, Any] = {"days": 0, "in_days": 0, "team": (), "probability": None}
+    for what in (*{f for fs in TRIGGER_FIELDS.values() for f in fs}, *{f for fs in ACTION_FIELDS.values() for f in fs}):
+        if what not in used and getattr(spec, what) != defaults.get(what, ""):
             raise InvalidValue(f"{what}: not used by a {spec.trigger} rule that does {spec.action}")
     stage, target = spec.stage.strip(), spec.target_stage.strip()
     for what, key in (("stage", stage), ("target_stage", target)):
