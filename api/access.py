@@ -67,6 +67,7 @@ WEB_PAGES = (
     "/bank*",
     "/scenarios*",
     "/rules*",
+    "/unsubscribe/*",  # the link in every sequence step: its secret is the key
     "/admin*",
 )
 
@@ -115,6 +116,12 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("POST",), "/v1/sales-rules/test", (READ_CRM,)),  # writes nothing
     (WRITE, "/v1/sales-rules*", (WRITE_CRM,)),
     (("GET",), "/v1/sales-rules*", (READ_CRM,)),
+    *[
+        (methods, f"/v1/{area}*", scopes)
+        for area in ("sequences", "enrollments", "inbound-messages", "suppressions")
+        for methods, scopes in ((WRITE, (WRITE_CRM,)), (("GET",), (READ_CRM,)))
+    ],
+    (("GET",), "/v1/reports/sequence-results", (READ_REPORTS, READ_CRM)),
     # invoices: sales drafts, accounting posts
     (("POST",), "/v1/invoices", (DRAFT_INVOICES,)),
     (WRITE, "/v1/invoices/*", (WRITE_FINANCE,)),

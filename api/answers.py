@@ -58,6 +58,12 @@ def _planned_costs() -> type[BaseModel]:
     return schemas.page_of(PlannedCost)
 
 
+def _sequence_results() -> type[BaseModel]:
+    from api.schemas.sequences import SequenceResults
+
+    return SequenceResults
+
+
 def _recurring_invoices() -> type[BaseModel]:
     from api.schemas.recurring import RecurringInvoice
 
@@ -100,6 +106,7 @@ SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
     "reminders": _reminders,
     "recurring-invoices": _recurring_invoices,
     "planned-costs": _planned_costs,
+    "sequence-results": _sequence_results,
 }
 
 

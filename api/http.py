@@ -42,6 +42,7 @@ from api.routes import (
     sales_reports,
     sales_rules,
     scenarios,
+    sequences,
     webhooks,
     work,
 )
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, keel: Keel | None = None) -> Fa
         planned_costs,
         scenarios,
         sales_rules,
+        sequences,
     ):
         app.include_router(module.router)
     install_web(app)  # the pages, outside /v1 and the schema (ADR 0048)

@@ -28,6 +28,7 @@ def spec_document(rule_id: UUID | None, spec: RuleSpec) -> dict[str, Any]:
         "team": list(spec.team),
         "probability": None if spec.probability is None else str(spec.probability),
         "target_stage": spec.target_stage,
+        "sequence_id": spec.sequence_id or None,
         "description": spec.describe(),
     }
 

@@ -77,6 +77,15 @@ class Settings(BaseSettings):
         " unset, messages stay queued.",
     )
     mail_from: str = Field("keel@localhost", description="The From address of the e-mails Keel sends.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Where people reach this Keel: the links in e-mails (a sequence's unsubscribe link) point here.",
+    )
+    imap_url: str | None = Field(
+        None,
+        description="A mailbox the worker reads replies from: imaps://user:password@host:993/INBOX (or imap://);"
+        " unset, replies are recorded through POST /v1/inbound-messages.",
+    )
     worker_lease_seconds: float = Field(
         300.0, gt=0, description="How long a worker holds a job before another may take it over (after a crash)."
     )

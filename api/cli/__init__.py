@@ -28,6 +28,7 @@ from api.cli import (  # noqa: F401  (each registers its commands)
     reports,
     sales_rules,
     scenarios,
+    sequences,
     sql,
     users,
     webhooks,

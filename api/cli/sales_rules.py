@@ -140,7 +140,8 @@ def add(
             existing = None
         if existing is not None and not replace:
             raise refuse("NAME", f"a rule is already called {body.name!r} (--replace changes it)")
-        result = keel.app.handle(body.to_command(Meta(cli_actor()), existing or uuid4(), body.on))
+        command = body.to_command(Meta(cli_actor()), existing or uuid4(), body.on, replace=existing is not None)
+        result = keel.app.handle(command)
     what = "so already: nothing recorded" if not result.position else f"log position {result.position}"
     said(f"sales rule {body.name!r} {'changed' if existing else 'defined'} ({what})")
 

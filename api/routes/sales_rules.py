@@ -26,7 +26,8 @@ JSON = "application/json"
 def define(body: sr.SalesRuleBody, keel: KeelDep, meta: MetaDep, response: Response) -> m.CommandResult:
     """A rule, active from ``on`` (today): it acts on what happens after it is defined. A rule that
     would set itself off through others (a move into a stage whose entry moves the deal back; a
-    follow-up made because one is overdue) is a 422 naming the circle."""
+    follow-up made because one is overdue) is a 422 naming the circle; an ``id`` taken (also by a
+    removed rule) is a 409."""
     result = keel.app.handle(body.to_command(meta, body.id or uuid4(), body.on))
     response.headers["Location"] = f"/v1/sales-rules/{result.id}"
     return result
@@ -35,8 +36,8 @@ def define(body: sr.SalesRuleBody, keel: KeelDep, meta: MetaDep, response: Respo
 @router.put("/{rule_id}", response_model=schemas.CommandAccepted)
 def change(rule_id: RuleId, body: sr.RuleChangeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
     """The rule's whole definition replaced (its round robin's turns are kept); the same definition
-    records nothing (``position`` 0)."""
-    return keel.app.handle(body.to_command(meta, rule_id, body.on))
+    records nothing (``position`` 0). Another trigger drops what the old one owed."""
+    return keel.app.handle(body.to_command(meta, rule_id, body.on, replace=True))
 
 
 @router.post("/{rule_id}/pause", response_model=schemas.CommandAccepted)

@@ -20,7 +20,9 @@ from ledger.sales_rules import MAX_DAYS, MAX_TEAM, RuleSpec
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 RuleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 TriggerKind = Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
-ActionKind = Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+ActionKind = Literal[
+    "create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner", "start_sequence"
+]
 StageKey = Annotated[str, StringConstraints(max_length=40)]
 Days = Annotated[StrictInt, Field(ge=0, le=MAX_DAYS)]
 
@@ -44,8 +46,11 @@ class RuleIn(Body):
     team: list[Name] = Field([], max_length=MAX_TEAM, description="assign_owner: owners, assigned in turn")
     probability: Probability | None = Field(None, description="change_probability: the new win probability")
     target_stage: StageKey = Field("", description="move_stage: the stage to move the deal to")
+    sequence_id: UUID | None = Field(
+        None, description="start_sequence: the e-mail sequence (a deal's: its customer's first contact with an address)"
+    )
 
-    def to_command(self, meta: Meta, rule_id: UUID, on: date | None) -> m.SetSalesRule:
+    def to_command(self, meta: Meta, rule_id: UUID, on: date | None, replace: bool = False) -> m.SetSalesRule:
         return m.SetSalesRule(
             meta=meta,
             on=on,
@@ -61,6 +66,8 @@ class RuleIn(Body):
             team=tuple(self.team),
             probability=self.probability,
             target_stage=self.target_stage,
+            sequence_id=self.sequence_id,
+            replace=replace,
         )
 
     def to_spec(self) -> RuleSpec:
@@ -76,6 +83,7 @@ class RuleIn(Body):
             team=tuple(self.team),
             probability=None if self.probability is None else to_decimal(self.probability),
             target_stage=self.target_stage,
+            sequence_id="" if self.sequence_id is None else str(self.sequence_id),
         )
 
 
@@ -120,6 +128,7 @@ class RuleOut(Out):
     team: list[str]
     probability: str | None
     target_stage: str
+    sequence_id: UUID | None
     description: str
 
 

@@ -32,6 +32,7 @@ from api.web import (
     rules,
     scenarios,
     timesheet,
+    unsubscribe,
 )
 from api.web.nav import NAV
 from api.web.render import page
@@ -53,6 +54,7 @@ ROUTERS = (
     audit.router,
     scenarios.router,
     rules.router,
+    unsubscribe.router,
 )
 
 

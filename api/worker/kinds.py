@@ -13,6 +13,7 @@ from api.worker.mail import build
 from api.worker.recurring import RECURRING
 from api.worker.reminders import REMINDER_KINDS
 from api.worker.sales_rules import SALES_RULES
+from api.worker.sequences import SEQUENCE_KINDS
 from api.worker.webhooks import WEBHOOKS
 from commands.automation.handlers import INVOICE_MAIL
 from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling
@@ -136,6 +137,7 @@ OUTBOX = JobKind(
 
 
 def default_kinds() -> dict[str, JobKind]:
-    """Every kind, in the order a pass runs them (billing drafts before invoices are mailed, mail is
-    queued before the outbox sends)."""
-    return registry(BILLING, RECURRING, INVOICE_MAILS, SALES_RULES, *REMINDER_KINDS, OUTBOX, WEBHOOKS)
+    """Every kind, in the order a pass runs them (billing drafts before invoices are mailed, rules
+    before the sequences they start, replies read before the steps they stop, mail queued before
+    the outbox sends)."""
+    return registry(BILLING, RECURRING, INVOICE_MAILS, SALES_RULES, *SEQUENCE_KINDS, *REMINDER_KINDS, OUTBOX, WEBHOOKS)

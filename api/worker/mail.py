@@ -13,6 +13,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from types import TracebackType
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 from ledger.einvoice import INVOICE, DocumentIncomplete
+from ledger.enrollments import KIND as SEQUENCE
 from ledger.errors import NotFound
 from ledger.events import Meta
 from ledger.invoice import Invoice
@@ -107,8 +109,13 @@ def _uuid(text: str) -> UUID:
     return UUID(text)
 
 
+# A header is folded, never encoded, up to SMTP's own line limit: a long List-Unsubscribe URL stays
+# one plain URL (folded at 78 it would become encoded words, which mail clients do not follow).
+UNFOLDED = email_policy.default.clone(max_line_length=998)
+
+
 def build(keel: Keel, message: Message, sender: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=UNFOLDED if message.kind == SEQUENCE else email_policy.default)
     email["From"] = sender
     email["To"] = message.to
     email["Subject"] = message.subject
@@ -117,6 +124,9 @@ def build(keel: Keel, message: Message, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id_header
     email["Date"] = format_datetime(message.created_on)
     email["X-Keel-Cause"] = f"{message.kind} {message.cause}"
+    if message.kind == SEQUENCE and message.reference:  # a sequence's step: one-click unsubscribe (RFC 8058)
+        email["List-Unsubscribe"] = f"<{message.reference}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     renderer = RENDERERS.get(message.kind)
     attachment = renderer(keel, message) if renderer else None

@@ -48,6 +48,7 @@ from ledger.fx import FxRates
 from ledger.money import minor_units
 from ledger.people import Person
 from ledger.projects import Project
+from ledger.sales_rule_book import SalesRules
 from ledger.sequence import NumberSequence
 from ledger.topics import event_classes
 
@@ -72,6 +73,7 @@ class KeelApplication(Application[UUID]):
         Person: 50,
         Chart: 50,
         FxRates: 50,
+        SalesRules: 50,  # every rule, and a turn per owner a round robin assigned
     }
 
     def __init__(self, database_url: str, functional_currency: str = "EUR", clock: Clock = SYSTEM_CLOCK) -> None:
@@ -129,6 +131,7 @@ class KeelApplication(Application[UUID]):
         from commands.reminders.handlers import HANDLERS as REMINDERS
         from commands.rules.handlers import HANDLERS as RULES
         from commands.sales.handlers import HANDLERS as SALES
+        from commands.sequences.handlers import HANDLERS as SEQUENCES
         from commands.webhooks.handlers import HANDLERS as WEBHOOKS
 
         contexts = (
@@ -141,6 +144,7 @@ class KeelApplication(Application[UUID]):
             REMINDERS,
             RECURRING,
             RULES,
+            SEQUENCES,
             keys.HANDLERS,
             users.HANDLERS,
         )

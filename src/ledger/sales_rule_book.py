@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.crm import bounded_text
-from ledger.errors import InvalidTransition, InvalidValue, NotFound
+from ledger.errors import AlreadyExists, InvalidTransition, InvalidValue, NotFound
 from ledger.events import KeelAggregate, Meta
 from ledger.sales_rules import SALES_RULES_ID, RuleSpec, check_spec, find_loop
 
@@ -22,13 +22,18 @@ def _as_state(spec: RuleSpec) -> dict[str, Any]:
     return state
 
 
+def _live(rule: dict[str, Any]) -> bool:
+    return "name" in rule and not rule.get("removed", False)
+
+
 class SalesRules(KeelAggregate):
     """Every sales rule: defined, changed, paused, resumed or removed; and the round robin's turns."""
 
     TOPIC = "keel.SalesRules"
 
     if TYPE_CHECKING:  # state, as plain values (a snapshot reads them back)
-        rules: dict[str, dict[str, Any]]  # rule id -> its fields, "paused" and "turns"
+        # rule id -> its fields, "paused", "turns" and "removed" (a removed rule's id is never reused)
+        rules: dict[str, dict[str, Any]]
 
     class Event(KeelAggregate.Event):
         pass
@@ -55,17 +60,20 @@ class SalesRules(KeelAggregate):
         team: list[str]
         probability: Decimal | None
         target_stage: str
+        sequence_id: UUID | None
 
         def apply(self, book: SalesRules) -> None:
             before = book.rules.get(str(self.rule_id), {})
             spec = RuleSpec(
                 self.name, self.trigger, self.action, self.stage, self.source, self.days, self.in_days,
                 self.note, tuple(self.team), self.probability, self.target_stage,
+                str(self.sequence_id) if self.sequence_id else "",
             )  # fmt: skip
             book.rules[str(self.rule_id)] = {
                 **_as_state(spec),
                 "paused": before.get("paused", False),
                 "turns": before.get("turns", 0),
+                "removed": before.get("removed", False),
             }
 
     class RulePaused(Event):
@@ -74,21 +82,21 @@ class SalesRules(KeelAggregate):
         reason: str
 
         def apply(self, book: SalesRules) -> None:
-            book.rules[str(self.rule_id)]["paused"] = True
+            book.rules.get(str(self.rule_id), {})["paused"] = True  # an imported log may name no rule
 
     class RuleResumed(Event):
         TOPIC = "keel.salesrules.RuleResumed.v1"
         rule_id: UUID
 
         def apply(self, book: SalesRules) -> None:
-            book.rules[str(self.rule_id)]["paused"] = False
+            book.rules.get(str(self.rule_id), {})["paused"] = False
 
     class RuleRemoved(Event):
         TOPIC = "keel.salesrules.RuleRemoved.v1"
         rule_id: UUID
 
         def apply(self, book: SalesRules) -> None:
-            del book.rules[str(self.rule_id)]
+            book.rules.get(str(self.rule_id), {})["removed"] = True
 
     class TurnTaken(Event):
         """The round robin moved on: ``owner`` was assigned for ``cause``."""
@@ -99,7 +107,8 @@ class SalesRules(KeelAggregate):
         cause: str
 
         def apply(self, book: SalesRules) -> None:
-            book.rules[str(self.rule_id)]["turns"] += 1
+            rule = book.rules.get(str(self.rule_id), {})
+            rule["turns"] = rule.get("turns", 0) + 1
 
     @classmethod
     def start(cls, on: date, meta: Meta) -> SalesRules:
@@ -109,19 +118,23 @@ class SalesRules(KeelAggregate):
         state = self._rule(rule_id)
         probability = state["probability"]
         return RuleSpec(
-            **{f: state[f] for f in RuleSpec.__slots__ if f not in ("team", "probability")},
+            **{f: state.get(f, "") for f in RuleSpec.__slots__ if f not in ("team", "probability")},
             team=tuple(state["team"]),
             probability=None if probability is None else Decimal(probability),
         )
 
     def specs(self) -> dict[str, RuleSpec]:
-        return {rule_id: self.spec(UUID(rule_id)) for rule_id in self.rules}
+        return {rule_id: self.spec(UUID(rule_id)) for rule_id, r in self.rules.items() if _live(r)}
 
     def _rule(self, rule_id: UUID) -> dict[str, Any]:
-        try:
-            return self.rules[str(rule_id)]
-        except KeyError:
-            raise NotFound(f"no sales rule {rule_id}") from None
+        found = self.rules.get(str(rule_id))
+        if found is None or not _live(found):
+            raise NotFound(f"no sales rule {rule_id}")
+        return found
+
+    def exists(self, rule_id: UUID) -> bool:
+        """Defined once, removed or not (a removed rule's id is not taken again)."""
+        return str(rule_id) in self.rules
 
     def paused(self, rule_id: UUID) -> bool:
         return bool(self._rule(rule_id)["paused"])
@@ -131,10 +144,15 @@ class SalesRules(KeelAggregate):
 
     def rule_named(self, name: str) -> UUID | None:
         wanted = name.strip().casefold()
-        return next((UUID(r) for r, s in self.rules.items() if str(s["name"]).casefold() == wanted), None)
+        found = (UUID(r) for r, s in self.rules.items() if _live(s) and str(s["name"]).casefold() == wanted)
+        return next(found, None)
 
-    def set_rule(self, rule_id: UUID, spec: RuleSpec, stages: list[str], on: date, meta: Meta) -> bool:
-        """Define or replace; False (nothing recorded) when the definition is the same."""
+    def set_rule(self, rule_id: UUID, spec: RuleSpec, stages: list[str], replace: bool, on: date, meta: Meta) -> bool:
+        """Define (``replace`` False) or replace a definition; False (nothing recorded) when it is the same."""
+        if replace:
+            self._rule(rule_id)
+        elif self.exists(rule_id):
+            raise AlreadyExists(f"a sales rule {rule_id} was defined already (replace it by its id)")
         spec = check_spec(spec, stages)
         taken = self.rule_named(spec.name)
         if taken is not None and taken != rule_id:
@@ -147,6 +165,7 @@ class SalesRules(KeelAggregate):
         state = _as_state(spec)
         state["team"] = list(spec.team)
         state["probability"] = spec.probability
+        state["sequence_id"] = UUID(spec.sequence_id) if spec.sequence_id else None
         self.trigger_event(self.RuleSet, rule_id=rule_id, **state, **meta.stamp(on))
         return True
 

@@ -35,19 +35,20 @@ ENTERED_STAGE, LEAD_CAPTURED, FOLLOWUP_OVERDUE, DEAL_IDLE = (
     "deal_idle",
 )
 TRIGGERS = (ENTERED_STAGE, LEAD_CAPTURED, FOLLOWUP_OVERDUE, DEAL_IDLE)
-CREATE_FOLLOWUP, ASSIGN_OWNER, CHANGE_PROBABILITY, MOVE_STAGE, NOTIFY_OWNER = (
+CREATE_FOLLOWUP, ASSIGN_OWNER, CHANGE_PROBABILITY, MOVE_STAGE, NOTIFY_OWNER, START_SEQUENCE = (
     "create_followup",
     "assign_owner",
     "change_probability",
     "move_stage",
     "notify_owner",
+    "start_sequence",
 )
-ACTIONS = (CREATE_FOLLOWUP, ASSIGN_OWNER, CHANGE_PROBABILITY, MOVE_STAGE, NOTIFY_OWNER)
+ACTIONS = (CREATE_FOLLOWUP, ASSIGN_OWNER, CHANGE_PROBABILITY, MOVE_STAGE, NOTIFY_OWNER, START_SEQUENCE)
 DEAL_ACTIONS = ACTIONS
 ALLOWED: dict[str, tuple[str, ...]] = {
     ENTERED_STAGE: DEAL_ACTIONS,
     DEAL_IDLE: DEAL_ACTIONS,
-    LEAD_CAPTURED: (CREATE_FOLLOWUP, ASSIGN_OWNER, NOTIFY_OWNER),
+    LEAD_CAPTURED: (CREATE_FOLLOWUP, ASSIGN_OWNER, NOTIFY_OWNER, START_SEQUENCE),
     FOLLOWUP_OVERDUE: (CREATE_FOLLOWUP, NOTIFY_OWNER),
 }
 TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,6 +63,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     CHANGE_PROBABILITY: ("probability",),
     MOVE_STAGE: ("target_stage",),
     NOTIFY_OWNER: ("note",),
+    START_SEQUENCE: ("sequence_id",),
 }
 MAX_DAYS = 365
 MAX_TEAM = 20
@@ -83,6 +85,7 @@ class RuleSpec:
     team: tuple[str, ...] = ()  # assign_owner: in turn
     probability: Decimal | None = None  # change_probability
     target_stage: str = ""  # move_stage
+    sequence_id: str = ""  # start_sequence: the e-mail sequence (its id); a deal's: its customer's first contact
 
     def describe(self) -> str:
         when = {
@@ -97,6 +100,7 @@ class RuleSpec:
             CHANGE_PROBABILITY: f"set the probability to {self.probability}%",
             MOVE_STAGE: f"move the deal to {self.target_stage}",
             NOTIFY_OWNER: "notify the owner by e-mail",
+            START_SEQUENCE: "start an e-mail sequence",
         }[self.action]
         return f"when {when}: {do}"
 
@@ -120,7 +124,8 @@ def check_spec(spec: RuleSpec, stages: list[str]) -> RuleSpec:
         )
     used = {*TRIGGER_FIELDS[spec.trigger], *ACTION_FIELDS[spec.action]}
     defaults: dict[str, Any] = {"days": 0, "in_days": 0, "team": (), "probability": None}
-    for what in (*{f for fs in TRIGGER_FIELDS.values() for f in fs}, *{f for fs in ACTION_FIELDS.values() for f in fs}):
+    every = dict.fromkeys(f for fields in (*TRIGGER_FIELDS.values(), *ACTION_FIELDS.values()) for f in fields)
+    for what in every:
         if what not in used and getattr(spec, what) != defaults.get(what, ""):
             raise InvalidValue(f"{what}: not used by a {spec.trigger} rule that does {spec.action}")
     stage, target = spec.stage.strip(), spec.target_stage.strip()
@@ -136,6 +141,12 @@ def check_spec(spec: RuleSpec, stages: list[str]) -> RuleSpec:
         raise InvalidValue(f"team: from 1 to {MAX_TEAM} owners to assign in turn")
     if len({t.casefold() for t in team}) != len(team):
         raise InvalidValue("team: each owner once")
+    sequence = spec.sequence_id.strip()
+    if spec.action == START_SEQUENCE:
+        try:
+            sequence = str(UUID(sequence))
+        except ValueError:
+            raise InvalidValue(f"sequence_id: an e-mail sequence's id, got {sequence[:40]!r}") from None
     probability = spec.probability
     if spec.action == CHANGE_PROBABILITY:
         if probability is None:
@@ -156,6 +167,7 @@ def check_spec(spec: RuleSpec, stages: list[str]) -> RuleSpec:
         team=team,
         probability=probability,
         target_stage=target,
+        sequence_id=sequence,
     )
 
 
@@ -250,6 +262,8 @@ def plan(spec: RuleSpec, trigger: Trigger, turn: int) -> Effect:
         )
     if spec.action == MOVE_STAGE:
         return Effect(MOVE_STAGE, trigger.owner, f"moved to {spec.target_stage}", stage=spec.target_stage)
+    if spec.action == START_SEQUENCE:
+        return Effect(START_SEQUENCE, trigger.owner, "enrolled in the e-mail sequence")
     note = spec.note or spec.describe()
     return Effect(NOTIFY_OWNER, trigger.owner, f"{trigger.owner} notified", note=note)
 
@@ -294,6 +308,23 @@ def parse_cause(trigger: str, cause: str) -> tuple[UUID, int | date | None]:
         return subject, date.fromisoformat(detail.removeprefix(word))
     except (KeyError, ValueError):
         raise InvalidValue(f"cause: {cause[:80]!r} is not a cause of a {trigger[:40]} rule") from None
+
+
+def canonical_cause(trigger: str, cause: str) -> str:
+    """The cause as Keel writes it, or InvalidValue: one occurrence has one spelling (a firing's id
+    derives from it), so ``DEAL:…``, an id in capitals or a position ``05`` is no second cause."""
+    subject, detail = parse_cause(trigger, cause)
+    if trigger == LEAD_CAPTURED:
+        written = lead_cause(subject)
+    elif trigger == ENTERED_STAGE:
+        assert isinstance(detail, int)
+        written = entry_cause(subject, detail)
+    else:
+        assert isinstance(detail, date)
+        written = overdue_cause(subject, detail) if trigger == FOLLOWUP_OVERDUE else idle_cause(subject, detail)
+    if written != cause:
+        raise InvalidValue(f"cause: {cause[:80]!r} is not written as Keel writes causes ({written})")
+    return written
 
 
 def firing_id(rule_id: UUID, cause: str) -> UUID:

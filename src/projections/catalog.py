@@ -7,6 +7,7 @@ from projections.access.users import UsersProjection
 from projections.automation.outbox import OutboxProjection
 from projections.automation.recurring import RecurringProjection
 from projections.automation.sales_rules import SalesRulesProjection
+from projections.automation.sequences import SequencesProjection
 from projections.automation.webhooks import WebhooksProjection
 from projections.cash.expected_delays import ExpectedDelaysProjection
 from projections.cash.planned_costs import PlannedCostsProjection
@@ -53,4 +54,5 @@ def default_projections(functional_currency: str) -> list[Projection]:
         PlannedCostsProjection(),
         ExpectedDelaysProjection(),
         SalesRulesProjection(),
+        SequencesProjection(),
     ]

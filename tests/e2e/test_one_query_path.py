@@ -114,6 +114,7 @@ CASES: list[tuple[list[str], str]] = [
         "/v1/reports/reconciliation?bank_account_id={bank}&as_of=2026-10-31",
     ),
     (["report", "reminders", "--as-of", "2026-10-15"], "/v1/reports/reminders?as_of=2026-10-15"),
+    (["report", "sequence-results", "--as-of", "2026-10-15"], "/v1/reports/sequence-results?as_of=2026-10-15"),
 ]
 
 

@@ -18,6 +18,7 @@ from ledger.accounts import Account, AccountType
 from ledger.bank_lines import MatchItem
 from ledger.contacts import Contact
 from ledger.crm import Stage
+from ledger.email_sequences import SequenceStep
 from ledger.expense_policy import ApprovalStep
 from ledger.expenses import ClaimDetails
 from ledger.fx import FxRate
@@ -144,6 +145,11 @@ class StageAsDict(DataclassAsDict):
     decimals = ("probability",)
 
 
+class SequenceStepAsDict(DataclassAsDict):
+    type = SequenceStep
+    name = "keel_sequence_step"
+
+
 class ServiceLineAsDict(DataclassAsDict):
     type = ServiceLine
     name = "keel_service_line"
@@ -241,6 +247,7 @@ def register_keel_transcodings(transcoder: JSONTranscoder) -> None:
         BillingAsDict(),
         ApprovedTimeAsDict(),
         StageAsDict(),
+        SequenceStepAsDict(),
         ServiceLineAsDict(),
         ContactAsDict(),
         DateAsISO(),

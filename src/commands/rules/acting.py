@@ -3,15 +3,17 @@ cannot make a rule act), and the effect applied to the aggregates it changes."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from commands.rules import messages as m
+from commands.sequences.handlers import enrollment_for
+from commands.sequences.messages import EnrollInSequence
 from commands.unit_of_work import UnitOfWork
 from ledger.activities import FollowUp
 from ledger.crm import DEFAULT_STAGES, OPEN, PIPELINE_ID, Deal, Pipeline, Stage
+from ledger.customer import Customer
 from ledger.errors import InvalidTransition, InvalidValue, NotFound
 from ledger.events import KeelAggregate, Meta
 from ledger.leads import Lead
@@ -28,6 +30,7 @@ from ledger.sales_rules import (
     KIND,
     LEAD_CAPTURED,
     MOVE_STAGE,
+    START_SEQUENCE,
     Effect,
     RuleSpec,
     Trigger,
@@ -37,7 +40,6 @@ from ledger.sales_rules import (
     parse_cause,
 )
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ENTRIES = (Deal.Opened, Deal.StageMoved, Deal.Reopened)
 
 
@@ -101,10 +103,8 @@ def _stage(uow: UnitOfWork, key: str) -> Stage:
 
 
 def _address(uow: UnitOfWork, owner: str) -> str:
-    """The owner's e-mail: the owner itself when written as an address, else the staff address set
-    for reminders (``keel reminders address``)."""
-    if EMAIL.fullmatch(owner):
-        return owner
+    """The owner's e-mail: the staff address an administrator set for reminders (``keel reminders
+    address``), never the owner field itself (anyone who may change a deal could aim it outside)."""
     address = uow.load(ReminderSettings, settings_id()).address_of(owner) if uow.exists(settings_id()) else ""
     if not address:
         raise NotFound(f"no e-mail address is set for {owner[:60]!r} (keel reminders address)")
@@ -124,6 +124,12 @@ def act(
     """Apply ``effect``: the id of the record it made (if one) and the aggregates it changed. A
     DomainError means the rule cannot act for this cause (the caller records it as skipped)."""
     fid = firing_id(rule_id, trigger.cause)
+    if trigger.subject_kind == "deal":  # closed since the trigger: the rule has nothing to do
+        status = uow.load(Deal, trigger.subject_id, label="deal").status
+        if status != OPEN:
+            raise InvalidTransition(f"the deal is {status}")
+    if effect.action == START_SEQUENCE:
+        return _enrol(uow, spec, trigger, meta)
     if effect.action == CREATE_FOLLOWUP:
         assert effect.due is not None
         about_kind, about_id = followup_about(trigger)
@@ -148,8 +154,6 @@ def act(
         deal = uow.load(Deal, trigger.subject_id, label="deal")
         if effect.action == MOVE_STAGE and deal.stage == effect.stage:
             raise InvalidTransition(f"the deal is in {effect.stage} already")
-        if deal.status != OPEN:
-            raise InvalidTransition(f"the deal is {deal.status}")
         stage = _stage(uow, effect.stage or deal.stage)
         deal.move(stage, effect.probability, trigger.on, meta)
         return None, [deal]
@@ -160,3 +164,27 @@ def act(
     if uow.exists(cause_id(KIND, f"{rule_id}/{trigger.cause}")):
         raise InvalidTransition("the notification was queued before")
     return message.id, [message]
+
+
+def _enrol(uow: UnitOfWork, spec: RuleSpec, trigger: Trigger, meta: Meta) -> tuple[UUID | None, list[KeelAggregate]]:
+    """The lead, or the deal's customer's first contact with an address (by name), enrolled; the
+    deal's change of stage stops it."""
+    sequence, cause = UUID(spec.sequence_id), f"rule {spec.name}"[:200]
+    if trigger.subject_kind == "lead":
+        command = EnrollInSequence(
+            meta=meta, on=trigger.on, sequence_id=sequence, lead_id=trigger.subject_id, cause=cause
+        )
+    else:
+        deal = uow.load(Deal, trigger.subject_id, label="deal")
+        customer = uow.load(Customer, deal.customer_id, label="customer")
+        reachable = sorted(
+            (c for c in customer.contacts.values() if c.email), key=lambda c: (c.name, str(c.contact_id))
+        )
+        if not reachable:
+            raise NotFound(f"{customer.name} has no contact with an e-mail address")
+        command = EnrollInSequence(
+            meta=meta, on=trigger.on, sequence_id=sequence, customer_id=customer.id,
+            contact_id=reachable[0].contact_id, deal_id=deal.id, cause=cause,
+        )  # fmt: skip
+    enrollment = enrollment_for(uow, command)
+    return enrollment.id, [enrollment]

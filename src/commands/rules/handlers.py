@@ -9,12 +9,13 @@ from commands.rules import messages as m
 from commands.rules.acting import act, read_trigger
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.crm import DEFAULT_STAGES, PIPELINE_ID, Pipeline
+from ledger.email_sequences import EmailSequence
 from ledger.errors import DomainError, InvalidTransition, NotFound
 from ledger.events import Meta
 from ledger.money import to_decimal
 from ledger.rule_firings import RuleFiring
 from ledger.sales_rule_book import SalesRules
-from ledger.sales_rules import RULES_ACTOR, SALES_RULES_ID, RuleSpec, firing_id, plan
+from ledger.sales_rules import RULES_ACTOR, SALES_RULES_ID, START_SEQUENCE, RuleSpec, canonical_cause, firing_id, plan
 
 
 def pipeline_stages(uow: UnitOfWork) -> list[str]:
@@ -48,8 +49,14 @@ def set_sales_rule(uow: UnitOfWork, c: m.SetSalesRule) -> CommandResult:
         team=tuple(c.team),
         probability=None if c.probability is None else to_decimal(c.probability),
         target_stage=c.target_stage,
+        sequence_id="" if c.sequence_id is None else str(c.sequence_id),
     )
-    if not book.set_rule(c.rule_id, spec, pipeline_stages(uow), on, c.meta) and not book.pending_events:
+    if spec.action == START_SEQUENCE and c.sequence_id is not None:
+        sequence = uow.load(EmailSequence, c.sequence_id, label="sequence")
+        if sequence.retired:
+            raise InvalidTransition(f"sequence_id: the sequence {sequence.name!r} is retired")
+    changed = book.set_rule(c.rule_id, spec, pipeline_stages(uow), c.replace, on, c.meta)
+    if not changed and not book.pending_events:
         return CommandResult(id=c.rule_id, version=book.version, position=0)  # the same: nothing recorded
     result = uow.commit(book)
     return CommandResult(id=c.rule_id, version=result.version, position=result.position)
@@ -80,6 +87,7 @@ def fire_sales_rule(uow: UnitOfWork, c: m.FireSalesRule) -> CommandResult:
     spec = book.spec(c.rule_id)
     if book.paused(c.rule_id):
         raise InvalidTransition(f"the rule {spec.name!r} is paused")
+    canonical_cause(spec.trigger, c.cause)
     trigger = read_trigger(uow, spec, c.cause)
     effect = plan(spec, trigger, book.turns(c.rule_id))
     try:

@@ -25,7 +25,9 @@ class SetSalesRule(Command):
     team: tuple[str, ...] = ()
     probability: str | None = None
     target_stage: str = ""
+    sequence_id: UUID | None = None
     rule_id: UUID = field(default_factory=uuid4)
+    replace: bool = False  # replace the definition of ``rule_id`` (else a rule of that id is refused)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,7 +18,6 @@ from ledger.sales_rules import (
     ENTERED_STAGE,
     FOLLOWUP_OVERDUE,
     LEAD_CAPTURED,
-    RULES_ACTOR,
     Effect,
     RuleSpec,
     Trigger,
@@ -28,6 +27,7 @@ from ledger.sales_rules import (
     overdue_cause,
     plan,
 )
+from projections.automation.sales_rules import TOUCHES
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import Cursor, day
 
@@ -128,16 +128,12 @@ def _idle(cur: Cursor, spec: RuleSpec, start: date, end: date) -> list[Trigger]:
         (end - idle, start),
     )
     deals = {str(r[0]): r for r in cur.fetchall()}
+    # the days a person touched each deal (a rule's own change is none): the worker's definition
+    cur.execute(f"SELECT deal_id, touched_on FROM {TOUCHES} WHERE touched_on <= %s", (end,))
     touches: dict[str, set[date]] = defaultdict(set)
-    for sql in (
-        "SELECT deal_id, effective_date FROM deal_stages",
-        "SELECT deal_id, effective_date FROM deal_facts",
-        f"SELECT about_id, effective_date FROM activities WHERE about_kind = 'deal' AND actor <> '{RULES_ACTOR}'",
-    ):
-        cur.execute(sql)
-        for deal_id, on in cur.fetchall():
-            if str(deal_id) in deals:
-                touches[str(deal_id)].add(day(on))
+    for deal_id, on in cur.fetchall():
+        if str(deal_id) in deals:
+            touches[str(deal_id)].add(day(on))
     found = []
     for did, r in deals.items():
         closed = day(r[4]) if r[4] is not None else None

@@ -3,13 +3,13 @@ the rules with what they did lately (the list the API, the CLI and the web app s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from ledger.sales_rules import DEAL_IDLE, FOLLOWUP_OVERDUE, RuleSpec
+from ledger.sales_rules import DEAL_IDLE, FOLLOWUP_OVERDUE, RuleSpec, idle_cause, overdue_cause
 from projections.automation.sales_rules import DEALS, FIRINGS, FOLLOWUPS, OWED, RULE_COLUMNS, RULES
 from projections.engine.db import ViewDatabase
 from projections.engine.sql import day, moment
@@ -142,27 +142,31 @@ def owed_causes(db: ViewDatabase, as_of: date) -> Iterator[tuple[UUID, str]]:
 
 def _state_causes(db: ViewDatabase, row: RuleRow, as_of: date) -> Iterator[str]:
     days = row.spec.days
+    cause: Callable[[str, date], str]
     if row.spec.trigger == FOLLOWUP_OVERDUE:  # overdue by more than ``days``: from due + days + 1
-        table, key, column = FOLLOWUPS, "followup_id", "due"
-        cause = "'followup:' || t.followup_id || '@due:' || CAST(t.due AS TEXT)"
+        table, key, column, cause = FOLLOWUPS, "followup_id", "due", overdue_cause
         latest, earliest = as_of - timedelta(days=days + 1), row.since - timedelta(days=days + 1)
-        state = "t.status = 'open'"
     else:  # idle for ``days``: from the last touch + days
-        table, key, column = DEALS, "deal_id", "last_touch"
-        cause = "'deal:' || t.deal_id || '@idle:' || CAST(t.last_touch AS TEXT)"
+        table, key, column, cause = DEALS, "deal_id", "last_touch", idle_cause
         latest, earliest = as_of - timedelta(days=days), row.since - timedelta(days=days)
-        state = "t.status = 'open'"
     after = ""
     while True:
         with db.read() as cur:
             cur.execute(
-                f"SELECT t.{key}, {cause} FROM {table} t WHERE {state} AND t.{column} <= %s AND t.{column} >= %s"
-                f" AND t.{key} > %s AND NOT EXISTS (SELECT 1 FROM {FIRINGS} f WHERE f.rule_id = %s"
-                f" AND f.cause = {cause}) ORDER BY t.{key} LIMIT %s",
-                (latest, earliest, after, str(row.id), PAGE),
+                f"SELECT {key}, {column} FROM {table} WHERE status = 'open' AND {column} <= %s AND {column} >= %s"
+                f" AND {key} > %s ORDER BY {key} LIMIT %s",
+                (latest, earliest, after, PAGE),
             )
-            page = cur.fetchall()
-        yield from (str(r[1]) for r in page)
+            page = [(str(r[0]), cause(str(r[0]), day(r[1]))) for r in cur.fetchall()]
+            fired: set[str] = set()
+            if page:
+                marks = ", ".join(["%s"] * len(page))
+                cur.execute(
+                    f"SELECT cause FROM {FIRINGS} WHERE rule_id = %s AND cause IN ({marks})",
+                    (str(row.id), *(c for _, c in page)),
+                )
+                fired = {str(r[0]) for r in cur.fetchall()}
+        yield from (c for _, c in page if c not in fired)
         if len(page) < PAGE:
             return
-        after = str(page[-1][0])
+        after = page[-1][0]

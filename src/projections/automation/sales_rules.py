@@ -25,7 +25,7 @@ from projections.engine.projection import Fact
 from projections.engine.sql import Cursor
 
 RULES, OWED, FIRINGS = "sales_rules", "sales_rule_owed", "sales_rule_firings"
-DEALS, FOLLOWUPS = "sales_rule_deals", "sales_rule_followups"
+DEALS, FOLLOWUPS, TOUCHES = "sales_rule_deals", "sales_rule_followups", "sales_rule_touches"
 RULE_COLUMNS = (
     "name",
     "trigger",
@@ -44,7 +44,7 @@ RULE_COLUMNS = (
 class SalesRulesProjection:
     name = "sales_rules"
     schema_version = 1
-    tables = (RULES, OWED, FIRINGS, DEALS, FOLLOWUPS)
+    tables = (RULES, OWED, FIRINGS, DEALS, FOLLOWUPS, TOUCHES)
     folds = (SalesRules.Event, RuleFiring.Event, Deal.Event, Lead.Captured, FollowUp.Event, Activity.Logged)
 
     def create(self, cur: Cursor) -> None:
@@ -67,6 +67,9 @@ class SalesRulesProjection:
             " status TEXT NOT NULL, last_touch DATE NOT NULL)",
             f"CREATE TABLE {FOLLOWUPS} (followup_id TEXT PRIMARY KEY, owner TEXT NOT NULL, due DATE NOT NULL,"
             " status TEXT NOT NULL)",
+            # the days a person touched a deal (the history test's idle days: the worker's own definition)
+            f"CREATE TABLE {TOUCHES} (deal_id TEXT NOT NULL, touched_on DATE NOT NULL,"
+            " PRIMARY KEY (deal_id, touched_on))",
         ):
             cur.execute(ddl)
 
@@ -77,7 +80,7 @@ class SalesRulesProjection:
             e = fact.event
             if isinstance(e, SalesRules.Event):
                 self._rule(cur, fact, active)
-            elif isinstance(e, RuleFiring.Created):
+            elif isinstance(e, RuleFiring.Fired | RuleFiring.Skipped):
                 self._firing(cur, fact)
             elif isinstance(e, Deal.Event):
                 self._deal(cur, fact, active)
@@ -100,7 +103,7 @@ class SalesRulesProjection:
             values: list[Any] = [getattr(e, c) for c in RULE_COLUMNS]
             values[RULE_COLUMNS.index("team")] = "\n".join(e.team)
             values[RULE_COLUMNS.index("probability")] = None if e.probability is None else str(e.probability)
-            cur.execute(f"SELECT status, defined_at FROM {RULES} WHERE id = %s", (rid,))
+            cur.execute(f"SELECT status, defined_at, trigger, stage, source, days FROM {RULES} WHERE id = %s", (rid,))
             row = cur.fetchone()
             if row is None:
                 cur.execute(
@@ -117,6 +120,10 @@ class SalesRulesProjection:
                     (*values, fact.recorded_at, fact.position, rid),
                 )
                 status, defined_at = str(row[0]), int(row[1])
+                if tuple(row[2:]) != (e.trigger, e.stage, e.source, e.days):
+                    # another trigger: what the old one owed is dropped; states count from this date
+                    cur.execute(f"DELETE FROM {OWED} WHERE rule_id = %s", (rid,))
+                    cur.execute(f"UPDATE {RULES} SET since = %s WHERE id = %s", (e.effective_date, rid))
             if status == "active":
                 active[rid] = (e.trigger, e.stage, e.source, defined_at)
             return
@@ -128,11 +135,12 @@ class SalesRulesProjection:
             f"UPDATE {RULES} SET status = %s, changed_at = %s, position = %s WHERE id = %s",
             (status, fact.recorded_at, fact.position, rid),
         )
-        if status == "active":
+        if status == "active":  # resumed: it acts on what happens from now on, states included
+            cur.execute(f"UPDATE {RULES} SET since = %s WHERE id = %s", (e.effective_date, rid))
             cur.execute(f"SELECT trigger, stage, source, defined_at FROM {RULES} WHERE id = %s", (rid,))
             row = cur.fetchone()
-            assert row is not None
-            active[rid] = (str(row[0]), str(row[1]), str(row[2]), int(row[3]))
+            if row is not None:  # an imported log may name a rule never defined
+                active[rid] = (str(row[0]), str(row[1]), str(row[2]), int(row[3]))
         else:  # a paused or removed rule owes nothing: on resuming, it acts on what happens next
             active.pop(rid, None)
             cur.execute(f"DELETE FROM {OWED} WHERE rule_id = %s", (rid,))
@@ -143,7 +151,7 @@ class SalesRulesProjection:
         cur.execute(
             f"INSERT INTO {FIRINGS} (id, rule_id, rule_name, cause, outcome, subject_kind, subject_id, action,"
             " summary, made, effective_date, position, recorded_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (
                 str(e.originator_id), str(e.rule_id), e.rule_name, e.cause, "fired" if fired else "skipped",
                 e.subject_kind, str(e.subject_id), e.action, e.summary if fired else e.reason,
@@ -202,3 +210,4 @@ def _owe(cur: Cursor, rule_id: str, cause: str, fact: Fact) -> None:
 
 def _touch(cur: Cursor, deal_id: str, on: date) -> None:
     cur.execute(f"UPDATE {DEALS} SET last_touch = %s WHERE deal_id = %s AND last_touch < %s", (on, deal_id, on))
+    cur.execute(f"INSERT INTO {TOUCHES} (deal_id, touched_on) VALUES (%s, %s) ON CONFLICT DO NOTHING", (deal_id, on))

@@ -15,9 +15,11 @@ from projections.queries.fx import FX
 from projections.queries.lists import LISTS
 from projections.queries.recurring import RECURRING
 from projections.queries.reminders import REMINDERS
+from projections.queries.sequences import SEQUENCES
 
 QUERIES: dict[str, Query[Any]] = {
-    q.name: q for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK, *REMINDERS, *RECURRING)
+    q.name: q
+    for q in (*FINANCE, *CASH, *SALES, *DELIVERY, *LISTS, *ACCOUNTS, *FX, *BANK, *REMINDERS, *RECURRING, *SEQUENCES)
 }
 
 __all__ = ["QUERIES", "Answer", "Books", "Column", "Params", "Query", "Table", "ask", "named"]

@@ -126,6 +126,32 @@ class EndPlannedCostBody(TypedDict):
     on: NotRequired[str | None]
 
 
+class EnrollBody(TypedDict):
+    """A lead, or a customer's contact; ``deal_id``: the deal whose change of stage stops it."""
+
+    lead_id: NotRequired[str | None]
+    customer_id: NotRequired[str | None]
+    contact_id: NotRequired[str | None]
+    deal_id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class Enrollment(TypedDict):
+    """Enrollment"""
+
+    id: str
+    sequence_id: str
+    person_kind: str
+    person_id: str
+    email: str
+    name: str
+    company: str
+    deal_id: str | None
+    started_on: str
+    sent: int
+    status: str
+
+
 class EntryLineIn(TypedDict):
     """EntryLineIn"""
 
@@ -295,22 +321,6 @@ class FxRate(TypedDict):
     source: str
 
 
-class FxRateBody(TypedDict):
-    """FxRateBody"""
-
-    currency: str
-    rate: str
-    date: NotRequired[str | None]
-
-
-class FxRateRow(TypedDict):
-    """FxRateRow"""
-
-    date: str
-    currency: str
-    rate: str
-
-
 __all__ = [
     "DateBody",
     "DeliveryDetail",
@@ -322,6 +332,8 @@ __all__ = [
     "DunningLevelsBody",
     "DunningPolicyOut",
     "EndPlannedCostBody",
+    "EnrollBody",
+    "Enrollment",
     "EntryLineIn",
     "EventFeed",
     "EventRecord",
@@ -337,8 +349,6 @@ __all__ = [
     "ForecastVsActual",
     "ForecastVsActualPeriod",
     "FxRate",
-    "FxRateBody",
-    "FxRateRow",
     "LevelIn",
     "LevelOut",
     "OwnerFollowUps",

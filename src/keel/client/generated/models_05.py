@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import Provenance, Scope
-from keel.client.generated.models_04 import EntryLineIn, FxRateRow
+from keel.client.generated.models_04 import EntryLineIn
+
+
+class FxRateBody(TypedDict):
+    """FxRateBody"""
+
+    currency: str
+    rate: str
+    date: NotRequired[str | None]
+
+
+class FxRateRow(TypedDict):
+    """FxRateRow"""
+
+    date: str
+    currency: str
+    rate: str
 
 
 class FxRatesImportBody(TypedDict):
@@ -114,6 +129,16 @@ class ImportRecord(TypedDict):
     digest: str
     status: str
     runs: list[ImportRun]
+
+
+class InboundBody(TypedDict):
+    """A message received (from a mail system's webhook, or by hand): its sender's sequences stop."""
+
+    from_address: str
+    subject: NotRequired[str]
+    message_id: str
+    in_reply_to: NotRequired[str]
+    received_at: NotRequired[str | None]
 
 
 class InitBooksBody(TypedDict):
@@ -331,35 +356,9 @@ class ManagerBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class MapRoleBody(TypedDict):
-    """MapRoleBody"""
-
-    code: str
-    on: NotRequired[str | None]
-
-
-class MarginRow(TypedDict):
-    """MarginRow"""
-
-    key: str
-    name: str
-    revenue: str
-    labour: str
-    expenses: str
-    margin: str
-    margin_percent: str | None
-
-
-class Margins(TypedDict):
-    """Margins"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    by: str
-    rows: list[MarginRow]
-
-
 __all__ = [
+    "FxRateBody",
+    "FxRateRow",
     "FxRatesImportBody",
     "GroupTotal",
     "HireBody",
@@ -368,6 +367,7 @@ __all__ = [
     "ImportProgress",
     "ImportRecord",
     "ImportRun",
+    "InboundBody",
     "InitBooksBody",
     "Invoice",
     "InvoiceLine",
@@ -384,9 +384,6 @@ __all__ = [
     "LeadBody",
     "LineVersionView",
     "ManagerBody",
-    "MapRoleBody",
-    "MarginRow",
-    "Margins",
     "RecurringLineView",
     "ScheduleOut",
     "TermsIn",

@@ -4,11 +4,39 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import Account, Activity, BankAccount, BankLine
+from keel.client.generated.models_01 import Account, Activity, BankAccount, BankLine, Provenance, Scope
 from keel.client.generated.models_02 import Bill, Claim
 from keel.client.generated.models_03 import Customer, DealState, ServiceIn
 from keel.client.generated.models_04 import FxRate
 from keel.client.generated.models_05 import Invoice, JournalEntry, Key, Lead
+
+
+class MapRoleBody(TypedDict):
+    """MapRoleBody"""
+
+    code: str
+    on: NotRequired[str | None]
+
+
+class MarginRow(TypedDict):
+    """MarginRow"""
+
+    key: str
+    name: str
+    revenue: str
+    labour: str
+    expenses: str
+    margin: str
+    margin_percent: str | None
+
+
+class Margins(TypedDict):
+    """Margins"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    by: str
+    rows: list[MarginRow]
 
 
 class MatchItemBody(TypedDict):
@@ -221,34 +249,10 @@ class PagePaymentSummary(TypedDict):
     next_cursor: str | None
 
 
-class Person(TypedDict):
-    """Person"""
-
-    handle: str
-    name: str
-    role: str
-    cost_center: str
-    weekly_capacity: str
-    cost_rate: str
-    bill_rate: str
-    terms_since: str
-
-
-class PagePerson(TypedDict):
-    """Page[Person]"""
-
-    items: list[Person]
-    next_cursor: str | None
-
-
-class PlannedCostStep(TypedDict):
-    """PlannedCostStep"""
-
-    effective_from: str
-    amount: str
-
-
 __all__ = [
+    "MapRoleBody",
+    "MarginRow",
+    "Margins",
     "MatchBody",
     "MatchItemBody",
     "MergeBody",
@@ -275,8 +279,5 @@ __all__ = [
     "PageKey",
     "PageLead",
     "PagePaymentSummary",
-    "PagePerson",
     "PaymentSummary",
-    "Person",
-    "PlannedCostStep",
 ]

@@ -6,7 +6,33 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope, StatementGroup, StatementLine
 from keel.client.generated.models_05 import LineVersionView
-from keel.client.generated.models_06 import PlannedCostStep
+
+
+class Person(TypedDict):
+    """Person"""
+
+    handle: str
+    name: str
+    role: str
+    cost_center: str
+    weekly_capacity: str
+    cost_rate: str
+    bill_rate: str
+    terms_since: str
+
+
+class PagePerson(TypedDict):
+    """Page[Person]"""
+
+    items: list[Person]
+    next_cursor: str | None
+
+
+class PlannedCostStep(TypedDict):
+    """PlannedCostStep"""
+
+    effective_from: str
+    amount: str
 
 
 class PlannedCost(TypedDict):
@@ -118,6 +144,27 @@ class PageRoleMapping(TypedDict):
     """Page[RoleMapping]"""
 
     items: list[RoleMapping]
+    next_cursor: str | None
+
+
+class SequenceResult(TypedDict):
+    """SequenceResult"""
+
+    sequence_id: str
+    name: str
+    enrolled: int
+    sent: int
+    delivered: int
+    replied: int
+    unsubscribed: int
+    stage_changed: int
+    converted: int
+
+
+class PageSequenceResult(TypedDict):
+    """Page[SequenceResult]"""
+
+    items: list[SequenceResult]
     next_cursor: str | None
 
 
@@ -271,80 +318,35 @@ class ProjectionStatus(TypedDict):
     failed_at: NotRequired[str | None]
 
 
-class Proposed(TypedDict):
-    """Proposed"""
-
-    line_id: str
-    score: int
-    why: str
-    items: list[dict[str, str]]
-
-
-class ReasonBody(TypedDict):
-    """ReasonBody"""
-
-    reason: str
-    on: NotRequired[str | None]
-
-
-class ReceivableRow(TypedDict):
-    """ReceivableRow"""
-
-    customer_id: str
-    customer_name: str
-    currency: str
-    receivable: str
-    credit: str
-    net: str
-
-
-class Receivables(TypedDict):
-    """Receivables"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    rows: list[ReceivableRow]
-    totals: dict[str, str]
-    next_cursor: NotRequired[str | None]
-
-
-class ReconcileBody(TypedDict):
-    """ReconcileBody"""
-
-    tolerance_amount: NotRequired[str]
-    tolerance_percent: NotRequired[str]
-    apply: NotRequired[bool]
-
-
 __all__ = [
+    "PagePerson",
     "PagePlannedCost",
     "PageProject",
     "PageRecurringView",
     "PageReminderOut",
     "PageRoleMapping",
+    "PageSequenceResult",
     "PageSupplier",
     "PauseBody",
     "PaymentAllocation",
     "PaymentDetail",
     "PaymentTermsBody",
+    "Person",
     "PipelineBody",
     "PipelineReport",
     "PipelineRow",
     "PlanCostBody",
     "PlannedCost",
+    "PlannedCostStep",
     "Problem",
     "ProfitAndLoss",
     "Project",
     "ProjectBody",
     "ProjectionStatus",
-    "Proposed",
-    "ReasonBody",
-    "ReceivableRow",
-    "Receivables",
-    "ReconcileBody",
     "RecurringView",
     "ReminderOut",
     "RoleMapping",
+    "SequenceResult",
     "StageIn",
     "Supplier",
 ]

@@ -6,9 +6,52 @@ from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import AllocationIn, Provenance, Scope
 from keel.client.generated.models_03 import InvoiceLineIn
-from keel.client.generated.models_04 import FiringOut
 from keel.client.generated.models_05 import LateEvent
-from keel.client.generated.models_07 import Proposed
+
+
+class Proposed(TypedDict):
+    """Proposed"""
+
+    line_id: str
+    score: int
+    why: str
+    items: list[dict[str, str]]
+
+
+class ReasonBody(TypedDict):
+    """ReasonBody"""
+
+    reason: str
+    on: NotRequired[str | None]
+
+
+class ReceivableRow(TypedDict):
+    """ReceivableRow"""
+
+    customer_id: str
+    customer_name: str
+    currency: str
+    receivable: str
+    credit: str
+    net: str
+
+
+class Receivables(TypedDict):
+    """Receivables"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    rows: list[ReceivableRow]
+    totals: dict[str, str]
+    next_cursor: NotRequired[str | None]
+
+
+class ReconcileBody(TypedDict):
+    """ReconcileBody"""
+
+    tolerance_amount: NotRequired[str]
+    tolerance_percent: NotRequired[str]
+    apply: NotRequired[bool]
 
 
 class ReconcileOutcome(TypedDict):
@@ -188,6 +231,13 @@ class ResubmitClaimBody(TypedDict):
     on: NotRequired[str | None]
 
 
+class RetireBody(TypedDict):
+    """RetireBody"""
+
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
+
+
 class RevaluationBody(TypedDict):
     """RevaluationBody"""
 
@@ -213,7 +263,9 @@ class RuleChangeBody(TypedDict):
 
     name: str
     trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
-    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+    action: Literal[
+        "create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner", "start_sequence"
+    ]
     stage: NotRequired[str]
     source: NotRequired[str]
     days: NotRequired[int]
@@ -222,6 +274,7 @@ class RuleChangeBody(TypedDict):
     team: NotRequired[list[str]]
     probability: NotRequired[str | None]
     target_stage: NotRequired[str]
+    sequence_id: NotRequired[str | None]
     on: NotRequired[str | None]
 
 
@@ -230,7 +283,9 @@ class RuleIn(TypedDict):
 
     name: str
     trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
-    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
+    action: Literal[
+        "create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner", "start_sequence"
+    ]
     stage: NotRequired[str]
     source: NotRequired[str]
     days: NotRequired[int]
@@ -239,6 +294,7 @@ class RuleIn(TypedDict):
     team: NotRequired[list[str]]
     probability: NotRequired[str | None]
     target_stage: NotRequired[str]
+    sequence_id: NotRequired[str | None]
 
 
 class RuleOut(TypedDict):
@@ -256,98 +312,16 @@ class RuleOut(TypedDict):
     team: list[str]
     probability: str | None
     target_stage: str
+    sequence_id: str | None
     description: str
-
-
-RuleTestBody = TypedDict(
-    "RuleTestBody",
-    {
-        "rule": NotRequired[RuleIn | None],
-        "rule_id": NotRequired[str | None],
-        "from": str,
-        "to": str,
-        "limit": NotRequired[int],
-    },
-)
-"""A rule (a draft, or a saved one by ``rule_id``) and the dates to test it between."""
-
-
-class WouldDoOut(TypedDict):
-    """WouldDoOut"""
-
-    cause: str
-    on: str
-    subject_kind: str
-    subject_id: str
-    title: str
-    owner: str
-    action: str
-    summary: str
-    assigned_to: str | None
-    due: str | None
-    note: str
-    probability: str | None
-    stage: str | None
-
-
-RuleTestOut = TypedDict(
-    "RuleTestOut",
-    {"rule": RuleOut, "from": str, "to": str, "total": int, "items": list[WouldDoOut], "recorded": Literal[0]},
-)
-"""RuleTestOut"""
-
-
-class SalesRuleBody(TypedDict):
-    """SalesRuleBody"""
-
-    name: str
-    trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
-    action: Literal["create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner"]
-    stage: NotRequired[str]
-    source: NotRequired[str]
-    days: NotRequired[int]
-    in_days: NotRequired[int]
-    note: NotRequired[str]
-    team: NotRequired[list[str]]
-    probability: NotRequired[str | None]
-    target_stage: NotRequired[str]
-    id: NotRequired[str | None]
-    on: NotRequired[str | None]
-
-
-class SalesRuleOut(TypedDict):
-    """SalesRuleOut"""
-
-    id: str | None
-    name: str
-    trigger: str
-    action: str
-    stage: str
-    source: str
-    days: int
-    in_days: int
-    note: str
-    team: list[str]
-    probability: str | None
-    target_stage: str
-    description: str
-    status: Literal["active", "paused", "removed"]
-    since: str
-    turns: int
-    fired: int
-    skipped: int
-    owed: int
-    changed_at: str
-    recent: list[FiringOut]
-
-
-class SalesRuleList(TypedDict):
-    """SalesRuleList"""
-
-    items: list[SalesRuleOut]
 
 
 __all__ = [
+    "Proposed",
+    "ReasonBody",
+    "ReceivableRow",
+    "Receivables",
+    "ReconcileBody",
     "ReconcileOutcome",
     "RecordPaymentBody",
     "RecurringInvoiceBody",
@@ -366,16 +340,11 @@ __all__ = [
     "RestatedAccount",
     "Restatement",
     "ResubmitClaimBody",
+    "RetireBody",
     "RevaluationBody",
     "RevisePlannedCostBody",
     "RevokeKeyBody",
     "RuleChangeBody",
     "RuleIn",
     "RuleOut",
-    "RuleTestBody",
-    "RuleTestOut",
-    "SalesRuleBody",
-    "SalesRuleList",
-    "SalesRuleOut",
-    "WouldDoOut",
 ]

@@ -4,11 +4,101 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-from keel.client.generated.models_01 import AssumptionOut, Provenance, Scope
+from keel.client.generated.models_01 import AssumptionOut
 from keel.client.generated.models_02 import BillAllocationOut, BillLineIn, BillPaymentIn
-from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
-from keel.client.generated.models_04 import DroppedOut
-from keel.client.generated.models_05 import GroupTotal
+from keel.client.generated.models_04 import DroppedOut, Enrollment, FiringOut
+from keel.client.generated.models_08 import RuleIn, RuleOut
+
+RuleTestBody = TypedDict(
+    "RuleTestBody",
+    {
+        "rule": NotRequired[RuleIn | None],
+        "rule_id": NotRequired[str | None],
+        "from": str,
+        "to": str,
+        "limit": NotRequired[int],
+    },
+)
+"""A rule (a draft, or a saved one by ``rule_id``) and the dates to test it between."""
+
+
+class WouldDoOut(TypedDict):
+    """WouldDoOut"""
+
+    cause: str
+    on: str
+    subject_kind: str
+    subject_id: str
+    title: str
+    owner: str
+    action: str
+    summary: str
+    assigned_to: str | None
+    due: str | None
+    note: str
+    probability: str | None
+    stage: str | None
+
+
+RuleTestOut = TypedDict(
+    "RuleTestOut",
+    {"rule": RuleOut, "from": str, "to": str, "total": int, "items": list[WouldDoOut], "recorded": Literal[0]},
+)
+"""RuleTestOut"""
+
+
+class SalesRuleBody(TypedDict):
+    """SalesRuleBody"""
+
+    name: str
+    trigger: Literal["deal_entered_stage", "lead_created", "followup_overdue", "deal_idle"]
+    action: Literal[
+        "create_followup", "assign_owner", "change_probability", "move_stage", "notify_owner", "start_sequence"
+    ]
+    stage: NotRequired[str]
+    source: NotRequired[str]
+    days: NotRequired[int]
+    in_days: NotRequired[int]
+    note: NotRequired[str]
+    team: NotRequired[list[str]]
+    probability: NotRequired[str | None]
+    target_stage: NotRequired[str]
+    sequence_id: NotRequired[str | None]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class SalesRuleOut(TypedDict):
+    """SalesRuleOut"""
+
+    id: str | None
+    name: str
+    trigger: str
+    action: str
+    stage: str
+    source: str
+    days: int
+    in_days: int
+    note: str
+    team: list[str]
+    probability: str | None
+    target_stage: str
+    sequence_id: str | None
+    description: str
+    status: Literal["active", "paused", "removed"]
+    since: str
+    turns: int
+    fired: int
+    skipped: int
+    owed: int
+    changed_at: str
+    recent: list[FiringOut]
+
+
+class SalesRuleList(TypedDict):
+    """SalesRuleList"""
+
+    items: list[SalesRuleOut]
 
 
 class ScenarioOut(TypedDict):
@@ -57,6 +147,51 @@ class SendInvoiceBody(TypedDict):
     on: NotRequired[str | None]
 
 
+class StepIn(TypedDict):
+    """StepIn"""
+
+    day: int
+    subject: str
+    body: str
+
+
+class SequenceBody(TypedDict):
+    """SequenceBody"""
+
+    name: str
+    steps: list[StepIn]
+    id: NotRequired[str | None]
+    on: NotRequired[str | None]
+
+
+class StepOut(TypedDict):
+    """StepOut"""
+
+    day: int
+    subject: str
+    body: str
+
+
+class SequenceOut(TypedDict):
+    """SequenceOut"""
+
+    id: str
+    name: str
+    retired: bool
+    steps: list[StepOut]
+    enrollments: list[Enrollment]
+
+
+class SequenceSummary(TypedDict):
+    """SequenceSummary"""
+
+    id: str
+    name: str
+    steps: int
+    retired: bool
+    defined_on: str
+
+
 class StaffAddressBody(TypedDict):
     """StaffAddressBody"""
 
@@ -83,6 +218,20 @@ class StatementImported(TypedDict):
     known_lines: int
     difference: str | None
     continuity: str | None
+
+
+class StepsBody(TypedDict):
+    """StepsBody"""
+
+    steps: list[StepIn]
+    on: NotRequired[str | None]
+
+
+class StopBody(TypedDict):
+    """StopBody"""
+
+    detail: NotRequired[str]
+    on: NotRequired[str | None]
 
 
 class SubmitClaimBody(TypedDict):
@@ -187,155 +336,35 @@ class SupplierPaymentBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class TaxLine(TypedDict):
-    """TaxLine"""
+class SuppressBody(TypedDict):
+    """SuppressBody"""
 
-    tax_code: str
-    sales_base: str
-    output_tax: str
-    purchases_base: str
-    input_tax: str
-    net_payable: str
-
-
-class TaxSummary(TypedDict):
-    """TaxSummary"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    lines: list[TaxLine]
-    net_payable: str
-
-
-class TimeBody(TypedDict):
-    """TimeBody"""
-
-    person: NotRequired[str | None]
-    day: str
-    project_id: str
-    hours: str
-    billable: NotRequired[bool]
-    note: NotRequired[str]
-    entry_id: NotRequired[str | None]
-
-
-class TimesheetEntry(TypedDict):
-    """TimesheetEntry"""
-
-    entry_id: str
-    day: str
-    project_id: str
-    hours: str
-    billable: bool
-    note: str
-
-
-class Timesheet(TypedDict):
-    """Timesheet"""
-
-    person: str
-    week: str
-    status: str
-    total_hours: str
-    entries: list[TimesheetEntry]
-    version: int
-
-
-class Token(TypedDict):
-    """Token"""
-
-    access_token: str | None
-    token_type: NotRequired[Literal["Bearer"]]
-    expires_in: int
-    roles: list[str]
-
-
-class TokenBody(TypedDict):
-    """TokenBody"""
-
-    roles: NotRequired[list[Literal["auditor", "analyst", "sales", "accountant", "admin", "integration"]] | None]
-    ttl_seconds: NotRequired[int]
-
-
-class TrialBalanceRow(TypedDict):
-    """TrialBalanceRow"""
-
-    account: str
-    name: str
-    type: str
-    currency: str
-    debit: str
-    credit: str
-    subtype: NotRequired[str]
-    parent: NotRequired[str | None]
-    group: NotRequired[str]
-
-
-class TrialBalance(TypedDict):
-    """TrialBalance"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    balanced: bool
-    rows: list[TrialBalanceRow]
-    totals: list[CurrencyTotal]
-    groups: list[GroupTotal]
-
-
-class UnallocateBody(TypedDict):
-    """UnallocateBody"""
-
-    invoice_id: str
-    amount: str
-    on: NotRequired[str | None]
-
-
-class UnmatchBody(TypedDict):
-    """UnmatchBody"""
-
+    email: str
     reason: NotRequired[str]
     on: NotRequired[str | None]
 
 
-class UpdateDealBody(TypedDict):
-    """UpdateDealBody"""
-
-    title: NotRequired[str | None]
-    value: NotRequired[str | None]
-    expected_close: NotRequired[str | None]
-    owner: NotRequired[str | None]
-    services: NotRequired[list[ServiceIn] | None]
-    on: NotRequired[str | None]
-
-
-class UtilisationRow(TypedDict):
-    """UtilisationRow"""
-
-    person: str
-    capacity_hours: str
-    billable_hours: str
-    total_hours: str
-    planned_hours: str
-    utilisation_percent: str | None
-
-
-class Utilisation(TypedDict):
-    """Utilisation"""
-
-    provenance: NotRequired[Provenance | None]
-    scope: Scope
-    rows: list[UtilisationRow]
-
-
 __all__ = [
+    "RuleTestBody",
+    "RuleTestOut",
+    "SalesRuleBody",
+    "SalesRuleList",
+    "SalesRuleOut",
     "ScenarioChanged",
     "ScenarioList",
     "ScenarioOut",
     "ScheduleBody",
     "SendInvoiceBody",
+    "SequenceBody",
+    "SequenceOut",
+    "SequenceSummary",
     "StaffAddressBody",
     "Stage",
     "StatementImported",
+    "StepIn",
+    "StepOut",
+    "StepsBody",
+    "StopBody",
     "SubmitClaimBody",
     "SupplierBody",
     "SupplierCreditLine",
@@ -344,18 +373,6 @@ __all__ = [
     "SupplierCreditUse",
     "SupplierPayment",
     "SupplierPaymentBody",
-    "TaxLine",
-    "TaxSummary",
-    "TimeBody",
-    "Timesheet",
-    "TimesheetEntry",
-    "Token",
-    "TokenBody",
-    "TrialBalance",
-    "TrialBalanceRow",
-    "UnallocateBody",
-    "UnmatchBody",
-    "UpdateDealBody",
-    "Utilisation",
-    "UtilisationRow",
+    "SuppressBody",
+    "WouldDoOut",
 ]

@@ -2,11 +2,161 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from keel.client.generated.models_01 import Provenance, Scope
-from keel.client.generated.models_05 import JobStatus
+from keel.client.generated.models_03 import CurrencyTotal, ServiceIn
+from keel.client.generated.models_05 import GroupTotal, JobStatus
 from keel.client.generated.models_06 import OutboxStatus
+
+
+class Suppressed(TypedDict):
+    """Suppressed"""
+
+    email: str
+    since: str | None
+    source: str
+    reason: str
+
+
+class TaxLine(TypedDict):
+    """TaxLine"""
+
+    tax_code: str
+    sales_base: str
+    output_tax: str
+    purchases_base: str
+    input_tax: str
+    net_payable: str
+
+
+class TaxSummary(TypedDict):
+    """TaxSummary"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    lines: list[TaxLine]
+    net_payable: str
+
+
+class TimeBody(TypedDict):
+    """TimeBody"""
+
+    person: NotRequired[str | None]
+    day: str
+    project_id: str
+    hours: str
+    billable: NotRequired[bool]
+    note: NotRequired[str]
+    entry_id: NotRequired[str | None]
+
+
+class TimesheetEntry(TypedDict):
+    """TimesheetEntry"""
+
+    entry_id: str
+    day: str
+    project_id: str
+    hours: str
+    billable: bool
+    note: str
+
+
+class Timesheet(TypedDict):
+    """Timesheet"""
+
+    person: str
+    week: str
+    status: str
+    total_hours: str
+    entries: list[TimesheetEntry]
+    version: int
+
+
+class Token(TypedDict):
+    """Token"""
+
+    access_token: str | None
+    token_type: NotRequired[Literal["Bearer"]]
+    expires_in: int
+    roles: list[str]
+
+
+class TokenBody(TypedDict):
+    """TokenBody"""
+
+    roles: NotRequired[list[Literal["auditor", "analyst", "sales", "accountant", "admin", "integration"]] | None]
+    ttl_seconds: NotRequired[int]
+
+
+class TrialBalanceRow(TypedDict):
+    """TrialBalanceRow"""
+
+    account: str
+    name: str
+    type: str
+    currency: str
+    debit: str
+    credit: str
+    subtype: NotRequired[str]
+    parent: NotRequired[str | None]
+    group: NotRequired[str]
+
+
+class TrialBalance(TypedDict):
+    """TrialBalance"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    balanced: bool
+    rows: list[TrialBalanceRow]
+    totals: list[CurrencyTotal]
+    groups: list[GroupTotal]
+
+
+class UnallocateBody(TypedDict):
+    """UnallocateBody"""
+
+    invoice_id: str
+    amount: str
+    on: NotRequired[str | None]
+
+
+class UnmatchBody(TypedDict):
+    """UnmatchBody"""
+
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
+
+
+class UpdateDealBody(TypedDict):
+    """UpdateDealBody"""
+
+    title: NotRequired[str | None]
+    value: NotRequired[str | None]
+    expected_close: NotRequired[str | None]
+    owner: NotRequired[str | None]
+    services: NotRequired[list[ServiceIn] | None]
+    on: NotRequired[str | None]
+
+
+class UtilisationRow(TypedDict):
+    """UtilisationRow"""
+
+    person: str
+    capacity_hours: str
+    billable_hours: str
+    total_hours: str
+    planned_hours: str
+    utilisation_percent: str | None
+
+
+class Utilisation(TypedDict):
+    """Utilisation"""
+
+    provenance: NotRequired[Provenance | None]
+    scope: Scope
+    rows: list[UtilisationRow]
 
 
 class WebhookBody(TypedDict):
@@ -83,6 +233,21 @@ class WorkerStatus(TypedDict):
 
 
 __all__ = [
+    "Suppressed",
+    "TaxLine",
+    "TaxSummary",
+    "TimeBody",
+    "Timesheet",
+    "TimesheetEntry",
+    "Token",
+    "TokenBody",
+    "TrialBalance",
+    "TrialBalanceRow",
+    "UnallocateBody",
+    "UnmatchBody",
+    "UpdateDealBody",
+    "Utilisation",
+    "UtilisationRow",
     "WebhookBody",
     "WebhookOut",
     "WhenBody",

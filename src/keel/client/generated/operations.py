@@ -32,6 +32,8 @@ from keel.client.generated.ops_reports_1 import Reports1Operations
 from keel.client.generated.ops_reports_2 import Reports2Operations
 from keel.client.generated.ops_sales_rules_1 import SalesRules1Operations
 from keel.client.generated.ops_scenarios_1 import Scenarios1Operations
+from keel.client.generated.ops_sequences_1 import Sequences1Operations
+from keel.client.generated.ops_sequences_2 import Sequences2Operations
 from keel.client.generated.ops_webhooks_1 import Webhooks1Operations
 from keel.client.generated.ops_worker_1 import Worker1Operations
 from keel.client.streams import Streams
@@ -68,6 +70,8 @@ class Operations(
     Reports2Operations,
     SalesRules1Operations,
     Scenarios1Operations,
+    Sequences1Operations,
+    Sequences2Operations,
     Webhooks1Operations,
     Worker1Operations,
     Streams,

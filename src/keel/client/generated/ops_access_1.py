@@ -10,8 +10,7 @@ from keel.client.generated.models_03 import CommandAccepted, CreatedKey, CreateK
 from keel.client.generated.models_05 import Key
 from keel.client.generated.models_06 import PageKey
 from keel.client.generated.models_08 import RevokeKeyBody
-from keel.client.generated.models_09 import Token, TokenBody
-from keel.client.generated.models_10 import WhoAmI
+from keel.client.generated.models_10 import Token, TokenBody, WhoAmI
 from keel.client.paths import segment
 
 

@@ -8,8 +8,7 @@ from typing import cast
 from keel.client.core import Core
 from keel.client.generated.models_01 import AccountChangeBody, AddAccountBody
 from keel.client.generated.models_03 import CommandAccepted
-from keel.client.generated.models_05 import MapRoleBody
-from keel.client.generated.models_06 import MoveAccountBody, PageAccount
+from keel.client.generated.models_06 import MapRoleBody, MoveAccountBody, PageAccount
 from keel.client.generated.models_07 import PageRoleMapping
 from keel.client.generated.models_08 import RenameAccountBody
 from keel.client.paths import segment

@@ -12,9 +12,9 @@ from keel.client.generated.models_01 import BankAccountBody, BankLine, BankRuleB
 from keel.client.generated.models_02 import CloseBankAccountBody
 from keel.client.generated.models_03 import CommandAccepted, CsvMappingBody
 from keel.client.generated.models_06 import MatchBody, PageBankAccount, PageBankLine
-from keel.client.generated.models_07 import ReconcileBody
-from keel.client.generated.models_08 import ReconcileOutcome, RenameBankAccountBody
-from keel.client.generated.models_09 import StatementImported, UnmatchBody
+from keel.client.generated.models_08 import ReconcileBody, ReconcileOutcome, RenameBankAccountBody
+from keel.client.generated.models_09 import StatementImported
+from keel.client.generated.models_10 import UnmatchBody
 from keel.client.paths import segment
 
 

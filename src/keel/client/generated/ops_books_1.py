@@ -12,8 +12,7 @@ from keel.client.generated.models_02 import ClosePeriodBody, CloseYearBody
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_05 import InitBooksBody, JournalEntry, JournalEntryBody
 from keel.client.generated.models_06 import NumberingBody, PageJournalEntry
-from keel.client.generated.models_07 import ReasonBody
-from keel.client.generated.models_08 import ReopenPeriodBody
+from keel.client.generated.models_08 import ReasonBody, ReopenPeriodBody
 from keel.client.paths import segment
 
 

@@ -10,7 +10,8 @@ from keel.client.core import Core
 from keel.client.generated.models_03 import CommandAccepted, Contact, ContactBody, ConvertLeadBody
 from keel.client.generated.models_05 import Lead, LeadBody
 from keel.client.generated.models_06 import NoteBody, OwnerBody, PageLead
-from keel.client.generated.models_07 import PipelineBody, ReasonBody
+from keel.client.generated.models_07 import PipelineBody
+from keel.client.generated.models_08 import ReasonBody
 from keel.client.generated.models_09 import Stage
 from keel.client.paths import segment
 

@@ -19,9 +19,8 @@ from keel.client.generated.models_06 import (
     PageActivity,
     PageDealState,
 )
-from keel.client.generated.models_07 import ReasonBody
-from keel.client.generated.models_08 import ReopenBody
-from keel.client.generated.models_09 import UpdateDealBody
+from keel.client.generated.models_08 import ReasonBody, ReopenBody
+from keel.client.generated.models_10 import UpdateDealBody
 from keel.client.paths import segment
 
 

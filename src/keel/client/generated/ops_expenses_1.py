@@ -12,8 +12,7 @@ from keel.client.generated.models_03 import CommandAccepted, CostCenterBody
 from keel.client.generated.models_04 import DateBody, ExpensePolicyBody, ExpensePolicyOut
 from keel.client.generated.models_05 import ManagerBody
 from keel.client.generated.models_06 import PageClaim
-from keel.client.generated.models_07 import ReasonBody
-from keel.client.generated.models_08 import ReimburseBody, ResubmitClaimBody
+from keel.client.generated.models_08 import ReasonBody, ReimburseBody, ResubmitClaimBody
 from keel.client.generated.models_09 import SubmitClaimBody
 from keel.client.paths import segment
 

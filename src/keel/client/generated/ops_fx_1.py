@@ -10,8 +10,8 @@ from uuid import UUID
 from keel.client.core import Core
 from keel.client.generated.models_01 import ApplySupplierCreditBody
 from keel.client.generated.models_03 import CommandAccepted
-from keel.client.generated.models_04 import FxRate, FxRateBody
-from keel.client.generated.models_05 import FxRatesImportBody
+from keel.client.generated.models_04 import FxRate
+from keel.client.generated.models_05 import FxRateBody, FxRatesImportBody
 from keel.client.generated.models_06 import PageFxRate
 from keel.client.generated.models_08 import RefundSupplierCreditBody, RevaluationBody
 from keel.client.generated.models_09 import SupplierCreditNote, SupplierCreditNoteBody

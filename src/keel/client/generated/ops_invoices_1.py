@@ -12,7 +12,7 @@ from keel.client.generated.models_03 import CommandAccepted, CreditNote, CreditN
 from keel.client.generated.models_04 import DraftInvoiceBody
 from keel.client.generated.models_05 import Invoice, IssueInvoiceBody
 from keel.client.generated.models_06 import PageInvoice
-from keel.client.generated.models_07 import ReasonBody
+from keel.client.generated.models_08 import ReasonBody
 from keel.client.generated.models_09 import SendInvoiceBody
 from keel.client.paths import segment
 

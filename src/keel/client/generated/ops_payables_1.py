@@ -11,7 +11,8 @@ from keel.client.core import Core
 from keel.client.generated.models_02 import Bill, BillBody
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_06 import PageBill
-from keel.client.generated.models_07 import PageSupplier, ReasonBody, Supplier
+from keel.client.generated.models_07 import PageSupplier, Supplier
+from keel.client.generated.models_08 import ReasonBody
 from keel.client.generated.models_09 import SupplierBody, SupplierPayment, SupplierPaymentBody
 from keel.client.paths import segment
 

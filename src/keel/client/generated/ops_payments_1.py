@@ -12,7 +12,7 @@ from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_06 import PagePaymentSummary, PaymentSummary
 from keel.client.generated.models_07 import PaymentDetail
 from keel.client.generated.models_08 import RecordPaymentBody
-from keel.client.generated.models_09 import UnallocateBody
+from keel.client.generated.models_10 import UnallocateBody
 from keel.client.paths import segment
 
 

@@ -13,8 +13,8 @@ from keel.client.generated.models_02 import BillingRunBody
 from keel.client.generated.models_03 import CommandAccepted, ConfigureProjectBody
 from keel.client.generated.models_04 import DateBody
 from keel.client.generated.models_05 import HireBody, TermsIn
-from keel.client.generated.models_06 import OutcomeBody, PagePerson, Person
-from keel.client.generated.models_07 import PageProject, Project, ProjectBody
+from keel.client.generated.models_06 import OutcomeBody
+from keel.client.generated.models_07 import PagePerson, PageProject, Person, Project, ProjectBody
 from keel.client.paths import segment
 
 

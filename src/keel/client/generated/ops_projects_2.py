@@ -9,9 +9,9 @@ from uuid import UUID
 from keel.client.core import Core, precondition
 from keel.client.generated.models_03 import CommandAccepted, CorrectTimeBody
 from keel.client.generated.models_04 import DateBody
-from keel.client.generated.models_06 import Person
-from keel.client.generated.models_07 import Project, ReasonBody
-from keel.client.generated.models_09 import TimeBody, Timesheet
+from keel.client.generated.models_07 import Person, Project
+from keel.client.generated.models_08 import ReasonBody
+from keel.client.generated.models_10 import TimeBody, Timesheet
 from keel.client.paths import segment
 
 

@@ -9,9 +9,9 @@ from typing import Literal, cast
 from keel.client.core import Core
 from keel.client.generated.models_01 import AccountLedger, Ageing, AgeingItem, BalanceSheet
 from keel.client.generated.models_02 import CashFlowReport, CashForecast, CashForecastComparison, ForecastItem
-from keel.client.generated.models_07 import ProfitAndLoss, Receivables
-from keel.client.generated.models_08 import Restatement
-from keel.client.generated.models_09 import TaxSummary, TrialBalance
+from keel.client.generated.models_07 import ProfitAndLoss
+from keel.client.generated.models_08 import Receivables, Restatement
+from keel.client.generated.models_10 import TaxSummary, TrialBalance
 from keel.client.paths import segment
 
 

@@ -10,10 +10,9 @@ from keel.client.core import Core
 from keel.client.generated.models_02 import BudgetBurn
 from keel.client.generated.models_03 import ConversionReport, Customer360
 from keel.client.generated.models_04 import FollowUpsReport, ForecastVsActual
-from keel.client.generated.models_05 import Margins
+from keel.client.generated.models_06 import Margins
 from keel.client.generated.models_07 import PipelineReport
-from keel.client.generated.models_09 import Utilisation
-from keel.client.generated.models_10 import WinRateReport, WorkInProgress
+from keel.client.generated.models_10 import Utilisation, WinRateReport, WorkInProgress
 from keel.client.paths import segment
 
 

@@ -9,14 +9,8 @@ from keel.client.core import Core
 from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import FiringList
 from keel.client.generated.models_07 import PauseBody
-from keel.client.generated.models_08 import (
-    RuleChangeBody,
-    RuleTestBody,
-    RuleTestOut,
-    SalesRuleBody,
-    SalesRuleList,
-    SalesRuleOut,
-)
+from keel.client.generated.models_08 import RuleChangeBody
+from keel.client.generated.models_09 import RuleTestBody, RuleTestOut, SalesRuleBody, SalesRuleList, SalesRuleOut
 from keel.client.generated.models_10 import WhenBody
 from keel.client.paths import segment
 
@@ -24,7 +18,7 @@ from keel.client.paths import segment
 class SalesRules1Operations(Core):
     """Operations tagged 'sales_rules' (part 1)."""
 
-    def define(
+    def sales_rules_define(
         self,
         *,
         body: SalesRuleBody,
@@ -34,7 +28,8 @@ class SalesRules1Operations(Core):
     ) -> CommandAccepted:
         """POST /v1/sales-rules: Define. A rule, active from ``on`` (today): it acts on what happens after it
         is defined. A rule that would set itself off through others (a move into a stage whose entry moves
-        the deal back; a follow-up made because one is overdue) is a 422 naming the circle.
+        the deal back; a follow-up made because one is overdue) is a 422 naming the circle; an ``id`` taken
+        (also by a removed rule) is a 409.
         """
         return cast(
             "CommandAccepted",
@@ -62,7 +57,8 @@ class SalesRules1Operations(Core):
         correlation_id: str | None = None,
     ) -> CommandAccepted:
         """PUT /v1/sales-rules/{rule_id}: Change. The rule's whole definition replaced (its round robin's turns
-        are kept); the same definition records nothing (``position`` 0).
+        are kept); the same definition records nothing (``position`` 0). Another trigger drops what the old
+        one owed.
         """
         return cast(
             "CommandAccepted",

@@ -1,0 +1,145 @@
+"""The ``sequence`` job kind: each enrollment's next step once its day has come (``<enrollment>#<step>``),
+queued in the outbox under an id derived from both, or the enrollment stopped for the reason the log
+gives; and the ``mailbox`` kind: replies read from an IMAP mailbox (``KEEL_IMAP_URL``), each recorded
+once per ``Message-ID`` (ADR 0068)."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.utils
+import imaplib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import Message as EmailMessage
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
+
+from api.worker.jobs import Context, JobKind, Outcome
+from commands.messages import RecordInboundMessage, SendSequenceStep
+from ledger.enrollments import KIND
+from ledger.errors import AlreadyExists, DomainError, InvalidTransition
+from projections.automation.sequence_queries import due_steps
+
+MAILBOX = "mailbox"
+TIMEOUT_SECONDS = 15
+
+
+def steps_due(ctx: Context) -> Iterator[str]:
+    yield from (f"{enrollment}#{step}" for enrollment, step in due_steps(ctx.keel.views, ctx.as_of))
+
+
+def step_run(ctx: Context, cause: str) -> Outcome:
+    enrollment, _, step = cause.partition("#")
+    command = SendSequenceStep(
+        meta=ctx.meta(KIND, cause),
+        enrollment_id=UUID(enrollment),
+        step=int(step),
+        as_of=ctx.as_of,
+        at=ctx.now,
+        base_url=ctx.keel.settings.public_url,
+    )
+    try:
+        result = ctx.keel.app.handle(command)
+    except AlreadyExists:
+        return Outcome("skipped", "queued before")
+    except InvalidTransition as exc:  # stopped or sent meanwhile, or not yet due: asked again if still owed
+        return Outcome("deferred", str(exc))
+    except DomainError as exc:
+        return Outcome("skipped", str(exc))
+    return Outcome("done", f"step {int(step) + 1} of {enrollment} (position {result.position})")
+
+
+# -- the mailbox: replies by IMAP ----------------------------------------------------------------
+
+
+def mailbox_enabled(ctx: Context) -> str | None:
+    return None if ctx.keel.settings.imap_url else "KEEL_IMAP_URL is not set: replies come by POST /v1/inbound-messages"
+
+
+def mailbox_due(ctx: Context) -> Iterator[str]:
+    yield f"poll@{ctx.now.isoformat(timespec='minutes')}"  # one poll a run: each message is recorded once anyway
+
+
+def _connect(url: str) -> tuple[imaplib.IMAP4, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
+        raise ValueError("KEEL_IMAP_URL: expected imaps://user:password@host:993/INBOX or imap://…")
+    port = parts.port or (993 if parts.scheme == "imaps" else 143)
+    box: imaplib.IMAP4
+    if parts.scheme == "imaps":
+        box = imaplib.IMAP4_SSL(parts.hostname, port, timeout=TIMEOUT_SECONDS)
+    else:
+        box = imaplib.IMAP4(parts.hostname, port, timeout=TIMEOUT_SECONDS)
+    box.login(unquote(parts.username or ""), unquote(parts.password or ""))
+    return box, unquote(parts.path.strip("/")) or "INBOX"
+
+
+def _received_at(message: EmailMessage, now: datetime) -> datetime:
+    try:
+        found = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
+    except (TypeError, ValueError):
+        return now
+    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def mailbox_run(ctx: Context, cause: str) -> Outcome:
+    """Each unseen message: recorded (its sender's sequences stop), then marked seen. A message that
+    cannot be recorded (no sender address) is marked seen too, and counted."""
+    try:
+        box, folder = _connect(str(ctx.keel.settings.imap_url))
+    except (OSError, imaplib.IMAP4.error, ValueError) as exc:
+        return Outcome("failed", f"IMAP: {type(exc).__name__}: {exc}")
+    recorded = refused = 0
+    try:
+        box.select(folder)
+        _, found = box.search(None, "UNSEEN")
+        for number in (found[0] or b"").split():
+            _, data = box.fetch(number.decode(), "(BODY.PEEK[HEADER])")
+            raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
+            message = email.message_from_bytes(raw)
+            sender = email.utils.parseaddr(str(message.get("From", "")))[1]
+            message_id = str(message.get("Message-ID", "")).strip() or f"<imap-{folder}-{number.decode()}>"
+            command = RecordInboundMessage(
+                meta=ctx.meta(MAILBOX, message_id),
+                from_address=sender,
+                subject=" ".join(str(message.get("Subject", "")).split())[:500],
+                message_id=message_id[:200],
+                in_reply_to=str(message.get("In-Reply-To", "")).strip()[:200],
+                received_at=_received_at(message, ctx.now),
+                source="mailbox",
+            )
+            try:
+                ctx.keel.app.handle(command)
+                recorded += 1
+            except AlreadyExists:
+                pass
+            except DomainError:
+                refused += 1
+            box.store(number.decode(), "+FLAGS", "(\\Seen)")
+    except (OSError, imaplib.IMAP4.error) as exc:
+        return Outcome("failed", f"IMAP: {type(exc).__name__}: {exc} ({recorded} recorded before)")
+    finally:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            box.logout()
+    return Outcome("done", f"{recorded} message(s) recorded, {refused} without a usable sender")
+
+
+SEQUENCE_KINDS = (
+    JobKind(
+        MAILBOX,
+        "Read replies from the IMAP mailbox (KEEL_IMAP_URL): each stops its sender's e-mail sequences",
+        "*/5 * * * *",
+        mailbox_due,
+        mailbox_run,
+        mailbox_enabled,
+    ),
+    JobKind(
+        KIND,
+        "Queue each e-mail sequence's next step once its day has come (or stop it: a reply, an unsubscribe,"
+        " the deal's new stage)",
+        "*/15 * * * *",
+        steps_due,
+        step_run,
+    ),
+)
