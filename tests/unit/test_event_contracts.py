@@ -382,3 +382,67 @@ def test_sales_rule_events_v1_read(app: KeelApplication) -> None:
 
     reassigned = decode(app, "keel.lead.Reassigned.v1", 2, '"owner":"carol"')
     assert isinstance(reassigned, Lead.Reassigned) and reassigned.owner == "carol"
+
+
+def test_email_sequence_events_v1_read(app: KeelApplication) -> None:
+    """A sequence defined, changed, retired; an enrollment started, a step queued, stopped; an
+    address's reply and unsubscribe; an inbound message (ADR 0068)."""
+    from ledger.email_sequences import EmailSequence, SequenceStep
+    from ledger.enrollments import Enrollment, MailAddress
+    from ledger.inbound_mail import InboundMessage
+
+    step = '{"_type_":"keel_sequence_step","_data_":{"day":3,"subject":"Hi {{ first_name }}","body":"Hello"}}'
+    defined = decode(
+        app,
+        "keel.emailsequence.Defined.v1",
+        1,
+        f'"originator_topic":"keel.EmailSequence","name":"Nurture","steps":[{step}]',
+    )
+    changed = decode(app, "keel.emailsequence.StepsChanged.v1", 2, f'"steps":[{step},{step}]')
+    retired = decode(app, "keel.emailsequence.Retired.v1", 3, '"reason":"done"')
+    sequence = defined.mutate(None)  # type: ignore[attr-defined]
+    assert isinstance(sequence, EmailSequence) and sequence.steps == [SequenceStep(3, "Hi {{ first_name }}", "Hello")]
+    changed.mutate(sequence)  # type: ignore[attr-defined]
+    retired.mutate(sequence)  # type: ignore[attr-defined]
+    assert len(sequence.steps) == 2 and sequence.retired
+
+    uid = f'{{"_type_":"uuid_hex","_data_":"{OTHER}"}}'
+    started = decode(
+        app,
+        "keel.enrollment.Started.v1",
+        1,
+        f'"originator_topic":"keel.Enrollment","sequence_id":{uid},"person_kind":"lead","person_id":{uid},'
+        '"customer_id":null,"email":"lin@wu.example","first_name":"Lin","name":"Lin Wu","company":"Wu","owner":"al",'
+        f'"deal_id":{uid},"deal_stage":"qualified","cause":"by hand","unsubscribe_secret":"{"a" * 32}"',
+    )
+    queued = decode(app, "keel.enrollment.StepQueued.v1", 2, f'"step":0,"message_id":{uid}')
+    stopped = decode(app, "keel.enrollment.Stopped.v1", 3, '"reason":"replied","detail":"lin replied"')
+    enrollment = started.mutate(None)  # type: ignore[attr-defined]
+    assert isinstance(enrollment, Enrollment) and enrollment.deal_stage == "qualified"
+    queued.mutate(enrollment)  # type: ignore[attr-defined]
+    stopped.mutate(enrollment)  # type: ignore[attr-defined]
+    assert (enrollment.sent, enrollment.stopped) == (1, "replied")
+
+    at = '{"_type_":"datetime_iso","_data_":"2026-10-02T09:00:00+00:00"}'
+    opened = decode(
+        app, "keel.mailaddress.Created.v1", 1, '"originator_topic":"keel.MailAddress","email":"lin@wu.example"'
+    )
+    replied = decode(app, "keel.mailaddress.Replied.v1", 2, f'"inbound_id":{uid},"received_at":{at}')
+    gone = decode(app, "keel.mailaddress.Unsubscribed.v1", 3, '"source":"link","reason":""')
+    back = decode(app, "keel.mailaddress.Resubscribed.v1", 4, '"reason":"asked"')
+    address = opened.mutate(None)  # type: ignore[attr-defined]
+    assert isinstance(address, MailAddress)
+    for event in (replied, gone):
+        event.mutate(address)  # type: ignore[attr-defined]
+    assert address.unsubscribed and address.last_reply == datetime(2026, 10, 2, 9, tzinfo=UTC)
+    back.mutate(address)  # type: ignore[attr-defined]
+    assert not address.unsubscribed
+
+    inbound = decode(
+        app,
+        "keel.inbound.Received.v1",
+        1,
+        '"originator_topic":"keel.InboundMessage","from_address":"lin@wu.example","subject":"Re: Hi",'
+        f'"message_id":"<r1@wu.example>","in_reply_to":"","received_at":{at},"source":"mailbox"',
+    )
+    assert isinstance(inbound, InboundMessage.Received) and inbound.mutate(None).from_address == "lin@wu.example"  # type: ignore[attr-defined]
