@@ -43,11 +43,15 @@ Assign = Annotated[str | None, typer.Option("--assign", metavar="A,B,…", help=
 Probability = Annotated[str | None, typer.Option("--probability", help="Do: set the win probability (percent).")]
 MoveTo = Annotated[str | None, typer.Option("--move-to", metavar="STAGE", help="Do: move the deal to STAGE.")]
 Notify = Annotated[bool, typer.Option("--notify", help="Do: e-mail the owner (keel reminders address).")]
+StartSequence = Annotated[
+    str | None, typer.Option("--start-sequence", metavar="SEQUENCE", help="Do: enrol the lead or contact in it.")
+]
 Note = Annotated[str | None, typer.Option("--note", help="The follow-up's note, or the e-mail's text.")]
 OPTIONS = {
     "name": "NAME",
     "trigger": "--when-…",
-    "action": "the action (--follow-up-in, --assign, --probability, --move-to, --notify)",
+    "action": "the action (--follow-up-in, --assign, --probability, --move-to, --notify, --start-sequence)",
+    "sequence_id": "--start-sequence",
     "stage": "--when-stage",
     "source": "--source",
     "days": "--when-overdue/--when-idle",
@@ -61,6 +65,17 @@ OPTIONS = {
     "limit": "--limit",
     "on": "--on",
 }
+
+
+def _sequence(name: str | None) -> str | None:
+    """A sequence's id from its name (``--start-sequence``)."""
+    if name is None:
+        return None
+    from api.cli.sequences import find_sequence
+
+    with keel_system(reading=True) as keel:
+        catch_up(keel)
+        return find_sequence(keel, name, "--start-sequence").id
 
 
 def _definition(name: str, **given: Any) -> dict[str, Any]:
@@ -77,13 +92,16 @@ def _definition(name: str, **given: Any) -> dict[str, Any]:
         "change_probability": given["probability"] is not None,
         "move_stage": given["move_to"] is not None,
         "notify_owner": given["notify"],
+        "start_sequence": given["start_sequence"] is not None,
     }
     chosen = [t for t, on in triggers.items() if on]
     if len(chosen) != 1:
         raise refuse("--when-…", "one of --when-stage, --when-lead, --when-overdue, --when-idle")
     done = [a for a, on in actions.items() if on]
     if len(done) != 1:
-        raise refuse("the action", "one of --follow-up-in, --assign, --probability, --move-to, --notify")
+        raise refuse(
+            "the action", "one of --follow-up-in, --assign, --probability, --move-to, --notify, --start-sequence"
+        )
     team = [t.strip() for t in given["assign"].split(",")] if given["assign"] is not None else None
     fields = {
         "name": name,
@@ -97,6 +115,7 @@ def _definition(name: str, **given: Any) -> dict[str, Any]:
         "team": team,
         "probability": given["probability"],
         "target_stage": given["move_to"],
+        "sequence_id": given["start_sequence"],
     }
     return {k: v for k, v in fields.items() if v is not None}
 
@@ -114,6 +133,7 @@ def add(
     probability: Probability = None,
     move_to: MoveTo = None,
     notify: Notify = False,
+    start_sequence: StartSequence = None,
     note: Note = None,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the rule of this name.")] = False,
     on: OnOption = None,
@@ -129,7 +149,7 @@ def add(
     fields = _definition(
         name, when_stage=when_stage, when_lead=when_lead, source=source, when_overdue=when_overdue,
         when_idle=when_idle, follow_up_in=follow_up_in, assign=assign, probability=probability, move_to=move_to,
-        notify=notify, note=note,
+        notify=notify, note=note, start_sequence=_sequence(start_sequence),
     )  # fmt: skip
     body = body_of(SalesRuleBody, OPTIONS, **fields, on=on)
     with keel_system() as keel:
@@ -161,6 +181,7 @@ def test(
     probability: Probability = None,
     move_to: MoveTo = None,
     notify: Notify = False,
+    start_sequence: StartSequence = None,
     note: Note = None,
     limit: Annotated[int, typer.Option("--limit", help="List at most this many.")] = 200,
     fmt: Fmt = Format.table,
@@ -172,7 +193,7 @@ def test(
     given = {
         "when_stage": when_stage, "when_lead": when_lead, "source": source, "when_overdue": when_overdue,
         "when_idle": when_idle, "follow_up_in": follow_up_in, "assign": assign, "probability": probability,
-        "move_to": move_to, "notify": notify, "note": note,
+        "move_to": move_to, "notify": notify, "note": note, "start_sequence": _sequence(start_sequence),
     }  # fmt: skip
     drafted = any(v not in (None, False) for v in given.values())
     if name is not None and drafted:

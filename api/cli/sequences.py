@@ -31,7 +31,7 @@ Name = Annotated[str, typer.Argument(help="The sequence's name (or part of it) o
 Email = Annotated[str, typer.Argument(help="An e-mail address.")]
 
 
-def _find(keel: Keel, text: str) -> Found:
+def find_sequence(keel: Keel, text: str, option: str = "SEQUENCE") -> Found:
     part, prefix = _like(text)
     rows = _rows(
         keel,
@@ -39,7 +39,7 @@ def _find(keel: Keel, text: str) -> Found:
         (part, prefix),
     )
     found = [Found(str(i), f"{name} ({short(i)})", (name,)) for i, name in rows]
-    return pick("SEQUENCE", "sequence", text, found, "`keel sequences list` shows them")
+    return pick(option, "sequence", text, found, "`keel sequences list` shows them")
 
 
 def _find_lead(keel: Keel, text: str) -> Found:
@@ -118,7 +118,7 @@ def enroll(
         raise refuse("--lead", "enrol a lead (--lead), or a contact (--customer and --contact)")
     with keel_system() as keel:
         catch_up(keel)
-        found = _find(keel, sequence)
+        found = find_sequence(keel, sequence)
         ids: dict[str, str | None] = {"lead_id": _find_lead(keel, lead).id if lead else None}
         if contact is not None and customer is not None:
             ids["customer_id"], ids["contact_id"] = _contact(keel, customer, contact)
@@ -140,7 +140,7 @@ def retire(sequence: Name, reason: Annotated[str, typer.Option("--reason")] = ""
     body = body_of(RetireBody, {"reason": "--reason", "on": "--on"}, reason=reason, on=on)
     with keel_system() as keel:
         catch_up(keel)
-        found = _find(keel, sequence)
+        found = find_sequence(keel, sequence)
         command = RetireSequence(meta=Meta(cli_actor()), on=body.on, sequence_id=UUID(found.id), reason=body.reason)
         result = keel.app.handle(command)
     said(f"sequence {found.keys[0]!r} retired (log position {result.position})")

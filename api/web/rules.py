@@ -26,6 +26,7 @@ from commands import messages as m
 from ledger.access import READ_CRM, WRITE_CRM
 from ledger.errors import DomainError
 from ledger.sales_rules import ACTION_FIELDS, TRIGGER_FIELDS
+from projections.automation.sequence_queries import sequences
 
 router = APIRouter(include_in_schema=False)
 RuleId = Annotated[UUID, Path()]
@@ -41,6 +42,7 @@ ACTIONS = (
     ("change_probability", "Change the probability"),
     ("move_stage", "Move the deal to a stage"),
     ("notify_owner", "E-mail the owner"),
+    ("start_sequence", "Start an e-mail sequence"),
 )
 
 
@@ -135,6 +137,7 @@ def _page(
         triggers=TRIGGERS,
         actions=ACTIONS,
         stages=[("", "—"), *((s, s) for s in stages)],
+        sequences=[("", "—"), *((s.id, s.name) for s in sequences(keel.views) if not s.retired)],
         tested=tested,
         can_change=visit.can(WRITE_CRM),
         outcome=outcome,
