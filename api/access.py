@@ -116,6 +116,8 @@ RULES: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = [
     (("POST",), "/v1/sales-rules/test", (READ_CRM,)),  # writes nothing
     (WRITE, "/v1/sales-rules*", (WRITE_CRM,)),
     (("GET",), "/v1/sales-rules*", (READ_CRM,)),
+    # off the suppression list again: the person asked to be on it, so an administrator's decision
+    (WRITE, "/v1/suppressions/remove", (ADMIN_SETTINGS,)),
     *[
         (methods, f"/v1/{area}*", scopes)
         for area in ("sequences", "enrollments", "inbound-messages", "suppressions")

@@ -77,9 +77,10 @@ class Settings(BaseSettings):
         " unset, messages stay queued.",
     )
     mail_from: str = Field("keel@localhost", description="The From address of the e-mails Keel sends.")
-    public_url: str = Field(
-        "http://127.0.0.1:8000",
-        description="Where people reach this Keel: the links in e-mails (a sequence's unsubscribe link) point here.",
+    public_url: str | None = Field(
+        None,
+        description="Where people reach this Keel, https://… : the unsubscribe link in every e-mail sequence step"
+        " points here; unset, no step is sent.",
     )
     imap_url: str | None = Field(
         None,

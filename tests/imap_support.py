@@ -1,6 +1,6 @@
-"""A small IMAP server for the mailbox poller's tests: the commands ``imaplib`` sends to read unseen
-messages' headers and mark them seen (CAPABILITY, LOGIN, SELECT, SEARCH UNSEEN, FETCH, STORE,
-LOGOUT), over one folder of messages kept in memory."""
+"""A small IMAP server for the mailbox poller's tests: the commands ``imaplib`` sends to read the
+headers of messages without Keel's keyword and mark them with it (CAPABILITY, LOGIN, SELECT,
+UID SEARCH UNKEYWORD, UID FETCH, UID STORE, LOGOUT), over one folder kept in memory (UID = number)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 @dataclass
 class Mailbox:
     messages: list[bytes] = field(default_factory=list)  # the raw messages (headers suffice)
-    seen: set[int] = field(default_factory=set)  # 1-based numbers marked \\Seen
+    marked: set[int] = field(default_factory=set)  # UIDs (1-based) given the keyword
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -38,17 +38,24 @@ def _handler(box: Mailbox) -> type[socketserver.StreamRequestHandler]:
                     self.say(f"* {len(box.messages)} EXISTS")
                     self.say(f"{tag} OK [READ-WRITE] SELECT completed")
                     continue
-                elif command == "SEARCH":
-                    unseen = [str(n) for n in range(1, len(box.messages) + 1) if n not in box.seen]
-                    self.say("* SEARCH" + "".join(f" {n}" for n in unseen))
-                elif command == "FETCH":
-                    number = int(args.split()[0])
-                    raw = box.messages[number - 1]
-                    self.wfile.write(f"* {number} FETCH (BODY[HEADER] {{{len(raw)}}}\r\n".encode() + raw + b")\r\n")
-                elif command == "STORE":
-                    number = int(args.split()[0])
-                    box.seen.add(number)
-                    self.say(f"* {number} FETCH (FLAGS (\\Seen))")
+                elif command == "UID":
+                    command, _, args = args.partition(" ")
+                    command = command.upper()
+                    if command == "SEARCH":
+                        left = [str(n) for n in range(1, len(box.messages) + 1) if n not in box.marked]
+                        self.say("* SEARCH" + "".join(f" {n}" for n in left))
+                    elif command == "FETCH":
+                        uid = int(args.split()[0])
+                        raw = box.messages[uid - 1]
+                        arrived = 'INTERNALDATE "02-Oct-2026 10:00:00 +0000"'
+                        head = f"* {uid} FETCH (UID {uid} {arrived} BODY[HEADER] {{{len(raw)}}}"
+                        self.wfile.write(head.encode() + b"\r\n" + raw + b")\r\n")
+                    elif command == "STORE":
+                        uid = int(args.split()[0])
+                        box.marked.add(uid)
+                        self.say(f"* {uid} FETCH (UID {uid} FLAGS ($KeelRecorded))")
+                    self.say(f"{tag} OK UID {command} completed")
+                    continue
                 elif command == "LOGOUT":
                     self.say("* BYE")
                     self.say(f"{tag} OK LOGOUT completed")

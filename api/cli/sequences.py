@@ -1,4 +1,4 @@
-"""``keel sequences new|list|show|enroll|retire|reply|unsubscribe|resubscribe|suppressed`` and
+"""``keel sequences new|list|enroll|retire|reply|unsubscribe|resubscribe|suppressed`` and
 ``keel report sequence-results``: e-mail sequences from the command line (ADR 0068).
 
 ``new`` reads the steps from a JSON file (``[{"day": 0, "subject": "…", "body": "…"}, …]``) into the

@@ -16,7 +16,8 @@ from api.worker.sales_rules import SALES_RULES
 from api.worker.sequences import SEQUENCE_KINDS
 from api.worker.webhooks import WEBHOOKS
 from commands.automation.handlers import INVOICE_MAIL
-from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling
+from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling, VetSequenceStep
+from ledger.enrollments import KIND as SEQUENCE
 from ledger.errors import AlreadyExists, DomainError, NotFound
 from ledger.outbox import Message
 from projections.automation.outbox import active_projects, due_messages, issued_invoices
@@ -100,6 +101,10 @@ def outbox_run(ctx: Context, cause: str) -> Outcome:
     if ctx.mailer.down:  # one failed connection per run is recorded; the rest wait for the next run
         return Outcome("deferred", f"SMTP unreachable: {ctx.mailer.down}")
     meta = ctx.meta("outbox", cause)
+    if message.kind == SEQUENCE:  # a reply or an unsubscribe since it was queued withdraws it
+        vetted = ctx.keel.app.handle(VetSequenceStep(meta=meta, message_id=message.id, at=ctx.now))
+        if vetted.position:
+            return Outcome("skipped", "withdrawn: its sequence stopped before it was sent")
     try:
         ctx.mailer.send(build(ctx.keel, message, ctx.mailer.sender))
     except (smtplib.SMTPException, OSError) as exc:

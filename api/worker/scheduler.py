@@ -106,7 +106,7 @@ class Worker:
                 continue
             now = self.now()
             day = as_of or now.astimezone(ZoneInfo(view.timezone)).date()
-            summaries.append(self.run_kind(name, day, None))
+            summaries.append(self._guarded(name, day, None))
         return summaries
 
     def run_due(self) -> list[RunSummary]:
@@ -127,7 +127,7 @@ class Worker:
                     slot = following
             else:
                 slot = now.replace(second=0, microsecond=0)
-            summaries.append(self.run_kind(name, now.astimezone(ZoneInfo(view.timezone)).date(), slot))
+            summaries.append(self._guarded(name, now.astimezone(ZoneInfo(view.timezone)).date(), slot))
         return summaries
 
     def prune(self, at: datetime | None = None) -> tuple[int, int]:
@@ -137,6 +137,15 @@ class Worker:
             return 0, 0
         self.pruned_at = now
         return leases.prune(self.keel.views, now - timedelta(days=self.keel.settings.worker_keep_days))
+
+    def _guarded(self, name: str, as_of: date, slot: datetime | None) -> RunSummary:
+        """One kind's run; one that fails (its ``due`` on a read model it cannot read) is logged and
+        counted, and the kinds after it still run (a sequence's trouble never stops the outbox)."""
+        try:
+            return self.run_kind(name, as_of, slot)
+        except Exception as exc:
+            log.exception("job kind %s failed", name)
+            return RunSummary(name, 0, 0, 1, f"the run failed: {type(exc).__name__}: {exc}"[:500])
 
     def run_kind(self, name: str, as_of: date, slot: datetime | None) -> RunSummary:
         job = self.kinds[name]

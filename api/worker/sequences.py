@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import email
 import email.utils
+import hashlib
 import imaplib
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import Message as EmailMessage
@@ -23,6 +25,14 @@ from projections.automation.sequence_queries import due_steps
 
 MAILBOX = "mailbox"
 TIMEOUT_SECONDS = 15
+PER_RUN = 200  # messages a run records: a first run on a full mailbox does not hold the worker up
+RECORDED = "$KeelRecorded"  # the keyword Keel marks a recorded message with (not \\Seen: people read it)
+
+
+def steps_enabled(ctx: Context) -> str | None:
+    if ctx.keel.settings.public_url:
+        return None
+    return "KEEL_PUBLIC_URL is not set: steps wait (their unsubscribe link must reach this Keel)"
 
 
 def steps_due(ctx: Context) -> Iterator[str]:
@@ -37,7 +47,7 @@ def step_run(ctx: Context, cause: str) -> Outcome:
         step=int(step),
         as_of=ctx.as_of,
         at=ctx.now,
-        base_url=ctx.keel.settings.public_url,
+        base_url=str(ctx.keel.settings.public_url),
     )
     try:
         result = ctx.keel.app.handle(command)
@@ -75,17 +85,18 @@ def _connect(url: str) -> tuple[imaplib.IMAP4, str]:
     return box, unquote(parts.path.strip("/")) or "INBOX"
 
 
-def _received_at(message: EmailMessage, now: datetime) -> datetime:
-    try:
-        found = email.utils.parsedate_to_datetime(str(message.get("Date", "")))
-    except (TypeError, ValueError):
-        return now
-    return found.astimezone(UTC) if found.tzinfo else found.replace(tzinfo=UTC)
+def _message_id(message: EmailMessage, sender: str, raw: bytes) -> str:
+    """Its ``Message-ID``; without one, a digest of its headers (never a number the server reuses)."""
+    found = str(message.get("Message-ID", "")).strip()
+    if found:
+        return found[:200]
+    return f"<keel-{hashlib.sha256(sender.encode() + b'|' + raw).hexdigest()[:40]}@mailbox>"
 
 
 def mailbox_run(ctx: Context, cause: str) -> Outcome:
-    """Each unseen message: recorded (its sender's sequences stop), then marked seen. A message that
-    cannot be recorded (no sender address) is marked seen too, and counted."""
+    """Up to ``PER_RUN`` messages not yet recorded (by UID; a person reading them in the shared
+    inbox meanwhile does not hide them): each recorded (its sender's sequences stop), then marked with
+    Keel's own keyword. One without a usable sender is marked too, and counted."""
     try:
         box, folder = _connect(str(ctx.keel.settings.imap_url))
     except (OSError, imaplib.IMAP4.error, ValueError) as exc:
@@ -93,20 +104,24 @@ def mailbox_run(ctx: Context, cause: str) -> Outcome:
     recorded = refused = 0
     try:
         box.select(folder)
-        _, found = box.search(None, "UNSEEN")
-        for number in (found[0] or b"").split():
-            _, data = box.fetch(number.decode(), "(BODY.PEEK[HEADER])")
-            raw = next((part[1] for part in data if isinstance(part, tuple)), b"")
+        _, found = box.uid("SEARCH", None, "UNKEYWORD", RECORDED)  # type: ignore[arg-type]
+        for uid in (found[0] or b"").split()[:PER_RUN]:
+            _, data = box.uid("FETCH", uid.decode(), "(INTERNALDATE BODY.PEEK[HEADER])")
+            part = next((p for p in data if isinstance(p, tuple)), None)
+            if part is None:
+                continue
+            raw = part[1]
             message = email.message_from_bytes(raw)
             sender = email.utils.parseaddr(str(message.get("From", "")))[1]
-            message_id = str(message.get("Message-ID", "")).strip() or f"<imap-{folder}-{number.decode()}>"
+            arrived = imaplib.Internaldate2tuple(part[0])
+            at = datetime.fromtimestamp(time.mktime(arrived), UTC) if arrived else ctx.now
             command = RecordInboundMessage(
-                meta=ctx.meta(MAILBOX, message_id),
+                meta=ctx.meta(MAILBOX, f"{folder}/{uid.decode()}"),
                 from_address=sender,
                 subject=" ".join(str(message.get("Subject", "")).split())[:500],
-                message_id=message_id[:200],
+                message_id=_message_id(message, sender, raw),
                 in_reply_to=str(message.get("In-Reply-To", "")).strip()[:200],
-                received_at=_received_at(message, ctx.now),
+                received_at=min(at, ctx.now),
                 source="mailbox",
             )
             try:
@@ -116,7 +131,7 @@ def mailbox_run(ctx: Context, cause: str) -> Outcome:
                 pass
             except DomainError:
                 refused += 1
-            box.store(number.decode(), "+FLAGS", "(\\Seen)")
+            box.uid("STORE", uid.decode(), "+FLAGS", f"({RECORDED})")
     except (OSError, imaplib.IMAP4.error) as exc:
         return Outcome("failed", f"IMAP: {type(exc).__name__}: {exc} ({recorded} recorded before)")
     finally:
@@ -141,5 +156,6 @@ SEQUENCE_KINDS = (
         "*/15 * * * *",
         steps_due,
         step_run,
+        steps_enabled,
     ),
 )

@@ -187,6 +187,7 @@ from commands.sequences.messages import (
     StopEnrollment,
     Unsubscribe,
     UnsubscribeByLink,
+    VetSequenceStep,
 )
 from commands.unit_of_work import Command, CommandResult
 from commands.webhooks.messages import (
@@ -365,6 +366,7 @@ __all__ = [
     "Unsubscribe",
     "UnsubscribeByLink",
     "UpdateDeal",
+    "VetSequenceStep",
     "VoidBill",
     "VoidInvoice",
     "WinDeal",

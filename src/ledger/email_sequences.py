@@ -58,6 +58,8 @@ def check_steps(steps: list[SequenceStep]) -> list[SequenceStep]:
                 raise InvalidValue(
                     f"{where}.{part}: unknown field {{{{ {unknown[0][:40]} }}}}; the fields are: {', '.join(FIELDS)}"
                 )
+            if "{{" in _FIELD.sub("", text) or "}}" in _FIELD.sub("", text):
+                raise InvalidValue(f"{where}.{part}: a field is written {{{{ first_name }}}}: a brace pair is unclosed")
         checked.append(SequenceStep(step.day, subject, body))
     return checked
 

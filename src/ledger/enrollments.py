@@ -25,14 +25,14 @@ from ledger.events import KeelAggregate, Meta
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PERSON_KINDS = ("lead", "contact")
-STOP_REASONS = ("replied", "unsubscribed", "stage_changed", "retired", "manual")
+STOP_REASONS = ("replied", "unsubscribed", "stage_changed", "lead_closed", "retired", "manual")
 KIND = "sequence"  # the outbox's kind of a step's message, and the worker's job kind
 
 
-def normal_address(email: str) -> str:
+def normal_address(email: str, field: str = "email") -> str:
     address = email.strip().lower()
     if not EMAIL.fullmatch(address) or len(address) > 200:
-        raise InvalidValue(f"email: not an e-mail address: {email[:80]!r}")
+        raise InvalidValue(f"{field}: not an e-mail address: {email[:80]!r}")
     return address
 
 
@@ -53,11 +53,15 @@ class Enrollment(KeelAggregate):
 
     if TYPE_CHECKING:
         sequence_id: UUID
+        sequence_version: int  # the steps as they were then: a later change is for later enrollments
         email: str
         deal_id: UUID | None
-        deal_stage: str
+        deal_version: int | None  # any change of stage after it stops the enrollment
+        person_kind: str
+        person_id: UUID
         started_on: date
         sent: int  # steps queued so far
+        last_queued_on: date | None
         stopped: str  # "" while active, else the reason
 
     class Event(KeelAggregate.Event):
@@ -71,6 +75,7 @@ class Enrollment(KeelAggregate):
 
         TOPIC = "keel.enrollment.Started.v1"
         sequence_id: UUID
+        sequence_version: int
         person_kind: str
         person_id: UUID
         customer_id: UUID | None
@@ -80,18 +85,16 @@ class Enrollment(KeelAggregate):
         company: str
         owner: str
         deal_id: UUID | None
+        deal_version: int | None
         deal_stage: str
         cause: str
         unsubscribe_secret: str
 
         def apply(self, e: Enrollment) -> None:
-            e.sequence_id, e.email, e.deal_id, e.deal_stage = (
-                self.sequence_id,
-                self.email,
-                self.deal_id,
-                self.deal_stage,
-            )
-            e.started_on, e.sent, e.stopped = self.effective_date, 0, ""
+            e.sequence_id, e.sequence_version, e.email = self.sequence_id, self.sequence_version, self.email
+            e.deal_id, e.deal_version = self.deal_id, self.deal_version
+            e.person_kind, e.person_id = self.person_kind, self.person_id
+            e.started_on, e.sent, e.last_queued_on, e.stopped = self.effective_date, 0, None, ""
 
     class StepQueued(Event):
         TOPIC = "keel.enrollment.StepQueued.v1"
@@ -99,7 +102,7 @@ class Enrollment(KeelAggregate):
         message_id: UUID
 
         def apply(self, e: Enrollment) -> None:
-            e.sent = self.step + 1
+            e.sent, e.last_queued_on = self.step + 1, self.effective_date
 
     class Stopped(Event):
         TOPIC = "keel.enrollment.Stopped.v1"
@@ -112,13 +115,13 @@ class Enrollment(KeelAggregate):
     @classmethod
     def start(
         cls,
-        sequence_id: UUID,
+        sequence: tuple[UUID, int],
         person_kind: str,
         person_id: UUID,
         customer_id: UUID | None,
         email: str,
         personal: dict[str, str],
-        deal: tuple[UUID, str] | None,
+        deal: tuple[UUID, int, str] | None,
         cause: str,
         on: date,
         meta: Meta,
@@ -126,17 +129,20 @@ class Enrollment(KeelAggregate):
         if person_kind not in PERSON_KINDS:
             raise InvalidValue(f"person_kind: a lead or a contact, not {person_kind[:20]!r}")
         address = normal_address(email)
+        sequence_id, version = sequence
         return cls._create(
             cls.Started,
             id=enrollment_id(sequence_id, address),
             sequence_id=sequence_id,
+            sequence_version=version,
             person_kind=person_kind,
             person_id=person_id,
             customer_id=customer_id,
             email=address,
             **{k: bounded_text(personal.get(k, ""), k, 200, False) for k in ("first_name", "name", "company", "owner")},
             deal_id=deal[0] if deal else None,
-            deal_stage=deal[1] if deal else "",
+            deal_version=deal[1] if deal else None,
+            deal_stage=deal[2] if deal else "",
             cause=cause[:200],
             unsubscribe_secret=secrets.token_hex(16),
             **meta.stamp(on),
@@ -193,6 +199,7 @@ class MailAddress(KeelAggregate):
         TOPIC = "keel.mailaddress.Unsubscribed.v1"
         source: str  # link, api, cli
         reason: str
+        enrollment_id: UUID | None  # the enrollment whose link it was
 
         def apply(self, a: MailAddress) -> None:
             a.unsubscribed = True
@@ -214,12 +221,14 @@ class MailAddress(KeelAggregate):
             self.Replied, inbound_id=inbound_id, received_at=received_at, **meta.stamp(received_at.date())
         )
 
-    def unsubscribe(self, source: str, reason: str, on: date, meta: Meta) -> bool:
+    def unsubscribe(self, source: str, reason: str, enrollment: UUID | None, on: date, meta: Meta) -> bool:
         """False (nothing recorded) when it is unsubscribed already."""
         if self.unsubscribed:
             return False
-        self.trigger_event(self.Unsubscribed, source=source[:20], reason=bounded_text(reason, "reason", 500, False),
-                           **meta.stamp(on))  # fmt: skip
+        reason = bounded_text(reason, "reason", 500, False)
+        self.trigger_event(
+            self.Unsubscribed, source=source[:20], reason=reason, enrollment_id=enrollment, **meta.stamp(on)
+        )
         return True
 
     def resubscribe(self, reason: str, on: date, meta: Meta) -> None:

@@ -13,8 +13,9 @@ from ledger.enrollments import normal_address
 from ledger.events import KeelAggregate, Meta
 
 
-def inbound_id(message_id: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"keel:inbound:{message_id.strip()}")
+def inbound_id(from_address: str, message_id: str) -> UUID:
+    """Once per (sender, Message-ID): a sender chooses its ids, so two senders' may collide."""
+    return uuid5(NAMESPACE_URL, f"keel:inbound:{from_address.strip().lower()}:{message_id.strip()}")
 
 
 class InboundMessage(KeelAggregate):
@@ -47,10 +48,11 @@ class InboundMessage(KeelAggregate):
         meta: Meta,
     ) -> InboundMessage:  # fmt: skip
         header = bounded_text(message_id, "message_id", 200)
+        sender = normal_address(from_address, "from_address")
         return cls._create(
             cls.Received,
-            id=inbound_id(header),
-            from_address=normal_address(from_address),
+            id=inbound_id(sender, header),
+            from_address=sender,
             subject=bounded_text(subject, "subject", 500, False),
             message_id=header,
             in_reply_to=bounded_text(in_reply_to, "in_reply_to", 200, False),

@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 
-QUEUED, DELIVERED = "queued", "delivered"
+QUEUED, DELIVERED, WITHDRAWN = "queued", "delivered", "withdrawn"
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://keel.example/causes")
@@ -90,6 +90,16 @@ class Message(KeelAggregate):
             message.attempts, message.last_error = self.attempt, self.reason
             message.next_attempt_at = self.next_attempt_at
 
+    class Withdrawn(Event):
+        """Not to be sent after all (its cause stopped before the outbox sent it: a sequence's
+        person replied or unsubscribed); never sent after this."""
+
+        TOPIC = "keel.message.Withdrawn.v1"
+        reason: str
+
+        def apply(self, message: Message) -> None:
+            message.status, message.next_attempt_at = WITHDRAWN, None
+
     @classmethod
     def queue(
         cls, kind: str, cause: str, to: str, subject: str, body: str, reference: str, on: datetime, meta: Meta
@@ -116,9 +126,16 @@ class Message(KeelAggregate):
     def due(self, now: datetime) -> bool:
         return self.status == QUEUED and (self.next_attempt_at is None or self.next_attempt_at <= now)
 
+    def withdraw(self, reason: str, at: datetime, meta: Meta) -> None:
+        if self.status != QUEUED:
+            raise InvalidTransition(f"message {self.id} is {self.status}: it cannot be withdrawn")
+        self.trigger_event(
+            self.Withdrawn, reason=" ".join(reason.split())[:500] or "withdrawn", **meta.stamp(at.date())
+        )
+
     def _check_attempt(self, attempt: int) -> None:
-        if self.status == DELIVERED:
-            raise InvalidTransition(f"message {self.id} was delivered already")
+        if self.status != QUEUED:
+            raise InvalidTransition(f"message {self.id} was {self.status} already")
         if attempt != self.attempts + 1:
             raise InvalidTransition(f"message {self.id}: attempt {attempt} follows {self.attempts}, not its turn")
 

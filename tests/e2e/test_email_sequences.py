@@ -55,9 +55,11 @@ def ok(response: Any, code: int = 200) -> Any:
     return response.json()
 
 
-def run(keel: Keel, as_of: date, owner: str | None = None) -> dict[str, int]:
+def run(
+    keel: Keel, as_of: date, owner: str | None = None, kinds: tuple[str, ...] = ("sequence", "outbox")
+) -> dict[str, int]:
     keel.engine.catch_up()
-    done = {s.kind: s.done for s in Worker(keel, owner=owner).pass_once(as_of, kinds=["sequence", "outbox"])}
+    done = {s.kind: s.done for s in Worker(keel, owner=owner).pass_once(as_of, kinds=list(kinds))}
     keel.engine.catch_up()
     return done
 
@@ -224,9 +226,82 @@ def test_a_rule_starts_a_sequence_and_a_reply_read_from_the_mailbox_stops_it(
     with imap_server(box) as port:
         keel.settings.imap_url = f"imap://sales%40lumen.example:secret@127.0.0.1:{port}/INBOX"
         [polled] = Worker(keel).pass_once(date(2026, 10, 4), kinds=["mailbox"])
-        assert (polled.done, box.seen, box.logins) == (1, {1}, [("sales@lumen.example", "secret")]), polled
+        assert (polled.done, box.marked, box.logins) == (1, {1}, [("sales@lumen.example", "secret")]), polled
         again = mailbox_run(Context(keel, date(2026, 10, 5), datetime.now(UTC)), "poll@later")
-        assert again.note.startswith("0 message(s) recorded")  # marked seen: not read twice
+        assert again.note.startswith("0 message(s) recorded")  # marked: not read twice
     assert run(keel, date(2026, 10, 4)) == {"sequence": 1, "outbox": 0}  # stopped: Mo replied
     [enrolled] = ok(client.get(f"/v1/sequences/{sequence['id']}"))["enrollments"]
     assert enrolled["status"] == "replied"
+
+
+def test_what_the_log_says_before_a_step_goes_out_wins(world: tuple[Keel, TestClient, Any]) -> None:
+    """A step queued and not yet sent is withdrawn if the person unsubscribes first;
+    a change of steps is for later enrollments; a deal moved away and back still stops it; an
+    enrollment dated in the past sends its steps spaced out, not in a burst."""
+    keel, client, inbox = world
+    who = people(client)
+    sequence = ok(client.post("/v1/sequences", json={"name": "Nurture", "steps": STEPS, "on": "2026-09-01"}), 201)["id"]
+    lead = ok(
+        client.post(f"/v1/sequences/{sequence}/enrollments", json={"lead_id": who["lead"], "on": "2026-09-01"}), 201
+    )
+    contact = {"customer_id": who["customer"], "contact_id": who["ada"], "deal_id": who["deal"], "on": DAY0.isoformat()}
+    ok(client.post(f"/v1/sequences/{sequence}/enrollments", json=contact), 201)
+    assert run(keel, DAY0, kinds=("sequence",)) == {"sequence": 2}  # queued; the outbox has not run yet
+    ok(client.post("/v1/suppressions", json={"email": "lin@wu.example", "reason": "asked by phone"}))
+    assert run(keel, DAY0, kinds=("outbox",)) == {"outbox": 1}
+    assert [str(m["To"]) for m in inbox.received] == ["ada@acme.example"]  # Lin's step withdrawn, not sent
+    [lin] = [e for e in ok(client.get(f"/v1/sequences/{sequence}"))["enrollments"] if e["id"] == lead["id"]]
+    assert lin["status"] == "unsubscribed"
+
+    # a step put in front is not sent to Ada, who had the first already; a deal moved and back stops her
+    steps = [{"day": 0, "subject": "New first", "body": "New"}, *({**x, "day": x["day"] + 1} for x in STEPS)]
+    ok(client.put(f"/v1/sequences/{sequence}/steps", json={"steps": steps}))
+    ok(client.post(f"/v1/deals/{who['deal']}/move", json={"stage": "proposal", "on": "2026-10-02"}))
+    ok(client.post(f"/v1/deals/{who['deal']}/move", json={"stage": "qualified", "on": "2026-10-03"}))
+    run(keel, date(2026, 10, 4))
+    assert len(inbox.received) == 1
+    [ada] = [e for e in ok(client.get(f"/v1/sequences/{sequence}"))["enrollments"] if e["email"] == "ada@acme.example"]
+    assert ada["status"] == "stage_changed"
+
+    # Lin, enrolled a month back, would have had every step by now: they go out a step's gap apart
+    ok(client.post("/v1/suppressions/remove", json={"email": "lin@wu.example", "reason": "called back"}))
+    other = ok(client.post("/v1/sequences", json={"name": "Late", "steps": STEPS, "on": "2026-09-01"}), 201)["id"]
+    ok(client.post(f"/v1/sequences/{other}/enrollments", json={"lead_id": who["lead"], "on": "2026-09-01"}), 201)
+    sent = [
+        run(keel, d)["sequence"] for d in (date(2026, 10, 5), date(2026, 10, 6), date(2026, 10, 8), date(2026, 10, 15))
+    ]
+    assert sent == [1, 0, 1, 1]  # day 0 now; day 3 three days later; day 10 seven days after that
+
+
+def test_bad_sequences_enrollments_and_replies_name_their_field(world: tuple[Keel, TestClient, Any]) -> None:
+    keel, client, _ = world
+    who = people(client)
+    head = keel.app.head_position()
+    unclosed = [{"day": 0, "subject": "Hi {{ first_name }", "body": "x"}]
+    refused = client.post("/v1/sequences", json={"name": "N", "steps": unclosed})
+    assert refused.status_code == 422 and "steps.0.subject" in refused.text and "unclosed" in refused.text
+    long = [{"day": 0, "subject": "Hi", "body": "x" * 9_990}]
+    sequence = ok(client.post("/v1/sequences", json={"name": "N", "steps": long, "on": "2026-09-01"}), 201)["id"]
+    head = keel.app.head_position()
+    other_customer = ok(client.post("/v1/customers", json={"name": "Other", "on": "2026-09-01"}), 201)["id"]
+    deal = {"customer_id": other_customer, "title": "X", "value": "1.00", "on": "2026-09-01"}
+    theirs = ok(client.post("/v1/deals", json=deal), 201)["id"]
+    head = keel.app.head_position()
+    contact = {"customer_id": who["customer"], "contact_id": who["ada"], "deal_id": theirs}
+    wrong = client.post(f"/v1/sequences/{sequence}/enrollments", json=contact)
+    assert wrong.status_code == 422 and "deal_id" in wrong.text
+    future = {"from_address": "lin@wu.example", "message_id": "<f@x>", "received_at": "2099-01-01T00:00:00+00:00"}
+    later = client.post("/v1/inbound-messages", json=future)
+    assert later.status_code == 422 and "received_at" in later.text
+    assert keel.app.head_position() == head
+    ok(client.post(f"/v1/leads/{who['lead']}/convert", json={}))
+    converted = client.post(f"/v1/sequences/{sequence}/enrollments", json={"lead_id": who["lead"]})
+    assert converted.status_code == 409 and "converted" in converted.text
+
+    ok(
+        client.post(f"/v1/sequences/{sequence}/enrollments", json={**contact, "deal_id": None, "on": DAY0.isoformat()}),
+        201,
+    )
+    run(keel, DAY0)
+    [mail] = world[2].received
+    assert text(mail).rstrip().endswith(f"{mail['List-Unsubscribe'].strip('<>')}")  # the link is never cut off

@@ -411,14 +411,16 @@ def test_email_sequence_events_v1_read(app: KeelApplication) -> None:
         app,
         "keel.enrollment.Started.v1",
         1,
-        f'"originator_topic":"keel.Enrollment","sequence_id":{uid},"person_kind":"lead","person_id":{uid},'
+        f'"originator_topic":"keel.Enrollment","sequence_id":{uid},"sequence_version":2,"person_kind":"lead",'
+        f'"person_id":{uid},'
         '"customer_id":null,"email":"lin@wu.example","first_name":"Lin","name":"Lin Wu","company":"Wu","owner":"al",'
-        f'"deal_id":{uid},"deal_stage":"qualified","cause":"by hand","unsubscribe_secret":"{"a" * 32}"',
+        f'"deal_id":{uid},"deal_version":4,"deal_stage":"qualified","cause":"by hand",'
+        f'"unsubscribe_secret":"{"a" * 32}"',
     )
     queued = decode(app, "keel.enrollment.StepQueued.v1", 2, f'"step":0,"message_id":{uid}')
     stopped = decode(app, "keel.enrollment.Stopped.v1", 3, '"reason":"replied","detail":"lin replied"')
     enrollment = started.mutate(None)  # type: ignore[attr-defined]
-    assert isinstance(enrollment, Enrollment) and enrollment.deal_stage == "qualified"
+    assert isinstance(enrollment, Enrollment) and (enrollment.sequence_version, enrollment.deal_version) == (2, 4)
     queued.mutate(enrollment)  # type: ignore[attr-defined]
     stopped.mutate(enrollment)  # type: ignore[attr-defined]
     assert (enrollment.sent, enrollment.stopped) == (1, "replied")
@@ -428,7 +430,7 @@ def test_email_sequence_events_v1_read(app: KeelApplication) -> None:
         app, "keel.mailaddress.Created.v1", 1, '"originator_topic":"keel.MailAddress","email":"lin@wu.example"'
     )
     replied = decode(app, "keel.mailaddress.Replied.v1", 2, f'"inbound_id":{uid},"received_at":{at}')
-    gone = decode(app, "keel.mailaddress.Unsubscribed.v1", 3, '"source":"link","reason":""')
+    gone = decode(app, "keel.mailaddress.Unsubscribed.v1", 3, f'"source":"link","reason":"","enrollment_id":{uid}')
     back = decode(app, "keel.mailaddress.Resubscribed.v1", 4, '"reason":"asked"')
     address = opened.mutate(None)  # type: ignore[attr-defined]
     assert isinstance(address, MailAddress)
@@ -446,3 +448,15 @@ def test_email_sequence_events_v1_read(app: KeelApplication) -> None:
         f'"message_id":"<r1@wu.example>","in_reply_to":"","received_at":{at},"source":"mailbox"',
     )
     assert isinstance(inbound, InboundMessage.Received) and inbound.mutate(None).from_address == "lin@wu.example"  # type: ignore[attr-defined]
+
+    from ledger.outbox import WITHDRAWN, Message
+
+    queued = decode(
+        app, "keel.message.Queued.v1", 1,
+        '"originator_topic":"keel.Message","kind":"sequence","cause":"x#0","to":"lin@wu.example","subject":"Hi",'
+        '"body":"Hello","reference":"https://keel.example/unsubscribe/x/y"',
+    )  # fmt: skip
+    withdrawn = decode(app, "keel.message.Withdrawn.v1", 2, '"reason":"lin@wu.example unsubscribed"')
+    message = queued.mutate(None)  # type: ignore[attr-defined]
+    withdrawn.mutate(message)  # type: ignore[attr-defined]
+    assert isinstance(message, Message) and message.status == WITHDRAWN and not message.due(datetime.now(UTC))

@@ -14,6 +14,7 @@ from commands.unit_of_work import UnitOfWork
 from ledger.activities import FollowUp
 from ledger.crm import DEFAULT_STAGES, OPEN, PIPELINE_ID, Deal, Pipeline, Stage
 from ledger.customer import Customer
+from ledger.enrollments import MailAddress, address_id
 from ledger.errors import InvalidTransition, InvalidValue, NotFound
 from ledger.events import KeelAggregate, Meta
 from ledger.leads import Lead
@@ -178,13 +179,19 @@ def _enrol(uow: UnitOfWork, spec: RuleSpec, trigger: Trigger, meta: Meta) -> tup
         deal = uow.load(Deal, trigger.subject_id, label="deal")
         customer = uow.load(Customer, deal.customer_id, label="customer")
         reachable = sorted(
-            (c for c in customer.contacts.values() if c.email), key=lambda c: (c.name, str(c.contact_id))
+            (c for c in customer.contacts.values() if c.email and not _suppressed(uow, c.email)),
+            key=lambda c: (c.name, str(c.contact_id)),
         )
         if not reachable:
-            raise NotFound(f"{customer.name} has no contact with an e-mail address")
+            raise NotFound(f"{customer.name} has no contact with an e-mail address that may be written to")
         command = EnrollInSequence(
             meta=meta, on=trigger.on, sequence_id=sequence, customer_id=customer.id,
             contact_id=reachable[0].contact_id, deal_id=deal.id, cause=cause,
         )  # fmt: skip
     enrollment = enrollment_for(uow, command)
     return enrollment.id, [enrollment]
+
+
+def _suppressed(uow: UnitOfWork, email: str) -> bool:
+    aid = address_id(email)
+    return uow.exists(aid) and uow.load(MailAddress, aid).unsubscribed

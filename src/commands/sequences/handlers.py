@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hmac
 from datetime import date, timedelta
+from uuid import UUID
 
 from commands.sequences import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.crm import OPEN, Deal
 from ledger.customer import Customer
 from ledger.email_sequences import EmailSequence, SequenceStep, render
-from ledger.enrollments import KIND, Enrollment, MailAddress, address_id, enrollment_id, step_cause
+from ledger.enrollments import KIND, Enrollment, MailAddress, address_id, enrollment_id, normal_address, step_cause
 from ledger.errors import InvalidTransition, InvalidValue, NotFound
 from ledger.events import Meta
 from ledger.inbound_mail import InboundMessage, inbound_id
@@ -65,9 +66,11 @@ def enrollment_for(uow: UnitOfWork, c: m.EnrollInSequence) -> Enrollment:
         raise InvalidValue("lead_id: enrol a lead, or a customer's contact (customer_id and contact_id)")
     if c.lead_id is not None:
         lead = uow.load(Lead, c.lead_id, label="lead")
-        if lead.status == "disqualified":
-            raise InvalidTransition(f"the lead {lead.name!r} is disqualified")
-        kind, person, customer_id = "lead", lead.id, None
+        if lead.status in ("disqualified", "converted"):
+            raise InvalidTransition(f"lead_id: the lead {lead.name!r} is {lead.status}")
+        if c.deal_id is not None:
+            raise InvalidValue("deal_id: a deal stops a contact's sequence; a lead has none")
+        kind, person, customer_id, field = "lead", lead.id, None, "lead_id"
         email, name, company, owner = lead.email, lead.name, lead.company, lead.owner
     else:
         assert c.customer_id is not None and c.contact_id is not None
@@ -75,23 +78,26 @@ def enrollment_for(uow: UnitOfWork, c: m.EnrollInSequence) -> Enrollment:
         contact = customer.contacts.get(c.contact_id)
         if contact is None:
             raise NotFound(f"contact {c.contact_id} not found at {customer.name}")
-        kind, person, customer_id = "contact", contact.contact_id, customer.id
+        kind, person, customer_id, field = "contact", contact.contact_id, customer.id, "contact_id"
         email, name, company, owner = contact.email, contact.name, customer.name, customer.owner
     if not email:
-        raise InvalidValue(f"email: {name} has no e-mail address")
+        raise InvalidValue(f"{field}: {name} has no e-mail address")
     if uow.exists(address_id(email)) and uow.load(MailAddress, address_id(email)).unsubscribed:
-        raise InvalidTransition(f"email: {email} unsubscribed (on the suppression list): it is not enrolled")
+        raise InvalidTransition(f"{field}: {email} unsubscribed (on the suppression list): it is not enrolled")
     uow.ensure_new(enrollment_id(c.sequence_id, email), f"the enrollment of {email} in {sequence.name!r}")
     deal = None
     if c.deal_id is not None:
         found = uow.load(Deal, c.deal_id, label="deal")
+        if found.customer_id != customer_id:
+            raise InvalidValue(f"deal_id: the deal {found.title!r} is not this customer's")
         if found.status != OPEN:
-            raise InvalidTransition(f"the deal {found.title!r} is {found.status}")
-        deal = (found.id, found.stage)
+            raise InvalidTransition(f"deal_id: the deal {found.title!r} is {found.status}")
+        deal = (found.id, found.version, found.stage)
     personal = {"first_name": name.split()[0] if name.split() else "", "name": name, "company": company}
     return Enrollment.start(
-        c.sequence_id, kind, person, customer_id, email, {**personal, "owner": owner}, deal, c.cause, on, c.meta
-    )
+        (sequence.id, sequence.version), kind, person, customer_id, email, {**personal, "owner": owner}, deal,
+        c.cause, on, c.meta,
+    )  # fmt: skip
 
 
 def stop_enrollment(uow: UnitOfWork, c: m.StopEnrollment) -> CommandResult:
@@ -100,35 +106,75 @@ def stop_enrollment(uow: UnitOfWork, c: m.StopEnrollment) -> CommandResult:
     return uow.commit(enrollment)
 
 
+def steps_of(uow: UnitOfWork, enrollment: Enrollment) -> tuple[EmailSequence, list[SequenceStep]]:
+    """The sequence, and its steps as they were when the person was enrolled (a later change is for
+    later enrollments: a step is never sent twice or out of turn because the steps moved)."""
+    sequence = uow.load(EmailSequence, enrollment.sequence_id, label="sequence")
+    steps: list[SequenceStep] = []
+    for event in uow.events_of(sequence.id):
+        if event.originator_version > enrollment.sequence_version:
+            break
+        steps = list(getattr(event, "steps", steps))
+    return sequence, steps
+
+
+def due_on(enrollment: Enrollment, steps: list[SequenceStep], step: int) -> date:
+    """Its day after enrolling, and never sooner after the step before than the steps' own gap (an
+    enrollment dated in the past sends its steps spaced out, not in a burst)."""
+    due = enrollment.started_on + timedelta(days=steps[step].day)
+    if step > 0 and enrollment.last_queued_on is not None:
+        due = max(due, enrollment.last_queued_on + timedelta(days=steps[step].day - steps[step - 1].day))
+    return due
+
+
 def send_step(uow: UnitOfWork, c: m.SendSequenceStep) -> CommandResult:
     """Queue step ``c.step`` of the enrollment, or stop it for the reason the log gives."""
     enrollment = uow.load(Enrollment, c.enrollment_id, label="enrollment")
     if enrollment.stopped or c.step != enrollment.sent:
         raise InvalidTransition(f"step {c.step + 1} is not due: {enrollment.stopped or f'{enrollment.sent} sent'}")
     uow.ensure_new(cause_id(KIND, step_cause(enrollment.id, c.step)), f"step {c.step + 1} of {enrollment.id}")
-    sequence = uow.load(EmailSequence, enrollment.sequence_id, label="sequence")
-    if c.step >= len(sequence.steps):
+    sequence, steps = steps_of(uow, enrollment)
+    if c.step >= len(steps):
         raise InvalidTransition("every step was sent")
-    why = _stop_reason(uow, enrollment, sequence)
+    why = stop_reason(uow, enrollment, sequence)
     if why is not None:
         enrollment.stop(*why, max(c.as_of, enrollment.started_on), c.meta)
         return uow.commit(enrollment)
-    step = sequence.steps[c.step]
-    if enrollment.started_on + timedelta(days=step.day) > c.as_of:
-        raise InvalidTransition(f"step {c.step + 1} is due on {enrollment.started_on + timedelta(days=step.day)}")
+    if due_on(enrollment, steps, c.step) > c.as_of:
+        raise InvalidTransition(f"step {c.step + 1} is due on {due_on(enrollment, steps, c.step)}")
+    step = steps[c.step]
     started = next(iter(uow.events_of(enrollment.id)))
     url = f"{c.base_url.rstrip('/')}/unsubscribe/{enrollment.id}/{started.unsubscribe_secret}"  # type: ignore[attr-defined]
     values = {f: str(getattr(started, f)) for f in ("first_name", "name", "company", "owner")} | {
         "unsubscribe_url": url
     }
     subject = " ".join(render(step.subject, values).split())[:500]
-    body = (render(step.body, values) + FOOTER.format(url=url))[:10_000]
+    footer = FOOTER.format(url=url)
+    body = render(step.body, values)[: 10_000 - len(footer)] + footer  # the link is never cut off
     message = Message.queue(KIND, step_cause(enrollment.id, c.step), enrollment.email, subject, body, url, c.at, c.meta)
     enrollment.queued(c.step, message.id, c.as_of, c.meta)
     return uow.commit(enrollment, message)
 
 
-def _stop_reason(uow: UnitOfWork, enrollment: Enrollment, sequence: EmailSequence) -> tuple[str, str] | None:
+def vet_step(uow: UnitOfWork, c: m.VetSequenceStep) -> CommandResult:
+    """Just before the outbox sends a step: withdrawn (and the enrollment stopped) if the log now
+    says stop — a reply or an unsubscribe recorded after it was queued. Position 0: send it."""
+    message = uow.load(Message, c.message_id, label="message")
+    enrollment = uow.load(Enrollment, UUID(message.cause.partition("#")[0]), label="enrollment")
+    sequence = uow.load(EmailSequence, enrollment.sequence_id, label="sequence")
+    why = ("manual", f"stopped: {enrollment.stopped}") if enrollment.stopped else stop_reason(uow, enrollment, sequence)
+    if why is None:
+        return CommandResult(id=message.id, version=message.version, position=0)
+    message.withdraw(why[1], c.at, c.meta)
+    if not enrollment.stopped:
+        enrollment.stop(*why, max(c.at.date(), enrollment.started_on), c.meta)
+        return uow.commit(message, enrollment)
+    return uow.commit(message)
+
+
+def stop_reason(uow: UnitOfWork, enrollment: Enrollment, sequence: EmailSequence) -> tuple[str, str] | None:
+    """Why the enrollment must stop, from the log: retired, unsubscribed, a reply since it was
+    recorded, its lead disqualified or converted, its deal's stage changed since it was enrolled."""
     if sequence.retired:
         return "retired", f"the sequence {sequence.name!r} was retired"
     aid = address_id(enrollment.email)
@@ -136,17 +182,31 @@ def _stop_reason(uow: UnitOfWork, enrollment: Enrollment, sequence: EmailSequenc
         address = uow.load(MailAddress, aid)
         if address.unsubscribed:
             return "unsubscribed", f"{enrollment.email} unsubscribed"
-        if address.last_reply is not None and address.last_reply.date() >= enrollment.started_on:
-            return "replied", f"{enrollment.email} replied on {address.last_reply.date()}"
-    if enrollment.deal_id is not None:
-        deal = uow.load(Deal, enrollment.deal_id, label="deal")
-        if deal.stage != enrollment.deal_stage:
-            return "stage_changed", f"the deal moved from {enrollment.deal_stage} to {deal.stage}"
+        reply = address.last_reply
+        # after the day it was enrolled, or that day once it was recorded (not a morning's message
+        # before an afternoon's enrollment)
+        if reply is not None and (reply.date() > enrollment.started_on or reply >= enrollment.created_on):
+            return "replied", f"{enrollment.email} replied on {reply.date()}"
+    if enrollment.person_kind == "lead":
+        lead = uow.load(Lead, enrollment.person_id, label="lead")
+        if lead.status in ("disqualified", "converted"):
+            return "lead_closed", f"the lead was {lead.status}"
+    if enrollment.deal_id is not None and enrollment.deal_version is not None:
+        for event in uow.events_of(enrollment.deal_id):
+            moved = isinstance(event, Deal.StageMoved | Deal.Won | Deal.Lost | Deal.Reopened)
+            if event.originator_version > enrollment.deal_version and moved:
+                stage = getattr(event, "stage", type(event).__name__.lower())
+                return "stage_changed", f"the deal moved to {stage} on {event.effective_date}"  # type: ignore[attr-defined]
     return None
 
 
 def record_inbound(uow: UnitOfWork, c: m.RecordInboundMessage) -> CommandResult:
-    uow.ensure_new(inbound_id(c.message_id), f"the inbound message {c.message_id[:80]}")
+    if c.received_at.date() > uow.today() + timedelta(days=1):
+        raise InvalidValue(f"received_at: {c.received_at.isoformat()} is in the future")
+    uow.ensure_new(
+        inbound_id(normal_address(c.from_address, "from_address"), c.message_id),
+        f"the inbound message {c.message_id[:80]}",
+    )
     inbound = InboundMessage.receive(
         c.from_address, c.subject, c.message_id, c.in_reply_to, c.received_at, c.source, c.meta
     )
@@ -157,7 +217,8 @@ def record_inbound(uow: UnitOfWork, c: m.RecordInboundMessage) -> CommandResult:
 
 def unsubscribe(uow: UnitOfWork, c: m.Unsubscribe) -> CommandResult:
     address = _address(uow, c.email, c.meta, c.on or uow.today())
-    if not address.unsubscribe(c.source, c.reason, c.on or uow.today(), c.meta) and not address.pending_events:
+    done = address.unsubscribe(c.source, c.reason, c.enrollment_id, c.on or uow.today(), c.meta)
+    if not done and not address.pending_events:
         return CommandResult(id=address.id, version=address.version, position=0)  # so already
     return uow.commit(address)
 
@@ -170,10 +231,13 @@ def unsubscribe_by_link(uow: UnitOfWork, c: m.UnsubscribeByLink) -> CommandResul
         raise NotFound("no such unsubscribe link") from None
     if not isinstance(started, Enrollment.Started) or not hmac.compare_digest(started.unsubscribe_secret, c.secret):
         raise NotFound("no such unsubscribe link")
-    return unsubscribe(uow, m.Unsubscribe(meta=c.meta, on=c.on, email=started.email, source="link"))
+    link = m.Unsubscribe(meta=c.meta, on=c.on, email=started.email, source="link", enrollment_id=c.enrollment_id)
+    return unsubscribe(uow, link)
 
 
 def resubscribe(uow: UnitOfWork, c: m.Resubscribe) -> CommandResult:
+    if not uow.exists(address_id(c.email)):
+        raise NotFound(f"email: {c.email.strip()[:80]} is not on the suppression list")
     address = uow.load(MailAddress, address_id(c.email), label="address")
     address.resubscribe(c.reason, c.on or uow.today(), c.meta)
     return uow.commit(address)
@@ -186,6 +250,7 @@ HANDLERS: Handlers = {
     m.EnrollInSequence: enroll,
     m.StopEnrollment: stop_enrollment,
     m.SendSequenceStep: send_step,
+    m.VetSequenceStep: vet_step,
     m.RecordInboundMessage: record_inbound,
     m.Unsubscribe: unsubscribe,
     m.UnsubscribeByLink: unsubscribe_by_link,

@@ -65,6 +65,14 @@ class SendSequenceStep(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class VetSequenceStep(Command):
+    """The outbox's, before it sends a step: withdraw it if the log now says stop."""
+
+    message_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordInboundMessage(Command):
     from_address: str
     subject: str
@@ -79,6 +87,7 @@ class Unsubscribe(Command):
     email: str
     source: str = "api"
     reason: str = ""
+    enrollment_id: UUID | None = None  # the enrollment whose link it was
 
 
 @dataclass(frozen=True, kw_only=True)

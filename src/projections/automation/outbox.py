@@ -57,6 +57,11 @@ class OutboxProjection:
                     " WHERE id = %s",
                     (e.attempt, e.delivered_at, fact.position, oid),
                 )
+            elif isinstance(e, Message.Withdrawn):
+                cur.execute(
+                    "UPDATE outbox_messages SET status = 'withdrawn', last_error = %s, position = %s WHERE id = %s",
+                    (e.reason, fact.position, oid),
+                )
             elif isinstance(e, Message.DeliveryFailed):
                 cur.execute(
                     "UPDATE outbox_messages SET attempts = %s, due_at = %s, last_error = %s, position = %s"

@@ -16,29 +16,41 @@ PAGE = 500
 COUNTED = ("enrolled", "sent", "delivered", "replied", "unsubscribed", "stage_changed", "converted")
 
 
+def _days(text: object) -> list[int] | None:
+    """The steps' days as stored, or None when they are not a list of days Keel could have written
+    (an imported event's): such an enrollment is skipped, never a worker stopped."""
+    try:
+        days = [int(d) for d in str(text).split(",")]
+    except ValueError:
+        return None
+    return days if all(0 <= d <= 365 for d in days) else None
+
+
 def due_steps(db: ViewDatabase, as_of: date) -> Iterator[tuple[str, int]]:
-    """(enrollment, step index) of each active enrollment whose next step's day has come."""
+    """(enrollment, step index) of each active enrollment whose next step's day has come: its day
+    after enrolling, and the steps' own gap after the step before (the handler decides the same)."""
     with db.read() as cur:
-        cur.execute(f"SELECT id, days, retired FROM {SEQUENCES}")
-        found = cur.fetchall()
-    days = {str(r[0]): [int(d) for d in str(r[1]).split(",")] for r in found}
-    retired = {str(r[0]) for r in found if r[2]}
+        cur.execute(f"SELECT id FROM {SEQUENCES} WHERE retired = 1")
+        retired = {str(r[0]) for r in cur.fetchall()}
     after = ""
     while True:
         with db.read() as cur:
             cur.execute(
-                f"SELECT id, sequence_id, started_on, sent FROM {ENROLLMENTS} WHERE status = 'active' AND id > %s"
-                " ORDER BY id LIMIT %s",
+                f"SELECT id, sequence_id, started_on, sent, days, last_sent_on FROM {ENROLLMENTS}"
+                " WHERE status = 'active' AND id > %s ORDER BY id LIMIT %s",
                 (after, PAGE),
             )
             page = cur.fetchall()
-        for ident, sequence, started, sent in page:
-            steps, next_step = days.get(str(sequence), []), int(sent)
-            if next_step >= len(steps):
+        for ident, sequence, started, sent, stored, last in page:
+            steps, step = _days(stored), int(sent)
+            if steps is None or not 0 <= step < len(steps):
                 continue  # every step sent
+            due = day(started) + timedelta(days=steps[step])
+            if step > 0 and last is not None:
+                due = max(due, day(last) + timedelta(days=steps[step] - steps[step - 1]))
             # a retired sequence's unfinished enrollments are asked now: the run stops them
-            if str(sequence) in retired or day(started) + timedelta(days=steps[next_step]) <= as_of:
-                yield str(ident), next_step
+            if str(sequence) in retired or due <= as_of:
+                yield str(ident), step
         if len(page) < PAGE:
             return
         after = str(page[-1][0])
@@ -135,6 +147,7 @@ def results(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> 
     to load."""
     known = " AND f.recorded_at <= %s" if known_at else ""
     params: tuple[object, ...] = (as_of, known_at) if known_at else (as_of,)
+    defined = " AND recorded_at <= %s" if known_at else ""
     with db.read() as cur:
         cur.execute(
             "SELECT f.sequence_id, f.fact, COUNT(*), COUNT(DISTINCT f.enrollment_id)"
@@ -146,6 +159,6 @@ def results(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> 
             if str(fact) in COUNTED:
                 many = fact in ("sent", "delivered")
                 counted.setdefault(str(sequence), {})[str(fact)] = int(rows if many else distinct)
-        cur.execute(f"SELECT id, name FROM {SEQUENCES} WHERE defined_on <= %s ORDER BY name, id", (as_of,))
+        cur.execute(f"SELECT id, name FROM {SEQUENCES} WHERE defined_on <= %s{defined} ORDER BY name, id", params)
         named = cur.fetchall()
     return [Results(str(i), str(n), *(counted.get(str(i), {}).get(k, 0) for k in COUNTED)) for i, n in named]

@@ -35,11 +35,13 @@ class SequencesProjection:
         axes = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIMESTAMPTZ NOT NULL"
         for ddl in (
             f"CREATE TABLE {SEQUENCES} (id TEXT PRIMARY KEY, name TEXT NOT NULL, days TEXT NOT NULL,"
-            " steps INTEGER NOT NULL, retired INTEGER NOT NULL, defined_on DATE NOT NULL, position BIGINT NOT NULL)",
+            " steps BIGINT NOT NULL, retired INTEGER NOT NULL, defined_on DATE NOT NULL,"
+            " recorded_at TIMESTAMPTZ NOT NULL, position BIGINT NOT NULL)",
             f"CREATE TABLE {ENROLLMENTS} (id TEXT PRIMARY KEY, sequence_id TEXT NOT NULL, person_kind TEXT NOT NULL,"
             " person_id TEXT NOT NULL, email TEXT NOT NULL, name TEXT NOT NULL, company TEXT NOT NULL,"
-            " deal_id TEXT, started_on DATE NOT NULL, sent INTEGER NOT NULL, status TEXT NOT NULL,"
-            " position BIGINT NOT NULL)",
+            # days: the steps' days as they were when enrolled (a later change is for later enrollments)
+            " deal_id TEXT, started_on DATE NOT NULL, days TEXT NOT NULL, sent BIGINT NOT NULL,"
+            " last_sent_on DATE, status TEXT NOT NULL, position BIGINT NOT NULL)",
             f"CREATE INDEX {ENROLLMENTS}_due ON {ENROLLMENTS} (status, sequence_id, id)",
             f"CREATE INDEX {ENROLLMENTS}_email ON {ENROLLMENTS} (email)",
             f"CREATE TABLE {FACTS} (enrollment_id TEXT NOT NULL, sequence_id TEXT NOT NULL, fact TEXT NOT NULL,"
@@ -59,9 +61,9 @@ class SequencesProjection:
                 days = ",".join(str(s.day) for s in e.steps)
                 if isinstance(e, EmailSequence.Defined):
                     cur.execute(
-                        f"INSERT INTO {SEQUENCES} (id, name, days, steps, retired, defined_on, position)"
-                        " VALUES (%s, %s, %s, %s, 0, %s, %s)",
-                        (oid, e.name, days, len(e.steps), e.effective_date, fact.position),
+                        f"INSERT INTO {SEQUENCES} (id, name, days, steps, retired, defined_on, recorded_at, position)"
+                        " VALUES (%s, %s, %s, %s, 0, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                        (oid, e.name, days, len(e.steps), e.effective_date, fact.recorded_at, fact.position),
                     )
                 else:
                     cur.execute(
@@ -94,16 +96,23 @@ class SequencesProjection:
     def _enrollment(self, cur: Cursor, fact: Fact) -> None:
         e, oid = fact.event, str(fact.event.originator_id)
         if isinstance(e, Enrollment.Started):
+            cur.execute(f"SELECT days FROM {SEQUENCES} WHERE id = %s", (str(e.sequence_id),))
+            row = cur.fetchone()
             cur.execute(
                 f"INSERT INTO {ENROLLMENTS} (id, sequence_id, person_kind, person_id, email, name, company, deal_id,"
-                " started_on, sent, status, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 'active', %s)",
+                " started_on, days, sent, status, position)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, 'active', %s) ON CONFLICT (id) DO NOTHING",
                 (oid, str(e.sequence_id), e.person_kind, str(e.person_id), e.email, e.name, e.company,
-                 str(e.deal_id) if e.deal_id else None, e.effective_date, fact.position),
+                 str(e.deal_id) if e.deal_id else None, e.effective_date, str(row[0]) if row else "", fact.position),
             )  # fmt: skip
             _fact_for(cur, oid, "enrolled", e.cause, fact)
         elif isinstance(e, Enrollment.StepQueued):
-            sent = (e.step + 1, fact.position, oid)
-            cur.execute(f"UPDATE {ENROLLMENTS} SET sent = %s, position = %s WHERE id = %s", sent)
+            sent = (min(max(e.step + 1, 0), 2**53), e.effective_date, fact.position, oid)
+            cur.execute(f"UPDATE {ENROLLMENTS} SET sent = %s, last_sent_on = %s, position = %s WHERE id = %s", sent)
+            cur.execute(f"SELECT days FROM {ENROLLMENTS} WHERE id = %s", (oid,))
+            row = cur.fetchone()
+            if row is not None and e.step + 1 >= len(str(row[0]).split(",")):  # its last step: finished
+                cur.execute(f"UPDATE {ENROLLMENTS} SET status = 'finished' WHERE id = %s AND status = 'active'", (oid,))
             _fact_for(cur, oid, "sent", f"step {e.step + 1}", fact)
         elif isinstance(e, Enrollment.Stopped):
             stopped = (e.reason, fact.position, oid)
@@ -139,8 +148,17 @@ class SequencesProjection:
             cur.execute(f"UPDATE {ADDRESSES} SET unsubscribed = 0, since = NULL, position = %s WHERE email = %s",
                         (fact.position, email))  # fmt: skip
             return
-        # every enrollment of the address begun by then: replied, or unsubscribed, once each
-        cur.execute(f"SELECT id FROM {ENROLLMENTS} WHERE email = %s AND started_on <= %s", (email, e.effective_date))
+        # an unsubscribe by a link: that enrollment's; else the address's enrollments begun by then and
+        # not stopped for another reason (a sequence finished a year ago is not credited)
+        link = getattr(e, "enrollment_id", None)
+        if link is not None:
+            cur.execute(f"SELECT id FROM {ENROLLMENTS} WHERE id = %s", (str(link),))
+        else:
+            cur.execute(
+                f"SELECT id FROM {ENROLLMENTS} WHERE email = %s AND started_on <= %s"
+                " AND status IN ('active', 'finished', 'replied', 'unsubscribed')",
+                (email, e.effective_date),
+            )
         for (enrollment,) in cur.fetchall():
             _fact_for(cur, str(enrollment), kind, "", fact, once=True)
 
