@@ -97,7 +97,9 @@ def show(sequence_id: Id, keel: KeelDep) -> Response:
     try:
         sequence = keel.app.get(EmailSequence, sequence_id)
     except NotFound:
-        raise NotFound(f"sequence {sequence_id} not found") from None
+        sequence = None
+    if not isinstance(sequence, EmailSequence):  # none, or another record's id
+        raise NotFound(f"sequence {sequence_id} not found")
     document = {
         "id": str(sequence.id),
         "name": sequence.name,
