@@ -55,6 +55,7 @@ def rule_document(keel: Keel, row: q.RuleRow) -> dict[str, Any]:
     return {
         **spec_document(row.id, row.spec),
         "status": row.status,
+        "pause_reason": row.pause_reason,
         "since": row.since.isoformat(),
         "turns": row.turns,
         "fired": row.fired,

@@ -10,9 +10,11 @@ The worker (``keel worker``) runs the rules.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -22,6 +24,7 @@ from api.cli.entry_sales import OnOption
 from api.cli.output import Format, out
 from api.cli.reports import Fmt
 
+T = TypeVar("T")
 rules_app = typer.Typer(
     help="Sales rules: when a deal enters a stage, a lead comes in, a follow-up is overdue or a deal idles, act.",
     no_args_is_help=True,
@@ -67,6 +70,19 @@ OPTIONS = {
 }
 
 
+def _as_options(call: Callable[..., T], *args: Any) -> T:
+    """``call``; a refusal naming a field is said naming the option that gave it (``--when-stage``)."""
+    from ledger.errors import DomainError
+
+    try:
+        return call(*args)
+    except DomainError as exc:
+        field, colon, rest = str(exc).partition(": ")
+        if colon and field in OPTIONS:
+            raise refuse(OPTIONS[field], rest) from None
+        raise
+
+
 def _sequence(name: str | None) -> str | None:
     """A sequence's id from its name (``--start-sequence``)."""
     if name is None:
@@ -96,12 +112,13 @@ def _definition(name: str, **given: Any) -> dict[str, Any]:
     }
     chosen = [t for t, on in triggers.items() if on]
     if len(chosen) != 1:
-        raise refuse("--when-…", "one of --when-stage, --when-lead, --when-overdue, --when-idle")
+        many = "only one" if chosen else "one"
+        raise refuse("--when-…", f"{many} of --when-stage, --when-lead, --when-overdue, --when-idle")
     done = [a for a, on in actions.items() if on]
     if len(done) != 1:
-        raise refuse(
-            "the action", "one of --follow-up-in, --assign, --probability, --move-to, --notify, --start-sequence"
-        )
+        many = "only one" if done else "one"
+        actions_named = "--follow-up-in, --assign, --probability, --move-to, --notify, --start-sequence"
+        raise refuse("the action", f"{many} of {actions_named}")
     team = [t.strip() for t in given["assign"].split(",")] if given["assign"] is not None else None
     fields = {
         "name": name,
@@ -161,7 +178,7 @@ def add(
         if existing is not None and not replace:
             raise refuse("NAME", f"a rule is already called {body.name!r} (--replace changes it)")
         command = body.to_command(Meta(cli_actor()), existing or uuid4(), body.on, replace=existing is not None)
-        result = keel.app.handle(command)
+        result = _as_options(keel.app.handle, command)
     what = "so already: nothing recorded" if not result.position else f"log position {result.position}"
     said(f"sales rule {body.name!r} {'changed' if existing else 'defined'} ({what})")
 
@@ -204,11 +221,15 @@ def test(
         catch_up(keel)
         rule_id = None if name is None else str(answers.find_rule(keel, name).id)
         spec = None if body.rule is None else body.rule.to_spec()
-        found = answers.test_document(keel, spec, rule_id, body.from_, body.to, body.limit)
+        found = _as_options(answers.test_document, keel, spec, rule_id, body.from_, body.to, body.limit)
     if fmt is Format.json:
         _print(found)
         return
     document = json.loads(found)
+    if fmt is Format.csv:
+        keys = ["on", "subject_kind", "subject_id", "title", "owner", "action", "summary", "cause"]
+        _csv(keys, [[i[k] for k in keys] for i in document["items"]])
+        return
     out.print(f"{document['rule']['description']}, {document['from']} to {document['to']}:", highlight=False)
     for item in document["items"]:
         out.print(f"  {item['on']}  {item['title'] or item['subject_id']}: {item['summary']}", highlight=False)
@@ -228,11 +249,16 @@ def list_rules(fmt: Fmt = Format.table) -> None:
             _print(answers.list_document(keel))
             return
         found = answers.rules_list(keel)
+    if fmt is Format.csv:
+        keys = ["name", "status", "pause_reason", "description", "fired", "skipped", "owed", "since", "id"]
+        _csv(keys, [[r[k] for k in keys] for r in found])
+        return
     if not found:
         said("no sales rules yet: `keel rules add NAME --when-stage proposal --follow-up-in 3` defines one")
     for rule in found:
         counts = f"fired {rule['fired']}, skipped {rule['skipped']}, owed {rule['owed']}"
-        out.print(f"{rule['name']} [{rule['status']}]: {rule['description']} ({counts})", highlight=False)
+        why = f": {rule['pause_reason']}" if rule["pause_reason"] else ""
+        out.print(f"{rule['name']} [{rule['status']}{why}]: {rule['description']} ({counts})", highlight=False)
 
 
 @rules_app.command("show")
@@ -247,6 +273,10 @@ def show(name: Name, fmt: Fmt = Format.table) -> None:
         _print(found)
         return
     rule = json.loads(found)
+    if fmt is Format.csv:
+        keys = ["on", "rule_name", "outcome", "summary", "cause"]
+        _csv(keys, [[f[k] for k in keys] for f in rule["recent"]])
+        return
     out.print(f"{rule['name']} [{rule['status']}] since {rule['since']}: {rule['description']}", highlight=False)
     _firings(rule["recent"])
 
@@ -267,6 +297,10 @@ def firings(
         found = answers.firings_document(keel, name, limit)
     if fmt is Format.json:
         _print(found)
+        return
+    if fmt is Format.csv:
+        keys = ["on", "rule_name", "outcome", "summary", "cause", "subject_kind", "subject_id", "made", "position"]
+        _csv(keys, [[f[k] for k in keys] for f in json.loads(found)["items"]])
         return
     _firings(json.loads(found)["items"])
 
@@ -316,6 +350,12 @@ def resume(name: Name, on: OnOption = None) -> None:
 def remove(name: Name, on: OnOption = None) -> None:
     """Gone from the list; its firings stay in the log."""
     _state(name, "remove", on=on)
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
 
 
 def _print(body: bytes) -> None:

@@ -22,7 +22,10 @@ from api.cli.output import Format, out
 from api.cli.reports import AsOf, Fmt, KnownAt, dates, report
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from api.system import Keel
+    from commands.unit_of_work import Command, CommandResult
 
 sequences_app = typer.Typer(help="E-mail sequences: steps on days after a person is enrolled.", no_args_is_help=True)
 app.add_typer(sequences_app, name="sequences")
@@ -49,7 +52,7 @@ def _find_lead(keel: Keel, text: str) -> Found:
         (part, prefix),
     )  # fmt: skip
     found = [Found(str(i), f"{name} <{email or 'no address'}> ({short(i)})", (name,)) for i, name, email in rows]
-    return pick("--lead", "lead", text, found, "`keel leads list` shows them")
+    return pick("--lead", "lead", text, found, "`GET /v1/leads` lists them")
 
 
 def _contact(keel: Keel, customer: str, contact: str) -> tuple[str, str]:
@@ -60,7 +63,8 @@ def _contact(keel: Keel, customer: str, contact: str) -> tuple[str, str]:
         (found.id, _like(contact)[0]),
     )
     people = [Found(str(i), str(name), (str(name),)) for i, name in rows]
-    return found.id, pick("--contact", "contact", contact, people, f"`keel customers show {customer}` lists them").id
+    listed = f"`GET /v1/customers/{found.id}/contacts` lists them"
+    return found.id, pick("--contact", "contact", contact, people, listed).id
 
 
 @sequences_app.command("new")
@@ -69,7 +73,8 @@ def new(
     steps: Annotated[Path, typer.Option("--steps", help='A JSON file: [{"day": 0, "subject": "…", "body": "…"}, …]')],
     on: OnOption = None,
 ) -> None:
-    """Define a sequence; its steps may name {{ first_name }}, {{ name }}, {{ company }}, {{ owner }}."""
+    """Define a sequence; its steps may name {{ first_name }}, {{ name }}, {{ company }}, {{ owner }},
+    {{ unsubscribe_url }} (every step ends with the unsubscribe link anyway)."""
     from api.schemas.sequences import SequenceBody
     from ledger.events import Meta
 
@@ -85,6 +90,7 @@ def new(
 
 @sequences_app.command("list")
 def list_sequences(fmt: Fmt = Format.table) -> None:
+    """Every sequence: its steps, retired or not."""
     from projections.automation.sequence_queries import sequences
 
     with keel_system(reading=True) as keel:
@@ -124,7 +130,7 @@ def enroll(
             ids["customer_id"], ids["contact_id"] = _contact(keel, customer, contact)
         ids["deal_id"] = find_deal(keel, deal).id if deal else None
         body = body_of(EnrollBody, {"on": "--on"}, **ids, on=on)
-        result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id)))
+        result = _named(keel.app.handle, body.to_command(Meta(cli_actor()), UUID(found.id)))
     said(f"enrolled in {found.keys[0]!r} ({short(result.id)}, log position {result.position})")
 
 
@@ -159,7 +165,7 @@ def reply(
     options = {"from_address": "EMAIL", "message_id": "--message-id", "subject": "--subject"}
     body = body_of(InboundBody, options, from_address=email, message_id=message_id, subject=subject)
     with keel_system() as keel:
-        result = keel.app.handle(replace(body.to_command(Meta(cli_actor())), source="cli"))
+        result = _named(keel.app.handle, replace(body.to_command(Meta(cli_actor())), source="cli"))
     said(f"reply from {body.from_address} recorded (log position {result.position})")
 
 
@@ -210,3 +216,19 @@ def sequence_results(as_of: AsOf = None, known_at: KnownAt = None, fmt: Fmt = Fo
     """Per sequence as of --as-of as known at --known-at: enrolled, steps sent and delivered, replied,
     unsubscribed, stopped on a deal's new stage, converted."""
     report("sequence-results", dates(as_of), known_at, fmt)
+
+
+NAMED = {"lead_id": "--lead", "contact_id": "--contact", "deal_id": "--deal", "from_address": "EMAIL", "email": "EMAIL"}
+
+
+def _named(handle: Callable[[Command], CommandResult], command: Command) -> CommandResult:
+    """``handle(command)``; a refusal naming a field is said naming the option that gave it."""
+    from ledger.errors import DomainError
+
+    try:
+        return handle(command)
+    except DomainError as exc:
+        field, colon, rest = str(exc).partition(": ")
+        if colon and field in NAMED:
+            raise refuse(NAMED[field], rest) from None
+        raise

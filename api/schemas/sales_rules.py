@@ -150,6 +150,7 @@ class FiringOut(Out):
 
 class SalesRuleOut(RuleOut):
     status: Literal["active", "paused", "removed"]
+    pause_reason: str = Field(description='Why it is paused ("" when it is not)')
     since: date
     turns: int = Field(description="Owners assigned so far (the round robin's next is turns mod team size)")
     fired: int

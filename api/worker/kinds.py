@@ -19,7 +19,7 @@ from commands.automation.handlers import INVOICE_MAIL
 from commands.messages import QueueInvoiceMail, RecordDelivery, RecordDeliveryFailure, RunBilling, VetSequenceStep
 from ledger.enrollments import KIND as SEQUENCE
 from ledger.errors import AlreadyExists, DomainError, NotFound
-from ledger.outbox import Message
+from ledger.outbox import QUEUED, Message, cause_id
 from projections.automation.outbox import active_projects, due_messages, issued_invoices
 
 PAGE = 500
@@ -102,6 +102,9 @@ def outbox_run(ctx: Context, cause: str) -> Outcome:
         return Outcome("deferred", f"SMTP unreachable: {ctx.mailer.down}")
     meta = ctx.meta("outbox", cause)
     if message.kind == SEQUENCE:  # a reply or an unsubscribe since it was queued withdraws it
+        waits = _earlier_step_waiting(ctx, message)
+        if waits:
+            return Outcome("deferred", waits)
         vetted = ctx.keel.app.handle(VetSequenceStep(meta=meta, message_id=message.id, at=ctx.now))
         if vetted.position:
             return Outcome("skipped", "withdrawn: its sequence stopped before it was sent")
@@ -115,6 +118,19 @@ def outbox_run(ctx: Context, cause: str) -> Outcome:
         return Outcome("failed", f"attempt {attempt} failed, queued for a retry: {error}")
     ctx.keel.app.handle(RecordDelivery(meta=meta, message_id=message.id, attempt=attempt, at=ctx.now))
     return Outcome("done", f"delivered to {message.to}")
+
+
+def _earlier_step_waiting(ctx: Context, message: Message) -> str:
+    """A sequence's step waits while the step before it is still queued (after an outage, steps go
+    out in their turn, never the case study before the greeting)."""
+    enrollment, _, number = message.cause.partition("#")
+    if not number.isdigit() or int(number) == 0:
+        return ""
+    try:
+        before = ctx.keel.app.get(Message, cause_id(SEQUENCE, f"{enrollment}#{int(number) - 1}"))
+    except NotFound:
+        return ""
+    return f"step {int(number)} is still queued" if before.status == QUEUED else ""
 
 
 BILLING = JobKind(

@@ -22,7 +22,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 from ledger.einvoice import INVOICE, DocumentIncomplete
+from ledger.email_sequences import UNSUBSCRIBE_URL
 from ledger.enrollments import KIND as SEQUENCE
+from ledger.enrollments import Enrollment
 from ledger.errors import NotFound
 from ledger.events import Meta
 from ledger.invoice import Invoice
@@ -114,6 +116,19 @@ def _uuid(text: str) -> UUID:
 UNFOLDED = email_policy.default.clone(max_line_length=998)
 
 
+def unsubscribe_url(keel: Keel, enrollment: str) -> str | None:
+    """``KEEL_PUBLIC_URL/unsubscribe/{enrollment}/{secret}``, the secret read from the enrollment's
+    first event (never copied into the message); None without a public URL or an enrollment."""
+    base = keel.settings.public_url
+    try:
+        started = next(iter(keel.app.events.get(UUID(enrollment), limit=1)), None)
+    except ValueError:
+        return None
+    if not base or not isinstance(started, Enrollment.Started):
+        return None
+    return f"{base.rstrip('/')}/unsubscribe/{started.originator_id}/{started.unsubscribe_secret}"
+
+
 def build(keel: Keel, message: Message, sender: str) -> EmailMessage:
     email = EmailMessage(policy=UNFOLDED if message.kind == SEQUENCE else email_policy.default)
     email["From"] = sender
@@ -124,10 +139,15 @@ def build(keel: Keel, message: Message, sender: str) -> EmailMessage:
     email["Message-ID"] = message.message_id_header
     email["Date"] = format_datetime(message.created_on)
     email["X-Keel-Cause"] = f"{message.kind} {message.cause}"
-    if message.kind == SEQUENCE and message.reference:  # a sequence's step: one-click unsubscribe (RFC 8058)
-        email["List-Unsubscribe"] = f"<{message.reference}>"
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.body)
+    body = message.body
+    if message.kind == SEQUENCE:  # a sequence's step: its unsubscribe link, and one-click (RFC 8058)
+        url = unsubscribe_url(keel, message.reference)
+        body = body.replace(UNSUBSCRIBE_URL, url or "(reply to this message, and we will stop)")
+        email.replace_header("Subject", message.subject.replace(UNSUBSCRIBE_URL, url or ""))
+        if url:
+            email["List-Unsubscribe"] = f"<{url}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(body)
     renderer = RENDERERS.get(message.kind)
     attachment = renderer(keel, message) if renderer else None
     if attachment is not None:

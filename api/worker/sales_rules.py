@@ -11,6 +11,7 @@ from uuid import UUID
 from api.worker.jobs import Context, JobKind, Outcome
 from commands.messages import FireSalesRule
 from ledger.errors import AlreadyExists, DomainError, InvalidTransition, NotFound
+from ledger.rule_firings import RuleFiring
 from ledger.sales_rules import KIND
 from projections.automation.sales_rule_queries import owed_causes
 
@@ -32,7 +33,12 @@ def sales_rules_run(ctx: Context, job: str) -> Outcome:
         return Outcome("deferred", str(exc))
     except DomainError as exc:  # the log does not bear the cause out
         return Outcome("skipped", str(exc))
-    return Outcome("done", f"rule {rule} for {cause} (position {result.position})")
+    # what the firing says: it acted, or it could not (recorded, with the reason)
+    firing = next(iter(ctx.keel.app.events.get(result.id, limit=1)), None)
+    name = getattr(firing, "rule_name", rule)
+    if isinstance(firing, RuleFiring.Skipped):
+        return Outcome("skipped", f"{name}: {firing.reason} ({cause})")
+    return Outcome("done", f"{name}: {getattr(firing, 'summary', 'fired')} ({cause})")
 
 
 SALES_RULES = JobKind(

@@ -19,7 +19,7 @@ from uuid import UUID
 
 from api.worker.jobs import Context, JobKind, Outcome
 from commands.messages import RecordInboundMessage, SendSequenceStep
-from ledger.enrollments import KIND
+from ledger.enrollments import KIND, Enrollment
 from ledger.errors import AlreadyExists, DomainError, InvalidTransition
 from projections.automation.sequence_queries import due_steps
 
@@ -47,17 +47,19 @@ def step_run(ctx: Context, cause: str) -> Outcome:
         step=int(step),
         as_of=ctx.as_of,
         at=ctx.now,
-        base_url=str(ctx.keel.settings.public_url),
     )
     try:
-        result = ctx.keel.app.handle(command)
+        ctx.keel.app.handle(command)
     except AlreadyExists:
         return Outcome("skipped", "queued before")
     except InvalidTransition as exc:  # stopped or sent meanwhile, or not yet due: asked again if still owed
         return Outcome("deferred", str(exc))
     except DomainError as exc:
         return Outcome("skipped", str(exc))
-    return Outcome("done", f"step {int(step) + 1} of {enrollment} (position {result.position})")
+    state = ctx.keel.app.get(Enrollment, UUID(enrollment))
+    if state.stopped:  # recorded: the enrollment stopped instead (a reply, an unsubscribe, the deal moved on)
+        return Outcome("skipped", f"{state.email}: stopped ({state.stopped}) before step {int(step) + 1}")
+    return Outcome("done", f"step {int(step) + 1} to {state.email}")
 
 
 # -- the mailbox: replies by IMAP ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from ledger.events import KeelAggregate, Meta
 from ledger.policy import NOTE, TEXT, check_text
 
 FIELDS = ("first_name", "name", "company", "owner", "unsubscribe_url")
+UNSUBSCRIBE_URL = "{{ unsubscribe_url }}"  # left in a queued step: the outbox writes the link when it sends
 MAX_STEPS = 10
 MAX_DAY = 365
 _FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")

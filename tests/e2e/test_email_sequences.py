@@ -124,7 +124,7 @@ def test_each_step_goes_once_and_replies_unsubscribes_and_stage_changes_stop_the
     reply = {"from_address": "Lin@Wu.example", "subject": "Re: Hello Lin", "message_id": "<r1@wu.example>"}
     ok(client.post("/v1/inbound-messages", json={**reply, "received_at": "2026-10-02T09:00:00+00:00"}), 201)
     assert client.post("/v1/inbound-messages", json=reply).status_code == 409  # once per Message-ID
-    assert run(keel, date(2026, 10, 4)) == {"sequence": 2, "outbox": 1}  # Lin stopped, Ada's step 2 sent
+    assert run(keel, date(2026, 10, 4)) == {"sequence": 1, "outbox": 1}  # Lin stopped (skipped), Ada's step 2 sent
     assert [str(m["To"]) for m in inbox.received[2:]] == ["ada@acme.example"]
     assert "a short follow-up from bob" in text(inbox.received[2])
 
@@ -141,7 +141,7 @@ def test_each_step_goes_once_and_replies_unsubscribes_and_stage_changes_stop_the
     assert [s["email"] for s in ok(client.get("/v1/suppressions"))] == ["ada@acme.example"]
     again = client.post(f"/v1/sequences/{other}/enrollments", json={**contact, "deal_id": None})
     assert again.status_code == 409 and "suppression list" in again.text
-    assert run(keel, date(2026, 10, 12)) == {"sequence": 1, "outbox": 0}  # Ada stopped, nothing sent
+    assert run(keel, date(2026, 10, 12)) == {"sequence": 0, "outbox": 0}  # Ada stopped, nothing sent
 
     shown = ok(client.get(f"/v1/sequences/{sequence}"))
     assert {e["email"]: e["status"] for e in shown["enrollments"]} == {
@@ -150,13 +150,13 @@ def test_each_step_goes_once_and_replies_unsubscribes_and_stage_changes_stop_the
     }
     results = ok(client.get("/v1/reports/sequence-results", params={"as_of": "2026-10-12"}))["items"]
     nurture = next(r for r in results if r["name"] == "Nurture")
-    assert (nurture["enrolled"], nurture["sent"]) == (2, 3)
+    assert (nurture["enrolled"], nurture["queued"], nurture["withdrawn"]) == (2, 3, 0)
     # delivered on the day the outbox sent them (today, by the log's clock), not the run's business date
     today = ok(client.get("/v1/reports/sequence-results"))["items"]
-    assert [r["delivered"] for r in today if r["name"] == "Nurture"] == [3]
+    assert [r["sent"] for r in today if r["name"] == "Nurture"] == [3]
     assert (nurture["replied"], nurture["unsubscribed"], nurture["converted"]) == (1, 1, 0)
     earlier = ok(client.get("/v1/reports/sequence-results", params={"as_of": "2026-10-01"}))["items"]
-    assert [(r["enrolled"], r["sent"], r["replied"]) for r in earlier if r["name"] == "Nurture"] == [(2, 2, 0)]
+    assert [(r["enrolled"], r["queued"], r["replied"]) for r in earlier if r["name"] == "Nurture"] == [(2, 2, 0)]
     response = client.get("/v1/reports/sequence-results", params={"as_of": "2026-10-12"})
     code, printed = cli_run(keel, "report", "sequence-results", "--as-of", "2026-10-12", "--format", "json")
     assert code == 0 and printed.strip().encode() == response.content
@@ -171,9 +171,9 @@ def test_a_deal_s_new_stage_stops_its_sequence_and_a_win_converts(world: tuple[K
     run(keel, DAY0)
     ok(client.post(f"/v1/deals/{who['deal']}/move", json={"stage": "proposal", "on": "2026-10-02"}))
     ok(client.post(f"/v1/deals/{who['deal']}/win", json={"on": "2026-10-03"}))
-    assert run(keel, date(2026, 10, 5)) == {"sequence": 1, "outbox": 0}
+    assert run(keel, date(2026, 10, 5)) == {"sequence": 0, "outbox": 0}  # stopped: the deal moved on
     [enrolled] = ok(client.get(f"/v1/sequences/{sequence}"))["enrollments"]
-    assert enrolled["status"] == "stage_changed" and enrolled["sent"] == 1
+    assert enrolled["status"] == "stage_changed" and enrolled["queued"] == 1
     [row] = ok(client.get("/v1/reports/sequence-results", params={"as_of": "2026-10-05"}))["items"]
     assert (row["stage_changed"], row["converted"]) == (1, 1)
     before = ok(client.get("/v1/reports/sequence-results", params={"as_of": "2026-10-02"}))["items"]
@@ -229,7 +229,7 @@ def test_a_rule_starts_a_sequence_and_a_reply_read_from_the_mailbox_stops_it(
         assert (polled.done, box.marked, box.logins) == (1, {1}, [("sales@lumen.example", "secret")]), polled
         again = mailbox_run(Context(keel, date(2026, 10, 5), datetime.now(UTC)), "poll@later")
         assert again.note.startswith("0 message(s) recorded")  # marked: not read twice
-    assert run(keel, date(2026, 10, 4)) == {"sequence": 1, "outbox": 0}  # stopped: Mo replied
+    assert run(keel, date(2026, 10, 4)) == {"sequence": 0, "outbox": 0}  # stopped: Mo replied
     [enrolled] = ok(client.get(f"/v1/sequences/{sequence['id']}"))["enrollments"]
     assert enrolled["status"] == "replied"
 
@@ -252,6 +252,8 @@ def test_what_the_log_says_before_a_step_goes_out_wins(world: tuple[Keel, TestCl
     assert [str(m["To"]) for m in inbox.received] == ["ada@acme.example"]  # Lin's step withdrawn, not sent
     [lin] = [e for e in ok(client.get(f"/v1/sequences/{sequence}"))["enrollments"] if e["id"] == lead["id"]]
     assert lin["status"] == "unsubscribed"
+    [row] = [r for r in ok(client.get("/v1/reports/sequence-results"))["items"] if r["name"] == "Nurture"]
+    assert (row["queued"], row["withdrawn"], row["sent"]) == (2, 1, 1)
 
     # a step put in front is not sent to Ada, who had the first already; a deal moved and back stops her
     steps = [{"day": 0, "subject": "New first", "body": "New"}, *({**x, "day": x["day"] + 1} for x in STEPS)]

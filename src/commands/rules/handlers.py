@@ -3,6 +3,7 @@ the others), and fired: one rule, one cause, its effect and its record in one tr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from commands.rules import messages as m
@@ -93,7 +94,8 @@ def fire_sales_rule(uow: UnitOfWork, c: m.FireSalesRule) -> CommandResult:
     try:
         made, changed = act(uow, book, c.rule_id, spec, trigger, effect, c, meta)
     except DomainError as exc:
-        skipped = RuleFiring.skipped(c.rule_id, spec.name, spec.action, trigger, str(exc), meta)
+        reason = re.sub(r"^[a-z_]+: ", "", str(exc))  # the field a command would name means nothing here
+        skipped = RuleFiring.skipped(c.rule_id, spec.name, spec.action, trigger, reason, meta)
         return uow.commit(skipped)
     fired = RuleFiring.fired(c.rule_id, spec.name, spec.action, trigger, effect.summary, made, meta)
     return uow.commit(fired, *changed)

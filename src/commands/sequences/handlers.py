@@ -13,7 +13,7 @@ from commands.sequences import messages as m
 from commands.unit_of_work import CommandResult, Handlers, UnitOfWork
 from ledger.crm import OPEN, Deal
 from ledger.customer import Customer
-from ledger.email_sequences import EmailSequence, SequenceStep, render
+from ledger.email_sequences import UNSUBSCRIBE_URL, EmailSequence, SequenceStep, render
 from ledger.enrollments import KIND, Enrollment, MailAddress, address_id, enrollment_id, normal_address, step_cause
 from ledger.errors import InvalidTransition, InvalidValue, NotFound
 from ledger.events import Meta
@@ -144,14 +144,15 @@ def send_step(uow: UnitOfWork, c: m.SendSequenceStep) -> CommandResult:
         raise InvalidTransition(f"step {c.step + 1} is due on {due_on(enrollment, steps, c.step)}")
     step = steps[c.step]
     started = next(iter(uow.events_of(enrollment.id)))
-    url = f"{c.base_url.rstrip('/')}/unsubscribe/{enrollment.id}/{started.unsubscribe_secret}"  # type: ignore[attr-defined]
-    values = {f: str(getattr(started, f)) for f in ("first_name", "name", "company", "owner")} | {
-        "unsubscribe_url": url
-    }
+    # The link stays a placeholder in the log (its secret would be there for every reader of the
+    # messages): the outbox puts it in when it sends (api.worker.mail), from the enrollment.
+    values = {f: str(getattr(started, f)) for f in ("first_name", "name", "company", "owner")}
+    values["unsubscribe_url"] = UNSUBSCRIBE_URL
     subject = " ".join(render(step.subject, values).split())[:500]
-    footer = FOOTER.format(url=url)
+    footer = FOOTER.format(url=UNSUBSCRIBE_URL)
     body = render(step.body, values)[: 10_000 - len(footer)] + footer  # the link is never cut off
-    message = Message.queue(KIND, step_cause(enrollment.id, c.step), enrollment.email, subject, body, url, c.at, c.meta)
+    cause, reference = step_cause(enrollment.id, c.step), str(enrollment.id)
+    message = Message.queue(KIND, cause, enrollment.email, subject, body, reference, c.at, c.meta)
     enrollment.queued(c.step, message.id, c.as_of, c.meta)
     return uow.commit(enrollment, message)
 

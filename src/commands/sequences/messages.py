@@ -61,7 +61,6 @@ class SendSequenceStep(Command):
     step: int
     as_of: date
     at: datetime
-    base_url: str  # where the unsubscribe link points (KEEL_PUBLIC_URL)
 
 
 @dataclass(frozen=True, kw_only=True)

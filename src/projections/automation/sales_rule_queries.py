@@ -22,6 +22,7 @@ class RuleRow:
     id: UUID
     spec: RuleSpec
     status: str  # active, paused, removed
+    pause_reason: str
     since: date
     turns: int
     changed_at: datetime
@@ -69,7 +70,8 @@ def rules(db: ViewDatabase, include_removed: bool = False) -> list[RuleRow]:
     where = "" if include_removed else " WHERE r.status <> 'removed'"
     with db.read() as cur:
         cur.execute(
-            f"SELECT r.id, {', '.join('r.' + c for c in RULE_COLUMNS)}, r.status, r.since, r.turns, r.changed_at,"
+            f"SELECT r.id, {', '.join('r.' + c for c in RULE_COLUMNS)}, r.status, r.pause_reason, r.since, r.turns,"
+            " r.changed_at,"
             f" (SELECT COUNT(*) FROM {FIRINGS} f WHERE f.rule_id = r.id AND f.outcome = 'fired'),"
             f" (SELECT COUNT(*) FROM {FIRINGS} f WHERE f.rule_id = r.id AND f.outcome = 'skipped'),"
             f" (SELECT COUNT(*) FROM {OWED} o WHERE o.rule_id = r.id)"
@@ -78,9 +80,9 @@ def rules(db: ViewDatabase, include_removed: bool = False) -> list[RuleRow]:
         found = []
         for r in cur.fetchall():
             n = len(RULE_COLUMNS)
-            status, since, turns, changed, fired, skipped, owed = r[1 + n :]
+            status, reason, since, turns, changed, fired, skipped, owed = r[1 + n :]
             found.append(
-                RuleRow(UUID(str(r[0])), _spec(r[1 : 1 + n]), str(status), day(since), int(turns),
+                RuleRow(UUID(str(r[0])), _spec(r[1 : 1 + n]), str(status), str(reason), day(since), int(turns),
                         moment(changed), int(fired), int(skipped), int(owed))
             )  # fmt: skip
         return found

@@ -52,7 +52,8 @@ class SalesRulesProjection:
             f"CREATE TABLE {RULES} (id TEXT PRIMARY KEY, name TEXT NOT NULL, trigger TEXT NOT NULL,"
             " action TEXT NOT NULL, stage TEXT NOT NULL, source TEXT NOT NULL, days INTEGER NOT NULL,"
             " in_days INTEGER NOT NULL, note TEXT NOT NULL, team TEXT NOT NULL, probability TEXT,"
-            " target_stage TEXT NOT NULL, status TEXT NOT NULL, since DATE NOT NULL, defined_at BIGINT NOT NULL,"
+            " target_stage TEXT NOT NULL, status TEXT NOT NULL, pause_reason TEXT NOT NULL, since DATE NOT NULL,"
+            " defined_at BIGINT NOT NULL,"
             " turns INTEGER NOT NULL, changed_at TIMESTAMPTZ NOT NULL, position BIGINT NOT NULL)",
             f"CREATE TABLE {OWED} (rule_id TEXT NOT NULL, cause TEXT NOT NULL, trigger_on DATE NOT NULL,"
             " trigger_position BIGINT NOT NULL, PRIMARY KEY (rule_id, cause))",
@@ -107,9 +108,9 @@ class SalesRulesProjection:
             row = cur.fetchone()
             if row is None:
                 cur.execute(
-                    f"INSERT INTO {RULES} (id, {', '.join(RULE_COLUMNS)}, status, since, defined_at, turns,"
-                    f" changed_at, position) VALUES (%s, {', '.join(['%s'] * len(RULE_COLUMNS))}, 'active', %s, %s,"
-                    " 0, %s, %s)",
+                    f"INSERT INTO {RULES} (id, {', '.join(RULE_COLUMNS)}, status, pause_reason, since, defined_at,"
+                    f" turns, changed_at, position) VALUES (%s, {', '.join(['%s'] * len(RULE_COLUMNS))},"
+                    " 'active', '', %s, %s, 0, %s, %s)",
                     (rid, *values, e.effective_date, fact.position, fact.recorded_at, fact.position),
                 )
                 status, defined_at = "active", fact.position
@@ -132,8 +133,8 @@ class SalesRulesProjection:
             return
         status = {SalesRules.RulePaused: "paused", SalesRules.RuleResumed: "active"}.get(type(e), "removed")
         cur.execute(
-            f"UPDATE {RULES} SET status = %s, changed_at = %s, position = %s WHERE id = %s",
-            (status, fact.recorded_at, fact.position, rid),
+            f"UPDATE {RULES} SET status = %s, pause_reason = %s, changed_at = %s, position = %s WHERE id = %s",
+            (status, getattr(e, "reason", ""), fact.recorded_at, fact.position, rid),
         )
         if status == "active":  # resumed: it acts on what happens from now on, states included
             cur.execute(f"UPDATE {RULES} SET since = %s WHERE id = %s", (e.effective_date, rid))

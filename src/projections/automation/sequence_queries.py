@@ -13,7 +13,8 @@ from projections.engine.db import ViewDatabase
 from projections.engine.sql import as_date, day
 
 PAGE = 500
-COUNTED = ("enrolled", "sent", "delivered", "replied", "unsubscribed", "stage_changed", "converted")
+COUNTED = ("enrolled", "queued", "withdrawn", "sent", "replied", "unsubscribed", "stage_changed", "converted")
+STEPS = ("queued", "withdrawn", "sent")  # counted in steps; the others in enrollments
 
 
 def _days(text: object) -> list[int] | None:
@@ -82,8 +83,8 @@ class EnrollmentRow:
     company: str
     deal_id: str | None
     started_on: date
-    sent: int
-    status: str
+    queued: int  # its steps queued so far
+    status: str  # active, finished, or why it stopped
 
 
 def enrollments(db: ViewDatabase, sequence_id: str, limit: int = 200) -> list[EnrollmentRow]:
@@ -127,13 +128,15 @@ def suppression_list(db: ViewDatabase) -> list[Suppressed]:
 
 @dataclass(frozen=True)
 class Results:
-    """One sequence's results: enrollments (``sent`` and ``delivered`` count steps)."""
+    """One sequence's results: enrollments; ``queued`` (for the outbox), ``withdrawn`` (stopped before
+    the outbox sent them) and ``sent`` (delivered to the mail server) count steps."""
 
     sequence_id: str
     name: str
     enrolled: int
+    queued: int
+    withdrawn: int
     sent: int
-    delivered: int
     replied: int
     unsubscribed: int
     stage_changed: int
@@ -142,8 +145,8 @@ class Results:
 
 def results(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> list[Results]:
     """Per sequence defined by ``as_of``, as of ``as_of`` (business dates) as known at ``known_at``:
-    how many enrolled; steps queued and delivered; enrollments that replied, unsubscribed, stopped
-    on their deal's new stage, converted. Opens are not tracked: steps are plain text, with no pixel
+    how many enrolled; steps queued, withdrawn and sent; enrollments that replied, unsubscribed,
+    stopped on their deal's new stage, converted. Opens are not tracked: steps are plain text, with no pixel
     to load."""
     known = " AND f.recorded_at <= %s" if known_at else ""
     params: tuple[object, ...] = (as_of, known_at) if known_at else (as_of,)
@@ -157,8 +160,9 @@ def results(db: ViewDatabase, as_of: date, known_at: datetime | None = None) -> 
         counted: dict[str, dict[str, int]] = {}
         for sequence, fact, rows, distinct in cur.fetchall():
             if str(fact) in COUNTED:
-                many = fact in ("sent", "delivered")
+                many = fact in STEPS
                 counted.setdefault(str(sequence), {})[str(fact)] = int(rows if many else distinct)
-        cur.execute(f"SELECT id, name FROM {SEQUENCES} WHERE defined_on <= %s{defined} ORDER BY name, id", params)
+        # every sequence known then (one defined later may hold enrollments dated earlier)
+        cur.execute(f"SELECT id, name FROM {SEQUENCES} WHERE 1 = 1{defined} ORDER BY name, id", params[1:])
         named = cur.fetchall()
     return [Results(str(i), str(n), *(counted.get(str(i), {}).get(k, 0) for k in COUNTED)) for i, n in named]

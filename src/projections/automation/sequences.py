@@ -1,9 +1,9 @@
 """E-mail sequences as the worker and the results report see them (ADR 0068).
 
-``sequence_enrollments`` is each enrollment now (the steps sent, active or why it stopped): the
+``sequence_enrollments`` is each enrollment now (the steps queued, active, finished or why it stopped): the
 worker asks it which step is due. ``sequence_facts`` is what happened to each enrollment, dated by
 its business date and recorded at its position and time, so the results report answers as of any
-date and as known at any moment: enrolled, a step queued and delivered, replied (a message from the
+date and as known at any moment: enrolled, a step queued, withdrawn before it went, sent, replied (a message from the
 address on or after the day it was enrolled), unsubscribed, stopped (the deal's new stage, the
 sequence retired, by hand), converted (its lead converted, or its deal won, after it was enrolled).
 ``mail_addresses`` is the suppression list (and the last reply of each address).
@@ -87,7 +87,12 @@ class SequencesProjection:
                 cur.execute(f"SELECT enrollment_id FROM {MESSAGES} WHERE message_id = %s", (oid,))
                 row = cur.fetchone()
                 if row is not None:
-                    _fact_for(cur, str(row[0]), "delivered", f"step message {oid}", fact)
+                    _fact_for(cur, str(row[0]), "sent", f"step message {oid}", fact)
+            elif isinstance(e, Message.Withdrawn):
+                cur.execute(f"SELECT enrollment_id FROM {MESSAGES} WHERE message_id = %s", (oid,))
+                row = cur.fetchone()
+                if row is not None:
+                    _fact_for(cur, str(row[0]), "withdrawn", e.reason, fact)
             elif isinstance(e, Lead.Converted):
                 _converted(cur, "person_kind = 'lead' AND person_id = %s", oid, "lead converted", fact)
             elif isinstance(e, Deal.Won):
@@ -113,7 +118,7 @@ class SequencesProjection:
             row = cur.fetchone()
             if row is not None and e.step + 1 >= len(str(row[0]).split(",")):  # its last step: finished
                 cur.execute(f"UPDATE {ENROLLMENTS} SET status = 'finished' WHERE id = %s AND status = 'active'", (oid,))
-            _fact_for(cur, oid, "sent", f"step {e.step + 1}", fact)
+            _fact_for(cur, oid, "queued", f"step {e.step + 1}", fact)
         elif isinstance(e, Enrollment.Stopped):
             stopped = (e.reason, fact.position, oid)
             cur.execute(f"UPDATE {ENROLLMENTS} SET status = %s, position = %s WHERE id = %s", stopped)

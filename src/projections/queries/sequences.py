@@ -26,7 +26,7 @@ def _results_table(found: Listing[Results], p: Params) -> Table:
         [
             ("as of", p.as_of.isoformat() if p.as_of else ""),
             ("known at", p.known_at.isoformat() if p.known_at else "now"),
-            ("sent, delivered", "steps; the others count enrollments"),
+            ("queued, withdrawn, sent", "steps (sent: to the mail server); the others count enrollments"),
             ("opened", "not tracked: the steps are plain text, with no pixel to load"),
         ],
     )
