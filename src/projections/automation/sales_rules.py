@@ -43,6 +43,7 @@ RULE_COLUMNS = (
 
 class SalesRulesProjection:
     name = "sales_rules"
+    automation = True  # what it owes, it owes for real events: a scenario never branches it
     schema_version = 1
     tables = (RULES, OWED, FIRINGS, DEALS, FOLLOWUPS, TOUCHES)
     folds = (SalesRules.Event, RuleFiring.Event, Deal.Event, Lead.Captured, FollowUp.Event, Activity.Logged)

@@ -27,6 +27,7 @@ MESSAGES, ADDRESSES = "sequence_messages", "mail_addresses"
 
 class SequencesProjection:
     name = "sequences"
+    automation = True  # what it owes, it owes for real events: a scenario never branches it
     schema_version = 1
     tables = (SEQUENCES, ENROLLMENTS, FACTS, MESSAGES, ADDRESSES)
     folds = (EmailSequence.Event, Enrollment.Event, MailAddress.Event, Message.Event, Lead.Converted, Deal.Won)

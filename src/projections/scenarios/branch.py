@@ -10,8 +10,8 @@ connections attach them as ``real`` (SQLite resolves an unqualified name in ``ma
 reader of the one before keeps it until it lets go. The copies are taken in one snapshot of the
 real read models, with the log position they had reached: the branch's base. Changes to one
 scenario's branch are serialised across processes (``locked``).
-Projections that fold every event (webhooks) are automation, never branched: a hypothetical event
-owes nobody anything.
+Automation's projections are never branched: those that fold every event (webhooks) and those that
+say so (``automation = True``: sales rules, e-mail sequences): a hypothetical event owes nobody anything.
 """
 
 from __future__ import annotations
@@ -77,9 +77,14 @@ def locked(real: ViewDatabase, scenario_id: UUID) -> Iterator[None]:
 
 
 def branched(projections: Sequence[Projection], events: Sequence[Any]) -> list[Projection]:
-    """The projections that fold any of these events (never those that fold everything)."""
+    """The projections that fold any of these events (never automation's: those that fold everything
+    or say they are automation)."""
     kinds = {type(e) for e in events}
-    return [p for p in projections if p.folds is not None and any(issubclass(k, p.folds) for k in kinds)]
+    return [
+        p
+        for p in projections
+        if p.folds is not None and not getattr(p, "automation", False) and any(issubclass(k, p.folds) for k in kinds)
+    ]
 
 
 def mark_of(branch: ViewDatabase) -> dict[str, Any] | None:
