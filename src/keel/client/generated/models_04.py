@@ -148,7 +148,7 @@ class Enrollment(TypedDict):
     company: str
     deal_id: str | None
     started_on: str
-    sent: int
+    queued: int
     status: str
 
 

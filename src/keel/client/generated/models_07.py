@@ -153,8 +153,9 @@ class SequenceResult(TypedDict):
     sequence_id: str
     name: str
     enrolled: int
+    queued: int
+    withdrawn: int
     sent: int
-    delivered: int
     replied: int
     unsubscribed: int
     stage_changed: int

@@ -86,6 +86,7 @@ class SalesRuleOut(TypedDict):
     sequence_id: str | None
     description: str
     status: Literal["active", "paused", "removed"]
+    pause_reason: str
     since: str
     turns: int
     fired: int
