@@ -42,7 +42,7 @@ OPTIONS = {
 }
 
 
-def _find(keel: Keel, text: str) -> Found:
+def find_planned_cost(keel: Keel, text: str, option: str = "COST") -> Found:
     part, prefix = _like(text)
     rows = _rows(
         keel,
@@ -51,7 +51,7 @@ def _find(keel: Keel, text: str) -> Found:
         (part, prefix),
     )
     found = [Found(str(i), f"{name} ({short(i)})", (name,)) for i, name in rows]
-    return pick("COST", "planned cost", text, found, "`keel costs list` shows them")
+    return pick(option, "planned cost", text, found, "`keel costs list` shows them")
 
 
 class _Change(Protocol):
@@ -66,7 +66,7 @@ def _change(which: str, body: _Change) -> tuple[str, int]:
 
     with keel_system() as keel:
         catch_up(keel)
-        found = _find(keel, which)
+        found = find_planned_cost(keel, which)
         result = keel.app.handle(body.to_command(Meta(cli_actor()), UUID(found.id), None))
     return found.keys[0], result.position
 

@@ -53,7 +53,7 @@ Note = Annotated[str | None, typer.Option("--note", help="The follow-up's note, 
 OPTIONS = {
     "name": "NAME",
     "trigger": "--when-…",
-    "action": "the action (--follow-up-in, --assign, --probability, --move-to, --notify, --start-sequence)",
+    "action": "the action",
     "sequence_id": "--start-sequence",
     "stage": "--when-stage",
     "source": "--source",

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.base import app, catch_up, cli_actor, keel_system
-from api.cli.entry_base import body_of, find_customer, find_deal, refuse, said
+from api.cli.entry_base import body_of, find_customer, find_deal, find_invoice, refuse, said
 from api.cli.output import Format, out
+from api.cli.planned_costs import find_planned_cost
 from api.cli.reports import Fmt
 
 if TYPE_CHECKING:
@@ -75,6 +76,12 @@ def add(
         str | None, typer.Option("--win-deal", metavar="DEAL", help="A deal won, closing --on.")
     ] = None,
     slip_deal: Annotated[str | None, typer.Option("--slip-deal", metavar="DEAL", help="A deal closing --to.")] = None,
+    write_off: Annotated[
+        str | None, typer.Option("--write-off", metavar="INVOICE", help="An issued invoice never paid (its number).")
+    ] = None,
+    leaver: Annotated[
+        str | None, typer.Option("--leaver", metavar="COST", help="A planned cost (payroll) ending --until.")
+    ] = None,
     monthly_cost: Annotated[str | None, typer.Option("--monthly-cost", "--monthly", metavar="AMOUNT")] = None,
     start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="The first month's day.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="DATE", help="The last day paid.")] = None,
@@ -95,11 +102,15 @@ def add(
         "lose_deal": lose_deal,
         "win_deal": win_deal,
         "slip_deal": slip_deal,
+        "write_off": write_off,
+        "leaver": leaver,
     }
     given = [k for k, v in kinds.items() if v is not None]
     if len(given) != 1:
         raise refuse(
-            "--hire", "give one of --hire, --recurring-cost, --payment-delay, --lose-deal, --win-deal, --slip-deal"
+            "--hire",
+            "give one of --hire, --recurring-cost, --payment-delay, --lose-deal, --win-deal, --slip-deal,"
+            " --write-off, --leaver",
         )
     kind = given[0]
     subject = kinds[kind] or ""
@@ -111,6 +122,10 @@ def add(
             fields["name"] = subject
         elif kind == "payment_delay":
             fields["customer_id"] = find_customer(keel, subject, "--payment-delay").id
+        elif kind == "write_off":
+            fields["invoice_id"] = find_invoice(keel, subject, "--write-off").id
+        elif kind == "leaver":
+            fields["planned_cost_id"] = find_planned_cost(keel, subject, "--leaver").id
         else:
             fields["deal_id"] = find_deal(keel, subject, f"--{kind.replace('_', '-')}").id
         body = body_of(AssumptionIn, OPTIONS, **fields)

@@ -17,7 +17,7 @@ from ledger.scenarios import KINDS, Assumption
 
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 ScenarioName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", examples=["hire-two"])]
-Kind = Literal["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal"]
+Kind = Literal["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver"]
 # which body fields each kind takes (``ledger.scenarios.KINDS`` names them by their meaning)
 FIELDS: dict[str, tuple[str, ...]] = {
     "hire": ("name", "monthly_cost", "from_", "until"),
@@ -26,9 +26,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "lose_deal": ("deal_id",),
     "win_deal": ("deal_id", "on"),
     "slip_deal": ("deal_id", "to"),
+    "write_off": ("invoice_id",),
+    "leaver": ("planned_cost_id", "until"),
 }
 assert set(FIELDS) == set(KINDS)
-OPTIONAL = {"until"}
+OPTIONAL = {("hire", "until"), ("recurring_cost", "until")}  # (kind, field): none means "on and on"
 
 
 class NewScenarioBody(Body):
@@ -41,7 +43,7 @@ class AssumptionIn(Body):
     name: Name | None = Field(None, description="hire: the role; recurring_cost: what it is")
     monthly_cost: Amount | None = Field(None, description="hire, recurring_cost: each month, functional currency")
     from_: Day | None = Field(None, alias="from", description="hire, recurring_cost: the first month's day")
-    until: Day | None = Field(None, description="hire, recurring_cost: the last day paid (none: on)")
+    until: Day | None = Field(None, description="hire, recurring_cost: the last day paid (none: on); leaver: the last")
     customer_id: UUID | None = Field(None, description="payment_delay: the customer")
     days: int | None = Field(
         None, ge=-MAX_EXPECTED_DELAY_DAYS, le=MAX_EXPECTED_DELAY_DAYS, description="payment_delay: after the due dates"
@@ -49,13 +51,18 @@ class AssumptionIn(Body):
     deal_id: UUID | None = Field(None, description="lose_deal, win_deal, slip_deal: the deal")
     on: Day | None = Field(None, description="win_deal: the day it closes, certain")
     to: Day | None = Field(None, description="slip_deal: its new expected close")
+    invoice_id: UUID | None = Field(None, description="write_off: an issued invoice, never paid")
+    planned_cost_id: UUID | None = Field(None, description="leaver: the person's planned cost (payroll)")
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> AssumptionIn:
         takes = FIELDS[self.kind]
-        for field in ("name", "monthly_cost", "from_", "until", "customer_id", "days", "deal_id", "on", "to"):
+        for field in (
+            "name", "monthly_cost", "from_", "until", "customer_id", "days", "deal_id", "on", "to", "invoice_id",
+            "planned_cost_id",
+        ):  # fmt: skip
             named = "from" if field == "from_" else field
-            if getattr(self, field) is None and field in takes and field not in OPTIONAL:
+            if getattr(self, field) is None and field in takes and (self.kind, field) not in OPTIONAL:
                 raise ValueError(f"{named}: a {self.kind} assumption needs it")
             if getattr(self, field) is not None and field not in takes:
                 raise ValueError(f"{named}: a {self.kind} assumption takes none")
@@ -66,7 +73,7 @@ class AssumptionIn(Body):
 
         return Assumption(
             kind=self.kind,
-            subject=self.customer_id or self.deal_id,
+            subject=self.customer_id or self.deal_id or self.invoice_id or self.planned_cost_id,
             name=self.name or "",
             amount=Decimal(self.monthly_cost) if self.monthly_cost is not None else None,
             days=self.days,

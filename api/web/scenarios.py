@@ -28,6 +28,8 @@ from ledger.errors import DomainError
 from projections.queries import Params
 
 router = APIRouter(include_in_schema=False)
+# issued invoices with something open: the ones a write-off would change
+_OPEN_INVOICES = "SELECT id, number FROM invoices WHERE status = 'issued' AND number IS NOT NULL ORDER BY number"
 Name = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 KINDS = (
     ("hire", "Hire (monthly cost from a date)"),
@@ -36,6 +38,8 @@ KINDS = (
     ("lose_deal", "Lose a deal"),
     ("win_deal", "Win a deal (certain, closing on a date)"),
     ("slip_deal", "A deal slips (new expected close)"),
+    ("write_off", "An invoice is never paid (written off)"),
+    ("leaver", "Someone leaves (a planned cost ends)"),
 )
 
 
@@ -87,12 +91,15 @@ def add_assumption(
     deal_id: Short = "",
     on: Short = "",
     to: Short = "",
+    invoice_id: Short = "",
+    planned_cost_id: Short = "",
 ) -> Response:
     """``POST /v1/scenarios/{name}/assumptions`` with one assumption; the page again after it."""
     checked_form(request, visit, csrf)
     visit.require(WRITE_FINANCE, "Changing a scenario")
     fields: dict[str, Any] = {"kind": kind, "name": label, "monthly_cost": monthly_cost, "from": start, "until": until}
     fields |= {"customer_id": customer_id, "days": _number(days), "deal_id": deal_id, "on": on, "to": to}
+    fields |= {"invoice_id": invoice_id, "planned_cost_id": planned_cost_id}
     sent = {k: v for k, v in fields.items() if v not in ("", None)}
     try:
         assumption = AssumptionIn.model_validate(sent).to_assumption()
@@ -182,6 +189,8 @@ def _page(
         kinds=KINDS,
         customers=_choices(keel, "SELECT id, name FROM customers WHERE merged_into IS NULL ORDER BY name"),
         deals=_choices(keel, "SELECT id, title FROM deals WHERE status = 'open' ORDER BY title"),
+        invoices=_choices(keel, _OPEN_INVOICES),
+        planned=_choices(keel, "SELECT DISTINCT cost_id, name FROM planned_costs ORDER BY name"),
         can_change=visit.can(WRITE_FINANCE),
         outcome=outcome,
         errors=outcome.errors if outcome else {},

@@ -52,6 +52,11 @@ def commands_for(
         return [m.ExpectPaymentDelay(meta=meta, on=on, customer_id=a.subject, days=a.days)]
     if a.kind == "lose_deal":
         return [m.LoseDeal(meta=meta, on=on, deal_id=a.subject, reason=f"scenario {name}")]
+    if a.kind == "write_off":
+        return [m.WriteOffInvoice(meta=meta, on=on, invoice_id=a.subject, reason=f"scenario {name}")]
+    if a.kind == "leaver":
+        assert a.end is not None
+        return [m.EndPlannedCost(meta=meta, on=on, planned_cost_id=a.subject, end=a.end)]
     assert a.start is not None
     slip = m.UpdateDeal(meta=meta, on=on, deal_id=a.subject, expected_close=a.start)
     if a.kind == "slip_deal":

@@ -27,6 +27,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "lose_deal": ("subject",),
     "win_deal": ("subject", "start"),  # certain (100 %), closing on the date
     "slip_deal": ("subject", "start"),  # its expected close moves to the date
+    "write_off": ("subject",),  # an issued invoice written off: its receivable is never paid
+    "leaver": ("subject", "end"),  # a planned cost (a person's payroll) paid for the last time by the date
 }
 MAX_ASSUMPTIONS = 1_000  # a scenario's; the benchmark's size
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -114,6 +116,10 @@ class Assumption:
             return f"win deal {self.subject}, closing on {self.start}"
         if self.kind == "slip_deal":
             return f"deal {self.subject} slips to {self.start}"
+        if self.kind == "write_off":
+            return f"write off invoice {self.subject}"
+        if self.kind == "leaver":
+            return f"planned cost {self.subject} ends on {self.end} (a leaver)"
         return f"lose deal {self.subject}"
 
 

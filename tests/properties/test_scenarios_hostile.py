@@ -23,7 +23,9 @@ from commands.audit import chain_head
 days = st.sampled_from(["1900-01-01", "2026-02-28", "2026-11-01", "2999-12-31", "3000-01-01", "2026-13-01", "", None])
 amounts = st.sampled_from([*AMOUNTS, None, 5000, "5000.00"])
 delays = st.sampled_from([-(2**63), -366, -365, 0, 30, 365, 366, "30", True, None])
-kinds = st.sampled_from(["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "x", ""])
+kinds = st.sampled_from(
+    ["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver", "x", ""]
+)
 
 
 @pytest.fixture
@@ -44,6 +46,13 @@ def test_hostile_assumptions_are_refused_or_branched_and_never_reach_the_books(
     customer = http.post("/v1/customers", json={"name": "Acme", "on": "2026-01-01"}).json()["id"]
     deal = {"customer_id": customer, "title": "Retainer", "value": "12000.00", "on": "2026-01-02"}
     deal_id = http.post("/v1/deals", json=deal).json()["id"]
+    line = {"description": "Work", "quantity": "1", "unit_price": "100.00"}
+    invoice = http.post("/v1/invoices", json={"customer_id": customer, "lines": [line], "on": "2026-01-03"}).json()[
+        "id"
+    ]
+    http.post(f"/v1/invoices/{invoice}/issue", json={"on": "2026-01-03"})
+    cost = {"name": "Payroll", "amount": "4000.00", "start": "2026-01-01", "on": "2026-01-01"}
+    cost_id = http.post("/v1/planned-costs", json=cost).json()["id"]
     name = f"s{uuid4().hex[:12]}"  # the store lives across examples
     made = http.post("/v1/scenarios", json={"name": name, "on": "2026-06-01"})
     assert made.status_code == 201, made.text
@@ -61,6 +70,8 @@ def test_hostile_assumptions_are_refused_or_branched_and_never_reach_the_books(
             "deal_id": data.draw(st.sampled_from([deal_id, customer, None])),
             "on": data.draw(days),
             "to": data.draw(days),
+            "invoice_id": data.draw(st.sampled_from([invoice, deal_id, None])),
+            "planned_cost_id": data.draw(st.sampled_from([cost_id, customer, None])),
         }
         assumptions.append({k: v for k, v in fields.items() if v is not None and data.draw(st.booleans())})
     before = http.get(f"/v1/scenarios/{name}").json()

@@ -109,7 +109,9 @@ class AddAccountBody(TypedDict):
 AssumptionIn = TypedDict(
     "AssumptionIn",
     {
-        "kind": Literal["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal"],
+        "kind": Literal[
+            "hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver"
+        ],
         "name": NotRequired[str | None],
         "monthly_cost": NotRequired[str | None],
         "from": NotRequired[str | None],
@@ -119,6 +121,8 @@ AssumptionIn = TypedDict(
         "deal_id": NotRequired[str | None],
         "on": NotRequired[str | None],
         "to": NotRequired[str | None],
+        "invoice_id": NotRequired[str | None],
+        "planned_cost_id": NotRequired[str | None],
     },
 )
 """AssumptionIn"""
