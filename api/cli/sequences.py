@@ -1,4 +1,4 @@
-"""``keel sequences new|list|enroll|retire|reply|unsubscribe|resubscribe|suppressed`` and
+"""``keel sequences new|list|show|enroll|stop|retire|reply|unsubscribe|resubscribe|suppressed`` and
 ``keel report sequence-results``: e-mail sequences from the command line (ADR 0068).
 
 ``new`` reads the steps from a JSON file (``[{"day": 0, "subject": "…", "body": "…"}, …]``) into the
@@ -9,6 +9,7 @@ it (exit 1), nothing written. The worker (``keel worker``) sends the steps.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -103,6 +104,55 @@ def list_sequences(fmt: Fmt = Format.table) -> None:
         said("no sequences yet: `keel sequences new NAME --steps steps.json` defines one")
     for s in found:
         out.print(f"{s.name} ({short(s.id)}): {s.steps} step(s){' [retired]' if s.retired else ''}", highlight=False)
+
+
+@sequences_app.command("show")
+def show(sequence: Name, fmt: Fmt = Format.table) -> None:
+    """Its steps, and who is enrolled: the steps queued and where each stands (or why it stopped)."""
+    from uuid import UUID
+
+    from api.sequence_answers import sequence_bytes
+
+    with keel_system(reading=True) as keel:
+        catch_up(keel)
+        found = sequence_bytes(keel, UUID(find_sequence(keel, sequence).id))
+    if fmt is Format.json:
+        sys.stdout.buffer.write(found + b"\n")
+        return
+    document = json.loads(found)
+    out.print(f"{document['name']}{' [retired]' if document['retired'] else ''}", highlight=False)
+    for step in document["steps"]:
+        out.print(f"  day {step['day']}: {step['subject']}", highlight=False)
+    for e in document["enrollments"]:
+        out.print(f"  {e['email']} ({e['name']}) from {e['started_on']}: {e['queued']} queued, {e['status']}",
+                  highlight=False)  # fmt: skip
+    if not document["enrollments"]:
+        said("no one is enrolled yet")
+
+
+@sequences_app.command("stop")
+def stop(
+    sequence: Name,
+    email: Email,
+    detail: Annotated[str, typer.Option("--detail", help="Why, for the record.")] = "",
+    on: OnOption = None,
+) -> None:
+    """Stop EMAIL's enrollment in the sequence: no more of its steps."""
+    from uuid import UUID
+
+    from api.schemas.sequences import StopBody
+    from commands.messages import StopEnrollment
+    from ledger.enrollments import enrollment_id
+    from ledger.events import Meta
+
+    body = body_of(StopBody, {"detail": "--detail", "on": "--on"}, detail=detail, on=on)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = find_sequence(keel, sequence)
+        enrollment = enrollment_id(UUID(found.id), email)
+        command = StopEnrollment(meta=Meta(cli_actor()), on=body.on, enrollment_id=enrollment, detail=body.detail)
+        result = _named(keel.app.handle, command)
+    said(f"{email.strip().lower()} stopped in {found.keys[0]!r} (log position {result.position})")
 
 
 @sequences_app.command("enroll")

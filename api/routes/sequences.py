@@ -11,12 +11,11 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Request, Response, status
 
 from api import schemas
-from api.answers import JSON_OR_CSV, json_bytes, respond
+from api.answers import JSON_OR_CSV, respond
 from api.deps import AS_CSV, AsOf, KeelDep, KnownAt, MetaDep, reads
 from api.schemas import sequences as sq
+from api.sequence_answers import sequence_bytes
 from commands import messages as m
-from ledger.email_sequences import EmailSequence
-from ledger.errors import NotFound
 from projections.automation import sequence_queries as q
 from projections.queries import Params
 
@@ -94,22 +93,7 @@ def list_sequences(keel: KeelDep) -> list[q.SequenceRow]:
 @router.get("/sequences/{sequence_id}", response_model=sq.SequenceOut, dependencies=[reads("sequences")])
 def show(sequence_id: Id, keel: KeelDep) -> Response:
     """The sequence's steps and its latest enrollments (200), each with its steps sent and state."""
-    try:
-        sequence = keel.app.get(EmailSequence, sequence_id)
-    except NotFound:
-        sequence = None
-    if not isinstance(sequence, EmailSequence):  # none, or another record's id
-        raise NotFound(f"sequence {sequence_id} not found")
-    document = {
-        "id": str(sequence.id),
-        "name": sequence.name,
-        "retired": sequence.retired,
-        "steps": [{"day": s.day, "subject": s.subject, "body": s.body} for s in sequence.steps],
-        "enrollments": [
-            vars(e) | {"started_on": e.started_on.isoformat()} for e in q.enrollments(keel.views, str(sequence_id))
-        ],
-    }
-    return Response(json_bytes(document), media_type=JSON)
+    return Response(sequence_bytes(keel, sequence_id), media_type=JSON)
 
 
 @router.get(

@@ -8,6 +8,7 @@ one already enrolled is a problem naming it, nothing written."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -196,6 +197,14 @@ def test_the_cli_defines_enrols_and_refuses_an_unknown_field_in_one_line(
     assert code == 0, said
     code, said = cli_run(keel, "sequences", "enroll", "nurture", "--lead", "lin")
     assert code == 0 and "enrolled in 'Nurture'" in said, said
+    code, shown = cli_run(keel, "sequences", "show", "nurture", "--format", "json")
+    [enrolled] = json.loads(shown)["enrollments"]
+    sequence_id = json.loads(shown)["id"]
+    assert code == 0 and shown.strip().encode() == client.get(f"/v1/sequences/{sequence_id}").content
+    code, said = cli_run(keel, "sequences", "stop", "nurture", "LIN@wu.example", "--detail", "asked to wait")
+    assert code == 0 and "lin@wu.example stopped in 'Nurture'" in said, said
+    code, said = cli_run(keel, "sequences", "show", "nurture")
+    assert code == 0 and "lin@wu.example (Lin Wu)" in said and "manual" in said and enrolled["status"] == "active"
     code, said = cli_run(keel, "sequences", "unsubscribe", "lin@wu.example", "--reason", "asked by phone")
     assert code == 0 and "is on the suppression list" in said
     code, said = cli_run(keel, "sequences", "suppressed")
