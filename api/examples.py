@@ -162,6 +162,7 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "budget_hours": "300",
         "cost_center": "DES",
     },
+    schemas.RetainerFeeBody: {"monthly_fee": "1800.00", "from": "2027-01-01", "on": "2026-12-01"},
     schemas.AllocationBody: {"person": "ana", "week": "2026-10-05", "hours": "32"},
     schemas.TimeBody: {"person": "ana", "day": "2026-10-06", "project_id": PROJECT, "hours": "7.5", "note": "Tokens"},
     schemas.BillingRunBody: {"as_of": "2026-11-01"},

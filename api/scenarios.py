@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-from commands.scenarios import AssumptionRefused, hypothetical_events, state_of
+from commands.scenarios import AssumptionRefused, became_real, hypothetical_events
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.scenarios import MAX_ASSUMPTIONS, Assumption, check_scenario_name
 from projections.catalog import default_projections
@@ -156,9 +156,9 @@ class Scenarios:
             kept: list[tuple[int, Assumption]] = []
             dropped: list[Dropped] = []
             for number, a in enumerate(s.assumptions, 1):
-                state = state_of(self.keel.app, a)
-                if state is not None and (state == "lost") == (a.kind == "lose_deal"):
-                    dropped.append(Dropped(number, a, "became real", f"the deal was {state}"))
+                real = became_real(self.keel.app, a)
+                if real is not None:
+                    dropped.append(Dropped(number, a, "became real", real))
                 else:
                     kept.append((number, a))
             while True:  # one dry run, and one more for each refused (not one per assumption)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ledger.money import Money
 
 B = TypeVar("B", bound="schemas.Body")  # a string: naming it imports no schema module
+T = TypeVar("T")
 
 
 def refuse(option: str, message: str) -> typer.Exit:
@@ -124,7 +125,25 @@ def body_of(model: type[B], options: Mapping[str, str], **fields: Any) -> B:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise refuse(_option(first["loc"], options), _explain(first)) from None
+        text = _explain(first)
+        field, colon, rest = text.partition(": ")
+        if not first["loc"] and colon:  # the whole body's check, naming the field it is about
+            raise refuse(options.get(field, "--" + field.replace("_", "-")), rest) from None
+        raise refuse(_option(first["loc"], options), text) from None
+
+
+def as_options(options: Mapping[str, str], call: Callable[..., T], *args: Any) -> T:
+    """``call``; a domain refusal naming a field (``from: …``) is said naming the option that
+    gave it (``--from``), as a refused body is."""
+    from ledger.errors import DomainError
+
+    try:
+        return call(*args)
+    except DomainError as exc:
+        field, colon, rest = str(exc).partition(": ")
+        if colon and field in options:
+            raise refuse(options[field], rest) from None
+        raise
 
 
 # -- finding records ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Entering work from the command line: expense claims and time.
+"""Entering work from the command line: expense claims, time, and a retainer's fee.
 
 As for sales: the HTTP route's request body, its ``to_command``, one line naming a refused option
 (exit 1, nothing written), and the actor ``cli:<user>`` (an approval is made as ``--as``).
@@ -12,8 +12,8 @@ from uuid import UUID
 import typer
 
 from api import schemas
-from api.cli.base import catch_up, cli_actor, expenses_app, keel_system, time_app
-from api.cli.entry_base import body_of, find_claim, find_person, find_project, money, said, short
+from api.cli.base import catch_up, cli_actor, expenses_app, keel_system, projects_app, time_app
+from api.cli.entry_base import as_options, body_of, find_claim, find_person, find_project, money, said, short
 
 OnOption = Annotated[
     str | None, typer.Option("--on", help="Business date, YYYY-MM-DD (default: today).", show_default=False)
@@ -132,3 +132,29 @@ def log_time(
         f"{body.hours} hours logged for {handle} on {name} on {body.day.isoformat()}, {kind}"
         f" (log position {result.position})"
     )
+
+
+@projects_app.command("reprice")
+def reprice(
+    project: Annotated[str, typer.Argument(help="The retainer project's name (or part of it) or id.")],
+    monthly_fee: Annotated[str, typer.Option("--monthly-fee", metavar="AMOUNT", help="The new fee, before tax.")],
+    start: Annotated[str, typer.Option("--from", metavar="DATE", help="The first day of the first month at it.")],
+    on: OnOption = None,
+) -> None:
+    """A retainer's new monthly fee from a month on; the months invoiced already keep theirs."""
+    from ledger.events import Meta
+    from ledger.money import Money
+    from ledger.project_terms import month_of
+    from ledger.projects import Project
+
+    options = {"monthly_fee": "--monthly-fee", "from_": "--from", "from": "--from", "on": "--on"}
+    body_of(schemas.RetainerFeeBody, options, monthly_fee=monthly_fee, **{"from": start}, on=on)
+    with keel_system() as keel:
+        catch_up(keel)
+        found = find_project(keel, project, "PROJECT")
+        body = body_of(schemas.RetainerFeeBody, options, monthly_fee=monthly_fee, **{"from": start}, on=on)
+        result = as_options(options, keel.app.handle, body.to_command(Meta(cli_actor()), UUID(found.id)))
+        retainer = keel.app.get(Project, UUID(found.id))
+        assert retainer.billing is not None
+        fee = money(Money(retainer.fee_for(month_of(body.from_)), retainer.billing.currency).rounded())
+    said(f"{retainer.name}: {fee} a month from {body.from_.isoformat()} (log position {result.position})")

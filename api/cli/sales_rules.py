@@ -13,18 +13,16 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from api.cli.base import app, catch_up, cli_actor, keel_system
-from api.cli.entry_base import body_of, refuse, said
+from api.cli.entry_base import as_options, body_of, refuse, said
 from api.cli.entry_sales import OnOption
 from api.cli.output import Format, out
 from api.cli.reports import Fmt
 
-T = TypeVar("T")
 rules_app = typer.Typer(
     help="Sales rules: when a deal enters a stage, a lead comes in, a follow-up is overdue or a deal idles, act.",
     no_args_is_help=True,
@@ -68,19 +66,6 @@ OPTIONS = {
     "limit": "--limit",
     "on": "--on",
 }
-
-
-def _as_options(call: Callable[..., T], *args: Any) -> T:
-    """``call``; a refusal naming a field is said naming the option that gave it (``--when-stage``)."""
-    from ledger.errors import DomainError
-
-    try:
-        return call(*args)
-    except DomainError as exc:
-        field, colon, rest = str(exc).partition(": ")
-        if colon and field in OPTIONS:
-            raise refuse(OPTIONS[field], rest) from None
-        raise
 
 
 def _sequence(name: str | None) -> str | None:
@@ -178,7 +163,7 @@ def add(
         if existing is not None and not replace:
             raise refuse("NAME", f"a rule is already called {body.name!r} (--replace changes it)")
         command = body.to_command(Meta(cli_actor()), existing or uuid4(), body.on, replace=existing is not None)
-        result = _as_options(keel.app.handle, command)
+        result = as_options(OPTIONS, keel.app.handle, command)
     what = "so already: nothing recorded" if not result.position else f"log position {result.position}"
     said(f"sales rule {body.name!r} {'changed' if existing else 'defined'} ({what})")
 
@@ -221,7 +206,7 @@ def test(
         catch_up(keel)
         rule_id = None if name is None else str(answers.find_rule(keel, name).id)
         spec = None if body.rule is None else body.rule.to_spec()
-        found = _as_options(answers.test_document, keel, spec, rule_id, body.from_, body.to, body.limit)
+        found = as_options(OPTIONS, answers.test_document, keel, spec, rule_id, body.from_, body.to, body.limit)
     if fmt is Format.json:
         _print(found)
         return

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.base import app, catch_up, cli_actor, keel_system
-from api.cli.entry_base import body_of, find_customer, find_deal, find_invoice, refuse, said
+from api.cli.entry_base import body_of, find_customer, find_deal, find_invoice, find_project, refuse, said
 from api.cli.output import Format, out
 from api.cli.planned_costs import find_planned_cost
 from api.cli.reports import Fmt
@@ -33,6 +33,7 @@ Day = Annotated[str | None, typer.Option(metavar="DATE", show_default=False)]
 OPTIONS = {
     "name": "--hire/--recurring-cost",
     "monthly_cost": "--monthly-cost",
+    "monthly_fee": "--monthly-fee",
     "from": "--from",
     "until": "--until",
     "days": "--days",
@@ -82,7 +83,14 @@ def add(
     leaver: Annotated[
         str | None, typer.Option("--leaver", metavar="COST", help="A planned cost (payroll) ending --until.")
     ] = None,
+    retainer_price: Annotated[
+        str | None,
+        typer.Option("--retainer-price", metavar="PROJECT", help="A retainer at --monthly-fee from a month (--from)."),
+    ] = None,
     monthly_cost: Annotated[str | None, typer.Option("--monthly-cost", "--monthly", metavar="AMOUNT")] = None,
+    monthly_fee: Annotated[
+        str | None, typer.Option("--monthly-fee", metavar="AMOUNT", help="--retainer-price: the new fee.")
+    ] = None,
     start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="The first month's day.")] = None,
     until: Annotated[str | None, typer.Option("--until", metavar="DATE", help="The last day paid.")] = None,
     days: Annotated[
@@ -104,19 +112,21 @@ def add(
         "slip_deal": slip_deal,
         "write_off": write_off,
         "leaver": leaver,
+        "retainer_price": retainer_price,
     }
     given = [k for k, v in kinds.items() if v is not None]
     if len(given) != 1:
         raise refuse(
             "--hire",
             "give one of --hire, --recurring-cost, --payment-delay, --lose-deal, --win-deal, --slip-deal,"
-            " --write-off, --leaver",
+            " --write-off, --leaver, --retainer-price",
         )
     kind = given[0]
     subject = kinds[kind] or ""
     with keel_system() as keel:
         catch_up(keel)
-        fields: dict[str, Any] = {"kind": kind, "monthly_cost": monthly_cost, "from": start, "until": until}
+        fields: dict[str, Any] = {"kind": kind, "monthly_cost": monthly_cost, "monthly_fee": monthly_fee}
+        fields |= {"from": start, "until": until}
         fields |= {"days": _whole(days), "on": on, "to": to}
         if kind in ("hire", "recurring_cost"):
             fields["name"] = subject
@@ -126,6 +136,8 @@ def add(
             fields["invoice_id"] = find_invoice(keel, subject, "--write-off").id
         elif kind == "leaver":
             fields["planned_cost_id"] = find_planned_cost(keel, subject, "--leaver").id
+        elif kind == "retainer_price":
+            fields["project_id"] = find_project(keel, subject, "--retainer-price").id
         else:
             fields["deal_id"] = find_deal(keel, subject, f"--{kind.replace('_', '-')}").id
         body = body_of(AssumptionIn, OPTIONS, **fields)

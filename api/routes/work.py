@@ -49,6 +49,14 @@ def configure_project(
     return keel.app.handle(body.to_command(meta, project_id))
 
 
+@router.post("/projects/{project_id}/retainer-fee", response_model=schemas.CommandAccepted)
+def reprice_retainer(project_id: UUID, body: schemas.RetainerFeeBody, keel: KeelDep, meta: MetaDep) -> m.CommandResult:
+    """A retainer's new monthly fee from the first day of a month on: billing drafts those months
+    at it, the cash forecast expects it from the day it was agreed (``on``). A month invoiced
+    already keeps its fee; a change that would reach one is refused."""
+    return keel.app.handle(body.to_command(meta, project_id))
+
+
 @router.post("/projects/{project_id}/activate", response_model=schemas.CommandAccepted)
 def activate(project_id: UUID, keel: KeelDep, meta: MetaDep, body: schemas.DateBody | None = None) -> m.CommandResult:
     return keel.app.handle((body or schemas.DateBody()).to_command(meta, m.ActivateProject, project_id=project_id))

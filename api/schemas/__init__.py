@@ -115,6 +115,7 @@ if TYPE_CHECKING:  # re-exported: mypy's implicit_reexport is on for this module
         Person,
         Project,
         ProjectBody,
+        RetainerFeeBody,
         TermsIn,
         TimeBody,
         Timesheet,
@@ -240,7 +241,7 @@ _GIVES: dict[str, str] = {
     ),
     "api.schemas.delivery": (
         "AllocationBody BillingRunBody BudgetBurn BurnRow ConfigureProjectBody CorrectTimeBody Day "
-        "HireBody Hours MarginRow Margins MilestoneIn Person Project ProjectBody TermsIn TimeBody "
+        "HireBody Hours MarginRow Margins MilestoneIn Person Project ProjectBody RetainerFeeBody TermsIn TimeBody "
         "Timesheet TimesheetEntry Utilisation UtilisationRow WipRow WorkInProgress"
     ),
     "api.schemas.derive": "Partial derived list_of page_of",

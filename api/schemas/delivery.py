@@ -125,6 +125,17 @@ class ConfigureProjectBody(Body):
         )
 
 
+class RetainerFeeBody(Body):
+    monthly_fee: Amount = Field(description="The new fee each month, in the project's currency, before tax")
+    from_: Day = Field(alias="from", description="The first day of the first month billed at it")
+    on: EffectiveDate = Field(None, description="The day it was agreed (the forecast knows it from then)")
+
+    def to_command(self, meta: Meta, project_id: UUID) -> m.RepriceRetainer:
+        return m.RepriceRetainer(
+            meta=meta, on=self.on, project_id=project_id, monthly_fee=self.monthly_fee, start=self.from_
+        )
+
+
 class AllocationBody(Body):
     person: Name
     week: Day = Field(description="The Monday the week starts on")

@@ -17,7 +17,10 @@ from ledger.scenarios import KINDS, Assumption
 
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 ScenarioName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", examples=["hire-two"])]
-Kind = Literal["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver"]
+Kind = Literal[
+    "hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver",
+    "retainer_price",
+]  # fmt: skip
 # which body fields each kind takes (``ledger.scenarios.KINDS`` names them by their meaning)
 FIELDS: dict[str, tuple[str, ...]] = {
     "hire": ("name", "monthly_cost", "from_", "until"),
@@ -28,6 +31,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "slip_deal": ("deal_id", "to"),
     "write_off": ("invoice_id",),
     "leaver": ("planned_cost_id", "until"),
+    "retainer_price": ("project_id", "monthly_fee", "from_"),
 }
 assert set(FIELDS) == set(KINDS)
 OPTIONAL = {("hire", "until"), ("recurring_cost", "until")}  # (kind, field): none means "on and on"
@@ -42,7 +46,9 @@ class AssumptionIn(Body):
     kind: Kind
     name: Name | None = Field(None, description="hire: the role; recurring_cost: what it is")
     monthly_cost: Amount | None = Field(None, description="hire, recurring_cost: each month, functional currency")
-    from_: Day | None = Field(None, alias="from", description="hire, recurring_cost: the first month's day")
+    from_: Day | None = Field(
+        None, alias="from", description="hire, recurring_cost: the first month's day; retainer_price: a month's first"
+    )
     until: Day | None = Field(None, description="hire, recurring_cost: the last day paid (none: on); leaver: the last")
     customer_id: UUID | None = Field(None, description="payment_delay: the customer")
     days: int | None = Field(
@@ -53,13 +59,15 @@ class AssumptionIn(Body):
     to: Day | None = Field(None, description="slip_deal: its new expected close")
     invoice_id: UUID | None = Field(None, description="write_off: an issued invoice, never paid")
     planned_cost_id: UUID | None = Field(None, description="leaver: the person's planned cost (payroll)")
+    project_id: UUID | None = Field(None, description="retainer_price: a retainer project")
+    monthly_fee: Amount | None = Field(None, description="retainer_price: its new fee, in the project's currency")
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> AssumptionIn:
         takes = FIELDS[self.kind]
         for field in (
             "name", "monthly_cost", "from_", "until", "customer_id", "days", "deal_id", "on", "to", "invoice_id",
-            "planned_cost_id",
+            "planned_cost_id", "project_id", "monthly_fee",
         ):  # fmt: skip
             named = "from" if field == "from_" else field
             if getattr(self, field) is None and field in takes and (self.kind, field) not in OPTIONAL:
@@ -73,9 +81,9 @@ class AssumptionIn(Body):
 
         return Assumption(
             kind=self.kind,
-            subject=self.customer_id or self.deal_id or self.invoice_id or self.planned_cost_id,
+            subject=self.customer_id or self.deal_id or self.invoice_id or self.planned_cost_id or self.project_id,
             name=self.name or "",
-            amount=Decimal(self.monthly_cost) if self.monthly_cost is not None else None,
+            amount=Decimal(monthly) if (monthly := self.monthly_cost or self.monthly_fee) is not None else None,
             days=self.days,
             start=self.from_ or self.on or self.to,
             end=self.until,

@@ -40,6 +40,7 @@ KINDS = (
     ("slip_deal", "A deal slips (new expected close)"),
     ("write_off", "An invoice is never paid (written off)"),
     ("leaver", "Someone leaves (a planned cost ends)"),
+    ("retainer_price", "A retainer's fee changes (from a month)"),
 )
 
 
@@ -93,6 +94,8 @@ def add_assumption(
     to: Short = "",
     invoice_id: Short = "",
     planned_cost_id: Short = "",
+    project_id: Short = "",
+    monthly_fee: Short = "",
 ) -> Response:
     """``POST /v1/scenarios/{name}/assumptions`` with one assumption; the page again after it."""
     checked_form(request, visit, csrf)
@@ -100,6 +103,7 @@ def add_assumption(
     fields: dict[str, Any] = {"kind": kind, "name": label, "monthly_cost": monthly_cost, "from": start, "until": until}
     fields |= {"customer_id": customer_id, "days": _number(days), "deal_id": deal_id, "on": on, "to": to}
     fields |= {"invoice_id": invoice_id, "planned_cost_id": planned_cost_id}
+    fields |= {"project_id": project_id, "monthly_fee": monthly_fee}
     sent = {k: v for k, v in fields.items() if v not in ("", None)}
     try:
         assumption = AssumptionIn.model_validate(sent).to_assumption()
@@ -191,6 +195,9 @@ def _page(
         deals=_choices(keel, "SELECT id, title FROM deals WHERE status = 'open' ORDER BY title"),
         invoices=_choices(keel, _OPEN_INVOICES),
         planned=_choices(keel, "SELECT DISTINCT cost_id, name FROM planned_costs ORDER BY name"),
+        retainers=_choices(
+            keel, "SELECT id, name FROM work_projects WHERE model = 'retainer' AND status <> 'closed' ORDER BY name"
+        ),
         can_change=visit.can(WRITE_FINANCE),
         outcome=outcome,
         errors=outcome.errors if outcome else {},

@@ -26,6 +26,8 @@ from commands.unit_of_work import Command
 from ledger.crm import Deal
 from ledger.errors import DomainError, InvalidValue, NotFound
 from ledger.events import Meta
+from ledger.project_terms import month_of
+from ledger.projects import Project
 from ledger.scenarios import Assumption
 
 LOST, WON = "lost", "won"
@@ -58,6 +60,9 @@ def commands_for(
         assert a.end is not None
         return [m.EndPlannedCost(meta=meta, on=on, planned_cost_id=a.subject, end=a.end)]
     assert a.start is not None
+    if a.kind == "retainer_price":
+        assert a.amount is not None
+        return [m.RepriceRetainer(meta=meta, on=on, project_id=a.subject, monthly_fee=str(a.amount), start=a.start)]
     slip = m.UpdateDeal(meta=meta, on=on, deal_id=a.subject, expected_close=a.start)
     if a.kind == "slip_deal":
         return [slip]
@@ -100,11 +105,19 @@ def hypothetical_events(
     return found
 
 
-def state_of(app: KeelApplication, a: Assumption) -> str | None:
-    """For a deal's assumption: what became of the deal in the books ("won", "lost"), if closed."""
+def became_real(app: KeelApplication, a: Assumption) -> str | None:
+    """What the books now say that the assumption assumed, if they do: the deal it loses (or wins,
+    or slips) was closed that way; the retainer's fee it sets from a month is the books' own."""
     if a.kind in ("lose_deal", "win_deal", "slip_deal") and a.subject is not None:
         status = _deal(app, a.subject).status
-        return status if status in (LOST, WON) else None
+        if status in (LOST, WON) and (status == LOST) == (a.kind == "lose_deal"):
+            return f"the deal was {status}"
+    if a.kind == "retainer_price" and a.subject is not None and a.start is not None:
+        with app.unit_of_work() as uow:
+            project = uow.load(Project, a.subject, label="project")
+        month = month_of(a.start)
+        if project.retainer_fees.get(month) == a.amount:
+            return f"the books' fee from {month} is {a.amount}"
     return None
 
 

@@ -3,10 +3,19 @@ approved time, and the ids of what it causes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
+
+from ledger.errors import InvalidValue
+from ledger.invoice_lines import InvoiceLine, make_line, taxes
+from ledger.money import minor_units
+from ledger.timesheets import monday_of, timesheet_id
+
+DRAFT, CLOSED = "draft", "closed"
+FIXED, TIME_AND_MATERIALS, RETAINER = "fixed", "time_and_materials", "retainer"
 
 
 def project_id_for_deal(deal_id: UUID) -> UUID:
@@ -65,3 +74,72 @@ def invoice_id_for(project_id: UUID, cause: str) -> UUID:
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def check_terms(billing: Billing, budget_hours: Decimal, budget_amount: Decimal, start: date, end: date | None) -> None:
+    """What a project's configuration must hold: a known model with what it bills by, budgets not
+    negative, an end not before the start."""
+    minor_units(billing.currency)
+    if billing.model not in (FIXED, TIME_AND_MATERIALS, RETAINER):
+        raise InvalidValue(f"a billing model is fixed, time_and_materials or retainer, not {billing.model!r}")
+    if billing.model == FIXED and (not billing.milestones or any(m.amount <= 0 for m in billing.milestones)):
+        raise InvalidValue("a fixed-fee project needs milestones with positive amounts")
+    if len({m.key for m in billing.milestones}) != len(billing.milestones):
+        raise InvalidValue("milestone keys must be unique")
+    if billing.model == RETAINER:
+        check_fee(billing.monthly_fee, billing)
+    if any(r.rate < 0 or not r.applies_to.startswith(("person:", "role:")) for r in billing.rates):
+        raise InvalidValue("rates apply to person:<handle> or role:<role> and are not negative")
+    if budget_hours < 0 or budget_amount < 0:
+        raise InvalidValue("budgets cannot be negative")
+    if end is not None and end < start:
+        raise InvalidValue(f"a project cannot end ({end}) before it starts ({start})")
+    if not 0 <= billing.tax_percent <= 100:
+        raise InvalidValue("tax rate must be between 0 and 100 percent")
+
+
+def timesheet_of(entry: ApprovedTime) -> UUID:
+    """The timesheet an approved entry came from: its person's week of its day."""
+    return timesheet_id(entry.person, monday_of(entry.day))
+
+
+def billed_key(timesheet: UUID, entry_id: str) -> str:
+    return f"{timesheet}:{entry_id}"
+
+
+def time_lines(project: str, period: str, entries: Sequence[ApprovedTime], tax_percent: Decimal) -> list[InvoiceLine]:
+    """A month's approved time as invoice lines: one per person and bill rate."""
+    groups: dict[tuple[str, Decimal], Decimal] = {}
+    for e in entries:
+        groups[(e.person, e.bill_rate)] = groups.get((e.person, e.bill_rate), Decimal(0)) + e.hours
+    return [
+        make_line(f"{project}: {person}, {period}", hours, rate, tax_percent)
+        for (person, rate), hours in sorted(groups.items())
+    ]
+
+
+def months_begun(start: date, end: date | None, as_of: date) -> list[str]:
+    """The months ("2026-11") from the one ``start`` falls in that have begun by ``as_of``, up to ``end``'s."""
+    months, month = [], start.replace(day=1)
+    while month <= min(as_of, end or as_of):
+        months.append(month_of(month))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def fee_in_force(changes: Mapping[str, Decimal], configured: Decimal, month: str) -> Decimal:
+    """A retainer's fee for ``month``: the latest change from that month or before, else the configured fee."""
+    in_force = [key for key in changes if key <= month]
+    return changes[max(in_force)] if in_force else configured
+
+
+def check_fee(fee: Decimal, billing: Billing) -> None:
+    """A retainer's monthly fee: more than zero, and a month's invoice at it one Keel can store."""
+    if not fee.is_finite() or fee <= 0:
+        raise InvalidValue(f"monthly_fee: a retainer's fee is more than zero, got {fee}")
+    month = taxes([make_line("retainer", 1, fee, billing.tax_percent)], billing.currency)
+    try:
+        for amount in (month.net, month.tax, month.net + month.tax):
+            amount.to_minor()
+    except InvalidValue as exc:
+        raise InvalidValue(f"monthly_fee: a month's invoice at it: {exc}") from None

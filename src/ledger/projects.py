@@ -9,30 +9,21 @@ so no cause is ever billed twice, whatever is replayed or retried."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from ledger import project_terms as terms
 from ledger.errors import InvalidTransition, InvalidValue
 from ledger.events import KeelAggregate, Meta
 from ledger.invoice import Invoice
 from ledger.invoice_lines import InvoiceLine, make_line
-from ledger.money import minor_units
-from ledger.project_terms import ApprovedTime, Billing, ServiceLine, invoice_id_for, month_of, project_id_for_deal
-from ledger.timesheets import monday_of, timesheet_id
+from ledger.project_terms import CLOSED, DRAFT, FIXED, RETAINER, TIME_AND_MATERIALS, ApprovedTime, Billing, ServiceLine
 
-DRAFT, ACTIVE, CLOSED = "draft", "active", "closed"
-FIXED, TIME_AND_MATERIALS, RETAINER = "fixed", "time_and_materials", "retainer"
-
-
-def timesheet_of(entry: ApprovedTime) -> UUID:
-    """The timesheet an approved entry came from: its person's week of its day."""
-    return timesheet_id(entry.person, monday_of(entry.day))
-
-
-def billed_key(timesheet: UUID, entry_id: str) -> str:
-    return f"{timesheet}:{entry_id}"
+ACTIVE = "active"
 
 
 class Project(KeelAggregate):
@@ -56,6 +47,11 @@ class Project(KeelAggregate):
         completed_milestones: set[str]
         retainer_months: set[str]
         time_invoices: set[UUID]
+        retainer_fees: Mapping[str, Decimal]
+
+    # A retainer's fee from a month on ("2027-01" -> fee), over the configured one; a project
+    # folded or snapshotted before fees could change has none.
+    retainer_fees = MappingProxyType[str, Decimal]({})  # not annotated: no dataclass field
 
     class Event(KeelAggregate.Event):
         pass
@@ -167,7 +163,7 @@ class Project(KeelAggregate):
 
         def apply(self, project: Project) -> None:
             if self.timesheet_ids:
-                billed = {billed_key(t, e) for t, e in zip(self.timesheet_ids, self.entry_ids, strict=True)}
+                billed = {terms.billed_key(t, e) for t, e in zip(self.timesheet_ids, self.entry_ids, strict=True)}
             else:
                 billed = set(self.entry_ids)  # v1: bare entry ids
             project.billed_entries = {*project.billed_entries, *billed}
@@ -180,6 +176,16 @@ class Project(KeelAggregate):
 
         def apply(self, project: Project) -> None:
             project.retainer_months = {*project.retainer_months, self.month}
+
+    class RetainerRepriced(Event):
+        """The retainer's monthly fee from ``start`` (the first day of a month) on."""
+
+        TOPIC = "keel.project.RetainerRepriced.v1"
+        monthly_fee: Decimal
+        start: date
+
+        def apply(self, project: Project) -> None:
+            project.retainer_fees = {**project.retainer_fees, terms.month_of(self.start): self.monthly_fee}
 
     @classmethod
     def draft_from_deal(
@@ -195,7 +201,7 @@ class Project(KeelAggregate):
     ) -> Project:
         return cls._create(
             cls.DraftedFromDeal,
-            id=project_id_for_deal(deal_id),
+            id=terms.project_id_for_deal(deal_id),
             customer_id=customer_id,
             name=name,
             deal_id=deal_id,
@@ -227,23 +233,7 @@ class Project(KeelAggregate):
     ) -> None:
         if self.status == CLOSED:
             raise InvalidTransition(f"project {self.name} is closed")
-        minor_units(billing.currency)
-        if billing.model not in (FIXED, TIME_AND_MATERIALS, RETAINER):
-            raise InvalidValue(f"a billing model is fixed, time_and_materials or retainer, not {billing.model!r}")
-        if billing.model == FIXED and (not billing.milestones or any(m.amount <= 0 for m in billing.milestones)):
-            raise InvalidValue("a fixed-fee project needs milestones with positive amounts")
-        if len({m.key for m in billing.milestones}) != len(billing.milestones):
-            raise InvalidValue("milestone keys must be unique")
-        if billing.model == RETAINER and billing.monthly_fee <= 0:
-            raise InvalidValue("a retainer needs a positive monthly fee")
-        if any(r.rate < 0 or not r.applies_to.startswith(("person:", "role:")) for r in billing.rates):
-            raise InvalidValue("rates apply to person:<handle> or role:<role> and are not negative")
-        if budget_hours < 0 or budget_amount < 0:
-            raise InvalidValue("budgets cannot be negative")
-        if end is not None and end < start:
-            raise InvalidValue(f"a project cannot end ({end}) before it starts ({start})")
-        if not 0 <= billing.tax_percent <= 100:
-            raise InvalidValue("tax rate must be between 0 and 100 percent")
+        terms.check_terms(billing, budget_hours, budget_amount, start, end)
         self.trigger_event(
             self.Configured,
             billing=billing,
@@ -255,6 +245,28 @@ class Project(KeelAggregate):
             requires_allocation=requires_allocation,
             **meta.stamp(on),
         )
+
+    def reprice_retainer(self, monthly_fee: Decimal, start: date, on: date, meta: Meta) -> None:
+        """A new monthly fee from the month ``start`` begins; the months invoiced keep theirs."""
+        if self.billing is None or self.billing.model != RETAINER:
+            raise InvalidTransition(f"{self.name} is not a retainer; only a retainer has a monthly fee")
+        if self.status == CLOSED:
+            raise InvalidTransition(f"project {self.name} is closed")
+        terms.check_fee(monthly_fee, self.billing)
+        if start.day != 1:
+            raise InvalidValue(f"from: a retainer's fee changes from the first day of a month, not {start}")
+        billed = sorted(key for key in self.retainer_months if key >= terms.month_of(start))
+        if billed:
+            raise InvalidTransition(
+                f"from: {billed[0]} of {self.name} is invoiced already; a new fee starts with a month not yet billed"
+            )
+        self.trigger_event(self.RetainerRepriced, monthly_fee=monthly_fee, start=start, **meta.stamp(on))
+
+    def fee_for(self, month: str) -> Decimal:
+        """The retainer's fee for ``month`` ("2027-01"): the latest change from it or before, else
+        the configured fee."""
+        assert self.billing is not None
+        return terms.fee_in_force(self.retainer_fees, self.billing.monthly_fee, month)
 
     def activate(self, on: date, meta: Meta) -> None:
         if self.status != DRAFT:
@@ -302,7 +314,7 @@ class Project(KeelAggregate):
     def _invoice(self, cause: str, lines: list[InvoiceLine], on: date, meta: Meta) -> Invoice:
         assert self.billing is not None
         return Invoice.draft(
-            invoice_id_for(self.id, cause),
+            terms.invoice_id_for(self.id, cause),
             self.customer_id,
             self.billing.currency,
             lines,
@@ -329,7 +341,7 @@ class Project(KeelAggregate):
 
     def _billed(self, entry: ApprovedTime) -> bool:
         """Billed already: by its timesheet and id, or (billed before v2) by its id alone."""
-        return billed_key(timesheet_of(entry), entry.entry_id) in self.billed_entries or (
+        return terms.billed_key(terms.timesheet_of(entry), entry.entry_id) in self.billed_entries or (
             entry.entry_id in self.billed_entries
         )
 
@@ -338,26 +350,21 @@ class Project(KeelAggregate):
         if self.billing is None or self.billing.model != TIME_AND_MATERIALS:
             return None
         cutoff = as_of.replace(day=1) - timedelta(days=1)
-        period = month_of(cutoff)
-        if invoice_id_for(self.id, f"time:{period}") in self.time_invoices:
+        period = terms.month_of(cutoff)
+        if terms.invoice_id_for(self.id, f"time:{period}") in self.time_invoices:
             return None
         entries = [e for e in self.approved if e.billable and not self._billed(e) and e.day <= cutoff]
         if not entries:
             return None
-        groups: dict[tuple[str, Decimal], Decimal] = {}
-        for e in entries:
-            groups[(e.person, e.bill_rate)] = groups.get((e.person, e.bill_rate), Decimal(0)) + e.hours
-        lines = [
-            make_line(f"{self.name}: {person}, {period}", hours, rate, self.billing.tax_percent)
-            for (person, rate), hours in sorted(groups.items())
-        ]
-        invoice = self._invoice(f"time:{period}", lines, on, meta)
+        invoice = self._invoice(
+            f"time:{period}", terms.time_lines(self.name, period, entries, self.billing.tax_percent), on, meta
+        )
         self.trigger_event(
             self.TimeBilled,
             period=period,
             invoice_id=invoice.id,
             entry_ids=[e.entry_id for e in entries],
-            timesheet_ids=[timesheet_of(e) for e in entries],
+            timesheet_ids=[terms.timesheet_of(e) for e in entries],
             **meta.stamp(on),
         )
         return invoice
@@ -367,16 +374,12 @@ class Project(KeelAggregate):
         if self.billing is None or self.billing.model != RETAINER or self.start is None:
             return []
         invoices = []
-        month = self.start.replace(day=1)
-        last = self.end or as_of
-        while month <= min(as_of, last):
-            key = month_of(month)
+        for key in terms.months_begun(self.start, self.end, as_of):
             if key not in self.retainer_months:
-                line = make_line(f"{self.name}: retainer {key}", 1, self.billing.monthly_fee, self.billing.tax_percent)
+                line = make_line(f"{self.name}: retainer {key}", 1, self.fee_for(key), self.billing.tax_percent)
                 invoice = self._invoice(f"retainer:{key}", [line], on, meta)
                 self.trigger_event(self.RetainerBilled, month=key, invoice_id=invoice.id, **meta.stamp(on))
                 invoices.append(invoice)
-            month = (month + timedelta(days=32)).replace(day=1)
         return invoices
 
 

@@ -29,6 +29,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "slip_deal": ("subject", "start"),  # its expected close moves to the date
     "write_off": ("subject",),  # an issued invoice written off: its receivable is never paid
     "leaver": ("subject", "end"),  # a planned cost (a person's payroll) paid for the last time by the date
+    "retainer_price": ("subject", "amount", "start"),  # a retainer's monthly fee from the month the date begins
 }
 MAX_ASSUMPTIONS = 1_000  # a scenario's; the benchmark's size
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -48,7 +49,7 @@ class Assumption:
     kind: str
     subject: UUID | None = None
     name: str = ""
-    amount: Decimal | None = None  # each month's, in the functional currency
+    amount: Decimal | None = None  # each month's: a cost in the functional currency, a fee in the retainer's
     days: int | None = None
     start: date | None = None
     end: date | None = None
@@ -74,7 +75,7 @@ class Assumption:
         if self.name:
             check_text(self.name, NAME, "name")
         if self.amount is not None and (not self.amount.is_finite() or self.amount <= 0):
-            raise InvalidValue(f"amount: a monthly cost is more than zero, got {self.amount}")
+            raise InvalidValue(f"amount: a monthly amount is more than zero, got {self.amount}")
         for field in ("start", "end"):
             value = given[field]
             if isinstance(value, date):
@@ -118,6 +119,8 @@ class Assumption:
             return f"deal {self.subject} slips to {self.start}"
         if self.kind == "write_off":
             return f"write off invoice {self.subject}"
+        if self.kind == "retainer_price":
+            return f"retainer {self.subject} at {self.amount} a month from {self.start}"
         if self.kind == "leaver":
             return f"planned cost {self.subject} ends on {self.end} (a leaver)"
         return f"lose deal {self.subject}"

@@ -24,8 +24,11 @@ days = st.sampled_from(["1900-01-01", "2026-02-28", "2026-11-01", "2999-12-31", 
 amounts = st.sampled_from([*AMOUNTS, None, 5000, "5000.00"])
 delays = st.sampled_from([-(2**63), -366, -365, 0, 30, 365, 366, "30", True, None])
 kinds = st.sampled_from(
-    ["hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver", "x", ""]
-)
+    [
+        "hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver",
+        "retainer_price", "x", "",
+    ]
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -53,6 +56,11 @@ def test_hostile_assumptions_are_refused_or_branched_and_never_reach_the_books(
     http.post(f"/v1/invoices/{invoice}/issue", json={"on": "2026-01-03"})
     cost = {"name": "Payroll", "amount": "4000.00", "start": "2026-01-01", "on": "2026-01-01"}
     cost_id = http.post("/v1/planned-costs", json=cost).json()["id"]
+    project = http.post("/v1/projects", json={"customer_id": customer, "name": "Care", "on": "2026-01-01"}).json()["id"]
+    terms = {"model": "retainer", "start": "2026-01-01", "monthly_fee": "900.00", "tax_percent": "24"}
+    http.put(f"/v1/projects/{project}/configuration", json={**terms, "on": "2026-01-01"})
+    http.post(f"/v1/projects/{project}/activate", json={"on": "2026-01-01"})
+    http.post(f"/v1/projects/{project}/billing-runs", json={"as_of": "2026-02-01", "on": "2026-02-01"})
     name = f"s{uuid4().hex[:12]}"  # the store lives across examples
     made = http.post("/v1/scenarios", json={"name": name, "on": "2026-06-01"})
     assert made.status_code == 201, made.text
@@ -72,6 +80,8 @@ def test_hostile_assumptions_are_refused_or_branched_and_never_reach_the_books(
             "to": data.draw(days),
             "invoice_id": data.draw(st.sampled_from([invoice, deal_id, None])),
             "planned_cost_id": data.draw(st.sampled_from([cost_id, customer, None])),
+            "project_id": data.draw(st.sampled_from([project, customer, None])),
+            "monthly_fee": data.draw(amounts),
         }
         assumptions.append({k: v for k, v in fields.items() if v is not None and data.draw(st.booleans())})
     before = http.get(f"/v1/scenarios/{name}").json()

@@ -41,6 +41,7 @@ op = st.one_of(
     st.tuples(st.just("bill"), st.integers(0, 2), st.integers(0, 60)),
     st.tuples(st.just("issue"), st.integers(0, 60)),
     st.tuples(st.just("claim"), st.integers(1, 500), st.integers(0, 27)),
+    st.tuples(st.just("reprice"), st.integers(-1, 3000), st.integers(-1, 3), st.integers(0, 60)),
     st.tuples(
         st.just("mark"),
     ),
@@ -171,6 +172,17 @@ def run(keel: Keel, projects: list[UUID], history: list[tuple[Any, ...]]) -> lis
                     if isinstance(event, Invoice.Drafted) and event.project_id:
                         with contextlib.suppress(DomainError):
                             h(m.IssueInvoice(meta=LEAD, invoice_id=event.originator_id, on=day))
+            elif kind == "reprice":  # the retainer's fee from a month (-1: the month before it starts)
+                _, fee, months, offset = step
+                h(
+                    m.RepriceRetainer(
+                        meta=LEAD,
+                        project_id=projects[2],
+                        monthly_fee=f"{fee}.00",
+                        start=date(2026, 4 + months, 1),
+                        on=date(2026, 4, 1) + timedelta(days=offset),
+                    )
+                )
             elif kind == "claim":
                 _, amount, offset = step
                 claim = h(
@@ -242,6 +254,27 @@ def test_no_cause_ever_drafts_two_invoices(history: list[tuple[Any, ...]]) -> No
                 causes[e.invoice_id].append(type(e).__name__)
         assert all(len(c) == 1 for c in causes.values())
         assert set(causes) == set(drafted)
+
+
+@given(history=histories)
+def test_each_retainer_month_is_invoiced_at_the_fee_in_force_for_it_when_drafted(
+    history: list[tuple[Any, ...]],
+) -> None:
+    with fresh_keel() as keel:
+        projects = setup(keel)
+        run(keel, projects, history)
+        fees: dict[str, Decimal] = {}  # the retainer's changes so far, by the month they start
+        owed: dict[UUID, Decimal] = {}  # invoice -> the fee its month should carry
+        drafted: dict[UUID, Decimal] = {}
+        for _, e in keel.app.read_log(0, 100_000):
+            if isinstance(e, Project.RetainerRepriced):
+                fees[f"{e.start:%Y-%m}"] = e.monthly_fee
+            elif isinstance(e, Project.RetainerBilled):
+                in_force = [month for month in fees if month <= e.month]
+                owed[e.invoice_id] = fees[max(in_force)] if in_force else Decimal(1000)
+            elif isinstance(e, Invoice.Drafted) and e.project_id == projects[2]:
+                drafted[e.originator_id] = e.lines[0].unit_price
+        assert drafted == owed
 
 
 @given(history=histories)

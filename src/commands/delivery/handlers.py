@@ -173,6 +173,12 @@ def complete_milestone(uow: UnitOfWork, c: m.CompleteMilestone) -> CommandResult
     return uow.commit(project, invoice)
 
 
+def reprice_retainer(uow: UnitOfWork, c: m.RepriceRetainer) -> CommandResult:
+    project = _project(uow, c.project_id)
+    project.reprice_retainer(to_decimal(c.monthly_fee), c.start, c.on or uow.today(), c.meta)
+    return uow.commit(project)
+
+
 def run_billing(uow: UnitOfWork, c: m.RunBilling) -> CommandResult:
     """Draft every invoice the project's billing model owes by ``as_of``; each once per cause."""
     project = _project(uow, c.project_id)
@@ -206,4 +212,5 @@ HANDLERS: Handlers = {
     m.RejectTimesheet: reject,
     m.CompleteMilestone: complete_milestone,
     m.RunBilling: run_billing,
+    m.RepriceRetainer: reprice_retainer,
 }

@@ -69,6 +69,15 @@ class ConfigureProject(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RepriceRetainer(Command):
+    """A retainer's new monthly fee from the first day of a month (``start``) on."""
+
+    project_id: UUID
+    monthly_fee: str
+    start: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class ActivateProject(Command):
     project_id: UUID
 

@@ -13,8 +13,9 @@ The forecast's sources, each dated when the cash is expected:
 - expense claims approved and not yet reimbursed: at once;
 - committed labour: the hours allocated to the weeks ahead at each person's cost rate in force
   that week, going out at the week's end;
-- retainers: each month of an active retainer not billed yet (months after ``as_of``), fee plus
-  tax, paid at the customer's terms and delay (expected, else observed) after the month starts;
+- retainers: each month of an active retainer not billed yet (months after ``as_of``), at the fee
+  in force that month (as changed by ``as_of``) plus tax, paid at the customer's terms and delay
+  (expected, else observed) after the month starts;
 - the pipeline: each open deal's probability-weighted value (net of tax), paid at the customer's
   terms and delay after its expected close;
 - planned costs (payroll, rent: ``projections.cash.planned_costs``): each payment on its day of
@@ -32,6 +33,7 @@ from typing import Any
 
 from ledger.money import Money
 from ledger.policy import check_window
+from ledger.project_terms import fee_in_force, month_of
 from ledger.roles import Role
 from projections.cash.actuals import CashPeriod, actual, bank_balance, in_currency, period_of, periods_between
 from projections.cash.expected_delays import expected_days
@@ -42,6 +44,7 @@ from projections.engine.db import ViewDatabase
 from projections.engine.pages import MAX_LIMIT, decode_cursor, encode_cursor, list_tag
 from projections.engine.spans import spans_at
 from projections.engine.sql import Cursor, as_date, by_code_point
+from projections.engine.sql import day as date_of
 from projections.finance.open_items import open_items_of
 from projections.finance.payment_delays import PAYMENT_DELAYS
 from projections.finance.scope import ReportScope, read_position
@@ -249,6 +252,14 @@ def _retainers(
             [as_of, *params, *at_params, as_of, *params, as_of, *params, currency],
         )
         rows = cur.fetchall()
+        # Fees changed from a month on, as decided by as_of: the few there are, in log order.
+        cur.execute(
+            f"SELECT id, start_date, fee_minor FROM retainer_fees WHERE effective_date <= %s{known} ORDER BY position",
+            [as_of, *params],
+        )
+        changes: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for changed, start, fee in cur.fetchall():
+            changes[str(changed)][month_of(date_of(start))] = Money.from_minor(int(fee), currency).amount
     items, delays = [], {}
     for project_id, customer, name, start, finish, fee, tax, tenths, terms in rows:
         first, last = as_date(start), as_date(finish) or end
@@ -257,14 +268,15 @@ def _retainers(
         if tenths is not None:
             delays[str(customer)] = delay
         after = timedelta(days=(30 if terms is None else int(terms)) + int(delay.to_integral_value()))
-        gross = Money.from_minor(int(fee or 0), currency).amount * (100 + Decimal(tax or 0)) / 100
+        configured = Money.from_minor(int(fee or 0), currency).amount
         month = period_of(max(first, as_of + timedelta(days=1)), "month")[0]
         if month <= as_of:
             month = period_of(month + timedelta(days=32), "month")[0]
         while month <= min(last, end):
             expected_on = max(month + after, as_of + timedelta(days=1))  # early payers: not before tomorrow
             if expected_on <= end:
-                amount = Money(gross, currency).rounded().amount
+                monthly = fee_in_force(changes[str(project_id)], configured, month_of(month))
+                amount = Money(monthly * (100 + Decimal(tax or 0)) / 100, currency).rounded().amount
                 items.append(ForecastItem("retainer", str(project_id), str(customer), name, month, expected_on, amount))
             month = period_of(month + timedelta(days=32), "month")[0]
     return items, delays

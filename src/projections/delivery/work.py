@@ -23,11 +23,13 @@ AXES = "effective_date DATE NOT NULL, position BIGINT NOT NULL, recorded_at TIME
 class WorkProjection:
     name = "work"
     # 2: retainers' monthly fee and tax; 3: project states on both time axes; 4: timesheets as they
-    # stand; 5: the project list as bitemporal spans; 6: time keyed by timesheet and entry
-    schema_version = 6
+    # stand; 5: the project list as bitemporal spans; 6: time keyed by timesheet and entry;
+    # 7: retainers' fees from a month on
+    schema_version = 7
     tables = (
         "work_projects",
         "project_states",
+        "retainer_fees",
         "project_facts",
         "project_spans",
         "people",
@@ -52,6 +54,10 @@ class WorkProjection:
             "CREATE TABLE project_states (id TEXT NOT NULL, customer_id TEXT NOT NULL, name TEXT NOT NULL,"
             " status TEXT NOT NULL, model TEXT, currency TEXT, start_date DATE, end_date DATE,"
             f" monthly_fee_minor BIGINT, tax_percent TEXT, {AXES}, PRIMARY KEY (id, position))",
+            # A retainer's fee from a month on, decided on the effective date: read by the forecast
+            # over the fee in project_states (the configured one) for the months it covers.
+            "CREATE TABLE retainer_fees (id TEXT NOT NULL, start_date DATE NOT NULL, fee_minor BIGINT NOT NULL,"
+            f" {AXES}, PRIMARY KEY (id, position))",
             "CREATE TABLE people (id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
             "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL,"
             " status TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL)",
@@ -121,6 +127,17 @@ class WorkProjection:
                     ),
                 )
                 self._state(cur, oid, axes)
+            elif isinstance(e, Project.RetainerRepriced):
+                cur.execute("SELECT currency FROM work_projects WHERE id = %s", (oid,))
+                row = cur.fetchone()
+                assert row is not None  # only a configured retainer is repriced: it has a currency
+                currency = row[0]
+                fee = to_minor(Money(e.monthly_fee, currency).rounded().amount, currency)
+                cur.execute(
+                    "INSERT INTO retainer_fees (id, start_date, fee_minor, effective_date, position, recorded_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
+                    (oid, e.start, fee, *axes),
+                )
             elif isinstance(e, Project.Activated | Project.Closed):
                 status = "active" if isinstance(e, Project.Activated) else "closed"
                 cur.execute(

@@ -110,7 +110,15 @@ AssumptionIn = TypedDict(
     "AssumptionIn",
     {
         "kind": Literal[
-            "hire", "recurring_cost", "payment_delay", "lose_deal", "win_deal", "slip_deal", "write_off", "leaver"
+            "hire",
+            "recurring_cost",
+            "payment_delay",
+            "lose_deal",
+            "win_deal",
+            "slip_deal",
+            "write_off",
+            "leaver",
+            "retainer_price",
         ],
         "name": NotRequired[str | None],
         "monthly_cost": NotRequired[str | None],
@@ -123,6 +131,8 @@ AssumptionIn = TypedDict(
         "to": NotRequired[str | None],
         "invoice_id": NotRequired[str | None],
         "planned_cost_id": NotRequired[str | None],
+        "project_id": NotRequired[str | None],
+        "monthly_fee": NotRequired[str | None],
     },
 )
 """AssumptionIn"""

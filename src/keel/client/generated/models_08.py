@@ -231,6 +231,10 @@ class ResubmitClaimBody(TypedDict):
     on: NotRequired[str | None]
 
 
+RetainerFeeBody = TypedDict("RetainerFeeBody", {"monthly_fee": str, "from": str, "on": NotRequired[str | None]})
+"""RetainerFeeBody"""
+
+
 class RetireBody(TypedDict):
     """RetireBody"""
 
@@ -297,25 +301,6 @@ class RuleIn(TypedDict):
     sequence_id: NotRequired[str | None]
 
 
-class RuleOut(TypedDict):
-    """RuleOut"""
-
-    id: str | None
-    name: str
-    trigger: str
-    action: str
-    stage: str
-    source: str
-    days: int
-    in_days: int
-    note: str
-    team: list[str]
-    probability: str | None
-    target_stage: str
-    sequence_id: str | None
-    description: str
-
-
 __all__ = [
     "Proposed",
     "ReasonBody",
@@ -340,11 +325,11 @@ __all__ = [
     "RestatedAccount",
     "Restatement",
     "ResubmitClaimBody",
+    "RetainerFeeBody",
     "RetireBody",
     "RevaluationBody",
     "RevisePlannedCostBody",
     "RevokeKeyBody",
     "RuleChangeBody",
     "RuleIn",
-    "RuleOut",
 ]

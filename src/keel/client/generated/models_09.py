@@ -7,7 +7,27 @@ from typing import Literal, NotRequired, TypedDict
 from keel.client.generated.models_01 import AssumptionOut
 from keel.client.generated.models_02 import BillAllocationOut, BillLineIn, BillPaymentIn
 from keel.client.generated.models_04 import DroppedOut, Enrollment, FiringOut
-from keel.client.generated.models_08 import RuleIn, RuleOut
+from keel.client.generated.models_08 import RuleIn
+
+
+class RuleOut(TypedDict):
+    """RuleOut"""
+
+    id: str | None
+    name: str
+    trigger: str
+    action: str
+    stage: str
+    source: str
+    days: int
+    in_days: int
+    note: str
+    team: list[str]
+    probability: str | None
+    target_stage: str
+    sequence_id: str | None
+    description: str
+
 
 RuleTestBody = TypedDict(
     "RuleTestBody",
@@ -337,15 +357,8 @@ class SupplierPaymentBody(TypedDict):
     on: NotRequired[str | None]
 
 
-class SuppressBody(TypedDict):
-    """SuppressBody"""
-
-    email: str
-    reason: NotRequired[str]
-    on: NotRequired[str | None]
-
-
 __all__ = [
+    "RuleOut",
     "RuleTestBody",
     "RuleTestOut",
     "SalesRuleBody",
@@ -374,6 +387,5 @@ __all__ = [
     "SupplierCreditUse",
     "SupplierPayment",
     "SupplierPaymentBody",
-    "SuppressBody",
     "WouldDoOut",
 ]

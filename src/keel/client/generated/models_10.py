@@ -10,6 +10,14 @@ from keel.client.generated.models_05 import GroupTotal, JobStatus
 from keel.client.generated.models_06 import OutboxStatus
 
 
+class SuppressBody(TypedDict):
+    """SuppressBody"""
+
+    email: str
+    reason: NotRequired[str]
+    on: NotRequired[str | None]
+
+
 class Suppressed(TypedDict):
     """Suppressed"""
 
@@ -233,6 +241,7 @@ class WorkerStatus(TypedDict):
 
 
 __all__ = [
+    "SuppressBody",
     "Suppressed",
     "TaxLine",
     "TaxSummary",

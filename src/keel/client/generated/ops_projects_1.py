@@ -9,12 +9,12 @@ from uuid import UUID
 
 from keel.client.core import Core
 from keel.client.generated.models_01 import AllocationBody
-from keel.client.generated.models_02 import BillingRunBody
 from keel.client.generated.models_03 import CommandAccepted, ConfigureProjectBody
 from keel.client.generated.models_04 import DateBody
 from keel.client.generated.models_05 import HireBody, TermsIn
 from keel.client.generated.models_06 import OutcomeBody
 from keel.client.generated.models_07 import PagePerson, PageProject, Person, Project, ProjectBody
+from keel.client.generated.models_08 import RetainerFeeBody
 from keel.client.paths import segment
 
 
@@ -188,6 +188,30 @@ class Projects1Operations(Core):
             ),
         )
 
+    def reprice_retainer(
+        self,
+        project_id: UUID | str,
+        *,
+        body: RetainerFeeBody,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+    ) -> CommandAccepted:
+        """POST /v1/projects/{project_id}/retainer-fee: Reprice Retainer. A retainer's new monthly fee from the
+        first day of a month on: billing drafts those months at it, the cash forecast expects it from the
+        day it was agreed (``on``). A month invoiced already keeps its fee; a change that would reach one is
+        refused.
+        """
+        return cast(
+            "CommandAccepted",
+            self._call(
+                "POST",
+                f"/v1/projects/{segment(project_id)}/retainer-fee",
+                body=body,
+                headers={"X-Keel-Actor": actor, "Idempotency-Key": idempotency_key, "X-Correlation-Id": correlation_id},
+            ),
+        )
+
     def activate(
         self,
         project_id: UUID | str,
@@ -268,29 +292,6 @@ class Projects1Operations(Core):
             self._call(
                 "POST",
                 f"/v1/projects/{segment(project_id)}/milestones/{segment(milestone)}/complete",
-                body=body,
-                headers={"X-Keel-Actor": actor, "Idempotency-Key": idempotency_key, "X-Correlation-Id": correlation_id},
-            ),
-        )
-
-    def run_billing(
-        self,
-        project_id: UUID | str,
-        *,
-        body: BillingRunBody,
-        actor: str | None = None,
-        idempotency_key: str | None = None,
-        correlation_id: str | None = None,
-    ) -> CommandAccepted:
-        """POST /v1/projects/{project_id}/billing-runs: Run Billing. Draft what the billing model owes by
-        ``as_of``: retainer months begun, approved billable time of the last complete month. Each cause
-        drafts at most one invoice, ever; running twice adds nothing.
-        """
-        return cast(
-            "CommandAccepted",
-            self._call(
-                "POST",
-                f"/v1/projects/{segment(project_id)}/billing-runs",
                 body=body,
                 headers={"X-Keel-Actor": actor, "Idempotency-Key": idempotency_key, "X-Correlation-Id": correlation_id},
             ),

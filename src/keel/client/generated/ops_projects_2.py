@@ -7,6 +7,7 @@ from typing import cast
 from uuid import UUID
 
 from keel.client.core import Core, precondition
+from keel.client.generated.models_02 import BillingRunBody
 from keel.client.generated.models_03 import CommandAccepted, CorrectTimeBody
 from keel.client.generated.models_04 import DateBody
 from keel.client.generated.models_07 import Person, Project
@@ -17,6 +18,29 @@ from keel.client.paths import segment
 
 class Projects2Operations(Core):
     """Operations tagged 'projects' (part 2)."""
+
+    def run_billing(
+        self,
+        project_id: UUID | str,
+        *,
+        body: BillingRunBody,
+        actor: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+    ) -> CommandAccepted:
+        """POST /v1/projects/{project_id}/billing-runs: Run Billing. Draft what the billing model owes by
+        ``as_of``: retainer months begun, approved billable time of the last complete month. Each cause
+        drafts at most one invoice, ever; running twice adds nothing.
+        """
+        return cast(
+            "CommandAccepted",
+            self._call(
+                "POST",
+                f"/v1/projects/{segment(project_id)}/billing-runs",
+                body=body,
+                headers={"X-Keel-Actor": actor, "Idempotency-Key": idempotency_key, "X-Correlation-Id": correlation_id},
+            ),
+        )
 
     def log_time(
         self,

@@ -10,15 +10,8 @@ from keel.client.generated.models_03 import CommandAccepted
 from keel.client.generated.models_04 import EnrollBody
 from keel.client.generated.models_05 import InboundBody
 from keel.client.generated.models_08 import RetireBody
-from keel.client.generated.models_09 import (
-    SequenceBody,
-    SequenceOut,
-    SequenceSummary,
-    StepsBody,
-    StopBody,
-    SuppressBody,
-)
-from keel.client.generated.models_10 import Suppressed
+from keel.client.generated.models_09 import SequenceBody, SequenceOut, SequenceSummary, StepsBody, StopBody
+from keel.client.generated.models_10 import SuppressBody, Suppressed
 from keel.client.paths import segment
 
 
