@@ -53,3 +53,31 @@ def test_an_accountant_adds_a_hire_and_sees_the_forecast_beside_the_books(server
     assert Decimal(api["difference"][-1]["net"]) == Decimal("-5000.00")  # the hire, every month from the next
     assert httpx.get(f"{server}/v1/health", timeout=30).json()["head"] == head
     shot(page, "scenario")
+
+
+def test_a_retainers_new_fee_from_the_form_moves_its_months_by_the_difference(server: str, browser: Browser) -> None:
+    """The demo's Helios retainer (1,500 a month, 24 % tax) at 2,000 from next month: each of its
+    receipts after that month is 620.00 more; nothing before it moves."""
+    page = logged_in(browser, server, "ana", "/scenarios")
+    name = f"price-{time.time_ns() % 10**9}"
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_role("button", name="Make").click()
+    page.wait_for_url(f"**/scenarios/{name}")
+    as_of = date.fromisoformat(page.get_by_label("As of", exact=True).input_value())
+    first = date(as_of.year + (as_of.month == 12), as_of.month % 12 + 1, 1)
+
+    page.get_by_label("Kind").select_option("retainer_price")
+    page.get_by_label("Retainer").select_option(label="Helios social content")
+    page.get_by_label("New monthly fee").fill("2000")
+    page.get_by_label("From", exact=True).fill(first.replace(day=2).isoformat())
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("alert")).to_contain_text("a retainer's fee changes from the first day of a month")
+    assert httpx.get(f"{server}/v1/scenarios/{name}", timeout=30).json()["assumptions"] == []
+
+    page.get_by_label("From", exact=True).fill(first.isoformat())
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_url(f"**/scenarios/{name}")
+    expect(page.locator("ol.assumptions li")).to_contain_text([f"at 2000 a month from {first}"])
+    shown = page.locator("table.compared tbody td.difference").all_inner_texts()
+    moved = [Decimal(t.replace(",", "")) for t in shown]
+    assert any(moved) and all(d % Decimal("620.00") == 0 and d >= 0 for d in moved), moved
