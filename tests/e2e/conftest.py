@@ -15,3 +15,14 @@ def client(keel: Keel) -> Iterator[TestClient]:
     keel.engine.start(poll_interval=0.05)
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
+    """The demo's books and the HTTP app over them, projections caught up by the test."""
+    from api.demo import load_demo
+
+    load_demo(keel.app)
+    keel.engine.catch_up()
+    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as c:
+        yield keel, c

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import ok
 
 from api.http import create_app
 from api.settings import Settings
@@ -54,11 +55,6 @@ def story(keel: Keel) -> Iterator[tuple[TestClient, SetClock]]:
     keel.app.log_clock = clock
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         yield client, clock
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def refused(response: Any, status: int, *words: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from imap_support import Mailbox, imap_server
-from support import cli_run
+from support import cli_run, ok
 from worker_support import free_port, smtp_server
 
 from api.http import create_app
@@ -49,11 +49,6 @@ def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Keel
         TestClient(create_app(keel=keel), raise_server_exceptions=False) as client,
     ):
         yield keel, client, inbox
-
-
-def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 def run(

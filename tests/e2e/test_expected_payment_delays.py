@@ -6,7 +6,6 @@ a problem naming the field (4xx / one CLI line), nothing written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -14,8 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from support import cli_run
 
-from api.demo import load_demo
-from api.http import create_app
 from api.system import Keel
 from projections.cash.forecasts import Forecast, ForecastItem, forecast
 from projections.finance.reports import trial_balance
@@ -23,14 +20,6 @@ from projections.finance.reports import trial_balance
 AS_OF, END = date(2026, 10, 31), date(2027, 2, 28)
 TOMORROW = AS_OF + timedelta(days=1)
 ON = "2026-10-15"
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
 
 
 def asked(keel: Keel, known_at: datetime | None = None) -> Forecast:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import ok
 
 from api.demo import demo_id, load_demo
 from api.examples import EXAMPLES
@@ -37,11 +38,6 @@ def demo(keel: Keel, client: TestClient) -> TestClient:
     head = keel.app.head_position()
     keel.engine.wait_for(head, [], timeout=60)
     return client
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def walk(client: TestClient, path: str, params: dict[str, str], limit: int) -> list[Any]:

@@ -6,35 +6,17 @@ change moves the forecast by exactly (new fee - fee in force) x (1 + tax) a mont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from support import cli_run
+from support import cli_run, ok
 
-from api.demo import load_demo
 from api.demo.recurring import RETAINER
-from api.http import create_app
 from api.system import Keel
 from ledger.invoice import Invoice
 
 FEE = f"/v1/projects/{RETAINER}/retainer-fee"
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
-
-
-def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 def retainer_months(client: TestClient, **asked: str) -> dict[str, str]:

@@ -6,16 +6,14 @@ summary, not a rule stuck; changing a rule's trigger drops what the old one owed
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
+from support import ok
 
-from api.demo import load_demo
-from api.http import create_app
 from api.system import Keel
 from api.worker.scheduler import Worker
 from commands.messages import FireSalesRule
@@ -23,19 +21,6 @@ from ledger.errors import InvalidValue
 from ledger.events import Meta
 
 ON = "2026-10-01"
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
-
-
-def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 def run(keel: Keel, as_of: date) -> None:

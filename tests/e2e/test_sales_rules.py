@@ -6,17 +6,14 @@ does not use is a problem naming the field, nothing written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from support import cli_run
+from support import cli_run, ok
 
-from api.demo import load_demo
-from api.http import create_app
 from api.system import Keel
 from api.worker.scheduler import Worker
 from ledger.activities import FollowUp
@@ -26,19 +23,6 @@ from ledger.rule_firings import RuleFiring
 
 QUARTER = (date(2026, 7, 1), date(2026, 9, 30))
 ON = "2026-10-01"
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
-
-
-def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 def run_rules(keel: Keel, as_of: date, owner: str | None = None) -> int:

@@ -6,33 +6,15 @@ and nothing of it reaches the books."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from support import cli_run
+from support import cli_run, ok
 
-from api.demo import load_demo
-from api.http import create_app
 from api.system import Keel
 
 FORECAST = {"as_of": "2026-10-31", "to": "2027-03-31", "by": "month", "limit": 0}
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
-
-
-def ok(response: Any, code: int = 200) -> Any:
-    assert response.status_code == code, response.text
-    return response.json()
 
 
 def test_a_write_off_and_a_leaver_move_the_forecast_by_exactly_their_flows(demo: tuple[Keel, TestClient]) -> None:

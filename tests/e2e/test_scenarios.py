@@ -5,7 +5,6 @@ they were, and no hypothetical event reaches the log or its hash chain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from uuid import UUID
 
@@ -13,21 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from support import cli_run
 
-from api.demo import load_demo
-from api.http import create_app
 from api.system import Keel
 from commands.audit import chain_head, verify
 
 FORECAST = {"as_of": "2026-10-31", "to": "2027-03-31", "by": "month", "limit": 0}
 HIRE = {"kind": "hire", "name": "Designer", "monthly_cost": "5000.00", "from": "2026-11-01"}
-
-
-@pytest.fixture
-def demo(keel: Keel) -> Iterator[tuple[Keel, TestClient]]:
-    load_demo(keel.app)
-    keel.engine.catch_up()
-    with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
-        yield keel, client
 
 
 def orbit_deal(client: TestClient) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support import ok
 
 from api.http import create_app
 from api.settings import Settings
@@ -28,11 +29,6 @@ def client(keel: Keel) -> Iterator[TestClient]:
     keel.app.log_clock = SetClock(datetime(2026, 3, 31, 9, tzinfo=UTC))
     with TestClient(create_app(keel=keel), raise_server_exceptions=False) as client:
         yield client
-
-
-def ok(response: Any, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def issue(client: TestClient, customer: str, day: str) -> Any:
