@@ -10,14 +10,14 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import typer
 
 from api import schemas
 from api.cli.base import fail
+from api.schemas.explained import explain
 
 if TYPE_CHECKING:
     from api.system import Keel
@@ -55,56 +55,6 @@ def amount(value: Decimal, currency: str) -> str:
 # -- request bodies ----------------------------------------------------------------------
 
 
-def _pattern(kind: Any) -> str:
-    from pydantic.types import StringConstraints
-
-    return next(str(m.pattern) for m in get_args(kind)[1:] if isinstance(m, StringConstraints) and m.pattern)
-
-
-@cache
-def _patterns() -> dict[str, str]:
-    """What a pattern means, said as a person would (pydantic only names the regular expression).
-    Read from the schemas when a value is refused, not when the CLI starts."""
-    series = next(m.pattern for m in schemas.DraftInvoiceBody.model_fields["series"].metadata if hasattr(m, "pattern"))
-    return {
-        _pattern(schemas.Amount): "not a decimal amount with at most 15 digits and 8 decimals (e.g. 1210.00)",
-        _pattern(schemas.Percent): "not a percentage with at most 3 digits and 4 decimals (e.g. 24 or 5.5)",
-        _pattern(schemas.Rate): "not an exchange rate with at most 9 digits and 12 decimals (e.g. 0.92)",
-        _pattern(schemas.CurrencyCode): "not an ISO 4217 currency code (three letters, e.g. EUR)",
-        _pattern(schemas.Hours): "not a number of hours with at most 2 decimals (e.g. 7.5)",
-        _pattern(schemas.Identifier): "not a code: a letter or digit first, then letters, digits, spaces and . _ : / @ "
-        "# & + ' ( ) -",
-        series: "not a series: 2 to 6 capital letters (e.g. INV)",
-    }
-
-
-_TYPES = {
-    "date_parsing": "not a date (YYYY-MM-DD)",
-    "date_from_datetime_parsing": "not a date (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "not a date (YYYY-MM-DD)",
-    "date_type": "not a date (YYYY-MM-DD)",
-    "int_parsing": "not a whole number",
-    "int_from_float": "not a whole number",
-    "missing": "required",
-}
-
-
-def _explain(error: Mapping[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "string_pattern_mismatch":
-        pattern = error.get("ctx", {}).get("pattern", "")
-        text = _patterns().get(pattern, f"does not match {pattern}")
-    elif kind in _TYPES:
-        text = _TYPES[kind]
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        text = message[:1].lower() + message[1:]
-    given = error.get("input")
-    if kind != "missing" and isinstance(given, str | int) and not isinstance(given, bool):
-        text += f": {given!r}"
-    return text
-
-
 def _option(loc: Sequence[Any], options: Mapping[str, str]) -> str:
     """The option a pydantic location came from: ``lines.1.tax_rate`` -> ``--line 2 (tax rate)``."""
     head = str(loc[0]) if loc else ""
@@ -125,10 +75,10 @@ def body_of(model: type[B], options: Mapping[str, str], **fields: Any) -> B:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        text = _explain(first)
+        text = explain(first)
         field, colon, rest = text.partition(": ")
-        if not first["loc"] and colon:  # the whole body's check, naming the field it is about
-            raise refuse(options.get(field, "--" + field.replace("_", "-")), rest) from None
+        if not first["loc"] and colon and field in options:  # the whole body's check, naming its field
+            raise refuse(options[field], rest) from None
         raise refuse(_option(first["loc"], options), text) from None
 
 

@@ -16,7 +16,8 @@ from api.cli.base import catch_up, cli_actor, expenses_app, keel_system, project
 from api.cli.entry_base import as_options, body_of, find_claim, find_person, find_project, money, said, short
 
 OnOption = Annotated[
-    str | None, typer.Option("--on", help="Business date, YYYY-MM-DD (default: today).", show_default=False)
+    str | None,
+    typer.Option("--on", metavar="DATE", help="Business date, YYYY-MM-DD (default: today).", show_default=False),
 ]
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.base import app, catch_up, cli_actor, keel_system
-from api.cli.entry_base import body_of, find_customer, find_deal, find_invoice, find_project, refuse, said
+from api.cli.entry_base import as_options, body_of, find_customer, find_deal, find_invoice, find_project, refuse, said
 from api.cli.output import Format, out
 from api.cli.planned_costs import find_planned_cost
 from api.cli.reports import Fmt
@@ -117,7 +117,7 @@ def add(
     given = [k for k, v in kinds.items() if v is not None]
     if len(given) != 1:
         raise refuse(
-            "--hire",
+            "the assumption",
             "give one of --hire, --recurring-cost, --payment-delay, --lose-deal, --win-deal, --slip-deal,"
             " --write-off, --leaver, --retainer-price",
         )
@@ -141,7 +141,8 @@ def add(
         else:
             fields["deal_id"] = find_deal(keel, subject, f"--{kind.replace('_', '-')}").id
         body = body_of(AssumptionIn, OPTIONS, **fields)
-        changed = scenarios(keel).add(name, [body.to_assumption()])
+        assumption = as_options(OPTIONS, body.to_assumption)
+        changed = scenarios(keel).add(name, [assumption])
     added = changed.scenario.assumptions[-1]
     said(f"scenario {name}: {added.describe()} ({_built(changed)})")
 

@@ -89,4 +89,6 @@ def field_of(loc: tuple[Any, ...]) -> str:
 
 
 def readable(error: Mapping[str, Any]) -> str:
-    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    from api.schemas.explained import explain
+
+    return explain(error, with_input=False)

@@ -11,7 +11,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from ledger.errors import InvalidValue
 from ledger.invoice_lines import InvoiceLine, make_line, taxes
-from ledger.money import minor_units
+from ledger.money import Money, minor_units
 from ledger.timesheets import monday_of, timesheet_id
 
 DRAFT, CLOSED = "draft", "closed"
@@ -86,8 +86,6 @@ def check_terms(billing: Billing, budget_hours: Decimal, budget_amount: Decimal,
         raise InvalidValue("a fixed-fee project needs milestones with positive amounts")
     if len({m.key for m in billing.milestones}) != len(billing.milestones):
         raise InvalidValue("milestone keys must be unique")
-    if billing.model == RETAINER:
-        check_fee(billing.monthly_fee, billing)
     if any(r.rate < 0 or not r.applies_to.startswith(("person:", "role:")) for r in billing.rates):
         raise InvalidValue("rates apply to person:<handle> or role:<role> and are not negative")
     if budget_hours < 0 or budget_amount < 0:
@@ -96,6 +94,8 @@ def check_terms(billing: Billing, budget_hours: Decimal, budget_amount: Decimal,
         raise InvalidValue(f"a project cannot end ({end}) before it starts ({start})")
     if not 0 <= billing.tax_percent <= 100:
         raise InvalidValue("tax rate must be between 0 and 100 percent")
+    if billing.model == RETAINER:
+        check_fee(billing.monthly_fee, billing)
 
 
 def timesheet_of(entry: ApprovedTime) -> UUID:
@@ -137,9 +137,29 @@ def check_fee(fee: Decimal, billing: Billing) -> None:
     """A retainer's monthly fee: more than zero, and a month's invoice at it one Keel can store."""
     if not fee.is_finite() or fee <= 0:
         raise InvalidValue(f"monthly_fee: a retainer's fee is more than zero, got {fee}")
+    try:
+        rounded = Money(fee, billing.currency).is_rounded()
+    except InvalidValue as exc:
+        raise InvalidValue(f"monthly_fee: {exc}") from None
+    if not rounded:  # 0.001 a month would bill 0.00
+        places = minor_units(billing.currency)
+        raise InvalidValue(f"monthly_fee: at most {places} decimals in {billing.currency}, got {fee}")
     month = taxes([make_line("retainer", 1, fee, billing.tax_percent)], billing.currency)
     try:
         for amount in (month.net, month.tax, month.net + month.tax):
             amount.to_minor()
     except InvalidValue as exc:
         raise InvalidValue(f"monthly_fee: a month's invoice at it: {exc}") from None
+
+
+def check_fee_changes(changes: Mapping[str, Decimal], before: Billing | None, after: Billing) -> None:
+    """A retainer whose fee changed from a month keeps its currency (the changes are amounts in it),
+    and each change must still be a fee a month can be invoiced at (the tax may change)."""
+    if not changes or after.model != RETAINER:
+        return
+    if before is not None and after.currency != before.currency:
+        raise InvalidValue(
+            f"currency: this retainer's fee changed from a month on in {before.currency}; it stays in {before.currency}"
+        )
+    for fee in changes.values():
+        check_fee(fee, after)

@@ -234,6 +234,7 @@ class Project(KeelAggregate):
         if self.status == CLOSED:
             raise InvalidTransition(f"project {self.name} is closed")
         terms.check_terms(billing, budget_hours, budget_amount, start, end)
+        terms.check_fee_changes(self.retainer_fees, self.billing, billing)
         self.trigger_event(
             self.Configured,
             billing=billing,

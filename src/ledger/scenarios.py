@@ -69,17 +69,17 @@ class Assumption:
         for field, value in given.items():
             required, allowed = field in needs, f"{field}?" in needs or field in needs
             if required and value is None:
-                raise InvalidValue(f"{_named(field)}: a {self.kind} assumption needs it")
+                raise InvalidValue(f"{_named(field, self.kind)}: a {self.kind} assumption needs it")
             if value is not None and not allowed:
-                raise InvalidValue(f"{_named(field)}: a {self.kind} assumption takes none")
+                raise InvalidValue(f"{_named(field, self.kind)}: a {self.kind} assumption takes none")
         if self.name:
             check_text(self.name, NAME, "name")
         if self.amount is not None and (not self.amount.is_finite() or self.amount <= 0):
-            raise InvalidValue(f"amount: a monthly amount is more than zero, got {self.amount}")
+            raise InvalidValue(f"{_named('amount', self.kind)}: a monthly amount is more than zero, got {self.amount}")
         for field in ("start", "end"):
             value = given[field]
             if isinstance(value, date):
-                check_business_date(value, _named(field))
+                check_business_date(value, _named(field, self.kind))
         if self.start and self.end and self.end < self.start:
             raise InvalidValue(f"until: {self.end} is before {self.start}")
 
@@ -126,6 +126,23 @@ class Assumption:
         return f"lose deal {self.subject}"
 
 
-def _named(field: str) -> str:
-    """The field as HTTP and the CLI name it."""
-    return {"subject": "subject", "start": "from", "end": "until"}.get(field, field)
+_SUBJECTS = {
+    "payment_delay": "customer_id",
+    "lose_deal": "deal_id",
+    "win_deal": "deal_id",
+    "slip_deal": "deal_id",
+    "write_off": "invoice_id",
+    "leaver": "planned_cost_id",
+    "retainer_price": "project_id",
+}
+
+
+def _named(field: str, kind: str) -> str:
+    """The field as HTTP and the CLI name it for an assumption of this kind."""
+    if field == "subject":
+        return _SUBJECTS.get(kind, field)
+    if field == "amount":
+        return "monthly_fee" if kind == "retainer_price" else "monthly_cost"
+    if field == "start":
+        return {"win_deal": "on", "slip_deal": "to"}.get(kind, "from")
+    return {"end": "until"}.get(field, field)

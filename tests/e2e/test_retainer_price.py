@@ -6,7 +6,6 @@ change moves the forecast by exactly (new fee - fee in force) x (1 + tax) a mont
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -41,7 +40,8 @@ def test_a_retainer_repriced_from_a_month_bills_and_forecasts_the_new_fee_from_t
     keel, client = demo
     ok(client.post(f"/v1/projects/{RETAINER}/billing-runs", json={"as_of": "2026-11-01", "on": "2026-11-01"}))
     keel.engine.catch_up()
-    before = datetime.now(UTC)
+    before = keel.app.moment_of(keel.app.head_position())  # the store's clock, not this machine's
+    assert before is not None
     old = dict.fromkeys(("2026-12", "2027-01", "2027-02", "2027-03", "2027-04"), "1860.00")  # 1,500 + 24 %
     assert retainer_months(client) == old
 
@@ -122,6 +122,12 @@ def test_a_scenario_repricing_the_retainer_moves_the_forecast_by_exactly_the_dif
         "1",
     )
     assert code == 1 and said.startswith("error: --monthly-cost: a retainer_price assumption takes none"), said
+    code, said = cli_run(
+        keel, "scenarios", "add", "price-up", "--retainer-price", "Helios", "--monthly-fee", "0", "--from", "2027-03-01"
+    )
+    assert code == 1 and said.startswith("error: --monthly-fee: a monthly amount is more than zero"), said
+    zero = client.post("/v1/scenarios/price-up/assumptions", json={"assumptions": [{**assumption, "monthly_fee": "0"}]})
+    assert zero.status_code == 422 and zero.json()["field"] == "monthly_fee", zero.text
     mid_month = {**assumption, "from": "2027-02-15"}
     refused = client.post("/v1/scenarios/price-up/assumptions", json={"assumptions": [mid_month]})
     assert refused.status_code == 422, refused.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -19,7 +20,7 @@ from stored_forms import AGG, decode
 from commands.application import KeelApplication
 from ledger.errors import DomainError, InvalidTransition, InvalidValue
 from ledger.events import Meta
-from ledger.project_terms import Billing, fee_in_force
+from ledger.project_terms import Billing, Milestone, fee_in_force
 from ledger.projects import Project
 
 META = Meta(actor="lead")
@@ -68,6 +69,10 @@ def test_a_later_change_from_the_same_month_replaces_the_earlier_one() -> None:
         ("0", date(2026, 6, 1), InvalidValue, "monthly_fee: a retainer's fee is more than zero, got 0"),
         ("-5", date(2026, 6, 1), InvalidValue, "monthly_fee:"),
         ("NaN", date(2026, 6, 1), InvalidValue, "monthly_fee:"),
+        ("0.001", date(2026, 6, 1), InvalidValue, "monthly_fee: at most 2 decimals in EUR, got 0.001"),
+        ("1800.125", date(2026, 6, 1), InvalidValue, "monthly_fee: at most 2 decimals in EUR"),
+        ("1e30", date(2026, 6, 1), InvalidValue, "monthly_fee: 1E+30 EUR is too large"),
+        ("99999999999999.99", date(2026, 6, 1), InvalidValue, "monthly_fee: a month's invoice at it: "),
         ("900", date(2026, 6, 15), InvalidValue, "from: a retainer's fee changes from the first day of a month"),
         ("900", date(2026, 2, 1), InvalidTransition, "from: 2026-02 of Care plan is invoiced already"),
         ("900", date(2025, 11, 1), InvalidTransition, "from: 2026-01 of Care plan is invoiced already"),
@@ -86,12 +91,33 @@ def test_a_change_the_books_cannot_take_is_refused_naming_the_field(
 
 def test_only_an_open_retainer_changes_its_fee() -> None:
     fixed = Project.draft(AGG, CUSTOMER, "Site", date(2026, 1, 1), META)
+    billing = Billing(model="fixed", currency="EUR", milestones=[Milestone("a", "Launch", Decimal(900))])
+    fixed.configure(billing, Decimal(0), Decimal(0), date(2026, 1, 1), None, "OPS", False, date(2026, 1, 1), META)
     with pytest.raises(InvalidTransition, match="Site is not a retainer"):
         fixed.reprice_retainer(Decimal(10), date(2026, 2, 1), date(2026, 1, 2), META)
     closed = retainer()
     closed.close("done", date(2026, 1, 31), META)
     with pytest.raises(InvalidTransition, match="project Care plan is closed"):
         closed.reprice_retainer(Decimal(10), date(2026, 2, 1), date(2026, 2, 1), META)
+
+
+def test_a_repriced_retainer_keeps_its_currency_and_its_changes_fit_a_new_tax_rate() -> None:
+    project = retainer()
+    project.reprice_retainer(Decimal("700000000000.00"), date(2026, 3, 1), date(2026, 1, 5), META)
+    same = Billing(model="retainer", currency="EUR", tax_percent=Decimal(24), monthly_fee=Decimal(1000))
+    for billing, said in (
+        (
+            replace(same, currency="USD"),
+            "currency: this retainer's fee changed from a month on in EUR; it stays in EUR",
+        ),
+        (replace(same, tax_percent=Decimal(100)), "monthly_fee: a month's invoice at it: "),
+    ):
+        with pytest.raises(InvalidValue, match=f"^{re.escape(said)}"):
+            project.configure(
+                billing, Decimal(0), Decimal(0), date(2026, 1, 1), None, "OPS", False, date(2026, 1, 6), META
+            )
+    project.configure(same, Decimal(0), Decimal(0), date(2026, 1, 1), None, "OPS", False, date(2026, 1, 6), META)
+    assert project.fee_for("2026-04") == Decimal("700000000000.00")
 
 
 @given(

@@ -254,12 +254,12 @@ def _retainers(
         rows = cur.fetchall()
         # Fees changed from a month on, as decided by as_of: the few there are, in log order.
         cur.execute(
-            f"SELECT id, start_date, fee_minor FROM retainer_fees WHERE effective_date <= %s{known} ORDER BY position",
+            f"SELECT id, start_date, fee FROM retainer_fees WHERE effective_date <= %s{known} ORDER BY position",
             [as_of, *params],
         )
         changes: dict[str, dict[str, Decimal]] = defaultdict(dict)
         for changed, start, fee in cur.fetchall():
-            changes[str(changed)][month_of(date_of(start))] = Money.from_minor(int(fee), currency).amount
+            changes[str(changed)][month_of(date_of(start))] = Decimal(fee)
     items, delays = [], {}
     for project_id, customer, name, start, finish, fee, tax, tenths, terms in rows:
         first, last = as_date(start), as_date(finish) or end

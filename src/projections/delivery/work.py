@@ -54,9 +54,9 @@ class WorkProjection:
             "CREATE TABLE project_states (id TEXT NOT NULL, customer_id TEXT NOT NULL, name TEXT NOT NULL,"
             " status TEXT NOT NULL, model TEXT, currency TEXT, start_date DATE, end_date DATE,"
             f" monthly_fee_minor BIGINT, tax_percent TEXT, {AXES}, PRIMARY KEY (id, position))",
-            # A retainer's fee from a month on, decided on the effective date: read by the forecast
-            # over the fee in project_states (the configured one) for the months it covers.
-            "CREATE TABLE retainer_fees (id TEXT NOT NULL, start_date DATE NOT NULL, fee_minor BIGINT NOT NULL,"
+            # A retainer's fee from a month on (a decimal in the project's currency, which stays),
+            # decided on the effective date: the forecast takes it over the configured one.
+            "CREATE TABLE retainer_fees (id TEXT NOT NULL, start_date DATE NOT NULL, fee TEXT NOT NULL,"
             f" {AXES}, PRIMARY KEY (id, position))",
             "CREATE TABLE people (id TEXT PRIMARY KEY, handle TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
             "CREATE TABLE timesheets (id TEXT PRIMARY KEY, person TEXT NOT NULL, week DATE NOT NULL,"
@@ -128,15 +128,10 @@ class WorkProjection:
                 )
                 self._state(cur, oid, axes)
             elif isinstance(e, Project.RetainerRepriced):
-                cur.execute("SELECT currency FROM work_projects WHERE id = %s", (oid,))
-                row = cur.fetchone()
-                assert row is not None  # only a configured retainer is repriced: it has a currency
-                currency = row[0]
-                fee = to_minor(Money(e.monthly_fee, currency).rounded().amount, currency)
                 cur.execute(
-                    "INSERT INTO retainer_fees (id, start_date, fee_minor, effective_date, position, recorded_at)"
+                    "INSERT INTO retainer_fees (id, start_date, fee, effective_date, position, recorded_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s)",
-                    (oid, e.start, fee, *axes),
+                    (oid, e.start, str(e.monthly_fee), *axes),
                 )
             elif isinstance(e, Project.Activated | Project.Closed):
                 status = "active" if isinstance(e, Project.Activated) else "closed"
