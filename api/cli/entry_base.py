@@ -17,7 +17,6 @@ import typer
 
 from api import schemas
 from api.cli.base import fail
-from api.schemas.explained import explain
 
 if TYPE_CHECKING:
     from api.system import Keel
@@ -70,6 +69,8 @@ def body_of(model: type[B], options: Mapping[str, str], **fields: Any) -> B:
     """The request body the HTTP route takes, checked by the same rules (the input policy). Fields
     left out (None) take the body's defaults, as in a JSON request that omits them."""
     from pydantic import ValidationError
+
+    from api.schemas.explained import explain
 
     try:
         return model.model_validate({k: v for k, v in fields.items() if v is not None})
